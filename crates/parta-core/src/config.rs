@@ -1,0 +1,139 @@
+//! Typed configuration: defaults → TOML file → `PARTA_*` environment variables →
+//! command-line flags. Unknown keys are refused; secrets never print.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A string that never appears in logs or `Debug` output.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("«скрыто»")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on; all interfaces by default so a school LAN can reach it.
+    pub bind: String,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to `parta.db` in the data directory.
+    pub database_url: Option<Secret>,
+    /// Apply migrations on start (turn off where a DBA runs `parta migrate`).
+    pub migrate_on_start: bool,
+    /// Public URL; an `https://` one turns on `Secure` cookies.
+    pub public_url: Option<String>,
+    pub log_format: LogFormat,
+    pub session: SessionConfig,
+    pub oidc: Option<OidcConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Signed out after this many minutes without a request.
+    pub idle_minutes: i64,
+    /// Signed out after this many hours regardless of activity.
+    pub absolute_hours: i64,
+}
+
+/// An OpenID Connect provider (ЕСИА speaks a dialect of it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    #[serde(default = "default_oidc_name")]
+    pub display_name: String,
+}
+
+fn default_oidc_name() -> String {
+    "Госуслуги".into()
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_minutes: 60,
+            absolute_hours: 12,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "0.0.0.0".into(),
+            port: 8080,
+            data_dir: PathBuf::from("./parta-data"),
+            database_url: None,
+            migrate_on_start: true,
+            public_url: None,
+            log_format: LogFormat::Text,
+            session: SessionConfig::default(),
+            oidc: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("ошибка конфигурации: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads defaults, then the TOML file (if given or `parta.toml` in the current
+    /// directory exists), then `PARTA_*` variables (`PARTA_SESSION__IDLE_MINUTES`).
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError(format!("файл {} не найден", path.display())));
+                }
+                fig = fig.merge(Toml::file(path));
+            }
+            None => fig = fig.merge(Toml::file("parta.toml")),
+        }
+        fig = fig.merge(Env::prefixed("PARTA_").split("__"));
+        fig.extract().map_err(|e| ConfigError(e.to_string()))
+    }
+
+    /// The database URL in force: explicit, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose().to_string(),
+            None => format!("sqlite://{}/parta.db?mode=rwc", self.data_dir.display()),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}

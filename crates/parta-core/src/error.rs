@@ -1,0 +1,180 @@
+//! Errors as RFC 9457 `application/problem+json`, with a stable code, a Russian
+//! message and the offending field. Domains define their own error enums and map
+//! them to [`Problem`] once.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// One invalid field, named as in the request (`csv:users.csv:12:email` for files).
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `validation`, `not_found`.
+    pub code: &'static str,
+    /// Human-readable message in Russian.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The first offending field, for clients that show one message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip)]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>) -> Self {
+        Self {
+            type_uri: format!("urn:parta:problem:{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            code,
+            detail: None,
+            field: None,
+            errors: Vec::new(),
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// 404 — also used for objects the caller must not know exist.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Не найдено")
+            .with_detail("Запрошенный объект не найден или у вас нет к нему доступа.")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Доступ запрещён")
+            .with_detail("Ваша роль не позволяет выполнить это действие.")
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Требуется вход")
+            .with_detail("Войдите в систему: сессия отсутствует или истекла.")
+    }
+
+    pub fn csrf() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "csrf", "Неверный токен формы")
+            .with_detail("Форма устарела или отправлена с другого сайта. Обновите страницу и повторите.")
+    }
+
+    /// 422 with one or more field errors.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Ошибка в данных");
+        p.field = errors.first().map(|e| e.field.clone());
+        p.detail = errors.first().map(|e| format!("{}: {}", e.field, e.message));
+        p.errors = errors;
+        p
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut p = Self::invalid(field, message);
+        p.status = StatusCode::CONFLICT.as_u16();
+        p.code = "conflict";
+        p.type_uri = "urn:parta:problem:conflict".into();
+        p.title = "Конфликт данных".into();
+        p
+    }
+
+    pub fn too_many(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let mut p = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Слишком много попыток")
+            .with_detail(detail);
+        p.retry_after_secs = Some(retry_after_secs);
+        p
+    }
+
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Слишком большой файл")
+            .with_detail(format!("Размер запроса превышает {} КБ.", limit_bytes / 1024))
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Внутренняя ошибка")
+            .with_detail("Что-то пошло не так. Попробуйте ещё раз; если ошибка повторится, сообщите администратору.")
+    }
+
+    /// Maps a database error: unique violations become a conflict, the rest is logged
+    /// (without bound values) and hidden behind a generic message.
+    pub fn from_db(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                return Self::conflict("", "Такая запись уже существует.");
+            }
+            if db.is_foreign_key_violation() {
+                return Self::invalid("", "Ссылка на несуществующий объект.");
+            }
+        }
+        tracing::error!(error = %err, "database error");
+        Self::internal()
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.code)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl From<sqlx::Error> for Problem {
+    fn from(err: sqlx::Error) -> Self {
+        Self::from_db(err)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let retry = self.retry_after_secs;
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(secs) = retry {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}

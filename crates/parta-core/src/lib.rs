@@ -1,0 +1,11 @@
+//! Shared kernel of Parta: typed ids, errors as RFC 9457 problems, configuration,
+//! the authenticated [`Principal`](principal::Principal) and the one access policy.
+
+pub mod config;
+pub mod error;
+pub mod ids;
+pub mod policy;
+pub mod principal;
+pub mod time;
+
+pub use error::{FieldError, Problem};

@@ -1,0 +1,329 @@
+//! The access policy (DATA-3): the one place that decides who may read or change
+//! what. Services load the *facts* about a target and ask [`decide`]; handlers never
+//! decide. A refused read of an object the caller must not know is [`Decision::Hidden`]
+//! (answered 404); a refused action on a visible object is [`Decision::Forbidden`] (403).
+
+use crate::ids::{ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode};
+use crate::principal::{Principal, Role, Via};
+use crate::Problem;
+
+/// Every operation the platform offers, named once. The cross-tenant test table in
+/// the integration suite must have a row for each of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    ReadPerson,
+    UpdateOwnContacts,
+    ExportPersonData,
+    ReadPersonAudit,
+    ReadOrganisation,
+    ManageOrganisation,
+    CreateOrganisation,
+    ReadOrganisationAudit,
+    ImportRoster,
+    ReadClass,
+    ManageReferenceData,
+    ManageApiTokens,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 12] = [
+        Operation::ReadPerson,
+        Operation::UpdateOwnContacts,
+        Operation::ExportPersonData,
+        Operation::ReadPersonAudit,
+        Operation::ReadOrganisation,
+        Operation::ManageOrganisation,
+        Operation::CreateOrganisation,
+        Operation::ReadOrganisationAudit,
+        Operation::ImportRoster,
+        Operation::ReadClass,
+        Operation::ManageReferenceData,
+        Operation::ManageApiTokens,
+    ];
+
+    /// The API-token scope that covers this operation.
+    pub fn token_scope(self) -> &'static str {
+        match self {
+            Operation::ReadPerson
+            | Operation::ReadOrganisation
+            | Operation::ReadClass
+            | Operation::ExportPersonData
+            | Operation::ReadPersonAudit
+            | Operation::ReadOrganisationAudit => "registry:read",
+            Operation::ImportRoster
+            | Operation::ManageOrganisation
+            | Operation::CreateOrganisation
+            | Operation::UpdateOwnContacts => "registry:write",
+            Operation::ManageReferenceData => "reference:write",
+            Operation::ManageApiTokens => "tokens:manage",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The caller must not learn that the object exists.
+    Hidden,
+    /// The caller sees the object but may not do this.
+    Forbidden,
+}
+
+impl Decision {
+    pub fn into_result(self) -> Result<(), Problem> {
+        match self {
+            Decision::Allow => Ok(()),
+            Decision::Hidden => Err(Problem::not_found()),
+            Decision::Forbidden => Err(Problem::forbidden()),
+        }
+    }
+}
+
+/// Where an organisation sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgFacts {
+    pub organisation: OrganisationId,
+    pub municipality: MunicipalityId,
+    pub region: RegionCode,
+}
+
+/// Where a class sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassFacts {
+    pub class: ClassId,
+    pub org: OrgFacts,
+}
+
+/// Everything the policy needs to know about a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub person: PersonId,
+    /// Current classes as a student.
+    pub student_classes: Vec<ClassId>,
+    /// Organisations where the person studies, works, or has a child studying.
+    pub orgs: Vec<OrgFacts>,
+    /// The person's children (if a parent).
+    pub children: Vec<PersonId>,
+    /// Current classes of the person's children.
+    pub children_classes: Vec<ClassId>,
+    /// The person's parents / legal representatives (if a student).
+    pub parents: Vec<PersonId>,
+}
+
+/// What an operation is applied to.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Person(&'a PersonFacts),
+    Organisation(&'a OrgFacts),
+    Class(&'a ClassFacts),
+    /// A territory: an organisation to be created in this municipality/region.
+    Territory {
+        municipality: &'a MunicipalityId,
+        region: &'a RegionCode,
+    },
+    /// Platform-wide things (reference data, tokens).
+    Platform,
+}
+
+/// Decides whether `p` may perform `op` on `target`.
+pub fn decide(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
+    if let Via::ApiToken { scopes } = &p.via {
+        if !scopes.iter().any(|s| s == op.token_scope()) {
+            return Decision::Forbidden;
+        }
+    }
+    let role = p.role();
+    if role == Role::PlatformAdmin {
+        return Decision::Allow;
+    }
+    use Operation as Op;
+    match (op, target) {
+        (Op::ReadPerson, Target::Person(f)) => allow_or_hide(can_see_person(p, f, false)),
+        (Op::ReadPersonAudit, Target::Person(f)) => {
+            let see = can_see_person(p, f, false);
+            let own = p.person_id == f.person
+                || (role == Role::Parent && p.scope.children.contains(&f.person))
+                || (role == Role::SchoolAdmin && in_orgs(p, &f.orgs));
+            read_then(see, own)
+        }
+        (Op::UpdateOwnContacts | Op::ExportPersonData, Target::Person(f)) => {
+            let see = can_see_person(p, f, false);
+            let own = p.person_id == f.person
+                || (role == Role::Parent && p.scope.children.contains(&f.person));
+            read_then(see, own)
+        }
+        (Op::ReadOrganisation, Target::Organisation(_)) => Decision::Allow,
+        (Op::ManageOrganisation | Op::ImportRoster | Op::ReadOrganisationAudit, Target::Organisation(o)) => {
+            let manage = role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            read_then(true, manage)
+        }
+        (Op::CreateOrganisation, Target::Territory { municipality, region }) => {
+            let ok = match role {
+                Role::MunicipalOperator => p.scope.municipalities.contains(municipality),
+                Role::RegionalOperator => p.scope.regions.contains(region),
+                _ => false,
+            };
+            read_then(true, ok)
+        }
+        (Op::ReadClass, Target::Class(c)) => allow_or_hide(can_see_class(p, c)),
+        (Op::ManageReferenceData, Target::Platform) => read_then(true, role == Role::RegionalOperator),
+        (Op::ManageApiTokens, Target::Platform) => read_then(true, false),
+        // An operation applied to the wrong kind of target is a programming error:
+        // refuse rather than guess.
+        _ => Decision::Hidden,
+    }
+}
+
+fn allow_or_hide(allowed: bool) -> Decision {
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Hidden
+    }
+}
+
+/// Visible but not permitted → 403; not visible → 404.
+fn read_then(visible: bool, permitted: bool) -> Decision {
+    match (visible, permitted) {
+        (_, true) => Decision::Allow,
+        (true, false) => Decision::Forbidden,
+        (false, false) => Decision::Hidden,
+    }
+}
+
+fn in_orgs(p: &Principal, orgs: &[OrgFacts]) -> bool {
+    orgs.iter().any(|o| p.scope.organisations.contains(&o.organisation))
+}
+
+fn in_territory(p: &Principal, org: &OrgFacts) -> bool {
+    match p.role() {
+        Role::MunicipalOperator => p.scope.municipalities.contains(&org.municipality),
+        Role::RegionalOperator => p.scope.regions.contains(&org.region),
+        _ => false,
+    }
+}
+
+fn intersects<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.iter().any(|x| b.contains(x))
+}
+
+/// Whether `p`, in the active role, may see the person card of `f`.
+fn can_see_person(p: &Principal, f: &PersonFacts, _write: bool) -> bool {
+    if p.person_id == f.person {
+        return true;
+    }
+    let s = &p.scope;
+    match p.role() {
+        Role::Student => f.children.contains(&p.person_id), // own parents
+        Role::Parent => s.children.contains(&f.person),
+        Role::Teacher => {
+            let classes: Vec<ClassId> = s.taught_classes.iter().chain(&s.led_classes).copied().collect();
+            intersects(&classes, &f.student_classes)
+                || intersects(&classes, &f.children_classes)
+                // colleagues: staff of the same school
+                || (f.student_classes.is_empty() && f.children.is_empty() && in_orgs(p, &f.orgs))
+        }
+        Role::SchoolAdmin => in_orgs(p, &f.orgs),
+        Role::MunicipalOperator | Role::RegionalOperator => {
+            p.active.personal_data_granted && f.orgs.iter().any(|o| in_territory(p, o))
+        }
+        Role::PlatformAdmin => true,
+    }
+}
+
+fn can_see_class(p: &Principal, c: &ClassFacts) -> bool {
+    let s = &p.scope;
+    match p.role() {
+        Role::Student => s.own_classes.contains(&c.class),
+        Role::Parent => false, // parents see their child's class through the child
+        Role::Teacher => s.taught_classes.contains(&c.class) || s.led_classes.contains(&c.class),
+        Role::SchoolAdmin => s.organisations.contains(&c.org.organisation),
+        Role::MunicipalOperator | Role::RegionalOperator => {
+            p.active.personal_data_granted && in_territory(p, &c.org)
+        }
+        Role::PlatformAdmin => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::*;
+    use crate::principal::*;
+
+    fn principal(role: Role, scope: Scope) -> Principal {
+        Principal {
+            person_id: PersonId::new(),
+            account_id: AccountId::new(),
+            display_name: "x".into(),
+            active: RoleAssignment {
+                id: RoleAssignmentId::new(),
+                role,
+                organisation_id: None,
+                municipality_id: None,
+                region_code: None,
+                personal_data_granted: false,
+            },
+            roles: vec![],
+            scope,
+            via: Via::Session,
+        }
+    }
+
+    fn org() -> OrgFacts {
+        OrgFacts {
+            organisation: OrganisationId::new(),
+            municipality: MunicipalityId::new(),
+            region: RegionCode("77".into()),
+        }
+    }
+
+    #[test]
+    fn parent_sees_own_child_only() {
+        let child = PersonId::new();
+        let p = principal(Role::Parent, Scope { children: vec![child], ..Scope::default() });
+        let mine = PersonFacts { person: child, ..Default::default() };
+        let other = PersonFacts { person: PersonId::new(), ..Default::default() };
+        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&mine)), Decision::Allow);
+        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&other)), Decision::Hidden);
+    }
+
+    #[test]
+    fn teacher_sees_students_of_taught_classes_only() {
+        let class = ClassId::new();
+        let o = org();
+        let p = principal(
+            Role::Teacher,
+            Scope { taught_classes: vec![class], organisations: vec![o.organisation], ..Scope::default() },
+        );
+        let inside = PersonFacts { person: PersonId::new(), student_classes: vec![class], orgs: vec![o.clone()], ..Default::default() };
+        let same_school_other_class = PersonFacts {
+            person: PersonId::new(),
+            student_classes: vec![ClassId::new()],
+            orgs: vec![o],
+            ..Default::default()
+        };
+        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&inside)), Decision::Allow);
+        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&same_school_other_class)), Decision::Hidden);
+        assert_eq!(decide(&p, Operation::UpdateOwnContacts, Target::Person(&inside)), Decision::Forbidden);
+    }
+
+    #[test]
+    fn operator_needs_grant_for_personal_data() {
+        let o = org();
+        let mut p = principal(Role::MunicipalOperator, Scope { municipalities: vec![o.municipality], ..Scope::default() });
+        let f = PersonFacts { person: PersonId::new(), orgs: vec![o.clone()], ..Default::default() };
+        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&f)), Decision::Hidden);
+        p.active.personal_data_granted = true;
+        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&f)), Decision::Allow);
+    }
+
+    #[test]
+    fn token_without_scope_is_refused() {
+        let mut p = principal(Role::PlatformAdmin, Scope::default());
+        p.via = Via::ApiToken { scopes: vec!["registry:read".into()] };
+        assert_eq!(decide(&p, Operation::ManageApiTokens, Target::Platform), Decision::Forbidden);
+        let o = org();
+        assert_eq!(decide(&p, Operation::ReadOrganisation, Target::Organisation(&o)), Decision::Allow);
+    }
+}
