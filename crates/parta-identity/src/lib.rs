@@ -1,14 +1,11 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Identity (INT-2): accounts, passwords (argon2id), sessions with CSRF tokens,
+//! sign-in throttling, roles and their scopes, API tokens.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod error;
+pub mod password;
+pub mod service;
+pub mod store;
+pub mod throttle;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use error::IdentityError;
+pub use service::{Identity, SignedIn};

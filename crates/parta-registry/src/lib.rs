@@ -1,14 +1,11 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Реестр (REG-11): territories, organisations, academic years, classes, groups,
+//! people, guardianships, staff positions and enrolment history.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod service;
+pub mod store;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use error::RegistryError;
+pub use service::Registry;

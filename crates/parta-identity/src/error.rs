@@ -1,0 +1,56 @@
+use parta_core::{FieldError, Problem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("throttled for {0}s")]
+    Throttled(u64),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Problem(#[from] Problem),
+}
+
+impl IdentityError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<IdentityError> for Problem {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::BadCredentials => Problem::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "Неверный логин или пароль",
+            )
+            .with_detail("Проверьте логин и пароль. После нескольких неудачных попыток вход временно блокируется."),
+            IdentityError::Throttled(secs) => Problem::too_many(
+                format!("Слишком много попыток входа. Повторите через {} мин.", secs.div_ceil(60).max(1)),
+                secs,
+            ),
+            IdentityError::Unauthenticated => Problem::unauthorized(),
+            IdentityError::NotFound => Problem::not_found(),
+            IdentityError::Forbidden => Problem::forbidden(),
+            IdentityError::Invalid(errors) => Problem::validation(errors),
+            IdentityError::Db(e) => Problem::from_db(e),
+            IdentityError::Problem(p) => p,
+        }
+    }
+}
+
+impl axum::response::IntoResponse for IdentityError {
+    fn into_response(self) -> axum::response::Response {
+        Problem::from(self).into_response()
+    }
+}

@@ -1,0 +1,326 @@
+//! Sign-in, sessions, role switching, password changes and API tokens.
+
+use crate::store::{self, AccountRow};
+use crate::throttle::Throttle;
+use crate::{password, IdentityError};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use parta_core::config::SessionConfig;
+use parta_core::ids::{AccountId, PersonId, RoleAssignmentId};
+use parta_core::policy::{decide, Decision, Operation, Target};
+use parta_core::principal::{Principal, RoleAssignment, Via};
+use parta_core::time::now_ms;
+use parta_db::audit::{AuditEntry, AuditLog};
+use parta_db::Db;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+type Result<T> = std::result::Result<T, IdentityError>;
+
+/// Last-seen is written at most this often, so reads don't turn into writes.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+#[derive(Clone)]
+pub struct Identity {
+    pub db: Db,
+    pub audit: AuditLog,
+    pub throttle: Throttle,
+    pub session: SessionConfig,
+}
+
+/// A fresh session: the secret for the cookie and the CSRF token for forms.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session_token: String,
+    pub csrf_token: String,
+    pub principal: Principal,
+}
+
+/// A session looked up from its cookie.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id_hash: String,
+    pub csrf_token: String,
+    pub principal: Principal,
+}
+
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    let d = Sha256::digest(s.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn audit_entry(person: Option<PersonId>, action: &'static str, ip: Option<&str>) -> AuditEntry {
+    AuditEntry {
+        actor_person_id: person,
+        action,
+        subject_person_id: person,
+        object_type: "account",
+        ip: ip.map(str::to_string),
+        ..Default::default()
+    }
+}
+
+impl Identity {
+    pub fn new(db: Db, audit: AuditLog, throttle: Throttle, session: SessionConfig) -> Self {
+        Self { db, audit, throttle, session }
+    }
+
+    /// Local sign-in. The password check runs on the blocking pool; an unknown login
+    /// costs the same time as a wrong password.
+    pub async fn sign_in(&self, login: &str, pass: &str, ip: &str) -> Result<SignedIn> {
+        let login = login.trim().to_lowercase();
+        if login.is_empty() || pass.is_empty() {
+            let mut errs = Vec::new();
+            if login.is_empty() {
+                errs.push(parta_core::FieldError::new("login", "Введите логин."));
+            }
+            if pass.is_empty() {
+                errs.push(parta_core::FieldError::new("password", "Введите пароль."));
+            }
+            return Err(IdentityError::Invalid(errs));
+        }
+        self.throttle.attempt(&login, ip).map_err(IdentityError::Throttled)?;
+        let account = store::account_by_login(&self.db, &login).await?;
+        let pass = pass.to_string();
+        let phc = account.as_ref().and_then(|a| a.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || match phc {
+            Some(phc) => password::verify(&pass, &phc),
+            None => {
+                password::dummy_verify(&pass);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false);
+        let Some(account) = account.filter(|a| ok && a.disabled == 0) else {
+            return Err(IdentityError::BadCredentials);
+        };
+        let signed = self.open_session(&account, None, Some(ip)).await?;
+        self.audit.record(audit_entry(Some(account.person_id), "sign_in", Some(ip))).await?;
+        Ok(signed)
+    }
+
+    /// Opens a new session (a new id every time: the id is rotated at sign-in).
+    pub async fn open_session(&self, account: &AccountRow, role: Option<RoleAssignmentId>, ip: Option<&str>) -> Result<SignedIn> {
+        let roles = store::roles(&self.db, account.person_id).await?;
+        let active = match role {
+            Some(r) => roles.iter().find(|x| x.id == r).cloned(),
+            None => roles.first().cloned(),
+        }
+        .ok_or(IdentityError::Forbidden)?;
+        let token = random_token();
+        let csrf = random_token();
+        store::insert_session(&self.db, &sha256_hex(&token), account.id, active.id, &csrf, now_ms(), ip).await?;
+        let principal = self.principal(account, active, roles, Via::Session).await?;
+        Ok(SignedIn { session_token: token, csrf_token: csrf, principal })
+    }
+
+    async fn principal(&self, account: &AccountRow, active: RoleAssignment, roles: Vec<RoleAssignment>, via: Via) -> Result<Principal> {
+        let scope = store::scope(&self.db, account.person_id, &active).await?;
+        Ok(Principal {
+            person_id: account.person_id,
+            account_id: account.id,
+            display_name: account.display_name.clone(),
+            active,
+            roles,
+            scope,
+            via,
+        })
+    }
+
+    /// Resolves a session cookie, enforcing idle and absolute timeouts.
+    pub async fn session(&self, token: &str) -> Result<SessionInfo> {
+        let id_hash = sha256_hex(token);
+        let row = store::session(&self.db, &id_hash).await?.ok_or(IdentityError::Unauthenticated)?;
+        let now = now_ms();
+        let idle = self.session.idle_minutes * 60_000;
+        let absolute = self.session.absolute_hours * 3_600_000;
+        if now - row.last_seen_at > idle || now - row.created_at > absolute {
+            store::delete_session(&self.db, &id_hash).await?;
+            return Err(IdentityError::Unauthenticated);
+        }
+        if now - row.last_seen_at > TOUCH_EVERY_MS {
+            store::touch_session(&self.db, &id_hash, now).await?;
+        }
+        let account = store::account(&self.db, row.account_id).await?.ok_or(IdentityError::Unauthenticated)?;
+        if account.disabled != 0 {
+            return Err(IdentityError::Unauthenticated);
+        }
+        let roles = store::roles(&self.db, account.person_id).await?;
+        let active = roles.iter().find(|r| r.id == row.active_role_id).cloned().ok_or(IdentityError::Unauthenticated)?;
+        let principal = self.principal(&account, active, roles, Via::Session).await?;
+        Ok(SessionInfo { id_hash, csrf_token: row.csrf_token, principal })
+    }
+
+    pub async fn sign_out(&self, info: &SessionInfo) -> Result<()> {
+        store::delete_session(&self.db, &info.id_hash).await?;
+        self.audit.record(audit_entry(Some(info.principal.person_id), "sign_out", None)).await?;
+        Ok(())
+    }
+
+    /// Switches the session to another of the person's roles.
+    pub async fn switch_role(&self, info: &SessionInfo, role: RoleAssignmentId) -> Result<()> {
+        if !info.principal.roles.iter().any(|r| r.id == role) {
+            return Err(IdentityError::invalid("role_id", "У вас нет такой роли."));
+        }
+        store::set_session_role(&self.db, &info.id_hash, role).await?;
+        Ok(())
+    }
+
+    /// Changes one's own password: all sessions are revoked and a new one opened.
+    pub async fn change_password(&self, info: &SessionInfo, old: &str, new: &str, ip: &str) -> Result<SignedIn> {
+        let account = store::account(&self.db, info.principal.account_id).await?.ok_or(IdentityError::Unauthenticated)?;
+        self.throttle.attempt(&account.login, ip).map_err(IdentityError::Throttled)?;
+        let phc = account.password_hash.clone().unwrap_or_default();
+        let old = old.to_string();
+        let ok = tokio::task::spawn_blocking(move || password::verify(&old, &phc)).await.unwrap_or(false);
+        if !ok {
+            return Err(IdentityError::invalid("old_password", "Текущий пароль указан неверно."));
+        }
+        password::check_strength(new, &account.login).map_err(|m| IdentityError::invalid("new_password", m))?;
+        let hash = hash_blocking(new).await?;
+        store::set_password(&self.db, account.id, &hash, now_ms()).await?;
+        store::delete_sessions_of(&self.db, account.id).await?;
+        self.audit.record(audit_entry(Some(account.person_id), "change_password", Some(ip))).await?;
+        self.open_session(&account, Some(info.principal.active.id), Some(ip)).await
+    }
+
+    /// Creates an account for a person (CLI, demo, admin). The password must be strong.
+    pub async fn create_account(&self, person: PersonId, login: &str, pass: Option<&str>) -> Result<AccountId> {
+        let login = login.trim().to_lowercase();
+        if login.len() < 3 || !login.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+            return Err(IdentityError::invalid("login", "Логин — латинские буквы, цифры и знаки . _ - @, не короче 3 символов."));
+        }
+        let hash = match pass {
+            Some(p) => {
+                password::check_strength(p, &login).map_err(|m| IdentityError::invalid("password", m))?;
+                Some(hash_blocking(p).await?)
+            }
+            None => None,
+        };
+        let id = AccountId::new();
+        store::insert_account(&self.db, id, person, &login, hash.as_deref(), now_ms())
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    IdentityError::invalid("login", "Такой логин уже занят или у человека уже есть учётная запись.")
+                }
+                _ => IdentityError::Db(e),
+            })?;
+        Ok(id)
+    }
+
+    /// Sets a new password by login (CLI `parta user reset-password`); revokes sessions.
+    pub async fn reset_password(&self, login: &str, pass: &str) -> Result<()> {
+        let account = store::account_by_login(&self.db, login).await?.ok_or(IdentityError::NotFound)?;
+        password::check_strength(pass, &account.login).map_err(|m| IdentityError::invalid("password", m))?;
+        let hash = hash_blocking(pass).await?;
+        store::set_password(&self.db, account.id, &hash, now_ms()).await?;
+        store::delete_sessions_of(&self.db, account.id).await?;
+        self.audit.record(audit_entry(Some(account.person_id), "reset_password", None)).await?;
+        Ok(())
+    }
+
+    /// Issues an API token acting in `role` with `scopes`. The secret is returned once;
+    /// only its hash is stored.
+    pub async fn issue_token(&self, p: &Principal, name: &str, role: RoleAssignmentId, scopes: &[String]) -> Result<(String, String)> {
+        if decide(p, Operation::ManageApiTokens, Target::Platform) != Decision::Allow {
+            return Err(IdentityError::Forbidden);
+        }
+        let mut errs = Vec::new();
+        if name.trim().is_empty() {
+            errs.push(parta_core::FieldError::new("name", "Назовите токен (например, «Выгрузка в региональную систему»)."));
+        }
+        let known: Vec<&str> = Operation::ALL.iter().map(|o| o.token_scope()).collect();
+        if scopes.is_empty() || scopes.iter().any(|s| !known.contains(&s.as_str())) {
+            errs.push(parta_core::FieldError::new("scopes", format!("Допустимые области: {}.", dedup(known).join(", "))));
+        }
+        if store::role_by_id(&self.db, role).await?.is_none() {
+            errs.push(parta_core::FieldError::new("role_id", "Роль не найдена."));
+        }
+        if !errs.is_empty() {
+            return Err(IdentityError::Invalid(errs));
+        }
+        let secret = format!("parta_{}", random_token());
+        let id = uuid::Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, token_hash, role_id, scopes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.clone())
+        .bind(name.trim().to_string())
+        .bind(sha256_hex(&secret))
+        .bind(role)
+        .bind(scopes.join(" "))
+        .bind(p.person_id)
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?;
+        let mut e = audit_entry(Some(p.person_id), "issue_token", None);
+        e.object_type = "api_token";
+        e.object_id = Some(id.clone());
+        self.audit.record(e).await?;
+        Ok((id, secret))
+    }
+
+    pub async fn revoke_token(&self, p: &Principal, id: &str) -> Result<()> {
+        if decide(p, Operation::ManageApiTokens, Target::Platform) != Decision::Allow {
+            return Err(IdentityError::Forbidden);
+        }
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.to_string())
+            .bind(now_ms())
+            .execute(&self.db.pool)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(IdentityError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn tokens(&self, p: &Principal) -> Result<Vec<store::ApiTokenRow>> {
+        if decide(p, Operation::ManageApiTokens, Target::Platform) != Decision::Allow {
+            return Err(IdentityError::Forbidden);
+        }
+        Ok(store::tokens(&self.db).await?)
+    }
+
+    /// Resolves a bearer token into a principal limited to the token's scopes.
+    pub async fn token_principal(&self, secret: &str) -> Result<Principal> {
+        let (_, role_id, scopes, revoked) =
+            store::token_by_hash(&self.db, &sha256_hex(secret)).await?.ok_or(IdentityError::Unauthenticated)?;
+        if revoked.is_some() {
+            return Err(IdentityError::Unauthenticated);
+        }
+        let (person, active) = store::role_by_id(&self.db, role_id).await?.ok_or(IdentityError::Unauthenticated)?;
+        let account = store::account_of_person(&self.db, person).await?.ok_or(IdentityError::Unauthenticated)?;
+        let scopes = scopes.split_whitespace().map(str::to_string).collect();
+        self.principal(&account, active.clone(), vec![active], Via::ApiToken { scopes }).await
+    }
+
+    /// Removes expired sessions and stale throttle keys.
+    pub async fn housekeeping(&self) -> Result<u64> {
+        self.throttle.housekeeping();
+        let now = now_ms();
+        Ok(store::purge_sessions(&self.db, now - self.session.idle_minutes * 60_000, now - self.session.absolute_hours * 3_600_000).await?)
+    }
+}
+
+fn dedup(mut v: Vec<&str>) -> Vec<&str> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+async fn hash_blocking(p: &str) -> Result<String> {
+    let p = p.to_string();
+    tokio::task::spawn_blocking(move || password::hash(&p))
+        .await
+        .map_err(|_| IdentityError::Problem(parta_core::Problem::internal()))?
+        .map_err(|_| IdentityError::Problem(parta_core::Problem::internal()))
+}

@@ -1,0 +1,390 @@
+//! Registry types and their invariants. No I/O here.
+
+use parta_core::ids::{AcademicYearId, ClassId, MunicipalityId, OrganisationId, PersonId};
+use parta_core::FieldError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Субъект РФ.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+}
+
+/// Муниципальное образование.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Municipality {
+    pub id: MunicipalityId,
+    pub region_code: String,
+    pub region_name: String,
+    pub name: String,
+    pub oktmo: Option<String>,
+}
+
+/// Образовательная организация.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Organisation {
+    pub id: OrganisationId,
+    pub municipality_id: MunicipalityId,
+    pub municipality_name: String,
+    pub region_code: String,
+    pub kind: String,
+    pub kind_name: String,
+    pub full_name: String,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub address: String,
+    pub head_id: Option<PersonId>,
+    pub head_name: Option<String>,
+    pub student_count: i64,
+}
+
+/// A page of results with an opaque cursor for the next one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Класс, as listed on a school page.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct ClassSummary {
+    pub id: ClassId,
+    pub organisation_id: OrganisationId,
+    pub academic_year_id: AcademicYearId,
+    pub academic_year: String,
+    pub grade_level: String,
+    pub letter: String,
+    pub name: String,
+    pub class_teacher_id: Option<PersonId>,
+    pub class_teacher_name: Option<String>,
+    pub student_count: i64,
+}
+
+/// A person named in a list.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct PersonBrief {
+    pub id: PersonId,
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+}
+
+impl PersonBrief {
+    pub fn full_name(&self) -> String {
+        full_name(&self.last_name, &self.first_name, self.middle_name.as_deref())
+    }
+}
+
+pub fn full_name(last: &str, first: &str, middle: Option<&str>) -> String {
+    match middle {
+        Some(m) if !m.is_empty() => format!("{last} {first} {m}"),
+        _ => format!("{last} {first}"),
+    }
+}
+
+/// A teacher of a class with the subjects they teach there.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClassTeacher {
+    pub person: PersonBrief,
+    pub subjects: Vec<String>,
+}
+
+/// Class page: who studies and who teaches.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClassDetail {
+    pub class: ClassSummary,
+    pub organisation_name: String,
+    pub students: Vec<PersonBrief>,
+    pub teachers: Vec<ClassTeacher>,
+}
+
+/// Person card (карточка человека).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonCard {
+    pub id: PersonId,
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub enrolments: Vec<Enrolment>,
+    pub positions: Vec<StaffPosition>,
+    pub parents: Vec<Relative>,
+    pub children: Vec<Relative>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct PersonRow {
+    pub id: PersonId,
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// One stay in a school (история обучения).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Enrolment {
+    pub id: String,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub class_id: Option<ClassId>,
+    pub class_name: Option<String>,
+    pub started_on: String,
+    /// `admitted` (зачислен) or `transferred_in` (переведён из другой школы).
+    pub start_reason: String,
+    pub ended_on: Option<String>,
+    /// `transferred` (переведён), `expelled` (отчислен), `graduated` (выпущен).
+    pub end_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct StaffPosition {
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub position: String,
+    pub position_name: String,
+    pub started_on: String,
+}
+
+/// A parent or child with the kind of link (mother, father, guardian, trustee).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Relative {
+    pub id: PersonId,
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub kind: String,
+}
+
+/// The kinds of link between a parent and a child.
+pub const GUARDIAN_KINDS: [(&str, &str); 5] = [
+    ("mother", "мать"),
+    ("father", "отец"),
+    ("guardian", "опекун"),
+    ("trustee", "попечитель"),
+    ("other", "иной законный представитель"),
+];
+
+/// Why a stay in a school ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    Transferred,
+    Expelled,
+    Graduated,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Transferred => "transferred",
+            EndReason::Expelled => "expelled",
+            EndReason::Graduated => "graduated",
+        }
+    }
+}
+
+/// Request: a new organisation.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewOrganisation {
+    pub municipality_id: MunicipalityId,
+    pub kind: String,
+    pub full_name: String,
+    pub short_name: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub address: String,
+}
+
+/// Request: a new class in an academic year.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewClass {
+    pub academic_year_id: AcademicYearId,
+    pub grade_level: String,
+    /// Литера: «А», «Б», …
+    pub letter: String,
+    pub class_teacher_id: Option<PersonId>,
+}
+
+/// Request: enrol a student (зачисление) or transfer them in from another school.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Enrol {
+    pub person_id: PersonId,
+    pub class_id: ClassId,
+    /// ISO date `YYYY-MM-DD`.
+    pub date: String,
+    pub order_ref: Option<String>,
+}
+
+/// Request: end a student's stay in a school.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EndEnrolment {
+    pub person_id: PersonId,
+    pub date: String,
+    pub reason: EndReason,
+    pub order_ref: Option<String>,
+}
+
+/// Request: a person corrects their own contact data (DATA-4).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ContactUpdate {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Request: ask the school to correct official data (name, birth date, SNILS).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ChangeRequestInput {
+    /// `last_name`, `first_name`, `middle_name`, `birth_date` or `snils`.
+    pub field: String,
+    pub new_value: String,
+    pub comment: Option<String>,
+}
+
+pub const OFFICIAL_FIELDS: [&str; 5] = ["last_name", "first_name", "middle_name", "birth_date", "snils"];
+
+/// Checks ИНН of a legal entity: 10 digits with the federal checksum.
+pub fn valid_inn(inn: &str) -> bool {
+    let d: Vec<u32> = inn.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 10 || inn.len() != 10 {
+        return false;
+    }
+    const W: [u32; 9] = [2, 4, 10, 3, 5, 9, 4, 6, 8];
+    let sum: u32 = W.iter().zip(&d).map(|(w, x)| w * x).sum();
+    (sum % 11) % 10 == d[9]
+}
+
+/// Checks ОГРН: 13 digits, the last is (first 12 mod 11) mod 10.
+pub fn valid_ogrn(ogrn: &str) -> bool {
+    if ogrn.len() != 13 || !ogrn.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let Ok(body) = ogrn[..12].parse::<u64>() else { return false };
+    let check = (body % 11) % 10;
+    ogrn[12..].parse::<u64>().is_ok_and(|c| c == check)
+}
+
+/// Checks СНИЛС `XXX-XXX-XXX YY` or 11 digits, with its checksum.
+pub fn valid_snils(snils: &str) -> bool {
+    let d: Vec<u32> = snils.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 11 {
+        return false;
+    }
+    let sum: u32 = d[..9].iter().enumerate().map(|(i, x)| x * (9 - i as u32)).sum();
+    let check = match sum % 101 {
+        100 => 0,
+        s => s,
+    };
+    check == d[9] * 10 + d[10]
+}
+
+pub fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && s.len() <= 254 && !s.contains(char::is_whitespace)
+}
+
+/// Russian phone numbers: +7 and ten digits, spaces, dashes and brackets allowed.
+pub fn normalise_phone(s: &str) -> Option<String> {
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = match digits.len() {
+        11 if digits.starts_with('8') || digits.starts_with('7') => digits[1..].to_string(),
+        10 => digits,
+        _ => return None,
+    };
+    if s.chars().any(|c| !(c.is_ascii_digit() || " +-()".contains(c))) {
+        return None;
+    }
+    Some(format!("+7{digits}"))
+}
+
+pub fn valid_date(s: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+impl NewOrganisation {
+    /// All problems at once, so a form shows every field to fix.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        if self.full_name.trim().len() < 3 {
+            e.push(FieldError::new("full_name", "Укажите полное наименование организации."));
+        }
+        if self.short_name.trim().is_empty() {
+            e.push(FieldError::new("short_name", "Укажите краткое наименование."));
+        }
+        if !valid_inn(&self.inn) {
+            e.push(FieldError::new("inn", "ИНН организации — 10 цифр с верной контрольной цифрой."));
+        }
+        if !valid_ogrn(&self.ogrn) {
+            e.push(FieldError::new("ogrn", "ОГРН — 13 цифр с верной контрольной цифрой."));
+        }
+        if self.address.trim().len() < 5 {
+            e.push(FieldError::new("address", "Укажите адрес организации."));
+        }
+        e
+    }
+}
+
+impl ContactUpdate {
+    /// Validated and normalised values.
+    pub fn validate(&self) -> Result<(Option<String>, Option<String>), Vec<FieldError>> {
+        let mut e = Vec::new();
+        let email = match self.email.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) if valid_email(s) => Some(s.to_lowercase()),
+            Some(_) => {
+                e.push(FieldError::new("email", "Адрес электронной почты указан неверно (пример: ivanova@mail.ru)."));
+                None
+            }
+        };
+        let phone = match self.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => match normalise_phone(s) {
+                Some(p) => Some(p),
+                None => {
+                    e.push(FieldError::new("phone", "Телефон указан неверно (пример: +7 912 345-67-89)."));
+                    None
+                }
+            },
+        };
+        if e.is_empty() {
+            Ok((email, phone))
+        } else {
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums() {
+        assert!(valid_inn("7707083893"));
+        assert!(!valid_inn("7707083894"));
+        assert!(valid_ogrn("1027700132195"));
+        assert!(!valid_ogrn("1027700132196"));
+        assert!(valid_snils("112-233-445 95"));
+        assert!(!valid_snils("112-233-445 96"));
+    }
+
+    #[test]
+    fn phones_and_emails() {
+        assert_eq!(normalise_phone("8 (912) 345-67-89").as_deref(), Some("+79123456789"));
+        assert_eq!(normalise_phone("12345"), None);
+        assert!(valid_email("a.b@school.ru"));
+        assert!(!valid_email("a b@school.ru"));
+    }
+}

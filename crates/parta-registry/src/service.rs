@@ -1,0 +1,393 @@
+//! Registry use cases: ask the policy, validate, write in one transaction, audit.
+
+use crate::model::*;
+use crate::store;
+use crate::RegistryError;
+use parta_core::ids::{ClassId, MunicipalityId, OrganisationId, PersonId};
+use parta_core::policy::{decide, Decision, Operation, PersonFacts, Target};
+use parta_core::principal::Principal;
+use parta_core::time::now_ms;
+use parta_db::audit::{AuditEntry, AuditLog};
+use parta_db::Db;
+
+type Result<T> = std::result::Result<T, RegistryError>;
+
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Registry {
+    pub db: Db,
+    pub audit: AuditLog,
+}
+
+fn check(decision: Decision) -> Result<()> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Hidden => Err(RegistryError::NotFound),
+        Decision::Forbidden => Err(RegistryError::Forbidden),
+    }
+}
+
+fn entry(p: &Principal, origin: &Origin, action: &'static str, object_type: &'static str) -> AuditEntry {
+    AuditEntry {
+        actor_person_id: Some(p.person_id),
+        actor_role: Some(p.role().as_str().to_string()),
+        action,
+        object_type,
+        ip: origin.ip.clone(),
+        ..Default::default()
+    }
+}
+
+impl Registry {
+    pub fn new(db: Db, audit: AuditLog) -> Self {
+        Self { db, audit }
+    }
+
+    pub async fn regions(&self) -> Result<Vec<Region>> {
+        Ok(store::regions(&self.db).await?)
+    }
+
+    pub async fn municipalities(&self, region: Option<&str>) -> Result<Vec<Municipality>> {
+        Ok(store::municipalities(&self.db, region).await?)
+    }
+
+    /// Школьный справочник: public facts about organisations, a page at a time.
+    pub async fn organisations(
+        &self,
+        p: &Principal,
+        municipality: Option<MunicipalityId>,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Page<Organisation>> {
+        let limit = limit.unwrap_or(50).clamp(1, 500);
+        let after = match cursor {
+            None | Some("") => None,
+            Some(c) => Some(c.parse().map_err(|_| RegistryError::invalid("cursor", "Неверный курсор страницы."))?),
+        };
+        let mut items = store::organisations(&self.db, municipality, after, limit + 1).await?;
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|o| o.id.to_string())
+        } else {
+            None
+        };
+        items.retain(|o| {
+            let facts = parta_core::policy::OrgFacts {
+                organisation: o.id,
+                municipality: o.municipality_id,
+                region: parta_core::ids::RegionCode(o.region_code.clone()),
+            };
+            decide(p, Operation::ReadOrganisation, Target::Organisation(&facts)) == Decision::Allow
+        });
+        Ok(Page { items, next_cursor })
+    }
+
+    pub async fn organisation(&self, p: &Principal, id: OrganisationId) -> Result<Organisation> {
+        let facts = store::org_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ReadOrganisation, Target::Organisation(&facts)))?;
+        store::organisation(&self.db, id).await?.ok_or(RegistryError::NotFound)
+    }
+
+    pub async fn create_organisation(&self, p: &Principal, origin: &Origin, input: NewOrganisation) -> Result<Organisation> {
+        let region = store::municipality_region(&self.db, input.municipality_id)
+            .await?
+            .ok_or_else(|| RegistryError::invalid("municipality_id", "Такого муниципалитета нет в реестре."))?;
+        check(decide(
+            p,
+            Operation::CreateOrganisation,
+            Target::Territory { municipality: &input.municipality_id, region: &region },
+        ))?;
+        let mut errors = input.validate();
+        if !store::ref_exists(&self.db, "ref_org_types", &input.kind).await? {
+            errors.push(parta_core::FieldError::new("kind", "Неизвестный тип организации (см. справочник типов)."));
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let id = OrganisationId::new();
+        store::insert_organisation(&self.db, id, &input).await.map_err(|e| unique_to_field(e, "inn"))?;
+        let mut e = entry(p, origin, "create", "organisation");
+        e.organisation_id = Some(id);
+        e.object_id = Some(id.to_string());
+        self.audit.record(e).await?;
+        store::organisation(&self.db, id).await?.ok_or(RegistryError::NotFound)
+    }
+
+    pub async fn classes(&self, p: &Principal, org: OrganisationId) -> Result<Vec<ClassSummary>> {
+        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ReadOrganisation, Target::Organisation(&facts)))?;
+        Ok(store::classes_of(&self.db, org).await?)
+    }
+
+    /// Staff of a school, for its admin.
+    pub async fn staff(&self, p: &Principal, org: OrganisationId) -> Result<Vec<(PersonBrief, String)>> {
+        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts)))?;
+        Ok(store::staff_list(&self.db, org).await?)
+    }
+
+    pub async fn create_class(&self, p: &Principal, origin: &Origin, org: OrganisationId, input: NewClass) -> Result<ClassSummary> {
+        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts)))?;
+        let mut errors = Vec::new();
+        if store::academic_year_org(&self.db, input.academic_year_id).await? != Some(org) {
+            errors.push(parta_core::FieldError::new("academic_year_id", "Учебный год не найден в этой организации."));
+        }
+        if !store::ref_exists(&self.db, "ref_grade_levels", &input.grade_level).await? {
+            errors.push(parta_core::FieldError::new("grade_level", "Параллель должна быть от 1 до 11."));
+        }
+        let letter = input.letter.trim();
+        if letter.is_empty() || letter.chars().count() > 3 {
+            errors.push(parta_core::FieldError::new("letter", "Литера класса — от одного до трёх знаков (например, «А»)."));
+        }
+        if let Some(t) = input.class_teacher_id {
+            if !store::staff_of(&self.db, t, org).await? {
+                errors.push(parta_core::FieldError::new("class_teacher_id", "Классный руководитель должен работать в этой школе."));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let id = ClassId::new();
+        let name = format!("{}{}", input.grade_level, letter.to_uppercase());
+        store::insert_class(&self.db, id, org, &input, &name)
+            .await
+            .map_err(|e| unique_to_field(e, "letter"))?;
+        let mut e = entry(p, origin, "create", "class");
+        e.organisation_id = Some(org);
+        e.object_id = Some(id.to_string());
+        self.audit.record(e).await?;
+        store::class(&self.db, id).await?.ok_or(RegistryError::NotFound)
+    }
+
+    /// Class page: the list of students is personal data, so the read is audited.
+    pub async fn class(&self, p: &Principal, origin: &Origin, id: ClassId) -> Result<ClassDetail> {
+        let facts = store::class_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ReadClass, Target::Class(&facts)))?;
+        let class = store::class(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
+        let org = store::organisation(&self.db, facts.org.organisation).await?.ok_or(RegistryError::NotFound)?;
+        let (students, teachers) =
+            tokio::try_join!(store::class_students(&self.db, id), store::class_teachers(&self.db, id))?;
+        let mut e = entry(p, origin, "read", "class");
+        e.organisation_id = Some(facts.org.organisation);
+        e.object_id = Some(id.to_string());
+        self.audit.record(e).await?;
+        Ok(ClassDetail { class, organisation_name: org.short_name, students, teachers })
+    }
+
+    async fn facts(&self, id: PersonId) -> Result<PersonFacts> {
+        store::person_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)
+    }
+
+    /// Person card. Reading someone else's card is audited.
+    pub async fn person(&self, p: &Principal, origin: &Origin, id: PersonId) -> Result<PersonCard> {
+        let facts = self.facts(id).await?;
+        check(decide(p, Operation::ReadPerson, Target::Person(&facts)))?;
+        let card = self.card(id).await?;
+        if p.person_id != id {
+            let mut e = entry(p, origin, "read", "person");
+            e.subject_person_id = Some(id);
+            e.organisation_id = facts.orgs.first().map(|o| o.organisation);
+            e.object_id = Some(id.to_string());
+            self.audit.record(e).await?;
+        }
+        Ok(card)
+    }
+
+    async fn card(&self, id: PersonId) -> Result<PersonCard> {
+        let row = store::person(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
+        let (enrolments, positions, parents, children) = tokio::try_join!(
+            store::enrolments(&self.db, id),
+            store::positions(&self.db, id),
+            store::parents(&self.db, id),
+            store::children(&self.db, id),
+        )?;
+        Ok(PersonCard {
+            id: row.id,
+            last_name: row.last_name,
+            first_name: row.first_name,
+            middle_name: row.middle_name,
+            birth_date: row.birth_date,
+            sex: row.sex,
+            snils: row.snils,
+            email: row.email,
+            phone: row.phone,
+            enrolments,
+            positions,
+            parents,
+            children,
+        })
+    }
+
+    /// A person corrects their own (or their child's) contact data.
+    pub async fn update_contacts(&self, p: &Principal, origin: &Origin, id: PersonId, input: ContactUpdate) -> Result<PersonCard> {
+        let facts = self.facts(id).await?;
+        check(decide(p, Operation::UpdateOwnContacts, Target::Person(&facts)))?;
+        let (email, phone) = input.validate().map_err(RegistryError::Invalid)?;
+        store::update_contacts(&self.db.pool, id, email, phone).await?;
+        let mut e = entry(p, origin, "update", "person");
+        e.subject_person_id = Some(id);
+        e.object_id = Some(id.to_string());
+        e.details = Some("contacts".into());
+        self.audit.record(e).await?;
+        self.card(id).await
+    }
+
+    /// Official data (name, birth date, СНИЛС) are changed by the school: file a request.
+    pub async fn request_change(&self, p: &Principal, origin: &Origin, id: PersonId, input: ChangeRequestInput) -> Result<String> {
+        let facts = self.facts(id).await?;
+        check(decide(p, Operation::UpdateOwnContacts, Target::Person(&facts)))?;
+        if !OFFICIAL_FIELDS.contains(&input.field.as_str()) {
+            return Err(RegistryError::invalid("field", "Можно запросить исправление ФИО, даты рождения или СНИЛС."));
+        }
+        let value = input.new_value.trim();
+        let bad = match input.field.as_str() {
+            "birth_date" => !valid_date(value),
+            "snils" => !valid_snils(value),
+            _ => value.is_empty() || value.chars().count() > 100,
+        };
+        if bad {
+            return Err(RegistryError::invalid("new_value", "Новое значение указано неверно."));
+        }
+        let rid = store::insert_change_request(&self.db, id, p.person_id, &input).await?;
+        let mut e = entry(p, origin, "request_change", "person");
+        e.subject_person_id = Some(id);
+        e.object_id = Some(rid.clone());
+        e.details = Some(input.field.clone());
+        self.audit.record(e).await?;
+        Ok(rid)
+    }
+
+    /// Everything held about a person, as JSON documents (DATA-4): the card, the audit
+    /// trail, and the same for each child of a parent.
+    pub async fn export(&self, p: &Principal, origin: &Origin, id: PersonId) -> Result<Vec<(String, serde_json::Value)>> {
+        let facts = self.facts(id).await?;
+        check(decide(p, Operation::ExportPersonData, Target::Person(&facts)))?;
+        let mut files = Vec::new();
+        let mut people = vec![id];
+        people.extend(facts.children.iter().copied());
+        for (i, person) in people.into_iter().enumerate() {
+            let card = self.card(person).await?;
+            let audit = AuditLog::about_person(&self.db, person, 10_000).await?;
+            let prefix = if i == 0 { "me".to_string() } else { format!("children/{person}") };
+            files.push((format!("{prefix}/person.json"), serde_json::to_value(&card).unwrap_or_default()));
+            files.push((format!("{prefix}/audit.json"), serde_json::to_value(&audit).unwrap_or_default()));
+        }
+        let mut e = entry(p, origin, "export", "person");
+        e.subject_person_id = Some(id);
+        e.object_id = Some(id.to_string());
+        self.audit.record(e).await?;
+        Ok(files)
+    }
+
+    pub async fn person_audit(&self, p: &Principal, id: PersonId) -> Result<Vec<parta_db::audit::AuditRecord>> {
+        let facts = self.facts(id).await?;
+        check(decide(p, Operation::ReadPersonAudit, Target::Person(&facts)))?;
+        Ok(AuditLog::about_person(&self.db, id, 500).await?)
+    }
+
+    pub async fn organisation_audit(&self, p: &Principal, org: OrganisationId) -> Result<Vec<parta_db::audit::AuditRecord>> {
+        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ReadOrganisationAudit, Target::Organisation(&facts)))?;
+        Ok(AuditLog::about_organisation(&self.db, org, 500).await?)
+    }
+
+    /// Зачисление: opens a stay in the class's school. A student still enrolled
+    /// elsewhere is transferred: the old stay ends the day before, in the same transaction.
+    pub async fn enrol(&self, p: &Principal, origin: &Origin, input: Enrol) -> Result<Vec<Enrolment>> {
+        let facts = store::class_facts(&self.db, input.class_id)
+            .await?
+            .ok_or_else(|| RegistryError::invalid("class_id", "Класс не найден."))?;
+        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts.org)))?;
+        if !valid_date(&input.date) {
+            return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
+        }
+        store::person(&self.db, input.person_id)
+            .await?
+            .ok_or_else(|| RegistryError::invalid("person_id", "Такого человека нет в реестре."))?;
+        let open = store::open_enrolment(&self.db, input.person_id).await?;
+        let mut start_reason = "admitted";
+        let mut tx = self.db.pool.begin().await?;
+        if let Some((eid, org, started_on)) = open {
+            if input.date <= started_on {
+                return Err(RegistryError::invalid("date", "Дата зачисления раньше начала текущего обучения."));
+            }
+            if org != facts.org.organisation {
+                start_reason = "transferred_in";
+            }
+            let end_reason = if org == facts.org.organisation { "moved_class" } else { "transferred" };
+            sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = $3 WHERE id = $1")
+                .bind(eid)
+                .bind(input.date.clone())
+                .bind(end_reason)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, order_ref, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(input.person_id)
+        .bind(facts.org.organisation)
+        .bind(input.class_id)
+        .bind(input.date.clone())
+        .bind(start_reason)
+        .bind(input.order_ref.clone())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut e = entry(p, origin, "enrol", "person");
+        e.subject_person_id = Some(input.person_id);
+        e.organisation_id = Some(facts.org.organisation);
+        e.object_id = Some(input.class_id.to_string());
+        self.audit.record(e).await?;
+        Ok(store::enrolments(&self.db, input.person_id).await?)
+    }
+
+    /// Отчисление, перевод или выпуск: closes the open stay.
+    pub async fn end_enrolment(&self, p: &Principal, origin: &Origin, org: OrganisationId, input: EndEnrolment) -> Result<Vec<Enrolment>> {
+        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts)))?;
+        if !valid_date(&input.date) {
+            return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
+        }
+        let Some((eid, eorg, started_on)) = store::open_enrolment(&self.db, input.person_id).await? else {
+            return Err(RegistryError::invalid("person_id", "Обучающийся не числится в школе."));
+        };
+        if eorg != org {
+            return Err(RegistryError::invalid("person_id", "Обучающийся не числится в этой школе."));
+        }
+        if input.date < started_on {
+            return Err(RegistryError::invalid("date", "Дата раньше начала обучения."));
+        }
+        sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = $3, order_ref = COALESCE($4, order_ref) WHERE id = $1")
+            .bind(eid)
+            .bind(input.date.clone())
+            .bind(input.reason.as_str())
+            .bind(input.order_ref.clone())
+            .execute(&self.db.pool)
+            .await?;
+        let mut e = entry(p, origin, input.reason.as_str(), "person");
+        e.subject_person_id = Some(input.person_id);
+        e.organisation_id = Some(org);
+        self.audit.record(e).await?;
+        Ok(store::enrolments(&self.db, input.person_id).await?)
+    }
+}
+
+/// A unique violation becomes a conflict on the field a person can fix.
+fn unique_to_field(e: sqlx::Error, field: &'static str) -> RegistryError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return RegistryError::Conflict(field, "Такое значение уже есть в реестре.".into());
+        }
+    }
+    RegistryError::Db(e)
+}

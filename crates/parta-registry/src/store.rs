@@ -1,0 +1,373 @@
+//! SQL of the registry. One text for both backends; `$n` placeholders.
+
+use crate::model::*;
+use parta_core::ids::{ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode};
+use parta_core::policy::{ClassFacts, OrgFacts, PersonFacts};
+use parta_core::time::now_ms;
+use parta_db::Db;
+use sqlx::{Any, Executor, Row};
+
+pub async fn regions(db: &Db) -> Result<Vec<Region>, sqlx::Error> {
+    sqlx::query_as("SELECT code, name FROM ref_regions ORDER BY code").fetch_all(&db.pool).await
+}
+
+pub async fn municipalities(db: &Db, region: Option<&str>) -> Result<Vec<Municipality>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT m.id, m.region_code, r.name AS region_name, m.name, m.oktmo FROM municipalities m \
+         JOIN ref_regions r ON r.code = m.region_code WHERE ($1 IS NULL OR m.region_code = $1) ORDER BY m.name",
+    )
+    .bind(region.map(str::to_string))
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn municipality_region(db: &Db, id: MunicipalityId) -> Result<Option<RegionCode>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT region_code FROM municipalities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| RegionCode(r.0)))
+}
+
+const ORG_SELECT: &str = "SELECT o.id, o.municipality_id, m.name AS municipality_name, m.region_code, o.kind, \
+     t.name AS kind_name, o.full_name, o.short_name, o.inn, o.ogrn, o.address, o.head_id, \
+     (SELECT h.last_name || ' ' || h.first_name || COALESCE(' ' || h.middle_name, '') FROM persons h WHERE h.id = o.head_id) AS head_name, \
+     (SELECT COUNT(*) FROM enrolments e WHERE e.organisation_id = o.id AND e.ended_on IS NULL) AS student_count \
+     FROM organisations o JOIN municipalities m ON m.id = o.municipality_id JOIN ref_org_types t ON t.code = o.kind";
+
+/// Organisations by id order, optionally in one municipality, after `cursor`.
+pub async fn organisations(
+    db: &Db,
+    municipality: Option<MunicipalityId>,
+    after: Option<OrganisationId>,
+    limit: i64,
+) -> Result<Vec<Organisation>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{ORG_SELECT} WHERE ($1 IS NULL OR o.municipality_id = $1) AND ($2 IS NULL OR o.id > $2) ORDER BY o.id LIMIT $3"
+    ))
+    .bind(municipality)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn organisation(db: &Db, id: OrganisationId) -> Result<Option<Organisation>, sqlx::Error> {
+    sqlx::query_as(&format!("{ORG_SELECT} WHERE o.id = $1")).bind(id).fetch_optional(&db.pool).await
+}
+
+pub async fn org_facts(db: &Db, id: OrganisationId) -> Result<Option<OrgFacts>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT o.municipality_id, m.region_code FROM organisations o JOIN municipalities m ON m.id = o.municipality_id WHERE o.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(OrgFacts { organisation: id, municipality: r.try_get(0)?, region: RegionCode(r.try_get(1)?) })
+    })
+    .transpose()
+}
+
+pub async fn insert_organisation(db: &Db, id: OrganisationId, o: &NewOrganisation) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO organisations (id, municipality_id, kind, full_name, short_name, inn, ogrn, address, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(id)
+    .bind(o.municipality_id)
+    .bind(&o.kind)
+    .bind(o.full_name.trim())
+    .bind(o.short_name.trim())
+    .bind(&o.inn)
+    .bind(&o.ogrn)
+    .bind(o.address.trim())
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn ref_exists(db: &Db, table: &'static str, code: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(&format!("SELECT code FROM {table} WHERE code = $1"))
+        .bind(code.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+const CLASS_SELECT: &str = "SELECT c.id, c.organisation_id, c.academic_year_id, y.name AS academic_year, c.grade_level, \
+     c.letter, c.name, c.class_teacher_id, \
+     (SELECT t.last_name || ' ' || t.first_name || COALESCE(' ' || t.middle_name, '') FROM persons t WHERE t.id = c.class_teacher_id) AS class_teacher_name, \
+     (SELECT COUNT(*) FROM enrolments e WHERE e.class_id = c.id AND e.ended_on IS NULL) AS student_count \
+     FROM classes c JOIN academic_years y ON y.id = c.academic_year_id";
+
+pub async fn classes_of(db: &Db, org: OrganisationId) -> Result<Vec<ClassSummary>, sqlx::Error> {
+    // Grade levels are text: order numerically by length first ("2" < "10").
+    sqlx::query_as(&format!(
+        "{CLASS_SELECT} WHERE c.organisation_id = $1 ORDER BY y.starts_on DESC, LENGTH(c.grade_level), c.grade_level, c.letter"
+    ))
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn class(db: &Db, id: ClassId) -> Result<Option<ClassSummary>, sqlx::Error> {
+    sqlx::query_as(&format!("{CLASS_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(&db.pool).await
+}
+
+pub async fn class_facts(db: &Db, id: ClassId) -> Result<Option<ClassFacts>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT c.organisation_id, o.municipality_id, m.region_code FROM classes c \
+         JOIN organisations o ON o.id = c.organisation_id JOIN municipalities m ON m.id = o.municipality_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| {
+        Ok(ClassFacts {
+            class: id,
+            org: OrgFacts { organisation: r.try_get(0)?, municipality: r.try_get(1)?, region: RegionCode(r.try_get(2)?) },
+        })
+    })
+    .transpose()
+}
+
+pub async fn class_students(db: &Db, id: ClassId) -> Result<Vec<PersonBrief>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.last_name, p.first_name, p.middle_name FROM enrolments e JOIN persons p ON p.id = e.person_id \
+         WHERE e.class_id = $1 AND e.ended_on IS NULL ORDER BY p.last_name, p.first_name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn class_teachers(db: &Db, id: ClassId) -> Result<Vec<ClassTeacher>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.last_name, p.first_name, p.middle_name, s.name FROM teaching_assignments a \
+         JOIN persons p ON p.id = a.teacher_id JOIN ref_subjects s ON s.code = a.subject_code \
+         WHERE a.class_id = $1 ORDER BY p.last_name, p.first_name, s.name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<ClassTeacher> = Vec::new();
+    for r in rows {
+        let pid: PersonId = r.try_get(0)?;
+        let subject: String = r.try_get(4)?;
+        match out.last_mut() {
+            Some(t) if t.person.id == pid => t.subjects.push(subject),
+            _ => out.push(ClassTeacher {
+                person: PersonBrief { id: pid, last_name: r.try_get(1)?, first_name: r.try_get(2)?, middle_name: r.try_get(3)? },
+                subjects: vec![subject],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+pub async fn person(db: &Db, id: PersonId) -> Result<Option<PersonRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn enrolments(db: &Db, id: PersonId) -> Result<Vec<Enrolment>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.id, e.organisation_id, o.short_name AS organisation_name, e.class_id, c.name AS class_name, \
+         e.started_on, e.start_reason, e.ended_on, e.end_reason FROM enrolments e \
+         JOIN organisations o ON o.id = e.organisation_id LEFT JOIN classes c ON c.id = e.class_id \
+         WHERE e.person_id = $1 ORDER BY e.started_on DESC, e.created_at DESC",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn positions(db: &Db, id: PersonId) -> Result<Vec<StaffPosition>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.organisation_id, o.short_name AS organisation_name, s.position, r.name AS position_name, s.started_on \
+         FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id JOIN ref_positions r ON r.code = s.position \
+         WHERE s.person_id = $1 AND s.ended_on IS NULL ORDER BY o.short_name, r.name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn parents(db: &Db, id: PersonId) -> Result<Vec<Relative>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.last_name, p.first_name, p.middle_name, g.kind FROM guardianships g \
+         JOIN persons p ON p.id = g.parent_id WHERE g.child_id = $1 ORDER BY p.last_name, p.first_name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn children(db: &Db, id: PersonId) -> Result<Vec<Relative>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.last_name, p.first_name, p.middle_name, g.kind FROM guardianships g \
+         JOIN persons p ON p.id = g.child_id WHERE g.parent_id = $1 ORDER BY p.birth_date, p.first_name",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The facts the access policy needs about a person, in one round trip:
+/// each row says how the person (or their child, or parent) is linked to a school.
+pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT 's' AS k, e.class_id AS r, e.organisation_id AS org FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL \
+         UNION ALL SELECT 'w', NULL, s.organisation_id FROM staff_positions s WHERE s.person_id = $1 AND s.ended_on IS NULL \
+         UNION ALL SELECT 'c', g.child_id, e.organisation_id FROM guardianships g \
+              LEFT JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
+         UNION ALL SELECT 'k', e.class_id, NULL FROM guardianships g \
+              JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
+         UNION ALL SELECT 'p', g.parent_id, NULL FROM guardianships g WHERE g.child_id = $1 \
+         UNION ALL SELECT 'x', id, NULL FROM persons WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut facts = PersonFacts { person: id, ..Default::default() };
+    let mut exists = false;
+    let mut orgs: Vec<OrganisationId> = Vec::new();
+    for r in rows {
+        let kind: String = r.try_get(0)?;
+        let reference: Option<String> = r.try_get(1)?;
+        let org: Option<OrganisationId> = r.try_get(2)?;
+        let parsed = reference.as_deref().and_then(|s| s.parse::<uuid::Uuid>().ok());
+        match (kind.as_str(), parsed) {
+            ("x", _) => exists = true,
+            ("s", Some(c)) => facts.student_classes.push(ClassId(c)),
+            ("c", Some(c)) => facts.children.push(PersonId(c)),
+            ("k", Some(c)) => facts.children_classes.push(ClassId(c)),
+            ("p", Some(p)) => facts.parents.push(PersonId(p)),
+            _ => {}
+        }
+        if let Some(o) = org {
+            if !orgs.contains(&o) {
+                orgs.push(o);
+            }
+        }
+    }
+    if !exists {
+        return Ok(None);
+    }
+    facts.children.dedup();
+    for o in orgs {
+        if let Some(f) = org_facts(db, o).await? {
+            facts.orgs.push(f);
+        }
+    }
+    Ok(Some(facts))
+}
+
+pub async fn update_contacts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: PersonId,
+    email: Option<String>,
+    phone: Option<String>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE persons SET email = $2, phone = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(email)
+        .bind(phone)
+        .bind(now_ms())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_change_request(
+    db: &Db,
+    person: PersonId,
+    by: PersonId,
+    input: &ChangeRequestInput,
+) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO change_requests (id, person_id, requested_by, field, new_value, comment, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)",
+    )
+    .bind(id.clone())
+    .bind(person)
+    .bind(by)
+    .bind(&input.field)
+    .bind(input.new_value.trim())
+    .bind(input.comment.clone())
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+/// The open stay of a student, if any: (enrolment id, organisation).
+pub async fn open_enrolment(db: &Db, person: PersonId) -> Result<Option<(String, OrganisationId, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, organisation_id, started_on FROM enrolments WHERE person_id = $1 AND ended_on IS NULL")
+        .bind(person)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn insert_class(db: &Db, id: ClassId, org: OrganisationId, c: &NewClass, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name, class_teacher_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(c.academic_year_id)
+    .bind(&c.grade_level)
+    .bind(c.letter.trim())
+    .bind(name)
+    .bind(c.class_teacher_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn academic_year_org(db: &Db, id: parta_core::ids::AcademicYearId) -> Result<Option<OrganisationId>, sqlx::Error> {
+    let r: Option<(OrganisationId,)> = sqlx::query_as("SELECT organisation_id FROM academic_years WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(r.map(|r| r.0))
+}
+
+pub async fn staff_of(db: &Db, person: PersonId, org: OrganisationId) -> Result<bool, sqlx::Error> {
+    let r: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+    )
+    .bind(person)
+    .bind(org)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(r.is_some())
+}
+
+pub async fn staff_list(db: &Db, org: OrganisationId) -> Result<Vec<(PersonBrief, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.last_name, p.first_name, p.middle_name, r.name FROM staff_positions s \
+         JOIN persons p ON p.id = s.person_id JOIN ref_positions r ON r.code = s.position \
+         WHERE s.organisation_id = $1 AND s.ended_on IS NULL ORDER BY p.last_name, p.first_name",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                PersonBrief { id: r.try_get(0)?, last_name: r.try_get(1)?, first_name: r.try_get(2)?, middle_name: r.try_get(3)? },
+                r.try_get(4)?,
+            ))
+        })
+        .collect()
+}
