@@ -165,6 +165,23 @@ impl Registry {
         store::class(&self.db, id).await?.ok_or(RegistryError::NotFound)
     }
 
+    /// Classes the caller works or studies in, for their home page.
+    pub async fn my_classes(&self, p: &Principal) -> Result<Vec<ClassSummary>> {
+        let s = &p.scope;
+        let mut ids: Vec<ClassId> = s.led_classes.iter().chain(&s.taught_classes).chain(&s.own_classes).copied().collect();
+        ids.sort();
+        ids.dedup();
+        Ok(store::classes_by_ids(&self.db, &ids).await?)
+    }
+
+    /// A parent's children, for their home page.
+    pub async fn my_children(&self, p: &Principal) -> Result<Vec<Relative>> {
+        if p.scope.children.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(store::children(&self.db, p.person_id).await?)
+    }
+
     /// Class page: the list of students is personal data, so the read is audited.
     pub async fn class(&self, p: &Principal, origin: &Origin, id: ClassId) -> Result<ClassDetail> {
         let facts = store::class_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)?;

@@ -371,3 +371,18 @@ pub async fn staff_list(db: &Db, org: OrganisationId) -> Result<Vec<(PersonBrief
         })
         .collect()
 }
+
+pub async fn classes_by_ids(db: &Db, ids: &[ClassId]) -> Result<Vec<ClassSummary>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{CLASS_SELECT} WHERE c.id IN ({}) ORDER BY LENGTH(c.grade_level), c.grade_level, c.letter",
+        parta_db::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&db.pool).await
+}

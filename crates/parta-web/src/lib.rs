@@ -1,14 +1,13 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! HTTP: composes the domains' API handlers and pages, static assets, the OpenAPI
+//! document, operations endpoints and the middleware (auth, CSRF, metrics, headers).
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod api;
+pub mod auth;
+pub mod i18n;
+pub mod ops;
+pub mod pages;
+pub mod router;
+pub mod state;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use router::app;
+pub use state::AppState;

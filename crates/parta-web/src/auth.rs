@@ -1,0 +1,226 @@
+//! Authentication extractors and CSRF protection. A request is authenticated by the
+//! session cookie or by `Authorization: Bearer <api token>`; the policy decides the rest.
+
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use parta_core::principal::Principal;
+use parta_core::Problem;
+use parta_identity::service::SessionInfo;
+use parta_registry::service::Origin;
+
+pub const SESSION_COOKIE: &str = "parta_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "_csrf";
+
+/// The authenticated caller.
+#[derive(Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// Present for cookie sessions (not for API tokens).
+    pub session: Option<SessionInfo>,
+    pub origin: Origin,
+}
+
+impl Caller {
+    pub fn csrf(&self) -> &str {
+        self.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or_default()
+    }
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Client address: the socket peer; `X-Forwarded-For` is not trusted by default.
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Problem> {
+    let origin = Origin { ip: Some(client_ip(parts)) };
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let Some(secret) = auth.strip_prefix("Bearer ") else {
+            return Err(Problem::unauthorized());
+        };
+        let principal = state.identity.token_principal(secret.trim()).await.map_err(Problem::from)?;
+        return Ok(Some(Caller { principal, session: None, origin }));
+    }
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    match state.identity.session(&token).await {
+        Ok(info) => Ok(Some(Caller { principal: info.principal.clone(), session: Some(info), origin })),
+        Err(parta_identity::IdentityError::Unauthenticated) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// API extractor: 401 problem+json when not signed in.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(c.clone());
+        }
+        let caller = resolve(parts, state).await?.ok_or_else(Problem::unauthorized)?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// Page extractor: redirects to the sign-in page when not signed in.
+pub struct PageCaller(pub Caller);
+
+impl FromRequestParts<AppState> for PageCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(c) => Ok(PageCaller(c)),
+            Err(p) if p.status == 401 => {
+                let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let to = format!("/login?next={}", urlencode(back));
+                Err(Redirect::to(&to).into_response())
+            }
+            Err(p) => Err(crate::pages::error_page(&p, parts)),
+        }
+    }
+}
+
+/// Optional caller for pages that work either way (sign-in page).
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeCaller(Caller::from_request_parts(parts, state).await.ok()))
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// CSRF middleware. For state-changing requests carried by the session cookie, the
+/// session's token must come back in `X-CSRF-Token`, in the `_csrf` form field, or
+/// (for file uploads) in the `_csrf` query parameter. Requests without a session
+/// (sign-in) must come from our own origin. Bearer-token requests carry no cookie.
+pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    if !same_origin(req.headers()) {
+        return Problem::csrf().into_response();
+    }
+    if req.headers().contains_key(header::AUTHORIZATION) || cookie(req.headers(), SESSION_COOKIE).is_none() {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    // Resolve the caller once; the handler's extractor finds it in the extensions.
+    let caller = match resolve(&parts, &state).await {
+        Ok(Some(c)) => c,
+        // An expired session: let the handler answer 401 / redirect to sign-in.
+        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Err(p) => return p.into_response(),
+    };
+    let expected = caller.csrf().to_string();
+    parts.extensions.insert(caller);
+    let given = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.query().and_then(|q| form_value(q, CSRF_FIELD)));
+    if let Some(given) = given {
+        return if constant_eq(&given, &expected) {
+            next.run(Request::from_parts(parts, body)).await
+        } else {
+            Problem::csrf().into_response()
+        };
+    }
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Problem::csrf().into_response();
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return Problem::payload_too_large(1024 * 1024).into_response();
+    };
+    let ok = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|s| form_value(s, CSRF_FIELD))
+        .is_some_and(|v| constant_eq(&v, &expected));
+    if !ok {
+        return Problem::csrf().into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// `Origin` (or `Referer`) must name this host when a browser sends one.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    match source {
+        None | Some("null") => headers.get(header::ORIGIN).is_none(),
+        Some(src) => {
+            let rest = src.split_once("://").map(|(_, r)| r).unwrap_or(src);
+            rest.split('/').next() == Some(host)
+        }
+    }
+}
+
+fn form_value(s: &str, key: &str) -> Option<String> {
+    s.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `Set-Cookie` for a new session.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}

@@ -1,0 +1,685 @@
+//! Server-rendered pages: Russian first, usable without JavaScript, on a phone and in
+//! the version for the visually impaired. Handlers call the same services as the API.
+
+use crate::auth::{self, Caller, MaybeCaller, PageCaller};
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use parta_core::principal::Role;
+use parta_core::Problem;
+use parta_db::audit::AuditRecord;
+use parta_registry::model::*;
+use serde::Deserialize;
+
+const CSS: &str = include_str!("../static/parta.css");
+/// Changes whenever the stylesheet does, so it can be cached for a year.
+const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/role", post(switch_role))
+        .route("/password", get(password_page).post(password_submit))
+        .route("/prefs", get(prefs))
+        .route("/schools", get(schools))
+        .route("/schools/{id}", get(school))
+        .route("/schools/{id}/audit", get(school_audit))
+        .route("/classes/{id}", get(class_page))
+        .route("/persons/{id}", get(person_page))
+        .route("/persons/{id}/audit", get(person_audit))
+        .route("/my-data", get(my_data))
+        .route("/my-data/contacts", post(my_contacts))
+        .route("/my-data/change-request", post(my_change_request))
+        .route("/static/parta.css", get(css))
+}
+
+/// What every page shows around its content.
+pub struct Ctx {
+    pub tr: &'static Tr,
+    pub lang: Lang,
+    pub a11y: bool,
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub back: String,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub asset_version: &'static str,
+}
+
+pub struct UserView {
+    pub name: String,
+    pub role_title: &'static str,
+    /// (role assignment id, title, active)
+    pub roles: Vec<(String, String, bool)>,
+}
+
+fn role_title(lang: Lang, r: Role) -> &'static str {
+    match lang {
+        Lang::Ru => r.title_ru(),
+        Lang::En => r.title_en(),
+    }
+}
+
+fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
+    let lang = Lang::from_headers(headers);
+    let user = caller.map(|c| {
+        let p = &c.principal;
+        UserView {
+            name: p.display_name.clone(),
+            role_title: role_title(lang, p.role()),
+            roles: p
+                .roles
+                .iter()
+                .map(|r| {
+                    let mut title = role_title(lang, r.role).to_string();
+                    if r.role == Role::Teacher && p.roles.iter().filter(|x| x.role == Role::Teacher).count() > 1 {
+                        title.push_str(&format!(" ({})", &r.id.to_string()[..8]));
+                    }
+                    (r.id.to_string(), title, r.id == p.active.id)
+                })
+                .collect(),
+        }
+    });
+    let notice = uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("n="))).and_then(|n| match n {
+        "saved" => Some(lang.tr().saved),
+        "sent" => Some(lang.tr().sent),
+        _ => None,
+    });
+    Ctx {
+        tr: lang.tr(),
+        lang,
+        a11y: auth::cookie(headers, "a11y").as_deref() == Some("1"),
+        user,
+        csrf: caller.map(|c| c.csrf().to_string()).unwrap_or_default(),
+        back: auth::urlencode(uri.path()),
+        notice,
+        errors: Vec::new(),
+        asset_version: ASSET_VERSION,
+    }
+}
+
+fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Внутренняя ошибка").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    title: String,
+    detail: String,
+}
+
+/// A problem as an HTML page (404 and 403 look the same as in the API).
+pub fn error_page(p: &Problem, parts: &Parts) -> Response {
+    error_html(p, &parts.headers, &parts.uri, None)
+}
+
+fn error_html(p: &Problem, headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Response {
+    let page = ErrorPage {
+        ctx: ctx(headers, uri, caller),
+        title: p.title.clone(),
+        detail: p.detail.clone().unwrap_or_else(|| p.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")),
+    };
+    (p.status_code(), render(&page)).into_response()
+}
+
+/// Pages answer errors as HTML; the caller's context is kept for the header.
+struct PageReq {
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+}
+
+impl PageReq {
+    fn new(headers: HeaderMap, uri: Uri, PageCaller(caller): PageCaller) -> Self {
+        Self { headers, uri, caller }
+    }
+    fn ctx(&self) -> Ctx {
+        ctx(&self.headers, &self.uri, Some(&self.caller))
+    }
+    fn fail(&self, p: impl Into<Problem>) -> Response {
+        error_html(&p.into(), &self.headers, &self.uri, Some(&self.caller))
+    }
+}
+
+pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return Problem::not_found().into_response();
+    }
+    error_html(&Problem::not_found(), &headers, &uri, None)
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        CSS,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct PrefsQuery {
+    a11y: Option<String>,
+    lang: Option<String>,
+    back: Option<String>,
+}
+
+/// Display preferences live in cookies so they work without an account and without JS.
+async fn prefs(Query(q): Query<PrefsQuery>) -> Response {
+    let mut cookies = Vec::new();
+    if let Some(a) = q.a11y {
+        cookies.push(format!("a11y={}; Path=/; Max-Age=31536000; SameSite=Lax", if a == "1" { "1" } else { "0" }));
+    }
+    if let Some(l) = q.lang {
+        cookies.push(format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", if l == "en" { "en" } else { "ru" }));
+    }
+    let mut res = Redirect::to(&auth::safe_next(q.back.as_deref())).into_response();
+    for c in cookies {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+// ---- sign-in ----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    next: String,
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller, Query(q): Query<NextQuery>) -> Response {
+    if c.is_some() {
+        return Redirect::to(&auth::safe_next(q.next.as_deref())).into_response();
+    }
+    render(&LoginPage { ctx: ctx(&headers, &uri, None), next: auth::safe_next(q.next.as_deref()), login: String::new() })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_submit(State(st): State<AppState>, parts: Parts, Form(f): Form<LoginForm>) -> Response {
+    let ip = auth::client_ip(&parts);
+    match st.identity.sign_in(&f.login, &f.password, &ip).await {
+        Ok(signed) => {
+            let cookie = auth::session_cookie(&signed.session_token, st.config.secure_cookies());
+            let mut res = Redirect::to(&auth::safe_next(f.next.as_deref())).into_response();
+            if let Ok(v) = cookie.parse() {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            let p = Problem::from(e);
+            let mut c = ctx(&parts.headers, &parts.uri, None);
+            c.errors = messages(&p);
+            let page = LoginPage { ctx: c, next: auth::safe_next(f.next.as_deref()), login: f.login };
+            (p.status_code(), render(&page)).into_response()
+        }
+    }
+}
+
+fn messages(p: &Problem) -> Vec<String> {
+    if p.errors.is_empty() {
+        vec![p.detail.clone().unwrap_or_else(|| p.title.clone())]
+    } else {
+        p.errors.iter().map(|e| e.message.clone()).collect()
+    }
+}
+
+async fn logout(State(st): State<AppState>, c: Caller) -> Response {
+    if let Some(s) = &c.session {
+        if let Err(e) = st.identity.sign_out(s).await {
+            return Problem::from(e).into_response();
+        }
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = auth::clear_session_cookie().parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role_id: String,
+}
+
+async fn switch_role(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<RoleForm>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Some(session) = &r.caller.session else { return r.fail(Problem::forbidden()) };
+    let Ok(role) = f.role_id.parse() else { return r.fail(Problem::invalid("role_id", "Неизвестная роль.")) };
+    match st.identity.switch_role(session, role).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+}
+
+async fn password_page(headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    render(&PasswordPage { ctx: r.ctx() })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    old_password: String,
+    new_password: String,
+}
+
+async fn password_submit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<PasswordForm>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Some(session) = &r.caller.session else { return r.fail(Problem::forbidden()) };
+    let ip = r.caller.origin.ip.clone().unwrap_or_default();
+    match st.identity.change_password(session, &f.old_password, &f.new_password, &ip).await {
+        Ok(signed) => {
+            let mut res = Redirect::to("/my-data?n=saved").into_response();
+            if let Ok(v) = auth::session_cookie(&signed.session_token, st.config.secure_cookies()).parse() {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            let p = Problem::from(e);
+            let mut c = r.ctx();
+            c.errors = messages(&p);
+            (p.status_code(), render(&PasswordPage { ctx: c })).into_response()
+        }
+    }
+}
+
+// ---- home ----
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    heading: String,
+    me: String,
+    children: Vec<Relative>,
+    classes: Vec<ClassSummary>,
+    schools: Vec<Organisation>,
+}
+
+async fn home(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let p = &r.caller.principal;
+    let reg = &st.registry;
+    let lang = Lang::from_headers(&r.headers);
+    let (children, classes) = match tokio::try_join!(reg.my_children(p), reg.my_classes(p)) {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    // Staff and operators see the schools of their scope with live counts.
+    let schools = match p.role() {
+        Role::SchoolAdmin | Role::Teacher => {
+            let mut out = Vec::new();
+            for id in &p.scope.organisations {
+                if let Ok(o) = reg.organisation(p, *id).await {
+                    out.push(o);
+                }
+            }
+            out
+        }
+        Role::MunicipalOperator => {
+            let mut out = Vec::new();
+            for m in &p.scope.municipalities {
+                match reg.organisations(p, Some(*m), None, Some(500)).await {
+                    Ok(page) => out.extend(page.items),
+                    Err(e) => return r.fail(e),
+                }
+            }
+            out
+        }
+        Role::RegionalOperator | Role::PlatformAdmin => match reg.organisations(p, None, None, Some(100)).await {
+            Ok(page) => page.items,
+            Err(e) => return r.fail(e),
+        },
+        Role::Student | Role::Parent => Vec::new(),
+    };
+    let heading = format!("{}, {}", p.display_name, role_title(lang, p.role()).to_lowercase());
+    render(&HomePage { ctx: r.ctx(), heading, me: p.person_id.to_string(), children, classes, schools })
+}
+
+// ---- registry pages ----
+
+pub struct MunOpt {
+    pub id: String,
+    pub name: String,
+    pub region_name: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "schools.html")]
+struct SchoolsPage {
+    ctx: Ctx,
+    municipalities: Vec<MunOpt>,
+    selected: Option<String>,
+    page: Page<Organisation>,
+}
+
+#[derive(Deserialize)]
+struct SchoolsQuery {
+    municipality_id: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn schools(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<SchoolsQuery>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let selected = q.municipality_id.filter(|s| !s.is_empty());
+    let mun = match &selected {
+        Some(s) => match s.parse() {
+            Ok(id) => Some(id),
+            Err(_) => return r.fail(Problem::invalid("municipality_id", "Неизвестный муниципалитет.")),
+        },
+        None => None,
+    };
+    let page = match st.registry.organisations(&r.caller.principal, mun, q.cursor.as_deref(), Some(50)).await {
+        Ok(p) => p,
+        Err(e) => return r.fail(e),
+    };
+    let municipalities = match st.registry.municipalities(None).await {
+        Ok(m) => m,
+        Err(e) => return r.fail(e),
+    };
+    let municipalities = municipalities
+        .into_iter()
+        .map(|m| MunOpt {
+            selected: selected.as_deref() == Some(m.id.to_string().as_str()),
+            id: m.id.to_string(),
+            name: m.name,
+            region_name: m.region_name,
+        })
+        .collect();
+    render(&SchoolsPage { ctx: r.ctx(), municipalities, selected, page })
+}
+
+#[derive(Template)]
+#[template(path = "school.html")]
+struct SchoolPage {
+    ctx: Ctx,
+    org: Organisation,
+    classes: Vec<ClassSummary>,
+    staff: Vec<(PersonBrief, String)>,
+    manage: bool,
+}
+
+async fn school(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let p = &r.caller.principal;
+    let (org, classes) = match tokio::try_join!(st.registry.organisation(p, id), st.registry.classes(p, id)) {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    // Staff list only for those who manage the school; others see the public part.
+    let staff = st.registry.staff(p, id).await.unwrap_or_default();
+    let manage = !staff.is_empty() || p.role() == Role::PlatformAdmin;
+    render(&SchoolPage { ctx: r.ctx(), org, classes, staff, manage })
+}
+
+#[derive(Template)]
+#[template(path = "class.html")]
+struct ClassPage {
+    ctx: Ctx,
+    detail: ClassDetail,
+}
+
+async fn class_page(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    match st.registry.class(&r.caller.principal, &r.caller.origin, id).await {
+        Ok(detail) => render(&ClassPage { ctx: r.ctx(), detail }),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    ctx: Ctx,
+    card: PersonCard,
+    can_audit: bool,
+}
+
+impl PersonPage {
+    fn reason(&self, r: &str) -> &'static str {
+        match (self.ctx.lang, r) {
+            (Lang::Ru, "admitted") => "зачислен(а)",
+            (Lang::Ru, "transferred_in") => "переведён(а) из другой школы",
+            (Lang::Ru, "transferred") => "переведён(а) в другую школу",
+            (Lang::Ru, "moved_class") => "переведён(а) в другой класс",
+            (Lang::Ru, "expelled") => "отчислен(а)",
+            (Lang::Ru, "graduated") => "выпущен(а)",
+            (Lang::En, "admitted") => "admitted",
+            (Lang::En, "transferred_in") => "transferred in",
+            (Lang::En, "transferred") => "transferred out",
+            (Lang::En, "moved_class") => "moved to another class",
+            (Lang::En, "expelled") => "expelled",
+            (Lang::En, "graduated") => "graduated",
+            _ => "",
+        }
+    }
+    fn kind(&self, k: &str) -> &'static str {
+        GUARDIAN_KINDS.iter().find(|(c, _)| *c == k).map(|(_, n)| *n).unwrap_or("")
+    }
+}
+
+async fn person_page(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let p = &r.caller.principal;
+    match st.registry.person(p, &r.caller.origin, id).await {
+        Ok(card) => {
+            let can_audit = p.person_id == id
+                || p.scope.children.contains(&id)
+                || matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
+            render(&PersonPage { ctx: r.ctx(), card, can_audit })
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    subject: String,
+    records: Vec<AuditRecord>,
+}
+
+impl AuditPage {
+    fn when(&self, at: &i64) -> String {
+        parta_core::time::format_ms(*at)
+    }
+    fn role(&self, r: &str) -> &'static str {
+        Role::parse(r).map(|r| role_title(self.ctx.lang, r)).unwrap_or("")
+    }
+    fn action(&self, a: &str) -> String {
+        let ru = match a {
+            "read" => "просмотр",
+            "update" => "изменение",
+            "create" => "создание",
+            "export" => "выгрузка",
+            "sign_in" => "вход",
+            "sign_out" => "выход",
+            "change_password" => "смена пароля",
+            "reset_password" => "сброс пароля",
+            "request_change" => "запрос исправления",
+            "enrol" => "зачисление",
+            "expelled" => "отчисление",
+            "transferred" => "перевод",
+            "graduated" => "выпуск",
+            "import" => "импорт",
+            other => other,
+        };
+        match self.ctx.lang {
+            Lang::Ru => ru.to_string(),
+            Lang::En => a.replace('_', " "),
+        }
+    }
+}
+
+async fn person_audit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let p = &r.caller.principal;
+    let records = match st.registry.person_audit(p, id).await {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    let subject = match st.registry.person(p, &r.caller.origin, id).await {
+        Ok(card) => full_name(&card.last_name, &card.first_name, card.middle_name.as_deref()),
+        Err(e) => return r.fail(e),
+    };
+    render(&AuditPage { ctx: r.ctx(), subject, records })
+}
+
+async fn school_audit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let p = &r.caller.principal;
+    let records = match st.registry.organisation_audit(p, id).await {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    let subject = match st.registry.organisation(p, id).await {
+        Ok(o) => o.short_name,
+        Err(e) => return r.fail(e),
+    };
+    render(&AuditPage { ctx: r.ctx(), subject, records })
+}
+
+// ---- my data ----
+
+#[derive(Template)]
+#[template(path = "my_data.html")]
+struct MyDataPage {
+    ctx: Ctx,
+    card: PersonCard,
+}
+
+async fn my_data(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let p = &r.caller.principal;
+    match st.registry.person(p, &r.caller.origin, p.person_id).await {
+        Ok(card) => render(&MyDataPage { ctx: r.ctx(), card }),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactsForm {
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+async fn my_contacts(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<ContactsForm>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let p = &r.caller.principal;
+    let input = ContactUpdate { email: f.email, phone: f.phone };
+    match st.registry.update_contacts(p, &r.caller.origin, p.person_id, input).await {
+        Ok(_) => Redirect::to("/my-data?n=saved").into_response(),
+        Err(e) => my_data_with_errors(&st, &r, Problem::from(e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ChangeForm {
+    field: String,
+    new_value: String,
+    comment: Option<String>,
+}
+
+async fn my_change_request(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<ChangeForm>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let p = &r.caller.principal;
+    let input = ChangeRequestInput { field: f.field, new_value: f.new_value, comment: f.comment.filter(|c| !c.is_empty()) };
+    match st.registry.request_change(p, &r.caller.origin, p.person_id, input).await {
+        Ok(_) => Redirect::to("/my-data?n=sent").into_response(),
+        Err(e) => my_data_with_errors(&st, &r, Problem::from(e)).await,
+    }
+}
+
+async fn my_data_with_errors(st: &AppState, r: &PageReq, problem: Problem) -> Response {
+    let p = &r.caller.principal;
+    match st.registry.person(p, &r.caller.origin, p.person_id).await {
+        Ok(card) => {
+            let mut c = r.ctx();
+            c.errors = messages(&problem);
+            (problem.status_code(), render(&MyDataPage { ctx: c, card })).into_response()
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+// ---- API document ----
+
+pub async fn openapi_json() -> Response {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = DOC.get_or_init(crate::api::openapi_json).clone();
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct ApiDocsPage {
+    ctx: Ctx,
+    ops: Vec<(String, String, String)>,
+}
+
+/// Browsable API reference rendered from the OpenAPI document (no external assets).
+pub async fn api_docs(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller) -> Response {
+    let (_, doc) = crate::api::router().split_for_parts();
+    let mut ops = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let list = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (m, op) in list {
+            if let Some(op) = op {
+                let text = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+                ops.push((m.to_string(), path.clone(), text));
+            }
+        }
+    }
+    render(&ApiDocsPage { ctx: ctx(&headers, &uri, c.as_ref()), ops })
+}

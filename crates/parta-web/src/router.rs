@@ -1,0 +1,34 @@
+//! The whole application router.
+
+use crate::state::AppState;
+use crate::{api, auth, ops, pages};
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (roster packages are uploaded separately with their own limit).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn app(state: AppState) -> Router {
+    let (api_router, _doc) = api::router().split_for_parts();
+    Router::new()
+        .merge(api_router)
+        .route("/api/v1/openapi.json", get(pages::openapi_json))
+        .route("/api/docs", get(pages::api_docs))
+        .merge(pages::router())
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), ops::require_documented))
+        .layer(from_fn_with_state(state.clone(), auth::csrf))
+        .layer(from_fn(ops::track))
+        .layer(from_fn(ops::security_headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

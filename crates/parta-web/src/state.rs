@@ -1,0 +1,35 @@
+use parta_core::config::Config;
+use parta_db::audit::AuditLog;
+use parta_db::Db;
+use parta_identity::throttle::Throttle;
+use parta_identity::Identity;
+use parta_registry::Registry;
+use std::sync::Arc;
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub registry: Registry,
+    pub identity: Identity,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
+    pub documented: Arc<std::collections::HashSet<String>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config, throttle: Throttle) -> Self {
+        let audit = AuditLog::start(db.clone());
+        let registry = Registry::new(db.clone(), audit.clone());
+        let identity = Identity::new(db.clone(), audit, throttle, config.session.clone());
+        Self {
+            db,
+            config: Arc::new(config),
+            registry,
+            identity,
+            metrics: crate::ops::metrics_handle(),
+            documented: Arc::new(crate::api::documented_operations()),
+        }
+    }
+}
