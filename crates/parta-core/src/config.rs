@@ -42,6 +42,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub log_format: LogFormat,
     pub session: SessionConfig,
+    pub sign_in: SignInConfig,
     pub oidc: Option<OidcConfig>,
 }
 
@@ -59,6 +60,24 @@ pub struct SessionConfig {
     pub idle_minutes: i64,
     /// Signed out after this many hours regardless of activity.
     pub absolute_hours: i64,
+}
+
+/// Sign-in throttling: attempts allowed at once, then one a minute per account and
+/// one a second per address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignInConfig {
+    pub per_account_burst: u32,
+    pub per_ip_burst: u32,
+}
+
+impl Default for SignInConfig {
+    fn default() -> Self {
+        Self {
+            per_account_burst: 5,
+            per_ip_burst: 30,
+        }
+    }
 }
 
 /// An OpenID Connect provider (ЕСИА speaks a dialect of it).
@@ -96,6 +115,7 @@ impl Default for Config {
             public_url: None,
             log_format: LogFormat::Text,
             session: SessionConfig::default(),
+            sign_in: SignInConfig::default(),
             oidc: None,
         }
     }

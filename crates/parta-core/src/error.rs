@@ -79,15 +79,22 @@ impl Problem {
     }
 
     pub fn csrf() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "csrf", "Неверный токен формы")
-            .with_detail("Форма устарела или отправлена с другого сайта. Обновите страницу и повторите.")
+        Self::new(StatusCode::FORBIDDEN, "csrf", "Неверный токен формы").with_detail(
+            "Форма устарела или отправлена с другого сайта. Обновите страницу и повторите.",
+        )
     }
 
     /// 422 with one or more field errors.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Ошибка в данных");
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Ошибка в данных",
+        );
         p.field = errors.first().map(|e| e.field.clone());
-        p.detail = errors.first().map(|e| format!("{}: {}", e.field, e.message));
+        p.detail = errors
+            .first()
+            .map(|e| format!("{}: {}", e.field, e.message));
         p.errors = errors;
         p
     }
@@ -106,15 +113,26 @@ impl Problem {
     }
 
     pub fn too_many(detail: impl Into<String>, retry_after_secs: u64) -> Self {
-        let mut p = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Слишком много попыток")
-            .with_detail(detail);
+        let mut p = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Слишком много попыток",
+        )
+        .with_detail(detail);
         p.retry_after_secs = Some(retry_after_secs);
         p
     }
 
     pub fn payload_too_large(limit_bytes: usize) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Слишком большой файл")
-            .with_detail(format!("Размер запроса превышает {} КБ.", limit_bytes / 1024))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Слишком большой файл",
+        )
+        .with_detail(format!(
+            "Размер запроса превышает {} КБ.",
+            limit_bytes / 1024
+        ))
     }
 
     pub fn internal() -> Self {

@@ -153,11 +153,21 @@ pub fn decide(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
             read_then(see, own)
         }
         (Op::ReadOrganisation, Target::Organisation(_)) => Decision::Allow,
-        (Op::ManageOrganisation | Op::ImportRoster | Op::ReadOrganisationAudit, Target::Organisation(o)) => {
-            let manage = role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+        (
+            Op::ManageOrganisation | Op::ImportRoster | Op::ReadOrganisationAudit,
+            Target::Organisation(o),
+        ) => {
+            let manage =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
             read_then(true, manage)
         }
-        (Op::CreateOrganisation, Target::Territory { municipality, region }) => {
+        (
+            Op::CreateOrganisation,
+            Target::Territory {
+                municipality,
+                region,
+            },
+        ) => {
             let ok = match role {
                 Role::MunicipalOperator => p.scope.municipalities.contains(municipality),
                 Role::RegionalOperator => p.scope.regions.contains(region),
@@ -166,7 +176,9 @@ pub fn decide(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
             read_then(true, ok)
         }
         (Op::ReadClass, Target::Class(c)) => allow_or_hide(can_see_class(p, c)),
-        (Op::ManageReferenceData, Target::Platform) => read_then(true, role == Role::RegionalOperator),
+        (Op::ManageReferenceData, Target::Platform) => {
+            read_then(true, role == Role::RegionalOperator)
+        }
         (Op::ManageApiTokens, Target::Platform) => read_then(true, false),
         // An operation applied to the wrong kind of target is a programming error:
         // refuse rather than guess.
@@ -192,7 +204,8 @@ fn read_then(visible: bool, permitted: bool) -> Decision {
 }
 
 fn in_orgs(p: &Principal, orgs: &[OrgFacts]) -> bool {
-    orgs.iter().any(|o| p.scope.organisations.contains(&o.organisation))
+    orgs.iter()
+        .any(|o| p.scope.organisations.contains(&o.organisation))
 }
 
 fn in_territory(p: &Principal, org: &OrgFacts) -> bool {
@@ -217,7 +230,12 @@ fn can_see_person(p: &Principal, f: &PersonFacts, _write: bool) -> bool {
         Role::Student => f.children.contains(&p.person_id), // own parents
         Role::Parent => s.children.contains(&f.person),
         Role::Teacher => {
-            let classes: Vec<ClassId> = s.taught_classes.iter().chain(&s.led_classes).copied().collect();
+            let classes: Vec<ClassId> = s
+                .taught_classes
+                .iter()
+                .chain(&s.led_classes)
+                .copied()
+                .collect();
             intersects(&classes, &f.student_classes)
                 || intersects(&classes, &f.children_classes)
                 // colleagues: staff of the same school
@@ -281,11 +299,29 @@ mod tests {
     #[test]
     fn parent_sees_own_child_only() {
         let child = PersonId::new();
-        let p = principal(Role::Parent, Scope { children: vec![child], ..Scope::default() });
-        let mine = PersonFacts { person: child, ..Default::default() };
-        let other = PersonFacts { person: PersonId::new(), ..Default::default() };
-        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&mine)), Decision::Allow);
-        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&other)), Decision::Hidden);
+        let p = principal(
+            Role::Parent,
+            Scope {
+                children: vec![child],
+                ..Scope::default()
+            },
+        );
+        let mine = PersonFacts {
+            person: child,
+            ..Default::default()
+        };
+        let other = PersonFacts {
+            person: PersonId::new(),
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&mine)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&other)),
+            Decision::Hidden
+        );
     }
 
     #[test]
@@ -294,36 +330,82 @@ mod tests {
         let o = org();
         let p = principal(
             Role::Teacher,
-            Scope { taught_classes: vec![class], organisations: vec![o.organisation], ..Scope::default() },
+            Scope {
+                taught_classes: vec![class],
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
         );
-        let inside = PersonFacts { person: PersonId::new(), student_classes: vec![class], orgs: vec![o.clone()], ..Default::default() };
+        let inside = PersonFacts {
+            person: PersonId::new(),
+            student_classes: vec![class],
+            orgs: vec![o.clone()],
+            ..Default::default()
+        };
         let same_school_other_class = PersonFacts {
             person: PersonId::new(),
             student_classes: vec![ClassId::new()],
             orgs: vec![o],
             ..Default::default()
         };
-        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&inside)), Decision::Allow);
-        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&same_school_other_class)), Decision::Hidden);
-        assert_eq!(decide(&p, Operation::UpdateOwnContacts, Target::Person(&inside)), Decision::Forbidden);
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&inside)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &p,
+                Operation::ReadPerson,
+                Target::Person(&same_school_other_class)
+            ),
+            Decision::Hidden
+        );
+        assert_eq!(
+            decide(&p, Operation::UpdateOwnContacts, Target::Person(&inside)),
+            Decision::Forbidden
+        );
     }
 
     #[test]
     fn operator_needs_grant_for_personal_data() {
         let o = org();
-        let mut p = principal(Role::MunicipalOperator, Scope { municipalities: vec![o.municipality], ..Scope::default() });
-        let f = PersonFacts { person: PersonId::new(), orgs: vec![o.clone()], ..Default::default() };
-        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&f)), Decision::Hidden);
+        let mut p = principal(
+            Role::MunicipalOperator,
+            Scope {
+                municipalities: vec![o.municipality],
+                ..Scope::default()
+            },
+        );
+        let f = PersonFacts {
+            person: PersonId::new(),
+            orgs: vec![o.clone()],
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&f)),
+            Decision::Hidden
+        );
         p.active.personal_data_granted = true;
-        assert_eq!(decide(&p, Operation::ReadPerson, Target::Person(&f)), Decision::Allow);
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&f)),
+            Decision::Allow
+        );
     }
 
     #[test]
     fn token_without_scope_is_refused() {
         let mut p = principal(Role::PlatformAdmin, Scope::default());
-        p.via = Via::ApiToken { scopes: vec!["registry:read".into()] };
-        assert_eq!(decide(&p, Operation::ManageApiTokens, Target::Platform), Decision::Forbidden);
+        p.via = Via::ApiToken {
+            scopes: vec!["registry:read".into()],
+        };
+        assert_eq!(
+            decide(&p, Operation::ManageApiTokens, Target::Platform),
+            Decision::Forbidden
+        );
         let o = org();
-        assert_eq!(decide(&p, Operation::ReadOrganisation, Target::Organisation(&o)), Decision::Allow);
+        assert_eq!(
+            decide(&p, Operation::ReadOrganisation, Target::Organisation(&o)),
+            Decision::Allow
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! Who is asking: the authenticated person, the role they act in now, and the
 //! scope that role reaches. Built once per session by the identity domain.
 
-use crate::ids::{AccountId, ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode, RoleAssignmentId};
+use crate::ids::{
+    AccountId, ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode, RoleAssignmentId,
+};
 use serde::{Deserialize, Serialize};
 
 /// A role a person holds (роль участника образовательных отношений).
@@ -112,7 +114,9 @@ pub struct Scope {
 pub enum Via {
     Session,
     /// An API token with its scopes (`registry:read`, `roster:write`, …).
-    ApiToken { scopes: Vec<String> },
+    ApiToken {
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -87,7 +87,11 @@ impl AuditLog {
     }
 
     /// Entries about one person (what was read or changed about them), newest first.
-    pub async fn about_person(db: &Db, person: PersonId, limit: i64) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    pub async fn about_person(
+        db: &Db,
+        person: PersonId,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, sqlx::Error> {
         sqlx::query_as::<_, AuditRecord>(&format!(
             "{SELECT} WHERE a.subject_person_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2"
         ))

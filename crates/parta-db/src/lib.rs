@@ -107,7 +107,9 @@ impl Db {
                  WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations' ORDER BY 1, 2"
             }
         };
-        sqlx::query_as::<_, (String, String)>(sql).fetch_all(&self.pool).await
+        sqlx::query_as::<_, (String, String)>(sql)
+            .fetch_all(&self.pool)
+            .await
     }
 
     /// A consistent snapshot of a SQLite database while it serves (`VACUUM INTO`).
@@ -116,14 +118,18 @@ impl Db {
             return Err(DbError::UnknownScheme);
         }
         let path = to.to_string_lossy().replace('\'', "''");
-        sqlx::query(&format!("VACUUM INTO '{path}'")).execute(&self.pool).await?;
+        sqlx::query(&format!("VACUUM INTO '{path}'"))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }
 
 /// The directory of a `sqlite://dir/file.db?…` URL, to create it before connecting.
 fn sqlite_dir(url: &str) -> Option<String> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return None;

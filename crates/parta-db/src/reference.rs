@@ -10,8 +10,16 @@ struct Book {
 }
 
 const BOOKS: &[Book] = &[
-    Book { table: "ref_regions", columns: &["code", "name"], csv: include_str!("../reference/regions.csv") },
-    Book { table: "ref_org_types", columns: &["code", "name"], csv: include_str!("../reference/org_types.csv") },
+    Book {
+        table: "ref_regions",
+        columns: &["code", "name"],
+        csv: include_str!("../reference/regions.csv"),
+    },
+    Book {
+        table: "ref_org_types",
+        columns: &["code", "name"],
+        csv: include_str!("../reference/org_types.csv"),
+    },
     Book {
         table: "ref_grade_levels",
         columns: &["code", "name", "stage"],
@@ -22,13 +30,24 @@ const BOOKS: &[Book] = &[
         columns: &["code", "name", "grade_from", "grade_to"],
         csv: include_str!("../reference/subjects.csv"),
     },
-    Book { table: "ref_mark_scales", columns: &["code", "name", "marks"], csv: include_str!("../reference/mark_scales.csv") },
-    Book { table: "ref_positions", columns: &["code", "name"], csv: include_str!("../reference/positions.csv") },
+    Book {
+        table: "ref_mark_scales",
+        columns: &["code", "name", "marks"],
+        csv: include_str!("../reference/mark_scales.csv"),
+    },
+    Book {
+        table: "ref_positions",
+        columns: &["code", "name"],
+        csv: include_str!("../reference/positions.csv"),
+    },
 ];
 
 /// The version of the federal reference files; bumped with every change to them.
 pub fn version() -> i64 {
-    include_str!("../reference/VERSION").trim().parse().unwrap_or(0)
+    include_str!("../reference/VERSION")
+        .trim()
+        .parse()
+        .unwrap_or(0)
 }
 
 pub(crate) async fn load_federal(db: &Db) -> Result<(), DbError> {
@@ -36,13 +55,22 @@ pub(crate) async fn load_federal(db: &Db) -> Result<(), DbError> {
     let mut tx = db.pool.begin().await?;
     for book in BOOKS {
         let mut reader = csv::Reader::from_reader(book.csv.as_bytes());
-        let headers = reader.headers().map_err(|e| DbError::Reference(book.table, e.to_string()))?.clone();
+        let headers = reader
+            .headers()
+            .map_err(|e| DbError::Reference(book.table, e.to_string()))?
+            .clone();
         if headers.iter().collect::<Vec<_>>() != book.columns {
-            return Err(DbError::Reference(book.table, "столбцы файла не совпадают".into()));
+            return Err(DbError::Reference(
+                book.table,
+                "столбцы файла не совпадают".into(),
+            ));
         }
         let cols = book.columns.join(", ");
         let n = book.columns.len();
-        let updates: Vec<String> = book.columns[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let updates: Vec<String> = book.columns[1..]
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
         // Integer columns are bound as integers so PostgreSQL's BIGINT accepts them.
         let sql = format!(
             "INSERT INTO {t} ({cols}, source, version) VALUES ({ph}, 'federal', ${v}) \

@@ -68,7 +68,12 @@ fn audit_entry(person: Option<PersonId>, action: &'static str, ip: Option<&str>)
 
 impl Identity {
     pub fn new(db: Db, audit: AuditLog, throttle: Throttle, session: SessionConfig) -> Self {
-        Self { db, audit, throttle, session }
+        Self {
+            db,
+            audit,
+            throttle,
+            session,
+        }
     }
 
     /// Local sign-in. The password check runs on the blocking pool; an unknown login
@@ -85,7 +90,9 @@ impl Identity {
             }
             return Err(IdentityError::Invalid(errs));
         }
-        self.throttle.attempt(&login, ip).map_err(IdentityError::Throttled)?;
+        self.throttle
+            .attempt(&login, ip)
+            .map_err(IdentityError::Throttled)?;
         let account = store::account_by_login(&self.db, &login).await?;
         let pass = pass.to_string();
         let phc = account.as_ref().and_then(|a| a.password_hash.clone());
@@ -102,12 +109,19 @@ impl Identity {
             return Err(IdentityError::BadCredentials);
         };
         let signed = self.open_session(&account, None, Some(ip)).await?;
-        self.audit.record(audit_entry(Some(account.person_id), "sign_in", Some(ip))).await?;
+        self.audit
+            .record(audit_entry(Some(account.person_id), "sign_in", Some(ip)))
+            .await?;
         Ok(signed)
     }
 
     /// Opens a new session (a new id every time: the id is rotated at sign-in).
-    pub async fn open_session(&self, account: &AccountRow, role: Option<RoleAssignmentId>, ip: Option<&str>) -> Result<SignedIn> {
+    pub async fn open_session(
+        &self,
+        account: &AccountRow,
+        role: Option<RoleAssignmentId>,
+        ip: Option<&str>,
+    ) -> Result<SignedIn> {
         let roles = store::roles(&self.db, account.person_id).await?;
         let active = match role {
             Some(r) => roles.iter().find(|x| x.id == r).cloned(),
@@ -116,12 +130,31 @@ impl Identity {
         .ok_or(IdentityError::Forbidden)?;
         let token = random_token();
         let csrf = random_token();
-        store::insert_session(&self.db, &sha256_hex(&token), account.id, active.id, &csrf, now_ms(), ip).await?;
+        store::insert_session(
+            &self.db,
+            &sha256_hex(&token),
+            account.id,
+            active.id,
+            &csrf,
+            now_ms(),
+            ip,
+        )
+        .await?;
         let principal = self.principal(account, active, roles, Via::Session).await?;
-        Ok(SignedIn { session_token: token, csrf_token: csrf, principal })
+        Ok(SignedIn {
+            session_token: token,
+            csrf_token: csrf,
+            principal,
+        })
     }
 
-    async fn principal(&self, account: &AccountRow, active: RoleAssignment, roles: Vec<RoleAssignment>, via: Via) -> Result<Principal> {
+    async fn principal(
+        &self,
+        account: &AccountRow,
+        active: RoleAssignment,
+        roles: Vec<RoleAssignment>,
+        via: Via,
+    ) -> Result<Principal> {
         let scope = store::scope(&self.db, account.person_id, &active).await?;
         Ok(Principal {
             person_id: account.person_id,
@@ -137,7 +170,9 @@ impl Identity {
     /// Resolves a session cookie, enforcing idle and absolute timeouts.
     pub async fn session(&self, token: &str) -> Result<SessionInfo> {
         let id_hash = sha256_hex(token);
-        let row = store::session(&self.db, &id_hash).await?.ok_or(IdentityError::Unauthenticated)?;
+        let row = store::session(&self.db, &id_hash)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
         let now = now_ms();
         let idle = self.session.idle_minutes * 60_000;
         let absolute = self.session.absolute_hours * 3_600_000;
@@ -148,19 +183,37 @@ impl Identity {
         if now - row.last_seen_at > TOUCH_EVERY_MS {
             store::touch_session(&self.db, &id_hash, now).await?;
         }
-        let account = store::account(&self.db, row.account_id).await?.ok_or(IdentityError::Unauthenticated)?;
+        let account = store::account(&self.db, row.account_id)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
         if account.disabled != 0 {
             return Err(IdentityError::Unauthenticated);
         }
         let roles = store::roles(&self.db, account.person_id).await?;
-        let active = roles.iter().find(|r| r.id == row.active_role_id).cloned().ok_or(IdentityError::Unauthenticated)?;
-        let principal = self.principal(&account, active, roles, Via::Session).await?;
-        Ok(SessionInfo { id_hash, csrf_token: row.csrf_token, principal })
+        let active = roles
+            .iter()
+            .find(|r| r.id == row.active_role_id)
+            .cloned()
+            .ok_or(IdentityError::Unauthenticated)?;
+        let principal = self
+            .principal(&account, active, roles, Via::Session)
+            .await?;
+        Ok(SessionInfo {
+            id_hash,
+            csrf_token: row.csrf_token,
+            principal,
+        })
     }
 
     pub async fn sign_out(&self, info: &SessionInfo) -> Result<()> {
         store::delete_session(&self.db, &info.id_hash).await?;
-        self.audit.record(audit_entry(Some(info.principal.person_id), "sign_out", None)).await?;
+        self.audit
+            .record(audit_entry(
+                Some(info.principal.person_id),
+                "sign_out",
+                None,
+            ))
+            .await?;
         Ok(())
     }
 
@@ -174,32 +227,68 @@ impl Identity {
     }
 
     /// Changes one's own password: all sessions are revoked and a new one opened.
-    pub async fn change_password(&self, info: &SessionInfo, old: &str, new: &str, ip: &str) -> Result<SignedIn> {
-        let account = store::account(&self.db, info.principal.account_id).await?.ok_or(IdentityError::Unauthenticated)?;
-        self.throttle.attempt(&account.login, ip).map_err(IdentityError::Throttled)?;
+    pub async fn change_password(
+        &self,
+        info: &SessionInfo,
+        old: &str,
+        new: &str,
+        ip: &str,
+    ) -> Result<SignedIn> {
+        let account = store::account(&self.db, info.principal.account_id)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
+        self.throttle
+            .attempt(&account.login, ip)
+            .map_err(IdentityError::Throttled)?;
         let phc = account.password_hash.clone().unwrap_or_default();
         let old = old.to_string();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&old, &phc)).await.unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || password::verify(&old, &phc))
+            .await
+            .unwrap_or(false);
         if !ok {
-            return Err(IdentityError::invalid("old_password", "Текущий пароль указан неверно."));
+            return Err(IdentityError::invalid(
+                "old_password",
+                "Текущий пароль указан неверно.",
+            ));
         }
-        password::check_strength(new, &account.login).map_err(|m| IdentityError::invalid("new_password", m))?;
+        password::check_strength(new, &account.login)
+            .map_err(|m| IdentityError::invalid("new_password", m))?;
         let hash = hash_blocking(new).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
-        self.audit.record(audit_entry(Some(account.person_id), "change_password", Some(ip))).await?;
-        self.open_session(&account, Some(info.principal.active.id), Some(ip)).await
+        self.audit
+            .record(audit_entry(
+                Some(account.person_id),
+                "change_password",
+                Some(ip),
+            ))
+            .await?;
+        self.open_session(&account, Some(info.principal.active.id), Some(ip))
+            .await
     }
 
     /// Creates an account for a person (CLI, demo, admin). The password must be strong.
-    pub async fn create_account(&self, person: PersonId, login: &str, pass: Option<&str>) -> Result<AccountId> {
+    pub async fn create_account(
+        &self,
+        person: PersonId,
+        login: &str,
+        pass: Option<&str>,
+    ) -> Result<AccountId> {
         let login = login.trim().to_lowercase();
-        if login.len() < 3 || !login.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-            return Err(IdentityError::invalid("login", "Логин — латинские буквы, цифры и знаки . _ - @, не короче 3 символов."));
+        if login.len() < 3
+            || !login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(IdentityError::invalid(
+                "login",
+                "Логин — латинские буквы, цифры и знаки . _ - @, не короче 3 символов.",
+            ));
         }
         let hash = match pass {
             Some(p) => {
-                password::check_strength(p, &login).map_err(|m| IdentityError::invalid("password", m))?;
+                password::check_strength(p, &login)
+                    .map_err(|m| IdentityError::invalid("password", m))?;
                 Some(hash_blocking(p).await?)
             }
             None => None,
@@ -208,9 +297,10 @@ impl Identity {
         store::insert_account(&self.db, id, person, &login, hash.as_deref(), now_ms())
             .await
             .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    IdentityError::invalid("login", "Такой логин уже занят или у человека уже есть учётная запись.")
-                }
+                sqlx::Error::Database(d) if d.is_unique_violation() => IdentityError::invalid(
+                    "login",
+                    "Такой логин уже занят или у человека уже есть учётная запись.",
+                ),
                 _ => IdentityError::Db(e),
             })?;
         Ok(id)
@@ -218,28 +308,45 @@ impl Identity {
 
     /// Sets a new password by login (CLI `parta user reset-password`); revokes sessions.
     pub async fn reset_password(&self, login: &str, pass: &str) -> Result<()> {
-        let account = store::account_by_login(&self.db, login).await?.ok_or(IdentityError::NotFound)?;
-        password::check_strength(pass, &account.login).map_err(|m| IdentityError::invalid("password", m))?;
+        let account = store::account_by_login(&self.db, login)
+            .await?
+            .ok_or(IdentityError::NotFound)?;
+        password::check_strength(pass, &account.login)
+            .map_err(|m| IdentityError::invalid("password", m))?;
         let hash = hash_blocking(pass).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
-        self.audit.record(audit_entry(Some(account.person_id), "reset_password", None)).await?;
+        self.audit
+            .record(audit_entry(Some(account.person_id), "reset_password", None))
+            .await?;
         Ok(())
     }
 
     /// Issues an API token acting in `role` with `scopes`. The secret is returned once;
     /// only its hash is stored.
-    pub async fn issue_token(&self, p: &Principal, name: &str, role: RoleAssignmentId, scopes: &[String]) -> Result<(String, String)> {
+    pub async fn issue_token(
+        &self,
+        p: &Principal,
+        name: &str,
+        role: RoleAssignmentId,
+        scopes: &[String],
+    ) -> Result<(String, String)> {
         if decide(p, Operation::ManageApiTokens, Target::Platform) != Decision::Allow {
             return Err(IdentityError::Forbidden);
         }
         let mut errs = Vec::new();
         if name.trim().is_empty() {
-            errs.push(parta_core::FieldError::new("name", "Назовите токен (например, «Выгрузка в региональную систему»)."));
+            errs.push(parta_core::FieldError::new(
+                "name",
+                "Назовите токен (например, «Выгрузка в региональную систему»).",
+            ));
         }
         let known: Vec<&str> = Operation::ALL.iter().map(|o| o.token_scope()).collect();
         if scopes.is_empty() || scopes.iter().any(|s| !known.contains(&s.as_str())) {
-            errs.push(parta_core::FieldError::new("scopes", format!("Допустимые области: {}.", dedup(known).join(", "))));
+            errs.push(parta_core::FieldError::new(
+                "scopes",
+                format!("Допустимые области: {}.", dedup(known).join(", ")),
+            ));
         }
         if store::role_by_id(&self.db, role).await?.is_none() {
             errs.push(parta_core::FieldError::new("role_id", "Роль не найдена."));
@@ -272,11 +379,13 @@ impl Identity {
         if decide(p, Operation::ManageApiTokens, Target::Platform) != Decision::Allow {
             return Err(IdentityError::Forbidden);
         }
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id.to_string())
-            .bind(now_ms())
-            .execute(&self.db.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await?;
         if r.rows_affected() == 0 {
             return Err(IdentityError::NotFound);
         }
@@ -292,22 +401,38 @@ impl Identity {
 
     /// Resolves a bearer token into a principal limited to the token's scopes.
     pub async fn token_principal(&self, secret: &str) -> Result<Principal> {
-        let (_, role_id, scopes, revoked) =
-            store::token_by_hash(&self.db, &sha256_hex(secret)).await?.ok_or(IdentityError::Unauthenticated)?;
+        let (_, role_id, scopes, revoked) = store::token_by_hash(&self.db, &sha256_hex(secret))
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
         if revoked.is_some() {
             return Err(IdentityError::Unauthenticated);
         }
-        let (person, active) = store::role_by_id(&self.db, role_id).await?.ok_or(IdentityError::Unauthenticated)?;
-        let account = store::account_of_person(&self.db, person).await?.ok_or(IdentityError::Unauthenticated)?;
+        let (person, active) = store::role_by_id(&self.db, role_id)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
+        let account = store::account_of_person(&self.db, person)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
         let scopes = scopes.split_whitespace().map(str::to_string).collect();
-        self.principal(&account, active.clone(), vec![active], Via::ApiToken { scopes }).await
+        self.principal(
+            &account,
+            active.clone(),
+            vec![active],
+            Via::ApiToken { scopes },
+        )
+        .await
     }
 
     /// Removes expired sessions and stale throttle keys.
     pub async fn housekeeping(&self) -> Result<u64> {
         self.throttle.housekeeping();
         let now = now_ms();
-        Ok(store::purge_sessions(&self.db, now - self.session.idle_minutes * 60_000, now - self.session.absolute_hours * 3_600_000).await?)
+        Ok(store::purge_sessions(
+            &self.db,
+            now - self.session.idle_minutes * 60_000,
+            now - self.session.absolute_hours * 3_600_000,
+        )
+        .await?)
     }
 }
 

@@ -1,6 +1,8 @@
 //! SQL of the identity domain.
 
-use parta_core::ids::{AccountId, ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode, RoleAssignmentId};
+use parta_core::ids::{
+    AccountId, ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode, RoleAssignmentId,
+};
 use parta_core::principal::{Role, RoleAssignment, Scope};
 use parta_db::Db;
 use sqlx::Row;
@@ -27,22 +29,35 @@ pub async fn account_by_login(db: &Db, login: &str) -> Result<Option<AccountRow>
 }
 
 pub async fn account(db: &Db, id: AccountId) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE a.id = $1")).bind(id).fetch_optional(&db.pool).await
+    sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
-pub async fn account_of_person(db: &Db, person: PersonId) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE a.person_id = $1")).bind(person).fetch_optional(&db.pool).await
+pub async fn account_of_person(
+    db: &Db,
+    person: PersonId,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE a.person_id = $1"))
+        .bind(person)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 fn role_from_row(r: &sqlx::any::AnyRow) -> Result<Option<RoleAssignment>, sqlx::Error> {
     let role: String = r.try_get("role")?;
-    let Some(role) = Role::parse(&role) else { return Ok(None) };
+    let Some(role) = Role::parse(&role) else {
+        return Ok(None);
+    };
     Ok(Some(RoleAssignment {
         id: r.try_get("id")?,
         role,
         organisation_id: r.try_get("organisation_id")?,
         municipality_id: r.try_get("municipality_id")?,
-        region_code: r.try_get::<Option<String>, _>("region_code")?.map(RegionCode),
+        region_code: r
+            .try_get::<Option<String>, _>("region_code")?
+            .map(RegionCode),
         personal_data_granted: r.try_get::<i64, _>("personal_data_granted")? != 0,
     }))
 }
@@ -93,7 +108,12 @@ pub async fn scope(db: &Db, person: PersonId, ra: &RoleAssignment) -> Result<Sco
             .await?;
         }
         Role::Parent => {
-            s.children = ids::<PersonId>(db, "SELECT child_id FROM guardianships WHERE parent_id = $1", person).await?;
+            s.children = ids::<PersonId>(
+                db,
+                "SELECT child_id FROM guardianships WHERE parent_id = $1",
+                person,
+            )
+            .await?;
         }
         Role::Teacher => {
             s.taught_classes = ids::<ClassId>(
@@ -104,11 +124,21 @@ pub async fn scope(db: &Db, person: PersonId, ra: &RoleAssignment) -> Result<Sco
                 person,
             )
             .await?;
-            s.led_classes = ids::<ClassId>(db, "SELECT id FROM classes WHERE class_teacher_id = $1", person).await?;
+            s.led_classes = ids::<ClassId>(
+                db,
+                "SELECT id FROM classes WHERE class_teacher_id = $1",
+                person,
+            )
+            .await?;
             s.organisations = ra.organisation_id.into_iter().collect();
         }
         Role::SchoolAdmin => s.organisations = ra.organisation_id.into_iter().collect(),
-        Role::MunicipalOperator => s.municipalities = ra.municipality_id.into_iter().collect::<Vec<MunicipalityId>>(),
+        Role::MunicipalOperator => {
+            s.municipalities = ra
+                .municipality_id
+                .into_iter()
+                .collect::<Vec<MunicipalityId>>()
+        }
         Role::RegionalOperator => s.regions = ra.region_code.clone().into_iter().collect(),
         Role::PlatformAdmin => {}
     }
@@ -156,12 +186,18 @@ pub async fn insert_session(
 }
 
 pub async fn delete_session(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash.to_string()).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash.to_string())
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_sessions_of(db: &Db, account: AccountId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
@@ -174,7 +210,11 @@ pub async fn touch_session(db: &Db, id_hash: &str, now: i64) -> Result<(), sqlx:
     Ok(())
 }
 
-pub async fn set_session_role(db: &Db, id_hash: &str, role: RoleAssignmentId) -> Result<(), sqlx::Error> {
+pub async fn set_session_role(
+    db: &Db,
+    id_hash: &str,
+    role: RoleAssignmentId,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET active_role_id = $2 WHERE id_hash = $1")
         .bind(id_hash.to_string())
         .bind(role)
@@ -183,7 +223,11 @@ pub async fn set_session_role(db: &Db, id_hash: &str, role: RoleAssignmentId) ->
     Ok(())
 }
 
-pub async fn purge_sessions(db: &Db, idle_before: i64, created_before: i64) -> Result<u64, sqlx::Error> {
+pub async fn purge_sessions(
+    db: &Db,
+    idle_before: i64,
+    created_before: i64,
+) -> Result<u64, sqlx::Error> {
     let r = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(idle_before)
         .bind(created_before)
@@ -192,7 +236,12 @@ pub async fn purge_sessions(db: &Db, idle_before: i64, created_before: i64) -> R
     Ok(r.rows_affected())
 }
 
-pub async fn set_password(db: &Db, account: AccountId, phc: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    db: &Db,
+    account: AccountId,
+    phc: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE accounts SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
         .bind(account)
         .bind(phc.to_string())
@@ -202,7 +251,14 @@ pub async fn set_password(db: &Db, account: AccountId, phc: &str, now: i64) -> R
     Ok(())
 }
 
-pub async fn insert_account(db: &Db, id: AccountId, person: PersonId, login: &str, phc: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_account(
+    db: &Db,
+    id: AccountId,
+    person: PersonId,
+    login: &str,
+    phc: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO accounts (id, person_id, login, password_hash, disabled, created_at, password_changed_at) \
          VALUES ($1, $2, $3, $4, 0, $5, $5)",
@@ -228,14 +284,20 @@ pub struct ApiTokenRow {
     pub last_used_at: Option<i64>,
 }
 
-pub async fn token_by_hash(db: &Db, hash: &str) -> Result<Option<(String, RoleAssignmentId, String, Option<i64>)>, sqlx::Error> {
+pub async fn token_by_hash(
+    db: &Db,
+    hash: &str,
+) -> Result<Option<(String, RoleAssignmentId, String, Option<i64>)>, sqlx::Error> {
     sqlx::query_as("SELECT id, role_id, scopes, revoked_at FROM api_tokens WHERE token_hash = $1")
         .bind(hash.to_string())
         .fetch_optional(&db.pool)
         .await
 }
 
-pub async fn role_by_id(db: &Db, id: RoleAssignmentId) -> Result<Option<(PersonId, RoleAssignment)>, sqlx::Error> {
+pub async fn role_by_id(
+    db: &Db,
+    id: RoleAssignmentId,
+) -> Result<Option<(PersonId, RoleAssignment)>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, person_id, role, organisation_id, municipality_id, region_code, personal_data_granted \
          FROM role_assignments WHERE id = $1",

@@ -23,8 +23,12 @@ impl Throttle {
     pub fn new(account_burst: u32, ip_burst: u32) -> Self {
         let nz = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
         Self {
-            per_account: Arc::new(RateLimiter::keyed(Quota::per_minute(nz(1)).allow_burst(nz(account_burst)))),
-            per_ip: Arc::new(RateLimiter::keyed(Quota::per_second(nz(1)).allow_burst(nz(ip_burst)))),
+            per_account: Arc::new(RateLimiter::keyed(
+                Quota::per_minute(nz(1)).allow_burst(nz(account_burst)),
+            )),
+            per_ip: Arc::new(RateLimiter::keyed(
+                Quota::per_second(nz(1)).allow_burst(nz(ip_burst)),
+            )),
         }
     }
 

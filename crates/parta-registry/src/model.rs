@@ -75,7 +75,11 @@ pub struct PersonBrief {
 
 impl PersonBrief {
     pub fn full_name(&self) -> String {
-        full_name(&self.last_name, &self.first_name, self.middle_name.as_deref())
+        full_name(
+            &self.last_name,
+            &self.first_name,
+            self.middle_name.as_deref(),
+        )
     }
 }
 
@@ -253,7 +257,13 @@ pub struct ChangeRequestInput {
     pub comment: Option<String>,
 }
 
-pub const OFFICIAL_FIELDS: [&str; 5] = ["last_name", "first_name", "middle_name", "birth_date", "snils"];
+pub const OFFICIAL_FIELDS: [&str; 5] = [
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "snils",
+];
 
 /// Checks ИНН of a legal entity: 10 digits with the federal checksum.
 pub fn valid_inn(inn: &str) -> bool {
@@ -271,7 +281,9 @@ pub fn valid_ogrn(ogrn: &str) -> bool {
     if ogrn.len() != 13 || !ogrn.chars().all(|c| c.is_ascii_digit()) {
         return false;
     }
-    let Ok(body) = ogrn[..12].parse::<u64>() else { return false };
+    let Ok(body) = ogrn[..12].parse::<u64>() else {
+        return false;
+    };
     let check = (body % 11) % 10;
     ogrn[12..].parse::<u64>().is_ok_and(|c| c == check)
 }
@@ -282,7 +294,11 @@ pub fn valid_snils(snils: &str) -> bool {
     if d.len() != 11 {
         return false;
     }
-    let sum: u32 = d[..9].iter().enumerate().map(|(i, x)| x * (9 - i as u32)).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, x)| x * (9 - i as u32))
+        .sum();
     let check = match sum % 101 {
         100 => 0,
         s => s,
@@ -291,8 +307,15 @@ pub fn valid_snils(snils: &str) -> bool {
 }
 
 pub fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && s.len() <= 254 && !s.contains(char::is_whitespace)
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && s.len() <= 254
+        && !s.contains(char::is_whitespace)
 }
 
 /// Russian phone numbers: +7 and ten digits, spaces, dashes and brackets allowed.
@@ -303,7 +326,9 @@ pub fn normalise_phone(s: &str) -> Option<String> {
         10 => digits,
         _ => return None,
     };
-    if s.chars().any(|c| !(c.is_ascii_digit() || " +-()".contains(c))) {
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || " +-()".contains(c)))
+    {
         return None;
     }
     Some(format!("+7{digits}"))
@@ -318,16 +343,28 @@ impl NewOrganisation {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
         if self.full_name.trim().len() < 3 {
-            e.push(FieldError::new("full_name", "Укажите полное наименование организации."));
+            e.push(FieldError::new(
+                "full_name",
+                "Укажите полное наименование организации.",
+            ));
         }
         if self.short_name.trim().is_empty() {
-            e.push(FieldError::new("short_name", "Укажите краткое наименование."));
+            e.push(FieldError::new(
+                "short_name",
+                "Укажите краткое наименование.",
+            ));
         }
         if !valid_inn(&self.inn) {
-            e.push(FieldError::new("inn", "ИНН организации — 10 цифр с верной контрольной цифрой."));
+            e.push(FieldError::new(
+                "inn",
+                "ИНН организации — 10 цифр с верной контрольной цифрой.",
+            ));
         }
         if !valid_ogrn(&self.ogrn) {
-            e.push(FieldError::new("ogrn", "ОГРН — 13 цифр с верной контрольной цифрой."));
+            e.push(FieldError::new(
+                "ogrn",
+                "ОГРН — 13 цифр с верной контрольной цифрой.",
+            ));
         }
         if self.address.trim().len() < 5 {
             e.push(FieldError::new("address", "Укажите адрес организации."));
@@ -344,7 +381,10 @@ impl ContactUpdate {
             None | Some("") => None,
             Some(s) if valid_email(s) => Some(s.to_lowercase()),
             Some(_) => {
-                e.push(FieldError::new("email", "Адрес электронной почты указан неверно (пример: ivanova@mail.ru)."));
+                e.push(FieldError::new(
+                    "email",
+                    "Адрес электронной почты указан неверно (пример: ivanova@mail.ru).",
+                ));
                 None
             }
         };
@@ -353,7 +393,10 @@ impl ContactUpdate {
             Some(s) => match normalise_phone(s) {
                 Some(p) => Some(p),
                 None => {
-                    e.push(FieldError::new("phone", "Телефон указан неверно (пример: +7 912 345-67-89)."));
+                    e.push(FieldError::new(
+                        "phone",
+                        "Телефон указан неверно (пример: +7 912 345-67-89).",
+                    ));
                     None
                 }
             },
@@ -382,7 +425,10 @@ mod tests {
 
     #[test]
     fn phones_and_emails() {
-        assert_eq!(normalise_phone("8 (912) 345-67-89").as_deref(), Some("+79123456789"));
+        assert_eq!(
+            normalise_phone("8 (912) 345-67-89").as_deref(),
+            Some("+79123456789")
+        );
         assert_eq!(normalise_phone("12345"), None);
         assert!(valid_email("a.b@school.ru"));
         assert!(!valid_email("a b@school.ru"));

@@ -32,7 +32,12 @@ fn check(decision: Decision) -> Result<()> {
     }
 }
 
-fn entry(p: &Principal, origin: &Origin, action: &'static str, object_type: &'static str) -> AuditEntry {
+fn entry(
+    p: &Principal,
+    origin: &Origin,
+    action: &'static str,
+    object_type: &'static str,
+) -> AuditEntry {
     AuditEntry {
         actor_person_id: Some(p.person_id),
         actor_role: Some(p.role().as_str().to_string()),
@@ -67,7 +72,10 @@ impl Registry {
         let limit = limit.unwrap_or(50).clamp(1, 500);
         let after = match cursor {
             None | Some("") => None,
-            Some(c) => Some(c.parse().map_err(|_| RegistryError::invalid("cursor", "Неверный курсор страницы."))?),
+            Some(c) => Some(
+                c.parse()
+                    .map_err(|_| RegistryError::invalid("cursor", "Неверный курсор страницы."))?,
+            ),
         };
         let mut items = store::organisations(&self.db, municipality, after, limit + 1).await?;
         let next_cursor = if items.len() as i64 > limit {
@@ -88,66 +96,131 @@ impl Registry {
     }
 
     pub async fn organisation(&self, p: &Principal, id: OrganisationId) -> Result<Organisation> {
-        let facts = store::org_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
-        check(decide(p, Operation::ReadOrganisation, Target::Organisation(&facts)))?;
-        store::organisation(&self.db, id).await?.ok_or(RegistryError::NotFound)
+        let facts = store::org_facts(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(
+            p,
+            Operation::ReadOrganisation,
+            Target::Organisation(&facts),
+        ))?;
+        store::organisation(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)
     }
 
-    pub async fn create_organisation(&self, p: &Principal, origin: &Origin, input: NewOrganisation) -> Result<Organisation> {
+    pub async fn create_organisation(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        input: NewOrganisation,
+    ) -> Result<Organisation> {
         let region = store::municipality_region(&self.db, input.municipality_id)
             .await?
-            .ok_or_else(|| RegistryError::invalid("municipality_id", "Такого муниципалитета нет в реестре."))?;
+            .ok_or_else(|| {
+                RegistryError::invalid("municipality_id", "Такого муниципалитета нет в реестре.")
+            })?;
         check(decide(
             p,
             Operation::CreateOrganisation,
-            Target::Territory { municipality: &input.municipality_id, region: &region },
+            Target::Territory {
+                municipality: &input.municipality_id,
+                region: &region,
+            },
         ))?;
         let mut errors = input.validate();
         if !store::ref_exists(&self.db, "ref_org_types", &input.kind).await? {
-            errors.push(parta_core::FieldError::new("kind", "Неизвестный тип организации (см. справочник типов)."));
+            errors.push(parta_core::FieldError::new(
+                "kind",
+                "Неизвестный тип организации (см. справочник типов).",
+            ));
         }
         if !errors.is_empty() {
             return Err(RegistryError::Invalid(errors));
         }
         let id = OrganisationId::new();
-        store::insert_organisation(&self.db, id, &input).await.map_err(|e| unique_to_field(e, "inn"))?;
+        store::insert_organisation(&self.db, id, &input)
+            .await
+            .map_err(|e| unique_to_field(e, "inn"))?;
         let mut e = entry(p, origin, "create", "organisation");
         e.organisation_id = Some(id);
         e.object_id = Some(id.to_string());
         self.audit.record(e).await?;
-        store::organisation(&self.db, id).await?.ok_or(RegistryError::NotFound)
+        store::organisation(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)
     }
 
     pub async fn classes(&self, p: &Principal, org: OrganisationId) -> Result<Vec<ClassSummary>> {
-        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
-        check(decide(p, Operation::ReadOrganisation, Target::Organisation(&facts)))?;
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(
+            p,
+            Operation::ReadOrganisation,
+            Target::Organisation(&facts),
+        ))?;
         Ok(store::classes_of(&self.db, org).await?)
     }
 
     /// Staff of a school, for its admin.
-    pub async fn staff(&self, p: &Principal, org: OrganisationId) -> Result<Vec<(PersonBrief, String)>> {
-        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
-        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts)))?;
+    pub async fn staff(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+    ) -> Result<Vec<(PersonBrief, String)>> {
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(
+            p,
+            Operation::ManageOrganisation,
+            Target::Organisation(&facts),
+        ))?;
         Ok(store::staff_list(&self.db, org).await?)
     }
 
-    pub async fn create_class(&self, p: &Principal, origin: &Origin, org: OrganisationId, input: NewClass) -> Result<ClassSummary> {
-        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
-        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts)))?;
+    pub async fn create_class(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        input: NewClass,
+    ) -> Result<ClassSummary> {
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(
+            p,
+            Operation::ManageOrganisation,
+            Target::Organisation(&facts),
+        ))?;
         let mut errors = Vec::new();
         if store::academic_year_org(&self.db, input.academic_year_id).await? != Some(org) {
-            errors.push(parta_core::FieldError::new("academic_year_id", "Учебный год не найден в этой организации."));
+            errors.push(parta_core::FieldError::new(
+                "academic_year_id",
+                "Учебный год не найден в этой организации.",
+            ));
         }
         if !store::ref_exists(&self.db, "ref_grade_levels", &input.grade_level).await? {
-            errors.push(parta_core::FieldError::new("grade_level", "Параллель должна быть от 1 до 11."));
+            errors.push(parta_core::FieldError::new(
+                "grade_level",
+                "Параллель должна быть от 1 до 11.",
+            ));
         }
         let letter = input.letter.trim();
         if letter.is_empty() || letter.chars().count() > 3 {
-            errors.push(parta_core::FieldError::new("letter", "Литера класса — от одного до трёх знаков (например, «А»)."));
+            errors.push(parta_core::FieldError::new(
+                "letter",
+                "Литера класса — от одного до трёх знаков (например, «А»).",
+            ));
         }
         if let Some(t) = input.class_teacher_id {
             if !store::staff_of(&self.db, t, org).await? {
-                errors.push(parta_core::FieldError::new("class_teacher_id", "Классный руководитель должен работать в этой школе."));
+                errors.push(parta_core::FieldError::new(
+                    "class_teacher_id",
+                    "Классный руководитель должен работать в этой школе.",
+                ));
             }
         }
         if !errors.is_empty() {
@@ -162,13 +235,21 @@ impl Registry {
         e.organisation_id = Some(org);
         e.object_id = Some(id.to_string());
         self.audit.record(e).await?;
-        store::class(&self.db, id).await?.ok_or(RegistryError::NotFound)
+        store::class(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)
     }
 
     /// Classes the caller works or studies in, for their home page.
     pub async fn my_classes(&self, p: &Principal) -> Result<Vec<ClassSummary>> {
         let s = &p.scope;
-        let mut ids: Vec<ClassId> = s.led_classes.iter().chain(&s.taught_classes).chain(&s.own_classes).copied().collect();
+        let mut ids: Vec<ClassId> = s
+            .led_classes
+            .iter()
+            .chain(&s.taught_classes)
+            .chain(&s.own_classes)
+            .copied()
+            .collect();
         ids.sort();
         ids.dedup();
         Ok(store::classes_by_ids(&self.db, &ids).await?)
@@ -184,21 +265,36 @@ impl Registry {
 
     /// Class page: the list of students is personal data, so the read is audited.
     pub async fn class(&self, p: &Principal, origin: &Origin, id: ClassId) -> Result<ClassDetail> {
-        let facts = store::class_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
+        let facts = store::class_facts(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
         check(decide(p, Operation::ReadClass, Target::Class(&facts)))?;
-        let class = store::class(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
-        let org = store::organisation(&self.db, facts.org.organisation).await?.ok_or(RegistryError::NotFound)?;
-        let (students, teachers) =
-            tokio::try_join!(store::class_students(&self.db, id), store::class_teachers(&self.db, id))?;
+        let class = store::class(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        let org = store::organisation(&self.db, facts.org.organisation)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        let (students, teachers) = tokio::try_join!(
+            store::class_students(&self.db, id),
+            store::class_teachers(&self.db, id)
+        )?;
         let mut e = entry(p, origin, "read", "class");
         e.organisation_id = Some(facts.org.organisation);
         e.object_id = Some(id.to_string());
         self.audit.record(e).await?;
-        Ok(ClassDetail { class, organisation_name: org.short_name, students, teachers })
+        Ok(ClassDetail {
+            class,
+            organisation_name: org.short_name,
+            students,
+            teachers,
+        })
     }
 
     async fn facts(&self, id: PersonId) -> Result<PersonFacts> {
-        store::person_facts(&self.db, id).await?.ok_or(RegistryError::NotFound)
+        store::person_facts(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)
     }
 
     /// Person card. Reading someone else's card is audited.
@@ -217,7 +313,9 @@ impl Registry {
     }
 
     async fn card(&self, id: PersonId) -> Result<PersonCard> {
-        let row = store::person(&self.db, id).await?.ok_or(RegistryError::NotFound)?;
+        let row = store::person(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
         let (enrolments, positions, parents, children) = tokio::try_join!(
             store::enrolments(&self.db, id),
             store::positions(&self.db, id),
@@ -242,9 +340,19 @@ impl Registry {
     }
 
     /// A person corrects their own (or their child's) contact data.
-    pub async fn update_contacts(&self, p: &Principal, origin: &Origin, id: PersonId, input: ContactUpdate) -> Result<PersonCard> {
+    pub async fn update_contacts(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        id: PersonId,
+        input: ContactUpdate,
+    ) -> Result<PersonCard> {
         let facts = self.facts(id).await?;
-        check(decide(p, Operation::UpdateOwnContacts, Target::Person(&facts)))?;
+        check(decide(
+            p,
+            Operation::UpdateOwnContacts,
+            Target::Person(&facts),
+        ))?;
         let (email, phone) = input.validate().map_err(RegistryError::Invalid)?;
         store::update_contacts(&self.db.pool, id, email, phone).await?;
         let mut e = entry(p, origin, "update", "person");
@@ -256,11 +364,24 @@ impl Registry {
     }
 
     /// Official data (name, birth date, СНИЛС) are changed by the school: file a request.
-    pub async fn request_change(&self, p: &Principal, origin: &Origin, id: PersonId, input: ChangeRequestInput) -> Result<String> {
+    pub async fn request_change(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        id: PersonId,
+        input: ChangeRequestInput,
+    ) -> Result<String> {
         let facts = self.facts(id).await?;
-        check(decide(p, Operation::UpdateOwnContacts, Target::Person(&facts)))?;
+        check(decide(
+            p,
+            Operation::UpdateOwnContacts,
+            Target::Person(&facts),
+        ))?;
         if !OFFICIAL_FIELDS.contains(&input.field.as_str()) {
-            return Err(RegistryError::invalid("field", "Можно запросить исправление ФИО, даты рождения или СНИЛС."));
+            return Err(RegistryError::invalid(
+                "field",
+                "Можно запросить исправление ФИО, даты рождения или СНИЛС.",
+            ));
         }
         let value = input.new_value.trim();
         let bad = match input.field.as_str() {
@@ -269,7 +390,10 @@ impl Registry {
             _ => value.is_empty() || value.chars().count() > 100,
         };
         if bad {
-            return Err(RegistryError::invalid("new_value", "Новое значение указано неверно."));
+            return Err(RegistryError::invalid(
+                "new_value",
+                "Новое значение указано неверно.",
+            ));
         }
         let rid = store::insert_change_request(&self.db, id, p.person_id, &input).await?;
         let mut e = entry(p, origin, "request_change", "person");
@@ -282,18 +406,37 @@ impl Registry {
 
     /// Everything held about a person, as JSON documents (DATA-4): the card, the audit
     /// trail, and the same for each child of a parent.
-    pub async fn export(&self, p: &Principal, origin: &Origin, id: PersonId) -> Result<Vec<(String, serde_json::Value)>> {
+    pub async fn export(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        id: PersonId,
+    ) -> Result<Vec<(String, serde_json::Value)>> {
         let facts = self.facts(id).await?;
-        check(decide(p, Operation::ExportPersonData, Target::Person(&facts)))?;
+        check(decide(
+            p,
+            Operation::ExportPersonData,
+            Target::Person(&facts),
+        ))?;
         let mut files = Vec::new();
         let mut people = vec![id];
         people.extend(facts.children.iter().copied());
         for (i, person) in people.into_iter().enumerate() {
             let card = self.card(person).await?;
             let audit = AuditLog::about_person(&self.db, person, 10_000).await?;
-            let prefix = if i == 0 { "me".to_string() } else { format!("children/{person}") };
-            files.push((format!("{prefix}/person.json"), serde_json::to_value(&card).unwrap_or_default()));
-            files.push((format!("{prefix}/audit.json"), serde_json::to_value(&audit).unwrap_or_default()));
+            let prefix = if i == 0 {
+                "me".to_string()
+            } else {
+                format!("children/{person}")
+            };
+            files.push((
+                format!("{prefix}/person.json"),
+                serde_json::to_value(&card).unwrap_or_default(),
+            ));
+            files.push((
+                format!("{prefix}/audit.json"),
+                serde_json::to_value(&audit).unwrap_or_default(),
+            ));
         }
         let mut e = entry(p, origin, "export", "person");
         e.subject_person_id = Some(id);
@@ -302,25 +445,52 @@ impl Registry {
         Ok(files)
     }
 
-    pub async fn person_audit(&self, p: &Principal, id: PersonId) -> Result<Vec<parta_db::audit::AuditRecord>> {
+    pub async fn person_audit(
+        &self,
+        p: &Principal,
+        id: PersonId,
+    ) -> Result<Vec<parta_db::audit::AuditRecord>> {
         let facts = self.facts(id).await?;
-        check(decide(p, Operation::ReadPersonAudit, Target::Person(&facts)))?;
+        check(decide(
+            p,
+            Operation::ReadPersonAudit,
+            Target::Person(&facts),
+        ))?;
         Ok(AuditLog::about_person(&self.db, id, 500).await?)
     }
 
-    pub async fn organisation_audit(&self, p: &Principal, org: OrganisationId) -> Result<Vec<parta_db::audit::AuditRecord>> {
-        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
-        check(decide(p, Operation::ReadOrganisationAudit, Target::Organisation(&facts)))?;
+    pub async fn organisation_audit(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+    ) -> Result<Vec<parta_db::audit::AuditRecord>> {
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(
+            p,
+            Operation::ReadOrganisationAudit,
+            Target::Organisation(&facts),
+        ))?;
         Ok(AuditLog::about_organisation(&self.db, org, 500).await?)
     }
 
     /// Зачисление: opens a stay in the class's school. A student still enrolled
     /// elsewhere is transferred: the old stay ends the day before, in the same transaction.
-    pub async fn enrol(&self, p: &Principal, origin: &Origin, input: Enrol) -> Result<Vec<Enrolment>> {
+    pub async fn enrol(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        input: Enrol,
+    ) -> Result<Vec<Enrolment>> {
         let facts = store::class_facts(&self.db, input.class_id)
             .await?
             .ok_or_else(|| RegistryError::invalid("class_id", "Класс не найден."))?;
-        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts.org)))?;
+        check(decide(
+            p,
+            Operation::ManageOrganisation,
+            Target::Organisation(&facts.org),
+        ))?;
         if !valid_date(&input.date) {
             return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
         }
@@ -332,12 +502,19 @@ impl Registry {
         let mut tx = self.db.pool.begin().await?;
         if let Some((eid, org, started_on)) = open {
             if input.date <= started_on {
-                return Err(RegistryError::invalid("date", "Дата зачисления раньше начала текущего обучения."));
+                return Err(RegistryError::invalid(
+                    "date",
+                    "Дата зачисления раньше начала текущего обучения.",
+                ));
             }
             if org != facts.org.organisation {
                 start_reason = "transferred_in";
             }
-            let end_reason = if org == facts.org.organisation { "moved_class" } else { "transferred" };
+            let end_reason = if org == facts.org.organisation {
+                "moved_class"
+            } else {
+                "transferred"
+            };
             sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = $3 WHERE id = $1")
                 .bind(eid)
                 .bind(input.date.clone())
@@ -369,20 +546,43 @@ impl Registry {
     }
 
     /// Отчисление, перевод или выпуск: closes the open stay.
-    pub async fn end_enrolment(&self, p: &Principal, origin: &Origin, org: OrganisationId, input: EndEnrolment) -> Result<Vec<Enrolment>> {
-        let facts = store::org_facts(&self.db, org).await?.ok_or(RegistryError::NotFound)?;
-        check(decide(p, Operation::ManageOrganisation, Target::Organisation(&facts)))?;
+    pub async fn end_enrolment(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        input: EndEnrolment,
+    ) -> Result<Vec<Enrolment>> {
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(
+            p,
+            Operation::ManageOrganisation,
+            Target::Organisation(&facts),
+        ))?;
         if !valid_date(&input.date) {
             return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
         }
-        let Some((eid, eorg, started_on)) = store::open_enrolment(&self.db, input.person_id).await? else {
-            return Err(RegistryError::invalid("person_id", "Обучающийся не числится в школе."));
+        let Some((eid, eorg, started_on)) =
+            store::open_enrolment(&self.db, input.person_id).await?
+        else {
+            return Err(RegistryError::invalid(
+                "person_id",
+                "Обучающийся не числится в школе.",
+            ));
         };
         if eorg != org {
-            return Err(RegistryError::invalid("person_id", "Обучающийся не числится в этой школе."));
+            return Err(RegistryError::invalid(
+                "person_id",
+                "Обучающийся не числится в этой школе.",
+            ));
         }
         if input.date < started_on {
-            return Err(RegistryError::invalid("date", "Дата раньше начала обучения."));
+            return Err(RegistryError::invalid(
+                "date",
+                "Дата раньше начала обучения.",
+            ));
         }
         sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = $3, order_ref = COALESCE($4, order_ref) WHERE id = $1")
             .bind(eid)

@@ -8,10 +8,15 @@ use parta_db::Db;
 use sqlx::{Any, Executor, Row};
 
 pub async fn regions(db: &Db) -> Result<Vec<Region>, sqlx::Error> {
-    sqlx::query_as("SELECT code, name FROM ref_regions ORDER BY code").fetch_all(&db.pool).await
+    sqlx::query_as("SELECT code, name FROM ref_regions ORDER BY code")
+        .fetch_all(&db.pool)
+        .await
 }
 
-pub async fn municipalities(db: &Db, region: Option<&str>) -> Result<Vec<Municipality>, sqlx::Error> {
+pub async fn municipalities(
+    db: &Db,
+    region: Option<&str>,
+) -> Result<Vec<Municipality>, sqlx::Error> {
     sqlx::query_as(
         "SELECT m.id, m.region_code, r.name AS region_name, m.name, m.oktmo FROM municipalities m \
          JOIN ref_regions r ON r.code = m.region_code WHERE ($1 IS NULL OR m.region_code = $1) ORDER BY m.name",
@@ -21,11 +26,15 @@ pub async fn municipalities(db: &Db, region: Option<&str>) -> Result<Vec<Municip
     .await
 }
 
-pub async fn municipality_region(db: &Db, id: MunicipalityId) -> Result<Option<RegionCode>, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT region_code FROM municipalities WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+pub async fn municipality_region(
+    db: &Db,
+    id: MunicipalityId,
+) -> Result<Option<RegionCode>, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT region_code FROM municipalities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(row.map(|r| RegionCode(r.0)))
 }
 
@@ -52,8 +61,14 @@ pub async fn organisations(
     .await
 }
 
-pub async fn organisation(db: &Db, id: OrganisationId) -> Result<Option<Organisation>, sqlx::Error> {
-    sqlx::query_as(&format!("{ORG_SELECT} WHERE o.id = $1")).bind(id).fetch_optional(&db.pool).await
+pub async fn organisation(
+    db: &Db,
+    id: OrganisationId,
+) -> Result<Option<Organisation>, sqlx::Error> {
+    sqlx::query_as(&format!("{ORG_SELECT} WHERE o.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn org_facts(db: &Db, id: OrganisationId) -> Result<Option<OrgFacts>, sqlx::Error> {
@@ -64,12 +79,20 @@ pub async fn org_facts(db: &Db, id: OrganisationId) -> Result<Option<OrgFacts>, 
     .fetch_optional(&db.pool)
     .await?;
     row.map(|r| {
-        Ok(OrgFacts { organisation: id, municipality: r.try_get(0)?, region: RegionCode(r.try_get(1)?) })
+        Ok(OrgFacts {
+            organisation: id,
+            municipality: r.try_get(0)?,
+            region: RegionCode(r.try_get(1)?),
+        })
     })
     .transpose()
 }
 
-pub async fn insert_organisation(db: &Db, id: OrganisationId, o: &NewOrganisation) -> Result<(), sqlx::Error> {
+pub async fn insert_organisation(
+    db: &Db,
+    id: OrganisationId,
+    o: &NewOrganisation,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO organisations (id, municipality_id, kind, full_name, short_name, inn, ogrn, address, created_at, updated_at) \
@@ -90,10 +113,11 @@ pub async fn insert_organisation(db: &Db, id: OrganisationId, o: &NewOrganisatio
 }
 
 pub async fn ref_exists(db: &Db, table: &'static str, code: &str) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as(&format!("SELECT code FROM {table} WHERE code = $1"))
-        .bind(code.to_string())
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as(&format!("SELECT code FROM {table} WHERE code = $1"))
+            .bind(code.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(row.is_some())
 }
 
@@ -114,7 +138,10 @@ pub async fn classes_of(db: &Db, org: OrganisationId) -> Result<Vec<ClassSummary
 }
 
 pub async fn class(db: &Db, id: ClassId) -> Result<Option<ClassSummary>, sqlx::Error> {
-    sqlx::query_as(&format!("{CLASS_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(&db.pool).await
+    sqlx::query_as(&format!("{CLASS_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn class_facts(db: &Db, id: ClassId) -> Result<Option<ClassFacts>, sqlx::Error> {
@@ -128,7 +155,11 @@ pub async fn class_facts(db: &Db, id: ClassId) -> Result<Option<ClassFacts>, sql
     row.map(|r| {
         Ok(ClassFacts {
             class: id,
-            org: OrgFacts { organisation: r.try_get(0)?, municipality: r.try_get(1)?, region: RegionCode(r.try_get(2)?) },
+            org: OrgFacts {
+                organisation: r.try_get(0)?,
+                municipality: r.try_get(1)?,
+                region: RegionCode(r.try_get(2)?),
+            },
         })
     })
     .transpose()
@@ -160,7 +191,12 @@ pub async fn class_teachers(db: &Db, id: ClassId) -> Result<Vec<ClassTeacher>, s
         match out.last_mut() {
             Some(t) if t.person.id == pid => t.subjects.push(subject),
             _ => out.push(ClassTeacher {
-                person: PersonBrief { id: pid, last_name: r.try_get(1)?, first_name: r.try_get(2)?, middle_name: r.try_get(3)? },
+                person: PersonBrief {
+                    id: pid,
+                    last_name: r.try_get(1)?,
+                    first_name: r.try_get(2)?,
+                    middle_name: r.try_get(3)?,
+                },
                 subjects: vec![subject],
             }),
         }
@@ -236,14 +272,19 @@ pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, 
     .bind(id)
     .fetch_all(&db.pool)
     .await?;
-    let mut facts = PersonFacts { person: id, ..Default::default() };
+    let mut facts = PersonFacts {
+        person: id,
+        ..Default::default()
+    };
     let mut exists = false;
     let mut orgs: Vec<OrganisationId> = Vec::new();
     for r in rows {
         let kind: String = r.try_get(0)?;
         let reference: Option<String> = r.try_get(1)?;
         let org: Option<OrganisationId> = r.try_get(2)?;
-        let parsed = reference.as_deref().and_then(|s| s.parse::<uuid::Uuid>().ok());
+        let parsed = reference
+            .as_deref()
+            .and_then(|s| s.parse::<uuid::Uuid>().ok());
         match (kind.as_str(), parsed) {
             ("x", _) => exists = true,
             ("s", Some(c)) => facts.student_classes.push(ClassId(c)),
@@ -310,14 +351,23 @@ pub async fn insert_change_request(
 }
 
 /// The open stay of a student, if any: (enrolment id, organisation).
-pub async fn open_enrolment(db: &Db, person: PersonId) -> Result<Option<(String, OrganisationId, String)>, sqlx::Error> {
+pub async fn open_enrolment(
+    db: &Db,
+    person: PersonId,
+) -> Result<Option<(String, OrganisationId, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, organisation_id, started_on FROM enrolments WHERE person_id = $1 AND ended_on IS NULL")
         .bind(person)
         .fetch_optional(&db.pool)
         .await
 }
 
-pub async fn insert_class(db: &Db, id: ClassId, org: OrganisationId, c: &NewClass, name: &str) -> Result<(), sqlx::Error> {
+pub async fn insert_class(
+    db: &Db,
+    id: ClassId,
+    org: OrganisationId,
+    c: &NewClass,
+    name: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name, class_teacher_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -334,11 +384,15 @@ pub async fn insert_class(db: &Db, id: ClassId, org: OrganisationId, c: &NewClas
     Ok(())
 }
 
-pub async fn academic_year_org(db: &Db, id: parta_core::ids::AcademicYearId) -> Result<Option<OrganisationId>, sqlx::Error> {
-    let r: Option<(OrganisationId,)> = sqlx::query_as("SELECT organisation_id FROM academic_years WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+pub async fn academic_year_org(
+    db: &Db,
+    id: parta_core::ids::AcademicYearId,
+) -> Result<Option<OrganisationId>, sqlx::Error> {
+    let r: Option<(OrganisationId,)> =
+        sqlx::query_as("SELECT organisation_id FROM academic_years WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(r.map(|r| r.0))
 }
 
@@ -353,7 +407,10 @@ pub async fn staff_of(db: &Db, person: PersonId, org: OrganisationId) -> Result<
     Ok(r.is_some())
 }
 
-pub async fn staff_list(db: &Db, org: OrganisationId) -> Result<Vec<(PersonBrief, String)>, sqlx::Error> {
+pub async fn staff_list(
+    db: &Db,
+    org: OrganisationId,
+) -> Result<Vec<(PersonBrief, String)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT p.id, p.last_name, p.first_name, p.middle_name, r.name FROM staff_positions s \
          JOIN persons p ON p.id = s.person_id JOIN ref_positions r ON r.code = s.position \
@@ -365,7 +422,12 @@ pub async fn staff_list(db: &Db, org: OrganisationId) -> Result<Vec<(PersonBrief
     rows.into_iter()
         .map(|r| {
             Ok((
-                PersonBrief { id: r.try_get(0)?, last_name: r.try_get(1)?, first_name: r.try_get(2)?, middle_name: r.try_get(3)? },
+                PersonBrief {
+                    id: r.try_get(0)?,
+                    last_name: r.try_get(1)?,
+                    first_name: r.try_get(2)?,
+                    middle_name: r.try_get(3)?,
+                },
                 r.try_get(4)?,
             ))
         })

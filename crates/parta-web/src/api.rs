@@ -106,14 +106,24 @@ where
 /// Turns serde's message into a field name and a Russian explanation.
 fn json_problem(rejection: &JsonRejection) -> Problem {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            Problem::invalid("body", "Ожидается JSON: заголовок Content-Type: application/json.")
+        JsonRejection::MissingJsonContentType(_) => Problem::invalid(
+            "body",
+            "Ожидается JSON: заголовок Content-Type: application/json.",
+        ),
+        JsonRejection::JsonSyntaxError(_) => {
+            Problem::invalid("body", "Тело запроса — не корректный JSON.")
         }
-        JsonRejection::JsonSyntaxError(_) => Problem::invalid("body", "Тело запроса — не корректный JSON."),
         JsonRejection::JsonDataError(e) => {
             let text = e.body_text();
-            let detail = text.split_once("target type: ").map(|(_, r)| r).unwrap_or(&text);
-            if let Some(field) = detail.split("missing field `").nth(1).and_then(|r| r.split('`').next()) {
+            let detail = text
+                .split_once("target type: ")
+                .map(|(_, r)| r)
+                .unwrap_or(&text);
+            if let Some(field) = detail
+                .split("missing field `")
+                .nth(1)
+                .and_then(|r| r.split('`').next())
+            {
                 return Problem::invalid(field, "Обязательное поле не заполнено.");
             }
             let (path, msg) = detail.split_once(": ").unwrap_or(("body", detail));
@@ -170,7 +180,11 @@ fn me_view(c: &Caller) -> Me {
 /// Sign in with login and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "identity", request_body = SignInRequest,
     responses((status = 200, body = Me), (status = 401, body = Problem), (status = 429, body = Problem)))]
-async fn sign_in(State(st): State<AppState>, parts: axum::http::request::Parts, ApiJson(req): ApiJson<SignInRequest>) -> ApiResult<Response> {
+async fn sign_in(
+    State(st): State<AppState>,
+    parts: axum::http::request::Parts,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> ApiResult<Response> {
     let ip = auth::client_ip(&parts);
     let signed = st.identity.sign_in(&req.login, &req.password, &ip).await?;
     let me = Me {
@@ -191,7 +205,11 @@ async fn sign_out(State(st): State<AppState>, caller: Caller) -> ApiResult<Respo
     if let Some(s) = &caller.session {
         st.identity.sign_out(s).await?;
     }
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, auth::clear_session_cookie())])).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, auth::clear_session_cookie())]),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -202,7 +220,11 @@ pub struct SwitchRole {
 /// Act in another of one's roles (a teacher who is also a parent).
 #[utoipa::path(put, path = "/api/v1/session/role", tag = "identity", request_body = SwitchRole,
     responses((status = 204), (status = 422, body = Problem)))]
-async fn switch_role(State(st): State<AppState>, caller: Caller, ApiJson(req): ApiJson<SwitchRole>) -> ApiResult<StatusCode> {
+async fn switch_role(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<SwitchRole>,
+) -> ApiResult<StatusCode> {
     let session = caller.session.as_ref().ok_or_else(Problem::forbidden)?;
     st.identity.switch_role(session, req.role_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -223,12 +245,23 @@ pub struct PasswordChange {
 /// Change one's password; every session is revoked and a new one opened.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "identity", request_body = PasswordChange,
     responses((status = 204), (status = 422, body = Problem)))]
-async fn change_password(State(st): State<AppState>, caller: Caller, ApiJson(req): ApiJson<PasswordChange>) -> ApiResult<Response> {
+async fn change_password(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> ApiResult<Response> {
     let session = caller.session.as_ref().ok_or_else(Problem::forbidden)?;
     let ip = caller.origin.ip.clone().unwrap_or_default();
-    let signed = st.identity.change_password(session, &req.old_password, &req.new_password, &ip).await?;
+    let signed = st
+        .identity
+        .change_password(session, &req.old_password, &req.new_password, &ip)
+        .await?;
     let cookie = auth::session_cookie(&signed.session_token, st.config.secure_cookies());
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -249,22 +282,36 @@ pub struct IssuedToken {
 
 /// API tokens for integrations.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "identity", responses((status = 200, body = [parta_identity::store::ApiTokenRow]), (status = 403, body = Problem)))]
-async fn tokens(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<parta_identity::store::ApiTokenRow>>> {
+async fn tokens(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<parta_identity::store::ApiTokenRow>>> {
     Ok(Json(st.identity.tokens(&caller.principal).await?))
 }
 
 /// Issue an API token (platform admin).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "identity", request_body = NewToken,
     responses((status = 201, body = IssuedToken), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn issue_token(State(st): State<AppState>, caller: Caller, ApiJson(req): ApiJson<NewToken>) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
-    let (id, token) = st.identity.issue_token(&caller.principal, &req.name, req.role_id, &req.scopes).await?;
+async fn issue_token(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewToken>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    let (id, token) = st
+        .identity
+        .issue_token(&caller.principal, &req.name, req.role_id, &req.scopes)
+        .await?;
     Ok((StatusCode::CREATED, Json(IssuedToken { id, token })))
 }
 
 /// Revoke an API token.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-async fn revoke_token(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     st.identity.revoke_token(&caller.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -285,7 +332,11 @@ pub struct MunicipalityQuery {
 
 /// Municipalities, optionally of one region.
 #[utoipa::path(get, path = "/api/v1/municipalities", tag = "registry", params(MunicipalityQuery), responses((status = 200, body = [Municipality])))]
-async fn municipalities(State(st): State<AppState>, _c: Caller, Query(q): Query<MunicipalityQuery>) -> ApiResult<Json<Vec<Municipality>>> {
+async fn municipalities(
+    State(st): State<AppState>,
+    _c: Caller,
+    Query(q): Query<MunicipalityQuery>,
+) -> ApiResult<Json<Vec<Municipality>>> {
     Ok(Json(st.registry.municipalities(q.region.as_deref()).await?))
 }
 
@@ -300,34 +351,84 @@ pub struct OrgQuery {
 
 /// The school directory, a page at a time.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "registry", params(OrgQuery), responses((status = 200, body = Page<Organisation>)))]
-async fn organisations(State(st): State<AppState>, c: Caller, Query(q): Query<OrgQuery>) -> ApiResult<Json<Page<Organisation>>> {
-    Ok(Json(st.registry.organisations(&c.principal, q.municipality_id, q.cursor.as_deref(), q.limit).await?))
+async fn organisations(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<OrgQuery>,
+) -> ApiResult<Json<Page<Organisation>>> {
+    Ok(Json(
+        st.registry
+            .organisations(
+                &c.principal,
+                q.municipality_id,
+                q.cursor.as_deref(),
+                q.limit,
+            )
+            .await?,
+    ))
 }
 
 /// Register an organisation (operator of its territory).
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "registry", request_body = NewOrganisation,
     responses((status = 201, body = Organisation), (status = 403, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
-async fn create_organisation(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<NewOrganisation>) -> ApiResult<(StatusCode, Json<Organisation>)> {
-    Ok((StatusCode::CREATED, Json(st.registry.create_organisation(&c.principal, &c.origin, req).await?)))
+async fn create_organisation(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewOrganisation>,
+) -> ApiResult<(StatusCode, Json<Organisation>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            st.registry
+                .create_organisation(&c.principal, &c.origin, req)
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "registry", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = Organisation), (status = 404, body = Problem)))]
-async fn organisation(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Organisation>> {
-    Ok(Json(st.registry.organisation(&c.principal, path_id(&id)?).await?))
+async fn organisation(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Organisation>> {
+    Ok(Json(
+        st.registry
+            .organisation(&c.principal, path_id(&id)?)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/classes", tag = "registry", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [ClassSummary]), (status = 404, body = Problem)))]
-async fn classes(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<ClassSummary>>> {
-    Ok(Json(st.registry.classes(&c.principal, path_id(&id)?).await?))
+async fn classes(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ClassSummary>>> {
+    Ok(Json(
+        st.registry.classes(&c.principal, path_id(&id)?).await?,
+    ))
 }
 
 /// Open a class in an academic year (school admin).
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/classes", tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewClass,
     responses((status = 201, body = ClassSummary), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn create_class(State(st): State<AppState>, c: Caller, Path(id): Path<String>, ApiJson(req): ApiJson<NewClass>) -> ApiResult<(StatusCode, Json<ClassSummary>)> {
-    Ok((StatusCode::CREATED, Json(st.registry.create_class(&c.principal, &c.origin, path_id(&id)?, req).await?)))
+async fn create_class(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewClass>,
+) -> ApiResult<(StatusCode, Json<ClassSummary>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            st.registry
+                .create_class(&c.principal, &c.origin, path_id(&id)?, req)
+                .await?,
+        ),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -339,51 +440,105 @@ pub struct StaffMember {
 /// Staff of a school (school admin).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/staff", tag = "registry", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [StaffMember]), (status = 403, body = Problem)))]
-async fn staff(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<StaffMember>>> {
+async fn staff(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<StaffMember>>> {
     let list = st.registry.staff(&c.principal, path_id(&id)?).await?;
-    Ok(Json(list.into_iter().map(|(person, position)| StaffMember { person, position }).collect()))
+    Ok(Json(
+        list.into_iter()
+            .map(|(person, position)| StaffMember { person, position })
+            .collect(),
+    ))
 }
 
 /// The access log of a school (school admin).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/audit", tag = "personal-data", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [AuditRecord]), (status = 403, body = Problem)))]
-async fn organisation_audit(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<AuditRecord>>> {
-    Ok(Json(st.registry.organisation_audit(&c.principal, path_id(&id)?).await?))
+async fn organisation_audit(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AuditRecord>>> {
+    Ok(Json(
+        st.registry
+            .organisation_audit(&c.principal, path_id(&id)?)
+            .await?,
+    ))
 }
 
 /// End a student's stay: transfer out, expulsion or graduation.
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/enrolment-ends", tag = "registry", params(("id" = OrganisationId, Path)), request_body = EndEnrolment,
     responses((status = 200, body = [Enrolment]), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn end_enrolment(State(st): State<AppState>, c: Caller, Path(id): Path<String>, ApiJson(req): ApiJson<EndEnrolment>) -> ApiResult<Json<Vec<Enrolment>>> {
-    Ok(Json(st.registry.end_enrolment(&c.principal, &c.origin, path_id(&id)?, req).await?))
+async fn end_enrolment(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<EndEnrolment>,
+) -> ApiResult<Json<Vec<Enrolment>>> {
+    Ok(Json(
+        st.registry
+            .end_enrolment(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 /// Enrol a student in a class; a student enrolled elsewhere is transferred.
 #[utoipa::path(post, path = "/api/v1/enrolments", tag = "registry", request_body = Enrol,
     responses((status = 200, body = [Enrolment]), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn enrol(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<Enrol>) -> ApiResult<Json<Vec<Enrolment>>> {
+async fn enrol(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<Enrol>,
+) -> ApiResult<Json<Vec<Enrolment>>> {
     Ok(Json(st.registry.enrol(&c.principal, &c.origin, req).await?))
 }
 
 /// A class with its students and teachers.
 #[utoipa::path(get, path = "/api/v1/classes/{id}", tag = "registry", params(("id" = parta_core::ids::ClassId, Path)),
     responses((status = 200, body = ClassDetail), (status = 404, body = Problem)))]
-async fn class(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<ClassDetail>> {
-    Ok(Json(st.registry.class(&c.principal, &c.origin, path_id(&id)?).await?))
+async fn class(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ClassDetail>> {
+    Ok(Json(
+        st.registry
+            .class(&c.principal, &c.origin, path_id(&id)?)
+            .await?,
+    ))
 }
 
 /// A person card.
 #[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "registry", params(("id" = PersonId, Path)),
     responses((status = 200, body = PersonCard), (status = 404, body = Problem)))]
-async fn person(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<PersonCard>> {
-    Ok(Json(st.registry.person(&c.principal, &c.origin, path_id(&id)?).await?))
+async fn person(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PersonCard>> {
+    Ok(Json(
+        st.registry
+            .person(&c.principal, &c.origin, path_id(&id)?)
+            .await?,
+    ))
 }
 
 /// Correct one's own (or one's child's) e-mail and phone.
 #[utoipa::path(patch, path = "/api/v1/persons/{id}/contacts", tag = "personal-data", params(("id" = PersonId, Path)), request_body = ContactUpdate,
     responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn update_contacts(State(st): State<AppState>, c: Caller, Path(id): Path<String>, ApiJson(req): ApiJson<ContactUpdate>) -> ApiResult<Json<PersonCard>> {
-    Ok(Json(st.registry.update_contacts(&c.principal, &c.origin, path_id(&id)?, req).await?))
+async fn update_contacts(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ContactUpdate>,
+) -> ApiResult<Json<PersonCard>> {
+    Ok(Json(
+        st.registry
+            .update_contacts(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -394,28 +549,54 @@ pub struct Created {
 /// Ask the school to correct official data.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/change-requests", tag = "personal-data", params(("id" = PersonId, Path)), request_body = ChangeRequestInput,
     responses((status = 201, body = Created), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn request_change(State(st): State<AppState>, c: Caller, Path(id): Path<String>, ApiJson(req): ApiJson<ChangeRequestInput>) -> ApiResult<(StatusCode, Json<Created>)> {
-    let id = st.registry.request_change(&c.principal, &c.origin, path_id(&id)?, req).await?;
+async fn request_change(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ChangeRequestInput>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let id = st
+        .registry
+        .request_change(&c.principal, &c.origin, path_id(&id)?, req)
+        .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 /// Who read or changed this person's data.
 #[utoipa::path(get, path = "/api/v1/persons/{id}/audit", tag = "personal-data", params(("id" = PersonId, Path)),
     responses((status = 200, body = [AuditRecord]), (status = 404, body = Problem)))]
-async fn person_audit(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<AuditRecord>>> {
-    Ok(Json(st.registry.person_audit(&c.principal, path_id(&id)?).await?))
+async fn person_audit(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AuditRecord>>> {
+    Ok(Json(
+        st.registry
+            .person_audit(&c.principal, path_id(&id)?)
+            .await?,
+    ))
 }
 
 /// Everything held about a person (and their children) as a ZIP of JSON files.
 #[utoipa::path(get, path = "/api/v1/persons/{id}/export", tag = "personal-data", params(("id" = PersonId, Path)),
     responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 404, body = Problem)))]
-async fn export(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let files = st.registry.export(&c.principal, &c.origin, path_id(&id)?).await?;
+async fn export(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let files = st
+        .registry
+        .export(&c.principal, &c.origin, path_id(&id)?)
+        .await?;
     let zip = zip_json(files)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"parta-my-data.zip\"".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"parta-my-data.zip\"".to_string(),
+            ),
         ],
         zip,
     )
@@ -425,7 +606,8 @@ async fn export(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -
 pub fn zip_json(files: Vec<(String, serde_json::Value)>) -> ApiResult<Vec<u8>> {
     use std::io::Write;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for (name, value) in files {
         w.start_file(name, opts).map_err(|_| Problem::internal())?;
         let bytes = serde_json::to_vec_pretty(&value).map_err(|_| Problem::internal())?;

@@ -27,7 +27,10 @@ pub struct Caller {
 
 impl Caller {
     pub fn csrf(&self) -> &str {
-        self.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or_default()
+        self.session
+            .as_ref()
+            .map(|s| s.csrf_token.as_str())
+            .unwrap_or_default()
     }
 }
 
@@ -52,17 +55,37 @@ pub fn client_ip(parts: &Parts) -> String {
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Problem> {
-    let origin = Origin { ip: Some(client_ip(parts)) };
-    if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    let origin = Origin {
+        ip: Some(client_ip(parts)),
+    };
+    if let Some(auth) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let Some(secret) = auth.strip_prefix("Bearer ") else {
             return Err(Problem::unauthorized());
         };
-        let principal = state.identity.token_principal(secret.trim()).await.map_err(Problem::from)?;
-        return Ok(Some(Caller { principal, session: None, origin }));
+        let principal = state
+            .identity
+            .token_principal(secret.trim())
+            .await
+            .map_err(Problem::from)?;
+        return Ok(Some(Caller {
+            principal,
+            session: None,
+            origin,
+        }));
     }
-    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     match state.identity.session(&token).await {
-        Ok(info) => Ok(Some(Caller { principal: info.principal.clone(), session: Some(info), origin })),
+        Ok(info) => Ok(Some(Caller {
+            principal: info.principal.clone(),
+            session: Some(info),
+            origin,
+        })),
         Err(parta_identity::IdentityError::Unauthenticated) => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -72,11 +95,16 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Prob
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let caller = resolve(parts, state).await?.ok_or_else(Problem::unauthorized)?;
+        let caller = resolve(parts, state)
+            .await?
+            .ok_or_else(Problem::unauthorized)?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -88,11 +116,18 @@ pub struct PageCaller(pub Caller);
 impl FromRequestParts<AppState> for PageCaller {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Caller::from_request_parts(parts, state).await {
             Ok(c) => Ok(PageCaller(c)),
             Err(p) if p.status == 401 => {
-                let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let back = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let to = format!("/login?next={}", urlencode(back));
                 Err(Redirect::to(&to).into_response())
             }
@@ -107,8 +142,13 @@ pub struct MaybeCaller(pub Option<Caller>);
 impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(MaybeCaller(Caller::from_request_parts(parts, state).await.ok()))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeCaller(
+            Caller::from_request_parts(parts, state).await.ok(),
+        ))
     }
 }
 
@@ -116,7 +156,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -142,7 +184,9 @@ pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Nex
     if !same_origin(req.headers()) {
         return Problem::csrf().into_response();
     }
-    if req.headers().contains_key(header::AUTHORIZATION) || cookie(req.headers(), SESSION_COOKIE).is_none() {
+    if req.headers().contains_key(header::AUTHORIZATION)
+        || cookie(req.headers(), SESSION_COOKIE).is_none()
+    {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
@@ -186,12 +230,16 @@ pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Nex
     if !ok {
         return Problem::csrf().into_response();
     }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// `Origin` (or `Referer`) must name this host when a browser sends one.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
@@ -206,11 +254,18 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 fn form_value(s: &str, key: &str) -> Option<String> {
-    s.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v.to_string())
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// `Set-Cookie` for a new session.

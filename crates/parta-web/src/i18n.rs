@@ -202,7 +202,8 @@ pub static EN: Tr = Tr {
     children: "Children",
     positions: "Positions",
     download: "Download all my data (ZIP)",
-    download_hint: "An archive of what is held about you and your children, with its access log, as JSON.",
+    download_hint:
+        "An archive of what is held about you and your children, with its access log, as JSON.",
     correction: "Correct official data",
     correction_hint: "The school corrects names, date of birth and SNILS: send a request.",
     field: "Field",

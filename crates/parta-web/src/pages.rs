@@ -80,7 +80,9 @@ fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
                 .iter()
                 .map(|r| {
                     let mut title = role_title(lang, r.role).to_string();
-                    if r.role == Role::Teacher && p.roles.iter().filter(|x| x.role == Role::Teacher).count() > 1 {
+                    if r.role == Role::Teacher
+                        && p.roles.iter().filter(|x| x.role == Role::Teacher).count() > 1
+                    {
                         title.push_str(&format!(" ({})", &r.id.to_string()[..8]));
                     }
                     (r.id.to_string(), title, r.id == p.active.id)
@@ -88,11 +90,14 @@ fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
                 .collect(),
         }
     });
-    let notice = uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("n="))).and_then(|n| match n {
-        "saved" => Some(lang.tr().saved),
-        "sent" => Some(lang.tr().sent),
-        _ => None,
-    });
+    let notice = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("n=")))
+        .and_then(|n| match n {
+            "saved" => Some(lang.tr().saved),
+            "sent" => Some(lang.tr().sent),
+            _ => None,
+        });
     Ctx {
         tr: lang.tr(),
         lang,
@@ -133,7 +138,13 @@ fn error_html(p: &Problem, headers: &HeaderMap, uri: &Uri, caller: Option<&Calle
     let page = ErrorPage {
         ctx: ctx(headers, uri, caller),
         title: p.title.clone(),
-        detail: p.detail.clone().unwrap_or_else(|| p.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")),
+        detail: p.detail.clone().unwrap_or_else(|| {
+            p.errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
     };
     (p.status_code(), render(&page)).into_response()
 }
@@ -147,7 +158,11 @@ struct PageReq {
 
 impl PageReq {
     fn new(headers: HeaderMap, uri: Uri, PageCaller(caller): PageCaller) -> Self {
-        Self { headers, uri, caller }
+        Self {
+            headers,
+            uri,
+            caller,
+        }
     }
     fn ctx(&self) -> Ctx {
         ctx(&self.headers, &self.uri, Some(&self.caller))
@@ -166,7 +181,10 @@ pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
 
 async fn css() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
         CSS,
     )
         .into_response()
@@ -183,10 +201,16 @@ struct PrefsQuery {
 async fn prefs(Query(q): Query<PrefsQuery>) -> Response {
     let mut cookies = Vec::new();
     if let Some(a) = q.a11y {
-        cookies.push(format!("a11y={}; Path=/; Max-Age=31536000; SameSite=Lax", if a == "1" { "1" } else { "0" }));
+        cookies.push(format!(
+            "a11y={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            if a == "1" { "1" } else { "0" }
+        ));
     }
     if let Some(l) = q.lang {
-        cookies.push(format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", if l == "en" { "en" } else { "ru" }));
+        cookies.push(format!(
+            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            if l == "en" { "en" } else { "ru" }
+        ));
     }
     let mut res = Redirect::to(&auth::safe_next(q.back.as_deref())).into_response();
     for c in cookies {
@@ -212,11 +236,20 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(
+    headers: HeaderMap,
+    uri: Uri,
+    MaybeCaller(c): MaybeCaller,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if c.is_some() {
         return Redirect::to(&auth::safe_next(q.next.as_deref())).into_response();
     }
-    render(&LoginPage { ctx: ctx(&headers, &uri, None), next: auth::safe_next(q.next.as_deref()), login: String::new() })
+    render(&LoginPage {
+        ctx: ctx(&headers, &uri, None),
+        next: auth::safe_next(q.next.as_deref()),
+        login: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -226,7 +259,11 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login_submit(State(st): State<AppState>, parts: Parts, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(st): State<AppState>,
+    parts: Parts,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let ip = auth::client_ip(&parts);
     match st.identity.sign_in(&f.login, &f.password, &ip).await {
         Ok(signed) => {
@@ -241,7 +278,11 @@ async fn login_submit(State(st): State<AppState>, parts: Parts, Form(f): Form<Lo
             let p = Problem::from(e);
             let mut c = ctx(&parts.headers, &parts.uri, None);
             c.errors = messages(&p);
-            let page = LoginPage { ctx: c, next: auth::safe_next(f.next.as_deref()), login: f.login };
+            let page = LoginPage {
+                ctx: c,
+                next: auth::safe_next(f.next.as_deref()),
+                login: f.login,
+            };
             (p.status_code(), render(&page)).into_response()
         }
     }
@@ -273,10 +314,20 @@ struct RoleForm {
     role_id: String,
 }
 
-async fn switch_role(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<RoleForm>) -> Response {
+async fn switch_role(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<RoleForm>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Some(session) = &r.caller.session else { return r.fail(Problem::forbidden()) };
-    let Ok(role) = f.role_id.parse() else { return r.fail(Problem::invalid("role_id", "Неизвестная роль.")) };
+    let Some(session) = &r.caller.session else {
+        return r.fail(Problem::forbidden());
+    };
+    let Ok(role) = f.role_id.parse() else {
+        return r.fail(Problem::invalid("role_id", "Неизвестная роль."));
+    };
     match st.identity.switch_role(session, role).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => r.fail(e),
@@ -300,14 +351,28 @@ struct PasswordForm {
     new_password: String,
 }
 
-async fn password_submit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<PasswordForm>) -> Response {
+async fn password_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<PasswordForm>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Some(session) = &r.caller.session else { return r.fail(Problem::forbidden()) };
+    let Some(session) = &r.caller.session else {
+        return r.fail(Problem::forbidden());
+    };
     let ip = r.caller.origin.ip.clone().unwrap_or_default();
-    match st.identity.change_password(session, &f.old_password, &f.new_password, &ip).await {
+    match st
+        .identity
+        .change_password(session, &f.old_password, &f.new_password, &ip)
+        .await
+    {
         Ok(signed) => {
             let mut res = Redirect::to("/my-data?n=saved").into_response();
-            if let Ok(v) = auth::session_cookie(&signed.session_token, st.config.secure_cookies()).parse() {
+            if let Ok(v) =
+                auth::session_cookie(&signed.session_token, st.config.secure_cookies()).parse()
+            {
                 res.headers_mut().insert(header::SET_COOKIE, v);
             }
             res
@@ -334,7 +399,12 @@ struct HomePage {
     schools: Vec<Organisation>,
 }
 
-async fn home(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn home(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     let reg = &st.registry;
@@ -364,14 +434,27 @@ async fn home(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: Page
             }
             out
         }
-        Role::RegionalOperator | Role::PlatformAdmin => match reg.organisations(p, None, None, Some(100)).await {
-            Ok(page) => page.items,
-            Err(e) => return r.fail(e),
-        },
+        Role::RegionalOperator | Role::PlatformAdmin => {
+            match reg.organisations(p, None, None, Some(100)).await {
+                Ok(page) => page.items,
+                Err(e) => return r.fail(e),
+            }
+        }
         Role::Student | Role::Parent => Vec::new(),
     };
-    let heading = format!("{}, {}", p.display_name, role_title(lang, p.role()).to_lowercase());
-    render(&HomePage { ctx: r.ctx(), heading, me: p.person_id.to_string(), children, classes, schools })
+    let heading = format!(
+        "{}, {}",
+        p.display_name,
+        role_title(lang, p.role()).to_lowercase()
+    );
+    render(&HomePage {
+        ctx: r.ctx(),
+        heading,
+        me: p.person_id.to_string(),
+        children,
+        classes,
+        schools,
+    })
 }
 
 // ---- registry pages ----
@@ -398,17 +481,32 @@ struct SchoolsQuery {
     cursor: Option<String>,
 }
 
-async fn schools(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<SchoolsQuery>) -> Response {
+async fn schools(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(q): Query<SchoolsQuery>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let selected = q.municipality_id.filter(|s| !s.is_empty());
     let mun = match &selected {
         Some(s) => match s.parse() {
             Ok(id) => Some(id),
-            Err(_) => return r.fail(Problem::invalid("municipality_id", "Неизвестный муниципалитет.")),
+            Err(_) => {
+                return r.fail(Problem::invalid(
+                    "municipality_id",
+                    "Неизвестный муниципалитет.",
+                ))
+            }
         },
         None => None,
     };
-    let page = match st.registry.organisations(&r.caller.principal, mun, q.cursor.as_deref(), Some(50)).await {
+    let page = match st
+        .registry
+        .organisations(&r.caller.principal, mun, q.cursor.as_deref(), Some(50))
+        .await
+    {
         Ok(p) => p,
         Err(e) => return r.fail(e),
     };
@@ -425,7 +523,12 @@ async fn schools(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: P
             region_name: m.region_name,
         })
         .collect();
-    render(&SchoolsPage { ctx: r.ctx(), municipalities, selected, page })
+    render(&SchoolsPage {
+        ctx: r.ctx(),
+        municipalities,
+        selected,
+        page,
+    })
 }
 
 #[derive(Template)]
@@ -438,18 +541,33 @@ struct SchoolPage {
     manage: bool,
 }
 
-async fn school(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn school(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
-    let p = &r.caller.principal;
-    let (org, classes) = match tokio::try_join!(st.registry.organisation(p, id), st.registry.classes(p, id)) {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
     };
+    let p = &r.caller.principal;
+    let (org, classes) =
+        match tokio::try_join!(st.registry.organisation(p, id), st.registry.classes(p, id)) {
+            Ok(v) => v,
+            Err(e) => return r.fail(e),
+        };
     // Staff list only for those who manage the school; others see the public part.
     let staff = st.registry.staff(p, id).await.unwrap_or_default();
     let manage = !staff.is_empty() || p.role() == Role::PlatformAdmin;
-    render(&SchoolPage { ctx: r.ctx(), org, classes, staff, manage })
+    render(&SchoolPage {
+        ctx: r.ctx(),
+        org,
+        classes,
+        staff,
+        manage,
+    })
 }
 
 #[derive(Template)]
@@ -459,11 +577,26 @@ struct ClassPage {
     detail: ClassDetail,
 }
 
-async fn class_page(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn class_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
-    match st.registry.class(&r.caller.principal, &r.caller.origin, id).await {
-        Ok(detail) => render(&ClassPage { ctx: r.ctx(), detail }),
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    match st
+        .registry
+        .class(&r.caller.principal, &r.caller.origin, id)
+        .await
+    {
+        Ok(detail) => render(&ClassPage {
+            ctx: r.ctx(),
+            detail,
+        }),
         Err(e) => r.fail(e),
     }
 }
@@ -495,20 +628,36 @@ impl PersonPage {
         }
     }
     fn kind(&self, k: &str) -> &'static str {
-        GUARDIAN_KINDS.iter().find(|(c, _)| *c == k).map(|(_, n)| *n).unwrap_or("")
+        GUARDIAN_KINDS
+            .iter()
+            .find(|(c, _)| *c == k)
+            .map(|(_, n)| *n)
+            .unwrap_or("")
     }
 }
 
-async fn person_page(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn person_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, id).await {
         Ok(card) => {
             let can_audit = p.person_id == id
                 || p.scope.children.contains(&id)
                 || matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
-            render(&PersonPage { ctx: r.ctx(), card, can_audit })
+            render(&PersonPage {
+                ctx: r.ctx(),
+                card,
+                can_audit,
+            })
         }
         Err(e) => r.fail(e),
     }
@@ -527,7 +676,9 @@ impl AuditPage {
         parta_core::time::format_ms(*at)
     }
     fn role(&self, r: &str) -> &'static str {
-        Role::parse(r).map(|r| role_title(self.ctx.lang, r)).unwrap_or("")
+        Role::parse(r)
+            .map(|r| role_title(self.ctx.lang, r))
+            .unwrap_or("")
     }
     fn action(&self, a: &str) -> String {
         let ru = match a {
@@ -554,24 +705,48 @@ impl AuditPage {
     }
 }
 
-async fn person_audit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn person_audit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
     let p = &r.caller.principal;
     let records = match st.registry.person_audit(p, id).await {
         Ok(v) => v,
         Err(e) => return r.fail(e),
     };
     let subject = match st.registry.person(p, &r.caller.origin, id).await {
-        Ok(card) => full_name(&card.last_name, &card.first_name, card.middle_name.as_deref()),
+        Ok(card) => full_name(
+            &card.last_name,
+            &card.first_name,
+            card.middle_name.as_deref(),
+        ),
         Err(e) => return r.fail(e),
     };
-    render(&AuditPage { ctx: r.ctx(), subject, records })
+    render(&AuditPage {
+        ctx: r.ctx(),
+        subject,
+        records,
+    })
 }
 
-async fn school_audit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn school_audit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(id) = id.parse() else { return r.fail(Problem::not_found()) };
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
     let p = &r.caller.principal;
     let records = match st.registry.organisation_audit(p, id).await {
         Ok(v) => v,
@@ -581,7 +756,11 @@ async fn school_audit(State(st): State<AppState>, headers: HeaderMap, uri: Uri, 
         Ok(o) => o.short_name,
         Err(e) => return r.fail(e),
     };
-    render(&AuditPage { ctx: r.ctx(), subject, records })
+    render(&AuditPage {
+        ctx: r.ctx(),
+        subject,
+        records,
+    })
 }
 
 // ---- my data ----
@@ -593,7 +772,12 @@ struct MyDataPage {
     card: PersonCard,
 }
 
-async fn my_data(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn my_data(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, p.person_id).await {
@@ -608,11 +792,24 @@ struct ContactsForm {
     phone: Option<String>,
 }
 
-async fn my_contacts(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<ContactsForm>) -> Response {
+async fn my_contacts(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<ContactsForm>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
-    let input = ContactUpdate { email: f.email, phone: f.phone };
-    match st.registry.update_contacts(p, &r.caller.origin, p.person_id, input).await {
+    let input = ContactUpdate {
+        email: f.email,
+        phone: f.phone,
+    };
+    match st
+        .registry
+        .update_contacts(p, &r.caller.origin, p.person_id, input)
+        .await
+    {
         Ok(_) => Redirect::to("/my-data?n=saved").into_response(),
         Err(e) => my_data_with_errors(&st, &r, Problem::from(e)).await,
     }
@@ -625,11 +822,25 @@ struct ChangeForm {
     comment: Option<String>,
 }
 
-async fn my_change_request(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Form(f): Form<ChangeForm>) -> Response {
+async fn my_change_request(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<ChangeForm>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
-    let input = ChangeRequestInput { field: f.field, new_value: f.new_value, comment: f.comment.filter(|c| !c.is_empty()) };
-    match st.registry.request_change(p, &r.caller.origin, p.person_id, input).await {
+    let input = ChangeRequestInput {
+        field: f.field,
+        new_value: f.new_value,
+        comment: f.comment.filter(|c| !c.is_empty()),
+    };
+    match st
+        .registry
+        .request_change(p, &r.caller.origin, p.person_id, input)
+        .await
+    {
         Ok(_) => Redirect::to("/my-data?n=sent").into_response(),
         Err(e) => my_data_with_errors(&st, &r, Problem::from(e)).await,
     }
@@ -676,10 +887,17 @@ pub async fn api_docs(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller)
         ];
         for (m, op) in list {
             if let Some(op) = op {
-                let text = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+                let text = op
+                    .summary
+                    .clone()
+                    .or_else(|| op.description.clone())
+                    .unwrap_or_default();
                 ops.push((m.to_string(), path.clone(), text));
             }
         }
     }
-    render(&ApiDocsPage { ctx: ctx(&headers, &uri, c.as_ref()), ops })
+    render(&ApiDocsPage {
+        ctx: ctx(&headers, &uri, c.as_ref()),
+        ops,
+    })
 }

@@ -1,3 +1,371 @@
-fn main() {
-    println!("Hello, world!");
+//! `parta`: the one binary. Wiring only — every rule lives in the domain crates.
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use parta_core::config::{Config, LogFormat, Secret};
+use parta_db::Db;
+use parta_identity::throttle::Throttle;
+use parta_web::AppState;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "parta",
+    version,
+    about = "Парта — цифровая образовательная среда"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// TOML configuration file (default: ./parta.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, files).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// `sqlite://…` or `postgres://…`.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server.
+    Serve {
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long)]
+        bind: Option<String>,
+        /// Fill an empty database with the demo region first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and refresh reference books.
+    Migrate,
+    /// Generate a synthetic region into an empty database.
+    Gen {
+        #[arg(long, default_value_t = 10_000)]
+        students: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Consistent snapshot of the SQLite database while it serves.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a checked backup (stop the server first).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a person with an account and a role; the password is read from stdin.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        middle_name: Option<String>,
+        /// student, parent, teacher, school_admin, municipal_operator, regional_operator, platform_admin
+        #[arg(long, default_value = "platform_admin")]
+        role: String,
+        #[arg(long)]
+        organisation_id: Option<String>,
+    },
+    /// Set a new password (read from stdin); all sessions of the account end.
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+    },
+}
+
+fn load_config(c: &Common) -> anyhow::Result<Config> {
+    let mut config = Config::load(c.config.as_deref())?;
+    if let Some(d) = &c.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(u) = &c.database_url {
+        config.database_url = Some(Secret::new(u.clone()));
+    }
+    Ok(config)
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("PARTA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url())
+        .await
+        .context("подключение к базе данных")?;
+    Ok(db)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    eprintln!("Введите пароль и нажмите Enter:");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = load_config(&cli.common)?;
+    init_logs(config.log_format);
+    match cli.command {
+        Command::Serve { port, bind, demo } => {
+            let mut config = config;
+            if let Some(p) = port {
+                config.port = p;
+            }
+            if let Some(b) = bind {
+                config.bind = b;
+            }
+            serve(config, demo).await
+        }
+        Command::Migrate => {
+            let db = open(&config).await?;
+            db.migrate().await?;
+            println!("Миграции применены.");
+            Ok(())
+        }
+        Command::Gen { students, seed } => {
+            let db = open(&config).await?;
+            db.migrate().await?;
+            let started = Instant::now();
+            let spec = parta_gen::Spec {
+                students,
+                seed,
+                demo: false,
+            };
+            let s = parta_gen::generate(&db, &spec, true).await?;
+            println!(
+                "Сгенерировано за {:.1} с: муниципалитетов — {}, школ — {}, классов — {}, обучающихся — {}, родителей — {}, сотрудников — {} (строк: {}). Пароль всех учётных записей: {}",
+                started.elapsed().as_secs_f64(), s.municipalities, s.schools, s.classes, s.students, s.parents, s.staff, s.rows, parta_gen::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::User(cmd) => user(config, cmd).await,
+        Command::Backup { to } => {
+            let db = open(&config).await?;
+            if to.exists() {
+                bail!("файл {} уже существует", to.display());
+            }
+            db.backup_sqlite(&to).await.context(
+                "резервная копия (только для SQLite; для PostgreSQL используйте pg_dump)",
+            )?;
+            println!("Резервная копия: {}", to.display());
+            Ok(())
+        }
+        Command::Restore { from } => restore(&config, &from).await,
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = open(&config).await?;
+    if config.migrate_on_start {
+        db.migrate().await.context("миграции")?;
+    }
+    if demo && parta_gen::is_empty(&db).await? {
+        println!("Создаю демонстрационный регион…");
+        let s = parta_gen::generate(&db, &parta_gen::Spec::demo(), false).await?;
+        println!(
+            "Демо-регион: муниципалитетов — {}, школ — {}, классов — {}, обучающихся — {}, родителей — {}, сотрудников — {}.",
+            s.municipalities, s.schools, s.classes, s.students, s.parents, s.staff
+        );
+        println!(
+            "Учётные записи (пароль у всех: {}):",
+            parta_gen::DEMO_PASSWORD
+        );
+        for a in &s.accounts {
+            println!("  {:<14} {} — {}", a.login, a.role, a.name);
+        }
+    }
+    let throttle = Throttle::new(
+        config.sign_in.per_account_burst,
+        config.sign_in.per_ip_burst,
+    );
+    let addr: SocketAddr = format!("{}:{}", config.bind, config.port)
+        .parse()
+        .context("адрес для прослушивания")?;
+    let state = AppState::new(db.clone(), config, throttle);
+    let housekeeping = state.identity.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = housekeeping.housekeeping().await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("порт {addr} занят?"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, ready_ms = started.elapsed().as_millis() as u64, "parta is listening");
+    println!(
+        "Парта работает: http://{}:{}/",
+        if local.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            local.ip().to_string()
+        },
+        local.port()
+    );
+    let app = parta_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    db.pool.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let db = open(&config).await?;
+    db.migrate().await?;
+    let audit = parta_db::audit::AuditLog::start(db.clone());
+    let identity = parta_identity::Identity::new(
+        db.clone(),
+        audit,
+        Throttle::default(),
+        config.session.clone(),
+    );
+    match cmd {
+        UserCommand::Add {
+            login,
+            last_name,
+            first_name,
+            middle_name,
+            role,
+            organisation_id,
+        } => {
+            let Some(role) = parta_core::principal::Role::parse(&role) else {
+                bail!("неизвестная роль {role}")
+            };
+            let password = read_password()?;
+            let person = parta_core::ids::PersonId::new();
+            let now = parta_core::time::now_ms();
+            let mut tx = db.pool.begin().await?;
+            sqlx::query("INSERT INTO persons (id, last_name, first_name, middle_name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
+                .bind(person)
+                .bind(last_name)
+                .bind(first_name)
+                .bind(middle_name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+                .bind(parta_core::ids::RoleAssignmentId::new())
+                .bind(person)
+                .bind(role.as_str())
+                .bind(organisation_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            if let Err(e) = identity
+                .create_account(person, &login, Some(&password))
+                .await
+            {
+                sqlx::query("DELETE FROM role_assignments WHERE person_id = $1")
+                    .bind(person)
+                    .execute(&db.pool)
+                    .await?;
+                sqlx::query("DELETE FROM persons WHERE id = $1")
+                    .bind(person)
+                    .execute(&db.pool)
+                    .await?;
+                bail!("{}", parta_core::Problem::from(e));
+            }
+            println!("Учётная запись {login} создана.");
+        }
+        UserCommand::ResetPassword { login } => {
+            let password = read_password()?;
+            identity
+                .reset_password(&login, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", parta_core::Problem::from(e)))?;
+            println!("Пароль изменён, все сеансы завершены.");
+        }
+    }
+    Ok(())
+}
+
+/// Checks the backup with `PRAGMA integrity_check`, then swaps it in, keeping the old file.
+async fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> {
+    if config.database_url.is_some() {
+        bail!("восстановление поддерживается для встроенной SQLite; для PostgreSQL используйте pg_restore");
+    }
+    let check = Db::connect(&format!("sqlite://{}?mode=ro", from.display()))
+        .await
+        .context("открытие резервной копии")?;
+    let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&check.pool)
+        .await?;
+    check.pool.close().await;
+    if result != "ok" {
+        bail!("резервная копия повреждена: {result}");
+    }
+    let target = config.data_dir.join("parta.db");
+    std::fs::create_dir_all(&config.data_dir)?;
+    if target.exists() {
+        let old = config.data_dir.join(format!(
+            "parta.db.before-restore-{}",
+            parta_core::time::now_ms()
+        ));
+        std::fs::rename(&target, &old)?;
+        for ext in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(config.data_dir.join(format!("parta.db{ext}")));
+        }
+        println!("Прежняя база сохранена как {}", old.display());
+    }
+    std::fs::copy(from, &target)?;
+    println!("База восстановлена из {}", from.display());
+    Ok(())
 }
