@@ -91,7 +91,7 @@ impl Identity {
             return Err(IdentityError::Invalid(errs));
         }
         self.throttle
-            .attempt(&login, ip)
+            .check(&login, ip)
             .map_err(IdentityError::Throttled)?;
         let account = store::account_by_login(&self.db, &login).await?;
         let pass = pass.to_string();
@@ -106,8 +106,10 @@ impl Identity {
         .await
         .unwrap_or(false);
         let Some(account) = account.filter(|a| ok && a.disabled == 0) else {
+            self.throttle.failed(&login);
             return Err(IdentityError::BadCredentials);
         };
+        self.throttle.succeeded(&login);
         let signed = self.open_session(&account, None, Some(ip)).await?;
         self.audit
             .record(audit_entry(Some(account.person_id), "sign_in", Some(ip)))
@@ -238,7 +240,7 @@ impl Identity {
             .await?
             .ok_or(IdentityError::Unauthenticated)?;
         self.throttle
-            .attempt(&account.login, ip)
+            .check(&account.login, ip)
             .map_err(IdentityError::Throttled)?;
         let phc = account.password_hash.clone().unwrap_or_default();
         let old = old.to_string();
@@ -246,6 +248,7 @@ impl Identity {
             .await
             .unwrap_or(false);
         if !ok {
+            self.throttle.failed(&account.login);
             return Err(IdentityError::invalid(
                 "old_password",
                 "Текущий пароль указан неверно.",

@@ -184,7 +184,11 @@ pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Nex
     if !same_origin(req.headers()) {
         return Problem::csrf().into_response();
     }
-    if req.headers().contains_key(header::AUTHORIZATION)
+    // Sign-in opens a new session: same-origin is its protection, not the old token.
+    let sign_in =
+        req.method() == Method::POST && matches!(req.uri().path(), "/login" | "/api/v1/session");
+    if sign_in
+        || req.headers().contains_key(header::AUTHORIZATION)
         || cookie(req.headers(), SESSION_COOKIE).is_none()
     {
         return next.run(req).await;

@@ -21,6 +21,28 @@ const CSS: &str = include_str!("../static/parta.css");
 /// Changes whenever the stylesheet does, so it can be cached for a year.
 const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Every page route; the refusal table in the integration tests must cover each.
+pub const ROUTES: &[&str] = &[
+    "GET /",
+    "GET /login",
+    "POST /login",
+    "POST /logout",
+    "POST /role",
+    "GET /password",
+    "POST /password",
+    "GET /prefs",
+    "GET /schools",
+    "GET /schools/{id}",
+    "GET /schools/{id}/audit",
+    "GET /classes/{id}",
+    "GET /persons/{id}",
+    "GET /persons/{id}/audit",
+    "GET /my-data",
+    "POST /my-data/contacts",
+    "POST /my-data/change-request",
+    "GET /static/parta.css",
+];
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
@@ -290,7 +312,10 @@ async fn login_submit(
 
 fn messages(p: &Problem) -> Vec<String> {
     if p.errors.is_empty() {
-        vec![p.detail.clone().unwrap_or_else(|| p.title.clone())]
+        match &p.detail {
+            Some(d) => vec![format!("{}. {d}", p.title)],
+            None => vec![p.title.clone()],
+        }
     } else {
         p.errors.iter().map(|e| e.message.clone()).collect()
     }

@@ -1,0 +1,661 @@
+//! The cross-tenant refusal table (DATA-3): for every API operation and page, a user
+//! of another school, class or family is refused — 404 for what they must not know
+//! exists, 403 for what they see but may not change. The test fails when an operation
+//! in the OpenAPI document, or a page route, has no row here.
+
+use crate::harness::{spawn, Client, TestApp};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// `op` is `METHOD /template` as in the OpenAPI document (or the page router);
+/// `path` and `body` use `@name` placeholders filled from the fixture.
+struct Row {
+    op: &'static str,
+    actor: Option<&'static str>,
+    path: &'static str,
+    body: Option<&'static str>,
+    expect: u16,
+}
+
+const fn row(
+    op: &'static str,
+    actor: Option<&'static str>,
+    path: &'static str,
+    body: Option<&'static str>,
+    expect: u16,
+) -> Row {
+    Row {
+        op,
+        actor,
+        path,
+        body,
+        expect,
+    }
+}
+
+const API: &[Row] = &[
+    row(
+        "POST /api/v1/session",
+        None,
+        "/api/v1/session",
+        Some(r#"{"login":"parent","password":"not-the-password-1"}"#),
+        401,
+    ),
+    row("DELETE /api/v1/session", None, "/api/v1/session", None, 401),
+    row(
+        "PUT /api/v1/session/role",
+        Some("student"),
+        "/api/v1/session/role",
+        Some(r#"{"role_id":"@parent_role"}"#),
+        422,
+    ),
+    row("GET /api/v1/me", None, "/api/v1/me", None, 401),
+    row(
+        "POST /api/v1/me/password",
+        None,
+        "/api/v1/me/password",
+        Some(r#"{"old_password":"a","new_password":"b"}"#),
+        401,
+    ),
+    row("GET /api/v1/regions", None, "/api/v1/regions", None, 401),
+    row(
+        "GET /api/v1/municipalities",
+        None,
+        "/api/v1/municipalities",
+        None,
+        401,
+    ),
+    row(
+        "GET /api/v1/organisations",
+        None,
+        "/api/v1/organisations",
+        None,
+        401,
+    ),
+    row(
+        "POST /api/v1/organisations",
+        Some("municipality"),
+        "/api/v1/organisations",
+        Some(
+            r#"{"municipality_id":"@mun2","kind":"school","full_name":"Школа в чужом округе","short_name":"Чужая","inn":"5200000001","ogrn":"1025200000001","address":"ул. Чужая, 1"}"#,
+        ),
+        403,
+    ),
+    row(
+        "POST /api/v1/organisations",
+        Some("director"),
+        "/api/v1/organisations",
+        Some(
+            r#"{"municipality_id":"@mun1","kind":"school","full_name":"Новая школа","short_name":"Новая","inn":"5200000001","ogrn":"1025200000001","address":"ул. Новая, 1"}"#,
+        ),
+        403,
+    ),
+    row(
+        "GET /api/v1/organisations/{id}",
+        None,
+        "/api/v1/organisations/@school2",
+        None,
+        401,
+    ),
+    row(
+        "GET /api/v1/organisations/{id}/classes",
+        None,
+        "/api/v1/organisations/@school2/classes",
+        None,
+        401,
+    ),
+    row(
+        "POST /api/v1/organisations/{id}/classes",
+        Some("director"),
+        "/api/v1/organisations/@school2/classes",
+        Some(r#"{"academic_year_id":"@year2","grade_level":"5","letter":"Я"}"#),
+        403,
+    ),
+    row(
+        "GET /api/v1/organisations/{id}/staff",
+        Some("director"),
+        "/api/v1/organisations/@school2/staff",
+        None,
+        403,
+    ),
+    row(
+        "GET /api/v1/organisations/{id}/staff",
+        Some("teacher"),
+        "/api/v1/organisations/@school1/staff",
+        None,
+        403,
+    ),
+    row(
+        "GET /api/v1/organisations/{id}/audit",
+        Some("director"),
+        "/api/v1/organisations/@school2/audit",
+        None,
+        403,
+    ),
+    row(
+        "POST /api/v1/organisations/{id}/enrolment-ends",
+        Some("director"),
+        "/api/v1/organisations/@school2/enrolment-ends",
+        Some(r#"{"person_id":"@other_child","date":"2026-12-01","reason":"expelled"}"#),
+        403,
+    ),
+    row(
+        "POST /api/v1/enrolments",
+        Some("director"),
+        "/api/v1/enrolments",
+        Some(r#"{"person_id":"@own_child","class_id":"@class2","date":"2026-12-01"}"#),
+        403,
+    ),
+    row(
+        "GET /api/v1/classes/{id}",
+        Some("teacher"),
+        "/api/v1/classes/@class2",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/classes/{id}",
+        Some("parent"),
+        "/api/v1/classes/@class1",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/classes/{id}",
+        Some("student"),
+        "/api/v1/classes/@class2",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/classes/{id}",
+        Some("municipality"),
+        "/api/v1/classes/@class1",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/classes/{id}",
+        Some("director"),
+        "/api/v1/classes/@class2",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}",
+        Some("parent"),
+        "/api/v1/persons/@other_child",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}",
+        Some("teacher"),
+        "/api/v1/persons/@other_child",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}",
+        Some("student"),
+        "/api/v1/persons/@classmate",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}",
+        Some("director"),
+        "/api/v1/persons/@other_child",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}",
+        Some("municipality"),
+        "/api/v1/persons/@own_child",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}",
+        Some("region"),
+        "/api/v1/persons/@own_child",
+        None,
+        404,
+    ),
+    row(
+        "PATCH /api/v1/persons/{id}/contacts",
+        Some("parent"),
+        "/api/v1/persons/@other_child/contacts",
+        Some(r#"{"phone":"+79120000000"}"#),
+        404,
+    ),
+    row(
+        "PATCH /api/v1/persons/{id}/contacts",
+        Some("teacher"),
+        "/api/v1/persons/@own_child/contacts",
+        Some(r#"{"phone":"+79120000000"}"#),
+        403,
+    ),
+    row(
+        "POST /api/v1/persons/{id}/change-requests",
+        Some("parent"),
+        "/api/v1/persons/@other_child/change-requests",
+        Some(r#"{"field":"last_name","new_value":"Чужой"}"#),
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}/audit",
+        Some("parent"),
+        "/api/v1/persons/@other_child/audit",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}/audit",
+        Some("student"),
+        "/api/v1/persons/@parent/audit",
+        None,
+        403,
+    ),
+    row(
+        "GET /api/v1/persons/{id}/export",
+        Some("parent"),
+        "/api/v1/persons/@other_child/export",
+        None,
+        404,
+    ),
+    row(
+        "GET /api/v1/persons/{id}/export",
+        Some("teacher"),
+        "/api/v1/persons/@own_child/export",
+        None,
+        403,
+    ),
+    row(
+        "GET /api/v1/tokens",
+        Some("director"),
+        "/api/v1/tokens",
+        None,
+        403,
+    ),
+    row(
+        "POST /api/v1/tokens",
+        Some("director"),
+        "/api/v1/tokens",
+        Some(r#"{"name":"x","role_id":"@parent_role","scopes":["registry:read"]}"#),
+        403,
+    ),
+    row(
+        "DELETE /api/v1/tokens/{id}",
+        Some("director"),
+        "/api/v1/tokens/@random",
+        None,
+        403,
+    ),
+    row(
+        "GET /api/v1/openapi.json",
+        None,
+        "/api/v1/openapi.json",
+        None,
+        200,
+    ),
+];
+
+const PAGES: &[Row] = &[
+    row("GET /", None, "/", None, 303),
+    row("GET /login", None, "/login", None, 200),
+    row("POST /logout", None, "/logout", None, 401),
+    row(
+        "POST /role",
+        Some("student"),
+        "/role",
+        Some("role_id=@parent_role"),
+        422,
+    ),
+    row("GET /password", None, "/password", None, 303),
+    row(
+        "POST /password",
+        None,
+        "/password",
+        Some("old_password=a&new_password=b"),
+        303,
+    ),
+    row("GET /schools", None, "/schools", None, 303),
+    row("GET /schools/{id}", None, "/schools/@school2", None, 303),
+    row(
+        "GET /schools/{id}/audit",
+        Some("director"),
+        "/schools/@school2/audit",
+        None,
+        403,
+    ),
+    row(
+        "GET /classes/{id}",
+        Some("teacher"),
+        "/classes/@class2",
+        None,
+        404,
+    ),
+    row(
+        "GET /persons/{id}",
+        Some("parent"),
+        "/persons/@other_child",
+        None,
+        404,
+    ),
+    row(
+        "GET /persons/{id}",
+        Some("teacher"),
+        "/persons/@other_child",
+        None,
+        404,
+    ),
+    row(
+        "GET /persons/{id}/audit",
+        Some("parent"),
+        "/persons/@other_child/audit",
+        None,
+        404,
+    ),
+    row("GET /my-data", None, "/my-data", None, 303),
+    row(
+        "POST /my-data/contacts",
+        None,
+        "/my-data/contacts",
+        Some("phone=1"),
+        303,
+    ),
+    row(
+        "POST /my-data/change-request",
+        None,
+        "/my-data/change-request",
+        Some("field=snils&new_value=1"),
+        303,
+    ),
+    row(
+        "GET /prefs",
+        None,
+        "/prefs?a11y=1&back=//evil.example",
+        None,
+        303,
+    ),
+    row(
+        "GET /static/parta.css",
+        None,
+        "/static/parta.css",
+        None,
+        200,
+    ),
+    row(
+        "POST /login",
+        None,
+        "/login",
+        Some("login=parent&password=wrong-password-1"),
+        401,
+    ),
+];
+
+/// Ids of the demo region the rows refer to.
+async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
+    let mut f = HashMap::new();
+    let parent = app.person_of("parent").await;
+    let student = app.person_of("student").await;
+    let school1 = app.scalar("SELECT organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let school2 = app
+        .scalar(&format!(
+            "SELECT id FROM organisations WHERE id <> '{school1}' ORDER BY id LIMIT 1"
+        ))
+        .await;
+    let class1 = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{school1}' AND name = '5А'"
+        ))
+        .await;
+    let class2 = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{school2}' AND name = '5А'"
+        ))
+        .await;
+    let other_child = app
+        .scalar(&format!("SELECT person_id FROM enrolments WHERE class_id = '{class2}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
+        .await;
+    let classmate = app
+        .scalar(&format!(
+            "SELECT person_id FROM enrolments WHERE class_id = '{class1}' AND ended_on IS NULL AND person_id <> '{student}' \
+             AND person_id NOT IN (SELECT child_id FROM guardianships WHERE parent_id = '{parent}') ORDER BY person_id LIMIT 1"
+        ))
+        .await;
+    f.insert("parent", parent.clone());
+    f.insert("own_child", student);
+    f.insert("other_child", other_child);
+    f.insert("classmate", classmate);
+    f.insert("school1", school1.clone());
+    f.insert("school2", school2.clone());
+    f.insert("class1", class1);
+    f.insert("class2", class2);
+    f.insert(
+        "year2",
+        app.scalar(&format!(
+            "SELECT id FROM academic_years WHERE organisation_id = '{school2}'"
+        ))
+        .await,
+    );
+    f.insert(
+        "mun1",
+        app.scalar(&format!(
+            "SELECT municipality_id FROM organisations WHERE id = '{school1}'"
+        ))
+        .await,
+    );
+    f.insert(
+        "mun2",
+        app.scalar(&format!("SELECT id FROM municipalities WHERE id <> (SELECT municipality_id FROM organisations WHERE id = '{school1}')")).await,
+    );
+    f.insert(
+        "parent_role",
+        app.scalar(&format!(
+            "SELECT id FROM role_assignments WHERE person_id = '{parent}'"
+        ))
+        .await,
+    );
+    f.insert("random", uuid::Uuid::new_v4().to_string());
+    f
+}
+
+fn fill(s: &str, f: &HashMap<&'static str, String>) -> String {
+    let mut out = s.to_string();
+    // Longest names first so `@parent_role` is not eaten by `@parent`.
+    let mut keys: Vec<&&str> = f.keys().collect();
+    keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    for k in keys {
+        out = out.replace(&format!("@{k}"), &f[*k]);
+    }
+    out
+}
+
+async fn run(app: &TestApp, rows: &[Row], form: bool) {
+    let f = fixture(app).await;
+    let mut clients: HashMap<&str, Client> = HashMap::new();
+    let mut failures = Vec::new();
+    for r in rows {
+        let client = match r.actor {
+            Some(a) => {
+                if !clients.contains_key(a) {
+                    clients.insert(a, app.login(a).await);
+                }
+                &clients[a]
+            }
+            None => {
+                clients.entry("").or_insert_with(|| app.anonymous());
+                &clients[""]
+            }
+        };
+        let method = r.op.split(' ').next().unwrap_or("GET");
+        let path = fill(r.path, &f);
+        let res = match (r.body, form) {
+            (Some(b), true) => {
+                let mut body = fill(b, &f);
+                if let Some(t) = &client.csrf {
+                    body.push_str(&format!("&_csrf={t}"));
+                }
+                client
+                    .http
+                    .post(format!("{}{path}", client.base))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+            (Some(b), false) => {
+                let v: Value = serde_json::from_str(&fill(b, &f)).unwrap();
+                client.send(method, &path, Some(&v)).await
+            }
+            (None, _) => client.send(method, &path, None).await,
+        };
+        let status = res.status().as_u16();
+        if status != r.expect {
+            failures.push(format!(
+                "{} as {:?}: expected {}, got {status} — {}",
+                r.op,
+                r.actor,
+                r.expect,
+                res.text().await.unwrap_or_default()
+            ));
+        } else if !form && status >= 400 {
+            let ct = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            if ct != "application/problem+json" {
+                failures.push(format!(
+                    "{} as {:?}: {status} is not problem+json",
+                    r.op, r.actor
+                ));
+            }
+        }
+        // A refusal must not leak the object: the answer equals the one for an id
+        // that does not exist at all.
+        if status == 404 && !form && r.body.is_none() {
+            if let Some(at) = r.path.find('@') {
+                let name: String = r.path[at + 1..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let unknown_path = fill(&r.path.replacen(&format!("@{name}"), "@random", 1), &f);
+                let unknown = client.send(method, &unknown_path, None).await;
+                let (a, b) = (
+                    unknown.status().as_u16(),
+                    unknown.text().await.unwrap_or_default(),
+                );
+                let refused = client
+                    .send(method, &path, None)
+                    .await
+                    .text()
+                    .await
+                    .unwrap_or_default();
+                if a != 404 || b != refused {
+                    failures.push(format!(
+                        "{} as {:?}: refusal differs from an unknown id ({a})",
+                        r.op, r.actor
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "refusal table failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn every_api_operation_refuses_other_tenants() {
+    let app = spawn().await;
+    let doc: Value = app
+        .anonymous()
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut documented = HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for m in ["get", "post", "put", "patch", "delete"] {
+            if item.get(m).is_some() {
+                documented.insert(format!("{} {path}", m.to_uppercase()));
+            }
+        }
+    }
+    documented.insert("GET /api/v1/openapi.json".into());
+    let covered: HashSet<String> = API.iter().map(|r| r.op.to_string()).collect();
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the refusal table: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for operations that are not documented: {stale:?}"
+    );
+    run(&app, API, false).await;
+}
+
+#[tokio::test]
+async fn every_page_refuses_other_tenants() {
+    let covered: HashSet<&str> = PAGES.iter().map(|r| r.op).collect();
+    let missing: Vec<_> = parta_web::pages::ROUTES
+        .iter()
+        .filter(|r| !covered.contains(**r))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "pages without a row in the refusal table: {missing:?}"
+    );
+    let app = spawn().await;
+    run(&app, PAGES, true).await;
+}
+
+/// The other side of the table: the rightful user gets in, so the refusals above are
+/// not just a server that refuses everyone.
+#[tokio::test]
+async fn rightful_users_are_let_in() {
+    let app = spawn().await;
+    let f = fixture(&app).await;
+    let cases: &[(&str, &str)] = &[
+        ("parent", "/api/v1/persons/@own_child"),
+        ("parent", "/api/v1/persons/@own_child/audit"),
+        ("parent", "/api/v1/persons/@own_child/export"),
+        ("student", "/api/v1/persons/@own_child"),
+        ("student", "/api/v1/persons/@parent"),
+        ("student", "/api/v1/classes/@class1"),
+        ("teacher", "/api/v1/classes/@class1"),
+        ("teacher", "/api/v1/persons/@own_child"),
+        ("teacher", "/api/v1/persons/@parent"),
+        ("director", "/api/v1/classes/@class1"),
+        ("director", "/api/v1/organisations/@school1/staff"),
+        ("director", "/api/v1/organisations/@school1/audit"),
+        ("director", "/api/v1/persons/@own_child"),
+        ("admin", "/api/v1/persons/@other_child"),
+        ("admin", "/api/v1/tokens"),
+        ("municipality", "/api/v1/organisations/@school1"),
+        ("parent", "/persons/@own_child"),
+        ("teacher", "/classes/@class1"),
+        ("director", "/schools/@school1/audit"),
+    ];
+    for (who, path) in cases {
+        let c = app.login(who).await;
+        let res = c.get(&fill(path, &f)).await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{who} {path}: {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! Registry API: validation, all-or-nothing writes, enrolment history, pagination,
+//! OpenAPI and operations endpoints.
+
+use crate::harness::{problem, spawn};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn bad_input_names_the_field_in_russian_and_writes_nothing() {
+    let app = spawn().await;
+    let admin = app.login("admin").await;
+    let mun = app
+        .scalar("SELECT id FROM municipalities ORDER BY id LIMIT 1")
+        .await;
+    let before = app.count("SELECT COUNT(*) FROM organisations").await;
+    let p = problem(
+        admin
+            .post("/api/v1/organisations", &json!({"municipality_id": mun, "kind": "school", "full_name": "Школа", "short_name": "Ш", "inn": "1234567890", "ogrn": "1", "address": "ул. Школьная, 1"}))
+            .await,
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["inn", "ogrn"]);
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("ИНН"));
+    // Missing field, wrong type, broken JSON: all named.
+    let p = problem(
+        admin
+            .post("/api/v1/organisations", &json!({"municipality_id": mun}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["code"], "validation");
+    assert!(p["field"].as_str().is_some());
+    let p = problem(
+        admin
+            .post("/api/v1/organisations", &json!({"municipality_id": 5}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "municipality_id");
+    let res = admin
+        .http
+        .post(format!("{}/api/v1/organisations", admin.base))
+        .header("x-csrf-token", admin.csrf.clone().unwrap())
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res, 422).await["field"], "body");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM organisations").await,
+        before
+    );
+}
+
+#[tokio::test]
+async fn operator_registers_a_school_and_duplicates_conflict() {
+    let app = spawn().await;
+    let op = app.login("municipality").await;
+    let mun = app
+        .scalar("SELECT municipality_id FROM role_assignments WHERE role = 'municipal_operator'")
+        .await;
+    let body = json!({"municipality_id": mun, "kind": "school", "full_name": "МБОУ «Основная школа с. Липки»", "short_name": "МБОУ ОШ с. Липки", "inn": "7707083893", "ogrn": "1027700132195", "address": "с. Липки, ул. Садовая, 3"});
+    let res = op.post("/api/v1/organisations", &body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let p = problem(op.post("/api/v1/organisations", &body).await, 409).await;
+    assert_eq!(p["field"], "inn");
+    let unknown = json!({"municipality_id": uuid::Uuid::new_v4(), "kind": "school", "full_name": "x", "short_name": "x", "inn": "7707083893", "ogrn": "1027700132195", "address": "xxxxxx"});
+    assert_eq!(
+        problem(op.post("/api/v1/organisations", &unknown).await, 422).await["field"],
+        "municipality_id"
+    );
+}
+
+#[tokio::test]
+async fn director_opens_a_class_and_validation_is_complete() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let year = app
+        .scalar(&format!(
+            "SELECT id FROM academic_years WHERE organisation_id = '{org}'"
+        ))
+        .await;
+    let res = d
+        .post(
+            &format!("/api/v1/organisations/{org}/classes"),
+            &json!({"academic_year_id": year, "grade_level": "5", "letter": "б"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().await.unwrap();
+    assert_eq!(c["name"], "5Б");
+    let p = problem(
+        d.post(
+            &format!("/api/v1/organisations/{org}/classes"),
+            &json!({"academic_year_id": year, "grade_level": "5", "letter": "Б"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(p["field"], "letter");
+    let p = problem(
+        d.post(
+            &format!("/api/v1/organisations/{org}/classes"),
+            &json!({"academic_year_id": uuid::Uuid::new_v4(), "grade_level": "12", "letter": ""}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_transfer_keeps_the_whole_history() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let class = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{org}' AND name = '6А'"
+        ))
+        .await;
+    let newcomer = app
+        .scalar(&format!("SELECT e.person_id FROM enrolments e JOIN classes c ON c.id = e.class_id WHERE c.organisation_id <> '{org}' AND c.name = '6А' AND e.ended_on IS NULL ORDER BY e.person_id LIMIT 1"))
+        .await;
+    let res = d.post("/api/v1/enrolments", &json!({"person_id": newcomer, "class_id": class, "date": "2026-11-20", "order_ref": "Приказ № 12-у"})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let history: Value = res.json().await.unwrap();
+    assert_eq!(history[0]["start_reason"], "transferred_in");
+    assert_eq!(history[0]["ended_on"], Value::Null);
+    assert_eq!(history[1]["end_reason"], "transferred");
+    assert_eq!(history[1]["ended_on"], "2026-11-20");
+    // The director now sees the newcomer, with the record from the old school.
+    let card: Value = d
+        .get(&format!("/api/v1/persons/{newcomer}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["enrolments"].as_array().unwrap().len(), 2);
+    // Expel them again; a bad date is refused first.
+    let p = problem(
+        d.post(
+            &format!("/api/v1/organisations/{org}/enrolment-ends"),
+            &json!({"person_id": newcomer, "date": "20.11.2026", "reason": "expelled"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "date");
+    let p = problem(
+        d.post(
+            &format!("/api/v1/organisations/{org}/enrolment-ends"),
+            &json!({"person_id": newcomer, "date": "2026-11-21", "reason": "vanished"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "reason");
+    let res = d
+        .post(
+            &format!("/api/v1/organisations/{org}/enrolment-ends"),
+            &json!({"person_id": newcomer, "date": "2026-11-21", "reason": "expelled"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let open = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM enrolments WHERE person_id = '{newcomer}' AND ended_on IS NULL"
+        ))
+        .await;
+    assert_eq!(open, 0);
+}
+
+#[tokio::test]
+async fn organisations_page_by_cursor_without_gaps_or_repeats() {
+    let app = spawn().await;
+    let c = app.login("region").await;
+    let first: Value = c
+        .get("/api/v1/organisations?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = c
+        .get(&format!("/api/v1/organisations?limit=2&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert!(second["next_cursor"].is_null());
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    assert_ne!(first["items"][1]["id"], second["items"][0]["id"]);
+    assert!(first["items"][0]["student_count"].as_i64().unwrap() > 100);
+    assert_eq!(
+        problem(c.get("/api/v1/organisations?cursor=garbage").await, 422).await["field"],
+        "cursor"
+    );
+    let regions: Value = c.get("/api/v1/regions").await.json().await.unwrap();
+    assert!(regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["code"] == "77" && r["name"] == "Москва"));
+    let muns: Value = c
+        .get("/api/v1/municipalities?region=52")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(muns.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn openapi_document_and_operations_endpoints() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    let doc: Value = c.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/api/v1/persons/{id}"]["get"].is_object());
+    let docs = c.get("/api/docs").await.text().await.unwrap();
+    assert!(docs.contains("/api/v1/persons/{id}"));
+    assert_eq!(c.get("/healthz").await.text().await.unwrap(), "ok");
+    assert_eq!(c.get("/readyz").await.status(), 200);
+    let _ = app.login("parent").await;
+    let metrics = c.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/api/v1/session\""));
+    problem(c.get("/api/v1/no-such-thing").await, 404).await;
+}

@@ -1,0 +1,424 @@
+//! Sign-in, sessions, CSRF, throttling, passwords, roles, API tokens.
+
+use crate::harness::{problem, spawn, spawn_with, PASSWORD};
+use parta_core::config::Config;
+use serde_json::json;
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_rotates_the_session() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    let res = c
+        .post(
+            "/api/v1/session",
+            &json!({"login": "parent", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "no Secure without TLS");
+    let res2 = c
+        .post(
+            "/api/v1/session",
+            &json!({"login": "parent", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res2.status(), 200, "second sign-in");
+    let cookie2 = res2
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(
+        cookie.split(';').next(),
+        cookie2.split(';').next(),
+        "a new session id at every sign-in"
+    );
+}
+
+#[tokio::test]
+async fn secure_cookie_behind_tls() {
+    let config = Config {
+        public_url: Some("https://school.example".into()),
+        ..Config::default()
+    };
+    let app = spawn_with(config).await;
+    let res = app
+        .anonymous()
+        .post(
+            "/api/v1/session",
+            &json!({"login": "parent", "password": PASSWORD}),
+        )
+        .await;
+    assert!(res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_login_look_the_same() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    let a = problem(
+        c.post(
+            "/api/v1/session",
+            &json!({"login": "parent", "password": "wrong-password-1"}),
+        )
+        .await,
+        401,
+    )
+    .await;
+    let b = problem(
+        c.post(
+            "/api/v1/session",
+            &json!({"login": "nobody", "password": "wrong-password-1"}),
+        )
+        .await,
+        401,
+    )
+    .await;
+    assert_eq!(a["code"], "bad_credentials");
+    assert_eq!(a, b);
+    assert!(a["title"]
+        .as_str()
+        .unwrap()
+        .contains("Неверный логин или пароль"));
+    let empty = problem(
+        c.post("/api/v1/session", &json!({"login": "", "password": ""}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(empty["field"], "login");
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_with_a_clear_message() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    for _ in 0..5 {
+        let res = c
+            .post(
+                "/api/v1/session",
+                &json!({"login": "teacher", "password": "wrong-password-1"}),
+            )
+            .await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = c
+        .post(
+            "/api/v1/session",
+            &json!({"login": "teacher", "password": PASSWORD}),
+        )
+        .await;
+    assert!(res.headers().get("retry-after").is_some());
+    let p = problem(res, 429).await;
+    assert!(p["detail"].as_str().unwrap().contains("Повторите через"));
+    // Another account from the same address is not locked out.
+    assert_eq!(
+        c.post(
+            "/api/v1/session",
+            &json!({"login": "parent", "password": PASSWORD})
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_address() {
+    let mut config = Config::default();
+    config.sign_in.per_ip_burst = 3;
+    let app = spawn_with(config).await;
+    let c = app.anonymous();
+    for login in ["a1", "a2", "a3"] {
+        assert_eq!(
+            c.post(
+                "/api/v1/session",
+                &json!({"login": login, "password": "x-password-1"})
+            )
+            .await
+            .status(),
+            401
+        );
+    }
+    problem(
+        c.post(
+            "/api/v1/session",
+            &json!({"login": "parent", "password": PASSWORD}),
+        )
+        .await,
+        429,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn sign_out_revokes_the_session() {
+    let app = spawn().await;
+    let c = app.login("student").await;
+    assert_eq!(c.get("/api/v1/me").await.status(), 200);
+    assert_eq!(
+        c.send("DELETE", "/api/v1/session", None).await.status(),
+        204
+    );
+    problem(c.get("/api/v1/me").await, 401).await;
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let mut config = Config::default();
+    config.session.idle_minutes = 0;
+    let app = spawn_with(config).await;
+    let c = app.login("student").await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    problem(c.get("/api/v1/me").await, 401).await;
+    // A page redirects to the sign-in form instead.
+    let res = c.get("/my-data").await;
+    assert_eq!(res.status(), 303);
+    assert!(res
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("/login?next=/my-data"));
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token() {
+    let app = spawn().await;
+    let mut c = app.login("parent").await;
+    let me = app.person_of("parent").await;
+    let path = format!("/api/v1/persons/{me}/contacts");
+    let token = c.csrf.take();
+    let p = problem(
+        c.send("PATCH", &path, Some(&json!({"phone": "+7 912 000-00-00"})))
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(p["code"], "csrf");
+    c.csrf = Some("forged-token".into());
+    problem(
+        c.send("PATCH", &path, Some(&json!({"phone": "+7 912 000-00-00"})))
+            .await,
+        403,
+    )
+    .await;
+    // A form posted from another site is refused even with a token.
+    let res = c
+        .http
+        .post(format!("{}/my-data/contacts", c.base))
+        .header("origin", "http://evil.example")
+        .form(&[
+            ("_csrf", token.clone().unwrap().as_str()),
+            ("phone", "+79120000000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let phone = app
+        .scalar(&format!(
+            "SELECT COALESCE(phone, '') FROM persons WHERE id = '{me}'"
+        ))
+        .await;
+    assert_ne!(phone, "+79120000000", "nothing written");
+    c.csrf = token;
+    assert_eq!(
+        c.send("PATCH", &path, Some(&json!({"phone": "+7 912 000-00-00"})))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn password_change_refuses_weak_ones_and_revokes_other_sessions() {
+    let app = spawn().await;
+    let c = app.login("student").await;
+    let other = app.login("student").await;
+    let p = problem(
+        c.post(
+            "/api/v1/me/password",
+            &json!({"old_password": PASSWORD, "new_password": "qwerty123456"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "new_password");
+    assert!(p["detail"].as_str().unwrap().contains("распространённых"));
+    let p = problem(
+        c.post(
+            "/api/v1/me/password",
+            &json!({"old_password": "nope-nope-1", "new_password": "Зелёный-слон-42"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "old_password");
+    let res = c
+        .post(
+            "/api/v1/me/password",
+            &json!({"old_password": PASSWORD, "new_password": "Зелёный-слон-42"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    problem(other.get("/api/v1/me").await, 401).await;
+    assert_eq!(
+        c.get("/api/v1/me").await.status(),
+        200,
+        "the changing session continues with a new id"
+    );
+    let fresh = app.anonymous();
+    assert_eq!(
+        fresh
+            .post(
+                "/api/v1/session",
+                &json!({"login": "student", "password": "Зелёный-слон-42"})
+            )
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_teacher_who_is_a_parent_switches_roles() {
+    let app = spawn().await;
+    let c = app.login("teacher").await;
+    let me: serde_json::Value = c.get("/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["role"], "teacher");
+    let parent_role = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"] == "parent")
+        .unwrap()["id"]
+        .clone();
+    let child = app
+        .scalar(&format!(
+            "SELECT child_id FROM guardianships WHERE parent_id = '{}'",
+            app.person_of("teacher").await
+        ))
+        .await;
+    // As a teacher of 5А the child in 2А is not theirs to see …
+    problem(c.get(&format!("/api/v1/persons/{child}")).await, 404).await;
+    assert_eq!(
+        c.send(
+            "PUT",
+            "/api/v1/session/role",
+            Some(&json!({"role_id": parent_role}))
+        )
+        .await
+        .status(),
+        204
+    );
+    // … as a parent it is.
+    assert_eq!(
+        c.get(&format!("/api/v1/persons/{child}")).await.status(),
+        200
+    );
+    let bogus = problem(
+        c.send(
+            "PUT",
+            "/api/v1/session/role",
+            Some(&json!({"role_id": uuid::Uuid::new_v4()})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(bogus["field"], "role_id");
+}
+
+#[tokio::test]
+async fn api_tokens_are_scoped_and_revocable() {
+    let app = spawn().await;
+    let admin = app.login("admin").await;
+    let director_role = app
+        .scalar(&format!(
+            "SELECT id FROM role_assignments WHERE person_id = '{}'",
+            app.person_of("director").await
+        ))
+        .await;
+    let res = admin
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "Выгрузка", "role_id": director_role, "scopes": ["registry:read"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let issued: serde_json::Value = res.json().await.unwrap();
+    let token = issued["token"].as_str().unwrap().to_string();
+    let stored = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM api_tokens WHERE token_hash = '{token}'"
+        ))
+        .await;
+    assert_eq!(stored, 0, "only a hash is stored");
+    let http = reqwest::Client::new();
+    let org = app.scalar("SELECT organisation_id FROM role_assignments WHERE role = 'school_admin' ORDER BY id LIMIT 1").await;
+    let ok = http
+        .get(format!("{}/api/v1/organisations/{org}/classes", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    // The token reads but may not write.
+    let write = http
+        .post(format!("{}/api/v1/organisations/{org}/classes", app.base))
+        .bearer_auth(&token)
+        .json(&json!({"academic_year_id": uuid::Uuid::new_v4(), "grade_level": "5", "letter": "Я"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 403);
+    let bad = problem(
+        admin
+            .post(
+                "/api/v1/tokens",
+                &json!({"name": "", "role_id": director_role, "scopes": ["everything"]}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(bad["errors"].as_array().unwrap().len(), 2);
+    let id = issued["id"].as_str().unwrap();
+    assert_eq!(
+        admin
+            .send("DELETE", &format!("/api/v1/tokens/{id}"), None)
+            .await
+            .status(),
+        204
+    );
+    let gone = http
+        .get(format!("{}/api/v1/organisations/{org}/classes", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 401);
+}

@@ -1,0 +1,269 @@
+//! Test server and clients.
+
+use parta_core::config::Config;
+use parta_db::Db;
+use parta_identity::throttle::Throttle;
+use parta_web::AppState;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+pub const PASSWORD: &str = parta_gen::DEMO_PASSWORD;
+
+/// Which backend this run uses.
+pub fn base_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// The demo region is generated once per run into a template; each test copies it.
+fn template() -> &'static String {
+    static T: OnceLock<String> = OnceLock::new();
+    T.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                let (url, db) = match base_url() {
+                    Some(base) => {
+                        let name = format!("parta_tpl_{}", uuid::Uuid::new_v4().simple());
+                        let admin = Db::connect(&base).await.expect("postgres");
+                        sqlx::query(&format!("CREATE DATABASE {name}"))
+                            .execute(&admin.pool)
+                            .await
+                            .expect("create db");
+                        let url = replace_db(&base, &name);
+                        (name, Db::connect(&url).await.expect("connect template"))
+                    }
+                    None => {
+                        let dir =
+                            std::env::temp_dir().join(format!("parta-test-{}", std::process::id()));
+                        std::fs::create_dir_all(&dir).expect("tmp");
+                        let file = dir.join("template.db");
+                        let _ = std::fs::remove_file(&file);
+                        let url = format!("sqlite://{}?mode=rwc", file.display());
+                        (
+                            file.display().to_string(),
+                            Db::connect(&url).await.expect("sqlite"),
+                        )
+                    }
+                };
+                db.migrate().await.expect("migrate");
+                parta_gen::generate(&db, &parta_gen::Spec::demo(), false)
+                    .await
+                    .expect("demo");
+                if db.backend == parta_db::Backend::Sqlite {
+                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .execute(&db.pool)
+                        .await
+                        .expect("checkpoint");
+                }
+                db.pool.close().await;
+                url
+            })
+        })
+        .join()
+        .expect("template thread")
+    })
+}
+
+fn replace_db(url: &str, name: &str) -> String {
+    let (head, _) = url.rsplit_once('/').unwrap_or((url, ""));
+    format!("{head}/{name}")
+}
+
+/// A fresh copy of the demo database.
+pub async fn fresh_db() -> Db {
+    let tpl = template();
+    match base_url() {
+        Some(base) => {
+            let name = format!("parta_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = Db::connect(&base).await.expect("postgres");
+            sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+                .execute(&admin.pool)
+                .await
+                .expect("create db");
+            admin.pool.close().await;
+            let db = Db::connect(&replace_db(&base, &name))
+                .await
+                .expect("connect");
+            db.migrate().await.expect("migrate");
+            db
+        }
+        None => {
+            let dir = std::env::temp_dir().join(format!("parta-test-{}", std::process::id()));
+            let file = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
+            std::fs::copy(tpl, &file).expect("copy template");
+            let db = Db::connect(&format!("sqlite://{}", file.display()))
+                .await
+                .expect("sqlite");
+            db.migrate().await.expect("migrate");
+            db
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(Config::default()).await
+}
+
+pub async fn spawn_with(config: Config) -> TestApp {
+    let db = fresh_db().await;
+    let throttle = Throttle::new(
+        config.sign_in.per_account_burst,
+        config.sign_in.per_ip_burst,
+    );
+    let state = AppState::new(db.clone(), config, throttle);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = parta_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub csrf: Option<String>,
+}
+
+impl TestApp {
+    pub fn anonymous(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+            csrf: None,
+        }
+    }
+
+    /// Signs in through the API with a demo login.
+    pub async fn login(&self, login: &str) -> Client {
+        let mut c = self.anonymous();
+        let res = c
+            .post(
+                "/api/v1/session",
+                &serde_json::json!({"login": login, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "sign-in of {login} failed: {}",
+            res.text().await.unwrap_or_default()
+        );
+        let me: Value = res.json().await.expect("json");
+        c.csrf = me["csrf_token"].as_str().map(str::to_string);
+        c
+    }
+
+    pub async fn scalar(&self, sql: &str) -> String {
+        let (v,): (String,) = sqlx::query_as(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        v
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (v,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        v
+    }
+
+    /// Person id behind a demo login.
+    pub async fn person_of(&self, login: &str) -> String {
+        self.scalar(&format!(
+            "SELECT person_id FROM accounts WHERE login = '{login}'"
+        ))
+        .await
+    }
+}
+
+impl Client {
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(t) = &self.csrf {
+            h.insert("x-csrf-token", HeaderValue::from_str(t).expect("header"));
+        }
+        h
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut r = self
+            .http
+            .request(m, format!("{}{path}", self.base))
+            .headers(self.headers());
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        r.send().await.expect("request")
+    }
+
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(t) = &self.csrf {
+            all.push(("_csrf", t));
+        }
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Asserts an RFC 9457 problem with the status, and returns it.
+pub async fn problem(res: reqwest::Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status, "unexpected status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(ct, "application/problem+json");
+    let v: Value = res.json().await.expect("problem json");
+    assert_eq!(v["status"].as_u64(), Some(u64::from(status)));
+    v
+}

@@ -1,0 +1,13 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Black-box tests: a real server on a free port over a fresh database per test,
+//! SQLite by default, PostgreSQL when `TEST_DATABASE_URL=postgres://…` is set.
+//! One test binary, so the workspace links once.
+
+mod access;
+mod api;
+mod auth;
+mod harness;
+mod pages;
+mod personal_data;
+mod schema;

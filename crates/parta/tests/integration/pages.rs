@@ -1,0 +1,205 @@
+//! Pages: server-rendered, Russian first, light, usable without JavaScript.
+
+use crate::harness::{spawn, PASSWORD};
+
+#[tokio::test]
+async fn sign_in_form_and_role_home_pages() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    let login = c.get("/login").await.text().await.unwrap();
+    assert!(login.contains("<html lang=\"ru\">") && login.contains("Войти"));
+    let res = c
+        .form(
+            "/login",
+            &[
+                ("login", "parent"),
+                ("password", "wrong-password-1"),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Неверный логин или пароль"));
+    let res = c
+        .form(
+            "/login",
+            &[
+                ("login", "parent"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/",
+        "no open redirect after sign-in"
+    );
+    let home = c.get("/").await.text().await.unwrap();
+    assert!(home.contains("Мои дети"), "{home}");
+    for who in [
+        "student",
+        "teacher",
+        "director",
+        "municipality",
+        "region",
+        "admin",
+    ] {
+        let c = app.anonymous();
+        assert_eq!(
+            c.form("/login", &[("login", who), ("password", PASSWORD)])
+                .await
+                .status(),
+            303
+        );
+        let res = c.get("/").await;
+        assert_eq!(res.status(), 200, "{who}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Выйти"), "{who}");
+    }
+}
+
+#[tokio::test]
+async fn forms_work_without_javascript() {
+    let app = spawn().await;
+    let mut c = app.anonymous();
+    c.form("/login", &[("login", "parent"), ("password", PASSWORD)])
+        .await;
+    let page = c.get("/my-data").await.text().await.unwrap();
+    let token = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    c.csrf = Some(token);
+    let res = c
+        .form("/my-data/contacts", &[("email", "bad"), ("phone", "")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Адрес электронной почты указан неверно"));
+    let res = c
+        .form(
+            "/my-data/contacts",
+            &[("email", "mama@school.ru"), ("phone", "+7 912 345 67 89")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = c.get("/my-data?n=saved").await.text().await.unwrap();
+    assert!(page.contains("Сохранено") && page.contains("mama@school.ru"));
+    let res = c
+        .form(
+            "/my-data/change-request",
+            &[
+                ("field", "first_name"),
+                ("new_value", "Диана"),
+                ("comment", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = c.form("/logout", &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(c.get("/my-data").await.status(), 303);
+}
+
+#[tokio::test]
+async fn pages_for_the_visually_impaired_and_in_english() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    c.form("/login", &[("login", "teacher"), ("password", PASSWORD)])
+        .await;
+    let res = c.get("/prefs?a11y=1&back=/schools").await;
+    assert_eq!(res.headers()["location"], "/schools");
+    let html = c.get("/schools").await.text().await.unwrap();
+    assert!(html.contains("<body class=\"a11y\">") && html.contains("Обычная версия"));
+    c.get("/prefs?lang=en&back=/").await;
+    let html = c.get("/").await.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Sign out"));
+}
+
+#[tokio::test]
+async fn class_and_person_pages_show_the_registry() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    c.form("/login", &[("login", "teacher"), ("password", PASSWORD)])
+        .await;
+    let class = app.scalar("SELECT class_id FROM enrolments e JOIN accounts a ON a.person_id = e.person_id WHERE a.login = 'student'").await;
+    let html = c
+        .get(&format!("/classes/{class}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("5А") && html.contains("Обучающиеся"));
+    let student = app.person_of("student").await;
+    let html = c
+        .get(&format!("/persons/{student}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("История обучения") && html.contains("зачислен"));
+    assert!(html.contains("Родители"));
+}
+
+/// Budget: a page view with its CSS ≤ 50 KB compressed; nothing from other hosts.
+#[tokio::test]
+async fn pages_are_light_and_self_contained() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    c.form("/login", &[("login", "director"), ("password", PASSWORD)])
+        .await;
+    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let class = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{org}' AND name = '5А'"
+        ))
+        .await;
+    let css = c
+        .http
+        .get(format!("{}/static/parta.css", c.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()["content-encoding"], "gzip");
+    let css_len = css.bytes().await.unwrap().len();
+    for path in [
+        "/",
+        "/schools",
+        &format!("/schools/{org}"),
+        &format!("/classes/{class}"),
+        "/my-data",
+        &format!("/schools/{org}/audit"),
+    ] {
+        let res = c
+            .http
+            .get(format!("{}{path}", c.base))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let gz = res.bytes().await.unwrap().len();
+        assert!(
+            gz + css_len <= 50 * 1024,
+            "{path}: {gz} + {css_len} bytes compressed"
+        );
+        let html = c.get(path).await.text().await.unwrap();
+        for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+            assert!(!html.contains(attr), "{path} refers to another host");
+        }
+    }
+}
