@@ -157,3 +157,29 @@ impl Config {
             .is_some_and(|u| u.starts_with("https://"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_loads_and_unknown_keys_are_refused() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../parta.example.toml");
+        let c = Config::load(Some(Path::new(example))).unwrap();
+        assert_eq!(c.port, 8080);
+        let dir = std::env::temp_dir().join(format!("parta-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "prot = 8080\n").unwrap();
+        let err = Config::load(Some(&bad)).unwrap_err().to_string();
+        assert!(err.contains("prot"), "{err}");
+        assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config { database_url: Some(Secret::new("postgres://u:hunter2@db/x")), ..Config::default() };
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.database_url(), "postgres://u:hunter2@db/x");
+    }
+}

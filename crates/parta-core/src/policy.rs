@@ -5,7 +5,6 @@
 
 use crate::ids::{ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode};
 use crate::principal::{Principal, Role, Via};
-use crate::Problem;
 
 /// Every operation the platform offers, named once. The cross-tenant test table in
 /// the integration suite must have a row for each of these.
@@ -67,16 +66,6 @@ pub enum Decision {
     Hidden,
     /// The caller sees the object but may not do this.
     Forbidden,
-}
-
-impl Decision {
-    pub fn into_result(self) -> Result<(), Problem> {
-        match self {
-            Decision::Allow => Ok(()),
-            Decision::Hidden => Err(Problem::not_found()),
-            Decision::Forbidden => Err(Problem::forbidden()),
-        }
-    }
 }
 
 /// Where an organisation sits.
