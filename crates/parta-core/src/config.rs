@@ -178,7 +178,10 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let c = Config { database_url: Some(Secret::new("postgres://u:hunter2@db/x")), ..Config::default() };
+        let c = Config {
+            database_url: Some(Secret::new("postgres://u:hunter2@db/x")),
+            ..Config::default()
+        };
         assert!(!format!("{c:?}").contains("hunter2"));
         assert_eq!(c.database_url(), "postgres://u:hunter2@db/x");
     }

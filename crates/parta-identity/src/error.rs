@@ -14,6 +14,12 @@ pub enum IdentityError {
     Forbidden,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    #[error("OpenID Connect: {0}")]
+    Oidc(String),
+    #[error("OpenID Connect state unknown or expired")]
+    OidcState,
+    #[error("no registry person for this provider identity")]
+    OidcNotLinked,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -43,6 +49,15 @@ impl From<IdentityError> for Problem {
             IdentityError::NotFound => Problem::not_found(),
             IdentityError::Forbidden => Problem::forbidden(),
             IdentityError::Invalid(errors) => Problem::validation(errors),
+            IdentityError::Oidc(e) => {
+                tracing::warn!(error = %e, "OpenID Connect sign-in failed");
+                Problem::new(axum::http::StatusCode::BAD_GATEWAY, "oidc_failed", "Вход через внешний сервис не удался")
+                    .with_detail("Сервис входа не ответил как положено. Попробуйте ещё раз или войдите по логину и паролю.")
+            }
+            IdentityError::OidcState => Problem::new(axum::http::StatusCode::BAD_REQUEST, "oidc_state", "Вход устарел")
+                .with_detail("Ссылка входа устарела или уже использована. Начните вход заново."),
+            IdentityError::OidcNotLinked => Problem::new(axum::http::StatusCode::FORBIDDEN, "oidc_not_linked", "Вы не найдены в реестре")
+                .with_detail("Мы не нашли вас в реестре по СНИЛС или подтверждённой электронной почте. Обратитесь в школу, чтобы данные внесли или исправили."),
             IdentityError::Db(e) => Problem::from_db(e),
             IdentityError::Problem(p) => p,
         }

@@ -26,6 +26,7 @@ pub struct Identity {
     pub audit: AuditLog,
     pub throttle: Throttle,
     pub session: SessionConfig,
+    pub oidc: Option<crate::oidc::Oidc>,
 }
 
 /// A fresh session: the secret for the cookie and the CSRF token for forms.
@@ -73,7 +74,14 @@ impl Identity {
             audit,
             throttle,
             session,
+            oidc: None,
         }
+    }
+
+    /// Turns on sign-in through an OpenID Connect provider.
+    pub fn with_oidc(mut self, config: parta_core::config::OidcConfig) -> Result<Self> {
+        self.oidc = Some(crate::oidc::Oidc::new(config)?);
+        Ok(self)
     }
 
     /// Local sign-in. The password check runs on the blocking pool; an unknown login

@@ -41,6 +41,8 @@ pub const ROUTES: &[&str] = &[
     "POST /my-data/contacts",
     "POST /my-data/change-request",
     "GET /static/parta.css",
+    "GET /auth/oidc/start",
+    "GET /auth/oidc/callback",
 ];
 
 pub fn router() -> Router<AppState> {
@@ -61,6 +63,8 @@ pub fn router() -> Router<AppState> {
         .route("/my-data/contacts", post(my_contacts))
         .route("/my-data/change-request", post(my_change_request))
         .route("/static/parta.css", get(css))
+        .route("/auth/oidc/start", get(oidc_start))
+        .route("/auth/oidc/callback", get(oidc_callback))
 }
 
 /// What every page shows around its content.
@@ -251,6 +255,8 @@ struct LoginPage {
     ctx: Ctx,
     next: String,
     login: String,
+    /// Name of the external sign-in (Госуслуги), when configured.
+    oidc: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -259,6 +265,7 @@ struct NextQuery {
 }
 
 async fn login_page(
+    State(st): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     MaybeCaller(c): MaybeCaller,
@@ -271,6 +278,7 @@ async fn login_page(
         ctx: ctx(&headers, &uri, None),
         next: auth::safe_next(q.next.as_deref()),
         login: String::new(),
+        oidc: st.identity.oidc_name().map(str::to_string),
     })
 }
 
@@ -304,9 +312,70 @@ async fn login_submit(
                 ctx: c,
                 next: auth::safe_next(f.next.as_deref()),
                 login: f.login,
+                oidc: st.identity.oidc_name().map(str::to_string),
             };
             (p.status_code(), render(&page)).into_response()
         }
+    }
+}
+
+async fn oidc_start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let redirect = st.oidc_redirect_url(host);
+    match st
+        .identity
+        .oidc_start(&redirect, &auth::safe_next(q.next.as_deref()))
+        .await
+    {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => error_html(&Problem::from(e), &headers, &uri, None),
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn oidc_callback(
+    State(st): State<AppState>,
+    parts: Parts,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let fail = |p: Problem| error_html(&p, &parts.headers, &parts.uri, None);
+    if q.error.is_some() {
+        return fail(
+            Problem::new(StatusCode::FORBIDDEN, "oidc_denied", "Вход отменён")
+                .with_detail("Сервис входа не подтвердил вход. Попробуйте ещё раз."),
+        );
+    }
+    let (Some(code), Some(state)) = (q.code, q.state) else {
+        return fail(parta_identity::IdentityError::OidcState.into());
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let redirect = st.oidc_redirect_url(host);
+    let ip = auth::client_ip(&parts);
+    match st.identity.oidc_finish(&redirect, &code, &state, &ip).await {
+        Ok((signed, next)) => {
+            let mut res = Redirect::to(&auth::safe_next(Some(&next))).into_response();
+            if let Ok(v) =
+                auth::session_cookie(&signed.session_token, st.config.secure_cookies()).parse()
+            {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => fail(e.into()),
     }
 }
 

@@ -19,17 +19,33 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config, throttle: Throttle) -> Self {
+    pub fn new(
+        db: Db,
+        config: Config,
+        throttle: Throttle,
+    ) -> Result<Self, parta_identity::IdentityError> {
         let audit = AuditLog::start(db.clone());
         let registry = Registry::new(db.clone(), audit.clone());
-        let identity = Identity::new(db.clone(), audit, throttle, config.session.clone());
-        Self {
+        let mut identity = Identity::new(db.clone(), audit, throttle, config.session.clone());
+        if let Some(oidc) = &config.oidc {
+            identity = identity.with_oidc(oidc.clone())?;
+        }
+        Ok(Self {
             db,
             config: Arc::new(config),
             registry,
             identity,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
-        }
+        })
+    }
+
+    /// Where the provider sends the browser back: the public URL, else this request's host.
+    pub fn oidc_redirect_url(&self, host: Option<&str>) -> String {
+        let base = match &self.config.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", host.unwrap_or("127.0.0.1")),
+        };
+        format!("{base}/auth/oidc/callback")
     }
 }

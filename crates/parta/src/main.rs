@@ -216,7 +216,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let addr: SocketAddr = format!("{}:{}", config.bind, config.port)
         .parse()
         .context("адрес для прослушивания")?;
-    let state = AppState::new(db.clone(), config, throttle);
+    let state = AppState::new(db.clone(), config, throttle)
+        .map_err(|e| anyhow::anyhow!("{}", parta_core::Problem::from(e)))?;
     let housekeeping = state.identity.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -108,6 +108,8 @@ pub async fn fresh_db() -> Db {
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// A real OpenID provider (node oidc-provider), killed with the app.
+    _provider: Option<tokio::process::Child>,
 }
 
 pub async fn spawn() -> TestApp {
@@ -115,15 +117,78 @@ pub async fn spawn() -> TestApp {
 }
 
 pub async fn spawn_with(config: Config) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    serve(listener, config, None).await
+}
+
+/// The app with sign-in through a real OpenID Connect provider run locally.
+pub async fn spawn_with_oidc() -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let provider_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
+    assert!(
+        std::path::Path::new(dir).join("node_modules/oidc-provider").exists(),
+        "the test OpenID provider is not installed: run `npm ci --prefix {dir}` (scripts/test does)"
+    );
+    let mut child = tokio::process::Command::new("node")
+        .arg(format!("{dir}/provider.mjs"))
+        .arg(provider_port.to_string())
+        .arg(format!("http://127.0.0.1:{port}/auth/oidc/callback"))
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node");
+    // Keep draining the provider's output: it logs, and a closed pipe would kill it.
+    let stdout = child.stdout.take().expect("stdout");
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        use tokio::io::AsyncBufReadExt;
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let mut ready = Some(ready_tx);
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("ready") {
+                if let Some(tx) = ready.take() {
+                    let _ = tx.send(());
+                }
+            }
+        }
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(30), ready_rx)
+        .await
+        .expect("provider did not start")
+        .expect("provider exited");
+    let config = Config {
+        oidc: Some(parta_core::config::OidcConfig {
+            issuer: format!("http://127.0.0.1:{provider_port}"),
+            client_id: "parta".into(),
+            client_secret: parta_core::config::Secret::new("parta-test-secret"),
+            display_name: "Госуслуги".into(),
+        }),
+        ..Config::default()
+    };
+    serve(listener, config, Some(child)).await
+}
+
+async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    provider: Option<tokio::process::Child>,
+) -> TestApp {
     let db = fresh_db().await;
     let throttle = Throttle::new(
         config.sign_in.per_account_burst,
         config.sign_in.per_ip_burst,
     );
-    let state = AppState::new(db.clone(), config, throttle);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let state = AppState::new(db.clone(), config, throttle).expect("state");
     let addr = listener.local_addr().expect("addr");
     let app = parta_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
@@ -132,6 +197,7 @@ pub async fn spawn_with(config: Config) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         db,
+        _provider: provider,
     }
 }
 

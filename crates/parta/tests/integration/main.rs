@@ -8,6 +8,7 @@ mod access;
 mod api;
 mod auth;
 mod harness;
+mod oidc;
 mod pages;
 mod personal_data;
 mod schema;
