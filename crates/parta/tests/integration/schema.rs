@@ -18,7 +18,20 @@ async fn schema_matches_snapshot() {
         std::fs::write(path, &actual).unwrap();
     }
     let expected = std::fs::read_to_string(path).unwrap_or_default();
-    assert_eq!(actual, expected, "schema differs from {path} on {:?}; rerun with UPDATE_SCHEMA_SNAPSHOT=1 after a deliberate change", db.backend);
+    let missing: Vec<&str> = expected
+        .lines()
+        .filter(|l| !actual.lines().any(|a| a == *l))
+        .collect();
+    let extra: Vec<&str> = actual
+        .lines()
+        .filter(|l| !expected.lines().any(|e| e == *l))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "schema on {:?} differs from {path}: missing {missing:?}, extra {extra:?}; \
+         rerun with UPDATE_SCHEMA_SNAPSHOT=1 after a deliberate change",
+        db.backend
+    );
 }
 
 #[tokio::test]
