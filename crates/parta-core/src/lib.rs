@@ -6,6 +6,7 @@ pub mod error;
 pub mod ids;
 pub mod policy;
 pub mod principal;
+pub mod snils;
 pub mod time;
 
 pub use error::{FieldError, Problem};

@@ -81,12 +81,6 @@ pub struct ProviderIdentity {
     pub verified_email: Option<String>,
 }
 
-/// `XXX-XXX-XXX YY` from any spelling of 11 digits.
-pub fn normalise_snils(s: &str) -> Option<String> {
-    let d: String = s.chars().filter(char::is_ascii_digit).collect();
-    (d.len() == 11).then(|| format!("{}-{}-{} {}", &d[0..3], &d[3..6], &d[6..9], &d[9..11]))
-}
-
 impl Identity {
     fn oidc(&self) -> Result<&Oidc, IdentityError> {
         self.oidc.as_ref().ok_or(IdentityError::NotFound)
@@ -254,7 +248,7 @@ impl Identity {
             return Ok(p);
         }
         let mut candidates: Vec<(PersonId,)> = Vec::new();
-        if let Some(snils) = who.snils.as_deref().and_then(normalise_snils) {
+        if let Some(snils) = who.snils.as_deref().and_then(parta_core::snils::normalise) {
             candidates = sqlx::query_as("SELECT id FROM persons WHERE snils = $1")
                 .bind(snils)
                 .fetch_all(&self.db.pool)

@@ -288,23 +288,7 @@ pub fn valid_ogrn(ogrn: &str) -> bool {
     ogrn[12..].parse::<u64>().is_ok_and(|c| c == check)
 }
 
-/// Checks СНИЛС `XXX-XXX-XXX YY` or 11 digits, with its checksum.
-pub fn valid_snils(snils: &str) -> bool {
-    let d: Vec<u32> = snils.chars().filter_map(|c| c.to_digit(10)).collect();
-    if d.len() != 11 {
-        return false;
-    }
-    let sum: u32 = d[..9]
-        .iter()
-        .enumerate()
-        .map(|(i, x)| x * (9 - i as u32))
-        .sum();
-    let check = match sum % 101 {
-        100 => 0,
-        s => s,
-    };
-    check == d[9] * 10 + d[10]
-}
+pub use parta_core::snils::valid_snils;
 
 pub fn valid_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {

@@ -27,7 +27,8 @@ type ApiResult<T> = Result<T, Problem>;
     tags(
         (name = "identity", description = "Вход, сессии, роли, токены"),
         (name = "registry", description = "Реестр: территории, организации, классы, люди"),
-        (name = "personal-data", description = "Персональные данные: выгрузка, исправление, журнал доступа")
+        (name = "personal-data", description = "Персональные данные: выгрузка, исправление, журнал доступа"),
+        (name = "roster", description = "Обмен списками: OneRoster 1.2 CSV и шаблон для школы")
     )
 )]
 struct ApiDoc;
@@ -56,6 +57,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export))
         .routes(routes!(tokens, issue_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(roster_template))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(export_roster, import_roster))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    parta_roster::service::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
 }
 
 /// `GET /api/v1/...` operations in the document, as `METHOD /path`.
@@ -614,4 +623,79 @@ pub fn zip_json(files: Vec<(String, serde_json::Value)>) -> ApiResult<Vec<u8>> {
         w.write_all(&bytes).map_err(|_| Problem::internal())?;
     }
     Ok(w.finish().map_err(|_| Problem::internal())?.into_inner())
+}
+
+// ---- roster exchange ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Only validate and report what would change; write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Import a OneRoster 1.2 CSV bulk package (ZIP) or the Russian CSV template into a
+/// school. Validated whole first; written all or nothing; idempotent.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/roster", tag = "roster", params(("id" = OrganisationId, Path), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/zip"),
+    responses((status = 200, body = parta_roster::ImportReport), (status = 422, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem)))]
+async fn import_roster(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<parta_roster::ImportReport>> {
+    let report = st
+        .roster
+        .import(
+            Some(&c.principal),
+            c.origin.ip.clone(),
+            path_id(&id)?,
+            &body,
+            q.dry_run.unwrap_or(false),
+            &|_| {},
+        )
+        .await?;
+    Ok(Json(report))
+}
+
+/// The school's roster as a OneRoster 1.2 CSV bulk package.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/roster", tag = "roster", params(("id" = OrganisationId, Path)),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_roster(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let zip = st
+        .roster
+        .export(Some(&c.principal), c.origin.ip.clone(), path_id(&id)?)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"oneroster.zip\"".to_string(),
+            ),
+        ],
+        zip,
+    )
+        .into_response())
+}
+
+/// The blank Russian CSV template (UTF-8 with BOM, `;`-separated) with an example row.
+#[utoipa::path(get, path = "/api/v1/roster/template", tag = "roster", responses((status = 200, content_type = "text/csv", body = String)))]
+async fn roster_template(_c: Caller) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"shablon-uchenikov.csv\"",
+            ),
+        ],
+        parta_roster::template::blank(),
+    )
+        .into_response()
 }

@@ -41,6 +41,8 @@ pub const ROUTES: &[&str] = &[
     "POST /my-data/contacts",
     "POST /my-data/change-request",
     "GET /static/parta.css",
+    "GET /schools/{id}/import",
+    "POST /schools/{id}/import",
     "GET /auth/oidc/start",
     "GET /auth/oidc/callback",
 ];
@@ -63,6 +65,14 @@ pub fn router() -> Router<AppState> {
         .route("/my-data/contacts", post(my_contacts))
         .route("/my-data/change-request", post(my_change_request))
         .route("/static/parta.css", get(css))
+        .route(
+            "/schools/{id}/import",
+            get(import_page)
+                .post(import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    parta_roster::service::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
         .route("/auth/oidc/start", get(oidc_start))
         .route("/auth/oidc/callback", get(oidc_callback))
 }
@@ -994,4 +1004,120 @@ pub async fn api_docs(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller)
         ctx: ctx(&headers, &uri, c.as_ref()),
         ops,
     })
+}
+
+// ---- roster import wizard ----
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    org_id: String,
+    org_name: String,
+    report: Option<parta_roster::ImportReport>,
+    rows: Vec<parta_roster::RowError>,
+}
+
+async fn import_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    // Only those who may import see the wizard.
+    if let Err(e) = st.registry.staff(&r.caller.principal, org).await {
+        return r.fail(e);
+    }
+    match st.registry.organisation(&r.caller.principal, org).await {
+        Ok(o) => render(&ImportPage {
+            ctx: r.ctx(),
+            org_id: id,
+            org_name: o.short_name,
+            report: None,
+            rows: Vec::new(),
+        }),
+        Err(e) => r.fail(e),
+    }
+}
+
+async fn import_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let mut file = Vec::new();
+    let mut dry_run = false;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("file") => match field.bytes().await {
+                    Ok(b) => file = b.to_vec(),
+                    Err(_) => {
+                        return r.fail(Problem::payload_too_large(
+                            parta_roster::service::MAX_UPLOAD,
+                        ))
+                    }
+                },
+                Some("dry_run") => dry_run = true,
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                return r.fail(Problem::invalid(
+                    "file",
+                    "Не удалось прочитать загруженный файл.",
+                ))
+            }
+        }
+    }
+    let org_name = match st.registry.organisation(&r.caller.principal, org).await {
+        Ok(o) => o.short_name,
+        Err(e) => return r.fail(e),
+    };
+    if file.is_empty() {
+        return r.fail(Problem::invalid("file", "Выберите файл для загрузки."));
+    }
+    let result = st
+        .roster
+        .import(
+            Some(&r.caller.principal),
+            r.caller.origin.ip.clone(),
+            org,
+            &file,
+            dry_run,
+            &|_| {},
+        )
+        .await;
+    match result {
+        Ok(report) => render(&ImportPage {
+            ctx: r.ctx(),
+            org_id: id,
+            org_name,
+            report: Some(report),
+            rows: Vec::new(),
+        }),
+        Err(parta_roster::RosterError::Rows(rows)) => {
+            let page = ImportPage {
+                ctx: r.ctx(),
+                org_id: id,
+                org_name,
+                report: None,
+                rows,
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(e) => r.fail(e),
+    }
 }

@@ -4,6 +4,7 @@ use parta_db::Db;
 use parta_identity::throttle::Throttle;
 use parta_identity::Identity;
 use parta_registry::Registry;
+use parta_roster::Roster;
 use std::sync::Arc;
 
 /// Everything a handler may need; cheap to clone.
@@ -13,6 +14,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub registry: Registry,
     pub identity: Identity,
+    pub roster: Roster,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
@@ -26,6 +28,7 @@ impl AppState {
     ) -> Result<Self, parta_identity::IdentityError> {
         let audit = AuditLog::start(db.clone());
         let registry = Registry::new(db.clone(), audit.clone());
+        let roster = Roster::new(db.clone(), audit.clone());
         let mut identity = Identity::new(db.clone(), audit, throttle, config.session.clone());
         if let Some(oidc) = &config.oidc {
             identity = identity.with_oidc(oidc.clone())?;
@@ -35,6 +38,7 @@ impl AppState {
             config: Arc::new(config),
             registry,
             identity,
+            roster,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
         })

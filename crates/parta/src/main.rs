@@ -67,6 +67,24 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Import a OneRoster 1.2 ZIP or the Russian CSV template into a school.
+    Import {
+        /// Organisation id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// Validate and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a school's roster as a OneRoster 1.2 ZIP.
+    Export {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Replace the SQLite database with a checked backup (stop the server first).
     Restore {
         #[arg(long)]
@@ -185,6 +203,21 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { from } => restore(&config, &from).await,
+        Command::Import { org, file, dry_run } => import(&config, &org, &file, dry_run).await,
+        Command::Export { org, to } => {
+            let db = open(&config).await?;
+            db.migrate().await?;
+            let roster =
+                parta_roster::Roster::new(db.clone(), parta_db::audit::AuditLog::start(db.clone()));
+            let org = org.parse().context("идентификатор организации")?;
+            let zip = roster
+                .export(None, None, org)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", parta_core::Problem::from(e)))?;
+            std::fs::write(&to, zip)?;
+            println!("Выгружено: {}", to.display());
+            Ok(())
+        }
     }
 }
 
@@ -336,6 +369,51 @@ async fn user(config: Config, cmd: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn import(
+    config: &Config,
+    org: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let db = open(config).await?;
+    db.migrate().await?;
+    let roster =
+        parta_roster::Roster::new(db.clone(), parta_db::audit::AuditLog::start(db.clone()));
+    let org = org.parse().context("идентификатор организации")?;
+    let bytes = std::fs::read(file).with_context(|| format!("чтение {}", file.display()))?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} записано людей: {pos}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let progress = |n: u64| bar.set_position(n);
+    let result = roster
+        .import(None, None, org, &bytes, dry_run, &progress)
+        .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(r) => {
+            println!(
+                "{}: {} ({}). Людей: {}, классов и групп: {}, зачислений: {}. Создано: {}, изменено: {}, без изменений: {}.",
+                if r.dry_run { "Проверка пройдена, ничего не записано" } else { "Импорт выполнен" },
+                r.format, r.encoding, r.people, r.classes, r.enrolments, r.created, r.updated, r.unchanged
+            );
+            Ok(())
+        }
+        Err(parta_roster::RosterError::Rows(rows)) => {
+            eprintln!(
+                "Файл не принят, ничего не записано. Ошибки ({}):",
+                rows.len()
+            );
+            for e in &rows {
+                eprintln!("  {}:{} [{}] {}", e.file, e.line, e.column, e.message);
+            }
+            bail!("импорт отклонён")
+        }
+        Err(e) => bail!("{}", parta_core::Problem::from(e)),
+    }
 }
 
 /// Checks the backup with `PRAGMA integrity_check`, then swaps it in, keeping the old file.

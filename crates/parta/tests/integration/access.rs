@@ -75,6 +75,10 @@ const API: &[Row] = &[
     row("POST /api/v1/tokens", Some("director"), "/api/v1/tokens", Some(r#"{"name":"x","role_id":"@parent_role","scopes":["registry:read"]}"#), 403),
     row("DELETE /api/v1/tokens/{id}", Some("director"), "/api/v1/tokens/@random", None, 403),
     row("GET /api/v1/openapi.json", None, "/api/v1/openapi.json", None, 200),
+    row("GET /api/v1/organisations/{id}/roster", Some("director"), "/api/v1/organisations/@school2/roster", None, 403),
+    row("GET /api/v1/organisations/{id}/roster", Some("teacher"), "/api/v1/organisations/@school1/roster", None, 403),
+    row("POST /api/v1/organisations/{id}/roster", Some("director"), "/api/v1/organisations/@school2/roster", Some("{}"), 403),
+    row("GET /api/v1/roster/template", None, "/api/v1/roster/template", None, 401),
 ];
 
 #[rustfmt::skip]
@@ -98,6 +102,8 @@ const PAGES: &[Row] = &[
     row("GET /prefs", None, "/prefs?a11y=1&back=//evil.example", None, 303),
     row("GET /static/parta.css", None, "/static/parta.css", None, 200),
     row("POST /login", None, "/login", Some("login=parent&password=wrong-password-1"), 401),
+    row("GET /schools/{id}/import", Some("director"), "/schools/@school2/import", None, 403),
+    row("POST /schools/{id}/import", None, "/schools/@school2/import", Some("x=1"), 303),
     // Without a configured provider the external sign-in does not exist.
     row("GET /auth/oidc/start", None, "/auth/oidc/start", None, 404),
     row("GET /auth/oidc/callback", None, "/auth/oidc/callback?code=x&state=y", None, 404),

@@ -11,4 +11,5 @@ mod harness;
 mod oidc;
 mod pages;
 mod personal_data;
+mod roster;
 mod schema;

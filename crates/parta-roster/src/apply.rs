@@ -1,0 +1,563 @@
+//! Writes a validated package into one organisation, in one transaction. Rows are
+//! matched by sourcedId (or our id), people also by СНИЛС; what is equal is left
+//! untouched, so the same package twice changes nothing.
+
+use crate::model::*;
+use parta_core::ids::{AcademicYearId, ClassId, GroupId, OrganisationId, PersonId};
+use parta_core::time::now_ms;
+use parta_db::Db;
+use sqlx::{Any, Transaction};
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("rows refused")]
+    Rows(Vec<RowError>),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+struct Ctx<'a> {
+    tx: Transaction<'a, Any>,
+    org: OrganisationId,
+    report: ImportReport,
+    errors: Vec<RowError>,
+    now: i64,
+}
+
+type Row9 = (
+    PersonId,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+pub async fn apply(
+    db: &Db,
+    org: OrganisationId,
+    p: &Package,
+    dry_run: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<ImportReport, ApplyError> {
+    let tx = db.pool.begin().await?;
+    let mut c = Ctx {
+        tx,
+        org,
+        report: ImportReport {
+            dry_run,
+            ..Default::default()
+        },
+        errors: Vec::new(),
+        now: now_ms(),
+    };
+    check_org(&mut c, p).await?;
+    if !c.errors.is_empty() {
+        return Err(ApplyError::Rows(c.errors));
+    }
+    let years = years(&mut c, p).await?;
+    let people = people(&mut c, p, progress).await?;
+    let classes = classes(&mut c, p, &years).await?;
+    let groups = groups(&mut c, p, &years).await?;
+    guardians(&mut c, p, &people).await?;
+    memberships(&mut c, p, &people, &classes, &groups).await?;
+    if !c.errors.is_empty() {
+        c.tx.rollback().await?;
+        return Err(ApplyError::Rows(c.errors));
+    }
+    c.report.people = people.len() as u64;
+    c.report.classes = (classes.len() + groups.len()) as u64;
+    if dry_run {
+        c.tx.rollback().await?;
+    } else {
+        c.tx.commit().await?;
+    }
+    Ok(c.report)
+}
+
+async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
+    if p.org_sid.is_none() && p.org_identifier.is_none() {
+        return Ok(());
+    }
+    let (id, source, inn): (String, Option<String>, String) =
+        sqlx::query_as("SELECT id, source_id, inn FROM organisations WHERE id = $1")
+            .bind(c.org)
+            .fetch_one(&mut *c.tx)
+            .await?;
+    let sid = p.org_sid.as_deref();
+    let matches = sid == Some(id.as_str())
+        || (source.is_some() && sid == source.as_deref())
+        || p.org_identifier.as_deref() == Some(inn.as_str());
+    if !matches {
+        c.errors.push(RowError::new(
+            "orgs.csv",
+            0,
+            "sourcedId",
+            "Пакет выгружен для другой организации (не совпадают sourcedId и ИНН в identifier).",
+        ));
+    } else if source.is_none() && sid.is_some_and(|s| s != id) {
+        sqlx::query("UPDATE organisations SET source_id = $2 WHERE id = $1")
+            .bind(c.org)
+            .bind(sid.map(str::to_string))
+            .execute(&mut *c.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn years(
+    c: &mut Ctx<'_>,
+    p: &Package,
+) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for y in &p.years {
+        let found: Option<(AcademicYearId, String, String, String)> = sqlx::query_as(
+            "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 AND (source_id = $2 OR id = $2 OR (source_id IS NULL AND name = $3))",
+        )
+        .bind(c.org)
+        .bind(y.sid.clone())
+        .bind(y.title.clone())
+        .fetch_optional(&mut *c.tx)
+        .await?;
+        let id = match found {
+            Some((id, name, s, e)) => {
+                if (name.as_str(), s.as_str(), e.as_str())
+                    != (y.title.as_str(), y.start.as_str(), y.end.as_str())
+                {
+                    sqlx::query("UPDATE academic_years SET name = $2, starts_on = $3, ends_on = $4 WHERE id = $1")
+                        .bind(id).bind(y.title.clone()).bind(y.start.clone()).bind(y.end.clone()).execute(&mut *c.tx).await?;
+                    c.report.updated += 1;
+                } else {
+                    c.report.unchanged += 1;
+                }
+                id
+            }
+            None => {
+                let id = AcademicYearId::new();
+                sqlx::query("INSERT INTO academic_years (id, organisation_id, name, starts_on, ends_on, source_id) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(id).bind(c.org).bind(y.title.clone()).bind(y.start.clone()).bind(y.end.clone()).bind(y.sid.clone()).execute(&mut *c.tx).await?;
+                c.report.created += 1;
+                id
+            }
+        };
+        out.insert(y.sid.clone(), id);
+    }
+    // The template names no year: the school's current one.
+    let current: Option<(AcademicYearId,)> = sqlx::query_as(
+        "SELECT id FROM academic_years WHERE organisation_id = $1 ORDER BY starts_on DESC LIMIT 1",
+    )
+    .bind(c.org)
+    .fetch_optional(&mut *c.tx)
+    .await?;
+    if let Some((id,)) = current {
+        out.entry(String::new()).or_insert(id);
+    }
+    Ok(out)
+}
+
+async fn people(
+    c: &mut Ctx<'_>,
+    p: &Package,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<HashMap<String, PersonId>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for (n, x) in p.people.iter().enumerate() {
+        progress(n as u64 + 1);
+        let mut found: Option<Row9> = sqlx::query_as(
+            "SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE source_id = $1 OR id = $1",
+        )
+        .bind(x.sid.clone())
+        .fetch_optional(&mut *c.tx)
+        .await?;
+        if found.is_none() {
+            if let Some(s) = &x.snils {
+                // The same person known from another school: their record follows them.
+                found = sqlx::query_as("SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE snils = $1")
+                    .bind(s.clone())
+                    .fetch_optional(&mut *c.tx)
+                    .await?;
+            }
+        } else if let (Some(s), Some(f)) = (&x.snils, &found) {
+            let owner: Option<(PersonId,)> =
+                sqlx::query_as("SELECT id FROM persons WHERE snils = $1")
+                    .bind(s.clone())
+                    .fetch_optional(&mut *c.tx)
+                    .await?;
+            if owner.is_some_and(|o| o.0 != f.0) {
+                c.errors.push(RowError::new(
+                    &x.file,
+                    x.line,
+                    "СНИЛС",
+                    format!("СНИЛС {s} уже принадлежит другому человеку в реестре."),
+                ));
+                continue;
+            }
+        }
+        let id = match found {
+            Some((id, last, first, middle, birth, sex, snils, email, phone)) => {
+                // Absent values keep what the registry has; present ones overwrite.
+                let pick = |new: &Option<String>, old: &Option<String>| {
+                    new.clone().or_else(|| old.clone())
+                };
+                let next = (
+                    x.last_name.clone(),
+                    x.first_name.clone(),
+                    pick(&x.middle_name, &middle),
+                    pick(&x.birth_date, &birth),
+                    pick(&x.sex, &sex),
+                    pick(&x.snils, &snils),
+                    pick(&x.email, &email),
+                    pick(&x.phone, &phone),
+                );
+                if next != (last, first, middle, birth, sex, snils, email, phone) {
+                    sqlx::query(
+                        "UPDATE persons SET last_name = $2, first_name = $3, middle_name = $4, birth_date = $5, sex = $6, snils = $7, \
+                         email = $8, phone = $9, updated_at = $10, source_id = COALESCE(source_id, $11) WHERE id = $1",
+                    )
+                    .bind(id).bind(next.0).bind(next.1).bind(next.2).bind(next.3).bind(next.4).bind(next.5).bind(next.6).bind(next.7)
+                    .bind(c.now).bind(x.sid.clone())
+                    .execute(&mut *c.tx)
+                    .await?;
+                    c.report.updated += 1;
+                } else {
+                    c.report.unchanged += 1;
+                }
+                id
+            }
+            None => {
+                let id = PersonId::new();
+                sqlx::query(
+                    "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, source_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                )
+                .bind(id).bind(x.last_name.clone()).bind(x.first_name.clone()).bind(x.middle_name.clone()).bind(x.birth_date.clone())
+                .bind(x.sex.clone()).bind(x.snils.clone()).bind(x.email.clone()).bind(x.phone.clone()).bind(x.sid.clone()).bind(c.now)
+                .execute(&mut *c.tx)
+                .await?;
+                c.report.created += 1;
+                id
+            }
+        };
+        let org = (!matches!(x.role, PersonRole::Parent | PersonRole::Guardian)).then_some(c.org);
+        ensure_role(c, id, x.role.role(), org).await?;
+        let position = match x.role {
+            PersonRole::Teacher => Some("teacher"),
+            PersonRole::Administrator => Some("deputy_head"),
+            _ => None,
+        };
+        if let Some(pos) = position {
+            let has: Option<(String,)> = sqlx::query_as("SELECT id FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL")
+                .bind(id).bind(c.org).fetch_optional(&mut *c.tx).await?;
+            if has.is_none() {
+                sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(c.org).bind(pos).bind(parta_core::time::today().to_string())
+                    .execute(&mut *c.tx).await?;
+                c.report.created += 1;
+            }
+        }
+        if let Some(login) = &x.username {
+            let owner: Option<(PersonId,)> =
+                sqlx::query_as("SELECT person_id FROM accounts WHERE login = $1")
+                    .bind(login.clone())
+                    .fetch_optional(&mut *c.tx)
+                    .await?;
+            let mine: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM accounts WHERE person_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *c.tx)
+                    .await?;
+            match (owner, mine) {
+                (Some((o,)), _) if o != id => c.errors.push(RowError::new(
+                    &x.file,
+                    x.line,
+                    "username",
+                    format!("Логин {login} уже занят."),
+                )),
+                (None, None) => {
+                    sqlx::query("INSERT INTO accounts (id, person_id, login, disabled, created_at, password_changed_at) VALUES ($1, $2, $3, 0, $4, $4)")
+                        .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(login.clone()).bind(c.now).execute(&mut *c.tx).await?;
+                    c.report.created += 1;
+                }
+                _ => {}
+            }
+        }
+        out.insert(x.sid.clone(), id);
+    }
+    Ok(out)
+}
+
+async fn ensure_role(
+    c: &mut Ctx<'_>,
+    person: PersonId,
+    role: &str,
+    org: Option<OrganisationId>,
+) -> Result<(), sqlx::Error> {
+    let has: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 AND (organisation_id = $3 OR (organisation_id IS NULL AND $3 IS NULL))",
+    )
+    .bind(person).bind(role).bind(org).fetch_optional(&mut *c.tx).await?;
+    if has.is_none() {
+        sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+            .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(role).bind(org).bind(c.now).execute(&mut *c.tx).await?;
+        c.report.created += 1;
+    }
+    Ok(())
+}
+
+async fn classes(
+    c: &mut Ctx<'_>,
+    p: &Package,
+    years: &HashMap<String, AcademicYearId>,
+) -> Result<HashMap<String, ClassId>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for k in &p.classes {
+        let Some(year) = years.get(&k.year_sid).copied() else {
+            c.errors.push(RowError::new(
+                "classes.csv",
+                0,
+                "termSourcedIds",
+                "В школе нет учебного года: создайте его или добавьте в пакет.",
+            ));
+            continue;
+        };
+        let name = format!("{}{}", k.grade, k.letter);
+        let found: Option<(ClassId, String)> = sqlx::query_as(
+            "SELECT id, name FROM classes WHERE organisation_id = $1 AND (source_id = $2 OR id = $2 OR (academic_year_id = $3 AND name = $4))",
+        )
+        .bind(c.org).bind(k.sid.clone()).bind(year).bind(name.clone()).fetch_optional(&mut *c.tx).await?;
+        let id = match found {
+            Some((id, old)) if old == name => {
+                c.report.unchanged += 1;
+                id
+            }
+            Some((id, _)) => {
+                sqlx::query(
+                    "UPDATE classes SET grade_level = $2, letter = $3, name = $4 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(k.grade.clone())
+                .bind(k.letter.clone())
+                .bind(name)
+                .execute(&mut *c.tx)
+                .await?;
+                c.report.updated += 1;
+                id
+            }
+            None => {
+                let id = ClassId::new();
+                sqlx::query("INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name, source_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(id).bind(c.org).bind(year).bind(k.grade.clone()).bind(k.letter.clone()).bind(name).bind(k.sid.clone())
+                    .execute(&mut *c.tx).await?;
+                c.report.created += 1;
+                id
+            }
+        };
+        out.insert(k.sid.clone(), id);
+    }
+    Ok(out)
+}
+
+async fn groups(
+    c: &mut Ctx<'_>,
+    p: &Package,
+    years: &HashMap<String, AcademicYearId>,
+) -> Result<HashMap<String, (GroupId, String, AcademicYearId)>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for g in &p.groups {
+        let known: Option<(String,)> =
+            sqlx::query_as("SELECT code FROM ref_subjects WHERE code = $1")
+                .bind(g.subject.clone())
+                .fetch_optional(&mut *c.tx)
+                .await?;
+        if known.is_none() {
+            c.errors.push(RowError::new(
+                "courses.csv",
+                0,
+                "courseCode",
+                format!("Предмет «{}» не найден в справочнике предметов.", g.subject),
+            ));
+            continue;
+        }
+        let Some(year) = years.get(&g.year_sid).copied() else {
+            continue;
+        };
+        let found: Option<(GroupId, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, subject_code FROM study_groups WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)")
+                .bind(c.org).bind(g.sid.clone()).fetch_optional(&mut *c.tx).await?;
+        let id = match found {
+            Some((id, name, subject))
+                if name == g.name && subject.as_deref() == Some(g.subject.as_str()) =>
+            {
+                c.report.unchanged += 1;
+                id
+            }
+            Some((id, _, _)) => {
+                sqlx::query("UPDATE study_groups SET name = $2, subject_code = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(g.name.clone())
+                    .bind(g.subject.clone())
+                    .execute(&mut *c.tx)
+                    .await?;
+                c.report.updated += 1;
+                id
+            }
+            None => {
+                let id = GroupId::new();
+                sqlx::query("INSERT INTO study_groups (id, organisation_id, academic_year_id, name, subject_code, source_id) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(id).bind(c.org).bind(year).bind(g.name.clone()).bind(g.subject.clone()).bind(g.sid.clone())
+                    .execute(&mut *c.tx).await?;
+                c.report.created += 1;
+                id
+            }
+        };
+        out.insert(g.sid.clone(), (id, g.subject.clone(), year));
+    }
+    Ok(out)
+}
+
+async fn guardians(
+    c: &mut Ctx<'_>,
+    p: &Package,
+    people: &HashMap<String, PersonId>,
+) -> Result<(), sqlx::Error> {
+    for (parent_sid, child_sid) in &p.guardians {
+        let (Some(parent), Some(child)) = (people.get(parent_sid), people.get(child_sid)) else {
+            continue;
+        };
+        let who = p.people.iter().find(|x| &x.sid == parent_sid);
+        let kind = match who.map(|x| (x.role, x.sex.as_deref())) {
+            Some((PersonRole::Guardian, _)) => "guardian",
+            Some((_, Some("female"))) => "mother",
+            Some((_, Some("male"))) => "father",
+            _ => "other",
+        };
+        let has: Option<(String,)> =
+            sqlx::query_as("SELECT kind FROM guardianships WHERE parent_id = $1 AND child_id = $2")
+                .bind(*parent)
+                .bind(*child)
+                .fetch_optional(&mut *c.tx)
+                .await?;
+        if has.is_none() {
+            sqlx::query(
+                "INSERT INTO guardianships (parent_id, child_id, kind) VALUES ($1, $2, $3)",
+            )
+            .bind(*parent)
+            .bind(*child)
+            .bind(kind)
+            .execute(&mut *c.tx)
+            .await?;
+            c.report.created += 1;
+        } else {
+            c.report.unchanged += 1;
+        }
+    }
+    Ok(())
+}
+
+async fn memberships(
+    c: &mut Ctx<'_>,
+    p: &Package,
+    people: &HashMap<String, PersonId>,
+    classes: &HashMap<String, ClassId>,
+    groups: &HashMap<String, (GroupId, String, AcademicYearId)>,
+) -> Result<(), sqlx::Error> {
+    let today = parta_core::time::today().to_string();
+    for m in &p.memberships {
+        let Some(person) = people.get(&m.person_sid).copied() else {
+            continue;
+        };
+        if let Some(class) = classes.get(&m.class_sid).copied() {
+            if m.teacher {
+                if m.primary {
+                    let r = sqlx::query("UPDATE classes SET class_teacher_id = $2 WHERE id = $1 AND (class_teacher_id IS NULL OR class_teacher_id <> $2)")
+                        .bind(class).bind(person).execute(&mut *c.tx).await?;
+                    c.report.updated += r.rows_affected();
+                }
+                continue;
+            }
+            c.report.enrolments += 1;
+            let open: Option<(String, OrganisationId, Option<ClassId>, String)> =
+                sqlx::query_as("SELECT id, organisation_id, class_id, started_on FROM enrolments WHERE person_id = $1 AND ended_on IS NULL")
+                    .bind(person).fetch_optional(&mut *c.tx).await?;
+            let begin = m.begin.clone().unwrap_or_else(|| today.clone());
+            let reason = match &open {
+                Some((_, _, Some(k), _)) if *k == class => {
+                    c.report.unchanged += 1;
+                    continue;
+                }
+                Some((eid, org, _, started)) => {
+                    if begin <= *started {
+                        c.errors.push(RowError::new("enrollments.csv", 0, "beginDate", format!("Дата зачисления {begin} раньше начала текущего обучения ({started}).")));
+                        continue;
+                    }
+                    let (end, start) = if *org == c.org {
+                        ("moved_class", "admitted")
+                    } else {
+                        ("transferred", "transferred_in")
+                    };
+                    sqlx::query(
+                        "UPDATE enrolments SET ended_on = $2, end_reason = $3 WHERE id = $1",
+                    )
+                    .bind(eid.clone())
+                    .bind(begin.clone())
+                    .bind(end)
+                    .execute(&mut *c.tx)
+                    .await?;
+                    c.report.updated += 1;
+                    start
+                }
+                None => "admitted",
+            };
+            let reused: Option<(String,)> =
+                sqlx::query_as("SELECT id FROM enrolments WHERE source_id = $1")
+                    .bind(m.sid.clone())
+                    .fetch_optional(&mut *c.tx)
+                    .await?;
+            sqlx::query(
+                "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, source_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(c.org).bind(class).bind(begin).bind(reason)
+            // A sourcedId names one stay; a moved student's new stay gets no reused id.
+            .bind(if reused.is_some() { None } else { Some(m.sid.clone()) })
+            .bind(c.now)
+            .execute(&mut *c.tx)
+            .await?;
+            c.report.created += 1;
+        } else if let Some((group, subject, year)) = groups.get(&m.class_sid).cloned() {
+            if m.teacher {
+                let has: Option<(String,)> = sqlx::query_as("SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND group_id = $2 AND subject_code = $3")
+                    .bind(person).bind(group).bind(subject.clone()).fetch_optional(&mut *c.tx).await?;
+                if has.is_none() {
+                    sqlx::query("INSERT INTO teaching_assignments (id, teacher_id, group_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(group).bind(subject).bind(year).execute(&mut *c.tx).await?;
+                    c.report.created += 1;
+                } else {
+                    c.report.unchanged += 1;
+                }
+            } else {
+                let has: Option<(String,)> = sqlx::query_as(
+                    "SELECT group_id FROM group_members WHERE group_id = $1 AND person_id = $2",
+                )
+                .bind(group)
+                .bind(person)
+                .fetch_optional(&mut *c.tx)
+                .await?;
+                if has.is_none() {
+                    sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
+                        .bind(group)
+                        .bind(person)
+                        .execute(&mut *c.tx)
+                        .await?;
+                    c.report.created += 1;
+                } else {
+                    c.report.unchanged += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}

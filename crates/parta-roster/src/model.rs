@@ -1,0 +1,127 @@
+//! The normalised content of a roster package, whatever its format.
+
+use serde::Serialize;
+
+/// One problem in an uploaded file, named so a person can find and fix it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    pub file: String,
+    /// 1-based line in the file (1 is the header).
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+impl RowError {
+    pub fn new(file: &str, line: u64, column: &str, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_string(),
+            line,
+            column: column.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonRole {
+    Student,
+    Parent,
+    Guardian,
+    Teacher,
+    Administrator,
+}
+
+impl PersonRole {
+    pub fn role(self) -> &'static str {
+        match self {
+            PersonRole::Student => "student",
+            PersonRole::Parent | PersonRole::Guardian => "parent",
+            PersonRole::Teacher => "teacher",
+            PersonRole::Administrator => "school_admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Year {
+    pub sid: String,
+    pub title: String,
+    pub start: String,
+    pub end: String,
+}
+
+/// A homeroom class («5А»).
+#[derive(Debug, Clone)]
+pub struct HomeClass {
+    pub sid: String,
+    pub year_sid: String,
+    pub grade: String,
+    pub letter: String,
+}
+
+/// A scheduled class: a subject group, possibly across classes.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub sid: String,
+    pub year_sid: String,
+    pub name: String,
+    pub subject: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonIn {
+    pub sid: String,
+    pub role: PersonRole,
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub username: Option<String>,
+    /// Where it came from, for errors found while writing.
+    pub file: String,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub sid: String,
+    /// A homeroom or a group sourcedId.
+    pub class_sid: String,
+    pub person_sid: String,
+    pub teacher: bool,
+    pub primary: bool,
+    pub begin: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Package {
+    /// sourcedId (or identifier) of the school the package is for.
+    pub org_sid: Option<String>,
+    pub org_identifier: Option<String>,
+    pub years: Vec<Year>,
+    pub classes: Vec<HomeClass>,
+    pub groups: Vec<Group>,
+    pub people: Vec<PersonIn>,
+    /// (parent sid, child sid)
+    pub guardians: Vec<(String, String)>,
+    pub memberships: Vec<Membership>,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub format: String,
+    pub encoding: String,
+    pub dry_run: bool,
+    pub people: u64,
+    pub classes: u64,
+    pub enrolments: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}

@@ -1,0 +1,188 @@
+//! Import and export use cases: policy, parse and validate, write, audit.
+
+use crate::apply::{apply, ApplyError};
+use crate::model::{ImportReport, RowError};
+use crate::{oneroster, template};
+use parta_core::ids::OrganisationId;
+use parta_core::policy::{decide, Decision, Operation, OrgFacts, Target};
+use parta_core::principal::Principal;
+use parta_core::{FieldError, Problem};
+use parta_db::audit::{AuditEntry, AuditLog};
+use parta_db::Db;
+
+/// Largest upload accepted, packed.
+pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the package has {} errors", .0.len())]
+    Rows(Vec<RowError>),
+    #[error("too large")]
+    TooLarge,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Problem(#[from] Problem),
+}
+
+impl From<RosterError> for Problem {
+    fn from(e: RosterError) -> Self {
+        match e {
+            RosterError::NotFound => Problem::not_found(),
+            RosterError::Forbidden => Problem::forbidden(),
+            RosterError::TooLarge => Problem::payload_too_large(MAX_UPLOAD),
+            RosterError::Rows(rows) => {
+                let errors = rows
+                    .iter()
+                    .map(|r| {
+                        FieldError::new(
+                            format!("{}:{}:{}", r.file, r.line, r.column),
+                            r.message.clone(),
+                        )
+                    })
+                    .collect();
+                let mut p = Problem::validation(errors);
+                p.title = format!(
+                    "Файл не принят: ошибок — {}. Ничего не записано.",
+                    rows.len()
+                );
+                p
+            }
+            RosterError::Db(e) => Problem::from_db(e),
+            RosterError::Problem(p) => p,
+        }
+    }
+}
+
+impl From<ApplyError> for RosterError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Rows(r) => RosterError::Rows(r),
+            ApplyError::Db(e) => RosterError::Db(e),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Roster {
+    pub db: Db,
+    pub audit: AuditLog,
+}
+
+impl Roster {
+    pub fn new(db: Db, audit: AuditLog) -> Self {
+        Self { db, audit }
+    }
+
+    async fn org_facts(&self, org: OrganisationId) -> Result<OrgFacts, RosterError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT o.municipality_id, m.region_code FROM organisations o JOIN municipalities m ON m.id = o.municipality_id WHERE o.id = $1",
+        )
+        .bind(org)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let (m, r) = row.ok_or(RosterError::NotFound)?;
+        Ok(OrgFacts {
+            organisation: org,
+            municipality: m.parse().map_err(|_| RosterError::NotFound)?,
+            region: parta_core::ids::RegionCode(r),
+        })
+    }
+
+    /// Checks the caller may change this school's roster. `None` is the server's own
+    /// command line (`parta import`), run by whoever runs the server.
+    async fn allowed(&self, p: Option<&Principal>, org: OrganisationId) -> Result<(), RosterError> {
+        let facts = self.org_facts(org).await?;
+        match p.map(|p| decide(p, Operation::ImportRoster, Target::Organisation(&facts))) {
+            None | Some(Decision::Allow) => Ok(()),
+            Some(Decision::Hidden) => Err(RosterError::NotFound),
+            Some(Decision::Forbidden) => Err(RosterError::Forbidden),
+        }
+    }
+
+    /// Imports a OneRoster ZIP or the Russian CSV template into a school.
+    pub async fn import(
+        &self,
+        p: Option<&Principal>,
+        ip: Option<String>,
+        org: OrganisationId,
+        bytes: &[u8],
+        dry_run: bool,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<ImportReport, RosterError> {
+        self.allowed(p, org).await?;
+        if bytes.len() > MAX_UPLOAD {
+            return Err(RosterError::TooLarge);
+        }
+        let (package, format, encoding) = if bytes.starts_with(b"PK\x03\x04") {
+            let files = oneroster::unzip(bytes).map_err(|e| RosterError::Rows(vec![e]))?;
+            let (pkg, enc) = oneroster::parse(&files).map_err(RosterError::Rows)?;
+            (pkg, "OneRoster 1.2", enc)
+        } else {
+            let (pkg, enc) = template::parse(bytes).map_err(RosterError::Rows)?;
+            (pkg, "шаблон CSV", enc)
+        };
+        let mut report = apply(&self.db, org, &package, dry_run, progress).await?;
+        report.format = format.to_string();
+        report.encoding = encoding.to_string();
+        if !dry_run {
+            self.audit
+                .record(AuditEntry {
+                    actor_person_id: p.map(|p| p.person_id),
+                    actor_role: p.map(|p| p.role().as_str().to_string()),
+                    action: "import",
+                    organisation_id: Some(org),
+                    object_type: "roster",
+                    ip,
+                    details: Some(format!(
+                        "{} создано, {} изменено, {} без изменений",
+                        report.created, report.updated, report.unchanged
+                    )),
+                    ..Default::default()
+                })
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// The school's roster as a OneRoster ZIP (personal data: audited).
+    pub async fn export(
+        &self,
+        p: Option<&Principal>,
+        ip: Option<String>,
+        org: OrganisationId,
+    ) -> Result<Vec<u8>, RosterError> {
+        self.allowed(p, org).await?;
+        let zip = crate::export::export(&self.db, org)
+            .await
+            .map_err(|e| match e {
+                crate::export::ExportError::Db(e) => RosterError::Db(e),
+                crate::export::ExportError::Write(m) => {
+                    tracing::error!(error = %m, "roster export failed");
+                    RosterError::Problem(Problem::internal())
+                }
+            })?;
+        self.audit
+            .record(AuditEntry {
+                actor_person_id: p.map(|p| p.person_id),
+                actor_role: p.map(|p| p.role().as_str().to_string()),
+                action: "export",
+                organisation_id: Some(org),
+                object_type: "roster",
+                ip,
+                ..Default::default()
+            })
+            .await?;
+        Ok(zip)
+    }
+}
+
+impl axum::response::IntoResponse for RosterError {
+    fn into_response(self) -> axum::response::Response {
+        Problem::from(self).into_response()
+    }
+}

@@ -1,0 +1,255 @@
+//! The simple Russian template for a school: one row per student with one parent,
+//! as a school secretary keeps it in Excel (`;`-separated, UTF-8 or Windows-1251).
+
+use crate::decode::decode;
+use crate::model::*;
+use crate::oneroster::table;
+
+pub const COLUMNS: [&str; 15] = [
+    "Фамилия",
+    "Имя",
+    "Отчество",
+    "Дата рождения",
+    "Пол",
+    "СНИЛС",
+    "Класс",
+    "Дата зачисления",
+    "Родитель: фамилия",
+    "Родитель: имя",
+    "Родитель: отчество",
+    "Родитель: СНИЛС",
+    "Родитель: телефон",
+    "Родитель: эл. почта",
+    "Кем приходится",
+];
+
+/// An empty template with an example row, in UTF-8 with BOM so Excel opens it right.
+pub fn blank() -> String {
+    let mut s = String::from("\u{FEFF}");
+    s.push_str(&COLUMNS.join(";"));
+    s.push_str("\r\nИванов;Пётр;Сергеевич;2015-03-14;м;112-233-445 95;4А;2022-09-01;Иванова;Мария;Петровна;;+7 912 345-67-89;ivanova@mail.ru;мать\r\n");
+    s
+}
+
+/// Dates as people type them: `14.03.2015` or `2015-03-14`.
+fn date(s: &str) -> Option<String> {
+    chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()
+        .map(|d| d.to_string())
+}
+
+/// A stable id for a templated person: СНИЛС if given, else name and birth date.
+fn sid(snils: Option<&str>, parts: &[&str]) -> String {
+    match snils {
+        Some(s) => format!("snils:{s}"),
+        None => format!("tpl:{}", parts.join("|").to_lowercase()),
+    }
+}
+
+pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
+    const F: &str = "шаблон.csv";
+    let (text, encoding) = decode(bytes).map_err(|m| vec![RowError::new(F, 0, "", m)])?;
+    let first = text.lines().next().unwrap_or_default();
+    let delimiter = if first.matches(';').count() >= first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut errors = Vec::new();
+    let Some(t) = table(F, &text, delimiter, &COLUMNS[..8], &mut errors) else {
+        return Err(errors);
+    };
+    let mut p = Package::default();
+    let mut classes: Vec<String> = Vec::new();
+    for (line, r) in &t.rows {
+        let line = *line;
+        let get = |c: &str| t.get(r, c);
+        let need = |c: &str, errors: &mut Vec<RowError>| -> String {
+            match get(c) {
+                Some(v) => v.to_string(),
+                None => {
+                    errors.push(RowError::new(
+                        F,
+                        line,
+                        c,
+                        format!("Заполните столбец «{c}»."),
+                    ));
+                    String::new()
+                }
+            }
+        };
+        let last = need("Фамилия", &mut errors);
+        let first = need("Имя", &mut errors);
+        let middle = get("Отчество").map(str::to_string);
+        let birth = match get("Дата рождения").map(|d| (d, date(d))) {
+            Some((_, Some(d))) => Some(d),
+            Some((raw, None)) => {
+                errors.push(RowError::new(
+                    F,
+                    line,
+                    "Дата рождения",
+                    format!("«{raw}» — не дата (пример: 14.03.2015)."),
+                ));
+                None
+            }
+            None => None,
+        };
+        let sex = match get("Пол").map(str::to_lowercase).as_deref() {
+            Some("м" | "муж" | "мужской" | "male") => Some("male".to_string()),
+            Some("ж" | "жен" | "женский" | "female") => Some("female".to_string()),
+            None => None,
+            Some(other) => {
+                errors.push(RowError::new(
+                    F,
+                    line,
+                    "Пол",
+                    format!("«{other}»: укажите «м» или «ж»."),
+                ));
+                None
+            }
+        };
+        let snils = get("СНИЛС").map(str::to_string);
+        if let Some(s) = &snils {
+            if !parta_core::snils::valid_snils(s) {
+                errors.push(RowError::new(
+                    F,
+                    line,
+                    "СНИЛС",
+                    format!("СНИЛС {s} с неверной контрольной суммой."),
+                ));
+            }
+        }
+        let class = need("Класс", &mut errors).to_uppercase().replace(' ', "");
+        let digits: String = class.chars().take_while(char::is_ascii_digit).collect();
+        let letter = class[digits.len()..].to_string();
+        if !digits.parse::<u32>().is_ok_and(|g| (1..=11).contains(&g)) || letter.is_empty() {
+            errors.push(RowError::new(
+                F,
+                line,
+                "Класс",
+                format!("«{class}»: укажите класс как «5А»."),
+            ));
+        }
+        let begin = match get("Дата зачисления") {
+            Some(d) => date(d).or_else(|| {
+                errors.push(RowError::new(
+                    F,
+                    line,
+                    "Дата зачисления",
+                    format!("«{d}» — не дата."),
+                ));
+                None
+            }),
+            None => None,
+        };
+        let student = sid(
+            snils.as_deref(),
+            &[
+                &last,
+                &first,
+                middle.as_deref().unwrap_or(""),
+                birth.as_deref().unwrap_or(""),
+            ],
+        );
+        if p.people.iter().any(|x| x.sid == student) {
+            errors.push(RowError::new(
+                F,
+                line,
+                "Фамилия",
+                "Этот обучающийся уже есть в файле выше.",
+            ));
+        }
+        let class_sid = format!("tpl-class:{class}");
+        if !classes.contains(&class) {
+            p.classes.push(HomeClass {
+                sid: class_sid.clone(),
+                year_sid: String::new(),
+                grade: digits.clone(),
+                letter: letter.clone(),
+            });
+            classes.push(class.clone());
+        }
+        p.memberships.push(Membership {
+            sid: format!("tpl-enrol:{student}"),
+            class_sid,
+            person_sid: student.clone(),
+            teacher: false,
+            primary: false,
+            begin,
+        });
+        p.people.push(PersonIn {
+            sid: student.clone(),
+            role: PersonRole::Student,
+            last_name: last,
+            first_name: first,
+            middle_name: middle,
+            birth_date: birth,
+            sex,
+            snils,
+            email: None,
+            phone: None,
+            username: None,
+            file: F.into(),
+            line,
+        });
+        if let (Some(pl), Some(pf)) = (get("Родитель: фамилия"), get("Родитель: имя"))
+        {
+            let psnils = get("Родитель: СНИЛС").map(str::to_string);
+            if let Some(s) = &psnils {
+                if !parta_core::snils::valid_snils(s) {
+                    errors.push(RowError::new(
+                        F,
+                        line,
+                        "Родитель: СНИЛС",
+                        format!("СНИЛС {s} с неверной контрольной суммой."),
+                    ));
+                }
+            }
+            let pm = get("Родитель: отчество").map(str::to_string);
+            let phone = get("Родитель: телефон").map(str::to_string);
+            let email = get("Родитель: эл. почта").map(str::to_lowercase);
+            let parent = sid(
+                psnils.as_deref(),
+                &[
+                    pl,
+                    pf,
+                    pm.as_deref().unwrap_or(""),
+                    phone.as_deref().unwrap_or(""),
+                ],
+            );
+            let role = match get("Кем приходится").map(str::to_lowercase).as_deref() {
+                Some("опекун" | "попечитель") => PersonRole::Guardian,
+                _ => PersonRole::Parent,
+            };
+            let sex = match get("Кем приходится").map(str::to_lowercase).as_deref() {
+                Some("мать") => Some("female".to_string()),
+                Some("отец") => Some("male".to_string()),
+                _ => None,
+            };
+            if !p.people.iter().any(|x| x.sid == parent) {
+                p.people.push(PersonIn {
+                    sid: parent.clone(),
+                    role,
+                    last_name: pl.to_string(),
+                    first_name: pf.to_string(),
+                    middle_name: pm,
+                    birth_date: None,
+                    sex,
+                    snils: psnils,
+                    email,
+                    phone,
+                    username: None,
+                    file: F.into(),
+                    line,
+                });
+            }
+            p.guardians.push((parent, student));
+        }
+    }
+    if errors.is_empty() {
+        Ok((p, encoding))
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,328 @@
+//! Roster exchange: OneRoster 1.2 packages and the Russian template — validated whole,
+//! written all or nothing, idempotent, round-tripping.
+
+use crate::harness::{problem, spawn, Client, TestApp, PASSWORD};
+use serde_json::Value;
+use std::io::{Read, Write};
+
+async fn school1(app: &TestApp) -> String {
+    app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await
+}
+
+async fn upload(c: &Client, org: &str, body: Vec<u8>, dry_run: bool) -> reqwest::Response {
+    c.http
+        .post(format!(
+            "{}/api/v1/organisations/{org}/roster?dry_run={dry_run}",
+            c.base
+        ))
+        .header("x-csrf-token", c.csrf.clone().unwrap())
+        .header("content-type", "application/zip")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn counts(app: &TestApp) -> Vec<i64> {
+    let mut v = Vec::new();
+    for t in [
+        "persons",
+        "enrolments",
+        "guardianships",
+        "classes",
+        "role_assignments",
+        "accounts",
+        "academic_years",
+    ] {
+        v.push(app.count(&format!("SELECT COUNT(*) FROM {t}")).await);
+    }
+    v
+}
+
+fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = Vec::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        out.push((f.name().to_string(), s));
+    }
+    out
+}
+
+fn rezip(files: &[(String, String)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn export_round_trips_and_reimport_changes_nothing() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = school1(&app).await;
+    let res = d.get(&format!("/api/v1/organisations/{org}/roster")).await;
+    assert_eq!(res.status(), 200);
+    let zip = res.bytes().await.unwrap().to_vec();
+    let files = unzip(&zip);
+    let users = &files.iter().find(|(n, _)| n == "users.csv").unwrap().1;
+    assert!(
+        users.lines().count() > 300,
+        "students, parents and staff of the school"
+    );
+    assert!(users.contains("{snils:"));
+    let before = counts(&app).await;
+    let res = upload(&d, &org, zip.clone(), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    assert!(report["unchanged"].as_u64().unwrap() > 300);
+    assert_eq!(report["format"], "OneRoster 1.2");
+    assert_eq!(counts(&app).await, before);
+    // Another school's package is refused.
+    let other = app
+        .scalar(&format!(
+            "SELECT id FROM organisations WHERE id <> '{org}' ORDER BY id LIMIT 1"
+        ))
+        .await;
+    let admin = app.login("admin").await;
+    let p = problem(upload(&admin, &other, zip, false).await, 422).await;
+    assert!(p["errors"][0]["field"]
+        .as_str()
+        .unwrap()
+        .starts_with("orgs.csv"));
+}
+
+#[tokio::test]
+async fn every_bad_row_is_reported_and_nothing_is_written() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = school1(&app).await;
+    let zip = d
+        .get(&format!("/api/v1/organisations/{org}/roster"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut files = unzip(&zip);
+    for (name, text) in files.iter_mut() {
+        if name == "users.csv" {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            // Line 2: a brand-new student without a given name; line 3 duplicated.
+            let mut cols: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+            cols[0] = "new-student-1".into();
+            cols[8] = String::new();
+            lines[1] = cols.join(",");
+            lines.push(lines[2].clone());
+            *text = lines.join("\n") + "\n";
+        }
+        if name == "enrollments.csv" {
+            text.push_str("e-bad,active,,no-such-class,x,no-such-user,student,false,,\n");
+        }
+    }
+    let before = counts(&app).await;
+    let p = problem(upload(&d, &org, rezip(&files), false).await, 422).await;
+    let fields: Vec<String> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        fields.contains(&"users.csv:2:givenName".to_string()),
+        "{fields:?}"
+    );
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("users.csv:") && f.ends_with(":sourcedId")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.ends_with(":classSourcedId")),
+        "{fields:?}"
+    );
+    assert!(
+        fields.iter().any(|f| f.ends_with(":userSourcedId")),
+        "{fields:?}"
+    );
+    assert!(p["title"].as_str().unwrap().contains("Ничего не записано"));
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| ('а'..='я').contains(&c)),
+        "messages in Russian"
+    );
+    assert_eq!(counts(&app).await, before);
+    // Not a package at all, and a UTF-16 file: clear refusals.
+    let p = problem(
+        upload(&d, &org, b"\xFF\xFEh\x00i\x00".to_vec(), false).await,
+        422,
+    )
+    .await;
+    assert!(p["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-16"));
+    let mut no_manifest = files.clone();
+    no_manifest.retain(|(n, _)| n != "manifest.csv");
+    let p = problem(upload(&d, &org, rezip(&no_manifest), false).await, 422).await;
+    assert!(p["errors"][0]["field"]
+        .as_str()
+        .unwrap()
+        .starts_with("manifest.csv"));
+}
+
+fn cp1251(s: &str) -> Vec<u8> {
+    encoding_rs::WINDOWS_1251.encode(s).0.into_owned()
+}
+
+#[tokio::test]
+async fn the_russian_template_in_windows_1251_with_a_dry_run_first() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = school1(&app).await;
+    let template = d.get("/api/v1/roster/template").await.text().await.unwrap();
+    assert!(template.starts_with('\u{FEFF}') && template.contains("Родитель: фамилия"));
+    // A transfer from school 2: known by СНИЛС, their record follows them.
+    let mover = app
+        .scalar(&format!("SELECT e.person_id FROM enrolments e WHERE e.organisation_id <> '{org}' AND e.ended_on IS NULL ORDER BY e.person_id LIMIT 1"))
+        .await;
+    let mover_snils = app
+        .scalar(&format!("SELECT snils FROM persons WHERE id = '{mover}'"))
+        .await;
+    let csv = format!(
+        "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления;Родитель: фамилия;Родитель: имя;Родитель: отчество;Родитель: СНИЛС;Родитель: телефон;Родитель: эл. почта;Кем приходится\r\n\
+         Новикова;Алёна;Игоревна;03.02.2015;ж;;5Б;2026-11-20;Новикова;Ирина;Петровна;;+7 912 111-22-33;novikova@mail.ru;мать\r\n\
+         Новиков;Глеб;Игоревич;11.09.2016;м;;5Б;2026-11-20;Новикова;Ирина;Петровна;;+7 912 111-22-33;novikova@mail.ru;мать\r\n\
+         Переходов;Савелий;;01.01.2014;м;{mover_snils};5Б;2026-11-21;;;;;;;\r\n"
+    );
+    let before = counts(&app).await;
+    let res = upload(&d, &org, cp1251(&csv), true).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let dry: Value = res.json().await.unwrap();
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["encoding"], "Windows-1251");
+    assert!(dry["created"].as_u64().unwrap() >= 4);
+    assert_eq!(counts(&app).await, before, "a dry run writes nothing");
+    let real: Value = upload(&d, &org, cp1251(&csv), false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(real["created"], dry["created"]);
+    let siblings = app
+        .count("SELECT COUNT(*) FROM guardianships g JOIN persons p ON p.id = g.parent_id WHERE p.first_name = 'Ирина' AND p.last_name = 'Новикова' AND g.kind = 'mother'")
+        .await;
+    assert_eq!(siblings, 2, "one mother for both children");
+    let history: Vec<(String, Option<String>, String)> = sqlx::query_as(&format!("SELECT start_reason, end_reason, organisation_id FROM enrolments WHERE person_id = '{mover}' ORDER BY started_on"))
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.2.as_str()),
+        ("transferred_in", org.as_str())
+    );
+    assert_eq!(history[history.len() - 2].1.as_deref(), Some("transferred"));
+    let again: Value = upload(&d, &org, cp1251(&csv), false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["created"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    // A row with mistakes: every one named, in Russian.
+    let bad = "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\n;Пётр;;31.02.2015;x;123;12Я;\r\n";
+    let p = problem(upload(&d, &org, cp1251(bad), false).await, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "шаблон.csv:2:Фамилия",
+        "шаблон.csv:2:Дата рождения",
+        "шаблон.csv:2:Пол",
+        "шаблон.csv:2:СНИЛС",
+        "шаблон.csv:2:Класс",
+    ] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_import_wizard_page() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    c.form("/login", &[("login", "director"), ("password", PASSWORD)])
+        .await;
+    let org = school1(&app).await;
+    let page = c
+        .get(&format!("/schools/{org}/import"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("_csrf=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csv = "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\nЛебедева;Вера;;2016-05-05;ж;;4В;\r\n";
+    let send = |dry: bool, body: &'static str| {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name("spisok.csv"),
+        );
+        if dry {
+            form = form.text("dry_run", "1");
+        }
+        c.http
+            .post(format!("{}/schools/{org}/import?_csrf={csrf}", c.base))
+            .multipart(form)
+            .send()
+    };
+    let res = send(true, csv).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Проверка пройдена"));
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM persons WHERE last_name = 'Лебедева' AND first_name = 'Вера'"
+        )
+        .await,
+        0
+    );
+    let res = send(false, csv).await.unwrap();
+    assert!(res.text().await.unwrap().contains("Импорт выполнен"));
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM persons WHERE last_name = 'Лебедева' AND first_name = 'Вера'"
+        )
+        .await,
+        1
+    );
+    let res = send(false, "Фамилия;Имя\r\nА;Б\r\n").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("ничего не записано") && html.contains("Дата рождения"));
+}
