@@ -125,6 +125,23 @@ impl Db {
     }
 }
 
+/// `PRAGMA integrity_check` of a SQLite file opened read-only (a backup before restore).
+pub async fn sqlite_integrity(path: &std::path::Path) -> Result<String, DbError> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn =
+        sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let result: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_all(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(result
+        .into_iter()
+        .map(|r| r.0)
+        .collect::<Vec<_>>()
+        .join("; "))
+}
+
 /// The directory of a `sqlite://dir/file.db?…` URL, to create it before connecting.
 fn sqlite_dir(url: &str) -> Option<String> {
     let path = url

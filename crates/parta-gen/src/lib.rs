@@ -578,9 +578,14 @@ pub async fn generate(db: &Db, spec: &Spec, progress: bool) -> Result<Summary, G
             g.rng.gen_range(200..=1500).min(remaining)
         };
         let mun = muns[(school_no % muns.len() as u64) as usize].clone();
-        school(&mut g, &mun, region, school_no, size, spec.demo).await?;
+        let (_, students) = school(&mut g, &mun, region, school_no, size, spec.demo).await?;
         school_no += 1;
-        remaining -= size;
+        // Classes round the school's size; count who was really made, and make no
+        // school for a remainder smaller than a class.
+        remaining = remaining.saturating_sub(students.len() as u64);
+        if remaining < 20 {
+            remaining = 0;
+        }
         bar.set_position(spec.students - remaining);
     }
     g.bulk.flush().await?;

@@ -12,6 +12,35 @@ pub struct Region {
     pub name: String,
 }
 
+/// An entry of a reference book (НСИ); `source` is `federal` or `local`.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct ReferenceEntry {
+    pub code: String,
+    pub name: String,
+    pub source: String,
+}
+
+/// Request: a local entry of a reference book (a regional subject, a position).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewReferenceEntry {
+    /// Latin letters, digits and `_`, 2–32 characters.
+    pub code: String,
+    pub name: String,
+    /// For subjects: the grades it is taught in.
+    pub grade_from: Option<i64>,
+    pub grade_to: Option<i64>,
+}
+
+/// Reference books by their API name: (table, may an operator add local entries).
+pub const REFERENCE_BOOKS: [(&str, &str, bool); 6] = [
+    ("regions", "ref_regions", false),
+    ("org-types", "ref_org_types", true),
+    ("grade-levels", "ref_grade_levels", false),
+    ("subjects", "ref_subjects", true),
+    ("mark-scales", "ref_mark_scales", false),
+    ("positions", "ref_positions", true),
+];
+
 /// Муниципальное образование.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Municipality {

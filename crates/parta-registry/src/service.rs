@@ -57,6 +57,91 @@ impl Registry {
         Ok(store::regions(&self.db).await?)
     }
 
+    /// A reference book (НСИ): federal entries and local ones.
+    pub async fn reference(&self, book: &str) -> Result<Vec<ReferenceEntry>> {
+        let (_, table, _) = REFERENCE_BOOKS
+            .iter()
+            .find(|b| b.0 == book)
+            .ok_or(RegistryError::NotFound)?;
+        Ok(sqlx::query_as(&format!(
+            "SELECT code, name, source FROM {table} ORDER BY code"
+        ))
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// Adds a local entry to a reference book (regional operator, platform admin).
+    pub async fn add_reference(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        book: &str,
+        input: NewReferenceEntry,
+    ) -> Result<ReferenceEntry> {
+        let (_, table, extensible) = REFERENCE_BOOKS
+            .iter()
+            .find(|b| b.0 == book)
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(p, Operation::ManageReferenceData, Target::Platform))?;
+        if !extensible {
+            return Err(RegistryError::invalid(
+                "book",
+                "Этот справочник ведётся только федеральными данными.",
+            ));
+        }
+        let mut errors = Vec::new();
+        let code_ok = (2..=32).contains(&input.code.len())
+            && input
+                .code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !code_ok {
+            errors.push(parta_core::FieldError::new(
+                "code",
+                "Код — строчные латинские буквы, цифры и «_», от 2 до 32 знаков.",
+            ));
+        }
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.push(parta_core::FieldError::new(
+                "name",
+                "Укажите наименование (до 200 знаков).",
+            ));
+        }
+        let grades = (input.grade_from.unwrap_or(1), input.grade_to.unwrap_or(11));
+        if *table == "ref_subjects" && !(1 <= grades.0 && grades.0 <= grades.1 && grades.1 <= 11) {
+            errors.push(parta_core::FieldError::new(
+                "grade_from",
+                "Классы — от 1 до 11, начало не позже конца.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let sql = if *table == "ref_subjects" {
+            format!("INSERT INTO {table} (code, name, grade_from, grade_to, source, version) VALUES ($1, $2, $3, $4, 'local', 0)")
+        } else {
+            format!("INSERT INTO {table} (code, name, source, version) VALUES ($1, $2, 'local', 0)")
+        };
+        let mut q = sqlx::query(&sql)
+            .bind(input.code.clone())
+            .bind(name.to_string());
+        if *table == "ref_subjects" {
+            q = q.bind(grades.0).bind(grades.1);
+        }
+        q.execute(&self.db.pool)
+            .await
+            .map_err(|e| unique_to_field(e, "code"))?;
+        let mut e = entry(p, origin, "create", "reference");
+        e.object_id = Some(format!("{book}/{}", input.code));
+        self.audit.record(e).await?;
+        Ok(ReferenceEntry {
+            code: input.code,
+            name: name.to_string(),
+            source: "local".into(),
+        })
+    }
+
     pub async fn municipalities(&self, region: Option<&str>) -> Result<Vec<Municipality>> {
         Ok(store::municipalities(&self.db, region).await?)
     }

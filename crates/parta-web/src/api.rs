@@ -58,6 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens, issue_token))
         .routes(routes!(revoke_token))
         .routes(routes!(roster_template))
+        .routes(routes!(reference, add_reference))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(export_roster, import_roster))
@@ -623,6 +624,36 @@ pub fn zip_json(files: Vec<(String, serde_json::Value)>) -> ApiResult<Vec<u8>> {
         w.write_all(&bytes).map_err(|_| Problem::internal())?;
     }
     Ok(w.finish().map_err(|_| Problem::internal())?.into_inner())
+}
+
+/// A reference book (НСИ): `regions`, `org-types`, `grade-levels`, `subjects`, `mark-scales`, `positions`.
+#[utoipa::path(get, path = "/api/v1/reference/{book}", tag = "registry", params(("book" = String, Path)),
+    responses((status = 200, body = [ReferenceEntry]), (status = 404, body = Problem)))]
+async fn reference(
+    State(st): State<AppState>,
+    _c: Caller,
+    Path(book): Path<String>,
+) -> ApiResult<Json<Vec<ReferenceEntry>>> {
+    Ok(Json(st.registry.reference(&book).await?))
+}
+
+/// Add a local entry to `subjects`, `positions` or `org-types` (regional operator).
+#[utoipa::path(post, path = "/api/v1/reference/{book}", tag = "registry", params(("book" = String, Path)), request_body = NewReferenceEntry,
+    responses((status = 201, body = ReferenceEntry), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_reference(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(book): Path<String>,
+    ApiJson(req): ApiJson<NewReferenceEntry>,
+) -> ApiResult<(StatusCode, Json<ReferenceEntry>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            st.registry
+                .add_reference(&c.principal, &c.origin, &book, req)
+                .await?,
+        ),
+    ))
 }
 
 // ---- roster exchange ----

@@ -421,13 +421,12 @@ async fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> 
     if config.database_url.is_some() {
         bail!("восстановление поддерживается для встроенной SQLite; для PostgreSQL используйте pg_restore");
     }
-    let check = Db::connect(&format!("sqlite://{}?mode=ro", from.display()))
+    if !from.is_file() {
+        bail!("файл {} не найден", from.display());
+    }
+    let result = parta_db::sqlite_integrity(from)
         .await
-        .context("открытие резервной копии")?;
-    let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-        .fetch_one(&check.pool)
-        .await?;
-    check.pool.close().await;
+        .context("резервная копия не читается как база SQLite")?;
     if result != "ok" {
         bail!("резервная копия повреждена: {result}");
     }

@@ -79,6 +79,9 @@ const API: &[Row] = &[
     row("GET /api/v1/organisations/{id}/roster", Some("teacher"), "/api/v1/organisations/@school1/roster", None, 403),
     row("POST /api/v1/organisations/{id}/roster", Some("director"), "/api/v1/organisations/@school2/roster", Some("{}"), 403),
     row("GET /api/v1/roster/template", None, "/api/v1/roster/template", None, 401),
+    row("GET /api/v1/reference/{book}", None, "/api/v1/reference/subjects", None, 401),
+    row("POST /api/v1/reference/{book}", Some("director"), "/api/v1/reference/subjects", Some(r#"{"code":"chess","name":"Шахматы"}"#), 403),
+    row("POST /api/v1/reference/{book}", Some("municipality"), "/api/v1/reference/subjects", Some(r#"{"code":"chess","name":"Шахматы"}"#), 403),
 ];
 
 #[rustfmt::skip]

@@ -244,3 +244,66 @@ async fn openapi_document_and_operations_endpoints() {
     assert!(metrics.contains("route=\"/api/v1/session\""));
     problem(c.get("/api/v1/no-such-thing").await, 404).await;
 }
+
+#[tokio::test]
+async fn a_regional_operator_adds_local_reference_entries() {
+    let app = spawn().await;
+    let op = app.login("region").await;
+    let res = op.post("/api/v1/reference/subjects", &json!({"code": "local_history", "name": "История Нижегородского края", "grade_from": 5, "grade_to": 9})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let list: Value = op
+        .get("/api/v1/reference/subjects")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "local_history")
+        .unwrap();
+    assert_eq!(entry["source"], "local");
+    assert_eq!(
+        problem(
+            op.post(
+                "/api/v1/reference/subjects",
+                &json!({"code": "math", "name": "Дубль"})
+            )
+            .await,
+            409
+        )
+        .await["field"],
+        "code"
+    );
+    let p = problem(
+        op.post(
+            "/api/v1/reference/subjects",
+            &json!({"code": "Bad Code", "name": "", "grade_from": 9, "grade_to": 5}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        problem(
+            op.post(
+                "/api/v1/reference/regions",
+                &json!({"code": "99", "name": "Выдуманный"})
+            )
+            .await,
+            422
+        )
+        .await["field"],
+        "book"
+    );
+    problem(op.get("/api/v1/reference/nothing").await, 404).await;
+    // A federal refresh leaves the local entry alone.
+    app.db.migrate().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ref_subjects WHERE code = 'local_history'")
+            .await,
+        1
+    );
+}

@@ -7,6 +7,7 @@
 mod access;
 mod api;
 mod auth;
+mod cli;
 mod harness;
 mod oidc;
 mod pages;
