@@ -139,7 +139,8 @@ impl Config {
             }
             None => fig = fig.merge(Toml::file("parta.toml")),
         }
-        fig = fig.merge(Env::prefixed("PARTA_").split("__"));
+        // PARTA_LOG is the log filter, read by the binary before the configuration.
+        fig = fig.merge(Env::prefixed("PARTA_").split("__").ignore(&["log"]));
         fig.extract().map_err(|e| ConfigError(e.to_string()))
     }
 

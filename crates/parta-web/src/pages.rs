@@ -731,6 +731,12 @@ impl PersonPage {
             _ => "",
         }
     }
+    /// Dates as people read them: 04.07.2009.
+    fn date(&self, iso: &str) -> String {
+        chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+            .map(|d| d.format("%d.%m.%Y").to_string())
+            .unwrap_or_else(|_| iso.to_string())
+    }
     fn kind(&self, k: &str) -> &'static str {
         GUARDIAN_KINDS
             .iter()

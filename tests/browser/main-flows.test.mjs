@@ -1,0 +1,125 @@
+// Main flows of the pages in real headless Chromium against a real `parta serve --demo`.
+// Run by scripts/test (node --test); TEST_PARTA_BIN names the binary to test.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const PASSWORD = 'Parta-demo-2026';
+const bin = process.env.TEST_PARTA_BIN || new URL('../../target/debug/parta', import.meta.url).pathname;
+let server, browser, base, dataDir;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'parta-browser-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--port', String(port), '--bind', '127.0.0.1'], { stdio: process.env.TEST_SERVER_OUTPUT ? 'inherit' : 'ignore' });
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(page, login) {
+  await page.goto(`${base}/login`);
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/`);
+}
+
+test('a parent signs in and opens a child card', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'parent');
+  assert.match(await page.textContent('main'), /Мои дети/);
+  await page.click('main .grid a');
+  await page.waitForURL(/\/persons\//);
+  const text = await page.textContent('main');
+  assert.match(text, /История обучения/);
+  assert.match(text, /\d+[А-Я]/);
+  await page.screenshot({ path: join(tmpdir(), 'parta-parent-child.png') });
+  await page.close();
+});
+
+test('a wrong password is explained in Russian', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('#login', 'parent');
+  await page.fill('#password', 'not-the-password');
+  await page.click('button[type=submit]');
+  assert.match(await page.textContent('.errors'), /Неверный логин или пароль/);
+  await page.close();
+});
+
+test('the pages work without JavaScript', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signIn(page, 'teacher');
+  await page.click('text=Мои данные');
+  await page.fill('#phone', '+7 912 000-11-22');
+  await page.click('form[action="/my-data/contacts"] button');
+  await page.waitForURL(/n=saved/);
+  assert.match(await page.textContent('.notice'), /Сохранено/);
+  assert.equal(await page.inputValue('#phone'), '+79120001122');
+  await context.close();
+});
+
+test('the version for the visually impaired and English are one click away', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'student');
+  const normal = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  await page.click('text=Версия для слабовидящих');
+  assert.equal(await page.getAttribute('body', 'class'), 'a11y');
+  const large = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  assert.ok(large >= normal * 1.3, `large type: ${normal} → ${large}`);
+  await page.click('text=English');
+  assert.match(await page.textContent('header'), /Sign out/);
+  await page.close();
+});
+
+test('a phone shows the class page without sideways scrolling', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true });
+  const page = await context.newPage();
+  await signIn(page, 'teacher');
+  await page.click('main .grid a');
+  await page.waitForURL(/\/classes\//);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await page.screenshot({ path: join(tmpdir(), 'parta-phone-class.png'), fullPage: false });
+  await context.close();
+});
+
+test('a director checks a roster file in the import wizard', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'director');
+  await page.click('main table a >> nth=0');
+  await page.click('text=Импорт списков');
+  const file = join(dataDir, 'spisok.csv');
+  writeFileSync(file, 'Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\nСоколова;Вера;;2016-05-05;ж;;4А;\r\n');
+  await page.setInputFiles('#file', file);
+  await page.click('main form button[type=submit]');
+  await page.waitForLoadState();
+  assert.match(await page.textContent('body'), /Проверка пройдена/);
+  await page.close();
+});
