@@ -3,7 +3,7 @@
 //! (group commit): a request waits until its entry is committed, so an entry is never
 //! lost in a buffer, and many concurrent reads share one transaction.
 
-use crate::{placeholders, Db};
+use crate::Db;
 use parta_core::ids::{OrganisationId, PersonId};
 use parta_core::time::now_ms;
 use parta_core::Problem;
@@ -147,7 +147,7 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Pending>) {
 
 async fn write_batch(db: &Db, batch: &[Pending]) -> Result<(), sqlx::Error> {
     let rows: Vec<String> = (0..batch.len())
-        .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
+        .map(|i| format!("({})", db.placeholders(i * COLUMNS + 1, COLUMNS)))
         .collect();
     let sql = format!(
         "INSERT INTO audit_log (id, at, actor_person_id, actor_role, action, subject_person_id, \

@@ -1,6 +1,6 @@
 //! Batched multi-row inserts in dependency order, shared by the generator and imports.
 
-use parta_db::{placeholders, Db};
+use parta_db::Db;
 
 /// A value to insert.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ impl Bulk {
             for chunk in t.rows.chunks(per_stmt) {
                 let n = t.cols.len();
                 let values: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("({})", placeholders(i * n + 1, n)))
+                    .map(|i| format!("({})", self.db.placeholders(i * n + 1, n)))
                     .collect();
                 let sql = format!(
                     "INSERT INTO {} ({}) VALUES {}",

@@ -19,6 +19,51 @@ type Result<T> = std::result::Result<T, IdentityError>;
 
 /// Last-seen is written at most this often, so reads don't turn into writes.
 const TOUCH_EVERY_MS: i64 = 60_000;
+/// A resolved session is reused this long, so a burst of requests loads the principal
+/// once. Revocations in this process take effect at once; other nodes of a cluster see
+/// a revocation or a new class assignment within this time.
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const CACHE_MAX: usize = 100_000;
+
+/// Sessions resolved recently, by the hash of their id.
+#[derive(Clone, Default)]
+pub struct SessionCache(
+    std::sync::Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, (std::time::Instant, SessionInfo, i64, i64)>,
+        >,
+    >,
+);
+
+impl SessionCache {
+    fn get(&self, id_hash: &str, now: i64, idle: i64, absolute: i64) -> Option<SessionInfo> {
+        let map = self.0.lock().ok()?;
+        let (at, info, created, seen) = map.get(id_hash)?;
+        (at.elapsed() < CACHE_TTL && now - seen <= idle && now - created <= absolute)
+            .then(|| info.clone())
+    }
+    fn put(&self, info: &SessionInfo, created: i64, seen: i64) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHE_MAX {
+                map.retain(|_, v| v.0.elapsed() < CACHE_TTL);
+            }
+            map.insert(
+                info.id_hash.clone(),
+                (std::time::Instant::now(), info.clone(), created, seen),
+            );
+        }
+    }
+    fn forget(&self, id_hash: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(id_hash);
+        }
+    }
+    fn forget_account(&self, account: AccountId) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, v| v.1.principal.account_id != account);
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Identity {
@@ -27,6 +72,7 @@ pub struct Identity {
     pub throttle: Throttle,
     pub session: SessionConfig,
     pub oidc: Option<crate::oidc::Oidc>,
+    cache: SessionCache,
 }
 
 /// A fresh session: the secret for the cookie and the CSRF token for forms.
@@ -75,6 +121,7 @@ impl Identity {
             throttle,
             session,
             oidc: None,
+            cache: SessionCache::default(),
         }
     }
 
@@ -180,18 +227,23 @@ impl Identity {
     /// Resolves a session cookie, enforcing idle and absolute timeouts.
     pub async fn session(&self, token: &str) -> Result<SessionInfo> {
         let id_hash = sha256_hex(token);
-        let row = store::session(&self.db, &id_hash)
-            .await?
-            .ok_or(IdentityError::Unauthenticated)?;
         let now = now_ms();
         let idle = self.session.idle_minutes * 60_000;
         let absolute = self.session.absolute_hours * 3_600_000;
+        if let Some(info) = self.cache.get(&id_hash, now, idle, absolute) {
+            return Ok(info);
+        }
+        let row = store::session(&self.db, &id_hash)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
         if now - row.last_seen_at > idle || now - row.created_at > absolute {
             store::delete_session(&self.db, &id_hash).await?;
             return Err(IdentityError::Unauthenticated);
         }
+        let mut seen = row.last_seen_at;
         if now - row.last_seen_at > TOUCH_EVERY_MS {
             store::touch_session(&self.db, &id_hash, now).await?;
+            seen = now;
         }
         let account = store::account(&self.db, row.account_id)
             .await?
@@ -208,14 +260,17 @@ impl Identity {
         let principal = self
             .principal(&account, active, roles, Via::Session)
             .await?;
-        Ok(SessionInfo {
+        let info = SessionInfo {
             id_hash,
             csrf_token: row.csrf_token,
             principal,
-        })
+        };
+        self.cache.put(&info, row.created_at, seen);
+        Ok(info)
     }
 
     pub async fn sign_out(&self, info: &SessionInfo) -> Result<()> {
+        self.cache.forget(&info.id_hash);
         store::delete_session(&self.db, &info.id_hash).await?;
         self.audit
             .record(audit_entry(
@@ -233,6 +288,7 @@ impl Identity {
             return Err(IdentityError::invalid("role_id", "У вас нет такой роли."));
         }
         store::set_session_role(&self.db, &info.id_hash, role).await?;
+        self.cache.forget(&info.id_hash);
         Ok(())
     }
 
@@ -267,6 +323,7 @@ impl Identity {
         let hash = hash_blocking(new).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
+        self.cache.forget_account(account.id);
         self.audit
             .record(audit_entry(
                 Some(account.person_id),
@@ -327,6 +384,7 @@ impl Identity {
         let hash = hash_blocking(pass).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
+        self.cache.forget_account(account.id);
         self.audit
             .record(audit_entry(Some(account.person_id), "reset_password", None))
             .await?;

@@ -130,7 +130,7 @@ fn load_config(c: &Common) -> anyhow::Result<Config> {
 
 fn init_logs(format: LogFormat) {
     let filter = EnvFilter::try_from_env("PARTA_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder.json().init(),
