@@ -73,6 +73,9 @@ pub struct Identity {
     pub session: SessionConfig,
     pub oidc: Option<crate::oidc::Oidc>,
     cache: SessionCache,
+    /// One argon2 computation per core at a time: more only thrash the caches and
+    /// hold 19 MiB each.
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// A fresh session: the secret for the cookie and the CSRF token for forms.
@@ -80,7 +83,10 @@ pub struct Identity {
 pub struct SignedIn {
     pub session_token: String,
     pub csrf_token: String,
-    pub principal: Principal,
+    pub person_id: PersonId,
+    pub display_name: String,
+    pub active: RoleAssignment,
+    pub roles: Vec<RoleAssignment>,
 }
 
 /// A session looked up from its cookie.
@@ -122,6 +128,11 @@ impl Identity {
             session,
             oidc: None,
             cache: SessionCache::default(),
+            hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1),
+            )),
         }
     }
 
@@ -129,6 +140,23 @@ impl Identity {
     pub fn with_oidc(mut self, config: parta_core::config::OidcConfig) -> Result<Self> {
         self.oidc = Some(crate::oidc::Oidc::new(config)?);
         Ok(self)
+    }
+
+    /// Runs argon2 work on the blocking pool, at most one per core at a time.
+    async fn blocking_hash<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.hashing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(f).await.ok()
+    }
+
+    async fn hash_password(&self, p: &str) -> Result<String> {
+        let p = p.to_string();
+        self.blocking_hash(move || password::hash(&p))
+            .await
+            .and_then(|r| r.ok())
+            .ok_or(IdentityError::Problem(parta_core::Problem::internal()))
     }
 
     /// Local sign-in. The password check runs on the blocking pool; an unknown login
@@ -151,15 +179,16 @@ impl Identity {
         let account = store::account_by_login(&self.db, &login).await?;
         let pass = pass.to_string();
         let phc = account.as_ref().and_then(|a| a.password_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || match phc {
-            Some(phc) => password::verify(&pass, &phc),
-            None => {
-                password::dummy_verify(&pass);
-                false
-            }
-        })
-        .await
-        .unwrap_or(false);
+        let ok = self
+            .blocking_hash(move || match phc {
+                Some(phc) => password::verify(&pass, &phc),
+                None => {
+                    password::dummy_verify(&pass);
+                    false
+                }
+            })
+            .await
+            .unwrap_or(false);
         let Some(account) = account.filter(|a| ok && a.disabled == 0) else {
             self.throttle.failed(&login);
             return Err(IdentityError::BadCredentials);
@@ -197,11 +226,14 @@ impl Identity {
             ip,
         )
         .await?;
-        let principal = self.principal(account, active, roles, Via::Session).await?;
+        // The scope is resolved when the session is first used, not here.
         Ok(SignedIn {
             session_token: token,
             csrf_token: csrf,
-            principal,
+            person_id: account.person_id,
+            display_name: account.display_name.clone(),
+            active,
+            roles,
         })
     }
 
@@ -308,7 +340,8 @@ impl Identity {
             .map_err(IdentityError::Throttled)?;
         let phc = account.password_hash.clone().unwrap_or_default();
         let old = old.to_string();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&old, &phc))
+        let ok = self
+            .blocking_hash(move || password::verify(&old, &phc))
             .await
             .unwrap_or(false);
         if !ok {
@@ -320,7 +353,7 @@ impl Identity {
         }
         password::check_strength(new, &account.login)
             .map_err(|m| IdentityError::invalid("new_password", m))?;
-        let hash = hash_blocking(new).await?;
+        let hash = self.hash_password(new).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
         self.cache.forget_account(account.id);
@@ -357,7 +390,7 @@ impl Identity {
             Some(p) => {
                 password::check_strength(p, &login)
                     .map_err(|m| IdentityError::invalid("password", m))?;
-                Some(hash_blocking(p).await?)
+                Some(self.hash_password(p).await?)
             }
             None => None,
         };
@@ -381,7 +414,7 @@ impl Identity {
             .ok_or(IdentityError::NotFound)?;
         password::check_strength(pass, &account.login)
             .map_err(|m| IdentityError::invalid("password", m))?;
-        let hash = hash_blocking(pass).await?;
+        let hash = self.hash_password(pass).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
         self.cache.forget_account(account.id);
@@ -509,12 +542,4 @@ fn dedup(mut v: Vec<&str>) -> Vec<&str> {
     v.sort_unstable();
     v.dedup();
     v
-}
-
-async fn hash_blocking(p: &str) -> Result<String> {
-    let p = p.to_string();
-    tokio::task::spawn_blocking(move || password::hash(&p))
-        .await
-        .map_err(|_| IdentityError::Problem(parta_core::Problem::internal()))?
-        .map_err(|_| IdentityError::Problem(parta_core::Problem::internal()))
 }

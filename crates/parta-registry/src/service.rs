@@ -398,30 +398,9 @@ impl Registry {
     }
 
     async fn card(&self, id: PersonId) -> Result<PersonCard> {
-        let row = store::person(&self.db, id)
+        store::card(&self.db, id)
             .await?
-            .ok_or(RegistryError::NotFound)?;
-        let (enrolments, positions, parents, children) = tokio::try_join!(
-            store::enrolments(&self.db, id),
-            store::positions(&self.db, id),
-            store::parents(&self.db, id),
-            store::children(&self.db, id),
-        )?;
-        Ok(PersonCard {
-            id: row.id,
-            last_name: row.last_name,
-            first_name: row.first_name,
-            middle_name: row.middle_name,
-            birth_date: row.birth_date,
-            sex: row.sex,
-            snils: row.snils,
-            email: row.email,
-            phone: row.phone,
-            enrolments,
-            positions,
-            parents,
-            children,
-        })
+            .ok_or(RegistryError::NotFound)
     }
 
     /// A person corrects their own (or their child's) contact data.

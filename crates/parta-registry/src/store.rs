@@ -225,27 +225,6 @@ pub async fn enrolments(db: &Db, id: PersonId) -> Result<Vec<Enrolment>, sqlx::E
     .await
 }
 
-pub async fn positions(db: &Db, id: PersonId) -> Result<Vec<StaffPosition>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT s.organisation_id, o.short_name AS organisation_name, s.position, r.name AS position_name, s.started_on \
-         FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id JOIN ref_positions r ON r.code = s.position \
-         WHERE s.person_id = $1 AND s.ended_on IS NULL ORDER BY o.short_name, r.name",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await
-}
-
-pub async fn parents(db: &Db, id: PersonId) -> Result<Vec<Relative>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT p.id, p.last_name, p.first_name, p.middle_name, g.kind FROM guardianships g \
-         JOIN persons p ON p.id = g.parent_id WHERE g.child_id = $1 ORDER BY p.last_name, p.first_name",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await
-}
-
 pub async fn children(db: &Db, id: PersonId) -> Result<Vec<Relative>, sqlx::Error> {
     sqlx::query_as(
         "SELECT p.id, p.last_name, p.first_name, p.middle_name, g.kind FROM guardianships g \
@@ -256,18 +235,22 @@ pub async fn children(db: &Db, id: PersonId) -> Result<Vec<Relative>, sqlx::Erro
     .await
 }
 
-/// The facts the access policy needs about a person, in one round trip:
-/// each row says how the person (or their child, or parent) is linked to a school.
+/// The facts the access policy needs about a person, in one round trip: each row says
+/// how the person (or their child, or parent) is linked to a school, with the school's
+/// territory.
 pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT 's' AS k, e.class_id AS r, e.organisation_id AS org FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL \
-         UNION ALL SELECT 'w', NULL, s.organisation_id FROM staff_positions s WHERE s.person_id = $1 AND s.ended_on IS NULL \
-         UNION ALL SELECT 'c', g.child_id, e.organisation_id FROM guardianships g \
-              LEFT JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
-         UNION ALL SELECT 'k', e.class_id, NULL FROM guardianships g \
-              JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
-         UNION ALL SELECT 'p', g.parent_id, NULL FROM guardianships g WHERE g.child_id = $1 \
-         UNION ALL SELECT 'x', id, NULL FROM persons WHERE id = $1",
+        "WITH links AS ( \
+           SELECT 's' AS k, e.class_id AS r, e.organisation_id AS org FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL \
+           UNION ALL SELECT 'w', NULL, s.organisation_id FROM staff_positions s WHERE s.person_id = $1 AND s.ended_on IS NULL \
+           UNION ALL SELECT 'c', g.child_id, e.organisation_id FROM guardianships g \
+                LEFT JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
+           UNION ALL SELECT 'k', e.class_id, NULL FROM guardianships g \
+                JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
+           UNION ALL SELECT 'p', g.parent_id, NULL FROM guardianships g WHERE g.child_id = $1 \
+           UNION ALL SELECT 'x', id, NULL FROM persons WHERE id = $1) \
+         SELECT l.k, l.r, l.org, o.municipality_id, m.region_code FROM links l \
+         LEFT JOIN organisations o ON o.id = l.org LEFT JOIN municipalities m ON m.id = o.municipality_id",
     )
     .bind(id)
     .fetch_all(&db.pool)
@@ -277,38 +260,135 @@ pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, 
         ..Default::default()
     };
     let mut exists = false;
-    let mut orgs: Vec<OrganisationId> = Vec::new();
     for r in rows {
         let kind: String = r.try_get(0)?;
         let reference: Option<String> = r.try_get(1)?;
-        let org: Option<OrganisationId> = r.try_get(2)?;
         let parsed = reference
             .as_deref()
             .and_then(|s| s.parse::<uuid::Uuid>().ok());
         match (kind.as_str(), parsed) {
             ("x", _) => exists = true,
             ("s", Some(c)) => facts.student_classes.push(ClassId(c)),
-            ("c", Some(c)) => facts.children.push(PersonId(c)),
+            ("c", Some(c)) if !facts.children.contains(&PersonId(c)) => {
+                facts.children.push(PersonId(c))
+            }
             ("k", Some(c)) => facts.children_classes.push(ClassId(c)),
             ("p", Some(p)) => facts.parents.push(PersonId(p)),
             _ => {}
         }
-        if let Some(o) = org {
-            if !orgs.contains(&o) {
-                orgs.push(o);
+        let org: Option<OrganisationId> = r.try_get(2)?;
+        let municipality: Option<MunicipalityId> = r.try_get(3)?;
+        let region: Option<String> = r.try_get(4)?;
+        if let (Some(organisation), Some(municipality), Some(region)) = (org, municipality, region)
+        {
+            if !facts.orgs.iter().any(|o| o.organisation == organisation) {
+                facts.orgs.push(OrgFacts {
+                    organisation,
+                    municipality,
+                    region: RegionCode(region),
+                });
             }
         }
     }
-    if !exists {
-        return Ok(None);
-    }
-    facts.children.dedup();
-    for o in orgs {
-        if let Some(f) = org_facts(db, o).await? {
-            facts.orgs.push(f);
+    Ok(exists.then_some(facts))
+}
+
+/// A whole person card in one round trip: the person, their stays in schools, current
+/// positions, parents and children, as rows of one union told apart by `k`.
+pub async fn card(db: &Db, id: PersonId) -> Result<Option<PersonCard>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT 'a' AS k, p.id AS c1, p.last_name AS c2, p.first_name AS c3, p.middle_name AS c4, p.birth_date AS c5, \
+                p.sex AS c6, p.snils AS c7, p.email AS c8, p.phone AS c9 FROM persons p WHERE p.id = $1 \
+         UNION ALL SELECT 'e', e.id, e.organisation_id, o.short_name, e.class_id, c.name, e.started_on, e.start_reason, e.ended_on, e.end_reason \
+              FROM enrolments e JOIN organisations o ON o.id = e.organisation_id LEFT JOIN classes c ON c.id = e.class_id WHERE e.person_id = $1 \
+         UNION ALL SELECT 's', s.organisation_id, o.short_name, s.position, r.name, s.started_on, NULL, NULL, NULL, NULL \
+              FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id JOIN ref_positions r ON r.code = s.position \
+              WHERE s.person_id = $1 AND s.ended_on IS NULL \
+         UNION ALL SELECT 'p', p.id, p.last_name, p.first_name, p.middle_name, g.kind, p.birth_date, NULL, NULL, NULL \
+              FROM guardianships g JOIN persons p ON p.id = g.parent_id WHERE g.child_id = $1 \
+         UNION ALL SELECT 'c', p.id, p.last_name, p.first_name, p.middle_name, g.kind, p.birth_date, NULL, NULL, NULL \
+              FROM guardianships g JOIN persons p ON p.id = g.child_id WHERE g.parent_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    let text = |r: &sqlx::any::AnyRow, i: usize| r.try_get::<Option<String>, _>(i);
+    let need = |r: &sqlx::any::AnyRow, i: usize| -> Result<String, sqlx::Error> {
+        Ok(text(r, i)?.unwrap_or_default())
+    };
+    let mut card: Option<PersonCard> = None;
+    let (mut enrolments, mut positions, mut parents, mut children) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in &rows {
+        let kind: String = r.try_get(0)?;
+        match kind.as_str() {
+            "a" => {
+                card = Some(PersonCard {
+                    id,
+                    last_name: need(r, 2)?,
+                    first_name: need(r, 3)?,
+                    middle_name: text(r, 4)?,
+                    birth_date: text(r, 5)?,
+                    sex: text(r, 6)?,
+                    snils: text(r, 7)?,
+                    email: text(r, 8)?,
+                    phone: text(r, 9)?,
+                    enrolments: Vec::new(),
+                    positions: Vec::new(),
+                    parents: Vec::new(),
+                    children: Vec::new(),
+                })
+            }
+            "e" => enrolments.push(Enrolment {
+                id: need(r, 1)?,
+                organisation_id: r.try_get(2)?,
+                organisation_name: need(r, 3)?,
+                class_id: r.try_get(4)?,
+                class_name: text(r, 5)?,
+                started_on: need(r, 6)?,
+                start_reason: need(r, 7)?,
+                ended_on: text(r, 8)?,
+                end_reason: text(r, 9)?,
+            }),
+            "s" => positions.push(StaffPosition {
+                organisation_id: r.try_get(1)?,
+                organisation_name: need(r, 2)?,
+                position: need(r, 3)?,
+                position_name: need(r, 4)?,
+                started_on: need(r, 5)?,
+            }),
+            k @ ("p" | "c") => {
+                let rel = Relative {
+                    id: r.try_get(1)?,
+                    last_name: need(r, 2)?,
+                    first_name: need(r, 3)?,
+                    middle_name: text(r, 4)?,
+                    kind: need(r, 5)?,
+                };
+                let born = text(r, 6)?;
+                if k == "p" {
+                    parents.push(rel);
+                } else {
+                    children.push((born, rel));
+                }
+            }
+            _ => {}
         }
     }
-    Ok(Some(facts))
+    let Some(mut card) = card else {
+        return Ok(None);
+    };
+    enrolments.sort_by(|a, b| b.started_on.cmp(&a.started_on));
+    positions.sort_by(|a, b| {
+        (&a.organisation_name, &a.position_name).cmp(&(&b.organisation_name, &b.position_name))
+    });
+    parents.sort_by(|a, b| (&a.last_name, &a.first_name).cmp(&(&b.last_name, &b.first_name)));
+    children.sort_by(|a, b| (&a.0, &a.1.first_name).cmp(&(&b.0, &b.1.first_name)));
+    card.enrolments = enrolments;
+    card.positions = positions;
+    card.parents = parents;
+    card.children = children.into_iter().map(|(_, r)| r).collect();
+    Ok(Some(card))
 }
 
 pub async fn update_contacts<'e, E: Executor<'e, Database = Any>>(

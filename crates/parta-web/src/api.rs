@@ -198,11 +198,11 @@ async fn sign_in(
     let ip = auth::client_ip(&parts);
     let signed = st.identity.sign_in(&req.login, &req.password, &ip).await?;
     let me = Me {
-        person_id: signed.principal.person_id,
-        display_name: signed.principal.display_name.clone(),
-        role: signed.principal.role(),
-        active_role_id: signed.principal.active.id,
-        roles: signed.principal.roles.clone(),
+        person_id: signed.person_id,
+        display_name: signed.display_name.clone(),
+        role: signed.active.role,
+        active_role_id: signed.active.id,
+        roles: signed.roles.clone(),
         csrf_token: Some(signed.csrf_token.clone()),
     };
     let cookie = auth::session_cookie(&signed.session_token, st.config.secure_cookies());
