@@ -9,9 +9,9 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
-    UserInfoClaims,
+    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
 };
 use parta_core::config::OidcConfig;
 use parta_core::ids::PersonId;
@@ -34,6 +34,17 @@ struct ExtraClaims {
 }
 impl AdditionalClaims for ExtraClaims {}
 
+/// A client built from discovery: authorization endpoint set, token and userinfo
+/// endpoints as the provider announces them.
+type ProviderClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
 #[derive(Clone)]
 pub struct Oidc {
     pub config: OidcConfig,
@@ -54,6 +65,20 @@ impl Oidc {
             http,
             metadata: Arc::new(RwLock::new(None)),
         })
+    }
+
+    /// A client for the provider, sending the browser back to `redirect_url`.
+    async fn client(&self, redirect_url: &str) -> Result<ProviderClient, IdentityError> {
+        let redirect = RedirectUrl::new(redirect_url.to_string())
+            .map_err(|e| IdentityError::Oidc(e.to_string()))?;
+        Ok(CoreClient::from_provider_metadata(
+            self.metadata().await?,
+            ClientId::new(self.config.client_id.clone()),
+            Some(ClientSecret::new(
+                self.config.client_secret.expose().to_string(),
+            )),
+        )
+        .set_redirect_uri(redirect))
     }
 
     async fn metadata(&self) -> Result<CoreProviderMetadata, IdentityError> {
@@ -98,17 +123,7 @@ impl Identity {
         next: &str,
     ) -> Result<String, IdentityError> {
         let oidc = self.oidc()?;
-        let client = CoreClient::from_provider_metadata(
-            oidc.metadata().await?,
-            ClientId::new(oidc.config.client_id.clone()),
-            Some(ClientSecret::new(
-                oidc.config.client_secret.expose().to_string(),
-            )),
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(redirect_url.to_string())
-                .map_err(|e| IdentityError::Oidc(e.to_string()))?,
-        );
+        let client = oidc.client(redirect_url).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -162,17 +177,7 @@ impl Identity {
         if now_ms() - created > PENDING_TTL_MS {
             return Err(IdentityError::OidcState);
         }
-        let client = CoreClient::from_provider_metadata(
-            oidc.metadata().await?,
-            ClientId::new(oidc.config.client_id.clone()),
-            Some(ClientSecret::new(
-                oidc.config.client_secret.expose().to_string(),
-            )),
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(redirect_url.to_string())
-                .map_err(|e| IdentityError::Oidc(e.to_string()))?,
-        );
+        let client = oidc.client(redirect_url).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|e| IdentityError::Oidc(e.to_string()))?

@@ -25,32 +25,40 @@ const TOUCH_EVERY_MS: i64 = 60_000;
 const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 const CACHE_MAX: usize = 100_000;
 
+/// A resolved session with when it was cached and the times its expiry depends on.
+struct CachedSession {
+    cached: std::time::Instant,
+    info: SessionInfo,
+    created: i64,
+    seen: i64,
+}
+
 /// Sessions resolved recently, by the hash of their id.
 #[derive(Clone, Default)]
 pub struct SessionCache(
-    std::sync::Arc<
-        std::sync::Mutex<
-            std::collections::HashMap<String, (std::time::Instant, SessionInfo, i64, i64)>,
-        >,
-    >,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, CachedSession>>>,
 );
 
 impl SessionCache {
     fn get(&self, id_hash: &str, now: i64, idle: i64, absolute: i64) -> Option<SessionInfo> {
         let map = self.0.lock().ok()?;
-        let (at, info, created, seen) = map.get(id_hash)?;
-        (at.elapsed() < CACHE_TTL && now - seen <= idle && now - created <= absolute)
-            .then(|| info.clone())
+        let c = map.get(id_hash)?;
+        let fresh =
+            c.cached.elapsed() < CACHE_TTL && now - c.seen <= idle && now - c.created <= absolute;
+        fresh.then(|| c.info.clone())
     }
     fn put(&self, info: &SessionInfo, created: i64, seen: i64) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= CACHE_MAX {
-                map.retain(|_, v| v.0.elapsed() < CACHE_TTL);
+                map.retain(|_, c| c.cached.elapsed() < CACHE_TTL);
             }
-            map.insert(
-                info.id_hash.clone(),
-                (std::time::Instant::now(), info.clone(), created, seen),
-            );
+            let entry = CachedSession {
+                cached: std::time::Instant::now(),
+                info: info.clone(),
+                created,
+                seen,
+            };
+            map.insert(info.id_hash.clone(), entry);
         }
     }
     fn forget(&self, id_hash: &str) {
@@ -60,7 +68,7 @@ impl SessionCache {
     }
     fn forget_account(&self, account: AccountId) {
         if let Ok(mut map) = self.0.lock() {
-            map.retain(|_, v| v.1.principal.account_id != account);
+            map.retain(|_, c| c.info.principal.account_id != account);
         }
     }
 }

@@ -4,7 +4,7 @@ use crate::model::*;
 use crate::store;
 use crate::RegistryError;
 use parta_core::ids::{ClassId, MunicipalityId, OrganisationId, PersonId};
-use parta_core::policy::{decide, Decision, Operation, PersonFacts, Target};
+use parta_core::policy::{decide, Decision, Operation, OrgFacts, PersonFacts, Target};
 use parta_core::principal::Principal;
 use parta_core::time::now_ms;
 use parta_db::audit::{AuditEntry, AuditLog};
@@ -170,7 +170,7 @@ impl Registry {
             None
         };
         items.retain(|o| {
-            let facts = parta_core::policy::OrgFacts {
+            let facts = OrgFacts {
                 organisation: o.id,
                 municipality: o.municipality_id,
                 region: parta_core::ids::RegionCode(o.region_code.clone()),
@@ -181,14 +181,8 @@ impl Registry {
     }
 
     pub async fn organisation(&self, p: &Principal, id: OrganisationId) -> Result<Organisation> {
-        let facts = store::org_facts(&self.db, id)
-            .await?
-            .ok_or(RegistryError::NotFound)?;
-        check(decide(
-            p,
-            Operation::ReadOrganisation,
-            Target::Organisation(&facts),
-        ))?;
+        self.authorize_org(p, Operation::ReadOrganisation, id)
+            .await?;
         store::organisation(&self.db, id)
             .await?
             .ok_or(RegistryError::NotFound)
@@ -237,14 +231,8 @@ impl Registry {
     }
 
     pub async fn classes(&self, p: &Principal, org: OrganisationId) -> Result<Vec<ClassSummary>> {
-        let facts = store::org_facts(&self.db, org)
-            .await?
-            .ok_or(RegistryError::NotFound)?;
-        check(decide(
-            p,
-            Operation::ReadOrganisation,
-            Target::Organisation(&facts),
-        ))?;
+        self.authorize_org(p, Operation::ReadOrganisation, org)
+            .await?;
         Ok(store::classes_of(&self.db, org).await?)
     }
 
@@ -254,14 +242,8 @@ impl Registry {
         p: &Principal,
         org: OrganisationId,
     ) -> Result<Vec<(PersonBrief, String)>> {
-        let facts = store::org_facts(&self.db, org)
-            .await?
-            .ok_or(RegistryError::NotFound)?;
-        check(decide(
-            p,
-            Operation::ManageOrganisation,
-            Target::Organisation(&facts),
-        ))?;
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
         Ok(store::staff_list(&self.db, org).await?)
     }
 
@@ -272,14 +254,8 @@ impl Registry {
         org: OrganisationId,
         input: NewClass,
     ) -> Result<ClassSummary> {
-        let facts = store::org_facts(&self.db, org)
-            .await?
-            .ok_or(RegistryError::NotFound)?;
-        check(decide(
-            p,
-            Operation::ManageOrganisation,
-            Target::Organisation(&facts),
-        ))?;
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
         let mut errors = Vec::new();
         if store::academic_year_org(&self.db, input.academic_year_id).await? != Some(org) {
             errors.push(parta_core::FieldError::new(
@@ -376,6 +352,32 @@ impl Registry {
         })
     }
 
+    /// Loads where an organisation sits and asks the policy; the facts for the caller.
+    async fn authorize_org(
+        &self,
+        p: &Principal,
+        op: Operation,
+        org: OrganisationId,
+    ) -> Result<OrgFacts> {
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        check(decide(p, op, Target::Organisation(&facts)))?;
+        Ok(facts)
+    }
+
+    /// Loads how a person is linked to schools and families and asks the policy.
+    async fn authorize_person(
+        &self,
+        p: &Principal,
+        op: Operation,
+        id: PersonId,
+    ) -> Result<PersonFacts> {
+        let facts = self.facts(id).await?;
+        check(decide(p, op, Target::Person(&facts)))?;
+        Ok(facts)
+    }
+
     async fn facts(&self, id: PersonId) -> Result<PersonFacts> {
         store::person_facts(&self.db, id)
             .await?
@@ -384,8 +386,7 @@ impl Registry {
 
     /// Person card. Reading someone else's card is audited.
     pub async fn person(&self, p: &Principal, origin: &Origin, id: PersonId) -> Result<PersonCard> {
-        let facts = self.facts(id).await?;
-        check(decide(p, Operation::ReadPerson, Target::Person(&facts)))?;
+        let facts = self.authorize_person(p, Operation::ReadPerson, id).await?;
         let card = self.card(id).await?;
         if p.person_id != id {
             let mut e = entry(p, origin, "read", "person");
@@ -411,12 +412,8 @@ impl Registry {
         id: PersonId,
         input: ContactUpdate,
     ) -> Result<PersonCard> {
-        let facts = self.facts(id).await?;
-        check(decide(
-            p,
-            Operation::UpdateOwnContacts,
-            Target::Person(&facts),
-        ))?;
+        self.authorize_person(p, Operation::UpdateOwnContacts, id)
+            .await?;
         let (email, phone) = input.validate().map_err(RegistryError::Invalid)?;
         store::update_contacts(&self.db.pool, id, email, phone).await?;
         let mut e = entry(p, origin, "update", "person");
@@ -435,12 +432,8 @@ impl Registry {
         id: PersonId,
         input: ChangeRequestInput,
     ) -> Result<String> {
-        let facts = self.facts(id).await?;
-        check(decide(
-            p,
-            Operation::UpdateOwnContacts,
-            Target::Person(&facts),
-        ))?;
+        self.authorize_person(p, Operation::UpdateOwnContacts, id)
+            .await?;
         if !OFFICIAL_FIELDS.contains(&input.field.as_str()) {
             return Err(RegistryError::invalid(
                 "field",
@@ -476,12 +469,9 @@ impl Registry {
         origin: &Origin,
         id: PersonId,
     ) -> Result<Vec<(String, serde_json::Value)>> {
-        let facts = self.facts(id).await?;
-        check(decide(
-            p,
-            Operation::ExportPersonData,
-            Target::Person(&facts),
-        ))?;
+        let facts = self
+            .authorize_person(p, Operation::ExportPersonData, id)
+            .await?;
         let mut files = Vec::new();
         let mut people = vec![id];
         people.extend(facts.children.iter().copied());
@@ -514,12 +504,8 @@ impl Registry {
         p: &Principal,
         id: PersonId,
     ) -> Result<Vec<parta_db::audit::AuditRecord>> {
-        let facts = self.facts(id).await?;
-        check(decide(
-            p,
-            Operation::ReadPersonAudit,
-            Target::Person(&facts),
-        ))?;
+        self.authorize_person(p, Operation::ReadPersonAudit, id)
+            .await?;
         Ok(AuditLog::about_person(&self.db, id, 500).await?)
     }
 
@@ -528,14 +514,8 @@ impl Registry {
         p: &Principal,
         org: OrganisationId,
     ) -> Result<Vec<parta_db::audit::AuditRecord>> {
-        let facts = store::org_facts(&self.db, org)
-            .await?
-            .ok_or(RegistryError::NotFound)?;
-        check(decide(
-            p,
-            Operation::ReadOrganisationAudit,
-            Target::Organisation(&facts),
-        ))?;
+        self.authorize_org(p, Operation::ReadOrganisationAudit, org)
+            .await?;
         Ok(AuditLog::about_organisation(&self.db, org, 500).await?)
     }
 
@@ -617,14 +597,8 @@ impl Registry {
         org: OrganisationId,
         input: EndEnrolment,
     ) -> Result<Vec<Enrolment>> {
-        let facts = store::org_facts(&self.db, org)
-            .await?
-            .ok_or(RegistryError::NotFound)?;
-        check(decide(
-            p,
-            Operation::ManageOrganisation,
-            Target::Organisation(&facts),
-        ))?;
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
         if !valid_date(&input.date) {
             return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
         }
