@@ -118,7 +118,10 @@ impl Roster {
         if bytes.len() > MAX_UPLOAD {
             return Err(RosterError::TooLarge);
         }
-        let (package, format, encoding) = if bytes.starts_with(b"PK\x03\x04") {
+        let (package, format, encoding) = if template::is_xlsx(bytes) {
+            let (pkg, _) = template::parse_xlsx(bytes).map_err(RosterError::Rows)?;
+            (pkg, "шаблон XLSX", "XLSX")
+        } else if bytes.starts_with(b"PK\x03\x04") {
             let files = oneroster::unzip(bytes).map_err(|e| RosterError::Rows(vec![e]))?;
             let (pkg, enc) = oneroster::parse(&files).map_err(RosterError::Rows)?;
             (pkg, "OneRoster 1.2", enc)

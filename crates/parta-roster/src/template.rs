@@ -47,9 +47,55 @@ fn sid(snils: Option<&str>, parts: &[&str]) -> String {
     }
 }
 
+/// Whether a ZIP upload is an Excel workbook rather than a OneRoster package.
+pub fn is_xlsx(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .is_ok_and(|z| z.file_names().any(|n| n == "xl/workbook.xml"))
+}
+
+/// The template saved as an Excel workbook: the first sheet, read as the CSV would be.
+pub fn parse_xlsx(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
+    use calamine::{Data, DataType, Reader};
+    const F: &str = "шаблон.xlsx";
+    let refuse = |m: &str| vec![RowError::new(F, 0, "", m)];
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|_| refuse("Книгу Excel не удалось открыть."))?;
+    let sheet = match book.worksheet_range_at(0) {
+        Some(Ok(r)) => r,
+        _ => return Err(refuse("В книге Excel нет листа с данными.")),
+    };
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    for row in sheet.rows() {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Data::Empty => String::new(),
+                Data::String(s) => s.trim().to_string(),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                Data::DateTime(_) | Data::DateTimeIso(_) => {
+                    c.as_date().map(|d| d.to_string()).unwrap_or_default()
+                }
+                other => other.to_string(),
+            })
+            .collect();
+        w.write_record(&cells)
+            .map_err(|_| refuse("Лист Excel не удалось прочитать."))?;
+    }
+    let csv = w
+        .into_inner()
+        .map_err(|_| refuse("Лист Excel не удалось прочитать."))?;
+    let (package, _) = parse_as(&csv, F)?;
+    Ok((package, "XLSX"))
+}
+
 pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
-    const F: &str = "шаблон.csv";
-    let (text, encoding) = decode(bytes).map_err(|m| vec![RowError::new(F, 0, "", m)])?;
+    parse_as(bytes, "шаблон.csv")
+}
+
+fn parse_as(bytes: &[u8], file: &'static str) -> Result<(Package, &'static str), Vec<RowError>> {
+    let (text, encoding) = decode(bytes).map_err(|m| vec![RowError::new(file, 0, "", m)])?;
     let first = text.lines().next().unwrap_or_default();
     let delimiter = if first.matches(';').count() >= first.matches(',').count() {
         b';'
@@ -57,7 +103,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
         b','
     };
     let mut errors = Vec::new();
-    let Some(t) = table(F, &text, delimiter, &COLUMNS[..8], &mut errors) else {
+    let Some(t) = table(file, &text, delimiter, &COLUMNS[..8], &mut errors) else {
         return Err(errors);
     };
     let mut p = Package::default();
@@ -70,7 +116,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
                 Some(v) => v.to_string(),
                 None => {
                     errors.push(RowError::new(
-                        F,
+                        file,
                         line,
                         c,
                         format!("Заполните столбец «{c}»."),
@@ -86,7 +132,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
             Some((_, Some(d))) => Some(d),
             Some((raw, None)) => {
                 errors.push(RowError::new(
-                    F,
+                    file,
                     line,
                     "Дата рождения",
                     format!("«{raw}» — не дата (пример: 14.03.2015)."),
@@ -101,7 +147,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
             None => None,
             Some(other) => {
                 errors.push(RowError::new(
-                    F,
+                    file,
                     line,
                     "Пол",
                     format!("«{other}»: укажите «м» или «ж»."),
@@ -113,7 +159,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
         if let Some(s) = &snils {
             if !parta_core::snils::valid_snils(s) {
                 errors.push(RowError::new(
-                    F,
+                    file,
                     line,
                     "СНИЛС",
                     format!("СНИЛС {s} с неверной контрольной суммой."),
@@ -125,7 +171,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
         let letter = class[digits.len()..].to_string();
         if !digits.parse::<u32>().is_ok_and(|g| (1..=11).contains(&g)) || letter.is_empty() {
             errors.push(RowError::new(
-                F,
+                file,
                 line,
                 "Класс",
                 format!("«{class}»: укажите класс как «5А»."),
@@ -134,7 +180,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
         let begin = match get("Дата зачисления") {
             Some(d) => date(d).or_else(|| {
                 errors.push(RowError::new(
-                    F,
+                    file,
                     line,
                     "Дата зачисления",
                     format!("«{d}» — не дата."),
@@ -154,7 +200,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
         );
         if p.people.iter().any(|x| x.sid == student) {
             errors.push(RowError::new(
-                F,
+                file,
                 line,
                 "Фамилия",
                 "Этот обучающийся уже есть в файле выше.",
@@ -190,7 +236,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
             email: None,
             phone: None,
             username: None,
-            file: F.into(),
+            file: file.into(),
             line,
         });
         if let (Some(pl), Some(pf)) = (get("Родитель: фамилия"), get("Родитель: имя"))
@@ -199,7 +245,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
             if let Some(s) = &psnils {
                 if !parta_core::snils::valid_snils(s) {
                     errors.push(RowError::new(
-                        F,
+                        file,
                         line,
                         "Родитель: СНИЛС",
                         format!("СНИЛС {s} с неверной контрольной суммой."),
@@ -240,7 +286,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
                     email,
                     phone,
                     username: None,
-                    file: F.into(),
+                    file: file.into(),
                     line,
                 });
             }

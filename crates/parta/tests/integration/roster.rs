@@ -326,3 +326,88 @@ async fn the_import_wizard_page() {
     let html = res.text().await.unwrap();
     assert!(html.contains("ничего не записано") && html.contains("Дата рождения"));
 }
+
+/// A minimal Excel workbook (inline strings) with the template's columns.
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    fn col(i: usize) -> String {
+        let mut s = String::new();
+        let mut n = i + 1;
+        while n > 0 {
+            let r = (n - 1) % 26;
+            s.insert(0, (b'A' + r as u8) as char);
+            n = (n - 1) / 26;
+        }
+        s
+    }
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for (c, v) in row.iter().enumerate() {
+            sheet.push_str(&format!(
+                r#"<c r="{}{}" t="inlineStr"><is><t>{v}</t></is></c>"#,
+                col(c),
+                r + 1
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Ученики" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let files: Vec<(String, String)> = files.into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    rezip(&files)
+}
+
+#[tokio::test]
+async fn the_template_as_an_excel_workbook() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = school1(&app).await;
+    let header: &[&str] = &[
+        "Фамилия",
+        "Имя",
+        "Отчество",
+        "Дата рождения",
+        "Пол",
+        "СНИЛС",
+        "Класс",
+        "Дата зачисления",
+    ];
+    let good = xlsx(&[
+        header,
+        &[
+            "Морозова",
+            "Ульяна",
+            "Олеговна",
+            "14.03.2015",
+            "ж",
+            "",
+            "5В",
+            "",
+        ],
+    ]);
+    let res = upload(&d, &org, good, false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["format"], "шаблон XLSX");
+    assert_eq!(app.count("SELECT COUNT(*) FROM persons WHERE last_name = 'Морозова' AND first_name = 'Ульяна' AND birth_date = '2015-03-14'").await, 1);
+    let bad = xlsx(&[header, &["Морозов", "", "", "вчера", "", "", "5В", ""]]);
+    let p = problem(upload(&d, &org, bad, false).await, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"шаблон.xlsx:2:Имя") && fields.contains(&"шаблон.xlsx:2:Дата рождения"),
+        "{fields:?}"
+    );
+}
