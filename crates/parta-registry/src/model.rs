@@ -286,6 +286,56 @@ pub struct ChangeRequestInput {
     pub comment: Option<String>,
 }
 
+/// A request to correct official data, as the school sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct ChangeRequest {
+    pub id: String,
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub requested_by: PersonId,
+    pub field: String,
+    pub current_value: Option<String>,
+    pub new_value: String,
+    pub comment: Option<String>,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// Request: the school's decision on a correction request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ChangeDecision {
+    pub approve: bool,
+    pub comment: Option<String>,
+}
+
+/// Request: a new academic year of a school.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewAcademicYear {
+    /// «2027/2028»
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// Request: a person the school registers (a newcomer with no record anywhere yet).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewPerson {
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub birth_date: Option<String>,
+    /// `male` or `female`.
+    pub sex: Option<String>,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `student`, `parent` or `teacher`.
+    pub role: String,
+    /// For a student: enrol at once in this class of the school.
+    pub class_id: Option<ClassId>,
+}
+
 pub const OFFICIAL_FIELDS: [&str; 5] = [
     "last_name",
     "first_name",

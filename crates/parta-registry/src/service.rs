@@ -461,6 +461,274 @@ impl Registry {
         Ok(rid)
     }
 
+    /// Pending correction requests about a school's people (school admin).
+    pub async fn change_requests(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+    ) -> Result<Vec<ChangeRequest>> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        Ok(store::change_requests_of_org(&self.db, org).await?)
+    }
+
+    /// The school approves (the official data change) or rejects a correction request.
+    pub async fn decide_change(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        id: &str,
+        d: ChangeDecision,
+    ) -> Result<ChangeRequest> {
+        let req = store::change_request(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        let facts = self.facts(req.person_id).await?;
+        // An administrator of one of the person's schools decides; nobody else learns of it.
+        let manages = facts.orgs.iter().any(|o| {
+            decide(p, Operation::ManageOrganisation, Target::Organisation(o)) == Decision::Allow
+        });
+        if !manages {
+            return Err(RegistryError::NotFound);
+        }
+        if req.status != "pending" {
+            return Err(RegistryError::invalid("status", "Запрос уже рассмотрен."));
+        }
+        // The field comes from the request, which only ever holds one of OFFICIAL_FIELDS.
+        let Some(field) = OFFICIAL_FIELDS.iter().find(|f| **f == req.field) else {
+            return Err(RegistryError::invalid("field", "Неизвестное поле запроса."));
+        };
+        let mut tx = self.db.pool.begin().await?;
+        if d.approve {
+            let value = if *field == "snils" {
+                parta_core::snils::normalise(&req.new_value).unwrap_or(req.new_value.clone())
+            } else {
+                req.new_value.clone()
+            };
+            sqlx::query(&format!(
+                "UPDATE persons SET {field} = $2, updated_at = $3 WHERE id = $1"
+            ))
+            .bind(req.person_id)
+            .bind(value)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_to_field(e, "new_value"))?;
+        }
+        sqlx::query("UPDATE change_requests SET status = $2, decided_by = $3, decided_at = $4, decision_comment = $5 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(if d.approve { "approved" } else { "rejected" })
+            .bind(p.person_id)
+            .bind(now_ms())
+            .bind(d.comment.clone())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut e = entry(
+            p,
+            origin,
+            if d.approve {
+                "approve_change"
+            } else {
+                "reject_change"
+            },
+            "person",
+        );
+        e.subject_person_id = Some(req.person_id);
+        e.object_id = Some(id.to_string());
+        e.details = Some(req.field.clone());
+        self.audit.record(e).await?;
+        store::change_request(&self.db, id)
+            .await?
+            .ok_or(RegistryError::NotFound)
+    }
+
+    /// Opens an academic year in a school.
+    pub async fn create_academic_year(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        y: NewAcademicYear,
+    ) -> Result<String> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        let mut errors = Vec::new();
+        let name = y.name.trim();
+        let years: Vec<i32> = name
+            .split('/')
+            .filter_map(|x| x.trim().parse().ok())
+            .collect();
+        if !matches!(years.as_slice(), [a, b] if *b == a + 1) {
+            errors.push(parta_core::FieldError::new(
+                "name",
+                "Название учебного года — «2027/2028».",
+            ));
+        }
+        if !valid_date(&y.starts_on) {
+            errors.push(parta_core::FieldError::new(
+                "starts_on",
+                "Дата в формате ГГГГ-ММ-ДД.",
+            ));
+        }
+        if !valid_date(&y.ends_on) || y.ends_on <= y.starts_on {
+            errors.push(parta_core::FieldError::new(
+                "ends_on",
+                "Дата окончания в формате ГГГГ-ММ-ДД, позже начала.",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let id = parta_core::ids::AcademicYearId::new();
+        sqlx::query("INSERT INTO academic_years (id, organisation_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(org)
+            .bind(name.to_string())
+            .bind(y.starts_on.clone())
+            .bind(y.ends_on.clone())
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| unique_to_field(e, "name"))?;
+        let mut e = entry(p, origin, "create", "academic_year");
+        e.organisation_id = Some(org);
+        e.object_id = Some(id.to_string());
+        self.audit.record(e).await?;
+        Ok(id.to_string())
+    }
+
+    /// Registers a newcomer with no record anywhere (a first-grader, a new teacher); a
+    /// student may be enrolled in a class of the school at once. Someone who already has
+    /// a record (found by СНИЛС) is refused: enrol or import them instead.
+    pub async fn create_person(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        n: NewPerson,
+    ) -> Result<PersonCard> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        let mut errors = Vec::new();
+        let (last, first) = (n.last_name.trim(), n.first_name.trim());
+        if last.is_empty() || last.chars().count() > 100 {
+            errors.push(parta_core::FieldError::new("last_name", "Укажите фамилию."));
+        }
+        if first.is_empty() || first.chars().count() > 100 {
+            errors.push(parta_core::FieldError::new("first_name", "Укажите имя."));
+        }
+        if n.birth_date.as_deref().is_some_and(|d| !valid_date(d)) {
+            errors.push(parta_core::FieldError::new(
+                "birth_date",
+                "Дата рождения в формате ГГГГ-ММ-ДД.",
+            ));
+        }
+        if n.sex
+            .as_deref()
+            .is_some_and(|s| s != "male" && s != "female")
+        {
+            errors.push(parta_core::FieldError::new("sex", "Пол — male или female."));
+        }
+        if n.snils.as_deref().is_some_and(|s| !valid_snils(s)) {
+            errors.push(parta_core::FieldError::new(
+                "snils",
+                "СНИЛС с неверной контрольной суммой.",
+            ));
+        }
+        let role = match n.role.as_str() {
+            "student" | "parent" | "teacher" => n.role.as_str(),
+            _ => {
+                errors.push(parta_core::FieldError::new(
+                    "role",
+                    "Роль — student, parent или teacher.",
+                ));
+                "student"
+            }
+        };
+        let contacts = ContactUpdate {
+            email: n.email.clone(),
+            phone: n.phone.clone(),
+        }
+        .validate();
+        if let Err(e) = &contacts {
+            errors.extend(e.iter().cloned());
+        }
+        let class = match n.class_id {
+            Some(c) => match store::class_facts(&self.db, c).await? {
+                Some(f) if f.org.organisation == org && role == "student" => Some(c),
+                _ => {
+                    errors.push(parta_core::FieldError::new(
+                        "class_id",
+                        "Класс не найден в этой школе (зачислить можно только обучающегося).",
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let (email, phone) = contacts.unwrap_or_default();
+        let id = PersonId::new();
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(id)
+        .bind(last.to_string())
+        .bind(first.to_string())
+        .bind(n.middle_name.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_string))
+        .bind(n.birth_date.clone())
+        .bind(n.sex.clone())
+        .bind(n.snils.as_deref().and_then(parta_core::snils::normalise))
+        .bind(email)
+        .bind(phone)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| unique_to_field(e, "snils"))?;
+        sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+            .bind(parta_core::ids::RoleAssignmentId::new())
+            .bind(id)
+            .bind(role)
+            .bind((role != "parent").then_some(org))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let today = parta_core::time::today().to_string();
+        if role == "teacher" {
+            sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, 'teacher', $4)")
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(id)
+                .bind(org)
+                .bind(today.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(c) = class {
+            sqlx::query(
+                "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) VALUES ($1, $2, $3, $4, $5, 'admitted', $6)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(id)
+            .bind(org)
+            .bind(c)
+            .bind(today)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let mut e = entry(p, origin, "create", "person");
+        e.subject_person_id = Some(id);
+        e.organisation_id = Some(org);
+        self.audit.record(e).await?;
+        self.card(id).await
+    }
+
     /// Everything held about a person, as JSON documents (DATA-4): the card, the audit
     /// trail, and the same for each child of a parent.
     pub async fn export(

@@ -528,3 +528,35 @@ pub async fn classes_by_ids(db: &Db, ids: &[ClassId]) -> Result<Vec<ClassSummary
     }
     q.fetch_all(&db.pool).await
 }
+
+/// Pending correction requests about people of a school (students, staff, parents of
+/// students), oldest first.
+pub async fn change_requests_of_org(
+    db: &Db,
+    org: OrganisationId,
+) -> Result<Vec<ChangeRequest>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{CHANGE_SELECT} WHERE r.status = 'pending' AND ( \
+           EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = r.person_id AND e.organisation_id = $1 AND e.ended_on IS NULL) \
+           OR EXISTS (SELECT 1 FROM staff_positions s WHERE s.person_id = r.person_id AND s.organisation_id = $1 AND s.ended_on IS NULL) \
+           OR EXISTS (SELECT 1 FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
+                      WHERE g.parent_id = r.person_id AND e.organisation_id = $1)) \
+         ORDER BY r.created_at"
+    ))
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn change_request(db: &Db, id: &str) -> Result<Option<ChangeRequest>, sqlx::Error> {
+    sqlx::query_as(&format!("{CHANGE_SELECT} WHERE r.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await
+}
+
+const CHANGE_SELECT: &str = "SELECT r.id, r.person_id, p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, '') AS person_name, \
+     r.requested_by, r.field, \
+     CASE r.field WHEN 'last_name' THEN p.last_name WHEN 'first_name' THEN p.first_name WHEN 'middle_name' THEN p.middle_name \
+                  WHEN 'birth_date' THEN p.birth_date WHEN 'snils' THEN p.snils END AS current_value, \
+     r.new_value, r.comment, r.status, r.created_at FROM change_requests r JOIN persons p ON p.id = r.person_id";

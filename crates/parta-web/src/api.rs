@@ -59,6 +59,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
         .routes(routes!(roster_template))
         .routes(routes!(reference, add_reference))
+        .routes(routes!(change_requests))
+        .routes(routes!(decide_change))
+        .routes(routes!(create_academic_year))
+        .routes(routes!(create_person))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(export_roster, import_roster))
@@ -651,6 +655,72 @@ async fn add_reference(
         Json(
             st.registry
                 .add_reference(&c.principal, &c.origin, &book, req)
+                .await?,
+        ),
+    ))
+}
+
+/// Pending requests to correct official data about the school's people (school admin).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/change-requests", tag = "personal-data", params(("id" = OrganisationId, Path)),
+    responses((status = 200, body = [ChangeRequest]), (status = 403, body = Problem)))]
+async fn change_requests(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ChangeRequest>>> {
+    Ok(Json(
+        st.registry
+            .change_requests(&c.principal, path_id(&id)?)
+            .await?,
+    ))
+}
+
+/// Approve (the official data change) or reject a correction request.
+#[utoipa::path(post, path = "/api/v1/change-requests/{id}/decision", tag = "personal-data", params(("id" = String, Path)), request_body = ChangeDecision,
+    responses((status = 200, body = ChangeRequest), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn decide_change(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ChangeDecision>,
+) -> ApiResult<Json<ChangeRequest>> {
+    Ok(Json(
+        st.registry
+            .decide_change(&c.principal, &c.origin, &id, req)
+            .await?,
+    ))
+}
+
+/// Open an academic year in a school (school admin).
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/academic-years", tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewAcademicYear,
+    responses((status = 201, body = Created), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_academic_year(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewAcademicYear>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let id = st
+        .registry
+        .create_academic_year(&c.principal, &c.origin, path_id(&id)?, req)
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Register a newcomer (no record anywhere yet) in a school; a student may be enrolled at once.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/persons", tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewPerson,
+    responses((status = 201, body = PersonCard), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_person(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewPerson>,
+) -> ApiResult<(StatusCode, Json<PersonCard>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            st.registry
+                .create_person(&c.principal, &c.origin, path_id(&id)?, req)
                 .await?,
         ),
     ))

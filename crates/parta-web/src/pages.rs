@@ -41,6 +41,8 @@ pub const ROUTES: &[&str] = &[
     "POST /my-data/contacts",
     "POST /my-data/change-request",
     "GET /static/parta.css",
+    "GET /schools/{id}/change-requests",
+    "POST /change-requests/{id}/decision",
     "GET /schools/{id}/import",
     "POST /schools/{id}/import",
     "GET /auth/oidc/start",
@@ -73,6 +75,8 @@ pub fn router() -> Router<AppState> {
                     parta_roster::service::MAX_UPLOAD + 64 * 1024,
                 )),
         )
+        .route("/schools/{id}/change-requests", get(change_requests_page))
+        .route("/change-requests/{id}/decision", post(change_decision))
         .route("/auth/oidc/start", get(oidc_start))
         .route("/auth/oidc/callback", get(oidc_callback))
 }
@@ -1124,6 +1128,90 @@ async fn import_submit(
             };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
+        Err(e) => r.fail(e),
+    }
+}
+
+// ---- correction requests ----
+
+#[derive(Template)]
+#[template(path = "change_requests.html")]
+struct ChangeRequestsPage {
+    ctx: Ctx,
+    org_id: String,
+    org_name: String,
+    requests: Vec<ChangeRequest>,
+}
+
+impl ChangeRequestsPage {
+    fn field(&self, f: &str) -> &'static str {
+        match f {
+            "last_name" => "Фамилия",
+            "first_name" => "Имя",
+            "middle_name" => "Отчество",
+            "birth_date" => "Дата рождения",
+            "snils" => "СНИЛС",
+            _ => "",
+        }
+    }
+}
+
+async fn change_requests_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    let requests = match st.registry.change_requests(p, org).await {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    match st.registry.organisation(p, org).await {
+        Ok(o) => render(&ChangeRequestsPage {
+            ctx: r.ctx(),
+            org_id: id,
+            org_name: o.short_name,
+            requests,
+        }),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    approve: String,
+    org: String,
+}
+
+async fn change_decision(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let decision = ChangeDecision {
+        approve: f.approve == "1",
+        comment: None,
+    };
+    match st
+        .registry
+        .decide_change(&r.caller.principal, &r.caller.origin, &id, decision)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/schools/{}/change-requests?n=saved",
+            auth::urlencode(&f.org)
+        ))
+        .into_response(),
         Err(e) => r.fail(e),
     }
 }

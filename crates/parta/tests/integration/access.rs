@@ -79,6 +79,10 @@ const API: &[Row] = &[
     row("GET /api/v1/organisations/{id}/roster", Some("teacher"), "/api/v1/organisations/@school1/roster", None, 403),
     row("POST /api/v1/organisations/{id}/roster", Some("director"), "/api/v1/organisations/@school2/roster", Some("{}"), 403),
     row("GET /api/v1/roster/template", None, "/api/v1/roster/template", None, 401),
+    row("GET /api/v1/organisations/{id}/change-requests", Some("director"), "/api/v1/organisations/@school2/change-requests", None, 403),
+    row("POST /api/v1/change-requests/{id}/decision", Some("director"), "/api/v1/change-requests/@request2/decision", Some(r#"{"approve":true}"#), 404),
+    row("POST /api/v1/organisations/{id}/academic-years", Some("director"), "/api/v1/organisations/@school2/academic-years", Some(r#"{"name":"2030/2031","starts_on":"2030-09-01","ends_on":"2031-05-31"}"#), 403),
+    row("POST /api/v1/organisations/{id}/persons", Some("director"), "/api/v1/organisations/@school2/persons", Some(r#"{"last_name":"Новенький","first_name":"Пётр","role":"student"}"#), 403),
     row("GET /api/v1/reference/{book}", None, "/api/v1/reference/subjects", None, 401),
     row("POST /api/v1/reference/{book}", Some("director"), "/api/v1/reference/subjects", Some(r#"{"code":"chess","name":"Шахматы"}"#), 403),
     row("POST /api/v1/reference/{book}", Some("municipality"), "/api/v1/reference/subjects", Some(r#"{"code":"chess","name":"Шахматы"}"#), 403),
@@ -106,6 +110,8 @@ const PAGES: &[Row] = &[
     row("GET /static/parta.css", None, "/static/parta.css", None, 200),
     row("POST /login", None, "/login", Some("login=parent&password=wrong-password-1"), 401),
     row("GET /schools/{id}/import", Some("director"), "/schools/@school2/import", None, 403),
+    row("GET /schools/{id}/change-requests", Some("director"), "/schools/@school2/change-requests", None, 403),
+    row("POST /change-requests/{id}/decision", Some("director"), "/change-requests/@request2/decision", Some("approve=1&org=@school2"), 404),
     row("POST /schools/{id}/import", None, "/schools/@school2/import", Some("x=1"), 303),
     // Without a configured provider the external sign-in does not exist.
     row("GET /auth/oidc/start", None, "/auth/oidc/start", None, 404),
@@ -176,6 +182,15 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
         .await,
     );
     f.insert("random", uuid::Uuid::new_v4().to_string());
+    // A pending correction request about a student of the other school.
+    let request = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO change_requests (id, person_id, requested_by, field, new_value, status, created_at) VALUES ($1, $2, $2, 'last_name', 'Другая', 'pending', 0)")
+        .bind(request.clone())
+        .bind(f["other_child"].clone())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    f.insert("request2", request);
     f
 }
 

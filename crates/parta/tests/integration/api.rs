@@ -307,3 +307,78 @@ async fn a_regional_operator_adds_local_reference_entries() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_school_opens_a_year_and_registers_a_first_grader() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let path = format!("/api/v1/organisations/{org}/academic-years");
+    assert_eq!(
+        d.post(
+            &path,
+            &json!({"name": "2030/2031", "starts_on": "2030-09-01", "ends_on": "2031-05-31"})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        problem(
+            d.post(
+                &path,
+                &json!({"name": "2030/2031", "starts_on": "2030-09-01", "ends_on": "2031-05-31"})
+            )
+            .await,
+            409
+        )
+        .await["field"],
+        "name"
+    );
+    let p = problem(
+        d.post(
+            &path,
+            &json!({"name": "2030", "starts_on": "01.09.2030", "ends_on": "2029-13-01"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"].as_array().unwrap().len(), 3);
+    let class = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{org}' AND name = '1А'"
+        ))
+        .await;
+    let persons = format!("/api/v1/organisations/{org}/persons");
+    let res = d.post(&persons, &json!({"last_name": "Новикова", "first_name": "Ева", "birth_date": "2019-04-01", "sex": "female", "snils": "112-233-445 95", "role": "student", "class_id": class})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let card: Value = res.json().await.unwrap();
+    assert_eq!(card["enrolments"][0]["class_name"], "1А");
+    // The same СНИЛС again is someone who already has a record.
+    let p = problem(d.post(&persons, &json!({"last_name": "Новикова", "first_name": "Ева", "snils": "11223344595", "role": "student"})).await, 409).await;
+    assert_eq!(p["field"], "snils");
+    let p = problem(
+        d.post(
+            &persons,
+            &json!({"last_name": "", "first_name": "Ева", "role": "janitor", "phone": "1"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["last_name", "role", "phone"]);
+    // The director now sees the newcomer's card.
+    assert_eq!(
+        d.get(&format!("/api/v1/persons/{}", card["id"].as_str().unwrap()))
+            .await
+            .status(),
+        200
+    );
+}

@@ -183,6 +183,11 @@ async fn serve(
     config: Config,
     provider: Option<tokio::process::Child>,
 ) -> TestApp {
+    // Server errors show in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     let db = fresh_db().await;
     let throttle = Throttle::new(
         config.sign_in.per_account_burst,

@@ -203,3 +203,65 @@ async fn pages_are_light_and_self_contained() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_director_approves_a_correction_on_the_page() {
+    let app = spawn().await;
+    let parent = app.login("parent").await;
+    let child = app.person_of("student").await;
+    parent
+        .post(
+            &format!("/api/v1/persons/{child}/change-requests"),
+            &serde_json::json!({"field": "first_name", "new_value": "Алексей"}),
+        )
+        .await;
+    let mut c = app.anonymous();
+    c.form("/login", &[("login", "director"), ("password", PASSWORD)])
+        .await;
+    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let page = c
+        .get(&format!("/schools/{org}/change-requests"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Алексей") && page.contains("Исправить"));
+    c.csrf = Some(
+        page.split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string(),
+    );
+    let action = page
+        .split("action=\"/change-requests/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = c
+        .form(
+            &format!("/change-requests/{action}"),
+            &[("approve", "1"), ("org", &org)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT first_name FROM persons WHERE id = '{child}'"
+        ))
+        .await,
+        "Алексей"
+    );
+    assert!(!c
+        .get(&format!("/schools/{org}/change-requests"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("Исправить"));
+}

@@ -190,3 +190,94 @@ async fn contacts_are_corrected_by_the_person_and_official_data_by_request() {
         .await;
     assert_ne!(last, "Петрова", "official data are not changed directly");
 }
+
+#[tokio::test]
+async fn the_school_decides_on_correction_requests() {
+    let app = spawn().await;
+    let parent = app.login("parent").await;
+    let child = app.person_of("student").await;
+    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    for (field, value) in [
+        ("last_name", "Абрамова-Петрова"),
+        ("birth_date", "2015-01-02"),
+    ] {
+        let res = parent
+            .post(
+                &format!("/api/v1/persons/{child}/change-requests"),
+                &json!({"field": field, "new_value": value}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let director = app.login("director").await;
+    let list: Value = director
+        .get(&format!("/api/v1/organisations/{org}/change-requests"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let rename = list.iter().find(|r| r["field"] == "last_name").unwrap();
+    assert_eq!(rename["new_value"], "Абрамова-Петрова");
+    assert!(rename["current_value"].as_str().is_some());
+    let id = rename["id"].as_str().unwrap();
+    let done: Value = director
+        .post(
+            &format!("/api/v1/change-requests/{id}/decision"),
+            &json!({"approve": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["status"], "approved");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT last_name FROM persons WHERE id = '{child}'"
+        ))
+        .await,
+        "Абрамова-Петрова"
+    );
+    let p = problem(
+        director
+            .post(
+                &format!("/api/v1/change-requests/{id}/decision"),
+                &json!({"approve": false}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "status");
+    let other = list.iter().find(|r| r["field"] == "birth_date").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let done: Value = director
+        .post(
+            &format!("/api/v1/change-requests/{other}/decision"),
+            &json!({"approve": false, "comment": "Нужна копия свидетельства"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["status"], "rejected");
+    assert_ne!(
+        app.scalar(&format!(
+            "SELECT birth_date FROM persons WHERE id = '{child}'"
+        ))
+        .await,
+        "2015-01-02"
+    );
+    // A teacher of the school may not decide.
+    let teacher = app.login("teacher").await;
+    problem(
+        teacher
+            .get(&format!("/api/v1/organisations/{org}/change-requests"))
+            .await,
+        403,
+    )
+    .await;
+}
