@@ -173,29 +173,40 @@ async fn people(
         .bind(x.sid.clone())
         .fetch_optional(&mut *c.tx)
         .await?;
+        // An id names someone of *this* school; a school's package never reaches people
+        // of another school by their ids.
+        if let Some(f) = &found {
+            if !linked(c, f.0).await? {
+                c.errors.push(RowError::new(&x.file, x.line, "sourcedId", format!("Идентификатор {} принадлежит человеку другой организации.", x.sid)));
+                continue;
+            }
+        }
+        // Someone the registry knows under another id, found by СНИЛС (a transfer from
+        // another school): their record follows them, and a package does not rewrite it —
+        // official data change through a correction request.
+        let mut by_snils = false;
         if found.is_none() {
             if let Some(s) = &x.snils {
-                // The same person known from another school: their record follows them.
                 found = sqlx::query_as("SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE snils = $1")
                     .bind(s.clone())
                     .fetch_optional(&mut *c.tx)
                     .await?;
+                by_snils = found.is_some();
             }
         } else if let (Some(s), Some(f)) = (&x.snils, &found) {
-            let owner: Option<(PersonId,)> =
-                sqlx::query_as("SELECT id FROM persons WHERE snils = $1")
-                    .bind(s.clone())
-                    .fetch_optional(&mut *c.tx)
-                    .await?;
+            let owner: Option<(PersonId,)> = sqlx::query_as("SELECT id FROM persons WHERE snils = $1").bind(s.clone()).fetch_optional(&mut *c.tx).await?;
             if owner.is_some_and(|o| o.0 != f.0) {
-                c.errors.push(RowError::new(
-                    &x.file,
-                    x.line,
-                    "СНИЛС",
-                    format!("СНИЛС {s} уже принадлежит другому человеку в реестре."),
-                ));
+                c.errors.push(RowError::new(&x.file, x.line, "СНИЛС", format!("СНИЛС {s} уже принадлежит другому человеку в реестре.")));
                 continue;
             }
+        }
+        if let (true, Some(f)) = (by_snils, &found) {
+            let id = f.0;
+            c.report.unchanged += 1;
+            out.insert(x.sid.clone(), id);
+            let org = (!matches!(x.role, PersonRole::Parent | PersonRole::Guardian)).then_some(c.org);
+            ensure_role(c, id, x.role.role(), org).await?;
+            continue;
         }
         let id = match found {
             Some((id, last, first, middle, birth, sex, snils, email, phone)) => {
@@ -288,6 +299,23 @@ async fn people(
         out.insert(x.sid.clone(), id);
     }
     Ok(out)
+}
+
+/// Whether a person already belongs to the school: studies, works or holds a role there,
+/// or is the parent of one of its students.
+async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT 'y' WHERE EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
+         OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
+         OR EXISTS (SELECT 1 FROM role_assignments WHERE person_id = $1 AND organisation_id = $2) \
+         OR EXISTS (SELECT 1 FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
+                    WHERE g.parent_id = $1 AND e.organisation_id = $2)",
+    )
+    .bind(person)
+    .bind(c.org)
+    .fetch_optional(&mut *c.tx)
+    .await?;
+    Ok(row.is_some())
 }
 
 async fn ensure_role(
