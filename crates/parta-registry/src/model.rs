@@ -259,6 +259,9 @@ pub struct Enrol {
     /// ISO date `YYYY-MM-DD`.
     pub date: String,
     pub order_ref: Option<String>,
+    /// The student's СНИЛС: required when they come from another school, as proof
+    /// that the school admitting them holds their documents.
+    pub snils: Option<String>,
 }
 
 /// Request: end a student's stay in a school.

@@ -806,9 +806,18 @@ impl Registry {
         if !valid_date(&input.date) {
             return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
         }
-        store::person(&self.db, input.person_id)
-            .await?
-            .ok_or_else(|| RegistryError::invalid("person_id", "Такого человека нет в реестре."))?;
+        // The student is one the school already sees, or one from another school whose
+        // СНИЛС the school gives; anyone else is answered like an unknown id.
+        let person = store::person(&self.db, input.person_id).await?.ok_or(RegistryError::NotFound)?;
+        let person_facts = self.facts(input.person_id).await?;
+        let visible = decide(p, Operation::ReadPerson, Target::Person(&person_facts)) == Decision::Allow;
+        let proven = match (input.snils.as_deref().and_then(parta_core::snils::normalise), person.snils.as_deref()) {
+            (Some(given), Some(known)) => given == known,
+            _ => false,
+        };
+        if !(visible || proven) {
+            return Err(RegistryError::NotFound);
+        }
         let open = store::open_enrolment(&self.db, input.person_id).await?;
         let mut start_reason = "admitted";
         let mut tx = self.db.pool.begin().await?;
