@@ -91,6 +91,7 @@ const TABLES: &[(&str, &[&str])] = &[
             "phone",
             "created_at",
             "updated_at",
+            "email_confirmed",
         ],
     ),
     (
@@ -336,6 +337,8 @@ impl Gen {
                     phone.into(),
                     self.now.into(),
                     self.now.into(),
+                    // The school recorded these addresses.
+                    V::I(i64::from(contacts)),
                 ],
             )
             .await?;

@@ -1,7 +1,8 @@
 //! Sign-in through an OpenID Connect provider (INT-2; ЕСИА speaks a dialect of it).
 //! A provider's person is linked to an existing registry record by a verified
-//! identifier — the SNILS claim, or a verified e-mail that names exactly one person —
-//! and never created or matched by name.
+//! identifier — the SNILS claim, or a provider-verified e-mail that names exactly one
+//! person and that the *school* recorded (an address a person typed in themselves
+//! could be anyone's) — and never created or matched by name.
 
 use crate::service::{random_token, Identity, SignedIn};
 use crate::{store, IdentityError};
@@ -262,7 +263,7 @@ impl Identity {
         if candidates.is_empty() {
             if let Some(email) = &who.verified_email {
                 candidates =
-                    sqlx::query_as("SELECT id FROM persons WHERE LOWER(email) = $1 LIMIT 2")
+                    sqlx::query_as("SELECT id FROM persons WHERE LOWER(email) = $1 AND email_confirmed = 1 LIMIT 2")
                         .bind(email.to_lowercase())
                         .fetch_all(&self.db.pool)
                         .await?;

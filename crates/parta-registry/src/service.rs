@@ -674,8 +674,8 @@ impl Registry {
         let now = now_ms();
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+            "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at, email_confirmed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
         )
         .bind(id)
         .bind(last.to_string())

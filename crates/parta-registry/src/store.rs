@@ -397,7 +397,8 @@ pub async fn update_contacts<'e, E: Executor<'e, Database = Any>>(
     email: Option<String>,
     phone: Option<String>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE persons SET email = $2, phone = $3, updated_at = $4 WHERE id = $1")
+    sqlx::query("UPDATE persons SET email_confirmed = CASE WHEN COALESCE(email, '') = COALESCE($2, '') THEN email_confirmed ELSE 0 END, \
+         email = $2, phone = $3, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(email)
         .bind(phone)

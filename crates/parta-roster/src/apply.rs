@@ -227,7 +227,8 @@ async fn people(
                 if next != (last, first, middle, birth, sex, snils, email, phone) {
                     sqlx::query(
                         "UPDATE persons SET last_name = $2, first_name = $3, middle_name = $4, birth_date = $5, sex = $6, snils = $7, \
-                         email = $8, phone = $9, updated_at = $10, source_id = COALESCE(source_id, $11) WHERE id = $1",
+                         email = $8, phone = $9, updated_at = $10, source_id = COALESCE(source_id, $11), \
+                         email_confirmed = CASE WHEN $8 IS NULL THEN 0 ELSE 1 END WHERE id = $1",
                     )
                     .bind(id).bind(next.0).bind(next.1).bind(next.2).bind(next.3).bind(next.4).bind(next.5).bind(next.6).bind(next.7)
                     .bind(c.now).bind(x.sid.clone())
@@ -242,8 +243,8 @@ async fn people(
             None => {
                 let id = PersonId::new();
                 sqlx::query(
-                    "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, source_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                    "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, source_id, created_at, updated_at, email_confirmed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
                 )
                 .bind(id).bind(x.last_name.clone()).bind(x.first_name.clone()).bind(x.middle_name.clone()).bind(x.birth_date.clone())
                 .bind(x.sex.clone()).bind(x.snils.clone()).bind(x.email.clone()).bind(x.phone.clone()).bind(x.sid.clone()).bind(c.now)

@@ -67,9 +67,18 @@ async fn a_verified_email_links_exactly_one_person() {
     let other = app.person_of("teacher").await;
     let login_page = app.anonymous().get("/login").await.text().await.unwrap();
     assert!(login_page.contains("Войти через Госуслуги"));
+    // An address someone typed in (a parent on the child's card) links nobody: else the
+    // parent could sign in as the child.
+    let child = app.person_of("student").await;
+    let mama = app.login("parent").await;
+    let res = mama.send("PATCH", &format!("/api/v1/persons/{child}/contacts"), Some(&serde_json::json!({"email": "oidc.parent@example.ru"}))).await;
+    assert_eq!(res.status(), 200);
+    let c = app.anonymous();
+    assert_eq!(sign_in_via_provider(&app, &c, "by-email").await.status(), 403);
+    mama.send("PATCH", &format!("/api/v1/persons/{child}/contacts"), Some(&serde_json::json!({"email": ""}))).await;
     // Two people share the address: nobody is signed in.
     for id in [&parent, &other] {
-        sqlx::query("UPDATE persons SET email = 'oidc.parent@example.ru' WHERE id = $1")
+        sqlx::query("UPDATE persons SET email = 'oidc.parent@example.ru', email_confirmed = 1 WHERE id = $1")
             .bind(id.clone())
             .execute(&app.db.pool)
             .await
@@ -128,7 +137,7 @@ async fn snils_links_and_unverified_or_unknown_people_are_refused() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE persons SET email = 'oidc.parent@example.ru' WHERE id = $1")
+    sqlx::query("UPDATE persons SET email = 'oidc.parent@example.ru', email_confirmed = 1 WHERE id = $1")
         .bind(app.person_of("parent").await)
         .execute(&app.db.pool)
         .await
