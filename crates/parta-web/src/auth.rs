@@ -165,11 +165,32 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
+/// Only local paths are followed after sign-in (no open redirect). Browsers drop tabs
+/// and newlines in a URL, so `/\t/evil` would become `//evil`: no control characters,
+/// spaces or backslashes at all.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.bytes().any(|b| b <= 0x20 || b == 0x7F || b == b'\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/schools?x=1")), "/schools?x=1");
+        for bad in ["//evil.example", "/\t/evil.example", "/\\evil", "https://evil.example", "/a b", "/\n/evil"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
     }
 }
 

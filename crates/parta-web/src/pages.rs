@@ -333,23 +333,25 @@ async fn login_submit(
     }
 }
 
-async fn oidc_start(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    Query(q): Query<NextQuery>,
-) -> Response {
+async fn oidc_start(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Query(q): Query<NextQuery>) -> Response {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let redirect = st.oidc_redirect_url(host);
-    match st
-        .identity
-        .oidc_start(&redirect, &auth::safe_next(q.next.as_deref()))
-        .await
-    {
-        Ok(url) => Redirect::to(&url).into_response(),
+    match st.identity.oidc_start(&redirect, &auth::safe_next(q.next.as_deref())).await {
+        Ok((url, state)) => {
+            let mut res = Redirect::to(&url).into_response();
+            let secure = if st.config.secure_cookies() { "; Secure" } else { "" };
+            let cookie = format!("{OIDC_COOKIE}={state}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600{secure}");
+            if let Ok(v) = cookie.parse() {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
         Err(e) => error_html(&Problem::from(e), &headers, &uri, None),
     }
 }
+
+/// The state of a sign-in in flight, bound to the browser that started it.
+const OIDC_COOKIE: &str = "parta_oidc";
 
 #[derive(Deserialize)]
 struct CallbackQuery {
@@ -364,6 +366,9 @@ async fn oidc_callback(
     Query(q): Query<CallbackQuery>,
 ) -> Response {
     let fail = |p: Problem| error_html(&p, &parts.headers, &parts.uri, None);
+    if st.identity.oidc_name().is_none() {
+        return fail(Problem::not_found());
+    }
     if q.error.is_some() {
         return fail(
             Problem::new(StatusCode::FORBIDDEN, "oidc_denied", "Вход отменён")
@@ -373,6 +378,10 @@ async fn oidc_callback(
     let (Some(code), Some(state)) = (q.code, q.state) else {
         return fail(parta_identity::IdentityError::OidcState.into());
     };
+    // A callback started in another browser (login CSRF) is refused.
+    if auth::cookie(&parts.headers, OIDC_COOKIE).as_deref() != Some(state.as_str()) {
+        return fail(parta_identity::IdentityError::OidcState.into());
+    }
     let host = parts
         .headers
         .get(header::HOST)

@@ -6,6 +6,11 @@ use serde_json::Value;
 /// Drives the browser side: our start URL, the provider's login and consent forms,
 /// back to our callback. Returns our callback's response.
 async fn sign_in_via_provider(app: &TestApp, c: &Client, login: &str) -> reqwest::Response {
+    finish_in(app, c, c, login).await
+}
+
+/// The same, with the callback delivered by `back` (another browser when it differs).
+async fn finish_in(app: &TestApp, c: &Client, back: &Client, login: &str) -> reqwest::Response {
     let mut res = c.get("/auth/oidc/start?next=/my-data").await;
     for _ in 0..20 {
         let status = res.status().as_u16();
@@ -17,7 +22,7 @@ async fn sign_in_via_provider(app: &TestApp, c: &Client, login: &str) -> reqwest
                 format!("{}{loc}", origin_of(res.url()))
             };
             if url.starts_with(&format!("{}/auth/oidc/callback", app.base)) {
-                return c.http.get(url).send().await.unwrap();
+                return back.http.get(url).send().await.unwrap();
             }
             res = c.http.get(url).send().await.unwrap();
             continue;
