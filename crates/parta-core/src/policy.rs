@@ -91,6 +91,8 @@ pub struct PersonFacts {
     pub student_classes: Vec<ClassId>,
     /// Organisations where the person studies, works, or has a child studying.
     pub orgs: Vec<OrgFacts>,
+    /// Organisations where the person works now.
+    pub staff_orgs: Vec<OrganisationId>,
     /// The person's children (if a parent).
     pub children: Vec<PersonId>,
     /// Current classes of the person's children.
@@ -116,11 +118,18 @@ pub enum Target<'a> {
 
 /// Decides whether `p` may perform `op` on `target`.
 pub fn decide(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
+    let decision = decide_for_role(p, op, target);
+    // A token without the scope learns no more than the role would: what is hidden stays
+    // hidden, and what is allowed becomes forbidden.
     if let Via::ApiToken { scopes } = &p.via {
-        if !scopes.iter().any(|s| s == op.token_scope()) {
+        if decision == Decision::Allow && !scopes.iter().any(|s| s == op.token_scope()) {
             return Decision::Forbidden;
         }
     }
+    decision
+}
+
+fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
     let role = p.role();
     if role == Role::PlatformAdmin {
         return Decision::Allow;
@@ -228,7 +237,7 @@ fn can_see_person(p: &Principal, f: &PersonFacts, _write: bool) -> bool {
             intersects(&classes, &f.student_classes)
                 || intersects(&classes, &f.children_classes)
                 // colleagues: staff of the same school
-                || (f.student_classes.is_empty() && f.children.is_empty() && in_orgs(p, &f.orgs))
+                || intersects(&f.staff_orgs, &s.organisations)
         }
         Role::SchoolAdmin => in_orgs(p, &f.orgs),
         Role::MunicipalOperator | Role::RegionalOperator => {
@@ -395,6 +404,61 @@ mod tests {
         assert_eq!(
             decide(&p, Operation::ReadOrganisation, Target::Organisation(&o)),
             Decision::Allow
+        );
+    }
+
+    #[test]
+    fn a_token_without_scope_learns_nothing_more_than_its_role() {
+        let mut p = principal(Role::Parent, Scope::default());
+        p.via = Via::ApiToken {
+            scopes: vec!["tokens:manage".into()],
+        };
+        let stranger = PersonFacts {
+            person: PersonId::new(),
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&stranger)),
+            Decision::Hidden
+        );
+        let me = PersonFacts {
+            person: p.person_id,
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&me)),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn teachers_see_colleagues_not_classless_students() {
+        let o = org();
+        let p = principal(
+            Role::Teacher,
+            Scope {
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        let colleague = PersonFacts {
+            person: PersonId::new(),
+            orgs: vec![o.clone()],
+            staff_orgs: vec![o.organisation],
+            ..Default::default()
+        };
+        let classless = PersonFacts {
+            person: PersonId::new(),
+            orgs: vec![o],
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&colleague)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&p, Operation::ReadPerson, Target::Person(&classless)),
+            Decision::Hidden
         );
     }
 }

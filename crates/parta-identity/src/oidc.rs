@@ -120,7 +120,11 @@ impl Identity {
     /// Starts a sign-in: returns the provider URL to send the browser to.
     /// Returns the provider URL and the state, which the caller binds to the browser
     /// (a cookie) so a callback cannot be replayed into someone else's browser.
-    pub async fn oidc_start(&self, redirect_url: &str, next: &str) -> Result<(String, String), IdentityError> {
+    pub async fn oidc_start(
+        &self,
+        redirect_url: &str,
+        next: &str,
+    ) -> Result<(String, String), IdentityError> {
         let oidc = self.oidc()?;
         let client = oidc.client(redirect_url).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -161,11 +165,12 @@ impl Identity {
         let oidc = self.oidc()?;
         // The state is single-use: taken out before anything else happens.
         // Taken out in one statement: two callbacks with one state cannot both pass.
-        let pending: Option<(String, String, String, i64)> =
-            sqlx::query_as("DELETE FROM oidc_pending WHERE state = $1 RETURNING verifier, nonce, next, created_at")
-                .bind(state.to_string())
-                .fetch_optional(&self.db.pool)
-                .await?;
+        let pending: Option<(String, String, String, i64)> = sqlx::query_as(
+            "DELETE FROM oidc_pending WHERE state = $1 RETURNING verifier, nonce, next, created_at",
+        )
+        .bind(state.to_string())
+        .fetch_optional(&self.db.pool)
+        .await?;
         let Some((verifier, nonce, next, created)) = pending else {
             return Err(IdentityError::OidcState);
         };

@@ -311,8 +311,9 @@ impl Identity {
     }
 
     pub async fn sign_out(&self, info: &SessionInfo) -> Result<()> {
-        self.cache.forget(&info.id_hash);
+        // Row first, cache second: a request in between cannot re-cache a revoked session.
         store::delete_session(&self.db, &info.id_hash).await?;
+        self.cache.forget(&info.id_hash);
         self.audit
             .record(audit_entry(
                 Some(info.principal.person_id),
@@ -523,6 +524,7 @@ impl Identity {
             .ok_or(IdentityError::Unauthenticated)?;
         let account = store::account_of_person(&self.db, person)
             .await?
+            .filter(|a| a.disabled == 0)
             .ok_or(IdentityError::Unauthenticated)?;
         let scopes = scopes.split_whitespace().map(str::to_string).collect();
         self.principal(

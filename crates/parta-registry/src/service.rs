@@ -499,6 +499,20 @@ impl Registry {
             return Err(RegistryError::invalid("field", "Неизвестное поле запроса."));
         };
         let mut tx = self.db.pool.begin().await?;
+        // Decided once: of two decisions sent together, only the first finds it pending.
+        let claimed = sqlx::query(
+            "UPDATE change_requests SET status = $2, decided_by = $3, decided_at = $4, decision_comment = $5 WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id.to_string())
+        .bind(if d.approve { "approved" } else { "rejected" })
+        .bind(p.person_id)
+        .bind(now_ms())
+        .bind(d.comment.clone())
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Err(RegistryError::invalid("status", "Запрос уже рассмотрен."));
+        }
         if d.approve {
             let value = if *field == "snils" {
                 parta_core::snils::normalise(&req.new_value).unwrap_or(req.new_value.clone())
@@ -515,14 +529,6 @@ impl Registry {
             .await
             .map_err(|e| unique_to_field(e, "new_value"))?;
         }
-        sqlx::query("UPDATE change_requests SET status = $2, decided_by = $3, decided_at = $4, decision_comment = $5 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(if d.approve { "approved" } else { "rejected" })
-            .bind(p.person_id)
-            .bind(now_ms())
-            .bind(d.comment.clone())
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         let mut e = entry(
             p,
@@ -808,10 +814,19 @@ impl Registry {
         }
         // The student is one the school already sees, or one from another school whose
         // СНИЛС the school gives; anyone else is answered like an unknown id.
-        let person = store::person(&self.db, input.person_id).await?.ok_or(RegistryError::NotFound)?;
+        let person = store::person(&self.db, input.person_id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
         let person_facts = self.facts(input.person_id).await?;
-        let visible = decide(p, Operation::ReadPerson, Target::Person(&person_facts)) == Decision::Allow;
-        let proven = match (input.snils.as_deref().and_then(parta_core::snils::normalise), person.snils.as_deref()) {
+        let visible =
+            decide(p, Operation::ReadPerson, Target::Person(&person_facts)) == Decision::Allow;
+        let proven = match (
+            input
+                .snils
+                .as_deref()
+                .and_then(parta_core::snils::normalise),
+            person.snils.as_deref(),
+        ) {
             (Some(given), Some(known)) => given == known,
             _ => false,
         };

@@ -277,6 +277,9 @@ pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, 
             _ => {}
         }
         let org: Option<OrganisationId> = r.try_get(2)?;
+        if let ("w", Some(o)) = (kind.as_str(), org) {
+            facts.staff_orgs.push(o);
+        }
         let municipality: Option<MunicipalityId> = r.try_get(3)?;
         let region: Option<String> = r.try_get(4)?;
         if let (Some(organisation), Some(municipality), Some(region)) = (org, municipality, region)

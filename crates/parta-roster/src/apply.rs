@@ -177,7 +177,15 @@ async fn people(
         // of another school by their ids.
         if let Some(f) = &found {
             if !linked(c, f.0).await? {
-                c.errors.push(RowError::new(&x.file, x.line, "sourcedId", format!("Идентификатор {} принадлежит человеку другой организации.", x.sid)));
+                c.errors.push(RowError::new(
+                    &x.file,
+                    x.line,
+                    "sourcedId",
+                    format!(
+                        "Идентификатор {} принадлежит человеку другой организации.",
+                        x.sid
+                    ),
+                ));
                 continue;
             }
         }
@@ -194,9 +202,18 @@ async fn people(
                 by_snils = found.is_some();
             }
         } else if let (Some(s), Some(f)) = (&x.snils, &found) {
-            let owner: Option<(PersonId,)> = sqlx::query_as("SELECT id FROM persons WHERE snils = $1").bind(s.clone()).fetch_optional(&mut *c.tx).await?;
+            let owner: Option<(PersonId,)> =
+                sqlx::query_as("SELECT id FROM persons WHERE snils = $1")
+                    .bind(s.clone())
+                    .fetch_optional(&mut *c.tx)
+                    .await?;
             if owner.is_some_and(|o| o.0 != f.0) {
-                c.errors.push(RowError::new(&x.file, x.line, "СНИЛС", format!("СНИЛС {s} уже принадлежит другому человеку в реестре.")));
+                c.errors.push(RowError::new(
+                    &x.file,
+                    x.line,
+                    "СНИЛС",
+                    format!("СНИЛС {s} уже принадлежит другому человеку в реестре."),
+                ));
                 continue;
             }
         }
@@ -204,7 +221,8 @@ async fn people(
             let id = f.0;
             c.report.unchanged += 1;
             out.insert(x.sid.clone(), id);
-            let org = (!matches!(x.role, PersonRole::Parent | PersonRole::Guardian)).then_some(c.org);
+            let org =
+                (!matches!(x.role, PersonRole::Parent | PersonRole::Guardian)).then_some(c.org);
             ensure_role(c, id, x.role.role(), org).await?;
             continue;
         }

@@ -181,18 +181,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/schools?x=1")), "/schools?x=1");
-        for bad in ["//evil.example", "/\t/evil.example", "/\\evil", "https://evil.example", "/a b", "/\n/evil"] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
-        }
-    }
-}
 
 /// CSRF middleware. For state-changing requests carried by the session cookie, the
 /// session's token must come back in `X-CSRF-Token`, in the `_csrf` form field, or
@@ -303,4 +291,24 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 
 pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/schools?x=1")), "/schools?x=1");
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil",
+            "https://evil.example",
+            "/a b",
+            "/\n/evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+    }
 }

@@ -333,13 +333,26 @@ async fn login_submit(
     }
 }
 
-async fn oidc_start(State(st): State<AppState>, headers: HeaderMap, uri: Uri, Query(q): Query<NextQuery>) -> Response {
+async fn oidc_start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let redirect = st.oidc_redirect_url(host);
-    match st.identity.oidc_start(&redirect, &auth::safe_next(q.next.as_deref())).await {
+    match st
+        .identity
+        .oidc_start(&redirect, &auth::safe_next(q.next.as_deref()))
+        .await
+    {
         Ok((url, state)) => {
             let mut res = Redirect::to(&url).into_response();
-            let secure = if st.config.secure_cookies() { "; Secure" } else { "" };
+            let secure = if st.config.secure_cookies() {
+                "; Secure"
+            } else {
+                ""
+            };
             let cookie = format!("{OIDC_COOKIE}={state}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600{secure}");
             if let Ok(v) = cookie.parse() {
                 res.headers_mut().insert(header::SET_COOKIE, v);

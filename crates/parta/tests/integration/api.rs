@@ -135,8 +135,20 @@ async fn a_transfer_keeps_the_whole_history() {
         .scalar(&format!("SELECT e.person_id FROM enrolments e JOIN classes c ON c.id = e.class_id WHERE c.organisation_id <> '{org}' AND c.name = '6А' AND e.ended_on IS NULL ORDER BY e.person_id LIMIT 1"))
         .await;
     // Without the student's СНИЛС a student of another school is not the school's to see.
-    problem(d.post("/api/v1/enrolments", &json!({"person_id": newcomer, "class_id": class, "date": "2026-11-20"})).await, 404).await;
-    let snils = app.scalar(&format!("SELECT snils FROM persons WHERE id = '{newcomer}'")).await;
+    problem(
+        d.post(
+            "/api/v1/enrolments",
+            &json!({"person_id": newcomer, "class_id": class, "date": "2026-11-20"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let snils = app
+        .scalar(&format!(
+            "SELECT snils FROM persons WHERE id = '{newcomer}'"
+        ))
+        .await;
     let res = d.post("/api/v1/enrolments", &json!({"person_id": newcomer, "class_id": class, "date": "2026-11-20", "order_ref": "Приказ № 12-у", "snils": snils})).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let history: Value = res.json().await.unwrap();

@@ -76,11 +76,25 @@ async fn a_verified_email_links_exactly_one_person() {
     // parent could sign in as the child.
     let child = app.person_of("student").await;
     let mama = app.login("parent").await;
-    let res = mama.send("PATCH", &format!("/api/v1/persons/{child}/contacts"), Some(&serde_json::json!({"email": "oidc.parent@example.ru"}))).await;
+    let res = mama
+        .send(
+            "PATCH",
+            &format!("/api/v1/persons/{child}/contacts"),
+            Some(&serde_json::json!({"email": "oidc.parent@example.ru"})),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let c = app.anonymous();
-    assert_eq!(sign_in_via_provider(&app, &c, "by-email").await.status(), 403);
-    mama.send("PATCH", &format!("/api/v1/persons/{child}/contacts"), Some(&serde_json::json!({"email": ""}))).await;
+    assert_eq!(
+        sign_in_via_provider(&app, &c, "by-email").await.status(),
+        403
+    );
+    mama.send(
+        "PATCH",
+        &format!("/api/v1/persons/{child}/contacts"),
+        Some(&serde_json::json!({"email": ""})),
+    )
+    .await;
     // Two people share the address: nobody is signed in.
     for id in [&parent, &other] {
         sqlx::query("UPDATE persons SET email = 'oidc.parent@example.ru', email_confirmed = 1 WHERE id = $1")
@@ -142,11 +156,13 @@ async fn snils_links_and_unverified_or_unknown_people_are_refused() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE persons SET email = 'oidc.parent@example.ru', email_confirmed = 1 WHERE id = $1")
-        .bind(app.person_of("parent").await)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE persons SET email = 'oidc.parent@example.ru', email_confirmed = 1 WHERE id = $1",
+    )
+    .bind(app.person_of("parent").await)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
     let c = app.anonymous();
     assert_eq!(
         sign_in_via_provider(&app, &c, "by-snils").await.status(),

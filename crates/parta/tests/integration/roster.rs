@@ -420,17 +420,44 @@ async fn a_package_cannot_reach_people_of_another_school_by_id() {
     let stranger = app
         .scalar(&format!("SELECT person_id FROM enrolments WHERE organisation_id <> '{org}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
         .await;
-    let name_before = app.scalar(&format!("SELECT last_name FROM persons WHERE id = '{stranger}'")).await;
-    let zip = d.get(&format!("/api/v1/organisations/{org}/roster")).await.bytes().await.unwrap().to_vec();
+    let name_before = app
+        .scalar(&format!(
+            "SELECT last_name FROM persons WHERE id = '{stranger}'"
+        ))
+        .await;
+    let zip = d
+        .get(&format!("/api/v1/organisations/{org}/roster"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
     let mut files = unzip(&zip);
     for (name, text) in files.iter_mut() {
         if name == "users.csv" {
             // A "student" row that names another school's child by their id.
-            text.push_str(&format!("{stranger},active,,true,{org},student,,,Чужой,Ребёнок,,,,,,,,\n"));
+            text.push_str(&format!(
+                "{stranger},active,,true,{org},student,,,Чужой,Ребёнок,,,,,,,,\n"
+            ));
         }
     }
     let p = problem(upload(&d, &org, rezip(&files), false).await, 422).await;
-    assert!(p["errors"].as_array().unwrap().iter().any(|e| e["field"].as_str().unwrap().ends_with(":sourcedId")
-        && e["message"].as_str().unwrap().contains("другой организации")), "{p}");
-    assert_eq!(app.scalar(&format!("SELECT last_name FROM persons WHERE id = '{stranger}'")).await, name_before);
+    assert!(
+        p["errors"].as_array().unwrap().iter().any(|e| e["field"]
+            .as_str()
+            .unwrap()
+            .ends_with(":sourcedId")
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("другой организации")),
+        "{p}"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT last_name FROM persons WHERE id = '{stranger}'"
+        ))
+        .await,
+        name_before
+    );
 }
