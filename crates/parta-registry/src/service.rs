@@ -352,6 +352,26 @@ impl Registry {
         })
     }
 
+    /// Whether the caller may do `op` on an organisation — for pages deciding what to
+    /// offer; the operations themselves check again.
+    pub async fn may_on_organisation(
+        &self,
+        p: &Principal,
+        op: Operation,
+        org: OrganisationId,
+    ) -> Result<bool> {
+        let facts = store::org_facts(&self.db, org)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        Ok(decide(p, op, Target::Organisation(&facts)) == Decision::Allow)
+    }
+
+    /// Whether the caller may do `op` on a person (see [`Self::may_on_organisation`]).
+    pub async fn may_on_person(&self, p: &Principal, op: Operation, id: PersonId) -> Result<bool> {
+        let facts = self.facts(id).await?;
+        Ok(decide(p, op, Target::Person(&facts)) == Decision::Allow)
+    }
+
     /// Loads where an organisation sits and asks the policy; the facts for the caller.
     async fn authorize_org(
         &self,

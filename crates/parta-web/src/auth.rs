@@ -181,7 +181,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-
 /// CSRF middleware. For state-changing requests carried by the session cookie, the
 /// session's token must come back in `X-CSRF-Token`, in the `_csrf` form field, or
 /// (for file uploads) in the `_csrf` query parameter. Requests without a session

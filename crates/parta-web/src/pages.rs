@@ -11,6 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use parta_core::policy::Operation;
 use parta_core::principal::Role;
 use parta_core::Problem;
 use parta_db::audit::AuditRecord;
@@ -689,8 +690,22 @@ async fn school(
             Err(e) => return r.fail(e),
         };
     // Staff list only for those who manage the school; others see the public part.
-    let staff = st.registry.staff(p, id).await.unwrap_or_default();
-    let manage = !staff.is_empty() || p.role() == Role::PlatformAdmin;
+    let manage = match st
+        .registry
+        .may_on_organisation(p, Operation::ManageOrganisation, id)
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => return r.fail(e),
+    };
+    let staff = if manage {
+        match st.registry.staff(p, id).await {
+            Ok(s) => s,
+            Err(e) => return r.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
     render(&SchoolPage {
         ctx: r.ctx(),
         org,
@@ -786,9 +801,14 @@ async fn person_page(
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, id).await {
         Ok(card) => {
-            let can_audit = p.person_id == id
-                || p.scope.children.contains(&id)
-                || matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
+            let can_audit = match st
+                .registry
+                .may_on_person(p, Operation::ReadPersonAudit, id)
+                .await
+            {
+                Ok(a) => a,
+                Err(e) => return r.fail(e),
+            };
             render(&PersonPage {
                 ctx: r.ctx(),
                 card,
@@ -1062,8 +1082,14 @@ async fn import_page(
         return r.fail(Problem::not_found());
     };
     // Only those who may import see the wizard.
-    if let Err(e) = st.registry.staff(&r.caller.principal, org).await {
-        return r.fail(e);
+    match st
+        .registry
+        .may_on_organisation(&r.caller.principal, Operation::ImportRoster, org)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return r.fail(Problem::forbidden()),
+        Err(e) => return r.fail(e),
     }
     match st.registry.organisation(&r.caller.principal, org).await {
         Ok(o) => render(&ImportPage {
