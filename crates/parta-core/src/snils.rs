@@ -1,7 +1,7 @@
 //! СНИЛС — the federal personal insurance number, the one identifier that follows a
 //! person between schools and systems.
 
-/// Checks СНИЛС `XXX-XXX-XXX YY` or 11 digits, with its checksum.
+/// Checks СНИЛС `123-456-789 01` or 11 digits, with its checksum.
 pub fn valid_snils(snils: &str) -> bool {
     let d: Vec<u32> = snils.chars().filter_map(|c| c.to_digit(10)).collect();
     if d.len() != 11 {
@@ -19,7 +19,7 @@ pub fn valid_snils(snils: &str) -> bool {
     check == d[9] * 10 + d[10]
 }
 
-/// `XXX-XXX-XXX YY` from any spelling of 11 digits.
+/// `123-456-789 01` from any spelling of 11 digits.
 pub fn normalise(s: &str) -> Option<String> {
     let d: String = s.chars().filter(char::is_ascii_digit).collect();
     (d.len() == 11).then(|| format!("{}-{}-{} {}", &d[0..3], &d[3..6], &d[6..9], &d[9..11]))

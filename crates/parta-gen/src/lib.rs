@@ -428,7 +428,7 @@ impl Gen {
     }
 }
 
-/// СНИЛС with its check number, formatted `XXX-XXX-XXX YY`.
+/// СНИЛС with its check number, formatted `123-456-789 01`.
 pub fn snils(n: u64) -> String {
     let digits: Vec<u64> = format!("{:09}", n % 1_000_000_000)
         .bytes()

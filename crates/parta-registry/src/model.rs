@@ -153,19 +153,6 @@ pub struct PersonCard {
     pub children: Vec<Relative>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
-pub struct PersonRow {
-    pub id: PersonId,
-    pub last_name: String,
-    pub first_name: String,
-    pub middle_name: Option<String>,
-    pub birth_date: Option<String>,
-    pub sex: Option<String>,
-    pub snils: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-}
-
 /// One stay in a school (история обучения).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Enrolment {

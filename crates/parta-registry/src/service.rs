@@ -834,7 +834,7 @@ impl Registry {
         }
         // The student is one the school already sees, or one from another school whose
         // СНИЛС the school gives; anyone else is answered like an unknown id.
-        let person = store::person(&self.db, input.person_id)
+        let known_snils = store::person_snils(&self.db, input.person_id)
             .await?
             .ok_or(RegistryError::NotFound)?;
         let person_facts = self.facts(input.person_id).await?;
@@ -845,7 +845,7 @@ impl Registry {
                 .snils
                 .as_deref()
                 .and_then(parta_core::snils::normalise),
-            person.snils.as_deref(),
+            known_snils.as_deref(),
         ) {
             (Some(given), Some(known)) => given == known,
             _ => false,

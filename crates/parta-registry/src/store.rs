@@ -204,13 +204,13 @@ pub async fn class_teachers(db: &Db, id: ClassId) -> Result<Vec<ClassTeacher>, s
     Ok(out)
 }
 
-pub async fn person(db: &Db, id: PersonId) -> Result<Option<PersonRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await
+/// A person's СНИЛС: `None` if there is no such person, `Some(None)` if it is unknown.
+pub async fn person_snils(db: &Db, id: PersonId) -> Result<Option<Option<String>>, sqlx::Error> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT snils FROM persons WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0))
 }
 
 pub async fn enrolments(db: &Db, id: PersonId) -> Result<Vec<Enrolment>, sqlx::Error> {
