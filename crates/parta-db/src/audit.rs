@@ -86,6 +86,33 @@ impl AuditLog {
         }
     }
 
+    /// Appends an entry inside the caller's transaction: a change and its audit record
+    /// commit together or not at all.
+    pub async fn record_in(
+        conn: &mut sqlx::AnyConnection,
+        entry: AuditEntry,
+    ) -> Result<(), sqlx::Error> {
+        let e = entry;
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor_person_id, actor_role, action, subject_person_id, \
+             organisation_id, object_type, object_id, ip, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(now_ms())
+        .bind(e.actor_person_id)
+        .bind(e.actor_role)
+        .bind(e.action)
+        .bind(e.subject_person_id)
+        .bind(e.organisation_id)
+        .bind(e.object_type)
+        .bind(e.object_id)
+        .bind(e.ip)
+        .bind(e.details)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
     /// Entries about one person (what was read or changed about them), newest first.
     pub async fn about_person(
         db: &Db,

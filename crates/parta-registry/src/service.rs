@@ -435,12 +435,14 @@ impl Registry {
         self.authorize_person(p, Operation::UpdateOwnContacts, id)
             .await?;
         let (email, phone) = input.validate().map_err(RegistryError::Invalid)?;
-        store::update_contacts(&self.db.pool, id, email, phone).await?;
         let mut e = entry(p, origin, "update", "person");
         e.subject_person_id = Some(id);
         e.object_id = Some(id.to_string());
         e.details = Some("contacts".into());
-        self.audit.record(e).await?;
+        let mut tx = self.db.pool.begin().await?;
+        store::update_contacts(&mut *tx, id, email, phone).await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
         self.card(id).await
     }
 
@@ -549,21 +551,17 @@ impl Registry {
             .await
             .map_err(|e| unique_to_field(e, "new_value"))?;
         }
-        tx.commit().await?;
-        let mut e = entry(
-            p,
-            origin,
-            if d.approve {
-                "approve_change"
-            } else {
-                "reject_change"
-            },
-            "person",
-        );
+        let action = if d.approve {
+            "approve_change"
+        } else {
+            "reject_change"
+        };
+        let mut e = entry(p, origin, action, "person");
         e.subject_person_id = Some(req.person_id);
         e.object_id = Some(id.to_string());
         e.details = Some(req.field.clone());
-        self.audit.record(e).await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
         store::change_request(&self.db, id)
             .await?
             .ok_or(RegistryError::NotFound)
@@ -747,11 +745,11 @@ impl Registry {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
         let mut e = entry(p, origin, "create", "person");
         e.subject_person_id = Some(id);
         e.organisation_id = Some(org);
-        self.audit.record(e).await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
         self.card(id).await
     }
 
@@ -892,12 +890,12 @@ impl Registry {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         let mut e = entry(p, origin, "enrol", "person");
         e.subject_person_id = Some(input.person_id);
         e.organisation_id = Some(facts.org.organisation);
         e.object_id = Some(input.class_id.to_string());
-        self.audit.record(e).await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
         Ok(store::enrolments(&self.db, input.person_id).await?)
     }
 
@@ -934,17 +932,19 @@ impl Registry {
                 "Дата раньше начала обучения.",
             ));
         }
+        let mut tx = self.db.pool.begin().await?;
         sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = $3, order_ref = COALESCE($4, order_ref) WHERE id = $1")
             .bind(eid)
             .bind(input.date.clone())
             .bind(input.reason.as_str())
             .bind(input.order_ref.clone())
-            .execute(&self.db.pool)
+            .execute(&mut *tx)
             .await?;
         let mut e = entry(p, origin, input.reason.as_str(), "person");
         e.subject_person_id = Some(input.person_id);
         e.organisation_id = Some(org);
-        self.audit.record(e).await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
         Ok(store::enrolments(&self.db, input.person_id).await?)
     }
 }

@@ -37,12 +37,14 @@ type Row9 = (
     Option<String>,
 );
 
+/// `audit` is recorded in the same transaction as the rows, with the counts as details.
 pub async fn apply(
     db: &Db,
     org: OrganisationId,
     p: &Package,
     dry_run: bool,
     progress: &(dyn Fn(u64) + Sync),
+    audit: parta_db::audit::AuditEntry,
 ) -> Result<ImportReport, ApplyError> {
     let tx = db.pool.begin().await?;
     let mut c = Ctx {
@@ -74,6 +76,12 @@ pub async fn apply(
     if dry_run {
         c.tx.rollback().await?;
     } else {
+        let mut audit = audit;
+        audit.details = Some(format!(
+            "{} создано, {} изменено, {} без изменений",
+            c.report.created, c.report.updated, c.report.unchanged
+        ));
+        parta_db::audit::AuditLog::record_in(&mut c.tx, audit).await?;
         c.tx.commit().await?;
     }
     Ok(c.report)

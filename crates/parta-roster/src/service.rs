@@ -129,26 +129,18 @@ impl Roster {
             let (pkg, enc) = template::parse(bytes).map_err(RosterError::Rows)?;
             (pkg, "шаблон CSV", enc)
         };
-        let mut report = apply(&self.db, org, &package, dry_run, progress).await?;
+        let audit = AuditEntry {
+            actor_person_id: p.map(|p| p.person_id),
+            actor_role: p.map(|p| p.role().as_str().to_string()),
+            action: "import",
+            organisation_id: Some(org),
+            object_type: "roster",
+            ip,
+            ..Default::default()
+        };
+        let mut report = apply(&self.db, org, &package, dry_run, progress, audit).await?;
         report.format = format.to_string();
         report.encoding = encoding.to_string();
-        if !dry_run {
-            self.audit
-                .record(AuditEntry {
-                    actor_person_id: p.map(|p| p.person_id),
-                    actor_role: p.map(|p| p.role().as_str().to_string()),
-                    action: "import",
-                    organisation_id: Some(org),
-                    object_type: "roster",
-                    ip,
-                    details: Some(format!(
-                        "{} создано, {} изменено, {} без изменений",
-                        report.created, report.updated, report.unchanged
-                    )),
-                    ..Default::default()
-                })
-                .await?;
-        }
         Ok(report)
     }
 

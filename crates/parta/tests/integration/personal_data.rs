@@ -146,6 +146,15 @@ async fn contacts_are_corrected_by_the_person_and_official_data_by_request() {
         .unwrap();
     assert_eq!(card["email"], "mama@mail.ru");
     assert_eq!(card["phone"], "+79123456789");
+    let audited = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'update' AND subject_person_id = '{me}'"
+        ))
+        .await;
+    assert_eq!(
+        audited, 1,
+        "the change and its audit record commit together; the refused attempt left none"
+    );
     // A parent corrects the child's contacts too.
     let child = app.person_of("student").await;
     assert_eq!(

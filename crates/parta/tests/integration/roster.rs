@@ -223,6 +223,14 @@ async fn the_russian_template_in_windows_1251_with_a_dry_run_first() {
         .await
         .unwrap();
     assert_eq!(real["created"], dry["created"]);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND organisation_id = '{org}'"
+        ))
+        .await,
+        1,
+        "the import is audited, the dry run is not"
+    );
     let siblings = app
         .count("SELECT COUNT(*) FROM guardianships g JOIN persons p ON p.id = g.parent_id WHERE p.first_name = 'Ирина' AND p.last_name = 'Новикова' AND g.kind = 'mother'")
         .await;
