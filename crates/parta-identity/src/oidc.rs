@@ -226,17 +226,17 @@ impl Identity {
         if account.disabled != 0 {
             return Err(IdentityError::OidcNotLinked);
         }
-        let signed = self.open_session(&account, None, Some(ip)).await?;
-        self.audit
-            .record(AuditEntry {
-                actor_person_id: Some(person),
-                action: "sign_in",
-                subject_person_id: Some(person),
-                object_type: "account",
-                ip: Some(ip.to_string()),
-                details: Some(format!("oidc {}", who.issuer)),
-                ..Default::default()
-            })
+        let audit = AuditEntry {
+            actor_person_id: Some(person),
+            action: "sign_in",
+            subject_person_id: Some(person),
+            object_type: "account",
+            ip: Some(ip.to_string()),
+            details: Some(format!("oidc {}", who.issuer)),
+            ..Default::default()
+        };
+        let signed = self
+            .open_session(&account, None, Some(ip), Some(audit))
             .await?;
         Ok((signed, next))
     }

@@ -1,9 +1,62 @@
 //! Password hashing with argon2id (OWASP parameters) and the password rules.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// One thread per core for argon2, fed from a queue: a finished hash picks up the next
+/// sign-in at once, nothing else competes for the cores' caches, and at most one 19 MiB
+/// work area per core exists. (Through tokio's blocking pool with a semaphore the cores
+/// idled between hashes: 0.78–0.87 of the raw rate against this design's; see bench.)
+#[derive(Clone)]
+pub struct HashPool {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl HashPool {
+    /// Starts the threads; they end when the last handle is dropped.
+    pub fn start() -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        for i in 0..threads {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("parta-argon2-{i}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a hashing thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `f` on a hashing thread and waits for it without blocking the runtime.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(f());
+            }))
+            .ok()?;
+        result.await.ok()
+    }
+}
 
 /// OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
 pub fn hasher() -> Argon2<'static> {
@@ -18,14 +71,58 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
         .to_string())
 }
 
-/// Constant-time verification against a stored PHC string.
+/// Constant-time verification against a stored PHC string. The 19 MiB of argon2 memory is
+/// kept per thread and reused: allocating it afresh for every sign-in cost a third of the
+/// CPU in page faults (measured under load).
 pub fn verify(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = parsed
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or(Version::V0x13);
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    thread_local! {
+        static MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let hashed = MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        argon
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                &mut memory[..blocks],
+            )
+            .is_ok()
+    });
+    let expected = expected.as_bytes();
+    hashed
+        && out.len() == expected.len()
+        && out
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// A hash of nothing, verified when the login is unknown so that timing does not

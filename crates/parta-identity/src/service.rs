@@ -81,10 +81,7 @@ pub struct Identity {
     pub session: SessionConfig,
     pub oidc: Option<crate::oidc::Oidc>,
     cache: SessionCache,
-    /// At most two argon2 computations per core at a time: each holds 19 MiB, and a
-    /// burst of sign-ins must not exhaust an old machine's memory. (One per core left
-    /// the cores idle between hashes: 78% of the floor against 90–95% with two.)
-    hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    hashing: crate::password::HashPool,
 }
 
 /// A fresh session: the secret for the cookie and the CSRF token for forms.
@@ -137,11 +134,7 @@ impl Identity {
             session,
             oidc: None,
             cache: SessionCache::default(),
-            hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(
-                2 * std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1),
-            )),
+            hashing: crate::password::HashPool::start(),
         }
     }
 
@@ -151,13 +144,12 @@ impl Identity {
         Ok(self)
     }
 
-    /// Runs argon2 work on the blocking pool, at most one per core at a time.
+    /// Runs argon2 work on the hashing threads, one per core.
     async fn blocking_hash<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Option<T> {
-        let _permit = self.hashing.acquire().await.ok()?;
-        tokio::task::spawn_blocking(f).await.ok()
+        self.hashing.run(f).await
     }
 
     async fn hash_password(&self, p: &str) -> Result<String> {
@@ -203,19 +195,19 @@ impl Identity {
             return Err(IdentityError::BadCredentials);
         };
         self.throttle.succeeded(&login);
-        let signed = self.open_session(&account, None, Some(ip)).await?;
-        self.audit
-            .record(audit_entry(Some(account.person_id), "sign_in", Some(ip)))
-            .await?;
-        Ok(signed)
+        let audit = audit_entry(Some(account.person_id), "sign_in", Some(ip));
+        self.open_session(&account, None, Some(ip), Some(audit))
+            .await
     }
 
-    /// Opens a new session (a new id every time: the id is rotated at sign-in).
+    /// Opens a new session (a new id every time: the id is rotated at sign-in); the
+    /// sign-in's audit record commits with it.
     pub async fn open_session(
         &self,
         account: &AccountRow,
         role: Option<RoleAssignmentId>,
         ip: Option<&str>,
+        audit: Option<AuditEntry>,
     ) -> Result<SignedIn> {
         let roles = store::roles(&self.db, account.person_id).await?;
         let active = match role {
@@ -225,8 +217,9 @@ impl Identity {
         .ok_or(IdentityError::Forbidden)?;
         let token = random_token();
         let csrf = random_token();
+        let mut tx = self.db.pool.begin().await?;
         store::insert_session(
-            &self.db,
+            &mut tx,
             &sha256_hex(&token),
             account.id,
             active.id,
@@ -235,6 +228,10 @@ impl Identity {
             ip,
         )
         .await?;
+        if let Some(entry) = audit {
+            AuditLog::record_in(&mut tx, entry).await?;
+        }
+        tx.commit().await?;
         // The scope is resolved when the session is first used, not here.
         Ok(SignedIn {
             session_token: token,
@@ -374,7 +371,7 @@ impl Identity {
                 Some(ip),
             ))
             .await?;
-        self.open_session(&account, Some(info.principal.active.id), Some(ip))
+        self.open_session(&account, Some(info.principal.active.id), Some(ip), None)
             .await
     }
 

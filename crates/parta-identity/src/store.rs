@@ -162,7 +162,7 @@ pub async fn session(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx:
 }
 
 pub async fn insert_session(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     id_hash: &str,
     account: AccountId,
     role: RoleAssignmentId,
@@ -180,7 +180,7 @@ pub async fn insert_session(
     .bind(csrf.to_string())
     .bind(now)
     .bind(ip.map(str::to_string))
-    .execute(&db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
