@@ -5,6 +5,18 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// A hashing thread keeps its work area this long after its last job.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
+thread_local! {
+    /// The argon2 work area of this thread (19 MiB with our parameters).
+    static MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn release_work_area() {
+    MEMORY.with(|m| *m.borrow_mut() = Vec::new());
+}
+
 /// One thread per core for argon2, fed from a queue: a finished hash picks up the next
 /// sign-in at once, nothing else competes for the cores' caches, and at most one 19 MiB
 /// work area per core exists. (Through tokio's blocking pool with a semaphore the cores
@@ -28,12 +40,14 @@ impl HashPool {
                 .name(format!("parta-argon2-{i}"))
                 .spawn(move || loop {
                     let job = match queue.lock() {
-                        Ok(q) => q.recv(),
+                        Ok(q) => q.recv_timeout(IDLE),
                         Err(_) => return,
                     };
                     match job {
                         Ok(job) => job(),
-                        Err(_) => return,
+                        // Quiet for a while: give the work area back, an idle server stays small.
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => release_work_area(),
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
                     }
                 });
             if let Err(e) = spawned {
@@ -98,9 +112,6 @@ pub fn verify(password: &str, phc: &str) -> bool {
     let mut out = vec![0u8; expected.len()];
     let blocks = params.block_count();
     let argon = Argon2::new(algorithm, version, params);
-    thread_local! {
-        static MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
     let hashed = MEMORY.with(|memory| {
         let mut memory = memory.borrow_mut();
         if memory.len() < blocks {
