@@ -123,7 +123,7 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     let mut f = HashMap::new();
     let parent = app.person_of("parent").await;
     let student = app.person_of("student").await;
-    let school1 = app.scalar("SELECT organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let school1 = app.director_school().await;
     let school2 = app
         .scalar(&format!(
             "SELECT id FROM organisations WHERE id <> '{school1}' ORDER BY id LIMIT 1"

@@ -84,7 +84,7 @@ async fn operator_registers_a_school_and_duplicates_conflict() {
 async fn director_opens_a_class_and_validation_is_complete() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     let year = app
         .scalar(&format!(
             "SELECT id FROM academic_years WHERE organisation_id = '{org}'"
@@ -125,7 +125,7 @@ async fn director_opens_a_class_and_validation_is_complete() {
 async fn a_transfer_keeps_the_whole_history() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     let class = app
         .scalar(&format!(
             "SELECT id FROM classes WHERE organisation_id = '{org}' AND name = '6А'"
@@ -327,7 +327,7 @@ async fn a_regional_operator_adds_local_reference_entries() {
 async fn a_school_opens_a_year_and_registers_a_first_grader() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     let path = format!("/api/v1/organisations/{org}/academic-years");
     assert_eq!(
         d.post(

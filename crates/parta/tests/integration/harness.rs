@@ -262,6 +262,11 @@ impl TestApp {
         v
     }
 
+    /// The school of the demo director (school № 1).
+    pub async fn director_school(&self) -> String {
+        self.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await
+    }
+
     /// Person id behind a demo login.
     pub async fn person_of(&self, login: &str) -> String {
         self.scalar(&format!(

@@ -161,7 +161,7 @@ async fn pages_are_light_and_self_contained() {
     let c = app.anonymous();
     c.form("/login", &[("login", "director"), ("password", PASSWORD)])
         .await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     let class = app
         .scalar(&format!(
             "SELECT id FROM classes WHERE organisation_id = '{org}' AND name = '5А'"
@@ -218,7 +218,7 @@ async fn a_director_approves_a_correction_on_the_page() {
     let mut c = app.anonymous();
     c.form("/login", &[("login", "director"), ("password", PASSWORD)])
         .await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     let page = c
         .get(&format!("/schools/{org}/change-requests"))
         .await

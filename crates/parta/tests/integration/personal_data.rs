@@ -47,7 +47,7 @@ async fn reading_a_child_card_is_audited_and_visible_to_the_family() {
 async fn concurrent_reads_are_all_audited() {
     let app = spawn().await;
     let director = app.login("director").await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     let students: Vec<(String,)> = sqlx::query_as(&format!("SELECT person_id FROM enrolments WHERE organisation_id = '{org}' AND ended_on IS NULL ORDER BY person_id LIMIT 64"))
         .fetch_all(&app.db.pool)
         .await
@@ -205,7 +205,7 @@ async fn the_school_decides_on_correction_requests() {
     let app = spawn().await;
     let parent = app.login("parent").await;
     let child = app.person_of("student").await;
-    let org = app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await;
+    let org = app.director_school().await;
     for (field, value) in [
         ("last_name", "Абрамова-Петрова"),
         ("birth_date", "2015-01-02"),

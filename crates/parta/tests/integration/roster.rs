@@ -5,10 +5,6 @@ use crate::harness::{problem, spawn, Client, TestApp, PASSWORD};
 use serde_json::Value;
 use std::io::{Read, Write};
 
-async fn school1(app: &TestApp) -> String {
-    app.scalar("SELECT r.organisation_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'director'").await
-}
-
 async fn upload(c: &Client, org: &str, body: Vec<u8>, dry_run: bool) -> reqwest::Response {
     c.http
         .post(format!(
@@ -65,7 +61,7 @@ fn rezip(files: &[(String, String)]) -> Vec<u8> {
 async fn export_round_trips_and_reimport_changes_nothing() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = school1(&app).await;
+    let org = app.director_school().await;
     let res = d.get(&format!("/api/v1/organisations/{org}/roster")).await;
     assert_eq!(res.status(), 200);
     let zip = res.bytes().await.unwrap().to_vec();
@@ -106,7 +102,7 @@ async fn export_round_trips_and_reimport_changes_nothing() {
 async fn every_bad_row_is_reported_and_nothing_is_written() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = school1(&app).await;
+    let org = app.director_school().await;
     let zip = d
         .get(&format!("/api/v1/organisations/{org}/roster"))
         .await
@@ -193,7 +189,7 @@ fn cp1251(s: &str) -> Vec<u8> {
 async fn the_russian_template_in_windows_1251_with_a_dry_run_first() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = school1(&app).await;
+    let org = app.director_school().await;
     let template = d.get("/api/v1/roster/template").await.text().await.unwrap();
     assert!(template.starts_with('\u{FEFF}') && template.contains("Родитель: фамилия"));
     // A transfer from school 2: known by СНИЛС, their record follows them.
@@ -281,7 +277,7 @@ async fn the_import_wizard_page() {
     let c = app.anonymous();
     c.form("/login", &[("login", "director"), ("password", PASSWORD)])
         .await;
-    let org = school1(&app).await;
+    let org = app.director_school().await;
     let page = c
         .get(&format!("/schools/{org}/import"))
         .await
@@ -377,7 +373,7 @@ fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
 async fn the_template_as_an_excel_workbook() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = school1(&app).await;
+    let org = app.director_school().await;
     let header: &[&str] = &[
         "Фамилия",
         "Имя",
@@ -424,7 +420,7 @@ async fn the_template_as_an_excel_workbook() {
 async fn a_package_cannot_reach_people_of_another_school_by_id() {
     let app = spawn().await;
     let d = app.login("director").await;
-    let org = school1(&app).await;
+    let org = app.director_school().await;
     let stranger = app
         .scalar(&format!("SELECT person_id FROM enrolments WHERE organisation_id <> '{org}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
         .await;
