@@ -131,3 +131,28 @@ pub fn uuid_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> 
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
         .into()
 }
+
+typed_id!(
+    /// Урок: one lesson of a class or group on a date.
+    LessonId
+);
+typed_id!(
+    /// Отметка.
+    MarkId
+);
+typed_id!(
+    /// Учебный период (четверть, триместр, полугодие).
+    PeriodId
+);
+typed_id!(
+    /// A slot of the weekly timetable template.
+    SlotId
+);
+typed_id!(
+    /// A holiday, vacation or moved working day of a school calendar.
+    CalendarDayId
+);
+typed_id!(
+    /// Уведомление.
+    NotificationId
+);

@@ -22,10 +22,24 @@ pub enum Operation {
     ReadClass,
     ManageReferenceData,
     ManageApiTokens,
+    /// Расписание класса (and of its lessons).
+    ReadTimetable,
+    /// Calendar, bells, timetable template and per-date changes, closing periods.
+    ManageSchoolDay,
+    /// Электронный журнал of a class and subject.
+    ReadJournal,
+    /// Marks, attendance, topic and homework; period grades.
+    WriteJournal,
+    /// Электронный дневник of a student.
+    ReadDiary,
+    /// A student marks homework done and answers it.
+    SubmitHomework,
+    /// OneRoster gradebook of a school, for other systems.
+    ReadGradebook,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 19] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -38,6 +52,13 @@ impl Operation {
         Operation::ReadClass,
         Operation::ManageReferenceData,
         Operation::ManageApiTokens,
+        Operation::ReadTimetable,
+        Operation::ManageSchoolDay,
+        Operation::ReadJournal,
+        Operation::WriteJournal,
+        Operation::ReadDiary,
+        Operation::SubmitHomework,
+        Operation::ReadGradebook,
     ];
 
     /// The API-token scope that covers this operation.
@@ -55,6 +76,12 @@ impl Operation {
             | Operation::UpdateOwnContacts => "registry:write",
             Operation::ManageReferenceData => "reference:write",
             Operation::ManageApiTokens => "tokens:manage",
+            Operation::ReadTimetable => "schedule:read",
+            Operation::ManageSchoolDay => "schedule:write",
+            Operation::ReadJournal | Operation::ReadDiary | Operation::ReadGradebook => {
+                "journal:read"
+            }
+            Operation::WriteJournal | Operation::SubmitHomework => "journal:write",
         }
     }
 }
@@ -101,12 +128,22 @@ pub struct PersonFacts {
     pub parents: Vec<PersonId>,
 }
 
+/// A journal: one class (or a group within it) and one subject. `lesson_teacher` is
+/// set when the operation concerns one lesson — its teacher (a substitute) may write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalFacts {
+    pub class: ClassFacts,
+    pub subject: String,
+    pub lesson_teacher: Option<PersonId>,
+}
+
 /// What an operation is applied to.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     Person(&'a PersonFacts),
     Organisation(&'a OrgFacts),
     Class(&'a ClassFacts),
+    Journal(&'a JournalFacts),
     /// A territory: an organisation to be created in this municipality/region.
     Territory {
         municipality: &'a MunicipalityId,
@@ -178,6 +215,25 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             read_then(true, role == Role::RegionalOperator)
         }
         (Op::ManageApiTokens, Target::Platform) => read_then(true, false),
+        (Op::ReadTimetable, Target::Class(c)) => allow_or_hide(can_see_timetable(p, c)),
+        (Op::ManageSchoolDay, Target::Organisation(o)) => {
+            let manage =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            read_then(true, manage)
+        }
+        (Op::ReadJournal, Target::Journal(j)) => allow_or_hide(can_read_journal(p, j)),
+        (Op::WriteJournal, Target::Journal(j)) => {
+            read_then(can_read_journal(p, j), can_write_journal(p, j))
+        }
+        (Op::ReadDiary, Target::Person(f)) => allow_or_hide(can_see_diary(p, f)),
+        (Op::SubmitHomework, Target::Person(f)) => {
+            read_then(can_see_diary(p, f), p.person_id == f.person)
+        }
+        (Op::ReadGradebook, Target::Organisation(o)) => {
+            let admin =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            read_then(true, admin)
+        }
         // An operation applied to the wrong kind of target is a programming error:
         // refuse rather than guess.
         _ => Decision::Hidden,
@@ -258,6 +314,69 @@ fn can_see_class(p: &Principal, c: &ClassFacts) -> bool {
             p.active.personal_data_granted && in_territory(p, &c.org)
         }
         Role::PlatformAdmin => true,
+    }
+}
+
+/// Timetables are school-wide for staff; students and parents see their own classes.
+fn can_see_timetable(p: &Principal, c: &ClassFacts) -> bool {
+    let s = &p.scope;
+    match p.role() {
+        Role::Student => s.own_classes.contains(&c.class),
+        Role::Parent => s.children_classes.contains(&c.class),
+        Role::Teacher | Role::SchoolAdmin => s.organisations.contains(&c.org.organisation),
+        Role::MunicipalOperator | Role::RegionalOperator => {
+            p.active.personal_data_granted && in_territory(p, &c.org)
+        }
+        Role::PlatformAdmin => true,
+    }
+}
+
+fn teaches(p: &Principal, j: &JournalFacts) -> bool {
+    p.scope
+        .taught_subjects
+        .iter()
+        .any(|t| t.class == j.class.class && t.subject == j.subject)
+        || j.lesson_teacher == Some(p.person_id)
+}
+
+/// Teachers read what they teach (a substitute: that lesson); a class teacher reads every
+/// subject of their class; the school administration reads the school.
+fn can_read_journal(p: &Principal, j: &JournalFacts) -> bool {
+    match p.role() {
+        Role::Teacher => teaches(p, j) || p.scope.led_classes.contains(&j.class.class),
+        Role::SchoolAdmin => p.scope.organisations.contains(&j.class.org.organisation),
+        Role::MunicipalOperator | Role::RegionalOperator => {
+            p.active.personal_data_granted && in_territory(p, &j.class.org)
+        }
+        Role::PlatformAdmin => true,
+        Role::Student | Role::Parent => false,
+    }
+}
+
+fn can_write_journal(p: &Principal, j: &JournalFacts) -> bool {
+    match p.role() {
+        Role::Teacher => teaches(p, j),
+        Role::SchoolAdmin => p.scope.organisations.contains(&j.class.org.organisation),
+        Role::PlatformAdmin => true,
+        _ => false,
+    }
+}
+
+/// A diary is the student's own, their parents', their class teacher's and the school's.
+fn can_see_diary(p: &Principal, f: &PersonFacts) -> bool {
+    if p.person_id == f.person {
+        return !f.student_classes.is_empty() || p.role() == Role::Student;
+    }
+    let s = &p.scope;
+    match p.role() {
+        Role::Parent => s.children.contains(&f.person),
+        Role::Teacher => intersects(&s.led_classes, &f.student_classes),
+        Role::SchoolAdmin => in_orgs(p, &f.orgs),
+        Role::MunicipalOperator | Role::RegionalOperator => {
+            p.active.personal_data_granted && f.orgs.iter().any(|o| in_territory(p, o))
+        }
+        Role::PlatformAdmin => true,
+        Role::Student => false,
     }
 }
 

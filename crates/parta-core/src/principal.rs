@@ -98,15 +98,26 @@ pub struct Scope {
     pub children: Vec<PersonId>,
     /// Teacher: classes where they teach a subject.
     pub taught_classes: Vec<ClassId>,
+    /// Teacher: the (class, subject) pairs they teach.
+    pub taught_subjects: Vec<TaughtSubject>,
     /// Teacher: classes they lead as классный руководитель.
     pub led_classes: Vec<ClassId>,
     /// Student: their current classes.
     pub own_classes: Vec<ClassId>,
+    /// Parent: current classes of their children.
+    pub children_classes: Vec<ClassId>,
     /// Organisations where the role applies (staff, admin, student).
     pub organisations: Vec<OrganisationId>,
     /// Operator territory.
     pub municipalities: Vec<MunicipalityId>,
     pub regions: Vec<RegionCode>,
+}
+
+/// A subject a teacher teaches in a class (from the teaching assignments).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaughtSubject {
+    pub class: ClassId,
+    pub subject: String,
 }
 
 /// How the request was authenticated.

@@ -36,6 +36,11 @@ const BOOKS: &[Book] = &[
         csv: include_str!("../reference/mark_scales.csv"),
     },
     Book {
+        table: "ref_work_types",
+        columns: &["code", "name", "weight"],
+        csv: include_str!("../reference/work_types.csv"),
+    },
+    Book {
         table: "ref_positions",
         columns: &["code", "name"],
         csv: include_str!("../reference/positions.csv"),

@@ -3,7 +3,7 @@
 use parta_core::ids::{
     AccountId, ClassId, MunicipalityId, OrganisationId, PersonId, RegionCode, RoleAssignmentId,
 };
-use parta_core::principal::{Role, RoleAssignment, Scope};
+use parta_core::principal::{Role, RoleAssignment, Scope, TaughtSubject};
 use parta_db::Db;
 use sqlx::Row;
 
@@ -114,6 +114,13 @@ pub async fn scope(db: &Db, person: PersonId, ra: &RoleAssignment) -> Result<Sco
                 person,
             )
             .await?;
+            s.children_classes = ids::<ClassId>(
+                db,
+                "SELECT DISTINCT e.class_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id \
+                 WHERE g.parent_id = $1 AND e.ended_on IS NULL AND e.class_id IS NOT NULL",
+                person,
+            )
+            .await?;
         }
         Role::Teacher => {
             s.taught_classes = ids::<ClassId>(
@@ -124,6 +131,18 @@ pub async fn scope(db: &Db, person: PersonId, ra: &RoleAssignment) -> Result<Sco
                 person,
             )
             .await?;
+            let taught: Vec<(ClassId, String)> = sqlx::query_as(
+                "SELECT DISTINCT COALESCE(a.class_id, g.class_id), a.subject_code FROM teaching_assignments a \
+                 LEFT JOIN study_groups g ON g.id = a.group_id \
+                 WHERE a.teacher_id = $1 AND COALESCE(a.class_id, g.class_id) IS NOT NULL",
+            )
+            .bind(person)
+            .fetch_all(&db.pool)
+            .await?;
+            s.taught_subjects = taught
+                .into_iter()
+                .map(|(class, subject)| TaughtSubject { class, subject })
+                .collect();
             s.led_classes = ids::<ClassId>(
                 db,
                 "SELECT id FROM classes WHERE class_teacher_id = $1",

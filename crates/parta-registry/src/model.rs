@@ -32,13 +32,14 @@ pub struct NewReferenceEntry {
 }
 
 /// Reference books by their API name: (table, may an operator add local entries).
-pub const REFERENCE_BOOKS: [(&str, &str, bool); 6] = [
+pub const REFERENCE_BOOKS: [(&str, &str, bool); 7] = [
     ("regions", "ref_regions", false),
     ("org-types", "ref_org_types", true),
     ("grade-levels", "ref_grade_levels", false),
     ("subjects", "ref_subjects", true),
     ("mark-scales", "ref_mark_scales", false),
     ("positions", "ref_positions", true),
+    ("work-types", "ref_work_types", false),
 ];
 
 /// Муниципальное образование.

@@ -4,7 +4,7 @@ use crate::model::*;
 use crate::store;
 use crate::RegistryError;
 use parta_core::ids::{ClassId, MunicipalityId, OrganisationId, PersonId};
-use parta_core::policy::{decide, Decision, Operation, OrgFacts, PersonFacts, Target};
+use parta_core::policy::{decide, ClassFacts, Decision, Operation, OrgFacts, PersonFacts, Target};
 use parta_core::principal::Principal;
 use parta_core::time::now_ms;
 use parta_db::audit::{AuditEntry, AuditLog};
@@ -370,6 +370,38 @@ impl Registry {
     pub async fn may_on_person(&self, p: &Principal, op: Operation, id: PersonId) -> Result<bool> {
         let facts = self.facts(id).await?;
         Ok(decide(p, op, Target::Person(&facts)) == Decision::Allow)
+    }
+
+    /// Facts about a person for other domains' policy checks; `None` if unknown.
+    pub async fn person_facts(&self, id: PersonId) -> Result<Option<PersonFacts>> {
+        Ok(store::person_facts(&self.db, id).await?)
+    }
+
+    /// Facts about a class for other domains' policy checks; `None` if unknown.
+    pub async fn class_facts(&self, id: ClassId) -> Result<Option<ClassFacts>> {
+        Ok(store::class_facts(&self.db, id).await?)
+    }
+
+    /// Facts about an organisation for other domains' policy checks; `None` if unknown.
+    pub async fn org_facts(&self, id: OrganisationId) -> Result<Option<OrgFacts>> {
+        Ok(store::org_facts(&self.db, id).await?)
+    }
+
+    /// (child, parent) pairs for the given children — who else hears about a student.
+    pub async fn parents_of(&self, children: &[PersonId]) -> Result<Vec<(PersonId, PersonId)>> {
+        let mut out = Vec::new();
+        for chunk in children.chunks(500) {
+            let sql = format!(
+                "SELECT child_id, parent_id FROM guardianships WHERE child_id IN ({})",
+                self.db.placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (PersonId, PersonId)>(&sql);
+            for c in chunk {
+                q = q.bind(*c);
+            }
+            out.extend(q.fetch_all(&self.db.pool).await?);
+        }
+        Ok(out)
     }
 
     /// Loads where an organisation sits and asks the policy; the facts for the caller.

@@ -1,0 +1,14 @@
+//! Школьный день (REG-3, REG-4, REG-5): the academic calendar, the timetable and the
+//! lessons it yields, the электронный журнал (marks, attendance, topics, homework,
+//! period grades), the электронный дневник, homework hand-in, and the OneRoster
+//! gradebook view. Changes that students and parents should hear about go to the outbox
+//! in the same transaction (see `parta-notify`).
+
+pub mod calendar;
+pub mod error;
+pub mod model;
+pub mod service;
+pub mod store;
+
+pub use error::JournalError;
+pub use service::Journal;

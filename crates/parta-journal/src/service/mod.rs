@@ -1,0 +1,171 @@
+//! Use cases of the school day: each loads the facts, asks the access policy, validates
+//! everything before writing, and writes one transaction (with its audit record and
+//! outbox events).
+
+mod calendar;
+mod diary;
+mod gradebook;
+mod journal;
+mod timetable;
+
+pub use gradebook::{GuidRef, OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult};
+
+use crate::error::JournalError;
+use crate::model::*;
+use crate::store;
+use parta_core::ids::{ClassId, OrganisationId, PersonId};
+use parta_core::policy::{
+    decide, ClassFacts, Decision, JournalFacts, Operation, OrgFacts, PersonFacts, Target,
+};
+use parta_core::principal::Principal;
+use parta_db::audit::{AuditEntry, AuditLog};
+use parta_db::outbox::Outbox;
+use parta_db::Db;
+use parta_registry::Registry;
+
+pub type Result<T> = std::result::Result<T, JournalError>;
+
+pub use parta_registry::service::Origin;
+
+#[derive(Clone)]
+pub struct Journal {
+    pub db: Db,
+    audit: AuditLog,
+    registry: Registry,
+    outbox: Outbox,
+}
+
+fn check(decision: Decision) -> Result<()> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Hidden => Err(JournalError::NotFound),
+        Decision::Forbidden => Err(JournalError::Forbidden),
+    }
+}
+
+fn entry(
+    p: &Principal,
+    origin: &Origin,
+    action: &'static str,
+    object_type: &'static str,
+) -> AuditEntry {
+    AuditEntry {
+        actor_person_id: Some(p.person_id),
+        actor_role: Some(p.role().as_str().to_string()),
+        action,
+        object_type,
+        ip: origin.ip.clone(),
+        ..Default::default()
+    }
+}
+
+/// "24.11.2026" from "2026-11-24".
+pub fn ru_date(iso: &str) -> String {
+    let mut parts = iso.split('-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d)) => format!("{d}.{m}.{y}"),
+        _ => iso.to_string(),
+    }
+}
+
+impl Journal {
+    pub fn new(db: Db, audit: AuditLog, registry: Registry, outbox: Outbox) -> Self {
+        Self {
+            db,
+            audit,
+            registry,
+            outbox,
+        }
+    }
+
+    async fn org_facts(&self, org: OrganisationId) -> Result<OrgFacts> {
+        self.registry
+            .org_facts(org)
+            .await?
+            .ok_or(JournalError::NotFound)
+    }
+
+    async fn class_facts(&self, class: ClassId) -> Result<ClassFacts> {
+        self.registry
+            .class_facts(class)
+            .await?
+            .ok_or(JournalError::NotFound)
+    }
+
+    async fn person_facts(&self, person: PersonId) -> Result<PersonFacts> {
+        self.registry
+            .person_facts(person)
+            .await?
+            .ok_or(JournalError::NotFound)
+    }
+
+    async fn authorize_org(
+        &self,
+        p: &Principal,
+        op: Operation,
+        org: OrganisationId,
+    ) -> Result<OrgFacts> {
+        let facts = self.org_facts(org).await?;
+        check(decide(p, op, Target::Organisation(&facts)))?;
+        Ok(facts)
+    }
+
+    async fn authorize_journal(
+        &self,
+        p: &Principal,
+        op: Operation,
+        class: ClassId,
+        subject: &str,
+        lesson_teacher: Option<PersonId>,
+    ) -> Result<JournalFacts> {
+        let facts = JournalFacts {
+            class: self.class_facts(class).await?,
+            subject: subject.to_string(),
+            lesson_teacher,
+        };
+        check(decide(p, op, Target::Journal(&facts)))?;
+        Ok(facts)
+    }
+
+    async fn class_info(&self, class: ClassId) -> Result<store::ClassInfo> {
+        store::class_info(&self.db, class)
+            .await?
+            .ok_or(JournalError::NotFound)
+    }
+
+    /// Whether the caller may do `op` on this journal — for pages deciding what to offer.
+    pub async fn may_on_journal(
+        &self,
+        p: &Principal,
+        op: Operation,
+        class: ClassId,
+        subject: &str,
+    ) -> Result<bool> {
+        let facts = JournalFacts {
+            class: self.class_facts(class).await?,
+            subject: subject.to_string(),
+            lesson_teacher: None,
+        };
+        Ok(decide(p, op, Target::Journal(&facts)) == Decision::Allow)
+    }
+
+    /// Whether the caller may manage the school day of an organisation.
+    pub async fn may_manage(&self, p: &Principal, org: OrganisationId) -> Result<bool> {
+        let facts = self.org_facts(org).await?;
+        Ok(decide(p, Operation::ManageSchoolDay, Target::Organisation(&facts)) == Decision::Allow)
+    }
+
+    /// The periods of a class's grade in its year.
+    async fn class_periods(&self, c: &store::ClassInfo) -> Result<Vec<Period>> {
+        let grade = c.grade();
+        Ok(store::periods(&self.db, c.organisation_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.academic_year_id == c.academic_year_id && p.for_grade(grade))
+            .collect())
+    }
+
+    pub async fn work_types(&self) -> Result<Vec<WorkType>> {
+        Ok(store::work_types(&self.db).await?)
+    }
+}

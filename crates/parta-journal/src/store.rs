@@ -1,0 +1,1156 @@
+//! SQL of the school day. One text for both backends (`$n` placeholders); bulk
+//! statements through `Db::placeholders`.
+
+use crate::model::*;
+use parta_core::ids::{
+    AcademicYearId, ClassId, GroupId, LessonId, MarkId, OrganisationId, PeriodId, PersonId, SlotId,
+};
+use parta_db::Db;
+use sqlx::AnyConnection;
+
+type R<T> = Result<T, sqlx::Error>;
+
+// ---- calendar ----
+
+pub async fn settings(db: &Db, org: OrganisationId) -> R<SchoolSettings> {
+    let row: Option<SchoolSettings> = sqlx::query_as(
+        "SELECT week_days, rounding_threshold FROM school_settings WHERE organisation_id = $1",
+    )
+    .bind(org)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+pub async fn upsert_settings(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    s: &SchoolSettings,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO school_settings (organisation_id, week_days, rounding_threshold, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (organisation_id) DO UPDATE SET week_days = excluded.week_days, \
+         rounding_threshold = excluded.rounding_threshold, updated_at = excluded.updated_at",
+    )
+    .bind(org)
+    .bind(s.week_days)
+    .bind(s.rounding_threshold)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const PERIOD_COLS: &str =
+    "id, academic_year_id, kind, name, grade_from, grade_to, starts_on, ends_on, closed_at";
+
+pub async fn periods(db: &Db, org: OrganisationId) -> R<Vec<Period>> {
+    sqlx::query_as(&format!(
+        "SELECT {PERIOD_COLS} FROM study_periods WHERE organisation_id = $1 ORDER BY starts_on, grade_from"
+    ))
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn period(db: &Db, id: PeriodId) -> R<Option<(Period, OrganisationId)>> {
+    let p: Option<Period> = sqlx::query_as(&format!(
+        "SELECT {PERIOD_COLS} FROM study_periods WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(p) = p else { return Ok(None) };
+    let (org,): (OrganisationId,) =
+        sqlx::query_as("SELECT organisation_id FROM study_periods WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(Some((p, org)))
+}
+
+pub async fn insert_period(
+    conn: &mut AnyConnection,
+    id: PeriodId,
+    org: OrganisationId,
+    p: &NewPeriod,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO study_periods (id, organisation_id, academic_year_id, kind, name, grade_from, grade_to, starts_on, ends_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(p.academic_year_id)
+    .bind(p.kind.clone())
+    .bind(p.name.trim().to_string())
+    .bind(p.grade_from)
+    .bind(p.grade_to)
+    .bind(p.starts_on.to_string())
+    .bind(p.ends_on.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_period_closed(
+    conn: &mut AnyConnection,
+    id: PeriodId,
+    closed: Option<(i64, PersonId)>,
+) -> R<()> {
+    sqlx::query("UPDATE study_periods SET closed_at = $1, closed_by = $2 WHERE id = $3")
+        .bind(closed.map(|c| c.0))
+        .bind(closed.map(|c| c.1))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The academic year's organisation and dates.
+pub async fn academic_year(
+    db: &Db,
+    id: AcademicYearId,
+) -> R<Option<(OrganisationId, String, String)>> {
+    sqlx::query_as("SELECT organisation_id, starts_on, ends_on FROM academic_years WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn calendar_days(db: &Db, org: OrganisationId) -> R<Vec<CalendarDay>> {
+    sqlx::query_as(
+        "SELECT id, starts_on, ends_on, kind, follows_weekday, name FROM calendar_days \
+         WHERE organisation_id = $1 ORDER BY starts_on",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn insert_calendar_day(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    d: &CalendarDay,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO calendar_days (id, organisation_id, starts_on, ends_on, kind, follows_weekday, name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(d.id)
+    .bind(org)
+    .bind(d.starts_on.clone())
+    .bind(d.ends_on.clone())
+    .bind(d.kind.clone())
+    .bind(d.follows_weekday)
+    .bind(d.name.clone())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn bells(db: &Db, org: OrganisationId) -> R<Vec<Bell>> {
+    sqlx::query_as(
+        "SELECT shift, lesson_no, starts_at, ends_at FROM bell_times WHERE organisation_id = $1 ORDER BY shift, lesson_no",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn replace_bells(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    shift: i64,
+    bells: &[Bell],
+) -> R<()> {
+    sqlx::query("DELETE FROM bell_times WHERE organisation_id = $1 AND shift = $2")
+        .bind(org)
+        .bind(shift)
+        .execute(&mut *conn)
+        .await?;
+    for b in bells {
+        sqlx::query(
+            "INSERT INTO bell_times (organisation_id, shift, lesson_no, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org)
+        .bind(shift)
+        .bind(b.lesson_no)
+        .bind(b.starts_at.clone())
+        .bind(b.ends_at.clone())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---- classes, people ----
+
+/// A class with what the school day needs: organisation, year, grade number, shift, name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClassInfo {
+    pub id: ClassId,
+    pub organisation_id: OrganisationId,
+    pub academic_year_id: AcademicYearId,
+    pub grade_level: String,
+    pub name: String,
+    pub shift: i64,
+    pub year_starts_on: String,
+    pub year_ends_on: String,
+}
+
+impl ClassInfo {
+    pub fn grade(&self) -> i64 {
+        self.grade_level.trim().parse().unwrap_or(0)
+    }
+}
+
+pub async fn class_info(db: &Db, id: ClassId) -> R<Option<ClassInfo>> {
+    sqlx::query_as(
+        "SELECT c.id, c.organisation_id, c.academic_year_id, c.grade_level, c.name, c.shift, \
+         y.starts_on AS year_starts_on, y.ends_on AS year_ends_on \
+         FROM classes c JOIN academic_years y ON y.id = c.academic_year_id WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn group_class(db: &Db, group: GroupId) -> R<Option<Option<ClassId>>> {
+    let row: Option<(Option<ClassId>,)> =
+        sqlx::query_as("SELECT class_id FROM study_groups WHERE id = $1")
+            .bind(group)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Whether the person works at the organisation now.
+pub async fn is_staff(db: &Db, org: OrganisationId, person: PersonId) -> R<bool> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM staff_positions WHERE organisation_id = $1 AND person_id = $2 AND ended_on IS NULL LIMIT 1",
+    )
+    .bind(org)
+    .bind(person)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.is_some())
+}
+
+pub async fn subject_name(db: &Db, code: &str) -> R<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM ref_subjects WHERE code = $1")
+        .bind(code.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn short_name(db: &Db, person: PersonId) -> R<String> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT last_name || ' ' || SUBSTR(first_name, 1, 1) || '.' || COALESCE(SUBSTR(middle_name, 1, 1) || '.', '') FROM persons WHERE id = $1",
+    )
+    .bind(person)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| r.0).unwrap_or_default())
+}
+
+/// The students of a class now (and of a group within it), by name.
+pub async fn class_students(
+    db: &Db,
+    class: ClassId,
+    group: Option<GroupId>,
+) -> R<Vec<JournalStudent>> {
+    sqlx::query_as(
+        "SELECT p.id, p.last_name || ' ' || p.first_name AS name FROM enrolments e JOIN persons p ON p.id = e.person_id \
+         WHERE e.class_id = $1 AND e.ended_on IS NULL \
+         AND ($2 IS NULL OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = $2 AND gm.person_id = p.id)) \
+         ORDER BY p.last_name, p.first_name, p.id",
+    )
+    .bind(class)
+    .bind(group)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The student's current class, its name, and the student's first name.
+pub async fn student_class(
+    db: &Db,
+    student: PersonId,
+) -> R<Option<(Option<ClassId>, Option<String>, String, String)>> {
+    sqlx::query_as(
+        "SELECT e.class_id, c.name, p.last_name || ' ' || p.first_name, p.first_name FROM persons p \
+         LEFT JOIN enrolments e ON e.person_id = p.id AND e.ended_on IS NULL \
+         LEFT JOIN classes c ON c.id = e.class_id WHERE p.id = $1",
+    )
+    .bind(student)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn mark_scale(db: &Db, class: ClassId, subject: &str) -> R<Scale> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT a.mark_scale FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         WHERE COALESCE(a.class_id, g.class_id) = $1 AND a.subject_code = $2 LIMIT 1",
+    )
+    .bind(class)
+    .bind(subject.to_string())
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(Scale::parse(row.map(|r| r.0).as_deref().unwrap_or("five_point")))
+}
+
+/// The class-subjects a teacher keeps journals for (assigned or given in the timetable).
+pub async fn teacher_journals(db: &Db, teacher: PersonId) -> R<Vec<JournalRef>> {
+    sqlx::query_as(
+        "SELECT DISTINCT c.id AS class_id, c.name AS class_name, s.code AS subject_code, s.name AS subject_name \
+         FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         JOIN classes c ON c.id = COALESCE(a.class_id, g.class_id) JOIN ref_subjects s ON s.code = a.subject_code \
+         WHERE a.teacher_id = $1 ORDER BY c.name, s.name",
+    )
+    .bind(teacher)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Subjects taught in a class.
+pub async fn class_subjects(db: &Db, class: ClassId) -> R<Vec<SubjectName>> {
+    sqlx::query_as(
+        "SELECT DISTINCT s.code, s.name FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         JOIN ref_subjects s ON s.code = a.subject_code WHERE COALESCE(a.class_id, g.class_id) = $1 ORDER BY s.name",
+    )
+    .bind(class)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn work_types(db: &Db) -> R<Vec<WorkType>> {
+    sqlx::query_as("SELECT code, name, weight FROM ref_work_types ORDER BY weight, name")
+        .fetch_all(&db.pool)
+        .await
+}
+
+// ---- timetable ----
+
+const SLOT_COLS: &str = "id, class_id, group_id, weekday, lesson_no, subject_code, teacher_id, room, valid_from, valid_to";
+
+/// Slots of a class valid on or after `from`.
+pub async fn class_slots(db: &Db, class: ClassId, from: &str) -> R<Vec<Slot>> {
+    sqlx::query_as(&format!(
+        "SELECT {SLOT_COLS} FROM timetable_slots WHERE class_id = $1 AND (valid_to IS NULL OR valid_to >= $2) \
+         ORDER BY valid_from, weekday, lesson_no"
+    ))
+    .bind(class)
+    .bind(from.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A slot of another class that uses the same teacher or room at the same time, while
+/// both are valid: (class name, subject name, teacher name, room).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlotClash {
+    pub class_name: String,
+    pub subject_name: String,
+    pub teacher_id: PersonId,
+    pub teacher_name: String,
+    pub room: Option<String>,
+    pub weekday: i64,
+    pub lesson_no: i64,
+}
+
+pub async fn slot_clashes(
+    db: &Db,
+    org: OrganisationId,
+    class: ClassId,
+    shift: i64,
+    from: &str,
+) -> R<Vec<SlotClash>> {
+    sqlx::query_as(
+        "SELECT c.name AS class_name, s.name AS subject_name, t.teacher_id, \
+         p.last_name || ' ' || SUBSTR(p.first_name, 1, 1) || '.' AS teacher_name, t.room, t.weekday, t.lesson_no \
+         FROM timetable_slots t JOIN classes c ON c.id = t.class_id JOIN ref_subjects s ON s.code = t.subject_code \
+         JOIN persons p ON p.id = t.teacher_id \
+         WHERE t.organisation_id = $1 AND t.class_id <> $2 AND c.shift = $3 AND (t.valid_to IS NULL OR t.valid_to >= $4)",
+    )
+    .bind(org)
+    .bind(class)
+    .bind(shift)
+    .bind(from.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Ends the versions running on `from` and drops those starting later.
+pub async fn close_slots(conn: &mut AnyConnection, class: ClassId, from: &str, day_before: &str) -> R<()> {
+    sqlx::query("DELETE FROM timetable_slots WHERE class_id = $1 AND valid_from >= $2 \
+                 AND NOT EXISTS (SELECT 1 FROM lessons l WHERE l.slot_id = timetable_slots.id)")
+        .bind(class)
+        .bind(from.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE timetable_slots SET valid_to = $3 WHERE class_id = $1 AND (valid_to IS NULL OR valid_to >= $2)",
+    )
+    .bind(class)
+    .bind(from.to_string())
+    .bind(day_before.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_slot(conn: &mut AnyConnection, org: OrganisationId, s: &Slot) -> R<()> {
+    sqlx::query(
+        "INSERT INTO timetable_slots (id, organisation_id, class_id, group_id, weekday, lesson_no, subject_code, teacher_id, room, valid_from, valid_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(s.id)
+    .bind(org)
+    .bind(s.class_id)
+    .bind(s.group_id)
+    .bind(s.weekday)
+    .bind(s.lesson_no)
+    .bind(s.subject_code.clone())
+    .bind(s.teacher_id)
+    .bind(s.room.clone())
+    .bind(s.valid_from.clone())
+    .bind(s.valid_to.clone())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes template lessons from `from` on that hold nothing yet (no topic, homework,
+/// marks, attendance or change), so a new template version can replace them.
+pub async fn delete_blank_lessons(conn: &mut AnyConnection, class: ClassId, from: &str) -> R<u64> {
+    let r = sqlx::query(
+        "DELETE FROM lessons WHERE class_id = $1 AND day >= $2 AND slot_id IS NOT NULL AND change_kind IS NULL \
+         AND topic IS NULL AND homework IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.lesson_id = lessons.id) \
+         AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.lesson_id = lessons.id) \
+         AND NOT EXISTS (SELECT 1 FROM homework_submissions h WHERE h.lesson_id = lessons.id)",
+    )
+    .bind(class)
+    .bind(from.to_string())
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// (day, lesson_no, group) of the class's remaining lessons from `from` on.
+pub async fn lesson_keys(
+    conn: &mut AnyConnection,
+    class: ClassId,
+    from: &str,
+) -> R<Vec<(String, i64, Option<GroupId>)>> {
+    sqlx::query_as("SELECT day, lesson_no, group_id FROM lessons WHERE class_id = $1 AND day >= $2")
+        .bind(class)
+        .bind(from.to_string())
+        .fetch_all(conn)
+        .await
+}
+
+/// A new lesson row.
+#[derive(Debug, Clone)]
+pub struct NewLesson {
+    pub id: LessonId,
+    pub organisation_id: OrganisationId,
+    pub class_id: ClassId,
+    pub group_id: Option<GroupId>,
+    pub slot_id: Option<SlotId>,
+    pub day: String,
+    pub lesson_no: i64,
+    pub subject_code: String,
+    pub teacher_id: PersonId,
+    pub room: Option<String>,
+    pub change_kind: Option<String>,
+}
+
+pub async fn insert_lessons(db: &Db, conn: &mut AnyConnection, rows: &[NewLesson], now: i64) -> R<()> {
+    const COLS: usize = 13;
+    for chunk in rows.chunks(70) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", db.placeholders(i * COLS + 1, COLS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO lessons (id, organisation_id, class_id, group_id, slot_id, day, lesson_no, subject_code, \
+             teacher_id, room, status, change_kind, updated_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for l in chunk {
+            q = q
+                .bind(l.id)
+                .bind(l.organisation_id)
+                .bind(l.class_id)
+                .bind(l.group_id)
+                .bind(l.slot_id)
+                .bind(l.day.clone())
+                .bind(l.lesson_no)
+                .bind(l.subject_code.clone())
+                .bind(l.teacher_id)
+                .bind(l.room.clone())
+                .bind("planned")
+                .bind(l.change_kind.clone())
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const LESSON_SELECT: &str = "SELECT l.id, l.class_id, c.name AS class_name, l.group_id, g.name AS group_name, l.day, l.lesson_no, \
+     b.starts_at, b.ends_at, l.subject_code, s.name AS subject_name, l.teacher_id, \
+     t.last_name || ' ' || SUBSTR(t.first_name, 1, 1) || '.' || COALESCE(SUBSTR(t.middle_name, 1, 1) || '.', '') AS teacher_name, \
+     l.planned_teacher_id, l.room, l.status, l.change_kind, l.change_note, l.topic, l.homework, l.homework_due \
+     FROM lessons l JOIN classes c ON c.id = l.class_id LEFT JOIN study_groups g ON g.id = l.group_id \
+     JOIN ref_subjects s ON s.code = l.subject_code JOIN persons t ON t.id = l.teacher_id \
+     LEFT JOIN bell_times b ON b.organisation_id = l.organisation_id AND b.shift = c.shift AND b.lesson_no = l.lesson_no";
+
+pub async fn lesson(db: &Db, id: LessonId) -> R<Option<Lesson>> {
+    sqlx::query_as(&format!("{LESSON_SELECT} WHERE l.id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn lessons_of(db: &Db, of: TimetableOf, from: &str, to: &str) -> R<Vec<Lesson>> {
+    let (cond, id) = match of {
+        TimetableOf::Class(c) => ("l.class_id = $1", c.to_string()),
+        TimetableOf::Teacher(t) => ("l.teacher_id = $1", t.to_string()),
+        TimetableOf::Student(s) => (
+            "l.class_id IN (SELECT e.class_id FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL) \
+             AND (l.group_id IS NULL OR l.group_id IN (SELECT gm.group_id FROM group_members gm WHERE gm.person_id = $1))",
+            s.to_string(),
+        ),
+    };
+    sqlx::query_as(&format!(
+        "{LESSON_SELECT} WHERE {cond} AND l.day >= $2 AND l.day <= $3 ORDER BY l.day, l.lesson_no, c.name"
+    ))
+    .bind(id)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn journal_lessons(
+    db: &Db,
+    class: ClassId,
+    subject: &str,
+    from: &str,
+    to: &str,
+) -> R<Vec<Lesson>> {
+    sqlx::query_as(&format!(
+        "{LESSON_SELECT} WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 ORDER BY l.day, l.lesson_no"
+    ))
+    .bind(class)
+    .bind(subject.to_string())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// A lesson's where and who, for policy and validation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LessonKey {
+    pub id: LessonId,
+    pub organisation_id: OrganisationId,
+    pub class_id: ClassId,
+    pub group_id: Option<GroupId>,
+    pub day: String,
+    pub lesson_no: i64,
+    pub subject_code: String,
+    pub teacher_id: PersonId,
+    pub room: Option<String>,
+    pub status: String,
+}
+
+const KEY_COLS: &str =
+    "id, organisation_id, class_id, group_id, day, lesson_no, subject_code, teacher_id, room, status";
+
+pub async fn lesson_key(db: &Db, id: LessonId) -> R<Option<LessonKey>> {
+    sqlx::query_as(&format!("SELECT {KEY_COLS} FROM lessons WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn lesson_keys_by_id(db: &Db, ids: &[LessonId]) -> R<Vec<LessonKey>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT {KEY_COLS} FROM lessons WHERE id IN ({})",
+            db.placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
+/// Lessons of the school at a date and number that are not cancelled.
+pub async fn lessons_at(
+    db: &Db,
+    org: OrganisationId,
+    day: &str,
+    lesson_no: i64,
+) -> R<Vec<LessonKey>> {
+    sqlx::query_as(&format!(
+        "SELECT {KEY_COLS} FROM lessons WHERE organisation_id = $1 AND day = $2 AND lesson_no = $3 AND status <> 'cancelled'"
+    ))
+    .bind(org)
+    .bind(day.to_string())
+    .bind(lesson_no)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn class_name(db: &Db, class: ClassId) -> R<String> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM classes WHERE id = $1")
+        .bind(class)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0).unwrap_or_default())
+}
+
+pub async fn change_lesson(
+    conn: &mut AnyConnection,
+    id: LessonId,
+    set: &LessonUpdate,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "UPDATE lessons SET teacher_id = $2, planned_teacher_id = $3, day = $4, lesson_no = $5, room = $6, \
+         status = $7, change_kind = $8, change_note = $9, updated_at = $10 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(set.teacher_id)
+    .bind(set.planned_teacher_id)
+    .bind(set.day.clone())
+    .bind(set.lesson_no)
+    .bind(set.room.clone())
+    .bind(set.status.clone())
+    .bind(set.change_kind.clone())
+    .bind(set.change_note.clone())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct LessonUpdate {
+    pub teacher_id: PersonId,
+    pub planned_teacher_id: Option<PersonId>,
+    pub day: String,
+    pub lesson_no: i64,
+    pub room: Option<String>,
+    pub status: String,
+    pub change_kind: Option<String>,
+    pub change_note: Option<String>,
+}
+
+pub async fn set_lesson_content(
+    conn: &mut AnyConnection,
+    l: &LessonInput,
+    now: i64,
+) -> R<()> {
+    sqlx::query("UPDATE lessons SET topic = $2, homework = $3, homework_due = $4, updated_at = $5 WHERE id = $1")
+        .bind(l.lesson_id)
+        .bind(l.topic.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+        .bind(l.homework.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+        .bind(l.homework_due.map(|d| d.to_string()))
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+// ---- marks and attendance ----
+
+const MARK_COLS: &str =
+    "m.id, m.lesson_id, m.student_id, m.day, m.subject_code, m.value, m.work_type, m.weight, m.comment, m.updated_at";
+
+pub async fn journal_marks(db: &Db, class: ClassId, subject: &str, from: &str, to: &str) -> R<Vec<Mark>> {
+    sqlx::query_as(&format!(
+        "SELECT {MARK_COLS} FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 ORDER BY m.id"
+    ))
+    .bind(class)
+    .bind(subject.to_string())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn journal_attendance(
+    db: &Db,
+    class: ClassId,
+    subject: &str,
+    from: &str,
+    to: &str,
+) -> R<Vec<Attendance>> {
+    sqlx::query_as(
+        "SELECT a.lesson_id, a.student_id, a.day, a.status, a.reason FROM attendance a JOIN lessons l ON l.id = a.lesson_id \
+         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4",
+    )
+    .bind(class)
+    .bind(subject.to_string())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn marks_by_id(db: &Db, ids: &[MarkId]) -> R<Vec<Mark>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT {MARK_COLS} FROM marks m WHERE m.id IN ({})",
+            db.placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
+/// A new mark row.
+#[derive(Debug, Clone)]
+pub struct NewMark {
+    pub id: MarkId,
+    pub lesson_id: LessonId,
+    pub student_id: PersonId,
+    pub day: String,
+    pub subject_code: String,
+    pub value: String,
+    pub score: Option<i64>,
+    pub work_type: String,
+    pub weight: i64,
+    pub comment: Option<String>,
+}
+
+pub async fn insert_marks(
+    db: &Db,
+    conn: &mut AnyConnection,
+    rows: &[NewMark],
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    const COLS: usize = 14;
+    for chunk in rows.chunks(60) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", db.placeholders(i * COLS + 1, COLS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO marks (id, lesson_id, student_id, day, subject_code, value, score, work_type, weight, comment, \
+             created_by, created_at, updated_by, updated_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for m in chunk {
+            q = q
+                .bind(m.id)
+                .bind(m.lesson_id)
+                .bind(m.student_id)
+                .bind(m.day.clone())
+                .bind(m.subject_code.clone())
+                .bind(m.value.clone())
+                .bind(m.score)
+                .bind(m.work_type.clone())
+                .bind(m.weight)
+                .bind(m.comment.clone())
+                .bind(by)
+                .bind(now)
+                .bind(by)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+pub async fn update_mark(
+    conn: &mut AnyConnection,
+    m: &NewMark,
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "UPDATE marks SET value = $2, score = $3, work_type = $4, weight = $5, comment = $6, updated_by = $7, updated_at = $8 WHERE id = $1",
+    )
+    .bind(m.id)
+    .bind(m.value.clone())
+    .bind(m.score)
+    .bind(m.work_type.clone())
+    .bind(m.weight)
+    .bind(m.comment.clone())
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_mark(conn: &mut AnyConnection, id: MarkId) -> R<()> {
+    sqlx::query("DELETE FROM marks WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_history(
+    conn: &mut AnyConnection,
+    old: &Mark,
+    new_value: Option<&str>,
+    by: PersonId,
+    role: &str,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO mark_history (id, mark_id, lesson_id, student_id, old_value, new_value, changed_by, changed_role, changed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(old.id)
+    .bind(old.lesson_id)
+    .bind(old.student_id)
+    .bind(old.value.clone())
+    .bind(new_value.map(str::to_string))
+    .bind(by)
+    .bind(role.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_history(db: &Db, lesson: LessonId) -> R<Vec<MarkChange>> {
+    sqlx::query_as(
+        "SELECT h.mark_id, h.student_id, h.old_value, h.new_value, h.changed_by, \
+         p.last_name || ' ' || SUBSTR(p.first_name, 1, 1) || '.' AS changed_by_name, h.changed_role, h.changed_at \
+         FROM mark_history h JOIN persons p ON p.id = h.changed_by WHERE h.lesson_id = $1 ORDER BY h.id",
+    )
+    .bind(lesson)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn upsert_attendance(
+    conn: &mut AnyConnection,
+    a: &Attendance,
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO attendance (lesson_id, student_id, day, status, reason, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (lesson_id, student_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(a.lesson_id)
+    .bind(a.student_id)
+    .bind(a.day.clone())
+    .bind(a.status.clone())
+    .bind(a.reason.clone())
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_attendance(conn: &mut AnyConnection, lesson: LessonId, student: PersonId) -> R<u64> {
+    let r = sqlx::query("DELETE FROM attendance WHERE lesson_id = $1 AND student_id = $2")
+        .bind(lesson)
+        .bind(student)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+// ---- grades ----
+
+pub async fn grades(db: &Db, class: ClassId, subject: &str, year: AcademicYearId) -> R<Vec<Grade>> {
+    sqlx::query_as(
+        "SELECT student_id, subject_code, period_key, value FROM period_grades \
+         WHERE class_id = $1 AND subject_code = $2 AND academic_year_id = $3",
+    )
+    .bind(class)
+    .bind(subject.to_string())
+    .bind(year)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn student_grades(db: &Db, student: PersonId, year: AcademicYearId) -> R<Vec<Grade>> {
+    sqlx::query_as(
+        "SELECT student_id, subject_code, period_key, value FROM period_grades WHERE student_id = $1 AND academic_year_id = $2",
+    )
+    .bind(student)
+    .bind(year)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn class_grades(db: &Db, class: ClassId, period_key: &str) -> R<Vec<Grade>> {
+    sqlx::query_as(
+        "SELECT student_id, subject_code, period_key, value FROM period_grades WHERE class_id = $1 AND period_key = $2",
+    )
+    .bind(class)
+    .bind(period_key.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn set_grade(
+    conn: &mut AnyConnection,
+    student: PersonId,
+    subject: &str,
+    year: AcademicYearId,
+    period_key: &str,
+    class: ClassId,
+    value: Option<&str>,
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    match value {
+        Some(v) => {
+            sqlx::query(
+                "INSERT INTO period_grades (student_id, subject_code, academic_year_id, period_key, class_id, value, set_by, set_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (student_id, subject_code, academic_year_id, period_key) \
+                 DO UPDATE SET value = excluded.value, class_id = excluded.class_id, set_by = excluded.set_by, set_at = excluded.set_at",
+            )
+            .bind(student)
+            .bind(subject.to_string())
+            .bind(year)
+            .bind(period_key.to_string())
+            .bind(class)
+            .bind(v.to_string())
+            .bind(by)
+            .bind(now)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "DELETE FROM period_grades WHERE student_id = $1 AND subject_code = $2 AND academic_year_id = $3 AND period_key = $4",
+            )
+            .bind(student)
+            .bind(subject.to_string())
+            .bind(year)
+            .bind(period_key.to_string())
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Weighted sums of scored marks per (student, subject) of a class in a date range.
+pub async fn class_sums(
+    db: &Db,
+    class: ClassId,
+    from: &str,
+    to: &str,
+) -> R<Vec<(PersonId, String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT m.student_id, l.subject_code, SUM(m.score * m.weight), SUM(m.weight) FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+         WHERE l.class_id = $1 AND l.day >= $2 AND l.day <= $3 AND m.score IS NOT NULL GROUP BY m.student_id, l.subject_code",
+    )
+    .bind(class)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Weighted sums for a whole school: (class, student, subject, Σ score·weight, Σ weight).
+pub async fn school_sums(
+    db: &Db,
+    org: OrganisationId,
+    from: &str,
+    to: &str,
+) -> R<Vec<(ClassId, PersonId, String, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT l.class_id, m.student_id, l.subject_code, SUM(m.score * m.weight), SUM(m.weight) FROM lessons l \
+         JOIN marks m ON m.lesson_id = l.id \
+         WHERE l.organisation_id = $1 AND l.day >= $2 AND l.day <= $3 AND m.score IS NOT NULL \
+         GROUP BY l.class_id, m.student_id, l.subject_code",
+    )
+    .bind(org)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Absences per student of a class in a range: (student, status, count).
+pub async fn class_absences(
+    db: &Db,
+    class: ClassId,
+    from: &str,
+    to: &str,
+) -> R<Vec<(PersonId, String, i64)>> {
+    sqlx::query_as(
+        "SELECT a.student_id, a.status, COUNT(*) FROM attendance a JOIN lessons l ON l.id = a.lesson_id \
+         WHERE l.class_id = $1 AND l.day >= $2 AND l.day <= $3 GROUP BY a.student_id, a.status",
+    )
+    .bind(class)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+// ---- diary ----
+
+/// A student's marks in a date range, with the work type's name.
+pub async fn student_marks(
+    db: &Db,
+    student: PersonId,
+    from: &str,
+    to: &str,
+) -> R<Vec<(Mark, String)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        mark: Mark,
+        work_type_name: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {MARK_COLS}, w.name AS work_type_name FROM marks m JOIN ref_work_types w ON w.code = m.work_type \
+         WHERE m.student_id = $1 AND m.day >= $2 AND m.day <= $3 ORDER BY m.day, m.id"
+    ))
+    .bind(student)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.mark, r.work_type_name)).collect())
+}
+
+pub async fn student_attendance(db: &Db, student: PersonId, from: &str, to: &str) -> R<Vec<Attendance>> {
+    sqlx::query_as(
+        "SELECT lesson_id, student_id, day, status, reason FROM attendance WHERE student_id = $1 AND day >= $2 AND day <= $3",
+    )
+    .bind(student)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn student_done(db: &Db, student: PersonId, ids: &[LessonId]) -> R<Vec<LessonId>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = db.placeholders(1, ids.len() + 1);
+    let (first, rest) = all.split_once(", ").unwrap_or((all.as_str(), ""));
+    let sql = format!(
+        "SELECT lesson_id FROM homework_submissions WHERE student_id = {first} AND lesson_id IN ({rest})"
+    );
+    let mut q = sqlx::query_as::<_, (LessonId,)>(&sql).bind(student);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&db.pool).await?.into_iter().map(|r| r.0).collect())
+}
+
+// ---- homework ----
+
+pub async fn upsert_submission(
+    conn: &mut AnyConnection,
+    lesson: LessonId,
+    student: PersonId,
+    answer: Option<&str>,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO homework_submissions (lesson_id, student_id, done_at, answer) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (lesson_id, student_id) DO UPDATE SET done_at = excluded.done_at, answer = excluded.answer",
+    )
+    .bind(lesson)
+    .bind(student)
+    .bind(now)
+    .bind(answer.map(str::to_string))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_submission(conn: &mut AnyConnection, lesson: LessonId, student: PersonId) -> R<()> {
+    sqlx::query("DELETE FROM homework_submissions WHERE lesson_id = $1 AND student_id = $2")
+        .bind(lesson)
+        .bind(student)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn submissions(db: &Db, lesson: LessonId) -> R<Vec<(PersonId, i64, Option<String>)>> {
+    sqlx::query_as("SELECT student_id, done_at, answer FROM homework_submissions WHERE lesson_id = $1")
+        .bind(lesson)
+        .fetch_all(&db.pool)
+        .await
+}
+
+// ---- gradebook (OneRoster) ----
+
+/// Marks of a school, oldest first, a page at a time: (mark, class id, lesson day).
+pub async fn school_marks_page(
+    db: &Db,
+    org: OrganisationId,
+    offset: i64,
+    limit: i64,
+) -> R<Vec<(Mark, ClassId)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        mark: Mark,
+        class_id: ClassId,
+    }
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {MARK_COLS}, l.class_id FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+         WHERE l.organisation_id = $1 ORDER BY m.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(org)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.mark, r.class_id)).collect())
+}
+
+/// Line items: (lesson, work type) pairs that have marks, a page at a time.
+pub async fn school_line_items(
+    db: &Db,
+    org: OrganisationId,
+    offset: i64,
+    limit: i64,
+) -> R<Vec<(LessonId, String, ClassId, String, String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT l.id, m.work_type, l.class_id, l.day, s.name, w.name, MAX(m.updated_at) FROM lessons l \
+         JOIN marks m ON m.lesson_id = l.id JOIN ref_subjects s ON s.code = l.subject_code \
+         JOIN ref_work_types w ON w.code = m.work_type WHERE l.organisation_id = $1 \
+         GROUP BY l.id, m.work_type, l.class_id, l.day, s.name, w.name ORDER BY l.id, m.work_type LIMIT $2 OFFSET $3",
+    )
+    .bind(org)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await
+}
