@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod names;
+mod school_day;
 
 use bulk::{Bulk, V};
 use chrono::{Datelike, NaiveDate};
@@ -186,6 +187,101 @@ const TABLES: &[(&str, &[&str])] = &[
             "password_changed_at",
         ],
     ),
+    (
+        "school_settings",
+        &["organisation_id", "week_days", "rounding_threshold", "updated_at"],
+    ),
+    (
+        "study_periods",
+        &[
+            "id",
+            "organisation_id",
+            "academic_year_id",
+            "kind",
+            "name",
+            "grade_from",
+            "grade_to",
+            "starts_on",
+            "ends_on",
+            "closed_at",
+        ],
+    ),
+    (
+        "calendar_days",
+        &["id", "organisation_id", "starts_on", "ends_on", "kind", "follows_weekday", "name"],
+    ),
+    (
+        "bell_times",
+        &["organisation_id", "shift", "lesson_no", "starts_at", "ends_at"],
+    ),
+    (
+        "timetable_slots",
+        &[
+            "id",
+            "organisation_id",
+            "class_id",
+            "weekday",
+            "lesson_no",
+            "subject_code",
+            "teacher_id",
+            "room",
+            "valid_from",
+        ],
+    ),
+    (
+        "lessons",
+        &[
+            "id",
+            "organisation_id",
+            "class_id",
+            "slot_id",
+            "day",
+            "lesson_no",
+            "subject_code",
+            "teacher_id",
+            "room",
+            "status",
+            "topic",
+            "homework",
+            "updated_at",
+        ],
+    ),
+    (
+        "marks",
+        &[
+            "id",
+            "lesson_id",
+            "student_id",
+            "day",
+            "subject_code",
+            "value",
+            "score",
+            "work_type",
+            "weight",
+            "comment",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ],
+    ),
+    (
+        "attendance",
+        &["lesson_id", "student_id", "day", "status", "reason", "updated_by", "updated_at"],
+    ),
+    (
+        "period_grades",
+        &[
+            "student_id",
+            "subject_code",
+            "academic_year_id",
+            "period_key",
+            "class_id",
+            "value",
+            "set_by",
+            "set_at",
+        ],
+    ),
 ];
 
 /// Id kinds for [`seeded_uuid`].
@@ -200,6 +296,11 @@ mod kind {
     pub const TEACH: u8 = 8;
     pub const ROLE: u8 = 9;
     pub const ACCOUNT: u8 = 10;
+    pub const SLOT: u8 = 11;
+    pub const LESSON: u8 = 12;
+    pub const MARK: u8 = 13;
+    pub const PERIOD: u8 = 14;
+    pub const CALDAY: u8 = 15;
 }
 
 /// Subjects taught by subject teachers in grades 5–11, grouped by specialisation.
@@ -715,6 +816,7 @@ async fn school(
     }
     let mut slot = 0usize;
     let mut students_out = Vec::new();
+    let mut day_classes: Vec<school_day::ClassPlan> = Vec::new();
     let mut senior_ct = 0usize;
     for grade in 1..=11u32 {
         for c in 0..classes_per_grade {
@@ -745,6 +847,12 @@ async fn school(
                 )
                 .await?;
             g.summary.classes += 1;
+            let mut plan = school_day::ClassPlan {
+                id: class.clone(),
+                grade,
+                subjects: Vec::new(),
+                students: Vec::new(),
+            };
             // Who teaches what here.
             for (subject, from, to) in SUBJECTS {
                 if grade < *from || grade > *to {
@@ -760,6 +868,7 @@ async fn school(
                     let pool = &specialists[spec];
                     pool[(grade as usize + c as usize) % pool.len()].id.clone()
                 };
+                plan.subjects.push((*subject, t.clone()));
                 let tid = g.id(kind::TEACH);
                 g.bulk
                     .push(
@@ -803,9 +912,11 @@ async fn school(
                     )
                     .await?;
                 g.role(&s.id, "student", Some(&org), None, None).await?;
+                plan.students.push(s.id.clone());
                 students_out.push((s.id.clone(), class.clone()));
                 g.summary.students += 1;
             }
+            day_classes.push(plan);
         }
     }
     for t in &all_teachers {
@@ -875,6 +986,7 @@ async fn school(
     for (sid, _) in &students_out {
         g.account(sid, None).await?;
     }
+    school_day::generate(g, &org, &year, &day_classes, demo).await?;
     Ok((org, students_out))
 }
 

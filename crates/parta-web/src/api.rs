@@ -28,7 +28,12 @@ type ApiResult<T> = Result<T, Problem>;
         (name = "identity", description = "Вход, сессии, роли, токены"),
         (name = "registry", description = "Реестр: территории, организации, классы, люди"),
         (name = "personal-data", description = "Персональные данные: выгрузка, исправление, журнал доступа"),
-        (name = "roster", description = "Обмен списками: OneRoster 1.2 CSV и шаблон для школы")
+        (name = "roster", description = "Обмен списками: OneRoster 1.2 CSV и шаблон для школы"),
+        (name = "school-day", description = "Календарь, звонки, расписание, замены"),
+        (name = "journal", description = "Электронный журнал: отметки, посещаемость, темы, итоговые отметки, отчёты"),
+        (name = "diary", description = "Электронный дневник и домашние задания"),
+        (name = "notifications", description = "Уведомления и их настройки"),
+        (name = "gradebook", description = "OneRoster 1.2 Gradebook: отметки для других систем")
     )
 )]
 struct ApiDoc;
@@ -63,6 +68,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_change))
         .routes(routes!(create_academic_year))
         .routes(routes!(create_person))
+        .merge(crate::school_day_api::router())
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(export_roster, import_roster))
@@ -157,7 +163,7 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
 }
 
 /// A path id; anything malformed is "not found", like an id the caller may not see.
-fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
+pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
     raw.parse().map_err(|_| Problem::not_found())
 }
 

@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod ops;
 pub mod pages;
 pub mod router;
+pub mod school_day_api;
 pub mod state;
 
 pub use router::app;

@@ -4,6 +4,9 @@ use parta_db::Db;
 use parta_identity::throttle::Throttle;
 use parta_identity::Identity;
 use parta_registry::Registry;
+use parta_db::outbox::Outbox;
+use parta_journal::Journal;
+use parta_notify::{Notifications, Relay};
 use parta_roster::Roster;
 use std::sync::Arc;
 
@@ -15,6 +18,10 @@ pub struct AppState {
     pub registry: Registry,
     pub identity: Identity,
     pub roster: Roster,
+    pub journal: Journal,
+    pub notifications: Notifications,
+    /// Turns outbox events into notifications; started by [`AppState::start_relay`].
+    pub relay: Relay,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
@@ -29,6 +36,10 @@ impl AppState {
         let audit = AuditLog::start(db.clone());
         let registry = Registry::new(db.clone(), audit.clone());
         let roster = Roster::new(db.clone(), audit.clone());
+        let outbox = Outbox::new();
+        let journal = Journal::new(db.clone(), audit.clone(), registry.clone(), outbox.clone());
+        let relay = Relay::new(db.clone(), registry.clone(), outbox);
+        let notifications = Notifications::new(db.clone());
         let mut identity = Identity::new(db.clone(), audit, throttle, config.session.clone());
         if let Some(oidc) = &config.oidc {
             identity = identity.with_oidc(oidc.clone())?;
@@ -39,9 +50,17 @@ impl AppState {
             registry,
             identity,
             roster,
+            journal,
+            notifications,
+            relay,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
         })
+    }
+
+    /// Starts the notification relay of this process (call once, inside the runtime).
+    pub fn start_relay(&self) -> tokio::task::JoinHandle<()> {
+        self.relay.clone().spawn()
     }
 
     /// Where the provider sends the browser back: the public URL, else this request's host.

@@ -194,6 +194,7 @@ async fn serve(
         config.sign_in.per_ip_burst,
     );
     let state = AppState::new(db.clone(), config, throttle).expect("state");
+    state.start_relay();
     let addr = listener.local_addr().expect("addr");
     let app = parta_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

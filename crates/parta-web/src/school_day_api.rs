@@ -1,0 +1,582 @@
+//! `/api/v1` of the school day (calendar, timetable, journal, diary, homework),
+//! notifications, and the OneRoster 1.2 gradebook view. Handlers parse, call one
+//! service function, render.
+
+use crate::api::{path_id, ApiJson};
+use crate::auth::Caller;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use parta_core::ids::{ClassId, PersonId};
+use parta_core::Problem;
+use parta_journal::model::*;
+use parta_journal::service::{OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult};
+use parta_notify::{NotificationList, Preference};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+type ApiResult<T> = Result<T, Problem>;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(calendar))
+        .routes(routes!(set_settings))
+        .routes(routes!(add_period))
+        .routes(routes!(close_period))
+        .routes(routes!(add_calendar_day))
+        .routes(routes!(set_bells))
+        .routes(routes!(template, set_template))
+        .routes(routes!(import_template))
+        .routes(routes!(timetable))
+        .routes(routes!(change_lesson))
+        .routes(routes!(add_extra_lesson))
+        .routes(routes!(my_journals))
+        .routes(routes!(journal_grid, journal_save))
+        .routes(routes!(lesson_sheet))
+        .routes(routes!(set_grades))
+        .routes(routes!(class_report))
+        .routes(routes!(school_grades))
+        .routes(routes!(diary))
+        .routes(routes!(student_marks))
+        .routes(routes!(homework_status, submit_homework))
+        .routes(routes!(notifications))
+        .routes(routes!(unread))
+        .routes(routes!(read_notification))
+        .routes(routes!(read_all))
+        .routes(routes!(preferences, set_preferences))
+        .routes(routes!(gb_categories))
+        .routes(routes!(gb_periods))
+        .routes(routes!(gb_line_items))
+        .routes(routes!(gb_results))
+}
+
+/// Parses an optional ISO date parameter, naming the field when it is malformed.
+pub(crate) fn date_param(field: &str, raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| Problem::invalid(field, "Дата — в виде ГГГГ-ММ-ДД, например 2026-11-24.")),
+    }
+}
+
+// ---- calendar ----
+
+/// A school's calendar: settings, periods, holidays and moved days, bells.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/calendar", tag = "school-day",
+    params(("id" = parta_core::ids::OrganisationId, Path)),
+    responses((status = 200, body = SchoolCalendarView), (status = 404, body = Problem)))]
+async fn calendar(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<SchoolCalendarView>> {
+    Ok(Json(st.journal.calendar(&c.principal, path_id(&id)?).await?))
+}
+
+/// Five- or six-day week and the rounding threshold of averages (school admin).
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/calendar/settings", tag = "school-day",
+    params(("id" = parta_core::ids::OrganisationId, Path)), request_body = SchoolSettings,
+    responses((status = 200, body = SchoolCalendarView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn set_settings(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SchoolSettings>,
+) -> ApiResult<Json<SchoolCalendarView>> {
+    Ok(Json(st.journal.set_settings(&c.principal, &c.origin, path_id(&id)?, req).await?))
+}
+
+/// Adds a study period (quarter, trimester, semester) for a range of grades.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/periods", tag = "school-day",
+    params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewPeriod,
+    responses((status = 200, body = Period), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn add_period(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewPeriod>,
+) -> ApiResult<Json<Period>> {
+    Ok(Json(st.journal.add_period(&c.principal, &c.origin, path_id(&id)?, req).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CloseRequest {
+    /// true closes the period, false reopens it.
+    pub closed: bool,
+}
+
+/// Closes or reopens a period: after closing only the administration edits it.
+#[utoipa::path(post, path = "/api/v1/periods/{id}/close", tag = "school-day",
+    params(("id" = parta_core::ids::PeriodId, Path)), request_body = CloseRequest,
+    responses((status = 200, body = Period), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn close_period(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CloseRequest>,
+) -> ApiResult<Json<Period>> {
+    Ok(Json(st.journal.close_period(&c.principal, &c.origin, path_id(&id)?, req.closed).await?))
+}
+
+/// Adds a holiday, vacation or moved working day; lessons are re-derived.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/calendar-days", tag = "school-day",
+    params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewCalendarDay,
+    responses((status = 200, body = CalendarDay), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn add_calendar_day(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewCalendarDay>,
+) -> ApiResult<Json<CalendarDay>> {
+    Ok(Json(st.journal.add_calendar_day(&c.principal, &c.origin, path_id(&id)?, req).await?))
+}
+
+/// Replaces the bell schedule of a shift.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/bells/{shift}", tag = "school-day",
+    params(("id" = parta_core::ids::OrganisationId, Path), ("shift" = i64, Path)), request_body = [Bell],
+    responses((status = 200, body = [Bell]), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn set_bells(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((id, shift)): Path<(String, String)>,
+    ApiJson(req): ApiJson<Vec<Bell>>,
+) -> ApiResult<Json<Vec<Bell>>> {
+    let shift = shift.parse().map_err(|_| Problem::invalid("shift", "Смена — число 1, 2 или 3."))?;
+    Ok(Json(st.journal.set_bells(&c.principal, &c.origin, path_id(&id)?, shift, req).await?))
+}
+
+// ---- timetable ----
+
+/// The weekly template of a class (current and future versions).
+#[utoipa::path(get, path = "/api/v1/classes/{id}/timetable-template", tag = "school-day",
+    params(("id" = ClassId, Path)), responses((status = 200, body = [Slot]), (status = 404, body = Problem)))]
+async fn template(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<Slot>>> {
+    Ok(Json(st.journal.template(&c.principal, path_id(&id)?).await?))
+}
+
+/// Sets a new template version from a date; conflicts are refused naming both lessons.
+#[utoipa::path(put, path = "/api/v1/classes/{id}/timetable-template", tag = "school-day",
+    params(("id" = ClassId, Path)), request_body = TemplateVersion,
+    responses((status = 200, body = [Slot]), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn set_template(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<TemplateVersion>,
+) -> ApiResult<Json<Vec<Slot>>> {
+    Ok(Json(st.journal.set_template(&c.principal, &c.origin, path_id(&id)?, req).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// The date the imported version starts (ГГГГ-ММ-ДД).
+    pub valid_from: Option<String>,
+}
+
+/// Imports a class's template from CSV (`день;урок;предмет;учитель;кабинет`, UTF-8).
+#[utoipa::path(post, path = "/api/v1/classes/{id}/timetable-template/import", tag = "school-day",
+    params(("id" = ClassId, Path), ImportQuery), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = [Slot]), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn import_template(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Vec<Slot>>> {
+    let from = date_param("valid_from", q.valid_from.as_deref())?
+        .ok_or_else(|| Problem::invalid("valid_from", "Укажите дату начала действия расписания."))?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| Problem::invalid("body", "Файл должен быть в кодировке UTF-8 (CSV)."))?;
+    Ok(Json(st.journal.import_template(&c.principal, &c.origin, path_id(&id)?, from, text).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TimetableQuery {
+    pub class: Option<String>,
+    pub teacher: Option<String>,
+    pub student: Option<String>,
+    /// First date (ГГГГ-ММ-ДД); default today's Monday.
+    pub from: Option<String>,
+    /// 1–31 days, default 7.
+    pub days: Option<i64>,
+}
+
+/// Lessons of a class, a teacher or a student for a range of dates.
+#[utoipa::path(get, path = "/api/v1/timetable", tag = "school-day", params(TimetableQuery),
+    responses((status = 200, body = [Lesson]), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn timetable(State(st): State<AppState>, c: Caller, Query(q): Query<TimetableQuery>) -> ApiResult<Json<Vec<Lesson>>> {
+    let of = match (&q.class, &q.teacher, &q.student) {
+        (Some(id), None, None) => TimetableOf::Class(path_id(id)?),
+        (None, Some(id), None) => TimetableOf::Teacher(path_id(id)?),
+        (None, None, Some(id)) => TimetableOf::Student(path_id(id)?),
+        _ => return Err(Problem::invalid("class", "Укажите ровно одно: class, teacher или student.")),
+    };
+    let from = date_param("from", q.from.as_deref())?
+        .unwrap_or_else(|| parta_journal::calendar::monday_of(parta_core::time::today()));
+    Ok(Json(st.journal.timetable(&c.principal, of, from, q.days.unwrap_or(7)).await?))
+}
+
+/// Substitution, cancellation or move of one dated lesson; students and parents are told.
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/change", tag = "school-day",
+    params(("id" = parta_core::ids::LessonId, Path)), request_body = LessonChange,
+    responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn change_lesson(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<LessonChange>,
+) -> ApiResult<Json<Lesson>> {
+    Ok(Json(st.journal.change_lesson(&c.principal, &c.origin, path_id(&id)?, req).await?))
+}
+
+/// An extra lesson on a date.
+#[utoipa::path(post, path = "/api/v1/lessons", tag = "school-day", request_body = ExtraLesson,
+    responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_extra_lesson(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<ExtraLesson>) -> ApiResult<Json<Lesson>> {
+    Ok(Json(st.journal.add_extra_lesson(&c.principal, &c.origin, req).await?))
+}
+
+// ---- journal ----
+
+/// The class-subjects the calling teacher keeps journals for.
+#[utoipa::path(get, path = "/api/v1/journals", tag = "journal", responses((status = 200, body = [JournalRef])))]
+async fn my_journals(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<JournalRef>>> {
+    Ok(Json(st.journal.my_journals(&c.principal).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PeriodQuery {
+    /// A study period id; default the current one.
+    pub period: Option<String>,
+}
+
+fn period_param(raw: Option<&str>) -> ApiResult<Option<parta_core::ids::PeriodId>> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| Problem::invalid("period", "Неверный идентификатор периода.")),
+    }
+}
+
+/// Электронный журнал: students × lessons of a class and subject in a period.
+#[utoipa::path(get, path = "/api/v1/classes/{id}/journal/{subject}", tag = "journal",
+    params(("id" = ClassId, Path), ("subject" = String, Path), PeriodQuery),
+    responses((status = 200, body = JournalGrid), (status = 404, body = Problem)))]
+async fn journal_grid(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((id, subject)): Path<(String, String)>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<Json<JournalGrid>> {
+    let period = period_param(q.period.as_deref())?;
+    Ok(Json(st.journal.grid(&c.principal, &c.origin, path_id(&id)?, &subject, period).await?))
+}
+
+/// Saves marks, attendance, topics and homework of a journal at once (all or nothing).
+#[utoipa::path(post, path = "/api/v1/classes/{id}/journal/{subject}", tag = "journal",
+    params(("id" = ClassId, Path), ("subject" = String, Path)), request_body = JournalSave,
+    responses((status = 200, body = SaveResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn journal_save(
+    State(st): State<AppState>,
+    c: Caller,
+    Path((id, subject)): Path<(String, String)>,
+    ApiJson(req): ApiJson<JournalSave>,
+) -> ApiResult<Json<SaveResult>> {
+    Ok(Json(st.journal.save(&c.principal, &c.origin, path_id(&id)?, &subject, req).await?))
+}
+
+/// One lesson: students, marks, attendance, mark history, homework hand-ins.
+#[utoipa::path(get, path = "/api/v1/lessons/{id}", tag = "journal",
+    params(("id" = parta_core::ids::LessonId, Path)),
+    responses((status = 200, body = LessonSheet), (status = 404, body = Problem)))]
+async fn lesson_sheet(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<LessonSheet>> {
+    Ok(Json(st.journal.lesson_sheet(&c.principal, &c.origin, path_id(&id)?).await?))
+}
+
+/// Sets period, annual or final grades of a class in a subject.
+#[utoipa::path(put, path = "/api/v1/grades", tag = "journal", request_body = GradesInput,
+    responses((status = 200, body = [Grade]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn set_grades(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<GradesInput>) -> ApiResult<Json<Vec<Grade>>> {
+    Ok(Json(st.journal.set_grades(&c.principal, &c.origin, req).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    pub period: Option<String>,
+    /// `json` (default), `csv`.
+    pub format: Option<String>,
+}
+
+/// Отчёт классного руководителя for a period, as JSON or CSV (opens in Excel).
+#[utoipa::path(get, path = "/api/v1/classes/{id}/report", tag = "journal",
+    params(("id" = ClassId, Path), ReportQuery),
+    responses((status = 200, body = ClassReport), (status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
+async fn class_report(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let period = period_param(q.period.as_deref())?;
+    let report = st.journal.class_report(&c.principal, &c.origin, path_id(&id)?, period).await?;
+    match q.format.as_deref() {
+        Some("csv") => Ok(report_csv(&report)?.into_response()),
+        None | Some("json") => Ok(Json(report).into_response()),
+        Some(_) => Err(Problem::invalid("format", "Формат — json или csv.")),
+    }
+}
+
+/// The report as CSV with `;` and a BOM, so Excel opens it in Russian locales.
+pub(crate) fn report_csv(r: &ClassReport) -> ApiResult<Response> {
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut head = vec!["Ученик".to_string()];
+    head.extend(r.subjects.iter().flat_map(|s| [format!("{} (ср.)", s.name), format!("{} (отм.)", s.name)]));
+    head.extend(["Пропуски".into(), "По болезни".into(), "По уважительной".into(), "Опоздания".into()]);
+    w.write_record(&head).map_err(|_| Problem::internal())?;
+    for row in &r.rows {
+        let mut rec = vec![row.name.clone()];
+        for cell in &row.cells {
+            rec.push(cell.average.map(|a| format!("{a:.2}").replace('.', ",")).unwrap_or_default());
+            rec.push(cell.grade.clone().unwrap_or_default());
+        }
+        rec.extend([row.absent, row.ill, row.excused, row.late].map(|n| n.to_string()));
+        w.write_record(&rec).map_err(|_| Problem::internal())?;
+    }
+    let bytes = w.into_inner().map_err(|_| Problem::internal())?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"report-{}.csv\"", r.class_id)),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RangeQuery {
+    /// First date (ГГГГ-ММ-ДД).
+    pub from: Option<String>,
+    /// Last date (ГГГГ-ММ-ДД).
+    pub to: Option<String>,
+}
+
+/// Suggested period grades of a whole school (weighted averages, the school's rounding).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/grades", tag = "journal",
+    params(("id" = parta_core::ids::OrganisationId, Path), RangeQuery),
+    responses((status = 200, body = [SchoolGrade]), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn school_grades(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<Json<Vec<SchoolGrade>>> {
+    let from = date_param("from", q.from.as_deref())?.ok_or_else(|| Problem::invalid("from", "Укажите начало периода."))?;
+    let to = date_param("to", q.to.as_deref())?.ok_or_else(|| Problem::invalid("to", "Укажите конец периода."))?;
+    Ok(Json(
+        st.journal
+            .school_grades(&c.principal, &c.origin, path_id(&id)?, &from.to_string(), &to.to_string())
+            .await?,
+    ))
+}
+
+// ---- diary ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WeekQuery {
+    /// Any date of the week (ГГГГ-ММ-ДД); default this week.
+    pub week: Option<String>,
+}
+
+/// Электронный дневник: a student's week.
+#[utoipa::path(get, path = "/api/v1/students/{id}/diary", tag = "diary",
+    params(("id" = PersonId, Path), WeekQuery),
+    responses((status = 200, body = DiaryWeek), (status = 404, body = Problem)))]
+async fn diary(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<WeekQuery>,
+) -> ApiResult<Json<DiaryWeek>> {
+    let day = date_param("week", q.week.as_deref())?.unwrap_or_else(parta_core::time::today);
+    Ok(Json(st.journal.diary_week(&c.principal, &c.origin, path_id(&id)?, day).await?))
+}
+
+/// A student's marks by subject in a period, with weighted averages and grades.
+#[utoipa::path(get, path = "/api/v1/students/{id}/marks", tag = "diary",
+    params(("id" = PersonId, Path), PeriodQuery),
+    responses((status = 200, body = StudentMarks), (status = 404, body = Problem)))]
+async fn student_marks(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult<Json<StudentMarks>> {
+    let period = period_param(q.period.as_deref())?;
+    Ok(Json(st.journal.student_marks(&c.principal, &c.origin, path_id(&id)?, period).await?))
+}
+
+/// Who handed in the homework of a lesson (teacher).
+#[utoipa::path(get, path = "/api/v1/lessons/{id}/homework", tag = "diary",
+    params(("id" = parta_core::ids::LessonId, Path)),
+    responses((status = 200, body = HomeworkStatus), (status = 404, body = Problem)))]
+async fn homework_status(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<HomeworkStatus>> {
+    Ok(Json(st.journal.homework_status(&c.principal, &c.origin, path_id(&id)?).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+/// The calling student marks the homework done (with an optional answer) or not done.
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/homework", tag = "diary",
+    params(("id" = parta_core::ids::LessonId, Path)), request_body = HomeworkAnswer,
+    responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn submit_homework(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<HomeworkAnswer>,
+) -> ApiResult<Json<Done>> {
+    st.journal.submit_homework(&c.principal, path_id(&id)?, req).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+// ---- notifications ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NotificationQuery {
+    /// `next_cursor` of the previous page.
+    pub before: Option<String>,
+}
+
+/// The caller's notifications, newest first, with the unread count.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery),
+    responses((status = 200, body = NotificationList)))]
+async fn notifications(State(st): State<AppState>, c: Caller, Query(q): Query<NotificationQuery>) -> ApiResult<Json<NotificationList>> {
+    Ok(Json(st.notifications.list(&c.principal, q.before.as_deref()).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Unread {
+    pub unread: i64,
+}
+
+/// How many of the caller's notifications are unread.
+#[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "notifications", responses((status = 200, body = Unread)))]
+async fn unread(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Unread>> {
+    Ok(Json(Unread { unread: st.notifications.unread(&c.principal).await? }))
+}
+
+/// Marks one of the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
+    params(("id" = parta_core::ids::NotificationId, Path)),
+    responses((status = 200, body = Done), (status = 404, body = Problem)))]
+async fn read_notification(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Done>> {
+    st.notifications.mark_read(&c.principal, path_id(&id)?).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Marks all the caller's notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", responses((status = 200, body = Done)))]
+async fn read_all(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Done>> {
+    st.notifications.mark_all_read(&c.principal).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Which kinds of notifications the caller receives.
+#[utoipa::path(get, path = "/api/v1/notifications/preferences", tag = "notifications", responses((status = 200, body = [Preference])))]
+async fn preferences(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<Preference>>> {
+    Ok(Json(st.notifications.preferences(&c.principal).await?))
+}
+
+/// Switches kinds of notifications on or off for the caller.
+#[utoipa::path(put, path = "/api/v1/notifications/preferences", tag = "notifications", request_body = [Preference],
+    responses((status = 200, body = [Preference]), (status = 422, body = Problem)))]
+async fn set_preferences(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<Vec<Preference>>) -> ApiResult<Json<Vec<Preference>>> {
+    Ok(Json(st.notifications.set_preferences(&c.principal, &req).await?))
+}
+
+// ---- OneRoster 1.2 gradebook ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1–1000, default 100.
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoriesDoc {
+    pub categories: Vec<OneRosterCategory>,
+}
+
+/// Gradebook categories (виды работ with their weights).
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", tag = "gradebook", responses((status = 200, body = CategoriesDoc)))]
+async fn gb_categories(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<CategoriesDoc>> {
+    Ok(Json(CategoriesDoc { categories: st.journal.gradebook_categories().await? }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodsDoc {
+    pub academic_sessions: Vec<OneRosterPeriod>,
+}
+
+/// Grading periods of a school.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", tag = "gradebook",
+    params(("id" = parta_core::ids::OrganisationId, Path)),
+    responses((status = 200, body = PeriodsDoc), (status = 403, body = Problem)))]
+async fn gb_periods(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<PeriodsDoc>> {
+    Ok(Json(PeriodsDoc { academic_sessions: st.journal.gradebook_periods(&c.principal, path_id(&id)?).await? }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItemsDoc {
+    pub line_items: Vec<OneRosterLineItem>,
+}
+
+/// Line items of a school: one per lesson and work type that has marks.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", tag = "gradebook",
+    params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
+    responses((status = 200, body = LineItemsDoc), (status = 403, body = Problem)))]
+async fn gb_line_items(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<LineItemsDoc>> {
+    Ok(Json(LineItemsDoc {
+        line_items: st
+            .journal
+            .gradebook_line_items(&c.principal, path_id(&id)?, q.offset.unwrap_or(0), q.limit.unwrap_or(100))
+            .await?,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsDoc {
+    pub results: Vec<OneRosterResult>,
+}
+
+/// Results of a school: one per mark.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/results", tag = "gradebook",
+    params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
+    responses((status = 200, body = ResultsDoc), (status = 403, body = Problem)))]
+async fn gb_results(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<ResultsDoc>> {
+    Ok(Json(ResultsDoc {
+        results: st
+            .journal
+            .gradebook_results(&c.principal, &c.origin, path_id(&id)?, q.offset.unwrap_or(0), q.limit.unwrap_or(100))
+            .await?,
+    }))
+}
