@@ -80,7 +80,7 @@ pub const OPS_ROUTES: &[&str] = &[
 pub async fn require_documented(State(st): State<AppState>, req: Request, next: Next) -> Response {
     if let Some(path) = req.extensions().get::<MatchedPath>() {
         let key = format!("{} {}", req.method(), path.as_str());
-        let known = if path.as_str().starts_with("/api/v1/") {
+        let known = if path.as_str().starts_with("/api/v1/") || path.as_str().starts_with("/ims/") {
             st.documented.contains(&key)
         } else {
             crate::pages::ROUTES.contains(&key.as_str()) || OPS_ROUTES.contains(&key.as_str())

@@ -276,16 +276,6 @@ impl Journal {
                 continue;
             }
             let raw = m.value.as_deref().map(str::trim).unwrap_or("");
-            let comment = m
-                .comment
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string);
-            if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
-                errors.push(FieldError::new(f("comment"), "Комментарий — до 500 знаков."));
-                continue;
-            }
             let old = match m.mark_id {
                 Some(id) => match existing.get(&id) {
                     Some(old) if old.lesson_id == m.lesson_id && old.student_id == m.student_id => Some(old.clone()),
@@ -296,6 +286,15 @@ impl Journal {
                 },
                 None => None,
             };
+            // No comment in the request keeps the old one; an empty one clears it.
+            let comment = match m.comment.as_deref() {
+                None => old.as_ref().and_then(|o| o.comment.clone()),
+                Some(c) => Some(c.trim().to_string()).filter(|c| !c.is_empty()),
+            };
+            if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
+                errors.push(FieldError::new(f("comment"), "Комментарий — до 500 знаков."));
+                continue;
+            }
             if raw.is_empty() {
                 match old {
                     Some(old) => ops.push(Op::Delete(old)),

@@ -127,6 +127,16 @@ impl Journal {
         Ok(facts)
     }
 
+    /// Managing a class's school day: who cannot see the class's timetable learns
+    /// nothing (404); who sees it but does not run the school is refused (403).
+    async fn authorize_class_manage(&self, p: &Principal, class: ClassId) -> Result<()> {
+        let facts = self.class_facts(class).await?;
+        if decide(p, Operation::ReadTimetable, Target::Class(&facts)) != Decision::Allow {
+            return Err(JournalError::NotFound);
+        }
+        check(decide(p, Operation::ManageSchoolDay, Target::Organisation(&facts.org)))
+    }
+
     async fn class_info(&self, class: ClassId) -> Result<store::ClassInfo> {
         store::class_info(&self.db, class)
             .await?

@@ -39,9 +39,8 @@ impl Journal {
         class: ClassId,
         input: TemplateVersion,
     ) -> Result<Vec<Slot>> {
+        self.authorize_class_manage(p, class).await?;
         let c = self.class_info(class).await?;
-        self.authorize_org(p, Operation::ManageSchoolDay, c.organisation_id)
-            .await?;
         let settings = store::settings(&self.db, c.organisation_id).await?;
         let bells = store::bells(&self.db, c.organisation_id).await?;
         let shift_bells: Vec<&Bell> = bells.iter().filter(|b| b.shift == c.shift).collect();
@@ -247,13 +246,12 @@ impl Journal {
         let l = store::lesson_key(&self.db, id)
             .await?
             .ok_or(JournalError::NotFound)?;
-        self.authorize_org(p, Operation::ManageSchoolDay, l.organisation_id)
-            .await?;
+        self.authorize_class_manage(p, l.class_id).await?;
         let full = store::lesson(&self.db, id).await?.ok_or(JournalError::NotFound)?;
         let c = self.class_info(l.class_id).await?;
         let mut set = store::LessonUpdate {
             teacher_id: l.teacher_id,
-            planned_teacher_id: None,
+            planned_teacher_id: full.planned_teacher_id,
             day: l.day.clone(),
             lesson_no: l.lesson_no,
             room: l.room.clone(),
@@ -344,9 +342,8 @@ impl Journal {
         origin: &Origin,
         input: ExtraLesson,
     ) -> Result<Lesson> {
+        self.authorize_class_manage(p, input.class_id).await?;
         let c = self.class_info(input.class_id).await?;
-        self.authorize_org(p, Operation::ManageSchoolDay, c.organisation_id)
-            .await?;
         let ds = input.day.to_string();
         let mut errors = Vec::new();
         if ds < c.year_starts_on || ds > c.year_ends_on {
@@ -414,9 +411,8 @@ impl Journal {
         valid_from: NaiveDate,
         csv_text: &str,
     ) -> Result<Vec<Slot>> {
+        self.authorize_class_manage(p, class).await?;
         let c = self.class_info(class).await?;
-        self.authorize_org(p, Operation::ManageSchoolDay, c.organisation_id)
-            .await?;
         let delimiter = if csv_text.lines().next().is_some_and(|l| l.contains(';')) { b';' } else { b',' };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)

@@ -86,6 +86,62 @@ const API: &[Row] = &[
     row("GET /api/v1/reference/{book}", None, "/api/v1/reference/subjects", None, 401),
     row("POST /api/v1/reference/{book}", Some("director"), "/api/v1/reference/subjects", Some(r#"{"code":"chess","name":"Шахматы"}"#), 403),
     row("POST /api/v1/reference/{book}", Some("municipality"), "/api/v1/reference/subjects", Some(r#"{"code":"chess","name":"Шахматы"}"#), 403),
+    // The school day.
+    row("GET /api/v1/organisations/{id}/calendar", None, "/api/v1/organisations/@school2/calendar", None, 401),
+    row("PUT /api/v1/organisations/{id}/calendar/settings", Some("director"), "/api/v1/organisations/@school2/calendar/settings", Some(r#"{"week_days":6,"rounding_threshold":50}"#), 403),
+    row("PUT /api/v1/organisations/{id}/calendar/settings", Some("teacher"), "/api/v1/organisations/@school1/calendar/settings", Some(r#"{"week_days":6,"rounding_threshold":50}"#), 403),
+    row("POST /api/v1/organisations/{id}/periods", Some("director"), "/api/v1/organisations/@school2/periods", Some(r#"{"academic_year_id":"@year2","kind":"semester","name":"x","grade_from":1,"grade_to":11,"starts_on":"2026-09-01","ends_on":"2026-12-28"}"#), 403),
+    row("POST /api/v1/periods/{id}/close", Some("director"), "/api/v1/periods/@period2/close", Some(r#"{"closed":true}"#), 403),
+    row("POST /api/v1/periods/{id}/close", Some("teacher"), "/api/v1/periods/@period1/close", Some(r#"{"closed":true}"#), 403),
+    row("POST /api/v1/organisations/{id}/calendar-days", Some("director"), "/api/v1/organisations/@school2/calendar-days", Some(r#"{"starts_on":"2026-12-01","kind":"holiday","name":"x"}"#), 403),
+    row("PUT /api/v1/organisations/{id}/bells/{shift}", Some("director"), "/api/v1/organisations/@school2/bells/1", Some(r#"[{"shift":1,"lesson_no":1,"starts_at":"08:00","ends_at":"08:40"}]"#), 403),
+    row("GET /api/v1/classes/{id}/timetable-template", Some("parent"), "/api/v1/classes/@class2/timetable-template", None, 404),
+    row("GET /api/v1/classes/{id}/timetable-template", Some("teacher"), "/api/v1/classes/@class2/timetable-template", None, 404),
+    row("PUT /api/v1/classes/{id}/timetable-template", Some("director"), "/api/v1/classes/@class2/timetable-template", Some(r#"{"valid_from":"2026-12-01","slots":[]}"#), 404),
+    row("PUT /api/v1/classes/{id}/timetable-template", Some("teacher"), "/api/v1/classes/@class1/timetable-template", Some(r#"{"valid_from":"2026-12-01","slots":[]}"#), 403),
+    row("POST /api/v1/classes/{id}/timetable-template/import", Some("director"), "/api/v1/classes/@class2/timetable-template/import?valid_from=2026-12-01", Some(r#""день;урок""#), 404),
+    row("GET /api/v1/timetable", Some("student"), "/api/v1/timetable?class=@class2", None, 404),
+    row("GET /api/v1/timetable", Some("parent"), "/api/v1/timetable?student=@other_child", None, 404),
+    row("GET /api/v1/timetable", Some("teacher"), "/api/v1/timetable?teacher=@teacher2", None, 404),
+    row("POST /api/v1/lessons/{id}/change", Some("director"), "/api/v1/lessons/@lesson2/change", Some(r#"{"kind":"cancellation"}"#), 404),
+    row("POST /api/v1/lessons/{id}/change", Some("teacher"), "/api/v1/lessons/@lesson1/change", Some(r#"{"kind":"cancellation"}"#), 403),
+    row("POST /api/v1/lessons", Some("director"), "/api/v1/lessons", Some(r#"{"class_id":"@class2","day":"2026-12-01","lesson_no":8,"subject_code":"math","teacher_id":"@teacher2"}"#), 404),
+    row("GET /api/v1/journals", None, "/api/v1/journals", None, 401),
+    row("GET /api/v1/classes/{id}/journal/{subject}", Some("teacher"), "/api/v1/classes/@class2/journal/math", None, 404),
+    row("GET /api/v1/classes/{id}/journal/{subject}", Some("parent"), "/api/v1/classes/@class1/journal/@subject1", None, 404),
+    row("GET /api/v1/classes/{id}/journal/{subject}", Some("student"), "/api/v1/classes/@class1/journal/@subject1", None, 404),
+    row("GET /api/v1/classes/{id}/journal/{subject}", Some("director"), "/api/v1/classes/@class2/journal/math", None, 404),
+    row("POST /api/v1/classes/{id}/journal/{subject}", Some("teacher"), "/api/v1/classes/@class2/journal/math", Some(r#"{"marks":[]}"#), 404),
+    row("POST /api/v1/classes/{id}/journal/{subject}", Some("teacher"), "/api/v1/classes/@class1/journal/@subject1", Some(r#"{"lessons":[{"lesson_id":"@lesson1","topic":"x"}]}"#), 403),
+    row("GET /api/v1/lessons/{id}", Some("teacher"), "/api/v1/lessons/@lesson2", None, 404),
+    row("GET /api/v1/lessons/{id}", Some("student"), "/api/v1/lessons/@lesson1", None, 404),
+    row("PUT /api/v1/grades", Some("teacher"), "/api/v1/grades", Some(r#"{"class_id":"@class2","subject_code":"math","period":"year","grades":[]}"#), 404),
+    row("PUT /api/v1/grades", Some("teacher"), "/api/v1/grades", Some(r#"{"class_id":"@class1","subject_code":"@subject1","period":"year","grades":[]}"#), 403),
+    row("GET /api/v1/classes/{id}/report", Some("teacher"), "/api/v1/classes/@class2/report", None, 404),
+    row("GET /api/v1/classes/{id}/report", Some("student"), "/api/v1/classes/@class1/report", None, 404),
+    row("GET /api/v1/organisations/{id}/grades", Some("director"), "/api/v1/organisations/@school2/grades?from=2026-09-01&to=2026-12-28", None, 403),
+    row("GET /api/v1/organisations/{id}/grades", Some("teacher"), "/api/v1/organisations/@school1/grades?from=2026-09-01&to=2026-12-28", None, 403),
+    row("GET /api/v1/students/{id}/diary", Some("parent"), "/api/v1/students/@other_child/diary", None, 404),
+    row("GET /api/v1/students/{id}/diary", Some("student"), "/api/v1/students/@classmate/diary", None, 404),
+    row("GET /api/v1/students/{id}/diary", Some("teacher"), "/api/v1/students/@other_child/diary", None, 404),
+    row("GET /api/v1/students/{id}/diary", Some("director"), "/api/v1/students/@other_child/diary", None, 404),
+    row("GET /api/v1/students/{id}/marks", Some("parent"), "/api/v1/students/@other_child/marks", None, 404),
+    row("GET /api/v1/students/{id}/marks", Some("student"), "/api/v1/students/@classmate/marks", None, 404),
+    row("GET /api/v1/lessons/{id}/homework", Some("student"), "/api/v1/lessons/@lesson1/homework", None, 404),
+    row("GET /api/v1/lessons/{id}/homework", Some("teacher"), "/api/v1/lessons/@lesson2/homework", None, 404),
+    row("POST /api/v1/lessons/{id}/homework", Some("student"), "/api/v1/lessons/@lesson2/homework", Some(r#"{"answer":"x"}"#), 404),
+    row("POST /api/v1/lessons/{id}/homework", Some("parent"), "/api/v1/lessons/@lesson1/homework", Some(r#"{"answer":"x"}"#), 404),
+    row("GET /api/v1/notifications", None, "/api/v1/notifications", None, 401),
+    row("GET /api/v1/notifications/unread", None, "/api/v1/notifications/unread", None, 401),
+    row("POST /api/v1/notifications/{id}/read", Some("parent"), "/api/v1/notifications/@notification2/read", None, 404),
+    row("POST /api/v1/notifications/read-all", None, "/api/v1/notifications/read-all", None, 401),
+    row("GET /api/v1/notifications/preferences", None, "/api/v1/notifications/preferences", None, 401),
+    row("PUT /api/v1/notifications/preferences", None, "/api/v1/notifications/preferences", Some("[]"), 401),
+    row("GET /ims/oneroster/gradebook/v1p2/categories", None, "/ims/oneroster/gradebook/v1p2/categories", None, 401),
+    row("GET /ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", Some("director"), "/ims/oneroster/gradebook/v1p2/schools/@school2/gradingPeriods", None, 403),
+    row("GET /ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", Some("teacher"), "/ims/oneroster/gradebook/v1p2/schools/@school1/lineItems", None, 403),
+    row("GET /ims/oneroster/gradebook/v1p2/schools/{id}/results", Some("director"), "/ims/oneroster/gradebook/v1p2/schools/@school2/results", None, 403),
+    row("GET /ims/oneroster/gradebook/v1p2/schools/{id}/results", Some("parent"), "/ims/oneroster/gradebook/v1p2/schools/@school1/results", None, 403),
 ];
 
 #[rustfmt::skip]
@@ -191,6 +247,42 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
         .await
         .unwrap();
     f.insert("request2", request);
+    // The school day: a lesson of 5А in a subject the demo teacher does not teach, a
+    // lesson of the other school, its periods and a teacher, another's notification.
+    let teacher = app.person_of("teacher").await;
+    let (lesson1, subject1): (String, String) = sqlx::query_as(&format!(
+        "SELECT l.id, l.subject_code FROM lessons l WHERE l.class_id = '{}' AND NOT EXISTS          (SELECT 1 FROM teaching_assignments a WHERE a.teacher_id = '{teacher}' AND a.class_id = l.class_id AND a.subject_code = l.subject_code)          AND l.teacher_id <> '{teacher}' ORDER BY l.day, l.id LIMIT 1",
+        f["class1"]
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    f.insert("lesson1", lesson1);
+    f.insert("subject1", subject1);
+    f.insert(
+        "lesson2",
+        app.scalar(&format!("SELECT id FROM lessons WHERE class_id = '{}' ORDER BY id LIMIT 1", f["class2"])).await,
+    );
+    f.insert(
+        "period1",
+        app.scalar(&format!("SELECT id FROM study_periods WHERE organisation_id = '{school1}' ORDER BY starts_on LIMIT 1")).await,
+    );
+    f.insert(
+        "period2",
+        app.scalar(&format!("SELECT id FROM study_periods WHERE organisation_id = '{school2}' ORDER BY starts_on LIMIT 1")).await,
+    );
+    f.insert(
+        "teacher2",
+        app.scalar(&format!("SELECT teacher_id FROM teaching_assignments a JOIN classes c ON c.id = a.class_id WHERE c.organisation_id = '{school2}' ORDER BY teacher_id LIMIT 1")).await,
+    );
+    let notification = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO notifications (id, person_id, kind, title, body, created_at) VALUES ($1, $2, 'mark', 'x', 'y', 0)")
+        .bind(notification.clone())
+        .bind(f["other_child"].clone())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    f.insert("notification2", notification);
     f
 }
 
@@ -378,6 +470,18 @@ async fn rightful_users_are_let_in() {
         ("parent", "/persons/@own_child"),
         ("teacher", "/classes/@class1"),
         ("director", "/schools/@school1/audit"),
+        ("teacher", "/api/v1/classes/@class1/journal/@subject1"),
+        ("teacher", "/api/v1/classes/@class1/report"),
+        ("teacher", "/api/v1/timetable?class=@class1"),
+        ("director", "/api/v1/classes/@class1/journal/@subject1"),
+        ("director", "/api/v1/lessons/@lesson1"),
+        ("director", "/ims/oneroster/gradebook/v1p2/schools/@school1/results"),
+        ("parent", "/api/v1/students/@own_child/diary"),
+        ("parent", "/api/v1/students/@own_child/marks"),
+        ("parent", "/api/v1/timetable?student=@own_child"),
+        ("student", "/api/v1/students/@own_child/diary"),
+        ("student", "/api/v1/timetable?class=@class1"),
+        ("municipality", "/api/v1/organisations/@school1/calendar"),
     ];
     for (who, path) in cases {
         let c = app.login(who).await;

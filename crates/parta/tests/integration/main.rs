@@ -14,3 +14,4 @@ mod pages;
 mod personal_data;
 mod roster;
 mod schema;
+mod school_day;

@@ -1,0 +1,671 @@
+//! The school day end to end: journal entry, diary, notifications, bad input,
+//! closed periods, timetable conflicts and changes, grades, reports, homework and the
+//! OneRoster gradebook — through the HTTP API against a real server and database.
+
+use crate::harness::{problem, spawn, Client, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A journal the demo teacher keeps, a past lesson in it and one of its students.
+struct Spot {
+    class: String,
+    subject: String,
+    lesson: String,
+    day: String,
+    student: String,
+}
+
+async fn spot(app: &TestApp, teacher: &Client) -> Spot {
+    let journals: Value = teacher.get("/api/v1/journals").await.json().await.unwrap();
+    let j = &journals[0];
+    let (class, subject) = (j["class_id"].as_str().unwrap(), j["subject_code"].as_str().unwrap());
+    let today = parta_core::time::today().to_string();
+    let lesson: (String, String) = sqlx::query_as(
+        "SELECT id, day FROM lessons WHERE class_id = $1 AND subject_code = $2 AND day <= $3 AND status = 'planned' ORDER BY day DESC LIMIT 1",
+    )
+    .bind(class)
+    .bind(subject)
+    .bind(today)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let student = app
+        .scalar(&format!(
+            "SELECT e.person_id FROM enrolments e WHERE e.class_id = '{class}' AND e.ended_on IS NULL \
+             AND EXISTS (SELECT 1 FROM guardianships g WHERE g.child_id = e.person_id) ORDER BY e.person_id LIMIT 1"
+        ))
+        .await;
+    Spot {
+        class: class.into(),
+        subject: subject.into(),
+        lesson: lesson.0,
+        day: lesson.1,
+        student,
+    }
+}
+
+async fn login_of(app: &TestApp, person: &str) -> String {
+    app.scalar(&format!("SELECT login FROM accounts WHERE person_id = '{person}'"))
+        .await
+}
+
+async fn parent_of(app: &TestApp, child: &str) -> String {
+    app.scalar(&format!(
+        "SELECT parent_id FROM guardianships WHERE child_id = '{child}' ORDER BY parent_id LIMIT 1"
+    ))
+    .await
+}
+
+/// Waits for the relay to deliver a notification whose title contains `text`.
+async fn wait_notification(c: &Client, text: &str) -> Value {
+    for _ in 0..100 {
+        let list: Value = c.get("/api/v1/notifications").await.json().await.unwrap();
+        if let Some(n) = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["title"].as_str().unwrap_or("").contains(text))
+        {
+            return n.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no notification containing {text:?}");
+}
+
+#[tokio::test]
+async fn teacher_enters_marks_and_parent_sees_them_at_once() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let parent_login = login_of(&app, &parent_of(&app, &s.student).await).await;
+    let before = app.count("SELECT COUNT(*) FROM marks").await;
+
+    let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
+    let res = teacher
+        .post(
+            &path,
+            &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "5", "work_type": "test", "comment": "Отлично"}],
+                    "lessons": [{"lesson_id": s.lesson, "topic": "Сложные предложения", "homework": "Упр. 101"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved["marks_written"], 1);
+    let mark_id = saved["created"][0].as_str().unwrap().to_string();
+    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, before + 1);
+
+    // The parent sees it in the diary of that week, with the work type and its weight.
+    let parent = app.login(&parent_login).await;
+    let diary: Value = parent
+        .get(&format!("/api/v1/students/{}/diary?week={}", s.student, s.day))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lesson = diary["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["lessons"].as_array().unwrap().clone())
+        .find(|l| l["lesson"]["id"] == s.lesson)
+        .expect("lesson in the diary");
+    let mark = lesson["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["comment"] == "Отлично")
+        .expect("the new mark");
+    assert_eq!(mark["value"], "5");
+    assert_eq!(mark["work_type_name"], "Контрольная работа");
+    assert_eq!(mark["weight"], 3);
+    assert_eq!(lesson["lesson"]["topic"], "Сложные предложения");
+    assert_eq!(lesson["lesson"]["homework"], "Упр. 101");
+    // …and is told about it.
+    let n = wait_notification(&parent, "Новая отметка: 5").await;
+    assert_eq!(n["about_person_id"], s.student);
+    let unread: Value = parent.get("/api/v1/notifications/unread").await.json().await.unwrap();
+    assert!(unread["unread"].as_i64().unwrap() >= 1);
+    let id = n["id"].as_str().unwrap();
+    assert_eq!(parent.post(&format!("/api/v1/notifications/{id}/read"), &json!({})).await.status(), 200);
+
+    // A change keeps who, when and the previous value; the diary shows the current one.
+    let res = teacher
+        .post(&path, &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "mark_id": mark_id, "value": "4"}]}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let sheet: Value = teacher.get(&format!("/api/v1/lessons/{}", s.lesson)).await.json().await.unwrap();
+    let h = &sheet["history"].as_array().unwrap()[0];
+    assert_eq!(h["old_value"], "5");
+    assert_eq!(h["new_value"], "4");
+    assert_eq!(h["changed_role"], "teacher");
+    let marks: Value = parent
+        .get(&format!("/api/v1/students/{}/marks", s.student))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let subject = marks["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["subject_code"] == s.subject.as_str())
+        .unwrap();
+    assert!(subject["marks"].as_array().unwrap().iter().any(|m| m["value"] == "4" && m["comment"] == "Отлично"));
+    assert!(!subject["marks"].as_array().unwrap().iter().any(|m| m["value"] == "5" && m["comment"] == "Отлично"));
+
+    // Removing is a change too.
+    let res = teacher
+        .post(&path, &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "mark_id": mark_id, "value": ""}]}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["marks_removed"], 1);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM mark_history WHERE mark_id = '{mark_id}'")).await, 2);
+
+    // Absence: recorded, told, then taken back.
+    let res = teacher
+        .post(&path, &json!({"attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "ill", "reason": "справка"}]}))
+        .await;
+    assert_eq!(res.status(), 200);
+    wait_notification(&parent, "Отсутствие").await;
+    let res = teacher
+        .post(&path, &json!({"attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": null}]}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM attendance WHERE lesson_id = '{}' AND student_id = '{}'", s.lesson, s.student)).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn bad_journal_input_is_named_and_nothing_is_written() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
+    let other_subject_lesson = app
+        .scalar(&format!(
+            "SELECT id FROM lessons WHERE class_id = '{}' AND subject_code <> '{}' LIMIT 1",
+            s.class, s.subject
+        ))
+        .await;
+    let marks_before = app.count("SELECT COUNT(*) FROM marks").await;
+    let att_before = app.count("SELECT COUNT(*) FROM attendance").await;
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}, {"lesson_id": s.lesson, "student_id": s.student, "value": "6"}]}),
+         "marks[1].value", "нет на шкале"),
+        (json!({"marks": [{"lesson_id": s.lesson, "student_id": uuid::Uuid::new_v4(), "value": "4"}]}),
+         "marks[0].student_id", "не числится"),
+        (json!({"marks": [{"lesson_id": other_subject_lesson, "student_id": s.student, "value": "4"}]}),
+         "marks[0].lesson_id", "не найден"),
+        (json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4", "work_type": "party"}]}),
+         "marks[0].work_type", "вид работы"),
+        (json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}], "attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "gone"}]}),
+         "attendance[0].status", "посещаемости"),
+        (json!({"marks": "five"}), "marks", ""),
+    ];
+    for (body, field, words) in cases {
+        let p = problem(teacher.post(&path, &body).await, 422).await;
+        assert_eq!(p["field"], field, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains(words), "{p}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, marks_before);
+    assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, att_before);
+}
+
+#[tokio::test]
+async fn a_closed_period_refuses_teachers_but_not_the_administration() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let director = app.login("director").await;
+    let s = spot(&app, &teacher).await;
+    let period = app
+        .scalar(&format!(
+            "SELECT p.id FROM study_periods p JOIN classes c ON c.organisation_id = p.organisation_id \
+             WHERE c.id = '{}' AND p.starts_on <= '{}' AND p.ends_on >= '{}'",
+            s.class, s.day, s.day
+        ))
+        .await;
+    let res = director.post(&format!("/api/v1/periods/{period}/close"), &json!({"closed": true})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
+    let body = json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "3"}]});
+    let p = problem(teacher.post(&path, &body).await, 422).await;
+    assert!(p["detail"].as_str().unwrap().contains("закрыт"), "{p}");
+    let res = director.post(&path, &body).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE object_type = 'journal' AND details LIKE '%closed period%'").await,
+        1
+    );
+    let res = director.post(&format!("/api/v1/periods/{period}/close"), &json!({"closed": false})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(teacher.post(&path, &body).await.status(), 200);
+}
+
+#[tokio::test]
+async fn timetable_conflicts_name_both_lessons_and_write_nothing() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let class = app
+        .scalar(&format!("SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '5А'"))
+        .await;
+    // A teacher busy in another class at some weekday and lesson.
+    let (teacher, weekday, lesson_no, other): (String, i64, i64, String) = sqlx::query_as(
+        "SELECT t.teacher_id, t.weekday, t.lesson_no, c.name FROM timetable_slots t JOIN classes c ON c.id = t.class_id \
+         WHERE t.organisation_id = $1 AND t.class_id <> $2 ORDER BY t.id LIMIT 1",
+    )
+    .bind(&school)
+    .bind(&class)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let slots_before = app.count("SELECT COUNT(*) FROM timetable_slots").await;
+    // Beyond the days the demo already gave homework for.
+    let from = (parta_core::time::today() + chrono::Duration::days(14)).to_string();
+    let path = format!("/api/v1/classes/{class}/timetable-template");
+    let p = problem(
+        director
+            .send("PUT", &path, Some(&json!({"valid_from": from, "slots": [
+                {"weekday": weekday, "lesson_no": lesson_no, "subject_code": "math", "teacher_id": teacher, "room": "999"}]})))
+            .await,
+        409,
+    )
+    .await;
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains("5А") && detail.contains(&other), "{detail}");
+    // Two lessons of one class at once.
+    let p = problem(
+        director
+            .send("PUT", &path, Some(&json!({"valid_from": from, "slots": [
+                {"weekday": 1, "lesson_no": 1, "subject_code": "math", "teacher_id": teacher},
+                {"weekday": 1, "lesson_no": 1, "subject_code": "rus", "teacher_id": teacher}]})))
+            .await,
+        409,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("«Математика»"), "{p}");
+    // Not on the bells, unknown subject, a teacher from elsewhere.
+    let stranger = app.person_of("parent").await;
+    let p = problem(
+        director
+            .send("PUT", &path, Some(&json!({"valid_from": from, "slots": [
+                {"weekday": 1, "lesson_no": 11, "subject_code": "alchemy", "teacher_id": stranger}]})))
+            .await,
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["slots[0].lesson_no", "slots[0].subject_code", "slots[0].teacher_id"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM timetable_slots").await, slots_before);
+
+    // A valid version replaces the future lessons; past ones stay.
+    let free_teacher = app
+        .scalar(&format!("SELECT class_teacher_id FROM classes WHERE id = '{class}'"))
+        .await;
+    let past_before = app
+        .count(&format!("SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day < '{from}'"))
+        .await;
+    let res = director
+        .send("PUT", &path, Some(&json!({"valid_from": from, "slots": [
+            {"weekday": 1, "lesson_no": 8, "subject_code": "project", "teacher_id": free_teacher, "room": "1"}]})))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day < '{from}'")).await,
+        past_before
+    );
+    let future: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT DISTINCT subject_code, lesson_no FROM lessons WHERE class_id = $1 AND day >= $2 AND slot_id IS NOT NULL",
+    )
+    .bind(&class)
+    .bind(&from)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(future, [("project".to_string(), 8)]);
+    let week: Value = director
+        .get(&format!("/api/v1/timetable?class={class}&from={from}&days=7"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let week = week.as_array().unwrap();
+    assert_eq!(week.len(), 1, "{week:?}");
+    assert_eq!(week[0]["subject_code"], "project");
+    assert_eq!(week[0]["starts_at"], "14:40");
+}
+
+#[tokio::test]
+async fn a_substitute_writes_that_lesson_only_and_students_are_told() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let me = app.person_of("teacher").await;
+    let today = parta_core::time::today().to_string();
+    // A lesson of another teacher at a time the demo teacher is free.
+    let (lesson, class, subject): (String, String, String) = sqlx::query_as(
+        "SELECT l.id, l.class_id, l.subject_code FROM lessons l WHERE l.organisation_id = $1 AND l.teacher_id <> $2 AND l.day >= $3 \
+         AND NOT EXISTS (SELECT 1 FROM lessons o WHERE o.teacher_id = $2 AND o.day = l.day AND o.lesson_no = l.lesson_no) \
+         AND NOT EXISTS (SELECT 1 FROM teaching_assignments a WHERE a.teacher_id = $2 AND a.class_id = l.class_id AND a.subject_code = l.subject_code) \
+         ORDER BY l.day, l.id LIMIT 1",
+    )
+    .bind(&school)
+    .bind(&me)
+    .bind(&today)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let res = director
+        .post(&format!("/api/v1/lessons/{lesson}/change"), &json!({"kind": "substitution", "teacher_id": me, "note": "Болезнь учителя"}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let changed: Value = res.json().await.unwrap();
+    assert_eq!(changed["change_kind"], "substitution");
+    let student = app
+        .scalar(&format!("SELECT person_id FROM enrolments WHERE class_id = '{class}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
+        .await;
+    let pupil = app.login(&login_of(&app, &student).await).await;
+    wait_notification(&pupil, "Замена").await;
+
+    let teacher = app.login("teacher").await;
+    let path = format!("/api/v1/classes/{class}/journal/{subject}");
+    let res = teacher
+        .post(&path, &json!({"lessons": [{"lesson_id": lesson, "topic": "Повторение"}]}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(teacher.get(&format!("/api/v1/lessons/{lesson}")).await.status(), 200);
+    let other = app
+        .scalar(&format!(
+            "SELECT id FROM lessons WHERE class_id = '{class}' AND subject_code = '{subject}' AND id <> '{lesson}' AND teacher_id <> '{me}' LIMIT 1"
+        ))
+        .await;
+    let res = teacher
+        .post(&path, &json!({"lessons": [{"lesson_id": other, "topic": "Чужой урок"}]}))
+        .await;
+    assert!(matches!(res.status().as_u16(), 403 | 404), "{}", res.status());
+
+    // Cancelling tells the class too; marks on a cancelled lesson are refused.
+    let res = director
+        .post(&format!("/api/v1/lessons/{lesson}/change"), &json!({"kind": "cancellation", "note": "Карантин"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    wait_notification(&pupil, "Отмена").await;
+    let p = problem(
+        teacher
+            .post(&path, &json!({"marks": [{"lesson_id": lesson, "student_id": student, "value": "5"}]}))
+            .await,
+        422,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("отменён"), "{p}");
+}
+
+#[tokio::test]
+async fn class_teacher_reads_every_subject_of_the_class_but_writes_none() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let me = app.person_of("teacher").await;
+    let class = app.scalar(&format!("SELECT id FROM classes WHERE class_teacher_id = '{me}'")).await;
+    let subject = app
+        .scalar(&format!(
+            "SELECT subject_code FROM teaching_assignments WHERE class_id = '{class}' AND teacher_id <> '{me}' ORDER BY subject_code LIMIT 1"
+        ))
+        .await;
+    let res = teacher.get(&format!("/api/v1/classes/{class}/journal/{subject}")).await;
+    assert_eq!(res.status(), 200);
+    let grid: Value = res.json().await.unwrap();
+    assert_eq!(grid["may_write"], false);
+    assert!(!grid["lessons"].as_array().unwrap().is_empty());
+    let lesson = grid["lessons"][0]["id"].as_str().unwrap();
+    let student = grid["students"][0]["id"].as_str().unwrap();
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{class}/journal/{subject}"),
+            &json!({"marks": [{"lesson_id": lesson, "student_id": student, "value": "5"}]}),
+        )
+        .await;
+    problem(res, 403).await;
+    // The class report is theirs; CSV opens in Excel (BOM, `;`).
+    let res = teacher.get(&format!("/api/v1/classes/{class}/report?format=csv")).await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("Ученик;") && text.contains("Пропуски"), "{text}");
+}
+
+#[tokio::test]
+async fn period_grades_suggested_and_set() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let grid: Value = teacher
+        .get(&format!("/api/v1/classes/{}/journal/{}", s.class, s.subject))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let period = grid["period"]["id"].as_str().unwrap().to_string();
+    let summary = grid["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["average"].is_number())
+        .expect("a student with marks")
+        .clone();
+    let avg = summary["average"].as_f64().unwrap();
+    let suggested: i64 = summary["suggested"].as_str().unwrap().parse().unwrap();
+    let expect = if avg.fract() >= 0.595 { avg.floor() as i64 + 1 } else { avg.floor() as i64 };
+    assert_eq!(suggested, expect.clamp(1, 5), "{summary}");
+    let body = json!({"class_id": s.class, "subject_code": s.subject, "period": period,
+                      "grades": [{"student_id": summary["student_id"], "value": summary["suggested"]}]});
+    let res = teacher.send("PUT", "/api/v1/grades", Some(&body)).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let grid: Value = teacher
+        .get(&format!("/api/v1/classes/{}/journal/{}", s.class, s.subject))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(grid["summaries"].as_array().unwrap().iter().any(|x| x["grade"] == summary["suggested"]));
+    let bad = json!({"class_id": s.class, "subject_code": s.subject, "period": period,
+                     "grades": [{"student_id": summary["student_id"], "value": "7"}]});
+    let p = problem(teacher.send("PUT", "/api/v1/grades", Some(&bad)).await, 422).await;
+    assert_eq!(p["field"], "grades[0].value");
+    // The school's suggested grades at once, for the administration.
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let res = director
+        .get(&format!("/api/v1/organisations/{school}/grades?from={}&to={}", grid["period"]["starts_on"].as_str().unwrap(), grid["period"]["ends_on"].as_str().unwrap()))
+        .await;
+    assert_eq!(res.status(), 200);
+    let all: Value = res.json().await.unwrap();
+    assert!(all.as_array().unwrap().len() > 100);
+}
+
+#[tokio::test]
+async fn homework_is_handed_in_and_the_teacher_sees_who() {
+    let app = spawn().await;
+    let student = app.login("student").await;
+    let me = app.person_of("student").await;
+    let class = app
+        .scalar(&format!("SELECT class_id FROM enrolments WHERE person_id = '{me}' AND ended_on IS NULL"))
+        .await;
+    let (lesson, teacher): (String, String) = sqlx::query_as(
+        "SELECT id, teacher_id FROM lessons WHERE class_id = $1 AND homework IS NOT NULL ORDER BY day DESC LIMIT 1",
+    )
+    .bind(&class)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let res = student
+        .post(&format!("/api/v1/lessons/{lesson}/homework"), &json!({"answer": "Сделал упражнения 1–3"}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let t = app.login(&login_of(&app, &teacher).await).await;
+    let status: Value = t.get(&format!("/api/v1/lessons/{lesson}/homework")).await.json().await.unwrap();
+    let mine = status["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["student_id"] == me.as_str())
+        .unwrap();
+    assert_eq!(mine["answer"], "Сделал упражнения 1–3");
+    assert!(mine["done_at"].is_number());
+    let no_hw = app
+        .scalar(&format!("SELECT id FROM lessons WHERE class_id = '{class}' AND homework IS NULL LIMIT 1"))
+        .await;
+    let p = problem(student.post(&format!("/api/v1/lessons/{no_hw}/homework"), &json!({})).await, 422).await;
+    assert_eq!(p["field"], "lesson_id");
+}
+
+#[tokio::test]
+async fn notification_preferences_are_honoured() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let parent_id = parent_of(&app, &s.student).await;
+    let parent = app.login(&login_of(&app, &parent_id).await).await;
+    let res = parent
+        .send("PUT", "/api/v1/notifications/preferences", Some(&json!([{"kind": "mark", "enabled": false}])))
+        .await;
+    assert_eq!(res.status(), 200);
+    let p = problem(
+        parent
+            .send("PUT", "/api/v1/notifications/preferences", Some(&json!([{"kind": "gossip", "enabled": true}])))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "[0].kind");
+    let pupil = app.login(&login_of(&app, &s.student).await).await;
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{}/journal/{}", s.class, s.subject),
+            &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "2", "comment": "Нет тетради"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    wait_notification(&pupil, "Новая отметка: 2").await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM notifications WHERE person_id = '{parent_id}' AND kind = 'mark'")).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn calendar_changes_move_lessons() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    // The next Monday with lessons becomes a holiday; the Saturday after works as a Monday.
+    let mut day = parta_core::time::today() + chrono::Duration::days(7);
+    while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
+        day += chrono::Duration::days(1);
+    }
+    let monday = day.to_string();
+    let saturday = (day + chrono::Duration::days(5)).to_string();
+    let count = |d: String| {
+        let school = school.clone();
+        let app = &app;
+        async move { app.count(&format!("SELECT COUNT(*) FROM lessons WHERE organisation_id = '{school}' AND day = '{d}'")).await }
+    };
+    let on_monday = count(monday.clone()).await;
+    assert!(on_monday > 0);
+    let res = director
+        .post(&format!("/api/v1/organisations/{school}/calendar-days"), &json!({"starts_on": monday, "kind": "holiday", "name": "Региональный праздник"}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(count(monday.clone()).await, 0);
+    let res = director
+        .post(&format!("/api/v1/organisations/{school}/calendar-days"), &json!({"starts_on": saturday, "kind": "working", "follows_weekday": 1, "name": "Перенос рабочего дня"}))
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(count(saturday.clone()).await, on_monday);
+    let p = problem(
+        director
+            .post(&format!("/api/v1/organisations/{school}/calendar-days"), &json!({"starts_on": saturday, "kind": "party", "name": "x"}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "kind");
+    let cal: Value = director.get(&format!("/api/v1/organisations/{school}/calendar")).await.json().await.unwrap();
+    assert_eq!(cal["settings"]["week_days"], 5);
+    assert!(cal["periods"].as_array().unwrap().len() == 4);
+}
+
+#[tokio::test]
+async fn timetable_imports_from_csv_with_row_errors() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let class = app
+        .scalar(&format!("SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '11А'"))
+        .await;
+    let teacher = app
+        .scalar(&format!("SELECT p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, '') FROM classes c JOIN persons p ON p.id = c.class_teacher_id WHERE c.id = '{class}'"))
+        .await;
+    let from = (parta_core::time::today() + chrono::Duration::days(14)).to_string();
+    let bad = "день;урок;предмет;учитель;кабинет\nпонедельник;1;Алхимия;Никто Никтоевич;5\nсреда;x;Физика;Никто;6\n";
+    let res = director
+        .http
+        .post(format!("{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}", director.base))
+        .header("x-csrf-token", director.csrf.clone().unwrap())
+        .header("content-type", "text/csv")
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    let p = problem(res, 422).await;
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"строка 2, столбец 3") && fields.contains(&"строка 3, столбец 2"), "{fields:?}");
+    let good = format!("день;урок;предмет;учитель;кабинет\nпонедельник;8;Индивидуальный проект;{teacher};21\n");
+    let res = director
+        .http
+        .post(format!("{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}", director.base))
+        .header("x-csrf-token", director.csrf.clone().unwrap())
+        .header("content-type", "text/csv")
+        .body(good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn oneroster_gradebook_reads_marks_without_re_entry() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let cats: Value = director.get("/ims/oneroster/gradebook/v1p2/categories").await.json().await.unwrap();
+    assert!(cats["categories"].as_array().unwrap().iter().any(|c| c["sourcedId"] == "test" && c["weight"] == 3.0));
+    let periods: Value = director
+        .get(&format!("/ims/oneroster/gradebook/v1p2/schools/{school}/gradingPeriods"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(periods["academicSessions"].as_array().unwrap().len(), 4);
+    let results: Value = director
+        .get(&format!("/ims/oneroster/gradebook/v1p2/schools/{school}/results?limit=50"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let r = &results["results"][0];
+    assert_eq!(r["scoreStatus"], "fully graded");
+    assert!(r["score"].is_number());
+    let mark = app.count(&format!("SELECT COUNT(*) FROM marks WHERE id = '{}'", r["sourcedId"].as_str().unwrap())).await;
+    assert_eq!(mark, 1);
+    let items: Value = director
+        .get(&format!("/ims/oneroster/gradebook/v1p2/schools/{school}/lineItems?limit=10"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(items["lineItems"].as_array().unwrap().len(), 10);
+}
