@@ -7,7 +7,10 @@ use parta_db::Db;
 pub enum V {
     T(String),
     I(i64),
+    /// NULL of a text column.
     N,
+    /// NULL of an integer column (PostgreSQL types a parameter's NULL).
+    NI,
 }
 
 impl From<&str> for V {
@@ -28,6 +31,13 @@ impl From<i64> for V {
 impl<T: Into<V>> From<Option<T>> for V {
     fn from(o: Option<T>) -> Self {
         o.map(Into::into).unwrap_or(V::N)
+    }
+}
+
+impl V {
+    /// An optional integer, NULL typed as an integer.
+    pub fn int(o: Option<i64>) -> V {
+        o.map(V::I).unwrap_or(V::NI)
     }
 }
 
@@ -106,6 +116,7 @@ impl Bulk {
                             V::T(s) => q.bind(s.clone()),
                             V::I(i) => q.bind(*i),
                             V::N => q.bind(None::<String>),
+                            V::NI => q.bind(None::<i64>),
                         };
                     }
                 }

@@ -130,7 +130,7 @@ pub(crate) async fn generate(
                     V::I(11),
                     from.to_string().into(),
                     to.to_string().into(),
-                    closed.into(),
+                    V::int(closed),
                 ],
             )
             .await?;
@@ -150,7 +150,7 @@ pub(crate) async fn generate(
         g.bulk
             .push(
                 "calendar_days",
-                vec![id.into(), org.into(), from.to_string().into(), to.to_string().into(), k.into(), V::N, name.into()],
+                vec![id.into(), org.into(), from.to_string().into(), to.to_string().into(), k.into(), V::NI, name.into()],
             )
             .await?;
     }

@@ -968,7 +968,7 @@ pub async fn class_sums(
     to: &str,
 ) -> R<Vec<(PersonId, String, i64, i64)>> {
     sqlx::query_as(
-        "SELECT m.student_id, l.subject_code, SUM(m.score * m.weight), SUM(m.weight) FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+        "SELECT m.student_id, l.subject_code, CAST(SUM(m.score * m.weight) AS BIGINT), CAST(SUM(m.weight) AS BIGINT) FROM marks m JOIN lessons l ON l.id = m.lesson_id \
          WHERE l.class_id = $1 AND l.day >= $2 AND l.day <= $3 AND m.score IS NOT NULL GROUP BY m.student_id, l.subject_code",
     )
     .bind(class)
@@ -986,7 +986,7 @@ pub async fn school_sums(
     to: &str,
 ) -> R<Vec<(ClassId, PersonId, String, i64, i64)>> {
     sqlx::query_as(
-        "SELECT l.class_id, m.student_id, l.subject_code, SUM(m.score * m.weight), SUM(m.weight) FROM lessons l \
+        "SELECT l.class_id, m.student_id, l.subject_code, CAST(SUM(m.score * m.weight) AS BIGINT), CAST(SUM(m.weight) AS BIGINT) FROM lessons l \
          JOIN marks m ON m.lesson_id = l.id \
          WHERE l.organisation_id = $1 AND l.day >= $2 AND l.day <= $3 AND m.score IS NOT NULL \
          GROUP BY l.class_id, m.student_id, l.subject_code",
