@@ -8,6 +8,7 @@ pub mod ops;
 pub mod pages;
 pub mod router;
 pub mod school_day_api;
+pub mod school_day_pages;
 pub mod state;
 
 pub use router::app;

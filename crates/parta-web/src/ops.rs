@@ -83,7 +83,9 @@ pub async fn require_documented(State(st): State<AppState>, req: Request, next: 
         let known = if path.as_str().starts_with("/api/v1/") || path.as_str().starts_with("/ims/") {
             st.documented.contains(&key)
         } else {
-            crate::pages::ROUTES.contains(&key.as_str()) || OPS_ROUTES.contains(&key.as_str())
+            crate::pages::ROUTES.contains(&key.as_str())
+                || crate::school_day_pages::ROUTES.contains(&key.as_str())
+                || OPS_ROUTES.contains(&key.as_str())
         };
         if !known {
             tracing::error!(route = %key, "route missing from the OpenAPI document or the page list");

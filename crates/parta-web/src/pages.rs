@@ -80,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/change-requests/{id}/decision", post(change_decision))
         .route("/auth/oidc/start", get(oidc_start))
         .route("/auth/oidc/callback", get(oidc_callback))
+        .merge(crate::school_day_pages::router())
 }
 
 /// What every page shows around its content.
@@ -98,6 +99,8 @@ pub struct Ctx {
 pub struct UserView {
     pub name: String,
     pub role_title: &'static str,
+    /// The active role's code, for the menu.
+    pub role: &'static str,
     /// (role assignment id, title, active)
     pub roles: Vec<(String, String, bool)>,
 }
@@ -109,13 +112,14 @@ fn role_title(lang: Lang, r: Role) -> &'static str {
     }
 }
 
-fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
+pub(crate) fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
     let lang = Lang::from_headers(headers);
     let user = caller.map(|c| {
         let p = &c.principal;
         UserView {
             name: p.display_name.clone(),
             role_title: role_title(lang, p.role()),
+            role: p.role().as_str(),
             roles: p
                 .roles
                 .iter()
@@ -152,7 +156,7 @@ fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
     }
 }
 
-fn render<T: Template>(t: &T) -> Response {
+pub(crate) fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -191,24 +195,24 @@ fn error_html(p: &Problem, headers: &HeaderMap, uri: &Uri, caller: Option<&Calle
 }
 
 /// Pages answer errors as HTML; the caller's context is kept for the header.
-struct PageReq {
-    headers: HeaderMap,
-    uri: Uri,
-    caller: Caller,
+pub(crate) struct PageReq {
+    pub(crate) headers: HeaderMap,
+    pub(crate) uri: Uri,
+    pub(crate) caller: Caller,
 }
 
 impl PageReq {
-    fn new(headers: HeaderMap, uri: Uri, PageCaller(caller): PageCaller) -> Self {
+    pub(crate) fn new(headers: HeaderMap, uri: Uri, PageCaller(caller): PageCaller) -> Self {
         Self {
             headers,
             uri,
             caller,
         }
     }
-    fn ctx(&self) -> Ctx {
+    pub(crate) fn ctx(&self) -> Ctx {
         ctx(&self.headers, &self.uri, Some(&self.caller))
     }
-    fn fail(&self, p: impl Into<Problem>) -> Response {
+    pub(crate) fn fail(&self, p: impl Into<Problem>) -> Response {
         error_html(&p.into(), &self.headers, &self.uri, Some(&self.caller))
     }
 }

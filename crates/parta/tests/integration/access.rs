@@ -172,6 +172,28 @@ const PAGES: &[Row] = &[
     // Without a configured provider the external sign-in does not exist.
     row("GET /auth/oidc/start", None, "/auth/oidc/start", None, 404),
     row("GET /auth/oidc/callback", None, "/auth/oidc/callback?code=x&state=y", None, 404),
+    // The school day.
+    row("GET /journal", None, "/journal", None, 303),
+    row("GET /journal/{class}/{subject}", Some("teacher"), "/journal/@class2/math", None, 404),
+    row("GET /journal/{class}/{subject}", Some("parent"), "/journal/@class1/@subject1", None, 404),
+    row("POST /journal/{class}/{subject}", Some("teacher"), "/journal/@class1/@subject1", Some("o.@lesson1.@own_child=&m.@lesson1.@own_child=5"), 403),
+    row("POST /journal/{class}/{subject}", Some("teacher"), "/journal/@class2/math", Some("work_type=test"), 404),
+    row("GET /lessons/{id}", Some("teacher"), "/lessons/@lesson2", None, 404),
+    row("POST /lessons/{id}", Some("teacher"), "/lessons/@lesson2", Some("topic=x"), 404),
+    row("GET /diary", Some("parent"), "/diary?student=@other_child", None, 404),
+    row("GET /diary", Some("teacher"), "/diary?student=@other_child", None, 404),
+    row("GET /diary/marks", Some("parent"), "/diary/marks?student=@other_child", None, 404),
+    row("POST /diary/homework/{id}", Some("student"), "/diary/homework/@lesson2", Some("done=1"), 404),
+    row("GET /timetable", Some("student"), "/timetable?class=@class2", None, 404),
+    row("GET /timetable", Some("parent"), "/timetable?student=@other_child", None, 404),
+    row("GET /notifications", None, "/notifications", None, 303),
+    row("POST /notifications/read-all", None, "/notifications/read-all", Some("x=1"), 303),
+    row("POST /notifications/preferences", None, "/notifications/preferences", Some("on=mark"), 303),
+    row("GET /classes/{id}/report", Some("teacher"), "/classes/@class2/report", None, 404),
+    row("GET /classes/{id}/report", Some("student"), "/classes/@class1/report", None, 404),
+    row("GET /schools/{id}/calendar", None, "/schools/@school2/calendar", None, 303),
+    row("POST /periods/{id}/close", Some("director"), "/periods/@period2/close", Some("closed=1"), 403),
+    row("GET /static/journal.js", None, "/static/journal.js", None, 200),
 ];
 
 /// Ids of the demo region the rows refer to.
@@ -434,6 +456,7 @@ async fn every_page_refuses_other_tenants() {
     let covered: HashSet<&str> = PAGES.iter().map(|r| r.op).collect();
     let missing: Vec<_> = parta_web::pages::ROUTES
         .iter()
+        .chain(parta_web::school_day_pages::ROUTES)
         .filter(|r| !covered.contains(**r))
         .collect();
     assert!(
@@ -482,10 +505,27 @@ async fn rightful_users_are_let_in() {
         ("student", "/api/v1/students/@own_child/diary"),
         ("student", "/api/v1/timetable?class=@class1"),
         ("municipality", "/api/v1/organisations/@school1/calendar"),
+        ("teacher", "/journal/@class1/@subject1"),
+        ("teacher", "/journal"),
+        ("teacher", "/timetable"),
+        ("teacher", "/classes/@class1/report"),
+        ("director", "/lessons/@lesson1"),
+        ("director", "/timetable"),
+        ("director", "/schools/@school1/calendar"),
+        ("parent", "/diary"),
+        ("parent", "/diary?student=@own_child"),
+        ("parent", "/diary/marks?student=@own_child"),
+        ("parent", "/timetable"),
+        ("student", "/diary"),
+        ("student", "/diary/marks"),
+        ("student", "/notifications"),
     ];
+    let mut clients: HashMap<&str, Client> = HashMap::new();
     for (who, path) in cases {
-        let c = app.login(who).await;
-        let res = c.get(&fill(path, &f)).await;
+        if !clients.contains_key(who) {
+            clients.insert(who, app.login(who).await);
+        }
+        let res = clients[who].get(&fill(path, &f)).await;
         assert_eq!(
             res.status(),
             200,

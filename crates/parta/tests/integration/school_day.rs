@@ -669,3 +669,69 @@ async fn oneroster_gradebook_reads_marks_without_re_entry() {
         .unwrap();
     assert_eq!(items["lineItems"].as_array().unwrap().len(), 10);
 }
+
+/// The journal page is a form that works without JavaScript: change two cells, post the
+/// whole form, and exactly those changes are written.
+#[tokio::test]
+async fn the_journal_page_saves_as_a_plain_form() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let page = teacher
+        .get(&format!("/journal/{}/{}", s.class, s.subject))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Every input's name and value, as a browser would send them.
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for chunk in page.split("<input").skip(1) {
+        let tag = chunk.split('>').next().unwrap();
+        let attr = |a: &str| {
+            tag.split(&format!(" {a}=\"")).nth(1).map(|r| r.split('"').next().unwrap().to_string())
+        };
+        if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
+            fields.push((n, v.replace("&#x20;", " ")));
+        }
+    }
+    let key = format!("{}.{}", s.lesson, s.student);
+    let cell = fields.iter_mut().find(|(n, _)| *n == format!("m.{key}")).expect("the cell");
+    let before_marks = app.count("SELECT COUNT(*) FROM marks").await;
+    cell.1 = format!("{} 5 н", cell.1).trim().to_string();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(n, _)| n != "_csrf")
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .chain([("work_type", "test")])
+        .collect();
+    let res = teacher.form(&format!("/journal/{}/{}", s.class, s.subject), &fields).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, before_marks + 1);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM marks WHERE lesson_id = '{}' AND student_id = '{}' AND value = '5' AND work_type = 'test'", s.lesson, s.student)).await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM attendance WHERE lesson_id = '{}' AND student_id = '{}' AND status = 'absent'", s.lesson, s.student)).await,
+        1
+    );
+    // A mark off the scale comes back as a page naming the problem; nothing written.
+    let page = teacher.get(&format!("/journal/{}/{}", s.class, s.subject)).await.text().await.unwrap();
+    let orig = page
+        .split(&format!("name=\"o.{key}\" value=\""))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = teacher
+        .form(
+            &format!("/journal/{}/{}", s.class, s.subject),
+            &[(&format!("o.{key}"), orig.as_str()), (&format!("m.{key}"), "9")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("нет на шкале"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, before_marks + 1);
+}

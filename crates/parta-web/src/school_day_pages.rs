@@ -1,0 +1,1226 @@
+//! Pages of the school day: the teacher's journals and the journal grid (a form that
+//! works without JavaScript; `static/journal.js` adds keyboard entry and saving each
+//! cell at once), a lesson, the diary and marks of a student, timetables, notifications,
+//! the class report and the school calendar.
+
+use crate::auth::PageCaller;
+use crate::i18n::Lang;
+use crate::pages::{render, Ctx, PageReq};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use chrono::{Datelike, Duration, NaiveDate};
+use parta_core::ids::{ClassId, LessonId, MarkId, PersonId};
+use parta_core::principal::Role;
+use parta_core::Problem;
+use parta_journal::calendar::monday_of;
+use parta_journal::model::*;
+use parta_journal::service::ru_date;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+const JOURNAL_JS: &str = include_str!("../static/journal.js");
+
+pub const ROUTES: &[&str] = &[
+    "GET /journal",
+    "GET /journal/{class}/{subject}",
+    "POST /journal/{class}/{subject}",
+    "GET /lessons/{id}",
+    "POST /lessons/{id}",
+    "GET /diary",
+    "GET /diary/marks",
+    "POST /diary/homework/{id}",
+    "GET /timetable",
+    "GET /notifications",
+    "POST /notifications/read-all",
+    "POST /notifications/preferences",
+    "GET /classes/{id}/report",
+    "GET /schools/{id}/calendar",
+    "POST /periods/{id}/close",
+    "GET /static/journal.js",
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/journal", get(journals))
+        .route("/journal/{class}/{subject}", get(journal).post(journal_save))
+        .route("/lessons/{id}", get(lesson).post(lesson_save))
+        .route("/diary", get(diary))
+        .route("/diary/marks", get(marks))
+        .route("/diary/homework/{id}", post(homework_done))
+        .route("/timetable", get(timetable))
+        .route("/notifications", get(notifications))
+        .route("/notifications/read-all", post(read_all))
+        .route("/notifications/preferences", post(preferences))
+        .route("/classes/{id}/report", get(report))
+        .route("/schools/{id}/calendar", get(calendar))
+        .route("/periods/{id}/close", post(close_period))
+        .route("/static/journal.js", get(js))
+}
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        JOURNAL_JS,
+    )
+        .into_response()
+}
+
+/// Interface strings of these pages.
+pub struct T {
+    pub journals: &'static str,
+    pub no_journals: &'static str,
+    pub today: &'static str,
+    pub timetable: &'static str,
+    pub period: &'static str,
+    pub closed: &'static str,
+    pub show: &'static str,
+    pub legend: &'static str,
+    pub att_legend: &'static str,
+    pub period_closed: &'static str,
+    pub work_type_new: &'static str,
+    pub student: &'static str,
+    pub students: &'static str,
+    pub avg: &'static str,
+    pub grade: &'static str,
+    pub save: &'static str,
+    pub report: &'static str,
+    pub lesson_no: &'static str,
+    pub room: &'static str,
+    pub topic: &'static str,
+    pub homework: &'static str,
+    pub marks: &'static str,
+    pub attendance: &'static str,
+    pub history: &'static str,
+    pub to_journal: &'static str,
+    pub diary: &'static str,
+    pub prev_week: &'static str,
+    pub this_week: &'static str,
+    pub next_week: &'static str,
+    pub marks_page: &'static str,
+    pub no_lessons: &'static str,
+    pub done: &'static str,
+    pub mark_done: &'static str,
+    pub subject: &'static str,
+    pub notifications: &'static str,
+    pub unread: &'static str,
+    pub read_all: &'static str,
+    pub no_notifications: &'static str,
+    pub older: &'static str,
+    pub preferences: &'static str,
+    pub download_csv: &'static str,
+    pub absent: &'static str,
+    pub ill: &'static str,
+    pub late: &'static str,
+    pub calendar: &'static str,
+    pub week_days: &'static str,
+    pub rounding: &'static str,
+    pub periods: &'static str,
+    pub reopen: &'static str,
+    pub close: &'static str,
+    pub days_off: &'static str,
+    pub bells: &'static str,
+    pub weekdays: [&'static str; 7],
+    pub changes: [&'static str; 4],
+    pub kinds: [&'static str; 5],
+}
+
+impl T {
+    pub fn change_label(&self, kind: &str) -> &'static str {
+        match kind {
+            "substitution" => self.changes[0],
+            "cancellation" => self.changes[1],
+            "move" => self.changes[2],
+            _ => self.changes[3],
+        }
+    }
+}
+
+pub static RU: T = T {
+    journals: "Журналы",
+    no_journals: "Журналов пока нет: в этой роли вы не ведёте предметов.",
+    today: "Уроки сегодня",
+    timetable: "Расписание",
+    period: "Период",
+    closed: "закрыт",
+    show: "Показать",
+    legend: "Отметки:",
+    att_legend: "Н — отсутствовал, Б — болел, У — уважительная причина, О — опоздал. Несколько отметок — через пробел.",
+    period_closed: "Период закрыт: изменения вносит администрация.",
+    work_type_new: "Вид работы для новых отметок",
+    student: "Обучающийся",
+    students: "Обучающиеся",
+    avg: "Средний",
+    grade: "Итог",
+    save: "Сохранить",
+    report: "Отчёт классного руководителя",
+    lesson_no: "й урок",
+    room: "каб.",
+    topic: "Тема",
+    homework: "Домашнее задание",
+    marks: "Отметки",
+    attendance: "Посещаемость",
+    history: "История изменений отметок",
+    to_journal: "К журналу",
+    diary: "Дневник",
+    prev_week: "Предыдущая неделя",
+    this_week: "Эта неделя",
+    next_week: "Следующая неделя",
+    marks_page: "Отметки по предметам",
+    no_lessons: "Уроков нет.",
+    done: "выполнено",
+    mark_done: "Отметить выполненным",
+    subject: "Предмет",
+    notifications: "Уведомления",
+    unread: "непрочитанных",
+    read_all: "Отметить все прочитанными",
+    no_notifications: "Уведомлений нет.",
+    older: "Раньше",
+    preferences: "Какие уведомления получать",
+    download_csv: "Скачать таблицу (CSV, открывается в Excel)",
+    absent: "Пропуски",
+    ill: "По болезни",
+    late: "Опоздания",
+    calendar: "Календарь школы",
+    week_days: "Дней в учебной неделе",
+    rounding: "Порог округления, сотых",
+    periods: "Учебные периоды",
+    reopen: "Открыть",
+    close: "Закрыть период",
+    days_off: "Каникулы, праздники, переносы",
+    bells: "Звонки",
+    weekdays: ["Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"],
+    changes: ["замена", "отменён", "перенесён", "дополнительный"],
+    kinds: ["Новые отметки", "Домашние задания", "Пропуски и опоздания", "Замены уроков", "Отмены и переносы уроков"],
+};
+
+pub static EN: T = T {
+    journals: "Journals",
+    no_journals: "No journals yet: you teach no subjects in this role.",
+    today: "Today's lessons",
+    timetable: "Timetable",
+    period: "Period",
+    closed: "closed",
+    show: "Show",
+    legend: "Marks:",
+    att_legend: "Н absent, Б ill, У excused, О late. Several marks: separate with spaces.",
+    period_closed: "The period is closed: only the administration may change it.",
+    work_type_new: "Work type for new marks",
+    student: "Student",
+    students: "Students",
+    avg: "Average",
+    grade: "Grade",
+    save: "Save",
+    report: "Class teacher's report",
+    lesson_no: " lesson",
+    room: "room",
+    topic: "Topic",
+    homework: "Homework",
+    marks: "Marks",
+    attendance: "Attendance",
+    history: "Mark history",
+    to_journal: "To the journal",
+    diary: "Diary",
+    prev_week: "Previous week",
+    this_week: "This week",
+    next_week: "Next week",
+    marks_page: "Marks by subject",
+    no_lessons: "No lessons.",
+    done: "done",
+    mark_done: "Mark as done",
+    subject: "Subject",
+    notifications: "Notifications",
+    unread: "unread",
+    read_all: "Mark all read",
+    no_notifications: "No notifications.",
+    older: "Older",
+    preferences: "Which notifications to receive",
+    download_csv: "Download the table (CSV, opens in Excel)",
+    absent: "Absences",
+    ill: "Ill",
+    late: "Late",
+    calendar: "School calendar",
+    week_days: "School days a week",
+    rounding: "Rounding threshold, hundredths",
+    periods: "Study periods",
+    reopen: "Reopen",
+    close: "Close the period",
+    days_off: "Holidays, vacations, moved days",
+    bells: "Bells",
+    weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    changes: ["substitution", "cancelled", "moved", "extra"],
+    kinds: ["New marks", "Homework", "Absences and lateness", "Substitutions", "Cancelled and moved lessons"],
+};
+
+fn strings(headers: &HeaderMap) -> &'static T {
+    match Lang::from_headers(headers) {
+        Lang::Ru => &RU,
+        Lang::En => &EN,
+    }
+}
+
+fn dm(iso: &str) -> String {
+    ru_date(iso).chars().take(5).collect()
+}
+
+// ---- journals ----
+
+#[derive(Template)]
+#[template(path = "school_day/journals.html")]
+struct JournalsPage {
+    ctx: Ctx,
+    t: &'static T,
+    journals: Vec<JournalRef>,
+    today: Vec<Lesson>,
+}
+
+async fn journals(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let p = &r.caller.principal;
+    let journals = match st.journal.my_journals(p).await {
+        Ok(j) => j,
+        Err(e) => return r.fail(e),
+    };
+    let today = if p.role() == Role::Teacher {
+        st.journal
+            .timetable(p, TimetableOf::Teacher(p.person_id), parta_core::time::today(), 1)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    render(&JournalsPage {
+        ctx: r.ctx(),
+        t: strings(&r.headers),
+        journals,
+        today,
+    })
+}
+
+struct Col {
+    id: String,
+    label: String,
+    title: String,
+    cancelled: bool,
+}
+
+struct CellV {
+    key: String,
+    label: String,
+    value: String,
+    orig: String,
+    title: String,
+    locked: bool,
+}
+
+struct RowV {
+    id: String,
+    name: String,
+    cells: Vec<CellV>,
+    avg: String,
+    suggested: String,
+    grade: String,
+}
+
+#[derive(Template)]
+#[template(path = "school_day/journal.html")]
+struct JournalPage {
+    ctx: Ctx,
+    t: &'static T,
+    g: JournalGrid,
+    cols: Vec<Col>,
+    rows: Vec<RowV>,
+}
+
+/// Letters for attendance in a journal cell.
+const ATT_LETTERS: [(&str, &str); 4] = [("absent", "н"), ("ill", "б"), ("excused", "у"), ("late", "о")];
+
+fn att_letter(status: &str) -> &'static str {
+    ATT_LETTERS.iter().find(|(s, _)| *s == status).map(|(_, l)| *l).unwrap_or("")
+}
+
+fn att_status(token: &str) -> Option<&'static str> {
+    let t = token.to_lowercase();
+    ATT_LETTERS
+        .iter()
+        .find(|(s, l)| t == *l || t == *s || (t == "n" && *s == "absent"))
+        .map(|(s, _)| *s)
+}
+
+fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
+    let wt: HashMap<&str, &str> = g.work_types.iter().map(|w| (w.code.as_str(), w.name.as_str())).collect();
+    let cols = g
+        .lessons
+        .iter()
+        .map(|l| Col {
+            id: l.id.to_string(),
+            label: dm(&l.day),
+            title: format!(
+                "{}, {}-й урок{}",
+                ru_date(&l.day),
+                l.lesson_no,
+                l.topic.as_ref().map(|t| format!(": {t}")).unwrap_or_default()
+            ),
+            cancelled: l.status == "cancelled",
+        })
+        .collect();
+    let mut by_cell: HashMap<(LessonId, PersonId), Vec<&Mark>> = HashMap::new();
+    for m in &g.marks {
+        by_cell.entry((m.lesson_id, m.student_id)).or_default().push(m);
+    }
+    let att: HashMap<(LessonId, PersonId), &str> = g
+        .attendance
+        .iter()
+        .map(|a| ((a.lesson_id, a.student_id), a.status.as_str()))
+        .collect();
+    let rows = g
+        .students
+        .iter()
+        .map(|s| {
+            let sum = g.summaries.iter().find(|x| x.student_id == s.id);
+            RowV {
+                id: s.id.to_string(),
+                name: s.name.clone(),
+                cells: g
+                    .lessons
+                    .iter()
+                    .map(|l| {
+                        let marks = by_cell.get(&(l.id, s.id)).cloned().unwrap_or_default();
+                        let a = att.get(&(l.id, s.id)).map(|x| att_letter(x)).unwrap_or("");
+                        let mut value: Vec<String> = marks.iter().map(|m| m.value.clone()).collect();
+                        let mut orig: Vec<String> = marks.iter().map(|m| format!("{}@{}", m.value, m.id)).collect();
+                        if !a.is_empty() {
+                            value.push(a.to_uppercase());
+                            orig.push(a.to_string());
+                        }
+                        CellV {
+                            key: format!("{}.{}", l.id, s.id),
+                            label: dm(&l.day),
+                            value: value.join(" "),
+                            orig: orig.join(" "),
+                            title: marks
+                                .iter()
+                                .map(|m| {
+                                    format!(
+                                        "{}: {} ×{}{}",
+                                        m.value,
+                                        wt.get(m.work_type.as_str()).unwrap_or(&""),
+                                        m.weight,
+                                        m.comment.as_ref().map(|c| format!(" — {c}")).unwrap_or_default()
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                            locked: l.status == "cancelled",
+                        }
+                    })
+                    .collect(),
+                avg: sum.and_then(|x| x.average).map(|a| format!("{a:.2}")).unwrap_or_default(),
+                suggested: sum.and_then(|x| x.suggested.clone()).unwrap_or_default(),
+                grade: sum.and_then(|x| x.grade.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    (cols, rows)
+}
+
+#[derive(Deserialize)]
+struct PeriodQ {
+    period: Option<String>,
+    n: Option<String>,
+}
+
+async fn journal(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((class, subject)): Path<(String, String)>,
+    Query(q): Query<PeriodQ>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let _ = q.n;
+    let Ok(class) = class.parse::<ClassId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let period = q.period.as_deref().and_then(|p| p.parse().ok());
+    match st.journal.grid(&r.caller.principal, &r.caller.origin, class, &subject, period).await {
+        Ok(g) => {
+            let (cols, rows) = grid_view(&g);
+            render(&JournalPage {
+                ctx: r.ctx(),
+                t: strings(&r.headers),
+                g,
+                cols,
+                rows,
+            })
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+/// Turns changed cells of the journal form into one save. A cell holds marks and an
+/// attendance letter separated by spaces; its hidden twin holds what the page showed
+/// (`value@mark-id` and the letter), so only what the teacher changed is written.
+fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<(JournalSave, Vec<(PersonId, Option<String>)>, Vec<String>), Problem> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut save = JournalSave::default();
+    let mut grades = Vec::new();
+    let mut keys = Vec::new();
+    for (name, value) in fields {
+        if let Some(key) = name.strip_prefix("m.") {
+            let orig = get(&format!("o.{key}")).unwrap_or("");
+            let shown: String = orig
+                .split_whitespace()
+                .map(|t| t.split('@').next().unwrap_or(""))
+                .map(|t| att_status(t).map(|_| t.to_uppercase()).unwrap_or(t.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if value.split_whitespace().collect::<Vec<_>>().join(" ") == shown {
+                continue;
+            }
+            let (lesson, student) = key
+                .split_once('.')
+                .and_then(|(l, s)| Some((l.parse::<LessonId>().ok()?, s.parse::<PersonId>().ok()?)))
+                .ok_or_else(|| Problem::invalid(name.as_str(), "Неверная ячейка журнала."))?;
+            keys.push(key.to_string());
+            let old_marks: Vec<(String, Option<MarkId>)> = orig
+                .split_whitespace()
+                .filter_map(|t| t.split_once('@'))
+                .map(|(v, id)| (v.to_string(), id.parse().ok()))
+                .collect();
+            let old_att = orig.split_whitespace().find(|t| !t.contains('@') && att_status(t).is_some());
+            let tokens: Vec<&str> = value.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
+            let new_att = tokens.iter().find_map(|t| att_status(t));
+            let new_marks: Vec<&str> = tokens.iter().filter(|t| att_status(t).is_none()).copied().collect();
+            for i in 0..old_marks.len().max(new_marks.len()) {
+                match (old_marks.get(i), new_marks.get(i)) {
+                    (Some((v, id)), Some(n)) if v != n => save.marks.push(MarkInput {
+                        lesson_id: lesson,
+                        student_id: student,
+                        mark_id: *id,
+                        value: Some(n.to_string()),
+                        work_type: None,
+                        comment: None,
+                    }),
+                    (Some(_), Some(_)) => {}
+                    (Some((_, id)), None) => save.marks.push(MarkInput {
+                        lesson_id: lesson,
+                        student_id: student,
+                        mark_id: *id,
+                        value: None,
+                        work_type: None,
+                        comment: None,
+                    }),
+                    (None, Some(n)) => save.marks.push(MarkInput {
+                        lesson_id: lesson,
+                        student_id: student,
+                        mark_id: None,
+                        value: Some(n.to_string()),
+                        work_type: Some(work_type.to_string()),
+                        comment: None,
+                    }),
+                    (None, None) => {}
+                }
+            }
+            if old_att.and_then(att_status) != new_att {
+                save.attendance.push(AttendanceInput {
+                    lesson_id: lesson,
+                    student_id: student,
+                    status: new_att.map(str::to_string),
+                    reason: None,
+                });
+            }
+        } else if let Some(student) = name.strip_prefix("g.") {
+            if get(&format!("og.{student}")).unwrap_or("") != value.trim() {
+                let id = student
+                    .parse::<PersonId>()
+                    .map_err(|_| Problem::invalid(name.as_str(), "Неверная строка журнала."))?;
+                grades.push((id, Some(value.trim().to_string()).filter(|v| !v.is_empty())));
+            }
+        }
+    }
+    Ok((save, grades, keys))
+}
+
+async fn journal_save(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((class, subject)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let wants_json = r
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let Ok(class_id) = class.parse::<ClassId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let work_type = fields
+        .iter()
+        .find(|(k, _)| k == "work_type")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "classwork".into());
+    let period = fields.iter().find(|(k, _)| k == "period").map(|(_, v)| v.clone()).unwrap_or_default();
+    let p = &r.caller.principal;
+    let result = async {
+        let (save, grades, keys) = cells_to_save(&fields, &work_type)?;
+        let saved = st.journal.save(p, &r.caller.origin, class_id, &subject, save.clone()).await.map_err(Problem::from)?;
+        if !grades.is_empty() {
+            st.journal
+                .set_grades(
+                    p,
+                    &r.caller.origin,
+                    GradesInput {
+                        class_id,
+                        subject_code: subject.clone(),
+                        period: period.clone(),
+                        grades: grades.into_iter().map(|(student_id, value)| GradeInput { student_id, value }).collect(),
+                    },
+                )
+                .await
+                .map_err(Problem::from)?;
+        }
+        Ok::<_, Problem>((save, saved, keys))
+    }
+    .await;
+    match (result, wants_json) {
+        (Ok((save, saved, keys)), true) => {
+            // The new hidden value of each saved cell, so the next edit diffs against it.
+            let mut created = saved.created.iter();
+            let mut cells: HashMap<String, Vec<String>> = HashMap::new();
+            for m in &save.marks {
+                let key = format!("{}.{}", m.lesson_id, m.student_id);
+                if let (Some(v), Some(id)) = (&m.value, m.mark_id.or_else(|| created.next().copied())) {
+                    cells.entry(key).or_default().push(format!("{v}@{id}"));
+                }
+            }
+            Json(serde_json::json!({"ok": true, "saved": keys, "marks": cells})).into_response()
+        }
+        (Ok(_), false) => {
+            let q = if period.is_empty() { String::new() } else { format!("period={period}&") };
+            Redirect::to(&format!("/journal/{class}/{subject}?{q}n=saved")).into_response()
+        }
+        (Err(p), true) => p.into_response(),
+        (Err(p), false) => r.fail(p),
+    }
+}
+
+// ---- a lesson ----
+
+struct LessonRow {
+    name: String,
+    marks: String,
+    attendance: String,
+    homework: String,
+}
+
+#[derive(Template)]
+#[template(path = "school_day/lesson.html")]
+struct LessonPage {
+    ctx: Ctx,
+    t: &'static T,
+    s: LessonSheet,
+    day: String,
+    rows: Vec<LessonRow>,
+}
+
+async fn lesson(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse::<LessonId>() else {
+        return r.fail(Problem::not_found());
+    };
+    match st.journal.lesson_sheet(&r.caller.principal, &r.caller.origin, id).await {
+        Ok(s) => {
+            let rows = s
+                .students
+                .iter()
+                .map(|st_| LessonRow {
+                    name: st_.name.clone(),
+                    marks: s.marks.iter().filter(|m| m.student_id == st_.id).map(|m| m.value.clone()).collect::<Vec<_>>().join(" "),
+                    attendance: s
+                        .attendance
+                        .iter()
+                        .find(|a| a.student_id == st_.id)
+                        .map(|a| attendance_label(&a.status).to_string())
+                        .unwrap_or_default(),
+                    homework: s
+                        .submissions
+                        .iter()
+                        .find(|x| x.student_id == st_.id && x.done_at.is_some())
+                        .map(|x| format!("✓ {}", x.answer.clone().unwrap_or_default()))
+                        .unwrap_or_default(),
+                })
+                .collect();
+            render(&LessonPage {
+                ctx: r.ctx(),
+                t: strings(&r.headers),
+                day: ru_date(&s.lesson.day),
+                s,
+                rows,
+            })
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LessonForm {
+    topic: Option<String>,
+    homework: Option<String>,
+}
+
+async fn lesson_save(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<LessonForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse::<LessonId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    let l = match st.journal.lesson_sheet(p, &r.caller.origin, id).await {
+        Ok(s) => s.lesson,
+        Err(e) => return r.fail(e),
+    };
+    let save = JournalSave {
+        lessons: vec![LessonInput {
+            lesson_id: id,
+            topic: f.topic,
+            homework: f.homework,
+            homework_due: None,
+        }],
+        ..Default::default()
+    };
+    match st.journal.save(p, &r.caller.origin, l.class_id, &l.subject_code, save).await {
+        Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
+// ---- diary ----
+
+struct DMark {
+    value: String,
+    title: String,
+}
+
+struct DLesson {
+    id: String,
+    no: i64,
+    time: String,
+    subject: String,
+    teacher: String,
+    room: String,
+    change: String,
+    cancelled: bool,
+    topic: String,
+    homework: String,
+    done: bool,
+    marks: Vec<DMark>,
+    attendance: String,
+}
+
+struct DDay {
+    weekday: String,
+    label: String,
+    lessons: Vec<DLesson>,
+}
+
+struct DWeek {
+    student_id: PersonId,
+    student_name: String,
+    class_name: Option<String>,
+    monday: String,
+    days: Vec<DDay>,
+}
+
+#[derive(Template)]
+#[template(path = "school_day/diary.html")]
+struct DiaryPage {
+    ctx: Ctx,
+    t: &'static T,
+    w: DWeek,
+    people: Vec<(String, String)>,
+    student_self: bool,
+    prev: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct DiaryQ {
+    student: Option<String>,
+    week: Option<String>,
+    period: Option<String>,
+}
+
+/// The student the diary is about: asked for, else the caller (a student) or their
+/// first child (a parent).
+async fn diary_student(st: &AppState, r: &PageReq, asked: Option<&str>) -> Result<(PersonId, Vec<(String, String)>), Problem> {
+    let people = st.journal.diary_people(&r.caller.principal).await.map_err(Problem::from)?;
+    let list: Vec<(String, String)> = people.iter().map(|(id, n)| (id.to_string(), n.clone())).collect();
+    match asked {
+        Some(s) => Ok((s.parse().map_err(|_| Problem::not_found())?, list)),
+        None => people.first().map(|(id, _)| (*id, list)).ok_or_else(Problem::not_found),
+    }
+}
+
+async fn diary(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<DiaryQ>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let (student, people) = match diary_student(&st, &r, q.student.as_deref()).await {
+        Ok(v) => v,
+        Err(p) => return r.fail(p),
+    };
+    let day = q
+        .week
+        .as_deref()
+        .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
+        .unwrap_or_else(parta_core::time::today);
+    let week = match st.journal.diary_week(&r.caller.principal, &r.caller.origin, student, day).await {
+        Ok(w) => w,
+        Err(e) => return r.fail(e),
+    };
+    let monday = monday_of(day);
+    let w = DWeek {
+        student_id: week.student_id,
+        student_name: week.student_name,
+        class_name: week.class_name,
+        monday: week.monday,
+        days: week
+            .days
+            .into_iter()
+            .map(|d| {
+                let wd = NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").map(|x| x.weekday().num_days_from_monday() as usize).unwrap_or(0);
+                DDay {
+                    weekday: t.weekdays[wd].to_string(),
+                    label: ru_date(&d.day),
+                    lessons: d
+                        .lessons
+                        .into_iter()
+                        .map(|l| DLesson {
+                            id: l.lesson.id.to_string(),
+                            no: l.lesson.lesson_no,
+                            time: match (&l.lesson.starts_at, &l.lesson.ends_at) {
+                                (Some(a), Some(b)) => format!("{a}–{b}"),
+                                _ => String::new(),
+                            },
+                            subject: l.lesson.subject_name.clone(),
+                            teacher: l.lesson.teacher_name.clone(),
+                            room: l.lesson.room.clone().unwrap_or_default(),
+                            change: l.lesson.change_kind.as_deref().map(|k| t.change_label(k).to_string()).unwrap_or_default(),
+                            cancelled: l.lesson.status == "cancelled",
+                            topic: l.lesson.topic.clone().unwrap_or_default(),
+                            homework: l.lesson.homework.clone().unwrap_or_default(),
+                            done: l.homework_done,
+                            marks: l
+                                .marks
+                                .iter()
+                                .map(|m| DMark {
+                                    value: m.value.clone(),
+                                    title: format!(
+                                        "{} ×{}{}",
+                                        m.work_type_name,
+                                        m.weight,
+                                        m.comment.as_ref().map(|c| format!(" — {c}")).unwrap_or_default()
+                                    ),
+                                })
+                                .collect(),
+                            attendance: l.attendance.as_deref().map(attendance_label).unwrap_or("").to_string(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    render(&DiaryPage {
+        ctx: r.ctx(),
+        t,
+        student_self: r.caller.principal.person_id == student,
+        prev: (monday - Duration::days(7)).to_string(),
+        next: (monday + Duration::days(7)).to_string(),
+        people,
+        w,
+    })
+}
+
+struct SRow {
+    name: String,
+    marks: Vec<(String, String)>,
+    avg: String,
+    grade: String,
+}
+
+#[derive(Template)]
+#[template(path = "school_day/marks.html")]
+struct MarksPage {
+    ctx: Ctx,
+    t: &'static T,
+    m: StudentMarks,
+    rows: Vec<SRow>,
+    selected: String,
+}
+
+async fn marks(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<DiaryQ>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let (student, _) = match diary_student(&st, &r, q.student.as_deref()).await {
+        Ok(v) => v,
+        Err(p) => return r.fail(p),
+    };
+    let period = q.period.as_deref().and_then(|p| p.parse().ok());
+    match st.journal.student_marks(&r.caller.principal, &r.caller.origin, student, period).await {
+        Ok(m) => {
+            let rows = m
+                .subjects
+                .iter()
+                .map(|s| SRow {
+                    name: s.subject_name.clone(),
+                    marks: s.marks.iter().map(|x| (x.value.clone(), format!("{} ×{}", x.work_type_name, x.weight))).collect(),
+                    avg: s.average.map(|a| format!("{a:.2}")).unwrap_or_default(),
+                    grade: s.grade.clone().unwrap_or_default(),
+                })
+                .collect();
+            render(&MarksPage {
+                ctx: r.ctx(),
+                t: strings(&r.headers),
+                selected: m.period.as_ref().map(|p| p.id.to_string()).unwrap_or_default(),
+                rows,
+                m,
+            })
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DoneForm {
+    done: Option<String>,
+    back: Option<String>,
+}
+
+async fn homework_done(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<DoneForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse::<LessonId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let input = HomeworkAnswer {
+        answer: None,
+        done: f.done.as_deref() != Some("0"),
+    };
+    match st.journal.submit_homework(&r.caller.principal, id, input).await {
+        Ok(()) => {
+            let week = f.back.filter(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").is_ok()).unwrap_or_default();
+            Redirect::to(&format!("/diary?week={week}&n=saved")).into_response()
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+// ---- timetable ----
+
+#[derive(Template)]
+#[template(path = "school_day/timetable.html")]
+struct TimetablePage {
+    ctx: Ctx,
+    t: &'static T,
+    whose: String,
+    query: String,
+    choices: Vec<(String, String)>,
+    monday: String,
+    prev: String,
+    next: String,
+    days: Vec<(String, Vec<Lesson>)>,
+}
+
+#[derive(Deserialize)]
+struct TimetableQ {
+    class: Option<String>,
+    teacher: Option<String>,
+    student: Option<String>,
+    week: Option<String>,
+}
+
+async fn timetable(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<TimetableQ>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let p = &r.caller.principal;
+    fn parse<I: std::str::FromStr>(s: &Option<String>) -> Option<Result<I, Problem>> {
+        s.as_deref().map(|x| x.parse().map_err(|_| Problem::not_found()))
+    }
+    let mut choices = Vec::new();
+    let of = match (parse::<ClassId>(&q.class), parse::<PersonId>(&q.teacher), parse::<PersonId>(&q.student)) {
+        (Some(Ok(c)), _, _) => TimetableOf::Class(c),
+        (_, Some(Ok(t)), _) => TimetableOf::Teacher(t),
+        (_, _, Some(Ok(s))) => TimetableOf::Student(s),
+        (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => return r.fail(e),
+        (None, None, None) => {
+            // Whose timetable to start with, by role.
+            let people = st.journal.diary_people(p).await.unwrap_or_default();
+            for (id, name) in &people {
+                choices.push((format!("student={id}"), name.clone()));
+            }
+            match p.role() {
+                Role::Teacher => TimetableOf::Teacher(p.person_id),
+                Role::Student | Role::Parent => match people.first() {
+                    Some((id, _)) => TimetableOf::Student(*id),
+                    None => return r.fail(Problem::not_found()),
+                },
+                _ => {
+                    let mut classes = Vec::new();
+                    for org in &p.scope.organisations {
+                        classes.extend(st.registry.classes(p, *org).await.unwrap_or_default());
+                    }
+                    for c in &classes {
+                        choices.push((format!("class={}", c.id), c.name.clone()));
+                    }
+                    match classes.first() {
+                        Some(c) => TimetableOf::Class(c.id),
+                        None => return r.fail(Problem::not_found()),
+                    }
+                }
+            }
+        }
+    };
+    let day = q
+        .week
+        .as_deref()
+        .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
+        .unwrap_or_else(parta_core::time::today);
+    let monday = monday_of(day);
+    let lessons = match st.journal.timetable(p, of, monday, 7).await {
+        Ok(l) => l,
+        Err(e) => return r.fail(e),
+    };
+    let (whose, query) = match of {
+        TimetableOf::Class(c) => (lessons.first().map(|l| l.class_name.clone()).unwrap_or_default(), format!("class={c}")),
+        TimetableOf::Teacher(x) => (
+            lessons.iter().find(|l| l.teacher_id == x).map(|l| l.teacher_name.clone()).unwrap_or_default(),
+            format!("teacher={x}"),
+        ),
+        TimetableOf::Student(s) => (
+            choices.iter().find(|c| c.0 == format!("student={s}")).map(|c| c.1.clone()).unwrap_or_default(),
+            format!("student={s}"),
+        ),
+    };
+    let mut days: Vec<(String, Vec<Lesson>)> = (0..6)
+        .map(|i| {
+            let d = monday + Duration::days(i);
+            (format!("{}, {}", t.weekdays[i as usize], ru_date(&d.to_string())), Vec::new())
+        })
+        .collect();
+    for l in lessons {
+        if let Ok(d) = NaiveDate::parse_from_str(&l.day, "%Y-%m-%d") {
+            let i = (d - monday).num_days();
+            if let Some(slot) = days.get_mut(i as usize) {
+                slot.1.push(l);
+            }
+        }
+    }
+    if days.last().is_some_and(|d| d.1.is_empty()) {
+        days.pop();
+    }
+    render(&TimetablePage {
+        ctx: r.ctx(),
+        t,
+        whose,
+        query,
+        choices,
+        monday: monday.to_string(),
+        prev: (monday - Duration::days(7)).to_string(),
+        next: (monday + Duration::days(7)).to_string(),
+        days,
+    })
+}
+
+// ---- notifications ----
+
+#[derive(Template)]
+#[template(path = "school_day/notifications.html")]
+struct NotificationsPage {
+    ctx: Ctx,
+    t: &'static T,
+    list: parta_notify::NotificationList,
+    prefs: Vec<(String, String, bool)>,
+}
+
+#[derive(Deserialize)]
+struct BeforeQ {
+    before: Option<String>,
+}
+
+async fn notifications(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<BeforeQ>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let p = &r.caller.principal;
+    let (list, prefs) = match tokio::try_join!(st.notifications.list(p, q.before.as_deref()), st.notifications.preferences(p)) {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    let prefs = prefs
+        .into_iter()
+        .enumerate()
+        .map(|(i, pr)| (pr.kind, t.kinds.get(i).copied().unwrap_or("").to_string(), pr.enabled))
+        .collect();
+    render(&NotificationsPage {
+        ctx: r.ctx(),
+        t,
+        list,
+        prefs,
+    })
+}
+
+async fn read_all(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    match st.notifications.mark_all_read(&r.caller.principal).await {
+        Ok(_) => Redirect::to("/notifications").into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
+async fn preferences(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let on: Vec<&str> = fields.iter().filter(|(k, _)| k == "on").map(|(_, v)| v.as_str()).collect();
+    let prefs: Vec<parta_notify::Preference> = parta_notify::KINDS
+        .iter()
+        .map(|(k, _, _)| parta_notify::Preference {
+            kind: k.to_string(),
+            enabled: on.contains(k),
+        })
+        .collect();
+    match st.notifications.set_preferences(&r.caller.principal, &prefs).await {
+        Ok(_) => Redirect::to("/notifications?n=saved").into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
+// ---- report and calendar ----
+
+#[derive(Template)]
+#[template(path = "school_day/report.html")]
+struct ReportPage {
+    ctx: Ctx,
+    t: &'static T,
+    r: ClassReport,
+    periods: Vec<Period>,
+}
+
+async fn report(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<PeriodQ>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse::<ClassId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let period = q.period.as_deref().and_then(|p| p.parse().ok());
+    let p = &r.caller.principal;
+    match st.journal.class_report(p, &r.caller.origin, id, period).await {
+        Ok(rep) => {
+            let org = st.registry.class_facts(id).await.ok().flatten().map(|f| f.org.organisation);
+            let periods = match org {
+                Some(o) => st
+                    .journal
+                    .calendar(p, o)
+                    .await
+                    .map(|c| c.periods.into_iter().filter(|x| x.academic_year_id == rep.period.academic_year_id).collect())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            render(&ReportPage {
+                ctx: r.ctx(),
+                t: strings(&r.headers),
+                r: rep,
+                periods,
+            })
+        }
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "school_day/calendar.html")]
+struct CalendarPage {
+    ctx: Ctx,
+    t: &'static T,
+    c: SchoolCalendarView,
+    manage: bool,
+}
+
+async fn calendar(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    match st.journal.calendar(p, id).await {
+        Ok(c) => render(&CalendarPage {
+            ctx: r.ctx(),
+            t: strings(&r.headers),
+            manage: st.journal.may_manage(p, id).await.unwrap_or(false),
+            c,
+        }),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CloseForm {
+    closed: Option<String>,
+}
+
+async fn close_period(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CloseForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    match st
+        .journal
+        .close_period(&r.caller.principal, &r.caller.origin, id, f.closed.as_deref() != Some("0"))
+        .await
+    {
+        Ok(_) => {
+            let org = r.caller.principal.scope.organisations.first().map(|o| o.to_string()).unwrap_or_default();
+            Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response()
+        }
+        Err(e) => r.fail(e),
+    }
+}
