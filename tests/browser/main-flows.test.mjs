@@ -123,3 +123,67 @@ test('a director checks a roster file in the import wizard', async () => {
   assert.match(await page.textContent('body'), /Проверка пройдена/);
   await page.close();
 });
+
+test('a teacher types a mark into the journal and the parent sees it at once', async () => {
+  // The demo student of 5А (the demo parent's child): name and id from their diary.
+  const pupil = await browser.newPage();
+  await signIn(pupil, 'student');
+  await pupil.goto(`${base}/diary`);
+  const child = (await pupil.textContent('h1')).split(': ')[1].split(',')[0].trim();
+  const childId = new URL(await pupil.getAttribute('main p a >> nth=0', 'href'), base).searchParams.get('student');
+  await pupil.close();
+  const parent = await browser.newPage();
+  await signIn(parent, 'parent');
+
+  const page = await browser.newPage();
+  await signIn(page, 'teacher');
+  await page.click('nav >> text=Журнал');
+  await page.click('main .grid a:has-text("5А · Русский язык")');
+  await page.waitForURL(/\/journal\//);
+  const row = page.locator(`#journal tbody tr:has(th:text-is("${child}"))`);
+  const cells = row.locator('input.m');
+  const cell = cells.nth((await cells.count()) - 1);
+  const label = await cell.getAttribute('aria-label');
+  await cell.click();
+  await page.keyboard.press('5');
+  await row.locator('input.m.ok').first().waitFor();
+  assert.equal(await cell.inputValue(), '5');
+  // Arrow keys move between cells.
+  await page.keyboard.press('ArrowLeft');
+  assert.notEqual(await page.evaluate(() => document.activeElement.name), await cell.getAttribute('name'));
+  await page.close();
+
+  // The date of the cell → the diary week that holds it.
+  const [d, m] = label.split(', ').pop().split('.').map(Number);
+  const now = new Date();
+  const year = m > now.getMonth() + 1 ? now.getFullYear() - 1 : now.getFullYear();
+  const iso = `${year}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  await parent.goto(`${base}/diary?student=${childId}&week=${iso}`);
+  const day = parent.locator(`section.day:has(h2:has-text("${String(d).padStart(2, '0')}.${String(m).padStart(2, '0')}"))`);
+  const marks = await day.locator('.lesson:has-text("Русский язык") .mark').allTextContents();
+  assert.ok(marks.includes('5'), `marks that day: ${marks}`);
+  // …and is told.
+  let told = false;
+  for (let i = 0; i < 50 && !told; i++) {
+    await parent.goto(`${base}/notifications`);
+    told = /Новая отметка: 5 по предмету «Русский язык»|Отметка изменена: 5 по предмету «Русский язык»/.test(await parent.textContent('main'));
+    if (!told) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(told, 'the parent got a notification');
+  await parent.screenshot({ path: join(tmpdir(), 'parta-parent-notifications.png') });
+  await parent.close();
+});
+
+test('a student reads the week in the diary on a phone', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true });
+  const page = await context.newPage();
+  await signIn(page, 'student');
+  await page.click('nav >> text=Дневник');
+  await page.waitForURL(/\/diary/);
+  assert.ok(await page.locator('section.day').count() >= 5);
+  assert.match(await page.textContent('main'), /Понедельник/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+  await page.screenshot({ path: join(tmpdir(), 'parta-phone-diary.png'), fullPage: true });
+  await context.close();
+});

@@ -866,7 +866,12 @@ async fn school(
                         .position(|s| s.contains(subject))
                         .unwrap_or(0);
                     let pool = &specialists[spec];
-                    pool[(grade as usize + c as usize) % pool.len()].id.clone()
+                    // A class teacher teaches their own subject to their class.
+                    if pool.iter().any(|p| p.id == teacher) {
+                        teacher.clone()
+                    } else {
+                        pool[(grade as usize + c as usize) % pool.len()].id.clone()
+                    }
                 };
                 plan.subjects.push((*subject, t.clone()));
                 let tid = g.id(kind::TEACH);

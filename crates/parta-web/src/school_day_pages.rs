@@ -380,6 +380,7 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
         .iter()
         .map(|a| ((a.lesson_id, a.student_id), a.status.as_str()))
         .collect();
+    let today = parta_core::time::today().to_string();
     let rows = g
         .students
         .iter()
@@ -418,7 +419,8 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
                                 })
                                 .collect::<Vec<_>>()
                                 .join("; "),
-                            locked: l.status == "cancelled",
+                            // Marks go on lessons given, not on cancelled or future ones.
+                            locked: l.status == "cancelled" || l.day > today,
                         }
                     })
                     .collect(),

@@ -227,6 +227,7 @@ impl Journal {
 
         let mut errors: Vec<FieldError> = Vec::new();
         let mut closed_edit = false;
+        let today = today().to_string();
         // Checks a lesson reference; returns the lesson when usable.
         let mut lesson_ok = |field: String, id: LessonId, student: Option<PersonId>, errors: &mut Vec<FieldError>| -> Option<store::LessonKey> {
             let Some(l) = lessons.get(&id) else {
@@ -273,6 +274,10 @@ impl Journal {
             };
             if l.status == "cancelled" {
                 errors.push(FieldError::new(f("lesson_id"), "Урок отменён — отметки на нём не ставятся."));
+                continue;
+            }
+            if l.day > today {
+                errors.push(FieldError::new(f("lesson_id"), format!("Урок {} ещё не прошёл — отметку поставить нельзя.", ru_date(&l.day))));
                 continue;
             }
             let raw = m.value.as_deref().map(str::trim).unwrap_or("");
@@ -342,6 +347,10 @@ impl Journal {
             let Some(l) = lesson_ok(f("lesson_id"), a.lesson_id, Some(a.student_id), &mut errors) else {
                 continue;
             };
+            if l.day > today {
+                errors.push(FieldError::new(f("lesson_id"), format!("Урок {} ещё не прошёл — посещаемость отмечается в день урока.", ru_date(&l.day))));
+                continue;
+            }
             match a.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None | Some("present") => presences.push((a.lesson_id, a.student_id)),
                 Some(s) if ATTENDANCE.iter().any(|(k, _)| *k == s) => absences.push(Attendance {
