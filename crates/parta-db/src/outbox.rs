@@ -66,13 +66,12 @@ impl Outbox {
 
     /// Claims an event inside the relay's transaction; false when another relay got it.
     pub async fn claim_in(conn: &mut sqlx::AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE outbox SET relayed_at = $1 WHERE id = $2 AND relayed_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
+        let done =
+            sqlx::query("UPDATE outbox SET relayed_at = $1 WHERE id = $2 AND relayed_at IS NULL")
+                .bind(now_ms())
+                .bind(id.to_string())
+                .execute(conn)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -91,7 +91,9 @@ pub(crate) async fn load_federal(db: &Db) -> Result<(), DbError> {
             let mut q = sqlx::query(&sql);
             for (i, value) in record.iter().enumerate() {
                 q = match book.columns[i] {
-                    "grade_from" | "grade_to" | "weight" => q.bind(value.parse::<i64>().unwrap_or(0)),
+                    "grade_from" | "grade_to" | "weight" => {
+                        q.bind(value.parse::<i64>().unwrap_or(0))
+                    }
                     _ => q.bind(value.to_string()),
                 };
             }

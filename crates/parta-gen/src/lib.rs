@@ -23,6 +23,8 @@ pub struct Spec {
     pub seed: u64,
     /// The small showcase region with named sign-ins for each role.
     pub demo: bool,
+    /// Calendar, timetable, lessons, marks and attendance (always in the demo).
+    pub school_day: bool,
 }
 
 impl Spec {
@@ -31,6 +33,7 @@ impl Spec {
             students: 600,
             seed: 2026,
             demo: true,
+            school_day: true,
         }
     }
 }
@@ -189,7 +192,12 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "school_settings",
-        &["organisation_id", "week_days", "rounding_threshold", "updated_at"],
+        &[
+            "organisation_id",
+            "week_days",
+            "rounding_threshold",
+            "updated_at",
+        ],
     ),
     (
         "study_periods",
@@ -208,11 +216,25 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "calendar_days",
-        &["id", "organisation_id", "starts_on", "ends_on", "kind", "follows_weekday", "name"],
+        &[
+            "id",
+            "organisation_id",
+            "starts_on",
+            "ends_on",
+            "kind",
+            "follows_weekday",
+            "name",
+        ],
     ),
     (
         "bell_times",
-        &["organisation_id", "shift", "lesson_no", "starts_at", "ends_at"],
+        &[
+            "organisation_id",
+            "shift",
+            "lesson_no",
+            "starts_at",
+            "ends_at",
+        ],
     ),
     (
         "timetable_slots",
@@ -267,7 +289,15 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "attendance",
-        &["lesson_id", "student_id", "day", "status", "reason", "updated_by", "updated_at"],
+        &[
+            "lesson_id",
+            "student_id",
+            "day",
+            "status",
+            "reason",
+            "updated_by",
+            "updated_at",
+        ],
     ),
     (
         "period_grades",
@@ -353,6 +383,7 @@ struct Gen {
     now: i64,
     hash: String,
     year_start: i32,
+    school_day: bool,
     summary: Summary,
 }
 
@@ -590,6 +621,7 @@ pub async fn generate(db: &Db, spec: &Spec, progress: bool) -> Result<Summary, G
         now: now_ms(),
         hash,
         year_start: academic_year_start(parta_core::time::today()),
+        school_day: spec.school_day,
         summary: Summary::default(),
     };
     let bar = if progress {
@@ -991,7 +1023,9 @@ async fn school(
     for (sid, _) in &students_out {
         g.account(sid, None).await?;
     }
-    school_day::generate(g, &org, &year, &day_classes, demo).await?;
+    if g.school_day {
+        school_day::generate(g, &org, &year, &day_classes, demo).await?;
+    }
     Ok((org, students_out))
 }
 

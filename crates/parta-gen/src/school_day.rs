@@ -96,13 +96,22 @@ pub(crate) async fn generate(
     let today = parta_core::time::today();
     let now = g.now;
     g.bulk
-        .push("school_settings", vec![org.into(), V::I(5), V::I(60), now.into()])
+        .push(
+            "school_settings",
+            vec![org.into(), V::I(5), V::I(60), now.into()],
+        )
         .await?;
     for (i, (from, to)) in BELLS.iter().enumerate() {
         g.bulk
             .push(
                 "bell_times",
-                vec![org.into(), V::I(1), V::I(i as i64 + 1), (*from).into(), (*to).into()],
+                vec![
+                    org.into(),
+                    V::I(1),
+                    V::I(i as i64 + 1),
+                    (*from).into(),
+                    (*to).into(),
+                ],
             )
             .await?;
     }
@@ -138,19 +147,57 @@ pub(crate) async fn generate(
     }
     let breaks = [
         ("vacation", d(ys, 10, 25), d(ys, 11, 4), "Осенние каникулы"),
-        ("vacation", d(ys, 12, 29), d(ys + 1, 1, 11), "Зимние каникулы"),
-        ("vacation", d(ys + 1, 3, 21), d(ys + 1, 3, 29), "Весенние каникулы"),
-        ("holiday", d(ys + 1, 2, 23), d(ys + 1, 2, 23), "День защитника Отечества"),
-        ("holiday", d(ys + 1, 3, 8), d(ys + 1, 3, 8), "Международный женский день"),
-        ("holiday", d(ys + 1, 5, 1), d(ys + 1, 5, 1), "Праздник Весны и Труда"),
-        ("holiday", d(ys + 1, 5, 11), d(ys + 1, 5, 11), "День Победы (перенос)"),
+        (
+            "vacation",
+            d(ys, 12, 29),
+            d(ys + 1, 1, 11),
+            "Зимние каникулы",
+        ),
+        (
+            "vacation",
+            d(ys + 1, 3, 21),
+            d(ys + 1, 3, 29),
+            "Весенние каникулы",
+        ),
+        (
+            "holiday",
+            d(ys + 1, 2, 23),
+            d(ys + 1, 2, 23),
+            "День защитника Отечества",
+        ),
+        (
+            "holiday",
+            d(ys + 1, 3, 8),
+            d(ys + 1, 3, 8),
+            "Международный женский день",
+        ),
+        (
+            "holiday",
+            d(ys + 1, 5, 1),
+            d(ys + 1, 5, 1),
+            "Праздник Весны и Труда",
+        ),
+        (
+            "holiday",
+            d(ys + 1, 5, 11),
+            d(ys + 1, 5, 11),
+            "День Победы (перенос)",
+        ),
     ];
     for (k, from, to, name) in breaks {
         let id = g.id(kind::CALDAY);
         g.bulk
             .push(
                 "calendar_days",
-                vec![id.into(), org.into(), from.to_string().into(), to.to_string().into(), k.into(), V::NI, name.into()],
+                vec![
+                    id.into(),
+                    org.into(),
+                    from.to_string().into(),
+                    to.to_string().into(),
+                    k.into(),
+                    V::NI,
+                    name.into(),
+                ],
             )
             .await?;
     }
@@ -220,7 +267,11 @@ pub(crate) async fn generate(
             slot_ids.push(id);
         }
         // Each student's tendency, so averages differ between students.
-        let ability: Vec<f64> = c.students.iter().map(|_| g.rng.gen_range(2.8..4.9)).collect();
+        let ability: Vec<f64> = c
+            .students
+            .iter()
+            .map(|_| g.rng.gen_range(2.8..4.9))
+            .collect();
         let mut q1_sums: HashMap<(usize, &'static str), (i64, i64)> = HashMap::new();
         let mut lesson_count: HashMap<&'static str, u32> = HashMap::new();
         let mut day = year_start;
@@ -242,7 +293,11 @@ pub(crate) async fn generate(
                             .replace("{n}", &(*n + 3).to_string())
                             .replace("{m}", &(*n + 5).to_string());
                         (
-                            if past { V::T(format!("Урок {n}")) } else { V::N },
+                            if past {
+                                V::T(format!("Урок {n}"))
+                            } else {
+                                V::N
+                            },
                             if g.rng.gen_bool(0.6) { V::T(hw) } else { V::N },
                         )
                     } else {
@@ -274,11 +329,20 @@ pub(crate) async fn generate(
                     for (si, student) in c.students.iter().enumerate() {
                         let r: f64 = g.rng.gen();
                         if r < 0.04 {
-                            let status = ["ill", "absent", "excused", "ill"][(si + *n as usize) % 4];
+                            let status =
+                                ["ill", "absent", "excused", "ill"][(si + *n as usize) % 4];
                             g.bulk
                                 .push(
                                     "attendance",
-                                    vec![lesson.clone().into(), student.clone().into(), ds.clone().into(), status.into(), V::N, teacher.clone().into(), now.into()],
+                                    vec![
+                                        lesson.clone().into(),
+                                        student.clone().into(),
+                                        ds.clone().into(),
+                                        status.into(),
+                                        V::N,
+                                        teacher.clone().into(),
+                                        now.into(),
+                                    ],
                                 )
                                 .await?;
                             continue;
@@ -296,7 +360,9 @@ pub(crate) async fn generate(
                             })
                             .copied()
                             .unwrap_or(WORK[0]);
-                        let score = (ability[si] + g.rng.gen_range(-1.2..1.2)).round().clamp(2.0, 5.0) as i64;
+                        let score = (ability[si] + g.rng.gen_range(-1.2..1.2))
+                            .round()
+                            .clamp(2.0, 5.0) as i64;
                         let id = g.id(kind::MARK);
                         g.bulk
                             .push(
@@ -337,7 +403,12 @@ pub(crate) async fn generate(
                 continue;
             }
             let grade = parta_core_grade(sum as f64 / w as f64);
-            let teacher = c.subjects.iter().find(|(s, _)| *s == subject).map(|(_, t)| t.clone()).unwrap_or_default();
+            let teacher = c
+                .subjects
+                .iter()
+                .find(|(s, _)| *s == subject)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
             g.bulk
                 .push(
                     "period_grades",

@@ -26,7 +26,9 @@ impl SchoolDays {
                 continue;
             };
             if d.kind == "working" {
-                let wd = d.follows_weekday.unwrap_or(from.weekday().number_from_monday() as i64);
+                let wd = d
+                    .follows_weekday
+                    .unwrap_or(from.weekday().number_from_monday() as i64);
                 working.push((from, to, wd.clamp(1, 7) as u32));
             } else {
                 off.push((from, to));

@@ -298,7 +298,9 @@ pub async fn mark_scale(db: &Db, class: ClassId, subject: &str) -> R<Scale> {
     .bind(subject.to_string())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(Scale::parse(row.map(|r| r.0).as_deref().unwrap_or("five_point")))
+    Ok(Scale::parse(
+        row.map(|r| r.0).as_deref().unwrap_or("five_point"),
+    ))
 }
 
 /// The class-subjects a teacher keeps journals for (assigned or given in the timetable).
@@ -383,13 +385,20 @@ pub async fn slot_clashes(
 }
 
 /// Ends the versions running on `from` and drops those starting later.
-pub async fn close_slots(conn: &mut AnyConnection, class: ClassId, from: &str, day_before: &str) -> R<()> {
-    sqlx::query("DELETE FROM timetable_slots WHERE class_id = $1 AND valid_from >= $2 \
-                 AND NOT EXISTS (SELECT 1 FROM lessons l WHERE l.slot_id = timetable_slots.id)")
-        .bind(class)
-        .bind(from.to_string())
-        .execute(&mut *conn)
-        .await?;
+pub async fn close_slots(
+    conn: &mut AnyConnection,
+    class: ClassId,
+    from: &str,
+    day_before: &str,
+) -> R<()> {
+    sqlx::query(
+        "DELETE FROM timetable_slots WHERE class_id = $1 AND valid_from >= $2 \
+                 AND NOT EXISTS (SELECT 1 FROM lessons l WHERE l.slot_id = timetable_slots.id)",
+    )
+    .bind(class)
+    .bind(from.to_string())
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE timetable_slots SET valid_to = $3 WHERE class_id = $1 AND (valid_to IS NULL OR valid_to >= $2)",
     )
@@ -468,7 +477,12 @@ pub struct NewLesson {
     pub change_kind: Option<String>,
 }
 
-pub async fn insert_lessons(db: &Db, conn: &mut AnyConnection, rows: &[NewLesson], now: i64) -> R<()> {
+pub async fn insert_lessons(
+    db: &Db,
+    conn: &mut AnyConnection,
+    rows: &[NewLesson],
+    now: i64,
+) -> R<()> {
     const COLS: usize = 13;
     for chunk in rows.chunks(70) {
         let values: Vec<String> = (0..chunk.len())
@@ -657,11 +671,7 @@ pub struct LessonUpdate {
     pub change_note: Option<String>,
 }
 
-pub async fn set_lesson_content(
-    conn: &mut AnyConnection,
-    l: &LessonInput,
-    now: i64,
-) -> R<()> {
+pub async fn set_lesson_content(conn: &mut AnyConnection, l: &LessonInput, now: i64) -> R<()> {
     sqlx::query("UPDATE lessons SET topic = $2, homework = $3, homework_due = $4, updated_at = $5 WHERE id = $1")
         .bind(l.lesson_id)
         .bind(l.topic.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
@@ -678,7 +688,13 @@ pub async fn set_lesson_content(
 const MARK_COLS: &str =
     "m.id, m.lesson_id, m.student_id, m.day, m.subject_code, m.value, m.work_type, m.weight, m.comment, m.updated_at";
 
-pub async fn journal_marks(db: &Db, class: ClassId, subject: &str, from: &str, to: &str) -> R<Vec<Mark>> {
+pub async fn journal_marks(
+    db: &Db,
+    class: ClassId,
+    subject: &str,
+    from: &str,
+    to: &str,
+) -> R<Vec<Mark>> {
     sqlx::query_as(&format!(
         "SELECT {MARK_COLS} FROM marks m JOIN lessons l ON l.id = m.lesson_id \
          WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 ORDER BY m.id"
@@ -781,12 +797,7 @@ pub async fn insert_marks(
     Ok(())
 }
 
-pub async fn update_mark(
-    conn: &mut AnyConnection,
-    m: &NewMark,
-    by: PersonId,
-    now: i64,
-) -> R<()> {
+pub async fn update_mark(conn: &mut AnyConnection, m: &NewMark, by: PersonId, now: i64) -> R<()> {
     sqlx::query(
         "UPDATE marks SET value = $2, score = $3, work_type = $4, weight = $5, comment = $6, updated_by = $7, updated_at = $8 WHERE id = $1",
     )
@@ -872,7 +883,11 @@ pub async fn upsert_attendance(
     Ok(())
 }
 
-pub async fn delete_attendance(conn: &mut AnyConnection, lesson: LessonId, student: PersonId) -> R<u64> {
+pub async fn delete_attendance(
+    conn: &mut AnyConnection,
+    lesson: LessonId,
+    student: PersonId,
+) -> R<u64> {
     let r = sqlx::query("DELETE FROM attendance WHERE lesson_id = $1 AND student_id = $2")
         .bind(lesson)
         .bind(student)
@@ -1040,10 +1055,18 @@ pub async fn student_marks(
     .bind(to.to_string())
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.mark, r.work_type_name)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.mark, r.work_type_name))
+        .collect())
 }
 
-pub async fn student_attendance(db: &Db, student: PersonId, from: &str, to: &str) -> R<Vec<Attendance>> {
+pub async fn student_attendance(
+    db: &Db,
+    student: PersonId,
+    from: &str,
+    to: &str,
+) -> R<Vec<Attendance>> {
     sqlx::query_as(
         "SELECT lesson_id, student_id, day, status, reason FROM attendance WHERE student_id = $1 AND day >= $2 AND day <= $3",
     )
@@ -1067,7 +1090,11 @@ pub async fn student_done(db: &Db, student: PersonId, ids: &[LessonId]) -> R<Vec
     for id in ids {
         q = q.bind(*id);
     }
-    Ok(q.fetch_all(&db.pool).await?.into_iter().map(|r| r.0).collect())
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
 }
 
 // ---- homework ----
@@ -1092,7 +1119,11 @@ pub async fn upsert_submission(
     Ok(())
 }
 
-pub async fn delete_submission(conn: &mut AnyConnection, lesson: LessonId, student: PersonId) -> R<()> {
+pub async fn delete_submission(
+    conn: &mut AnyConnection,
+    lesson: LessonId,
+    student: PersonId,
+) -> R<()> {
     sqlx::query("DELETE FROM homework_submissions WHERE lesson_id = $1 AND student_id = $2")
         .bind(lesson)
         .bind(student)
@@ -1102,10 +1133,12 @@ pub async fn delete_submission(conn: &mut AnyConnection, lesson: LessonId, stude
 }
 
 pub async fn submissions(db: &Db, lesson: LessonId) -> R<Vec<(PersonId, i64, Option<String>)>> {
-    sqlx::query_as("SELECT student_id, done_at, answer FROM homework_submissions WHERE lesson_id = $1")
-        .bind(lesson)
-        .fetch_all(&db.pool)
-        .await
+    sqlx::query_as(
+        "SELECT student_id, done_at, answer FROM homework_submissions WHERE lesson_id = $1",
+    )
+    .bind(lesson)
+    .fetch_all(&db.pool)
+    .await
 }
 
 // ---- gradebook (OneRoster) ----

@@ -8,7 +8,11 @@ pub const KINDS: [(&str, &str, &str); 5] = [
     ("homework", "Домашние задания", "Homework"),
     ("absence", "Пропуски и опоздания", "Absences and lateness"),
     ("substitution", "Замены уроков", "Substitutions"),
-    ("cancellation", "Отмены и переносы уроков", "Cancelled and moved lessons"),
+    (
+        "cancellation",
+        "Отмены и переносы уроков",
+        "Cancelled and moved lessons",
+    ),
 ];
 
 /// The outbox event kind the relay turns into notifications.

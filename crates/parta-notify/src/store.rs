@@ -70,12 +70,11 @@ pub async fn mark_all_read(db: &Db, person: PersonId, now: i64) -> Result<u64, s
 }
 
 pub async fn disabled_kinds(db: &Db, person: PersonId) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT kind FROM notification_prefs WHERE person_id = $1 AND enabled = 0",
-    )
-    .bind(person)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT kind FROM notification_prefs WHERE person_id = $1 AND enabled = 0")
+            .bind(person)
+            .fetch_all(&db.pool)
+            .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 

@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 use parta_core::ids::{ClassId, PersonId};
 use parta_core::Problem;
 use parta_journal::model::*;
-use parta_journal::service::{OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult};
+use parta_journal::service::{
+    OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult,
+};
 use parta_notify::{NotificationList, Preference};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -71,8 +73,14 @@ pub(crate) fn date_param(field: &str, raw: Option<&str>) -> ApiResult<Option<Nai
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/calendar", tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path)),
     responses((status = 200, body = SchoolCalendarView), (status = 404, body = Problem)))]
-async fn calendar(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<SchoolCalendarView>> {
-    Ok(Json(st.journal.calendar(&c.principal, path_id(&id)?).await?))
+async fn calendar(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SchoolCalendarView>> {
+    Ok(Json(
+        st.journal.calendar(&c.principal, path_id(&id)?).await?,
+    ))
 }
 
 /// Five- or six-day week and the rounding threshold of averages (school admin).
@@ -85,7 +93,11 @@ async fn set_settings(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SchoolSettings>,
 ) -> ApiResult<Json<SchoolCalendarView>> {
-    Ok(Json(st.journal.set_settings(&c.principal, &c.origin, path_id(&id)?, req).await?))
+    Ok(Json(
+        st.journal
+            .set_settings(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 /// Adds a study period (quarter, trimester, semester) for a range of grades.
@@ -98,7 +110,11 @@ async fn add_period(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewPeriod>,
 ) -> ApiResult<Json<Period>> {
-    Ok(Json(st.journal.add_period(&c.principal, &c.origin, path_id(&id)?, req).await?))
+    Ok(Json(
+        st.journal
+            .add_period(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,7 +133,11 @@ async fn close_period(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CloseRequest>,
 ) -> ApiResult<Json<Period>> {
-    Ok(Json(st.journal.close_period(&c.principal, &c.origin, path_id(&id)?, req.closed).await?))
+    Ok(Json(
+        st.journal
+            .close_period(&c.principal, &c.origin, path_id(&id)?, req.closed)
+            .await?,
+    ))
 }
 
 /// Adds a holiday, vacation or moved working day; lessons are re-derived.
@@ -130,7 +150,11 @@ async fn add_calendar_day(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewCalendarDay>,
 ) -> ApiResult<Json<CalendarDay>> {
-    Ok(Json(st.journal.add_calendar_day(&c.principal, &c.origin, path_id(&id)?, req).await?))
+    Ok(Json(
+        st.journal
+            .add_calendar_day(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 /// Replaces the bell schedule of a shift.
@@ -143,8 +167,14 @@ async fn set_bells(
     Path((id, shift)): Path<(String, String)>,
     ApiJson(req): ApiJson<Vec<Bell>>,
 ) -> ApiResult<Json<Vec<Bell>>> {
-    let shift = shift.parse().map_err(|_| Problem::invalid("shift", "Смена — число 1, 2 или 3."))?;
-    Ok(Json(st.journal.set_bells(&c.principal, &c.origin, path_id(&id)?, shift, req).await?))
+    let shift = shift
+        .parse()
+        .map_err(|_| Problem::invalid("shift", "Смена — число 1, 2 или 3."))?;
+    Ok(Json(
+        st.journal
+            .set_bells(&c.principal, &c.origin, path_id(&id)?, shift, req)
+            .await?,
+    ))
 }
 
 // ---- timetable ----
@@ -152,8 +182,14 @@ async fn set_bells(
 /// The weekly template of a class (current and future versions).
 #[utoipa::path(get, path = "/api/v1/classes/{id}/timetable-template", tag = "school-day",
     params(("id" = ClassId, Path)), responses((status = 200, body = [Slot]), (status = 404, body = Problem)))]
-async fn template(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<Slot>>> {
-    Ok(Json(st.journal.template(&c.principal, path_id(&id)?).await?))
+async fn template(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Slot>>> {
+    Ok(Json(
+        st.journal.template(&c.principal, path_id(&id)?).await?,
+    ))
 }
 
 /// Sets a new template version from a date; conflicts are refused naming both lessons.
@@ -166,7 +202,11 @@ async fn set_template(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<TemplateVersion>,
 ) -> ApiResult<Json<Vec<Slot>>> {
-    Ok(Json(st.journal.set_template(&c.principal, &c.origin, path_id(&id)?, req).await?))
+    Ok(Json(
+        st.journal
+            .set_template(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -186,11 +226,16 @@ async fn import_template(
     Query(q): Query<ImportQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Vec<Slot>>> {
-    let from = date_param("valid_from", q.valid_from.as_deref())?
-        .ok_or_else(|| Problem::invalid("valid_from", "Укажите дату начала действия расписания."))?;
+    let from = date_param("valid_from", q.valid_from.as_deref())?.ok_or_else(|| {
+        Problem::invalid("valid_from", "Укажите дату начала действия расписания.")
+    })?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| Problem::invalid("body", "Файл должен быть в кодировке UTF-8 (CSV)."))?;
-    Ok(Json(st.journal.import_template(&c.principal, &c.origin, path_id(&id)?, from, text).await?))
+    Ok(Json(
+        st.journal
+            .import_template(&c.principal, &c.origin, path_id(&id)?, from, text)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -207,16 +252,29 @@ pub struct TimetableQuery {
 /// Lessons of a class, a teacher or a student for a range of dates.
 #[utoipa::path(get, path = "/api/v1/timetable", tag = "school-day", params(TimetableQuery),
     responses((status = 200, body = [Lesson]), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn timetable(State(st): State<AppState>, c: Caller, Query(q): Query<TimetableQuery>) -> ApiResult<Json<Vec<Lesson>>> {
+async fn timetable(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<TimetableQuery>,
+) -> ApiResult<Json<Vec<Lesson>>> {
     let of = match (&q.class, &q.teacher, &q.student) {
         (Some(id), None, None) => TimetableOf::Class(path_id(id)?),
         (None, Some(id), None) => TimetableOf::Teacher(path_id(id)?),
         (None, None, Some(id)) => TimetableOf::Student(path_id(id)?),
-        _ => return Err(Problem::invalid("class", "Укажите ровно одно: class, teacher или student.")),
+        _ => {
+            return Err(Problem::invalid(
+                "class",
+                "Укажите ровно одно: class, teacher или student.",
+            ))
+        }
     };
     let from = date_param("from", q.from.as_deref())?
         .unwrap_or_else(|| parta_journal::calendar::monday_of(parta_core::time::today()));
-    Ok(Json(st.journal.timetable(&c.principal, of, from, q.days.unwrap_or(7)).await?))
+    Ok(Json(
+        st.journal
+            .timetable(&c.principal, of, from, q.days.unwrap_or(7))
+            .await?,
+    ))
 }
 
 /// Substitution, cancellation or move of one dated lesson; students and parents are told.
@@ -229,14 +287,26 @@ async fn change_lesson(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<LessonChange>,
 ) -> ApiResult<Json<Lesson>> {
-    Ok(Json(st.journal.change_lesson(&c.principal, &c.origin, path_id(&id)?, req).await?))
+    Ok(Json(
+        st.journal
+            .change_lesson(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
 }
 
 /// An extra lesson on a date.
 #[utoipa::path(post, path = "/api/v1/lessons", tag = "school-day", request_body = ExtraLesson,
     responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn add_extra_lesson(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<ExtraLesson>) -> ApiResult<Json<Lesson>> {
-    Ok(Json(st.journal.add_extra_lesson(&c.principal, &c.origin, req).await?))
+async fn add_extra_lesson(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<ExtraLesson>,
+) -> ApiResult<Json<Lesson>> {
+    Ok(Json(
+        st.journal
+            .add_extra_lesson(&c.principal, &c.origin, req)
+            .await?,
+    ))
 }
 
 // ---- journal ----
@@ -256,7 +326,10 @@ pub struct PeriodQuery {
 fn period_param(raw: Option<&str>) -> ApiResult<Option<parta_core::ids::PeriodId>> {
     match raw.filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| Problem::invalid("period", "Неверный идентификатор периода.")),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| Problem::invalid("period", "Неверный идентификатор периода.")),
     }
 }
 
@@ -271,7 +344,11 @@ async fn journal_grid(
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<JournalGrid>> {
     let period = period_param(q.period.as_deref())?;
-    Ok(Json(st.journal.grid(&c.principal, &c.origin, path_id(&id)?, &subject, period).await?))
+    Ok(Json(
+        st.journal
+            .grid(&c.principal, &c.origin, path_id(&id)?, &subject, period)
+            .await?,
+    ))
 }
 
 /// Saves marks, attendance, topics and homework of a journal at once (all or nothing).
@@ -284,22 +361,40 @@ async fn journal_save(
     Path((id, subject)): Path<(String, String)>,
     ApiJson(req): ApiJson<JournalSave>,
 ) -> ApiResult<Json<SaveResult>> {
-    Ok(Json(st.journal.save(&c.principal, &c.origin, path_id(&id)?, &subject, req).await?))
+    Ok(Json(
+        st.journal
+            .save(&c.principal, &c.origin, path_id(&id)?, &subject, req)
+            .await?,
+    ))
 }
 
 /// One lesson: students, marks, attendance, mark history, homework hand-ins.
 #[utoipa::path(get, path = "/api/v1/lessons/{id}", tag = "journal",
     params(("id" = parta_core::ids::LessonId, Path)),
     responses((status = 200, body = LessonSheet), (status = 404, body = Problem)))]
-async fn lesson_sheet(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<LessonSheet>> {
-    Ok(Json(st.journal.lesson_sheet(&c.principal, &c.origin, path_id(&id)?).await?))
+async fn lesson_sheet(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<LessonSheet>> {
+    Ok(Json(
+        st.journal
+            .lesson_sheet(&c.principal, &c.origin, path_id(&id)?)
+            .await?,
+    ))
 }
 
 /// Sets period, annual or final grades of a class in a subject.
 #[utoipa::path(put, path = "/api/v1/grades", tag = "journal", request_body = GradesInput,
     responses((status = 200, body = [Grade]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn set_grades(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<GradesInput>) -> ApiResult<Json<Vec<Grade>>> {
-    Ok(Json(st.journal.set_grades(&c.principal, &c.origin, req).await?))
+async fn set_grades(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<GradesInput>,
+) -> ApiResult<Json<Vec<Grade>>> {
+    Ok(Json(
+        st.journal.set_grades(&c.principal, &c.origin, req).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -320,7 +415,10 @@ async fn class_report(
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Response> {
     let period = period_param(q.period.as_deref())?;
-    let report = st.journal.class_report(&c.principal, &c.origin, path_id(&id)?, period).await?;
+    let report = st
+        .journal
+        .class_report(&c.principal, &c.origin, path_id(&id)?, period)
+        .await?;
     match q.format.as_deref() {
         Some("csv") => Ok(report_csv(&report)?.into_response()),
         None | Some("json") => Ok(Json(report).into_response()),
@@ -330,15 +428,30 @@ async fn class_report(
 
 /// The report as CSV with `;` and a BOM, so Excel opens it in Russian locales.
 pub(crate) fn report_csv(r: &ClassReport) -> ApiResult<Response> {
-    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
     let mut head = vec!["Ученик".to_string()];
-    head.extend(r.subjects.iter().flat_map(|s| [format!("{} (ср.)", s.name), format!("{} (отм.)", s.name)]));
-    head.extend(["Пропуски".into(), "По болезни".into(), "По уважительной".into(), "Опоздания".into()]);
+    head.extend(
+        r.subjects
+            .iter()
+            .flat_map(|s| [format!("{} (ср.)", s.name), format!("{} (отм.)", s.name)]),
+    );
+    head.extend([
+        "Пропуски".into(),
+        "По болезни".into(),
+        "По уважительной".into(),
+        "Опоздания".into(),
+    ]);
     w.write_record(&head).map_err(|_| Problem::internal())?;
     for row in &r.rows {
         let mut rec = vec![row.name.clone()];
         for cell in &row.cells {
-            rec.push(cell.average.map(|a| format!("{a:.2}").replace('.', ",")).unwrap_or_default());
+            rec.push(
+                cell.average
+                    .map(|a| format!("{a:.2}").replace('.', ","))
+                    .unwrap_or_default(),
+            );
             rec.push(cell.grade.clone().unwrap_or_default());
         }
         rec.extend([row.absent, row.ill, row.excused, row.late].map(|n| n.to_string()));
@@ -348,7 +461,10 @@ pub(crate) fn report_csv(r: &ClassReport) -> ApiResult<Response> {
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"report-{}.csv\"", r.class_id)),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{}.csv\"", r.class_id),
+            ),
         ],
         bytes,
     )
@@ -373,11 +489,19 @@ async fn school_grades(
     Path(id): Path<String>,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<Json<Vec<SchoolGrade>>> {
-    let from = date_param("from", q.from.as_deref())?.ok_or_else(|| Problem::invalid("from", "Укажите начало периода."))?;
-    let to = date_param("to", q.to.as_deref())?.ok_or_else(|| Problem::invalid("to", "Укажите конец периода."))?;
+    let from = date_param("from", q.from.as_deref())?
+        .ok_or_else(|| Problem::invalid("from", "Укажите начало периода."))?;
+    let to = date_param("to", q.to.as_deref())?
+        .ok_or_else(|| Problem::invalid("to", "Укажите конец периода."))?;
     Ok(Json(
         st.journal
-            .school_grades(&c.principal, &c.origin, path_id(&id)?, &from.to_string(), &to.to_string())
+            .school_grades(
+                &c.principal,
+                &c.origin,
+                path_id(&id)?,
+                &from.to_string(),
+                &to.to_string(),
+            )
             .await?,
     ))
 }
@@ -401,7 +525,11 @@ async fn diary(
     Query(q): Query<WeekQuery>,
 ) -> ApiResult<Json<DiaryWeek>> {
     let day = date_param("week", q.week.as_deref())?.unwrap_or_else(parta_core::time::today);
-    Ok(Json(st.journal.diary_week(&c.principal, &c.origin, path_id(&id)?, day).await?))
+    Ok(Json(
+        st.journal
+            .diary_week(&c.principal, &c.origin, path_id(&id)?, day)
+            .await?,
+    ))
 }
 
 /// A student's marks by subject in a period, with weighted averages and grades.
@@ -415,15 +543,27 @@ async fn student_marks(
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Json<StudentMarks>> {
     let period = period_param(q.period.as_deref())?;
-    Ok(Json(st.journal.student_marks(&c.principal, &c.origin, path_id(&id)?, period).await?))
+    Ok(Json(
+        st.journal
+            .student_marks(&c.principal, &c.origin, path_id(&id)?, period)
+            .await?,
+    ))
 }
 
 /// Who handed in the homework of a lesson (teacher).
 #[utoipa::path(get, path = "/api/v1/lessons/{id}/homework", tag = "diary",
     params(("id" = parta_core::ids::LessonId, Path)),
     responses((status = 200, body = HomeworkStatus), (status = 404, body = Problem)))]
-async fn homework_status(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<HomeworkStatus>> {
-    Ok(Json(st.journal.homework_status(&c.principal, &c.origin, path_id(&id)?).await?))
+async fn homework_status(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<HomeworkStatus>> {
+    Ok(Json(
+        st.journal
+            .homework_status(&c.principal, &c.origin, path_id(&id)?)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -441,7 +581,9 @@ async fn submit_homework(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<HomeworkAnswer>,
 ) -> ApiResult<Json<Done>> {
-    st.journal.submit_homework(&c.principal, path_id(&id)?, req).await?;
+    st.journal
+        .submit_homework(&c.principal, path_id(&id)?, req)
+        .await?;
     Ok(Json(Done { ok: true }))
 }
 
@@ -456,8 +598,16 @@ pub struct NotificationQuery {
 /// The caller's notifications, newest first, with the unread count.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery),
     responses((status = 200, body = NotificationList)))]
-async fn notifications(State(st): State<AppState>, c: Caller, Query(q): Query<NotificationQuery>) -> ApiResult<Json<NotificationList>> {
-    Ok(Json(st.notifications.list(&c.principal, q.before.as_deref()).await?))
+async fn notifications(
+    State(st): State<AppState>,
+    c: Caller,
+    Query(q): Query<NotificationQuery>,
+) -> ApiResult<Json<NotificationList>> {
+    Ok(Json(
+        st.notifications
+            .list(&c.principal, q.before.as_deref())
+            .await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -468,15 +618,23 @@ pub struct Unread {
 /// How many of the caller's notifications are unread.
 #[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "notifications", responses((status = 200, body = Unread)))]
 async fn unread(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Unread>> {
-    Ok(Json(Unread { unread: st.notifications.unread(&c.principal).await? }))
+    Ok(Json(Unread {
+        unread: st.notifications.unread(&c.principal).await?,
+    }))
 }
 
 /// Marks one of the caller's notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
     params(("id" = parta_core::ids::NotificationId, Path)),
     responses((status = 200, body = Done), (status = 404, body = Problem)))]
-async fn read_notification(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<Done>> {
-    st.notifications.mark_read(&c.principal, path_id(&id)?).await?;
+async fn read_notification(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Done>> {
+    st.notifications
+        .mark_read(&c.principal, path_id(&id)?)
+        .await?;
     Ok(Json(Done { ok: true }))
 }
 
@@ -496,8 +654,14 @@ async fn preferences(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Ve
 /// Switches kinds of notifications on or off for the caller.
 #[utoipa::path(put, path = "/api/v1/notifications/preferences", tag = "notifications", request_body = [Preference],
     responses((status = 200, body = [Preference]), (status = 422, body = Problem)))]
-async fn set_preferences(State(st): State<AppState>, c: Caller, ApiJson(req): ApiJson<Vec<Preference>>) -> ApiResult<Json<Vec<Preference>>> {
-    Ok(Json(st.notifications.set_preferences(&c.principal, &req).await?))
+async fn set_preferences(
+    State(st): State<AppState>,
+    c: Caller,
+    ApiJson(req): ApiJson<Vec<Preference>>,
+) -> ApiResult<Json<Vec<Preference>>> {
+    Ok(Json(
+        st.notifications.set_preferences(&c.principal, &req).await?,
+    ))
 }
 
 // ---- OneRoster 1.2 gradebook ----
@@ -517,7 +681,9 @@ pub struct CategoriesDoc {
 /// Gradebook categories (виды работ with their weights).
 #[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", tag = "gradebook", responses((status = 200, body = CategoriesDoc)))]
 async fn gb_categories(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<CategoriesDoc>> {
-    Ok(Json(CategoriesDoc { categories: st.journal.gradebook_categories().await? }))
+    Ok(Json(CategoriesDoc {
+        categories: st.journal.gradebook_categories().await?,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -530,8 +696,17 @@ pub struct PeriodsDoc {
 #[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", tag = "gradebook",
     params(("id" = parta_core::ids::OrganisationId, Path)),
     responses((status = 200, body = PeriodsDoc), (status = 403, body = Problem)))]
-async fn gb_periods(State(st): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Json<PeriodsDoc>> {
-    Ok(Json(PeriodsDoc { academic_sessions: st.journal.gradebook_periods(&c.principal, path_id(&id)?).await? }))
+async fn gb_periods(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PeriodsDoc>> {
+    Ok(Json(PeriodsDoc {
+        academic_sessions: st
+            .journal
+            .gradebook_periods(&c.principal, path_id(&id)?)
+            .await?,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -553,7 +728,12 @@ async fn gb_line_items(
     Ok(Json(LineItemsDoc {
         line_items: st
             .journal
-            .gradebook_line_items(&c.principal, path_id(&id)?, q.offset.unwrap_or(0), q.limit.unwrap_or(100))
+            .gradebook_line_items(
+                &c.principal,
+                path_id(&id)?,
+                q.offset.unwrap_or(0),
+                q.limit.unwrap_or(100),
+            )
             .await?,
     }))
 }
@@ -576,7 +756,13 @@ async fn gb_results(
     Ok(Json(ResultsDoc {
         results: st
             .journal
-            .gradebook_results(&c.principal, &c.origin, path_id(&id)?, q.offset.unwrap_or(0), q.limit.unwrap_or(100))
+            .gradebook_results(
+                &c.principal,
+                &c.origin,
+                path_id(&id)?,
+                q.offset.unwrap_or(0),
+                q.limit.unwrap_or(100),
+            )
             .await?,
     }))
 }

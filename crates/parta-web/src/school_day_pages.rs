@@ -47,7 +47,10 @@ pub const ROUTES: &[&str] = &[
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/journal", get(journals))
-        .route("/journal/{class}/{subject}", get(journal).post(journal_save))
+        .route(
+            "/journal/{class}/{subject}",
+            get(journal).post(journal_save),
+        )
         .route("/lessons/{id}", get(lesson).post(lesson_save))
         .route("/diary", get(diary))
         .route("/diary/marks", get(marks))
@@ -254,9 +257,23 @@ pub static EN: T = T {
     close: "Close the period",
     days_off: "Holidays, vacations, moved days",
     bells: "Bells",
-    weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    weekdays: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
     changes: ["substitution", "cancelled", "moved", "extra"],
-    kinds: ["New marks", "Homework", "Absences and lateness", "Substitutions", "Cancelled and moved lessons"],
+    kinds: [
+        "New marks",
+        "Homework",
+        "Absences and lateness",
+        "Substitutions",
+        "Cancelled and moved lessons",
+    ],
 };
 
 fn strings(headers: &HeaderMap) -> &'static T {
@@ -281,7 +298,12 @@ struct JournalsPage {
     today: Vec<Lesson>,
 }
 
-async fn journals(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn journals(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     let journals = match st.journal.my_journals(p).await {
@@ -290,7 +312,12 @@ async fn journals(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: 
     };
     let today = if p.role() == Role::Teacher {
         st.journal
-            .timetable(p, TimetableOf::Teacher(p.person_id), parta_core::time::today(), 1)
+            .timetable(
+                p,
+                TimetableOf::Teacher(p.person_id),
+                parta_core::time::today(),
+                1,
+            )
             .await
             .unwrap_or_default()
     } else {
@@ -340,10 +367,19 @@ struct JournalPage {
 }
 
 /// Letters for attendance in a journal cell.
-const ATT_LETTERS: [(&str, &str); 4] = [("absent", "н"), ("ill", "б"), ("excused", "у"), ("late", "о")];
+const ATT_LETTERS: [(&str, &str); 4] = [
+    ("absent", "н"),
+    ("ill", "б"),
+    ("excused", "у"),
+    ("late", "о"),
+];
 
 fn att_letter(status: &str) -> &'static str {
-    ATT_LETTERS.iter().find(|(s, _)| *s == status).map(|(_, l)| *l).unwrap_or("")
+    ATT_LETTERS
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
 }
 
 fn att_status(token: &str) -> Option<&'static str> {
@@ -355,7 +391,11 @@ fn att_status(token: &str) -> Option<&'static str> {
 }
 
 fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
-    let wt: HashMap<&str, &str> = g.work_types.iter().map(|w| (w.code.as_str(), w.name.as_str())).collect();
+    let wt: HashMap<&str, &str> = g
+        .work_types
+        .iter()
+        .map(|w| (w.code.as_str(), w.name.as_str()))
+        .collect();
     let cols = g
         .lessons
         .iter()
@@ -366,14 +406,20 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
                 "{}, {}-й урок{}",
                 ru_date(&l.day),
                 l.lesson_no,
-                l.topic.as_ref().map(|t| format!(": {t}")).unwrap_or_default()
+                l.topic
+                    .as_ref()
+                    .map(|t| format!(": {t}"))
+                    .unwrap_or_default()
             ),
             cancelled: l.status == "cancelled",
         })
         .collect();
     let mut by_cell: HashMap<(LessonId, PersonId), Vec<&Mark>> = HashMap::new();
     for m in &g.marks {
-        by_cell.entry((m.lesson_id, m.student_id)).or_default().push(m);
+        by_cell
+            .entry((m.lesson_id, m.student_id))
+            .or_default()
+            .push(m);
     }
     let att: HashMap<(LessonId, PersonId), &str> = g
         .attendance
@@ -395,8 +441,12 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
                     .map(|l| {
                         let marks = by_cell.get(&(l.id, s.id)).cloned().unwrap_or_default();
                         let a = att.get(&(l.id, s.id)).map(|x| att_letter(x)).unwrap_or("");
-                        let mut value: Vec<String> = marks.iter().map(|m| m.value.clone()).collect();
-                        let mut orig: Vec<String> = marks.iter().map(|m| format!("{}@{}", m.value, m.id)).collect();
+                        let mut value: Vec<String> =
+                            marks.iter().map(|m| m.value.clone()).collect();
+                        let mut orig: Vec<String> = marks
+                            .iter()
+                            .map(|m| format!("{}@{}", m.value, m.id))
+                            .collect();
                         if !a.is_empty() {
                             value.push(a.to_uppercase());
                             orig.push(a.to_string());
@@ -414,7 +464,10 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
                                         m.value,
                                         wt.get(m.work_type.as_str()).unwrap_or(&""),
                                         m.weight,
-                                        m.comment.as_ref().map(|c| format!(" — {c}")).unwrap_or_default()
+                                        m.comment
+                                            .as_ref()
+                                            .map(|c| format!(" — {c}"))
+                                            .unwrap_or_default()
                                     )
                                 })
                                 .collect::<Vec<_>>()
@@ -424,7 +477,10 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
                         }
                     })
                     .collect(),
-                avg: sum.and_then(|x| x.average).map(|a| format!("{a:.2}")).unwrap_or_default(),
+                avg: sum
+                    .and_then(|x| x.average)
+                    .map(|a| format!("{a:.2}"))
+                    .unwrap_or_default(),
                 suggested: sum.and_then(|x| x.suggested.clone()).unwrap_or_default(),
                 grade: sum.and_then(|x| x.grade.clone()).unwrap_or_default(),
             }
@@ -453,7 +509,17 @@ async fn journal(
         return r.fail(Problem::not_found());
     };
     let period = q.period.as_deref().and_then(|p| p.parse().ok());
-    match st.journal.grid(&r.caller.principal, &r.caller.origin, class, &subject, period).await {
+    match st
+        .journal
+        .grid(
+            &r.caller.principal,
+            &r.caller.origin,
+            class,
+            &subject,
+            period,
+        )
+        .await
+    {
         Ok(g) => {
             let (cols, rows) = grid_view(&g);
             render(&JournalPage {
@@ -471,7 +537,10 @@ async fn journal(
 /// Turns changed cells of the journal form into one save. A cell holds marks and an
 /// attendance letter separated by spaces; its hidden twin holds what the page showed
 /// (`value@mark-id` and the letter), so only what the teacher changed is written.
-fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<(JournalSave, Vec<(PersonId, Option<String>)>, Vec<String>), Problem> {
+fn cells_to_save(
+    fields: &[(String, String)],
+    work_type: &str,
+) -> Result<(JournalSave, Vec<(PersonId, Option<String>)>, Vec<String>), Problem> {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut save = JournalSave::default();
     let mut grades = Vec::new();
@@ -482,7 +551,11 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<(Journa
             let shown: String = orig
                 .split_whitespace()
                 .map(|t| t.split('@').next().unwrap_or(""))
-                .map(|t| att_status(t).map(|_| t.to_uppercase()).unwrap_or(t.to_string()))
+                .map(|t| {
+                    att_status(t)
+                        .map(|_| t.to_uppercase())
+                        .unwrap_or(t.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join(" ");
             if value.split_whitespace().collect::<Vec<_>>().join(" ") == shown {
@@ -498,10 +571,19 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<(Journa
                 .filter_map(|t| t.split_once('@'))
                 .map(|(v, id)| (v.to_string(), id.parse().ok()))
                 .collect();
-            let old_att = orig.split_whitespace().find(|t| !t.contains('@') && att_status(t).is_some());
-            let tokens: Vec<&str> = value.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|t| !t.is_empty()).collect();
+            let old_att = orig
+                .split_whitespace()
+                .find(|t| !t.contains('@') && att_status(t).is_some());
+            let tokens: Vec<&str> = value
+                .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                .filter(|t| !t.is_empty())
+                .collect();
             let new_att = tokens.iter().find_map(|t| att_status(t));
-            let new_marks: Vec<&str> = tokens.iter().filter(|t| att_status(t).is_none()).copied().collect();
+            let new_marks: Vec<&str> = tokens
+                .iter()
+                .filter(|t| att_status(t).is_none())
+                .copied()
+                .collect();
             for i in 0..old_marks.len().max(new_marks.len()) {
                 match (old_marks.get(i), new_marks.get(i)) {
                     (Some((v, id)), Some(n)) if v != n => save.marks.push(MarkInput {
@@ -574,11 +656,19 @@ async fn journal_save(
         .find(|(k, _)| k == "work_type")
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| "classwork".into());
-    let period = fields.iter().find(|(k, _)| k == "period").map(|(_, v)| v.clone()).unwrap_or_default();
+    let period = fields
+        .iter()
+        .find(|(k, _)| k == "period")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let p = &r.caller.principal;
     let result = async {
         let (save, grades, keys) = cells_to_save(&fields, &work_type)?;
-        let saved = st.journal.save(p, &r.caller.origin, class_id, &subject, save.clone()).await.map_err(Problem::from)?;
+        let saved = st
+            .journal
+            .save(p, &r.caller.origin, class_id, &subject, save.clone())
+            .await
+            .map_err(Problem::from)?;
         if !grades.is_empty() {
             st.journal
                 .set_grades(
@@ -588,7 +678,10 @@ async fn journal_save(
                         class_id,
                         subject_code: subject.clone(),
                         period: period.clone(),
-                        grades: grades.into_iter().map(|(student_id, value)| GradeInput { student_id, value }).collect(),
+                        grades: grades
+                            .into_iter()
+                            .map(|(student_id, value)| GradeInput { student_id, value })
+                            .collect(),
                     },
                 )
                 .await
@@ -604,14 +697,20 @@ async fn journal_save(
             let mut cells: HashMap<String, Vec<String>> = HashMap::new();
             for m in &save.marks {
                 let key = format!("{}.{}", m.lesson_id, m.student_id);
-                if let (Some(v), Some(id)) = (&m.value, m.mark_id.or_else(|| created.next().copied())) {
+                if let (Some(v), Some(id)) =
+                    (&m.value, m.mark_id.or_else(|| created.next().copied()))
+                {
                     cells.entry(key).or_default().push(format!("{v}@{id}"));
                 }
             }
             Json(serde_json::json!({"ok": true, "saved": keys, "marks": cells})).into_response()
         }
         (Ok(_), false) => {
-            let q = if period.is_empty() { String::new() } else { format!("period={period}&") };
+            let q = if period.is_empty() {
+                String::new()
+            } else {
+                format!("period={period}&")
+            };
             Redirect::to(&format!("/journal/{class}/{subject}?{q}n=saved")).into_response()
         }
         (Err(p), true) => p.into_response(),
@@ -638,19 +737,35 @@ struct LessonPage {
     rows: Vec<LessonRow>,
 }
 
-async fn lesson(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn lesson(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<LessonId>() else {
         return r.fail(Problem::not_found());
     };
-    match st.journal.lesson_sheet(&r.caller.principal, &r.caller.origin, id).await {
+    match st
+        .journal
+        .lesson_sheet(&r.caller.principal, &r.caller.origin, id)
+        .await
+    {
         Ok(s) => {
             let rows = s
                 .students
                 .iter()
                 .map(|st_| LessonRow {
                     name: st_.name.clone(),
-                    marks: s.marks.iter().filter(|m| m.student_id == st_.id).map(|m| m.value.clone()).collect::<Vec<_>>().join(" "),
+                    marks: s
+                        .marks
+                        .iter()
+                        .filter(|m| m.student_id == st_.id)
+                        .map(|m| m.value.clone())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     attendance: s
                         .attendance
                         .iter()
@@ -709,7 +824,11 @@ async fn lesson_save(
         }],
         ..Default::default()
     };
-    match st.journal.save(p, &r.caller.origin, l.class_id, &l.subject_code, save).await {
+    match st
+        .journal
+        .save(p, &r.caller.origin, l.class_id, &l.subject_code, save)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),
         Err(e) => r.fail(e),
     }
@@ -773,16 +892,36 @@ struct DiaryQ {
 
 /// The student the diary is about: asked for, else the caller (a student) or their
 /// first child (a parent).
-async fn diary_student(st: &AppState, r: &PageReq, asked: Option<&str>) -> Result<(PersonId, Vec<(String, String)>), Problem> {
-    let people = st.journal.diary_people(&r.caller.principal).await.map_err(Problem::from)?;
-    let list: Vec<(String, String)> = people.iter().map(|(id, n)| (id.to_string(), n.clone())).collect();
+async fn diary_student(
+    st: &AppState,
+    r: &PageReq,
+    asked: Option<&str>,
+) -> Result<(PersonId, Vec<(String, String)>), Problem> {
+    let people = st
+        .journal
+        .diary_people(&r.caller.principal)
+        .await
+        .map_err(Problem::from)?;
+    let list: Vec<(String, String)> = people
+        .iter()
+        .map(|(id, n)| (id.to_string(), n.clone()))
+        .collect();
     match asked {
         Some(s) => Ok((s.parse().map_err(|_| Problem::not_found())?, list)),
-        None => people.first().map(|(id, _)| (*id, list)).ok_or_else(Problem::not_found),
+        None => people
+            .first()
+            .map(|(id, _)| (*id, list))
+            .ok_or_else(Problem::not_found),
     }
 }
 
-async fn diary(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<DiaryQ>) -> Response {
+async fn diary(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(q): Query<DiaryQ>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
     let (student, people) = match diary_student(&st, &r, q.student.as_deref()).await {
@@ -794,7 +933,11 @@ async fn diary(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: Pag
         .as_deref()
         .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
         .unwrap_or_else(parta_core::time::today);
-    let week = match st.journal.diary_week(&r.caller.principal, &r.caller.origin, student, day).await {
+    let week = match st
+        .journal
+        .diary_week(&r.caller.principal, &r.caller.origin, student, day)
+        .await
+    {
         Ok(w) => w,
         Err(e) => return r.fail(e),
     };
@@ -808,7 +951,9 @@ async fn diary(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: Pag
             .days
             .into_iter()
             .map(|d| {
-                let wd = NaiveDate::parse_from_str(&d.day, "%Y-%m-%d").map(|x| x.weekday().num_days_from_monday() as usize).unwrap_or(0);
+                let wd = NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
+                    .map(|x| x.weekday().num_days_from_monday() as usize)
+                    .unwrap_or(0);
                 DDay {
                     weekday: t.weekdays[wd].to_string(),
                     label: ru_date(&d.day),
@@ -825,7 +970,12 @@ async fn diary(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: Pag
                             subject: l.lesson.subject_name.clone(),
                             teacher: l.lesson.teacher_name.clone(),
                             room: l.lesson.room.clone().unwrap_or_default(),
-                            change: l.lesson.change_kind.as_deref().map(|k| t.change_label(k).to_string()).unwrap_or_default(),
+                            change: l
+                                .lesson
+                                .change_kind
+                                .as_deref()
+                                .map(|k| t.change_label(k).to_string())
+                                .unwrap_or_default(),
                             cancelled: l.lesson.status == "cancelled",
                             topic: l.lesson.topic.clone().unwrap_or_default(),
                             homework: l.lesson.homework.clone().unwrap_or_default(),
@@ -839,11 +989,19 @@ async fn diary(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: Pag
                                         "{} ×{}{}",
                                         m.work_type_name,
                                         m.weight,
-                                        m.comment.as_ref().map(|c| format!(" — {c}")).unwrap_or_default()
+                                        m.comment
+                                            .as_ref()
+                                            .map(|c| format!(" — {c}"))
+                                            .unwrap_or_default()
                                     ),
                                 })
                                 .collect(),
-                            attendance: l.attendance.as_deref().map(attendance_label).unwrap_or("").to_string(),
+                            attendance: l
+                                .attendance
+                                .as_deref()
+                                .map(attendance_label)
+                                .unwrap_or("")
+                                .to_string(),
                         })
                         .collect(),
                 }
@@ -878,21 +1036,40 @@ struct MarksPage {
     selected: String,
 }
 
-async fn marks(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<DiaryQ>) -> Response {
+async fn marks(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(q): Query<DiaryQ>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let (student, _) = match diary_student(&st, &r, q.student.as_deref()).await {
         Ok(v) => v,
         Err(p) => return r.fail(p),
     };
     let period = q.period.as_deref().and_then(|p| p.parse().ok());
-    match st.journal.student_marks(&r.caller.principal, &r.caller.origin, student, period).await {
+    match st
+        .journal
+        .student_marks(&r.caller.principal, &r.caller.origin, student, period)
+        .await
+    {
         Ok(m) => {
             let rows = m
                 .subjects
                 .iter()
                 .map(|s| SRow {
                     name: s.subject_name.clone(),
-                    marks: s.marks.iter().map(|x| (x.value.clone(), format!("{} ×{}", x.work_type_name, x.weight))).collect(),
+                    marks: s
+                        .marks
+                        .iter()
+                        .map(|x| {
+                            (
+                                x.value.clone(),
+                                format!("{} ×{}", x.work_type_name, x.weight),
+                            )
+                        })
+                        .collect(),
                     avg: s.average.map(|a| format!("{a:.2}")).unwrap_or_default(),
                     grade: s.grade.clone().unwrap_or_default(),
                 })
@@ -900,7 +1077,11 @@ async fn marks(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: Pag
             render(&MarksPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
-                selected: m.period.as_ref().map(|p| p.id.to_string()).unwrap_or_default(),
+                selected: m
+                    .period
+                    .as_ref()
+                    .map(|p| p.id.to_string())
+                    .unwrap_or_default(),
                 rows,
                 m,
             })
@@ -931,9 +1112,16 @@ async fn homework_done(
         answer: None,
         done: f.done.as_deref() != Some("0"),
     };
-    match st.journal.submit_homework(&r.caller.principal, id, input).await {
+    match st
+        .journal
+        .submit_homework(&r.caller.principal, id, input)
+        .await
+    {
         Ok(()) => {
-            let week = f.back.filter(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").is_ok()).unwrap_or_default();
+            let week = f
+                .back
+                .filter(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").is_ok())
+                .unwrap_or_default();
             Redirect::to(&format!("/diary?week={week}&n=saved")).into_response()
         }
         Err(e) => r.fail(e),
@@ -964,15 +1152,26 @@ struct TimetableQ {
     week: Option<String>,
 }
 
-async fn timetable(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<TimetableQ>) -> Response {
+async fn timetable(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(q): Query<TimetableQ>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
     let p = &r.caller.principal;
     fn parse<I: std::str::FromStr>(s: &Option<String>) -> Option<Result<I, Problem>> {
-        s.as_deref().map(|x| x.parse().map_err(|_| Problem::not_found()))
+        s.as_deref()
+            .map(|x| x.parse().map_err(|_| Problem::not_found()))
     }
     let mut choices = Vec::new();
-    let of = match (parse::<ClassId>(&q.class), parse::<PersonId>(&q.teacher), parse::<PersonId>(&q.student)) {
+    let of = match (
+        parse::<ClassId>(&q.class),
+        parse::<PersonId>(&q.teacher),
+        parse::<PersonId>(&q.student),
+    ) {
         (Some(Ok(c)), _, _) => TimetableOf::Class(c),
         (_, Some(Ok(t)), _) => TimetableOf::Teacher(t),
         (_, _, Some(Ok(s))) => TimetableOf::Student(s),
@@ -1016,20 +1215,37 @@ async fn timetable(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc:
         Err(e) => return r.fail(e),
     };
     let (whose, query) = match of {
-        TimetableOf::Class(c) => (lessons.first().map(|l| l.class_name.clone()).unwrap_or_default(), format!("class={c}")),
+        TimetableOf::Class(c) => (
+            lessons
+                .first()
+                .map(|l| l.class_name.clone())
+                .unwrap_or_default(),
+            format!("class={c}"),
+        ),
         TimetableOf::Teacher(x) => (
-            lessons.iter().find(|l| l.teacher_id == x).map(|l| l.teacher_name.clone()).unwrap_or_default(),
+            lessons
+                .iter()
+                .find(|l| l.teacher_id == x)
+                .map(|l| l.teacher_name.clone())
+                .unwrap_or_default(),
             format!("teacher={x}"),
         ),
         TimetableOf::Student(s) => (
-            choices.iter().find(|c| c.0 == format!("student={s}")).map(|c| c.1.clone()).unwrap_or_default(),
+            choices
+                .iter()
+                .find(|c| c.0 == format!("student={s}"))
+                .map(|c| c.1.clone())
+                .unwrap_or_default(),
             format!("student={s}"),
         ),
     };
     let mut days: Vec<(String, Vec<Lesson>)> = (0..6)
         .map(|i| {
             let d = monday + Duration::days(i);
-            (format!("{}, {}", t.weekdays[i as usize], ru_date(&d.to_string())), Vec::new())
+            (
+                format!("{}, {}", t.weekdays[i as usize], ru_date(&d.to_string())),
+                Vec::new(),
+            )
         })
         .collect();
     for l in lessons {
@@ -1072,18 +1288,33 @@ struct BeforeQ {
     before: Option<String>,
 }
 
-async fn notifications(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Query(q): Query<BeforeQ>) -> Response {
+async fn notifications(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(q): Query<BeforeQ>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
     let p = &r.caller.principal;
-    let (list, prefs) = match tokio::try_join!(st.notifications.list(p, q.before.as_deref()), st.notifications.preferences(p)) {
+    let (list, prefs) = match tokio::try_join!(
+        st.notifications.list(p, q.before.as_deref()),
+        st.notifications.preferences(p)
+    ) {
         Ok(v) => v,
         Err(e) => return r.fail(e),
     };
     let prefs = prefs
         .into_iter()
         .enumerate()
-        .map(|(i, pr)| (pr.kind, t.kinds.get(i).copied().unwrap_or("").to_string(), pr.enabled))
+        .map(|(i, pr)| {
+            (
+                pr.kind,
+                t.kinds.get(i).copied().unwrap_or("").to_string(),
+                pr.enabled,
+            )
+        })
         .collect();
     render(&NotificationsPage {
         ctx: r.ctx(),
@@ -1093,7 +1324,12 @@ async fn notifications(State(st): State<AppState>, headers: HeaderMap, uri: Uri,
     })
 }
 
-async fn read_all(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn read_all(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     match st.notifications.mark_all_read(&r.caller.principal).await {
         Ok(_) => Redirect::to("/notifications").into_response(),
@@ -1109,7 +1345,11 @@ async fn preferences(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let on: Vec<&str> = fields.iter().filter(|(k, _)| k == "on").map(|(_, v)| v.as_str()).collect();
+    let on: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "on")
+        .map(|(_, v)| v.as_str())
+        .collect();
     let prefs: Vec<parta_notify::Preference> = parta_notify::KINDS
         .iter()
         .map(|(k, _, _)| parta_notify::Preference {
@@ -1117,7 +1357,11 @@ async fn preferences(
             enabled: on.contains(k),
         })
         .collect();
-    match st.notifications.set_preferences(&r.caller.principal, &prefs).await {
+    match st
+        .notifications
+        .set_preferences(&r.caller.principal, &prefs)
+        .await
+    {
         Ok(_) => Redirect::to("/notifications?n=saved").into_response(),
         Err(e) => r.fail(e),
     }
@@ -1148,15 +1392,30 @@ async fn report(
     };
     let period = q.period.as_deref().and_then(|p| p.parse().ok());
     let p = &r.caller.principal;
-    match st.journal.class_report(p, &r.caller.origin, id, period).await {
+    match st
+        .journal
+        .class_report(p, &r.caller.origin, id, period)
+        .await
+    {
         Ok(rep) => {
-            let org = st.registry.class_facts(id).await.ok().flatten().map(|f| f.org.organisation);
+            let org = st
+                .registry
+                .class_facts(id)
+                .await
+                .ok()
+                .flatten()
+                .map(|f| f.org.organisation);
             let periods = match org {
                 Some(o) => st
                     .journal
                     .calendar(p, o)
                     .await
-                    .map(|c| c.periods.into_iter().filter(|x| x.academic_year_id == rep.period.academic_year_id).collect())
+                    .map(|c| {
+                        c.periods
+                            .into_iter()
+                            .filter(|x| x.academic_year_id == rep.period.academic_year_id)
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 None => Vec::new(),
             };
@@ -1180,7 +1439,13 @@ struct CalendarPage {
     manage: bool,
 }
 
-async fn calendar(State(st): State<AppState>, headers: HeaderMap, uri: Uri, pc: PageCaller, Path(id): Path<String>) -> Response {
+async fn calendar(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
         return r.fail(Problem::not_found());
@@ -1216,11 +1481,23 @@ async fn close_period(
     };
     match st
         .journal
-        .close_period(&r.caller.principal, &r.caller.origin, id, f.closed.as_deref() != Some("0"))
+        .close_period(
+            &r.caller.principal,
+            &r.caller.origin,
+            id,
+            f.closed.as_deref() != Some("0"),
+        )
         .await
     {
         Ok(_) => {
-            let org = r.caller.principal.scope.organisations.first().map(|o| o.to_string()).unwrap_or_default();
+            let org = r
+                .caller
+                .principal
+                .scope
+                .organisations
+                .first()
+                .map(|o| o.to_string())
+                .unwrap_or_default();
             Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response()
         }
         Err(e) => r.fail(e),

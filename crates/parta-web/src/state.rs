@@ -1,12 +1,12 @@
 use parta_core::config::Config;
 use parta_db::audit::AuditLog;
+use parta_db::outbox::Outbox;
 use parta_db::Db;
 use parta_identity::throttle::Throttle;
 use parta_identity::Identity;
-use parta_registry::Registry;
-use parta_db::outbox::Outbox;
 use parta_journal::Journal;
 use parta_notify::{Notifications, Relay};
+use parta_registry::Registry;
 use parta_roster::Roster;
 use std::sync::Arc;
 

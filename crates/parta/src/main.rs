@@ -58,6 +58,10 @@ enum Command {
         students: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Also the school day: calendar, timetable, the year's lessons, and marks and
+        /// attendance up to today (about 170 marks per student by late November).
+        #[arg(long)]
+        school_day: bool,
     },
     /// Accounts.
     #[command(subcommand)]
@@ -174,7 +178,11 @@ async fn main() -> anyhow::Result<()> {
             println!("Миграции применены.");
             Ok(())
         }
-        Command::Gen { students, seed } => {
+        Command::Gen {
+            students,
+            seed,
+            school_day,
+        } => {
             let db = open(&config).await?;
             db.migrate().await?;
             let started = Instant::now();
@@ -182,6 +190,7 @@ async fn main() -> anyhow::Result<()> {
                 students,
                 seed,
                 demo: false,
+                school_day,
             };
             let s = parta_gen::generate(&db, &spec, true).await?;
             println!(

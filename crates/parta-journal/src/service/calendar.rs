@@ -21,7 +21,8 @@ fn hhmm(s: &str) -> bool {
 impl Journal {
     /// A school's calendar: visible to anyone who sees the school.
     pub async fn calendar(&self, p: &Principal, org: OrganisationId) -> Result<SchoolCalendarView> {
-        self.authorize_org(p, Operation::ReadOrganisation, org).await?;
+        self.authorize_org(p, Operation::ReadOrganisation, org)
+            .await?;
         Ok(SchoolCalendarView {
             organisation_id: org,
             settings: store::settings(&self.db, org).await?,
@@ -38,10 +39,14 @@ impl Journal {
         org: OrganisationId,
         s: SchoolSettings,
     ) -> Result<SchoolCalendarView> {
-        self.authorize_org(p, Operation::ManageSchoolDay, org).await?;
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
         let mut errors = Vec::new();
         if !(5..=6).contains(&s.week_days) {
-            errors.push(FieldError::new("week_days", "Учебная неделя — 5 или 6 дней."));
+            errors.push(FieldError::new(
+                "week_days",
+                "Учебная неделя — 5 или 6 дней.",
+            ));
         }
         if !(1..=99).contains(&s.rounding_threshold) {
             errors.push(FieldError::new(
@@ -69,7 +74,8 @@ impl Journal {
         org: OrganisationId,
         input: NewPeriod,
     ) -> Result<Period> {
-        self.authorize_org(p, Operation::ManageSchoolDay, org).await?;
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
         let mut errors = Vec::new();
         let year = store::academic_year(&self.db, input.academic_year_id).await?;
         match &year {
@@ -77,23 +83,44 @@ impl Journal {
                 if input.starts_on.to_string() < *from || input.ends_on.to_string() > *to {
                     errors.push(FieldError::new(
                         "starts_on",
-                        format!("Период должен лежать внутри учебного года ({} — {}).", ru_date(from), ru_date(to)),
+                        format!(
+                            "Период должен лежать внутри учебного года ({} — {}).",
+                            ru_date(from),
+                            ru_date(to)
+                        ),
                     ));
                 }
             }
-            _ => errors.push(FieldError::new("academic_year_id", "Учебный год этой школы не найден.")),
+            _ => errors.push(FieldError::new(
+                "academic_year_id",
+                "Учебный год этой школы не найден.",
+            )),
         }
         if !PERIOD_KINDS.contains(&input.kind.as_str()) {
-            errors.push(FieldError::new("kind", "Вид периода: quarter (четверть), trimester (триместр) или semester (полугодие)."));
+            errors.push(FieldError::new(
+                "kind",
+                "Вид периода: quarter (четверть), trimester (триместр) или semester (полугодие).",
+            ));
         }
         if input.name.trim().is_empty() || input.name.chars().count() > 60 {
-            errors.push(FieldError::new("name", "Укажите название периода (до 60 знаков)."));
+            errors.push(FieldError::new(
+                "name",
+                "Укажите название периода (до 60 знаков).",
+            ));
         }
-        if !(1..=11).contains(&input.grade_from) || !(input.grade_from..=11).contains(&input.grade_to) {
-            errors.push(FieldError::new("grade_from", "Параллели — от 1 до 11, «с» не больше «по»."));
+        if !(1..=11).contains(&input.grade_from)
+            || !(input.grade_from..=11).contains(&input.grade_to)
+        {
+            errors.push(FieldError::new(
+                "grade_from",
+                "Параллели — от 1 до 11, «с» не больше «по».",
+            ));
         }
         if input.ends_on < input.starts_on {
-            errors.push(FieldError::new("ends_on", "Конец периода раньше его начала."));
+            errors.push(FieldError::new(
+                "ends_on",
+                "Конец периода раньше его начала.",
+            ));
         }
         if errors.is_empty() {
             let (from, to) = (input.starts_on.to_string(), input.ends_on.to_string());
@@ -144,8 +171,14 @@ impl Journal {
         let (_, org) = store::period(&self.db, id)
             .await?
             .ok_or(JournalError::NotFound)?;
-        self.authorize_org(p, Operation::ManageSchoolDay, org).await?;
-        let mut e = entry(p, origin, if closed { "close" } else { "reopen" }, "study_period");
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
+        let mut e = entry(
+            p,
+            origin,
+            if closed { "close" } else { "reopen" },
+            "study_period",
+        );
         e.organisation_id = Some(org);
         e.object_id = Some(id.to_string());
         let mut tx = self.db.pool.begin().await?;
@@ -167,7 +200,8 @@ impl Journal {
         org: OrganisationId,
         input: NewCalendarDay,
     ) -> Result<CalendarDay> {
-        self.authorize_org(p, Operation::ManageSchoolDay, org).await?;
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
         let ends_on = input.ends_on.unwrap_or(input.starts_on);
         let mut errors = Vec::new();
         if !DAY_KINDS.contains(&input.kind.as_str()) {
@@ -180,7 +214,10 @@ impl Journal {
             errors.push(FieldError::new("ends_on", "Не больше 120 дней подряд."));
         }
         if input.kind == "working" && !input.follows_weekday.is_some_and(|w| (1..=6).contains(&w)) {
-            errors.push(FieldError::new("follows_weekday", "Укажите, по расписанию какого дня недели (1–6) идёт рабочий день."));
+            errors.push(FieldError::new(
+                "follows_weekday",
+                "Укажите, по расписанию какого дня недели (1–6) идёт рабочий день.",
+            ));
         }
         if input.name.trim().is_empty() || input.name.chars().count() > 100 {
             errors.push(FieldError::new("name", "Укажите название (до 100 знаков)."));
@@ -193,7 +230,11 @@ impl Journal {
             starts_on: input.starts_on.to_string(),
             ends_on: ends_on.to_string(),
             kind: input.kind.clone(),
-            follows_weekday: if input.kind == "working" { input.follows_weekday } else { None },
+            follows_weekday: if input.kind == "working" {
+                input.follows_weekday
+            } else {
+                None
+            },
             name: input.name.trim().to_string(),
         };
         let mut e = entry(p, origin, "create", "calendar_day");
@@ -203,7 +244,8 @@ impl Journal {
         let mut tx = self.db.pool.begin().await?;
         store::insert_calendar_day(&mut tx, org, &day).await?;
         for class in classes {
-            self.rederive_lessons(&mut tx, class, input.starts_on).await?;
+            self.rederive_lessons(&mut tx, class, input.starts_on)
+                .await?;
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -218,7 +260,8 @@ impl Journal {
         shift: i64,
         bells: Vec<Bell>,
     ) -> Result<Vec<Bell>> {
-        self.authorize_org(p, Operation::ManageSchoolDay, org).await?;
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
         let mut errors = Vec::new();
         if !(1..=3).contains(&shift) {
             errors.push(FieldError::new("shift", "Смена — 1, 2 или 3."));
@@ -226,12 +269,21 @@ impl Journal {
         let mut prev_end = String::new();
         for (i, b) in bells.iter().enumerate() {
             if b.lesson_no != i as i64 + 1 {
-                errors.push(FieldError::new(format!("[{i}].lesson_no"), "Уроки нумеруются по порядку с 1."));
+                errors.push(FieldError::new(
+                    format!("[{i}].lesson_no"),
+                    "Уроки нумеруются по порядку с 1.",
+                ));
             }
             if !hhmm(&b.starts_at) || !hhmm(&b.ends_at) {
-                errors.push(FieldError::new(format!("[{i}].starts_at"), "Время — в виде ЧЧ:ММ, например 08:30."));
+                errors.push(FieldError::new(
+                    format!("[{i}].starts_at"),
+                    "Время — в виде ЧЧ:ММ, например 08:30.",
+                ));
             } else if b.ends_at <= b.starts_at || b.starts_at < prev_end {
-                errors.push(FieldError::new(format!("[{i}].starts_at"), "Урок должен начинаться после предыдущего и кончаться после начала."));
+                errors.push(FieldError::new(
+                    format!("[{i}].starts_at"),
+                    "Урок должен начинаться после предыдущего и кончаться после начала.",
+                ));
             }
             prev_end = b.ends_at.clone();
         }
@@ -248,7 +300,11 @@ impl Journal {
         store::replace_bells(&mut tx, org, shift, &bells).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
-        Ok(store::bells(&self.db, org).await?.into_iter().filter(|b| b.shift == shift).collect())
+        Ok(store::bells(&self.db, org)
+            .await?
+            .into_iter()
+            .filter(|b| b.shift == shift)
+            .collect())
     }
 
     pub(super) async fn school_classes(&self, org: OrganisationId) -> Result<Vec<ClassId>> {
@@ -270,7 +326,8 @@ impl Journal {
         from: NaiveDate,
     ) -> Result<usize> {
         let c = self.class_info(class).await?;
-        let from = from.max(NaiveDate::parse_from_str(&c.year_starts_on, "%Y-%m-%d").unwrap_or(from));
+        let from =
+            from.max(NaiveDate::parse_from_str(&c.year_starts_on, "%Y-%m-%d").unwrap_or(from));
         let Ok(until) = NaiveDate::parse_from_str(&c.year_ends_on, "%Y-%m-%d") else {
             return Ok(0);
         };
@@ -300,7 +357,10 @@ impl Journal {
         .fetch_all(&mut *conn)
         .await?;
         let existing: std::collections::HashSet<(String, i64, Option<parta_core::ids::GroupId>)> =
-            store::lesson_keys(conn, class, &from_s).await?.into_iter().collect();
+            store::lesson_keys(conn, class, &from_s)
+                .await?
+                .into_iter()
+                .collect();
         let rows = derive_lessons(&c, &slots, &school_days, from, until, &existing);
         let n = rows.len();
         store::insert_lessons(&self.db, conn, &rows, now_ms()).await?;

@@ -153,38 +153,43 @@ impl Journal {
         };
         let marks = store::student_marks(&self.db, student, &from, &to).await?;
         let grades = store::student_grades(&self.db, student, c.academic_year_id).await?;
-        let key = chosen.as_ref().map(|p| p.id.to_string()).unwrap_or_default();
+        let key = chosen
+            .as_ref()
+            .map(|p| p.id.to_string())
+            .unwrap_or_default();
         let subjects = store::class_subjects(&self.db, class).await?;
-        let out = subjects
-            .into_iter()
-            .map(|s| {
-                let mine: Vec<&(Mark, String)> =
-                    marks.iter().filter(|(m, _)| m.subject_code == s.code).collect();
-                SubjectMarks {
-                    average: weighted_average(
-                        mine.iter()
-                            .filter_map(|(m, _)| m.value.parse::<i64>().ok().map(|v| (v, m.weight))),
-                    )
-                    .map(|a| (a * 100.0).round() / 100.0),
-                    marks: mine
+        let out =
+            subjects
+                .into_iter()
+                .map(|s| {
+                    let mine: Vec<&(Mark, String)> = marks
                         .iter()
-                        .map(|(m, wt)| DiaryMark {
-                            value: m.value.clone(),
-                            work_type: m.work_type.clone(),
-                            work_type_name: wt.clone(),
-                            weight: m.weight,
-                            comment: m.comment.clone(),
-                        })
-                        .collect(),
-                    grade: grades
-                        .iter()
-                        .find(|g| g.subject_code == s.code && g.period_key == key)
-                        .map(|g| g.value.clone()),
-                    subject_code: s.code,
-                    subject_name: s.name,
-                }
-            })
-            .collect();
+                        .filter(|(m, _)| m.subject_code == s.code)
+                        .collect();
+                    SubjectMarks {
+                        average: weighted_average(mine.iter().filter_map(|(m, _)| {
+                            m.value.parse::<i64>().ok().map(|v| (v, m.weight))
+                        }))
+                        .map(|a| (a * 100.0).round() / 100.0),
+                        marks: mine
+                            .iter()
+                            .map(|(m, wt)| DiaryMark {
+                                value: m.value.clone(),
+                                work_type: m.work_type.clone(),
+                                work_type_name: wt.clone(),
+                                weight: m.weight,
+                                comment: m.comment.clone(),
+                            })
+                            .collect(),
+                        grade: grades
+                            .iter()
+                            .find(|g| g.subject_code == s.code && g.period_key == key)
+                            .map(|g| g.value.clone()),
+                        subject_code: s.code,
+                        subject_name: s.name,
+                    }
+                })
+                .collect();
         self.audit_diary_read(p, origin, &facts, "marks").await?;
         Ok(StudentMarks {
             student_id: student,
@@ -214,7 +219,10 @@ impl Journal {
             .find(|x| x.id == lesson)
             .ok_or(JournalError::NotFound)?;
         if mine.homework.is_none() {
-            return Err(JournalError::invalid("lesson_id", "К этому уроку домашнее задание не задано."));
+            return Err(JournalError::invalid(
+                "lesson_id",
+                "К этому уроку домашнее задание не задано.",
+            ));
         }
         let answer = input
             .answer
@@ -258,10 +266,13 @@ impl Journal {
         let mut out = Vec::new();
         for id in ids {
             if let Some((_, class, name, _)) = store::student_class(&self.db, id).await? {
-                out.push((id, match class {
-                    Some(c) => format!("{name}, {c}"),
-                    None => name,
-                }));
+                out.push((
+                    id,
+                    match class {
+                        Some(c) => format!("{name}, {c}"),
+                        None => name,
+                    },
+                ));
             }
         }
         Ok(out)

@@ -129,22 +129,25 @@ impl Journal {
         limit: i64,
     ) -> Result<Vec<OneRosterLineItem>> {
         self.authorize_org(p, Operation::ReadGradebook, org).await?;
-        let rows = store::school_line_items(&self.db, org, offset.max(0), limit.clamp(1, 1000)).await?;
+        let rows =
+            store::school_line_items(&self.db, org, offset.max(0), limit.clamp(1, 1000)).await?;
         Ok(rows
             .into_iter()
-            .map(|(lesson, work_type, class, day, subject, wt_name, modified)| OneRosterLineItem {
-                sourced_id: format!("{lesson}.{work_type}"),
-                status: "active",
-                date_last_modified: iso(modified),
-                title: format!("{subject}, {}: {wt_name}", ru_date(&day)),
-                assign_date: day.clone(),
-                due_date: day,
-                class: gref("class", "classes", class),
-                school: gref("org", "orgs", org),
-                category: gref("category", "categories", work_type),
-                result_value_min: 1.0,
-                result_value_max: 5.0,
-            })
+            .map(
+                |(lesson, work_type, class, day, subject, wt_name, modified)| OneRosterLineItem {
+                    sourced_id: format!("{lesson}.{work_type}"),
+                    status: "active",
+                    date_last_modified: iso(modified),
+                    title: format!("{subject}, {}: {wt_name}", ru_date(&day)),
+                    assign_date: day.clone(),
+                    due_date: day,
+                    class: gref("class", "classes", class),
+                    school: gref("org", "orgs", org),
+                    category: gref("category", "categories", work_type),
+                    result_value_min: 1.0,
+                    result_value_max: 5.0,
+                },
+            )
             .collect())
     }
 
@@ -157,7 +160,8 @@ impl Journal {
         limit: i64,
     ) -> Result<Vec<OneRosterResult>> {
         self.authorize_org(p, Operation::ReadGradebook, org).await?;
-        let rows = store::school_marks_page(&self.db, org, offset.max(0), limit.clamp(1, 1000)).await?;
+        let rows =
+            store::school_marks_page(&self.db, org, offset.max(0), limit.clamp(1, 1000)).await?;
         let mut e = entry(p, origin, "read", "gradebook");
         e.organisation_id = Some(org);
         e.details = Some(format!("results offset {offset}, {} rows", rows.len()));
@@ -168,7 +172,11 @@ impl Journal {
                 sourced_id: m.id.to_string(),
                 status: "active",
                 date_last_modified: iso(m.updated_at),
-                line_item: gref("lineItem", "lineItems", format!("{}.{}", m.lesson_id, m.work_type)),
+                line_item: gref(
+                    "lineItem",
+                    "lineItems",
+                    format!("{}.{}", m.lesson_id, m.work_type),
+                ),
                 student: gref("user", "students", m.student_id),
                 class: gref("class", "classes", class),
                 score_status: "fully graded",

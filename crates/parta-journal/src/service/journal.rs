@@ -108,11 +108,8 @@ impl Journal {
                 }
             })
             .collect();
-        let may_write = decide(
-            p,
-            Operation::WriteJournal,
-            Target::Journal(&facts),
-        ) == Decision::Allow;
+        let may_write =
+            decide(p, Operation::WriteJournal, Target::Journal(&facts)) == Decision::Allow;
         let mut e = entry(p, origin, "read", "journal");
         e.organisation_id = Some(c.organisation_id);
         e.object_id = Some(format!("{class}:{subject}"));
@@ -202,7 +199,8 @@ impl Journal {
             .into_iter()
             .map(|s| s.id)
             .collect();
-        let mut group_students: HashMap<parta_core::ids::GroupId, HashSet<PersonId>> = HashMap::new();
+        let mut group_students: HashMap<parta_core::ids::GroupId, HashSet<PersonId>> =
+            HashMap::new();
         for l in lessons.values() {
             if let Some(g) = l.group_id {
                 if let std::collections::hash_map::Entry::Vacant(v) = group_students.entry(g) {
@@ -218,7 +216,11 @@ impl Journal {
         }
         let existing: HashMap<MarkId, Mark> = store::marks_by_id(
             &self.db,
-            &input.marks.iter().filter_map(|m| m.mark_id).collect::<Vec<_>>(),
+            &input
+                .marks
+                .iter()
+                .filter_map(|m| m.mark_id)
+                .collect::<Vec<_>>(),
         )
         .await?
         .into_iter()
@@ -229,18 +231,28 @@ impl Journal {
         let mut closed_edit = false;
         let today = today().to_string();
         // Checks a lesson reference; returns the lesson when usable.
-        let mut lesson_ok = |field: String, id: LessonId, student: Option<PersonId>, errors: &mut Vec<FieldError>| -> Option<store::LessonKey> {
+        let mut lesson_ok = |field: String,
+                             id: LessonId,
+                             student: Option<PersonId>,
+                             errors: &mut Vec<FieldError>|
+         -> Option<store::LessonKey> {
             let Some(l) = lessons.get(&id) else {
                 errors.push(FieldError::new(field, "Урок не найден в этом журнале."));
                 return None;
             };
-            if let Some(per) = periods.iter().find(|per| per.covers(&l.day) && per.closed_at.is_some()) {
+            if let Some(per) = periods
+                .iter()
+                .find(|per| per.covers(&l.day) && per.closed_at.is_some())
+            {
                 if admin {
                     closed_edit = true;
                 } else {
                     errors.push(FieldError::new(
                         field.clone(),
-                        format!("Период «{}» закрыт: изменения вносит администрация школы.", per.name),
+                        format!(
+                            "Период «{}» закрыт: изменения вносит администрация школы.",
+                            per.name
+                        ),
                     ));
                     return None;
                 }
@@ -269,21 +281,33 @@ impl Journal {
         let mut ops = Vec::new();
         for (i, m) in input.marks.iter().enumerate() {
             let f = |k: &str| format!("marks[{i}].{k}");
-            let Some(l) = lesson_ok(f("lesson_id"), m.lesson_id, Some(m.student_id), &mut errors) else {
+            let Some(l) = lesson_ok(f("lesson_id"), m.lesson_id, Some(m.student_id), &mut errors)
+            else {
                 continue;
             };
             if l.status == "cancelled" {
-                errors.push(FieldError::new(f("lesson_id"), "Урок отменён — отметки на нём не ставятся."));
+                errors.push(FieldError::new(
+                    f("lesson_id"),
+                    "Урок отменён — отметки на нём не ставятся.",
+                ));
                 continue;
             }
             if l.day > today {
-                errors.push(FieldError::new(f("lesson_id"), format!("Урок {} ещё не прошёл — отметку поставить нельзя.", ru_date(&l.day))));
+                errors.push(FieldError::new(
+                    f("lesson_id"),
+                    format!(
+                        "Урок {} ещё не прошёл — отметку поставить нельзя.",
+                        ru_date(&l.day)
+                    ),
+                ));
                 continue;
             }
             let raw = m.value.as_deref().map(str::trim).unwrap_or("");
             let old = match m.mark_id {
                 Some(id) => match existing.get(&id) {
-                    Some(old) if old.lesson_id == m.lesson_id && old.student_id == m.student_id => Some(old.clone()),
+                    Some(old) if old.lesson_id == m.lesson_id && old.student_id == m.student_id => {
+                        Some(old.clone())
+                    }
                     _ => {
                         errors.push(FieldError::new(f("mark_id"), "Отметка не найдена."));
                         continue;
@@ -297,7 +321,10 @@ impl Journal {
                 Some(c) => Some(c.trim().to_string()).filter(|c| !c.is_empty()),
             };
             if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
-                errors.push(FieldError::new(f("comment"), "Комментарий — до 500 знаков."));
+                errors.push(FieldError::new(
+                    f("comment"),
+                    "Комментарий — до 500 знаков.",
+                ));
                 continue;
             }
             if raw.is_empty() {
@@ -310,7 +337,10 @@ impl Journal {
             let Some((value, score)) = scale.check(raw) else {
                 errors.push(FieldError::new(
                     f("value"),
-                    format!("Отметки «{raw}» нет на шкале журнала ({}).", scale.values().join(", ")),
+                    format!(
+                        "Отметки «{raw}» нет на шкале журнала ({}).",
+                        scale.values().join(", ")
+                    ),
                 ));
                 continue;
             };
@@ -320,7 +350,10 @@ impl Journal {
                 .or_else(|| old.as_ref().map(|o| o.work_type.clone()))
                 .unwrap_or_else(|| DEFAULT_WORK_TYPE.to_string());
             let Some(weight) = work_types.get(&work_type).copied() else {
-                errors.push(FieldError::new(f("work_type"), format!("Неизвестный вид работы «{work_type}».")));
+                errors.push(FieldError::new(
+                    f("work_type"),
+                    format!("Неизвестный вид работы «{work_type}»."),
+                ));
                 continue;
             };
             let new = store::NewMark {
@@ -344,11 +377,18 @@ impl Journal {
         let mut presences = Vec::new();
         for (i, a) in input.attendance.iter().enumerate() {
             let f = |k: &str| format!("attendance[{i}].{k}");
-            let Some(l) = lesson_ok(f("lesson_id"), a.lesson_id, Some(a.student_id), &mut errors) else {
+            let Some(l) = lesson_ok(f("lesson_id"), a.lesson_id, Some(a.student_id), &mut errors)
+            else {
                 continue;
             };
             if l.day > today {
-                errors.push(FieldError::new(f("lesson_id"), format!("Урок {} ещё не прошёл — посещаемость отмечается в день урока.", ru_date(&l.day))));
+                errors.push(FieldError::new(
+                    f("lesson_id"),
+                    format!(
+                        "Урок {} ещё не прошёл — посещаемость отмечается в день урока.",
+                        ru_date(&l.day)
+                    ),
+                ));
                 continue;
             }
             match a.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -374,8 +414,15 @@ impl Journal {
             if li.topic.as_ref().is_some_and(|t| t.chars().count() > 500) {
                 errors.push(FieldError::new(f("topic"), "Тема — до 500 знаков."));
             }
-            if li.homework.as_ref().is_some_and(|t| t.chars().count() > 4000) {
-                errors.push(FieldError::new(f("homework"), "Домашнее задание — до 4000 знаков."));
+            if li
+                .homework
+                .as_ref()
+                .is_some_and(|t| t.chars().count() > 4000)
+            {
+                errors.push(FieldError::new(
+                    f("homework"),
+                    "Домашнее задание — до 4000 знаков.",
+                ));
             }
         }
         if !errors.is_empty() {
@@ -387,11 +434,18 @@ impl Journal {
             .await?
             .into_iter()
             .map(|s| {
-                let first = s.name.split_whitespace().nth(1).unwrap_or(&s.name).to_string();
+                let first = s
+                    .name
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or(&s.name)
+                    .to_string();
                 (s.id, first)
             })
             .collect();
-        let subject_name = store::subject_name(&self.db, subject).await?.unwrap_or_default();
+        let subject_name = store::subject_name(&self.db, subject)
+            .await?
+            .unwrap_or_default();
         let wt_names: HashMap<String, String> = store::work_types(&self.db)
             .await?
             .into_iter()
@@ -414,7 +468,10 @@ impl Journal {
                     "{}, {}{}",
                     ru_date(&m.day),
                     wt_names.get(&m.work_type).cloned().unwrap_or_default(),
-                    m.comment.as_ref().map(|c| format!(". {c}")).unwrap_or_default()
+                    m.comment
+                        .as_ref()
+                        .map(|c| format!(". {c}"))
+                        .unwrap_or_default()
                 ),
                 link: link(m.student_id, &m.day),
             });
@@ -426,7 +483,11 @@ impl Journal {
                 kind: "absence".into(),
                 title: format!(
                     "{} на уроке «{subject_name}» {}",
-                    if a.status == "late" { "Опоздание" } else { "Отсутствие" },
+                    if a.status == "late" {
+                        "Опоздание"
+                    } else {
+                        "Отсутствие"
+                    },
                     ru_date(&a.day)
                 ),
                 body: a.reason.clone().unwrap_or_default(),
@@ -435,9 +496,15 @@ impl Journal {
         }
         let mut homework_lessons = Vec::new();
         for li in &input.lessons {
-            let new_hw = li.homework.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            let new_hw = li
+                .homework
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
             if let Some(hw) = new_hw {
-                let before = store::lesson(&self.db, li.lesson_id).await?.and_then(|l| l.homework);
+                let before = store::lesson(&self.db, li.lesson_id)
+                    .await?
+                    .and_then(|l| l.homework);
                 if before.as_deref() != Some(hw) {
                     homework_lessons.push((li.lesson_id, hw.to_string()));
                 }
@@ -450,7 +517,10 @@ impl Journal {
                         student: s.id,
                         student_name: names.get(&s.id).cloned().unwrap_or_default(),
                         kind: "homework".into(),
-                        title: format!("Домашнее задание по предмету «{subject_name}» на {}", ru_date(&l.day)),
+                        title: format!(
+                            "Домашнее задание по предмету «{subject_name}» на {}",
+                            ru_date(&l.day)
+                        ),
                         body: hw.chars().take(300).collect(),
                         link: link(s.id, &l.day),
                     });
@@ -487,9 +557,20 @@ impl Journal {
                     inserts.push(m);
                 }
                 Op::Update(old, m) => {
-                    if old.value != m.value || old.work_type != m.work_type || old.comment != m.comment {
+                    if old.value != m.value
+                        || old.work_type != m.work_type
+                        || old.comment != m.comment
+                    {
                         store::update_mark(&mut tx, &m, p.person_id, now).await?;
-                        store::insert_history(&mut tx, &old, Some(&m.value), p.person_id, role, now).await?;
+                        store::insert_history(
+                            &mut tx,
+                            &old,
+                            Some(&m.value),
+                            p.person_id,
+                            role,
+                            now,
+                        )
+                        .await?;
                         result.marks_written += 1;
                     }
                 }
@@ -511,7 +592,12 @@ impl Journal {
             store::set_lesson_content(&mut tx, li, now).await?;
         }
         if !items.is_empty() {
-            parta_db::outbox::Outbox::push_in(&mut tx, EVENT_KIND, &serde_json::json!(NotifyEvent { items })).await?;
+            parta_db::outbox::Outbox::push_in(
+                &mut tx,
+                EVENT_KIND,
+                &serde_json::json!(NotifyEvent { items }),
+            )
+            .await?;
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -531,20 +617,30 @@ impl Journal {
             .await?
             .ok_or(JournalError::NotFound)?;
         let facts = self
-            .authorize_journal(p, Operation::ReadJournal, l.class_id, &l.subject_code, Some(l.teacher_id))
+            .authorize_journal(
+                p,
+                Operation::ReadJournal,
+                l.class_id,
+                &l.subject_code,
+                Some(l.teacher_id),
+            )
             .await?;
-        let lesson = store::lesson(&self.db, id).await?.ok_or(JournalError::NotFound)?;
+        let lesson = store::lesson(&self.db, id)
+            .await?
+            .ok_or(JournalError::NotFound)?;
         let students = store::class_students(&self.db, l.class_id, l.group_id).await?;
-        let marks: Vec<Mark> = store::journal_marks(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
-            .await?
-            .into_iter()
-            .filter(|m| m.lesson_id == id)
-            .collect();
-        let attendance: Vec<Attendance> = store::journal_attendance(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
-            .await?
-            .into_iter()
-            .filter(|a| a.lesson_id == id)
-            .collect();
+        let marks: Vec<Mark> =
+            store::journal_marks(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
+                .await?
+                .into_iter()
+                .filter(|m| m.lesson_id == id)
+                .collect();
+        let attendance: Vec<Attendance> =
+            store::journal_attendance(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
+                .await?
+                .into_iter()
+                .filter(|a| a.lesson_id == id)
+                .collect();
         let done: HashMap<PersonId, (i64, Option<String>)> = store::submissions(&self.db, id)
             .await?
             .into_iter()
@@ -559,7 +655,8 @@ impl Journal {
                 answer: done.get(&s.id).and_then(|d| d.1.clone()),
             })
             .collect();
-        let may_write = decide(p, Operation::WriteJournal, Target::Journal(&facts)) == Decision::Allow;
+        let may_write =
+            decide(p, Operation::WriteJournal, Target::Journal(&facts)) == Decision::Allow;
         let mut e = entry(p, origin, "read", "lesson");
         e.organisation_id = Some(l.organisation_id);
         e.object_id = Some(id.to_string());
@@ -588,20 +685,35 @@ impl Journal {
         origin: &Origin,
         input: GradesInput,
     ) -> Result<Vec<Grade>> {
-        self.authorize_journal(p, Operation::WriteJournal, input.class_id, &input.subject_code, None)
-            .await?;
+        self.authorize_journal(
+            p,
+            Operation::WriteJournal,
+            input.class_id,
+            &input.subject_code,
+            None,
+        )
+        .await?;
         let c = self.class_info(input.class_id).await?;
         let periods = self.class_periods(&c).await?;
         let mut errors = Vec::new();
         let key = input.period.trim().to_string();
         let period = periods.iter().find(|per| per.id.to_string() == key);
         if period.is_none() && key != "year" && key != "final" {
-            errors.push(FieldError::new("period", "Укажите период этого класса, year (годовая) или final (итоговая)."));
+            errors.push(FieldError::new(
+                "period",
+                "Укажите период этого класса, year (годовая) или final (итоговая).",
+            ));
         }
         let admin = matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
         if let Some(per) = period {
             if per.closed_at.is_some() && !admin {
-                errors.push(FieldError::new("period", format!("Период «{}» закрыт: изменения вносит администрация школы.", per.name)));
+                errors.push(FieldError::new(
+                    "period",
+                    format!(
+                        "Период «{}» закрыт: изменения вносит администрация школы.",
+                        per.name
+                    ),
+                ));
             }
         }
         let scale = store::mark_scale(&self.db, input.class_id, &input.subject_code).await?;
@@ -613,7 +725,10 @@ impl Journal {
         let mut rows = Vec::new();
         for (i, g) in input.grades.iter().enumerate() {
             if !students.contains(&g.student_id) {
-                errors.push(FieldError::new(format!("grades[{i}].student_id"), "Ученик не числится в этом классе."));
+                errors.push(FieldError::new(
+                    format!("grades[{i}].student_id"),
+                    "Ученик не числится в этом классе.",
+                ));
                 continue;
             }
             match g.value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -622,7 +737,10 @@ impl Journal {
                     Some((value, _)) => rows.push((g.student_id, Some(value))),
                     None => errors.push(FieldError::new(
                         format!("grades[{i}].value"),
-                        format!("Отметки «{v}» нет на шкале ({}).", scale.values().join(", ")),
+                        format!(
+                            "Отметки «{v}» нет на шкале ({}).",
+                            scale.values().join(", ")
+                        ),
                     )),
                 },
             }
@@ -636,15 +754,31 @@ impl Journal {
         e.object_id = Some(format!("{}:{}:{key}", input.class_id, input.subject_code));
         let mut tx = self.db.pool.begin().await?;
         for (student, value) in &rows {
-            store::set_grade(&mut tx, *student, &input.subject_code, c.academic_year_id, &key, input.class_id, value.as_deref(), p.person_id, now).await?;
+            store::set_grade(
+                &mut tx,
+                *student,
+                &input.subject_code,
+                c.academic_year_id,
+                &key,
+                input.class_id,
+                value.as_deref(),
+                p.person_id,
+                now,
+            )
+            .await?;
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
-        Ok(store::grades(&self.db, input.class_id, &input.subject_code, c.academic_year_id)
-            .await?
-            .into_iter()
-            .filter(|g| g.period_key == key)
-            .collect())
+        Ok(store::grades(
+            &self.db,
+            input.class_id,
+            &input.subject_code,
+            c.academic_year_id,
+        )
+        .await?
+        .into_iter()
+        .filter(|g| g.period_key == key)
+        .collect())
     }
 
     /// Отчёт классного руководителя: averages, grades and absences per student and subject.

@@ -8,7 +8,9 @@ mod gradebook;
 mod journal;
 mod timetable;
 
-pub use gradebook::{GuidRef, OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult};
+pub use gradebook::{
+    GuidRef, OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult,
+};
 
 use crate::error::JournalError;
 use crate::model::*;
@@ -134,7 +136,11 @@ impl Journal {
         if decide(p, Operation::ReadTimetable, Target::Class(&facts)) != Decision::Allow {
             return Err(JournalError::NotFound);
         }
-        check(decide(p, Operation::ManageSchoolDay, Target::Organisation(&facts.org)))
+        check(decide(
+            p,
+            Operation::ManageSchoolDay,
+            Target::Organisation(&facts.org),
+        ))
     }
 
     async fn class_info(&self, class: ClassId) -> Result<store::ClassInfo> {

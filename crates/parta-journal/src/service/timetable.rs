@@ -46,13 +46,19 @@ impl Journal {
         let shift_bells: Vec<&Bell> = bells.iter().filter(|b| b.shift == c.shift).collect();
         let mut errors = Vec::new();
         if input.valid_from.to_string() > c.year_ends_on {
-            errors.push(FieldError::new("valid_from", "Дата начала — после конца учебного года."));
+            errors.push(FieldError::new(
+                "valid_from",
+                "Дата начала — после конца учебного года.",
+            ));
         }
         let mut names = std::collections::HashMap::new();
         for (i, s) in input.slots.iter().enumerate() {
             let f = |k: &str| format!("slots[{i}].{k}");
             if !(1..=settings.week_days).contains(&s.weekday) {
-                errors.push(FieldError::new(f("weekday"), format!("День недели — от 1 до {}.", settings.week_days)));
+                errors.push(FieldError::new(
+                    f("weekday"),
+                    format!("День недели — от 1 до {}.", settings.week_days),
+                ));
             }
             let has_bell = if shift_bells.is_empty() {
                 (1..=12).contains(&s.lesson_no)
@@ -60,16 +66,28 @@ impl Journal {
                 shift_bells.iter().any(|b| b.lesson_no == s.lesson_no)
             };
             if !has_bell {
-                errors.push(FieldError::new(f("lesson_no"), format!("В расписании звонков {}-й смены нет {}-го урока.", c.shift, s.lesson_no)));
+                errors.push(FieldError::new(
+                    f("lesson_no"),
+                    format!(
+                        "В расписании звонков {}-й смены нет {}-го урока.",
+                        c.shift, s.lesson_no
+                    ),
+                ));
             }
             match store::subject_name(&self.db, &s.subject_code).await? {
                 Some(n) => {
                     names.insert(s.subject_code.clone(), n);
                 }
-                None => errors.push(FieldError::new(f("subject_code"), format!("Неизвестный предмет «{}».", s.subject_code))),
+                None => errors.push(FieldError::new(
+                    f("subject_code"),
+                    format!("Неизвестный предмет «{}».", s.subject_code),
+                )),
             }
             if !store::is_staff(&self.db, c.organisation_id, s.teacher_id).await? {
-                errors.push(FieldError::new(f("teacher_id"), "Учитель не работает в этой школе."));
+                errors.push(FieldError::new(
+                    f("teacher_id"),
+                    "Учитель не работает в этой школе.",
+                ));
             }
             if let Some(g) = s.group_id {
                 if store::group_class(&self.db, g).await? != Some(Some(class)) {
@@ -90,7 +108,8 @@ impl Journal {
                 if a.weekday != b.weekday || a.lesson_no != b.lesson_no {
                     continue;
                 }
-                let same_pupils = a.group_id.is_none() || b.group_id.is_none() || a.group_id == b.group_id;
+                let same_pupils =
+                    a.group_id.is_none() || b.group_id.is_none() || a.group_id == b.group_id;
                 let what = if same_pupils {
                     Some("класс (группа) на двух уроках сразу")
                 } else if a.teacher_id == b.teacher_id {
@@ -114,13 +133,20 @@ impl Journal {
         }
         // Against other classes of the same shift.
         let from = input.valid_from.to_string();
-        let others = store::slot_clashes(&self.db, c.organisation_id, class, c.shift, &from).await?;
+        let others =
+            store::slot_clashes(&self.db, c.organisation_id, class, c.shift, &from).await?;
         for (i, a) in input.slots.iter().enumerate() {
-            for o in others.iter().filter(|o| o.weekday == a.weekday && o.lesson_no == a.lesson_no) {
+            for o in others
+                .iter()
+                .filter(|o| o.weekday == a.weekday && o.lesson_no == a.lesson_no)
+            {
                 let what = if o.teacher_id == a.teacher_id {
                     format!("учитель {} на двух уроках сразу", o.teacher_name)
                 } else if a.room.is_some() && o.room == a.room {
-                    format!("кабинет {} занят дважды", o.room.clone().unwrap_or_default())
+                    format!(
+                        "кабинет {} занят дважды",
+                        o.room.clone().unwrap_or_default()
+                    )
                 } else {
                     continue;
                 };
@@ -150,13 +176,19 @@ impl Journal {
                 lesson_no: s.lesson_no,
                 subject_code: s.subject_code.clone(),
                 teacher_id: s.teacher_id,
-                room: s.room.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string),
+                room: s
+                    .room
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
                 valid_from: from.clone(),
                 valid_to: None,
             };
             store::insert_slot(&mut tx, c.organisation_id, &slot).await?;
         }
-        self.rederive_lessons(&mut tx, class, input.valid_from).await?;
+        self.rederive_lessons(&mut tx, class, input.valid_from)
+            .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
         Ok(store::class_slots(&self.db, class, &from).await?)
@@ -247,7 +279,9 @@ impl Journal {
             .await?
             .ok_or(JournalError::NotFound)?;
         self.authorize_class_manage(p, l.class_id).await?;
-        let full = store::lesson(&self.db, id).await?.ok_or(JournalError::NotFound)?;
+        let full = store::lesson(&self.db, id)
+            .await?
+            .ok_or(JournalError::NotFound)?;
         let c = self.class_info(l.class_id).await?;
         let mut set = store::LessonUpdate {
             teacher_id: l.teacher_id,
@@ -259,58 +293,135 @@ impl Journal {
             change_kind: None,
             change_note: None,
         };
-        let note = |n: &Option<String>| n.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect::<String>());
+        let note = |n: &Option<String>| {
+            n.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(200).collect::<String>())
+        };
         let (kind, title) = match &change {
-            LessonChange::Substitution { teacher_id, note: n } => {
+            LessonChange::Substitution {
+                teacher_id,
+                note: n,
+            } => {
                 if !store::is_staff(&self.db, l.organisation_id, *teacher_id).await? {
-                    return Err(JournalError::invalid("teacher_id", "Учитель не работает в этой школе."));
+                    return Err(JournalError::invalid(
+                        "teacher_id",
+                        "Учитель не работает в этой школе.",
+                    ));
                 }
                 let words = dated_words(&full.subject_name, &c.name, &l.day, l.lesson_no);
-                self.dated_conflict(l.organisation_id, Some(id), l.class_id, l.group_id, *teacher_id, None, &l.day, l.lesson_no, &words).await?;
+                self.dated_conflict(
+                    l.organisation_id,
+                    Some(id),
+                    l.class_id,
+                    l.group_id,
+                    *teacher_id,
+                    None,
+                    &l.day,
+                    l.lesson_no,
+                    &words,
+                )
+                .await?;
                 set.planned_teacher_id = Some(full.planned_teacher_id.unwrap_or(l.teacher_id));
                 set.teacher_id = *teacher_id;
                 set.change_kind = Some("substitution".into());
                 set.change_note = note(n);
                 let who = store::short_name(&self.db, *teacher_id).await?;
-                ("substitution", format!("Замена: {} {}, {}-й урок — ведёт {}", full.subject_name, ru_date(&l.day), l.lesson_no, who))
+                (
+                    "substitution",
+                    format!(
+                        "Замена: {} {}, {}-й урок — ведёт {}",
+                        full.subject_name,
+                        ru_date(&l.day),
+                        l.lesson_no,
+                        who
+                    ),
+                )
             }
             LessonChange::Cancellation { note: n } => {
                 set.status = "cancelled".into();
                 set.change_kind = Some("cancellation".into());
                 set.change_note = note(n);
-                ("cancellation", format!("Отмена: {} {}, {}-й урок", full.subject_name, ru_date(&l.day), l.lesson_no))
+                (
+                    "cancellation",
+                    format!(
+                        "Отмена: {} {}, {}-й урок",
+                        full.subject_name,
+                        ru_date(&l.day),
+                        l.lesson_no
+                    ),
+                )
             }
-            LessonChange::Move { day, lesson_no, room, note: n } => {
+            LessonChange::Move {
+                day,
+                lesson_no,
+                room,
+                note: n,
+            } => {
                 let ds = day.to_string();
                 if ds < c.year_starts_on || ds > c.year_ends_on {
                     return Err(JournalError::invalid("day", "Дата — вне учебного года."));
                 }
                 if !(1..=12).contains(lesson_no) {
-                    return Err(JournalError::invalid("lesson_no", "Номер урока — от 1 до 12."));
+                    return Err(JournalError::invalid(
+                        "lesson_no",
+                        "Номер урока — от 1 до 12.",
+                    ));
                 }
                 let room = room.clone().or(l.room.clone());
                 let words = dated_words(&full.subject_name, &c.name, &ds, *lesson_no);
-                self.dated_conflict(l.organisation_id, Some(id), l.class_id, l.group_id, l.teacher_id, room.as_deref(), &ds, *lesson_no, &words).await?;
+                self.dated_conflict(
+                    l.organisation_id,
+                    Some(id),
+                    l.class_id,
+                    l.group_id,
+                    l.teacher_id,
+                    room.as_deref(),
+                    &ds,
+                    *lesson_no,
+                    &words,
+                )
+                .await?;
                 set.day = ds.clone();
                 set.lesson_no = *lesson_no;
                 set.room = room;
                 set.change_kind = Some("move".into());
                 set.change_note = note(n);
-                ("cancellation", format!("Перенос: {} {}, {}-й урок → {}, {}-й урок", full.subject_name, ru_date(&l.day), l.lesson_no, ru_date(&ds), lesson_no))
+                (
+                    "cancellation",
+                    format!(
+                        "Перенос: {} {}, {}-й урок → {}, {}-й урок",
+                        full.subject_name,
+                        ru_date(&l.day),
+                        l.lesson_no,
+                        ru_date(&ds),
+                        lesson_no
+                    ),
+                )
             }
         };
-        let items = self.notify_class(&l, kind, &title, &set.change_note).await?;
+        let items = self
+            .notify_class(&l, kind, &title, &set.change_note)
+            .await?;
         let mut e = entry(p, origin, "update", "lesson");
         e.organisation_id = Some(l.organisation_id);
         e.object_id = Some(id.to_string());
         e.details = Some(kind.to_string());
         let mut tx = self.db.pool.begin().await?;
         store::change_lesson(&mut tx, id, &set, now_ms()).await?;
-        parta_db::outbox::Outbox::push_in(&mut tx, EVENT_KIND, &serde_json::json!(NotifyEvent { items })).await?;
+        parta_db::outbox::Outbox::push_in(
+            &mut tx,
+            EVENT_KIND,
+            &serde_json::json!(NotifyEvent { items }),
+        )
+        .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
         self.outbox.wake();
-        store::lesson(&self.db, id).await?.ok_or(JournalError::NotFound)
+        store::lesson(&self.db, id)
+            .await?
+            .ok_or(JournalError::NotFound)
     }
 
     /// One notification item per student of the lesson's class (or group).
@@ -326,7 +437,12 @@ impl Journal {
             .into_iter()
             .map(|s| NotifyItem {
                 student: s.id,
-                student_name: s.name.split_whitespace().nth(1).unwrap_or(&s.name).to_string(),
+                student_name: s
+                    .name
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or(&s.name)
+                    .to_string(),
                 kind: kind.to_string(),
                 title: title.to_string(),
                 body: body.clone().unwrap_or_default(),
@@ -354,10 +470,16 @@ impl Journal {
         }
         let subject = store::subject_name(&self.db, &input.subject_code).await?;
         if subject.is_none() {
-            errors.push(FieldError::new("subject_code", format!("Неизвестный предмет «{}».", input.subject_code)));
+            errors.push(FieldError::new(
+                "subject_code",
+                format!("Неизвестный предмет «{}».", input.subject_code),
+            ));
         }
         if !store::is_staff(&self.db, c.organisation_id, input.teacher_id).await? {
-            errors.push(FieldError::new("teacher_id", "Учитель не работает в этой школе."));
+            errors.push(FieldError::new(
+                "teacher_id",
+                "Учитель не работает в этой школе.",
+            ));
         }
         if let Some(g) = input.group_id {
             if store::group_class(&self.db, g).await? != Some(Some(input.class_id)) {
@@ -368,7 +490,18 @@ impl Journal {
             return Err(JournalError::Invalid(errors));
         }
         let words = dated_words(&subject.unwrap_or_default(), &c.name, &ds, input.lesson_no);
-        self.dated_conflict(c.organisation_id, None, input.class_id, input.group_id, input.teacher_id, input.room.as_deref(), &ds, input.lesson_no, &words).await?;
+        self.dated_conflict(
+            c.organisation_id,
+            None,
+            input.class_id,
+            input.group_id,
+            input.teacher_id,
+            input.room.as_deref(),
+            &ds,
+            input.lesson_no,
+            &words,
+        )
+        .await?;
         let id = LessonId::new();
         let mut e = entry(p, origin, "create", "lesson");
         e.organisation_id = Some(c.organisation_id);
@@ -396,7 +529,9 @@ impl Journal {
         .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
-        store::lesson(&self.db, id).await?.ok_or(JournalError::NotFound)
+        store::lesson(&self.db, id)
+            .await?
+            .ok_or(JournalError::NotFound)
     }
 
     /// Imports a class's template from CSV: `день;урок;предмет;учитель;кабинет` (a header
@@ -413,7 +548,11 @@ impl Journal {
     ) -> Result<Vec<Slot>> {
         self.authorize_class_manage(p, class).await?;
         let c = self.class_info(class).await?;
-        let delimiter = if csv_text.lines().next().is_some_and(|l| l.contains(';')) { b';' } else { b',' };
+        let delimiter = if csv_text.lines().next().is_some_and(|l| l.contains(';')) {
+            b';'
+        } else {
+            b','
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -433,33 +572,51 @@ impl Journal {
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(FieldError::new(format!("строка {line}"), format!("Не читается: {e}")));
+                    errors.push(FieldError::new(
+                        format!("строка {line}"),
+                        format!("Не читается: {e}"),
+                    ));
                     continue;
                 }
             };
             let get = |k: usize| rec.get(k).map(str::trim).unwrap_or("");
             let weekday = match get(0).to_lowercase().as_str() {
                 d if d.parse::<i64>().is_ok() => d.parse().unwrap_or(0),
-                d => WEEKDAYS_RU.iter().position(|w| w.starts_with(d) && d.len() >= 4).map(|i| i as i64 + 1).unwrap_or(0),
+                d => WEEKDAYS_RU
+                    .iter()
+                    .position(|w| w.starts_with(d) && d.len() >= 4)
+                    .map(|i| i as i64 + 1)
+                    .unwrap_or(0),
             };
             if weekday == 0 {
-                errors.push(FieldError::new(format!("строка {line}, столбец 1"), format!("Непонятный день недели «{}».", get(0))));
+                errors.push(FieldError::new(
+                    format!("строка {line}, столбец 1"),
+                    format!("Непонятный день недели «{}».", get(0)),
+                ));
             }
             let lesson_no = get(1).parse::<i64>().unwrap_or(0);
             if lesson_no == 0 {
-                errors.push(FieldError::new(format!("строка {line}, столбец 2"), format!("Номер урока — число, а не «{}».", get(1))));
+                errors.push(FieldError::new(
+                    format!("строка {line}, столбец 2"),
+                    format!("Номер урока — число, а не «{}».", get(1)),
+                ));
             }
             let subject = subjects
                 .iter()
                 .find(|s| s.code == get(2) || s.name.to_lowercase() == get(2).to_lowercase())
                 .map(|s| s.code.clone());
             if subject.is_none() {
-                errors.push(FieldError::new(format!("строка {line}, столбец 3"), format!("Неизвестный предмет «{}».", get(2))));
+                errors.push(FieldError::new(
+                    format!("строка {line}, столбец 3"),
+                    format!("Неизвестный предмет «{}».", get(2)),
+                ));
             }
             let who = get(3).to_lowercase();
             let found: Vec<_> = staff
                 .iter()
-                .filter(|(_, name, snils)| name.to_lowercase() == who || snils.as_deref() == Some(get(3)))
+                .filter(|(_, name, snils)| {
+                    name.to_lowercase() == who || snils.as_deref() == Some(get(3))
+                })
                 .collect();
             if found.len() != 1 {
                 errors.push(FieldError::new(

@@ -283,7 +283,11 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     f.insert("subject1", subject1);
     f.insert(
         "lesson2",
-        app.scalar(&format!("SELECT id FROM lessons WHERE class_id = '{}' ORDER BY id LIMIT 1", f["class2"])).await,
+        app.scalar(&format!(
+            "SELECT id FROM lessons WHERE class_id = '{}' ORDER BY id LIMIT 1",
+            f["class2"]
+        ))
+        .await,
     );
     f.insert(
         "period1",
@@ -498,7 +502,10 @@ async fn rightful_users_are_let_in() {
         ("teacher", "/api/v1/timetable?class=@class1"),
         ("director", "/api/v1/classes/@class1/journal/@subject1"),
         ("director", "/api/v1/lessons/@lesson1"),
-        ("director", "/ims/oneroster/gradebook/v1p2/schools/@school1/results"),
+        (
+            "director",
+            "/ims/oneroster/gradebook/v1p2/schools/@school1/results",
+        ),
         ("parent", "/api/v1/students/@own_child/diary"),
         ("parent", "/api/v1/students/@own_child/marks"),
         ("parent", "/api/v1/timetable?student=@own_child"),

@@ -18,7 +18,10 @@ struct Spot {
 async fn spot(app: &TestApp, teacher: &Client) -> Spot {
     let journals: Value = teacher.get("/api/v1/journals").await.json().await.unwrap();
     let j = &journals[0];
-    let (class, subject) = (j["class_id"].as_str().unwrap(), j["subject_code"].as_str().unwrap());
+    let (class, subject) = (
+        j["class_id"].as_str().unwrap(),
+        j["subject_code"].as_str().unwrap(),
+    );
     let today = parta_core::time::today().to_string();
     let lesson: (String, String) = sqlx::query_as(
         "SELECT id, day FROM lessons WHERE class_id = $1 AND subject_code = $2 AND day <= $3 AND status = 'planned' ORDER BY day DESC LIMIT 1",
@@ -45,8 +48,10 @@ async fn spot(app: &TestApp, teacher: &Client) -> Spot {
 }
 
 async fn login_of(app: &TestApp, person: &str) -> String {
-    app.scalar(&format!("SELECT login FROM accounts WHERE person_id = '{person}'"))
-        .await
+    app.scalar(&format!(
+        "SELECT login FROM accounts WHERE person_id = '{person}'"
+    ))
+    .await
 }
 
 async fn parent_of(app: &TestApp, child: &str) -> String {
@@ -98,7 +103,10 @@ async fn teacher_enters_marks_and_parent_sees_them_at_once() {
     // The parent sees it in the diary of that week, with the work type and its weight.
     let parent = app.login(&parent_login).await;
     let diary: Value = parent
-        .get(&format!("/api/v1/students/{}/diary?week={}", s.student, s.day))
+        .get(&format!(
+            "/api/v1/students/{}/diary?week={}",
+            s.student, s.day
+        ))
         .await
         .json()
         .await
@@ -124,17 +132,33 @@ async fn teacher_enters_marks_and_parent_sees_them_at_once() {
     // …and is told about it.
     let n = wait_notification(&parent, "Новая отметка: 5").await;
     assert_eq!(n["about_person_id"], s.student);
-    let unread: Value = parent.get("/api/v1/notifications/unread").await.json().await.unwrap();
+    let unread: Value = parent
+        .get("/api/v1/notifications/unread")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(unread["unread"].as_i64().unwrap() >= 1);
     let id = n["id"].as_str().unwrap();
-    assert_eq!(parent.post(&format!("/api/v1/notifications/{id}/read"), &json!({})).await.status(), 200);
+    assert_eq!(
+        parent
+            .post(&format!("/api/v1/notifications/{id}/read"), &json!({}))
+            .await
+            .status(),
+        200
+    );
 
     // A change keeps who, when and the previous value; the diary shows the current one.
     let res = teacher
         .post(&path, &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "mark_id": mark_id, "value": "4"}]}))
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let sheet: Value = teacher.get(&format!("/api/v1/lessons/{}", s.lesson)).await.json().await.unwrap();
+    let sheet: Value = teacher
+        .get(&format!("/api/v1/lessons/{}", s.lesson))
+        .await
+        .json()
+        .await
+        .unwrap();
     let h = &sheet["history"].as_array().unwrap()[0];
     assert_eq!(h["old_value"], "5");
     assert_eq!(h["new_value"], "4");
@@ -151,8 +175,16 @@ async fn teacher_enters_marks_and_parent_sees_them_at_once() {
         .iter()
         .find(|x| x["subject_code"] == s.subject.as_str())
         .unwrap();
-    assert!(subject["marks"].as_array().unwrap().iter().any(|m| m["value"] == "4" && m["comment"] == "Отлично"));
-    assert!(!subject["marks"].as_array().unwrap().iter().any(|m| m["value"] == "5" && m["comment"] == "Отлично"));
+    assert!(subject["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["value"] == "4" && m["comment"] == "Отлично"));
+    assert!(!subject["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["value"] == "5" && m["comment"] == "Отлично"));
 
     // Removing is a change too.
     let res = teacher
@@ -160,7 +192,13 @@ async fn teacher_enters_marks_and_parent_sees_them_at_once() {
         .await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["marks_removed"], 1);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM mark_history WHERE mark_id = '{mark_id}'")).await, 2);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM mark_history WHERE mark_id = '{mark_id}'"
+        ))
+        .await,
+        2
+    );
 
     // Absence: recorded, told, then taken back.
     let res = teacher
@@ -173,7 +211,11 @@ async fn teacher_enters_marks_and_parent_sees_them_at_once() {
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM attendance WHERE lesson_id = '{}' AND student_id = '{}'", s.lesson, s.student)).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM attendance WHERE lesson_id = '{}' AND student_id = '{}'",
+            s.lesson, s.student
+        ))
+        .await,
         0
     );
 }
@@ -193,16 +235,31 @@ async fn bad_journal_input_is_named_and_nothing_is_written() {
     let marks_before = app.count("SELECT COUNT(*) FROM marks").await;
     let att_before = app.count("SELECT COUNT(*) FROM attendance").await;
     let cases: Vec<(Value, &str, &str)> = vec![
-        (json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}, {"lesson_id": s.lesson, "student_id": s.student, "value": "6"}]}),
-         "marks[1].value", "нет на шкале"),
-        (json!({"marks": [{"lesson_id": s.lesson, "student_id": uuid::Uuid::new_v4(), "value": "4"}]}),
-         "marks[0].student_id", "не числится"),
-        (json!({"marks": [{"lesson_id": other_subject_lesson, "student_id": s.student, "value": "4"}]}),
-         "marks[0].lesson_id", "не найден"),
-        (json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4", "work_type": "party"}]}),
-         "marks[0].work_type", "вид работы"),
-        (json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}], "attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "gone"}]}),
-         "attendance[0].status", "посещаемости"),
+        (
+            json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}, {"lesson_id": s.lesson, "student_id": s.student, "value": "6"}]}),
+            "marks[1].value",
+            "нет на шкале",
+        ),
+        (
+            json!({"marks": [{"lesson_id": s.lesson, "student_id": uuid::Uuid::new_v4(), "value": "4"}]}),
+            "marks[0].student_id",
+            "не числится",
+        ),
+        (
+            json!({"marks": [{"lesson_id": other_subject_lesson, "student_id": s.student, "value": "4"}]}),
+            "marks[0].lesson_id",
+            "не найден",
+        ),
+        (
+            json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4", "work_type": "party"}]}),
+            "marks[0].work_type",
+            "вид работы",
+        ),
+        (
+            json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}], "attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "gone"}]}),
+            "attendance[0].status",
+            "посещаемости",
+        ),
         (json!({"marks": "five"}), "marks", ""),
     ];
     for (body, field, words) in cases {
@@ -211,7 +268,10 @@ async fn bad_journal_input_is_named_and_nothing_is_written() {
         assert!(p["detail"].as_str().unwrap().contains(words), "{p}");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, marks_before);
-    assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, att_before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attendance").await,
+        att_before
+    );
 }
 
 #[tokio::test]
@@ -227,7 +287,12 @@ async fn a_closed_period_refuses_teachers_but_not_the_administration() {
             s.class, s.day, s.day
         ))
         .await;
-    let res = director.post(&format!("/api/v1/periods/{period}/close"), &json!({"closed": true})).await;
+    let res = director
+        .post(
+            &format!("/api/v1/periods/{period}/close"),
+            &json!({"closed": true}),
+        )
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
     let body = json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "3"}]});
@@ -239,7 +304,12 @@ async fn a_closed_period_refuses_teachers_but_not_the_administration() {
         app.count("SELECT COUNT(*) FROM audit_log WHERE object_type = 'journal' AND details LIKE '%closed period%'").await,
         1
     );
-    let res = director.post(&format!("/api/v1/periods/{period}/close"), &json!({"closed": false})).await;
+    let res = director
+        .post(
+            &format!("/api/v1/periods/{period}/close"),
+            &json!({"closed": false}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(teacher.post(&path, &body).await.status(), 200);
 }
@@ -250,7 +320,9 @@ async fn timetable_conflicts_name_both_lessons_and_write_nothing() {
     let director = app.login("director").await;
     let school = app.director_school().await;
     let class = app
-        .scalar(&format!("SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '5А'"))
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '5А'"
+        ))
         .await;
     // A teacher busy in another class at some weekday and lesson.
     let (teacher, weekday, lesson_no, other): (String, i64, i64, String) = sqlx::query_as(
@@ -279,14 +351,21 @@ async fn timetable_conflicts_name_both_lessons_and_write_nothing() {
     // Two lessons of one class at once.
     let p = problem(
         director
-            .send("PUT", &path, Some(&json!({"valid_from": from, "slots": [
+            .send(
+                "PUT",
+                &path,
+                Some(&json!({"valid_from": from, "slots": [
                 {"weekday": 1, "lesson_no": 1, "subject_code": "math", "teacher_id": teacher},
-                {"weekday": 1, "lesson_no": 1, "subject_code": "rus", "teacher_id": teacher}]})))
+                {"weekday": 1, "lesson_no": 1, "subject_code": "rus", "teacher_id": teacher}]})),
+            )
             .await,
         409,
     )
     .await;
-    assert!(p["detail"].as_str().unwrap().contains("«Математика»"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("«Математика»"),
+        "{p}"
+    );
     // Not on the bells, unknown subject, a teacher from elsewhere.
     let stranger = app.person_of("parent").await;
     let p = problem(
@@ -297,16 +376,35 @@ async fn timetable_conflicts_name_both_lessons_and_write_nothing() {
         422,
     )
     .await;
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["slots[0].lesson_no", "slots[0].subject_code", "slots[0].teacher_id"]);
-    assert_eq!(app.count("SELECT COUNT(*) FROM timetable_slots").await, slots_before);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "slots[0].lesson_no",
+            "slots[0].subject_code",
+            "slots[0].teacher_id"
+        ]
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timetable_slots").await,
+        slots_before
+    );
 
     // A valid version replaces the future lessons; past ones stay.
     let free_teacher = app
-        .scalar(&format!("SELECT class_teacher_id FROM classes WHERE id = '{class}'"))
+        .scalar(&format!(
+            "SELECT class_teacher_id FROM classes WHERE id = '{class}'"
+        ))
         .await;
     let past_before = app
-        .count(&format!("SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day < '{from}'"))
+        .count(&format!(
+            "SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day < '{from}'"
+        ))
         .await;
     let res = director
         .send("PUT", &path, Some(&json!({"valid_from": from, "slots": [
@@ -314,7 +412,10 @@ async fn timetable_conflicts_name_both_lessons_and_write_nothing() {
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day < '{from}'")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day < '{from}'"
+        ))
+        .await,
         past_before
     );
     let future: Vec<(String, i64)> = sqlx::query_as(
@@ -327,7 +428,9 @@ async fn timetable_conflicts_name_both_lessons_and_write_nothing() {
     .unwrap();
     assert_eq!(future, [("project".to_string(), 8)]);
     let week: Value = director
-        .get(&format!("/api/v1/timetable?class={class}&from={from}&days=7"))
+        .get(&format!(
+            "/api/v1/timetable?class={class}&from={from}&days=7"
+        ))
         .await
         .json()
         .await
@@ -359,7 +462,10 @@ async fn a_substitute_writes_that_lesson_only_and_students_are_told() {
     .await
     .unwrap();
     let res = director
-        .post(&format!("/api/v1/lessons/{lesson}/change"), &json!({"kind": "substitution", "teacher_id": me, "note": "Болезнь учителя"}))
+        .post(
+            &format!("/api/v1/lessons/{lesson}/change"),
+            &json!({"kind": "substitution", "teacher_id": me, "note": "Болезнь учителя"}),
+        )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let changed: Value = res.json().await.unwrap();
@@ -373,29 +479,51 @@ async fn a_substitute_writes_that_lesson_only_and_students_are_told() {
     let teacher = app.login("teacher").await;
     let path = format!("/api/v1/classes/{class}/journal/{subject}");
     let res = teacher
-        .post(&path, &json!({"lessons": [{"lesson_id": lesson, "topic": "Повторение"}]}))
+        .post(
+            &path,
+            &json!({"lessons": [{"lesson_id": lesson, "topic": "Повторение"}]}),
+        )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    assert_eq!(teacher.get(&format!("/api/v1/lessons/{lesson}")).await.status(), 200);
+    assert_eq!(
+        teacher
+            .get(&format!("/api/v1/lessons/{lesson}"))
+            .await
+            .status(),
+        200
+    );
     let other = app
         .scalar(&format!(
             "SELECT id FROM lessons WHERE class_id = '{class}' AND subject_code = '{subject}' AND id <> '{lesson}' AND teacher_id <> '{me}' LIMIT 1"
         ))
         .await;
     let res = teacher
-        .post(&path, &json!({"lessons": [{"lesson_id": other, "topic": "Чужой урок"}]}))
+        .post(
+            &path,
+            &json!({"lessons": [{"lesson_id": other, "topic": "Чужой урок"}]}),
+        )
         .await;
-    assert!(matches!(res.status().as_u16(), 403 | 404), "{}", res.status());
+    assert!(
+        matches!(res.status().as_u16(), 403 | 404),
+        "{}",
+        res.status()
+    );
 
     // Cancelling tells the class too; marks on a cancelled lesson are refused.
     let res = director
-        .post(&format!("/api/v1/lessons/{lesson}/change"), &json!({"kind": "cancellation", "note": "Карантин"}))
+        .post(
+            &format!("/api/v1/lessons/{lesson}/change"),
+            &json!({"kind": "cancellation", "note": "Карантин"}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     wait_notification(&pupil, "Отмена").await;
     let p = problem(
         teacher
-            .post(&path, &json!({"marks": [{"lesson_id": lesson, "student_id": student, "value": "5"}]}))
+            .post(
+                &path,
+                &json!({"marks": [{"lesson_id": lesson, "student_id": student, "value": "5"}]}),
+            )
             .await,
         422,
     )
@@ -408,13 +536,19 @@ async fn class_teacher_reads_every_subject_of_the_class_but_writes_none() {
     let app = spawn().await;
     let teacher = app.login("teacher").await;
     let me = app.person_of("teacher").await;
-    let class = app.scalar(&format!("SELECT id FROM classes WHERE class_teacher_id = '{me}'")).await;
+    let class = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE class_teacher_id = '{me}'"
+        ))
+        .await;
     let subject = app
         .scalar(&format!(
             "SELECT subject_code FROM teaching_assignments WHERE class_id = '{class}' AND teacher_id <> '{me}' ORDER BY subject_code LIMIT 1"
         ))
         .await;
-    let res = teacher.get(&format!("/api/v1/classes/{class}/journal/{subject}")).await;
+    let res = teacher
+        .get(&format!("/api/v1/classes/{class}/journal/{subject}"))
+        .await;
     assert_eq!(res.status(), 200);
     let grid: Value = res.json().await.unwrap();
     assert_eq!(grid["may_write"], false);
@@ -429,12 +563,17 @@ async fn class_teacher_reads_every_subject_of_the_class_but_writes_none() {
         .await;
     problem(res, 403).await;
     // The class report is theirs; CSV opens in Excel (BOM, `;`).
-    let res = teacher.get(&format!("/api/v1/classes/{class}/report?format=csv")).await;
+    let res = teacher
+        .get(&format!("/api/v1/classes/{class}/report?format=csv"))
+        .await;
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
     let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("Ученик;") && text.contains("Пропуски"), "{text}");
+    assert!(
+        text.contains("Ученик;") && text.contains("Пропуски"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -443,7 +582,10 @@ async fn period_grades_suggested_and_set() {
     let teacher = app.login("teacher").await;
     let s = spot(&app, &teacher).await;
     let grid: Value = teacher
-        .get(&format!("/api/v1/classes/{}/journal/{}", s.class, s.subject))
+        .get(&format!(
+            "/api/v1/classes/{}/journal/{}",
+            s.class, s.subject
+        ))
         .await
         .json()
         .await
@@ -458,19 +600,30 @@ async fn period_grades_suggested_and_set() {
         .clone();
     let avg = summary["average"].as_f64().unwrap();
     let suggested: i64 = summary["suggested"].as_str().unwrap().parse().unwrap();
-    let expect = if avg.fract() >= 0.595 { avg.floor() as i64 + 1 } else { avg.floor() as i64 };
+    let expect = if avg.fract() >= 0.595 {
+        avg.floor() as i64 + 1
+    } else {
+        avg.floor() as i64
+    };
     assert_eq!(suggested, expect.clamp(1, 5), "{summary}");
     let body = json!({"class_id": s.class, "subject_code": s.subject, "period": period,
                       "grades": [{"student_id": summary["student_id"], "value": summary["suggested"]}]});
     let res = teacher.send("PUT", "/api/v1/grades", Some(&body)).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let grid: Value = teacher
-        .get(&format!("/api/v1/classes/{}/journal/{}", s.class, s.subject))
+        .get(&format!(
+            "/api/v1/classes/{}/journal/{}",
+            s.class, s.subject
+        ))
         .await
         .json()
         .await
         .unwrap();
-    assert!(grid["summaries"].as_array().unwrap().iter().any(|x| x["grade"] == summary["suggested"]));
+    assert!(grid["summaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["grade"] == summary["suggested"]));
     let bad = json!({"class_id": s.class, "subject_code": s.subject, "period": period,
                      "grades": [{"student_id": summary["student_id"], "value": "7"}]});
     let p = problem(teacher.send("PUT", "/api/v1/grades", Some(&bad)).await, 422).await;
@@ -479,7 +632,11 @@ async fn period_grades_suggested_and_set() {
     let director = app.login("director").await;
     let school = app.director_school().await;
     let res = director
-        .get(&format!("/api/v1/organisations/{school}/grades?from={}&to={}", grid["period"]["starts_on"].as_str().unwrap(), grid["period"]["ends_on"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/organisations/{school}/grades?from={}&to={}",
+            grid["period"]["starts_on"].as_str().unwrap(),
+            grid["period"]["ends_on"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(res.status(), 200);
     let all: Value = res.json().await.unwrap();
@@ -492,7 +649,9 @@ async fn homework_is_handed_in_and_the_teacher_sees_who() {
     let student = app.login("student").await;
     let me = app.person_of("student").await;
     let class = app
-        .scalar(&format!("SELECT class_id FROM enrolments WHERE person_id = '{me}' AND ended_on IS NULL"))
+        .scalar(&format!(
+            "SELECT class_id FROM enrolments WHERE person_id = '{me}' AND ended_on IS NULL"
+        ))
         .await;
     let (lesson, teacher): (String, String) = sqlx::query_as(
         "SELECT id, teacher_id FROM lessons WHERE class_id = $1 AND homework IS NOT NULL ORDER BY day DESC LIMIT 1",
@@ -502,11 +661,19 @@ async fn homework_is_handed_in_and_the_teacher_sees_who() {
     .await
     .unwrap();
     let res = student
-        .post(&format!("/api/v1/lessons/{lesson}/homework"), &json!({"answer": "Сделал упражнения 1–3"}))
+        .post(
+            &format!("/api/v1/lessons/{lesson}/homework"),
+            &json!({"answer": "Сделал упражнения 1–3"}),
+        )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let t = app.login(&login_of(&app, &teacher).await).await;
-    let status: Value = t.get(&format!("/api/v1/lessons/{lesson}/homework")).await.json().await.unwrap();
+    let status: Value = t
+        .get(&format!("/api/v1/lessons/{lesson}/homework"))
+        .await
+        .json()
+        .await
+        .unwrap();
     let mine = status["submissions"]
         .as_array()
         .unwrap()
@@ -516,9 +683,17 @@ async fn homework_is_handed_in_and_the_teacher_sees_who() {
     assert_eq!(mine["answer"], "Сделал упражнения 1–3");
     assert!(mine["done_at"].is_number());
     let no_hw = app
-        .scalar(&format!("SELECT id FROM lessons WHERE class_id = '{class}' AND homework IS NULL LIMIT 1"))
+        .scalar(&format!(
+            "SELECT id FROM lessons WHERE class_id = '{class}' AND homework IS NULL LIMIT 1"
+        ))
         .await;
-    let p = problem(student.post(&format!("/api/v1/lessons/{no_hw}/homework"), &json!({})).await, 422).await;
+    let p = problem(
+        student
+            .post(&format!("/api/v1/lessons/{no_hw}/homework"), &json!({}))
+            .await,
+        422,
+    )
+    .await;
     assert_eq!(p["field"], "lesson_id");
 }
 
@@ -530,12 +705,20 @@ async fn notification_preferences_are_honoured() {
     let parent_id = parent_of(&app, &s.student).await;
     let parent = app.login(&login_of(&app, &parent_id).await).await;
     let res = parent
-        .send("PUT", "/api/v1/notifications/preferences", Some(&json!([{"kind": "mark", "enabled": false}])))
+        .send(
+            "PUT",
+            "/api/v1/notifications/preferences",
+            Some(&json!([{"kind": "mark", "enabled": false}])),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let p = problem(
         parent
-            .send("PUT", "/api/v1/notifications/preferences", Some(&json!([{"kind": "gossip", "enabled": true}])))
+            .send(
+                "PUT",
+                "/api/v1/notifications/preferences",
+                Some(&json!([{"kind": "gossip", "enabled": true}])),
+            )
             .await,
         422,
     )
@@ -551,7 +734,10 @@ async fn notification_preferences_are_honoured() {
     assert_eq!(res.status(), 200);
     wait_notification(&pupil, "Новая отметка: 2").await;
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM notifications WHERE person_id = '{parent_id}' AND kind = 'mark'")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE person_id = '{parent_id}' AND kind = 'mark'"
+        ))
+        .await,
         0
     );
 }
@@ -571,12 +757,20 @@ async fn calendar_changes_move_lessons() {
     let count = |d: String| {
         let school = school.clone();
         let app = &app;
-        async move { app.count(&format!("SELECT COUNT(*) FROM lessons WHERE organisation_id = '{school}' AND day = '{d}'")).await }
+        async move {
+            app.count(&format!(
+                "SELECT COUNT(*) FROM lessons WHERE organisation_id = '{school}' AND day = '{d}'"
+            ))
+            .await
+        }
     };
     let on_monday = count(monday.clone()).await;
     assert!(on_monday > 0);
     let res = director
-        .post(&format!("/api/v1/organisations/{school}/calendar-days"), &json!({"starts_on": monday, "kind": "holiday", "name": "Региональный праздник"}))
+        .post(
+            &format!("/api/v1/organisations/{school}/calendar-days"),
+            &json!({"starts_on": monday, "kind": "holiday", "name": "Региональный праздник"}),
+        )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     assert_eq!(count(monday.clone()).await, 0);
@@ -587,13 +781,21 @@ async fn calendar_changes_move_lessons() {
     assert_eq!(count(saturday.clone()).await, on_monday);
     let p = problem(
         director
-            .post(&format!("/api/v1/organisations/{school}/calendar-days"), &json!({"starts_on": saturday, "kind": "party", "name": "x"}))
+            .post(
+                &format!("/api/v1/organisations/{school}/calendar-days"),
+                &json!({"starts_on": saturday, "kind": "party", "name": "x"}),
+            )
             .await,
         422,
     )
     .await;
     assert_eq!(p["field"], "kind");
-    let cal: Value = director.get(&format!("/api/v1/organisations/{school}/calendar")).await.json().await.unwrap();
+    let cal: Value = director
+        .get(&format!("/api/v1/organisations/{school}/calendar"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cal["settings"]["week_days"], 5);
     assert!(cal["periods"].as_array().unwrap().len() == 4);
 }
@@ -604,7 +806,9 @@ async fn timetable_imports_from_csv_with_row_errors() {
     let director = app.login("director").await;
     let school = app.director_school().await;
     let class = app
-        .scalar(&format!("SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '11А'"))
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '11А'"
+        ))
         .await;
     let teacher = app
         .scalar(&format!("SELECT p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, '') FROM classes c JOIN persons p ON p.id = c.class_teacher_id WHERE c.id = '{class}'"))
@@ -613,7 +817,10 @@ async fn timetable_imports_from_csv_with_row_errors() {
     let bad = "день;урок;предмет;учитель;кабинет\nпонедельник;1;Алхимия;Никто Никтоевич;5\nсреда;x;Физика;Никто;6\n";
     let res = director
         .http
-        .post(format!("{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}", director.base))
+        .post(format!(
+            "{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}",
+            director.base
+        ))
         .header("x-csrf-token", director.csrf.clone().unwrap())
         .header("content-type", "text/csv")
         .body(bad)
@@ -621,12 +828,25 @@ async fn timetable_imports_from_csv_with_row_errors() {
         .await
         .unwrap();
     let p = problem(res, 422).await;
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"строка 2, столбец 3") && fields.contains(&"строка 3, столбец 2"), "{fields:?}");
-    let good = format!("день;урок;предмет;учитель;кабинет\nпонедельник;8;Индивидуальный проект;{teacher};21\n");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"строка 2, столбец 3") && fields.contains(&"строка 3, столбец 2"),
+        "{fields:?}"
+    );
+    let good = format!(
+        "день;урок;предмет;учитель;кабинет\nпонедельник;8;Индивидуальный проект;{teacher};21\n"
+    );
     let res = director
         .http
-        .post(format!("{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}", director.base))
+        .post(format!(
+            "{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}",
+            director.base
+        ))
         .header("x-csrf-token", director.csrf.clone().unwrap())
         .header("content-type", "text/csv")
         .body(good)
@@ -641,17 +861,30 @@ async fn oneroster_gradebook_reads_marks_without_re_entry() {
     let app = spawn().await;
     let director = app.login("director").await;
     let school = app.director_school().await;
-    let cats: Value = director.get("/ims/oneroster/gradebook/v1p2/categories").await.json().await.unwrap();
-    assert!(cats["categories"].as_array().unwrap().iter().any(|c| c["sourcedId"] == "test" && c["weight"] == 3.0));
+    let cats: Value = director
+        .get("/ims/oneroster/gradebook/v1p2/categories")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(cats["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["sourcedId"] == "test" && c["weight"] == 3.0));
     let periods: Value = director
-        .get(&format!("/ims/oneroster/gradebook/v1p2/schools/{school}/gradingPeriods"))
+        .get(&format!(
+            "/ims/oneroster/gradebook/v1p2/schools/{school}/gradingPeriods"
+        ))
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(periods["academicSessions"].as_array().unwrap().len(), 4);
     let results: Value = director
-        .get(&format!("/ims/oneroster/gradebook/v1p2/schools/{school}/results?limit=50"))
+        .get(&format!(
+            "/ims/oneroster/gradebook/v1p2/schools/{school}/results?limit=50"
+        ))
         .await
         .json()
         .await
@@ -659,10 +892,17 @@ async fn oneroster_gradebook_reads_marks_without_re_entry() {
     let r = &results["results"][0];
     assert_eq!(r["scoreStatus"], "fully graded");
     assert!(r["score"].is_number());
-    let mark = app.count(&format!("SELECT COUNT(*) FROM marks WHERE id = '{}'", r["sourcedId"].as_str().unwrap())).await;
+    let mark = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM marks WHERE id = '{}'",
+            r["sourcedId"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(mark, 1);
     let items: Value = director
-        .get(&format!("/ims/oneroster/gradebook/v1p2/schools/{school}/lineItems?limit=10"))
+        .get(&format!(
+            "/ims/oneroster/gradebook/v1p2/schools/{school}/lineItems?limit=10"
+        ))
         .await
         .json()
         .await
@@ -688,14 +928,19 @@ async fn the_journal_page_saves_as_a_plain_form() {
     for chunk in page.split("<input").skip(1) {
         let tag = chunk.split('>').next().unwrap();
         let attr = |a: &str| {
-            tag.split(&format!(" {a}=\"")).nth(1).map(|r| r.split('"').next().unwrap().to_string())
+            tag.split(&format!(" {a}=\""))
+                .nth(1)
+                .map(|r| r.split('"').next().unwrap().to_string())
         };
         if let (Some(n), Some(v)) = (attr("name"), attr("value")) {
             fields.push((n, v.replace("&#x20;", " ")));
         }
     }
     let key = format!("{}.{}", s.lesson, s.student);
-    let cell = fields.iter_mut().find(|(n, _)| *n == format!("m.{key}")).expect("the cell");
+    let cell = fields
+        .iter_mut()
+        .find(|(n, _)| *n == format!("m.{key}"))
+        .expect("the cell");
     let before_marks = app.count("SELECT COUNT(*) FROM marks").await;
     cell.1 = format!("{} 5 н", cell.1).trim().to_string();
     let fields: Vec<(&str, &str)> = fields
@@ -704,9 +949,14 @@ async fn the_journal_page_saves_as_a_plain_form() {
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .chain([("work_type", "test")])
         .collect();
-    let res = teacher.form(&format!("/journal/{}/{}", s.class, s.subject), &fields).await;
+    let res = teacher
+        .form(&format!("/journal/{}/{}", s.class, s.subject), &fields)
+        .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, before_marks + 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM marks").await,
+        before_marks + 1
+    );
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) FROM marks WHERE lesson_id = '{}' AND student_id = '{}' AND value = '5' AND work_type = 'test'", s.lesson, s.student)).await,
         1
@@ -716,7 +966,12 @@ async fn the_journal_page_saves_as_a_plain_form() {
         1
     );
     // A mark off the scale comes back as a page naming the problem; nothing written.
-    let page = teacher.get(&format!("/journal/{}/{}", s.class, s.subject)).await.text().await.unwrap();
+    let page = teacher
+        .get(&format!("/journal/{}/{}", s.class, s.subject))
+        .await
+        .text()
+        .await
+        .unwrap();
     let orig = page
         .split(&format!("name=\"o.{key}\" value=\""))
         .nth(1)
@@ -728,10 +983,16 @@ async fn the_journal_page_saves_as_a_plain_form() {
     let res = teacher
         .form(
             &format!("/journal/{}/{}", s.class, s.subject),
-            &[(&format!("o.{key}"), orig.as_str()), (&format!("m.{key}"), "9")],
+            &[
+                (&format!("o.{key}"), orig.as_str()),
+                (&format!("m.{key}"), "9"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("нет на шкале"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, before_marks + 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM marks").await,
+        before_marks + 1
+    );
 }

@@ -1,0 +1,21 @@
+-- wrk script: journal grids (class × subject × current period) of many teachers.
+-- SESSIONS: lines "cookie<TAB>class_id<TAB>subject"; KIND=api|html.
+local rows = {}
+for line in io.lines(os.getenv("SESSIONS")) do
+  local cookie, class, subject = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)")
+  rows[#rows + 1] = { cookie, class, subject }
+end
+local kind = os.getenv("KIND") or "api"
+local n = 0
+request = function()
+  n = n + 1
+  local r = rows[(n % #rows) + 1]
+  local path = kind == "html" and ("/journal/" .. r[2] .. "/" .. r[3]) or ("/api/v1/classes/" .. r[2] .. "/journal/" .. r[3])
+  return wrk.format("GET", path, { ["Cookie"] = r[1], ["Accept-Encoding"] = "gzip" })
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d duration_s=%.1f rps=%.0f p50_ms=%.2f p99_ms=%.2f errors=%d non2xx=%d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+end

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Benchmarks of the school day (issue 3; see RESULTS.md): a generated region with a term
+# of lessons, marks and attendance, a release server, wrk on loopback.
+#   bench/school-day.sh [students]      default 100000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STUDENTS="${1:-100000}"
+PORT="${PORT:-18092}"
+DURATION="${DURATION:-20s}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+BIN="$CARGO_TARGET_DIR/release/parta"
+OUT="bench/out"
+mkdir -p "$OUT"
+for tool in wrk sqlite3 curl; do command -v $tool >/dev/null || { echo "$tool is needed: apt-get install $tool" >&2; exit 1; }; done
+[ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -q
+
+DATA="$OUT/sd-$STUDENTS"
+DB="$DATA/parta.db"
+if [ ! -f "$DB" ]; then
+  echo "== generate $STUDENTS students with the school day =="
+  mkdir -p "$DATA"
+  /usr/bin/time -v "$BIN" gen --data-dir "$DATA" --students "$STUDENTS" --seed 1 --school-day 2>"$OUT/sd-gen-time.txt"
+  grep -E "Elapsed|Maximum resident" "$OUT/sd-gen-time.txt"
+fi
+echo "RESULT db_bytes=$(stat -c %s "$DB") $(sqlite3 "$DB" "SELECT 'marks=' || (SELECT COUNT(*) FROM marks) || ' lessons=' || (SELECT COUNT(*) FROM lessons) || ' attendance=' || (SELECT COUNT(*) FROM attendance) || ' students=' || (SELECT COUNT(*) FROM enrolments WHERE ended_on IS NULL)")"
+
+PARTA_SIGN_IN__PER_IP_BURST=1000000000 PARTA_LOG=warn "$BIN" serve --data-dir "$DATA" --port "$PORT" >"$OUT/sd-serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
+URL="http://127.0.0.1:$PORT"
+
+# Signs in; prints "cookie<TAB>csrf".
+sign_in() {
+  curl -s -D "$OUT/h.txt" -o "$OUT/b.json" -H 'content-type: application/json' \
+    -d "{\"login\":\"$1\",\"password\":\"Parta-demo-2026\"}" "$URL/api/v1/session"
+  local cookie csrf
+  cookie=$(awk -F'[ ;]' 'tolower($1) == "set-cookie:" {print $2}' "$OUT/h.txt" | head -1)
+  csrf=$(sed -n 's/.*"csrf_token":"\([^"]*\)".*/\1/p' "$OUT/b.json")
+  printf '%s\t%s' "$cookie" "$csrf"
+}
+
+echo "== sessions: 300 students and 100 parents (diary), 200 teachers (journal, saving) =="
+: >"$OUT/diary-sessions.txt"
+sqlite3 -separator $'\t' "$DB" "SELECT a.login, a.person_id FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id AND r.role = 'student' ORDER BY random() LIMIT 300" |
+while IFS=$'\t' read -r login student; do
+  s=$(sign_in "$login"); printf '%s\t%s\n' "${s%%$'\t'*}" "$student" >>"$OUT/diary-sessions.txt"
+done
+sqlite3 -separator $'\t' "$DB" "SELECT a.login, g.child_id FROM guardianships g JOIN accounts a ON a.person_id = g.parent_id ORDER BY random() LIMIT 100" |
+while IFS=$'\t' read -r login student; do
+  s=$(sign_in "$login"); printf '%s\t%s\n' "${s%%$'\t'*}" "$student" >>"$OUT/diary-sessions.txt"
+done
+TODAY=$(date +%F)
+: >"$OUT/journal-sessions.txt"
+: >"$OUT/save-sessions.txt"
+sqlite3 -separator $'\t' "$DB" "SELECT a.login, t.class_id, t.subject_code, \
+  (SELECT l.id FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY' ORDER BY l.day DESC LIMIT 1), \
+  (SELECT group_concat(e.person_id) FROM enrolments e WHERE e.class_id = t.class_id AND e.ended_on IS NULL) \
+  FROM teaching_assignments t JOIN accounts a ON a.person_id = t.teacher_id \
+  WHERE EXISTS (SELECT 1 FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY') \
+  ORDER BY random() LIMIT 200" |
+while IFS=$'\t' read -r login class subject lesson students; do
+  s=$(sign_in "$login")
+  printf '%s\t%s\t%s\n' "${s%%$'\t'*}" "$class" "$subject" >>"$OUT/journal-sessions.txt"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$class" "$subject" "$lesson" "$students" >>"$OUT/save-sessions.txt"
+done
+wc -l "$OUT"/diary-sessions.txt "$OUT"/journal-sessions.txt "$OUT"/save-sessions.txt
+
+for kind in api html; do
+  echo "== diary week ($kind), 400 students and parents, 32 connections =="
+  SESSIONS="$OUT/diary-sessions.txt" KIND=$kind wrk -t2 -c32 -d5s -s bench/diary.lua "$URL" >/dev/null
+  SESSIONS="$OUT/diary-sessions.txt" KIND=$kind wrk -t2 -c32 -d"$DURATION" --latency -s bench/diary.lua "$URL" | tee "$OUT/diary-$kind.txt" | grep RESULT
+done
+for kind in api html; do
+  echo "== journal grid ($kind), 200 teachers, 16 connections =="
+  SESSIONS="$OUT/journal-sessions.txt" KIND=$kind wrk -t2 -c16 -d5s -s bench/journal.lua "$URL" >/dev/null
+  SESSIONS="$OUT/journal-sessions.txt" KIND=$kind wrk -t2 -c16 -d"$DURATION" --latency -s bench/journal.lua "$URL" | tee "$OUT/journal-$kind.txt" | grep RESULT
+done
+
+for think in 1000 0; do
+  echo "== 200 teachers saving a whole class each, ${think} ms between saves =="
+  before=$(sqlite3 "$DB" "SELECT COUNT(*) FROM marks")
+  SESSIONS="$OUT/save-sessions.txt" THINK_MS=$think wrk -t2 -c200 -d"$DURATION" --latency -s bench/save-marks.lua "$URL" | tee "$OUT/save-$think.txt" | grep RESULT
+  sleep 1
+  after=$(sqlite3 "$DB" "SELECT COUNT(*) FROM marks")
+  written=$(sed -n 's/.*marks_written=\([0-9]*\).*/\1/p' "$OUT/save-$think.txt")
+  echo "RESULT marks_in_db_delta=$((after - before)) marks_acknowledged=$written lost=$((written - (after - before)))"
+done
+
+echo "== period grades of the largest school =="
+ORG=$(sqlite3 "$DB" "SELECT organisation_id FROM enrolments WHERE ended_on IS NULL GROUP BY organisation_id ORDER BY COUNT(*) DESC LIMIT 1")
+ADMIN=$(sqlite3 "$DB" "SELECT a.login FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id WHERE r.role = 'school_admin' AND r.organisation_id = '$ORG' LIMIT 1")
+read -r FROM TO < <(sqlite3 -separator ' ' "$DB" "SELECT starts_on, ends_on FROM study_periods WHERE organisation_id = '$ORG' ORDER BY starts_on LIMIT 1")
+s=$(sign_in "$ADMIN")
+for i in 1 2 3 4 5; do
+  curl -s -o "$OUT/grades.json" -w "RESULT school_grades_s=%{time_total} bytes=%{size_download}\n" -H "Cookie: ${s%%$'\t'*}" "$URL/api/v1/organisations/$ORG/grades?from=$FROM&to=$TO"
+done
+echo "RESULT school=$ORG students=$(sqlite3 "$DB" "SELECT COUNT(*) FROM enrolments WHERE organisation_id = '$ORG' AND ended_on IS NULL") grades=$(grep -o '"suggested"' "$OUT/grades.json" | wc -l)"
