@@ -12,7 +12,8 @@ end
 local think = tonumber(os.getenv("THINK_MS") or "0")
 local threads = {}
 setup = function(thread) threads[#threads + 1] = thread end
-local n, written = 0, 0
+local n = 0
+written = 0 -- global: read by done() through thread:get
 init = function(args) math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "1", 16) % 1000) end
 request = function()
   n = n + 1

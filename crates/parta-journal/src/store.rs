@@ -289,18 +289,82 @@ pub async fn student_class(
     .await
 }
 
+/// Teaching assignments of a class, directly or through one of its groups (written so
+/// that both use an index: a `COALESCE` over the two scanned the whole table).
+const CLASS_ASSIGNMENTS: &str = "(a.class_id = $1 OR a.group_id IN (SELECT g.id FROM study_groups g WHERE g.class_id = $1))";
+
 pub async fn mark_scale(db: &Db, class: ClassId, subject: &str) -> R<Scale> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT a.mark_scale FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
-         WHERE COALESCE(a.class_id, g.class_id) = $1 AND a.subject_code = $2 LIMIT 1",
-    )
+    let row: Option<(String,)> = sqlx::query_as(&format!(
+        "SELECT a.mark_scale FROM teaching_assignments a WHERE {CLASS_ASSIGNMENTS} AND a.subject_code = $2 LIMIT 1"
+    ))
     .bind(class)
     .bind(subject.to_string())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(Scale::parse(
-        row.map(|r| r.0).as_deref().unwrap_or("five_point"),
+    Ok(Scale::parse(row.map(|r| r.0).as_deref().unwrap_or("five_point")))
+}
+
+/// What a journal page needs about its class and subject, in one query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JournalHead {
+    #[sqlx(flatten)]
+    pub class: ClassInfo,
+    pub subject_name: Option<String>,
+    pub rounding_threshold: i64,
+    pub mark_scale: String,
+}
+
+pub async fn journal_head(db: &Db, class: ClassId, subject: &str) -> R<Option<JournalHead>> {
+    sqlx::query_as(&format!(
+        "SELECT c.id, c.organisation_id, c.academic_year_id, c.grade_level, c.name, c.shift, \
+         y.starts_on AS year_starts_on, y.ends_on AS year_ends_on, \
+         (SELECT s.name FROM ref_subjects s WHERE s.code = $2) AS subject_name, \
+         COALESCE((SELECT st.rounding_threshold FROM school_settings st WHERE st.organisation_id = c.organisation_id), 60) AS rounding_threshold, \
+         COALESCE((SELECT a.mark_scale FROM teaching_assignments a WHERE {CLASS_ASSIGNMENTS} AND a.subject_code = $2 LIMIT 1), 'five_point') AS mark_scale \
+         FROM classes c JOIN academic_years y ON y.id = c.academic_year_id WHERE c.id = $1"
     ))
+    .bind(class)
+    .bind(subject.to_string())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Marks (`m`) and absences (`a`) of a journal in a date range, in one query.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JournalCell {
+    pub kind: String,
+    pub id: Option<MarkId>,
+    pub lesson_id: LessonId,
+    pub student_id: PersonId,
+    pub day: String,
+    pub value: String,
+    pub work_type: Option<String>,
+    pub weight: Option<i64>,
+    pub comment: Option<String>,
+    pub updated_at: i64,
+}
+
+pub async fn journal_cells(
+    db: &Db,
+    class: ClassId,
+    subject: &str,
+    from: &str,
+    to: &str,
+) -> R<Vec<JournalCell>> {
+    sqlx::query_as(
+        "SELECT 'm' AS kind, m.id, m.lesson_id, m.student_id, m.day, m.value, m.work_type, m.weight, m.comment, m.updated_at \
+         FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 \
+         UNION ALL SELECT 'a', NULL, a.lesson_id, a.student_id, a.day, a.status, NULL, NULL, a.reason, a.updated_at \
+         FROM attendance a JOIN lessons l ON l.id = a.lesson_id \
+         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4",
+    )
+    .bind(class)
+    .bind(subject.to_string())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
 }
 
 /// The class-subjects a teacher keeps journals for (assigned or given in the timetable).
@@ -318,10 +382,10 @@ pub async fn teacher_journals(db: &Db, teacher: PersonId) -> R<Vec<JournalRef>> 
 
 /// Subjects taught in a class.
 pub async fn class_subjects(db: &Db, class: ClassId) -> R<Vec<SubjectName>> {
-    sqlx::query_as(
-        "SELECT DISTINCT s.code, s.name FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
-         JOIN ref_subjects s ON s.code = a.subject_code WHERE COALESCE(a.class_id, g.class_id) = $1 ORDER BY s.name",
-    )
+    sqlx::query_as(&format!(
+        "SELECT DISTINCT s.code, s.name FROM teaching_assignments a \
+         JOIN ref_subjects s ON s.code = a.subject_code WHERE {CLASS_ASSIGNMENTS} ORDER BY s.name"
+    ))
     .bind(class)
     .fetch_all(&db.pool)
     .await
@@ -1059,6 +1123,36 @@ pub async fn student_marks(
         .into_iter()
         .map(|r| (r.mark, r.work_type_name))
         .collect())
+}
+
+/// Everything about one student in a week besides the lessons, in one query: marks
+/// (`m`), absences (`a`) and homework handed in (`h`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WeekFact {
+    pub kind: String,
+    pub id: Option<String>,
+    pub lesson_id: LessonId,
+    pub value: Option<String>,
+    pub work_type: Option<String>,
+    pub work_type_name: Option<String>,
+    pub weight: Option<i64>,
+    pub comment: Option<String>,
+}
+
+pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R<Vec<WeekFact>> {
+    sqlx::query_as(
+        "SELECT 'm' AS kind, m.id, m.lesson_id, m.value, m.work_type, w.name AS work_type_name, m.weight, m.comment \
+         FROM marks m JOIN ref_work_types w ON w.code = m.work_type WHERE m.student_id = $1 AND m.day >= $2 AND m.day <= $3 \
+         UNION ALL SELECT 'a', NULL, a.lesson_id, a.status, NULL, NULL, NULL, a.reason FROM attendance a \
+         WHERE a.student_id = $1 AND a.day >= $2 AND a.day <= $3 \
+         UNION ALL SELECT 'h', NULL, h.lesson_id, NULL, NULL, NULL, NULL, h.answer FROM homework_submissions h \
+         JOIN lessons l ON l.id = h.lesson_id WHERE h.student_id = $1 AND l.day >= $2 AND l.day <= $3",
+    )
+    .bind(student)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
 }
 
 pub async fn student_attendance(

@@ -12,6 +12,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tracing_subscriber::EnvFilter;
 
+// Many short-lived buffers per request (rows, JSON, gzip): glibc's allocator spent a tenth
+// of the CPU in its own locks and consolidation under load (bench/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "parta",

@@ -43,36 +43,33 @@ impl Journal {
         let monday = monday_of(day);
         let sunday = monday + Duration::days(6);
         let (from, to) = (monday.to_string(), sunday.to_string());
-        let (who, lessons, marks, attendance) = tokio::try_join!(
+        let (who, lessons, mut facts_of_week) = tokio::try_join!(
             store::student_class(&self.db, student),
             store::lessons_of(&self.db, TimetableOf::Student(student), &from, &to),
-            store::student_marks(&self.db, student, &from, &to),
-            store::student_attendance(&self.db, student, &from, &to),
+            store::student_week(&self.db, student, &from, &to),
         )?;
         let (_, class_name, student_name, _) = who.ok_or(JournalError::NotFound)?;
-        let with_homework: Vec<LessonId> = lessons
-            .iter()
-            .filter(|l| l.homework.is_some())
-            .map(|l| l.id)
-            .collect();
-        let done: HashSet<LessonId> = store::student_done(&self.db, student, &with_homework)
-            .await?
-            .into_iter()
-            .collect();
+        facts_of_week.sort_by(|a, b| a.id.cmp(&b.id));
         let mut by_lesson: HashMap<LessonId, Vec<DiaryMark>> = HashMap::new();
-        for (m, wt) in marks {
-            by_lesson.entry(m.lesson_id).or_default().push(DiaryMark {
-                value: m.value,
-                work_type: m.work_type,
-                work_type_name: wt,
-                weight: m.weight,
-                comment: m.comment,
-            });
+        let mut absent: HashMap<LessonId, String> = HashMap::new();
+        let mut done: HashSet<LessonId> = HashSet::new();
+        for f in facts_of_week {
+            match f.kind.as_str() {
+                "m" => by_lesson.entry(f.lesson_id).or_default().push(DiaryMark {
+                    value: f.value.unwrap_or_default(),
+                    work_type: f.work_type.unwrap_or_default(),
+                    work_type_name: f.work_type_name.unwrap_or_default(),
+                    weight: f.weight.unwrap_or(1),
+                    comment: f.comment,
+                }),
+                "a" => {
+                    absent.insert(f.lesson_id, f.value.unwrap_or_default());
+                }
+                _ => {
+                    done.insert(f.lesson_id);
+                }
+            }
         }
-        let absent: HashMap<LessonId, String> = attendance
-            .into_iter()
-            .map(|a| (a.lesson_id, a.status))
-            .collect();
         let mut days: Vec<DiaryDay> = (0..6)
             .map(|i| {
                 let d = monday + Duration::days(i);

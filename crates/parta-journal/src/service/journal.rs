@@ -66,25 +66,54 @@ impl Journal {
         let facts = self
             .authorize_journal(p, Operation::ReadJournal, class, subject, None)
             .await?;
-        let c = self.class_info(class).await?;
-        let subject_name = store::subject_name(&self.db, subject)
+        let head = store::journal_head(&self.db, class, subject)
             .await?
             .ok_or(JournalError::NotFound)?;
+        let subject_name = head.subject_name.clone().ok_or(JournalError::NotFound)?;
+        let scale = Scale::parse(&head.mark_scale);
+        let c = head.class;
         let periods = self.class_periods(&c).await?;
         let period = match period {
             Some(_) => pick_period(&periods, period).ok_or(JournalError::NotFound)?,
             None => pick_period(&periods, None).unwrap_or_else(|| year_period(&c)),
         };
         let (from, to) = (period.starts_on.as_str(), period.ends_on.as_str());
-        let (students, lessons, marks, attendance, settings, scale) = tokio::try_join!(
+        let (students, lessons, cells, grades) = tokio::try_join!(
             store::class_students(&self.db, class, None),
             store::journal_lessons(&self.db, class, subject, from, to),
-            store::journal_marks(&self.db, class, subject, from, to),
-            store::journal_attendance(&self.db, class, subject, from, to),
-            store::settings(&self.db, c.organisation_id),
-            store::mark_scale(&self.db, class, subject),
+            store::journal_cells(&self.db, class, subject, from, to),
+            store::grades(&self.db, class, subject, c.academic_year_id),
         )?;
-        let grades = store::grades(&self.db, class, subject, c.academic_year_id).await?;
+        let mut marks = Vec::new();
+        let mut attendance = Vec::new();
+        for cell in cells {
+            match (cell.kind.as_str(), cell.id) {
+                ("m", Some(id)) => marks.push(Mark {
+                    id,
+                    lesson_id: cell.lesson_id,
+                    student_id: cell.student_id,
+                    day: cell.day,
+                    subject_code: subject.to_string(),
+                    value: cell.value,
+                    work_type: cell.work_type.unwrap_or_default(),
+                    weight: cell.weight.unwrap_or(1),
+                    comment: cell.comment,
+                    updated_at: cell.updated_at,
+                }),
+                _ => attendance.push(Attendance {
+                    lesson_id: cell.lesson_id,
+                    student_id: cell.student_id,
+                    day: cell.day,
+                    status: cell.value,
+                    reason: cell.comment,
+                }),
+            }
+        }
+        marks.sort_by_key(|m| m.id);
+        let settings = SchoolSettings {
+            week_days: 5,
+            rounding_threshold: head.rounding_threshold,
+        };
         let period_key = period.id.to_string();
         let summaries = students
             .iter()
@@ -130,7 +159,7 @@ impl Journal {
             marks,
             attendance,
             summaries,
-            work_types: store::work_types(&self.db).await?,
+            work_types: self.work_types().await?,
         })
     }
 
@@ -189,7 +218,8 @@ impl Journal {
         let admin = matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
         let periods = self.class_periods(&c).await?;
         let scale = store::mark_scale(&self.db, class, subject).await?;
-        let work_types: HashMap<String, i64> = store::work_types(&self.db)
+        let work_types: HashMap<String, i64> = self
+            .work_types()
             .await?
             .into_iter()
             .map(|w| (w.code, w.weight))
@@ -446,7 +476,8 @@ impl Journal {
         let subject_name = store::subject_name(&self.db, subject)
             .await?
             .unwrap_or_default();
-        let wt_names: HashMap<String, String> = store::work_types(&self.db)
+        let wt_names: HashMap<String, String> = self
+            .work_types()
             .await?
             .into_iter()
             .map(|w| (w.code, w.name))

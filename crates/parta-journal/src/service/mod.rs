@@ -35,6 +35,8 @@ pub struct Journal {
     audit: AuditLog,
     registry: Registry,
     outbox: Outbox,
+    /// Виды работ: a federal reference book, fixed while the process runs.
+    work_types: std::sync::Arc<tokio::sync::OnceCell<Vec<WorkType>>>,
 }
 
 fn check(decision: Decision) -> Result<()> {
@@ -77,6 +79,7 @@ impl Journal {
             audit,
             registry,
             outbox,
+            work_types: Default::default(),
         }
     }
 
@@ -182,6 +185,10 @@ impl Journal {
     }
 
     pub async fn work_types(&self) -> Result<Vec<WorkType>> {
-        Ok(store::work_types(&self.db).await?)
+        Ok(self
+            .work_types
+            .get_or_try_init(|| store::work_types(&self.db))
+            .await?
+            .clone())
     }
 }
