@@ -1,6 +1,6 @@
 -- wrk script: teachers saving the marks of a whole class in one request each.
 -- SESSIONS: lines "cookie<TAB>csrf<TAB>class<TAB>subject<TAB>lesson<TAB>student,student,…".
--- THINK_MS: pause of each connection between saves (a teacher does not save non-stop).
+-- THINK_MS: mean pause of each connection between saves (a teacher does not save non-stop).
 -- Counts the marks the server says it wrote, to compare with the database afterwards.
 local rows = {}
 for line in io.lines(os.getenv("SESSIONS")) do
@@ -31,7 +31,8 @@ response = function(status, headers, body)
     written = written + tonumber(body:match('"marks_written":(%d+)') or "0")
   end
 end
-delay = function() return think end
+-- Random pauses around THINK_MS, so teachers do not save in lockstep waves.
+delay = function() return think > 0 and math.random(0, 2 * think) or 0 end
 done = function(summary, latency, requests)
   local total = 0
   for _, t in ipairs(threads) do total = total + (t:get("written") or 0) end

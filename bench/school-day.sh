@@ -66,18 +66,18 @@ while IFS=$'\t' read -r login class subject lesson students; do
 done
 wc -l "$OUT"/diary-sessions.txt "$OUT"/journal-sessions.txt "$OUT"/save-sessions.txt
 
-for kind in api html; do
+[ -n "${ONLY_SAVES:-}" ] || for kind in api html; do
   echo "== diary week ($kind), 400 students and parents, 32 connections =="
   SESSIONS="$OUT/diary-sessions.txt" KIND=$kind wrk -t2 -c32 -d5s -s bench/diary.lua "$URL" >/dev/null
   SESSIONS="$OUT/diary-sessions.txt" KIND=$kind wrk -t2 -c32 -d"$DURATION" --latency -s bench/diary.lua "$URL" | tee "$OUT/diary-$kind.txt" | grep RESULT
 done
-for kind in api html; do
+[ -n "${ONLY_SAVES:-}" ] || for kind in api html; do
   echo "== journal grid ($kind), 200 teachers, 16 connections =="
   SESSIONS="$OUT/journal-sessions.txt" KIND=$kind wrk -t2 -c16 -d5s -s bench/journal.lua "$URL" >/dev/null
   SESSIONS="$OUT/journal-sessions.txt" KIND=$kind wrk -t2 -c16 -d"$DURATION" --latency -s bench/journal.lua "$URL" | tee "$OUT/journal-$kind.txt" | grep RESULT
 done
 
-for think in 1000 0; do
+for think in 5000 2000 1000 0; do
   echo "== 200 teachers saving a whole class each, ${think} ms between saves =="
   before=$(sqlite3 "$DB" "SELECT COUNT(*) FROM marks")
   SESSIONS="$OUT/save-sessions.txt" THINK_MS=$think wrk -t2 -c200 -d"$DURATION" --latency -s bench/save-marks.lua "$URL" | tee "$OUT/save-$think.txt" | grep RESULT

@@ -187,7 +187,7 @@ CREATE TABLE outbox (
     payload TEXT NOT NULL,
     relayed_at BIGINT
 );
-CREATE INDEX outbox_pending ON outbox(relayed_at, id);
+CREATE INDEX outbox_pending ON outbox(kind, relayed_at, id);
 
 -- Уведомления (COM-4): the in-app list; other channels deliver the same rows.
 CREATE TABLE notifications (

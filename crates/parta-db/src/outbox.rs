@@ -54,11 +54,12 @@ impl Outbox {
         let _ = tokio::time::timeout(poll, self.wake.notified()).await;
     }
 
-    /// The oldest pending events.
-    pub async fn pending(db: &Db, limit: i64) -> Result<Vec<OutboxEvent>, sqlx::Error> {
+    /// The oldest pending events of one kind (each consumer relays its own kind).
+    pub async fn pending(db: &Db, kind: &str, limit: i64) -> Result<Vec<OutboxEvent>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT id, at, kind, payload FROM outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1",
+            "SELECT id, at, kind, payload FROM outbox WHERE relayed_at IS NULL AND kind = $1 ORDER BY id LIMIT $2",
         )
+        .bind(kind.to_string())
         .bind(limit)
         .fetch_all(&db.pool)
         .await

@@ -18,6 +18,9 @@ pub struct ClassPlan {
     pub students: Vec<String>,
 }
 
+/// (weekday, lesson number, subject, teacher, room) of a placed timetable slot.
+type PlacedSlot = (i64, i64, &'static str, String, String);
+
 /// Weekly hours of a subject in a grade (close to the federal curriculum).
 fn hours(subject: &str, grade: u32) -> u32 {
     match (subject, grade) {
@@ -207,7 +210,7 @@ pub(crate) async fn generate(
 
     // The timetable: place each weekly hour where the class and the teacher are free.
     let mut busy: HashSet<(String, i64, i64)> = HashSet::new();
-    let mut plans: Vec<Vec<(i64, i64, &'static str, String, String)>> = Vec::new();
+    let mut plans: Vec<Vec<PlacedSlot>> = Vec::new();
     for (ci, c) in classes.iter().enumerate() {
         let mut class_busy: HashSet<(i64, i64)> = HashSet::new();
         let mut per_day = [0i64; 6];

@@ -291,7 +291,8 @@ pub async fn student_class(
 
 /// Teaching assignments of a class, directly or through one of its groups (written so
 /// that both use an index: a `COALESCE` over the two scanned the whole table).
-const CLASS_ASSIGNMENTS: &str = "(a.class_id = $1 OR a.group_id IN (SELECT g.id FROM study_groups g WHERE g.class_id = $1))";
+const CLASS_ASSIGNMENTS: &str =
+    "(a.class_id = $1 OR a.group_id IN (SELECT g.id FROM study_groups g WHERE g.class_id = $1))";
 
 pub async fn mark_scale(db: &Db, class: ClassId, subject: &str) -> R<Scale> {
     let row: Option<(String,)> = sqlx::query_as(&format!(
@@ -301,7 +302,9 @@ pub async fn mark_scale(db: &Db, class: ClassId, subject: &str) -> R<Scale> {
     .bind(subject.to_string())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(Scale::parse(row.map(|r| r.0).as_deref().unwrap_or("five_point")))
+    Ok(Scale::parse(
+        row.map(|r| r.0).as_deref().unwrap_or("five_point"),
+    ))
 }
 
 /// What a journal page needs about its class and subject, in one query.

@@ -64,35 +64,39 @@ impl Relay {
         })
     }
 
-    /// Relays the pending events; returns how many were handled.
+    /// Relays the pending events in one transaction (one commit for a burst of saves);
+    /// returns how many were handled.
     pub async fn run_once(&self) -> Result<usize, sqlx::Error> {
-        let events = Outbox::pending(&self.db, 200).await?;
-        let mut handled = 0;
-        for ev in events {
-            if ev.kind != EVENT_KIND {
-                continue;
-            }
+        let events = Outbox::pending(&self.db, EVENT_KIND, 200).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut expanded = Vec::new();
+        for ev in &events {
             let payload: NotifyEvent = match serde_json::from_str(&ev.payload) {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::error!(event = %ev.id, error = %e, "unreadable notification event, skipped");
-                    let mut conn = self.db.pool.acquire().await?;
-                    Outbox::claim_in(&mut conn, &ev.id).await?;
-                    continue;
+                    NotifyEvent::default()
                 }
             };
-            let rows = self.expand(&payload).await?;
-            let mut tx = self.db.pool.begin().await?;
-            if !Outbox::claim_in(&mut tx, &ev.id).await? {
-                continue; // another process relayed it
+            expanded.push((ev.id.clone(), self.expand(&payload).await?));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        let mut delivered = Vec::new();
+        let mut handled = 0;
+        for (id, rows) in expanded {
+            // Another process may have relayed it meanwhile.
+            if Outbox::claim_in(&mut tx, &id).await? {
+                store::insert_many(&self.db, &mut tx, &rows).await?;
+                delivered.extend(rows);
+                handled += 1;
             }
-            store::insert_many(&self.db, &mut tx, &rows).await?;
-            tx.commit().await?;
-            handled += 1;
-            for ch in self.channels.iter() {
-                if let Err(e) = ch.deliver(&rows).await {
-                    tracing::warn!(channel = ch.name(), error = %e, "delivery failed; kept in the list");
-                }
+        }
+        tx.commit().await?;
+        for ch in self.channels.iter() {
+            if let Err(e) = ch.deliver(&delivered).await {
+                tracing::warn!(channel = ch.name(), error = %e, "delivery failed; kept in the list");
             }
         }
         Ok(handled)

@@ -534,13 +534,14 @@ async fn journal(
     }
 }
 
+/// What the teacher changed on the journal form: the save, grades (student, value), and
+/// the keys of the changed cells.
+type FormChanges = (JournalSave, Vec<(PersonId, Option<String>)>, Vec<String>);
+
 /// Turns changed cells of the journal form into one save. A cell holds marks and an
 /// attendance letter separated by spaces; its hidden twin holds what the page showed
 /// (`value@mark-id` and the letter), so only what the teacher changed is written.
-fn cells_to_save(
-    fields: &[(String, String)],
-    work_type: &str,
-) -> Result<(JournalSave, Vec<(PersonId, Option<String>)>, Vec<String>), Problem> {
+fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormChanges, Problem> {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let mut save = JournalSave::default();
     let mut grades = Vec::new();
