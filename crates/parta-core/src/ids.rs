@@ -156,3 +156,7 @@ typed_id!(
     /// Уведомление.
     NotificationId
 );
+typed_id!(
+    /// A file attached to a lesson's homework or to a student's answer.
+    AttachmentId
+);

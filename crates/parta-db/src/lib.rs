@@ -2,6 +2,7 @@
 //! run time by URL, migrations, the reference books (НСИ) and the audit log.
 
 pub mod audit;
+pub mod files;
 pub mod outbox;
 pub mod reference;
 

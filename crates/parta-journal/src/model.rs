@@ -475,6 +475,17 @@ pub struct DiaryLesson {
     pub marks: Vec<DiaryMark>,
     pub attendance: Option<String>,
     pub homework_done: bool,
+    /// Homework files from the teacher and the student's own answers.
+    pub files: Vec<DiaryFile>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DiaryFile {
+    pub id: String,
+    pub file_name: String,
+    pub size: i64,
+    /// true for the student's own answer.
+    pub answer: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -633,6 +644,7 @@ pub struct LessonSheet {
     pub attendance: Vec<Attendance>,
     pub history: Vec<MarkChange>,
     pub submissions: Vec<Submission>,
+    pub attachments: Vec<Attachment>,
 }
 
 /// A suggested grade of a student in a subject (school-wide view).
@@ -643,4 +655,16 @@ pub struct SchoolGrade {
     pub subject_code: String,
     pub average: f64,
     pub suggested: i64,
+}
+
+/// A file of a lesson's homework (`student_id` empty) or a student's answer to it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Attachment {
+    pub id: parta_core::ids::AttachmentId,
+    pub lesson_id: LessonId,
+    pub student_id: Option<PersonId>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: i64,
 }

@@ -1129,7 +1129,8 @@ pub async fn student_marks(
 }
 
 /// Everything about one student in a week besides the lessons, in one query: marks
-/// (`m`), absences (`a`) and homework handed in (`h`).
+/// (`m`), absences (`a`), homework handed in (`h`) and homework files (`f`: the name in
+/// `value`, the size in `weight`, the answering student in `comment`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WeekFact {
     pub kind: String,
@@ -1149,7 +1150,10 @@ pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R
          UNION ALL SELECT 'a', NULL, a.lesson_id, a.status, NULL, NULL, NULL, a.reason FROM attendance a \
          WHERE a.student_id = $1 AND a.day >= $2 AND a.day <= $3 \
          UNION ALL SELECT 'h', NULL, h.lesson_id, NULL, NULL, NULL, NULL, h.answer FROM homework_submissions h \
-         JOIN lessons l ON l.id = h.lesson_id WHERE h.student_id = $1 AND l.day >= $2 AND l.day <= $3",
+         JOIN lessons l ON l.id = h.lesson_id WHERE h.student_id = $1 AND l.day >= $2 AND l.day <= $3 \
+         UNION ALL SELECT 'f', t.id, t.lesson_id, t.file_name, NULL, NULL, t.size, t.student_id FROM attachments t \
+         JOIN lessons l ON l.id = t.lesson_id WHERE l.day >= $2 AND l.day <= $3 AND (t.student_id IS NULL OR t.student_id = $1) \
+         AND l.class_id IN (SELECT e.class_id FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL)",
     )
     .bind(student)
     .bind(from.to_string())

@@ -46,6 +46,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(diary))
         .routes(routes!(student_marks))
         .routes(routes!(homework_status, submit_homework))
+        .routes(routes!(download))
+        .merge(OpenApiRouter::new().routes(routes!(attach)).layer(
+            axum::extract::DefaultBodyLimit::max(
+                parta_journal::service::MAX_ATTACHMENT + 64 * 1024,
+            ),
+        ))
         .routes(routes!(notifications))
         .routes(routes!(unread))
         .routes(routes!(read_notification))
@@ -585,6 +591,84 @@ async fn submit_homework(
         .submit_homework(&c.principal, path_id(&id)?, req)
         .await?;
     Ok(Json(Done { ok: true }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AttachQuery {
+    /// The file's name with its extension, e.g. `задание.pdf`.
+    pub file_name: Option<String>,
+}
+
+/// Attaches a file to a lesson's homework (its teacher) or to the caller's answer (a
+/// student of the lesson). PDF, office documents, TXT and images up to 10 MB; the type is
+/// checked by content.
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/attachments", tag = "diary",
+    params(("id" = parta_core::ids::LessonId, Path), AttachQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = Attachment), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn attach(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<AttachQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Attachment>> {
+    let name = q.file_name.unwrap_or_default();
+    Ok(Json(
+        st.journal
+            .attach(&c.principal, &c.origin, path_id(&id)?, &name, &body)
+            .await?,
+    ))
+}
+
+/// Downloads a homework file.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "diary",
+    params(("id" = parta_core::ids::AttachmentId, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+async fn download(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (a, bytes) = st.journal.download(&c.principal, path_id(&id)?).await?;
+    Ok(file_response(&a, bytes))
+}
+
+/// A stored file as a download: its checked type, its name (RFC 6266, UTF-8).
+pub(crate) fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
+    let ascii: String = a
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = a
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 // ---- notifications ----

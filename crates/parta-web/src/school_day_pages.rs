@@ -42,6 +42,8 @@ pub const ROUTES: &[&str] = &[
     "GET /schools/{id}/calendar",
     "POST /periods/{id}/close",
     "GET /static/journal.js",
+    "POST /lessons/{id}/attachments",
+    "POST /diary/attachments/{id}",
 ];
 
 pub fn router() -> Router<AppState> {
@@ -63,6 +65,72 @@ pub fn router() -> Router<AppState> {
         .route("/schools/{id}/calendar", get(calendar))
         .route("/periods/{id}/close", post(close_period))
         .route("/static/journal.js", get(js))
+        .merge(
+            Router::new()
+                .route("/lessons/{id}/attachments", post(upload_page))
+                .route("/diary/attachments/{id}", post(upload_page))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    parta_journal::service::MAX_ATTACHMENT + 64 * 1024,
+                )),
+        )
+}
+
+/// A file from a page form (multipart): the teacher's homework material from the lesson
+/// page, a student's answer from the diary. Back to where it came from.
+async fn upload_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(lesson) = id.parse::<LessonId>() else {
+        return r.fail(Problem::not_found());
+    };
+    // Who may not attach here learns nothing, whatever the body.
+    if let Err(e) = st.journal.check_attach(&r.caller.principal, lesson).await {
+        return r.fail(e);
+    }
+    let Ok(mut form) = form else {
+        return r.fail(Problem::invalid(
+            "file",
+            "Отправьте файл формой (multipart/form-data).",
+        ));
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().to_string();
+            match field.bytes().await {
+                Ok(b) => file = Some((name, b.to_vec())),
+                Err(_) => {
+                    return r.fail(Problem::payload_too_large(
+                        parta_journal::service::MAX_ATTACHMENT,
+                    ))
+                }
+            }
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return r.fail(Problem::invalid("file", "Выберите файл."));
+    };
+    match st
+        .journal
+        .attach(&r.caller.principal, &r.caller.origin, lesson, &name, &bytes)
+        .await
+    {
+        Ok(a) => {
+            let back = if r.uri.path().starts_with("/diary/") {
+                "/diary?n=saved".to_string()
+            } else {
+                format!("/lessons/{}?n=saved", a.lesson_id)
+            };
+            Redirect::to(&back).into_response()
+        }
+        Err(e) => r.fail(e),
+    }
 }
 
 async fn js() -> Response {
@@ -130,6 +198,13 @@ pub struct T {
     pub close: &'static str,
     pub days_off: &'static str,
     pub bells: &'static str,
+    pub files: &'static str,
+    pub no_files: &'static str,
+    pub answer: &'static str,
+    pub attach: &'static str,
+    pub attach_answer: &'static str,
+    pub upload: &'static str,
+    pub file_rules: &'static str,
     pub weekdays: [&'static str; 7],
     pub changes: [&'static str; 4],
     pub kinds: [&'static str; 5],
@@ -199,6 +274,13 @@ pub static RU: T = T {
     close: "Закрыть период",
     days_off: "Каникулы, праздники, переносы",
     bells: "Звонки",
+    files: "Файлы к домашнему заданию",
+    no_files: "Файлов нет.",
+    answer: "ответ ученика",
+    attach: "Приложить файл к домашнему заданию",
+    attach_answer: "Файл с ответом",
+    upload: "Загрузить",
+    file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — до 10 МБ.",
     weekdays: ["Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"],
     changes: ["замена", "отменён", "перенесён", "дополнительный"],
     kinds: ["Новые отметки", "Домашние задания", "Пропуски и опоздания", "Замены уроков", "Отмены и переносы уроков"],
@@ -257,6 +339,13 @@ pub static EN: T = T {
     close: "Close the period",
     days_off: "Holidays, vacations, moved days",
     bells: "Bells",
+    files: "Homework files",
+    no_files: "No files.",
+    answer: "student's answer",
+    attach: "Attach a file to the homework",
+    attach_answer: "Answer file",
+    upload: "Upload",
+    file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — up to 10 MB.",
     weekdays: [
         "Monday",
         "Tuesday",
@@ -856,6 +945,7 @@ struct DLesson {
     done: bool,
     marks: Vec<DMark>,
     attendance: String,
+    files: Vec<DiaryFile>,
 }
 
 struct DDay {
@@ -1003,6 +1093,7 @@ async fn diary(
                                 .map(attendance_label)
                                 .unwrap_or("")
                                 .to_string(),
+                            files: l.files.clone(),
                         })
                         .collect(),
                 }

@@ -37,7 +37,14 @@ impl AppState {
         let registry = Registry::new(db.clone(), audit.clone());
         let roster = Roster::new(db.clone(), audit.clone());
         let outbox = Outbox::new();
-        let journal = Journal::new(db.clone(), audit.clone(), registry.clone(), outbox.clone());
+        let files = parta_db::files::FileStore::new(&config.data_dir);
+        let journal = Journal::new(
+            db.clone(),
+            audit.clone(),
+            registry.clone(),
+            outbox.clone(),
+            files,
+        );
         let relay = Relay::new(db.clone(), registry.clone(), outbox);
         let notifications = Notifications::new(db.clone());
         let mut identity = Identity::new(db.clone(), audit, throttle, config.session.clone());

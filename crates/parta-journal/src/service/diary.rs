@@ -53,8 +53,15 @@ impl Journal {
         let mut by_lesson: HashMap<LessonId, Vec<DiaryMark>> = HashMap::new();
         let mut absent: HashMap<LessonId, String> = HashMap::new();
         let mut done: HashSet<LessonId> = HashSet::new();
+        let mut files: HashMap<LessonId, Vec<DiaryFile>> = HashMap::new();
         for f in facts_of_week {
             match f.kind.as_str() {
+                "f" => files.entry(f.lesson_id).or_default().push(DiaryFile {
+                    id: f.id.unwrap_or_default(),
+                    file_name: f.value.unwrap_or_default(),
+                    size: f.weight.unwrap_or(0),
+                    answer: f.comment.is_some(),
+                }),
                 "m" => by_lesson.entry(f.lesson_id).or_default().push(DiaryMark {
                     value: f.value.unwrap_or_default(),
                     work_type: f.work_type.unwrap_or_default(),
@@ -88,6 +95,7 @@ impl Journal {
                 marks: by_lesson.remove(&l.id).unwrap_or_default(),
                 attendance: absent.get(&l.id).cloned(),
                 homework_done: done.contains(&l.id),
+                files: files.remove(&l.id).unwrap_or_default(),
                 lesson: l,
             });
         }

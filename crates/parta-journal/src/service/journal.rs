@@ -706,6 +706,7 @@ impl Journal {
             attendance,
             history: store::mark_history(&self.db, id).await?,
             submissions,
+            attachments: self.lesson_attachments(id).await?,
         })
     }
 

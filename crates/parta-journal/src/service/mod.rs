@@ -2,12 +2,14 @@
 //! everything before writing, and writes one transaction (with its audit record and
 //! outbox events).
 
+mod attachments;
 mod calendar;
 mod diary;
 mod gradebook;
 mod journal;
 mod timetable;
 
+pub use attachments::MAX_ATTACHMENT;
 pub use gradebook::{
     GuidRef, OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult,
 };
@@ -35,6 +37,7 @@ pub struct Journal {
     audit: AuditLog,
     registry: Registry,
     outbox: Outbox,
+    files: parta_db::files::FileStore,
     /// Виды работ: a federal reference book, fixed while the process runs.
     work_types: std::sync::Arc<tokio::sync::OnceCell<Vec<WorkType>>>,
 }
@@ -73,12 +76,19 @@ pub fn ru_date(iso: &str) -> String {
 }
 
 impl Journal {
-    pub fn new(db: Db, audit: AuditLog, registry: Registry, outbox: Outbox) -> Self {
+    pub fn new(
+        db: Db,
+        audit: AuditLog,
+        registry: Registry,
+        outbox: Outbox,
+        files: parta_db::files::FileStore,
+    ) -> Self {
         Self {
             db,
             audit,
             registry,
             outbox,
+            files,
             work_types: Default::default(),
         }
     }

@@ -131,6 +131,12 @@ const API: &[Row] = &[
     row("GET /api/v1/lessons/{id}/homework", Some("teacher"), "/api/v1/lessons/@lesson2/homework", None, 404),
     row("POST /api/v1/lessons/{id}/homework", Some("student"), "/api/v1/lessons/@lesson2/homework", Some(r#"{"answer":"x"}"#), 404),
     row("POST /api/v1/lessons/{id}/homework", Some("parent"), "/api/v1/lessons/@lesson1/homework", Some(r#"{"answer":"x"}"#), 404),
+    row("POST /api/v1/lessons/{id}/attachments", Some("teacher"), "/api/v1/lessons/@lesson2/attachments?file_name=a.txt", Some(r#""x""#), 404),
+    row("POST /api/v1/lessons/{id}/attachments", Some("parent"), "/api/v1/lessons/@lesson1/attachments?file_name=a.txt", Some(r#""x""#), 404),
+    row("POST /api/v1/lessons/{id}/attachments", Some("director"), "/api/v1/lessons/@lesson2/attachments?file_name=a.txt", Some(r#""x""#), 404),
+    row("GET /api/v1/attachments/{id}", Some("parent"), "/api/v1/attachments/@attachment2", None, 404),
+    row("GET /api/v1/attachments/{id}", Some("teacher"), "/api/v1/attachments/@attachment2", None, 404),
+    row("GET /api/v1/attachments/{id}", Some("student"), "/api/v1/attachments/@attachment2", None, 404),
     row("GET /api/v1/notifications", None, "/api/v1/notifications", None, 401),
     row("GET /api/v1/notifications/unread", None, "/api/v1/notifications/unread", None, 401),
     row("POST /api/v1/notifications/{id}/read", Some("parent"), "/api/v1/notifications/@notification2/read", None, 404),
@@ -194,6 +200,8 @@ const PAGES: &[Row] = &[
     row("GET /schools/{id}/calendar", None, "/schools/@school2/calendar", None, 303),
     row("POST /periods/{id}/close", Some("director"), "/periods/@period2/close", Some("closed=1"), 403),
     row("GET /static/journal.js", None, "/static/journal.js", None, 200),
+    row("POST /lessons/{id}/attachments", Some("teacher"), "/lessons/@lesson2/attachments", Some("x=1"), 404),
+    row("POST /diary/attachments/{id}", Some("student"), "/diary/attachments/@lesson2", Some("x=1"), 404),
 ];
 
 /// Ids of the demo region the rows refer to.
@@ -309,6 +317,16 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
         .await
         .unwrap();
     f.insert("notification2", notification);
+    // A homework file of the other school (its content is never reached: refused first).
+    let attachment = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO attachments (id, lesson_id, uploaded_by, file_name, content_type, size, sha256, created_at) VALUES ($1, $2, $3, 'a.pdf', 'application/pdf', 1, 'x', 0)")
+        .bind(attachment.clone())
+        .bind(f["lesson2"].clone())
+        .bind(f["teacher2"].clone())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    f.insert("attachment2", attachment);
     f
 }
 

@@ -180,9 +180,12 @@ pub async fn spawn_with_oidc() -> TestApp {
 
 async fn serve(
     listener: tokio::net::TcpListener,
-    config: Config,
+    mut config: Config,
     provider: Option<tokio::process::Child>,
 ) -> TestApp {
+    // Uploaded files go to a directory of this test, not into the source tree.
+    config.data_dir =
+        std::env::temp_dir().join(format!("parta-test-data-{}", uuid::Uuid::new_v4().simple()));
     // Server errors show in a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn")

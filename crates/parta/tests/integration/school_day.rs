@@ -996,3 +996,126 @@ async fn the_journal_page_saves_as_a_plain_form() {
         before_marks + 1
     );
 }
+
+async fn upload(c: &Client, lesson: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    c.http
+        .post(format!(
+            "{}/api/v1/lessons/{lesson}/attachments?file_name={name}",
+            c.base
+        ))
+        .header("x-csrf-token", c.csrf.clone().unwrap())
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn homework_files_are_checked_and_reach_only_the_class() {
+    let app = spawn().await;
+    let me = app.person_of("student").await;
+    let class = app
+        .scalar(&format!(
+            "SELECT class_id FROM enrolments WHERE person_id = '{me}' AND ended_on IS NULL"
+        ))
+        .await;
+    let (lesson, teacher, day): (String, String, String) = sqlx::query_as(
+        "SELECT id, teacher_id, day FROM lessons WHERE class_id = $1 AND homework IS NOT NULL ORDER BY day DESC LIMIT 1",
+    )
+    .bind(&class)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let t = app.login(&login_of(&app, &teacher).await).await;
+    let pdf = b"%PDF-1.4\n% homework\n".to_vec();
+    let res = upload(
+        &t,
+        &lesson,
+        "%D0%B7%D0%B0%D0%B4%D0%B0%D0%BD%D0%B8%D0%B5.pdf",
+        pdf.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let a: Value = res.json().await.unwrap();
+    assert_eq!(a["file_name"], "задание.pdf");
+    assert_eq!(a["content_type"], "application/pdf");
+    // A program renamed to .pdf, a format not on the list, an empty file: refused, nothing stored.
+    let before = app.count("SELECT COUNT(*) FROM attachments").await;
+    for (name, bytes) in [
+        ("virus.pdf", b"MZ\x90\x00\x03".to_vec()),
+        ("run.exe", b"MZ\x90".to_vec()),
+        ("empty.txt", Vec::new()),
+    ] {
+        let p = problem(upload(&t, &lesson, name, bytes).await, 422).await;
+        assert_eq!(p["field"], "file", "{name}: {p}");
+    }
+    let big = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let res = upload(&t, &lesson, "big.txt", big).await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, before);
+
+    // The student sees it in the diary and downloads it; answers with a file of their own.
+    let student = app.login("student").await;
+    let diary: Value = student
+        .get(&format!("/api/v1/students/{me}/diary?week={day}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let files: Vec<Value> = diary["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["lessons"].as_array().unwrap().clone())
+        .filter(|l| l["lesson"]["id"] == lesson.as_str())
+        .flat_map(|l| l["files"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let res = student
+        .get(&format!(
+            "/api/v1/attachments/{}",
+            files[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+    let res = upload(
+        &student,
+        &lesson,
+        "answer.txt",
+        "Ответ: 42".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["student_id"], me.as_str());
+    // The teacher sees the answer; a classmate and another school do not.
+    let sheet: Value = t
+        .get(&format!("/api/v1/lessons/{lesson}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sheet["attachments"].as_array().unwrap().len(), 2);
+    let classmate = app
+        .scalar(&format!("SELECT person_id FROM enrolments WHERE class_id = '{class}' AND ended_on IS NULL AND person_id <> '{me}' ORDER BY person_id LIMIT 1"))
+        .await;
+    let mate = app.login(&login_of(&app, &classmate).await).await;
+    let answer_path = format!("/api/v1/attachments/{}", answer["id"].as_str().unwrap());
+    assert_eq!(mate.get(&answer_path).await.status(), 404);
+    assert_eq!(
+        mate.get(&format!(
+            "/api/v1/attachments/{}",
+            a["id"].as_str().unwrap()
+        ))
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        app.login("parent").await.get(&answer_path).await.status(),
+        200
+    );
+}

@@ -1,0 +1,218 @@
+//! Files of homework: the teacher attaches material to a lesson's homework, a student
+//! attaches an answer. Type is judged by content and extension, size is capped; the
+//! content goes to the file store, the row to the database.
+
+use super::*;
+use parta_core::ids::{AttachmentId, LessonId};
+use parta_core::principal::Role;
+use parta_core::time::now_ms;
+use parta_db::files::sniff;
+
+/// Largest attachment accepted.
+pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
+
+const ATT_COLS: &str = "id, lesson_id, student_id, file_name, content_type, size, created_at";
+
+impl Journal {
+    /// Whose lesson is it for the caller: `Some(None)` a teacher who may write it,
+    /// `Some(Some(student))` a student of it, `None` neither.
+    async fn lesson_role(
+        &self,
+        p: &Principal,
+        l: &store::LessonKey,
+    ) -> Result<Option<Option<PersonId>>> {
+        let facts = JournalFacts {
+            class: self.class_facts(l.class_id).await?,
+            subject: l.subject_code.clone(),
+            lesson_teacher: Some(l.teacher_id),
+        };
+        if decide(p, Operation::WriteJournal, Target::Journal(&facts)) == Decision::Allow {
+            return Ok(Some(None));
+        }
+        if p.role() == Role::Student && self.is_lesson_of(p.person_id, l).await? {
+            return Ok(Some(Some(p.person_id)));
+        }
+        if decide(p, Operation::ReadJournal, Target::Journal(&facts)) == Decision::Allow {
+            return Err(JournalError::Forbidden);
+        }
+        Ok(None)
+    }
+
+    async fn is_lesson_of(&self, student: PersonId, l: &store::LessonKey) -> Result<bool> {
+        Ok(
+            store::lessons_of(&self.db, TimetableOf::Student(student), &l.day, &l.day)
+                .await?
+                .iter()
+                .any(|x| x.id == l.id),
+        )
+    }
+
+    /// Whether the caller may attach files to this lesson (refusals as for `attach`), so a
+    /// page can refuse before reading an upload.
+    pub async fn check_attach(&self, p: &Principal, lesson: LessonId) -> Result<()> {
+        let l = store::lesson_key(&self.db, lesson)
+            .await?
+            .ok_or(JournalError::NotFound)?;
+        self.lesson_role(p, &l)
+            .await?
+            .ok_or(JournalError::NotFound)?;
+        Ok(())
+    }
+
+    /// Attaches a file: homework material from its teacher, or an answer from a student.
+    pub async fn attach(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        lesson: LessonId,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<Attachment> {
+        let l = store::lesson_key(&self.db, lesson)
+            .await?
+            .ok_or(JournalError::NotFound)?;
+        let student = self
+            .lesson_role(p, &l)
+            .await?
+            .ok_or(JournalError::NotFound)?;
+        if bytes.len() > MAX_ATTACHMENT {
+            return Err(JournalError::Problem(
+                parta_core::Problem::payload_too_large(MAX_ATTACHMENT),
+            ));
+        }
+        let name: String = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(JournalError::invalid(
+                "file_name",
+                "Укажите имя файла (до 120 знаков).",
+            ));
+        }
+        if bytes.is_empty() {
+            return Err(JournalError::invalid("file", "Файл пустой."));
+        }
+        let Some(content_type) = sniff(&name, bytes) else {
+            return Err(JournalError::invalid(
+                "file",
+                "Такой файл не принимается: подходят PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT (UTF-8), JPG, PNG, GIF — и содержимое должно совпадать с расширением.",
+            ));
+        };
+        if student.is_some() {
+            let has_homework = store::lesson(&self.db, lesson)
+                .await?
+                .is_some_and(|x| x.homework.is_some());
+            if !has_homework {
+                return Err(JournalError::invalid(
+                    "lesson_id",
+                    "К этому уроку домашнее задание не задано.",
+                ));
+            }
+        }
+        let sha = self.files.put(bytes).await.map_err(|e| {
+            JournalError::Problem(
+                parta_core::Problem::internal().with_detail(format!("Файл не сохранён: {e}")),
+            )
+        })?;
+        let id = AttachmentId::new();
+        let mut e = entry(p, origin, "create", "attachment");
+        e.organisation_id = Some(l.organisation_id);
+        e.subject_person_id = student;
+        e.object_id = Some(id.to_string());
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO attachments (id, lesson_id, student_id, uploaded_by, file_name, content_type, size, sha256, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(lesson)
+        .bind(student)
+        .bind(p.person_id)
+        .bind(name)
+        .bind(content_type)
+        .bind(bytes.len() as i64)
+        .bind(sha)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.attachment(id)
+            .await?
+            .map(|a| a.0)
+            .ok_or(JournalError::NotFound)
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> Result<Option<(Attachment, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            a: Attachment,
+            sha256: String,
+        }
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {ATT_COLS}, sha256 FROM attachments WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.map(|r| (r.a, r.sha256)))
+    }
+
+    /// The files of a lesson (for those who see its journal).
+    pub(super) async fn lesson_attachments(&self, lesson: LessonId) -> Result<Vec<Attachment>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ATT_COLS} FROM attachments WHERE lesson_id = $1 ORDER BY id"
+        ))
+        .bind(lesson)
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// Downloads a file: homework material for the lesson's students, their parents and
+    /// staff who see the journal; an answer for its student, their parents and staff.
+    pub async fn download(&self, p: &Principal, id: AttachmentId) -> Result<(Attachment, Vec<u8>)> {
+        let (a, sha) = self.attachment(id).await?.ok_or(JournalError::NotFound)?;
+        let l = store::lesson_key(&self.db, a.lesson_id)
+            .await?
+            .ok_or(JournalError::NotFound)?;
+        let facts = JournalFacts {
+            class: self.class_facts(l.class_id).await?,
+            subject: l.subject_code.clone(),
+            lesson_teacher: Some(l.teacher_id),
+        };
+        let staff = decide(p, Operation::ReadJournal, Target::Journal(&facts)) == Decision::Allow;
+        let mut family: Vec<PersonId> = vec![p.person_id];
+        if p.role() == Role::Parent {
+            family.extend(p.scope.children.iter().copied());
+        }
+        let allowed = staff
+            || match a.student_id {
+                Some(s) => family.contains(&s),
+                None => {
+                    let mut any = false;
+                    for who in &family {
+                        if self.is_lesson_of(*who, &l).await? {
+                            any = true;
+                            break;
+                        }
+                    }
+                    any
+                }
+            };
+        if !allowed {
+            return Err(JournalError::NotFound);
+        }
+        let bytes = self.files.get(&sha).await.map_err(|_| {
+            JournalError::Problem(
+                parta_core::Problem::internal().with_detail("Файл не найден в хранилище."),
+            )
+        })?;
+        Ok((a, bytes))
+    }
+}
