@@ -406,11 +406,11 @@ async fn set_grades(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReportQuery {
     pub period: Option<String>,
-    /// `json` (default), `csv`.
+    /// `json` (default), `csv` or `xlsx`.
     pub format: Option<String>,
 }
 
-/// Отчёт классного руководителя for a period, as JSON or CSV (opens in Excel).
+/// Отчёт классного руководителя for a period, as JSON, CSV or an Excel workbook.
 #[utoipa::path(get, path = "/api/v1/classes/{id}/report", tag = "journal",
     params(("id" = ClassId, Path), ReportQuery),
     responses((status = 200, body = ClassReport), (status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
@@ -427,8 +427,9 @@ async fn class_report(
         .await?;
     match q.format.as_deref() {
         Some("csv") => Ok(report_csv(&report)?.into_response()),
+        Some("xlsx") => report_xlsx(&report),
         None | Some("json") => Ok(Json(report).into_response()),
-        Some(_) => Err(Problem::invalid("format", "Формат — json или csv.")),
+        Some(_) => Err(Problem::invalid("format", "Формат — json, csv или xlsx.")),
     }
 }
 
@@ -470,6 +471,78 @@ pub(crate) fn report_csv(r: &ClassReport) -> ApiResult<Response> {
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"report-{}.csv\"", r.class_id),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The report as an Excel workbook: names, per subject the average and the grade, absences.
+pub(crate) fn report_xlsx(r: &ClassReport) -> ApiResult<Response> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |_| Problem::internal();
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(
+        format!("{} {}", r.class_name, r.period.name)
+            .chars()
+            .take(31)
+            .collect::<String>(),
+    )
+    .map_err(fail)?;
+    ws.write_string_with_format(0, 0, "Ученик", &bold)
+        .map_err(fail)?;
+    let mut col: u16 = 1;
+    for s in &r.subjects {
+        ws.write_string_with_format(0, col, format!("{} (ср.)", s.name), &bold)
+            .map_err(fail)?;
+        ws.write_string_with_format(0, col + 1, format!("{} (отм.)", s.name), &bold)
+            .map_err(fail)?;
+        col += 2;
+    }
+    for (i, h) in ["Пропуски", "По болезни", "По уважительной", "Опоздания"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, col + i as u16, *h, &bold)
+            .map_err(fail)?;
+    }
+    for (i, row) in r.rows.iter().enumerate() {
+        let y = i as u32 + 1;
+        ws.write_string(y, 0, &row.name).map_err(fail)?;
+        let mut x: u16 = 1;
+        for cell in &row.cells {
+            if let Some(a) = cell.average {
+                ws.write_number(y, x, a).map_err(fail)?;
+            }
+            if let Some(g) = &cell.grade {
+                match g.parse::<f64>() {
+                    Ok(n) => ws.write_number(y, x + 1, n).map_err(fail)?,
+                    Err(_) => ws.write_string(y, x + 1, g).map_err(fail)?,
+                };
+            }
+            x += 2;
+        }
+        for (k, n) in [row.absent, row.ill, row.excused, row.late]
+            .iter()
+            .enumerate()
+        {
+            ws.write_number(y, x + k as u16, *n as f64).map_err(fail)?;
+        }
+    }
+    ws.set_column_width(0, 28).map_err(fail)?;
+    let bytes = wb.save_to_buffer().map_err(fail)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{}.xlsx\"", r.class_id),
             ),
         ],
         bytes,
