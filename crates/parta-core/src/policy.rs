@@ -120,6 +120,8 @@ pub struct PersonFacts {
     pub orgs: Vec<OrgFacts>,
     /// Organisations where the person works now.
     pub staff_orgs: Vec<OrganisationId>,
+    /// Organisations where the person studies now.
+    pub student_orgs: Vec<OrgFacts>,
     /// The person's children (if a parent).
     pub children: Vec<PersonId>,
     /// Current classes of the person's children.
@@ -371,9 +373,11 @@ fn can_see_diary(p: &Principal, f: &PersonFacts) -> bool {
     match p.role() {
         Role::Parent => s.children.contains(&f.person),
         Role::Teacher => intersects(&s.led_classes, &f.student_classes),
-        Role::SchoolAdmin => in_orgs(p, &f.orgs),
+        // Only where the person studies: working at a school or having a child there does
+        // not open one's own school record to it.
+        Role::SchoolAdmin => in_orgs(p, &f.student_orgs),
         Role::MunicipalOperator | Role::RegionalOperator => {
-            p.active.personal_data_granted && f.orgs.iter().any(|o| in_territory(p, o))
+            p.active.personal_data_granted && f.student_orgs.iter().any(|o| in_territory(p, o))
         }
         Role::PlatformAdmin => true,
         Role::Student => false,
@@ -547,6 +551,46 @@ mod tests {
         assert_eq!(
             decide(&p, Operation::ReadPerson, Target::Person(&me)),
             Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_school_sees_the_diary_of_its_students_only() {
+        let o = org();
+        let p = principal(
+            Role::SchoolAdmin,
+            Scope {
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        let student = PersonFacts {
+            person: PersonId::new(),
+            student_classes: vec![ClassId::new()],
+            orgs: vec![o.clone()],
+            student_orgs: vec![o.clone()],
+            ..Default::default()
+        };
+        // Works here (or has a child here) but studies elsewhere.
+        let staff_elsewhere_student = PersonFacts {
+            person: PersonId::new(),
+            student_classes: vec![ClassId::new()],
+            orgs: vec![o.clone(), org()],
+            staff_orgs: vec![o.organisation],
+            student_orgs: vec![org()],
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&p, Operation::ReadDiary, Target::Person(&student)),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(
+                &p,
+                Operation::ReadDiary,
+                Target::Person(&staff_elsewhere_student)
+            ),
+            Decision::Hidden
         );
     }
 

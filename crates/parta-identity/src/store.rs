@@ -131,12 +131,16 @@ pub async fn scope(db: &Db, person: PersonId, ra: &RoleAssignment) -> Result<Sco
                 person,
             )
             .await?;
+            // Only what they teach in the school of this role (a teacher of two schools
+            // holds a role in each).
             let taught: Vec<(ClassId, String)> = sqlx::query_as(
-                "SELECT DISTINCT COALESCE(a.class_id, g.class_id), a.subject_code FROM teaching_assignments a \
+                "SELECT DISTINCT c.id, a.subject_code FROM teaching_assignments a \
                  LEFT JOIN study_groups g ON g.id = a.group_id \
-                 WHERE a.teacher_id = $1 AND COALESCE(a.class_id, g.class_id) IS NOT NULL",
+                 JOIN classes c ON c.id = COALESCE(a.class_id, g.class_id) \
+                 WHERE a.teacher_id = $1 AND ($2 IS NULL OR c.organisation_id = $2)",
             )
             .bind(person)
+            .bind(ra.organisation_id)
             .fetch_all(&db.pool)
             .await?;
             s.taught_subjects = taught

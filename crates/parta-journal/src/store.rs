@@ -738,15 +738,20 @@ pub struct LessonUpdate {
     pub change_note: Option<String>,
 }
 
+/// Sets what was sent: a missing field keeps its value, an empty one clears it.
 pub async fn set_lesson_content(conn: &mut AnyConnection, l: &LessonInput, now: i64) -> R<()> {
-    sqlx::query("UPDATE lessons SET topic = $2, homework = $3, homework_due = $4, updated_at = $5 WHERE id = $1")
-        .bind(l.lesson_id)
-        .bind(l.topic.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
-        .bind(l.homework.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
-        .bind(l.homework_due.map(|d| d.to_string()))
-        .bind(now)
-        .execute(conn)
-        .await?;
+    let text = |v: &Option<String>| v.as_deref().map(|s| s.trim().to_string());
+    sqlx::query(
+        "UPDATE lessons SET topic = NULLIF(COALESCE($2, topic), ''), homework = NULLIF(COALESCE($3, homework), ''), \
+         homework_due = COALESCE($4, homework_due), updated_at = $5 WHERE id = $1",
+    )
+    .bind(l.lesson_id)
+    .bind(text(&l.topic))
+    .bind(text(&l.homework))
+    .bind(l.homework_due.map(|d| d.to_string()))
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -284,6 +284,13 @@ pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, 
         let region: Option<String> = r.try_get(4)?;
         if let (Some(organisation), Some(municipality), Some(region)) = (org, municipality, region)
         {
+            if kind == "s" {
+                facts.student_orgs.push(OrgFacts {
+                    organisation,
+                    municipality,
+                    region: RegionCode(region.clone()),
+                });
+            }
             if !facts.orgs.iter().any(|o| o.organisation == organisation) {
                 facts.orgs.push(OrgFacts {
                     organisation,

@@ -369,7 +369,7 @@ async fn journal_save(
 ) -> ApiResult<Json<SaveResult>> {
     Ok(Json(
         st.journal
-            .save(&c.principal, &c.origin, path_id(&id)?, &subject, req)
+            .save(&c.principal, &c.origin, path_id(&id)?, &subject, req, None)
             .await?,
     ))
 }

@@ -744,6 +744,13 @@ async fn journal_save(
     let Ok(class_id) = class.parse::<ClassId>() else {
         return r.fail(Problem::not_found());
     };
+    // Subject codes are Latin letters, digits and `_`; anything else is no journal.
+    if !subject
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return r.fail(Problem::not_found());
+    }
     let work_type = fields
         .iter()
         .find(|(k, _)| k == "work_type")
@@ -757,29 +764,28 @@ async fn journal_save(
     let p = &r.caller.principal;
     let result = async {
         let (save, grades, keys) = cells_to_save(&fields, &work_type)?;
+        // Marks and grades of one form are written together or not at all.
+        let grades = (!grades.is_empty()).then(|| GradesInput {
+            class_id,
+            subject_code: subject.clone(),
+            period: period.clone(),
+            grades: grades
+                .into_iter()
+                .map(|(student_id, value)| GradeInput { student_id, value })
+                .collect(),
+        });
         let saved = st
             .journal
-            .save(p, &r.caller.origin, class_id, &subject, save.clone())
+            .save(
+                p,
+                &r.caller.origin,
+                class_id,
+                &subject,
+                save.clone(),
+                grades,
+            )
             .await
             .map_err(Problem::from)?;
-        if !grades.is_empty() {
-            st.journal
-                .set_grades(
-                    p,
-                    &r.caller.origin,
-                    GradesInput {
-                        class_id,
-                        subject_code: subject.clone(),
-                        period: period.clone(),
-                        grades: grades
-                            .into_iter()
-                            .map(|(student_id, value)| GradeInput { student_id, value })
-                            .collect(),
-                    },
-                )
-                .await
-                .map_err(Problem::from)?;
-        }
         Ok::<_, Problem>((save, saved, keys))
     }
     .await;
@@ -799,6 +805,11 @@ async fn journal_save(
             Json(serde_json::json!({"ok": true, "saved": keys, "marks": cells})).into_response()
         }
         (Ok(_), false) => {
+            let period = if period.parse::<parta_core::ids::PeriodId>().is_ok() {
+                period
+            } else {
+                String::new()
+            };
             let q = if period.is_empty() {
                 String::new()
             } else {
@@ -919,7 +930,7 @@ async fn lesson_save(
     };
     match st
         .journal
-        .save(p, &r.caller.origin, l.class_id, &l.subject_code, save)
+        .save(p, &r.caller.origin, l.class_id, &l.subject_code, save, None)
         .await
     {
         Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),

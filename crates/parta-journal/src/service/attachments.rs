@@ -205,7 +205,17 @@ impl Journal {
                     any
                 }
             };
-        if !allowed {
+        // The family's way in is not a policy decision: hold tokens to their scope here.
+        let token_scoped = match &p.via {
+            parta_core::principal::Via::ApiToken { scopes } => {
+                staff
+                    || scopes
+                        .iter()
+                        .any(|s| s == Operation::ReadDiary.token_scope())
+            }
+            parta_core::principal::Via::Session => true,
+        };
+        if !allowed || !token_scoped {
             return Err(JournalError::NotFound);
         }
         let bytes = self.files.get(&sha).await.map_err(|_| {

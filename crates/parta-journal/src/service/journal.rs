@@ -40,6 +40,14 @@ fn year_period(c: &store::ClassInfo) -> Period {
     }
 }
 
+/// Grades checked and ready to write.
+pub(super) struct CheckedGrades {
+    class: store::ClassInfo,
+    subject: String,
+    key: String,
+    rows: Vec<(PersonId, Option<String>)>,
+}
+
 fn fmt_avg(a: f64) -> f64 {
     (a * 100.0).round() / 100.0
 }
@@ -174,6 +182,7 @@ impl Journal {
         class: ClassId,
         subject: &str,
         input: JournalSave,
+        grades: Option<GradesInput>,
     ) -> Result<SaveResult> {
         let c = self.class_info(class).await?;
         let class_facts = self.class_facts(class).await?;
@@ -421,6 +430,13 @@ impl Journal {
                 ));
                 continue;
             }
+            if l.status == "cancelled" {
+                errors.push(FieldError::new(
+                    f("lesson_id"),
+                    "Урок отменён — посещаемость на нём не отмечается.",
+                ));
+                continue;
+            }
             match a.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None | Some("present") => presences.push((a.lesson_id, a.student_id)),
                 Some(s) if ATTENDANCE.iter().any(|(k, _)| *k == s) => absences.push(Attendance {
@@ -438,8 +454,17 @@ impl Journal {
         }
         for (i, li) in input.lessons.iter().enumerate() {
             let f = |k: &str| format!("lessons[{i}].{k}");
-            if lesson_ok(f("lesson_id"), li.lesson_id, None, &mut errors).is_none() {
+            let Some(l) = lesson_ok(f("lesson_id"), li.lesson_id, None, &mut errors) else {
                 continue;
+            };
+            if li
+                .homework_due
+                .is_some_and(|d| d.to_string() < l.day || d.to_string() > c.year_ends_on)
+            {
+                errors.push(FieldError::new(
+                    f("homework_due"),
+                    "Срок сдачи — не раньше дня урока и не позже конца учебного года.",
+                ));
             }
             if li.topic.as_ref().is_some_and(|t| t.chars().count() > 500) {
                 errors.push(FieldError::new(f("topic"), "Тема — до 500 знаков."));
@@ -458,6 +483,19 @@ impl Journal {
         if !errors.is_empty() {
             return Err(JournalError::Invalid(errors));
         }
+        // Grades entered on the same page are checked before anything is written, too.
+        let grades = match grades {
+            Some(g) if g.class_id == class && g.subject_code == subject => {
+                Some(self.check_grades(p, &g).await?)
+            }
+            Some(_) => {
+                return Err(JournalError::invalid(
+                    "grades",
+                    "Итоговые отметки — из другого журнала.",
+                ))
+            }
+            None => None,
+        };
 
         // What students and parents hear about.
         let names: HashMap<PersonId, String> = store::class_students(&self.db, class, None)
@@ -622,6 +660,9 @@ impl Journal {
         for li in &input.lessons {
             store::set_lesson_content(&mut tx, li, now).await?;
         }
+        if let Some(g) = &grades {
+            self.write_grades(&mut tx, p, origin, g).await?;
+        }
         if !items.is_empty() {
             parta_db::outbox::Outbox::push_in(
                 &mut tx,
@@ -717,6 +758,30 @@ impl Journal {
         origin: &Origin,
         input: GradesInput,
     ) -> Result<Vec<Grade>> {
+        let checked = self.check_grades(p, &input).await?;
+        let mut tx = self.db.pool.begin().await?;
+        self.write_grades(&mut tx, p, origin, &checked).await?;
+        tx.commit().await?;
+        Ok(store::grades(
+            &self.db,
+            input.class_id,
+            &input.subject_code,
+            checked.class.academic_year_id,
+        )
+        .await?
+        .into_iter()
+        .filter(|g| g.period_key == checked.key)
+        .collect())
+    }
+
+    /// Checks grades before anything is written: the policy, the period (closed periods,
+    /// and the year once its last period is closed, only for the administration), the
+    /// students and the scale.
+    pub(super) async fn check_grades(
+        &self,
+        p: &Principal,
+        input: &GradesInput,
+    ) -> Result<CheckedGrades> {
         self.authorize_journal(
             p,
             Operation::WriteJournal,
@@ -737,16 +802,19 @@ impl Journal {
             ));
         }
         let admin = matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
-        if let Some(per) = period {
-            if per.closed_at.is_some() && !admin {
-                errors.push(FieldError::new(
-                    "period",
-                    format!(
-                        "Период «{}» закрыт: изменения вносит администрация школы.",
-                        per.name
-                    ),
-                ));
-            }
+        let closed = match period {
+            Some(per) => per.closed_at.is_some().then(|| per.name.clone()),
+            None => periods
+                .iter()
+                .max_by(|a, b| a.ends_on.cmp(&b.ends_on))
+                .filter(|last| last.closed_at.is_some())
+                .map(|last| last.name.clone()),
+        };
+        if let (Some(name), false) = (closed, admin) {
+            errors.push(FieldError::new(
+                "period",
+                format!("Период «{name}» закрыт: изменения вносит администрация школы."),
+            ));
         }
         let scale = store::mark_scale(&self.db, input.class_id, &input.subject_code).await?;
         let students: HashSet<PersonId> = store::class_students(&self.db, input.class_id, None)
@@ -780,37 +848,42 @@ impl Journal {
         if !errors.is_empty() {
             return Err(JournalError::Invalid(errors));
         }
+        Ok(CheckedGrades {
+            class: c,
+            subject: input.subject_code.clone(),
+            key,
+            rows,
+        })
+    }
+
+    /// Writes checked grades inside the caller's transaction, with their audit record.
+    pub(super) async fn write_grades(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        p: &Principal,
+        origin: &Origin,
+        g: &CheckedGrades,
+    ) -> Result<()> {
         let now = now_ms();
         let mut e = entry(p, origin, "update", "period_grades");
-        e.organisation_id = Some(c.organisation_id);
-        e.object_id = Some(format!("{}:{}:{key}", input.class_id, input.subject_code));
-        let mut tx = self.db.pool.begin().await?;
-        for (student, value) in &rows {
+        e.organisation_id = Some(g.class.organisation_id);
+        e.object_id = Some(format!("{}:{}:{}", g.class.id, g.subject, g.key));
+        for (student, value) in &g.rows {
             store::set_grade(
-                &mut tx,
+                &mut *conn,
                 *student,
-                &input.subject_code,
-                c.academic_year_id,
-                &key,
-                input.class_id,
+                &g.subject,
+                g.class.academic_year_id,
+                &g.key,
+                g.class.id,
                 value.as_deref(),
                 p.person_id,
                 now,
             )
             .await?;
         }
-        AuditLog::record_in(&mut tx, e).await?;
-        tx.commit().await?;
-        Ok(store::grades(
-            &self.db,
-            input.class_id,
-            &input.subject_code,
-            c.academic_year_id,
-        )
-        .await?
-        .into_iter()
-        .filter(|g| g.period_key == key)
-        .collect())
+        AuditLog::record_in(conn, e).await?;
+        Ok(())
     }
 
     /// Отчёт классного руководителя: averages, grades and absences per student and subject.

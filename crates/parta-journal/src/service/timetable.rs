@@ -220,7 +220,29 @@ impl Journal {
             }
         }
         let to = from + Duration::days(days.clamp(1, 31) - 1);
-        Ok(store::lessons_of(&self.db, of, &from.to_string(), &to.to_string()).await?)
+        let lessons = store::lessons_of(&self.db, of, &from.to_string(), &to.to_string()).await?;
+        if !matches!(of, TimetableOf::Teacher(_)) {
+            return Ok(lessons);
+        }
+        // A teacher may work in several schools: show only the classes the caller sees.
+        let mut visible = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(lessons.len());
+        for l in lessons {
+            let ok = match visible.get(&l.class_id) {
+                Some(ok) => *ok,
+                None => {
+                    let facts = self.class_facts(l.class_id).await?;
+                    let ok = decide(p, Operation::ReadTimetable, Target::Class(&facts))
+                        == Decision::Allow;
+                    visible.insert(l.class_id, ok);
+                    ok
+                }
+            };
+            if ok {
+                out.push(l);
+            }
+        }
+        Ok(out)
     }
 
     /// Is somebody of this lesson elsewhere at that time? Names both lessons.
@@ -410,6 +432,16 @@ impl Journal {
         e.details = Some(kind.to_string());
         let mut tx = self.db.pool.begin().await?;
         store::change_lesson(&mut tx, id, &set, now_ms()).await?;
+        if set.day != l.day {
+            // Marks and absences carry the lesson's date (the diary reads by it).
+            for table in ["marks", "attendance"] {
+                sqlx::query(&format!("UPDATE {table} SET day = $1 WHERE lesson_id = $2"))
+                    .bind(set.day.clone())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         parta_db::outbox::Outbox::push_in(
             &mut tx,
             EVENT_KIND,
@@ -467,6 +499,9 @@ impl Journal {
         }
         if !(1..=12).contains(&input.lesson_no) {
             errors.push(FieldError::new("lesson_no", "Номер урока — от 1 до 12."));
+        }
+        if input.room.as_ref().is_some_and(|r| r.chars().count() > 20) {
+            errors.push(FieldError::new("room", "Кабинет — до 20 знаков."));
         }
         let subject = store::subject_name(&self.db, &input.subject_code).await?;
         if subject.is_none() {

@@ -200,6 +200,23 @@ async fn teacher_enters_marks_and_parent_sees_them_at_once() {
         2
     );
 
+    // Sending only the topic keeps the homework.
+    let res = teacher
+        .post(
+            &path,
+            &json!({"lessons": [{"lesson_id": s.lesson, "topic": "Повторение"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT homework FROM lessons WHERE id = '{}'",
+            s.lesson
+        ))
+        .await,
+        "Упр. 101"
+    );
+
     // Absence: recorded, told, then taken back.
     let res = teacher
         .post(&path, &json!({"attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "ill", "reason": "справка"}]}))
@@ -507,6 +524,39 @@ async fn a_substitute_writes_that_lesson_only_and_students_are_told() {
         matches!(res.status().as_u16(), 403 | 404),
         "{}",
         res.status()
+    );
+
+    // A moved lesson takes its marks along (the diary finds them on the new date).
+    let (past, past_class, past_day): (String, String, String) = sqlx::query_as(
+        "SELECT l.id, l.class_id, l.day FROM lessons l WHERE l.organisation_id = $1 AND l.day < $2 \
+         AND EXISTS (SELECT 1 FROM marks m WHERE m.lesson_id = l.id) ORDER BY l.day DESC, l.id LIMIT 1",
+    )
+    .bind(&school)
+    .bind(&today)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let new_day = (chrono::NaiveDate::parse_from_str(&past_day, "%Y-%m-%d").unwrap()
+        + chrono::Duration::days(1))
+    .to_string();
+    let res = director
+        .post(
+            &format!("/api/v1/lessons/{past}/change"),
+            &json!({"kind": "move", "day": new_day, "lesson_no": 9}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "{} {past_class}",
+        res.text().await.unwrap()
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM marks WHERE lesson_id = '{past}' AND day <> '{new_day}'"
+        ))
+        .await,
+        0
     );
 
     // Cancelling tells the class too; marks on a cancelled lesson are refused.
