@@ -10,6 +10,8 @@ use parta_db::files::sniff;
 
 /// Largest attachment accepted.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
+/// Files one person may attach to one lesson.
+const MAX_FILES_PER_LESSON: i64 = 10;
 
 const ATT_COLS: &str = "id, lesson_id, student_id, file_name, content_type, size, created_at";
 
@@ -113,6 +115,21 @@ impl Journal {
                     "К этому уроку домашнее задание не задано.",
                 ));
             }
+        }
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM attachments WHERE lesson_id = $1 AND uploaded_by = $2",
+        )
+        .bind(lesson)
+        .bind(p.person_id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        if count >= MAX_FILES_PER_LESSON {
+            return Err(JournalError::invalid(
+                "file",
+                format!(
+                    "К одному уроку — не больше {MAX_FILES_PER_LESSON} файлов от одного человека."
+                ),
+            ));
         }
         let sha = self.files.put(bytes).await.map_err(|e| {
             JournalError::Problem(

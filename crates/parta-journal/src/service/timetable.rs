@@ -304,6 +304,12 @@ impl Journal {
         let full = store::lesson(&self.db, id)
             .await?
             .ok_or(JournalError::NotFound)?;
+        if full.status == "cancelled" && !matches!(change, LessonChange::Cancellation { .. }) {
+            return Err(JournalError::invalid(
+                "kind",
+                "Урок отменён: замена и перенос невозможны.",
+            ));
+        }
         let c = self.class_info(l.class_id).await?;
         let mut set = store::LessonUpdate {
             teacher_id: l.teacher_id,
@@ -390,6 +396,9 @@ impl Journal {
                         "lesson_no",
                         "Номер урока — от 1 до 12.",
                     ));
+                }
+                if room.as_ref().is_some_and(|r| r.chars().count() > 20) {
+                    return Err(JournalError::invalid("room", "Кабинет — до 20 знаков."));
                 }
                 let room = room.clone().or(l.room.clone());
                 let words = dated_words(&full.subject_name, &c.name, &ds, *lesson_no);

@@ -569,6 +569,17 @@ async fn a_substitute_writes_that_lesson_only_and_students_are_told() {
     assert_eq!(res.status(), 200);
     wait_notification(&pupil, "Отмена").await;
     let p = problem(
+        director
+            .post(
+                &format!("/api/v1/lessons/{lesson}/change"),
+                &json!({"kind": "substitution", "teacher_id": me}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("отменён"), "{p}");
+    let p = problem(
         teacher
             .post(
                 &path,
@@ -999,10 +1010,43 @@ async fn the_journal_page_saves_as_a_plain_form() {
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .chain([("work_type", "test")])
         .collect();
+    // A bad grade on the same form: nothing at all is written, marks included.
+    let grade_field = fields
+        .iter()
+        .find(|(n, _)| n.starts_with("g."))
+        .map(|(n, _)| *n)
+        .unwrap();
+    let with_grade = |g: &'static str| {
+        let mut f = fields.clone();
+        f.retain(|(n, _)| *n != grade_field);
+        f.push((grade_field, g));
+        f
+    };
     let res = teacher
-        .form(&format!("/journal/{}/{}", s.class, s.subject), &fields)
+        .form(
+            &format!("/journal/{}/{}", s.class, s.subject),
+            &with_grade("7"),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, before_marks);
+    // A good one is written with the marks.
+    let res = teacher
+        .form(
+            &format!("/journal/{}/{}", s.class, s.subject),
+            &with_grade("5"),
+        )
         .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM period_grades WHERE student_id = '{}' AND subject_code = '{}' AND value = '5'",
+            &grade_field[2..],
+            s.subject
+        ))
+        .await,
+        1
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM marks").await,
         before_marks + 1
