@@ -26,6 +26,25 @@ pub struct AuditEntry {
     pub details: Option<String>,
 }
 
+impl AuditEntry {
+    /// An entry for an act of the caller in their active role, from an address.
+    pub fn by(
+        p: &parta_core::principal::Principal,
+        ip: Option<String>,
+        action: &'static str,
+        object_type: &'static str,
+    ) -> Self {
+        Self {
+            actor_person_id: Some(p.person_id),
+            actor_role: Some(p.role().as_str().to_string()),
+            action,
+            object_type,
+            ip,
+            ..Default::default()
+        }
+    }
+}
+
 /// A stored audit record, as shown to admins and to the person concerned.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRecord {

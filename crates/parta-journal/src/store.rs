@@ -661,19 +661,11 @@ pub async fn lesson_key(db: &Db, id: LessonId) -> R<Option<LessonKey>> {
 }
 
 pub async fn lesson_keys_by_id(db: &Db, ids: &[LessonId]) -> R<Vec<LessonKey>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT {KEY_COLS} FROM lessons WHERE id IN ({})",
-            db.placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query_as(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        out.extend(q.fetch_all(&db.pool).await?);
-    }
-    Ok(out)
+    db.fetch_in(
+        &format!("SELECT {KEY_COLS} FROM lessons WHERE id IN ({{}})"),
+        ids,
+    )
+    .await
 }
 
 /// Lessons of the school at a date and number that are not cancelled.
@@ -799,19 +791,11 @@ pub async fn journal_attendance(
 }
 
 pub async fn marks_by_id(db: &Db, ids: &[MarkId]) -> R<Vec<Mark>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        let sql = format!(
-            "SELECT {MARK_COLS} FROM marks m WHERE m.id IN ({})",
-            db.placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query_as(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        out.extend(q.fetch_all(&db.pool).await?);
-    }
-    Ok(out)
+    db.fetch_in(
+        &format!("SELECT {MARK_COLS} FROM marks m WHERE m.id IN ({{}})"),
+        ids,
+    )
+    .await
 }
 
 /// A new mark row.

@@ -101,19 +101,11 @@ pub async fn opted_out(
     db: &Db,
     people: &[PersonId],
 ) -> Result<Vec<(PersonId, String)>, sqlx::Error> {
-    let mut out = Vec::new();
-    for chunk in people.chunks(500) {
-        let sql = format!(
-            "SELECT person_id, kind FROM notification_prefs WHERE enabled = 0 AND person_id IN ({})",
-            db.placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query_as(&sql);
-        for p in chunk {
-            q = q.bind(*p);
-        }
-        out.extend(q.fetch_all(&db.pool).await?);
-    }
-    Ok(out)
+    db.fetch_in(
+        "SELECT person_id, kind FROM notification_prefs WHERE enabled = 0 AND person_id IN ({})",
+        people,
+    )
+    .await
 }
 
 /// Inserts many notifications in the caller's transaction.

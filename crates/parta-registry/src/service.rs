@@ -38,14 +38,7 @@ fn entry(
     action: &'static str,
     object_type: &'static str,
 ) -> AuditEntry {
-    AuditEntry {
-        actor_person_id: Some(p.person_id),
-        actor_role: Some(p.role().as_str().to_string()),
-        action,
-        object_type,
-        ip: origin.ip.clone(),
-        ..Default::default()
-    }
+    AuditEntry::by(p, origin.ip.clone(), action, object_type)
 }
 
 impl Registry {
@@ -389,19 +382,13 @@ impl Registry {
 
     /// (child, parent) pairs for the given children — who else hears about a student.
     pub async fn parents_of(&self, children: &[PersonId]) -> Result<Vec<(PersonId, PersonId)>> {
-        let mut out = Vec::new();
-        for chunk in children.chunks(500) {
-            let sql = format!(
+        Ok(self
+            .db
+            .fetch_in(
                 "SELECT child_id, parent_id FROM guardianships WHERE child_id IN ({})",
-                self.db.placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query_as::<_, (PersonId, PersonId)>(&sql);
-            for c in chunk {
-                q = q.bind(*c);
-            }
-            out.extend(q.fetch_all(&self.db.pool).await?);
-        }
-        Ok(out)
+                children,
+            )
+            .await?)
     }
 
     /// Loads where an organisation sits and asks the policy; the facts for the caller.

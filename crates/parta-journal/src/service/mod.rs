@@ -56,14 +56,7 @@ fn entry(
     action: &'static str,
     object_type: &'static str,
 ) -> AuditEntry {
-    AuditEntry {
-        actor_person_id: Some(p.person_id),
-        actor_role: Some(p.role().as_str().to_string()),
-        action,
-        object_type,
-        ip: origin.ip.clone(),
-        ..Default::default()
-    }
+    AuditEntry::by(p, origin.ip.clone(), action, object_type)
 }
 
 /// "24.11.2026" from "2026-11-24".
