@@ -44,6 +44,7 @@ pub const ROUTES: &[&str] = &[
     "GET /static/journal.js",
     "POST /lessons/{id}/attachments",
     "POST /diary/attachments/{id}",
+    "POST /lessons/{id}/change",
 ];
 
 pub fn router() -> Router<AppState> {
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
             get(journal).post(journal_save),
         )
         .route("/lessons/{id}", get(lesson).post(lesson_save))
+        .route("/lessons/{id}/change", post(lesson_change))
         .route("/diary", get(diary))
         .route("/diary/marks", get(marks))
         .route("/diary/homework/{id}", post(homework_done))
@@ -206,6 +208,13 @@ pub struct T {
     pub attach_answer: &'static str,
     pub upload: &'static str,
     pub file_rules: &'static str,
+    pub change_title: &'static str,
+    pub substitute: &'static str,
+    pub cancel_lesson: &'static str,
+    pub move_lesson: &'static str,
+    pub note: &'static str,
+    pub new_day: &'static str,
+    pub new_no: &'static str,
     pub weekdays: [&'static str; 7],
     pub changes: [&'static str; 4],
     pub kinds: [&'static str; 5],
@@ -283,6 +292,13 @@ pub static RU: T = T {
     attach_answer: "Файл с ответом",
     upload: "Загрузить",
     file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — до 10 МБ.",
+    change_title: "Изменить урок (ученики и родители получат уведомление)",
+    substitute: "Замена: урок ведёт",
+    cancel_lesson: "Отменить урок",
+    move_lesson: "Перенести",
+    note: "Причина",
+    new_day: "Новая дата",
+    new_no: "Урок №",
     weekdays: ["Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"],
     changes: ["замена", "отменён", "перенесён", "дополнительный"],
     kinds: ["Новые отметки", "Домашние задания", "Пропуски и опоздания", "Замены уроков", "Отмены и переносы уроков"],
@@ -349,6 +365,13 @@ pub static EN: T = T {
     attach_answer: "Answer file",
     upload: "Upload",
     file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — up to 10 MB.",
+    change_title: "Change the lesson (students and parents are notified)",
+    substitute: "Substitution: taught by",
+    cancel_lesson: "Cancel the lesson",
+    move_lesson: "Move",
+    note: "Reason",
+    new_day: "New date",
+    new_no: "Lesson No.",
     weekdays: [
         "Monday",
         "Tuesday",
@@ -839,6 +862,8 @@ struct LessonPage {
     s: LessonSheet,
     day: String,
     rows: Vec<LessonRow>,
+    /// The school administration changes the lesson here: (id, name) of the staff.
+    manage: Option<Vec<(String, String)>>,
 }
 
 async fn lesson(
@@ -884,12 +909,33 @@ async fn lesson(
                         .unwrap_or_default(),
                 })
                 .collect();
+            let p = &r.caller.principal;
+            let org = st
+                .registry
+                .class_facts(s.lesson.class_id)
+                .await
+                .ok()
+                .flatten()
+                .map(|f| f.org.organisation);
+            let manage = match org {
+                Some(o) if st.journal.may_manage(p, o).await.unwrap_or(false) => Some(
+                    st.registry
+                        .staff(p, o)
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(b, _)| (b.id.to_string(), b.full_name()))
+                        .collect(),
+                ),
+                _ => None,
+            };
             render(&LessonPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
                 day: ru_date(&s.lesson.day),
                 s,
                 rows,
+                manage,
             })
         }
         Err(e) => r.fail(e),
@@ -931,6 +977,77 @@ async fn lesson_save(
     match st
         .journal
         .save(p, &r.caller.origin, l.class_id, &l.subject_code, save, None)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ChangeForm {
+    kind: String,
+    teacher_id: Option<String>,
+    day: Option<String>,
+    lesson_no: Option<i64>,
+    note: Option<String>,
+}
+
+/// Замена, отмена или перенос from the lesson page (the school administration).
+async fn lesson_change(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<ChangeForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse::<LessonId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let note = f.note.filter(|n| !n.trim().is_empty());
+    let change = match f.kind.as_str() {
+        "substitution" => match f.teacher_id.as_deref().and_then(|t| t.parse().ok()) {
+            Some(teacher_id) => LessonChange::Substitution { teacher_id, note },
+            None => {
+                return r.fail(Problem::invalid(
+                    "teacher_id",
+                    "Выберите учителя на замену.",
+                ))
+            }
+        },
+        "cancellation" => LessonChange::Cancellation { note },
+        "move" => {
+            let day = f
+                .day
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            match (day, f.lesson_no) {
+                (Some(day), Some(lesson_no)) => LessonChange::Move {
+                    day,
+                    lesson_no,
+                    room: None,
+                    note,
+                },
+                _ => {
+                    return r.fail(Problem::invalid(
+                        "day",
+                        "Укажите новую дату (ГГГГ-ММ-ДД) и номер урока.",
+                    ))
+                }
+            }
+        }
+        _ => {
+            return r.fail(Problem::invalid(
+                "kind",
+                "Выберите: замена, отмена или перенос.",
+            ))
+        }
+    };
+    match st
+        .journal
+        .change_lesson(&r.caller.principal, &r.caller.origin, id, change)
         .await
     {
         Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),

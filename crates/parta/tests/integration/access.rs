@@ -202,6 +202,8 @@ const PAGES: &[Row] = &[
     row("GET /static/journal.js", None, "/static/journal.js", None, 200),
     row("POST /lessons/{id}/attachments", Some("teacher"), "/lessons/@lesson2/attachments", Some("x=1"), 404),
     row("POST /diary/attachments/{id}", Some("student"), "/diary/attachments/@lesson2", Some("x=1"), 404),
+    row("POST /lessons/{id}/change", Some("director"), "/lessons/@lesson2/change", Some("kind=cancellation"), 404),
+    row("POST /lessons/{id}/change", Some("teacher"), "/lessons/@lesson1/change", Some("kind=cancellation"), 403),
 ];
 
 /// Ids of the demo region the rows refer to.

@@ -1213,3 +1213,58 @@ async fn homework_files_are_checked_and_reach_only_the_class() {
         200
     );
 }
+
+/// The school administration changes a lesson from its page, without the API.
+#[tokio::test]
+async fn the_director_substitutes_and_cancels_from_the_lesson_page() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let today = parta_core::time::today().to_string();
+    let (lesson, teacher): (String, String) = sqlx::query_as(
+        "SELECT id, teacher_id FROM lessons WHERE organisation_id = $1 AND day > $2 ORDER BY day, id LIMIT 1",
+    )
+    .bind(&school)
+    .bind(&today)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let page = director
+        .get(&format!("/lessons/{lesson}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("/change"),
+        "the director is offered the change forms"
+    );
+    let res = director
+        .form(
+            &format!("/lessons/{lesson}/change"),
+            &[("kind", "cancellation"), ("note", "Карантин")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.scalar(&format!("SELECT status FROM lessons WHERE id = '{lesson}'"))
+            .await,
+        "cancelled"
+    );
+    // The teacher of the lesson is not offered the forms.
+    let t = app
+        .login(
+            &app.scalar(&format!(
+                "SELECT login FROM accounts WHERE person_id = '{teacher}'"
+            ))
+            .await,
+        )
+        .await;
+    let page = t
+        .get(&format!("/lessons/{lesson}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("/change\""), "a teacher sees no change form");
+}
