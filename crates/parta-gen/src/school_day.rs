@@ -405,7 +405,10 @@ pub(crate) async fn generate(
             if w == 0 {
                 continue;
             }
-            let grade = parta_core_grade(sum as f64 / w as f64);
+            let grade = parta_journal::model::suggest_grade(
+                sum as f64 / w as f64,
+                parta_journal::model::SchoolSettings::default().rounding_threshold,
+            );
             let teacher = c
                 .subjects
                 .iter()
@@ -430,11 +433,4 @@ pub(crate) async fn generate(
         }
     }
     Ok(())
-}
-
-/// The school's default rounding (3.60 → 4).
-fn parta_core_grade(avg: f64) -> i64 {
-    let h = (avg * 100.0).round() as i64;
-    let g = if h % 100 >= 60 { h / 100 + 1 } else { h / 100 };
-    g.clamp(1, 5)
 }

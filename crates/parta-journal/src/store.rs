@@ -119,13 +119,18 @@ pub async fn academic_year(
         .await
 }
 
-pub async fn calendar_days(db: &Db, org: OrganisationId) -> R<Vec<CalendarDay>> {
+/// Holidays, vacations and moved days of a school (on the pool, or inside a transaction
+/// that may have just added one).
+pub async fn calendar_days<'c>(
+    ex: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    org: OrganisationId,
+) -> R<Vec<CalendarDay>> {
     sqlx::query_as(
         "SELECT id, starts_on, ends_on, kind, follows_weekday, name FROM calendar_days \
          WHERE organisation_id = $1 ORDER BY starts_on",
     )
     .bind(org)
-    .fetch_all(&db.pool)
+    .fetch_all(ex)
     .await
 }
 
@@ -274,13 +279,13 @@ pub async fn class_students(
     .await
 }
 
-/// The student's current class, its name, and the student's first name.
+/// The student's current class, its name, and the student's full name.
 pub async fn student_class(
     db: &Db,
     student: PersonId,
-) -> R<Option<(Option<ClassId>, Option<String>, String, String)>> {
+) -> R<Option<(Option<ClassId>, Option<String>, String)>> {
     sqlx::query_as(
-        "SELECT e.class_id, c.name, p.last_name || ' ' || p.first_name, p.first_name FROM persons p \
+        "SELECT e.class_id, c.name, p.last_name || ' ' || p.first_name FROM persons p \
          LEFT JOIN enrolments e ON e.person_id = p.id AND e.ended_on IS NULL \
          LEFT JOIN classes c ON c.id = e.class_id WHERE p.id = $1",
     )
@@ -405,14 +410,18 @@ pub async fn work_types(db: &Db) -> R<Vec<WorkType>> {
 const SLOT_COLS: &str = "id, class_id, group_id, weekday, lesson_no, subject_code, teacher_id, room, valid_from, valid_to";
 
 /// Slots of a class valid on or after `from`.
-pub async fn class_slots(db: &Db, class: ClassId, from: &str) -> R<Vec<Slot>> {
+pub async fn class_slots<'c>(
+    ex: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    class: ClassId,
+    from: &str,
+) -> R<Vec<Slot>> {
     sqlx::query_as(&format!(
         "SELECT {SLOT_COLS} FROM timetable_slots WHERE class_id = $1 AND (valid_to IS NULL OR valid_to >= $2) \
          ORDER BY valid_from, weekday, lesson_no"
     ))
     .bind(class)
     .bind(from.to_string())
-    .fetch_all(&db.pool)
+    .fetch_all(ex)
     .await
 }
 
@@ -648,10 +657,11 @@ pub struct LessonKey {
     pub teacher_id: PersonId,
     pub room: Option<String>,
     pub status: String,
+    pub homework: Option<String>,
 }
 
 const KEY_COLS: &str =
-    "id, organisation_id, class_id, group_id, day, lesson_no, subject_code, teacher_id, room, status";
+    "id, organisation_id, class_id, group_id, day, lesson_no, subject_code, teacher_id, room, status, homework";
 
 pub async fn lesson_key(db: &Db, id: LessonId) -> R<Option<LessonKey>> {
     sqlx::query_as(&format!("SELECT {KEY_COLS} FROM lessons WHERE id = $1"))
@@ -751,44 +761,6 @@ pub async fn set_lesson_content(conn: &mut AnyConnection, l: &LessonInput, now: 
 
 const MARK_COLS: &str =
     "m.id, m.lesson_id, m.student_id, m.day, m.subject_code, m.value, m.work_type, m.weight, m.comment, m.updated_at";
-
-pub async fn journal_marks(
-    db: &Db,
-    class: ClassId,
-    subject: &str,
-    from: &str,
-    to: &str,
-) -> R<Vec<Mark>> {
-    sqlx::query_as(&format!(
-        "SELECT {MARK_COLS} FROM marks m JOIN lessons l ON l.id = m.lesson_id \
-         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 ORDER BY m.id"
-    ))
-    .bind(class)
-    .bind(subject.to_string())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await
-}
-
-pub async fn journal_attendance(
-    db: &Db,
-    class: ClassId,
-    subject: &str,
-    from: &str,
-    to: &str,
-) -> R<Vec<Attendance>> {
-    sqlx::query_as(
-        "SELECT a.lesson_id, a.student_id, a.day, a.status, a.reason FROM attendance a JOIN lessons l ON l.id = a.lesson_id \
-         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4",
-    )
-    .bind(class)
-    .bind(subject.to_string())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await
-}
 
 pub async fn marks_by_id(db: &Db, ids: &[MarkId]) -> R<Vec<Mark>> {
     db.fetch_in(
@@ -1149,42 +1121,6 @@ pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R
     .bind(to.to_string())
     .fetch_all(&db.pool)
     .await
-}
-
-pub async fn student_attendance(
-    db: &Db,
-    student: PersonId,
-    from: &str,
-    to: &str,
-) -> R<Vec<Attendance>> {
-    sqlx::query_as(
-        "SELECT lesson_id, student_id, day, status, reason FROM attendance WHERE student_id = $1 AND day >= $2 AND day <= $3",
-    )
-    .bind(student)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await
-}
-
-pub async fn student_done(db: &Db, student: PersonId, ids: &[LessonId]) -> R<Vec<LessonId>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let all = db.placeholders(1, ids.len() + 1);
-    let (first, rest) = all.split_once(", ").unwrap_or((all.as_str(), ""));
-    let sql = format!(
-        "SELECT lesson_id FROM homework_submissions WHERE student_id = {first} AND lesson_id IN ({rest})"
-    );
-    let mut q = sqlx::query_as::<_, (LessonId,)>(&sql).bind(student);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    Ok(q.fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|r| r.0)
-        .collect())
 }
 
 // ---- homework ----

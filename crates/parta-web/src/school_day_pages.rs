@@ -607,7 +607,6 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
 #[derive(Deserialize)]
 struct PeriodQ {
     period: Option<String>,
-    n: Option<String>,
 }
 
 async fn journal(
@@ -619,7 +618,6 @@ async fn journal(
     Query(q): Query<PeriodQ>,
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let _ = q.n;
     let Ok(class) = class.parse::<ClassId>() else {
         return r.fail(Problem::not_found());
     };

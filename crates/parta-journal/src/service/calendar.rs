@@ -27,7 +27,7 @@ impl Journal {
             organisation_id: org,
             settings: store::settings(&self.db, org).await?,
             periods: store::periods(&self.db, org).await?,
-            days: store::calendar_days(&self.db, org).await?,
+            days: store::calendar_days(&self.db.pool, org).await?,
             bells: store::bells(&self.db, org).await?,
         })
     }
@@ -334,28 +334,10 @@ impl Journal {
         let from_s = from.to_string();
         store::delete_blank_lessons(conn, class, &from_s).await?;
         let settings = store::settings(&self.db, c.organisation_id).await?;
-        let mut days = store::calendar_days(&self.db, c.organisation_id).await?;
-        // Include a day added in this very transaction.
-        let pending: Vec<CalendarDay> = sqlx::query_as(
-            "SELECT id, starts_on, ends_on, kind, follows_weekday, name FROM calendar_days WHERE organisation_id = $1",
-        )
-        .bind(c.organisation_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        for d in pending {
-            if !days.iter().any(|x| x.id == d.id) {
-                days.push(d);
-            }
-        }
+        // Read inside the transaction: it may have just added a day.
+        let days = store::calendar_days(&mut *conn, c.organisation_id).await?;
         let school_days = SchoolDays::new(&settings, &days);
-        let slots: Vec<Slot> = sqlx::query_as(
-            "SELECT id, class_id, group_id, weekday, lesson_no, subject_code, teacher_id, room, valid_from, valid_to \
-             FROM timetable_slots WHERE class_id = $1 AND (valid_to IS NULL OR valid_to >= $2)",
-        )
-        .bind(class)
-        .bind(from_s.clone())
-        .fetch_all(&mut *conn)
-        .await?;
+        let slots = store::class_slots(&mut *conn, class, &from_s).await?;
         let existing: std::collections::HashSet<(String, i64, Option<parta_core::ids::GroupId>)> =
             store::lesson_keys(conn, class, &from_s)
                 .await?

@@ -48,7 +48,7 @@ impl Journal {
             store::lessons_of(&self.db, TimetableOf::Student(student), &from, &to),
             store::student_week(&self.db, student, &from, &to),
         )?;
-        let (_, class_name, student_name, _) = who.ok_or(JournalError::NotFound)?;
+        let (_, class_name, student_name) = who.ok_or(JournalError::NotFound)?;
         facts_of_week.sort_by(|a, b| a.id.cmp(&b.id));
         let mut by_lesson: HashMap<LessonId, Vec<DiaryMark>> = HashMap::new();
         let mut absent: HashMap<LessonId, String> = HashMap::new();
@@ -123,7 +123,7 @@ impl Journal {
     ) -> Result<StudentMarks> {
         let facts = self.person_facts(student).await?;
         check(decide(p, Operation::ReadDiary, Target::Person(&facts)))?;
-        let (class, _, student_name, _) = store::student_class(&self.db, student)
+        let (class, _, student_name) = store::student_class(&self.db, student)
             .await?
             .ok_or(JournalError::NotFound)?;
         let Some(class) = class else {
@@ -270,7 +270,7 @@ impl Journal {
         };
         let mut out = Vec::new();
         for id in ids {
-            if let Some((_, class, name, _)) = store::student_class(&self.db, id).await? {
+            if let Some((_, class, name)) = store::student_class(&self.db, id).await? {
                 out.push((
                     id,
                     match class {

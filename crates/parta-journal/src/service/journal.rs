@@ -48,6 +48,37 @@ pub(super) struct CheckedGrades {
     rows: Vec<(PersonId, Option<String>)>,
 }
 
+/// A journal's cells as marks (by id, i.e. in the order given) and absences.
+fn split_cells(cells: Vec<store::JournalCell>, subject: &str) -> (Vec<Mark>, Vec<Attendance>) {
+    let mut marks = Vec::new();
+    let mut attendance = Vec::new();
+    for cell in cells {
+        match (cell.kind.as_str(), cell.id) {
+            ("m", Some(id)) => marks.push(Mark {
+                id,
+                lesson_id: cell.lesson_id,
+                student_id: cell.student_id,
+                day: cell.day,
+                subject_code: subject.to_string(),
+                value: cell.value,
+                work_type: cell.work_type.unwrap_or_default(),
+                weight: cell.weight.unwrap_or(1),
+                comment: cell.comment,
+                updated_at: cell.updated_at,
+            }),
+            _ => attendance.push(Attendance {
+                lesson_id: cell.lesson_id,
+                student_id: cell.student_id,
+                day: cell.day,
+                status: cell.value,
+                reason: cell.comment,
+            }),
+        }
+    }
+    marks.sort_by_key(|m| m.id);
+    (marks, attendance)
+}
+
 fn fmt_avg(a: f64) -> f64 {
     (a * 100.0).round() / 100.0
 }
@@ -92,36 +123,7 @@ impl Journal {
             store::journal_cells(&self.db, class, subject, from, to),
             store::grades(&self.db, class, subject, c.academic_year_id),
         )?;
-        let mut marks = Vec::new();
-        let mut attendance = Vec::new();
-        for cell in cells {
-            match (cell.kind.as_str(), cell.id) {
-                ("m", Some(id)) => marks.push(Mark {
-                    id,
-                    lesson_id: cell.lesson_id,
-                    student_id: cell.student_id,
-                    day: cell.day,
-                    subject_code: subject.to_string(),
-                    value: cell.value,
-                    work_type: cell.work_type.unwrap_or_default(),
-                    weight: cell.weight.unwrap_or(1),
-                    comment: cell.comment,
-                    updated_at: cell.updated_at,
-                }),
-                _ => attendance.push(Attendance {
-                    lesson_id: cell.lesson_id,
-                    student_id: cell.student_id,
-                    day: cell.day,
-                    status: cell.value,
-                    reason: cell.comment,
-                }),
-            }
-        }
-        marks.sort_by_key(|m| m.id);
-        let settings = SchoolSettings {
-            week_days: 5,
-            rounding_threshold: head.rounding_threshold,
-        };
+        let (marks, attendance) = split_cells(cells, subject);
         let period_key = period.id.to_string();
         let summaries = students
             .iter()
@@ -137,7 +139,7 @@ impl Journal {
                     average: avg.map(fmt_avg),
                     suggested: avg
                         .filter(|_| scale == Scale::FivePoint)
-                        .map(|a| suggest_grade(a, settings.rounding_threshold).to_string()),
+                        .map(|a| suggest_grade(a, head.rounding_threshold).to_string()),
                     grade: grades
                         .iter()
                         .find(|g| g.student_id == s.id && g.period_key == period_key)
@@ -160,7 +162,7 @@ impl Journal {
             scale_values: scale.values().iter().map(|s| s.to_string()).collect(),
             period,
             periods,
-            rounding_threshold: settings.rounding_threshold,
+            rounding_threshold: head.rounding_threshold,
             may_write,
             students,
             lessons,
@@ -233,11 +235,21 @@ impl Journal {
             .into_iter()
             .map(|w| (w.code, w.weight))
             .collect();
-        let all_students: HashSet<PersonId> = store::class_students(&self.db, class, None)
+        // The class once: who may get marks here, and the first names notifications use.
+        let names: HashMap<PersonId, String> = store::class_students(&self.db, class, None)
             .await?
             .into_iter()
-            .map(|s| s.id)
+            .map(|s| {
+                let first = s
+                    .name
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or(&s.name)
+                    .to_string();
+                (s.id, first)
+            })
             .collect();
+        let all_students: HashSet<PersonId> = names.keys().copied().collect();
         let mut group_students: HashMap<parta_core::ids::GroupId, HashSet<PersonId>> =
             HashMap::new();
         for l in lessons.values() {
@@ -498,19 +510,6 @@ impl Journal {
         };
 
         // What students and parents hear about.
-        let names: HashMap<PersonId, String> = store::class_students(&self.db, class, None)
-            .await?
-            .into_iter()
-            .map(|s| {
-                let first = s
-                    .name
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or(&s.name)
-                    .to_string();
-                (s.id, first)
-            })
-            .collect();
         let subject_name = store::subject_name(&self.db, subject)
             .await?
             .unwrap_or_default();
@@ -570,28 +569,30 @@ impl Journal {
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
-            if let Some(hw) = new_hw {
-                let before = store::lesson(&self.db, li.lesson_id)
-                    .await?
-                    .and_then(|l| l.homework);
-                if before.as_deref() != Some(hw) {
-                    homework_lessons.push((li.lesson_id, hw.to_string()));
-                }
+            let before = lessons
+                .get(&li.lesson_id)
+                .and_then(|l| l.homework.as_deref());
+            if let Some(hw) = new_hw.filter(|hw| before != Some(*hw)) {
+                homework_lessons.push((li.lesson_id, hw.to_string()));
             }
         }
         for (lid, hw) in &homework_lessons {
             if let Some(l) = lessons.get(lid) {
-                for s in store::class_students(&self.db, class, l.group_id).await? {
+                let pupils = match l.group_id {
+                    Some(g) => group_students.get(&g).unwrap_or(&all_students),
+                    None => &all_students,
+                };
+                for id in pupils {
                     items.push(NotifyItem {
-                        student: s.id,
-                        student_name: names.get(&s.id).cloned().unwrap_or_default(),
+                        student: *id,
+                        student_name: names.get(id).cloned().unwrap_or_default(),
                         kind: "homework".into(),
                         title: format!(
                             "Домашнее задание по предмету «{subject_name}» на {}",
                             ru_date(&l.day)
                         ),
                         body: hw.chars().take(300).collect(),
-                        link: link(s.id, &l.day),
+                        link: link(*id, &l.day),
                     });
                 }
             }
@@ -701,18 +702,14 @@ impl Journal {
             .await?
             .ok_or(JournalError::NotFound)?;
         let students = store::class_students(&self.db, l.class_id, l.group_id).await?;
-        let marks: Vec<Mark> =
-            store::journal_marks(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
+        let (marks, attendance) = split_cells(
+            store::journal_cells(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
                 .await?
                 .into_iter()
-                .filter(|m| m.lesson_id == id)
-                .collect();
-        let attendance: Vec<Attendance> =
-            store::journal_attendance(&self.db, l.class_id, &l.subject_code, &l.day, &l.day)
-                .await?
-                .into_iter()
-                .filter(|a| a.lesson_id == id)
-                .collect();
+                .filter(|c| c.lesson_id == id)
+                .collect(),
+            &l.subject_code,
+        );
         let done: HashMap<PersonId, (i64, Option<String>)> = store::submissions(&self.db, id)
             .await?
             .into_iter()

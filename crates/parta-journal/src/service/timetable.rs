@@ -26,7 +26,7 @@ impl Journal {
         let facts = self.class_facts(class).await?;
         check(decide(p, Operation::ReadTimetable, Target::Class(&facts)))?;
         let today = parta_core::time::today().to_string();
-        Ok(store::class_slots(&self.db, class, &today).await?)
+        Ok(store::class_slots(&self.db.pool, class, &today).await?)
     }
 
     /// Sets a new version of a class's weekly template from `valid_from`. Every slot is
@@ -191,7 +191,7 @@ impl Journal {
             .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
-        Ok(store::class_slots(&self.db, class, &from).await?)
+        Ok(store::class_slots(&self.db.pool, class, &from).await?)
     }
 
     /// Lessons of a week (or any range) for a class, a teacher or a student.

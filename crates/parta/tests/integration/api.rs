@@ -46,14 +46,8 @@ async fn bad_input_names_the_field_in_russian_and_writes_nothing() {
     .await;
     assert_eq!(p["field"], "municipality_id");
     let res = admin
-        .http
-        .post(format!("{}/api/v1/organisations", admin.base))
-        .header("x-csrf-token", admin.csrf.clone().unwrap())
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/api/v1/organisations", "application/json", "{not json")
+        .await;
     assert_eq!(problem(res, 422).await["field"], "body");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM organisations").await,

@@ -307,6 +307,23 @@ impl Client {
             .expect("request")
     }
 
+    /// POSTs a body as it is (a file, a package, broken JSON) with its content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut r = self

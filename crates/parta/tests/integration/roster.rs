@@ -6,17 +6,12 @@ use serde_json::Value;
 use std::io::{Read, Write};
 
 async fn upload(c: &Client, org: &str, body: Vec<u8>, dry_run: bool) -> reqwest::Response {
-    c.http
-        .post(format!(
-            "{}/api/v1/organisations/{org}/roster?dry_run={dry_run}",
-            c.base
-        ))
-        .header("x-csrf-token", c.csrf.clone().unwrap())
-        .header("content-type", "application/zip")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    c.post_raw(
+        &format!("/api/v1/organisations/{org}/roster?dry_run={dry_run}"),
+        "application/zip",
+        body,
+    )
+    .await
 }
 
 async fn counts(app: &TestApp) -> Vec<i64> {

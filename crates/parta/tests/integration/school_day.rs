@@ -877,17 +877,12 @@ async fn timetable_imports_from_csv_with_row_errors() {
     let from = (parta_core::time::today() + chrono::Duration::days(14)).to_string();
     let bad = "день;урок;предмет;учитель;кабинет\nпонедельник;1;Алхимия;Никто Никтоевич;5\nсреда;x;Физика;Никто;6\n";
     let res = director
-        .http
-        .post(format!(
-            "{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}",
-            director.base
-        ))
-        .header("x-csrf-token", director.csrf.clone().unwrap())
-        .header("content-type", "text/csv")
-        .body(bad)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            &format!("/api/v1/classes/{class}/timetable-template/import?valid_from={from}"),
+            "text/csv",
+            bad,
+        )
+        .await;
     let p = problem(res, 422).await;
     let fields: Vec<&str> = p["errors"]
         .as_array()
@@ -903,17 +898,12 @@ async fn timetable_imports_from_csv_with_row_errors() {
         "день;урок;предмет;учитель;кабинет\nпонедельник;8;Индивидуальный проект;{teacher};21\n"
     );
     let res = director
-        .http
-        .post(format!(
-            "{}/api/v1/classes/{class}/timetable-template/import?valid_from={from}",
-            director.base
-        ))
-        .header("x-csrf-token", director.csrf.clone().unwrap())
-        .header("content-type", "text/csv")
-        .body(good)
-        .send()
-        .await
-        .unwrap();
+        .post_raw(
+            &format!("/api/v1/classes/{class}/timetable-template/import?valid_from={from}"),
+            "text/csv",
+            good,
+        )
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
@@ -1092,17 +1082,12 @@ async fn the_journal_page_saves_as_a_plain_form() {
 }
 
 async fn upload(c: &Client, lesson: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    c.http
-        .post(format!(
-            "{}/api/v1/lessons/{lesson}/attachments?file_name={name}",
-            c.base
-        ))
-        .header("x-csrf-token", c.csrf.clone().unwrap())
-        .header("content-type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
+    c.post_raw(
+        &format!("/api/v1/lessons/{lesson}/attachments?file_name={name}"),
+        "application/octet-stream",
+        bytes,
+    )
+    .await
 }
 
 #[tokio::test]
