@@ -187,6 +187,54 @@ impl Db {
         Ok(out)
     }
 
+    /// A query returning the rows of `inner` as one JSON text: an array of arrays, the
+    /// values in the order of `columns` (`t.` names the inner row), sorted by `order`.
+    /// For many-row reads on hot pages: SQLite hands every row from its worker thread to
+    /// the service separately, and that hand-off cost more than the query itself (the
+    /// diary's profile); one row of JSON crosses once. Read it with [`json_rows`].
+    pub fn json_rows_sql(&self, inner: &str, columns: &[&str], order: &str) -> String {
+        let rows = self.json_rows_expr(inner, columns, order);
+        match self.backend {
+            Backend::Sqlite => format!("SELECT {rows}"),
+            Backend::Postgres => format!("SELECT ({rows})::text"),
+        }
+    }
+
+    /// Several row sets in one query and one JSON object: `{"name": [[…], …], …}`, each
+    /// from `(name, inner, columns, order)` as in [`Db::json_rows_sql`]. Read it into a
+    /// struct with a `Vec` field per name.
+    pub fn json_sets_sql(&self, sets: &[(&str, &str, &[&str], &str)]) -> String {
+        let fields = sets
+            .iter()
+            .map(|(name, inner, columns, order)| {
+                format!("'{name}', {}", self.json_rows_expr(inner, columns, order))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self.backend {
+            Backend::Sqlite => format!("SELECT json_object({fields})"),
+            Backend::Postgres => format!("SELECT json_build_object({fields})::text"),
+        }
+    }
+
+    /// The JSON array of arrays of [`Db::json_rows_sql`] as an expression of JSON type.
+    fn json_rows_expr(&self, inner: &str, columns: &[&str], order: &str) -> String {
+        let cols = columns
+            .iter()
+            .map(|c| format!("t.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self.backend {
+            // json() keeps the text a JSON value when it is nested in json_object.
+            Backend::Sqlite => format!(
+                "json((SELECT COALESCE(json_group_array(json_array({cols}) ORDER BY {order}), '[]') FROM ({inner}) t))"
+            ),
+            Backend::Postgres => format!(
+                "(SELECT COALESCE(json_agg(json_build_array({cols}) ORDER BY {order}), '[]'::json) FROM ({inner}) t)"
+            ),
+        }
+    }
+
     pub fn placeholders(&self, start: usize, n: usize) -> String {
         match self.backend {
             Backend::Postgres => placeholders(start, n),
@@ -201,4 +249,10 @@ pub fn placeholders(start: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Rows from the text of a [`Db::json_rows_sql`] query, each array read into a `T` whose
+/// fields follow the query's columns; or the object of a [`Db::json_sets_sql`] query.
+pub fn json_rows<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }

@@ -266,7 +266,7 @@ pub struct ExtraLesson {
 }
 
 /// A lesson of a date, as timetables and diaries show it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 pub struct Lesson {
     pub id: LessonId,
     pub class_id: ClassId,
@@ -348,7 +348,7 @@ pub struct WorkType {
 }
 
 /// A student row of the journal.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 pub struct JournalStudent {
     pub id: PersonId,
     pub name: String,
@@ -453,7 +453,7 @@ pub struct GradeInput {
 }
 
 /// A period grade as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
 pub struct Grade {
     pub student_id: PersonId,
     pub subject_code: String,

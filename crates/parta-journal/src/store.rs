@@ -279,6 +279,29 @@ pub async fn class_students(
     .await
 }
 
+/// The study groups through which a teacher teaches a subject in a class; `None` when
+/// they teach it to the whole class (or have no assignment for it).
+pub async fn teacher_groups(
+    db: &Db,
+    teacher: PersonId,
+    class: ClassId,
+    subject: &str,
+) -> R<Option<Vec<GroupId>>> {
+    let rows: Vec<(Option<GroupId>,)> = sqlx::query_as(
+        "SELECT a.group_id FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         WHERE a.teacher_id = $1 AND a.subject_code = $2 AND (a.class_id = $3 OR g.class_id = $3)",
+    )
+    .bind(teacher)
+    .bind(subject.to_string())
+    .bind(class)
+    .fetch_all(&db.pool)
+    .await?;
+    if rows.is_empty() || rows.iter().any(|r| r.0.is_none()) {
+        return Ok(None);
+    }
+    Ok(Some(rows.into_iter().filter_map(|r| r.0).collect()))
+}
+
 /// The student's current class, its name, and the student's full name.
 pub async fn student_class(
     db: &Db,
@@ -294,8 +317,9 @@ pub async fn student_class(
     .await
 }
 
-/// Teaching assignments of a class, directly or through one of its groups (written so
-/// that both use an index: a `COALESCE` over the two scanned the whole table).
+/// Teaching assignments of a class, directly or through one of its groups: both sides of
+/// the `OR` use an index (by class, and by group since migration 8), otherwise the whole
+/// table is scanned (a `COALESCE` over the two columns did too).
 const CLASS_ASSIGNMENTS: &str =
     "(a.class_id = $1 OR a.group_id IN (SELECT g.id FROM study_groups g WHERE g.class_id = $1))";
 
@@ -338,7 +362,7 @@ pub async fn journal_head(db: &Db, class: ClassId, subject: &str) -> R<Option<Jo
 }
 
 /// Marks (`m`) and absences (`a`) of a journal in a date range, in one query.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct JournalCell {
     pub kind: String,
     pub id: Option<MarkId>,
@@ -352,6 +376,26 @@ pub struct JournalCell {
     pub updated_at: i64,
 }
 
+/// Cells of a journal: $1 class, $2 subject, $3–$4 the date range.
+const JOURNAL_CELLS: &str = "SELECT 'm' AS kind, m.id, m.lesson_id, m.student_id, m.day, m.value, m.work_type, m.weight, m.comment, m.updated_at \
+     FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+     WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 \
+     UNION ALL SELECT 'a', NULL, a.lesson_id, a.student_id, a.day, a.status, NULL, NULL, a.reason, a.updated_at \
+     FROM attendance a JOIN lessons l ON l.id = a.lesson_id \
+     WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4";
+const CELL_COLUMNS: [&str; 10] = [
+    "kind",
+    "id",
+    "lesson_id",
+    "student_id",
+    "day",
+    "value",
+    "work_type",
+    "weight",
+    "comment",
+    "updated_at",
+];
+
 pub async fn journal_cells(
     db: &Db,
     class: ClassId,
@@ -359,20 +403,67 @@ pub async fn journal_cells(
     from: &str,
     to: &str,
 ) -> R<Vec<JournalCell>> {
-    sqlx::query_as(
-        "SELECT 'm' AS kind, m.id, m.lesson_id, m.student_id, m.day, m.value, m.work_type, m.weight, m.comment, m.updated_at \
-         FROM marks m JOIN lessons l ON l.id = m.lesson_id \
-         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 \
-         UNION ALL SELECT 'a', NULL, a.lesson_id, a.student_id, a.day, a.status, NULL, NULL, a.reason, a.updated_at \
-         FROM attendance a JOIN lessons l ON l.id = a.lesson_id \
-         WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4",
-    )
-    .bind(class)
-    .bind(subject.to_string())
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await
+    sqlx::query_as(JOURNAL_CELLS)
+        .bind(class)
+        .bind(subject.to_string())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// What the journal grid shows of a period, read in one query (the grid is opened all
+/// day by every teacher; four queries cost twice the time of one).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct JournalSets {
+    pub students: Vec<JournalStudent>,
+    pub lessons: Vec<Lesson>,
+    pub cells: Vec<JournalCell>,
+    pub grades: Vec<Grade>,
+}
+
+pub async fn journal_sets(
+    db: &Db,
+    class: ClassId,
+    subject: &str,
+    (from, to): (&str, &str),
+    year: AcademicYearId,
+) -> R<JournalSets> {
+    let lessons = format!(
+        "{LESSON_SELECT} WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4"
+    );
+    let sql = db.json_sets_sql(&[
+        (
+            "students",
+            "SELECT p.id, p.last_name || ' ' || p.first_name AS name, p.last_name, p.first_name \
+             FROM enrolments e JOIN persons p ON p.id = e.person_id WHERE e.class_id = $1 AND e.ended_on IS NULL",
+            &["id", "name"],
+            "t.last_name, t.first_name, t.id",
+        ),
+        ("lessons", &lessons, &LESSON_COLUMNS, "t.day, t.lesson_no"),
+        (
+            "cells",
+            JOURNAL_CELLS,
+            &CELL_COLUMNS,
+            "t.kind, t.lesson_id, t.student_id, t.id",
+        ),
+        (
+            "grades",
+            "SELECT student_id, subject_code, period_key, value FROM period_grades \
+             WHERE class_id = $1 AND subject_code = $2 AND academic_year_id = $5",
+            &["student_id", "subject_code", "period_key", "value"],
+            "t.student_id, t.period_key",
+        ),
+    ]);
+    let text: String = sqlx::query_scalar(&sql)
+        .bind(class)
+        .bind(subject.to_string())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .bind(year)
+        .fetch_one(&db.pool)
+        .await?;
+    parta_db::json_rows(&text)
 }
 
 /// The class-subjects a teacher keeps journals for (assigned or given in the timetable).
@@ -438,8 +529,21 @@ pub struct SlotClash {
     pub lesson_no: i64,
 }
 
+/// Takes the school's timetable for this transaction (see migration 8): on PostgreSQL a
+/// row lock, on SQLite the database's write lock, both held until commit.
+pub async fn lock_timetable(conn: &mut AnyConnection, org: OrganisationId) -> R<()> {
+    sqlx::query(
+        "INSERT INTO timetable_revisions (organisation_id, revision) VALUES ($1, 1) \
+         ON CONFLICT (organisation_id) DO UPDATE SET revision = timetable_revisions.revision + 1",
+    )
+    .bind(org)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn slot_clashes(
-    db: &Db,
+    conn: &mut AnyConnection,
     org: OrganisationId,
     class: ClassId,
     shift: i64,
@@ -456,7 +560,7 @@ pub async fn slot_clashes(
     .bind(class)
     .bind(shift)
     .bind(from.to_string())
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -598,6 +702,30 @@ const LESSON_SELECT: &str = "SELECT l.id, l.class_id, c.name AS class_name, l.gr
      FROM lessons l JOIN classes c ON c.id = l.class_id LEFT JOIN study_groups g ON g.id = l.group_id \
      JOIN ref_subjects s ON s.code = l.subject_code JOIN persons t ON t.id = l.teacher_id \
      LEFT JOIN bell_times b ON b.organisation_id = l.organisation_id AND b.shift = c.shift AND b.lesson_no = l.lesson_no";
+/// The columns of [`LESSON_SELECT`] in the order of [`Lesson`]'s fields.
+const LESSON_COLUMNS: [&str; 21] = [
+    "id",
+    "class_id",
+    "class_name",
+    "group_id",
+    "group_name",
+    "day",
+    "lesson_no",
+    "starts_at",
+    "ends_at",
+    "subject_code",
+    "subject_name",
+    "teacher_id",
+    "teacher_name",
+    "planned_teacher_id",
+    "room",
+    "status",
+    "change_kind",
+    "change_note",
+    "topic",
+    "homework",
+    "homework_due",
+];
 
 pub async fn lesson(db: &Db, id: LessonId) -> R<Option<Lesson>> {
     sqlx::query_as(&format!("{LESSON_SELECT} WHERE l.id = $1"))
@@ -620,24 +748,6 @@ pub async fn lessons_of(db: &Db, of: TimetableOf, from: &str, to: &str) -> R<Vec
         "{LESSON_SELECT} WHERE {cond} AND l.day >= $2 AND l.day <= $3 ORDER BY l.day, l.lesson_no, c.name"
     ))
     .bind(id)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await
-}
-
-pub async fn journal_lessons(
-    db: &Db,
-    class: ClassId,
-    subject: &str,
-    from: &str,
-    to: &str,
-) -> R<Vec<Lesson>> {
-    sqlx::query_as(&format!(
-        "{LESSON_SELECT} WHERE l.class_id = $1 AND l.subject_code = $2 AND l.day >= $3 AND l.day <= $4 ORDER BY l.day, l.lesson_no"
-    ))
-    .bind(class)
-    .bind(subject.to_string())
     .bind(from.to_string())
     .bind(to.to_string())
     .fetch_all(&db.pool)
@@ -680,7 +790,7 @@ pub async fn lesson_keys_by_id(db: &Db, ids: &[LessonId]) -> R<Vec<LessonKey>> {
 
 /// Lessons of the school at a date and number that are not cancelled.
 pub async fn lessons_at(
-    db: &Db,
+    conn: &mut AnyConnection,
     org: OrganisationId,
     day: &str,
     lesson_no: i64,
@@ -691,7 +801,7 @@ pub async fn lessons_at(
     .bind(org)
     .bind(day.to_string())
     .bind(lesson_no)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 
@@ -1089,14 +1199,16 @@ pub async fn student_marks(
         .collect())
 }
 
-/// Everything about one student in a week besides the lessons, in one query: marks
-/// (`m`), absences (`a`), homework handed in (`h`) and homework files (`f`: the name in
-/// `value`, the size in `weight`, the answering student in `comment`).
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Everything about one student in a week besides the class's lessons, in one query and
+/// one row of JSON (the diary is the busiest page): marks (`m`), absences (`a`), homework
+/// handed in (`h`), homework files (`f`: the name in `value`, the size in `weight`, the
+/// answering student in `comment`), the student's class (`c`: its id in `id`, its name in
+/// `value`, the student's name in `comment`) and study groups (`g`: the id in `id`).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct WeekFact {
     pub kind: String,
     pub id: Option<String>,
-    pub lesson_id: LessonId,
+    pub lesson_id: Option<LessonId>,
     pub value: Option<String>,
     pub work_type: Option<String>,
     pub work_type_name: Option<String>,
@@ -1104,8 +1216,19 @@ pub struct WeekFact {
     pub comment: Option<String>,
 }
 
-pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R<Vec<WeekFact>> {
-    sqlx::query_as(
+/// A student's week without the lessons: see [`WeekFact`].
+#[derive(Debug, Clone, Default)]
+pub struct StudentWeek {
+    pub class: Option<ClassId>,
+    pub class_name: Option<String>,
+    pub student_name: String,
+    pub groups: Vec<GroupId>,
+    /// Marks, absences, hand-ins and files, marks in the order they were given.
+    pub facts: Vec<WeekFact>,
+}
+
+pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R<StudentWeek> {
+    let sql = db.json_rows_sql(
         "SELECT 'm' AS kind, m.id, m.lesson_id, m.value, m.work_type, w.name AS work_type_name, m.weight, m.comment \
          FROM marks m JOIN ref_work_types w ON w.code = m.work_type WHERE m.student_id = $1 AND m.day >= $2 AND m.day <= $3 \
          UNION ALL SELECT 'a', NULL, a.lesson_id, a.status, NULL, NULL, NULL, a.reason FROM attendance a \
@@ -1114,13 +1237,34 @@ pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R
          JOIN lessons l ON l.id = h.lesson_id WHERE h.student_id = $1 AND l.day >= $2 AND l.day <= $3 \
          UNION ALL SELECT 'f', t.id, t.lesson_id, t.file_name, NULL, NULL, t.size, t.student_id FROM attachments t \
          JOIN lessons l ON l.id = t.lesson_id WHERE l.day >= $2 AND l.day <= $3 AND (t.student_id IS NULL OR t.student_id = $1) \
-         AND l.class_id IN (SELECT e.class_id FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL)",
-    )
-    .bind(student)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(&db.pool)
-    .await
+         AND l.class_id IN (SELECT e.class_id FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL) \
+         UNION ALL SELECT 'c', e.class_id, NULL, c.name, NULL, NULL, NULL, p.last_name || ' ' || p.first_name FROM persons p \
+         LEFT JOIN enrolments e ON e.person_id = p.id AND e.ended_on IS NULL \
+         LEFT JOIN classes c ON c.id = e.class_id WHERE p.id = $1 \
+         UNION ALL SELECT 'g', gm.group_id, NULL, NULL, NULL, NULL, NULL, NULL FROM group_members gm WHERE gm.person_id = $1",
+        &["kind", "id", "lesson_id", "value", "work_type", "work_type_name", "weight", "comment"],
+        "t.kind, t.id",
+    );
+    let text: String = sqlx::query_scalar(&sql)
+        .bind(student)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_one(&db.pool)
+        .await?;
+    let mut week = StudentWeek::default();
+    for f in parta_db::json_rows::<Vec<WeekFact>>(&text)? {
+        let id = || f.id.as_deref().and_then(|s| s.parse::<uuid::Uuid>().ok());
+        match f.kind.as_str() {
+            "c" => {
+                week.class = id().map(ClassId);
+                week.class_name = f.value;
+                week.student_name = f.comment.unwrap_or_default();
+            }
+            "g" => week.groups.extend(id().map(GroupId)),
+            _ => week.facts.push(f),
+        }
+    }
+    Ok(week)
 }
 
 // ---- homework ----

@@ -64,6 +64,7 @@ impl Journal {
         store::upsert_settings(&mut tx, org, &s, now_ms()).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget_all();
         self.calendar(p, org).await
     }
 
@@ -242,6 +243,7 @@ impl Journal {
         e.object_id = Some(day.id.to_string());
         let classes = self.school_classes(org).await?;
         let mut tx = self.db.pool.begin().await?;
+        store::lock_timetable(&mut tx, org).await?;
         store::insert_calendar_day(&mut tx, org, &day).await?;
         for class in classes {
             self.rederive_lessons(&mut tx, class, input.starts_on)
@@ -249,6 +251,7 @@ impl Journal {
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget_all();
         Ok(day)
     }
 
@@ -300,6 +303,7 @@ impl Journal {
         store::replace_bells(&mut tx, org, shift, &bells).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget_all();
         Ok(store::bells(&self.db, org)
             .await?
             .into_iter()

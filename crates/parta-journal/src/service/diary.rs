@@ -43,26 +43,31 @@ impl Journal {
         let monday = monday_of(day);
         let sunday = monday + Duration::days(6);
         let (from, to) = (monday.to_string(), sunday.to_string());
-        let (who, lessons, mut facts_of_week) = tokio::try_join!(
-            store::student_class(&self.db, student),
-            store::lessons_of(&self.db, TimetableOf::Student(student), &from, &to),
-            store::student_week(&self.db, student, &from, &to),
-        )?;
-        let (_, class_name, student_name) = who.ok_or(JournalError::NotFound)?;
-        facts_of_week.sort_by(|a, b| a.id.cmp(&b.id));
+        let week = store::student_week(&self.db, student, &from, &to).await?;
+        let lessons = match week.class {
+            Some(class) => self.class_week(class, monday).await?,
+            None => Default::default(),
+        };
+        let lessons = lessons
+            .iter()
+            .filter(|l| l.group_id.is_none_or(|g| week.groups.contains(&g)));
+        let (class_name, student_name) = (week.class_name, week.student_name);
         let mut by_lesson: HashMap<LessonId, Vec<DiaryMark>> = HashMap::new();
         let mut absent: HashMap<LessonId, String> = HashMap::new();
         let mut done: HashSet<LessonId> = HashSet::new();
         let mut files: HashMap<LessonId, Vec<DiaryFile>> = HashMap::new();
-        for f in facts_of_week {
+        for f in week.facts {
+            let Some(lesson_id) = f.lesson_id else {
+                continue;
+            };
             match f.kind.as_str() {
-                "f" => files.entry(f.lesson_id).or_default().push(DiaryFile {
+                "f" => files.entry(lesson_id).or_default().push(DiaryFile {
                     id: f.id.unwrap_or_default(),
                     file_name: f.value.unwrap_or_default(),
                     size: f.weight.unwrap_or(0),
                     answer: f.comment.is_some(),
                 }),
-                "m" => by_lesson.entry(f.lesson_id).or_default().push(DiaryMark {
+                "m" => by_lesson.entry(lesson_id).or_default().push(DiaryMark {
                     value: f.value.unwrap_or_default(),
                     work_type: f.work_type.unwrap_or_default(),
                     work_type_name: f.work_type_name.unwrap_or_default(),
@@ -70,10 +75,10 @@ impl Journal {
                     comment: f.comment,
                 }),
                 "a" => {
-                    absent.insert(f.lesson_id, f.value.unwrap_or_default());
+                    absent.insert(lesson_id, f.value.unwrap_or_default());
                 }
                 _ => {
-                    done.insert(f.lesson_id);
+                    done.insert(lesson_id);
                 }
             }
         }
@@ -96,7 +101,7 @@ impl Journal {
                 attendance: absent.get(&l.id).cloned(),
                 homework_done: done.contains(&l.id),
                 files: files.remove(&l.id).unwrap_or_default(),
-                lesson: l,
+                lesson: l.clone(),
             });
         }
         // Saturday only when it has lessons (a six-day school or a moved working day).
@@ -111,6 +116,31 @@ impl Journal {
             monday: from,
             days,
         })
+    }
+
+    /// The lessons of a class's week, from memory when another student of the class
+    /// opened it a moment ago.
+    async fn class_week(
+        &self,
+        class: ClassId,
+        monday: NaiveDate,
+    ) -> Result<std::sync::Arc<Vec<crate::model::Lesson>>> {
+        let (hit, ticket) = self.weeks.get(class, monday);
+        if let Some(lessons) = hit {
+            return Ok(lessons);
+        }
+        let sunday = monday + Duration::days(6);
+        let lessons = std::sync::Arc::new(
+            store::lessons_of(
+                &self.db,
+                TimetableOf::Class(class),
+                &monday.to_string(),
+                &sunday.to_string(),
+            )
+            .await?,
+        );
+        self.weeks.put(class, monday, ticket, lessons.clone());
+        Ok(lessons)
     }
 
     /// A student's marks by subject in a period, with weighted averages and grades.

@@ -117,12 +117,12 @@ impl Journal {
             None => pick_period(&periods, None).unwrap_or_else(|| year_period(&c)),
         };
         let (from, to) = (period.starts_on.as_str(), period.ends_on.as_str());
-        let (students, lessons, cells, grades) = tokio::try_join!(
-            store::class_students(&self.db, class, None),
-            store::journal_lessons(&self.db, class, subject, from, to),
-            store::journal_cells(&self.db, class, subject, from, to),
-            store::grades(&self.db, class, subject, c.academic_year_id),
-        )?;
+        let store::JournalSets {
+            students,
+            lessons,
+            cells,
+            grades,
+        } = store::journal_sets(&self.db, class, subject, (from, to), c.academic_year_id).await?;
         let (marks, attendance) = split_cells(cells, subject);
         let period_key = period.id.to_string();
         let summaries = students
@@ -674,6 +674,7 @@ impl Journal {
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget(class);
         self.outbox.wake();
         Ok(result)
     }
@@ -819,12 +820,41 @@ impl Journal {
             .into_iter()
             .map(|s| s.id)
             .collect();
+        // A teacher of a group subject (a foreign language in halves) grades their group.
+        let mut own_group: Option<HashSet<PersonId>> = None;
+        if p.role() == Role::Teacher {
+            if let Some(groups) =
+                store::teacher_groups(&self.db, p.person_id, input.class_id, &input.subject_code)
+                    .await?
+            {
+                let mut members = HashSet::new();
+                for g in groups {
+                    members.extend(
+                        store::class_students(&self.db, input.class_id, Some(g))
+                            .await?
+                            .into_iter()
+                            .map(|s| s.id),
+                    );
+                }
+                own_group = Some(members);
+            }
+        }
         let mut rows = Vec::new();
         for (i, g) in input.grades.iter().enumerate() {
             if !students.contains(&g.student_id) {
                 errors.push(FieldError::new(
                     format!("grades[{i}].student_id"),
                     "Ученик не числится в этом классе.",
+                ));
+                continue;
+            }
+            if own_group
+                .as_ref()
+                .is_some_and(|m| !m.contains(&g.student_id))
+            {
+                errors.push(FieldError::new(
+                    format!("grades[{i}].student_id"),
+                    "Ученик не из вашей группы по этому предмету.",
                 ));
                 continue;
             }

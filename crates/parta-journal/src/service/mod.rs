@@ -8,6 +8,7 @@ mod diary;
 mod gradebook;
 mod journal;
 mod timetable;
+mod weeks;
 
 pub use attachments::MAX_ATTACHMENT;
 pub use gradebook::{
@@ -40,6 +41,8 @@ pub struct Journal {
     files: parta_db::files::FileStore,
     /// Виды работ: a federal reference book, fixed while the process runs.
     work_types: std::sync::Arc<tokio::sync::OnceCell<Vec<WorkType>>>,
+    /// Lessons of class weeks for the diary.
+    weeks: weeks::ClassWeeks,
 }
 
 fn check(decision: Decision) -> Result<()> {
@@ -83,6 +86,7 @@ impl Journal {
             outbox,
             files,
             work_types: Default::default(),
+            weeks: Default::default(),
         }
     }
 

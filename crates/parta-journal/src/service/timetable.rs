@@ -131,10 +131,17 @@ impl Journal {
                 }
             }
         }
-        // Against other classes of the same shift.
         let from = input.valid_from.to_string();
-        let others =
-            store::slot_clashes(&self.db, c.organisation_id, class, c.shift, &from).await?;
+        let day_before = (input.valid_from - Duration::days(1)).to_string();
+        let mut e = entry(p, origin, "update", "timetable");
+        e.organisation_id = Some(c.organisation_id);
+        e.object_id = Some(class.to_string());
+        e.details = Some(format!("from {from}, {} slots", input.slots.len()));
+        let mut tx = self.db.pool.begin().await?;
+        // Against other classes of the same shift, with the school's timetable taken: a
+        // version saved at the same instant is either seen here or waits for this one.
+        store::lock_timetable(&mut tx, c.organisation_id).await?;
+        let others = store::slot_clashes(&mut tx, c.organisation_id, class, c.shift, &from).await?;
         for (i, a) in input.slots.iter().enumerate() {
             for o in others
                 .iter()
@@ -160,12 +167,6 @@ impl Journal {
                 ));
             }
         }
-        let day_before = (input.valid_from - Duration::days(1)).to_string();
-        let mut e = entry(p, origin, "update", "timetable");
-        e.organisation_id = Some(c.organisation_id);
-        e.object_id = Some(class.to_string());
-        e.details = Some(format!("from {from}, {} slots", input.slots.len()));
-        let mut tx = self.db.pool.begin().await?;
         store::close_slots(&mut tx, class, &from, &day_before).await?;
         for s in &input.slots {
             let slot = Slot {
@@ -191,6 +192,7 @@ impl Journal {
             .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget(class);
         Ok(store::class_slots(&self.db.pool, class, &from).await?)
     }
 
@@ -245,10 +247,12 @@ impl Journal {
         Ok(out)
     }
 
-    /// Is somebody of this lesson elsewhere at that time? Names both lessons.
+    /// Is somebody of this lesson elsewhere at that time? Names both lessons. Runs in the
+    /// writing transaction after [`store::lock_timetable`].
     #[allow(clippy::too_many_arguments)]
     async fn dated_conflict(
         &self,
+        conn: &mut sqlx::AnyConnection,
         org: OrganisationId,
         me: Option<LessonId>,
         class: ClassId,
@@ -259,7 +263,7 @@ impl Journal {
         lesson_no: i64,
         words: &str,
     ) -> Result<()> {
-        for o in store::lessons_at(&self.db, org, day, lesson_no).await? {
+        for o in store::lessons_at(conn, org, day, lesson_no).await? {
             if Some(o.id) == me {
                 continue;
             }
@@ -327,6 +331,8 @@ impl Journal {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.chars().take(200).collect::<String>())
         };
+        // Who would be where, checked for conflicts inside the writing transaction.
+        let mut recheck: Option<(PersonId, Option<String>, String, i64, String)> = None;
         let (kind, title) = match &change {
             LessonChange::Substitution {
                 teacher_id,
@@ -339,18 +345,7 @@ impl Journal {
                     ));
                 }
                 let words = dated_words(&full.subject_name, &c.name, &l.day, l.lesson_no);
-                self.dated_conflict(
-                    l.organisation_id,
-                    Some(id),
-                    l.class_id,
-                    l.group_id,
-                    *teacher_id,
-                    None,
-                    &l.day,
-                    l.lesson_no,
-                    &words,
-                )
-                .await?;
+                recheck = Some((*teacher_id, None, l.day.clone(), l.lesson_no, words));
                 set.planned_teacher_id = Some(full.planned_teacher_id.unwrap_or(l.teacher_id));
                 set.teacher_id = *teacher_id;
                 set.change_kind = Some("substitution".into());
@@ -402,18 +397,7 @@ impl Journal {
                 }
                 let room = room.clone().or(l.room.clone());
                 let words = dated_words(&full.subject_name, &c.name, &ds, *lesson_no);
-                self.dated_conflict(
-                    l.organisation_id,
-                    Some(id),
-                    l.class_id,
-                    l.group_id,
-                    l.teacher_id,
-                    room.as_deref(),
-                    &ds,
-                    *lesson_no,
-                    &words,
-                )
-                .await?;
+                recheck = Some((l.teacher_id, room.clone(), ds.clone(), *lesson_no, words));
                 set.day = ds.clone();
                 set.lesson_no = *lesson_no;
                 set.room = room;
@@ -440,6 +424,22 @@ impl Journal {
         e.object_id = Some(id.to_string());
         e.details = Some(kind.to_string());
         let mut tx = self.db.pool.begin().await?;
+        store::lock_timetable(&mut tx, l.organisation_id).await?;
+        if let Some((teacher, room, day, lesson_no, words)) = &recheck {
+            self.dated_conflict(
+                &mut tx,
+                l.organisation_id,
+                Some(id),
+                l.class_id,
+                l.group_id,
+                *teacher,
+                room.as_deref(),
+                day,
+                *lesson_no,
+                words,
+            )
+            .await?;
+        }
         store::change_lesson(&mut tx, id, &set, now_ms()).await?;
         if set.day != l.day {
             // Marks and absences carry the lesson's date (the diary reads by it).
@@ -459,6 +459,7 @@ impl Journal {
         .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget(l.class_id);
         self.outbox.wake();
         store::lesson(&self.db, id)
             .await?
@@ -534,7 +535,15 @@ impl Journal {
             return Err(JournalError::Invalid(errors));
         }
         let words = dated_words(&subject.unwrap_or_default(), &c.name, &ds, input.lesson_no);
+        let id = LessonId::new();
+        let mut e = entry(p, origin, "create", "lesson");
+        e.organisation_id = Some(c.organisation_id);
+        e.object_id = Some(id.to_string());
+        e.details = Some("extra".into());
+        let mut tx = self.db.pool.begin().await?;
+        store::lock_timetable(&mut tx, c.organisation_id).await?;
         self.dated_conflict(
+            &mut tx,
             c.organisation_id,
             None,
             input.class_id,
@@ -546,12 +555,6 @@ impl Journal {
             &words,
         )
         .await?;
-        let id = LessonId::new();
-        let mut e = entry(p, origin, "create", "lesson");
-        e.organisation_id = Some(c.organisation_id);
-        e.object_id = Some(id.to_string());
-        e.details = Some("extra".into());
-        let mut tx = self.db.pool.begin().await?;
         store::insert_lessons(
             &self.db,
             &mut tx,
@@ -573,6 +576,7 @@ impl Journal {
         .await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
+        self.weeks.forget(input.class_id);
         store::lesson(&self.db, id)
             .await?
             .ok_or(JournalError::NotFound)

@@ -1253,3 +1253,136 @@ async fn the_director_substitutes_and_cancels_from_the_lesson_page() {
         .unwrap();
     assert!(!page.contains("/change\""), "a teacher sees no change form");
 }
+
+/// The diary keeps class weeks in memory: a change of a lesson must show at once to a
+/// parent who opened the week just before it.
+#[tokio::test]
+async fn a_diary_opened_before_a_lesson_change_shows_the_change() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let parent = app
+        .login(&login_of(&app, &parent_of(&app, &s.student).await).await)
+        .await;
+    let diary_path = format!("/api/v1/students/{}/diary?week={}", s.student, s.day);
+    let topic_of = |diary: &Value| {
+        diary["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["lessons"].as_array().unwrap().clone())
+            .find(|l| l["lesson"]["id"] == s.lesson)
+            .map(|l| l["lesson"]["topic"].clone())
+            .expect("lesson in the diary")
+    };
+    let before: Value = parent.get(&diary_path).await.json().await.unwrap();
+    assert_ne!(topic_of(&before), "Причастный оборот");
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{}/journal/{}", s.class, s.subject),
+            &json!({"lessons": [{"lesson_id": s.lesson, "topic": "Причастный оборот"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let after: Value = parent.get(&diary_path).await.json().await.unwrap();
+    assert_eq!(topic_of(&after), "Причастный оборот");
+    // A cancellation by the administration, too.
+    let director = app.login("director").await;
+    let res = director
+        .post(
+            &format!("/api/v1/lessons/{}/change", s.lesson),
+            &json!({"kind": "cancellation", "note": "Карантин"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let after: Value = parent.get(&diary_path).await.json().await.unwrap();
+    let lesson = after["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["lessons"].as_array().unwrap().clone())
+        .find(|l| l["lesson"]["id"] == s.lesson)
+        .unwrap();
+    assert_eq!(lesson["lesson"]["status"], "cancelled");
+}
+
+/// A subject taught in groups (a foreign language in halves): each teacher sets the
+/// period grades of their own group only, and a refused list writes nothing.
+#[tokio::test]
+async fn a_group_teacher_grades_only_their_group() {
+    let app = spawn().await;
+    let teacher_id = app.person_of("teacher").await;
+    let first = app.login("teacher").await;
+    let s = spot(&app, &first).await;
+    drop(first);
+    let students: Vec<(String,)> = sqlx::query_as(
+        "SELECT person_id FROM enrolments WHERE class_id = $1 AND ended_on IS NULL ORDER BY person_id",
+    )
+    .bind(&s.class)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(students.len() >= 4);
+    let (org, year): (String, String) =
+        sqlx::query_as("SELECT organisation_id, academic_year_id FROM classes WHERE id = $1")
+            .bind(&s.class)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let group = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO study_groups (id, organisation_id, academic_year_id, class_id, name, subject_code) \
+         VALUES ($1, $2, $3, $4, 'Группа 1', $5)",
+    )
+    .bind(&group)
+    .bind(&org)
+    .bind(&year)
+    .bind(&s.class)
+    .bind(&s.subject)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let (inside, outside) = (&students[0].0, &students[1].0);
+    sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
+        .bind(&group)
+        .bind(inside)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // The teacher now teaches this subject to the group only.
+    let moved = sqlx::query(
+        "UPDATE teaching_assignments SET class_id = NULL, group_id = $1 \
+         WHERE teacher_id = $2 AND class_id = $3 AND subject_code = $4",
+    )
+    .bind(&group)
+    .bind(&teacher_id)
+    .bind(&s.class)
+    .bind(&s.subject)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(moved.rows_affected() >= 1);
+    let teacher = app.login("teacher").await;
+    let before = app.count("SELECT COUNT(*) FROM period_grades").await;
+    let body = json!({"class_id": s.class, "subject_code": s.subject, "period": "year",
+                      "grades": [{"student_id": inside, "value": "5"}, {"student_id": outside, "value": "4"}]});
+    let p = problem(
+        teacher.send("PUT", "/api/v1/grades", Some(&body)).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "grades[1].student_id");
+    assert!(p["detail"].as_str().unwrap().contains("группы"), "{p}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM period_grades").await,
+        before
+    );
+    let body = json!({"class_id": s.class, "subject_code": s.subject, "period": "year",
+                      "grades": [{"student_id": inside, "value": "5"}]});
+    let res = teacher.send("PUT", "/api/v1/grades", Some(&body)).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM period_grades").await,
+        before + 1
+    );
+}

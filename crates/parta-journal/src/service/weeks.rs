@@ -1,0 +1,158 @@
+//! The lessons of a class's week, kept in memory: every student and parent of a class
+//! opens the same week of the diary, and the lessons (with their teachers, bells and
+//! homework) are most of what the diary reads. Per-student facts (marks, absences,
+//! hand-ins) are never kept here.
+//!
+//! A write that changes lessons forgets its class (or everything, for calendar and bell
+//! changes) after it commits; a reader that started before the write does not put its
+//! older copy back (generations). Other nodes of a cluster see a change within `TTL`, the
+//! same window as for sessions.
+
+use crate::model::Lesson;
+use chrono::NaiveDate;
+use parta_core::ids::ClassId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TTL: Duration = Duration::from_secs(5);
+/// About 100 MB of lessons at most; past this, everything is dropped and refilled.
+const MAX_WEEKS: usize = 50_000;
+
+#[derive(Clone, Default)]
+pub(crate) struct ClassWeeks(Arc<Mutex<Inner>>);
+
+#[derive(Default)]
+struct Inner {
+    /// Bumped when everything is forgotten.
+    epoch: u64,
+    classes: HashMap<ClassId, ClassEntry>,
+    weeks: usize,
+}
+
+#[derive(Default)]
+struct ClassEntry {
+    generation: u64,
+    weeks: HashMap<NaiveDate, (Instant, Arc<Vec<Lesson>>)>,
+}
+
+/// What a reader saw before going to the database: its copy is kept only if nothing was
+/// forgotten in between.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ticket(u64, u64);
+
+impl ClassWeeks {
+    pub(crate) fn get(
+        &self,
+        class: ClassId,
+        monday: NaiveDate,
+    ) -> (Option<Arc<Vec<Lesson>>>, Ticket) {
+        let Ok(inner) = self.0.lock() else {
+            return (None, Ticket(u64::MAX, u64::MAX));
+        };
+        let entry = inner.classes.get(&class);
+        let ticket = Ticket(inner.epoch, entry.map_or(0, |e| e.generation));
+        let hit = entry
+            .and_then(|e| e.weeks.get(&monday))
+            .filter(|(at, _)| at.elapsed() < TTL)
+            .map(|(_, lessons)| lessons.clone());
+        (hit, ticket)
+    }
+
+    pub(crate) fn put(
+        &self,
+        class: ClassId,
+        monday: NaiveDate,
+        ticket: Ticket,
+        lessons: Arc<Vec<Lesson>>,
+    ) {
+        let Ok(mut inner) = self.0.lock() else {
+            return;
+        };
+        let generation = inner.classes.get(&class).map_or(0, |e| e.generation);
+        if ticket != Ticket(inner.epoch, generation) {
+            return;
+        }
+        if inner.weeks >= MAX_WEEKS {
+            inner.forget_all();
+            return;
+        }
+        let entry = inner.classes.entry(class).or_default();
+        if entry
+            .weeks
+            .insert(monday, (Instant::now(), lessons))
+            .is_none()
+        {
+            inner.weeks += 1;
+        }
+    }
+
+    /// After a write to a class's lessons commits.
+    pub(crate) fn forget(&self, class: ClassId) {
+        if let Ok(mut inner) = self.0.lock() {
+            let entry = inner.classes.entry(class).or_default();
+            entry.generation += 1;
+            let dropped = entry.weeks.len();
+            entry.weeks.clear();
+            inner.weeks -= dropped;
+        }
+    }
+
+    /// After a change that reaches every class of a school (calendar, bells).
+    pub(crate) fn forget_all(&self) {
+        if let Ok(mut inner) = self.0.lock() {
+            inner.forget_all();
+        }
+    }
+}
+
+impl Inner {
+    fn forget_all(&mut self) {
+        self.epoch += 1;
+        self.classes.clear();
+        self.weeks = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn monday() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn a_reader_older_than_a_write_does_not_put_its_copy_back() {
+        let weeks = ClassWeeks::default();
+        let class = ClassId::new();
+        let (hit, ticket) = weeks.get(class, monday());
+        assert!(hit.is_none());
+        weeks.forget(class); // a write commits while the reader is in the database
+        weeks.put(class, monday(), ticket, Arc::new(Vec::new()));
+        assert!(weeks.get(class, monday()).0.is_none());
+        let (_, fresh) = weeks.get(class, monday());
+        weeks.put(class, monday(), fresh, Arc::new(Vec::new()));
+        assert!(weeks.get(class, monday()).0.is_some());
+        weeks.forget_all();
+        assert!(weeks.get(class, monday()).0.is_none());
+        weeks.put(class, monday(), fresh, Arc::new(Vec::new()));
+        assert!(
+            weeks.get(class, monday()).0.is_none(),
+            "older than forget_all"
+        );
+    }
+
+    #[test]
+    fn forgetting_one_class_keeps_the_others() {
+        let weeks = ClassWeeks::default();
+        let (a, b) = (ClassId::new(), ClassId::new());
+        for c in [a, b] {
+            let (_, t) = weeks.get(c, monday());
+            weeks.put(c, monday(), t, Arc::new(Vec::new()));
+        }
+        weeks.forget(a);
+        assert!(weeks.get(a, monday()).0.is_none());
+        assert!(weeks.get(b, monday()).0.is_some());
+    }
+}
