@@ -71,6 +71,10 @@ wc -l "$OUT"/diary-sessions.txt "$OUT"/journal-sessions.txt "$OUT"/save-sessions
   SESSIONS="$OUT/diary-sessions.txt" KIND=$kind wrk -t2 -c32 -d5s -s bench/diary.lua "$URL" >/dev/null
   SESSIONS="$OUT/diary-sessions.txt" KIND=$kind wrk -t2 -c32 -d"$DURATION" --latency -s bench/diary.lua "$URL" | tee "$OUT/diary-$kind.txt" | grep RESULT
 done
+[ -n "${ONLY_SAVES:-}" ] || {
+  echo "== diary week (api), a random week of the half-year each time: mostly misses of the class-week memory =="
+  SESSIONS="$OUT/diary-sessions.txt" KIND=api ANY_WEEK=1 wrk -t2 -c32 -d"$DURATION" --latency -s bench/diary.lua "$URL" | tee "$OUT/diary-any-week.txt" | grep RESULT
+}
 [ -n "${ONLY_SAVES:-}" ] || for kind in api html; do
   echo "== journal grid ($kind), 200 teachers, 16 connections =="
   SESSIONS="$OUT/journal-sessions.txt" KIND=$kind wrk -t2 -c16 -d5s -s bench/journal.lua "$URL" >/dev/null

@@ -33,6 +33,9 @@ impl FileStore {
             return Err(std::io::Error::other("bad file name"));
         };
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            // Fresh again, so that a sweep running before this upload's row commits
+            // leaves it alone.
+            touch(&path);
             return Ok(sha);
         }
         if let Some(parent) = path.parent() {
@@ -44,6 +47,48 @@ impl FileStore {
         Ok(sha)
     }
 
+    /// Removes files that no row refers to (`referenced` holds the SHA-256 names that rows
+    /// do) and unfinished temporary files, if older than `grace`: an upload stores its file
+    /// before its row commits, and a failed commit leaves the file behind. Returns how many
+    /// files were removed.
+    pub async fn sweep(
+        &self,
+        referenced: &std::collections::HashSet<String>,
+        grace: std::time::Duration,
+    ) -> std::io::Result<usize> {
+        let mut removed = 0;
+        let mut dirs = match tokio::fs::read_dir(&self.dir).await {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        while let Some(d) = dirs.next_entry().await? {
+            if !d.file_type().await?.is_dir() {
+                continue;
+            }
+            let mut files = tokio::fs::read_dir(d.path()).await?;
+            while let Some(f) = files.next_entry().await? {
+                let name = f.file_name().to_string_lossy().into_owned();
+                let ours = self.path(&name).is_some() || name.contains(".tmp-");
+                if !ours || referenced.contains(&name) {
+                    continue;
+                }
+                let old = f
+                    .metadata()
+                    .await?
+                    .modified()
+                    .ok()
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age >= grace);
+                if old {
+                    tokio::fs::remove_file(f.path()).await?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     pub async fn get(&self, sha: &str) -> std::io::Result<Vec<u8>> {
         match self.path(sha) {
             Some(p) => tokio::fs::read(p).await,
@@ -52,6 +97,13 @@ impl FileStore {
                 "no such file",
             )),
         }
+    }
+}
+
+/// Marks a file as modified now (best effort: a failure only shortens its grace).
+fn touch(path: &Path) {
+    if let Ok(file) = std::fs::File::options().write(true).open(path) {
+        let _ = file.set_modified(std::time::SystemTime::now());
     }
 }
 
@@ -102,6 +154,25 @@ pub fn sniff(file_name: &str, bytes: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn sweep_removes_only_old_unreferenced_files() {
+        let dir = std::env::temp_dir().join(format!("parta-sweep-{}", uuid::Uuid::new_v4()));
+        let store = FileStore::new(&dir);
+        let kept = store.put(b"referenced").await.unwrap();
+        let orphan = store.put(b"orphan").await.unwrap();
+        let none = std::collections::HashSet::from([kept.clone()]);
+        // Young files survive whatever refers to them.
+        let young = std::time::Duration::from_secs(3600);
+        assert_eq!(store.sweep(&none, young).await.unwrap(), 0);
+        assert_eq!(
+            store.sweep(&none, std::time::Duration::ZERO).await.unwrap(),
+            1
+        );
+        assert!(store.get(&kept).await.is_ok());
+        assert!(store.get(&orphan).await.is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn content_must_match_the_extension() {

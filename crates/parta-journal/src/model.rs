@@ -198,6 +198,17 @@ pub struct SchoolCalendarView {
     pub periods: Vec<Period>,
     pub days: Vec<CalendarDay>,
     pub bells: Vec<Bell>,
+    /// The school's academic years, for new periods.
+    pub years: Vec<AcademicYearRef>,
+}
+
+/// An academic year of a school.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct AcademicYearRef {
+    pub id: AcademicYearId,
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
 }
 
 /// A weekly slot of the timetable template.

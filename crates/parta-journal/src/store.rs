@@ -45,6 +45,15 @@ pub async fn upsert_settings(
 const PERIOD_COLS: &str =
     "id, academic_year_id, kind, name, grade_from, grade_to, starts_on, ends_on, closed_at";
 
+pub async fn school_years(db: &Db, org: OrganisationId) -> R<Vec<AcademicYearRef>> {
+    sqlx::query_as(
+        "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 ORDER BY starts_on DESC",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
 pub async fn periods(db: &Db, org: OrganisationId) -> R<Vec<Period>> {
     sqlx::query_as(&format!(
         "SELECT {PERIOD_COLS} FROM study_periods WHERE organisation_id = $1 ORDER BY starts_on, grade_from"
@@ -277,6 +286,14 @@ pub async fn class_students(
     .bind(group)
     .fetch_all(&db.pool)
     .await
+}
+
+/// The study groups of a class: id and name.
+pub async fn class_groups(db: &Db, class: ClassId) -> R<Vec<(GroupId, String)>> {
+    sqlx::query_as("SELECT id, name FROM study_groups WHERE class_id = $1 ORDER BY name")
+        .bind(class)
+        .fetch_all(&db.pool)
+        .await
 }
 
 /// The study groups through which a teacher teaches a subject in a class; `None` when

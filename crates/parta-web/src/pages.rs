@@ -172,6 +172,8 @@ struct ErrorPage {
     ctx: Ctx,
     title: String,
     detail: String,
+    /// Every field error when there are several (a CSV with many bad lines).
+    errors: Vec<String>,
 }
 
 /// A problem as an HTML page (404 and 403 look the same as in the API).
@@ -190,6 +192,14 @@ fn error_html(p: &Problem, headers: &HeaderMap, uri: &Uri, caller: Option<&Calle
                 .collect::<Vec<_>>()
                 .join(" ")
         }),
+        errors: if p.errors.len() > 1 {
+            p.errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     (p.status_code(), render(&page)).into_response()
 }

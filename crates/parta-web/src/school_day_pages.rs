@@ -45,6 +45,12 @@ pub const ROUTES: &[&str] = &[
     "POST /lessons/{id}/attachments",
     "POST /diary/attachments/{id}",
     "POST /lessons/{id}/change",
+    "POST /schools/{id}/calendar/settings",
+    "POST /schools/{id}/calendar/days",
+    "POST /schools/{id}/calendar/bells",
+    "POST /schools/{id}/calendar/periods",
+    "GET /classes/{id}/template",
+    "POST /classes/{id}/template",
 ];
 
 pub fn router() -> Router<AppState> {
@@ -66,6 +72,14 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}/report", get(report))
         .route("/schools/{id}/calendar", get(calendar))
         .route("/periods/{id}/close", post(close_period))
+        .route("/schools/{id}/calendar/settings", post(calendar_settings))
+        .route("/schools/{id}/calendar/days", post(calendar_day))
+        .route("/schools/{id}/calendar/bells", post(calendar_bells))
+        .route("/schools/{id}/calendar/periods", post(calendar_period))
+        .route(
+            "/classes/{id}/template",
+            get(template_page).post(template_save),
+        )
         .route("/static/journal.js", get(js))
         .merge(
             Router::new()
@@ -216,8 +230,31 @@ pub struct T {
     pub new_day: &'static str,
     pub new_no: &'static str,
     pub weekdays: [&'static str; 7],
+    /// The administration's editing forms of the calendar and the timetable.
+    pub edit: Edit,
     pub changes: [&'static str; 4],
     pub kinds: [&'static str; 5],
+}
+
+/// Strings of the editing forms.
+pub struct Edit {
+    pub timetable: &'static str,
+    pub template_help: &'static str,
+    pub valid_from: &'static str,
+    pub settings: &'static str,
+    pub add_day: &'static str,
+    pub day_kinds: [(&'static str, &'static str); 3],
+    pub starts: &'static str,
+    pub ends: &'static str,
+    pub name: &'static str,
+    pub follows: &'static str,
+    pub add_period: &'static str,
+    pub period_kinds: [(&'static str, &'static str); 3],
+    pub year: &'static str,
+    pub grades: &'static str,
+    pub set_bells: &'static str,
+    pub bells_help: &'static str,
+    pub shift: &'static str,
 }
 
 impl T {
@@ -299,6 +336,25 @@ pub static RU: T = T {
     note: "Причина",
     new_day: "Новая дата",
     new_no: "Урок №",
+    edit: Edit {
+        timetable: "Изменить расписание класса",
+        template_help: "Одна строка — один урок: день; номер урока; предмет; учитель (ФИО или СНИЛС); кабинет; группа (если урок у группы). Новая версия действует с указанной даты; уроки с отметками сохраняются.",
+        valid_from: "Действует с",
+        settings: "Неделя и округление",
+        add_day: "Добавить праздник, каникулы или перенос",
+        day_kinds: [("holiday", "праздник"), ("vacation", "каникулы"), ("working", "рабочий день (перенос)")],
+        starts: "С",
+        ends: "по (необязательно)",
+        name: "Название",
+        follows: "По расписанию дня недели (для переноса, 1–6)",
+        add_period: "Добавить учебный период",
+        period_kinds: [("quarter", "четверть"), ("trimester", "триместр"), ("semester", "полугодие")],
+        year: "Учебный год",
+        grades: "Классы (параллели) с … по …",
+        set_bells: "Расписание звонков",
+        bells_help: "Одна строка — один урок: начало-конец, например 08:30-09:10.",
+        shift: "Смена",
+    },
     weekdays: ["Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"],
     changes: ["замена", "отменён", "перенесён", "дополнительный"],
     kinds: ["Новые отметки", "Домашние задания", "Пропуски и опоздания", "Замены уроков", "Отмены и переносы уроков"],
@@ -372,6 +428,25 @@ pub static EN: T = T {
     note: "Reason",
     new_day: "New date",
     new_no: "Lesson No.",
+    edit: Edit {
+        timetable: "Edit the class timetable",
+        template_help: "One line per lesson: weekday; lesson number; subject; teacher (full name or SNILS); room; group (for a group lesson). The new version applies from the date given; lessons holding marks stay.",
+        valid_from: "Applies from",
+        settings: "Week and rounding",
+        add_day: "Add a holiday, vacation or moved working day",
+        day_kinds: [("holiday", "holiday"), ("vacation", "vacation"), ("working", "working day (moved)")],
+        starts: "From",
+        ends: "to (optional)",
+        name: "Name",
+        follows: "Follows the timetable of weekday (for a moved day, 1–6)",
+        add_period: "Add a study period",
+        period_kinds: [("quarter", "quarter"), ("trimester", "trimester"), ("semester", "half-year")],
+        year: "Academic year",
+        grades: "Grades from … to …",
+        set_bells: "Bell schedule",
+        bells_help: "One line per lesson: start-end, e.g. 08:30-09:10.",
+        shift: "Shift",
+    },
     weekdays: [
         "Monday",
         "Tuesday",
@@ -1363,6 +1438,8 @@ struct TimetablePage {
     prev: String,
     next: String,
     days: Vec<(String, Vec<Lesson>)>,
+    /// The class's template page, for its school's administration.
+    edit: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1480,6 +1557,19 @@ async fn timetable(
     if days.last().is_some_and(|d| d.1.is_empty()) {
         days.pop();
     }
+    let mut edit = None;
+    if let TimetableOf::Class(c) = of {
+        if let Ok(Some(f)) = st.registry.class_facts(c).await {
+            if st
+                .journal
+                .may_manage(p, f.org.organisation)
+                .await
+                .unwrap_or(false)
+            {
+                edit = Some(format!("/classes/{c}/template"));
+            }
+        }
+    }
     render(&TimetablePage {
         ctx: r.ctx(),
         t,
@@ -1490,6 +1580,7 @@ async fn timetable(
         prev: (monday - Duration::days(7)).to_string(),
         next: (monday + Duration::days(7)).to_string(),
         days,
+        edit,
     })
 }
 
@@ -1721,6 +1812,311 @@ async fn close_period(
                 .unwrap_or_default();
             Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response()
         }
+        Err(e) => r.fail(e),
+    }
+}
+
+// ---- the school administration edits the calendar and the timetable ----
+
+fn saved_calendar(org: &str) -> Response {
+    Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response()
+}
+
+/// A whole number from a form field, or a problem naming the field.
+fn form_number(field: &str, value: &str) -> Result<i64, Problem> {
+    value.trim().parse().map_err(|_| {
+        Problem::validation(vec![parta_core::FieldError::new(
+            field,
+            "Введите целое число.",
+        )])
+    })
+}
+
+/// A date from a form field (`YYYY-MM-DD`, or `ДД.ММ.ГГГГ` as people type it).
+fn form_date(field: &str, value: &str) -> Result<NaiveDate, Problem> {
+    let v = value.trim();
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(v, "%d.%m.%Y"))
+        .map_err(|_| {
+            Problem::validation(vec![parta_core::FieldError::new(
+                field,
+                "Дата — в виде ДД.ММ.ГГГГ.",
+            )])
+        })
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    week_days: String,
+    rounding_threshold: String,
+}
+
+async fn calendar_settings(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<SettingsForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let settings = match (
+        form_number("week_days", &f.week_days),
+        form_number("rounding_threshold", &f.rounding_threshold),
+    ) {
+        (Ok(week_days), Ok(rounding_threshold)) => SchoolSettings {
+            week_days,
+            rounding_threshold,
+        },
+        (Err(e), _) | (_, Err(e)) => return r.fail(e),
+    };
+    let c = &r.caller;
+    match st
+        .journal
+        .set_settings(&c.principal, &c.origin, org, settings)
+        .await
+    {
+        Ok(_) => saved_calendar(&id),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DayForm {
+    kind: String,
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    name: String,
+    #[serde(default)]
+    follows_weekday: String,
+}
+
+async fn calendar_day(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<DayForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let starts_on = match form_date("starts_on", &f.starts_on) {
+        Ok(d) => d,
+        Err(e) => return r.fail(e),
+    };
+    let ends_on = match f.ends_on.trim() {
+        "" => None,
+        v => match form_date("ends_on", v) {
+            Ok(d) => Some(d),
+            Err(e) => return r.fail(e),
+        },
+    };
+    let follows_weekday = f.follows_weekday.trim().parse().ok();
+    let input = NewCalendarDay {
+        starts_on,
+        ends_on,
+        kind: f.kind,
+        follows_weekday,
+        name: f.name,
+    };
+    let c = &r.caller;
+    match st
+        .journal
+        .add_calendar_day(&c.principal, &c.origin, org, input)
+        .await
+    {
+        Ok(_) => saved_calendar(&id),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct BellsForm {
+    shift: String,
+    /// One lesson a line: `08:30-09:10`.
+    bells: String,
+}
+
+async fn calendar_bells(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<BellsForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let shift = match form_number("shift", &f.shift) {
+        Ok(s) => s,
+        Err(e) => return r.fail(e),
+    };
+    let mut bells = Vec::new();
+    for line in f.bells.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let times: Vec<&str> = line
+            .split(|c: char| c == '-' || c == '–' || c == '—' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let [starts_at, ends_at] = times.as_slice() else {
+            return r.fail(Problem::validation(vec![parta_core::FieldError::new(
+                "bells",
+                format!("Строка «{line}»: нужно начало и конец урока, например 08:30-09:10."),
+            )]));
+        };
+        bells.push(Bell {
+            shift,
+            lesson_no: bells.len() as i64 + 1,
+            starts_at: starts_at.to_string(),
+            ends_at: ends_at.to_string(),
+        });
+    }
+    let c = &r.caller;
+    match st
+        .journal
+        .set_bells(&c.principal, &c.origin, org, shift, bells)
+        .await
+    {
+        Ok(_) => saved_calendar(&id),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PeriodForm {
+    academic_year_id: String,
+    kind: String,
+    name: String,
+    grade_from: String,
+    grade_to: String,
+    starts_on: String,
+    ends_on: String,
+}
+
+async fn calendar_period(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<PeriodForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let Ok(academic_year_id) = f.academic_year_id.parse() else {
+        return r.fail(Problem::validation(vec![parta_core::FieldError::new(
+            "academic_year_id",
+            "Выберите учебный год.",
+        )]));
+    };
+    let input = match (
+        form_number("grade_from", &f.grade_from),
+        form_number("grade_to", &f.grade_to),
+        form_date("starts_on", &f.starts_on),
+        form_date("ends_on", &f.ends_on),
+    ) {
+        (Ok(grade_from), Ok(grade_to), Ok(starts_on), Ok(ends_on)) => NewPeriod {
+            academic_year_id,
+            kind: f.kind,
+            name: f.name,
+            grade_from,
+            grade_to,
+            starts_on,
+            ends_on,
+        },
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return r.fail(e),
+    };
+    let c = &r.caller;
+    match st
+        .journal
+        .add_period(&c.principal, &c.origin, org, input)
+        .await
+    {
+        Ok(_) => saved_calendar(&id),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "school_day/template.html")]
+struct TemplatePage {
+    ctx: Ctx,
+    t: &'static T,
+    class_id: String,
+    csv: String,
+    valid_from: String,
+}
+
+async fn template_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(class) = id.parse::<ClassId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    // Only the school's administration edits; others learn nothing more than the API says.
+    if let Err(e) = st.journal.check_manage_class(p, class).await {
+        return r.fail(e);
+    }
+    match st.journal.template_csv(p, class).await {
+        Ok(csv) => render(&TemplatePage {
+            ctx: r.ctx(),
+            t: strings(&r.headers),
+            class_id: class.to_string(),
+            csv,
+            valid_from: monday_of(parta_core::time::today() + Duration::days(7)).to_string(),
+        }),
+        Err(e) => r.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TemplateForm {
+    valid_from: String,
+    csv: String,
+}
+
+async fn template_save(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<TemplateForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(class) = id.parse::<ClassId>() else {
+        return r.fail(Problem::not_found());
+    };
+    let valid_from = match form_date("valid_from", &f.valid_from) {
+        Ok(d) => d,
+        Err(e) => return r.fail(e),
+    };
+    let c = &r.caller;
+    match st
+        .journal
+        .import_template(&c.principal, &c.origin, class, valid_from, &f.csv)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/timetable?class={class}&week={valid_from}&n=saved"
+        ))
+        .into_response(),
         Err(e) => r.fail(e),
     }
 }

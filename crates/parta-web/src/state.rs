@@ -70,6 +70,23 @@ impl AppState {
         self.relay.clone().spawn()
     }
 
+    /// Starts housekeeping that needs nobody to look after it: a sweep of orphaned
+    /// homework files at start and then daily.
+    pub fn start_housekeeping(&self) -> tokio::task::JoinHandle<()> {
+        let journal = self.journal.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+            loop {
+                every.tick().await;
+                match journal.sweep_files().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "orphaned files removed"),
+                    Err(_) => {} // logged by the sweep
+                }
+            }
+        })
+    }
+
     /// Where the provider sends the browser back: the public URL, else this request's host.
     pub fn oidc_redirect_url(&self, host: Option<&str>) -> String {
         let base = match &self.config.public_url {

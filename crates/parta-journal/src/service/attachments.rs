@@ -181,6 +181,24 @@ impl Journal {
         Ok(row.map(|r| (r.a, r.sha256)))
     }
 
+    /// Removes stored files no attachment refers to any more (left by a failed commit),
+    /// after an hour's grace for uploads in flight. Run by the process's housekeeping.
+    pub async fn sweep_files(&self) -> Result<usize> {
+        let referenced: std::collections::HashSet<String> =
+            sqlx::query_scalar::<_, String>("SELECT DISTINCT sha256 FROM attachments")
+                .fetch_all(&self.db.pool)
+                .await?
+                .into_iter()
+                .collect();
+        self.files
+            .sweep(&referenced, std::time::Duration::from_secs(3600))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "file sweep failed");
+                JournalError::Problem(parta_core::Problem::internal())
+            })
+    }
+
     /// The files of a lesson (for those who see its journal).
     pub(super) async fn lesson_attachments(&self, lesson: LessonId) -> Result<Vec<Attachment>> {
         Ok(sqlx::query_as(&format!(

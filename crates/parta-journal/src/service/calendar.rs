@@ -29,6 +29,7 @@ impl Journal {
             periods: store::periods(&self.db, org).await?,
             days: store::calendar_days(&self.db.pool, org).await?,
             bells: store::bells(&self.db, org).await?,
+            years: store::school_years(&self.db, org).await?,
         })
     }
 

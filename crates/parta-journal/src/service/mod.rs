@@ -175,6 +175,12 @@ impl Journal {
         Ok(decide(p, op, Target::Journal(&facts)) == Decision::Allow)
     }
 
+    /// Refuses unless the caller runs the school day of the class's school (404 when they
+    /// do not even see the class) — for pages that show an editing form.
+    pub async fn check_manage_class(&self, p: &Principal, class: ClassId) -> Result<()> {
+        self.authorize_class_manage(p, class).await
+    }
+
     /// Whether the caller may manage the school day of an organisation.
     pub async fn may_manage(&self, p: &Principal, org: OrganisationId) -> Result<bool> {
         let facts = self.org_facts(org).await?;

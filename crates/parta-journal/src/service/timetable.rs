@@ -582,9 +582,71 @@ impl Journal {
             .ok_or(JournalError::NotFound)
     }
 
-    /// Imports a class's template from CSV: `день;урок;предмет;учитель;кабинет` (a header
-    /// line, `;` or `,`), the teacher by full name or СНИЛС among the school's staff, the
-    /// subject by code or name. Every bad line is reported; then it is set like
+    /// The class's template in force today (or, before the first one starts, the next) as
+    /// the CSV that [`Self::import_template`] reads: the school's page edits it as text.
+    pub async fn template_csv(&self, p: &Principal, class: ClassId) -> Result<String> {
+        let slots = self.template(p, class).await?;
+        let today = parta_core::time::today().to_string();
+        let current: Vec<&Slot> = slots.iter().filter(|s| s.valid_from <= today).collect();
+        let first_future = slots.iter().map(|s| s.valid_from.clone()).min();
+        let shown: Vec<&Slot> = if current.is_empty() {
+            slots
+                .iter()
+                .filter(|s| Some(&s.valid_from) == first_future.as_ref())
+                .collect()
+        } else {
+            current
+        };
+        let teachers: Vec<PersonId> = shown.iter().map(|s| s.teacher_id).collect();
+        let names: std::collections::HashMap<PersonId, String> = self
+            .db
+            .fetch_in::<(PersonId, String), _>(
+                "SELECT id, last_name || ' ' || first_name || COALESCE(' ' || middle_name, '') FROM persons WHERE id IN ({})",
+                &teachers,
+            )
+            .await?
+            .into_iter()
+            .collect();
+        let subjects = self.registry.reference("subjects").await?;
+        let groups = store::class_groups(&self.db, class).await?;
+        let mut out = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(Vec::new());
+        let header = ["день", "урок", "предмет", "учитель", "кабинет", "группа"];
+        let mut rows = vec![header.map(str::to_string).to_vec()];
+        for s in shown {
+            rows.push(vec![
+                WEEKDAYS_RU
+                    .get((s.weekday - 1).clamp(0, 6) as usize)
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
+                s.lesson_no.to_string(),
+                subjects
+                    .iter()
+                    .find(|r| r.code == s.subject_code)
+                    .map_or(s.subject_code.clone(), |r| r.name.clone()),
+                names.get(&s.teacher_id).cloned().unwrap_or_default(),
+                s.room.clone().unwrap_or_default(),
+                s.group_id
+                    .and_then(|g| groups.iter().find(|(id, _)| *id == g))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
+            ]);
+        }
+        for r in rows {
+            out.write_record(&r)
+                .map_err(|_| JournalError::Problem(parta_core::Problem::internal()))?;
+        }
+        let bytes = out
+            .into_inner()
+            .map_err(|_| JournalError::Problem(parta_core::Problem::internal()))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Imports a class's template from CSV: `день;урок;предмет;учитель;кабинет;группа` (a
+    /// header line, `;` or `,`), the teacher by full name or СНИЛС among the school's
+    /// staff, the subject by code or name, the group (optional) by its name in the class. Every bad line is reported; then it is set like
     /// [`Self::set_template`].
     pub async fn import_template(
         &self,
@@ -613,6 +675,7 @@ impl Journal {
         .fetch_all(&self.db.pool)
         .await?;
         let subjects = self.registry.reference("subjects").await?;
+        let groups = store::class_groups(&self.db, class).await?;
         let mut slots = Vec::new();
         let mut errors = Vec::new();
         for (i, rec) in reader.records().enumerate() {
@@ -676,14 +739,27 @@ impl Journal {
                     },
                 ));
             }
-            if let (Some(subject), [t]) = (subject, found.as_slice()) {
+            let group = match get(5) {
+                "" => Some(None),
+                name => groups
+                    .iter()
+                    .find(|(_, n)| n.to_lowercase() == name.to_lowercase())
+                    .map(|(id, _)| Some(*id)),
+            };
+            if group.is_none() {
+                errors.push(FieldError::new(
+                    format!("строка {line}, столбец 6"),
+                    format!("В классе нет группы «{}».", get(5)),
+                ));
+            }
+            if let (Some(subject), [t], Some(group_id)) = (subject, found.as_slice(), group) {
                 slots.push(NewSlot {
                     weekday,
                     lesson_no,
                     subject_code: subject,
                     teacher_id: t.0,
                     room: Some(get(4).to_string()).filter(|r| !r.is_empty()),
-                    group_id: None,
+                    group_id,
                 });
             }
         }

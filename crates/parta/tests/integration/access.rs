@@ -204,6 +204,15 @@ const PAGES: &[Row] = &[
     row("POST /diary/attachments/{id}", Some("student"), "/diary/attachments/@lesson2", Some("x=1"), 404),
     row("POST /lessons/{id}/change", Some("director"), "/lessons/@lesson2/change", Some("kind=cancellation"), 404),
     row("POST /lessons/{id}/change", Some("teacher"), "/lessons/@lesson1/change", Some("kind=cancellation"), 403),
+    row("POST /schools/{id}/calendar/settings", Some("director"), "/schools/@school2/calendar/settings", Some("week_days=6&rounding_threshold=50"), 403),
+    row("POST /schools/{id}/calendar/settings", Some("teacher"), "/schools/@school1/calendar/settings", Some("week_days=6&rounding_threshold=50"), 403),
+    row("POST /schools/{id}/calendar/days", Some("director"), "/schools/@school2/calendar/days", Some("kind=holiday&starts_on=2026-12-01&name=x"), 403),
+    row("POST /schools/{id}/calendar/bells", Some("director"), "/schools/@school2/calendar/bells", Some("shift=1&bells=08:30-09:10"), 403),
+    row("POST /schools/{id}/calendar/periods", Some("director"), "/schools/@school2/calendar/periods", Some("academic_year_id=@year2&kind=quarter&name=x&grade_from=1&grade_to=11&starts_on=2026-09-01&ends_on=2026-10-01"), 403),
+    row("GET /classes/{id}/template", Some("director"), "/classes/@class2/template", None, 404),
+    row("GET /classes/{id}/template", Some("teacher"), "/classes/@class1/template", None, 403),
+    row("POST /classes/{id}/template", Some("director"), "/classes/@class2/template", Some("valid_from=2026-12-07&csv=x"), 404),
+    row("POST /classes/{id}/template", Some("student"), "/classes/@class1/template", Some("valid_from=2026-12-07&csv=x"), 403),
 ];
 
 /// Ids of the demo region the rows refer to.

@@ -1386,3 +1386,129 @@ async fn a_group_teacher_grades_only_their_group() {
         before + 1
     );
 }
+
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The school administration runs the calendar and the timetable from pages: settings,
+/// a holiday (its lessons go), bells, and the class template edited as text and saved
+/// back; bad input names the problem and changes nothing.
+#[tokio::test]
+async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
+    use chrono::{Datelike, Duration};
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let page = director
+        .get(&format!("/schools/{school}/calendar"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/calendar/bells") && page.contains("/calendar/days"));
+
+    let res = director
+        .form(
+            &format!("/schools/{school}/calendar/settings"),
+            &[("week_days", "5"), ("rounding_threshold", "50")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT rounding_threshold FROM school_settings WHERE organisation_id = '{school}'"
+        ))
+        .await,
+        50
+    );
+
+    // A holiday on a weekday a week from now: that day's lessons are gone.
+    let mut day = parta_core::time::today() + Duration::days(8);
+    while day.weekday().number_from_monday() > 5 {
+        day += Duration::days(1);
+    }
+    let lessons_that_day = format!(
+        "SELECT COUNT(*) FROM lessons WHERE organisation_id = '{school}' AND day = '{day}' AND status = 'planned'"
+    );
+    assert!(app.count(&lessons_that_day).await > 0);
+    let res = director
+        .form(
+            &format!("/schools/{school}/calendar/days"),
+            &[
+                ("kind", "holiday"),
+                ("starts_on", &day.format("%d.%m.%Y").to_string()),
+                ("name", "День школы"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.count(&lessons_that_day).await, 0);
+
+    // Bells: a line that is not two times is refused, nothing changes.
+    let bells = format!("SELECT COUNT(*) FROM bell_times WHERE organisation_id = '{school}'");
+    let before = app.count(&bells).await;
+    let res = director
+        .form(
+            &format!("/schools/{school}/calendar/bells"),
+            &[("shift", "1"), ("bells", "08:30-09:10\nвосемь")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("восемь"));
+    assert_eq!(app.count(&bells).await, before);
+
+    // The template: read as text, saved back from next Monday.
+    let class = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{school}' AND name = '5А'"
+        ))
+        .await;
+    let tt = director
+        .get(&format!("/timetable?class={class}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tt.contains(&format!("/classes/{class}/template")));
+    let page = director
+        .get(&format!("/classes/{class}/template"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("<textarea name=\"csv\"").unwrap();
+    let body_start = start + page[start..].find('>').unwrap() + 1;
+    let body_end = body_start + page[body_start..].find("</textarea>").unwrap();
+    let csv = unescape(&page[body_start..body_end]);
+    let lines = csv.lines().filter(|l| !l.trim().is_empty()).count();
+    assert!(lines > 10, "{csv}");
+    let next = parta_core::time::today() + Duration::days(7);
+    let monday = next - Duration::days(i64::from(next.weekday().num_days_from_monday()));
+    let slots_from = format!(
+        "SELECT COUNT(*) FROM timetable_slots WHERE class_id = '{class}' AND valid_from = '{monday}'"
+    );
+    let broken = csv.replacen("\n", "\nпонедельник;1;Физика;Нет Такого Учителя;101;\n", 1);
+    let res = director
+        .form(
+            &format!("/classes/{class}/template"),
+            &[("valid_from", &monday.to_string()), ("csv", &broken)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Нет Такого Учителя"));
+    assert_eq!(app.count(&slots_from).await, 0);
+    let res = director
+        .form(
+            &format!("/classes/{class}/template"),
+            &[("valid_from", &monday.to_string()), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(app.count(&slots_from).await, lines as i64 - 1);
+}
