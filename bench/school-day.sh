@@ -27,7 +27,10 @@ echo "RESULT db_bytes=$(stat -c %s "$DB") $(sqlite3 "$DB" "SELECT 'marks=' || (S
 PARTA_SIGN_IN__PER_IP_BURST=1000000000 PARTA_LOG=warn "$BIN" serve --data-dir "$DATA" --port "$PORT" >"$OUT/sd-serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.1; done
+until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+  kill -0 $pid 2>/dev/null || { echo "the server stopped:" >&2; tail -20 "$OUT/sd-serve.log" >&2; exit 1; }
+  sleep 0.1
+done
 URL="http://127.0.0.1:$PORT"
 
 # Signs in; prints "cookie<TAB>csrf".
