@@ -24,42 +24,7 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
-    /// SQLite has one writer at a time; see [`Db::begin_write`].
-    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
-
-/// A write transaction holding this process's SQLite write turn until it commits or is
-/// dropped (rolled back); derefs to its connection.
-pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = sqlx::AnyConnection;
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
-    }
-}
-
-/// How long a writer waits for its turn, as SQLite's `busy_timeout`.
-const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -120,37 +85,7 @@ impl Db {
             })
             .connect_with(opts)
             .await?;
-        Ok(Db {
-            pool,
-            backend,
-            gate: Default::default(),
-        })
-    }
-
-    /// Begins a write transaction. On SQLite the writers of this process take turns here,
-    /// first come first served, instead of in SQLite's busy handler, which retries with
-    /// sleeps of up to 100 ms (measured: saves at half the capacity had p99 433 ms, most
-    /// of it asleep while the lock was free). PostgreSQL locks rows itself: no turn.
-    /// Inside it, do not wait for another write of this process (the audit writer, say):
-    /// record audit entries with `AuditLog::record_in`.
-    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let turn = self.write_turn().await?;
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _turn: turn })
-    }
-
-    /// The write turn for a single statement outside a transaction (see `begin_write`);
-    /// `None` on PostgreSQL.
-    pub async fn write_turn(
-        &self,
-    ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Error> {
-        if self.backend != Backend::Sqlite {
-            return Ok(None);
-        }
-        match tokio::time::timeout(WRITE_TURN_TIMEOUT, self.gate.clone().lock_owned()).await {
-            Ok(turn) => Ok(Some(turn)),
-            Err(_) => Err(sqlx::Error::PoolTimedOut),
-        }
+        Ok(Db { pool, backend })
     }
 
     /// Applies pending migrations and refreshes the federal reference books.

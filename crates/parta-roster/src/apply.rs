@@ -6,6 +6,7 @@ use crate::model::*;
 use parta_core::ids::{AcademicYearId, ClassId, GroupId, OrganisationId, PersonId};
 use parta_core::time::now_ms;
 use parta_db::Db;
+use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,8 +17,8 @@ pub enum ApplyError {
     Db(#[from] sqlx::Error),
 }
 
-struct Ctx {
-    tx: parta_db::WriteTx,
+struct Ctx<'a> {
+    tx: Transaction<'a, Any>,
     org: OrganisationId,
     report: ImportReport,
     errors: Vec<RowError>,
@@ -45,7 +46,7 @@ pub async fn apply(
     progress: &(dyn Fn(u64) + Sync),
     audit: parta_db::audit::AuditEntry,
 ) -> Result<ImportReport, ApplyError> {
-    let tx = db.begin_write().await?;
+    let tx = db.pool.begin().await?;
     let mut c = Ctx {
         tx,
         org,
@@ -86,7 +87,7 @@ pub async fn apply(
     Ok(c.report)
 }
 
-async fn check_org(c: &mut Ctx, p: &Package) -> Result<(), sqlx::Error> {
+async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
     if p.org_sid.is_none() && p.org_identifier.is_none() {
         return Ok(());
     }
@@ -116,7 +117,10 @@ async fn check_org(c: &mut Ctx, p: &Package) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn years(c: &mut Ctx, p: &Package) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
+async fn years(
+    c: &mut Ctx<'_>,
+    p: &Package,
+) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
     let mut out = HashMap::new();
     for y in &p.years {
         let found: Option<(AcademicYearId, String, String, String)> = sqlx::query_as(
@@ -164,7 +168,7 @@ async fn years(c: &mut Ctx, p: &Package) -> Result<HashMap<String, AcademicYearI
 }
 
 async fn people(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<HashMap<String, PersonId>, sqlx::Error> {
@@ -326,7 +330,7 @@ async fn people(
 
 /// Whether a person already belongs to the school: studies, works or holds a role there,
 /// or is the parent of one of its students.
-async fn linked(c: &mut Ctx, person: PersonId) -> Result<bool, sqlx::Error> {
+async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT 'y' WHERE EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
          OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
@@ -342,7 +346,7 @@ async fn linked(c: &mut Ctx, person: PersonId) -> Result<bool, sqlx::Error> {
 }
 
 async fn ensure_role(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     person: PersonId,
     role: &str,
     org: Option<OrganisationId>,
@@ -360,7 +364,7 @@ async fn ensure_role(
 }
 
 async fn classes(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     years: &HashMap<String, AcademicYearId>,
 ) -> Result<HashMap<String, ClassId>, sqlx::Error> {
@@ -413,7 +417,7 @@ async fn classes(
 }
 
 async fn groups(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     years: &HashMap<String, AcademicYearId>,
 ) -> Result<HashMap<String, (GroupId, String, AcademicYearId)>, sqlx::Error> {
@@ -471,7 +475,7 @@ async fn groups(
 }
 
 async fn guardians(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     people: &HashMap<String, PersonId>,
 ) -> Result<(), sqlx::Error> {
@@ -510,7 +514,7 @@ async fn guardians(
 }
 
 async fn memberships(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     people: &HashMap<String, PersonId>,
     classes: &HashMap<String, ClassId>,
