@@ -216,6 +216,7 @@ async fn write_batch(db: &Db, batch: &[Pending]) -> Result<(), sqlx::Error> {
             .bind(e.ip.clone())
             .bind(e.details.clone());
     }
+    let _turn = db.write_turn().await?;
     q.execute(&db.pool).await?;
     Ok(())
 }

@@ -24,7 +24,50 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// SQLite has one writer at a time; see [`Db::begin_write`].
+    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Writers holding a connection (the one writing and the next in line).
+    writers: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// A write transaction holding this process's SQLite write turn until it commits or is
+/// dropped (rolled back); derefs to its connection.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _line: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+/// Writers that hold a pool connection at once: the one writing and two ready (connection
+/// taken, `BEGIN` sent), so a turn passes without waiting for the pool; the other five of
+/// the eight connections stay for readers.
+const WRITERS_IN_LINE: usize = 3;
+
+/// How long a writer waits for its turn, as SQLite's `busy_timeout`.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -85,7 +128,57 @@ impl Db {
             })
             .connect_with(opts)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            gate: Default::default(),
+            writers: std::sync::Arc::new(tokio::sync::Semaphore::new(WRITERS_IN_LINE)),
+        })
+    }
+
+    /// Begins a write transaction. On SQLite the writers of this process take turns here,
+    /// first come first served, instead of in SQLite's busy handler, which retries with
+    /// sleeps of up to 100 ms (measured: saves at 40 % of the capacity had p99 436 ms, most
+    /// of it asleep while the lock was free). A writer gets in line (at most
+    /// `WRITERS_IN_LINE` hold a connection), takes its connection and begins, then waits
+    /// for the turn, so a turn passes without a trip to the pool (a turn taken before the
+    /// connection cut the capacity from 441 to 212 saves/s). PostgreSQL locks rows
+    /// itself: no turn. Inside it, do not wait for another write of this process (the
+    /// audit writer, say): record audit entries with `AuditLog::record_in`.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            let tx = self.pool.begin().await?;
+            return Ok(WriteTx {
+                tx,
+                _turn: None,
+                _line: None,
+            });
+        }
+        let line = tokio::time::timeout(WRITE_TURN_TIMEOUT, self.writers.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let tx = self.pool.begin().await?;
+        let turn = self.write_turn().await?;
+        Ok(WriteTx {
+            tx,
+            _turn: turn,
+            _line: Some(line),
+        })
+    }
+
+    /// The write turn for a single statement outside a transaction (see `begin_write`);
+    /// `None` on PostgreSQL.
+    pub async fn write_turn(
+        &self,
+    ) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        match tokio::time::timeout(WRITE_TURN_TIMEOUT, self.gate.clone().lock_owned()).await {
+            Ok(turn) => Ok(Some(turn)),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
     }
 
     /// Applies pending migrations and refreshes the federal reference books.

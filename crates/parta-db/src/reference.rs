@@ -57,7 +57,7 @@ pub fn version() -> i64 {
 
 pub(crate) async fn load_federal(db: &Db) -> Result<(), DbError> {
     let version = version();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for book in BOOKS {
         let mut reader = csv::Reader::from_reader(book.csv.as_bytes());
         let headers = reader

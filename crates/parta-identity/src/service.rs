@@ -217,7 +217,7 @@ impl Identity {
         .ok_or(IdentityError::Forbidden)?;
         let token = random_token();
         let csrf = random_token();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::insert_session(
             &mut tx,
             &sha256_hex(&token),

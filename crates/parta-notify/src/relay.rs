@@ -82,7 +82,7 @@ impl Relay {
             };
             expanded.push((ev.id.clone(), self.expand(&payload).await?));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let mut delivered = Vec::new();
         let mut handled = 0;
         for (id, rows) in expanded {

@@ -94,7 +94,7 @@ impl Notifications {
         if !errors.is_empty() {
             return Err(Problem::validation(errors));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for pr in prefs {
             store::set_pref(&mut tx, p.person_id, &pr.kind, pr.enabled).await?;
         }

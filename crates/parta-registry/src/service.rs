@@ -458,7 +458,7 @@ impl Registry {
         e.subject_person_id = Some(id);
         e.object_id = Some(id.to_string());
         e.details = Some("contacts".into());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::update_contacts(&mut *tx, id, email, phone).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -539,7 +539,7 @@ impl Registry {
         let Some(field) = OFFICIAL_FIELDS.iter().find(|f| **f == req.field) else {
             return Err(RegistryError::invalid("field", "Неизвестное поле запроса."));
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         // Decided once: of two decisions sent together, only the first finds it pending.
         let claimed = sqlx::query(
             "UPDATE change_requests SET status = $2, decided_by = $3, decided_at = $4, decision_comment = $5 WHERE id = $1 AND status = 'pending'",
@@ -715,7 +715,7 @@ impl Registry {
         let (email, phone) = contacts.unwrap_or_default();
         let id = PersonId::new();
         let now = now_ms();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at, email_confirmed) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
@@ -872,7 +872,7 @@ impl Registry {
         }
         let open = store::open_enrolment(&self.db, input.person_id).await?;
         let mut start_reason = "admitted";
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if let Some((eid, org, started_on)) = open {
             if input.date <= started_on {
                 return Err(RegistryError::invalid(
@@ -951,7 +951,7 @@ impl Registry {
                 "Дата раньше начала обучения.",
             ));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = $3, order_ref = COALESCE($4, order_ref) WHERE id = $1")
             .bind(eid)
             .bind(input.date.clone())

@@ -6,7 +6,6 @@ use crate::model::*;
 use parta_core::ids::{AcademicYearId, ClassId, GroupId, OrganisationId, PersonId};
 use parta_core::time::now_ms;
 use parta_db::Db;
-use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,8 +16,8 @@ pub enum ApplyError {
     Db(#[from] sqlx::Error),
 }
 
-struct Ctx<'a> {
-    tx: Transaction<'a, Any>,
+struct Ctx {
+    tx: parta_db::WriteTx,
     org: OrganisationId,
     report: ImportReport,
     errors: Vec<RowError>,
@@ -46,7 +45,7 @@ pub async fn apply(
     progress: &(dyn Fn(u64) + Sync),
     audit: parta_db::audit::AuditEntry,
 ) -> Result<ImportReport, ApplyError> {
-    let tx = db.pool.begin().await?;
+    let tx = db.begin_write().await?;
     let mut c = Ctx {
         tx,
         org,
@@ -87,7 +86,7 @@ pub async fn apply(
     Ok(c.report)
 }
 
-async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
+async fn check_org(c: &mut Ctx, p: &Package) -> Result<(), sqlx::Error> {
     if p.org_sid.is_none() && p.org_identifier.is_none() {
         return Ok(());
     }
@@ -117,10 +116,7 @@ async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn years(
-    c: &mut Ctx<'_>,
-    p: &Package,
-) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
+async fn years(c: &mut Ctx, p: &Package) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
     let mut out = HashMap::new();
     for y in &p.years {
         let found: Option<(AcademicYearId, String, String, String)> = sqlx::query_as(
@@ -168,7 +164,7 @@ async fn years(
 }
 
 async fn people(
-    c: &mut Ctx<'_>,
+    c: &mut Ctx,
     p: &Package,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<HashMap<String, PersonId>, sqlx::Error> {
@@ -330,7 +326,7 @@ async fn people(
 
 /// Whether a person already belongs to the school: studies, works or holds a role there,
 /// or is the parent of one of its students.
-async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> {
+async fn linked(c: &mut Ctx, person: PersonId) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT 'y' WHERE EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
          OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
@@ -346,7 +342,7 @@ async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> 
 }
 
 async fn ensure_role(
-    c: &mut Ctx<'_>,
+    c: &mut Ctx,
     person: PersonId,
     role: &str,
     org: Option<OrganisationId>,
@@ -364,7 +360,7 @@ async fn ensure_role(
 }
 
 async fn classes(
-    c: &mut Ctx<'_>,
+    c: &mut Ctx,
     p: &Package,
     years: &HashMap<String, AcademicYearId>,
 ) -> Result<HashMap<String, ClassId>, sqlx::Error> {
@@ -417,7 +413,7 @@ async fn classes(
 }
 
 async fn groups(
-    c: &mut Ctx<'_>,
+    c: &mut Ctx,
     p: &Package,
     years: &HashMap<String, AcademicYearId>,
 ) -> Result<HashMap<String, (GroupId, String, AcademicYearId)>, sqlx::Error> {
@@ -475,7 +471,7 @@ async fn groups(
 }
 
 async fn guardians(
-    c: &mut Ctx<'_>,
+    c: &mut Ctx,
     p: &Package,
     people: &HashMap<String, PersonId>,
 ) -> Result<(), sqlx::Error> {
@@ -514,7 +510,7 @@ async fn guardians(
 }
 
 async fn memberships(
-    c: &mut Ctx<'_>,
+    c: &mut Ctx,
     p: &Package,
     people: &HashMap<String, PersonId>,
     classes: &HashMap<String, ClassId>,

@@ -141,7 +141,7 @@ impl Journal {
         e.organisation_id = Some(l.organisation_id);
         e.subject_person_id = student;
         e.object_id = Some(id.to_string());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO attachments (id, lesson_id, student_id, uploaded_by, file_name, content_type, size, sha256, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

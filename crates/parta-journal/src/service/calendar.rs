@@ -61,7 +61,7 @@ impl Journal {
         let mut e = entry(p, origin, "update", "school_calendar");
         e.organisation_id = Some(org);
         e.details = Some("settings".into());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::upsert_settings(&mut tx, org, &s, now_ms()).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -151,7 +151,7 @@ impl Journal {
         let mut e = entry(p, origin, "create", "study_period");
         e.organisation_id = Some(org);
         e.object_id = Some(id.to_string());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::insert_period(&mut tx, id, org, &input).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -183,7 +183,7 @@ impl Journal {
         );
         e.organisation_id = Some(org);
         e.object_id = Some(id.to_string());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::set_period_closed(&mut tx, id, closed.then(|| (now_ms(), p.person_id))).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -243,7 +243,7 @@ impl Journal {
         e.organisation_id = Some(org);
         e.object_id = Some(day.id.to_string());
         let classes = self.school_classes(org).await?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::lock_timetable(&mut tx, org).await?;
         store::insert_calendar_day(&mut tx, org, &day).await?;
         for class in classes {
@@ -300,7 +300,7 @@ impl Journal {
         let mut e = entry(p, origin, "update", "school_calendar");
         e.organisation_id = Some(org);
         e.details = Some(format!("bells shift {shift}"));
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::replace_bells(&mut tx, org, shift, &bells).await?;
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;

@@ -267,7 +267,7 @@ impl Journal {
         if answer.is_some_and(|a| a.chars().count() > 4000) {
             return Err(JournalError::invalid("answer", "Ответ — до 4000 знаков."));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if input.done {
             store::upsert_submission(&mut tx, lesson, p.person_id, answer, now_ms()).await?;
         } else {

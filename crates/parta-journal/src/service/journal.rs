@@ -617,7 +617,7 @@ impl Journal {
             result.lessons_written,
             if closed_edit { ", closed period" } else { "" }
         ));
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let mut inserts = Vec::new();
         for op in ops {
             match op {
@@ -757,7 +757,7 @@ impl Journal {
         input: GradesInput,
     ) -> Result<Vec<Grade>> {
         let checked = self.check_grades(p, &input).await?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         self.write_grades(&mut tx, p, origin, &checked).await?;
         tx.commit().await?;
         Ok(store::grades(

@@ -137,7 +137,7 @@ impl Journal {
         e.organisation_id = Some(c.organisation_id);
         e.object_id = Some(class.to_string());
         e.details = Some(format!("from {from}, {} slots", input.slots.len()));
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         // Against other classes of the same shift, with the school's timetable taken: a
         // version saved at the same instant is either seen here or waits for this one.
         store::lock_timetable(&mut tx, c.organisation_id).await?;
@@ -423,7 +423,7 @@ impl Journal {
         e.organisation_id = Some(l.organisation_id);
         e.object_id = Some(id.to_string());
         e.details = Some(kind.to_string());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::lock_timetable(&mut tx, l.organisation_id).await?;
         if let Some((teacher, room, day, lesson_no, words)) = &recheck {
             self.dated_conflict(
@@ -540,7 +540,7 @@ impl Journal {
         e.organisation_id = Some(c.organisation_id);
         e.object_id = Some(id.to_string());
         e.details = Some("extra".into());
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         store::lock_timetable(&mut tx, c.organisation_id).await?;
         self.dated_conflict(
             &mut tx,
