@@ -2,6 +2,8 @@
 # Benchmarks of the school day (issue 3; see RESULTS.md): a generated region with a term
 # of lessons, marks and attendance, a release server, wrk on loopback.
 #   bench/school-day.sh [students]      default 100000
+#   PG_URL=postgres://…/db bench/school-day.sh …   the same against PostgreSQL (an empty
+#                                                  database is generated into first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STUDENTS="${1:-100000}"
@@ -11,20 +13,28 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 BIN="$CARGO_TARGET_DIR/release/parta"
 OUT="bench/out"
 mkdir -p "$OUT"
-for tool in wrk sqlite3 curl; do command -v $tool >/dev/null || { echo "$tool is needed: apt-get install $tool" >&2; exit 1; }; done
+for tool in wrk curl $([ -n "${PG_URL:-}" ] && echo psql || echo sqlite3); do command -v $tool >/dev/null || { echo "$tool is needed: apt-get install $tool" >&2; exit 1; }; done
 [ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -q
 
-DATA="$OUT/sd-$STUDENTS"
+DATA="$OUT/sd-$STUDENTS${PG_URL:+-pg}"
 DB="$DATA/parta.db"
-if [ ! -f "$DB" ]; then
+# One SQL statement against the benchmarked database, rows tab-separated.
+sql() {
+  if [ -n "${PG_URL:-}" ]; then psql "$PG_URL" -qAt -F $'\t' -c "$1"; else sqlite3 -cmd ".timeout 10000" -separator $'\t' "$DB" "$1"; fi
+}
+DB_ARGS=(--data-dir "$DATA")
+[ -n "${PG_URL:-}" ] && DB_ARGS+=(--database-url "$PG_URL")
+GROUP_CONCAT=$([ -n "${PG_URL:-}" ] && echo "string_agg(e.person_id, ',')" || echo "group_concat(e.person_id)")
+if [ ! -d "$DATA" ]; then
   echo "== generate $STUDENTS students with the school day =="
   mkdir -p "$DATA"
-  /usr/bin/time -v "$BIN" gen --data-dir "$DATA" --students "$STUDENTS" --seed 1 --school-day 2>"$OUT/sd-gen-time.txt"
+  /usr/bin/time -v "$BIN" gen "${DB_ARGS[@]}" --students "$STUDENTS" --seed 1 --school-day 2>"$OUT/sd-gen-time.txt"
   grep -E "Elapsed|Maximum resident" "$OUT/sd-gen-time.txt"
 fi
-echo "RESULT db_bytes=$(stat -c %s "$DB") $(sqlite3 "$DB" "SELECT 'marks=' || (SELECT COUNT(*) FROM marks) || ' lessons=' || (SELECT COUNT(*) FROM lessons) || ' attendance=' || (SELECT COUNT(*) FROM attendance) || ' students=' || (SELECT COUNT(*) FROM enrolments WHERE ended_on IS NULL)")"
+SIZE=$([ -n "${PG_URL:-}" ] && sql "SELECT pg_database_size(current_database())" || stat -c %s "$DB")
+echo "RESULT db_bytes=$SIZE $(sql "SELECT 'marks=' || (SELECT COUNT(*) FROM marks) || ' lessons=' || (SELECT COUNT(*) FROM lessons) || ' attendance=' || (SELECT COUNT(*) FROM attendance) || ' students=' || (SELECT COUNT(*) FROM enrolments WHERE ended_on IS NULL)")"
 
-PARTA_SIGN_IN__PER_IP_BURST=1000000000 PARTA_LOG=warn "$BIN" serve --data-dir "$DATA" --port "$PORT" >"$OUT/sd-serve.log" 2>&1 &
+PARTA_SIGN_IN__PER_IP_BURST=1000000000 PARTA_LOG=warn "$BIN" serve "${DB_ARGS[@]}" --port "$PORT" >"$OUT/sd-serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
@@ -45,20 +55,20 @@ sign_in() {
 
 echo "== sessions: 300 students and 100 parents (diary), 200 teachers (journal, saving) =="
 : >"$OUT/diary-sessions.txt"
-sqlite3 -separator $'\t' "$DB" "SELECT a.login, a.person_id FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id AND r.role = 'student' ORDER BY random() LIMIT 300" |
+sql "SELECT a.login, a.person_id FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id AND r.role = 'student' ORDER BY random() LIMIT 300" |
 while IFS=$'\t' read -r login student; do
   s=$(sign_in "$login"); printf '%s\t%s\n' "${s%%$'\t'*}" "$student" >>"$OUT/diary-sessions.txt"
 done
-sqlite3 -separator $'\t' "$DB" "SELECT a.login, g.child_id FROM guardianships g JOIN accounts a ON a.person_id = g.parent_id ORDER BY random() LIMIT 100" |
+sql "SELECT a.login, g.child_id FROM guardianships g JOIN accounts a ON a.person_id = g.parent_id ORDER BY random() LIMIT 100" |
 while IFS=$'\t' read -r login student; do
   s=$(sign_in "$login"); printf '%s\t%s\n' "${s%%$'\t'*}" "$student" >>"$OUT/diary-sessions.txt"
 done
 TODAY=$(date +%F)
 : >"$OUT/journal-sessions.txt"
 : >"$OUT/save-sessions.txt"
-sqlite3 -separator $'\t' "$DB" "SELECT a.login, t.class_id, t.subject_code, \
+sql "SELECT a.login, t.class_id, t.subject_code, \
   (SELECT l.id FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY' ORDER BY l.day DESC LIMIT 1), \
-  (SELECT group_concat(e.person_id) FROM enrolments e WHERE e.class_id = t.class_id AND e.ended_on IS NULL) \
+  (SELECT $GROUP_CONCAT FROM enrolments e WHERE e.class_id = t.class_id AND e.ended_on IS NULL) \
   FROM teaching_assignments t JOIN accounts a ON a.person_id = t.teacher_id \
   WHERE EXISTS (SELECT 1 FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY') \
   ORDER BY random() LIMIT 200" |
@@ -87,10 +97,10 @@ done
 SAVES_FROM=$(($(date +%s%3N) - 1000))
 for think in 5000 2000 1000 0; do
   echo "== 200 teachers saving a whole class each, ${think} ms between saves =="
-  before=$(sqlite3 "$DB" "SELECT COUNT(*) FROM marks")
+  before=$(sql "SELECT COUNT(*) FROM marks")
   SESSIONS="$OUT/save-sessions.txt" THINK_MS=$think wrk -t2 -c200 -d"$DURATION" --latency -s bench/save-marks.lua "$URL" | tee "$OUT/save-$think.txt" | grep RESULT
   sleep 1
-  after=$(sqlite3 "$DB" "SELECT COUNT(*) FROM marks")
+  after=$(sql "SELECT COUNT(*) FROM marks")
   written=$(sed -n 's/.*marks_written=\([0-9]*\).*/\1/p' "$OUT/save-$think.txt")
   lost=$((written - (after - before))); [ "$lost" -lt 0 ] && lost=0  # more in the database: saves in flight when wrk stopped
   echo "RESULT marks_in_db_delta=$((after - before)) marks_acknowledged=$written lost=$lost"
@@ -98,16 +108,16 @@ done
 
 # The saves piled marks onto 200 lessons; take them out so the next run reads the same
 # journals (the generated data stays as it was).
-sqlite3 "$DB" "PRAGMA busy_timeout = 10000; DELETE FROM marks WHERE created_at >= $SAVES_FROM; \
-  DELETE FROM mark_history WHERE changed_at >= $SAVES_FROM; DELETE FROM notifications WHERE created_at >= $SAVES_FROM; \
-  DELETE FROM outbox WHERE at >= $SAVES_FROM"
+for table in "marks WHERE created_at" "mark_history WHERE changed_at" "notifications WHERE created_at" "outbox WHERE at"; do
+  sql "DELETE FROM $table >= $SAVES_FROM" >/dev/null
+done
 
 echo "== period grades of the largest school =="
-ORG=$(sqlite3 "$DB" "SELECT organisation_id FROM enrolments WHERE ended_on IS NULL GROUP BY organisation_id ORDER BY COUNT(*) DESC LIMIT 1")
-ADMIN=$(sqlite3 "$DB" "SELECT a.login FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id WHERE r.role = 'school_admin' AND r.organisation_id = '$ORG' LIMIT 1")
-read -r FROM TO < <(sqlite3 -separator ' ' "$DB" "SELECT starts_on, ends_on FROM study_periods WHERE organisation_id = '$ORG' ORDER BY starts_on LIMIT 1")
+ORG=$(sql "SELECT organisation_id FROM enrolments WHERE ended_on IS NULL GROUP BY organisation_id ORDER BY COUNT(*) DESC LIMIT 1")
+ADMIN=$(sql "SELECT a.login FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id WHERE r.role = 'school_admin' AND r.organisation_id = '$ORG' LIMIT 1")
+read -r FROM TO < <(sql "SELECT starts_on, ends_on FROM study_periods WHERE organisation_id = '$ORG' ORDER BY starts_on LIMIT 1")
 s=$(sign_in "$ADMIN")
 for i in 1 2 3 4 5; do
   curl -s -o "$OUT/grades.json" -w "RESULT school_grades_s=%{time_total} bytes=%{size_download}\n" -H "Cookie: ${s%%$'\t'*}" "$URL/api/v1/organisations/$ORG/grades?from=$FROM&to=$TO"
 done
-echo "RESULT school=$ORG students=$(sqlite3 "$DB" "SELECT COUNT(*) FROM enrolments WHERE organisation_id = '$ORG' AND ended_on IS NULL") grades=$(grep -o '"suggested"' "$OUT/grades.json" | wc -l)"
+echo "RESULT school=$ORG students=$(sql "SELECT COUNT(*) FROM enrolments WHERE organisation_id = '$ORG' AND ended_on IS NULL") grades=$(grep -o '"suggested"' "$OUT/grades.json" | wc -l)"

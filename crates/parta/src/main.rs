@@ -64,7 +64,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Also the school day: calendar, timetable, the year's lessons, and marks and
-        /// attendance up to today (about 170 marks per student by late November).
+        /// attendance up to today (about 200 marks per student by late November).
         #[arg(long)]
         school_day: bool,
     },
