@@ -16,8 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(5);
-/// About 100 MB of lessons at most; past this, everything is dropped and refilled.
-const MAX_WEEKS: usize = 50_000;
+/// A week of a class is ~25 KB (30 lessons with names, topics and homework), so at most
+/// ~125 MB: the current week of every class of a 100,000-student region (4,037 classes).
+/// Past this, stale weeks are dropped, and if that is not enough, everything.
+const MAX_WEEKS: usize = 5_000;
 
 #[derive(Clone, Default)]
 pub(crate) struct ClassWeeks(Arc<Mutex<Inner>>);
@@ -74,8 +76,11 @@ impl ClassWeeks {
             return;
         }
         if inner.weeks >= MAX_WEEKS {
-            inner.forget_all();
-            return;
+            inner.drop_stale();
+            if inner.weeks >= MAX_WEEKS {
+                inner.forget_all();
+                return;
+            }
         }
         let entry = inner.classes.entry(class).or_default();
         if entry
@@ -107,6 +112,16 @@ impl ClassWeeks {
 }
 
 impl Inner {
+    /// Drops weeks older than `TTL` (a class keeps its generation).
+    fn drop_stale(&mut self) {
+        let mut left = 0;
+        for entry in self.classes.values_mut() {
+            entry.weeks.retain(|_, (at, _)| at.elapsed() < TTL);
+            left += entry.weeks.len();
+        }
+        self.weeks = left;
+    }
+
     fn forget_all(&mut self) {
         self.epoch += 1;
         self.classes.clear();
