@@ -1236,8 +1236,8 @@ pub struct WeekFact {
 /// A student's week without the lessons: see [`WeekFact`].
 #[derive(Debug, Clone, Default)]
 pub struct StudentWeek {
-    pub class: Option<ClassId>,
-    pub class_name: Option<String>,
+    /// Current classes (one, or more for a student enrolled in two schools).
+    pub classes: Vec<(ClassId, String)>,
     pub student_name: String,
     pub groups: Vec<GroupId>,
     /// Marks, absences, hand-ins and files, marks in the order they were given.
@@ -1273,8 +1273,9 @@ pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R
         let id = || f.id.as_deref().and_then(|s| s.parse::<uuid::Uuid>().ok());
         match f.kind.as_str() {
             "c" => {
-                week.class = id().map(ClassId);
-                week.class_name = f.value;
+                if let Some(class) = id().map(ClassId) {
+                    week.classes.push((class, f.value.unwrap_or_default()));
+                }
                 week.student_name = f.comment.unwrap_or_default();
             }
             "g" => week.groups.extend(id().map(GroupId)),

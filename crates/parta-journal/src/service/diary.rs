@@ -44,14 +44,29 @@ impl Journal {
         let sunday = monday + Duration::days(6);
         let (from, to) = (monday.to_string(), sunday.to_string());
         let week = store::student_week(&self.db, student, &from, &to).await?;
-        let lessons = match week.class {
-            Some(class) => self.class_week(class, monday).await?,
-            None => Default::default(),
-        };
-        let lessons = lessons
-            .iter()
-            .filter(|l| l.group_id.is_none_or(|g| week.groups.contains(&g)));
-        let (class_name, student_name) = (week.class_name, week.student_name);
+        let mut lessons = Vec::new();
+        for (class, _) in &week.classes {
+            lessons.extend(
+                self.class_week(*class, monday)
+                    .await?
+                    .iter()
+                    .filter(|l| l.group_id.is_none_or(|g| week.groups.contains(&g)))
+                    .cloned(),
+            );
+        }
+        if week.classes.len() > 1 {
+            lessons.sort_by(|a, b| {
+                (&a.day, a.lesson_no, &a.class_name).cmp(&(&b.day, b.lesson_no, &b.class_name))
+            });
+        }
+        let class_name = (!week.classes.is_empty()).then(|| {
+            week.classes
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let student_name = week.student_name;
         let mut by_lesson: HashMap<LessonId, Vec<DiaryMark>> = HashMap::new();
         let mut absent: HashMap<LessonId, String> = HashMap::new();
         let mut done: HashSet<LessonId> = HashSet::new();
@@ -101,7 +116,7 @@ impl Journal {
                 attendance: absent.get(&l.id).cloned(),
                 homework_done: done.contains(&l.id),
                 files: files.remove(&l.id).unwrap_or_default(),
-                lesson: l.clone(),
+                lesson: l,
             });
         }
         // Saturday only when it has lessons (a six-day school or a moved working day).

@@ -1512,3 +1512,64 @@ async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     assert_eq!(app.count(&slots_from).await, lines as i64 - 1);
 }
+
+/// A student enrolled in two schools at once (a general school and, say, a school of arts)
+/// sees the lessons of both classes in one diary week.
+#[tokio::test]
+async fn a_student_of_two_schools_sees_both_timetables() {
+    let app = spawn().await;
+    let student = app.person_of("student").await;
+    let school = app.director_school().await;
+    let (other_org, other_class): (String, String) = sqlx::query_as(
+        "SELECT c.organisation_id, c.id FROM classes c WHERE c.organisation_id <> $1 \
+         AND EXISTS (SELECT 1 FROM lessons l WHERE l.class_id = c.id) ORDER BY c.id LIMIT 1",
+    )
+    .bind(&school)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) \
+         VALUES ($1, $2, $3, $4, '2026-09-01', 'приказ', 0)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&student)
+    .bind(&other_org)
+    .bind(&other_class)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let c = app.login("student").await;
+    let diary: Value = c
+        .get(&format!("/api/v1/students/{student}/diary"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let classes: std::collections::HashSet<String> = diary["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["lessons"].as_array().unwrap().clone())
+        .map(|l| l["lesson"]["class_id"].as_str().unwrap().to_string())
+        .collect();
+    let own: i64 = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM lessons l JOIN enrolments e ON e.class_id = l.class_id \
+             WHERE e.person_id = '{student}' AND l.class_id <> '{other_class}' AND l.day >= '{}' AND l.day <= '{}'",
+            diary["monday"].as_str().unwrap(),
+            diary["days"].as_array().unwrap().last().unwrap()["day"].as_str().unwrap()
+        ))
+        .await;
+    assert!(classes.contains(&other_class), "{classes:?}");
+    assert_eq!(
+        classes.len(),
+        2,
+        "{classes:?}; own lessons this week: {own}"
+    );
+    assert!(
+        diary["class_name"].as_str().unwrap().contains(", "),
+        "{}",
+        diary["class_name"]
+    );
+}
