@@ -218,6 +218,10 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
         }
         (Op::ManageApiTokens, Target::Platform) => read_then(true, false),
         (Op::ReadTimetable, Target::Class(c)) => allow_or_hide(can_see_timetable(p, c)),
+        // A school's rooms: its staff and the territory's operators, not families.
+        (Op::ReadTimetable, Target::Organisation(o)) => {
+            allow_or_hide(can_see_school_timetable(p, o))
+        }
         (Op::ManageSchoolDay, Target::Organisation(o)) => {
             let manage =
                 role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
@@ -325,9 +329,17 @@ fn can_see_timetable(p: &Principal, c: &ClassFacts) -> bool {
     match p.role() {
         Role::Student => s.own_classes.contains(&c.class),
         Role::Parent => s.children_classes.contains(&c.class),
-        Role::Teacher | Role::SchoolAdmin => s.organisations.contains(&c.org.organisation),
+        _ => can_see_school_timetable(p, &c.org),
+    }
+}
+
+/// The whole school's timetable (every class, every room): staff and operators.
+fn can_see_school_timetable(p: &Principal, o: &OrgFacts) -> bool {
+    match p.role() {
+        Role::Student | Role::Parent => false,
+        Role::Teacher | Role::SchoolAdmin => p.scope.organisations.contains(&o.organisation),
         Role::MunicipalOperator | Role::RegionalOperator => {
-            p.active.personal_data_granted && in_territory(p, &c.org)
+            p.active.personal_data_granted && in_territory(p, o)
         }
         Role::PlatformAdmin => true,
     }
@@ -415,6 +427,31 @@ mod tests {
             municipality: MunicipalityId::new(),
             region: RegionCode("77".into()),
         }
+    }
+
+    #[test]
+    fn a_schools_rooms_are_for_its_staff() {
+        let o = org();
+        let staff = Scope {
+            organisations: vec![o.organisation],
+            ..Scope::default()
+        };
+        let teacher = principal(Role::Teacher, staff.clone());
+        let parent = principal(Role::Parent, staff);
+        let elsewhere = principal(Role::SchoolAdmin, Scope::default());
+        let target = Target::Organisation(&o);
+        assert_eq!(
+            decide(&teacher, Operation::ReadTimetable, target),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&parent, Operation::ReadTimetable, target),
+            Decision::Hidden
+        );
+        assert_eq!(
+            decide(&elsewhere, Operation::ReadTimetable, target),
+            Decision::Hidden
+        );
     }
 
     #[test]

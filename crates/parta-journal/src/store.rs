@@ -771,6 +771,36 @@ pub async fn lessons_of(db: &Db, of: TimetableOf, from: &str, to: &str) -> R<Vec
     .await
 }
 
+/// Lessons held in a room of a school.
+pub async fn room_lessons(
+    db: &Db,
+    org: OrganisationId,
+    room: &str,
+    from: &str,
+    to: &str,
+) -> R<Vec<Lesson>> {
+    sqlx::query_as(&format!(
+        "{LESSON_SELECT} WHERE l.organisation_id = $1 AND l.room = $2 AND l.day >= $3 AND l.day <= $4 \
+         ORDER BY l.day, l.lesson_no, c.name"
+    ))
+    .bind(org)
+    .bind(room.to_string())
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The rooms a school's timetable uses.
+pub async fn school_rooms(db: &Db, org: OrganisationId) -> R<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT room FROM timetable_slots WHERE organisation_id = $1 AND room IS NOT NULL ORDER BY room",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// A lesson's where and who, for policy and validation.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LessonKey {

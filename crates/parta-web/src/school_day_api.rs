@@ -249,13 +249,16 @@ pub struct TimetableQuery {
     pub class: Option<String>,
     pub teacher: Option<String>,
     pub student: Option<String>,
+    /// A room (кабинет) of the school given in `school`.
+    pub room: Option<String>,
+    pub school: Option<String>,
     /// First date (ГГГГ-ММ-ДД); default today's Monday.
     pub from: Option<String>,
     /// 1–31 days, default 7.
     pub days: Option<i64>,
 }
 
-/// Lessons of a class, a teacher or a student for a range of dates.
+/// Lessons of a class, a teacher, a student or a room (with `school`) for a range of dates.
 #[utoipa::path(get, path = "/api/v1/timetable", tag = "school-day", params(TimetableQuery),
     responses((status = 200, body = [Lesson]), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn timetable(
@@ -263,19 +266,38 @@ async fn timetable(
     c: Caller,
     Query(q): Query<TimetableQuery>,
 ) -> ApiResult<Json<Vec<Lesson>>> {
-    let of = match (&q.class, &q.teacher, &q.student) {
-        (Some(id), None, None) => TimetableOf::Class(path_id(id)?),
-        (None, Some(id), None) => TimetableOf::Teacher(path_id(id)?),
-        (None, None, Some(id)) => TimetableOf::Student(path_id(id)?),
+    let from = date_param("from", q.from.as_deref())?
+        .unwrap_or_else(|| parta_journal::calendar::monday_of(parta_core::time::today()));
+    let of = match (&q.class, &q.teacher, &q.student, &q.room) {
+        (Some(id), None, None, None) => TimetableOf::Class(path_id(id)?),
+        (None, Some(id), None, None) => TimetableOf::Teacher(path_id(id)?),
+        (None, None, Some(id), None) => TimetableOf::Student(path_id(id)?),
+        (None, None, None, Some(room)) => {
+            let Some(school) = &q.school else {
+                return Err(Problem::invalid(
+                    "school",
+                    "Укажите школу кабинета (school).",
+                ));
+            };
+            return Ok(Json(
+                st.journal
+                    .room_timetable(
+                        &c.principal,
+                        path_id(school)?,
+                        room,
+                        from,
+                        q.days.unwrap_or(7),
+                    )
+                    .await?,
+            ));
+        }
         _ => {
             return Err(Problem::invalid(
                 "class",
-                "Укажите ровно одно: class, teacher или student.",
+                "Укажите ровно одно: class, teacher, student или room (с school).",
             ))
         }
     };
-    let from = date_param("from", q.from.as_deref())?
-        .unwrap_or_else(|| parta_journal::calendar::monday_of(parta_core::time::today()));
     Ok(Json(
         st.journal
             .timetable(&c.principal, of, from, q.days.unwrap_or(7))

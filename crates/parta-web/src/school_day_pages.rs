@@ -1447,6 +1447,9 @@ struct TimetableQ {
     class: Option<String>,
     teacher: Option<String>,
     student: Option<String>,
+    /// A room (кабинет) of `school`.
+    room: Option<String>,
+    school: Option<String>,
     week: Option<String>,
 }
 
@@ -1463,6 +1466,37 @@ async fn timetable(
     fn parse<I: std::str::FromStr>(s: &Option<String>) -> Option<Result<I, Problem>> {
         s.as_deref()
             .map(|x| x.parse().map_err(|_| Problem::not_found()))
+    }
+    let day = q
+        .week
+        .as_deref()
+        .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
+        .unwrap_or_else(parta_core::time::today);
+    let monday = monday_of(day);
+    if let (Some(room), Some(school)) = (&q.room, &q.school) {
+        let Ok(org) = school.parse::<parta_core::ids::OrganisationId>() else {
+            return r.fail(Problem::not_found());
+        };
+        let lessons = match st.journal.room_timetable(p, org, room, monday, 7).await {
+            Ok(l) => l,
+            Err(e) => return r.fail(e),
+        };
+        let room_q = |x: &str| {
+            format!(
+                "school={org}&room={}",
+                form_urlencoded::byte_serialize(x.as_bytes()).collect::<String>()
+            )
+        };
+        let choices = st
+            .journal
+            .rooms(p, org)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|x| (room_q(&x), format!("{} {x}", t.room)))
+            .collect();
+        let whose = format!("{} {room}", t.room);
+        return week_page(&r, t, whose, room_q(room), choices, monday, lessons, None);
     }
     let mut choices = Vec::new();
     let of = match (
@@ -1494,6 +1528,16 @@ async fn timetable(
                     for c in &classes {
                         choices.push((format!("class={}", c.id), c.name.clone()));
                     }
+                    for org in &p.scope.organisations {
+                        for x in st.journal.rooms(p, *org).await.unwrap_or_default() {
+                            let q =
+                                form_urlencoded::byte_serialize(x.as_bytes()).collect::<String>();
+                            choices.push((
+                                format!("school={org}&room={q}"),
+                                format!("{} {x}", t.room),
+                            ));
+                        }
+                    }
                     match classes.first() {
                         Some(c) => TimetableOf::Class(c.id),
                         None => return r.fail(Problem::not_found()),
@@ -1502,12 +1546,6 @@ async fn timetable(
             }
         }
     };
-    let day = q
-        .week
-        .as_deref()
-        .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
-        .unwrap_or_else(parta_core::time::today);
-    let monday = monday_of(day);
     let lessons = match st.journal.timetable(p, of, monday, 7).await {
         Ok(l) => l,
         Err(e) => return r.fail(e),
@@ -1537,6 +1575,34 @@ async fn timetable(
             format!("student={s}"),
         ),
     };
+    let mut edit = None;
+    if let TimetableOf::Class(c) = of {
+        if let Ok(Some(f)) = st.registry.class_facts(c).await {
+            if st
+                .journal
+                .may_manage(p, f.org.organisation)
+                .await
+                .unwrap_or(false)
+            {
+                edit = Some(format!("/classes/{c}/template"));
+            }
+        }
+    }
+    week_page(&r, t, whose, query, choices, monday, lessons, edit)
+}
+
+/// A week of lessons by day, for any whose timetable.
+#[allow(clippy::too_many_arguments)]
+fn week_page(
+    r: &PageReq,
+    t: &'static T,
+    whose: String,
+    query: String,
+    choices: Vec<(String, String)>,
+    monday: NaiveDate,
+    lessons: Vec<Lesson>,
+    edit: Option<String>,
+) -> Response {
     let mut days: Vec<(String, Vec<Lesson>)> = (0..6)
         .map(|i| {
             let d = monday + Duration::days(i);
@@ -1556,19 +1622,6 @@ async fn timetable(
     }
     if days.last().is_some_and(|d| d.1.is_empty()) {
         days.pop();
-    }
-    let mut edit = None;
-    if let TimetableOf::Class(c) = of {
-        if let Ok(Some(f)) = st.registry.class_facts(c).await {
-            if st
-                .journal
-                .may_manage(p, f.org.organisation)
-                .await
-                .unwrap_or(false)
-            {
-                edit = Some(format!("/classes/{c}/template"));
-            }
-        }
     }
     render(&TimetablePage {
         ctx: r.ctx(),

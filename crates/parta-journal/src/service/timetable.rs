@@ -247,6 +247,36 @@ impl Journal {
         Ok(out)
     }
 
+    /// Lessons in a room of a school for a range of dates (staff and operators).
+    pub async fn room_timetable(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+        room: &str,
+        from: NaiveDate,
+        days: i64,
+    ) -> Result<Vec<Lesson>> {
+        self.authorize_org(p, Operation::ReadTimetable, org).await?;
+        let to = from + Duration::days(days.clamp(1, 31) - 1);
+        Ok(store::room_lessons(
+            &self.db,
+            org,
+            room.trim(),
+            &from.to_string(),
+            &to.to_string(),
+        )
+        .await?)
+    }
+
+    /// The rooms of a school's timetable, for those who may see it (empty otherwise).
+    pub async fn rooms(&self, p: &Principal, org: OrganisationId) -> Result<Vec<String>> {
+        let facts = self.org_facts(org).await?;
+        if decide(p, Operation::ReadTimetable, Target::Organisation(&facts)) != Decision::Allow {
+            return Ok(Vec::new());
+        }
+        Ok(store::school_rooms(&self.db, org).await?)
+    }
+
     /// Is somebody of this lesson elsewhere at that time? Names both lessons. Runs in the
     /// writing transaction after [`store::lock_timetable`].
     #[allow(clippy::too_many_arguments)]

@@ -1573,3 +1573,44 @@ async fn a_student_of_two_schools_sees_both_timetables() {
         diary["class_name"]
     );
 }
+
+/// A room's week (кабинет): for the school's staff, not for families.
+#[tokio::test]
+async fn a_rooms_timetable_for_staff_only() {
+    let app = spawn().await;
+    let school = app.director_school().await;
+    let room = app
+        .scalar(&format!(
+            "SELECT room FROM lessons WHERE organisation_id = '{school}' AND room IS NOT NULL ORDER BY day DESC, room LIMIT 1"
+        ))
+        .await;
+    let day = app
+        .scalar(&format!(
+            "SELECT day FROM lessons WHERE organisation_id = '{school}' AND room = '{room}' ORDER BY day DESC LIMIT 1"
+        ))
+        .await;
+    let path = format!("/api/v1/timetable?school={school}&room={room}&from={day}&days=1");
+    for who in ["director", "teacher"] {
+        let lessons: Value = app.login(who).await.get(&path).await.json().await.unwrap();
+        let lessons = lessons.as_array().unwrap();
+        assert!(!lessons.is_empty(), "{who}");
+        assert!(lessons
+            .iter()
+            .all(|l| l["room"] == room.as_str() && l["day"] == day.as_str()));
+    }
+    let res = app.login("parent").await.get(&path).await;
+    assert_eq!(res.status(), 404);
+    let page = app
+        .login("director")
+        .await
+        .get(&format!(
+            "/timetable?school={school}&room={room}&week={day}"
+        ))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("каб. {room}")),
+        "the page names the room"
+    );
+}
