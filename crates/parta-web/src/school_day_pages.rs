@@ -1871,8 +1871,16 @@ async fn close_period(
 
 // ---- the school administration edits the calendar and the timetable ----
 
-fn saved_calendar(org: &str) -> Response {
-    Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response()
+/// Answers a calendar form: back to the calendar with "saved", or the problem as a page.
+fn calendar_answer(r: &PageReq, org: &str, done: Result<(), Problem>) -> Response {
+    match done {
+        Ok(()) => Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
+fn org_id(id: &str) -> Result<parta_core::ids::OrganisationId, Problem> {
+    id.parse().map_err(|_| Problem::not_found())
 }
 
 /// A whole number from a form field, or a problem naming the field.
@@ -1904,6 +1912,15 @@ struct SettingsForm {
     rounding_threshold: String,
 }
 
+impl SettingsForm {
+    fn input(&self) -> Result<SchoolSettings, Problem> {
+        Ok(SchoolSettings {
+            week_days: form_number("week_days", &self.week_days)?,
+            rounding_threshold: form_number("rounding_threshold", &self.rounding_threshold)?,
+        })
+    }
+}
+
 async fn calendar_settings(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -1913,28 +1930,17 @@ async fn calendar_settings(
     Form(f): Form<SettingsForm>,
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
-    };
-    let settings = match (
-        form_number("week_days", &f.week_days),
-        form_number("rounding_threshold", &f.rounding_threshold),
-    ) {
-        (Ok(week_days), Ok(rounding_threshold)) => SchoolSettings {
-            week_days,
-            rounding_threshold,
-        },
-        (Err(e), _) | (_, Err(e)) => return r.fail(e),
-    };
     let c = &r.caller;
-    match st
-        .journal
-        .set_settings(&c.principal, &c.origin, org, settings)
-        .await
-    {
-        Ok(_) => saved_calendar(&id),
-        Err(e) => r.fail(e),
+    let done = async {
+        let org = org_id(&id)?;
+        let input = f.input()?;
+        st.journal
+            .set_settings(&c.principal, &c.origin, org, input)
+            .await?;
+        Ok(())
     }
+    .await;
+    calendar_answer(&r, &id, done)
 }
 
 #[derive(Deserialize)]
@@ -1948,6 +1954,21 @@ struct DayForm {
     follows_weekday: String,
 }
 
+impl DayForm {
+    fn input(self) -> Result<NewCalendarDay, Problem> {
+        Ok(NewCalendarDay {
+            starts_on: form_date("starts_on", &self.starts_on)?,
+            ends_on: match self.ends_on.trim() {
+                "" => None,
+                v => Some(form_date("ends_on", v)?),
+            },
+            kind: self.kind,
+            follows_weekday: self.follows_weekday.trim().parse().ok(),
+            name: self.name,
+        })
+    }
+}
+
 async fn calendar_day(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -1957,37 +1978,17 @@ async fn calendar_day(
     Form(f): Form<DayForm>,
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
-    };
-    let starts_on = match form_date("starts_on", &f.starts_on) {
-        Ok(d) => d,
-        Err(e) => return r.fail(e),
-    };
-    let ends_on = match f.ends_on.trim() {
-        "" => None,
-        v => match form_date("ends_on", v) {
-            Ok(d) => Some(d),
-            Err(e) => return r.fail(e),
-        },
-    };
-    let follows_weekday = f.follows_weekday.trim().parse().ok();
-    let input = NewCalendarDay {
-        starts_on,
-        ends_on,
-        kind: f.kind,
-        follows_weekday,
-        name: f.name,
-    };
     let c = &r.caller;
-    match st
-        .journal
-        .add_calendar_day(&c.principal, &c.origin, org, input)
-        .await
-    {
-        Ok(_) => saved_calendar(&id),
-        Err(e) => r.fail(e),
+    let done = async {
+        let org = org_id(&id)?;
+        let input = f.input()?;
+        st.journal
+            .add_calendar_day(&c.principal, &c.origin, org, input)
+            .await?;
+        Ok(())
     }
+    .await;
+    calendar_answer(&r, &id, done)
 }
 
 #[derive(Deserialize)]
@@ -1995,6 +1996,32 @@ struct BellsForm {
     shift: String,
     /// One lesson a line: `08:30-09:10`.
     bells: String,
+}
+
+impl BellsForm {
+    fn input(&self) -> Result<(i64, Vec<Bell>), Problem> {
+        let shift = form_number("shift", &self.shift)?;
+        let mut bells = Vec::new();
+        for line in self.bells.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let times: Vec<&str> = line
+                .split(|c: char| c == '-' || c == '–' || c == '—' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let [starts_at, ends_at] = times.as_slice() else {
+                return Err(Problem::validation(vec![parta_core::FieldError::new(
+                    "bells",
+                    format!("Строка «{line}»: нужно начало и конец урока, например 08:30-09:10."),
+                )]));
+            };
+            bells.push(Bell {
+                shift,
+                lesson_no: bells.len() as i64 + 1,
+                starts_at: starts_at.to_string(),
+                ends_at: ends_at.to_string(),
+            });
+        }
+        Ok((shift, bells))
+    }
 }
 
 async fn calendar_bells(
@@ -2006,41 +2033,17 @@ async fn calendar_bells(
     Form(f): Form<BellsForm>,
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
-    };
-    let shift = match form_number("shift", &f.shift) {
-        Ok(s) => s,
-        Err(e) => return r.fail(e),
-    };
-    let mut bells = Vec::new();
-    for line in f.bells.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let times: Vec<&str> = line
-            .split(|c: char| c == '-' || c == '–' || c == '—' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .collect();
-        let [starts_at, ends_at] = times.as_slice() else {
-            return r.fail(Problem::validation(vec![parta_core::FieldError::new(
-                "bells",
-                format!("Строка «{line}»: нужно начало и конец урока, например 08:30-09:10."),
-            )]));
-        };
-        bells.push(Bell {
-            shift,
-            lesson_no: bells.len() as i64 + 1,
-            starts_at: starts_at.to_string(),
-            ends_at: ends_at.to_string(),
-        });
-    }
     let c = &r.caller;
-    match st
-        .journal
-        .set_bells(&c.principal, &c.origin, org, shift, bells)
-        .await
-    {
-        Ok(_) => saved_calendar(&id),
-        Err(e) => r.fail(e),
+    let done = async {
+        let org = org_id(&id)?;
+        let (shift, bells) = f.input()?;
+        st.journal
+            .set_bells(&c.principal, &c.origin, org, shift, bells)
+            .await?;
+        Ok(())
     }
+    .await;
+    calendar_answer(&r, &id, done)
 }
 
 #[derive(Deserialize)]
@@ -2054,6 +2057,25 @@ struct PeriodForm {
     ends_on: String,
 }
 
+impl PeriodForm {
+    fn input(self) -> Result<NewPeriod, Problem> {
+        Ok(NewPeriod {
+            academic_year_id: self.academic_year_id.parse().map_err(|_| {
+                Problem::validation(vec![parta_core::FieldError::new(
+                    "academic_year_id",
+                    "Выберите учебный год.",
+                )])
+            })?,
+            grade_from: form_number("grade_from", &self.grade_from)?,
+            grade_to: form_number("grade_to", &self.grade_to)?,
+            starts_on: form_date("starts_on", &self.starts_on)?,
+            ends_on: form_date("ends_on", &self.ends_on)?,
+            kind: self.kind,
+            name: self.name,
+        })
+    }
+}
+
 async fn calendar_period(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -2063,41 +2085,17 @@ async fn calendar_period(
     Form(f): Form<PeriodForm>,
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
-    };
-    let Ok(academic_year_id) = f.academic_year_id.parse() else {
-        return r.fail(Problem::validation(vec![parta_core::FieldError::new(
-            "academic_year_id",
-            "Выберите учебный год.",
-        )]));
-    };
-    let input = match (
-        form_number("grade_from", &f.grade_from),
-        form_number("grade_to", &f.grade_to),
-        form_date("starts_on", &f.starts_on),
-        form_date("ends_on", &f.ends_on),
-    ) {
-        (Ok(grade_from), Ok(grade_to), Ok(starts_on), Ok(ends_on)) => NewPeriod {
-            academic_year_id,
-            kind: f.kind,
-            name: f.name,
-            grade_from,
-            grade_to,
-            starts_on,
-            ends_on,
-        },
-        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return r.fail(e),
-    };
     let c = &r.caller;
-    match st
-        .journal
-        .add_period(&c.principal, &c.origin, org, input)
-        .await
-    {
-        Ok(_) => saved_calendar(&id),
-        Err(e) => r.fail(e),
+    let done = async {
+        let org = org_id(&id)?;
+        let input = f.input()?;
+        st.journal
+            .add_period(&c.principal, &c.origin, org, input)
+            .await?;
+        Ok(())
     }
+    .await;
+    calendar_answer(&r, &id, done)
 }
 
 #[derive(Template)]
