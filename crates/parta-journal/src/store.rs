@@ -63,20 +63,22 @@ pub async fn periods(db: &Db, org: OrganisationId) -> R<Vec<Period>> {
     .await
 }
 
+/// A period and its school, in one query.
+#[derive(sqlx::FromRow)]
+struct PeriodOfSchool {
+    #[sqlx(flatten)]
+    period: Period,
+    organisation_id: OrganisationId,
+}
+
 pub async fn period(db: &Db, id: PeriodId) -> R<Option<(Period, OrganisationId)>> {
-    let p: Option<Period> = sqlx::query_as(&format!(
-        "SELECT {PERIOD_COLS} FROM study_periods WHERE id = $1"
+    let row: Option<PeriodOfSchool> = sqlx::query_as(&format!(
+        "SELECT {PERIOD_COLS}, organisation_id FROM study_periods WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(p) = p else { return Ok(None) };
-    let (org,): (OrganisationId,) =
-        sqlx::query_as("SELECT organisation_id FROM study_periods WHERE id = $1")
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await?;
-    Ok(Some((p, org)))
+    Ok(row.map(|r| (r.period, r.organisation_id)))
 }
 
 pub async fn insert_period(
