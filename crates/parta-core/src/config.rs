@@ -44,6 +44,9 @@ pub struct Config {
     pub session: SessionConfig,
     pub sign_in: SignInConfig,
     pub oidc: Option<OidcConfig>,
+    /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
+    /// demonstrations; time goes on from there. Unset: the system clock.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -117,6 +120,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             sign_in: SignInConfig::default(),
             oidc: None,
+            today: None,
         }
     }
 }

@@ -20,6 +20,22 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// Refuses a list longer than `max` items: every list a request carries is bounded by
+    /// what it will build.
+    pub fn check_len<T>(field: &str, items: &[T], max: usize) -> Result<(), FieldError> {
+        if items.len() > max {
+            Err(FieldError::new(
+                field,
+                format!(
+                    "Слишком много элементов за один запрос: {}, можно не больше {max}. Разделите изменения на части.",
+                    items.len()
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// RFC 9457 problem details.

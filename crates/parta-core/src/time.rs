@@ -1,16 +1,71 @@
 //! Time helpers. Instants are stored as milliseconds since the Unix epoch (`BIGINT`),
 //! calendar dates as ISO text `YYYY-MM-DD`; both compare correctly on both backends.
+//!
+//! The platform's clock can be set: `PARTA_TODAY=2026-09-01` (or `today` in the
+//! configuration) moves it by whole days so that this date is today, and time goes on from
+//! there. Tests, drills and demonstrations run on a chosen date; every process of a run
+//! given the same date agrees on the time, because only the date is shifted. Nothing in
+//! the platform reads the system clock except through this module.
 
 use chrono::{NaiveDate, Utc};
+use std::sync::OnceLock;
+
+/// Days added to the system clock; fixed once per process.
+static OFFSET_DAYS: OnceLock<i64> = OnceLock::new();
+
+/// The environment variable that sets the platform's date.
+pub const TODAY_VAR: &str = "PARTA_TODAY";
+
+fn offset_days() -> i64 {
+    *OFFSET_DAYS.get_or_init(|| {
+        std::env::var(TODAY_VAR)
+            .ok()
+            .and_then(|s| parse_day(&s))
+            .map(days_from_system)
+            .unwrap_or(0)
+    })
+}
+
+fn days_from_system(day: NaiveDate) -> i64 {
+    (day - Utc::now().date_naive()).num_days()
+}
+
+/// `YYYY-MM-DD`, surrounding blanks ignored.
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// Sets the platform's date for this process. It can be set once, before the clock is
+/// first read (the binary does it right after reading the configuration); setting the
+/// date already in force is accepted.
+pub fn set_today(day: NaiveDate) -> Result<(), String> {
+    let wanted = days_from_system(day);
+    let got = *OFFSET_DAYS.get_or_init(|| wanted);
+    if got == wanted {
+        Ok(())
+    } else {
+        Err(format!(
+            "дата платформы уже установлена ({}), нельзя сменить на {day}",
+            today()
+        ))
+    }
+}
 
 /// Now, in milliseconds since the epoch.
 pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
+    Utc::now().timestamp_millis() + offset_days() * 86_400_000
 }
 
 /// Today in the server's calendar (UTC).
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    let now = Utc::now().date_naive();
+    now.checked_add_signed(chrono::Duration::days(offset_days()))
+        .unwrap_or(now)
+}
+
+/// Whether the clock is moved away from the system's.
+pub fn is_set() -> bool {
+    offset_days() != 0
 }
 
 /// Formats epoch milliseconds for people: `24.11.2026 10:15` (UTC).
@@ -18,4 +73,19 @@ pub fn format_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%d.%m.%Y %H:%M").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_strictly() {
+        assert_eq!(
+            parse_day(" 2028-02-29 "),
+            NaiveDate::from_ymd_opt(2028, 2, 29)
+        );
+        assert_eq!(parse_day("2027-02-29"), None);
+        assert_eq!(parse_day("29.02.2028"), None);
+    }
 }

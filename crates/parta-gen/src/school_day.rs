@@ -162,6 +162,13 @@ pub(crate) async fn generate(
             d(ys + 1, 3, 29),
             "Весенние каникулы",
         ),
+        // The year's last lessons are on the last day of the 4th quarter.
+        (
+            "vacation",
+            d(ys + 1, 5, 27),
+            d(ys + 1, 5, 31),
+            "Летние каникулы",
+        ),
         (
             "holiday",
             d(ys + 1, 2, 23),

@@ -237,6 +237,9 @@ pub struct NewSlot {
     pub group_id: Option<GroupId>,
 }
 
+/// Slots of one template version: 6 days × 12 lessons, each split into up to 5 groups.
+pub const MAX_TEMPLATE_SLOTS: usize = 360;
+
 /// A new version of a class's weekly template, valid from a date.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TemplateVersion {
@@ -424,6 +427,17 @@ pub struct LessonInput {
     pub homework: Option<String>,
     pub homework_due: Option<NaiveDate>,
 }
+
+/// Marks one save may carry: a class of 40 over a quarter's ~50 lessons of a subject.
+pub const MAX_SAVE_MARKS: usize = 2_000;
+/// Attendance entries one save may carry.
+pub const MAX_SAVE_ATTENDANCE: usize = 2_000;
+/// Lessons (topic, homework) one save may carry.
+pub const MAX_SAVE_LESSONS: usize = 200;
+/// Marks one student may have for one lesson (a dictation gives two: spelling and grammar).
+pub const MAX_MARKS_PER_LESSON: i64 = 3;
+/// Period grades one request may set (a class).
+pub const MAX_SAVE_GRADES: usize = 100;
 
 /// Everything a teacher changed in a journal, saved at once (all or nothing).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

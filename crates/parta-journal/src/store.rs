@@ -929,6 +929,15 @@ pub async fn marks_by_id(db: &Db, ids: &[MarkId]) -> R<Vec<Mark>> {
     .await
 }
 
+/// How many marks each student has for these lessons: `(lesson, student, count)`.
+pub async fn mark_counts(db: &Db, lessons: &[LessonId]) -> R<Vec<(LessonId, PersonId, i64)>> {
+    db.fetch_in(
+        "SELECT lesson_id, student_id, COUNT(*) FROM marks WHERE lesson_id IN ({}) GROUP BY lesson_id, student_id",
+        lessons,
+    )
+    .await
+}
+
 /// A new mark row.
 #[derive(Debug, Clone)]
 pub struct NewMark {

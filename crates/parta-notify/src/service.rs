@@ -80,6 +80,8 @@ impl Notifications {
         p: &Principal,
         prefs: &[Preference],
     ) -> Result<Vec<Preference>, Problem> {
+        FieldError::check_len("preferences", prefs, KINDS.len() * 2)
+            .map_err(|e| Problem::validation(vec![e]))?;
         let errors: Vec<FieldError> = prefs
             .iter()
             .enumerate()

@@ -877,7 +877,7 @@ impl Registry {
             if input.date <= started_on {
                 return Err(RegistryError::invalid(
                     "date",
-                    "Дата зачисления раньше начала текущего обучения.",
+                    "Дата перевода должна быть позже начала текущего обучения.",
                 ));
             }
             if org != facts.org.organisation {

@@ -542,7 +542,7 @@ async fn memberships(
                 }
                 Some((eid, org, _, started)) => {
                     if begin <= *started {
-                        c.errors.push(RowError::new("enrollments.csv", 0, "beginDate", format!("Дата зачисления {begin} раньше начала текущего обучения ({started}).")));
+                        c.errors.push(RowError::new("enrollments.csv", 0, "beginDate", format!("Дата зачисления {begin} должна быть позже начала текущего обучения ({started}).")));
                         continue;
                     }
                     let (end, start) = if *org == c.org {

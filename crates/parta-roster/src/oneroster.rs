@@ -1,9 +1,9 @@
 //! OneRoster 1.2 CSV bulk packages: a ZIP with `manifest.csv` and the data files.
 
 use crate::decode::decode;
+use crate::limits::{MAX_CELL_CHARS, MAX_COLUMNS, MAX_TABLE_ROWS};
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 
 /// Files of the package this importer reads, with the columns it needs.
 const FILES: &[(&str, &[&str])] = &[
@@ -47,34 +47,9 @@ const FILES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Reads a ZIP into named file contents (at most 64 MiB unpacked, 32 files).
+/// Reads a ZIP into named file contents, within [`crate::limits`].
 pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, RowError> {
-    let bad = |m: &str| RowError::new("(архив)", 0, "", m);
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|_| bad("Файл не является ZIP-архивом OneRoster."))?;
-    if zip.len() > 32 {
-        return Err(bad("В архиве слишком много файлов."));
-    }
-    let mut out = Vec::new();
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(|_| bad("Архив повреждён."))?;
-        if f.is_dir() {
-            continue;
-        }
-        let name = f.name().rsplit('/').next().unwrap_or_default().to_string();
-        let mut buf = Vec::new();
-        (&mut f)
-            .take(64 * 1024 * 1024 - total + 1)
-            .read_to_end(&mut buf)
-            .map_err(|_| bad("Архив повреждён."))?;
-        total += buf.len() as u64;
-        if total > 64 * 1024 * 1024 {
-            return Err(bad("Архив слишком велик после распаковки (больше 64 МБ)."));
-        }
-        out.push((name, buf));
-    }
-    Ok(out)
+    crate::limits::read_zip(bytes, true, crate::limits::MAX_UNPACKED, "(архив)")
 }
 
 /// One CSV file as rows addressable by column name.
@@ -95,11 +70,14 @@ impl Table {
 }
 
 /// Parses a CSV text; `delimiter` is `,` for OneRoster, `;` or `,` for the template.
+/// At most `max_rows` data rows, [`MAX_COLUMNS`] columns and [`MAX_CELL_CHARS`]
+/// characters a cell are read; a file beyond them is refused whole.
 pub fn table(
     file: &'static str,
     text: &str,
     delimiter: u8,
     required: &[&str],
+    max_rows: usize,
     errors: &mut Vec<RowError>,
 ) -> Option<Table> {
     // The csv crate counts lines by '\n' seen *before* a record; with CRLF the '\n' of
@@ -110,6 +88,18 @@ pub fn table(
         .flexible(false)
         .from_reader(text.as_bytes());
     let headers: HashMap<String, usize> = match reader.headers() {
+        Ok(h) if h.len() > MAX_COLUMNS => {
+            errors.push(RowError::new(
+                file,
+                1,
+                "",
+                format!(
+                    "В заголовке {} столбцов — больше допустимых {MAX_COLUMNS}.",
+                    h.len()
+                ),
+            ));
+            return None;
+        }
         Ok(h) => h
             .iter()
             .enumerate()
@@ -139,7 +129,28 @@ pub fn table(
     }
     let mut rows = Vec::new();
     for rec in reader.records() {
+        if rows.len() >= max_rows {
+            errors.push(RowError::new(
+                file,
+                0,
+                "",
+                format!(
+                    "В файле больше {max_rows} строк — это больше, чем бывает в одной школе. Загрузите данные одной школы."
+                ),
+            ));
+            return None;
+        }
         match rec {
+            Ok(r) if r.iter().any(|c| c.len() > MAX_CELL_CHARS * 4 || c.chars().count() > MAX_CELL_CHARS) => {
+                let line = r.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(RowError::new(
+                    file,
+                    line,
+                    "",
+                    format!("Значение длиннее {MAX_CELL_CHARS} знаков."),
+                ));
+                ok = false;
+            }
             Ok(r) => rows.push((r.position().map(|p| p.line()).unwrap_or(0), r)),
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -210,6 +221,7 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
             t,
             b',',
             &["propertyName", "value"],
+            MAX_TABLE_ROWS,
             &mut errors,
         ) {
             for (line, r) in &m.rows {
@@ -243,7 +255,7 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
     for (name, required) in FILES {
         match texts.get(name) {
             Some(t) => {
-                if let Some(tab) = table(name, t, b',', required, &mut errors) {
+                if let Some(tab) = table(name, t, b',', required, MAX_TABLE_ROWS, &mut errors) {
                     tables.insert(name, tab);
                 }
             }
@@ -480,7 +492,14 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
 
     let demographics: HashMap<String, (Option<String>, Option<String>)> =
         match texts.get("demographics.csv") {
-            Some(t) => match table("demographics.csv", t, b',', &["sourcedId"], &mut errors) {
+            Some(t) => match table(
+                "demographics.csv",
+                t,
+                b',',
+                &["sourcedId"],
+                MAX_TABLE_ROWS,
+                &mut errors,
+            ) {
                 Some(d) => d
                     .rows
                     .iter()

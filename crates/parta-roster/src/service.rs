@@ -61,9 +61,27 @@ impl From<RosterError> for Problem {
 impl From<ApplyError> for RosterError {
     fn from(e: ApplyError) -> Self {
         match e {
-            ApplyError::Rows(r) => RosterError::Rows(r),
+            ApplyError::Rows(r) => RosterError::Rows(crate::limits::cap_errors(r)),
             ApplyError::Db(e) => RosterError::Db(e),
         }
+    }
+}
+
+/// The package, its format and encoding, whatever was uploaded: an Excel workbook, a
+/// OneRoster ZIP or the CSV template.
+fn parse_any(
+    bytes: &[u8],
+) -> Result<(crate::model::Package, &'static str, &'static str), Vec<RowError>> {
+    if template::is_xlsx(bytes) {
+        let (pkg, _) = template::parse_xlsx(bytes)?;
+        Ok((pkg, "шаблон XLSX", "XLSX"))
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        let files = oneroster::unzip(bytes).map_err(|e| vec![e])?;
+        let (pkg, enc) = oneroster::parse(&files)?;
+        Ok((pkg, "OneRoster 1.2", enc))
+    } else {
+        let (pkg, enc) = template::parse(bytes)?;
+        Ok((pkg, "шаблон CSV", enc))
     }
 }
 
@@ -118,17 +136,12 @@ impl Roster {
         if bytes.len() > MAX_UPLOAD {
             return Err(RosterError::TooLarge);
         }
-        let (package, format, encoding) = if template::is_xlsx(bytes) {
-            let (pkg, _) = template::parse_xlsx(bytes).map_err(RosterError::Rows)?;
-            (pkg, "шаблон XLSX", "XLSX")
-        } else if bytes.starts_with(b"PK\x03\x04") {
-            let files = oneroster::unzip(bytes).map_err(|e| RosterError::Rows(vec![e]))?;
-            let (pkg, enc) = oneroster::parse(&files).map_err(RosterError::Rows)?;
-            (pkg, "OneRoster 1.2", enc)
-        } else {
-            let (pkg, enc) = template::parse(bytes).map_err(RosterError::Rows)?;
-            (pkg, "шаблон CSV", enc)
-        };
+        // Parsing is CPU work on up to 20 MB: off the request threads.
+        let owned = bytes.to_vec();
+        let (package, format, encoding) = tokio::task::spawn_blocking(move || parse_any(&owned))
+            .await
+            .map_err(|_| RosterError::Problem(Problem::internal()))?
+            .map_err(|rows| RosterError::Rows(crate::limits::cap_errors(rows)))?;
         let audit = AuditEntry {
             actor_person_id: p.map(|p| p.person_id),
             actor_role: p.map(|p| p.role().as_str().to_string()),

@@ -2,6 +2,7 @@
 //! as a school secretary keeps it in Excel (`;`-separated, UTF-8 or Windows-1251).
 
 use crate::decode::decode;
+use crate::limits::{MAX_COLUMNS, MAX_TEMPLATE_ROWS};
 use crate::model::*;
 use crate::oneroster::table;
 
@@ -54,38 +55,88 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
 }
 
 /// The template saved as an Excel workbook: the first sheet, read as the CSV would be.
+///
+/// The sheet is read cell by cell, never as the dense range it claims to span (a sheet with
+/// cells at `A1` and `XFD1048576` would otherwise mean 17 billion cells): the archive is
+/// unpacked within [`crate::limits`] first, and a value beyond
+/// [`MAX_TEMPLATE_ROWS`] rows or [`MAX_COLUMNS`] columns refuses the file.
 pub fn parse_xlsx(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
     use calamine::{Data, DataType, Reader};
     const F: &str = "шаблон.xlsx";
-    let refuse = |m: &str| vec![RowError::new(F, 0, "", m)];
+    let refuse = |m: String| vec![RowError::new(F, 0, "", m)];
+    crate::limits::read_zip(bytes, false, crate::limits::MAX_UNPACKED_XLSX, F).map_err(|e| vec![e])?;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|_| refuse("Книгу Excel не удалось открыть."))?;
-    let sheet = match book.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        _ => return Err(refuse("В книге Excel нет листа с данными.")),
+        .map_err(|_| refuse("Книгу Excel не удалось открыть.".into()))?;
+    let Some(first) = book.sheet_names().into_iter().next() else {
+        return Err(refuse("В книге Excel нет листа с данными.".into()));
     };
+    let mut reader = book
+        .worksheet_cells_reader(&first)
+        .map_err(|_| refuse("Лист Excel не удалось прочитать.".into()))?;
+    // Only cells with values, by position; the header is row 0.
+    let mut cells: std::collections::BTreeMap<(u32, u32), String> = Default::default();
+    let (max_row, max_col) = (MAX_TEMPLATE_ROWS as u32, MAX_COLUMNS as u32);
+    loop {
+        let cell = match reader.next_cell() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => return Err(refuse("Лист Excel не удалось прочитать.".into())),
+        };
+        let (row, col) = cell.get_position();
+        let value = Data::from(cell.get_value().clone());
+        let text = match &value {
+            Data::Empty => continue,
+            Data::String(s) => s.trim().to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::DateTime(_) | Data::DateTimeIso(_) => {
+                value.as_date().map(|d| d.to_string()).unwrap_or_default()
+            }
+            other => other.to_string(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        if row > max_row || col >= max_col {
+            return Err(refuse(format!(
+                "В ячейке {}{} есть данные, а шаблон занимает не больше {MAX_TEMPLATE_ROWS} строк и {MAX_COLUMNS} столбцов (до {}). Удалите лишнее и загрузите файл снова.",
+                crate::limits::column_letters(col),
+                u64::from(row) + 1,
+                crate::limits::column_letters(max_col - 1),
+            )));
+        }
+        if text.chars().count() > crate::limits::MAX_CELL_CHARS {
+            return Err(refuse(format!(
+                "В ячейке {}{} больше {} знаков.",
+                crate::limits::column_letters(col),
+                u64::from(row) + 1,
+                crate::limits::MAX_CELL_CHARS
+            )));
+        }
+        cells.insert((row, col), text);
+    }
+    // The table starts at its first row and column with data, wherever that is.
+    let (row0, col0) = (
+        cells.keys().map(|(r, _)| *r).min().unwrap_or(0),
+        cells.keys().map(|(_, c)| *c).min().unwrap_or(0),
+    );
+    let rows = cells.keys().map(|(r, _)| r + 1).max().unwrap_or(0);
+    let cols = cells.keys().map(|(_, c)| c + 1).max().unwrap_or(0).saturating_sub(col0);
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
+        .flexible(true)
         .from_writer(Vec::new());
-    for row in sheet.rows() {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::String(s) => s.trim().to_string(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::DateTime(_) | Data::DateTimeIso(_) => {
-                    c.as_date().map(|d| d.to_string()).unwrap_or_default()
-                }
-                other => other.to_string(),
-            })
-            .collect();
-        w.write_record(&cells)
-            .map_err(|_| refuse("Лист Excel не удалось прочитать."))?;
+    let mut line = vec![String::new(); cols as usize];
+    for row in row0..rows {
+        line.iter_mut().for_each(String::clear);
+        for (&(_, c), v) in cells.range((row, 0)..(row + 1, 0)) {
+            line[(c - col0) as usize] = v.clone();
+        }
+        w.write_record(&line)
+            .map_err(|_| refuse("Лист Excel не удалось прочитать.".into()))?;
     }
     let csv = w
         .into_inner()
-        .map_err(|_| refuse("Лист Excel не удалось прочитать."))?;
+        .map_err(|_| refuse("Лист Excel не удалось прочитать.".into()))?;
     let (package, _) = parse_as(&csv, F)?;
     Ok((package, "XLSX"))
 }
@@ -103,7 +154,14 @@ fn parse_as(bytes: &[u8], file: &'static str) -> Result<(Package, &'static str),
         b','
     };
     let mut errors = Vec::new();
-    let Some(t) = table(file, &text, delimiter, &COLUMNS[..8], &mut errors) else {
+    let Some(t) = table(
+        file,
+        &text,
+        delimiter,
+        &COLUMNS[..8],
+        MAX_TEMPLATE_ROWS,
+        &mut errors,
+    ) else {
         return Err(errors);
     };
     let mut p = Package::default();

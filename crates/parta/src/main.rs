@@ -165,7 +165,13 @@ fn read_password() -> anyhow::Result<String> {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = load_config(&cli.common)?;
+    if let Some(day) = config.today {
+        parta_core::time::set_today(day).map_err(anyhow::Error::msg)?;
+    }
     init_logs(config.log_format);
+    if parta_core::time::is_set() {
+        tracing::warn!(today = %parta_core::time::today(), "the platform's date is set (PARTA_TODAY)");
+    }
     match cli.command {
         Command::Serve { port, bind, demo } => {
             let mut config = config;

@@ -266,6 +266,8 @@ impl Journal {
     ) -> Result<Vec<Bell>> {
         self.authorize_org(p, Operation::ManageSchoolDay, org)
             .await?;
+        FieldError::check_len("bells", &bells, 12)
+            .map_err(|e| JournalError::Invalid(vec![e]))?;
         let mut errors = Vec::new();
         if !(1..=3).contains(&shift) {
             errors.push(FieldError::new("shift", "Смена — 1, 2 или 3."));
@@ -290,9 +292,6 @@ impl Journal {
                 ));
             }
             prev_end = b.ends_at.clone();
-        }
-        if bells.len() > 12 {
-            errors.push(FieldError::new("bells", "Не больше 12 уроков в смене."));
         }
         if !errors.is_empty() {
             return Err(JournalError::Invalid(errors));

@@ -79,6 +79,90 @@ fn split_cells(cells: Vec<store::JournalCell>, subject: &str) -> (Vec<Mark>, Vec
     (marks, attendance)
 }
 
+/// What one save tells each student, gathered by student and kind and then said once.
+#[derive(Default)]
+struct Told {
+    /// (student, kind) → what happened, in the order of the request.
+    by: Vec<((PersonId, &'static str), Vec<ToldPart>)>,
+    index: HashMap<(PersonId, &'static str), usize>,
+}
+
+struct ToldPart {
+    day: String,
+    /// The title and body when this is the only thing of its kind.
+    alone: (String, String),
+    /// A short word for a list in the title ("5", "12.11").
+    short: String,
+    /// A line of the body.
+    line: String,
+}
+
+impl Told {
+    fn add(
+        &mut self,
+        student: PersonId,
+        kind: &'static str,
+        day: &str,
+        alone: (String, String),
+        short: String,
+        line: String,
+    ) {
+        let key = (student, kind);
+        let i = *self.index.entry(key).or_insert_with(|| {
+            self.by.push((key, Vec::new()));
+            self.by.len() - 1
+        });
+        self.by[i].1.push(ToldPart {
+            day: day.to_string(),
+            alone,
+            short,
+            line,
+        });
+    }
+
+    fn into_items(self, subject: &str, names: &HashMap<PersonId, String>) -> Vec<NotifyItem> {
+        self.by
+            .into_iter()
+            .map(|((student, kind), parts)| {
+                let latest = parts.iter().map(|p| p.day.as_str()).max().unwrap_or("");
+                let link = Some(format!("/diary?student={student}&week={latest}"));
+                let (title, body) = if let [one] = parts.as_slice() {
+                    one.alone.clone()
+                } else {
+                    let shorts: Vec<&str> = parts.iter().map(|p| p.short.as_str()).collect();
+                    let list = if shorts.len() > 10 {
+                        format!("{} и ещё {}", shorts[..10].join(", "), shorts.len() - 10)
+                    } else {
+                        shorts.join(", ")
+                    };
+                    let title = match kind {
+                        "mark" => format!("Отметки по предмету «{subject}»: {list}"),
+                        "absence" => format!("Пропуски уроков «{subject}»: {list}"),
+                        _ => format!("Домашние задания по предмету «{subject}» на {list}"),
+                    };
+                    let body: String = parts
+                        .iter()
+                        .map(|p| p.line.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                        .chars()
+                        .take(600)
+                        .collect();
+                    (title, body)
+                };
+                NotifyItem {
+                    student,
+                    student_name: names.get(&student).cloned().unwrap_or_default(),
+                    kind: kind.into(),
+                    title,
+                    body,
+                    link,
+                }
+            })
+            .collect()
+    }
+}
+
 fn fmt_avg(a: f64) -> f64 {
     (a * 100.0).round() / 100.0
 }
@@ -186,6 +270,18 @@ impl Journal {
         input: JournalSave,
         grades: Option<GradesInput>,
     ) -> Result<SaveResult> {
+        // Bounded before anything is read: what one request may build.
+        let sizes: Vec<FieldError> = [
+            FieldError::check_len("marks", &input.marks, MAX_SAVE_MARKS),
+            FieldError::check_len("attendance", &input.attendance, MAX_SAVE_ATTENDANCE),
+            FieldError::check_len("lessons", &input.lessons, MAX_SAVE_LESSONS),
+        ]
+        .into_iter()
+        .filter_map(|r| r.err())
+        .collect();
+        if !sizes.is_empty() {
+            return Err(JournalError::Invalid(sizes));
+        }
         let c = self.class_info(class).await?;
         let class_facts = self.class_facts(class).await?;
         let mut ids: Vec<LessonId> = input
@@ -330,8 +426,15 @@ impl Journal {
             Delete(Mark),
         }
         let mut ops = Vec::new();
+        // New marks as (index in the request, lesson, student), for the per-lesson bound.
+        let mut inserted: Vec<(usize, LessonId, PersonId)> = Vec::new();
+        let mut seen_marks = HashSet::new();
         for (i, m) in input.marks.iter().enumerate() {
             let f = |k: &str| format!("marks[{i}].{k}");
+            if m.mark_id.is_some_and(|id| !seen_marks.insert(id)) {
+                errors.push(FieldError::new(f("mark_id"), "Эта отметка указана дважды."));
+                continue;
+            }
             let Some(l) = lesson_ok(f("lesson_id"), m.lesson_id, Some(m.student_id), &mut errors)
             else {
                 continue;
@@ -421,12 +524,24 @@ impl Journal {
             };
             ops.push(match old {
                 Some(old) => Op::Update(old, new),
-                None => Op::Insert(new),
+                None => {
+                    inserted.push((i, new.lesson_id, new.student_id));
+                    Op::Insert(new)
+                }
             });
         }
+        self.check_marks_per_lesson(&inserted, &mut errors).await?;
         let mut absences = Vec::new();
         let mut presences = Vec::new();
+        let mut seen_attendance = HashSet::new();
         for (i, a) in input.attendance.iter().enumerate() {
+            if !seen_attendance.insert((a.lesson_id, a.student_id)) {
+                errors.push(FieldError::new(
+                    format!("attendance[{i}].student_id"),
+                    "Посещаемость этого ученика на этом уроке указана дважды.",
+                ));
+                continue;
+            }
             let f = |k: &str| format!("attendance[{i}].{k}");
             let Some(l) = lesson_ok(f("lesson_id"), a.lesson_id, Some(a.student_id), &mut errors)
             else {
@@ -519,85 +634,104 @@ impl Journal {
             .into_iter()
             .map(|w| (w.code, w.name))
             .collect();
-        let link = |s: PersonId, day: &str| Some(format!("/diary?student={s}&week={day}"));
-        let mut items = Vec::new();
+        // One notification a student per kind per save (not per mark): a class's worth of
+        // marks for one pupil is one message to them and one to each parent.
+        let mut told = Told::default();
         for op in &ops {
             let (m, verb) = match op {
                 Op::Insert(m) => (m, "Новая отметка"),
                 Op::Update(_, m) => (m, "Отметка изменена"),
                 Op::Delete(_) => continue,
             };
-            items.push(NotifyItem {
-                student: m.student_id,
-                student_name: names.get(&m.student_id).cloned().unwrap_or_default(),
-                kind: "mark".into(),
-                title: format!("{verb}: {} по предмету «{subject_name}»", m.value),
-                body: format!(
-                    "{}, {}{}",
+            told.add(
+                m.student_id,
+                "mark",
+                &m.day,
+                (
+                    format!("{verb}: {} по предмету «{subject_name}»", m.value),
+                    format!(
+                        "{}, {}{}",
+                        ru_date(&m.day),
+                        wt_names.get(&m.work_type).cloned().unwrap_or_default(),
+                        m.comment
+                            .as_ref()
+                            .map(|c| format!(". {c}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                m.value.clone(),
+                format!(
+                    "{}, {}: {}{}",
                     ru_date(&m.day),
                     wt_names.get(&m.work_type).cloned().unwrap_or_default(),
+                    m.value,
                     m.comment
                         .as_ref()
-                        .map(|c| format!(". {c}"))
+                        .map(|c| format!(" ({c})"))
                         .unwrap_or_default()
                 ),
-                link: link(m.student_id, &m.day),
-            });
+            );
         }
         for a in &absences {
-            items.push(NotifyItem {
-                student: a.student_id,
-                student_name: names.get(&a.student_id).cloned().unwrap_or_default(),
-                kind: "absence".into(),
-                title: format!(
-                    "{} на уроке «{subject_name}» {}",
-                    if a.status == "late" {
-                        "Опоздание"
-                    } else {
-                        "Отсутствие"
-                    },
-                    ru_date(&a.day)
+            let what = if a.status == "late" {
+                "Опоздание"
+            } else {
+                "Отсутствие"
+            };
+            told.add(
+                a.student_id,
+                "absence",
+                &a.day,
+                (
+                    format!("{what} на уроке «{subject_name}» {}", ru_date(&a.day)),
+                    a.reason.clone().unwrap_or_default(),
                 ),
-                body: a.reason.clone().unwrap_or_default(),
-                link: link(a.student_id, &a.day),
-            });
+                ru_date(&a.day),
+                format!(
+                    "{}: {}{}",
+                    ru_date(&a.day),
+                    what.to_lowercase(),
+                    a.reason
+                        .as_ref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+            );
         }
-        let mut homework_lessons = Vec::new();
         for li in &input.lessons {
             let new_hw = li
                 .homework
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
-            let before = lessons
-                .get(&li.lesson_id)
-                .and_then(|l| l.homework.as_deref());
-            if let Some(hw) = new_hw.filter(|hw| before != Some(*hw)) {
-                homework_lessons.push((li.lesson_id, hw.to_string()));
-            }
-        }
-        for (lid, hw) in &homework_lessons {
-            if let Some(l) = lessons.get(lid) {
-                let pupils = match l.group_id {
-                    Some(g) => group_students.get(&g).unwrap_or(&all_students),
-                    None => &all_students,
-                };
-                for id in pupils {
-                    items.push(NotifyItem {
-                        student: *id,
-                        student_name: names.get(id).cloned().unwrap_or_default(),
-                        kind: "homework".into(),
-                        title: format!(
+            let Some(l) = lessons.get(&li.lesson_id) else {
+                continue;
+            };
+            let Some(hw) = new_hw.filter(|hw| l.homework.as_deref() != Some(*hw)) else {
+                continue;
+            };
+            let pupils = match l.group_id {
+                Some(g) => group_students.get(&g).unwrap_or(&all_students),
+                None => &all_students,
+            };
+            for id in pupils {
+                told.add(
+                    *id,
+                    "homework",
+                    &l.day,
+                    (
+                        format!(
                             "Домашнее задание по предмету «{subject_name}» на {}",
                             ru_date(&l.day)
                         ),
-                        body: hw.chars().take(300).collect(),
-                        link: link(*id, &l.day),
-                    });
-                }
+                        hw.chars().take(300).collect(),
+                    ),
+                    ru_date(&l.day),
+                    format!("{}: {}", ru_date(&l.day), hw.chars().take(300).collect::<String>()),
+                );
             }
         }
-
+        let items = told.into_items(&subject_name, &names);
         let now = now_ms();
         let role = p.role().as_str();
         let mut result = SaveResult {
@@ -677,6 +811,42 @@ impl Journal {
         self.weeks.forget(class);
         self.outbox.wake();
         Ok(result)
+    }
+
+    /// At most [`MAX_MARKS_PER_LESSON`] marks a student for one lesson, counting those
+    /// already there and those this save adds.
+    async fn check_marks_per_lesson(
+        &self,
+        inserted: &[(usize, LessonId, PersonId)],
+        errors: &mut Vec<FieldError>,
+    ) -> Result<()> {
+        if inserted.is_empty() {
+            return Ok(());
+        }
+        let lessons: Vec<LessonId> = inserted
+            .iter()
+            .map(|(_, l, _)| *l)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut count: HashMap<(LessonId, PersonId), i64> = store::mark_counts(&self.db, &lessons)
+            .await?
+            .into_iter()
+            .map(|(l, s, n)| ((l, s), n))
+            .collect();
+        for (i, lesson, student) in inserted {
+            let n = count.entry((*lesson, *student)).or_insert(0);
+            *n += 1;
+            if *n == MAX_MARKS_PER_LESSON + 1 {
+                errors.push(FieldError::new(
+                    format!("marks[{i}].value"),
+                    format!(
+                        "У ученика уже {MAX_MARKS_PER_LESSON} отметки за этот урок — больше не ставится."
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// One lesson with its students, marks, attendance, mark history and homework
@@ -788,6 +958,8 @@ impl Journal {
             None,
         )
         .await?;
+        FieldError::check_len("grades", &input.grades, MAX_SAVE_GRADES)
+            .map_err(|e| JournalError::Invalid(vec![e]))?;
         let c = self.class_info(input.class_id).await?;
         let periods = self.class_periods(&c).await?;
         let mut errors = Vec::new();

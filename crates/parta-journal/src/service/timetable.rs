@@ -40,6 +40,8 @@ impl Journal {
         input: TemplateVersion,
     ) -> Result<Vec<Slot>> {
         self.authorize_class_manage(p, class).await?;
+        FieldError::check_len("slots", &input.slots, MAX_TEMPLATE_SLOTS)
+            .map_err(|e| JournalError::Invalid(vec![e]))?;
         let c = self.class_info(class).await?;
         let settings = store::settings(&self.db, c.organisation_id).await?;
         let bells = store::bells(&self.db, c.organisation_id).await?;
@@ -710,6 +712,14 @@ impl Journal {
         let mut errors = Vec::new();
         for (i, rec) in reader.records().enumerate() {
             let line = i + 2;
+            if i >= MAX_TEMPLATE_SLOTS {
+                return Err(JournalError::invalid(
+                    format!("строка {line}"),
+                    format!(
+                        "В расписании класса больше {MAX_TEMPLATE_SLOTS} строк — столько уроков в неделе не бывает."
+                    ),
+                ));
+            }
             let rec = match rec {
                 Ok(r) => r,
                 Err(e) => {

@@ -128,11 +128,13 @@ async fn a_transfer_keeps_the_whole_history() {
     let newcomer = app
         .scalar(&format!("SELECT e.person_id FROM enrolments e JOIN classes c ON c.id = e.class_id WHERE c.organisation_id <> '{org}' AND c.name = '6А' AND e.ended_on IS NULL ORDER BY e.person_id LIMIT 1"))
         .await;
+    // Transferred today and expelled again today (the platform's date: tests run on any date).
+    let today = parta_core::time::today().to_string();
     // Without the student's СНИЛС a student of another school is not the school's to see.
     problem(
         d.post(
             "/api/v1/enrolments",
-            &json!({"person_id": newcomer, "class_id": class, "date": "2026-11-20"}),
+            &json!({"person_id": newcomer, "class_id": class, "date": today}),
         )
         .await,
         404,
@@ -143,13 +145,13 @@ async fn a_transfer_keeps_the_whole_history() {
             "SELECT snils FROM persons WHERE id = '{newcomer}'"
         ))
         .await;
-    let res = d.post("/api/v1/enrolments", &json!({"person_id": newcomer, "class_id": class, "date": "2026-11-20", "order_ref": "Приказ № 12-у", "snils": snils})).await;
+    let res = d.post("/api/v1/enrolments", &json!({"person_id": newcomer, "class_id": class, "date": today, "order_ref": "Приказ № 12-у", "snils": snils})).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let history: Value = res.json().await.unwrap();
     assert_eq!(history[0]["start_reason"], "transferred_in");
     assert_eq!(history[0]["ended_on"], Value::Null);
     assert_eq!(history[1]["end_reason"], "transferred");
-    assert_eq!(history[1]["ended_on"], "2026-11-20");
+    assert_eq!(history[1]["ended_on"], today.as_str());
     // The director now sees the newcomer, with the record from the old school.
     let card: Value = d
         .get(&format!("/api/v1/persons/{newcomer}"))
@@ -172,7 +174,7 @@ async fn a_transfer_keeps_the_whole_history() {
     let p = problem(
         d.post(
             &format!("/api/v1/organisations/{org}/enrolment-ends"),
-            &json!({"person_id": newcomer, "date": "2026-11-21", "reason": "vanished"}),
+            &json!({"person_id": newcomer, "date": today, "reason": "vanished"}),
         )
         .await,
         422,
@@ -182,7 +184,7 @@ async fn a_transfer_keeps_the_whole_history() {
     let res = d
         .post(
             &format!("/api/v1/organisations/{org}/enrolment-ends"),
-            &json!({"person_id": newcomer, "date": "2026-11-21", "reason": "expelled"}),
+            &json!({"person_id": newcomer, "date": today, "reason": "expelled"}),
         )
         .await;
     assert_eq!(res.status(), 200);

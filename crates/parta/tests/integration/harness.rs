@@ -38,6 +38,7 @@ fn template() -> &'static String {
                         (name, Db::connect(&url).await.expect("connect template"))
                     }
                     None => {
+                        sweep_stale_runs();
                         let dir =
                             std::env::temp_dir().join(format!("parta-test-{}", std::process::id()));
                         std::fs::create_dir_all(&dir).expect("tmp");
@@ -76,6 +77,11 @@ fn replace_db(url: &str, name: &str) -> String {
 
 /// A fresh copy of the demo database.
 pub async fn fresh_db() -> Db {
+    fresh_db_file().await.0
+}
+
+/// A fresh copy of the demo database and, on SQLite, its file.
+async fn fresh_db_file() -> (Db, Option<std::path::PathBuf>) {
     let tpl = template();
     match base_url() {
         Some(base) => {
@@ -90,7 +96,7 @@ pub async fn fresh_db() -> Db {
                 .await
                 .expect("connect");
             db.migrate().await.expect("migrate");
-            db
+            (db, None)
         }
         None => {
             let dir = std::env::temp_dir().join(format!("parta-test-{}", std::process::id()));
@@ -100,7 +106,7 @@ pub async fn fresh_db() -> Db {
                 .await
                 .expect("sqlite");
             db.migrate().await.expect("migrate");
-            db
+            (db, Some(file))
         }
     }
 }
@@ -110,6 +116,36 @@ pub struct TestApp {
     pub db: Db,
     /// A real OpenID provider (node oidc-provider), killed with the app.
     _provider: Option<tokio::process::Child>,
+    /// Files of this test (its SQLite copy, its data directory), removed when it ends;
+    /// the server still running in this process keeps them open until the process exits.
+    files: Vec<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_dir_all(f);
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", f.display()));
+            }
+        }
+    }
+}
+
+/// Removes what test runs that are over left in the temporary directory (their process
+/// is gone): a suite run on several dates would otherwise fill the disk.
+fn sweep_stale_runs() {
+    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Some(pid) = name.strip_prefix("parta-test-").and_then(|p| p.parse::<u32>().ok()) {
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
 }
 
 pub async fn spawn() -> TestApp {
@@ -186,12 +222,13 @@ async fn serve(
     // Uploaded files go to a directory of this test, not into the source tree.
     config.data_dir =
         std::env::temp_dir().join(format!("parta-test-data-{}", uuid::Uuid::new_v4().simple()));
+    let data_dir = config.data_dir.clone();
     // Server errors show in a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let db = fresh_db().await;
+    let (db, file) = fresh_db_file().await;
     let throttle = Throttle::new(
         config.sign_in.per_account_burst,
         config.sign_in.per_ip_burst,
@@ -207,6 +244,7 @@ async fn serve(
         base: format!("http://{addr}"),
         db,
         _provider: provider,
+        files: file.into_iter().chain([data_dir]).collect(),
     }
 }
 

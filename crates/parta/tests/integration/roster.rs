@@ -194,11 +194,20 @@ async fn the_russian_template_in_windows_1251_with_a_dry_run_first() {
     let mover_snils = app
         .scalar(&format!("SELECT snils FROM persons WHERE id = '{mover}'"))
         .await;
+    // Admitted today (the platform's date: the tests run on any date) — or, on the
+    // year's first day, when the mover's current stay began today, tomorrow.
+    let started = app
+        .scalar(&format!("SELECT started_on FROM enrolments WHERE person_id = '{mover}' AND ended_on IS NULL"))
+        .await;
+    let mut today = parta_core::time::today();
+    if today.to_string() <= started {
+        today = started.parse::<chrono::NaiveDate>().unwrap() + chrono::Duration::days(1);
+    }
     let csv = format!(
         "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления;Родитель: фамилия;Родитель: имя;Родитель: отчество;Родитель: СНИЛС;Родитель: телефон;Родитель: эл. почта;Кем приходится\r\n\
-         Новикова;Алёна;Игоревна;03.02.2015;ж;;5Б;2026-11-20;Новикова;Ирина;Петровна;;+7 912 111-22-33;novikova@mail.ru;мать\r\n\
-         Новиков;Глеб;Игоревич;11.09.2016;м;;5Б;2026-11-20;Новикова;Ирина;Петровна;;+7 912 111-22-33;novikova@mail.ru;мать\r\n\
-         Переходов;Савелий;;01.01.2014;м;{mover_snils};5Б;2026-11-21;;;;;;;\r\n"
+         Новикова;Алёна;Игоревна;03.02.2015;ж;;5Б;{today};Новикова;Ирина;Петровна;;+7 912 111-22-33;novikova@mail.ru;мать\r\n\
+         Новиков;Глеб;Игоревич;11.09.2016;м;;5Б;{today};Новикова;Ирина;Петровна;;+7 912 111-22-33;novikova@mail.ru;мать\r\n\
+         Переходов;Савелий;;01.01.2014;м;{mover_snils};5Б;{today};;;;;;;\r\n"
     );
     let before = counts(&app).await;
     let res = upload(&d, &org, cp1251(&csv), true).await;
@@ -287,7 +296,8 @@ async fn the_import_wizard_page() {
         .next()
         .unwrap()
         .to_string();
-    let csv = "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\nЛебедева;Вера;;2016-05-05;ж;;4В;\r\n";
+    // A name the generated demo never gives.
+    let csv = "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\nЛебедева-Импортова;Вера;;2016-05-05;ж;;4В;\r\n";
     let send = |dry: bool, body: &'static str| {
         let mut form = reqwest::multipart::Form::new().part(
             "file",
@@ -306,7 +316,7 @@ async fn the_import_wizard_page() {
     assert!(res.text().await.unwrap().contains("Проверка пройдена"));
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) FROM persons WHERE last_name = 'Лебедева' AND first_name = 'Вера'"
+            "SELECT COUNT(*) FROM persons WHERE last_name = 'Лебедева-Импортова' AND first_name = 'Вера'"
         )
         .await,
         0
@@ -315,7 +325,7 @@ async fn the_import_wizard_page() {
     assert!(res.text().await.unwrap().contains("Импорт выполнен"));
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) FROM persons WHERE last_name = 'Лебедева' AND first_name = 'Вера'"
+            "SELECT COUNT(*) FROM persons WHERE last_name = 'Лебедева-Импортова' AND first_name = 'Вера'"
         )
         .await,
         1
@@ -338,19 +348,30 @@ fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
         }
         s
     }
-    let mut sheet = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
-    );
+    let mut cells = Vec::new();
     for (r, row) in rows.iter().enumerate() {
-        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
         for (c, v) in row.iter().enumerate() {
-            sheet.push_str(&format!(
-                r#"<c r="{}{}" t="inlineStr"><is><t>{v}</t></is></c>"#,
-                col(c),
-                r + 1
-            ));
+            cells.push((format!("{}{}", col(c), r + 1), v.to_string()));
         }
-        sheet.push_str("</row>");
+    }
+    xlsx_cells(&cells, None)
+}
+
+/// A workbook with the given cells (`A1` → text), one `<row>` per cell, and the
+/// dimension the sheet claims.
+fn xlsx_cells(cells: &[(String, String)], dimension: Option<&str>) -> Vec<u8> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+    );
+    if let Some(d) = dimension {
+        sheet.push_str(&format!(r#"<dimension ref="{d}"/>"#));
+    }
+    sheet.push_str("<sheetData>");
+    for (at, v) in cells {
+        let row: String = at.chars().filter(char::is_ascii_digit).collect();
+        sheet.push_str(&format!(
+            r#"<row r="{row}"><c r="{at}" t="inlineStr"><is><t>{v}</t></is></c></row>"#
+        ));
     }
     sheet.push_str("</sheetData></worksheet>");
     let files = [
@@ -409,6 +430,54 @@ async fn the_template_as_an_excel_workbook() {
         fields.contains(&"шаблон.xlsx:2:Имя") && fields.contains(&"шаблон.xlsx:2:Дата рождения"),
         "{fields:?}"
     );
+}
+
+/// Found by the security test: a 1.5 KB workbook with cells only at A1 and XFD1048576 made
+/// the reader allocate the dense range (~512 GB), even on a dry run.
+#[tokio::test]
+async fn a_sparse_workbook_cannot_take_the_server_down() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    let bomb = xlsx_cells(
+        &[
+            ("A1".into(), "Фамилия".into()),
+            ("XFD1048576".into(), "x".into()),
+        ],
+        Some("A1:XFD1048576"),
+    );
+    assert!(bomb.len() < 4096, "{}", bomb.len());
+    for dry_run in [true, false] {
+        let p = problem(upload(&d, &org, bomb.clone(), dry_run).await, 422).await;
+        let text = p.to_string();
+        assert!(text.contains("XFD1048576"), "{text}");
+        assert!(text.contains("10000 строк"), "{text}");
+    }
+    // Rows a little beyond the template's bound are refused the same way.
+    let far = xlsx_cells(
+        &[
+            ("A1".into(), "Фамилия".into()),
+            ("A10002".into(), "Иванов".into()),
+        ],
+        None,
+    );
+    let p = problem(upload(&d, &org, far, true).await, 422).await;
+    assert!(p.to_string().contains("A10002"), "{p}");
+    // A CSV of more rows than a school has is refused before it is built.
+    let mut csv = String::from("Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\n");
+    for _ in 0..10_001 {
+        csv.push_str(";;;;;;;\n");
+    }
+    let res = d
+        .post_raw(
+            &format!("/api/v1/organisations/{org}/roster?dry_run=true"),
+            "text/csv",
+            csv,
+        )
+        .await;
+    let p = problem(res, 422).await;
+    assert!(p.to_string().contains("10000 строк"), "{p}");
+    assert_eq!(app.anonymous().get("/healthz").await.status(), 200);
 }
 
 #[tokio::test]
