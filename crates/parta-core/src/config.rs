@@ -65,20 +65,27 @@ pub struct SessionConfig {
     pub absolute_hours: i64,
 }
 
-/// Sign-in throttling: attempts allowed at once, then one a minute per account and
-/// one a second per address.
+/// Sign-in throttling (see `parta_identity::throttle`): failures allowed before waits
+/// begin, per login and source, per login from unknown devices, per address; then each
+/// further failure doubles the wait up to `max_wait_secs`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SignInConfig {
-    pub per_account_burst: u32,
-    pub per_ip_burst: u32,
+    #[serde(alias = "per_account_burst")]
+    pub pair_free_failures: u32,
+    pub account_free_failures: u32,
+    #[serde(alias = "per_ip_burst")]
+    pub address_free_failures: u32,
+    pub max_wait_secs: u64,
 }
 
 impl Default for SignInConfig {
     fn default() -> Self {
         Self {
-            per_account_burst: 5,
-            per_ip_burst: 30,
+            pair_free_failures: 5,
+            account_free_failures: 20,
+            address_free_failures: 300,
+            max_wait_secs: 900,
         }
     }
 }

@@ -213,8 +213,44 @@ const COMMON: &[&str] = &[
     "superman",
 ];
 
-/// Checks a new password; the error says why, in Russian.
-pub fn check_strength(password: &str, login: &str) -> Result<(), String> {
+/// Russian letters in Latin, as people type names on a Latin keyboard
+/// ("Иванов" → "ivanov"); a name in either script is the same guess.
+fn translit(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d", 'е' | 'ё' | 'э' => "e",
+            'ж' => "zh", 'з' => "z", 'и' | 'й' | 'ы' => "i", 'к' => "k", 'л' => "l", 'м' => "m",
+            'н' => "n", 'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'у' => "u",
+            'ф' => "f", 'х' => "kh", 'ц' => "ts", 'ч' => "ch", 'ш' => "sh", 'щ' => "shch",
+            'ъ' | 'ь' => "", 'ю' => "yu", 'я' => "ya",
+            _ => "",
+        }
+        .to_string()
+        + &if c.is_ascii() { c.to_string() } else { String::new() })
+        .collect()
+}
+
+/// What a guesser knows of the person: the login and the words of their name, in
+/// Cyrillic and in Latin letters.
+pub fn context(login: &str, name: &str) -> Vec<String> {
+    let mut words: Vec<String> = vec![login.to_lowercase()];
+    for w in name.split_whitespace() {
+        let w = w.to_lowercase();
+        if w.chars().count() >= 3 {
+            words.push(translit(&w));
+            words.push(w);
+        }
+    }
+    words.retain(|w| !w.is_empty());
+    words.dedup();
+    words
+}
+
+/// Checks a new password; the error says why, in Russian. OWASP's length rules (at least
+/// 10 characters here, up to 128), a list of the passwords people pick at school, the
+/// person's own login and names (in either script), and the zxcvbn estimator, which must
+/// rate it at least "safely unguessable" (3 of 4: about 10⁸ guesses).
+pub fn check_strength(password: &str, context: &[String]) -> Result<(), String> {
     let len = password.chars().count();
     if len < 10 {
         return Err("Пароль слишком короткий: нужно не меньше 10 символов.".into());
@@ -223,23 +259,47 @@ pub fn check_strength(password: &str, login: &str) -> Result<(), String> {
         return Err("Пароль слишком длинный: не больше 128 символов.".into());
     }
     let lower = password.to_lowercase();
-    if COMMON
-        .iter()
-        .any(|c| lower == *c || lower.trim_end_matches(|ch: char| ch.is_ascii_digit()) == *c)
-    {
+    let core = lower.trim_end_matches(|ch: char| ch.is_ascii_digit() || ch.is_ascii_punctuation());
+    if COMMON.iter().any(|c| lower == *c || core == *c) {
         return Err("Это один из самых распространённых паролей — его легко угадать.".into());
     }
-    if !login.is_empty() && lower.contains(&login.to_lowercase()) {
-        return Err("Пароль не должен содержать логин.".into());
+    if let Some(w) = context.iter().find(|w| w.chars().count() >= 3 && lower.contains(w.as_str())) {
+        return Err(if context.first() == Some(w) {
+            "Пароль не должен содержать логин.".into()
+        } else {
+            "Пароль не должен содержать ваше имя или фамилию: их знают все, кто вас знает.".into()
+        });
     }
-    let distinct: std::collections::HashSet<char> = password.chars().collect();
-    if distinct.len() < 5 {
-        return Err("В пароле слишком мало разных символов.".into());
-    }
-    let has_letter = password.chars().any(char::is_alphabetic);
-    let has_other = password.chars().any(|c| !c.is_alphabetic());
-    if !(has_letter && has_other) {
-        return Err("Добавьте в пароль и буквы, и цифры или знаки.".into());
+    let inputs: Vec<&str> = context.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if estimate.score() < zxcvbn::Score::Three {
+        use zxcvbn::feedback::Warning as W;
+        let why = match estimate.feedback().and_then(|f| f.warning()) {
+            Some(W::StraightRowsOfKeysAreEasyToGuess | W::ShortKeyboardPatternsAreEasyToGuess) => {
+                "Ряды клавиш подряд легко угадать."
+            }
+            Some(W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
+                "Повторы вроде «ааа» или «абвабв» легко угадать."
+            }
+            Some(W::SequencesLikeAbcAreEasyToGuess) => "Последовательности вроде «abc» или «123» легко угадать.",
+            Some(W::RecentYearsAreEasyToGuess | W::DatesAreOftenEasyToGuess) => {
+                "Годы и даты легко угадать."
+            }
+            Some(
+                W::ThisIsATop10Password
+                | W::ThisIsATop100Password
+                | W::ThisIsACommonPassword
+                | W::ThisIsSimilarToACommonlyUsedPassword,
+            ) => "Это один из распространённых паролей или похож на него.",
+            Some(
+                W::NamesAndSurnamesByThemselvesAreEasyToGuess
+                | W::CommonNamesAndSurnamesAreEasyToGuess,
+            ) => "Имена и фамилии легко угадать.",
+            Some(W::AWordByItselfIsEasyToGuess) | None => "Одно слово с цифрами легко угадать.",
+        };
+        return Err(format!(
+            "Пароль слишком простой. {why} Возьмите три-четыре не связанных слова, например «Зелёный-слон-ест-42»."
+        ));
     }
     Ok(())
 }
@@ -258,15 +318,25 @@ mod tests {
 
     #[test]
     fn weak_passwords_refused_with_reason() {
-        assert!(check_strength("qwerty", "ivanov")
-            .unwrap_err()
-            .contains("короткий"));
-        assert!(check_strength("qwerty1234", "x")
+        let ctx = context("ivanova", "Иванова Мария Петровна");
+        assert!(check_strength("qwerty", &ctx).unwrap_err().contains("короткий"));
+        assert!(check_strength("qwerty1234", &ctx)
             .unwrap_err()
             .contains("распространённых"));
-        assert!(check_strength("ivanov-2026!", "ivanov")
+        assert!(check_strength("ivanova-2026!", &ctx)
             .unwrap_err()
             .contains("логин"));
-        assert!(check_strength("Зелёный-слон-42", "ivanov").is_ok());
+        // Found by the security test: accepted before.
+        for weak in ["Password1!", "Qwerty123!", "Иванова2015", "Mariya-2015!", "Petrovna1985"] {
+            assert!(check_strength(weak, &ctx).is_err(), "{weak}");
+        }
+        assert!(check_strength("Зелёный-слон-ест-42", &ctx).is_ok());
+        assert!(check_strength("Parta-demo-2026", &context("teacher", "Учителева Анна")).is_ok());
+    }
+
+    #[test]
+    fn names_are_known_in_both_scripts() {
+        let ctx = context("m.ivanova", "Иванова Мария");
+        assert!(ctx.contains(&"ivanova".to_string()) && ctx.contains(&"мария".to_string()));
     }
 }

@@ -1,7 +1,7 @@
 //! Sign-in, sessions, role switching, password changes and API tokens.
 
 use crate::store::{self, AccountRow};
-use crate::throttle::Throttle;
+use crate::throttle::{Attempt, Throttle};
 use crate::{password, IdentityError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -89,6 +89,10 @@ pub struct Identity {
 pub struct SignedIn {
     pub session_token: String,
     pub csrf_token: String,
+    /// The browser's device id, to keep in a long-lived cookie: a browser that has signed
+    /// into the account before is not held back by throttling aimed at strangers. Set by a
+    /// password sign-in.
+    pub device_token: Option<String>,
     pub person_id: PersonId,
     pub display_name: String,
     pub active: RoleAssignment,
@@ -160,9 +164,17 @@ impl Identity {
             .ok_or(IdentityError::Problem(parta_core::Problem::internal()))
     }
 
-    /// Local sign-in. The password check runs on the blocking pool; an unknown login
-    /// costs the same time as a wrong password.
-    pub async fn sign_in(&self, login: &str, pass: &str, ip: &str) -> Result<SignedIn> {
+    /// Local sign-in. The password check runs on the hashing threads; an unknown login
+    /// costs the same time as a wrong password. `device` is the browser's device cookie,
+    /// if it has one: a browser that signed into this account before is throttled only by
+    /// its own failures (see [`crate::throttle`]).
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        pass: &str,
+        ip: &str,
+        device: Option<&str>,
+    ) -> Result<SignedIn> {
         let login = login.trim().to_lowercase();
         if login.is_empty() || pass.is_empty() {
             let mut errs = Vec::new();
@@ -174,10 +186,25 @@ impl Identity {
             }
             return Err(IdentityError::Invalid(errs));
         }
-        self.throttle
-            .check(&login, ip)
-            .map_err(IdentityError::Throttled)?;
+        if login.chars().count() > 200 || pass.chars().count() > 1024 {
+            return Err(IdentityError::BadCredentials);
+        }
         let account = store::account_by_login(&self.db, &login).await?;
+        let device_hash = device
+            .filter(|d| d.len() <= 64)
+            .map(sha256_hex);
+        let known = match (&account, &device_hash) {
+            (Some(a), Some(h)) => store::device_known(&self.db, h, a.id).await?,
+            _ => false,
+        };
+        let attempt = Attempt {
+            login: &login,
+            address: ip,
+            known_device: device_hash.as_deref().filter(|_| known),
+        };
+        self.throttle
+            .check(&attempt)
+            .map_err(IdentityError::Throttled)?;
         let pass = pass.to_string();
         let phc = account.as_ref().and_then(|a| a.password_hash.clone());
         let ok = self
@@ -191,13 +218,21 @@ impl Identity {
             .await
             .unwrap_or(false);
         let Some(account) = account.filter(|a| ok && a.disabled == 0) else {
-            self.throttle.failed(&login);
+            self.throttle.failed(&attempt);
             return Err(IdentityError::BadCredentials);
         };
-        self.throttle.succeeded(&login);
+        self.throttle.succeeded(&attempt);
+        // The browser keeps its id; a browser without one (or with a forged one) gets one.
+        let token = match device.filter(|d| d.len() >= 32 && d.len() <= 64) {
+            Some(d) => d.to_string(),
+            None => random_token(),
+        };
         let audit = audit_entry(Some(account.person_id), "sign_in", Some(ip));
-        self.open_session(&account, None, Some(ip), Some(audit))
-            .await
+        let mut signed = self
+            .open_session_on(&account, None, Some(ip), Some(audit), Some(&sha256_hex(&token)))
+            .await?;
+        signed.device_token = Some(token);
+        Ok(signed)
     }
 
     /// Opens a new session (a new id every time: the id is rotated at sign-in); the
@@ -208,6 +243,19 @@ impl Identity {
         role: Option<RoleAssignmentId>,
         ip: Option<&str>,
         audit: Option<AuditEntry>,
+    ) -> Result<SignedIn> {
+        self.open_session_on(account, role, ip, audit, None).await
+    }
+
+    /// [`Self::open_session`], remembering the browser (its device id's hash) as one
+    /// that signed into the account, in the same transaction.
+    async fn open_session_on(
+        &self,
+        account: &AccountRow,
+        role: Option<RoleAssignmentId>,
+        ip: Option<&str>,
+        audit: Option<AuditEntry>,
+        device_hash: Option<&str>,
     ) -> Result<SignedIn> {
         let roles = store::roles(&self.db, account.person_id).await?;
         let active = match role {
@@ -231,11 +279,15 @@ impl Identity {
         if let Some(entry) = audit {
             AuditLog::record_in(&mut tx, entry).await?;
         }
+        if let Some(d) = device_hash {
+            store::remember_device(&mut tx, d, account.id, now_ms()).await?;
+        }
         tx.commit().await?;
         // The scope is resolved when the session is first used, not here.
         Ok(SignedIn {
             session_token: token,
             csrf_token: csrf,
+            device_token: None,
             person_id: account.person_id,
             display_name: account.display_name.clone(),
             active,
@@ -342,23 +394,37 @@ impl Identity {
         let account = store::account(&self.db, info.principal.account_id)
             .await?
             .ok_or(IdentityError::Unauthenticated)?;
+        // Guessing the current password from a signed-in session is throttled by the
+        // session: nobody else is slowed down by it.
+        let attempt = Attempt {
+            login: &account.login,
+            address: ip,
+            known_device: Some(&info.id_hash),
+        };
         self.throttle
-            .check(&account.login, ip)
+            .check(&attempt)
             .map_err(IdentityError::Throttled)?;
         let phc = account.password_hash.clone().unwrap_or_default();
-        let old = old.to_string();
+        let old_pass = old.to_string();
         let ok = self
-            .blocking_hash(move || password::verify(&old, &phc))
+            .blocking_hash(move || password::verify(&old_pass, &phc))
             .await
             .unwrap_or(false);
         if !ok {
-            self.throttle.failed(&account.login);
+            self.throttle.failed(&attempt);
             return Err(IdentityError::invalid(
                 "old_password",
                 "Текущий пароль указан неверно.",
             ));
         }
-        password::check_strength(new, &account.login)
+        self.throttle.succeeded(&attempt);
+        if new == old {
+            return Err(IdentityError::invalid(
+                "new_password",
+                "Новый пароль совпадает с текущим — придумайте другой.",
+            ));
+        }
+        password::check_strength(new, &password::context(&account.login, &account.display_name))
             .map_err(|m| IdentityError::invalid("new_password", m))?;
         let hash = self.hash_password(new).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
@@ -395,7 +461,8 @@ impl Identity {
         }
         let hash = match pass {
             Some(p) => {
-                password::check_strength(p, &login)
+                let name = store::person_name(&self.db, person).await?.unwrap_or_default();
+                password::check_strength(p, &password::context(&login, &name))
                     .map_err(|m| IdentityError::invalid("password", m))?;
                 Some(self.hash_password(p).await?)
             }
@@ -419,8 +486,20 @@ impl Identity {
         let account = store::account_by_login(&self.db, login)
             .await?
             .ok_or(IdentityError::NotFound)?;
-        password::check_strength(pass, &account.login)
+        password::check_strength(pass, &password::context(&account.login, &account.display_name))
             .map_err(|m| IdentityError::invalid("password", m))?;
+        let current = account.password_hash.clone().unwrap_or_default();
+        let candidate = pass.to_string();
+        if self
+            .blocking_hash(move || password::verify(&candidate, &current))
+            .await
+            .unwrap_or(false)
+        {
+            return Err(IdentityError::invalid(
+                "password",
+                "Новый пароль совпадает с текущим — придумайте другой.",
+            ));
+        }
         let hash = self.hash_password(pass).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;

@@ -28,6 +28,47 @@ pub async fn account_by_login(db: &Db, login: &str) -> Result<Option<AccountRow>
         .await
 }
 
+/// The person's full name, for the password rules.
+pub async fn person_name(db: &Db, person: PersonId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT last_name || ' ' || first_name || COALESCE(' ' || middle_name, '') FROM persons WHERE id = $1",
+    )
+    .bind(person)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Whether a browser (by its device id's hash) has signed into the account before.
+pub async fn device_known(db: &Db, device_hash: &str, account: AccountId) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM known_devices WHERE device_hash = $1 AND account_id = $2",
+    )
+    .bind(device_hash)
+    .bind(account)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Remembers that a browser signed into the account (and when it last did).
+pub async fn remember_device(
+    conn: &mut sqlx::AnyConnection,
+    device_hash: &str,
+    account: AccountId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO known_devices (device_hash, account_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (device_hash, account_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+    )
+    .bind(device_hash)
+    .bind(account)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn account(db: &Db, id: AccountId) -> Result<Option<AccountRow>, sqlx::Error> {
     sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE a.id = $1"))
         .bind(id)

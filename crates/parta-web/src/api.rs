@@ -206,7 +206,11 @@ async fn sign_in(
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
     let ip = auth::client_ip(&parts);
-    let signed = st.identity.sign_in(&req.login, &req.password, &ip).await?;
+    let device = auth::cookie(&parts.headers, auth::DEVICE_COOKIE);
+    let signed = st
+        .identity
+        .sign_in(&req.login, &req.password, &ip, device.as_deref())
+        .await?;
     let me = Me {
         person_id: signed.person_id,
         display_name: signed.display_name.clone(),
@@ -215,8 +219,11 @@ async fn sign_in(
         roles: signed.roles.clone(),
         csrf_token: Some(signed.csrf_token.clone()),
     };
-    let cookie = auth::session_cookie(&signed.session_token, st.config.secure_cookies());
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(me)).into_response())
+    let mut res = Json(me).into_response();
+    for c in auth::sign_in_cookies(&signed, st.config.secure_cookies()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
 }
 
 /// Sign out: the session is revoked.

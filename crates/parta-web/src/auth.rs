@@ -13,6 +13,9 @@ use parta_identity::service::SessionInfo;
 use parta_registry::service::Origin;
 
 pub const SESSION_COOKIE: &str = "parta_session";
+/// The browser's device id (a random secret kept a year): sign-in throttling does not hold
+/// back a browser that signed into the account before.
+pub const DEVICE_COOKIE: &str = "parta_device";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
 
@@ -286,6 +289,24 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }
     )
+}
+
+pub fn device_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The cookies a successful sign-in sets: the session and the browser's device id.
+pub fn sign_in_cookies(
+    signed: &parta_identity::SignedIn,
+    secure: bool,
+) -> Vec<axum::http::HeaderValue> {
+    std::iter::once(session_cookie(&signed.session_token, secure))
+        .chain(signed.device_token.as_deref().map(|d| device_cookie(d, secure)))
+        .filter_map(|c| c.parse().ok())
+        .collect()
 }
 
 pub fn clear_session_cookie() -> String {

@@ -324,12 +324,16 @@ async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let ip = auth::client_ip(&parts);
-    match st.identity.sign_in(&f.login, &f.password, &ip).await {
+    let device = auth::cookie(&parts.headers, auth::DEVICE_COOKIE);
+    match st
+        .identity
+        .sign_in(&f.login, &f.password, &ip, device.as_deref())
+        .await
+    {
         Ok(signed) => {
-            let cookie = auth::session_cookie(&signed.session_token, st.config.secure_cookies());
             let mut res = Redirect::to(&auth::safe_next(f.next.as_deref())).into_response();
-            if let Ok(v) = cookie.parse() {
-                res.headers_mut().insert(header::SET_COOKIE, v);
+            for c in auth::sign_in_cookies(&signed, st.config.secure_cookies()) {
+                res.headers_mut().append(header::SET_COOKIE, c);
             }
             res
         }

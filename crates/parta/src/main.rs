@@ -262,10 +262,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             println!("  {:<14} {} — {}", a.login, a.role, a.name);
         }
     }
-    let throttle = Throttle::new(
-        config.sign_in.per_account_burst,
-        config.sign_in.per_ip_burst,
-    );
+    let throttle = Throttle::new((&config.sign_in).into());
     let addr: SocketAddr = format!("{}:{}", config.bind, config.port)
         .parse()
         .context("адрес для прослушивания")?;

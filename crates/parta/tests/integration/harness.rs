@@ -229,10 +229,7 @@ async fn serve(
         .with_test_writer()
         .try_init();
     let (db, file) = fresh_db_file().await;
-    let throttle = Throttle::new(
-        config.sign_in.per_account_burst,
-        config.sign_in.per_ip_burst,
-    );
+    let throttle = Throttle::new((&config.sign_in).into());
     let state = AppState::new(db.clone(), config, throttle).expect("state");
     state.start_relay();
     let addr = listener.local_addr().expect("addr");

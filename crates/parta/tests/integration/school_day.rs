@@ -1797,3 +1797,72 @@ async fn a_rooms_timetable_for_staff_only() {
         "the page names the room"
     );
 }
+
+/// Found by the security test: one 2 MB save wrote 15,000 marks for one student on one
+/// lesson and 15,003 notifications each for the student and both parents.
+#[tokio::test]
+async fn a_save_is_bounded_and_tells_each_family_once() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
+    let marks_sql = format!(
+        "SELECT COUNT(*) FROM marks WHERE lesson_id = '{}' AND student_id = '{}'",
+        s.lesson, s.student
+    );
+    let before = app.count(&marks_sql).await;
+    let flood: Vec<Value> = (0..15_000)
+        .map(|_| json!({"lesson_id": s.lesson, "student_id": s.student, "value": "5"}))
+        .collect();
+    let p = problem(teacher.post(&path, &json!({"marks": flood})).await, 422).await;
+    assert_eq!(p["field"], "marks", "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("2000"), "{p}");
+    assert_eq!(app.count(&marks_sql).await, before);
+
+    // At most three marks a student for one lesson, counting those already there.
+    assert!(before <= 1, "the demo gives at most one mark a lesson");
+    let one = json!({"lesson_id": s.lesson, "student_id": s.student, "value": "4"});
+    let over = vec![one.clone(); (4 - before) as usize];
+    let p = problem(teacher.post(&path, &json!({"marks": over})).await, 422).await;
+    assert_eq!(p["field"], format!("marks[{}].value", 3 - before), "{p}");
+    assert_eq!(app.count(&marks_sql).await, before);
+    let dup = json!({"attendance": [
+        {"lesson_id": s.lesson, "student_id": s.student, "status": "absent"},
+        {"lesson_id": s.lesson, "student_id": s.student, "status": "late"}]});
+    let p = problem(teacher.post(&path, &dup).await, 422).await;
+    assert_eq!(p["field"], "attendance[1].student_id", "{p}");
+
+    // Two marks and an absence in one save: one notification a kind for the student and
+    // one for each parent, not one a mark.
+    let parents = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM guardianships WHERE child_id = '{}'",
+            s.student
+        ))
+        .await;
+    let notes = |kind: &str| {
+        format!(
+            "SELECT COUNT(*) FROM notifications WHERE about_person_id = '{}' AND kind = '{kind}'",
+            s.student
+        )
+    };
+    let (marks_before, absences_before) = (
+        app.count(&notes("mark")).await,
+        app.count(&notes("absence")).await,
+    );
+    let res = teacher
+        .post(
+            &path,
+            &json!({"marks": vec![one.clone(); (3 - before) as usize],
+                    "attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "late"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let pupil = app.login(&login_of(&app, &s.student).await).await;
+    let n = wait_notification(&pupil, "Отметки по предмету").await;
+    assert!(n["title"].as_str().unwrap().contains("4, 4"), "{n}");
+    wait_notification(&pupil, "Опоздание").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.count(&notes("mark")).await, marks_before + 1 + parents);
+    assert_eq!(app.count(&notes("absence")).await, absences_before + 1 + parents);
+}

@@ -1,0 +1,11 @@
+-- Браузеры, с которых входили в учётную запись: a browser that has signed into an
+-- account before is not held back by sign-in throttling aimed at strangers. Only a
+-- SHA-256 of the browser's id (a long-lived cookie) is stored.
+CREATE TABLE known_devices (
+    device_hash TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    PRIMARY KEY (device_hash, account_id)
+);
+CREATE INDEX known_devices_account ON known_devices(account_id);
