@@ -7,6 +7,7 @@ pub mod ids;
 pub mod policy;
 pub mod principal;
 pub mod snils;
+pub mod text;
 pub mod time;
 
 pub use error::{FieldError, Problem};

@@ -64,7 +64,7 @@ impl Table {
         self.headers
             .get(col)
             .and_then(|i| row.get(*i))
-            .map(str::trim)
+            .map(|s| parta_core::text::spreadsheet_unescape(s.trim()))
             .filter(|s| !s.is_empty())
     }
 }

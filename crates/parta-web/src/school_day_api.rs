@@ -474,7 +474,7 @@ pub(crate) fn report_csv(r: &ClassReport) -> ApiResult<Response> {
     ]);
     w.write_record(&head).map_err(|_| Problem::internal())?;
     for row in &r.rows {
-        let mut rec = vec![row.name.clone()];
+        let mut rec = vec![parta_core::text::spreadsheet_safe(&row.name).into_owned()];
         for cell in &row.cells {
             rec.push(
                 cell.average
@@ -533,7 +533,8 @@ pub(crate) fn report_xlsx(r: &ClassReport) -> ApiResult<Response> {
     }
     for (i, row) in r.rows.iter().enumerate() {
         let y = i as u32 + 1;
-        ws.write_string(y, 0, &row.name).map_err(fail)?;
+        ws.write_string(y, 0, parta_core::text::spreadsheet_safe(&row.name))
+            .map_err(fail)?;
         let mut x: u16 = 1;
         for cell in &row.cells {
             if let Some(a) = cell.average {
@@ -542,7 +543,9 @@ pub(crate) fn report_xlsx(r: &ClassReport) -> ApiResult<Response> {
             if let Some(g) = &cell.grade {
                 match g.parse::<f64>() {
                     Ok(n) => ws.write_number(y, x + 1, n).map_err(fail)?,
-                    Err(_) => ws.write_string(y, x + 1, g).map_err(fail)?,
+                    Err(_) => ws
+                        .write_string(y, x + 1, parta_core::text::spreadsheet_safe(g))
+                        .map_err(fail)?,
                 };
             }
             x += 2;

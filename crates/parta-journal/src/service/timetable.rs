@@ -667,7 +667,7 @@ impl Journal {
             ]);
         }
         for r in rows {
-            out.write_record(&r)
+            out.write_record(r.iter().map(|c| parta_core::text::spreadsheet_safe(c).into_owned()))
                 .map_err(|_| JournalError::Problem(parta_core::Problem::internal()))?;
         }
         let bytes = out
@@ -730,7 +730,11 @@ impl Journal {
                     continue;
                 }
             };
-            let get = |k: usize| rec.get(k).map(str::trim).unwrap_or("");
+            let get = |k: usize| {
+                rec.get(k)
+                    .map(|c| parta_core::text::spreadsheet_unescape(c.trim()))
+                    .unwrap_or("")
+            };
             let weekday = match get(0).to_lowercase().as_str() {
                 d if d.parse::<i64>().is_ok() => d.parse().unwrap_or(0),
                 d => WEEKDAYS_RU

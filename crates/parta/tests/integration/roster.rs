@@ -57,11 +57,23 @@ async fn export_round_trips_and_reimport_changes_nothing() {
     let app = spawn().await;
     let d = app.login("director").await;
     let org = app.director_school().await;
+    // Found by the security test: a name starting with "=" reached the export raw, where a
+    // spreadsheet would run it as a formula. It goes out neutralised and comes back whole.
+    let student = app
+        .scalar(&format!("SELECT person_id FROM enrolments WHERE organisation_id = '{org}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
+        .await;
+    sqlx::query("UPDATE persons SET last_name = '=HYPERLINK(\"http://evil\";\"x\")', middle_name = '@SUM(1)' WHERE id = $1")
+        .bind(&student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     let res = d.get(&format!("/api/v1/organisations/{org}/roster")).await;
     assert_eq!(res.status(), 200);
     let zip = res.bytes().await.unwrap().to_vec();
     let files = unzip(&zip);
     let users = &files.iter().find(|(n, _)| n == "users.csv").unwrap().1;
+    assert!(users.contains("'=HYPERLINK") && !users.contains(",=HYPERLINK") && !users.contains("\"=HYPERLINK"), "{}", &users[..500.min(users.len())]);
+    assert!(!users.contains(",@SUM"));
     assert!(
         users.lines().count() > 300,
         "students, parents and staff of the school"

@@ -710,6 +710,12 @@ async fn class_teacher_reads_every_subject_of_the_class_but_writes_none() {
         )
         .await;
     problem(res, 403).await;
+    // A name that a spreadsheet would run as a formula (found by the security test).
+    sqlx::query("UPDATE persons SET last_name = '=1+1' WHERE id = $1")
+        .bind(student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     // The class report is theirs; CSV opens in Excel (BOM, `;`).
     let res = teacher
         .get(&format!("/api/v1/classes/{class}/report?format=csv"))
@@ -720,6 +726,10 @@ async fn class_teacher_reads_every_subject_of_the_class_but_writes_none() {
     let text = String::from_utf8_lossy(&bytes);
     assert!(
         text.contains("Ученик;") && text.contains("Пропуски"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("'=1+1")) && !text.lines().any(|l| l.starts_with("=1+1")),
         "{text}"
     );
 }
