@@ -20,6 +20,9 @@ pub enum Operation {
     ReadOrganisationAudit,
     ImportRoster,
     ReadClass,
+    /// A school's classes with their class teachers: its staff and the territory's
+    /// operators, not any signed-in user.
+    ListClasses,
     ManageReferenceData,
     ManageApiTokens,
     /// Расписание класса (and of its lessons).
@@ -39,7 +42,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 19] = [
+    pub const ALL: [Operation; 20] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -50,6 +53,7 @@ impl Operation {
         Operation::ReadOrganisationAudit,
         Operation::ImportRoster,
         Operation::ReadClass,
+        Operation::ListClasses,
         Operation::ManageReferenceData,
         Operation::ManageApiTokens,
         Operation::ReadTimetable,
@@ -67,6 +71,7 @@ impl Operation {
             Operation::ReadPerson
             | Operation::ReadOrganisation
             | Operation::ReadClass
+            | Operation::ListClasses
             | Operation::ExportPersonData
             | Operation::ReadPersonAudit
             | Operation::ReadOrganisationAudit => "registry:read",
@@ -213,6 +218,11 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             read_then(true, ok)
         }
         (Op::ReadClass, Target::Class(c)) => allow_or_hide(can_see_class(p, c)),
+        (Op::ListClasses, Target::Organisation(o)) => {
+            let staff = matches!(role, Role::Teacher | Role::SchoolAdmin)
+                && p.scope.organisations.contains(&o.organisation);
+            read_then(true, staff || in_territory(p, o))
+        }
         (Op::ManageReferenceData, Target::Platform) => {
             read_then(true, role == Role::RegionalOperator)
         }
@@ -243,6 +253,146 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
         // An operation applied to the wrong kind of target is a programming error:
         // refuse rather than guess.
         _ => Decision::Hidden,
+    }
+}
+
+/// What of a person's card a caller sees once [`Operation::ReadPerson`] is allowed
+/// (152-FZ art. 5: no more personal data than the purpose needs). The name is always
+/// shown; everything else only to the roles that need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PersonView {
+    pub birth_date: bool,
+    pub sex: bool,
+    /// СНИЛС (a document number): the person, their parents and the school only.
+    pub snils: bool,
+    /// E-mail and phone.
+    pub contacts: bool,
+    /// The whole history of schools; otherwise only current stays in the caller's schools.
+    pub full_history: bool,
+    /// Current stays in the caller's schools (the class), when not the whole history.
+    pub current_class: bool,
+    /// Positions; `own_schools_only` limits them to the caller's schools.
+    pub positions: bool,
+    /// Parents and children by name.
+    pub relatives: bool,
+    /// Stays and positions are shown only where the caller works or studies.
+    pub own_schools_only: bool,
+}
+
+impl PersonView {
+    pub const FULL: PersonView = PersonView {
+        birth_date: true,
+        sex: true,
+        snils: true,
+        contacts: true,
+        full_history: true,
+        current_class: true,
+        positions: true,
+        relatives: true,
+        own_schools_only: false,
+    };
+
+    /// Names of the card's fields this view hides, as the API names them.
+    pub fn hidden(&self) -> Vec<&'static str> {
+        let mut h = Vec::new();
+        for (shown, names) in [
+            (self.birth_date, &["birth_date"][..]),
+            (self.sex, &["sex"][..]),
+            (self.snils, &["snils"][..]),
+            (self.contacts, &["email", "phone"][..]),
+            (self.full_history || self.current_class, &["enrolments"][..]),
+            (self.positions, &["positions"][..]),
+            (self.relatives, &["parents", "children"][..]),
+        ] {
+            if !shown {
+                h.extend_from_slice(names);
+            }
+        }
+        h
+    }
+
+    fn union(self, o: PersonView) -> PersonView {
+        PersonView {
+            birth_date: self.birth_date || o.birth_date,
+            sex: self.sex || o.sex,
+            snils: self.snils || o.snils,
+            contacts: self.contacts || o.contacts,
+            full_history: self.full_history || o.full_history,
+            current_class: self.current_class || o.current_class,
+            positions: self.positions || o.positions,
+            relatives: self.relatives || o.relatives,
+            own_schools_only: self.own_schools_only && o.own_schools_only,
+        }
+    }
+}
+
+/// The view of `f` for `p`, who may read the person. `parent_contacts_shared`: the school
+/// of `p`'s active role lets its teachers see the contacts of their students' parents.
+pub fn person_view(p: &Principal, f: &PersonFacts, parent_contacts_shared: bool) -> PersonView {
+    if p.person_id == f.person {
+        return PersonView::FULL;
+    }
+    let s = &p.scope;
+    match p.role() {
+        Role::PlatformAdmin => PersonView::FULL,
+        // The school keeps the record (личное дело) of its students, parents and staff.
+        Role::SchoolAdmin if in_orgs(p, &f.orgs) => PersonView::FULL,
+        // A legal representative sees the child's whole card.
+        Role::Parent if s.children.contains(&f.person) => PersonView::FULL,
+        // A student sees how to reach their parents.
+        Role::Student if f.children.contains(&p.person_id) => PersonView {
+            contacts: true,
+            relatives: true,
+            ..PersonView::default()
+        },
+        Role::Teacher => {
+            let classes: Vec<ClassId> = s
+                .taught_classes
+                .iter()
+                .chain(&s.led_classes)
+                .copied()
+                .collect();
+            let mut v = PersonView {
+                own_schools_only: true,
+                ..PersonView::default()
+            };
+            // Their student: the class and who the parents are.
+            if intersects(&classes, &f.student_classes) {
+                v = v.union(PersonView {
+                    current_class: true,
+                    relatives: true,
+                    own_schools_only: true,
+                    ..PersonView::default()
+                });
+            }
+            // A parent of their student: the contacts, where the school allows it.
+            if intersects(&classes, &f.children_classes) && parent_contacts_shared {
+                v = v.union(PersonView {
+                    contacts: true,
+                    own_schools_only: true,
+                    ..PersonView::default()
+                });
+            }
+            // A colleague: the staff directory — name and positions.
+            if intersects(&f.staff_orgs, &s.organisations) {
+                v = v.union(PersonView {
+                    positions: true,
+                    own_schools_only: true,
+                    ..PersonView::default()
+                });
+            }
+            v
+        }
+        // Operators with the grant see the official record, not contacts or documents.
+        Role::MunicipalOperator | Role::RegionalOperator => PersonView {
+            birth_date: true,
+            sex: true,
+            full_history: true,
+            current_class: true,
+            positions: true,
+            ..PersonView::default()
+        },
+        _ => PersonView::default(),
     }
 }
 
@@ -629,6 +779,92 @@ mod tests {
             ),
             Decision::Hidden
         );
+    }
+
+    #[test]
+    fn each_role_sees_only_the_fields_it_needs() {
+        let o = org();
+        let class = ClassId::new();
+        let teacher = principal(
+            Role::Teacher,
+            Scope {
+                taught_classes: vec![class],
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        let student = PersonFacts {
+            person: PersonId::new(),
+            student_classes: vec![class],
+            orgs: vec![o.clone()],
+            student_orgs: vec![o.clone()],
+            parents: vec![PersonId::new()],
+            ..Default::default()
+        };
+        let parent = PersonFacts {
+            person: student.parents[0],
+            children: vec![student.person],
+            children_classes: vec![class],
+            orgs: vec![o.clone()],
+            ..Default::default()
+        };
+        let colleague = PersonFacts {
+            person: PersonId::new(),
+            staff_orgs: vec![o.organisation],
+            orgs: vec![o.clone()],
+            ..Default::default()
+        };
+        // A teacher: the student's name, class and parents; never СНИЛС, birth date or
+        // contacts.
+        let v = person_view(&teacher, &student, true);
+        assert!(v.current_class && v.relatives && v.own_schools_only);
+        assert!(!v.snils && !v.birth_date && !v.contacts && !v.full_history && !v.sex);
+        assert_eq!(
+            v.hidden(),
+            ["birth_date", "sex", "snils", "email", "phone", "positions"]
+        );
+        // The parents' contacts only where the school allows it.
+        assert!(person_view(&teacher, &parent, true).contacts);
+        let v = person_view(&teacher, &parent, false);
+        assert!(!v.contacts && !v.snils && !v.relatives);
+        // Colleagues: the staff directory.
+        let v = person_view(&teacher, &colleague, true);
+        assert!(v.positions && !v.contacts && !v.birth_date && !v.snils);
+        // The school, the parents of a child and the person see everything.
+        let admin = principal(
+            Role::SchoolAdmin,
+            Scope {
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        assert_eq!(person_view(&admin, &student, false), PersonView::FULL);
+        let mut mum = principal(
+            Role::Parent,
+            Scope {
+                children: vec![student.person],
+                ..Scope::default()
+            },
+        );
+        mum.person_id = parent.person;
+        assert_eq!(person_view(&mum, &student, false), PersonView::FULL);
+        assert_eq!(person_view(&mum, &parent, false), PersonView::FULL);
+        // A student sees how to reach their parents, not their documents.
+        let mut child = principal(Role::Student, Scope::default());
+        child.person_id = student.person;
+        let v = person_view(&child, &parent, false);
+        assert!(v.contacts && !v.snils && !v.birth_date);
+        // Operators with the grant: the official record without documents or contacts.
+        let mut op = principal(
+            Role::RegionalOperator,
+            Scope {
+                regions: vec![o.region.clone()],
+                ..Scope::default()
+            },
+        );
+        op.active.personal_data_granted = true;
+        let v = person_view(&op, &student, false);
+        assert!(v.birth_date && v.full_history && !v.snils && !v.contacts);
     }
 
     #[test]

@@ -9,3 +9,6 @@ CREATE TABLE known_devices (
     PRIMARY KEY (device_hash, account_id)
 );
 CREATE INDEX known_devices_account ON known_devices(account_id);
+-- Школа разрешает педагогам видеть телефон и почту родителей своих учеников (off by
+-- default: a teacher sees only names, 152-FZ art. 5).
+ALTER TABLE organisations ADD COLUMN parent_contacts_to_teachers BIGINT NOT NULL DEFAULT 0;

@@ -1077,6 +1077,12 @@ async fn showcase(db: &Db, seed: u64) -> Result<Vec<DemoAccount>, sqlx::Error> {
         .bind(teacher.clone())
         .fetch_one(&db.pool)
         .await?;
+    // The first school lets its teachers reach their students' parents (a school's choice,
+    // off by default); the others keep the default.
+    sqlx::query("UPDATE organisations SET parent_contacts_to_teachers = 1 WHERE id = $1")
+        .bind(seeded_uuid(seed, kind::ORG, 1).to_string())
+        .execute(&db.pool)
+        .await?;
     sqlx::query("INSERT INTO guardianships (parent_id, child_id, kind) VALUES ($1, $2, $3)")
         .bind(teacher.clone())
         .bind(child.0)

@@ -136,6 +136,13 @@ pub struct ClassDetail {
     pub teachers: Vec<ClassTeacher>,
 }
 
+/// A school's privacy settings (what it shares beyond the law's minimum).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PrivacySettings {
+    /// Teachers see the phone and e-mail of their students' parents.
+    pub parent_contacts_to_teachers: bool,
+}
+
 /// Person card (карточка человека).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PersonCard {
@@ -152,6 +159,52 @@ pub struct PersonCard {
     pub positions: Vec<StaffPosition>,
     pub parents: Vec<Relative>,
     pub children: Vec<Relative>,
+    /// Fields the caller's role does not see (152-FZ art. 5), as named here: they come
+    /// empty. Empty for the person, their parents and their school.
+    pub hidden: Vec<String>,
+}
+
+impl PersonCard {
+    /// Keeps what `view` shows; `caller_orgs` are the caller's schools, for views that
+    /// show stays and positions only there.
+    pub fn restrict(
+        mut self,
+        view: &parta_core::policy::PersonView,
+        caller_orgs: &[parta_core::ids::OrganisationId],
+    ) -> Self {
+        if !view.birth_date {
+            self.birth_date = None;
+        }
+        if !view.sex {
+            self.sex = None;
+        }
+        if !view.snils {
+            self.snils = None;
+        }
+        if !view.contacts {
+            self.email = None;
+            self.phone = None;
+        }
+        if !view.full_history {
+            self.enrolments.retain(|e| {
+                view.current_class
+                    && e.ended_on.is_none()
+                    && caller_orgs.contains(&e.organisation_id)
+            });
+        }
+        if !view.positions {
+            self.positions.clear();
+        } else if view.own_schools_only {
+            self.positions
+                .retain(|p| caller_orgs.contains(&p.organisation_id));
+        }
+        if !view.relatives {
+            self.parents.clear();
+            self.children.clear();
+        }
+        self.hidden = view.hidden().into_iter().map(str::to_string).collect();
+        self
+    }
 }
 
 /// One stay in a school (история обучения).

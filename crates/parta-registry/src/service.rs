@@ -224,20 +224,25 @@ impl Registry {
     }
 
     pub async fn classes(&self, p: &Principal, org: OrganisationId) -> Result<Vec<ClassSummary>> {
-        self.authorize_org(p, Operation::ReadOrganisation, org)
-            .await?;
+        self.authorize_org(p, Operation::ListClasses, org).await?;
         Ok(store::classes_of(&self.db, org).await?)
     }
 
-    /// Staff of a school, for its admin.
+    /// Staff of a school, for its admin; a read of personal data, audited.
     pub async fn staff(
         &self,
         p: &Principal,
+        origin: &Origin,
         org: OrganisationId,
     ) -> Result<Vec<(PersonBrief, String)>> {
         self.authorize_org(p, Operation::ManageOrganisation, org)
             .await?;
-        Ok(store::staff_list(&self.db, org).await?)
+        let list = store::staff_list(&self.db, org).await?;
+        let mut e = entry(p, origin, "read", "staff");
+        e.organisation_id = Some(org);
+        e.details = Some(format!("{} people", list.len()));
+        self.audit.record(e).await?;
+        Ok(list)
     }
 
     pub async fn create_class(
@@ -292,6 +297,38 @@ impl Registry {
         store::class(&self.db, id)
             .await?
             .ok_or(RegistryError::NotFound)
+    }
+
+    /// The school's privacy settings.
+    pub async fn privacy(&self, p: &Principal, org: OrganisationId) -> Result<PrivacySettings> {
+        self.authorize_org(p, Operation::ReadOrganisation, org)
+            .await?;
+        Ok(PrivacySettings {
+            parent_contacts_to_teachers: store::shares_parent_contacts(&self.db, org).await?,
+        })
+    }
+
+    /// Changes the school's privacy settings (the school administration).
+    pub async fn set_privacy(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        input: PrivacySettings,
+    ) -> Result<PrivacySettings> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        let mut e = entry(p, origin, "update", "privacy");
+        e.organisation_id = Some(org);
+        e.details = Some(format!(
+            "parent_contacts_to_teachers={}",
+            input.parent_contacts_to_teachers
+        ));
+        let mut tx = self.db.begin_write().await?;
+        store::set_shares_parent_contacts(&mut tx, org, input.parent_contacts_to_teachers).await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(input)
     }
 
     /// Classes the caller works or studies in, for their home page.
@@ -426,7 +463,15 @@ impl Registry {
     /// Person card. Reading someone else's card is audited.
     pub async fn person(&self, p: &Principal, origin: &Origin, id: PersonId) -> Result<PersonCard> {
         let facts = self.authorize_person(p, Operation::ReadPerson, id).await?;
-        let card = self.card(id).await?;
+        // What of the card this role sees (152-FZ art. 5), decided by the policy.
+        let shared = match p.active.organisation_id {
+            Some(org) if p.role() == parta_core::principal::Role::Teacher => {
+                store::shares_parent_contacts(&self.db, org).await?
+            }
+            _ => false,
+        };
+        let view = parta_core::policy::person_view(p, &facts, shared);
+        let card = self.card(id).await?.restrict(&view, &p.scope.organisations);
         if p.person_id != id {
             let mut e = entry(p, origin, "read", "person");
             e.subject_person_id = Some(id);

@@ -71,6 +71,29 @@ pub async fn organisation(
         .await
 }
 
+/// Whether the school lets its teachers see the contacts of their students' parents.
+pub async fn shares_parent_contacts(db: &Db, id: OrganisationId) -> Result<bool, sqlx::Error> {
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT parent_contacts_to_teachers FROM organisations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(v == Some(1))
+}
+
+pub async fn set_shares_parent_contacts(
+    conn: &mut sqlx::AnyConnection,
+    id: OrganisationId,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organisations SET parent_contacts_to_teachers = $1 WHERE id = $2")
+        .bind(i64::from(on))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn org_facts(db: &Db, id: OrganisationId) -> Result<Option<OrgFacts>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT o.municipality_id, m.region_code FROM organisations o JOIN municipalities m ON m.id = o.municipality_id WHERE o.id = $1",
@@ -346,6 +369,7 @@ pub async fn card(db: &Db, id: PersonId) -> Result<Option<PersonCard>, sqlx::Err
                     enrolments: Vec::new(),
                     positions: Vec::new(),
                     parents: Vec::new(),
+                    hidden: Vec::new(),
                     children: Vec::new(),
                 })
             }

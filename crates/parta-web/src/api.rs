@@ -51,6 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(organisation))
         .routes(routes!(classes, create_class))
         .routes(routes!(staff))
+        .routes(routes!(privacy, set_privacy))
         .routes(routes!(organisation_audit))
         .routes(routes!(end_enrolment))
         .routes(routes!(enrol))
@@ -472,11 +473,42 @@ async fn staff(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<StaffMember>>> {
-    let list = st.registry.staff(&c.principal, path_id(&id)?).await?;
+    let list = st
+        .registry
+        .staff(&c.principal, &c.origin, path_id(&id)?)
+        .await?;
     Ok(Json(
         list.into_iter()
             .map(|(person, position)| StaffMember { person, position })
             .collect(),
+    ))
+}
+
+/// The school's privacy settings: what it shares beyond the minimum.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/privacy", tag = "personal-data", params(("id" = OrganisationId, Path)),
+    responses((status = 200, body = parta_registry::model::PrivacySettings), (status = 404, body = Problem)))]
+async fn privacy(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<parta_registry::model::PrivacySettings>> {
+    Ok(Json(st.registry.privacy(&c.principal, path_id(&id)?).await?))
+}
+
+/// Changes the school's privacy settings (school admin); audited.
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/privacy", tag = "personal-data", params(("id" = OrganisationId, Path)),
+    request_body = parta_registry::model::PrivacySettings,
+    responses((status = 200, body = parta_registry::model::PrivacySettings), (status = 403, body = Problem)))]
+async fn set_privacy(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<parta_registry::model::PrivacySettings>,
+) -> ApiResult<Json<parta_registry::model::PrivacySettings>> {
+    Ok(Json(
+        st.registry
+            .set_privacy(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
     ))
 }
 

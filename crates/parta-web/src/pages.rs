@@ -35,6 +35,7 @@ pub const ROUTES: &[&str] = &[
     "GET /schools",
     "GET /schools/{id}",
     "GET /schools/{id}/audit",
+    "POST /schools/{id}/privacy",
     "GET /classes/{id}",
     "GET /persons/{id}",
     "GET /persons/{id}/audit",
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/schools", get(schools))
         .route("/schools/{id}", get(school))
         .route("/schools/{id}/audit", get(school_audit))
+        .route("/schools/{id}/privacy", post(school_privacy))
         .route("/classes/{id}", get(class_page))
         .route("/persons/{id}", get(person_page))
         .route("/persons/{id}/audit", get(person_audit))
@@ -686,8 +688,42 @@ struct SchoolPage {
     ctx: Ctx,
     org: Organisation,
     classes: Vec<ClassSummary>,
+    /// The caller may see the school's classes.
+    list: bool,
     staff: Vec<(PersonBrief, String)>,
     manage: bool,
+    privacy: Option<parta_registry::model::PrivacySettings>,
+}
+
+#[derive(Deserialize)]
+struct PrivacyForm {
+    parent_contacts_to_teachers: Option<String>,
+}
+
+/// The school administration changes what the school shares.
+async fn school_privacy(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<PrivacyForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let input = parta_registry::model::PrivacySettings {
+        parent_contacts_to_teachers: f.parent_contacts_to_teachers.is_some(),
+    };
+    match st
+        .registry
+        .set_privacy(&r.caller.principal, &r.caller.origin, org, input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/schools/{org}?n=saved")).into_response(),
+        Err(e) => r.fail(e),
+    }
 }
 
 async fn school(
@@ -702,34 +738,47 @@ async fn school(
         return r.fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let (org, classes) =
-        match tokio::try_join!(st.registry.organisation(p, id), st.registry.classes(p, id)) {
-            Ok(v) => v,
-            Err(e) => return r.fail(e),
-        };
-    // Staff list only for those who manage the school; others see the public part.
-    let manage = match st
-        .registry
-        .may_on_organisation(p, Operation::ManageOrganisation, id)
-        .await
-    {
-        Ok(m) => m,
+    let org = match st.registry.organisation(p, id).await {
+        Ok(o) => o,
         Err(e) => return r.fail(e),
     };
-    let staff = if manage {
-        match st.registry.staff(p, id).await {
-            Ok(s) => s,
+    // The classes for the school's staff and operators; the staff list and the privacy
+    // settings for those who manage the school; others see the public part.
+    let may = |op| st.registry.may_on_organisation(p, op, id);
+    let (list, manage) = match tokio::try_join!(
+        may(Operation::ListClasses),
+        may(Operation::ManageOrganisation)
+    ) {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    let classes = if list {
+        match st.registry.classes(p, id).await {
+            Ok(c) => c,
             Err(e) => return r.fail(e),
         }
     } else {
         Vec::new()
     };
+    let (staff, privacy) = if manage {
+        match tokio::try_join!(
+            st.registry.staff(p, &r.caller.origin, id),
+            st.registry.privacy(p, id)
+        ) {
+            Ok(v) => (v.0, Some(v.1)),
+            Err(e) => return r.fail(e),
+        }
+    } else {
+        (Vec::new(), None)
+    };
     render(&SchoolPage {
         ctx: r.ctx(),
         org,
         classes,
+        list,
         staff,
         manage,
+        privacy,
     })
 }
 

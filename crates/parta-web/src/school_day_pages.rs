@@ -993,7 +993,7 @@ async fn lesson(
             let manage = match org {
                 Some(o) if st.journal.may_manage(p, o).await.unwrap_or(false) => Some(
                     st.registry
-                        .staff(p, o)
+                        .staff(p, &r.caller.origin, o)
                         .await
                         .unwrap_or_default()
                         .into_iter()

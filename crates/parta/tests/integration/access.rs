@@ -47,6 +47,13 @@ const API: &[Row] = &[
     row("POST /api/v1/organisations", Some("director"), "/api/v1/organisations", Some( r#"{"municipality_id":"@mun1","kind":"school","full_name":"Новая школа","short_name":"Новая","inn":"5200000001","ogrn":"1025200000001","address":"ул. Новая, 1"}"#, ), 403),
     row("GET /api/v1/organisations/{id}", None, "/api/v1/organisations/@school2", None, 401),
     row("GET /api/v1/organisations/{id}/classes", None, "/api/v1/organisations/@school2/classes", None, 401),
+    row("GET /api/v1/organisations/{id}/classes", Some("student"), "/api/v1/organisations/@school1/classes", None, 403),
+    row("GET /api/v1/organisations/{id}/classes", Some("parent"), "/api/v1/organisations/@school1/classes", None, 403),
+    row("GET /api/v1/organisations/{id}/classes", Some("teacher"), "/api/v1/organisations/@school2/classes", None, 403),
+    row("GET /api/v1/organisations/{id}/classes", Some("director"), "/api/v1/organisations/@school2/classes", None, 403),
+    row("GET /api/v1/organisations/{id}/privacy", None, "/api/v1/organisations/@school2/privacy", None, 401),
+    row("PUT /api/v1/organisations/{id}/privacy", Some("director"), "/api/v1/organisations/@school2/privacy", Some(r#"{"parent_contacts_to_teachers":true}"#), 403),
+    row("PUT /api/v1/organisations/{id}/privacy", Some("teacher"), "/api/v1/organisations/@school1/privacy", Some(r#"{"parent_contacts_to_teachers":true}"#), 403),
     row("POST /api/v1/organisations/{id}/classes", Some("director"), "/api/v1/organisations/@school2/classes", Some(r#"{"academic_year_id":"@year2","grade_level":"5","letter":"Я"}"#), 403),
     row("GET /api/v1/organisations/{id}/staff", Some("director"), "/api/v1/organisations/@school2/staff", None, 403),
     row("GET /api/v1/organisations/{id}/staff", Some("teacher"), "/api/v1/organisations/@school1/staff", None, 403),
@@ -154,6 +161,8 @@ const API: &[Row] = &[
 
 #[rustfmt::skip]
 const PAGES: &[Row] = &[
+    row("POST /schools/{id}/privacy", Some("director"), "/schools/@school2/privacy", Some("parent_contacts_to_teachers=1"), 403),
+    row("POST /schools/{id}/privacy", Some("teacher"), "/schools/@school1/privacy", Some("parent_contacts_to_teachers=1"), 403),
     row("GET /", None, "/", None, 303),
     row("GET /login", None, "/login", None, 200),
     row("POST /logout", None, "/logout", None, 401),

@@ -290,3 +290,96 @@ async fn the_school_decides_on_correction_requests() {
     )
     .await;
 }
+
+/// Found by the security test: a teacher read colleagues', taught students' and their
+/// parents' full cards with СНИЛС, birth date, phone and e-mail. Each role now sees what it
+/// needs, field by field, as the policy decides (152-FZ art. 5).
+#[tokio::test]
+async fn each_role_sees_only_the_fields_it_needs() {
+    let app = spawn().await;
+    let org = app.director_school().await;
+    let student = app.person_of("student").await;
+    let parent = app.person_of("parent").await;
+    let colleague = app
+        .scalar(&format!(
+            "SELECT s.person_id FROM staff_positions s JOIN accounts a ON a.person_id <> s.person_id AND a.login = 'teacher' \
+             WHERE s.organisation_id = '{org}' AND s.ended_on IS NULL ORDER BY s.person_id LIMIT 1"
+        ))
+        .await;
+    // The demo's data is complete: every field is there to be hidden.
+    sqlx::query("UPDATE persons SET email = 'x@example.org', phone = '+79120000000' WHERE id IN ($1, $2, $3)")
+        .bind(&student)
+        .bind(&parent)
+        .bind(&colleague)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE persons SET snils = '112-233-445 95' WHERE id = $1")
+        .bind(&student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let card = |c: crate::harness::Client, id: String| async move {
+        let res = c.get(&format!("/api/v1/persons/{id}")).await;
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()
+    };
+    let private = ["snils", "birth_date", "sex", "email", "phone"];
+    let teacher = app.login("teacher").await;
+    // A taught student: name, class, parents' names; nothing private.
+    let s = card(app.login("teacher").await, student.clone()).await;
+    for f in private {
+        assert!(s[f].is_null(), "{f} of a student shown to a teacher: {s}");
+    }
+    assert!(s["hidden"].as_array().unwrap().iter().any(|h| h == "snils"));
+    let enrolments = s["enrolments"].as_array().unwrap();
+    assert!(!enrolments.is_empty() && enrolments.iter().all(|e| e["ended_on"].is_null() && e["organisation_id"] == org.as_str()));
+    assert!(!s["parents"].as_array().unwrap().is_empty());
+    // A colleague: the staff directory, name and positions.
+    let c = card(app.login("teacher").await, colleague.clone()).await;
+    for f in private {
+        assert!(c[f].is_null(), "{f} of a colleague shown: {c}");
+    }
+    assert!(!c["positions"].as_array().unwrap().is_empty());
+    // The parent of a student: contacts only where the school allows (the demo school
+    // does); never СНИЛС or the birth date.
+    let p = card(app.login("teacher").await, parent.clone()).await;
+    assert_eq!(p["phone"], "+79120000000");
+    assert!(p["snils"].is_null() && p["birth_date"].is_null());
+    let director = app.login("director").await;
+    let res = director
+        .send(
+            "PUT",
+            &format!("/api/v1/organisations/{org}/privacy"),
+            Some(&json!({"parent_contacts_to_teachers": false})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_log WHERE object_type = 'privacy' AND organisation_id = '{org}'")).await,
+        1
+    );
+    let p = card(teacher, parent.clone()).await;
+    assert!(p["phone"].is_null() && p["email"].is_null(), "{p}");
+    // The school, the parent and the person see the whole card.
+    for (who, id) in [("director", &student), ("parent", &student), ("student", &student)] {
+        let full = card(app.login(who).await, id.clone()).await;
+        assert_eq!(full["snils"], "112-233-445 95", "{who}");
+        assert_eq!(full["phone"], "+79120000000", "{who}");
+        assert!(full["hidden"].as_array().unwrap().is_empty(), "{who}");
+    }
+    // A student sees how to reach their parent, not the parent's documents.
+    let p = card(app.login("student").await, parent).await;
+    assert_eq!(p["phone"], "+79120000000");
+    assert!(p["snils"].is_null() && p["birth_date"].is_null());
+    // The person page says that the rest is hidden, and shows no СНИЛС.
+    let page = app
+        .login("teacher")
+        .await
+        .get(&format!("/persons/{student}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("152-ФЗ") && !page.contains("112-233-445 95"), "{page}");
+}
