@@ -41,6 +41,22 @@ pub enum Operation {
     ReadGradebook,
 }
 
+/// Every scope an API token may hold. Each API operation names the one it needs in its
+/// OpenAPI `security` (checked at the door), and the policy checks [`Operation::token_scope`]
+/// again for operations on objects.
+pub const TOKEN_SCOPES: &[&str] = &[
+    "registry:read",
+    "registry:write",
+    "reference:write",
+    "tokens:manage",
+    "schedule:read",
+    "schedule:write",
+    "journal:read",
+    "journal:write",
+    "notifications:read",
+    "notifications:write",
+];
+
 impl Operation {
     pub const ALL: [Operation; 20] = [
         Operation::ReadPerson,
@@ -698,6 +714,13 @@ mod tests {
             decide(&p, Operation::ReadPerson, Target::Person(&f)),
             Decision::Allow
         );
+    }
+
+    #[test]
+    fn every_operation_scope_is_a_known_scope() {
+        for op in Operation::ALL {
+            assert!(TOKEN_SCOPES.contains(&op.token_scope()), "{op:?}");
+        }
     }
 
     #[test]

@@ -529,11 +529,14 @@ impl Identity {
                 "Назовите токен (например, «Выгрузка в региональную систему»).",
             ));
         }
-        let known: Vec<&str> = Operation::ALL.iter().map(|o| o.token_scope()).collect();
-        if scopes.is_empty() || scopes.iter().any(|s| !known.contains(&s.as_str())) {
+        let known = parta_core::policy::TOKEN_SCOPES;
+        if scopes.is_empty()
+            || scopes.len() > known.len()
+            || scopes.iter().any(|s| !known.contains(&s.as_str()))
+        {
             errs.push(parta_core::FieldError::new(
                 "scopes",
-                format!("Допустимые области: {}.", dedup(known).join(", ")),
+                format!("Допустимые области: {}.", known.join(", ")),
             ));
         }
         if store::role_by_id(&self.db, role).await?.is_none() {
@@ -589,11 +592,17 @@ impl Identity {
 
     /// Resolves a bearer token into a principal limited to the token's scopes.
     pub async fn token_principal(&self, secret: &str) -> Result<Principal> {
-        let (_, role_id, scopes, revoked) = store::token_by_hash(&self.db, &sha256_hex(secret))
-            .await?
-            .ok_or(IdentityError::Unauthenticated)?;
+        let (id, role_id, scopes, revoked, used) =
+            store::token_by_hash(&self.db, &sha256_hex(secret))
+                .await?
+                .ok_or(IdentityError::Unauthenticated)?;
         if revoked.is_some() {
             return Err(IdentityError::Unauthenticated);
+        }
+        // When it was last used, to the minute (one write a minute, not one a request).
+        let now = now_ms();
+        if used.is_none_or(|u| now - u >= 60_000) {
+            store::touch_token(&self.db, &id, now).await?;
         }
         let (person, active) = store::role_by_id(&self.db, role_id)
             .await?
@@ -625,8 +634,4 @@ impl Identity {
     }
 }
 
-fn dedup(mut v: Vec<&str>) -> Vec<&str> {
-    v.sort_unstable();
-    v.dedup();
-    v
-}
+

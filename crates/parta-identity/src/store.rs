@@ -348,14 +348,26 @@ pub struct ApiTokenRow {
     pub last_used_at: Option<i64>,
 }
 
+/// A token by its hash: (id, role, scopes, revoked at, last used at).
 pub async fn token_by_hash(
     db: &Db,
     hash: &str,
-) -> Result<Option<(String, RoleAssignmentId, String, Option<i64>)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, role_id, scopes, revoked_at FROM api_tokens WHERE token_hash = $1")
-        .bind(hash.to_string())
-        .fetch_optional(&db.pool)
-        .await
+) -> Result<Option<(String, RoleAssignmentId, String, Option<i64>, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, role_id, scopes, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
+    )
+    .bind(hash.to_string())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn touch_token(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 pub async fn role_by_id(

@@ -34,9 +34,67 @@ type ApiResult<T> = Result<T, Problem>;
         (name = "diary", description = "Электронный дневник и домашние задания"),
         (name = "notifications", description = "Уведомления и их настройки"),
         (name = "gradebook", description = "OneRoster 1.2 Gradebook: отметки для других систем")
-    )
+    ),
+    modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
+
+/// `session`: the sign-in cookie (with `X-CSRF-Token` on changes); `token`: an API token
+/// (`Authorization: Bearer parta_…`) whose scopes each operation names.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                "Сеанс пользователя (вход на /api/v1/session)",
+            ))),
+        );
+        c.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(format!(
+                        "API-токен с областями: {}",
+                        parta_core::policy::TOKEN_SCOPES.join(", ")
+                    )))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// What each operation accepts from API tokens, read from the document's `security`:
+/// `Some(scopes)` (empty: any token) or `None` (sessions only).
+pub fn token_access() -> std::collections::HashMap<String, Option<Vec<String>>> {
+    let (_, doc) = router().split_for_parts();
+    let json = serde_json::to_value(&doc).unwrap_or_default();
+    let mut out = std::collections::HashMap::new();
+    if let Some(paths) = json["paths"].as_object() {
+        for (path, item) in paths {
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let Some(op) = item.get(m) else { continue };
+                let token = op["security"].as_array().and_then(|reqs| {
+                    reqs.iter().find_map(|r| {
+                        r.get("token").and_then(|t| t.as_array()).map(|scopes| {
+                            scopes
+                                .iter()
+                                .filter_map(|s| s.as_str().map(str::to_string))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                });
+                out.insert(format!("{} {path}", m.to_uppercase()), token);
+            }
+        }
+    }
+    out
+}
 
 /// The API router with its document.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -199,7 +257,7 @@ fn me_view(c: &Caller) -> Me {
 }
 
 /// Sign in with login and password; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/session", tag = "identity", request_body = SignInRequest,
+#[utoipa::path(post, path = "/api/v1/session", security(()), tag = "identity", request_body = SignInRequest,
     responses((status = 200, body = Me), (status = 401, body = Problem), (status = 429, body = Problem)))]
 async fn sign_in(
     State(st): State<AppState>,
@@ -228,7 +286,7 @@ async fn sign_in(
 }
 
 /// Sign out: the session is revoked.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "identity", responses((status = 204), (status = 401, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/session", security(("session" = [])), tag = "identity", responses((status = 204), (status = 401, body = Problem)))]
 async fn sign_out(State(st): State<AppState>, caller: Caller) -> ApiResult<Response> {
     if let Some(s) = &caller.session {
         st.identity.sign_out(s).await?;
@@ -246,7 +304,7 @@ pub struct SwitchRole {
 }
 
 /// Act in another of one's roles (a teacher who is also a parent).
-#[utoipa::path(put, path = "/api/v1/session/role", tag = "identity", request_body = SwitchRole,
+#[utoipa::path(put, path = "/api/v1/session/role", security(("session" = [])), tag = "identity", request_body = SwitchRole,
     responses((status = 204), (status = 422, body = Problem)))]
 async fn switch_role(
     State(st): State<AppState>,
@@ -259,7 +317,7 @@ async fn switch_role(
 }
 
 /// The signed-in person and their roles.
-#[utoipa::path(get, path = "/api/v1/me", tag = "identity", responses((status = 200, body = Me), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/me", security(("session" = []), ("token" = [])), tag = "identity", responses((status = 200, body = Me), (status = 401, body = Problem)))]
 async fn me(caller: Caller) -> Json<Me> {
     Json(me_view(&caller))
 }
@@ -271,7 +329,7 @@ pub struct PasswordChange {
 }
 
 /// Change one's password; every session is revoked and a new one opened.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "identity", request_body = PasswordChange,
+#[utoipa::path(post, path = "/api/v1/me/password", security(("session" = [])), tag = "identity", request_body = PasswordChange,
     responses((status = 204), (status = 422, body = Problem)))]
 async fn change_password(
     State(st): State<AppState>,
@@ -309,7 +367,7 @@ pub struct IssuedToken {
 }
 
 /// API tokens for integrations.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "identity", responses((status = 200, body = [parta_identity::store::ApiTokenRow]), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/tokens", security(("session" = []), ("token" = ["tokens:manage"])), tag = "identity", responses((status = 200, body = [parta_identity::store::ApiTokenRow]), (status = 403, body = Problem)))]
 async fn tokens(
     State(st): State<AppState>,
     caller: Caller,
@@ -318,7 +376,7 @@ async fn tokens(
 }
 
 /// Issue an API token (platform admin).
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "identity", request_body = NewToken,
+#[utoipa::path(post, path = "/api/v1/tokens", security(("session" = []), ("token" = ["tokens:manage"])), tag = "identity", request_body = NewToken,
     responses((status = 201, body = IssuedToken), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn issue_token(
     State(st): State<AppState>,
@@ -333,7 +391,7 @@ async fn issue_token(
 }
 
 /// Revoke an API token.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", security(("session" = []), ("token" = ["tokens:manage"])), tag = "identity", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 async fn revoke_token(
     State(st): State<AppState>,
@@ -347,19 +405,20 @@ async fn revoke_token(
 // ---- registry ----
 
 /// Subjects of the Russian Federation (reference book).
-#[utoipa::path(get, path = "/api/v1/regions", tag = "registry", responses((status = 200, body = [Region])))]
+#[utoipa::path(get, path = "/api/v1/regions", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", responses((status = 200, body = [Region])))]
 async fn regions(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<Vec<Region>>> {
     Ok(Json(st.registry.regions().await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MunicipalityQuery {
     /// Region code, e.g. `77`.
     pub region: Option<String>,
 }
 
 /// Municipalities, optionally of one region.
-#[utoipa::path(get, path = "/api/v1/municipalities", tag = "registry", params(MunicipalityQuery), responses((status = 200, body = [Municipality])))]
+#[utoipa::path(get, path = "/api/v1/municipalities", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(MunicipalityQuery), responses((status = 200, body = [Municipality])))]
 async fn municipalities(
     State(st): State<AppState>,
     _c: Caller,
@@ -369,6 +428,7 @@ async fn municipalities(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgQuery {
     pub municipality_id: Option<MunicipalityId>,
     /// From `next_cursor` of the previous page.
@@ -378,7 +438,7 @@ pub struct OrgQuery {
 }
 
 /// The school directory, a page at a time.
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "registry", params(OrgQuery), responses((status = 200, body = Page<Organisation>)))]
+#[utoipa::path(get, path = "/api/v1/organisations", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(OrgQuery), responses((status = 200, body = Page<Organisation>)))]
 async fn organisations(
     State(st): State<AppState>,
     c: Caller,
@@ -397,7 +457,7 @@ async fn organisations(
 }
 
 /// Register an organisation (operator of its territory).
-#[utoipa::path(post, path = "/api/v1/organisations", tag = "registry", request_body = NewOrganisation,
+#[utoipa::path(post, path = "/api/v1/organisations", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", request_body = NewOrganisation,
     responses((status = 201, body = Organisation), (status = 403, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
 async fn create_organisation(
     State(st): State<AppState>,
@@ -414,7 +474,7 @@ async fn create_organisation(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "registry", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = Organisation), (status = 404, body = Problem)))]
 async fn organisation(
     State(st): State<AppState>,
@@ -428,7 +488,7 @@ async fn organisation(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/classes", tag = "registry", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/classes", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [ClassSummary]), (status = 404, body = Problem)))]
 async fn classes(
     State(st): State<AppState>,
@@ -441,7 +501,7 @@ async fn classes(
 }
 
 /// Open a class in an academic year (school admin).
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/classes", tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewClass,
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/classes", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewClass,
     responses((status = 201, body = ClassSummary), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create_class(
     State(st): State<AppState>,
@@ -466,7 +526,7 @@ pub struct StaffMember {
 }
 
 /// Staff of a school (school admin).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/staff", tag = "registry", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/staff", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [StaffMember]), (status = 403, body = Problem)))]
 async fn staff(
     State(st): State<AppState>,
@@ -485,7 +545,7 @@ async fn staff(
 }
 
 /// The school's privacy settings: what it shares beyond the minimum.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/privacy", tag = "personal-data", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/privacy", security(("session" = []), ("token" = ["registry:read"])), tag = "personal-data", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = parta_registry::model::PrivacySettings), (status = 404, body = Problem)))]
 async fn privacy(
     State(st): State<AppState>,
@@ -496,7 +556,7 @@ async fn privacy(
 }
 
 /// Changes the school's privacy settings (school admin); audited.
-#[utoipa::path(put, path = "/api/v1/organisations/{id}/privacy", tag = "personal-data", params(("id" = OrganisationId, Path)),
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/privacy", security(("session" = []), ("token" = ["registry:write"])), tag = "personal-data", params(("id" = OrganisationId, Path)),
     request_body = parta_registry::model::PrivacySettings,
     responses((status = 200, body = parta_registry::model::PrivacySettings), (status = 403, body = Problem)))]
 async fn set_privacy(
@@ -513,7 +573,7 @@ async fn set_privacy(
 }
 
 /// The access log of a school (school admin).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/audit", tag = "personal-data", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/audit", security(("session" = []), ("token" = ["registry:read"])), tag = "personal-data", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [AuditRecord]), (status = 403, body = Problem)))]
 async fn organisation_audit(
     State(st): State<AppState>,
@@ -528,7 +588,7 @@ async fn organisation_audit(
 }
 
 /// End a student's stay: transfer out, expulsion or graduation.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/enrolment-ends", tag = "registry", params(("id" = OrganisationId, Path)), request_body = EndEnrolment,
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/enrolment-ends", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = OrganisationId, Path)), request_body = EndEnrolment,
     responses((status = 200, body = [Enrolment]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn end_enrolment(
     State(st): State<AppState>,
@@ -544,7 +604,7 @@ async fn end_enrolment(
 }
 
 /// Enrol a student in a class; a student enrolled elsewhere is transferred.
-#[utoipa::path(post, path = "/api/v1/enrolments", tag = "registry", request_body = Enrol,
+#[utoipa::path(post, path = "/api/v1/enrolments", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", request_body = Enrol,
     responses((status = 200, body = [Enrolment]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn enrol(
     State(st): State<AppState>,
@@ -555,7 +615,7 @@ async fn enrol(
 }
 
 /// A class with its students and teachers.
-#[utoipa::path(get, path = "/api/v1/classes/{id}", tag = "registry", params(("id" = parta_core::ids::ClassId, Path)),
+#[utoipa::path(get, path = "/api/v1/classes/{id}", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = parta_core::ids::ClassId, Path)),
     responses((status = 200, body = ClassDetail), (status = 404, body = Problem)))]
 async fn class(
     State(st): State<AppState>,
@@ -570,7 +630,7 @@ async fn class(
 }
 
 /// A person card.
-#[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "registry", params(("id" = PersonId, Path)),
+#[utoipa::path(get, path = "/api/v1/persons/{id}", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = PersonId, Path)),
     responses((status = 200, body = PersonCard), (status = 404, body = Problem)))]
 async fn person(
     State(st): State<AppState>,
@@ -585,7 +645,7 @@ async fn person(
 }
 
 /// Correct one's own (or one's child's) e-mail and phone.
-#[utoipa::path(patch, path = "/api/v1/persons/{id}/contacts", tag = "personal-data", params(("id" = PersonId, Path)), request_body = ContactUpdate,
+#[utoipa::path(patch, path = "/api/v1/persons/{id}/contacts", security(("session" = []), ("token" = ["registry:write"])), tag = "personal-data", params(("id" = PersonId, Path)), request_body = ContactUpdate,
     responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn update_contacts(
     State(st): State<AppState>,
@@ -606,7 +666,7 @@ pub struct Created {
 }
 
 /// Ask the school to correct official data.
-#[utoipa::path(post, path = "/api/v1/persons/{id}/change-requests", tag = "personal-data", params(("id" = PersonId, Path)), request_body = ChangeRequestInput,
+#[utoipa::path(post, path = "/api/v1/persons/{id}/change-requests", security(("session" = []), ("token" = ["registry:write"])), tag = "personal-data", params(("id" = PersonId, Path)), request_body = ChangeRequestInput,
     responses((status = 201, body = Created), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn request_change(
     State(st): State<AppState>,
@@ -622,7 +682,7 @@ async fn request_change(
 }
 
 /// Who read or changed this person's data.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/audit", tag = "personal-data", params(("id" = PersonId, Path)),
+#[utoipa::path(get, path = "/api/v1/persons/{id}/audit", security(("session" = []), ("token" = ["registry:read"])), tag = "personal-data", params(("id" = PersonId, Path)),
     responses((status = 200, body = [AuditRecord]), (status = 404, body = Problem)))]
 async fn person_audit(
     State(st): State<AppState>,
@@ -637,7 +697,7 @@ async fn person_audit(
 }
 
 /// Everything held about a person (and their children) as a ZIP of JSON files.
-#[utoipa::path(get, path = "/api/v1/persons/{id}/export", tag = "personal-data", params(("id" = PersonId, Path)),
+#[utoipa::path(get, path = "/api/v1/persons/{id}/export", security(("session" = []), ("token" = ["registry:read"])), tag = "personal-data", params(("id" = PersonId, Path)),
     responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 404, body = Problem)))]
 async fn export(
     State(st): State<AppState>,
@@ -676,7 +736,7 @@ pub fn zip_json(files: Vec<(String, serde_json::Value)>) -> ApiResult<Vec<u8>> {
 }
 
 /// A reference book (НСИ): `regions`, `org-types`, `grade-levels`, `subjects`, `mark-scales`, `positions`.
-#[utoipa::path(get, path = "/api/v1/reference/{book}", tag = "registry", params(("book" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/reference/{book}", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("book" = String, Path)),
     responses((status = 200, body = [ReferenceEntry]), (status = 404, body = Problem)))]
 async fn reference(
     State(st): State<AppState>,
@@ -687,7 +747,7 @@ async fn reference(
 }
 
 /// Add a local entry to `subjects`, `positions` or `org-types` (regional operator).
-#[utoipa::path(post, path = "/api/v1/reference/{book}", tag = "registry", params(("book" = String, Path)), request_body = NewReferenceEntry,
+#[utoipa::path(post, path = "/api/v1/reference/{book}", security(("session" = []), ("token" = ["reference:write"])), tag = "registry", params(("book" = String, Path)), request_body = NewReferenceEntry,
     responses((status = 201, body = ReferenceEntry), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn add_reference(
     State(st): State<AppState>,
@@ -706,7 +766,7 @@ async fn add_reference(
 }
 
 /// Pending requests to correct official data about the school's people (school admin).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/change-requests", tag = "personal-data", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/change-requests", security(("session" = []), ("token" = ["registry:read"])), tag = "personal-data", params(("id" = OrganisationId, Path)),
     responses((status = 200, body = [ChangeRequest]), (status = 403, body = Problem)))]
 async fn change_requests(
     State(st): State<AppState>,
@@ -721,7 +781,7 @@ async fn change_requests(
 }
 
 /// Approve (the official data change) or reject a correction request.
-#[utoipa::path(post, path = "/api/v1/change-requests/{id}/decision", tag = "personal-data", params(("id" = String, Path)), request_body = ChangeDecision,
+#[utoipa::path(post, path = "/api/v1/change-requests/{id}/decision", security(("session" = []), ("token" = ["registry:write"])), tag = "personal-data", params(("id" = String, Path)), request_body = ChangeDecision,
     responses((status = 200, body = ChangeRequest), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn decide_change(
     State(st): State<AppState>,
@@ -737,7 +797,7 @@ async fn decide_change(
 }
 
 /// Open an academic year in a school (school admin).
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/academic-years", tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewAcademicYear,
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/academic-years", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewAcademicYear,
     responses((status = 201, body = Created), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_academic_year(
     State(st): State<AppState>,
@@ -753,7 +813,7 @@ async fn create_academic_year(
 }
 
 /// Register a newcomer (no record anywhere yet) in a school; a student may be enrolled at once.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/persons", tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewPerson,
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/persons", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = OrganisationId, Path)), request_body = NewPerson,
     responses((status = 201, body = PersonCard), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create_person(
     State(st): State<AppState>,
@@ -774,6 +834,7 @@ async fn create_person(
 // ---- roster exchange ----
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Only validate and report what would change; write nothing.
     pub dry_run: Option<bool>,
@@ -781,7 +842,7 @@ pub struct ImportQuery {
 
 /// Import a OneRoster 1.2 CSV bulk package (ZIP) or the Russian CSV template into a
 /// school. Validated whole first; written all or nothing; idempotent.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/roster", tag = "roster", params(("id" = OrganisationId, Path), ImportQuery),
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/roster", security(("session" = []), ("token" = ["registry:write"])), tag = "roster", params(("id" = OrganisationId, Path), ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/zip"),
     responses((status = 200, body = parta_roster::ImportReport), (status = 422, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem)))]
 async fn import_roster(
@@ -806,7 +867,7 @@ async fn import_roster(
 }
 
 /// The school's roster as a OneRoster 1.2 CSV bulk package.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/roster", tag = "roster", params(("id" = OrganisationId, Path)),
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/roster", security(("session" = []), ("token" = ["registry:read"])), tag = "roster", params(("id" = OrganisationId, Path)),
     responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 403, body = Problem)))]
 async fn export_roster(
     State(st): State<AppState>,
@@ -831,7 +892,7 @@ async fn export_roster(
 }
 
 /// The blank Russian CSV template (UTF-8 with BOM, `;`-separated) with an example row.
-#[utoipa::path(get, path = "/api/v1/roster/template", tag = "roster", responses((status = 200, content_type = "text/csv", body = String)))]
+#[utoipa::path(get, path = "/api/v1/roster/template", security(("session" = []), ("token" = ["registry:read"])), tag = "roster", responses((status = 200, content_type = "text/csv", body = String)))]
 async fn roster_template(_c: Caller) -> Response {
     (
         [

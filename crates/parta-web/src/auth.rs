@@ -74,6 +74,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Prob
             .token_principal(secret.trim())
             .await
             .map_err(Problem::from)?;
+        token_may(parts, state, &principal)?;
         return Ok(Some(Caller {
             principal,
             session: None,
@@ -91,6 +92,33 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Prob
         })),
         Err(parta_identity::IdentityError::Unauthenticated) => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Every API operation declares in its OpenAPI `security` which token scope it needs (or
+/// that it is for sessions only); a token without that scope is refused here, whatever the
+/// operation does with it afterwards. Pages are never reached with a token.
+fn token_may(parts: &Parts, state: &AppState, p: &parta_core::principal::Principal) -> Result<(), Problem> {
+    let parta_core::principal::Via::ApiToken { scopes } = &p.via else {
+        return Ok(());
+    };
+    let key = format!(
+        "{} {}",
+        parts.method,
+        parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(|m| m.as_str())
+            .unwrap_or_default()
+    );
+    match state.token_access.get(&key) {
+        Some(Some(needed)) if needed.is_empty() || needed.iter().any(|n| scopes.contains(n)) => Ok(()),
+        Some(Some(needed)) => Err(Problem::forbidden().with_detail(format!(
+            "У API-токена нет области {} — она нужна для этой операции.",
+            needed.join(" или ")
+        ))),
+        _ => Err(Problem::forbidden()
+            .with_detail("Эта операция выполняется только в сеансе пользователя, не по API-токену.")),
     }
 }
 

@@ -76,7 +76,7 @@ pub(crate) fn date_param(field: &str, raw: Option<&str>) -> ApiResult<Option<Nai
 // ---- calendar ----
 
 /// A school's calendar: settings, periods, holidays and moved days, bells.
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/calendar", tag = "school-day",
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/calendar", security(("session" = []), ("token" = ["schedule:read"])), tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path)),
     responses((status = 200, body = SchoolCalendarView), (status = 404, body = Problem)))]
 async fn calendar(
@@ -90,7 +90,7 @@ async fn calendar(
 }
 
 /// Five- or six-day week and the rounding threshold of averages (school admin).
-#[utoipa::path(put, path = "/api/v1/organisations/{id}/calendar/settings", tag = "school-day",
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/calendar/settings", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = SchoolSettings,
     responses((status = 200, body = SchoolCalendarView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn set_settings(
@@ -107,7 +107,7 @@ async fn set_settings(
 }
 
 /// Adds a study period (quarter, trimester, semester) for a range of grades.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/periods", tag = "school-day",
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/periods", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewPeriod,
     responses((status = 200, body = Period), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_period(
@@ -130,7 +130,7 @@ pub struct CloseRequest {
 }
 
 /// Closes or reopens a period: after closing only the administration edits it.
-#[utoipa::path(post, path = "/api/v1/periods/{id}/close", tag = "school-day",
+#[utoipa::path(post, path = "/api/v1/periods/{id}/close", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::PeriodId, Path)), request_body = CloseRequest,
     responses((status = 200, body = Period), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn close_period(
@@ -147,7 +147,7 @@ async fn close_period(
 }
 
 /// Adds a holiday, vacation or moved working day; lessons are re-derived.
-#[utoipa::path(post, path = "/api/v1/organisations/{id}/calendar-days", tag = "school-day",
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/calendar-days", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewCalendarDay,
     responses((status = 200, body = CalendarDay), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_calendar_day(
@@ -164,7 +164,7 @@ async fn add_calendar_day(
 }
 
 /// Replaces the bell schedule of a shift.
-#[utoipa::path(put, path = "/api/v1/organisations/{id}/bells/{shift}", tag = "school-day",
+#[utoipa::path(put, path = "/api/v1/organisations/{id}/bells/{shift}", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path), ("shift" = i64, Path)), request_body = [Bell],
     responses((status = 200, body = [Bell]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn set_bells(
@@ -186,7 +186,7 @@ async fn set_bells(
 // ---- timetable ----
 
 /// The weekly template of a class (current and future versions).
-#[utoipa::path(get, path = "/api/v1/classes/{id}/timetable-template", tag = "school-day",
+#[utoipa::path(get, path = "/api/v1/classes/{id}/timetable-template", security(("session" = []), ("token" = ["schedule:read"])), tag = "school-day",
     params(("id" = ClassId, Path)), responses((status = 200, body = [Slot]), (status = 404, body = Problem)))]
 async fn template(
     State(st): State<AppState>,
@@ -199,7 +199,7 @@ async fn template(
 }
 
 /// Sets a new template version from a date; conflicts are refused naming both lessons.
-#[utoipa::path(put, path = "/api/v1/classes/{id}/timetable-template", tag = "school-day",
+#[utoipa::path(put, path = "/api/v1/classes/{id}/timetable-template", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = ClassId, Path)), request_body = TemplateVersion,
     responses((status = 200, body = [Slot]), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn set_template(
@@ -216,13 +216,14 @@ async fn set_template(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The date the imported version starts (ГГГГ-ММ-ДД).
     pub valid_from: Option<String>,
 }
 
 /// Imports a class's template from CSV (`день;урок;предмет;учитель;кабинет`, UTF-8).
-#[utoipa::path(post, path = "/api/v1/classes/{id}/timetable-template/import", tag = "school-day",
+#[utoipa::path(post, path = "/api/v1/classes/{id}/timetable-template/import", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = ClassId, Path), ImportQuery), request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = [Slot]), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn import_template(
@@ -245,6 +246,7 @@ async fn import_template(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TimetableQuery {
     pub class: Option<String>,
     pub teacher: Option<String>,
@@ -259,7 +261,7 @@ pub struct TimetableQuery {
 }
 
 /// Lessons of a class, a teacher, a student or a room (with `school`) for a range of dates.
-#[utoipa::path(get, path = "/api/v1/timetable", tag = "school-day", params(TimetableQuery),
+#[utoipa::path(get, path = "/api/v1/timetable", security(("session" = []), ("token" = ["schedule:read"])), tag = "school-day", params(TimetableQuery),
     responses((status = 200, body = [Lesson]), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn timetable(
     State(st): State<AppState>,
@@ -306,7 +308,7 @@ async fn timetable(
 }
 
 /// Substitution, cancellation or move of one dated lesson; students and parents are told.
-#[utoipa::path(post, path = "/api/v1/lessons/{id}/change", tag = "school-day",
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/change", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::LessonId, Path)), request_body = LessonChange,
     responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn change_lesson(
@@ -323,7 +325,7 @@ async fn change_lesson(
 }
 
 /// An extra lesson on a date.
-#[utoipa::path(post, path = "/api/v1/lessons", tag = "school-day", request_body = ExtraLesson,
+#[utoipa::path(post, path = "/api/v1/lessons", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day", request_body = ExtraLesson,
     responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn add_extra_lesson(
     State(st): State<AppState>,
@@ -340,12 +342,13 @@ async fn add_extra_lesson(
 // ---- journal ----
 
 /// The class-subjects the calling teacher keeps journals for.
-#[utoipa::path(get, path = "/api/v1/journals", tag = "journal", responses((status = 200, body = [JournalRef])))]
+#[utoipa::path(get, path = "/api/v1/journals", security(("session" = []), ("token" = ["journal:read"])), tag = "journal", responses((status = 200, body = [JournalRef])))]
 async fn my_journals(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<JournalRef>>> {
     Ok(Json(st.journal.my_journals(&c.principal).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// A study period id; default the current one.
     pub period: Option<String>,
@@ -362,7 +365,7 @@ fn period_param(raw: Option<&str>) -> ApiResult<Option<parta_core::ids::PeriodId
 }
 
 /// Электронный журнал: students × lessons of a class and subject in a period.
-#[utoipa::path(get, path = "/api/v1/classes/{id}/journal/{subject}", tag = "journal",
+#[utoipa::path(get, path = "/api/v1/classes/{id}/journal/{subject}", security(("session" = []), ("token" = ["journal:read"])), tag = "journal",
     params(("id" = ClassId, Path), ("subject" = String, Path), PeriodQuery),
     responses((status = 200, body = JournalGrid), (status = 404, body = Problem)))]
 async fn journal_grid(
@@ -380,7 +383,7 @@ async fn journal_grid(
 }
 
 /// Saves marks, attendance, topics and homework of a journal at once (all or nothing).
-#[utoipa::path(post, path = "/api/v1/classes/{id}/journal/{subject}", tag = "journal",
+#[utoipa::path(post, path = "/api/v1/classes/{id}/journal/{subject}", security(("session" = []), ("token" = ["journal:write"])), tag = "journal",
     params(("id" = ClassId, Path), ("subject" = String, Path)), request_body = JournalSave,
     responses((status = 200, body = SaveResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn journal_save(
@@ -397,7 +400,7 @@ async fn journal_save(
 }
 
 /// One lesson: students, marks, attendance, mark history, homework hand-ins.
-#[utoipa::path(get, path = "/api/v1/lessons/{id}", tag = "journal",
+#[utoipa::path(get, path = "/api/v1/lessons/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "journal",
     params(("id" = parta_core::ids::LessonId, Path)),
     responses((status = 200, body = LessonSheet), (status = 404, body = Problem)))]
 async fn lesson_sheet(
@@ -413,7 +416,7 @@ async fn lesson_sheet(
 }
 
 /// Sets period, annual or final grades of a class in a subject.
-#[utoipa::path(put, path = "/api/v1/grades", tag = "journal", request_body = GradesInput,
+#[utoipa::path(put, path = "/api/v1/grades", security(("session" = []), ("token" = ["journal:write"])), tag = "journal", request_body = GradesInput,
     responses((status = 200, body = [Grade]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn set_grades(
     State(st): State<AppState>,
@@ -426,6 +429,7 @@ async fn set_grades(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     pub period: Option<String>,
     /// `json` (default), `csv` or `xlsx`.
@@ -433,7 +437,7 @@ pub struct ReportQuery {
 }
 
 /// Отчёт классного руководителя for a period, as JSON, CSV or an Excel workbook.
-#[utoipa::path(get, path = "/api/v1/classes/{id}/report", tag = "journal",
+#[utoipa::path(get, path = "/api/v1/classes/{id}/report", security(("session" = []), ("token" = ["journal:read"])), tag = "journal",
     params(("id" = ClassId, Path), ReportQuery),
     responses((status = 200, body = ClassReport), (status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
 async fn class_report(
@@ -576,6 +580,7 @@ pub(crate) fn report_xlsx(r: &ClassReport) -> ApiResult<Response> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// First date (ГГГГ-ММ-ДД).
     pub from: Option<String>,
@@ -584,7 +589,7 @@ pub struct RangeQuery {
 }
 
 /// Suggested period grades of a whole school (weighted averages, the school's rounding).
-#[utoipa::path(get, path = "/api/v1/organisations/{id}/grades", tag = "journal",
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/grades", security(("session" = []), ("token" = ["journal:read"])), tag = "journal",
     params(("id" = parta_core::ids::OrganisationId, Path), RangeQuery),
     responses((status = 200, body = [SchoolGrade]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn school_grades(
@@ -613,13 +618,14 @@ async fn school_grades(
 // ---- diary ----
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WeekQuery {
     /// Any date of the week (ГГГГ-ММ-ДД); default this week.
     pub week: Option<String>,
 }
 
 /// Электронный дневник: a student's week.
-#[utoipa::path(get, path = "/api/v1/students/{id}/diary", tag = "diary",
+#[utoipa::path(get, path = "/api/v1/students/{id}/diary", security(("session" = []), ("token" = ["journal:read"])), tag = "diary",
     params(("id" = PersonId, Path), WeekQuery),
     responses((status = 200, body = DiaryWeek), (status = 404, body = Problem)))]
 async fn diary(
@@ -637,7 +643,7 @@ async fn diary(
 }
 
 /// A student's marks by subject in a period, with weighted averages and grades.
-#[utoipa::path(get, path = "/api/v1/students/{id}/marks", tag = "diary",
+#[utoipa::path(get, path = "/api/v1/students/{id}/marks", security(("session" = []), ("token" = ["journal:read"])), tag = "diary",
     params(("id" = PersonId, Path), PeriodQuery),
     responses((status = 200, body = StudentMarks), (status = 404, body = Problem)))]
 async fn student_marks(
@@ -655,7 +661,7 @@ async fn student_marks(
 }
 
 /// Who handed in the homework of a lesson (teacher).
-#[utoipa::path(get, path = "/api/v1/lessons/{id}/homework", tag = "diary",
+#[utoipa::path(get, path = "/api/v1/lessons/{id}/homework", security(("session" = []), ("token" = ["journal:read"])), tag = "diary",
     params(("id" = parta_core::ids::LessonId, Path)),
     responses((status = 200, body = HomeworkStatus), (status = 404, body = Problem)))]
 async fn homework_status(
@@ -676,7 +682,7 @@ pub struct Done {
 }
 
 /// The calling student marks the homework done (with an optional answer) or not done.
-#[utoipa::path(post, path = "/api/v1/lessons/{id}/homework", tag = "diary",
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/homework", security(("session" = []), ("token" = ["journal:write"])), tag = "diary",
     params(("id" = parta_core::ids::LessonId, Path)), request_body = HomeworkAnswer,
     responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn submit_homework(
@@ -692,6 +698,7 @@ async fn submit_homework(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AttachQuery {
     /// The file's name with its extension, e.g. `задание.pdf`.
     pub file_name: Option<String>,
@@ -700,7 +707,7 @@ pub struct AttachQuery {
 /// Attaches a file to a lesson's homework (its teacher) or to the caller's answer (a
 /// student of the lesson). PDF, office documents, TXT and images up to 10 MB; the type is
 /// checked by content.
-#[utoipa::path(post, path = "/api/v1/lessons/{id}/attachments", tag = "diary",
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/attachments", security(("session" = []), ("token" = ["journal:write"])), tag = "diary",
     params(("id" = parta_core::ids::LessonId, Path), AttachQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Attachment), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
@@ -720,7 +727,7 @@ async fn attach(
 }
 
 /// Downloads a homework file.
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "diary",
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "diary",
     params(("id" = parta_core::ids::AttachmentId, Path)),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
 async fn download(
@@ -772,13 +779,14 @@ pub(crate) fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
 // ---- notifications ----
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// `next_cursor` of the previous page.
     pub before: Option<String>,
 }
 
 /// The caller's notifications, newest first, with the unread count.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery),
+#[utoipa::path(get, path = "/api/v1/notifications", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", params(NotificationQuery),
     responses((status = 200, body = NotificationList)))]
 async fn notifications(
     State(st): State<AppState>,
@@ -798,7 +806,7 @@ pub struct Unread {
 }
 
 /// How many of the caller's notifications are unread.
-#[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "notifications", responses((status = 200, body = Unread)))]
+#[utoipa::path(get, path = "/api/v1/notifications/unread", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = Unread)))]
 async fn unread(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Unread>> {
     Ok(Json(Unread {
         unread: st.notifications.unread(&c.principal).await?,
@@ -806,7 +814,7 @@ async fn unread(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Unread>
 }
 
 /// Marks one of the caller's notifications read.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications",
     params(("id" = parta_core::ids::NotificationId, Path)),
     responses((status = 200, body = Done), (status = 404, body = Problem)))]
 async fn read_notification(
@@ -821,20 +829,20 @@ async fn read_notification(
 }
 
 /// Marks all the caller's notifications read.
-#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications", responses((status = 200, body = Done)))]
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", responses((status = 200, body = Done)))]
 async fn read_all(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Done>> {
     st.notifications.mark_all_read(&c.principal).await?;
     Ok(Json(Done { ok: true }))
 }
 
 /// Which kinds of notifications the caller receives.
-#[utoipa::path(get, path = "/api/v1/notifications/preferences", tag = "notifications", responses((status = 200, body = [Preference])))]
+#[utoipa::path(get, path = "/api/v1/notifications/preferences", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = [Preference])))]
 async fn preferences(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<Preference>>> {
     Ok(Json(st.notifications.preferences(&c.principal).await?))
 }
 
 /// Switches kinds of notifications on or off for the caller.
-#[utoipa::path(put, path = "/api/v1/notifications/preferences", tag = "notifications", request_body = [Preference],
+#[utoipa::path(put, path = "/api/v1/notifications/preferences", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", request_body = [Preference],
     responses((status = 200, body = [Preference]), (status = 422, body = Problem)))]
 async fn set_preferences(
     State(st): State<AppState>,
@@ -849,6 +857,7 @@ async fn set_preferences(
 // ---- OneRoster 1.2 gradebook ----
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// 1–1000, default 100.
     pub limit: Option<i64>,
@@ -861,7 +870,7 @@ pub struct CategoriesDoc {
 }
 
 /// Gradebook categories (виды работ with their weights).
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", tag = "gradebook", responses((status = 200, body = CategoriesDoc)))]
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", responses((status = 200, body = CategoriesDoc)))]
 async fn gb_categories(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<CategoriesDoc>> {
     Ok(Json(CategoriesDoc {
         categories: st.journal.gradebook_categories().await?,
@@ -875,7 +884,7 @@ pub struct PeriodsDoc {
 }
 
 /// Grading periods of a school.
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", tag = "gradebook",
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook",
     params(("id" = parta_core::ids::OrganisationId, Path)),
     responses((status = 200, body = PeriodsDoc), (status = 403, body = Problem)))]
 async fn gb_periods(
@@ -898,7 +907,7 @@ pub struct LineItemsDoc {
 }
 
 /// Line items of a school: one per lesson and work type that has marks.
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", tag = "gradebook",
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook",
     params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
     responses((status = 200, body = LineItemsDoc), (status = 403, body = Problem)))]
 async fn gb_line_items(
@@ -926,7 +935,7 @@ pub struct ResultsDoc {
 }
 
 /// Results of a school: one per mark.
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/results", tag = "gradebook",
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/results", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook",
     params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
     responses((status = 200, body = ResultsDoc), (status = 403, body = Problem)))]
 async fn gb_results(

@@ -25,6 +25,9 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
+    /// The token scopes each operation accepts (`Some(vec![])`: any token; `None`:
+    /// sessions only), from the document's `security`.
+    pub token_access: Arc<std::collections::HashMap<String, Option<Vec<String>>>>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             relay,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
+            token_access: Arc::new(crate::api::token_access()),
         })
     }
 

@@ -447,6 +447,12 @@ async fn api_tokens_are_scoped_and_revocable() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM api_tokens WHERE id = '{}' AND last_used_at IS NOT NULL", issued["id"].as_str().unwrap()))
+            .await,
+        1,
+        "the token's last use is recorded"
+    );
     // The token reads but may not write.
     let write = http
         .post(format!("{}/api/v1/organisations/{org}/classes", app.base))
@@ -482,4 +488,132 @@ async fn api_tokens_are_scoped_and_revocable() {
         .await
         .unwrap();
     assert_eq!(gone.status(), 401);
+}
+
+/// Found by the security test: a token with `schedule:read` read notifications (with
+/// marks in their text) and changed notification preferences. Every operation names the
+/// scope it needs; the door refuses a token without it.
+#[tokio::test]
+async fn every_operation_needs_its_token_scope() {
+    let app = spawn().await;
+    let admin = app.login("admin").await;
+    let parent_role = app
+        .scalar(&format!(
+            "SELECT id FROM role_assignments WHERE person_id = '{}'",
+            app.person_of("parent").await
+        ))
+        .await;
+    let token = |scopes: &'static [&'static str]| {
+        let admin = &admin;
+        let role = parent_role.clone();
+        async move {
+            let res = admin
+                .post(
+                    "/api/v1/tokens",
+                    &json!({"name": "Проверка", "role_id": role, "scopes": scopes}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            res.json::<serde_json::Value>().await.unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let http = reqwest::Client::new();
+    let call = |t: &str, m: &str, path: &str, body: Option<serde_json::Value>| {
+        let mut r = http
+            .request(m.parse().unwrap(), format!("{}{path}", app.base))
+            .bearer_auth(t);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    let schedule = token(&["schedule:read"]).await;
+    for (m, path, body) in [
+        ("GET", "/api/v1/notifications", None),
+        ("GET", "/api/v1/notifications/unread", None),
+        ("PUT", "/api/v1/notifications/preferences", Some(json!([{"kind": "mark", "enabled": false}]))),
+        ("POST", "/api/v1/notifications/read-all", Some(json!({}))),
+    ] {
+        let res = call(&schedule, m, path, body).await.unwrap();
+        let p = problem(res, 403).await;
+        assert!(p["detail"].as_str().unwrap().contains("notifications:"), "{m} {path}: {p}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notification_prefs").await,
+        0,
+        "nothing changed"
+    );
+    // With the scope, the same calls work; a read scope still does not write.
+    let read = token(&["notifications:read"]).await;
+    assert_eq!(call(&read, "GET", "/api/v1/notifications", None).await.unwrap().status(), 200);
+    problem(
+        call(&read, "PUT", "/api/v1/notifications/preferences", Some(json!([{"kind": "mark", "enabled": false}])))
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    let write = token(&["notifications:write"]).await;
+    assert_eq!(
+        call(&write, "PUT", "/api/v1/notifications/preferences", Some(json!([{"kind": "mark", "enabled": false}])))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Operations of a session (the password, the role) never take a token.
+    let any = token(&["registry:read", "registry:write", "journal:read"]).await;
+    let p = problem(
+        call(&any, "POST", "/api/v1/me/password", Some(json!({"old_password": "a", "new_password": "b"})))
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("сеансе"), "{p}");
+    assert_eq!(call(&any, "GET", "/api/v1/me", None).await.unwrap().status(), 200);
+}
+
+/// The OpenAPI document names a token scope (or "sessions only") for every operation, and
+/// its parameters are where they are: the test fails when an operation has none.
+#[tokio::test]
+async fn every_operation_declares_its_scope_and_parameters() {
+    let app = spawn().await;
+    let doc: serde_json::Value = app
+        .anonymous()
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let schemes = &doc["components"]["securitySchemes"];
+    assert!(schemes["token"].is_object() && schemes["session"].is_object());
+    let mut failures = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (m, op) in item.as_object().unwrap() {
+            match op["security"].as_array() {
+                Some(reqs) if !reqs.is_empty() => {
+                    for r in reqs {
+                        for s in r["token"].as_array().into_iter().flatten() {
+                            if !parta_core::policy::TOKEN_SCOPES.contains(&s.as_str().unwrap()) {
+                                failures.push(format!("{m} {path}: unknown scope {s}"));
+                            }
+                        }
+                    }
+                }
+                _ => failures.push(format!("{m} {path}: no security")),
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                if (p["in"] == "path") != in_path {
+                    failures.push(format!("{m} {path}: parameter {name} declared in {}", p["in"]));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
