@@ -855,24 +855,41 @@ impl Registry {
         Ok(files)
     }
 
+    /// Who accessed a person's data. Reading someone else's access log is itself a read
+    /// of their personal data, and audited.
     pub async fn person_audit(
         &self,
         p: &Principal,
+        origin: &Origin,
         id: PersonId,
     ) -> Result<Vec<parta_db::audit::AuditRecord>> {
-        self.authorize_person(p, Operation::ReadPersonAudit, id)
+        let facts = self
+            .authorize_person(p, Operation::ReadPersonAudit, id)
             .await?;
-        Ok(AuditLog::about_person(&self.db, id, 500).await?)
+        let records = AuditLog::about_person(&self.db, id, 500).await?;
+        if p.person_id != id {
+            let mut e = entry(p, origin, "read", "audit_log");
+            e.subject_person_id = Some(id);
+            e.organisation_id = facts.orgs.first().map(|o| o.organisation);
+            self.audit.record(e).await?;
+        }
+        Ok(records)
     }
 
+    /// The access log of a school; reading it is audited.
     pub async fn organisation_audit(
         &self,
         p: &Principal,
+        origin: &Origin,
         org: OrganisationId,
     ) -> Result<Vec<parta_db::audit::AuditRecord>> {
         self.authorize_org(p, Operation::ReadOrganisationAudit, org)
             .await?;
-        Ok(AuditLog::about_organisation(&self.db, org, 500).await?)
+        let records = AuditLog::about_organisation(&self.db, org, 500).await?;
+        let mut e = entry(p, origin, "read", "audit_log");
+        e.organisation_id = Some(org);
+        self.audit.record(e).await?;
+        Ok(records)
     }
 
     /// Зачисление: opens a stay in the class's school. A student still enrolled

@@ -582,7 +582,7 @@ async fn organisation_audit(
 ) -> ApiResult<Json<Vec<AuditRecord>>> {
     Ok(Json(
         st.registry
-            .organisation_audit(&c.principal, path_id(&id)?)
+            .organisation_audit(&c.principal, &c.origin, path_id(&id)?)
             .await?,
     ))
 }
@@ -691,7 +691,7 @@ async fn person_audit(
 ) -> ApiResult<Json<Vec<AuditRecord>>> {
     Ok(Json(
         st.registry
-            .person_audit(&c.principal, path_id(&id)?)
+            .person_audit(&c.principal, &c.origin, path_id(&id)?)
             .await?,
     ))
 }

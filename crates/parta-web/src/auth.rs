@@ -122,6 +122,11 @@ fn token_may(parts: &Parts, state: &AppState, p: &parta_core::principal::Princip
     }
 }
 
+/// Where the caller extractor leaves who asked, so that the refusal audit
+/// ([`crate::ops::audit_refusals`]) knows it once the answer is made.
+#[derive(Clone, Default)]
+pub struct CallerSlot(pub std::sync::Arc<std::sync::Mutex<Option<Caller>>>);
+
 /// API extractor: 401 problem+json when not signed in.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
@@ -137,6 +142,11 @@ impl FromRequestParts<AppState> for Caller {
             .await?
             .ok_or_else(Problem::unauthorized)?;
         parts.extensions.insert(caller.clone());
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            if let Ok(mut s) = slot.0.lock() {
+                *s = Some(caller.clone());
+            }
+        }
         Ok(caller)
     }
 }

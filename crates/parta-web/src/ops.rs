@@ -67,6 +67,50 @@ pub async fn track(req: Request, next: Next) -> Response {
     res
 }
 
+/// Refused attempts leave a trace (DATA-3): a signed-in caller answered 403, or 404 on a
+/// route that names an object, is written to the access log with the route and path — a
+/// probe for other people's data shows in the log, and in the log of the person whose id
+/// was tried.
+pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let slot = crate::auth::CallerSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let status = res.status();
+    let Some(route) = route else {
+        return res;
+    };
+    let refused = status == StatusCode::FORBIDDEN
+        || (status == StatusCode::NOT_FOUND && route.contains('{'));
+    if !refused {
+        return res;
+    }
+    let caller = slot.0.lock().ok().and_then(|mut c| c.take());
+    if let Some(c) = caller {
+        // The person whose id was in the path, when the route is about a person.
+        let subject = ["/persons/{id}", "/students/{id}"]
+            .iter()
+            .find(|r| route.contains(*r))
+            .and_then(|r| {
+                let prefix = &r[..r.len() - "{id}".len()];
+                path.split(prefix).nth(1)?.split('/').next()?.parse().ok()
+            });
+        let mut e = parta_db::audit::AuditEntry::by(&c.principal, c.origin.ip.clone(), "refused", "request");
+        e.subject_person_id = subject;
+        e.object_id = Some(path.chars().take(300).collect());
+        e.details = Some(format!("{method} {route} → {}", status.as_u16()));
+        if let Err(err) = st.audit.record(e).await {
+            tracing::error!(error = %err, "refused attempt not audited");
+        }
+    }
+    res
+}
+
 /// Operational endpoints outside the API and the pages.
 pub const OPS_ROUTES: &[&str] = &[
     "GET /healthz",

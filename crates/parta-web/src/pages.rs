@@ -940,7 +940,7 @@ async fn person_audit(
         return r.fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let records = match st.registry.person_audit(p, id).await {
+    let records = match st.registry.person_audit(p, &r.caller.origin, id).await {
         Ok(v) => v,
         Err(e) => return r.fail(e),
     };
@@ -971,7 +971,7 @@ async fn school_audit(
         return r.fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let records = match st.registry.organisation_audit(p, id).await {
+    let records = match st.registry.organisation_audit(p, &r.caller.origin, id).await {
         Ok(v) => v,
         Err(e) => return r.fail(e),
     };

@@ -23,6 +23,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), ops::audit_refusals))
         .layer(from_fn_with_state(state.clone(), ops::require_documented))
         .layer(from_fn_with_state(state.clone(), auth::csrf))
         .layer(from_fn(ops::track))

@@ -302,7 +302,7 @@ async fn timetable(
     };
     Ok(Json(
         st.journal
-            .timetable(&c.principal, of, from, q.days.unwrap_or(7))
+            .timetable(&c.principal, &c.origin, of, from, q.days.unwrap_or(7))
             .await?,
     ))
 }
@@ -735,7 +735,10 @@ async fn download(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let (a, bytes) = st.journal.download(&c.principal, path_id(&id)?).await?;
+    let (a, bytes) = st
+        .journal
+        .download(&c.principal, &c.origin, path_id(&id)?)
+        .await?;
     Ok(file_response(&a, bytes))
 }
 

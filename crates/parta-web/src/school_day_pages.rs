@@ -504,6 +504,7 @@ async fn journals(
         st.journal
             .timetable(
                 p,
+                &r.caller.origin,
                 TimetableOf::Teacher(p.person_id),
                 parta_core::time::today(),
                 1,
@@ -1546,7 +1547,7 @@ async fn timetable(
             }
         }
     };
-    let lessons = match st.journal.timetable(p, of, monday, 7).await {
+    let lessons = match st.journal.timetable(p, &r.caller.origin, of, monday, 7).await {
         Ok(l) => l,
         Err(e) => return r.fail(e),
     };

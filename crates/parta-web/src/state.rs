@@ -14,6 +14,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The access log, for what the HTTP layer itself records (refused attempts).
+    pub audit: AuditLog,
     pub config: Arc<Config>,
     pub registry: Registry,
     pub identity: Identity,
@@ -50,12 +52,14 @@ impl AppState {
         );
         let relay = Relay::new(db.clone(), registry.clone(), outbox);
         let notifications = Notifications::new(db.clone());
-        let mut identity = Identity::new(db.clone(), audit, throttle, config.session.clone());
+        let mut identity =
+            Identity::new(db.clone(), audit.clone(), throttle, config.session.clone());
         if let Some(oidc) = &config.oidc {
             identity = identity.with_oidc(oidc.clone())?;
         }
         Ok(Self {
             db,
+            audit,
             config: Arc::new(config),
             registry,
             identity,

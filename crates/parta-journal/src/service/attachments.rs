@@ -211,7 +211,12 @@ impl Journal {
 
     /// Downloads a file: homework material for the lesson's students, their parents and
     /// staff who see the journal; an answer for its student, their parents and staff.
-    pub async fn download(&self, p: &Principal, id: AttachmentId) -> Result<(Attachment, Vec<u8>)> {
+    pub async fn download(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        id: AttachmentId,
+    ) -> Result<(Attachment, Vec<u8>)> {
         let (a, sha) = self.attachment(id).await?.ok_or(JournalError::NotFound)?;
         let l = store::lesson_key(&self.db, a.lesson_id)
             .await?
@@ -252,6 +257,14 @@ impl Journal {
         };
         if !allowed || !token_scoped {
             return Err(JournalError::NotFound);
+        }
+        // A student's answer opened by staff is a read of the student's work: audited.
+        if let Some(s) = a.student_id.filter(|s| !family.contains(s)) {
+            let mut e = entry(p, origin, "read", "attachment");
+            e.subject_person_id = Some(s);
+            e.organisation_id = Some(l.organisation_id);
+            e.object_id = Some(id.to_string());
+            self.audit.record(e).await?;
         }
         let bytes = self.files.get(&sha).await.map_err(|_| {
             JournalError::Problem(

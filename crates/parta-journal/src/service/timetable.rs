@@ -202,6 +202,7 @@ impl Journal {
     pub async fn timetable(
         &self,
         p: &Principal,
+        origin: &Origin,
         of: TimetableOf,
         from: NaiveDate,
         days: i64,
@@ -221,6 +222,14 @@ impl Journal {
             TimetableOf::Student(s) => {
                 let facts = self.person_facts(s).await?;
                 check(decide(p, Operation::ReadDiary, Target::Person(&facts)))?;
+                // A student's timetable read by staff or operators is a read of their
+                // data; the student and their parents read their own.
+                if p.person_id != s && !p.scope.children.contains(&s) {
+                    let mut e = entry(p, origin, "read", "timetable");
+                    e.subject_person_id = Some(s);
+                    e.organisation_id = facts.student_orgs.first().map(|o| o.organisation);
+                    self.audit.record(e).await?;
+                }
             }
         }
         let to = from + Duration::days(days.clamp(1, 31) - 1);

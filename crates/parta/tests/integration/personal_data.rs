@@ -383,3 +383,78 @@ async fn each_role_sees_only_the_fields_it_needs() {
         .unwrap();
     assert!(page.contains("152-ФЗ") && !page.contains("112-233-445 95"), "{page}");
 }
+
+/// Found by the security test: no audit row for a student's timetable read by staff, the
+/// staff list, reading someone's access log, or refused attempts on personal data.
+#[tokio::test]
+async fn reads_by_staff_and_refused_attempts_leave_a_trace() {
+    let app = spawn().await;
+    let org = app.director_school().await;
+    let student = app.person_of("student").await;
+    let director_id = app.person_of("director").await;
+    let count = |sql: String| {
+        let app = &app;
+        async move { app.count(&sql).await }
+    };
+    let by = |actor: &str, action: &str, object: &str| {
+        format!(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_person_id = '{actor}' AND action = '{action}' AND object_type = '{object}'"
+        )
+    };
+    // A student's timetable: audited when staff read it, not when the family does.
+    let director = app.login("director").await;
+    let path = format!("/api/v1/timetable?student={student}");
+    assert_eq!(director.get(&path).await.status(), 200);
+    assert_eq!(
+        count(format!("{} AND subject_person_id = '{student}'", by(&director_id, "read", "timetable"))).await,
+        1
+    );
+    let parent = app.login("parent").await;
+    let parent_id = app.person_of("parent").await;
+    assert_eq!(parent.get(&path).await.status(), 200);
+    assert_eq!(count(by(&parent_id, "read", "timetable")).await, 0);
+    // The staff list.
+    assert_eq!(
+        director.get(&format!("/api/v1/organisations/{org}/staff")).await.status(),
+        200
+    );
+    assert_eq!(count(by(&director_id, "read", "staff")).await, 1);
+    // Someone's access log (a parent reading the child's; the school reading its own).
+    assert_eq!(
+        parent.get(&format!("/api/v1/persons/{student}/audit")).await.status(),
+        200
+    );
+    assert_eq!(
+        count(format!("{} AND subject_person_id = '{student}'", by(&parent_id, "read", "audit_log"))).await,
+        1
+    );
+    assert_eq!(
+        director.get(&format!("/api/v1/organisations/{org}/audit")).await.status(),
+        200
+    );
+    assert_eq!(count(by(&director_id, "read", "audit_log")).await, 1);
+    // Refused attempts: a teacher probing a child of another school (404), a parent
+    // asking for the school's access log (403). The probed child sees the attempt.
+    let other = app
+        .scalar(&format!("SELECT person_id FROM enrolments WHERE organisation_id <> '{org}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
+        .await;
+    let teacher = app.login("teacher").await;
+    let teacher_id = app.person_of("teacher").await;
+    assert_eq!(teacher.get(&format!("/api/v1/persons/{other}")).await.status(), 404);
+    assert_eq!(
+        count(format!(
+            "{} AND subject_person_id = '{other}' AND details = 'GET /api/v1/persons/{{id}} → 404'",
+            by(&teacher_id, "refused", "request")
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        parent.get(&format!("/api/v1/organisations/{org}/audit")).await.status(),
+        403
+    );
+    assert_eq!(count(by(&parent_id, "refused", "request")).await, 1);
+    // Pages too.
+    assert_eq!(teacher.get(&format!("/persons/{other}")).await.status(), 404);
+    assert_eq!(count(by(&teacher_id, "refused", "request")).await, 2);
+}

@@ -1361,6 +1361,22 @@ async fn homework_files_are_checked_and_reach_only_the_class() {
         app.login("parent").await.get(&answer_path).await.status(),
         200
     );
+    // The teacher opening the student's answer is a read of the student's work: audited
+    // (the parent's and the student's own reads are not). The classmate's try is a
+    // refused attempt, audited too.
+    let reads = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND object_type = 'attachment' AND subject_person_id = '{me}'"
+    );
+    assert_eq!(app.count(&reads).await, 0);
+    assert_eq!(t.get(&answer_path).await.status(), 200);
+    assert_eq!(app.count(&reads).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'refused' AND actor_person_id = '{classmate}' AND details LIKE 'GET /api/v1/attachments/{{id}}%404'"
+        ))
+        .await,
+        1
+    );
 }
 
 /// The school administration changes a lesson from its page, without the API.
