@@ -44,6 +44,7 @@ pub struct Config {
     pub session: SessionConfig,
     pub sign_in: SignInConfig,
     pub oidc: Option<OidcConfig>,
+    pub metrics: MetricsConfig,
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
@@ -90,6 +91,24 @@ impl Default for SignInConfig {
     }
 }
 
+/// Who may read `/metrics`: addresses or networks (`10.0.0.0/8`), or a request with
+/// `Authorization: Bearer <token>`. By default only this machine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    pub allow: Vec<String>,
+    pub token: Option<Secret>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
+            token: None,
+        }
+    }
+}
+
 /// An OpenID Connect provider (ЕСИА speaks a dialect of it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,6 +146,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             sign_in: SignInConfig::default(),
             oidc: None,
+            metrics: MetricsConfig::default(),
             today: None,
         }
     }

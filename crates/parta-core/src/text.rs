@@ -30,7 +30,13 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_read_back() {
-        for bad in ["=HYPERLINK(\"http://x\")", "+7 912 000", "-2+3", "@SUM(A1)", "\t=1"] {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+7 912 000",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+        ] {
             let safe = spreadsheet_safe(bad);
             assert!(safe.starts_with('\''), "{bad}");
             assert_eq!(spreadsheet_unescape(&safe), bad);

@@ -217,16 +217,45 @@ const COMMON: &[&str] = &[
 /// ("Иванов" → "ivanov"); a name in either script is the same guess.
 fn translit(s: &str) -> String {
     s.chars()
-        .map(|c| match c {
-            'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d", 'е' | 'ё' | 'э' => "e",
-            'ж' => "zh", 'з' => "z", 'и' | 'й' | 'ы' => "i", 'к' => "k", 'л' => "l", 'м' => "m",
-            'н' => "n", 'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'у' => "u",
-            'ф' => "f", 'х' => "kh", 'ц' => "ts", 'ч' => "ch", 'ш' => "sh", 'щ' => "shch",
-            'ъ' | 'ь' => "", 'ю' => "yu", 'я' => "ya",
-            _ => "",
-        }
-        .to_string()
-        + &if c.is_ascii() { c.to_string() } else { String::new() })
+        .map(|c| {
+            match c {
+                'а' => "a",
+                'б' => "b",
+                'в' => "v",
+                'г' => "g",
+                'д' => "d",
+                'е' | 'ё' | 'э' => "e",
+                'ж' => "zh",
+                'з' => "z",
+                'и' | 'й' | 'ы' => "i",
+                'к' => "k",
+                'л' => "l",
+                'м' => "m",
+                'н' => "n",
+                'о' => "o",
+                'п' => "p",
+                'р' => "r",
+                'с' => "s",
+                'т' => "t",
+                'у' => "u",
+                'ф' => "f",
+                'х' => "kh",
+                'ц' => "ts",
+                'ч' => "ch",
+                'ш' => "sh",
+                'щ' => "shch",
+                'ъ' | 'ь' => "",
+                'ю' => "yu",
+                'я' => "ya",
+                _ => "",
+            }
+            .to_string()
+                + &if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    String::new()
+                }
+        })
         .collect()
 }
 
@@ -263,7 +292,10 @@ pub fn check_strength(password: &str, context: &[String]) -> Result<(), String> 
     if COMMON.iter().any(|c| lower == *c || core == *c) {
         return Err("Это один из самых распространённых паролей — его легко угадать.".into());
     }
-    if let Some(w) = context.iter().find(|w| w.chars().count() >= 3 && lower.contains(w.as_str())) {
+    if let Some(w) = context
+        .iter()
+        .find(|w| w.chars().count() >= 3 && lower.contains(w.as_str()))
+    {
         return Err(if context.first() == Some(w) {
             "Пароль не должен содержать логин.".into()
         } else {
@@ -278,10 +310,12 @@ pub fn check_strength(password: &str, context: &[String]) -> Result<(), String> 
             Some(W::StraightRowsOfKeysAreEasyToGuess | W::ShortKeyboardPatternsAreEasyToGuess) => {
                 "Ряды клавиш подряд легко угадать."
             }
-            Some(W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => {
-                "Повторы вроде «ааа» или «абвабв» легко угадать."
+            Some(
+                W::RepeatsLikeAaaAreEasyToGuess | W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+            ) => "Повторы вроде «ааа» или «абвабв» легко угадать.",
+            Some(W::SequencesLikeAbcAreEasyToGuess) => {
+                "Последовательности вроде «abc» или «123» легко угадать."
             }
-            Some(W::SequencesLikeAbcAreEasyToGuess) => "Последовательности вроде «abc» или «123» легко угадать.",
             Some(W::RecentYearsAreEasyToGuess | W::DatesAreOftenEasyToGuess) => {
                 "Годы и даты легко угадать."
             }
@@ -319,7 +353,9 @@ mod tests {
     #[test]
     fn weak_passwords_refused_with_reason() {
         let ctx = context("ivanova", "Иванова Мария Петровна");
-        assert!(check_strength("qwerty", &ctx).unwrap_err().contains("короткий"));
+        assert!(check_strength("qwerty", &ctx)
+            .unwrap_err()
+            .contains("короткий"));
         assert!(check_strength("qwerty1234", &ctx)
             .unwrap_err()
             .contains("распространённых"));
@@ -327,7 +363,13 @@ mod tests {
             .unwrap_err()
             .contains("логин"));
         // Found by the security test: accepted before.
-        for weak in ["Password1!", "Qwerty123!", "Иванова2015", "Mariya-2015!", "Petrovna1985"] {
+        for weak in [
+            "Password1!",
+            "Qwerty123!",
+            "Иванова2015",
+            "Mariya-2015!",
+            "Petrovna1985",
+        ] {
             assert!(check_strength(weak, &ctx).is_err(), "{weak}");
         }
         assert!(check_strength("Зелёный-слон-ест-42", &ctx).is_ok());

@@ -190,9 +190,7 @@ impl Identity {
             return Err(IdentityError::BadCredentials);
         }
         let account = store::account_by_login(&self.db, &login).await?;
-        let device_hash = device
-            .filter(|d| d.len() <= 64)
-            .map(sha256_hex);
+        let device_hash = device.filter(|d| d.len() <= 64).map(sha256_hex);
         let known = match (&account, &device_hash) {
             (Some(a), Some(h)) => store::device_known(&self.db, h, a.id).await?,
             _ => false,
@@ -229,7 +227,13 @@ impl Identity {
         };
         let audit = audit_entry(Some(account.person_id), "sign_in", Some(ip));
         let mut signed = self
-            .open_session_on(&account, None, Some(ip), Some(audit), Some(&sha256_hex(&token)))
+            .open_session_on(
+                &account,
+                None,
+                Some(ip),
+                Some(audit),
+                Some(&sha256_hex(&token)),
+            )
             .await?;
         signed.device_token = Some(token);
         Ok(signed)
@@ -424,8 +428,11 @@ impl Identity {
                 "Новый пароль совпадает с текущим — придумайте другой.",
             ));
         }
-        password::check_strength(new, &password::context(&account.login, &account.display_name))
-            .map_err(|m| IdentityError::invalid("new_password", m))?;
+        password::check_strength(
+            new,
+            &password::context(&account.login, &account.display_name),
+        )
+        .map_err(|m| IdentityError::invalid("new_password", m))?;
         let hash = self.hash_password(new).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
@@ -461,7 +468,9 @@ impl Identity {
         }
         let hash = match pass {
             Some(p) => {
-                let name = store::person_name(&self.db, person).await?.unwrap_or_default();
+                let name = store::person_name(&self.db, person)
+                    .await?
+                    .unwrap_or_default();
                 password::check_strength(p, &password::context(&login, &name))
                     .map_err(|m| IdentityError::invalid("password", m))?;
                 Some(self.hash_password(p).await?)
@@ -486,8 +495,11 @@ impl Identity {
         let account = store::account_by_login(&self.db, login)
             .await?
             .ok_or(IdentityError::NotFound)?;
-        password::check_strength(pass, &password::context(&account.login, &account.display_name))
-            .map_err(|m| IdentityError::invalid("password", m))?;
+        password::check_strength(
+            pass,
+            &password::context(&account.login, &account.display_name),
+        )
+        .map_err(|m| IdentityError::invalid("password", m))?;
         let current = account.password_hash.clone().unwrap_or_default();
         let candidate = pass.to_string();
         if self
@@ -633,5 +645,3 @@ impl Identity {
         .await?)
     }
 }
-
-

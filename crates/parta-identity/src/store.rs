@@ -39,7 +39,11 @@ pub async fn person_name(db: &Db, person: PersonId) -> Result<Option<String>, sq
 }
 
 /// Whether a browser (by its device id's hash) has signed into the account before.
-pub async fn device_known(db: &Db, device_hash: &str, account: AccountId) -> Result<bool, sqlx::Error> {
+pub async fn device_known(
+    db: &Db,
+    device_hash: &str,
+    account: AccountId,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM known_devices WHERE device_hash = $1 AND account_id = $2",
     )

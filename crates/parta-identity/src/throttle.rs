@@ -142,9 +142,8 @@ impl Table {
     }
 
     fn sweep(&mut self, b: Bucket, now: Instant) {
-        self.0.retain(|_, l| {
-            l.drained(b, now) >= 0.5 || l.wait_until.is_some_and(|t| t > now)
-        });
+        self.0
+            .retain(|_, l| l.drained(b, now) >= 0.5 || l.wait_until.is_some_and(|t| t > now));
     }
 }
 

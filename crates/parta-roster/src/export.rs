@@ -9,7 +9,10 @@ fn csv_file(headers: &[&str], rows: Vec<Vec<String>>) -> Result<Vec<u8>, csv::Er
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(headers)?;
     for r in rows {
-        w.write_record(r.iter().map(|c| parta_core::text::spreadsheet_safe(c).into_owned()))?;
+        w.write_record(
+            r.iter()
+                .map(|c| parta_core::text::spreadsheet_safe(c).into_owned()),
+        )?;
     }
     w.into_inner()
         .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))

@@ -138,11 +138,18 @@ mod tests {
         let many: Vec<(String, Vec<u8>)> = (0..=MAX_ENTRIES)
             .map(|i| (format!("f{i}.csv"), Vec::new()))
             .collect();
-        let refs: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
+        let refs: Vec<(&str, Vec<u8>)> =
+            many.iter().map(|(n, d)| (n.as_str(), d.clone())).collect();
         let e = read_zip(&zip_of(&refs), true, MAX_UNPACKED, "x.zip").unwrap_err();
         assert!(e.message.contains("файлов"), "{}", e.message);
         assert_eq!(
-            read_zip(&zip_of(&[("a/b.csv", b"x".to_vec())]), true, MAX_UNPACKED, "x.zip").unwrap(),
+            read_zip(
+                &zip_of(&[("a/b.csv", b"x".to_vec())]),
+                true,
+                MAX_UNPACKED,
+                "x.zip"
+            )
+            .unwrap(),
             vec![("b.csv".to_string(), b"x".to_vec())]
         );
     }

@@ -141,7 +141,11 @@ pub fn table(
             return None;
         }
         match rec {
-            Ok(r) if r.iter().any(|c| c.len() > MAX_CELL_CHARS * 4 || c.chars().count() > MAX_CELL_CHARS) => {
+            Ok(r)
+                if r.iter().any(|c| {
+                    c.len() > MAX_CELL_CHARS * 4 || c.chars().count() > MAX_CELL_CHARS
+                }) =>
+            {
                 let line = r.position().map(|p| p.line()).unwrap_or(0);
                 errors.push(RowError::new(
                     file,

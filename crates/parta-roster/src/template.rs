@@ -64,7 +64,8 @@ pub fn parse_xlsx(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>
     use calamine::{Data, DataType, Reader};
     const F: &str = "шаблон.xlsx";
     let refuse = |m: String| vec![RowError::new(F, 0, "", m)];
-    crate::limits::read_zip(bytes, false, crate::limits::MAX_UNPACKED_XLSX, F).map_err(|e| vec![e])?;
+    crate::limits::read_zip(bytes, false, crate::limits::MAX_UNPACKED_XLSX, F)
+        .map_err(|e| vec![e])?;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|_| refuse("Книгу Excel не удалось открыть.".into()))?;
     let Some(first) = book.sheet_names().into_iter().next() else {
@@ -120,7 +121,12 @@ pub fn parse_xlsx(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>
         cells.keys().map(|(_, c)| *c).min().unwrap_or(0),
     );
     let rows = cells.keys().map(|(r, _)| r + 1).max().unwrap_or(0);
-    let cols = cells.keys().map(|(_, c)| c + 1).max().unwrap_or(0).saturating_sub(col0);
+    let cols = cells
+        .keys()
+        .map(|(_, c)| c + 1)
+        .max()
+        .unwrap_or(0)
+        .saturating_sub(col0);
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .flexible(true)

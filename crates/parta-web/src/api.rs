@@ -45,7 +45,9 @@ struct SecuritySchemes;
 
 impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let c = openapi.components.get_or_insert_with(Default::default);
         c.add_security_scheme(
             "session",
@@ -552,7 +554,9 @@ async fn privacy(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<parta_registry::model::PrivacySettings>> {
-    Ok(Json(st.registry.privacy(&c.principal, path_id(&id)?).await?))
+    Ok(Json(
+        st.registry.privacy(&c.principal, path_id(&id)?).await?,
+    ))
 }
 
 /// Changes the school's privacy settings (school admin); audited.

@@ -98,7 +98,11 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Prob
 /// Every API operation declares in its OpenAPI `security` which token scope it needs (or
 /// that it is for sessions only); a token without that scope is refused here, whatever the
 /// operation does with it afterwards. Pages are never reached with a token.
-fn token_may(parts: &Parts, state: &AppState, p: &parta_core::principal::Principal) -> Result<(), Problem> {
+fn token_may(
+    parts: &Parts,
+    state: &AppState,
+    p: &parta_core::principal::Principal,
+) -> Result<(), Problem> {
     let parta_core::principal::Via::ApiToken { scopes } = &p.via else {
         return Ok(());
     };
@@ -112,13 +116,16 @@ fn token_may(parts: &Parts, state: &AppState, p: &parta_core::principal::Princip
             .unwrap_or_default()
     );
     match state.token_access.get(&key) {
-        Some(Some(needed)) if needed.is_empty() || needed.iter().any(|n| scopes.contains(n)) => Ok(()),
+        Some(Some(needed)) if needed.is_empty() || needed.iter().any(|n| scopes.contains(n)) => {
+            Ok(())
+        }
         Some(Some(needed)) => Err(Problem::forbidden().with_detail(format!(
             "У API-токена нет области {} — она нужна для этой операции.",
             needed.join(" или ")
         ))),
-        _ => Err(Problem::forbidden()
-            .with_detail("Эта операция выполняется только в сеансе пользователя, не по API-токену.")),
+        _ => Err(Problem::forbidden().with_detail(
+            "Эта операция выполняется только в сеансе пользователя, не по API-токену.",
+        )),
     }
 }
 
@@ -222,10 +229,28 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Largest form body the CSRF check reads to find the token: an upload (a roster
+/// package) with its fields.
+const MAX_FORM_BODY: usize = parta_roster::service::MAX_UPLOAD + 64 * 1024;
+
+/// The `_csrf` field of a multipart form (file uploads), read from the buffered body.
+async fn multipart_token(content_type: &str, body: axum::body::Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 /// CSRF middleware. For state-changing requests carried by the session cookie, the
-/// session's token must come back in `X-CSRF-Token`, in the `_csrf` form field, or
-/// (for file uploads) in the `_csrf` query parameter. Requests without a session
-/// (sign-in) must come from our own origin. Bearer-token requests carry no cookie.
+/// session's token must come back in `X-CSRF-Token` or in the `_csrf` field of the form
+/// (URL-encoded or multipart) — never in the URL, where it would reach logs and the
+/// `Referer`. Requests without a session (sign-in) must come from our own origin.
+/// Bearer-token requests carry no cookie.
 pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -256,8 +281,7 @@ pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Nex
         .headers
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.query().and_then(|q| form_value(q, CSRF_FIELD)));
+        .map(str::to_string);
     if let Some(given) = given {
         return if constant_eq(&given, &expected) {
             next.run(Request::from_parts(parts, body)).await
@@ -265,22 +289,30 @@ pub async fn csrf(state: axum::extract::State<AppState>, req: Request, next: Nex
             Problem::csrf().into_response()
         };
     }
-    let is_form = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_string();
+    let (limit, multipart) = if content_type.starts_with("application/x-www-form-urlencoded") {
+        (1024 * 1024, false)
+    } else if content_type.starts_with("multipart/form-data") {
+        (MAX_FORM_BODY, true)
+    } else {
         return Problem::csrf().into_response();
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
-        return Problem::payload_too_large(1024 * 1024).into_response();
     };
-    let ok = std::str::from_utf8(&bytes)
-        .ok()
-        .and_then(|s| form_value(s, CSRF_FIELD))
-        .is_some_and(|v| constant_eq(&v, &expected));
-    if !ok {
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Problem::payload_too_large(limit).into_response();
+    };
+    let given = if multipart {
+        multipart_token(&content_type, bytes.clone()).await
+    } else {
+        std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|s| form_value(s, CSRF_FIELD))
+    };
+    if !given.is_some_and(|v| constant_eq(&v, &expected)) {
         return Problem::csrf().into_response();
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
@@ -342,7 +374,12 @@ pub fn sign_in_cookies(
     secure: bool,
 ) -> Vec<axum::http::HeaderValue> {
     std::iter::once(session_cookie(&signed.session_token, secure))
-        .chain(signed.device_token.as_deref().map(|d| device_cookie(d, secure)))
+        .chain(
+            signed
+                .device_token
+                .as_deref()
+                .map(|d| device_cookie(d, secure)),
+        )
         .filter_map(|c| c.parse().ok())
         .collect()
 }

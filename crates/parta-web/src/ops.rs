@@ -6,6 +6,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use parta_core::Problem;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -40,7 +41,37 @@ pub async fn readyz(State(st): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(st): State<AppState>) -> Response {
+/// Prometheus metrics: only for the configured addresses or with the configured token
+/// (they name routes and volumes; nobody outside needs them).
+pub async fn metrics(State(st): State<AppState>, parts: axum::http::request::Parts) -> Response {
+    let m = &st.config.metrics;
+    let from_allowed = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .is_some_and(|ip| {
+            m.allow.iter().any(|a| {
+                a.parse::<ipnet::IpNet>()
+                    .map(|n| n.contains(&ip))
+                    .or_else(|_| a.parse::<std::net::IpAddr>().map(|x| x == ip))
+                    .unwrap_or(false)
+            })
+        });
+    let with_token = m.token.as_ref().is_some_and(|t| {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| given.trim() == t.expose())
+    });
+    if !(from_allowed || with_token) {
+        return Problem::forbidden()
+            .with_detail(
+                "Метрики доступны только с разрешённых адресов или с токеном (настройка metrics).",
+            )
+            .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         st.metrics.render(),
@@ -85,8 +116,8 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
     let Some(route) = route else {
         return res;
     };
-    let refused = status == StatusCode::FORBIDDEN
-        || (status == StatusCode::NOT_FOUND && route.contains('{'));
+    let refused =
+        status == StatusCode::FORBIDDEN || (status == StatusCode::NOT_FOUND && route.contains('{'));
     if !refused {
         return res;
     }
@@ -100,7 +131,12 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
                 let prefix = &r[..r.len() - "{id}".len()];
                 path.split(prefix).nth(1)?.split('/').next()?.parse().ok()
             });
-        let mut e = parta_db::audit::AuditEntry::by(&c.principal, c.origin.ip.clone(), "refused", "request");
+        let mut e = parta_db::audit::AuditEntry::by(
+            &c.principal,
+            c.origin.ip.clone(),
+            "refused",
+            "request",
+        );
         e.subject_person_id = subject;
         e.object_id = Some(path.chars().take(300).collect());
         e.details = Some(format!("{method} {route} → {}", status.as_u16()));
@@ -145,10 +181,21 @@ pub async fn require_documented(State(st): State<AppState>, req: Request, next: 
     next.run(req).await
 }
 
-/// Security headers for every response: no external hosts, no framing, no sniffing.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Security headers for every response: no external hosts, no framing, no sniffing; no
+/// storing of anything but static files (personal pages must not come back from a cache
+/// or the Back button after sign-out); HSTS when the platform is served over https.
+pub async fn security_headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if st.config.secure_cookies() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),

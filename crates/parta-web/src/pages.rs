@@ -971,7 +971,11 @@ async fn school_audit(
         return r.fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let records = match st.registry.organisation_audit(p, &r.caller.origin, id).await {
+    let records = match st
+        .registry
+        .organisation_audit(p, &r.caller.origin, id)
+        .await
+    {
         Ok(v) => v,
         Err(e) => return r.fail(e),
     };

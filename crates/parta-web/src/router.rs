@@ -27,7 +27,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), ops::require_documented))
         .layer(from_fn_with_state(state.clone(), auth::csrf))
         .layer(from_fn(ops::track))
-        .layer(from_fn(ops::security_headers))
+        .layer(from_fn_with_state(state.clone(), ops::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // The fastest level: much less CPU per response than the default, a little more bytes.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))

@@ -1547,7 +1547,11 @@ async fn timetable(
             }
         }
     };
-    let lessons = match st.journal.timetable(p, &r.caller.origin, of, monday, 7).await {
+    let lessons = match st
+        .journal
+        .timetable(p, &r.caller.origin, of, monday, 7)
+        .await
+    {
         Ok(l) => l,
         Err(e) => return r.fail(e),
     };

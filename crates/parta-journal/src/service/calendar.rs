@@ -266,8 +266,7 @@ impl Journal {
     ) -> Result<Vec<Bell>> {
         self.authorize_org(p, Operation::ManageSchoolDay, org)
             .await?;
-        FieldError::check_len("bells", &bells, 12)
-            .map_err(|e| JournalError::Invalid(vec![e]))?;
+        FieldError::check_len("bells", &bells, 12).map_err(|e| JournalError::Invalid(vec![e]))?;
         let mut errors = Vec::new();
         if !(1..=3).contains(&shift) {
             errors.push(FieldError::new("shift", "Смена — 1, 2 или 3."));

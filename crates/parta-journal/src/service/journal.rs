@@ -727,7 +727,11 @@ impl Journal {
                         hw.chars().take(300).collect(),
                     ),
                     ru_date(&l.day),
-                    format!("{}: {}", ru_date(&l.day), hw.chars().take(300).collect::<String>()),
+                    format!(
+                        "{}: {}",
+                        ru_date(&l.day),
+                        hw.chars().take(300).collect::<String>()
+                    ),
                 );
             }
         }

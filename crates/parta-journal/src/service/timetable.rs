@@ -676,8 +676,11 @@ impl Journal {
             ]);
         }
         for r in rows {
-            out.write_record(r.iter().map(|c| parta_core::text::spreadsheet_safe(c).into_owned()))
-                .map_err(|_| JournalError::Problem(parta_core::Problem::internal()))?;
+            out.write_record(
+                r.iter()
+                    .map(|c| parta_core::text::spreadsheet_safe(c).into_owned()),
+            )
+            .map_err(|_| JournalError::Problem(parta_core::Problem::internal()))?;
         }
         let bytes = out
             .into_inner()

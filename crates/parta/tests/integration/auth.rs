@@ -142,7 +142,12 @@ async fn a_guesser_is_slowed_but_the_owner_is_not_locked_out() {
     assert_eq!(try_sign_in(&owner, "teacher", PASSWORD).await.status(), 200);
     let guesser = client_from(&app, [127, 0, 0, 1]);
     for _ in 0..5 {
-        assert_eq!(try_sign_in(&guesser, "teacher", "wrong-password-1").await.status(), 401);
+        assert_eq!(
+            try_sign_in(&guesser, "teacher", "wrong-password-1")
+                .await
+                .status(),
+            401
+        );
     }
     let mut waited = None;
     for _ in 0..4 {
@@ -159,13 +164,22 @@ async fn a_guesser_is_slowed_but_the_owner_is_not_locked_out() {
     }
     assert!(waited.is_some_and(|w| (1..=8).contains(&w)), "{waited:?}");
     // The guesser with the right password is still made to wait…
-    assert_eq!(try_sign_in(&guesser, "teacher", PASSWORD).await.status(), 429);
+    assert_eq!(
+        try_sign_in(&guesser, "teacher", PASSWORD).await.status(),
+        429
+    );
     // …but the owner's browser signs in, and so does the owner from another address.
     assert_eq!(try_sign_in(&owner, "teacher", PASSWORD).await.status(), 200);
     let elsewhere = client_from(&app, [127, 0, 0, 2]);
-    assert_eq!(try_sign_in(&elsewhere, "teacher", PASSWORD).await.status(), 200);
+    assert_eq!(
+        try_sign_in(&elsewhere, "teacher", PASSWORD).await.status(),
+        200
+    );
     // Another account from the guesser's address is not held either.
-    assert_eq!(try_sign_in(&guesser, "parent", PASSWORD).await.status(), 200);
+    assert_eq!(
+        try_sign_in(&guesser, "parent", PASSWORD).await.status(),
+        200
+    );
     // The device cookie is long-lived and not readable by scripts.
     let res = try_sign_in(&client_from(&app, [127, 0, 0, 3]), "student", PASSWORD).await;
     let device = res
@@ -175,7 +189,10 @@ async fn a_guesser_is_slowed_but_the_owner_is_not_locked_out() {
         .map(|v| v.to_str().unwrap().to_string())
         .find(|c| c.starts_with("parta_device="))
         .expect("a device cookie");
-    assert!(device.contains("HttpOnly") && device.contains("Max-Age=31536000"), "{device}");
+    assert!(
+        device.contains("HttpOnly") && device.contains("Max-Age=31536000"),
+        "{device}"
+    );
 }
 
 /// Found by the security test: 31 junk attempts from one address blocked every sign-in
@@ -186,7 +203,9 @@ async fn a_school_behind_one_address_is_not_blocked_by_junk() {
     let school = client_from(&app, [127, 0, 0, 4]);
     for i in 0..40 {
         assert_eq!(
-            try_sign_in(&school, &format!("junk{i}"), "x-password-1").await.status(),
+            try_sign_in(&school, &format!("junk{i}"), "x-password-1")
+                .await
+                .status(),
             401
         );
     }
@@ -448,8 +467,11 @@ async fn api_tokens_are_scoped_and_revocable() {
         .unwrap();
     assert_eq!(ok.status(), 200);
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM api_tokens WHERE id = '{}' AND last_used_at IS NOT NULL", issued["id"].as_str().unwrap()))
-            .await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM api_tokens WHERE id = '{}' AND last_used_at IS NOT NULL",
+            issued["id"].as_str().unwrap()
+        ))
+        .await,
         1,
         "the token's last use is recorded"
     );
@@ -534,12 +556,19 @@ async fn every_operation_needs_its_token_scope() {
     for (m, path, body) in [
         ("GET", "/api/v1/notifications", None),
         ("GET", "/api/v1/notifications/unread", None),
-        ("PUT", "/api/v1/notifications/preferences", Some(json!([{"kind": "mark", "enabled": false}]))),
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            Some(json!([{"kind": "mark", "enabled": false}])),
+        ),
         ("POST", "/api/v1/notifications/read-all", Some(json!({}))),
     ] {
         let res = call(&schedule, m, path, body).await.unwrap();
         let p = problem(res, 403).await;
-        assert!(p["detail"].as_str().unwrap().contains("notifications:"), "{m} {path}: {p}");
+        assert!(
+            p["detail"].as_str().unwrap().contains("notifications:"),
+            "{m} {path}: {p}"
+        );
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM notification_prefs").await,
@@ -548,33 +577,60 @@ async fn every_operation_needs_its_token_scope() {
     );
     // With the scope, the same calls work; a read scope still does not write.
     let read = token(&["notifications:read"]).await;
-    assert_eq!(call(&read, "GET", "/api/v1/notifications", None).await.unwrap().status(), 200);
-    problem(
-        call(&read, "PUT", "/api/v1/notifications/preferences", Some(json!([{"kind": "mark", "enabled": false}])))
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    let write = token(&["notifications:write"]).await;
     assert_eq!(
-        call(&write, "PUT", "/api/v1/notifications/preferences", Some(json!([{"kind": "mark", "enabled": false}])))
+        call(&read, "GET", "/api/v1/notifications", None)
             .await
             .unwrap()
             .status(),
         200
     );
+    problem(
+        call(
+            &read,
+            "PUT",
+            "/api/v1/notifications/preferences",
+            Some(json!([{"kind": "mark", "enabled": false}])),
+        )
+        .await
+        .unwrap(),
+        403,
+    )
+    .await;
+    let write = token(&["notifications:write"]).await;
+    assert_eq!(
+        call(
+            &write,
+            "PUT",
+            "/api/v1/notifications/preferences",
+            Some(json!([{"kind": "mark", "enabled": false}]))
+        )
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
     // Operations of a session (the password, the role) never take a token.
     let any = token(&["registry:read", "registry:write", "journal:read"]).await;
     let p = problem(
-        call(&any, "POST", "/api/v1/me/password", Some(json!({"old_password": "a", "new_password": "b"})))
-            .await
-            .unwrap(),
+        call(
+            &any,
+            "POST",
+            "/api/v1/me/password",
+            Some(json!({"old_password": "a", "new_password": "b"})),
+        )
+        .await
+        .unwrap(),
         403,
     )
     .await;
     assert!(p["detail"].as_str().unwrap().contains("сеансе"), "{p}");
-    assert_eq!(call(&any, "GET", "/api/v1/me", None).await.unwrap().status(), 200);
+    assert_eq!(
+        call(&any, "GET", "/api/v1/me", None)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 /// The OpenAPI document names a token scope (or "sessions only") for every operation, and
@@ -610,7 +666,10 @@ async fn every_operation_declares_its_scope_and_parameters() {
                 let name = p["name"].as_str().unwrap();
                 let in_path = path.contains(&format!("{{{name}}}"));
                 if (p["in"] == "path") != in_path {
-                    failures.push(format!("{m} {path}: parameter {name} declared in {}", p["in"]));
+                    failures.push(format!(
+                        "{m} {path}: parameter {name} declared in {}",
+                        p["in"]
+                    ));
                 }
             }
         }

@@ -140,8 +140,12 @@ fn sweep_stale_runs() {
     };
     for e in dir.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        if let Some(pid) = name.strip_prefix("parta-test-").and_then(|p| p.parse::<u32>().ok()) {
-            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        if let Some(pid) = name
+            .strip_prefix("parta-test-")
+            .and_then(|p| p.parse::<u32>().ok())
+        {
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }

@@ -265,3 +265,86 @@ async fn a_director_approves_a_correction_on_the_page() {
         .unwrap()
         .contains("Исправить"));
 }
+
+fn client_from(app: &crate::harness::TestApp, ip: [u8; 4]) -> reqwest::Client {
+    let _ = app;
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+/// Found by the security test: personal pages and API answers could be stored by a
+/// browser or a proxy (Back after sign-out showed them), no HSTS on https, and /metrics
+/// open to anyone.
+#[tokio::test]
+async fn personal_answers_are_not_stored_and_metrics_are_not_public() {
+    let app = spawn().await;
+    let parent = app.login("parent").await;
+    let child = app.person_of("student").await;
+    for path in [
+        "/".to_string(),
+        format!("/persons/{child}"),
+        format!("/api/v1/persons/{child}"),
+        format!("/api/v1/students/{child}/diary"),
+        "/api/v1/notifications".to_string(),
+    ] {
+        let res = parent.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{path}"
+        );
+        assert!(res.headers().get("strict-transport-security").is_none());
+    }
+    // Static files are cached (they are versioned and hold nothing personal).
+    let css = parent.get("/static/parta.css").await;
+    assert!(css.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+
+    // /metrics: this machine yes, another address no, unless with the token.
+    assert_eq!(app.anonymous().get("/metrics").await.status(), 200);
+    let outside = client_from(&app, [127, 0, 0, 9]);
+    let res = outside
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let mut config = parta_core::config::Config::default();
+    config.metrics.token = Some(parta_core::config::Secret::new("scrape-me-42"));
+    config.public_url = Some("https://school.example".into());
+    let app2 = crate::harness::spawn_with(config).await;
+    let outside = client_from(&app2, [127, 0, 0, 9]);
+    let res = outside
+        .get(format!("{}/metrics", app2.base))
+        .bearer_auth("scrape-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = outside
+        .get(format!("{}/metrics", app2.base))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Served over https: browsers are told to keep to it.
+    let res = outside
+        .get(format!("{}/login", app2.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+}

@@ -333,7 +333,12 @@ async fn each_role_sees_only_the_fields_it_needs() {
     }
     assert!(s["hidden"].as_array().unwrap().iter().any(|h| h == "snils"));
     let enrolments = s["enrolments"].as_array().unwrap();
-    assert!(!enrolments.is_empty() && enrolments.iter().all(|e| e["ended_on"].is_null() && e["organisation_id"] == org.as_str()));
+    assert!(
+        !enrolments.is_empty()
+            && enrolments
+                .iter()
+                .all(|e| e["ended_on"].is_null() && e["organisation_id"] == org.as_str())
+    );
     assert!(!s["parents"].as_array().unwrap().is_empty());
     // A colleague: the staff directory, name and positions.
     let c = card(app.login("teacher").await, colleague.clone()).await;
@@ -362,7 +367,11 @@ async fn each_role_sees_only_the_fields_it_needs() {
     let p = card(teacher, parent.clone()).await;
     assert!(p["phone"].is_null() && p["email"].is_null(), "{p}");
     // The school, the parent and the person see the whole card.
-    for (who, id) in [("director", &student), ("parent", &student), ("student", &student)] {
+    for (who, id) in [
+        ("director", &student),
+        ("parent", &student),
+        ("student", &student),
+    ] {
         let full = card(app.login(who).await, id.clone()).await;
         assert_eq!(full["snils"], "112-233-445 95", "{who}");
         assert_eq!(full["phone"], "+79120000000", "{who}");
@@ -381,7 +390,10 @@ async fn each_role_sees_only_the_fields_it_needs() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("152-ФЗ") && !page.contains("112-233-445 95"), "{page}");
+    assert!(
+        page.contains("152-ФЗ") && !page.contains("112-233-445 95"),
+        "{page}"
+    );
 }
 
 /// Found by the security test: no audit row for a student's timetable read by staff, the
@@ -406,7 +418,11 @@ async fn reads_by_staff_and_refused_attempts_leave_a_trace() {
     let path = format!("/api/v1/timetable?student={student}");
     assert_eq!(director.get(&path).await.status(), 200);
     assert_eq!(
-        count(format!("{} AND subject_person_id = '{student}'", by(&director_id, "read", "timetable"))).await,
+        count(format!(
+            "{} AND subject_person_id = '{student}'",
+            by(&director_id, "read", "timetable")
+        ))
+        .await,
         1
     );
     let parent = app.login("parent").await;
@@ -415,21 +431,34 @@ async fn reads_by_staff_and_refused_attempts_leave_a_trace() {
     assert_eq!(count(by(&parent_id, "read", "timetable")).await, 0);
     // The staff list.
     assert_eq!(
-        director.get(&format!("/api/v1/organisations/{org}/staff")).await.status(),
+        director
+            .get(&format!("/api/v1/organisations/{org}/staff"))
+            .await
+            .status(),
         200
     );
     assert_eq!(count(by(&director_id, "read", "staff")).await, 1);
     // Someone's access log (a parent reading the child's; the school reading its own).
     assert_eq!(
-        parent.get(&format!("/api/v1/persons/{student}/audit")).await.status(),
+        parent
+            .get(&format!("/api/v1/persons/{student}/audit"))
+            .await
+            .status(),
         200
     );
     assert_eq!(
-        count(format!("{} AND subject_person_id = '{student}'", by(&parent_id, "read", "audit_log"))).await,
+        count(format!(
+            "{} AND subject_person_id = '{student}'",
+            by(&parent_id, "read", "audit_log")
+        ))
+        .await,
         1
     );
     assert_eq!(
-        director.get(&format!("/api/v1/organisations/{org}/audit")).await.status(),
+        director
+            .get(&format!("/api/v1/organisations/{org}/audit"))
+            .await
+            .status(),
         200
     );
     assert_eq!(count(by(&director_id, "read", "audit_log")).await, 1);
@@ -440,7 +469,13 @@ async fn reads_by_staff_and_refused_attempts_leave_a_trace() {
         .await;
     let teacher = app.login("teacher").await;
     let teacher_id = app.person_of("teacher").await;
-    assert_eq!(teacher.get(&format!("/api/v1/persons/{other}")).await.status(), 404);
+    assert_eq!(
+        teacher
+            .get(&format!("/api/v1/persons/{other}"))
+            .await
+            .status(),
+        404
+    );
     assert_eq!(
         count(format!(
             "{} AND subject_person_id = '{other}' AND details = 'GET /api/v1/persons/{{id}} → 404'",
@@ -450,11 +485,17 @@ async fn reads_by_staff_and_refused_attempts_leave_a_trace() {
         1
     );
     assert_eq!(
-        parent.get(&format!("/api/v1/organisations/{org}/audit")).await.status(),
+        parent
+            .get(&format!("/api/v1/organisations/{org}/audit"))
+            .await
+            .status(),
         403
     );
     assert_eq!(count(by(&parent_id, "refused", "request")).await, 1);
     // Pages too.
-    assert_eq!(teacher.get(&format!("/persons/{other}")).await.status(), 404);
+    assert_eq!(
+        teacher.get(&format!("/persons/{other}")).await.status(),
+        404
+    );
     assert_eq!(count(by(&teacher_id, "refused", "request")).await, 2);
 }

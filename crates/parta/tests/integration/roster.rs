@@ -72,7 +72,13 @@ async fn export_round_trips_and_reimport_changes_nothing() {
     let zip = res.bytes().await.unwrap().to_vec();
     let files = unzip(&zip);
     let users = &files.iter().find(|(n, _)| n == "users.csv").unwrap().1;
-    assert!(users.contains("'=HYPERLINK") && !users.contains(",=HYPERLINK") && !users.contains("\"=HYPERLINK"), "{}", &users[..500.min(users.len())]);
+    assert!(
+        users.contains("'=HYPERLINK")
+            && !users.contains(",=HYPERLINK")
+            && !users.contains("\"=HYPERLINK"),
+        "{}",
+        &users[..500.min(users.len())]
+    );
     assert!(!users.contains(",@SUM"));
     assert!(
         users.lines().count() > 300,
@@ -209,7 +215,9 @@ async fn the_russian_template_in_windows_1251_with_a_dry_run_first() {
     // Admitted today (the platform's date: the tests run on any date) — or, on the
     // year's first day, when the mover's current stay began today, tomorrow.
     let started = app
-        .scalar(&format!("SELECT started_on FROM enrolments WHERE person_id = '{mover}' AND ended_on IS NULL"))
+        .scalar(&format!(
+            "SELECT started_on FROM enrolments WHERE person_id = '{mover}' AND ended_on IS NULL"
+        ))
         .await;
     let mut today = parta_core::time::today();
     if today.to_string() <= started {
@@ -300,8 +308,11 @@ async fn the_import_wizard_page() {
         .text()
         .await
         .unwrap();
+    // The token is a field of the form, never in its address (found by the security
+    // test: it reached logs and the Referer).
+    assert!(!page.contains("_csrf="), "no token in a URL");
     let csrf = page
-        .split("_csrf=")
+        .split("name=\"_csrf\" value=\"")
         .nth(1)
         .unwrap()
         .split('"')
@@ -310,19 +321,41 @@ async fn the_import_wizard_page() {
         .to_string();
     // A name the generated demo never gives.
     let csv = "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\nЛебедева-Импортова;Вера;;2016-05-05;ж;;4В;\r\n";
-    let send = |dry: bool, body: &'static str| {
-        let mut form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name("spisok.csv"),
-        );
+    let form_of = |dry: bool, body: &'static str, token: &str| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("_csrf", token.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name("spisok.csv"),
+            );
         if dry {
             form = form.text("dry_run", "1");
         }
+        form
+    };
+    let send = |dry: bool, body: &'static str| {
         c.http
-            .post(format!("{}/schools/{org}/import?_csrf={csrf}", c.base))
-            .multipart(form)
+            .post(format!("{}/schools/{org}/import", c.base))
+            .multipart(form_of(dry, body, &csrf))
             .send()
     };
+    // A token in the address, or a wrong one in the form, is refused.
+    for (url, token) in [
+        (
+            format!("{}/schools/{org}/import?_csrf={csrf}", c.base),
+            "wrong",
+        ),
+        (format!("{}/schools/{org}/import", c.base), "wrong"),
+    ] {
+        let res = c
+            .http
+            .post(url)
+            .multipart(form_of(true, "x", token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+    }
     let res = send(true, csv).await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Проверка пройдена"));
@@ -476,7 +509,8 @@ async fn a_sparse_workbook_cannot_take_the_server_down() {
     let p = problem(upload(&d, &org, far, true).await, 422).await;
     assert!(p.to_string().contains("A10002"), "{p}");
     // A CSV of more rows than a school has is refused before it is built.
-    let mut csv = String::from("Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\n");
+    let mut csv =
+        String::from("Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\n");
     for _ in 0..10_001 {
         csv.push_str(";;;;;;;\n");
     }

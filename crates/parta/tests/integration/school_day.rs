@@ -44,7 +44,8 @@ async fn spot(app: &TestApp, teacher: &Client) -> Spot {
             }
         }
     }
-    let (class, subject, lesson, day) = best.expect("a lesson given in the demo teacher's journals");
+    let (class, subject, lesson, day) =
+        best.expect("a lesson given in the demo teacher's journals");
     let student = app
         .scalar(&format!(
             "SELECT e.person_id FROM enrolments e WHERE e.class_id = '{class}' AND e.ended_on IS NULL \
@@ -78,7 +79,10 @@ async fn open_period_of(app: &TestApp, class: &str, day: &str) {
     let director = app.login("director").await;
     for (id,) in closed {
         let res = director
-            .post(&format!("/api/v1/periods/{id}/close"), &json!({"closed": false}))
+            .post(
+                &format!("/api/v1/periods/{id}/close"),
+                &json!({"closed": false}),
+            )
             .await;
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     }
@@ -622,7 +626,8 @@ async fn a_substitute_writes_that_lesson_only_and_students_are_told() {
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let (past, past_class, past_day) = (given.lesson.clone(), given.class.clone(), given.day.clone());
+    let (past, past_class, past_day) =
+        (given.lesson.clone(), given.class.clone(), given.day.clone());
     let new_day = (chrono::NaiveDate::parse_from_str(&past_day, "%Y-%m-%d").unwrap()
         + chrono::Duration::days(1))
     .to_string();
@@ -729,7 +734,8 @@ async fn class_teacher_reads_every_subject_of_the_class_but_writes_none() {
         "{text}"
     );
     assert!(
-        text.lines().any(|l| l.starts_with("'=1+1")) && !text.lines().any(|l| l.starts_with("=1+1")),
+        text.lines().any(|l| l.starts_with("'=1+1"))
+            && !text.lines().any(|l| l.starts_with("=1+1")),
         "{text}"
     );
 }
@@ -811,7 +817,8 @@ async fn period_grades_suggested_and_set() {
         all.as_array()
             .unwrap()
             .iter()
-            .any(|g| g["student_id"] == s.student.as_str() && g["subject_code"] == s.subject.as_str()),
+            .any(|g| g["student_id"] == s.student.as_str()
+                && g["subject_code"] == s.subject.as_str()),
         "{all}"
     );
 }
@@ -1613,10 +1620,11 @@ async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
     // A holiday on a school day a week or more from now (in the summer: the year's last):
     // that day's lessons are gone, but for those holding something already.
     let from = (parta_core::time::today() + Duration::days(8)).to_string();
-    let day: chrono::NaiveDate = lesson_day(&app, &format!("l.organisation_id = '{school}'"), &from)
-        .await
-        .parse()
-        .unwrap();
+    let day: chrono::NaiveDate =
+        lesson_day(&app, &format!("l.organisation_id = '{school}'"), &from)
+            .await
+            .parse()
+            .unwrap();
     let lessons_that_day = format!(
         "SELECT COUNT(*) FROM lessons l WHERE organisation_id = '{school}' AND day = '{day}' AND status = 'planned' \
          AND topic IS NULL AND homework IS NULL AND change_kind IS NULL AND slot_id IS NOT NULL \
@@ -1627,7 +1635,10 @@ async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
     let all_that_day = format!(
         "SELECT COUNT(*) FROM lessons WHERE organisation_id = '{school}' AND day = '{day}'"
     );
-    let (blank, all) = (app.count(&lessons_that_day).await, app.count(&all_that_day).await);
+    let (blank, all) = (
+        app.count(&lessons_that_day).await,
+        app.count(&all_that_day).await,
+    );
     assert!(all > 0);
     if day.to_string() >= from {
         assert!(blank > 0, "lessons ahead are mostly blank");
@@ -1740,7 +1751,9 @@ async fn a_student_of_two_schools_sees_both_timetables() {
     // vacation), or the year's last (the summer).
     let today = parta_core::time::today();
     let monday = (today
-        - chrono::Duration::days(i64::from(chrono::Datelike::weekday(&today).num_days_from_monday())))
+        - chrono::Duration::days(i64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        )))
     .to_string();
     let week = lesson_day(
         &app,
@@ -1890,5 +1903,8 @@ async fn a_save_is_bounded_and_tells_each_family_once() {
     wait_notification(&pupil, "Опоздание").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.count(&notes("mark")).await, marks_before + 1 + parents);
-    assert_eq!(app.count(&notes("absence")).await, absences_before + 1 + parents);
+    assert_eq!(
+        app.count(&notes("absence")).await,
+        absences_before + 1 + parents
+    );
 }
