@@ -45,6 +45,7 @@ pub struct Config {
     pub sign_in: SignInConfig,
     pub oidc: Option<OidcConfig>,
     pub metrics: MetricsConfig,
+    pub storage: StorageConfig,
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
@@ -109,6 +110,26 @@ impl Default for MetricsConfig {
     }
 }
 
+/// Upload quotas (homework files and answers), in megabytes: per person by role, and
+/// per school. The school's administration sees how much is used and by whom.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub student_quota_mb: u64,
+    pub staff_quota_mb: u64,
+    pub school_quota_mb: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            student_quota_mb: 100,
+            staff_quota_mb: 2048,
+            school_quota_mb: 51_200,
+        }
+    }
+}
+
 /// An OpenID Connect provider (ЕСИА speaks a dialect of it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,6 +168,7 @@ impl Default for Config {
             sign_in: SignInConfig::default(),
             oidc: None,
             metrics: MetricsConfig::default(),
+            storage: StorageConfig::default(),
             today: None,
         }
     }

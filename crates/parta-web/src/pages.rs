@@ -36,6 +36,7 @@ pub const ROUTES: &[&str] = &[
     "GET /schools/{id}",
     "GET /schools/{id}/audit",
     "POST /schools/{id}/privacy",
+    "GET /schools/{id}/storage",
     "GET /classes/{id}",
     "GET /persons/{id}",
     "GET /persons/{id}/audit",
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/schools/{id}", get(school))
         .route("/schools/{id}/audit", get(school_audit))
         .route("/schools/{id}/privacy", post(school_privacy))
+        .route("/schools/{id}/storage", get(school_storage))
         .route("/classes/{id}", get(class_page))
         .route("/persons/{id}", get(person_page))
         .route("/persons/{id}/audit", get(person_audit))
@@ -919,11 +921,36 @@ impl AuditPage {
             "transferred" => "перевод",
             "graduated" => "выпуск",
             "import" => "импорт",
+            "refused" => "отказ в доступе",
             other => other,
         };
         match self.ctx.lang {
             Lang::Ru => ru.to_string(),
             Lang::En => a.replace('_', " "),
+        }
+    }
+
+    /// What was touched, in words.
+    fn object(&self, o: &str) -> String {
+        let ru = match o {
+            "person" => "карточка человека",
+            "class" => "класс",
+            "organisation" => "организация",
+            "account" => "учётная запись",
+            "journal" => "журнал",
+            "diary" => "дневник",
+            "timetable" => "расписание",
+            "attachment" => "файл",
+            "staff" => "список сотрудников",
+            "audit_log" => "журнал доступа",
+            "privacy" => "настройки персональных данных",
+            "request" => "запрос",
+            "roster" => "списки",
+            other => other,
+        };
+        match self.ctx.lang {
+            Lang::Ru => ru.to_string(),
+            Lang::En => o.replace('_', " "),
         }
     }
 }
@@ -956,6 +983,54 @@ async fn person_audit(
         ctx: r.ctx(),
         subject,
         records,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "storage.html")]
+struct StoragePage {
+    ctx: Ctx,
+    org_name: String,
+    usage: parta_journal::service::StorageUsage,
+}
+
+impl StoragePage {
+    fn mb(&self, bytes: &i64) -> String {
+        format!("{:.1}", *bytes as f64 / 1_048_576.0).replace('.', ",")
+    }
+    fn percent(&self, used: &i64, of: &i64) -> i64 {
+        if *of <= 0 {
+            0
+        } else {
+            (*used * 100 / *of).clamp(0, 100)
+        }
+    }
+}
+
+/// The school's file storage: used, allowed, and the largest users (administration).
+async fn school_storage(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    let (usage, org) = match tokio::try_join!(
+        async { st.journal.storage_usage(p, id).await.map_err(Problem::from) },
+        async { st.registry.organisation(p, id).await.map_err(Problem::from) }
+    ) {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    render(&StoragePage {
+        ctx: r.ctx(),
+        org_name: org.short_name,
+        usage,
     })
 }
 

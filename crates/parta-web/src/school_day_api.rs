@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(student_marks))
         .routes(routes!(homework_status, submit_homework))
         .routes(routes!(download))
+        .routes(routes!(storage))
         .merge(OpenApiRouter::new().routes(routes!(attach)).layer(
             axum::extract::DefaultBodyLimit::max(
                 parta_journal::service::MAX_ATTACHMENT + 64 * 1024,
@@ -740,6 +741,22 @@ async fn download(
         .download(&c.principal, &c.origin, path_id(&id)?)
         .await?;
     Ok(file_response(&a, bytes))
+}
+
+/// How much of the school's file storage is used and by whom (school admin).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/storage", security(("session" = []), ("token" = ["registry:read"])), tag = "diary",
+    params(("id" = parta_core::ids::OrganisationId, Path)),
+    responses((status = 200, body = parta_journal::service::StorageUsage), (status = 403, body = Problem)))]
+async fn storage(
+    State(st): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<parta_journal::service::StorageUsage>> {
+    Ok(Json(
+        st.journal
+            .storage_usage(&c.principal, path_id(&id)?)
+            .await?,
+    ))
 }
 
 /// A stored file as a download: its checked type, its name (RFC 6266, UTF-8).

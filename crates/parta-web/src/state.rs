@@ -49,7 +49,8 @@ impl AppState {
             registry.clone(),
             outbox.clone(),
             files,
-        );
+        )
+        .with_quotas(config.storage);
         let relay = Relay::new(db.clone(), registry.clone(), outbox);
         let notifications = Notifications::new(db.clone());
         let mut identity =

@@ -3,7 +3,7 @@
 //! content goes to the file store, the row to the database.
 
 use super::*;
-use parta_core::ids::{AttachmentId, LessonId};
+use parta_core::ids::{AttachmentId, LessonId, OrganisationId};
 use parta_core::principal::Role;
 use parta_core::time::now_ms;
 use parta_db::files::sniff;
@@ -14,6 +14,33 @@ pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 const MAX_FILES_PER_LESSON: i64 = 10;
 
 const ATT_COLS: &str = "id, lesson_id, student_id, file_name, content_type, size, created_at";
+
+const MB: i64 = 1024 * 1024;
+
+/// A school's file storage: used and allowed, and who uses it most.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StorageUsage {
+    pub organisation_id: OrganisationId,
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+    pub files: i64,
+    /// The largest users first (at most 50).
+    pub people: Vec<PersonUsage>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PersonUsage {
+    pub person_id: PersonId,
+    pub name: String,
+    pub files: i64,
+    pub used_bytes: i64,
+    /// The person's own quota (by the role they uploaded in).
+    pub quota_bytes: i64,
+}
+
+fn mb(bytes: i64) -> String {
+    format!("{:.1}", bytes as f64 / MB as f64).replace('.', ",")
+}
 
 impl Journal {
     /// Whose lesson is it for the caller: `Some(None)` a teacher who may write it,
@@ -131,6 +158,12 @@ impl Journal {
                 ),
             ));
         }
+        // The quotas before the file is stored at all.
+        {
+            let mut conn = self.db.pool.acquire().await?;
+            self.check_quota(&mut conn, p, l.organisation_id, bytes.len() as i64)
+                .await?;
+        }
         let sha = self.files.put(bytes).await.map_err(|e| {
             JournalError::Problem(
                 parta_core::Problem::internal().with_detail(format!("Файл не сохранён: {e}")),
@@ -142,9 +175,13 @@ impl Journal {
         e.subject_person_id = student;
         e.object_id = Some(id.to_string());
         let mut tx = self.db.begin_write().await?;
+        // The quotas again inside the writing transaction: two uploads at once cannot both
+        // take the last space.
+        self.check_quota(&mut tx, p, l.organisation_id, bytes.len() as i64)
+            .await?;
         sqlx::query(
-            "INSERT INTO attachments (id, lesson_id, student_id, uploaded_by, file_name, content_type, size, sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO attachments (id, lesson_id, student_id, uploaded_by, file_name, content_type, size, sha256, created_at, organisation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(id)
         .bind(lesson)
@@ -155,6 +192,7 @@ impl Journal {
         .bind(bytes.len() as i64)
         .bind(sha)
         .bind(now_ms())
+        .bind(l.organisation_id)
         .execute(&mut *tx)
         .await?;
         AuditLog::record_in(&mut tx, e).await?;
@@ -163,6 +201,106 @@ impl Journal {
             .await?
             .map(|a| a.0)
             .ok_or(JournalError::NotFound)
+    }
+
+    /// The person's quota, by the role they upload in, and the school's: refused with a
+    /// message saying how much is used.
+    async fn check_quota(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        p: &Principal,
+        org: OrganisationId,
+        size: i64,
+    ) -> Result<()> {
+        let person_quota = self.person_quota(p);
+        let (mine,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE uploaded_by = $1",
+        )
+        .bind(p.person_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if mine + size > person_quota {
+            return Err(quota_refusal(format!(
+                "Место для ваших файлов закончилось: занято {} из {} МБ, а файл — {} МБ. Обратитесь к администратору школы.",
+                mb(mine),
+                mb(person_quota),
+                mb(size)
+            )));
+        }
+        let school_quota = self.quotas.school_quota_mb as i64 * MB;
+        let (school,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE organisation_id = $1",
+        )
+        .bind(org)
+        .fetch_one(&mut *conn)
+        .await?;
+        if school + size > school_quota {
+            return Err(quota_refusal(format!(
+                "Место для файлов школы закончилось: занято {} из {} МБ. Обратитесь к администратору школы.",
+                mb(school),
+                mb(school_quota)
+            )));
+        }
+        Ok(())
+    }
+
+    fn person_quota(&self, p: &Principal) -> i64 {
+        let mb_ = match p.role() {
+            Role::Student | Role::Parent => self.quotas.student_quota_mb,
+            _ => self.quotas.staff_quota_mb,
+        };
+        mb_ as i64 * MB
+    }
+
+    /// How much of the school's file storage is used, and by whom (the administration).
+    pub async fn storage_usage(&self, p: &Principal, org: OrganisationId) -> Result<StorageUsage> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        let (used, files): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT), COUNT(*) FROM attachments WHERE organisation_id = $1",
+        )
+        .bind(org)
+        .fetch_one(&self.db.pool)
+        .await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            person_id: PersonId,
+            name: String,
+            files: i64,
+            used_bytes: i64,
+            student: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT a.uploaded_by AS person_id, p.last_name || ' ' || p.first_name AS name, COUNT(*) AS files, \
+                    CAST(SUM(a.size) AS BIGINT) AS used_bytes, MAX(CASE WHEN a.student_id = a.uploaded_by THEN 1 ELSE 0 END) AS student \
+             FROM attachments a JOIN persons p ON p.id = a.uploaded_by WHERE a.organisation_id = $1 \
+             GROUP BY a.uploaded_by, p.last_name, p.first_name ORDER BY SUM(a.size) DESC, a.uploaded_by LIMIT 50",
+        )
+        .bind(org)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let q = self.quotas;
+        Ok(StorageUsage {
+            organisation_id: org,
+            used_bytes: used,
+            quota_bytes: q.school_quota_mb as i64 * MB,
+            files,
+            people: rows
+                .into_iter()
+                .map(|r| PersonUsage {
+                    person_id: r.person_id,
+                    name: r.name,
+                    files: r.files,
+                    used_bytes: r.used_bytes,
+                    quota_bytes: if r.student == 1 {
+                        q.student_quota_mb
+                    } else {
+                        q.staff_quota_mb
+                    } as i64
+                        * MB,
+                })
+                .collect(),
+        })
     }
 
     async fn attachment(&self, id: AttachmentId) -> Result<Option<(Attachment, String)>> {
@@ -273,4 +411,11 @@ impl Journal {
         })?;
         Ok((a, bytes))
     }
+}
+
+/// An upload over a quota: 422 with the stable code `quota`, naming the file field.
+fn quota_refusal(message: String) -> JournalError {
+    let mut p = parta_core::Problem::validation(vec![parta_core::FieldError::new("file", message)]);
+    p.code = "quota";
+    JournalError::Problem(p)
 }

@@ -10,7 +10,7 @@ mod journal;
 mod timetable;
 mod weeks;
 
-pub use attachments::MAX_ATTACHMENT;
+pub use attachments::{PersonUsage, StorageUsage, MAX_ATTACHMENT};
 pub use gradebook::{
     GuidRef, OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult,
 };
@@ -43,6 +43,8 @@ pub struct Journal {
     work_types: std::sync::Arc<tokio::sync::OnceCell<Vec<WorkType>>>,
     /// Lessons of class weeks for the diary.
     weeks: weeks::ClassWeeks,
+    /// Upload quotas per person and school.
+    quotas: parta_core::config::StorageConfig,
 }
 
 fn check(decision: Decision) -> Result<()> {
@@ -87,7 +89,14 @@ impl Journal {
             files,
             work_types: Default::default(),
             weeks: Default::default(),
+            quotas: Default::default(),
         }
+    }
+
+    /// Sets the upload quotas (configuration `[storage]`).
+    pub fn with_quotas(mut self, quotas: parta_core::config::StorageConfig) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     async fn org_facts(&self, org: OrganisationId) -> Result<OrgFacts> {

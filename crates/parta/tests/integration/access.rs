@@ -51,6 +51,8 @@ const API: &[Row] = &[
     row("GET /api/v1/organisations/{id}/classes", Some("parent"), "/api/v1/organisations/@school1/classes", None, 403),
     row("GET /api/v1/organisations/{id}/classes", Some("teacher"), "/api/v1/organisations/@school2/classes", None, 403),
     row("GET /api/v1/organisations/{id}/classes", Some("director"), "/api/v1/organisations/@school2/classes", None, 403),
+    row("GET /api/v1/organisations/{id}/storage", Some("director"), "/api/v1/organisations/@school2/storage", None, 403),
+    row("GET /api/v1/organisations/{id}/storage", Some("teacher"), "/api/v1/organisations/@school1/storage", None, 403),
     row("GET /api/v1/organisations/{id}/privacy", None, "/api/v1/organisations/@school2/privacy", None, 401),
     row("PUT /api/v1/organisations/{id}/privacy", Some("director"), "/api/v1/organisations/@school2/privacy", Some(r#"{"parent_contacts_to_teachers":true}"#), 403),
     row("PUT /api/v1/organisations/{id}/privacy", Some("teacher"), "/api/v1/organisations/@school1/privacy", Some(r#"{"parent_contacts_to_teachers":true}"#), 403),
@@ -161,6 +163,8 @@ const API: &[Row] = &[
 
 #[rustfmt::skip]
 const PAGES: &[Row] = &[
+    row("GET /schools/{id}/storage", Some("director"), "/schools/@school2/storage", None, 403),
+    row("GET /schools/{id}/storage", Some("teacher"), "/schools/@school1/storage", None, 403),
     row("POST /schools/{id}/privacy", Some("director"), "/schools/@school2/privacy", Some("parent_contacts_to_teachers=1"), 403),
     row("POST /schools/{id}/privacy", Some("teacher"), "/schools/@school1/privacy", Some("parent_contacts_to_teachers=1"), 403),
     row("GET /", None, "/", None, 303),

@@ -1386,6 +1386,80 @@ async fn homework_files_are_checked_and_reach_only_the_class() {
     );
 }
 
+/// Found by the security test: one student could store ~19 GB. Uploads count against the
+/// person's quota and the school's; the administration sees who uses what.
+#[tokio::test]
+async fn uploads_are_held_to_quotas_the_school_can_see() {
+    let mut config = parta_core::config::Config::default();
+    config.storage.student_quota_mb = 1;
+    config.storage.staff_quota_mb = 1;
+    config.storage.school_quota_mb = 1;
+    let app = crate::harness::spawn_with(config).await;
+    let me = app.person_of("student").await;
+    let class = app
+        .scalar(&format!(
+            "SELECT class_id FROM enrolments WHERE person_id = '{me}' AND ended_on IS NULL"
+        ))
+        .await;
+    let (lesson, teacher): (String, String) = sqlx::query_as(
+        "SELECT id, teacher_id FROM lessons WHERE class_id = $1 AND homework IS NOT NULL ORDER BY day DESC LIMIT 1",
+    )
+    .bind(&class)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let student = app.login("student").await;
+    let text = |kb: usize| "ответ ".repeat(kb * 1024 / 11).into_bytes();
+    let res = upload(&student, &lesson, "answer1.txt", text(700)).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let stored = app.count("SELECT COUNT(*) FROM attachments").await;
+    // The student's own megabyte is nearly used: the next file does not fit.
+    let p = problem(
+        upload(&student, &lesson, "answer2.txt", text(400)).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["code"], "quota");
+    assert_eq!(p["field"], "file");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Место для ваших файлов"),
+        "{p}"
+    );
+    // The school's megabyte too: the teacher's material does not fit either.
+    let t = app.login(&login_of(&app, &teacher).await).await;
+    let p = problem(upload(&t, &lesson, "task.txt", text(400)).await, 422).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("файлов школы"),
+        "{p}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM attachments").await, stored);
+    // The administration sees it, on the API and on its page.
+    let director = app.login("director").await;
+    let org = app.director_school().await;
+    let usage: Value = director
+        .get(&format!("/api/v1/organisations/{org}/storage"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(usage["quota_bytes"], 1_048_576);
+    assert!(usage["used_bytes"].as_i64().unwrap() > 600_000);
+    assert_eq!(usage["people"][0]["person_id"], me.as_str());
+    let page = director
+        .get(&format!("/schools/{org}/storage"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Хранилище файлов") && page.contains("Кто занимает"),
+        "{page}"
+    );
+}
+
 /// The school administration changes a lesson from its page, without the API.
 #[tokio::test]
 async fn the_director_substitutes_and_cancels_from_the_lesson_page() {
