@@ -46,6 +46,7 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     pub metrics: MetricsConfig,
     pub storage: StorageConfig,
+    pub admission: AdmissionConfig,
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
@@ -130,6 +131,27 @@ impl Default for StorageConfig {
     }
 }
 
+/// Load shedding: at most this many reads and writes are served at once; the rest wait
+/// up to `max_wait_ms` for a place and are then answered 503 with `Retry-After`, so an
+/// overloaded server stays quick for those it admits instead of queueing without bound.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdmissionConfig {
+    pub max_reads: usize,
+    pub max_writes: usize,
+    pub max_wait_ms: u64,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        Self {
+            max_reads: 128,
+            max_writes: 32,
+            max_wait_ms: 1000,
+        }
+    }
+}
+
 /// An OpenID Connect provider (ЕСИА speaks a dialect of it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +191,7 @@ impl Default for Config {
             oidc: None,
             metrics: MetricsConfig::default(),
             storage: StorageConfig::default(),
+            admission: AdmissionConfig::default(),
             today: None,
         }
     }

@@ -147,6 +147,114 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
     res
 }
 
+/// Admission control (load shedding): reads and writes each have a number of places; a
+/// request waits up to the configured time for one and is otherwise answered 503 with
+/// `Retry-After`, as is one that finds four times as many already waiting. Health,
+/// readiness, metrics and static files are always served.
+#[derive(Clone)]
+pub struct Admission {
+    reads: Gate,
+    writes: Gate,
+    wait: std::time::Duration,
+}
+
+#[derive(Clone)]
+struct Gate {
+    places: std::sync::Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    max_waiting: usize,
+}
+
+impl Gate {
+    fn new(places: usize) -> Self {
+        let places = places.max(1);
+        Self {
+            places: std::sync::Arc::new(tokio::sync::Semaphore::new(places)),
+            waiting: Default::default(),
+            max_waiting: places * 4,
+        }
+    }
+}
+
+impl Admission {
+    pub fn new(c: &parta_core::config::AdmissionConfig) -> Self {
+        Self {
+            reads: Gate::new(c.max_reads),
+            writes: Gate::new(c.max_writes),
+            wait: std::time::Duration::from_millis(c.max_wait_ms),
+        }
+    }
+}
+
+pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    use std::sync::atomic::Ordering;
+    let path = req.uri().path();
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/static/") {
+        return next.run(req).await;
+    }
+    let gate = if matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    ) {
+        &st.admission.reads
+    } else {
+        &st.admission.writes
+    };
+    let api = path.starts_with("/api/") || path.starts_with("/ims/");
+    let permit = match gate.places.clone().try_acquire_owned() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            // Counted while waiting; the guard uncounts even if the client goes away.
+            struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+            impl Drop for Waiting<'_> {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, Ordering::AcqRel);
+                }
+            }
+            let queued = gate.waiting.fetch_add(1, Ordering::AcqRel) < gate.max_waiting;
+            let _waiting = Waiting(&gate.waiting);
+            if queued {
+                tokio::time::timeout(st.admission.wait, gate.places.clone().acquire_owned())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            } else {
+                None
+            }
+        }
+    };
+    match permit {
+        Some(_permit) => next.run(req).await,
+        None => {
+            metrics::counter!("http_requests_shed_total").increment(1);
+            overloaded(api)
+        }
+    }
+}
+
+/// 503 with `Retry-After`: problem+json for the API, a page that retries by itself.
+fn overloaded(api: bool) -> Response {
+    let mut res = if api {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "Сервер сейчас перегружен. Повторите запрос через секунду.",
+        )
+        .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"3\">\
+             <title>Сервер перегружен</title><p>Сервер сейчас перегружен. Страница обновится сама через несколько секунд.</p></html>",
+        )
+            .into_response()
+    };
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
+}
+
 /// Operational endpoints outside the API and the pages.
 pub const OPS_ROUTES: &[&str] = &[
     "GET /healthz",

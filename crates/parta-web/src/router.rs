@@ -31,6 +31,8 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // The fastest level: much less CPU per response than the default, a little more bytes.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        // Outermost but for tracing: a shed request costs almost nothing.
+        .layer(from_fn_with_state(state.clone(), ops::admit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

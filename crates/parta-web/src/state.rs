@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
+    /// Load shedding: places for reads and writes.
+    pub admission: crate::ops::Admission,
     /// The token scopes each operation accepts (`Some(vec![])`: any token; `None`:
     /// sessions only), from the document's `security`.
     pub token_access: Arc<std::collections::HashMap<String, Option<Vec<String>>>>,
@@ -58,6 +60,7 @@ impl AppState {
         if let Some(oidc) = &config.oidc {
             identity = identity.with_oidc(oidc.clone())?;
         }
+        let admission = crate::ops::Admission::new(&config.admission);
         Ok(Self {
             db,
             audit,
@@ -71,6 +74,7 @@ impl AppState {
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
             token_access: Arc::new(crate::api::token_access()),
+            admission,
         })
     }
 

@@ -393,3 +393,49 @@ async fn a_school_opens_a_year_and_registers_a_first_grader() {
         200
     );
 }
+
+/// Overload: beyond its places and a short wait, the server answers 503 with Retry-After
+/// at once instead of queueing without bound; health and readiness are always answered.
+#[tokio::test]
+async fn an_overloaded_server_sheds_load_with_retry_after() {
+    let mut config = parta_core::config::Config::default();
+    config.admission.max_writes = 1;
+    config.admission.max_wait_ms = 0;
+    let app = crate::harness::spawn_with(config).await;
+    // Sign-ins are writes that hold their place for an argon2 hash each.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let c = app.anonymous();
+        tasks.spawn(async move {
+            let res = c
+                .post(
+                    "/api/v1/session",
+                    &json!({"login": "parent", "password": crate::harness::PASSWORD}),
+                )
+                .await;
+            let retry = res
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            let status = res.status().as_u16();
+            let code = res.json::<Value>().await.ok().map(|v| v["code"].clone());
+            (status, retry, code)
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        let (status, retry, code) = r.unwrap();
+        if status == 503 {
+            assert_eq!(retry.as_deref(), Some("1"));
+            assert_eq!(code, Some(json!("overloaded")));
+        }
+        statuses.push(status);
+    }
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(app.anonymous().get("/healthz").await.status(), 200);
+}
