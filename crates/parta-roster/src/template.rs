@@ -61,11 +61,70 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
 /// unpacked within [`crate::limits`] first, and a value beyond
 /// [`MAX_TEMPLATE_ROWS`] rows or [`MAX_COLUMNS`] columns refuses the file.
 pub fn parse_xlsx(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
+    const F: &str = "шаблон.xlsx";
+    let refuse = |m: String| vec![RowError::new(F, 0, "", m)];
+    let entries = crate::limits::read_zip(bytes, true, crate::limits::MAX_UNPACKED_XLSX, F)
+        .map_err(|e| vec![e])?;
+    // Cell references are checked before the reader sees them: it computes positions
+    // from them without overflow checks (found by bench/fuzz.sh).
+    for (name, xml) in &entries {
+        if name.ends_with(".xml") {
+            if let Some(bad) = bad_cell_reference(xml) {
+                return Err(refuse(format!(
+                    "В листе Excel неверная ссылка на ячейку «{bad}»: файл повреждён или создан не в Excel."
+                )));
+            }
+        }
+    }
+    drop(entries);
+    // The reader is third-party code fed an outside file: a panic in it refuses the file
+    // instead of failing the request.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sheet(bytes)))
+        .unwrap_or_else(|_| Err(refuse("Лист Excel не удалось прочитать.".into())))
+}
+
+/// The first cell reference (`r="…"`, `ref="…"`) that is not a cell or a range within
+/// Excel's sheet (at most 3 letters and 7 digits a part).
+fn bad_cell_reference(xml: &[u8]) -> Option<String> {
+    let mut i = 1;
+    while i < xml.len() {
+        let name_len = if xml[i..].starts_with(b"r=") {
+            1
+        } else if xml[i..].starts_with(b"ref=") {
+            3
+        } else {
+            i += 1;
+            continue;
+        };
+        let q = i + name_len + 1;
+        let quote = *xml.get(q)?;
+        if !xml[i - 1].is_ascii_whitespace() || !matches!(quote, b'"' | b'\'') {
+            i += 1;
+            continue;
+        }
+        let start = q + 1;
+        let end = start + xml[start..].iter().position(|b| *b == quote)?;
+        let value = &xml[start..end];
+        for part in value.split(|b| *b == b':') {
+            let letters = part.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let digits = part[letters..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if letters > 3 || digits > 7 || letters + digits != part.len() {
+                return Some(String::from_utf8_lossy(value).chars().take(40).collect());
+            }
+        }
+        i = end + 1;
+    }
+    None
+}
+
+/// The first sheet, cell by cell, into the template's CSV.
+fn read_sheet(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
     use calamine::{Data, DataType, Reader};
     const F: &str = "шаблон.xlsx";
     let refuse = |m: String| vec![RowError::new(F, 0, "", m)];
-    crate::limits::read_zip(bytes, false, crate::limits::MAX_UNPACKED_XLSX, F)
-        .map_err(|e| vec![e])?;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes))
         .map_err(|_| refuse("Книгу Excel не удалось открыть.".into()))?;
     let Some(first) = book.sheet_names().into_iter().next() else {
@@ -361,5 +420,25 @@ fn parse_as(bytes: &[u8], file: &'static str) -> Result<(Package, &'static str),
         Ok((p, encoding))
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bad_cell_reference;
+
+    #[test]
+    fn cell_references_beyond_a_sheet_are_found() {
+        assert_eq!(
+            bad_cell_reference(br#"<c r="A1"/><dimension ref="A1:XFD1048576"/>"#),
+            None
+        );
+        assert_eq!(
+            bad_cell_reference(br#"<row r="1"><c r="AAAAAAAAAAAAAAAA1">"#).as_deref(),
+            Some("AAAAAAAAAAAAAAAA1")
+        );
+        assert!(bad_cell_reference(b"<c r='A99999999999'/>").is_some());
+        assert!(bad_cell_reference(br#"<dimension ref="A1:B2:C99999999"/>"#).is_some());
+        assert_eq!(bad_cell_reference(br#"<x attr="ZZZZ1" sqref="A1"/>"#), None);
     }
 }

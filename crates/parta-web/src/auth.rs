@@ -234,7 +234,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 const MAX_FORM_BODY: usize = parta_roster::service::MAX_UPLOAD + 64 * 1024;
 
 /// The `_csrf` field of a multipart form (file uploads), read from the buffered body.
-async fn multipart_token(content_type: &str, body: axum::body::Bytes) -> Option<String> {
+pub async fn multipart_token(content_type: &str, body: axum::body::Bytes) -> Option<String> {
     let boundary = multer::parse_boundary(content_type).ok()?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut form = multer::Multipart::new(stream, boundary);

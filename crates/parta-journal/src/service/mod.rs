@@ -8,6 +8,7 @@ mod diary;
 mod gradebook;
 mod journal;
 mod timetable;
+pub use timetable::parse_template_text;
 mod weeks;
 
 pub use attachments::{PersonUsage, StorageUsage, MAX_ATTACHMENT};

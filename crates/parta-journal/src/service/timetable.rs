@@ -702,15 +702,6 @@ impl Journal {
     ) -> Result<Vec<Slot>> {
         self.authorize_class_manage(p, class).await?;
         let c = self.class_info(class).await?;
-        let delimiter = if csv_text.lines().next().is_some_and(|l| l.contains(';')) {
-            b';'
-        } else {
-            b','
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .from_reader(csv_text.as_bytes());
         let staff: Vec<(PersonId, String, Option<String>)> = sqlx::query_as(
             "SELECT DISTINCT p.id, p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, ''), p.snils \
              FROM staff_positions s JOIN persons p ON p.id = s.person_id WHERE s.organisation_id = $1 AND s.ended_on IS NULL",
@@ -720,109 +711,134 @@ impl Journal {
         .await?;
         let subjects = self.registry.reference("subjects").await?;
         let groups = store::class_groups(&self.db, class).await?;
-        let mut slots = Vec::new();
-        let mut errors = Vec::new();
-        for (i, rec) in reader.records().enumerate() {
-            let line = i + 2;
-            if i >= MAX_TEMPLATE_SLOTS {
-                return Err(JournalError::invalid(
-                    format!("строка {line}"),
-                    format!(
-                        "В расписании класса больше {MAX_TEMPLATE_SLOTS} строк — столько уроков в неделе не бывает."
-                    ),
-                ));
-            }
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    errors.push(FieldError::new(
-                        format!("строка {line}"),
-                        format!("Не читается: {e}"),
-                    ));
-                    continue;
-                }
-            };
-            let get = |k: usize| {
-                rec.get(k)
-                    .map(|c| parta_core::text::spreadsheet_unescape(c.trim()))
-                    .unwrap_or("")
-            };
-            let weekday = match get(0).to_lowercase().as_str() {
-                d if d.parse::<i64>().is_ok() => d.parse().unwrap_or(0),
-                d => WEEKDAYS_RU
-                    .iter()
-                    .position(|w| w.starts_with(d) && d.len() >= 4)
-                    .map(|i| i as i64 + 1)
-                    .unwrap_or(0),
-            };
-            if weekday == 0 {
-                errors.push(FieldError::new(
-                    format!("строка {line}, столбец 1"),
-                    format!("Непонятный день недели «{}».", get(0)),
-                ));
-            }
-            let lesson_no = get(1).parse::<i64>().unwrap_or(0);
-            if lesson_no == 0 {
-                errors.push(FieldError::new(
-                    format!("строка {line}, столбец 2"),
-                    format!("Номер урока — число, а не «{}».", get(1)),
-                ));
-            }
-            let subject = subjects
-                .iter()
-                .find(|s| s.code == get(2) || s.name.to_lowercase() == get(2).to_lowercase())
-                .map(|s| s.code.clone());
-            if subject.is_none() {
-                errors.push(FieldError::new(
-                    format!("строка {line}, столбец 3"),
-                    format!("Неизвестный предмет «{}».", get(2)),
-                ));
-            }
-            let who = get(3).to_lowercase();
-            let found: Vec<_> = staff
-                .iter()
-                .filter(|(_, name, snils)| {
-                    name.to_lowercase() == who || snils.as_deref() == Some(get(3))
-                })
-                .collect();
-            if found.len() != 1 {
-                errors.push(FieldError::new(
-                    format!("строка {line}, столбец 4"),
-                    if found.is_empty() {
-                        format!("Учитель «{}» не найден среди сотрудников школы.", get(3))
-                    } else {
-                        format!("Учитель «{}» найден несколько раз — укажите СНИЛС.", get(3))
-                    },
-                ));
-            }
-            let group = match get(5) {
-                "" => Some(None),
-                name => groups
-                    .iter()
-                    .find(|(_, n)| n.to_lowercase() == name.to_lowercase())
-                    .map(|(id, _)| Some(*id)),
-            };
-            if group.is_none() {
-                errors.push(FieldError::new(
-                    format!("строка {line}, столбец 6"),
-                    format!("В классе нет группы «{}».", get(5)),
-                ));
-            }
-            if let (Some(subject), [t], Some(group_id)) = (subject, found.as_slice(), group) {
-                slots.push(NewSlot {
-                    weekday,
-                    lesson_no,
-                    subject_code: subject,
-                    teacher_id: t.0,
-                    room: Some(get(4).to_string()).filter(|r| !r.is_empty()),
-                    group_id,
-                });
-            }
-        }
-        if !errors.is_empty() {
-            return Err(JournalError::Invalid(errors));
-        }
+        let slots = parse_template_text(csv_text, &staff, &subjects, &groups)
+            .map_err(JournalError::Invalid)?;
         self.set_template(p, origin, class, TemplateVersion { valid_from, slots })
             .await
+    }
+}
+
+/// Reads a class's template from its text (`день;урок;предмет;учитель;кабинет;группа`,
+/// a header line, `;` or `,`): the teacher by full name or СНИЛС among `staff`, the
+/// subject by code or name, the group by name. Every bad line is named; at most
+/// [`MAX_TEMPLATE_SLOTS`] lines are read. Pure, so that it can be fuzzed.
+pub fn parse_template_text(
+    csv_text: &str,
+    staff: &[(PersonId, String, Option<String>)],
+    subjects: &[parta_registry::model::ReferenceEntry],
+    groups: &[(parta_core::ids::GroupId, String)],
+) -> std::result::Result<Vec<NewSlot>, Vec<FieldError>> {
+    let delimiter = if csv_text.lines().next().is_some_and(|l| l.contains(';')) {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let mut slots = Vec::new();
+    let mut errors = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        if i >= MAX_TEMPLATE_SLOTS {
+            return Err(vec![FieldError::new(
+                format!("строка {line}"),
+                format!(
+                    "В расписании класса больше {MAX_TEMPLATE_SLOTS} строк — столько уроков в неделе не бывает."
+                ),
+            )]);
+        }
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(FieldError::new(
+                    format!("строка {line}"),
+                    format!("Не читается: {e}"),
+                ));
+                continue;
+            }
+        };
+        let get = |k: usize| {
+            rec.get(k)
+                .map(|c| parta_core::text::spreadsheet_unescape(c.trim()))
+                .unwrap_or("")
+        };
+        let weekday = match get(0).to_lowercase().as_str() {
+            d if d.parse::<i64>().is_ok() => d.parse().unwrap_or(0),
+            d => WEEKDAYS_RU
+                .iter()
+                .position(|w| w.starts_with(d) && d.len() >= 4)
+                .map(|i| i as i64 + 1)
+                .unwrap_or(0),
+        };
+        if weekday == 0 {
+            errors.push(FieldError::new(
+                format!("строка {line}, столбец 1"),
+                format!("Непонятный день недели «{}».", get(0)),
+            ));
+        }
+        let lesson_no = get(1).parse::<i64>().unwrap_or(0);
+        if lesson_no == 0 {
+            errors.push(FieldError::new(
+                format!("строка {line}, столбец 2"),
+                format!("Номер урока — число, а не «{}».", get(1)),
+            ));
+        }
+        let subject = subjects
+            .iter()
+            .find(|s| s.code == get(2) || s.name.to_lowercase() == get(2).to_lowercase())
+            .map(|s| s.code.clone());
+        if subject.is_none() {
+            errors.push(FieldError::new(
+                format!("строка {line}, столбец 3"),
+                format!("Неизвестный предмет «{}».", get(2)),
+            ));
+        }
+        let who = get(3).to_lowercase();
+        let found: Vec<_> = staff
+            .iter()
+            .filter(|(_, name, snils)| {
+                name.to_lowercase() == who || snils.as_deref() == Some(get(3))
+            })
+            .collect();
+        if found.len() != 1 {
+            errors.push(FieldError::new(
+                format!("строка {line}, столбец 4"),
+                if found.is_empty() {
+                    format!("Учитель «{}» не найден среди сотрудников школы.", get(3))
+                } else {
+                    format!("Учитель «{}» найден несколько раз — укажите СНИЛС.", get(3))
+                },
+            ));
+        }
+        let group = match get(5) {
+            "" => Some(None),
+            name => groups
+                .iter()
+                .find(|(_, n)| n.to_lowercase() == name.to_lowercase())
+                .map(|(id, _)| Some(*id)),
+        };
+        if group.is_none() {
+            errors.push(FieldError::new(
+                format!("строка {line}, столбец 6"),
+                format!("В классе нет группы «{}».", get(5)),
+            ));
+        }
+        if let (Some(subject), [t], Some(group_id)) = (subject, found.as_slice(), group) {
+            slots.push(NewSlot {
+                weekday,
+                lesson_no,
+                subject_code: subject,
+                teacher_id: t.0,
+                room: Some(get(4).to_string()).filter(|r| !r.is_empty()),
+                group_id,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(slots)
+    } else {
+        Err(errors)
     }
 }

@@ -508,6 +508,10 @@ async fn a_sparse_workbook_cannot_take_the_server_down() {
     );
     let p = problem(upload(&d, &org, far, true).await, 422).await;
     assert!(p.to_string().contains("A10002"), "{p}");
+    // Found by bench/fuzz.sh: a reference longer than a sheet overflowed the reader.
+    let odd = xlsx_cells(&[("AAAAAAAAAAAAAAAA1".into(), "x".into())], None);
+    let p = problem(upload(&d, &org, odd, true).await, 422).await;
+    assert!(p.to_string().contains("неверная ссылка на ячейку"), "{p}");
     // A CSV of more rows than a school has is refused before it is built.
     let mut csv =
         String::from("Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\n");
