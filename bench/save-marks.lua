@@ -1,13 +1,15 @@
 -- wrk script: teachers saving the marks of a whole class in one request each.
--- SESSIONS: lines "cookie<TAB>csrf<TAB>class<TAB>subject<TAB>lesson<TAB>student,student,…".
+-- SESSIONS: lines "cookie<TAB>csrf<TAB>class<TAB>subject<TAB>lesson,lesson,…<TAB>student,student,…";
+-- each save of a session goes to its next lesson (a student has at most 3 marks a lesson).
 -- THINK_MS: mean pause of each connection between saves (a teacher does not save non-stop).
 -- Counts the marks the server says it wrote, to compare with the database afterwards.
 local rows = {}
 for line in io.lines(os.getenv("SESSIONS")) do
   local c, t, cl, s, l, st = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)\t([^\t]+)")
-  local students = {}
+  local students, lessons = {}, {}
   for id in st:gmatch("[^,]+") do students[#students + 1] = id end
-  rows[#rows + 1] = { c, t, cl, s, l, students }
+  for id in l:gmatch("[^,]+") do lessons[#lessons + 1] = id end
+  rows[#rows + 1] = { c, t, cl, s, lessons, students }
 end
 local think = tonumber(os.getenv("THINK_MS") or "0")
 local threads = {}
@@ -18,9 +20,10 @@ init = function(args) math.randomseed(os.time() + tonumber(tostring({}):match("0
 request = function()
   n = n + 1
   local r = rows[(n % #rows) + 1]
+  local lesson = r[5][(math.floor(n / #rows) % #r[5]) + 1]
   local marks = {}
   for i, s in ipairs(r[6]) do
-    marks[i] = string.format('{"lesson_id":"%s","student_id":"%s","value":"%d","work_type":"classwork"}', r[5], s, math.random(2, 5))
+    marks[i] = string.format('{"lesson_id":"%s","student_id":"%s","value":"%d","work_type":"classwork"}', lesson, s, math.random(2, 5))
   end
   local body = '{"marks":[' .. table.concat(marks, ",") .. ']}'
   return wrk.format("POST", "/api/v1/classes/" .. r[3] .. "/journal/" .. r[4],

@@ -10,6 +10,8 @@ STUDENTS="${1:-100000}"
 PORT="${PORT:-18092}"
 DURATION="${DURATION:-20s}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# One date for the generated data and the server, so runs on different days compare.
+export PARTA_TODAY="${PARTA_TODAY:-2026-11-30}"
 BIN="$CARGO_TARGET_DIR/release/parta"
 OUT="bench/out"
 mkdir -p "$OUT"
@@ -25,6 +27,7 @@ sql() {
 DB_ARGS=(--data-dir "$DATA")
 [ -n "${PG_URL:-}" ] && DB_ARGS+=(--database-url "$PG_URL")
 GROUP_CONCAT=$([ -n "${PG_URL:-}" ] && echo "string_agg(e.person_id, ',')" || echo "group_concat(e.person_id)")
+LESSON_CONCAT=$([ -n "${PG_URL:-}" ] && echo "string_agg(x.id, ',')" || echo "group_concat(x.id)")
 if [ ! -d "$DATA" ]; then
   echo "== generate $STUDENTS students with the school day =="
   mkdir -p "$DATA"
@@ -34,7 +37,7 @@ fi
 SIZE=$([ -n "${PG_URL:-}" ] && sql "SELECT pg_database_size(current_database())" || stat -c %s "$DB")
 echo "RESULT db_bytes=$SIZE $(sql "SELECT 'marks=' || (SELECT COUNT(*) FROM marks) || ' lessons=' || (SELECT COUNT(*) FROM lessons) || ' attendance=' || (SELECT COUNT(*) FROM attendance) || ' students=' || (SELECT COUNT(*) FROM enrolments WHERE ended_on IS NULL)")"
 
-PARTA_SIGN_IN__PER_IP_BURST=1000000000 PARTA_LOG=warn "$BIN" serve "${DB_ARGS[@]}" --port "$PORT" >"$OUT/sd-serve.log" 2>&1 &
+PARTA_SIGN_IN__ADDRESS_FREE_FAILURES=1000000000 PARTA_LOG=warn "$BIN" serve "${DB_ARGS[@]}" --port "$PORT" >"$OUT/sd-serve.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
@@ -63,11 +66,13 @@ sql "SELECT a.login, g.child_id FROM guardianships g JOIN accounts a ON a.person
 while IFS=$'\t' read -r login student; do
   s=$(sign_in "$login"); printf '%s\t%s\n' "${s%%$'\t'*}" "$student" >>"$OUT/diary-sessions.txt"
 done
-TODAY=$(date +%F)
+TODAY=$PARTA_TODAY
 : >"$OUT/journal-sessions.txt"
 : >"$OUT/save-sessions.txt"
+# The last 30 lessons given of each journal: a save goes to the next one in turn (a student
+# has at most 3 marks a lesson).
 sql "SELECT a.login, t.class_id, t.subject_code, \
-  (SELECT l.id FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY' ORDER BY l.day DESC LIMIT 1), \
+  (SELECT $LESSON_CONCAT FROM (SELECT l.id FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY' ORDER BY l.day DESC LIMIT 30) x), \
   (SELECT $GROUP_CONCAT FROM enrolments e WHERE e.class_id = t.class_id AND e.ended_on IS NULL) \
   FROM teaching_assignments t JOIN accounts a ON a.person_id = t.teacher_id \
   WHERE EXISTS (SELECT 1 FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$TODAY') \
@@ -104,12 +109,11 @@ for think in 5000 2000 1000 0; do
   written=$(sed -n 's/.*marks_written=\([0-9]*\).*/\1/p' "$OUT/save-$think.txt")
   lost=$((written - (after - before))); [ "$lost" -lt 0 ] && lost=0  # more in the database: saves in flight when wrk stopped
   echo "RESULT marks_in_db_delta=$((after - before)) marks_acknowledged=$written lost=$lost"
-done
-
-# The saves piled marks onto 200 lessons; take them out so the next run reads the same
-# journals (the generated data stays as it was).
-for table in "marks WHERE created_at" "mark_history WHERE changed_at" "notifications WHERE created_at" "outbox WHERE at"; do
-  sql "DELETE FROM $table >= $SAVES_FROM" >/dev/null
+  # The saves piled marks onto the journals' lessons; take them out so the next run
+  # starts from the same journals (the generated data stays as it was).
+  for table in "marks WHERE created_at" "mark_history WHERE changed_at" "notifications WHERE created_at" "outbox WHERE at"; do
+    sql "DELETE FROM $table >= $SAVES_FROM" >/dev/null
+  done
 done
 
 echo "== period grades of the largest school =="
