@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """kill -9 during writes (issue 8): nothing acknowledged is lost.
 
+`requests` counts the saves the server answered (while it was down, attempts are refused
+and retried, and not counted).
+
 Teachers (threads) keep saving marks — each save changes the comment of one of their
 marks to the next number of a per-mark sequence — while the server is killed with
 SIGKILL at a random moment, restarted, and checked: `PRAGMA integrity_check` (SQLite),
@@ -107,11 +110,11 @@ class Teacher(threading.Thread):
             body = {"marks": [{"lesson_id": m["lesson"], "student_id": m["student"],
                                "mark_id": m["id"], "value": m["value"], "comment": f"crash-{n}"}]}
             try:
-                self.sent += 1
                 status, _, _ = request(self.args.port, "POST", m["path"], body, h)
             except OSError:
                 time.sleep(0.05)  # the server is down: try again when it is back
                 continue
+            self.sent += 1
             if status == 200:
                 with self.lock:
                     self.acked[m["id"]] = n

@@ -187,3 +187,19 @@ test('a student reads the week in the diary on a phone', async () => {
   await page.screenshot({ path: join(tmpdir(), 'parta-phone-diary.png'), fullPage: true });
   await context.close();
 });
+
+test('after signing out, Back does not show the personal page again', async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'parent');
+  await page.click('main .grid a');
+  await page.waitForURL(/\/persons\//);
+  assert.match(await page.textContent('main'), /История обучения/);
+  await page.click('text=Выйти');
+  await page.waitForURL(/\/login|\/$/);
+  await page.goBack();
+  await page.waitForLoadState();
+  const text = await page.textContent('body');
+  assert.doesNotMatch(text, /История обучения/, 'the card came back from the cache');
+  assert.match(page.url(), /\/login/);
+  await page.close();
+});

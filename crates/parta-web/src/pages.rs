@@ -995,8 +995,15 @@ struct StoragePage {
 }
 
 impl StoragePage {
-    fn mb(&self, bytes: &i64) -> String {
-        format!("{:.1}", *bytes as f64 / 1_048_576.0).replace('.', ",")
+    /// "3,4 МБ", "50,0 ГБ".
+    fn size(&self, bytes: &i64) -> String {
+        let mb = *bytes as f64 / 1_048_576.0;
+        let (n, unit) = if mb >= 1024.0 {
+            (mb / 1024.0, self.ctx.tr.gb)
+        } else {
+            (mb, self.ctx.tr.mb)
+        };
+        format!("{n:.1} {unit}").replace('.', ",")
     }
     fn percent(&self, used: &i64, of: &i64) -> i64 {
         if *of <= 0 {
