@@ -13,7 +13,6 @@ live database at the end.
 
 import argparse
 import hashlib
-import http.client
 import json
 import os
 import random
@@ -25,24 +24,12 @@ import tempfile
 import threading
 import time
 
+from parta_http import request
+
 PASSWORD = "Parta-demo-2026"
 # Tables a journal save writes to (with the notifications it causes and the sign-ins).
 WRITTEN = {"marks", "mark_history", "audit_log", "outbox", "notifications", "sessions",
            "known_devices", "api_tokens"}
-
-
-def request(port, method, path, body=None, headers=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        h = dict(headers or {})
-        data = json.dumps(body).encode() if body is not None else None
-        if data:
-            h["Content-Type"] = "application/json"
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        return r.status, r.getheader("Set-Cookie") or "", r.read()
-    finally:
-        c.close()
 
 
 def tables(path):
@@ -96,6 +83,7 @@ def main():
                 by_teacher[login].append((mid, lesson, student, value, f"/api/v1/classes/{cls}/journal/{subject}"))
         logins = sorted(by_teacher)[: args.teachers]
         acked, lock, stop = {}, threading.Lock(), threading.Event()
+        saves = [0]
 
         def teacher(login):
             status, cookie, body = request(args.port, "POST", "/api/v1/session", {"login": login, "password": PASSWORD})
@@ -111,13 +99,14 @@ def main():
                 if request(args.port, "POST", path, body, h)[0] == 200:
                     with lock:
                         acked[mid] = max(acked.get(mid, ""), f"drill-{seq:09d}")
+                        saves[0] += 1
 
         threads = [threading.Thread(target=teacher, args=(t,), daemon=True) for t in logins]
         for t in threads:
             t.start()
         time.sleep(args.seconds)
         with lock:
-            before = dict(acked)
+            before, saves_before = dict(acked), saves[0]
         b = subprocess.run([args.bin, "backup", "--data-dir", live, "--to", copy], env=env,
                            capture_output=True, text=True)
         if b.returncode != 0:
@@ -126,7 +115,7 @@ def main():
         stop.set()
         for t in threads:
             t.join(timeout=30)
-        writes = len(acked)
+        writes = saves[0]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -151,7 +140,7 @@ def main():
         if t not in WRITTEN and a[t] != end.get(t):
             failures.append(f"table {t} (not written during the drill): copy {a[t]} live {end.get(t)}")
     print(f"RESULT tables={len(a)} rows={sum(v[0] for v in a.values())} teachers={len(logins)} "
-          f"marks_saved_during_drill={writes} acknowledged_before_backup={len(before)} "
+          f"saves_acknowledged={writes} saves_before_backup={saves_before} marks_checked={len(before)} "
           f"lost={len(lost)} mismatches={len(failures)}")
     for f in failures:
         print("FAIL", f)

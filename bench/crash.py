@@ -18,7 +18,6 @@ The data directory (or database) must hold a generated region with the school da
 """
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import threading
 import time
+
+from parta_http import request
 
 PASSWORD = "Parta-demo-2026"
 
@@ -44,21 +45,6 @@ def sql_rows(args, query):
         return [[str(c) for c in row] for row in con.execute(query)]
     finally:
         con.close()
-
-
-def request(port, method, path, body=None, headers=None, timeout=10):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        h = dict(headers or {})
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        return r.status, r.getheader("Set-Cookie") or "", r.read()
-    finally:
-        c.close()
 
 
 class Server:
