@@ -16,7 +16,7 @@ mkdir -p "$OUT"
 for tool in wrk curl sqlite3; do command -v $tool >/dev/null || { echo "$tool is needed" >&2; exit 1; }; done
 [ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -q
 ulimit -n 65536
-DATA="$OUT/ov-$STUDENTS"
+DATA="${DATA:-$OUT/sd-$STUDENTS}"  # the school-day benchmark's region, when there is one
 DB="$DATA/parta.db"
 sql() { sqlite3 -cmd ".timeout 10000" -separator $'\t' "$DB" "$1"; }
 if [ ! -d "$DATA" ]; then

@@ -40,6 +40,9 @@ pub struct Config {
     pub migrate_on_start: bool,
     /// Public URL; an `https://` one turns on `Secure` cookies.
     pub public_url: Option<String>,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client;
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
     pub log_format: LogFormat,
     pub session: SessionConfig,
     pub sign_in: SignInConfig,
@@ -185,6 +188,7 @@ impl Default for Config {
             database_url: None,
             migrate_on_start: true,
             public_url: None,
+            trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
             session: SessionConfig::default(),
             sign_in: SignInConfig::default(),

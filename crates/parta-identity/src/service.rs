@@ -220,11 +220,15 @@ impl Identity {
             return Err(IdentityError::BadCredentials);
         };
         self.throttle.succeeded(&attempt);
-        // The browser keeps its id; a browser without one (or with a forged one) gets one.
-        let token = match device.filter(|d| d.len() >= 32 && d.len() <= 64) {
-            Some(d) => d.to_string(),
-            None => random_token(),
+        // The browser keeps its id only if the platform issued it (it is known to some
+        // account); a browser without one, or with one it made up, gets a new one.
+        let issued = match (device, &device_hash) {
+            (Some(d), Some(h)) if known || store::device_exists(&self.db, h).await? => {
+                Some(d.to_string())
+            }
+            _ => None,
         };
+        let token = issued.unwrap_or_else(random_token);
         let audit = audit_entry(Some(account.person_id), "sign_in", Some(ip));
         let mut signed = self
             .open_session_on(
@@ -436,6 +440,7 @@ impl Identity {
         let hash = self.hash_password(new).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
+        store::forget_devices_of(&self.db, account.id).await?;
         self.cache.forget_account(account.id);
         self.audit
             .record(audit_entry(
@@ -515,6 +520,7 @@ impl Identity {
         let hash = self.hash_password(pass).await?;
         store::set_password(&self.db, account.id, &hash, now_ms()).await?;
         store::delete_sessions_of(&self.db, account.id).await?;
+        store::forget_devices_of(&self.db, account.id).await?;
         self.cache.forget_account(account.id);
         self.audit
             .record(audit_entry(Some(account.person_id), "reset_password", None))

@@ -54,6 +54,25 @@ pub async fn device_known(
     Ok(n > 0)
 }
 
+/// Whether the platform ever issued this browser id (to any account).
+pub async fn device_exists(db: &Db, device_hash: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE device_hash = $1")
+        .bind(device_hash)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
+}
+
+/// After a password change nobody's browser is known to the account any more: whoever
+/// knew the old password does not keep a way around the throttling.
+pub async fn forget_devices_of(db: &Db, account: AccountId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM known_devices WHERE account_id = $1")
+        .bind(account)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Remembers that a browser signed into the account (and when it last did).
 pub async fn remember_device(
     conn: &mut sqlx::AnyConnection,

@@ -166,10 +166,25 @@ impl Default for Throttle {
     }
 }
 
+/// An address as a key: an IPv6 host can take any address of its /64, so the /64 is one.
+fn address_key(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => address.to_string(),
+    }
+}
+
 fn pair_key(a: &Attempt<'_>) -> String {
     match a.known_device {
         Some(d) => format!("{}\u{0}d:{d}", a.login.to_lowercase()),
-        None => format!("{}\u{0}a:{}", a.login.to_lowercase(), a.address),
+        None => format!(
+            "{}\u{0}a:{}",
+            a.login.to_lowercase(),
+            address_key(a.address)
+        ),
     }
 }
 
@@ -190,7 +205,7 @@ impl Throttle {
             let login = a.login.to_lowercase();
             wait = wait
                 .max(s.account.wait(&login, now))
-                .max(s.address.wait(a.address, now));
+                .max(s.address.wait(&address_key(a.address), now));
         }
         match wait {
             Some(d) => Err(d.as_secs_f64().ceil().max(1.0) as u64),
@@ -206,7 +221,8 @@ impl Throttle {
             if a.known_device.is_none() {
                 s.account
                     .fail(&a.login.to_lowercase(), l.account, l.max_wait, now);
-                s.address.fail(a.address, l.address, l.max_wait, now);
+                s.address
+                    .fail(&address_key(a.address), l.address, l.max_wait, now);
             }
         }
     }
@@ -289,6 +305,22 @@ mod tests {
         }
         assert!(t.check(&at("teacher", "5.5.5.5", None)).is_err());
         assert!(t.check(&at("teacher", "5.5.5.5", Some("known"))).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_host_cannot_hop_addresses_within_its_network() {
+        let t = Throttle::new(Limits {
+            address: Bucket {
+                free: 3,
+                drain: Duration::from_secs(60),
+            },
+            ..Limits::default()
+        });
+        for i in 0..5 {
+            t.failed(&at(&format!("x{i}"), &format!("2001:db8:1:2::{i:x}"), None));
+        }
+        assert!(t.check(&at("y", "2001:db8:1:2:ffff::1", None)).is_err());
+        assert!(t.check(&at("y", "2001:db8:1:3::1", None)).is_ok());
     }
 
     #[test]

@@ -176,7 +176,7 @@ pub fn table(
 }
 
 fn date(s: Option<&str>) -> Option<String> {
-    s.and_then(|s| chrono::NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d").ok())
+    s.and_then(|s| chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok())
         .map(|d| d.to_string())
 }
 

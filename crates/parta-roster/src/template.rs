@@ -88,17 +88,29 @@ pub fn parse_xlsx(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>
 fn bad_cell_reference(xml: &[u8]) -> Option<String> {
     let mut i = 1;
     while i < xml.len() {
-        let name_len = if xml[i..].starts_with(b"r=") {
-            1
-        } else if xml[i..].starts_with(b"ref=") {
+        let name_len = if xml[i..].starts_with(b"ref") {
             3
+        } else if xml[i] == b'r' {
+            1
         } else {
             i += 1;
             continue;
         };
-        let q = i + name_len + 1;
+        // An attribute `r` or `ref` (XML allows blanks around `=`), not the end of a name.
+        let mut q = i + name_len;
+        while xml.get(q).is_some_and(u8::is_ascii_whitespace) {
+            q += 1;
+        }
+        if !xml[i - 1].is_ascii_whitespace() || xml.get(q) != Some(&b'=') {
+            i += 1;
+            continue;
+        }
+        q += 1;
+        while xml.get(q).is_some_and(u8::is_ascii_whitespace) {
+            q += 1;
+        }
         let quote = *xml.get(q)?;
-        if !xml[i - 1].is_ascii_whitespace() || !matches!(quote, b'"' | b'\'') {
+        if !matches!(quote, b'"' | b'\'') {
             i += 1;
             continue;
         }
@@ -133,8 +145,10 @@ fn read_sheet(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
     let mut reader = book
         .worksheet_cells_reader(&first)
         .map_err(|_| refuse("Лист Excel не удалось прочитать.".into()))?;
-    // Only cells with values, by position; the header is row 0.
+    // Only cells with values, by position; the header is row 0. The text they hold is
+    // bounded too: many small cells can point at one long shared string.
     let mut cells: std::collections::BTreeMap<(u32, u32), String> = Default::default();
+    let mut text_bytes = 0usize;
     let (max_row, max_col) = (MAX_TEMPLATE_ROWS as u32, MAX_COLUMNS as u32);
     loop {
         let cell = match reader.next_cell() {
@@ -170,6 +184,13 @@ fn read_sheet(bytes: &[u8]) -> Result<(Package, &'static str), Vec<RowError>> {
                 crate::limits::column_letters(col),
                 u64::from(row) + 1,
                 crate::limits::MAX_CELL_CHARS
+            )));
+        }
+        text_bytes += text.len();
+        if text_bytes > crate::limits::MAX_UNPACKED_XLSX as usize {
+            return Err(refuse(format!(
+                "В листе Excel больше {} МБ текста — это не шаблон одной школы.",
+                crate::limits::MAX_UNPACKED_XLSX / 1024 / 1024
             )));
         }
         cells.insert((row, col), text);
@@ -438,6 +459,7 @@ mod tests {
             Some("AAAAAAAAAAAAAAAA1")
         );
         assert!(bad_cell_reference(b"<c r='A99999999999'/>").is_some());
+        assert!(bad_cell_reference(b"<c r = \"AAAAAAAAAAAAA1\"/>").is_some());
         assert!(bad_cell_reference(br#"<dimension ref="A1:B2:C99999999"/>"#).is_some());
         assert_eq!(bad_cell_reference(br#"<x attr="ZZZZ1" sqref="A1"/>"#), None);
     }

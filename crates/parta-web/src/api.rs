@@ -266,7 +266,7 @@ async fn sign_in(
     parts: axum::http::request::Parts,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
-    let ip = auth::client_ip(&parts);
+    let ip = auth::client_ip(&parts, &st);
     let device = auth::cookie(&parts.headers, auth::DEVICE_COOKIE);
     let signed = st
         .identity
@@ -357,7 +357,9 @@ pub struct NewToken {
     pub name: String,
     /// The role the token acts in.
     pub role_id: RoleAssignmentId,
-    /// `registry:read`, `registry:write`, `reference:write`, `tokens:manage`.
+    /// Scopes: `registry:read`, `registry:write`, `reference:write`, `schedule:read`,
+    /// `schedule:write`, `journal:read`, `journal:write`, `notifications:read`,
+    /// `notifications:write`.
     pub scopes: Vec<String>,
 }
 
@@ -369,7 +371,7 @@ pub struct IssuedToken {
 }
 
 /// API tokens for integrations.
-#[utoipa::path(get, path = "/api/v1/tokens", security(("session" = []), ("token" = ["tokens:manage"])), tag = "identity", responses((status = 200, body = [parta_identity::store::ApiTokenRow]), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/tokens", security(("session" = [])), tag = "identity", responses((status = 200, body = [parta_identity::store::ApiTokenRow]), (status = 403, body = Problem)))]
 async fn tokens(
     State(st): State<AppState>,
     caller: Caller,
@@ -378,7 +380,7 @@ async fn tokens(
 }
 
 /// Issue an API token (platform admin).
-#[utoipa::path(post, path = "/api/v1/tokens", security(("session" = []), ("token" = ["tokens:manage"])), tag = "identity", request_body = NewToken,
+#[utoipa::path(post, path = "/api/v1/tokens", security(("session" = [])), tag = "identity", request_body = NewToken,
     responses((status = 201, body = IssuedToken), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn issue_token(
     State(st): State<AppState>,
@@ -393,7 +395,7 @@ async fn issue_token(
 }
 
 /// Revoke an API token.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", security(("session" = []), ("token" = ["tokens:manage"])), tag = "identity", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", security(("session" = [])), tag = "identity", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 async fn revoke_token(
     State(st): State<AppState>,

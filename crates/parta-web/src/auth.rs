@@ -48,18 +48,43 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Client address: the socket peer; `X-Forwarded-For` is not trusted by default.
-pub fn client_ip(parts: &Parts) -> String {
-    parts
+/// Client address: the socket peer — or, when the peer is a configured reverse proxy
+/// (`trusted_proxies`), the last address in `X-Forwarded-For` that is not one of them.
+pub fn client_ip(parts: &Parts, state: &AppState) -> String {
+    client_addr(parts, state)
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn client_addr(parts: &Parts, state: &AppState) -> Option<std::net::IpAddr> {
+    let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip())?;
+    let trusted = |ip: &std::net::IpAddr| state.trusted_proxies.iter().any(|n| n.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted(ip))
+            .unwrap_or(peer),
+    )
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Problem> {
     let origin = Origin {
-        ip: Some(client_ip(parts)),
+        ip: Some(client_ip(parts, state)),
     };
     if let Some(auth) = parts
         .headers
@@ -74,12 +99,15 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, Prob
             .token_principal(secret.trim())
             .await
             .map_err(Problem::from)?;
-        token_may(parts, state, &principal)?;
-        return Ok(Some(Caller {
+        let caller = Caller {
             principal,
             session: None,
             origin,
-        }));
+        };
+        // Known before the scope check, so that a refused token is audited as its holder.
+        remember(parts, &caller);
+        token_may(parts, state, &caller.principal)?;
+        return Ok(Some(caller));
     }
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
@@ -134,6 +162,15 @@ fn token_may(
 #[derive(Clone, Default)]
 pub struct CallerSlot(pub std::sync::Arc<std::sync::Mutex<Option<Caller>>>);
 
+/// Leaves the caller in the request's [`CallerSlot`], for the refusal audit.
+fn remember(parts: &Parts, caller: &Caller) {
+    if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+        if let Ok(mut s) = slot.0.lock() {
+            *s = Some(caller.clone());
+        }
+    }
+}
+
 /// API extractor: 401 problem+json when not signed in.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
@@ -142,18 +179,16 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(c) = parts.extensions.get::<Caller>() {
-            return Ok(c.clone());
+        // The CSRF check of a change may have resolved the caller already.
+        if let Some(c) = parts.extensions.get::<Caller>().cloned() {
+            remember(parts, &c);
+            return Ok(c);
         }
         let caller = resolve(parts, state)
             .await?
             .ok_or_else(Problem::unauthorized)?;
         parts.extensions.insert(caller.clone());
-        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
-            if let Ok(mut s) = slot.0.lock() {
-                *s = Some(caller.clone());
-            }
-        }
+        remember(parts, &caller);
         Ok(caller)
     }
 }

@@ -41,22 +41,30 @@ pub async fn readyz(State(st): State<AppState>) -> Response {
     }
 }
 
+/// Addresses and networks of the configuration (`10.0.0.0/8`, `127.0.0.1`); entries that
+/// are neither are logged and skipped.
+pub fn networks(list: &[String]) -> Vec<ipnet::IpNet> {
+    list.iter()
+        .filter_map(|a| {
+            let n = a
+                .parse::<ipnet::IpNet>()
+                .ok()
+                .or_else(|| a.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from));
+            if n.is_none() {
+                tracing::warn!(entry = %a, "not an address or a network; ignored");
+            }
+            n
+        })
+        .collect()
+}
+
 /// Prometheus metrics: only for the configured addresses or with the configured token
 /// (they name routes and volumes; nobody outside needs them).
 pub async fn metrics(State(st): State<AppState>, parts: axum::http::request::Parts) -> Response {
     let m = &st.config.metrics;
-    let from_allowed = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip())
-        .is_some_and(|ip| {
-            m.allow.iter().any(|a| {
-                a.parse::<ipnet::IpNet>()
-                    .map(|n| n.contains(&ip))
-                    .or_else(|_| a.parse::<std::net::IpAddr>().map(|x| x == ip))
-                    .unwrap_or(false)
-            })
-        });
+    let allowed = networks(&m.allow);
+    let from_allowed = crate::auth::client_addr(&parts, &st)
+        .is_some_and(|ip| allowed.iter().any(|n| n.contains(&ip)));
     let with_token = m.token.as_ref().is_some_and(|t| {
         parts
             .headers
@@ -98,6 +106,42 @@ pub async fn track(req: Request, next: Next) -> Response {
     res
 }
 
+/// Refused attempts written a minute per caller, at most.
+pub const REFUSALS_PER_MINUTE: u32 = 30;
+
+/// A caller's minute: when it began, refusals written, refusals left out.
+type RefusalMinute = (Instant, u32, u64);
+
+/// Counts the refused attempts each caller had written this minute.
+#[derive(Clone, Default)]
+pub struct RefusalLimiter(
+    std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<parta_core::ids::PersonId, RefusalMinute>>,
+    >,
+);
+
+impl RefusalLimiter {
+    /// `Some(left out before)` when this refusal is written; `None` when it is only counted.
+    pub fn admit(&self, who: parta_core::ids::PersonId) -> Option<u64> {
+        let mut map = self.0.lock().ok()?;
+        let now = Instant::now();
+        if map.len() > 10_000 {
+            map.retain(|_, (at, _, left)| now.duration_since(*at).as_secs() < 60 || *left > 0);
+        }
+        let e = map.entry(who).or_insert((now, 0, 0));
+        if now.duration_since(e.0).as_secs() >= 60 {
+            e.0 = now;
+            e.1 = 0;
+        }
+        if e.1 >= REFUSALS_PER_MINUTE {
+            e.2 += 1;
+            return None;
+        }
+        e.1 += 1;
+        Some(std::mem::take(&mut e.2))
+    }
+}
+
 /// Refused attempts leave a trace (DATA-3): a signed-in caller answered 403, or 404 on a
 /// route that names an object, is written to the access log with the route and path — a
 /// probe for other people's data shows in the log, and in the log of the person whose id
@@ -123,6 +167,11 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
     }
     let caller = slot.0.lock().ok().and_then(|mut c| c.take());
     if let Some(c) = caller {
+        // At most REFUSALS_PER_MINUTE rows a caller a minute: a flood of probes cannot push
+        // real entries out of a person's log; what was left out is counted in the next row.
+        let Some(left_out) = st.refusals.admit(c.principal.person_id) else {
+            return res;
+        };
         // The person whose id was in the path, when the route is about a person.
         let subject = ["/persons/{id}", "/students/{id}"]
             .iter()
@@ -139,7 +188,14 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
         );
         e.subject_person_id = subject;
         e.object_id = Some(path.chars().take(300).collect());
-        e.details = Some(format!("{method} {route} → {}", status.as_u16()));
+        e.details = Some(if left_out > 0 {
+            format!(
+                "{method} {route} → {} (и ещё отказов без записи: {left_out})",
+                status.as_u16()
+            )
+        } else {
+            format!("{method} {route} → {}", status.as_u16())
+        });
         if let Err(err) = st.audit.record(e).await {
             tracing::error!(error = %err, "refused attempt not audited");
         }

@@ -327,7 +327,7 @@ async fn login_submit(
     parts: Parts,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let ip = auth::client_ip(&parts);
+    let ip = auth::client_ip(&parts, &st);
     let device = auth::cookie(&parts.headers, auth::DEVICE_COOKIE);
     match st
         .identity
@@ -423,7 +423,7 @@ async fn oidc_callback(
         .get(header::HOST)
         .and_then(|v| v.to_str().ok());
     let redirect = st.oidc_redirect_url(host);
-    let ip = auth::client_ip(&parts);
+    let ip = auth::client_ip(&parts, &st);
     match st.identity.oidc_finish(&redirect, &code, &state, &ip).await {
         Ok((signed, next)) => {
             let mut res = Redirect::to(&auth::safe_next(Some(&next))).into_response();

@@ -33,6 +33,12 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         // Outermost but for tracing: a shed request costs almost nothing.
         .layer(from_fn_with_state(state.clone(), ops::admit))
+        // A body must arrive within two minutes (a 10 MB file over a 1 Mbit/s line), so a
+        // slow sender cannot hold a write place for ever. Behind a proxy that buffers
+        // requests (nginx does by default) this never trips.
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            std::time::Duration::from_secs(120),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

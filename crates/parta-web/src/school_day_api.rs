@@ -538,8 +538,9 @@ pub(crate) fn report_xlsx(r: &ClassReport) -> ApiResult<Response> {
     }
     for (i, row) in r.rows.iter().enumerate() {
         let y = i as u32 + 1;
-        ws.write_string(y, 0, parta_core::text::spreadsheet_safe(&row.name))
-            .map_err(fail)?;
+        // Written as a string cell, a name is never run as a formula (no apostrophe needed,
+        // unlike the CSV).
+        ws.write_string(y, 0, &row.name).map_err(fail)?;
         let mut x: u16 = 1;
         for cell in &row.cells {
             if let Some(a) = cell.average {
@@ -548,9 +549,7 @@ pub(crate) fn report_xlsx(r: &ClassReport) -> ApiResult<Response> {
             if let Some(g) = &cell.grade {
                 match g.parse::<f64>() {
                     Ok(n) => ws.write_number(y, x + 1, n).map_err(fail)?,
-                    Err(_) => ws
-                        .write_string(y, x + 1, parta_core::text::spreadsheet_safe(g))
-                        .map_err(fail)?,
+                    Err(_) => ws.write_string(y, x + 1, g).map_err(fail)?,
                 };
             }
             x += 2;

@@ -984,24 +984,25 @@ async fn lesson(
                 })
                 .collect();
             let p = &r.caller.principal;
-            let org = st
-                .registry
-                .class_facts(s.lesson.class_id)
-                .await
-                .ok()
-                .flatten()
-                .map(|f| f.org.organisation);
+            let org = match st.registry.class_facts(s.lesson.class_id).await {
+                Ok(f) => f.map(|f| f.org.organisation),
+                Err(e) => return r.fail(Problem::from(e)),
+            };
             let manage = match org {
-                Some(o) if st.journal.may_manage(p, o).await.unwrap_or(false) => Some(
-                    st.registry
-                        .staff(p, &r.caller.origin, o)
-                        .await
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(b, _)| (b.id.to_string(), b.full_name()))
-                        .collect(),
-                ),
-                _ => None,
+                Some(o) => match st.journal.may_manage(p, o).await {
+                    Ok(true) => match st.registry.staff(p, &r.caller.origin, o).await {
+                        Ok(staff) => Some(
+                            staff
+                                .into_iter()
+                                .map(|(b, _)| (b.id.to_string(), b.full_name()))
+                                .collect(),
+                        ),
+                        Err(e) => return r.fail(Problem::from(e)),
+                    },
+                    Ok(false) => None,
+                    Err(e) => return r.fail(Problem::from(e)),
+                },
+                None => None,
             };
             render(&LessonPage {
                 ctx: r.ctx(),

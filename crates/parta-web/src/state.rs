@@ -27,6 +27,10 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Refused attempts written per caller and minute.
+    pub refusals: crate::ops::RefusalLimiter,
     /// Load shedding: places for reads and writes.
     pub admission: crate::ops::Admission,
     /// The token scopes each operation accepts (`Some(vec![])`: any token; `None`:
@@ -61,6 +65,7 @@ impl AppState {
             identity = identity.with_oidc(oidc.clone())?;
         }
         let admission = crate::ops::Admission::new(&config.admission);
+        let trusted_proxies = Arc::new(crate::ops::networks(&config.trusted_proxies));
         Ok(Self {
             db,
             audit,
@@ -75,6 +80,8 @@ impl AppState {
             documented: Arc::new(crate::api::documented_operations()),
             token_access: Arc::new(crate::api::token_access()),
             admission,
+            trusted_proxies,
+            refusals: Default::default(),
         })
     }
 

@@ -176,7 +176,19 @@ impl Journal {
         e.object_id = Some(id.to_string());
         let mut tx = self.db.begin_write().await?;
         // The quotas again inside the writing transaction: two uploads at once cannot both
-        // take the last space.
+        // take the last space. SQLite has one writer at a time; on PostgreSQL the uploads of
+        // a school and of a person take their turn on advisory locks first.
+        if self.db.backend == parta_db::Backend::Postgres {
+            for key in [
+                format!("quota:{}", l.organisation_id),
+                format!("quota:{}", p.person_id),
+            ] {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         self.check_quota(&mut tx, p, l.organisation_id, bytes.len() as i64)
             .await?;
         sqlx::query(

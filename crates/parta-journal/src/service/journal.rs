@@ -426,8 +426,10 @@ impl Journal {
             Delete(Mark),
         }
         let mut ops = Vec::new();
-        // New marks as (index in the request, lesson, student), for the per-lesson bound.
+        // New marks as (index in the request, lesson, student), and marks removed, for the
+        // per-lesson bound.
         let mut inserted: Vec<(usize, LessonId, PersonId)> = Vec::new();
+        let mut removed: Vec<(LessonId, PersonId)> = Vec::new();
         let mut seen_marks = HashSet::new();
         for (i, m) in input.marks.iter().enumerate() {
             let f = |k: &str| format!("marks[{i}].{k}");
@@ -483,7 +485,10 @@ impl Journal {
             }
             if raw.is_empty() {
                 match old {
-                    Some(old) => ops.push(Op::Delete(old)),
+                    Some(old) => {
+                        removed.push((old.lesson_id, old.student_id));
+                        ops.push(Op::Delete(old))
+                    }
                     None => errors.push(FieldError::new(f("value"), "Укажите отметку.")),
                 }
                 continue;
@@ -530,7 +535,8 @@ impl Journal {
                 }
             });
         }
-        self.check_marks_per_lesson(&inserted, &mut errors).await?;
+        self.check_marks_per_lesson(&inserted, &removed, &mut errors)
+            .await?;
         let mut absences = Vec::new();
         let mut presences = Vec::new();
         let mut seen_attendance = HashSet::new();
@@ -822,6 +828,7 @@ impl Journal {
     async fn check_marks_per_lesson(
         &self,
         inserted: &[(usize, LessonId, PersonId)],
+        removed: &[(LessonId, PersonId)],
         errors: &mut Vec<FieldError>,
     ) -> Result<()> {
         if inserted.is_empty() {
@@ -838,6 +845,11 @@ impl Journal {
             .into_iter()
             .map(|(l, s, n)| ((l, s), n))
             .collect();
+        for key in removed {
+            if let Some(n) = count.get_mut(key) {
+                *n -= 1;
+            }
+        }
         for (i, lesson, student) in inserted {
             let n = count.entry((*lesson, *student)).or_insert(0);
             *n += 1;

@@ -1939,6 +1939,44 @@ async fn a_save_is_bounded_and_tells_each_family_once() {
     let p = problem(teacher.post(&path, &json!({"marks": over})).await, 422).await;
     assert_eq!(p["field"], format!("marks[{}].value", 3 - before), "{p}");
     assert_eq!(app.count(&marks_sql).await, before);
+    // Replacing a mark in the same save is not a fourth one.
+    let res = teacher
+        .post(
+            &path,
+            &json!({"marks": vec![one.clone(); (3 - before) as usize]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let (mid,): (String,) = sqlx::query_as(&format!(
+        "SELECT id FROM marks WHERE lesson_id = '{}' AND student_id = '{}' ORDER BY id LIMIT 1",
+        s.lesson, s.student
+    ))
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let replace = json!({"marks": [
+        {"lesson_id": s.lesson, "student_id": s.student, "mark_id": mid, "value": ""},
+        one.clone()]});
+    let res = teacher.post(&path, &replace).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(app.count(&marks_sql).await, 3);
+    // Back to where the test started.
+    let ids: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT id FROM marks WHERE lesson_id = '{}' AND student_id = '{}' ORDER BY created_at DESC, id LIMIT {}",
+        s.lesson,
+        s.student,
+        3 - before
+    ))
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let clear: Vec<Value> = ids
+        .iter()
+        .map(|(id,)| json!({"lesson_id": s.lesson, "student_id": s.student, "mark_id": id, "value": ""}))
+        .collect();
+    let res = teacher.post(&path, &json!({"marks": clear})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(app.count(&marks_sql).await, before);
     let dup = json!({"attendance": [
         {"lesson_id": s.lesson, "student_id": s.student, "status": "absent"},
         {"lesson_id": s.lesson, "student_id": s.student, "status": "late"}]});
@@ -1959,6 +1997,17 @@ async fn a_save_is_bounded_and_tells_each_family_once() {
             s.student
         )
     };
+    // The saves above are told first (the relay works after the commit).
+    for _ in 0..100 {
+        if app
+            .count("SELECT COUNT(*) FROM outbox WHERE relayed_at IS NULL")
+            .await
+            == 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let (marks_before, absences_before) = (
         app.count(&notes("mark")).await,
         app.count(&notes("absence")).await,
