@@ -117,6 +117,8 @@ fn bad_cell_reference(xml: &[u8]) -> Option<String> {
         let start = q + 1;
         let end = start + xml[start..].iter().position(|b| *b == quote)?;
         let value = &xml[start..end];
+        let bad = || Some(String::from_utf8_lossy(value).chars().take(40).collect());
+        let mut corners = Vec::new();
         for part in value.split(|b| *b == b':') {
             let letters = part.iter().take_while(|b| b.is_ascii_alphabetic()).count();
             let digits = part[letters..]
@@ -124,7 +126,20 @@ fn bad_cell_reference(xml: &[u8]) -> Option<String> {
                 .take_while(|b| b.is_ascii_digit())
                 .count();
             if letters > 3 || digits > 7 || letters + digits != part.len() {
-                return Some(String::from_utf8_lossy(value).chars().take(40).collect());
+                return bad();
+            }
+            let col = part[..letters].iter().fold(0u32, |c, b| {
+                c * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+            });
+            let row = part[letters..]
+                .iter()
+                .fold(0u32, |r, b| r * 10 + u32::from(b - b'0'));
+            corners.push((row, col));
+        }
+        // A range runs from its top left to its bottom right.
+        if let [a, b] = corners[..] {
+            if b.0 < a.0 || b.1 < a.1 {
+                return bad();
             }
         }
         i = end + 1;
@@ -461,6 +476,7 @@ mod tests {
         assert!(bad_cell_reference(b"<c r='A99999999999'/>").is_some());
         assert!(bad_cell_reference(b"<c r = \"AAAAAAAAAAAAA1\"/>").is_some());
         assert!(bad_cell_reference(br#"<dimension ref="A1:B2:C99999999"/>"#).is_some());
+        assert!(bad_cell_reference(br#"<dimension ref="A5:H3"/>"#).is_some());
         assert_eq!(bad_cell_reference(br#"<x attr="ZZZZ1" sqref="A1"/>"#), None);
     }
 }
