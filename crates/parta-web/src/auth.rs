@@ -157,16 +157,28 @@ fn token_may(
     }
 }
 
+/// Who asked, as the refusal audit records them: person, active role, address.
+#[derive(Clone)]
+pub struct Asker {
+    pub person: parta_core::ids::PersonId,
+    pub role: parta_core::principal::Role,
+    pub ip: Option<String>,
+}
+
 /// Where the caller extractor leaves who asked, so that the refusal audit
 /// ([`crate::ops::audit_refusals`]) knows it once the answer is made.
 #[derive(Clone, Default)]
-pub struct CallerSlot(pub std::sync::Arc<std::sync::Mutex<Option<Caller>>>);
+pub struct CallerSlot(pub std::sync::Arc<std::sync::Mutex<Option<Asker>>>);
 
 /// Leaves the caller in the request's [`CallerSlot`], for the refusal audit.
 fn remember(parts: &Parts, caller: &Caller) {
     if let Some(slot) = parts.extensions.get::<CallerSlot>() {
         if let Ok(mut s) = slot.0.lock() {
-            *s = Some(caller.clone());
+            *s = Some(Asker {
+                person: caller.principal.person_id,
+                role: caller.principal.role(),
+                ip: caller.origin.ip.clone(),
+            });
         }
     }
 }

@@ -169,7 +169,7 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
     if let Some(c) = caller {
         // At most REFUSALS_PER_MINUTE rows a caller a minute: a flood of probes cannot push
         // real entries out of a person's log; what was left out is counted in the next row.
-        let Some(left_out) = st.refusals.admit(c.principal.person_id) else {
+        let Some(left_out) = st.refusals.admit(c.person) else {
             return res;
         };
         // The person whose id was in the path, when the route is about a person.
@@ -180,12 +180,14 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
                 let prefix = &r[..r.len() - "{id}".len()];
                 path.split(prefix).nth(1)?.split('/').next()?.parse().ok()
             });
-        let mut e = parta_db::audit::AuditEntry::by(
-            &c.principal,
-            c.origin.ip.clone(),
-            "refused",
-            "request",
-        );
+        let mut e = parta_db::audit::AuditEntry {
+            actor_person_id: Some(c.person),
+            actor_role: Some(c.role.as_str().to_string()),
+            action: "refused",
+            object_type: "request",
+            ip: c.ip,
+            ..Default::default()
+        };
         e.subject_person_id = subject;
         e.object_id = Some(path.chars().take(300).collect());
         e.details = Some(if left_out > 0 {

@@ -10,9 +10,21 @@ use parta_registry::Registry;
 use parta_roster::Roster;
 use std::sync::Arc;
 
-/// Everything a handler may need; cheap to clone.
+/// Everything a handler may need; one reference count to clone. (Cloned per request by
+/// every middleware and extractor that takes the state: with its fields cloned one by one,
+/// some thirty atomic counts bounced between the cores on every request — 9 % of the
+/// diary's CPU, measured.)
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+pub struct AppInner {
     pub db: Db,
     /// The access log, for what the HTTP layer itself records (refused attempts).
     pub audit: AuditLog,
@@ -66,7 +78,7 @@ impl AppState {
         }
         let admission = crate::ops::Admission::new(&config.admission);
         let trusted_proxies = Arc::new(crate::ops::networks(&config.trusted_proxies));
-        Ok(Self {
+        Ok(Self(Arc::new(AppInner {
             db,
             audit,
             config: Arc::new(config),
@@ -82,7 +94,7 @@ impl AppState {
             admission,
             trusted_proxies,
             refusals: Default::default(),
-        })
+        })))
     }
 
     /// Starts the notification relay of this process (call once, inside the runtime).
