@@ -28,7 +28,8 @@ request = function()
   if mode == "diary" then
     return wrk.format("GET", "/api/v1/students/" .. r[2] .. "/diary", { ["Cookie"] = r[1], ["Accept-Encoding"] = "gzip" })
   end
-  local lesson = r[5][(math.floor(n / #rows) % #r[5]) + 1]
+  r.k = (r.k or 0) + 1
+  local lesson = r[5][(r.k % #r[5]) + 1]
   local marks = {}
   for i, s in ipairs(r[6]) do
     marks[i] = string.format('{"lesson_id":"%s","student_id":"%s","value":"%d","work_type":"classwork"}', lesson, s, math.random(2, 5))

@@ -15,7 +15,7 @@ OUT="bench/out"
 mkdir -p "$OUT"
 for tool in wrk curl sqlite3; do command -v $tool >/dev/null || { echo "$tool is needed" >&2; exit 1; }; done
 [ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -q
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 DATA="${DATA:-$OUT/sd-$STUDENTS}"  # the school-day benchmark's region, when there is one
 DB="$DATA/parta.db"
 sql() { sqlite3 -cmd ".timeout 10000" -separator $'\t' "$DB" "$1"; }
@@ -38,15 +38,17 @@ sign_in() {
 sql "SELECT a.login, a.person_id FROM accounts a JOIN role_assignments r ON r.person_id = a.person_id AND r.role = 'student' ORDER BY random() LIMIT 300" |
 while IFS=$'\t' read -r login student; do s=$(sign_in "$login"); printf '%s\t%s\n' "${s%%$'\t'*}" "$student" >>"$OUT/ov-diary.txt"; done
 sql "SELECT a.login, t.class_id, t.subject_code, \
-  (SELECT group_concat(x.id) FROM (SELECT l.id FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$PARTA_TODAY' ORDER BY l.day DESC LIMIT 30) x), \
+  (SELECT group_concat(x.id) FROM (SELECT l.id FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$PARTA_TODAY' AND l.day > COALESCE((SELECT MAX(p.ends_on) FROM study_periods p WHERE p.organisation_id = l.organisation_id AND p.closed_at IS NOT NULL), '0') ORDER BY l.day DESC LIMIT 30) x), \
   (SELECT group_concat(e.person_id) FROM enrolments e WHERE e.class_id = t.class_id AND e.ended_on IS NULL) \
   FROM teaching_assignments t JOIN accounts a ON a.person_id = t.teacher_id WHERE t.group_id IS NULL \
   AND EXISTS (SELECT 1 FROM lessons l WHERE l.class_id = t.class_id AND l.subject_code = t.subject_code AND l.teacher_id = t.teacher_id AND l.day < '$PARTA_TODAY') \
-  ORDER BY random() LIMIT 400" |
+  ORDER BY random() LIMIT 1500" |
+awk -F'\t' 'split($4, l, ",") >= 12' | head -400 |
 while IFS=$'\t' read -r login class subject lessons students; do
   s=$(sign_in "$login"); printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$class" "$subject" "$lessons" "$students" >>"$OUT/ov-save.txt"
 done
-rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
+# Memory the server owns (the SQLite file it maps is counted in VmRSS but is page cache).
+rss() { awk '/RssAnon/ {print $2}' /proc/$pid/status; }
 hwm() { awk '/VmHWM/ {print $2}' /proc/$pid/status; }
 SAVES_FROM=$(($(date +%s%3N) - 1000))
 cleanup_saves() {
@@ -55,7 +57,7 @@ cleanup_saves() {
   done
 }
 echo "RESULT rss_start_kb=$(rss)"
-for mode in diary save; do
+for mode in ${MODES:-diary save}; do
   sessions="$OUT/ov-$mode.txt"
   conns=$([ $mode = diary ] && echo 32 || echo 200)
   echo "== $mode: capacity (closed loop, $conns connections) =="
@@ -67,7 +69,10 @@ for mode in diary save; do
   delay=$(( many * 1000 / (2 * cap) ))
   echo "== $mode: twice the capacity (offered ~$((2 * cap))/s by $many connections, ${delay} ms apart) =="
   MODE=$mode SESSIONS="$sessions" DELAY_MS=$delay wrk -t2 -c$many -d"$DURATION" --latency --timeout 10s -s bench/overload.lua "$URL" | tee "$OUT/ov-$mode-2x.txt" | grep RESULT
-  echo "RESULT mode=$mode capacity_rps=$cap rss_kb=$(rss) peak_rss_kb=$(hwm)"
+  # A flood: as many connections as wrk holds, no pauses — far beyond twice the capacity.
+  echo "== $mode: a flood (4000 connections, no pauses) =="
+  MODE=$mode SESSIONS="$sessions" wrk -t2 -c4000 -d"$DURATION" --latency --timeout 10s -s bench/overload.lua "$URL" | tee "$OUT/ov-$mode-flood.txt" | grep RESULT
+  echo "RESULT mode=$mode capacity_rps=$cap anon_rss_kb=$(rss) peak_rss_kb=$(hwm)"
   [ $mode = save ] && cleanup_saves
 done
 curl -sf "$URL/metrics" | grep -E "^http_requests_shed_total" || true

@@ -207,7 +207,8 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
 
 /// Admission control (load shedding): reads and writes each have a number of places; a
 /// request waits up to the configured time for one and is otherwise answered 503 with
-/// `Retry-After`, as is one that finds four times as many already waiting. Health,
+/// `Retry-After`, as is one that finds sixteen times as many already waiting (the wait is
+/// what bounds the queue; the count only bounds memory). Health,
 /// readiness, metrics and static files are always served.
 #[derive(Clone)]
 pub struct Admission {
@@ -229,7 +230,7 @@ impl Gate {
         Self {
             places: std::sync::Arc::new(tokio::sync::Semaphore::new(places)),
             waiting: Default::default(),
-            max_waiting: places * 4,
+            max_waiting: places * 16,
         }
     }
 }
@@ -250,13 +251,14 @@ pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Resp
     if matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/static/") {
         return next.run(req).await;
     }
-    let gate = if matches!(
+    let write = !matches!(
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
-    ) {
-        &st.admission.reads
-    } else {
+    );
+    let gate = if write {
         &st.admission.writes
+    } else {
+        &st.admission.reads
     };
     let api = path.starts_with("/api/") || path.starts_with("/ims/");
     let permit = match gate.places.clone().try_acquire_owned() {
@@ -285,13 +287,15 @@ pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Resp
         Some(_permit) => next.run(req).await,
         None => {
             metrics::counter!("http_requests_shed_total").increment(1);
-            overloaded(api)
+            overloaded(api, write)
         }
     }
 }
 
-/// 503 with `Retry-After`: problem+json for the API, a page that retries by itself.
-fn overloaded(api: bool) -> Response {
+/// 503 with `Retry-After`: problem+json for the API; for a page, one that reloads itself —
+/// but after a form, one that says nothing was saved and sends the person back to their
+/// form (a reload would show it empty and lose what they typed).
+fn overloaded(api: bool, write: bool) -> Response {
     let mut res = if api {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -299,11 +303,22 @@ fn overloaded(api: bool) -> Response {
             "Сервер сейчас перегружен. Повторите запрос через секунду.",
         )
         .into_response()
+    } else if write {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+             <title>Сервер перегружен</title><h1>Не сохранено: сервер перегружен</h1>\
+             <p>Ничего не записано. Вернитесь на предыдущую страницу кнопкой «Назад» — введённое там останется — \
+             и отправьте форму ещё раз через несколько секунд.</p></html>",
+        )
+            .into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
             "<!doctype html><html lang=\"ru\"><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"3\">\
+             <meta name=\"viewport\" content=\"width=device-width\">\
              <title>Сервер перегружен</title><p>Сервер сейчас перегружен. Страница обновится сама через несколько секунд.</p></html>",
         )
             .into_response()
