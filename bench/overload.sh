@@ -14,7 +14,7 @@ BIN="$CARGO_TARGET_DIR/release/parta"
 OUT="bench/out"
 mkdir -p "$OUT"
 for tool in wrk curl sqlite3; do command -v $tool >/dev/null || { echo "$tool is needed" >&2; exit 1; }; done
-[ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -q
+[ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -p parta-bench -q
 ulimit -n "$(ulimit -Hn)"
 DATA="${DATA:-$OUT/sd-$STUDENTS}"  # the school-day benchmark's region, when there is one
 DB="$DATA/parta.db"
@@ -64,12 +64,14 @@ for mode in ${MODES:-diary save}; do
   MODE=$mode SESSIONS="$sessions" wrk -t2 -c$conns -d"$DURATION" --latency -s bench/overload.lua "$URL" | tee "$OUT/ov-$mode-cap.txt" | grep RESULT
   cap=$(sed -n 's/.*admitted_rps=\([0-9]*\).*/\1/p' "$OUT/ov-$mode-cap.txt")
   [ $mode = save ] && cleanup_saves
-  # Twice the capacity: CONNECTIONS connections, each pausing so that together they offer 2 × cap.
-  many=$([ $mode = diary ] && echo 1000 || echo 400)
-  delay=$(( many * 1000 / (2 * cap) ))
-  echo "== $mode: twice the capacity (offered ~$((2 * cap))/s by $many connections, ${delay} ms apart) =="
-  MODE=$mode SESSIONS="$sessions" DELAY_MS=$delay wrk -t2 -c$many -d"$DURATION" --latency --timeout 10s -s bench/overload.lua "$URL" | tee "$OUT/ov-$mode-2x.txt" | grep RESULT
-  # A flood: as many connections as wrk holds, no pauses — far beyond twice the capacity.
+  # Twice the capacity, open loop: requests start at that rate whatever the answers
+  # (crates/parta-bench); latency counted from each request's planned start.
+  echo "== $mode: twice the capacity, $((2 * cap)) requests a second, open loop =="
+  "$CARGO_TARGET_DIR/release/parta-load" --url "$URL" --mode $mode --sessions "$sessions" --rate $((2 * cap)) --seconds "${DURATION%s}" | tee "$OUT/ov-$mode-2x.txt"
+  echo "RESULT mode=$mode after_2x anon_rss_kb=$(rss)"
+  [ $mode = save ] && cleanup_saves
+  # A flood: 4000 connections resending at once on every answer, 503 included (clients
+  # that ignore Retry-After) — far beyond twice the capacity, a denial-of-service pattern.
   echo "== $mode: a flood (4000 connections, no pauses) =="
   MODE=$mode SESSIONS="$sessions" wrk -t2 -c4000 -d"$DURATION" --latency --timeout 10s -s bench/overload.lua "$URL" | tee "$OUT/ov-$mode-flood.txt" | grep RESULT
   echo "RESULT mode=$mode capacity_rps=$cap anon_rss_kb=$(rss) peak_rss_kb=$(hwm)"
