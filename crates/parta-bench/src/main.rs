@@ -42,12 +42,18 @@ fn percentile(v: &mut [u64], p: f64) -> f64 {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(url), Some(file)) = (arg(&args, "--url"), arg(&args, "--sessions")) else {
-        eprintln!("usage: parta-load --url URL --mode diary|save --sessions FILE --rate N --seconds S");
+        eprintln!(
+            "usage: parta-load --url URL --mode diary|save --sessions FILE --rate N --seconds S"
+        );
         std::process::exit(2);
     };
     let save = arg(&args, "--mode").as_deref() == Some("save");
-    let rate: f64 = arg(&args, "--rate").and_then(|r| r.parse().ok()).unwrap_or(1000.0);
-    let seconds: f64 = arg(&args, "--seconds").and_then(|r| r.parse().ok()).unwrap_or(20.0);
+    let rate: f64 = arg(&args, "--rate")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1000.0);
+    let seconds: f64 = arg(&args, "--seconds")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20.0);
     let max_in_flight: usize = arg(&args, "--max-in-flight")
         .and_then(|r| r.parse().ok())
         .unwrap_or(20_000);
@@ -110,7 +116,8 @@ async fn main() {
             skipped += 1;
             continue;
         };
-        let (client, sessions, tx, url) = (client.clone(), sessions.clone(), tx.clone(), url.clone());
+        let (client, sessions, tx, url) =
+            (client.clone(), sessions.clone(), tx.clone(), url.clone());
         tokio::spawn(async move {
             let s = &sessions[n as usize % sessions.len()];
             let req = if save {
@@ -126,7 +133,10 @@ async fn main() {
                     })
                     .collect();
                 client
-                    .post(format!("{url}/api/v1/classes/{}/journal/{}", s.class, s.subject))
+                    .post(format!(
+                        "{url}/api/v1/classes/{}/journal/{}",
+                        s.class, s.subject
+                    ))
                     .header("cookie", &s.cookie)
                     .header("x-csrf-token", &s.csrf)
                     .header("content-type", "application/json")
