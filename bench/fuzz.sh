@@ -14,7 +14,7 @@ if [ "$PROFILE" = release ]; then cargo build --release -q -p parta-fuzz; else c
 OUT=bench/out/fuzz
 mkdir -p "$OUT"
 status=0
-( ulimit -v "$MEM_KB"; "$CARGO_TARGET_DIR/$PROFILE/parta-fuzz" --seconds "$SECONDS_PER_TARGET" --seed "${SEED:-$RANDOM}" --out "$OUT" ) || status=$?
+( ulimit -v "$MEM_KB"; "$CARGO_TARGET_DIR/$PROFILE/parta-fuzz" --seconds "$SECONDS_PER_TARGET" --seed "${SEED:-$RANDOM}" --out "$OUT" --slow-ms "${SLOW_MS:-1000}" ) || status=$?
 if [ "$status" -gt 1 ]; then
   echo "RESULT the fuzzer died (exit $status): a parser exceeded the ${MEM_KB} KB memory cap or aborted" >&2
 fi

@@ -2,7 +2,7 @@
 //! Rust. Run it under a memory cap (`bench/fuzz.sh` sets `ulimit -v`): an allocation the
 //! size of a sparse sheet's dense range aborts the process, which the script reports.
 //!
-//!     parta-fuzz [--seconds N] [--seed S] [--only NAME] [--out DIR]
+//!     parta-fuzz [--seconds N] [--seed S] [--only NAME] [--out DIR] [--slow-ms MS]
 //!     parta-fuzz --replay FILE --only NAME      (shows the panic)
 //!
 //! Prints, per target, cases run, crashes (panics, with the input saved), slow cases
@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// A case longer than this is a finding (a parser that can be made to spin).
+/// A case longer than this is a finding (a parser that can be made to spin); `--slow-ms`
+/// sets another bound (a debug build on a busy CI machine is slower).
 const SLOW: Duration = Duration::from_secs(1);
 
 fn main() {
@@ -30,6 +31,10 @@ fn main() {
     let seed: u64 = arg("--seed").and_then(|s| s.parse().ok()).unwrap_or(1);
     let only = arg("--only");
     let out = std::path::PathBuf::from(arg("--out").unwrap_or_else(|| "bench/out/fuzz".into()));
+    let slow_after = arg("--slow-ms")
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(SLOW);
     let env = match targets::Env::new() {
         Ok(e) => e,
         Err(e) => {
@@ -80,7 +85,7 @@ fn main() {
             let finding = if r.is_err() {
                 crashes += 1;
                 Some("crash")
-            } else if took > SLOW {
+            } else if took > slow_after {
                 slow += 1;
                 Some("slow")
             } else {
