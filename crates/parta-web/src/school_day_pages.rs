@@ -501,7 +501,8 @@ async fn journals(
         Err(e) => return r.fail(e),
     };
     let today = if p.role() == Role::Teacher {
-        st.journal
+        match st
+            .journal
             .timetable(
                 p,
                 &r.caller.origin,
@@ -510,7 +511,10 @@ async fn journals(
                 1,
             )
             .await
-            .unwrap_or_default()
+        {
+            Ok(l) => l,
+            Err(e) => return r.fail(e),
+        }
     } else {
         Vec::new()
     };
@@ -1489,14 +1493,13 @@ async fn timetable(
                 form_urlencoded::byte_serialize(x.as_bytes()).collect::<String>()
             )
         };
-        let choices = st
-            .journal
-            .rooms(p, org)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|x| (room_q(&x), format!("{} {x}", t.room)))
-            .collect();
+        let choices = match st.journal.rooms(p, org).await {
+            Ok(rooms) => rooms
+                .into_iter()
+                .map(|x| (room_q(&x), format!("{} {x}", t.room)))
+                .collect(),
+            Err(e) => return r.fail(e),
+        };
         let whose = format!("{} {room}", t.room);
         return week_page(&r, t, whose, room_q(room), choices, monday, lessons, None);
     }
@@ -1512,7 +1515,10 @@ async fn timetable(
         (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => return r.fail(e),
         (None, None, None) => {
             // Whose timetable to start with, by role.
-            let people = st.journal.diary_people(p).await.unwrap_or_default();
+            let people = match st.journal.diary_people(p).await {
+                Ok(people) => people,
+                Err(e) => return r.fail(e),
+            };
             for (id, name) in &people {
                 choices.push((format!("student={id}"), name.clone()));
             }
@@ -1525,13 +1531,20 @@ async fn timetable(
                 _ => {
                     let mut classes = Vec::new();
                     for org in &p.scope.organisations {
-                        classes.extend(st.registry.classes(p, *org).await.unwrap_or_default());
+                        match st.registry.classes(p, *org).await {
+                            Ok(c) => classes.extend(c),
+                            Err(e) => return r.fail(e),
+                        }
                     }
                     for c in &classes {
                         choices.push((format!("class={}", c.id), c.name.clone()));
                     }
                     for org in &p.scope.organisations {
-                        for x in st.journal.rooms(p, *org).await.unwrap_or_default() {
+                        let rooms = match st.journal.rooms(p, *org).await {
+                            Ok(rooms) => rooms,
+                            Err(e) => return r.fail(e),
+                        };
+                        for x in rooms {
                             let q =
                                 form_urlencoded::byte_serialize(x.as_bytes()).collect::<String>();
                             choices.push((
@@ -1583,14 +1596,15 @@ async fn timetable(
     };
     let mut edit = None;
     if let TimetableOf::Class(c) = of {
-        if let Ok(Some(f)) = st.registry.class_facts(c).await {
-            if st
-                .journal
-                .may_manage(p, f.org.organisation)
-                .await
-                .unwrap_or(false)
-            {
-                edit = Some(format!("/classes/{c}/template"));
+        let facts = match st.registry.class_facts(c).await {
+            Ok(f) => f,
+            Err(e) => return r.fail(e),
+        };
+        if let Some(f) = facts {
+            match st.journal.may_manage(p, f.org.organisation).await {
+                Ok(true) => edit = Some(format!("/classes/{c}/template")),
+                Ok(false) => {}
+                Err(e) => return r.fail(e),
             }
         }
     }
@@ -1769,25 +1783,25 @@ async fn report(
         .await
     {
         Ok(rep) => {
-            let org = st
-                .registry
-                .class_facts(id)
-                .await
-                .ok()
-                .flatten()
-                .map(|f| f.org.organisation);
+            let org = match st.registry.class_facts(id).await {
+                Ok(f) => f.map(|f| f.org.organisation),
+                Err(e) => return r.fail(e),
+            };
             let periods = match org {
-                Some(o) => st
-                    .journal
-                    .calendar(p, o)
-                    .await
-                    .map(|c| {
-                        c.periods
-                            .into_iter()
-                            .filter(|x| x.academic_year_id == rep.period.academic_year_id)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                Some(o) => match st.journal.calendar(p, o).await {
+                    Ok(c) => c
+                        .periods
+                        .into_iter()
+                        .filter(|x| x.academic_year_id == rep.period.academic_year_id)
+                        .collect(),
+                    // Who may read the class report but not the school's calendar (a class
+                    // teacher of another school's class is not one) sees no period switch.
+                    Err(
+                        parta_journal::JournalError::Forbidden
+                        | parta_journal::JournalError::NotFound,
+                    ) => Vec::new(),
+                    Err(e) => return r.fail(e),
+                },
                 None => Vec::new(),
             };
             render(&ReportPage {
@@ -1822,15 +1836,17 @@ async fn calendar(
         return r.fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    match st.journal.calendar(p, id).await {
-        Ok(c) => render(&CalendarPage {
-            ctx: r.ctx(),
-            t: strings(&r.headers),
-            manage: st.journal.may_manage(p, id).await.unwrap_or(false),
-            c,
-        }),
-        Err(e) => r.fail(e),
-    }
+    let (c, manage) =
+        match tokio::try_join!(st.journal.calendar(p, id), st.journal.may_manage(p, id)) {
+            Ok(v) => v,
+            Err(e) => return r.fail(e),
+        };
+    render(&CalendarPage {
+        ctx: r.ctx(),
+        t: strings(&r.headers),
+        manage,
+        c,
+    })
 }
 
 #[derive(Deserialize)]

@@ -348,3 +348,21 @@ async fn personal_answers_are_not_stored_and_metrics_are_not_public() {
         .unwrap()
         .starts_with("max-age="));
 }
+
+/// A failure behind a page is an error page with the problem's message — never an empty
+/// page that looks as if there were nothing to show (issue 9).
+#[tokio::test]
+async fn a_failure_behind_a_page_is_shown_not_hidden() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    assert_eq!(director.get("/timetable").await.status(), 200);
+    // The rooms of the school cannot be read any more.
+    sqlx::query("ALTER TABLE timetable_slots RENAME TO timetable_slots_gone")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = director.get("/timetable").await;
+    assert_eq!(res.status(), 500);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Что-то пошло не так"), "{page}");
+}
