@@ -146,3 +146,18 @@ impl Principal {
         self.active.role
     }
 }
+
+/// Where a request came from, for the access log.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+}
+
+/// A session looked up from its cookie: the hash of its id (the id itself is only in the
+/// browser), its CSRF token and who it is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub csrf_token: String,
+    pub principal: Principal,
+}

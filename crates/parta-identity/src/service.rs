@@ -99,13 +99,9 @@ pub struct SignedIn {
     pub roles: Vec<RoleAssignment>,
 }
 
-/// A session looked up from its cookie.
-#[derive(Debug, Clone)]
-pub struct SessionInfo {
-    pub id_hash: String,
-    pub csrf_token: String,
-    pub principal: Principal,
-}
+/// A session looked up from its cookie (the type lives in the kernel: the HTTP layer
+/// carries it without knowing this crate).
+pub type SessionInfo = parta_core::principal::Session;
 
 pub fn random_token() -> String {
     let mut b = [0u8; 32];

@@ -12,11 +12,8 @@ use parta_db::Db;
 
 type Result<T> = std::result::Result<T, RegistryError>;
 
-/// Where a request came from, for the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    pub ip: Option<String>,
-}
+/// Where a request came from (kept here under its old name for the domains).
+pub use parta_core::principal::Origin;
 
 #[derive(Clone)]
 pub struct Registry {

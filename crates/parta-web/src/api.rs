@@ -3,8 +3,7 @@
 
 use crate::auth::{self, Caller};
 use crate::state::AppState;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::Json;
@@ -19,7 +18,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-type ApiResult<T> = Result<T, Problem>;
+use parta_http::ApiResult;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -166,67 +165,7 @@ pub fn openapi_json() -> String {
     doc.to_pretty_json().unwrap_or_default()
 }
 
-/// JSON body whose rejections are our problem+json, naming the field.
-pub struct ApiJson<T>(pub T);
-
-impl<T, S> FromRequest<S> for ApiJson<T>
-where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
-    S: Send + Sync,
-{
-    type Rejection = Problem;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_problem(&rejection)),
-        }
-    }
-}
-
-/// Turns serde's message into a field name and a Russian explanation.
-fn json_problem(rejection: &JsonRejection) -> Problem {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => Problem::invalid(
-            "body",
-            "Ожидается JSON: заголовок Content-Type: application/json.",
-        ),
-        JsonRejection::JsonSyntaxError(_) => {
-            Problem::invalid("body", "Тело запроса — не корректный JSON.")
-        }
-        JsonRejection::JsonDataError(e) => {
-            let text = e.body_text();
-            let detail = text
-                .split_once("target type: ")
-                .map(|(_, r)| r)
-                .unwrap_or(&text);
-            if let Some(field) = detail
-                .split("missing field `")
-                .nth(1)
-                .and_then(|r| r.split('`').next())
-            {
-                return Problem::invalid(field, "Обязательное поле не заполнено.");
-            }
-            let (path, msg) = detail.split_once(": ").unwrap_or(("body", detail));
-            let reason = if msg.contains("invalid type") {
-                "Неверный тип значения."
-            } else if msg.contains("unknown variant") {
-                "Недопустимое значение."
-            } else if msg.contains("UUID") || msg.contains("uuid") {
-                "Ожидается идентификатор (UUID)."
-            } else {
-                "Неверное значение."
-            };
-            Problem::invalid(path, format!("{reason} ({msg})"))
-        }
-        _ => Problem::invalid("body", "Не удалось прочитать тело запроса."),
-    }
-}
-
-/// A path id; anything malformed is "not found", like an id the caller may not see.
-pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
-    raw.parse().map_err(|_| Problem::not_found())
-}
+pub use parta_http::json::{path_id, ApiJson};
 
 // ---- identity ----
 
@@ -266,7 +205,7 @@ async fn sign_in(
     parts: axum::http::request::Parts,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
-    let ip = auth::client_ip(&parts, &st);
+    let ip = auth::client_ip(&parts, &st.door);
     let device = auth::cookie(&parts.headers, auth::DEVICE_COOKIE);
     let signed = st
         .identity

@@ -3,7 +3,10 @@
 
 pub mod api;
 pub mod auth;
-pub mod i18n;
+/// The interface strings live in `parta-http` (the layout and the pages share them).
+pub mod i18n {
+    pub use parta_http::i18n::*;
+}
 pub mod ops;
 pub mod pages;
 pub mod router;

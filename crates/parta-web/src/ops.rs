@@ -63,7 +63,7 @@ pub fn networks(list: &[String]) -> Vec<ipnet::IpNet> {
 pub async fn metrics(State(st): State<AppState>, parts: axum::http::request::Parts) -> Response {
     let m = &st.config.metrics;
     let allowed = networks(&m.allow);
-    let from_allowed = crate::auth::client_addr(&parts, &st)
+    let from_allowed = crate::auth::client_addr(&parts, &st.door)
         .is_some_and(|ip| allowed.iter().any(|n| n.contains(&ip)));
     let with_token = m.token.as_ref().is_some_and(|t| {
         parts

@@ -25,7 +25,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), ops::audit_refusals))
         .layer(from_fn_with_state(state.clone(), ops::require_documented))
-        .layer(from_fn_with_state(state.clone(), auth::csrf))
+        .layer(from_fn_with_state(state.door.clone(), auth::csrf))
         .layer(from_fn(ops::track))
         .layer(from_fn_with_state(state.clone(), ops::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -17,6 +17,43 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState(Arc<AppInner>);
 
+impl axum::extract::FromRef<AppState> for parta_http::Door {
+    fn from_ref(st: &AppState) -> Self {
+        st.door.clone()
+    }
+}
+
+/// The identity domain answers the door's questions.
+struct IdentityDoor(Identity);
+
+impl parta_http::Authenticator for IdentityDoor {
+    fn session<'a>(
+        &'a self,
+        token: &'a str,
+    ) -> parta_http::door::BoxFuture<
+        'a,
+        Result<Option<parta_core::principal::Session>, parta_core::Problem>,
+    > {
+        Box::pin(async move {
+            match self.0.session(token).await {
+                Ok(s) => Ok(Some(s)),
+                Err(parta_identity::IdentityError::Unauthenticated) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn token<'a>(
+        &'a self,
+        secret: &'a str,
+    ) -> parta_http::door::BoxFuture<
+        'a,
+        Result<parta_core::principal::Principal, parta_core::Problem>,
+    > {
+        Box::pin(async move { self.0.token_principal(secret).await.map_err(Into::into) })
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = AppInner;
     fn deref(&self) -> &AppInner {
@@ -39,15 +76,13 @@ pub struct AppInner {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
-    /// Reverse proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Sessions, API tokens and their scopes, proxies: what every domain's HTTP asks of
+    /// a request (`parta_http::Door`, taken from this state with `FromRef`).
+    pub door: parta_http::Door,
     /// Refused attempts written per caller and minute.
     pub refusals: crate::ops::RefusalLimiter,
     /// Load shedding: places for reads and writes.
     pub admission: crate::ops::Admission,
-    /// The token scopes each operation accepts (`Some(vec![])`: any token; `None`:
-    /// sessions only), from the document's `security`.
-    pub token_access: Arc<std::collections::HashMap<String, Option<Vec<String>>>>,
 }
 
 impl AppState {
@@ -77,7 +112,11 @@ impl AppState {
             identity = identity.with_oidc(oidc.clone())?;
         }
         let admission = crate::ops::Admission::new(&config.admission);
-        let trusted_proxies = Arc::new(crate::ops::networks(&config.trusted_proxies));
+        let door = parta_http::Door {
+            auth: Arc::new(IdentityDoor(identity.clone())),
+            token_access: Arc::new(crate::api::token_access()),
+            trusted_proxies: Arc::new(crate::ops::networks(&config.trusted_proxies)),
+        };
         Ok(Self(Arc::new(AppInner {
             db,
             audit,
@@ -90,9 +129,9 @@ impl AppState {
             relay,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
-            token_access: Arc::new(crate::api::token_access()),
+
             admission,
-            trusted_proxies,
+            door,
             refusals: Default::default(),
         })))
     }

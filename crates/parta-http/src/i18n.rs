@@ -11,7 +11,7 @@ pub enum Lang {
 
 impl Lang {
     pub fn from_headers(h: &HeaderMap) -> Lang {
-        match crate::auth::cookie(h, "lang").as_deref() {
+        match crate::caller::cookie(h, "lang").as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Ru,
         }

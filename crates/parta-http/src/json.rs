@@ -1,0 +1,70 @@
+//! JSON bodies and path ids whose rejections are problem+json naming the field.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::Json;
+use parta_core::Problem;
+
+pub type ApiResult<T> = Result<T, Problem>;
+
+/// JSON body whose rejections are our problem+json, naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_problem(&rejection)),
+        }
+    }
+}
+
+/// Turns serde's message into a field name and a Russian explanation.
+fn json_problem(rejection: &JsonRejection) -> Problem {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => Problem::invalid(
+            "body",
+            "Ожидается JSON: заголовок Content-Type: application/json.",
+        ),
+        JsonRejection::JsonSyntaxError(_) => {
+            Problem::invalid("body", "Тело запроса — не корректный JSON.")
+        }
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            let detail = text
+                .split_once("target type: ")
+                .map(|(_, r)| r)
+                .unwrap_or(&text);
+            if let Some(field) = detail
+                .split("missing field `")
+                .nth(1)
+                .and_then(|r| r.split('`').next())
+            {
+                return Problem::invalid(field, "Обязательное поле не заполнено.");
+            }
+            let (path, msg) = detail.split_once(": ").unwrap_or(("body", detail));
+            let reason = if msg.contains("invalid type") {
+                "Неверный тип значения."
+            } else if msg.contains("unknown variant") {
+                "Недопустимое значение."
+            } else if msg.contains("UUID") || msg.contains("uuid") {
+                "Ожидается идентификатор (UUID)."
+            } else {
+                "Неверное значение."
+            };
+            Problem::invalid(path, format!("{reason} ({msg})"))
+        }
+        _ => Problem::invalid("body", "Не удалось прочитать тело запроса."),
+    }
+}
+
+/// A path id; anything malformed is "not found", like an id the caller may not see.
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
+    raw.parse().map_err(|_| Problem::not_found())
+}

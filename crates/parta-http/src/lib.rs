@@ -1,0 +1,16 @@
+//! What every domain's HTTP needs, and only that: the door (sessions, API tokens and their
+//! scopes, proxies), the caller extractors, CSRF, JSON and path extractors that answer
+//! problem+json naming the field, and the page frame (layout, language, error pages).
+//! Domain crates build their routers on it; `parta-web` composes them.
+
+pub mod caller;
+pub mod csrf;
+pub mod door;
+pub mod i18n;
+pub mod json;
+pub mod page;
+
+pub use caller::{Caller, MaybeCaller, PageCaller};
+pub use door::{Authenticator, Door};
+pub use json::{path_id, ApiJson, ApiResult};
+pub use page::{ctx, render, Ctx, PageReq};

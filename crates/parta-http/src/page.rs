@@ -1,0 +1,184 @@
+//! The page frame: what every page shows around its content (the layout's header with
+//! the person and their roles, the language, the version for the visually impaired,
+//! notices and errors), rendering, and error pages.
+
+use crate::caller::{cookie, urlencode, Caller, PageCaller};
+use crate::i18n::{Lang, Tr};
+use askama::Template;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use parta_core::principal::Role;
+use parta_core::Problem;
+
+/// Changes whenever the stylesheet does, so it can be cached for a year.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What every page shows around its content.
+pub struct Ctx {
+    pub tr: &'static Tr,
+    pub lang: Lang,
+    pub a11y: bool,
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub back: String,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub asset_version: &'static str,
+}
+
+pub struct UserView {
+    pub name: String,
+    pub role_title: &'static str,
+    /// The active role's code, for the menu.
+    pub role: &'static str,
+    /// (role assignment id, title, active)
+    pub roles: Vec<(String, String, bool)>,
+}
+
+pub fn role_title(lang: Lang, r: Role) -> &'static str {
+    match lang {
+        Lang::Ru => r.title_ru(),
+        Lang::En => r.title_en(),
+    }
+}
+
+pub fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
+    let lang = Lang::from_headers(headers);
+    let user = caller.map(|c| {
+        let p = &c.principal;
+        UserView {
+            name: p.display_name.clone(),
+            role_title: role_title(lang, p.role()),
+            role: p.role().as_str(),
+            roles: p
+                .roles
+                .iter()
+                .map(|r| {
+                    let mut title = role_title(lang, r.role).to_string();
+                    if r.role == Role::Teacher
+                        && p.roles.iter().filter(|x| x.role == Role::Teacher).count() > 1
+                    {
+                        title.push_str(&format!(" ({})", &r.id.to_string()[..8]));
+                    }
+                    (r.id.to_string(), title, r.id == p.active.id)
+                })
+                .collect(),
+        }
+    });
+    let notice = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("n=")))
+        .and_then(|n| match n {
+            "saved" => Some(lang.tr().saved),
+            "sent" => Some(lang.tr().sent),
+            _ => None,
+        });
+    Ctx {
+        tr: lang.tr(),
+        lang,
+        a11y: cookie(headers, "a11y").as_deref() == Some("1"),
+        user,
+        csrf: caller.map(|c| c.csrf().to_string()).unwrap_or_default(),
+        back: urlencode(uri.path()),
+        notice,
+        errors: Vec::new(),
+        asset_version: ASSET_VERSION,
+    }
+}
+
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Внутренняя ошибка").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    title: String,
+    detail: String,
+    /// Every field error when there are several (a CSV with many bad lines).
+    errors: Vec<String>,
+}
+
+/// A problem as an HTML page (404 and 403 look the same as in the API).
+pub fn error_page(p: &Problem, parts: &Parts) -> Response {
+    error_html(p, &parts.headers, &parts.uri, None)
+}
+
+pub fn error_html(
+    p: &Problem,
+    headers: &HeaderMap,
+    uri: &Uri,
+    caller: Option<&Caller>,
+) -> Response {
+    let page = ErrorPage {
+        ctx: ctx(headers, uri, caller),
+        title: p.title.clone(),
+        detail: p.detail.clone().unwrap_or_else(|| {
+            p.errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
+        errors: if p.errors.len() > 1 {
+            p.errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect()
+        } else {
+            Vec::new()
+        },
+    };
+    (p.status_code(), render(&page)).into_response()
+}
+
+/// Pages answer errors as HTML; the caller's context is kept for the header.
+pub struct PageReq {
+    pub headers: HeaderMap,
+    pub uri: Uri,
+    pub caller: Caller,
+}
+
+impl PageReq {
+    pub fn new(headers: HeaderMap, uri: Uri, PageCaller(caller): PageCaller) -> Self {
+        Self {
+            headers,
+            uri,
+            caller,
+        }
+    }
+    pub fn ctx(&self) -> Ctx {
+        ctx(&self.headers, &self.uri, Some(&self.caller))
+    }
+    pub fn fail(&self, p: impl Into<Problem>) -> Response {
+        error_html(&p.into(), &self.headers, &self.uri, Some(&self.caller))
+    }
+}
+
+/// The answer for a path nobody serves: problem+json under `/api/`, a page elsewhere.
+pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return Problem::not_found().into_response();
+    }
+    error_html(&Problem::not_found(), &headers, &uri, None)
+}
+
+/// A problem as the lines a form shows above itself.
+pub fn messages(p: &Problem) -> Vec<String> {
+    if p.errors.is_empty() {
+        match &p.detail {
+            Some(d) => vec![format!("{}. {d}", p.title)],
+            None => vec![p.title.clone()],
+        }
+    } else {
+        p.errors.iter().map(|e| e.message.clone()).collect()
+    }
+}
