@@ -310,7 +310,7 @@ pub fn all() -> Vec<Target> {
             case: timetable_case,
             run: |b, env| {
                 let text = String::from_utf8_lossy(b);
-                let _ = parta_journal::service::parse_template_text(
+                let _ = parta_schoolday::service::parse_template_text(
                     &text,
                     &env.staff,
                     &env.subjects,
@@ -322,7 +322,7 @@ pub fn all() -> Vec<Target> {
             name: "json-bodies",
             case: json_case,
             run: |b, _| {
-                use parta_journal::model as j;
+                use parta_schoolday::model as j;
                 let _ = serde_json::from_slice::<j::JournalSave>(b);
                 let _ = serde_json::from_slice::<j::TemplateVersion>(b);
                 let _ = serde_json::from_slice::<j::GradesInput>(b);
@@ -343,7 +343,9 @@ pub fn all() -> Vec<Target> {
             run: |b, env| {
                 let body = axum::body::Bytes::copy_from_slice(b);
                 let ct = format!("multipart/form-data; boundary={BOUNDARY}");
-                let _ = env.rt.block_on(parta_web::auth::multipart_token(&ct, body));
+                let _ = env
+                    .rt
+                    .block_on(parta_http::csrf::multipart_token(&ct, body));
             },
         },
     ]

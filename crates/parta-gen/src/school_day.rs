@@ -413,9 +413,9 @@ pub(crate) async fn generate(
             if w == 0 {
                 continue;
             }
-            let grade = parta_journal::model::suggest_grade(
+            let grade = parta_schoolday::model::suggest_grade(
                 sum as f64 / w as f64,
-                parta_journal::model::SchoolSettings::default().rounding_threshold,
+                parta_schoolday::model::SchoolSettings::default().rounding_threshold,
             );
             let teacher = c
                 .subjects

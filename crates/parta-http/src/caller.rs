@@ -161,6 +161,11 @@ pub struct CallerSlot(pub std::sync::Arc<std::sync::Mutex<Option<Asker>>>);
 
 /// Leaves the caller in the request's [`CallerSlot`], for the refusal audit.
 pub fn remember(parts: &Parts, caller: &Caller) {
+    if let Some(slot) = parts.extensions.get::<crate::page::PageSlot>() {
+        if let Ok(mut s) = slot.0.lock() {
+            *s = Some(caller.clone());
+        }
+    }
     if let Some(slot) = parts.extensions.get::<CallerSlot>() {
         if let Ok(mut s) = slot.0.lock() {
             *s = Some(Asker {

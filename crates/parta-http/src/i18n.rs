@@ -22,6 +22,14 @@ impl Lang {
             Lang::En => "en",
         }
     }
+    /// One mechanism for every domain's strings: each domain keeps a struct of its
+    /// strings with a Russian and an English value, and picks by the request's language.
+    pub fn pick<T>(self, ru: &'static T, en: &'static T) -> &'static T {
+        match self {
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
     pub fn tr(self) -> &'static Tr {
         match self {
             Lang::Ru => &RU,

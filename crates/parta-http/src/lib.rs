@@ -9,8 +9,10 @@ pub mod door;
 pub mod i18n;
 pub mod json;
 pub mod page;
+pub mod routes;
 
 pub use caller::{Caller, MaybeCaller, PageCaller};
 pub use door::{Authenticator, Door};
 pub use json::{path_id, ApiJson, ApiResult};
-pub use page::{ctx, render, Ctx, PageReq};
+pub use page::{ctx, error_pages, render, Ctx, PageError, PageReq, PageResult};
+pub use routes::Pages;

@@ -182,3 +182,68 @@ pub fn messages(p: &Problem) -> Vec<String> {
         p.errors.iter().map(|e| e.message.clone()).collect()
     }
 }
+
+/// What a page handler answers: the page, or a problem that [`error_pages`] shows as an
+/// error page in the caller's frame. Service errors convert with `?`.
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// A failed page: the problem, shown by [`error_pages`] with the caller's header.
+#[derive(Debug)]
+pub struct PageError(pub Problem);
+
+impl<E: Into<Problem>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+/// Marks a response as a failed page for [`error_pages`].
+#[derive(Clone)]
+struct PageFailure(std::sync::Arc<Problem>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut res = self.0.status_code().into_response();
+        res.extensions_mut()
+            .insert(PageFailure(std::sync::Arc::new(self.0)));
+        res
+    }
+}
+
+/// Where the page extractors leave the caller, so that an error page made after the
+/// handler shows the same header (name, roles) as the page would have.
+#[derive(Clone, Default)]
+pub struct PageSlot(pub std::sync::Arc<std::sync::Mutex<Option<Caller>>>);
+
+/// Middleware of the page routers: turns a [`PageError`] into the error page, in the
+/// language and frame of the request.
+pub async fn error_pages(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let slot = PageSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let headers = req.headers().clone();
+    let uri = req.uri().clone();
+    let res = next.run(req).await;
+    let Some(PageFailure(problem)) = res.extensions().get::<PageFailure>().cloned() else {
+        return res;
+    };
+    let caller = slot.0.lock().ok().and_then(|mut c| c.take());
+    error_html(&problem, &headers, &uri, caller.as_ref())
+}
+
+impl<S> axum::extract::FromRequestParts<S> for PageReq
+where
+    crate::door::Door: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let pc =
+            <PageCaller as axum::extract::FromRequestParts<S>>::from_request_parts(parts, state)
+                .await?;
+        Ok(PageReq::new(parts.headers.clone(), parts.uri.clone(), pc))
+    }
+}

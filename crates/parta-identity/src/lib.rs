@@ -2,6 +2,7 @@
 //! sign-in throttling, roles and their scopes, API tokens.
 
 pub mod error;
+pub mod http;
 pub mod oidc;
 pub mod password;
 pub mod service;

@@ -4,6 +4,7 @@
 //! delivery [`Channel`]s. Push, e-mail or a messenger plug in as channels without
 //! touching the journal.
 
+pub mod http;
 pub mod model;
 pub mod relay;
 pub mod service;

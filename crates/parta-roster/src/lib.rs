@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod decode;
 pub mod export;
+pub mod http;
 pub mod limits;
 pub mod model;
 pub mod oneroster;

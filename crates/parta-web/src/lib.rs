@@ -1,8 +1,9 @@
-//! HTTP: composes the domains' API handlers and pages, static assets, the OpenAPI
-//! document, operations endpoints and the middleware (auth, CSRF, metrics, headers).
+//! The composition: every domain's API and page routers (each domain owns its HTTP in
+//! `src/http/` of its crate), the middleware (sessions, CSRF, refusal audit, security
+//! headers, compression, load shedding), the OpenAPI document, operations endpoints,
+//! static files and the home page.
 
 pub mod api;
-pub mod auth;
 /// The interface strings live in `parta-http` (the layout and the pages share them).
 pub mod i18n {
     pub use parta_http::i18n::*;
@@ -10,9 +11,7 @@ pub mod i18n {
 pub mod ops;
 pub mod pages;
 pub mod router;
-pub mod school_day_api;
-pub mod school_day_pages;
 pub mod state;
 
-pub use router::app;
+pub use router::{app, page_routes};
 pub use state::AppState;

@@ -63,7 +63,7 @@ pub fn networks(list: &[String]) -> Vec<ipnet::IpNet> {
 pub async fn metrics(State(st): State<AppState>, parts: axum::http::request::Parts) -> Response {
     let m = &st.config.metrics;
     let allowed = networks(&m.allow);
-    let from_allowed = crate::auth::client_addr(&parts, &st.door)
+    let from_allowed = parta_http::caller::client_addr(&parts, &st.door)
         .is_some_and(|ip| allowed.iter().any(|n| n.contains(&ip)));
     let with_token = m.token.as_ref().is_some_and(|t| {
         parts
@@ -147,7 +147,7 @@ impl RefusalLimiter {
 /// probe for other people's data shows in the log, and in the log of the person whose id
 /// was tried.
 pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
-    let slot = crate::auth::CallerSlot::default();
+    let slot = parta_http::caller::CallerSlot::default();
     req.extensions_mut().insert(slot.clone());
     let route = req
         .extensions()
@@ -344,9 +344,7 @@ pub async fn require_documented(State(st): State<AppState>, req: Request, next: 
         let known = if path.as_str().starts_with("/api/v1/") || path.as_str().starts_with("/ims/") {
             st.documented.contains(&key)
         } else {
-            crate::pages::ROUTES.contains(&key.as_str())
-                || crate::school_day_pages::ROUTES.contains(&key.as_str())
-                || OPS_ROUTES.contains(&key.as_str())
+            st.pages.contains(&key) || OPS_ROUTES.contains(&key.as_str())
         };
         if !known {
             tracing::error!(route = %key, "route missing from the OpenAPI document or the page list");

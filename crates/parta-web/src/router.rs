@@ -1,7 +1,7 @@
 //! The whole application router.
 
 use crate::state::AppState;
-use crate::{api, auth, ops, pages};
+use crate::{api, ops, pages};
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
@@ -12,20 +12,105 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted (roster packages are uploaded separately with their own limit).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// Every domain's page routers, and the platform's own pages.
+pub struct AllPages {
+    pub platform: parta_http::Pages<AppState>,
+    pub identity: parta_http::Pages<parta_identity::http::Web>,
+    pub registry: parta_http::Pages<parta_registry::http::Web>,
+    pub roster: parta_http::Pages<parta_roster::http::Web>,
+    pub school_day: parta_http::Pages<parta_schoolday::http::Web>,
+    pub notifications: parta_http::Pages<parta_notify::http::Web>,
+}
+
+pub fn all_pages() -> AllPages {
+    AllPages {
+        platform: pages::router(),
+        identity: parta_identity::http::pages::router(),
+        registry: parta_registry::http::pages::router(),
+        roster: parta_roster::http::pages::router(),
+        school_day: parta_schoolday::http::pages::router(),
+        notifications: parta_notify::http::pages::router(),
+    }
+}
+
+/// Every page route, as `METHOD /path/{param}`: read off the routers themselves (the
+/// operations layer and the refusal table use this list).
+pub fn page_routes() -> Vec<String> {
+    let p = all_pages();
+    [
+        p.platform.routes(),
+        p.identity.routes(),
+        p.registry.routes(),
+        p.roster.routes(),
+        p.school_day.routes(),
+        p.notifications.routes(),
+    ]
+    .concat()
+}
+
+/// The domains' routers, each given its own state, as one router over the app's state.
+fn domains(state: &AppState) -> Router<AppState> {
+    let w = &state.web;
+    let a = api::apis();
+    let p = all_pages();
+    let api = Router::new()
+        .merge(
+            a.identity
+                .split_for_parts()
+                .0
+                .with_state(w.identity.clone()),
+        )
+        .merge(
+            a.registry
+                .split_for_parts()
+                .0
+                .with_state(w.registry.clone()),
+        )
+        .merge(a.roster.split_for_parts().0.with_state(w.roster.clone()))
+        .merge(
+            a.school_day
+                .split_for_parts()
+                .0
+                .with_state(w.school_day.clone()),
+        )
+        .merge(
+            a.notifications
+                .split_for_parts()
+                .0
+                .with_state(w.notifications.clone()),
+        );
+    let pages = Router::new()
+        .merge(p.platform.into_parts().0)
+        .merge(p.identity.into_parts().0.with_state(w.identity.clone()))
+        .merge(p.registry.into_parts().0.with_state(w.registry.clone()))
+        .merge(p.roster.into_parts().0.with_state(w.roster.clone()))
+        .merge(p.school_day.into_parts().0.with_state(w.school_day.clone()))
+        .merge(
+            p.notifications
+                .into_parts()
+                .0
+                .with_state(w.notifications.clone()),
+        )
+        // A page handler's error becomes the error page in the caller's frame.
+        .layer(from_fn(parta_http::error_pages));
+    api.merge(pages)
+}
+
 pub fn app(state: AppState) -> Router {
-    let (api_router, _doc) = api::router().split_for_parts();
     Router::new()
-        .merge(api_router)
+        .merge(domains(&state))
         .route("/api/v1/openapi.json", get(pages::openapi_json))
         .route("/api/docs", get(pages::api_docs))
-        .merge(pages::router())
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), ops::audit_refusals))
         .layer(from_fn_with_state(state.clone(), ops::require_documented))
-        .layer(from_fn_with_state(state.door.clone(), auth::csrf))
+        .layer(from_fn_with_state(
+            state.door.clone(),
+            parta_http::csrf::csrf,
+        ))
         .layer(from_fn(ops::track))
         .layer(from_fn_with_state(state.clone(), ops::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

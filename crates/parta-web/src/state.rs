@@ -4,10 +4,10 @@ use parta_db::outbox::Outbox;
 use parta_db::Db;
 use parta_identity::throttle::Throttle;
 use parta_identity::Identity;
-use parta_journal::Journal;
 use parta_notify::{Notifications, Relay};
 use parta_registry::Registry;
 use parta_roster::Roster;
+use parta_schoolday::Journal;
 use std::sync::Arc;
 
 /// Everything a handler may need; one reference count to clone. (Cloned per request by
@@ -54,6 +54,16 @@ impl parta_http::Authenticator for IdentityDoor {
     }
 }
 
+/// Each domain's HTTP state.
+#[derive(Clone)]
+pub struct DomainWebs {
+    pub identity: parta_identity::http::Web,
+    pub registry: parta_registry::http::Web,
+    pub roster: parta_roster::http::Web,
+    pub school_day: parta_schoolday::http::Web,
+    pub notifications: parta_notify::http::Web,
+}
+
 impl std::ops::Deref for AppState {
     type Target = AppInner;
     fn deref(&self) -> &AppInner {
@@ -76,6 +86,10 @@ pub struct AppInner {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
+    /// Page routes of every domain, as `METHOD /path/{param}` (read off the routers).
+    pub pages: Arc<std::collections::HashSet<String>>,
+    /// Each domain's HTTP state: what its handlers need.
+    pub web: DomainWebs,
     /// Sessions, API tokens and their scopes, proxies: what every domain's HTTP asks of
     /// a request (`parta_http::Door`, taken from this state with `FromRef`).
     pub door: parta_http::Door,
@@ -112,6 +126,8 @@ impl AppState {
             identity = identity.with_oidc(oidc.clone())?;
         }
         let admission = crate::ops::Admission::new(&config.admission);
+        let secure_cookies = config.secure_cookies();
+        let public_url = config.public_url.clone();
         let door = parta_http::Door {
             auth: Arc::new(IdentityDoor(identity.clone())),
             token_access: Arc::new(crate::api::token_access()),
@@ -121,14 +137,41 @@ impl AppState {
             db,
             audit,
             config: Arc::new(config),
-            registry,
-            identity,
-            roster,
-            journal,
-            notifications,
+            registry: registry.clone(),
+            identity: identity.clone(),
+            roster: roster.clone(),
+            journal: journal.clone(),
+            notifications: notifications.clone(),
             relay,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
+            pages: Arc::new(crate::router::page_routes().into_iter().collect()),
+            web: DomainWebs {
+                identity: parta_identity::http::Web(Arc::new(parta_identity::http::Deps {
+                    identity: identity.clone(),
+                    secure_cookies,
+                    public_url,
+                    door: door.clone(),
+                })),
+                registry: parta_registry::http::Web(Arc::new(parta_registry::http::Deps {
+                    registry: registry.clone(),
+                    door: door.clone(),
+                })),
+                roster: parta_roster::http::Web(Arc::new(parta_roster::http::Deps {
+                    roster: roster.clone(),
+                    registry: registry.clone(),
+                    door: door.clone(),
+                })),
+                school_day: parta_schoolday::http::Web(Arc::new(parta_schoolday::http::Deps {
+                    journal: journal.clone(),
+                    registry: registry.clone(),
+                    door: door.clone(),
+                })),
+                notifications: parta_notify::http::Web(Arc::new(parta_notify::http::Deps {
+                    notifications: notifications.clone(),
+                    door: door.clone(),
+                })),
+            },
 
             admission,
             door,
@@ -156,14 +199,5 @@ impl AppState {
                 }
             }
         })
-    }
-
-    /// Where the provider sends the browser back: the public URL, else this request's host.
-    pub fn oidc_redirect_url(&self, host: Option<&str>) -> String {
-        let base = match &self.config.public_url {
-            Some(u) => u.trim_end_matches('/').to_string(),
-            None => format!("http://{}", host.unwrap_or("127.0.0.1")),
-        };
-        format!("{base}/auth/oidc/callback")
     }
 }

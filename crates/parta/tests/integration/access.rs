@@ -503,10 +503,9 @@ async fn every_api_operation_refuses_other_tenants() {
 #[tokio::test]
 async fn every_page_refuses_other_tenants() {
     let covered: HashSet<&str> = PAGES.iter().map(|r| r.op).collect();
-    let missing: Vec<_> = parta_web::pages::ROUTES
-        .iter()
-        .chain(parta_web::school_day_pages::ROUTES)
-        .filter(|r| !covered.contains(**r))
+    let missing: Vec<_> = parta_web::page_routes()
+        .into_iter()
+        .filter(|r| !covered.contains(r.as_str()))
         .collect();
     assert!(
         missing.is_empty(),

@@ -1,92 +1,57 @@
 //! Pages of the school day: the teacher's journals and the journal grid (a form that
 //! works without JavaScript; `static/journal.js` adds keyboard entry and saving each
-//! cell at once), a lesson, the diary and marks of a student, timetables, notifications,
+//! cell at once), a lesson, the diary and marks of a student, timetables,
 //! the class report and the school calendar.
 
-use crate::auth::PageCaller;
-use crate::i18n::Lang;
-use crate::pages::{render, Ctx, PageReq};
-use crate::state::AppState;
+use super::Web;
+use crate::calendar::monday_of;
+use crate::model::*;
+use crate::service::ru_date;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use chrono::{Datelike, Duration, NaiveDate};
 use parta_core::ids::{ClassId, LessonId, MarkId, PersonId};
 use parta_core::principal::Role;
 use parta_core::Problem;
-use parta_journal::calendar::monday_of;
-use parta_journal::model::*;
-use parta_journal::service::ru_date;
+use parta_http::PageCaller;
+use parta_http::{render, Ctx, PageReq, Pages};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-const JOURNAL_JS: &str = include_str!("../static/journal.js");
+const JOURNAL_JS: &str = include_str!("../../static/journal.js");
 
-pub const ROUTES: &[&str] = &[
-    "GET /journal",
-    "GET /journal/{class}/{subject}",
-    "POST /journal/{class}/{subject}",
-    "GET /lessons/{id}",
-    "POST /lessons/{id}",
-    "GET /diary",
-    "GET /diary/marks",
-    "POST /diary/homework/{id}",
-    "GET /timetable",
-    "GET /notifications",
-    "POST /notifications/read-all",
-    "POST /notifications/preferences",
-    "GET /classes/{id}/report",
-    "GET /schools/{id}/calendar",
-    "POST /periods/{id}/close",
-    "GET /static/journal.js",
-    "POST /lessons/{id}/attachments",
-    "POST /diary/attachments/{id}",
-    "POST /lessons/{id}/change",
-    "POST /schools/{id}/calendar/settings",
-    "POST /schools/{id}/calendar/days",
-    "POST /schools/{id}/calendar/bells",
-    "POST /schools/{id}/calendar/periods",
-    "GET /classes/{id}/template",
-    "POST /classes/{id}/template",
-];
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/journal", get(journals))
-        .route(
-            "/journal/{class}/{subject}",
-            get(journal).post(journal_save),
-        )
-        .route("/lessons/{id}", get(lesson).post(lesson_save))
-        .route("/lessons/{id}/change", post(lesson_change))
-        .route("/diary", get(diary))
-        .route("/diary/marks", get(marks))
-        .route("/diary/homework/{id}", post(homework_done))
-        .route("/timetable", get(timetable))
-        .route("/notifications", get(notifications))
-        .route("/notifications/read-all", post(read_all))
-        .route("/notifications/preferences", post(preferences))
-        .route("/classes/{id}/report", get(report))
-        .route("/schools/{id}/calendar", get(calendar))
-        .route("/periods/{id}/close", post(close_period))
-        .route("/schools/{id}/calendar/settings", post(calendar_settings))
-        .route("/schools/{id}/calendar/days", post(calendar_day))
-        .route("/schools/{id}/calendar/bells", post(calendar_bells))
-        .route("/schools/{id}/calendar/periods", post(calendar_period))
-        .route(
-            "/classes/{id}/template",
-            get(template_page).post(template_save),
-        )
-        .route("/static/journal.js", get(js))
+pub fn router() -> Pages<Web> {
+    Pages::new()
+        .get("/journal", journals)
+        .get("/journal/{class}/{subject}", journal)
+        .post("/journal/{class}/{subject}", journal_save)
+        .get("/lessons/{id}", lesson)
+        .post("/lessons/{id}", lesson_save)
+        .post("/lessons/{id}/change", lesson_change)
+        .get("/diary", diary)
+        .get("/diary/marks", marks)
+        .post("/diary/homework/{id}", homework_done)
+        .get("/timetable", timetable)
+        .get("/classes/{id}/report", report)
+        .get("/schools/{id}/calendar", calendar)
+        .post("/periods/{id}/close", close_period)
+        .post("/schools/{id}/calendar/settings", calendar_settings)
+        .post("/schools/{id}/calendar/days", calendar_day)
+        .post("/schools/{id}/calendar/bells", calendar_bells)
+        .post("/schools/{id}/calendar/periods", calendar_period)
+        .get("/classes/{id}/template", template_page)
+        .post("/classes/{id}/template", template_save)
+        .get("/static/journal.js", js)
+        .get("/schools/{id}/storage", school_storage)
         .merge(
-            Router::new()
-                .route("/lessons/{id}/attachments", post(upload_page))
-                .route("/diary/attachments/{id}", post(upload_page))
+            Pages::new()
+                .post("/lessons/{id}/attachments", upload_page)
+                .post("/diary/attachments/{id}", upload_page)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    parta_journal::service::MAX_ATTACHMENT + 64 * 1024,
+                    crate::service::MAX_ATTACHMENT + 64 * 1024,
                 )),
         )
 }
@@ -94,7 +59,7 @@ pub fn router() -> Router<AppState> {
 /// A file from a page form (multipart): the teacher's homework material from the lesson
 /// page, a student's answer from the diary. Back to where it came from.
 async fn upload_page(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -122,9 +87,7 @@ async fn upload_page(
             match field.bytes().await {
                 Ok(b) => file = Some((name, b.to_vec())),
                 Err(_) => {
-                    return r.fail(Problem::payload_too_large(
-                        parta_journal::service::MAX_ATTACHMENT,
-                    ))
+                    return r.fail(Problem::payload_too_large(crate::service::MAX_ATTACHMENT))
                 }
             }
         }
@@ -160,327 +123,12 @@ async fn js() -> Response {
         .into_response()
 }
 
-/// Interface strings of these pages.
-pub struct T {
-    pub journals: &'static str,
-    pub no_journals: &'static str,
-    pub today: &'static str,
-    pub timetable: &'static str,
-    pub period: &'static str,
-    pub closed: &'static str,
-    pub show: &'static str,
-    pub legend: &'static str,
-    pub att_legend: &'static str,
-    pub period_closed: &'static str,
-    pub work_type_new: &'static str,
-    pub student: &'static str,
-    pub students: &'static str,
-    pub avg: &'static str,
-    pub grade: &'static str,
-    pub save: &'static str,
-    pub report: &'static str,
-    pub lesson_no: &'static str,
-    pub room: &'static str,
-    pub topic: &'static str,
-    pub homework: &'static str,
-    pub marks: &'static str,
-    pub attendance: &'static str,
-    pub history: &'static str,
-    pub to_journal: &'static str,
-    pub diary: &'static str,
-    pub prev_week: &'static str,
-    pub this_week: &'static str,
-    pub next_week: &'static str,
-    pub marks_page: &'static str,
-    pub no_lessons: &'static str,
-    pub done: &'static str,
-    pub mark_done: &'static str,
-    pub subject: &'static str,
-    pub notifications: &'static str,
-    pub unread: &'static str,
-    pub read_all: &'static str,
-    pub no_notifications: &'static str,
-    pub older: &'static str,
-    pub preferences: &'static str,
-    pub download_csv: &'static str,
-    pub download_xlsx: &'static str,
-    pub absent: &'static str,
-    pub ill: &'static str,
-    pub late: &'static str,
-    pub calendar: &'static str,
-    pub week_days: &'static str,
-    pub rounding: &'static str,
-    pub periods: &'static str,
-    pub reopen: &'static str,
-    pub close: &'static str,
-    pub days_off: &'static str,
-    pub bells: &'static str,
-    pub files: &'static str,
-    pub no_files: &'static str,
-    pub answer: &'static str,
-    pub attach: &'static str,
-    pub attach_answer: &'static str,
-    pub upload: &'static str,
-    pub file_rules: &'static str,
-    pub change_title: &'static str,
-    pub substitute: &'static str,
-    pub cancel_lesson: &'static str,
-    pub move_lesson: &'static str,
-    pub note: &'static str,
-    pub new_day: &'static str,
-    pub new_no: &'static str,
-    pub weekdays: [&'static str; 7],
-    /// The administration's editing forms of the calendar and the timetable.
-    pub edit: Edit,
-    pub changes: [&'static str; 4],
-    pub kinds: [&'static str; 5],
-}
-
-/// Strings of the editing forms.
-pub struct Edit {
-    pub timetable: &'static str,
-    pub template_help: &'static str,
-    pub valid_from: &'static str,
-    pub settings: &'static str,
-    pub add_day: &'static str,
-    pub day_kinds: [(&'static str, &'static str); 3],
-    pub starts: &'static str,
-    pub ends: &'static str,
-    pub name: &'static str,
-    pub follows: &'static str,
-    pub add_period: &'static str,
-    pub period_kinds: [(&'static str, &'static str); 3],
-    pub year: &'static str,
-    pub grades: &'static str,
-    pub set_bells: &'static str,
-    pub bells_help: &'static str,
-    pub shift: &'static str,
-}
-
-impl T {
-    pub fn change_label(&self, kind: &str) -> &'static str {
-        match kind {
-            "substitution" => self.changes[0],
-            "cancellation" => self.changes[1],
-            "move" => self.changes[2],
-            _ => self.changes[3],
-        }
-    }
-}
-
-pub static RU: T = T {
-    journals: "Журналы",
-    no_journals: "Журналов пока нет: в этой роли вы не ведёте предметов.",
-    today: "Уроки сегодня",
-    timetable: "Расписание",
-    period: "Период",
-    closed: "закрыт",
-    show: "Показать",
-    legend: "Отметки:",
-    att_legend: "Н — отсутствовал, Б — болел, У — уважительная причина, О — опоздал. Несколько отметок — через пробел.",
-    period_closed: "Период закрыт: изменения вносит администрация.",
-    work_type_new: "Вид работы для новых отметок",
-    student: "Обучающийся",
-    students: "Обучающиеся",
-    avg: "Средний",
-    grade: "Итог",
-    save: "Сохранить",
-    report: "Отчёт классного руководителя",
-    lesson_no: "й урок",
-    room: "каб.",
-    topic: "Тема",
-    homework: "Домашнее задание",
-    marks: "Отметки",
-    attendance: "Посещаемость",
-    history: "История изменений отметок",
-    to_journal: "К журналу",
-    diary: "Дневник",
-    prev_week: "Предыдущая неделя",
-    this_week: "Эта неделя",
-    next_week: "Следующая неделя",
-    marks_page: "Отметки по предметам",
-    no_lessons: "Уроков нет.",
-    done: "выполнено",
-    mark_done: "Отметить выполненным",
-    subject: "Предмет",
-    notifications: "Уведомления",
-    unread: "непрочитанных",
-    read_all: "Отметить все прочитанными",
-    no_notifications: "Уведомлений нет.",
-    older: "Раньше",
-    preferences: "Какие уведомления получать",
-    download_csv: "CSV",
-    download_xlsx: "Скачать таблицу Excel (XLSX)",
-    absent: "Пропуски",
-    ill: "По болезни",
-    late: "Опоздания",
-    calendar: "Календарь школы",
-    week_days: "Дней в учебной неделе",
-    rounding: "Порог округления, сотых",
-    periods: "Учебные периоды",
-    reopen: "Открыть",
-    close: "Закрыть период",
-    days_off: "Каникулы, праздники, переносы",
-    bells: "Звонки",
-    files: "Файлы к домашнему заданию",
-    no_files: "Файлов нет.",
-    answer: "ответ ученика",
-    attach: "Приложить файл к домашнему заданию",
-    attach_answer: "Файл с ответом",
-    upload: "Загрузить",
-    file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — до 10 МБ.",
-    change_title: "Изменить урок (ученики и родители получат уведомление)",
-    substitute: "Замена: урок ведёт",
-    cancel_lesson: "Отменить урок",
-    move_lesson: "Перенести",
-    note: "Причина",
-    new_day: "Новая дата",
-    new_no: "Урок №",
-    edit: Edit {
-        timetable: "Изменить расписание класса",
-        template_help: "Одна строка — один урок: день; номер урока; предмет; учитель (ФИО или СНИЛС); кабинет; группа (если урок у группы). Новая версия действует с указанной даты; уроки с отметками сохраняются.",
-        valid_from: "Действует с",
-        settings: "Неделя и округление",
-        add_day: "Добавить праздник, каникулы или перенос",
-        day_kinds: [("holiday", "праздник"), ("vacation", "каникулы"), ("working", "рабочий день (перенос)")],
-        starts: "С",
-        ends: "по (необязательно)",
-        name: "Название",
-        follows: "По расписанию дня недели (для переноса, 1–6)",
-        add_period: "Добавить учебный период",
-        period_kinds: [("quarter", "четверть"), ("trimester", "триместр"), ("semester", "полугодие")],
-        year: "Учебный год",
-        grades: "Классы (параллели) с … по …",
-        set_bells: "Расписание звонков",
-        bells_help: "Одна строка — один урок: начало-конец, например 08:30-09:10.",
-        shift: "Смена",
-    },
-    weekdays: ["Понедельник", "Вторник", "Среда", "Четверг", "Пятница", "Суббота", "Воскресенье"],
-    changes: ["замена", "отменён", "перенесён", "дополнительный"],
-    kinds: ["Новые отметки", "Домашние задания", "Пропуски и опоздания", "Замены уроков", "Отмены и переносы уроков"],
-};
-
-pub static EN: T = T {
-    journals: "Journals",
-    no_journals: "No journals yet: you teach no subjects in this role.",
-    today: "Today's lessons",
-    timetable: "Timetable",
-    period: "Period",
-    closed: "closed",
-    show: "Show",
-    legend: "Marks:",
-    att_legend: "Н absent, Б ill, У excused, О late. Several marks: separate with spaces.",
-    period_closed: "The period is closed: only the administration may change it.",
-    work_type_new: "Work type for new marks",
-    student: "Student",
-    students: "Students",
-    avg: "Average",
-    grade: "Grade",
-    save: "Save",
-    report: "Class teacher's report",
-    lesson_no: " lesson",
-    room: "room",
-    topic: "Topic",
-    homework: "Homework",
-    marks: "Marks",
-    attendance: "Attendance",
-    history: "Mark history",
-    to_journal: "To the journal",
-    diary: "Diary",
-    prev_week: "Previous week",
-    this_week: "This week",
-    next_week: "Next week",
-    marks_page: "Marks by subject",
-    no_lessons: "No lessons.",
-    done: "done",
-    mark_done: "Mark as done",
-    subject: "Subject",
-    notifications: "Notifications",
-    unread: "unread",
-    read_all: "Mark all read",
-    no_notifications: "No notifications.",
-    older: "Older",
-    preferences: "Which notifications to receive",
-    download_csv: "CSV",
-    download_xlsx: "Download as an Excel workbook (XLSX)",
-    absent: "Absences",
-    ill: "Ill",
-    late: "Late",
-    calendar: "School calendar",
-    week_days: "School days a week",
-    rounding: "Rounding threshold, hundredths",
-    periods: "Study periods",
-    reopen: "Reopen",
-    close: "Close the period",
-    days_off: "Holidays, vacations, moved days",
-    bells: "Bells",
-    files: "Homework files",
-    no_files: "No files.",
-    answer: "student's answer",
-    attach: "Attach a file to the homework",
-    attach_answer: "Answer file",
-    upload: "Upload",
-    file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — up to 10 MB.",
-    change_title: "Change the lesson (students and parents are notified)",
-    substitute: "Substitution: taught by",
-    cancel_lesson: "Cancel the lesson",
-    move_lesson: "Move",
-    note: "Reason",
-    new_day: "New date",
-    new_no: "Lesson No.",
-    edit: Edit {
-        timetable: "Edit the class timetable",
-        template_help: "One line per lesson: weekday; lesson number; subject; teacher (full name or SNILS); room; group (for a group lesson). The new version applies from the date given; lessons holding marks stay.",
-        valid_from: "Applies from",
-        settings: "Week and rounding",
-        add_day: "Add a holiday, vacation or moved working day",
-        day_kinds: [("holiday", "holiday"), ("vacation", "vacation"), ("working", "working day (moved)")],
-        starts: "From",
-        ends: "to (optional)",
-        name: "Name",
-        follows: "Follows the timetable of weekday (for a moved day, 1–6)",
-        add_period: "Add a study period",
-        period_kinds: [("quarter", "quarter"), ("trimester", "trimester"), ("semester", "half-year")],
-        year: "Academic year",
-        grades: "Grades from … to …",
-        set_bells: "Bell schedule",
-        bells_help: "One line per lesson: start-end, e.g. 08:30-09:10.",
-        shift: "Shift",
-    },
-    weekdays: [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ],
-    changes: ["substitution", "cancelled", "moved", "extra"],
-    kinds: [
-        "New marks",
-        "Homework",
-        "Absences and lateness",
-        "Substitutions",
-        "Cancelled and moved lessons",
-    ],
-};
-
-fn strings(headers: &HeaderMap) -> &'static T {
-    match Lang::from_headers(headers) {
-        Lang::Ru => &RU,
-        Lang::En => &EN,
-    }
-}
-
-fn dm(iso: &str) -> String {
-    ru_date(iso).chars().take(5).collect()
-}
+pub use super::strings::{dm, strings, T};
 
 // ---- journals ----
 
 #[derive(Template)]
-#[template(path = "school_day/journals.html")]
+#[template(path = "journals.html")]
 struct JournalsPage {
     ctx: Ctx,
     t: &'static T,
@@ -488,12 +136,7 @@ struct JournalsPage {
     today: Vec<Lesson>,
 }
 
-async fn journals(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    pc: PageCaller,
-) -> Response {
+async fn journals(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     let journals = match st.journal.my_journals(p).await {
@@ -552,7 +195,7 @@ struct RowV {
 }
 
 #[derive(Template)]
-#[template(path = "school_day/journal.html")]
+#[template(path = "journal.html")]
 struct JournalPage {
     ctx: Ctx,
     t: &'static T,
@@ -690,7 +333,7 @@ struct PeriodQ {
 }
 
 async fn journal(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -829,7 +472,7 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormCha
 }
 
 async fn journal_save(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -933,7 +576,7 @@ struct LessonRow {
 }
 
 #[derive(Template)]
-#[template(path = "school_day/lesson.html")]
+#[template(path = "lesson.html")]
 struct LessonPage {
     ctx: Ctx,
     t: &'static T,
@@ -945,7 +588,7 @@ struct LessonPage {
 }
 
 async fn lesson(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1028,7 +671,7 @@ struct LessonForm {
 }
 
 async fn lesson_save(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1074,7 +717,7 @@ struct ChangeForm {
 
 /// Замена, отмена или перенос from the lesson page (the school administration).
 async fn lesson_change(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1173,7 +816,7 @@ struct DWeek {
 }
 
 #[derive(Template)]
-#[template(path = "school_day/diary.html")]
+#[template(path = "diary.html")]
 struct DiaryPage {
     ctx: Ctx,
     t: &'static T,
@@ -1194,7 +837,7 @@ struct DiaryQ {
 /// The student the diary is about: asked for, else the caller (a student) or their
 /// first child (a parent).
 async fn diary_student(
-    st: &AppState,
+    st: &Web,
     r: &PageReq,
     asked: Option<&str>,
 ) -> Result<(PersonId, Vec<(String, String)>), Problem> {
@@ -1217,7 +860,7 @@ async fn diary_student(
 }
 
 async fn diary(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1329,7 +972,7 @@ struct SRow {
 }
 
 #[derive(Template)]
-#[template(path = "school_day/marks.html")]
+#[template(path = "marks.html")]
 struct MarksPage {
     ctx: Ctx,
     t: &'static T,
@@ -1339,7 +982,7 @@ struct MarksPage {
 }
 
 async fn marks(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1399,7 +1042,7 @@ struct DoneForm {
 }
 
 async fn homework_done(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1433,7 +1076,7 @@ async fn homework_done(
 // ---- timetable ----
 
 #[derive(Template)]
-#[template(path = "school_day/timetable.html")]
+#[template(path = "timetable.html")]
 struct TimetablePage {
     ctx: Ctx,
     t: &'static T,
@@ -1460,7 +1103,7 @@ struct TimetableQ {
 }
 
 async fn timetable(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1657,105 +1300,10 @@ fn week_page(
     })
 }
 
-// ---- notifications ----
-
-#[derive(Template)]
-#[template(path = "school_day/notifications.html")]
-struct NotificationsPage {
-    ctx: Ctx,
-    t: &'static T,
-    list: parta_notify::NotificationList,
-    prefs: Vec<(String, String, bool)>,
-}
-
-#[derive(Deserialize)]
-struct BeforeQ {
-    before: Option<String>,
-}
-
-async fn notifications(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    pc: PageCaller,
-    Query(q): Query<BeforeQ>,
-) -> Response {
-    let r = PageReq::new(headers, uri, pc);
-    let t = strings(&r.headers);
-    let p = &r.caller.principal;
-    let (list, prefs) = match tokio::try_join!(
-        st.notifications.list(p, q.before.as_deref()),
-        st.notifications.preferences(p)
-    ) {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
-    let prefs = prefs
-        .into_iter()
-        .enumerate()
-        .map(|(i, pr)| {
-            (
-                pr.kind,
-                t.kinds.get(i).copied().unwrap_or("").to_string(),
-                pr.enabled,
-            )
-        })
-        .collect();
-    render(&NotificationsPage {
-        ctx: r.ctx(),
-        t,
-        list,
-        prefs,
-    })
-}
-
-async fn read_all(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    pc: PageCaller,
-) -> Response {
-    let r = PageReq::new(headers, uri, pc);
-    match st.notifications.mark_all_read(&r.caller.principal).await {
-        Ok(_) => Redirect::to("/notifications").into_response(),
-        Err(e) => r.fail(e),
-    }
-}
-
-async fn preferences(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    pc: PageCaller,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let r = PageReq::new(headers, uri, pc);
-    let on: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "on")
-        .map(|(_, v)| v.as_str())
-        .collect();
-    let prefs: Vec<parta_notify::Preference> = parta_notify::KINDS
-        .iter()
-        .map(|(k, _, _)| parta_notify::Preference {
-            kind: k.to_string(),
-            enabled: on.contains(k),
-        })
-        .collect();
-    match st
-        .notifications
-        .set_preferences(&r.caller.principal, &prefs)
-        .await
-    {
-        Ok(_) => Redirect::to("/notifications?n=saved").into_response(),
-        Err(e) => r.fail(e),
-    }
-}
-
 // ---- report and calendar ----
 
 #[derive(Template)]
-#[template(path = "school_day/report.html")]
+#[template(path = "report.html")]
 struct ReportPage {
     ctx: Ctx,
     t: &'static T,
@@ -1764,7 +1312,7 @@ struct ReportPage {
 }
 
 async fn report(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1796,10 +1344,9 @@ async fn report(
                         .collect(),
                     // Who may read the class report but not the school's calendar (a class
                     // teacher of another school's class is not one) sees no period switch.
-                    Err(
-                        parta_journal::JournalError::Forbidden
-                        | parta_journal::JournalError::NotFound,
-                    ) => Vec::new(),
+                    Err(crate::JournalError::Forbidden | crate::JournalError::NotFound) => {
+                        Vec::new()
+                    }
                     Err(e) => return r.fail(e),
                 },
                 None => Vec::new(),
@@ -1816,7 +1363,7 @@ async fn report(
 }
 
 #[derive(Template)]
-#[template(path = "school_day/calendar.html")]
+#[template(path = "calendar.html")]
 struct CalendarPage {
     ctx: Ctx,
     t: &'static T,
@@ -1825,7 +1372,7 @@ struct CalendarPage {
 }
 
 async fn calendar(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1855,7 +1402,7 @@ struct CloseForm {
 }
 
 async fn close_period(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1944,7 +1491,7 @@ impl SettingsForm {
 }
 
 async fn calendar_settings(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -1992,7 +1539,7 @@ impl DayForm {
 }
 
 async fn calendar_day(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -2047,7 +1594,7 @@ impl BellsForm {
 }
 
 async fn calendar_bells(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -2099,7 +1646,7 @@ impl PeriodForm {
 }
 
 async fn calendar_period(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -2121,7 +1668,7 @@ async fn calendar_period(
 }
 
 #[derive(Template)]
-#[template(path = "school_day/template.html")]
+#[template(path = "template.html")]
 struct TemplatePage {
     ctx: Ctx,
     t: &'static T,
@@ -2131,7 +1678,7 @@ struct TemplatePage {
 }
 
 async fn template_page(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -2165,7 +1712,7 @@ struct TemplateForm {
 }
 
 async fn template_save(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
@@ -2192,4 +1739,61 @@ async fn template_save(
         .into_response(),
         Err(e) => r.fail(e),
     }
+}
+
+// ---- the school's file storage ----
+
+#[derive(Template)]
+#[template(path = "storage.html")]
+struct StoragePage {
+    ctx: Ctx,
+    org_name: String,
+    usage: crate::service::StorageUsage,
+}
+
+impl StoragePage {
+    /// "3,4 МБ", "50,0 ГБ".
+    fn size(&self, bytes: &i64) -> String {
+        let mb = *bytes as f64 / 1_048_576.0;
+        let (n, unit) = if mb >= 1024.0 {
+            (mb / 1024.0, self.ctx.tr.gb)
+        } else {
+            (mb, self.ctx.tr.mb)
+        };
+        format!("{n:.1} {unit}").replace('.', ",")
+    }
+    fn percent(&self, used: &i64, of: &i64) -> i64 {
+        if *of <= 0 {
+            0
+        } else {
+            (*used * 100 / *of).clamp(0, 100)
+        }
+    }
+}
+
+/// The school's file storage: used, allowed, and the largest users (administration).
+async fn school_storage(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(id) = id.parse() else {
+        return r.fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    let (usage, org) = match tokio::try_join!(
+        async { st.journal.storage_usage(p, id).await.map_err(Problem::from) },
+        async { st.registry.organisation(p, id).await.map_err(Problem::from) }
+    ) {
+        Ok(v) => v,
+        Err(e) => return r.fail(e),
+    };
+    render(&StoragePage {
+        ctx: r.ctx(),
+        org_name: org.short_name,
+        usage,
+    })
 }

@@ -1,10 +1,10 @@
-//! `/api/v1` of the school day (calendar, timetable, journal, diary, homework),
-//! notifications, and the OneRoster 1.2 gradebook view. Handlers parse, call one
+//! `/api/v1` of the school day (calendar, timetable, journal, diary, homework) and the
+//! OneRoster 1.2 gradebook view. Handlers parse, call one
 //! service function, render.
 
-use crate::api::{path_id, ApiJson};
-use crate::auth::Caller;
-use crate::state::AppState;
+use super::Web;
+use crate::model::*;
+use crate::service::{OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -12,11 +12,8 @@ use axum::Json;
 use chrono::NaiveDate;
 use parta_core::ids::{ClassId, PersonId};
 use parta_core::Problem;
-use parta_journal::model::*;
-use parta_journal::service::{
-    OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult,
-};
-use parta_notify::{NotificationList, Preference};
+use parta_http::Caller;
+use parta_http::{path_id, ApiJson};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,7 +21,7 @@ use utoipa_axum::routes;
 
 type ApiResult<T> = Result<T, Problem>;
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()
         .routes(routes!(calendar))
         .routes(routes!(set_settings))
@@ -49,15 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(download))
         .routes(routes!(storage))
         .merge(OpenApiRouter::new().routes(routes!(attach)).layer(
-            axum::extract::DefaultBodyLimit::max(
-                parta_journal::service::MAX_ATTACHMENT + 64 * 1024,
-            ),
+            axum::extract::DefaultBodyLimit::max(crate::service::MAX_ATTACHMENT + 64 * 1024),
         ))
-        .routes(routes!(notifications))
-        .routes(routes!(unread))
-        .routes(routes!(read_notification))
-        .routes(routes!(read_all))
-        .routes(routes!(preferences, set_preferences))
         .routes(routes!(gb_categories))
         .routes(routes!(gb_periods))
         .routes(routes!(gb_line_items))
@@ -81,7 +71,7 @@ pub(crate) fn date_param(field: &str, raw: Option<&str>) -> ApiResult<Option<Nai
     params(("id" = parta_core::ids::OrganisationId, Path)),
     responses((status = 200, body = SchoolCalendarView), (status = 404, body = Problem)))]
 async fn calendar(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SchoolCalendarView>> {
@@ -95,7 +85,7 @@ async fn calendar(
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = SchoolSettings,
     responses((status = 200, body = SchoolCalendarView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn set_settings(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SchoolSettings>,
@@ -112,7 +102,7 @@ async fn set_settings(
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewPeriod,
     responses((status = 200, body = Period), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_period(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewPeriod>,
@@ -135,7 +125,7 @@ pub struct CloseRequest {
     params(("id" = parta_core::ids::PeriodId, Path)), request_body = CloseRequest,
     responses((status = 200, body = Period), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn close_period(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CloseRequest>,
@@ -152,7 +142,7 @@ async fn close_period(
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewCalendarDay,
     responses((status = 200, body = CalendarDay), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_calendar_day(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewCalendarDay>,
@@ -169,7 +159,7 @@ async fn add_calendar_day(
     params(("id" = parta_core::ids::OrganisationId, Path), ("shift" = i64, Path)), request_body = [Bell],
     responses((status = 200, body = [Bell]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn set_bells(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path((id, shift)): Path<(String, String)>,
     ApiJson(req): ApiJson<Vec<Bell>>,
@@ -190,7 +180,7 @@ async fn set_bells(
 #[utoipa::path(get, path = "/api/v1/classes/{id}/timetable-template", security(("session" = []), ("token" = ["schedule:read"])), tag = "school-day",
     params(("id" = ClassId, Path)), responses((status = 200, body = [Slot]), (status = 404, body = Problem)))]
 async fn template(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<Slot>>> {
@@ -204,7 +194,7 @@ async fn template(
     params(("id" = ClassId, Path)), request_body = TemplateVersion,
     responses((status = 200, body = [Slot]), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn set_template(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<TemplateVersion>,
@@ -228,7 +218,7 @@ pub struct ImportQuery {
     params(("id" = ClassId, Path), ImportQuery), request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = [Slot]), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn import_template(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<ImportQuery>,
@@ -265,12 +255,12 @@ pub struct TimetableQuery {
 #[utoipa::path(get, path = "/api/v1/timetable", security(("session" = []), ("token" = ["schedule:read"])), tag = "school-day", params(TimetableQuery),
     responses((status = 200, body = [Lesson]), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn timetable(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Query(q): Query<TimetableQuery>,
 ) -> ApiResult<Json<Vec<Lesson>>> {
     let from = date_param("from", q.from.as_deref())?
-        .unwrap_or_else(|| parta_journal::calendar::monday_of(parta_core::time::today()));
+        .unwrap_or_else(|| crate::calendar::monday_of(parta_core::time::today()));
     let of = match (&q.class, &q.teacher, &q.student, &q.room) {
         (Some(id), None, None, None) => TimetableOf::Class(path_id(id)?),
         (None, Some(id), None, None) => TimetableOf::Teacher(path_id(id)?),
@@ -313,7 +303,7 @@ async fn timetable(
     params(("id" = parta_core::ids::LessonId, Path)), request_body = LessonChange,
     responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn change_lesson(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<LessonChange>,
@@ -329,7 +319,7 @@ async fn change_lesson(
 #[utoipa::path(post, path = "/api/v1/lessons", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day", request_body = ExtraLesson,
     responses((status = 200, body = Lesson), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn add_extra_lesson(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     ApiJson(req): ApiJson<ExtraLesson>,
 ) -> ApiResult<Json<Lesson>> {
@@ -344,7 +334,7 @@ async fn add_extra_lesson(
 
 /// The class-subjects the calling teacher keeps journals for.
 #[utoipa::path(get, path = "/api/v1/journals", security(("session" = []), ("token" = ["journal:read"])), tag = "journal", responses((status = 200, body = [JournalRef])))]
-async fn my_journals(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<JournalRef>>> {
+async fn my_journals(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<JournalRef>>> {
     Ok(Json(st.journal.my_journals(&c.principal).await?))
 }
 
@@ -370,7 +360,7 @@ fn period_param(raw: Option<&str>) -> ApiResult<Option<parta_core::ids::PeriodId
     params(("id" = ClassId, Path), ("subject" = String, Path), PeriodQuery),
     responses((status = 200, body = JournalGrid), (status = 404, body = Problem)))]
 async fn journal_grid(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path((id, subject)): Path<(String, String)>,
     Query(q): Query<PeriodQuery>,
@@ -388,7 +378,7 @@ async fn journal_grid(
     params(("id" = ClassId, Path), ("subject" = String, Path)), request_body = JournalSave,
     responses((status = 200, body = SaveResult), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn journal_save(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path((id, subject)): Path<(String, String)>,
     ApiJson(req): ApiJson<JournalSave>,
@@ -405,7 +395,7 @@ async fn journal_save(
     params(("id" = parta_core::ids::LessonId, Path)),
     responses((status = 200, body = LessonSheet), (status = 404, body = Problem)))]
 async fn lesson_sheet(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<LessonSheet>> {
@@ -420,7 +410,7 @@ async fn lesson_sheet(
 #[utoipa::path(put, path = "/api/v1/grades", security(("session" = []), ("token" = ["journal:write"])), tag = "journal", request_body = GradesInput,
     responses((status = 200, body = [Grade]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn set_grades(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     ApiJson(req): ApiJson<GradesInput>,
 ) -> ApiResult<Json<Vec<Grade>>> {
@@ -442,7 +432,7 @@ pub struct ReportQuery {
     params(("id" = ClassId, Path), ReportQuery),
     responses((status = 200, body = ClassReport), (status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem)))]
 async fn class_report(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
@@ -593,7 +583,7 @@ pub struct RangeQuery {
     params(("id" = parta_core::ids::OrganisationId, Path), RangeQuery),
     responses((status = 200, body = [SchoolGrade]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn school_grades(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<RangeQuery>,
@@ -629,7 +619,7 @@ pub struct WeekQuery {
     params(("id" = PersonId, Path), WeekQuery),
     responses((status = 200, body = DiaryWeek), (status = 404, body = Problem)))]
 async fn diary(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<WeekQuery>,
@@ -647,7 +637,7 @@ async fn diary(
     params(("id" = PersonId, Path), PeriodQuery),
     responses((status = 200, body = StudentMarks), (status = 404, body = Problem)))]
 async fn student_marks(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<PeriodQuery>,
@@ -665,7 +655,7 @@ async fn student_marks(
     params(("id" = parta_core::ids::LessonId, Path)),
     responses((status = 200, body = HomeworkStatus), (status = 404, body = Problem)))]
 async fn homework_status(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<HomeworkStatus>> {
@@ -686,7 +676,7 @@ pub struct Done {
     params(("id" = parta_core::ids::LessonId, Path)), request_body = HomeworkAnswer,
     responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn submit_homework(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<HomeworkAnswer>,
@@ -712,7 +702,7 @@ pub struct AttachQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = Attachment), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 async fn attach(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<AttachQuery>,
@@ -730,11 +720,7 @@ async fn attach(
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "diary",
     params(("id" = parta_core::ids::AttachmentId, Path)),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
-async fn download(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
+async fn download(State(st): State<Web>, c: Caller, Path(id): Path<String>) -> ApiResult<Response> {
     let (a, bytes) = st
         .journal
         .download(&c.principal, &c.origin, path_id(&id)?)
@@ -745,12 +731,12 @@ async fn download(
 /// How much of the school's file storage is used and by whom (school admin).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/storage", security(("session" = []), ("token" = ["registry:read"])), tag = "diary",
     params(("id" = parta_core::ids::OrganisationId, Path)),
-    responses((status = 200, body = parta_journal::service::StorageUsage), (status = 403, body = Problem)))]
+    responses((status = 200, body = crate::service::StorageUsage), (status = 403, body = Problem)))]
 async fn storage(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<parta_journal::service::StorageUsage>> {
+) -> ApiResult<Json<crate::service::StorageUsage>> {
     Ok(Json(
         st.journal
             .storage_usage(&c.principal, path_id(&id)?)
@@ -795,84 +781,6 @@ pub(crate) fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-// ---- notifications ----
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct NotificationQuery {
-    /// `next_cursor` of the previous page.
-    pub before: Option<String>,
-}
-
-/// The caller's notifications, newest first, with the unread count.
-#[utoipa::path(get, path = "/api/v1/notifications", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", params(NotificationQuery),
-    responses((status = 200, body = NotificationList)))]
-async fn notifications(
-    State(st): State<AppState>,
-    c: Caller,
-    Query(q): Query<NotificationQuery>,
-) -> ApiResult<Json<NotificationList>> {
-    Ok(Json(
-        st.notifications
-            .list(&c.principal, q.before.as_deref())
-            .await?,
-    ))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Unread {
-    pub unread: i64,
-}
-
-/// How many of the caller's notifications are unread.
-#[utoipa::path(get, path = "/api/v1/notifications/unread", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = Unread)))]
-async fn unread(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Unread>> {
-    Ok(Json(Unread {
-        unread: st.notifications.unread(&c.principal).await?,
-    }))
-}
-
-/// Marks one of the caller's notifications read.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications",
-    params(("id" = parta_core::ids::NotificationId, Path)),
-    responses((status = 200, body = Done), (status = 404, body = Problem)))]
-async fn read_notification(
-    State(st): State<AppState>,
-    c: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Done>> {
-    st.notifications
-        .mark_read(&c.principal, path_id(&id)?)
-        .await?;
-    Ok(Json(Done { ok: true }))
-}
-
-/// Marks all the caller's notifications read.
-#[utoipa::path(post, path = "/api/v1/notifications/read-all", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", responses((status = 200, body = Done)))]
-async fn read_all(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Done>> {
-    st.notifications.mark_all_read(&c.principal).await?;
-    Ok(Json(Done { ok: true }))
-}
-
-/// Which kinds of notifications the caller receives.
-#[utoipa::path(get, path = "/api/v1/notifications/preferences", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = [Preference])))]
-async fn preferences(State(st): State<AppState>, c: Caller) -> ApiResult<Json<Vec<Preference>>> {
-    Ok(Json(st.notifications.preferences(&c.principal).await?))
-}
-
-/// Switches kinds of notifications on or off for the caller.
-#[utoipa::path(put, path = "/api/v1/notifications/preferences", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", request_body = [Preference],
-    responses((status = 200, body = [Preference]), (status = 422, body = Problem)))]
-async fn set_preferences(
-    State(st): State<AppState>,
-    c: Caller,
-    ApiJson(req): ApiJson<Vec<Preference>>,
-) -> ApiResult<Json<Vec<Preference>>> {
-    Ok(Json(
-        st.notifications.set_preferences(&c.principal, &req).await?,
-    ))
-}
-
 // ---- OneRoster 1.2 gradebook ----
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -890,7 +798,7 @@ pub struct CategoriesDoc {
 
 /// Gradebook categories (виды работ with their weights).
 #[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", responses((status = 200, body = CategoriesDoc)))]
-async fn gb_categories(State(st): State<AppState>, _c: Caller) -> ApiResult<Json<CategoriesDoc>> {
+async fn gb_categories(State(st): State<Web>, _c: Caller) -> ApiResult<Json<CategoriesDoc>> {
     Ok(Json(CategoriesDoc {
         categories: st.journal.gradebook_categories().await?,
     }))
@@ -907,7 +815,7 @@ pub struct PeriodsDoc {
     params(("id" = parta_core::ids::OrganisationId, Path)),
     responses((status = 200, body = PeriodsDoc), (status = 403, body = Problem)))]
 async fn gb_periods(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PeriodsDoc>> {
@@ -930,7 +838,7 @@ pub struct LineItemsDoc {
     params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
     responses((status = 200, body = LineItemsDoc), (status = 403, body = Problem)))]
 async fn gb_line_items(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
@@ -958,7 +866,7 @@ pub struct ResultsDoc {
     params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
     responses((status = 200, body = ResultsDoc), (status = 403, body = Problem)))]
 async fn gb_results(
-    State(st): State<AppState>,
+    State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,

@@ -1,0 +1,102 @@
+//! `/api/v1` of roster exchange: OneRoster import and export, the school's template.
+
+use super::Web;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use parta_core::ids::OrganisationId;
+use parta_core::Problem;
+use parta_http::Caller;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use parta_http::{path_id, ApiResult};
+
+pub fn router() -> OpenApiRouter<Web> {
+    OpenApiRouter::new().routes(routes!(roster_template)).merge(
+        OpenApiRouter::new()
+            .routes(routes!(export_roster, import_roster))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                crate::service::MAX_UPLOAD + 64 * 1024,
+            )),
+    )
+}
+
+// ---- roster exchange ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Only validate and report what would change; write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Import a OneRoster 1.2 CSV bulk package (ZIP) or the Russian CSV template into a
+/// school. Validated whole first; written all or nothing; idempotent.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/roster", security(("session" = []), ("token" = ["registry:write"])), tag = "roster", params(("id" = OrganisationId, Path), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/zip"),
+    responses((status = 200, body = crate::ImportReport), (status = 422, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem)))]
+async fn import_roster(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::ImportReport>> {
+    let report = st
+        .roster
+        .import(
+            Some(&c.principal),
+            c.origin.ip.clone(),
+            path_id(&id)?,
+            &body,
+            q.dry_run.unwrap_or(false),
+            &|_| {},
+        )
+        .await?;
+    Ok(Json(report))
+}
+
+/// The school's roster as a OneRoster 1.2 CSV bulk package.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/roster", security(("session" = []), ("token" = ["registry:read"])), tag = "roster", params(("id" = OrganisationId, Path)),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>), (status = 403, body = Problem)))]
+async fn export_roster(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let zip = st
+        .roster
+        .export(Some(&c.principal), c.origin.ip.clone(), path_id(&id)?)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"oneroster.zip\"".to_string(),
+            ),
+        ],
+        zip,
+    )
+        .into_response())
+}
+
+/// The blank Russian CSV template (UTF-8 with BOM, `;`-separated) with an example row.
+#[utoipa::path(get, path = "/api/v1/roster/template", security(("session" = []), ("token" = ["registry:read"])), tag = "roster", responses((status = 200, content_type = "text/csv", body = String)))]
+async fn roster_template(_c: Caller) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"shablon-uchenikov.csv\"",
+            ),
+        ],
+        crate::template::blank(),
+    )
+        .into_response()
+}
