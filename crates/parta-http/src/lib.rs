@@ -14,5 +14,5 @@ pub mod routes;
 pub use caller::{Caller, MaybeCaller, PageCaller};
 pub use door::{Authenticator, Door};
 pub use json::{path_id, ApiJson, ApiResult};
-pub use page::{ctx, error_pages, render, Ctx, PageError, PageReq, PageResult};
+pub use page::{ctx, error_pages, fail, render, Ctx, PageError, PageReq, PageResult};
 pub use routes::Pages;

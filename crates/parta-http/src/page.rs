@@ -247,3 +247,8 @@ where
         Ok(PageReq::new(parts.headers.clone(), parts.uri.clone(), pc))
     }
 }
+
+/// A failed page, for `return fail(problem)` in a handler answering [`PageResult`].
+pub fn fail<T>(e: impl Into<Problem>) -> PageResult<T> {
+    Err(PageError(e.into()))
+}

@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use parta_core::principal::Role;
 use parta_http::caller as auth;
+use parta_http::{fail, PageResult};
 use parta_http::{MaybeCaller, PageCaller, Pages};
 use parta_registry::model::*;
 use serde::Deserialize;
@@ -87,15 +88,12 @@ async fn home(
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     let reg = &st.registry;
     let lang = Lang::from_headers(&r.headers);
-    let (children, classes) = match tokio::try_join!(reg.my_children(p), reg.my_classes(p)) {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
+    let (children, classes) = tokio::try_join!(reg.my_children(p), reg.my_classes(p))?;
     // Staff and operators see the schools of their scope with live counts.
     let schools = match p.role() {
         Role::SchoolAdmin | Role::Teacher => {
@@ -112,7 +110,7 @@ async fn home(
             for m in &p.scope.municipalities {
                 match reg.organisations(p, Some(*m), None, Some(500)).await {
                     Ok(page) => out.extend(page.items),
-                    Err(e) => return r.fail(e),
+                    Err(e) => return fail(e),
                 }
             }
             out
@@ -120,7 +118,7 @@ async fn home(
         Role::RegionalOperator | Role::PlatformAdmin => {
             match reg.organisations(p, None, None, Some(100)).await {
                 Ok(page) => page.items,
-                Err(e) => return r.fail(e),
+                Err(e) => return fail(e),
             }
         }
         Role::Student | Role::Parent => Vec::new(),
@@ -130,14 +128,14 @@ async fn home(
         p.display_name,
         role_title(lang, p.role()).to_lowercase()
     );
-    render(&HomePage {
+    Ok(render(&HomePage {
         ctx: r.ctx(),
         heading,
         me: p.person_id.to_string(),
         children,
         classes,
         schools,
-    })
+    }))
 }
 
 // ---- API document ----

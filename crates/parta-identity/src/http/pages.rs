@@ -13,6 +13,7 @@ use parta_http::caller as auth;
 use parta_http::csrf;
 use parta_http::page::{ctx, error_html, messages, render, Ctx, PageReq};
 use parta_http::Pages;
+use parta_http::{fail, PageResult};
 use parta_http::{Caller, MaybeCaller, PageCaller};
 use serde::Deserialize;
 
@@ -200,17 +201,17 @@ async fn switch_role(
     uri: Uri,
     pc: PageCaller,
     Form(f): Form<RoleForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Some(session) = &r.caller.session else {
-        return r.fail(Problem::forbidden());
+        return fail(Problem::forbidden());
     };
     let Ok(role) = f.role_id.parse() else {
-        return r.fail(Problem::invalid("role_id", "Неизвестная роль."));
+        return fail(Problem::invalid("role_id", "Неизвестная роль."));
     };
     match st.identity.switch_role(session, role).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => r.fail(e),
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(e) => fail(e),
     }
 }
 
@@ -237,10 +238,10 @@ async fn password_submit(
     uri: Uri,
     pc: PageCaller,
     Form(f): Form<PasswordForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Some(session) = &r.caller.session else {
-        return r.fail(Problem::forbidden());
+        return fail(Problem::forbidden());
     };
     let ip = r.caller.origin.ip.clone().unwrap_or_default();
     match st
@@ -253,13 +254,13 @@ async fn password_submit(
             if let Ok(v) = csrf::session_cookie(&signed.session_token, st.secure_cookies).parse() {
                 res.headers_mut().insert(header::SET_COOKIE, v);
             }
-            res
+            Ok(res)
         }
         Err(e) => {
             let p = Problem::from(e);
             let mut c = r.ctx();
             c.errors = messages(&p);
-            (p.status_code(), render(&PasswordPage { ctx: c })).into_response()
+            Ok((p.status_code(), render(&PasswordPage { ctx: c })).into_response())
         }
     }
 }

@@ -5,8 +5,9 @@ use super::Web;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Form;
+use parta_http::{fail, PageResult};
 use parta_http::{render, Ctx, PageCaller, PageReq, Pages};
 use serde::Deserialize;
 
@@ -37,17 +38,14 @@ async fn notifications(
     uri: Uri,
     pc: PageCaller,
     Query(q): Query<BeforeQ>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
     let p = &r.caller.principal;
-    let (list, prefs) = match tokio::try_join!(
+    let (list, prefs) = tokio::try_join!(
         st.notifications.list(p, q.before.as_deref()),
         st.notifications.preferences(p)
-    ) {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
+    )?;
     let prefs = prefs
         .into_iter()
         .enumerate()
@@ -59,19 +57,24 @@ async fn notifications(
             )
         })
         .collect();
-    render(&NotificationsPage {
+    Ok(render(&NotificationsPage {
         ctx: r.ctx(),
         t,
         list,
         prefs,
-    })
+    }))
 }
 
-async fn read_all(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn read_all(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     match st.notifications.mark_all_read(&r.caller.principal).await {
-        Ok(_) => Redirect::to("/notifications").into_response(),
-        Err(e) => r.fail(e),
+        Ok(_) => Ok(Redirect::to("/notifications").into_response()),
+        Err(e) => fail(e),
     }
 }
 
@@ -81,7 +84,7 @@ async fn preferences(
     uri: Uri,
     pc: PageCaller,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let on: Vec<&str> = fields
         .iter()
@@ -100,7 +103,7 @@ async fn preferences(
         .set_preferences(&r.caller.principal, &prefs)
         .await
     {
-        Ok(_) => Redirect::to("/notifications?n=saved").into_response(),
-        Err(e) => r.fail(e),
+        Ok(_) => Ok(Redirect::to("/notifications?n=saved").into_response()),
+        Err(e) => fail(e),
     }
 }

@@ -6,7 +6,7 @@ use crate::model::*;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use parta_core::policy::Operation;
 use parta_core::principal::Role;
@@ -17,6 +17,7 @@ use parta_http::i18n::Lang;
 use parta_http::page::{messages, render, role_title, Ctx, PageReq};
 use parta_http::PageCaller;
 use parta_http::Pages;
+use parta_http::{fail, PageResult};
 use serde::Deserialize;
 
 pub fn router() -> Pages<Web> {
@@ -65,14 +66,14 @@ async fn schools(
     uri: Uri,
     pc: PageCaller,
     Query(q): Query<SchoolsQuery>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let selected = q.municipality_id.filter(|s| !s.is_empty());
     let mun = match &selected {
         Some(s) => match s.parse() {
             Ok(id) => Some(id),
             Err(_) => {
-                return r.fail(Problem::invalid(
+                return fail(Problem::invalid(
                     "municipality_id",
                     "Неизвестный муниципалитет.",
                 ))
@@ -80,18 +81,11 @@ async fn schools(
         },
         None => None,
     };
-    let page = match st
+    let page = st
         .registry
         .organisations(&r.caller.principal, mun, q.cursor.as_deref(), Some(50))
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => return r.fail(e),
-    };
-    let municipalities = match st.registry.municipalities(None).await {
-        Ok(m) => m,
-        Err(e) => return r.fail(e),
-    };
+        .await?;
+    let municipalities = st.registry.municipalities(None).await?;
     let municipalities = municipalities
         .into_iter()
         .map(|m| MunOpt {
@@ -101,12 +95,12 @@ async fn schools(
             region_name: m.region_name,
         })
         .collect();
-    render(&SchoolsPage {
+    Ok(render(&SchoolsPage {
         ctx: r.ctx(),
         municipalities,
         selected,
         page,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -135,10 +129,10 @@ async fn school_privacy(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<PrivacyForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let input = crate::model::PrivacySettings {
         parent_contacts_to_teachers: f.parent_contacts_to_teachers.is_some(),
@@ -148,8 +142,8 @@ async fn school_privacy(
         .set_privacy(&r.caller.principal, &r.caller.origin, org, input)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/schools/{org}?n=saved")).into_response(),
-        Err(e) => r.fail(e),
+        Ok(_) => Ok(Redirect::to(&format!("/schools/{org}?n=saved")).into_response()),
+        Err(e) => fail(e),
     }
 }
 
@@ -159,31 +153,22 @@ async fn school(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let org = match st.registry.organisation(p, id).await {
-        Ok(o) => o,
-        Err(e) => return r.fail(e),
-    };
+    let org = st.registry.organisation(p, id).await?;
     // The classes for the school's staff and operators; the staff list and the privacy
     // settings for those who manage the school; others see the public part.
     let may = |op| st.registry.may_on_organisation(p, op, id);
-    let (list, manage) = match tokio::try_join!(
+    let (list, manage) = tokio::try_join!(
         may(Operation::ListClasses),
         may(Operation::ManageOrganisation)
-    ) {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
+    )?;
     let classes = if list {
-        match st.registry.classes(p, id).await {
-            Ok(c) => c,
-            Err(e) => return r.fail(e),
-        }
+        st.registry.classes(p, id).await?
     } else {
         Vec::new()
     };
@@ -193,12 +178,12 @@ async fn school(
             st.registry.privacy(p, id)
         ) {
             Ok(v) => (v.0, Some(v.1)),
-            Err(e) => return r.fail(e),
+            Err(e) => return fail(e),
         }
     } else {
         (Vec::new(), None)
     };
-    render(&SchoolPage {
+    Ok(render(&SchoolPage {
         ctx: r.ctx(),
         org,
         classes,
@@ -206,7 +191,7 @@ async fn school(
         staff,
         manage,
         privacy,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -222,21 +207,21 @@ async fn class_page(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     match st
         .registry
         .class(&r.caller.principal, &r.caller.origin, id)
         .await
     {
-        Ok(detail) => render(&ClassPage {
+        Ok(detail) => Ok(render(&ClassPage {
             ctx: r.ctx(),
             detail,
-        }),
-        Err(e) => r.fail(e),
+        })),
+        Err(e) => fail(e),
     }
 }
 
@@ -287,29 +272,25 @@ async fn person_page(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, id).await {
         Ok(card) => {
-            let can_audit = match st
+            let can_audit = st
                 .registry
                 .may_on_person(p, Operation::ReadPersonAudit, id)
-                .await
-            {
-                Ok(a) => a,
-                Err(e) => return r.fail(e),
-            };
-            render(&PersonPage {
+                .await?;
+            Ok(render(&PersonPage {
                 ctx: r.ctx(),
                 card,
                 can_audit,
-            })
+            }))
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -386,29 +367,26 @@ async fn person_audit(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let records = match st.registry.person_audit(p, &r.caller.origin, id).await {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
+    let records = st.registry.person_audit(p, &r.caller.origin, id).await?;
     let subject = match st.registry.person(p, &r.caller.origin, id).await {
         Ok(card) => full_name(
             &card.last_name,
             &card.first_name,
             card.middle_name.as_deref(),
         ),
-        Err(e) => return r.fail(e),
+        Err(e) => return fail(e),
     };
-    render(&AuditPage {
+    Ok(render(&AuditPage {
         ctx: r.ctx(),
         subject,
         records,
-    })
+    }))
 }
 
 async fn school_audit(
@@ -417,29 +395,25 @@ async fn school_audit(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let records = match st
+    let records = st
         .registry
         .organisation_audit(p, &r.caller.origin, id)
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
+        .await?;
     let subject = match st.registry.organisation(p, id).await {
         Ok(o) => o.short_name,
-        Err(e) => return r.fail(e),
+        Err(e) => return fail(e),
     };
-    render(&AuditPage {
+    Ok(render(&AuditPage {
         ctx: r.ctx(),
         subject,
         records,
-    })
+    }))
 }
 
 // ---- my data ----
@@ -451,12 +425,17 @@ struct MyDataPage {
     card: PersonCard,
 }
 
-async fn my_data(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn my_data(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, p.person_id).await {
-        Ok(card) => render(&MyDataPage { ctx: r.ctx(), card }),
-        Err(e) => r.fail(e),
+        Ok(card) => Ok(render(&MyDataPage { ctx: r.ctx(), card })),
+        Err(e) => fail(e),
     }
 }
 
@@ -472,7 +451,7 @@ async fn my_contacts(
     uri: Uri,
     pc: PageCaller,
     Form(f): Form<ContactsForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     let input = ContactUpdate {
@@ -484,7 +463,7 @@ async fn my_contacts(
         .update_contacts(p, &r.caller.origin, p.person_id, input)
         .await
     {
-        Ok(_) => Redirect::to("/my-data?n=saved").into_response(),
+        Ok(_) => Ok(Redirect::to("/my-data?n=saved").into_response()),
         Err(e) => my_data_with_errors(&st, &r, Problem::from(e)).await,
     }
 }
@@ -502,7 +481,7 @@ async fn my_change_request(
     uri: Uri,
     pc: PageCaller,
     Form(f): Form<ChangeForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     let input = ChangeRequestInput {
@@ -515,20 +494,20 @@ async fn my_change_request(
         .request_change(p, &r.caller.origin, p.person_id, input)
         .await
     {
-        Ok(_) => Redirect::to("/my-data?n=sent").into_response(),
+        Ok(_) => Ok(Redirect::to("/my-data?n=sent").into_response()),
         Err(e) => my_data_with_errors(&st, &r, Problem::from(e)).await,
     }
 }
 
-async fn my_data_with_errors(st: &Web, r: &PageReq, problem: Problem) -> Response {
+async fn my_data_with_errors(st: &Web, r: &PageReq, problem: Problem) -> PageResult {
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, p.person_id).await {
         Ok(card) => {
             let mut c = r.ctx();
             c.errors = messages(&problem);
-            (problem.status_code(), render(&MyDataPage { ctx: c, card })).into_response()
+            Ok((problem.status_code(), render(&MyDataPage { ctx: c, card })).into_response())
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -562,24 +541,21 @@ async fn change_requests_page(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let requests = match st.registry.change_requests(p, org).await {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
+    let requests = st.registry.change_requests(p, org).await?;
     match st.registry.organisation(p, org).await {
-        Ok(o) => render(&ChangeRequestsPage {
+        Ok(o) => Ok(render(&ChangeRequestsPage {
             ctx: r.ctx(),
             org_id: id,
             org_name: o.short_name,
             requests,
-        }),
-        Err(e) => r.fail(e),
+        })),
+        Err(e) => fail(e),
     }
 }
 
@@ -596,7 +572,7 @@ async fn change_decision(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let decision = ChangeDecision {
         approve: f.approve == "1",
@@ -607,11 +583,11 @@ async fn change_decision(
         .decide_change(&r.caller.principal, &r.caller.origin, &id, decision)
         .await
     {
-        Ok(_) => Redirect::to(&format!(
+        Ok(_) => Ok(Redirect::to(&format!(
             "/schools/{}/change-requests?n=saved",
             auth::urlencode(&f.org)
         ))
-        .into_response(),
-        Err(e) => r.fail(e),
+        .into_response()),
+        Err(e) => fail(e),
     }
 }

@@ -4,12 +4,13 @@ use super::Web;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use parta_core::policy::Operation;
 use parta_core::Problem;
 use parta_http::page::{render, Ctx, PageReq};
 use parta_http::PageCaller;
 use parta_http::Pages;
+use parta_http::{fail, PageResult};
 
 pub fn router() -> Pages<Web> {
     Pages::new()
@@ -38,10 +39,10 @@ async fn import_page(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     // Only those who may import see the wizard.
     match st
@@ -50,18 +51,18 @@ async fn import_page(
         .await
     {
         Ok(true) => {}
-        Ok(false) => return r.fail(Problem::forbidden()),
-        Err(e) => return r.fail(e),
+        Ok(false) => return fail(Problem::forbidden()),
+        Err(e) => return fail(e),
     }
     match st.registry.organisation(&r.caller.principal, org).await {
-        Ok(o) => render(&ImportPage {
+        Ok(o) => Ok(render(&ImportPage {
             ctx: r.ctx(),
             org_id: id,
             org_name: o.short_name,
             report: None,
             rows: Vec::new(),
-        }),
-        Err(e) => r.fail(e),
+        })),
+        Err(e) => fail(e),
     }
 }
 
@@ -72,10 +73,10 @@ async fn import_submit(
     pc: PageCaller,
     Path(id): Path<String>,
     mut form: axum::extract::Multipart,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(org) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let mut file = Vec::new();
     let mut dry_run = false;
@@ -84,16 +85,14 @@ async fn import_submit(
             Ok(Some(field)) => match field.name() {
                 Some("file") => match field.bytes().await {
                     Ok(b) => file = b.to_vec(),
-                    Err(_) => {
-                        return r.fail(Problem::payload_too_large(crate::service::MAX_UPLOAD))
-                    }
+                    Err(_) => return fail(Problem::payload_too_large(crate::service::MAX_UPLOAD)),
                 },
                 Some("dry_run") => dry_run = true,
                 _ => {}
             },
             Ok(None) => break,
             Err(_) => {
-                return r.fail(Problem::invalid(
+                return fail(Problem::invalid(
                     "file",
                     "Не удалось прочитать загруженный файл.",
                 ))
@@ -102,10 +101,10 @@ async fn import_submit(
     }
     let org_name = match st.registry.organisation(&r.caller.principal, org).await {
         Ok(o) => o.short_name,
-        Err(e) => return r.fail(e),
+        Err(e) => return fail(e),
     };
     if file.is_empty() {
-        return r.fail(Problem::invalid("file", "Выберите файл для загрузки."));
+        return fail(Problem::invalid("file", "Выберите файл для загрузки."));
     }
     let result = st
         .roster
@@ -119,13 +118,13 @@ async fn import_submit(
         )
         .await;
     match result {
-        Ok(report) => render(&ImportPage {
+        Ok(report) => Ok(render(&ImportPage {
             ctx: r.ctx(),
             org_id: id,
             org_name,
             report: Some(report),
             rows: Vec::new(),
-        }),
+        })),
         Err(crate::RosterError::Rows(rows)) => {
             let page = ImportPage {
                 ctx: r.ctx(),
@@ -134,8 +133,8 @@ async fn import_submit(
                 report: None,
                 rows,
             };
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }

@@ -17,6 +17,7 @@ use parta_core::ids::{ClassId, LessonId, MarkId, PersonId};
 use parta_core::principal::Role;
 use parta_core::Problem;
 use parta_http::PageCaller;
+use parta_http::{fail, PageResult};
 use parta_http::{render, Ctx, PageReq, Pages};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -65,17 +66,17 @@ async fn upload_page(
     pc: PageCaller,
     Path(id): Path<String>,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(lesson) = id.parse::<LessonId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     // Who may not attach here learns nothing, whatever the body.
     if let Err(e) = st.journal.check_attach(&r.caller.principal, lesson).await {
-        return r.fail(e);
+        return fail(e);
     }
     let Ok(mut form) = form else {
-        return r.fail(Problem::invalid(
+        return fail(Problem::invalid(
             "file",
             "Отправьте файл формой (multipart/form-data).",
         ));
@@ -86,14 +87,12 @@ async fn upload_page(
             let name = field.file_name().unwrap_or_default().to_string();
             match field.bytes().await {
                 Ok(b) => file = Some((name, b.to_vec())),
-                Err(_) => {
-                    return r.fail(Problem::payload_too_large(crate::service::MAX_ATTACHMENT))
-                }
+                Err(_) => return fail(Problem::payload_too_large(crate::service::MAX_ATTACHMENT)),
             }
         }
     }
     let Some((name, bytes)) = file else {
-        return r.fail(Problem::invalid("file", "Выберите файл."));
+        return fail(Problem::invalid("file", "Выберите файл."));
     };
     match st
         .journal
@@ -106,9 +105,9 @@ async fn upload_page(
             } else {
                 format!("/lessons/{}?n=saved", a.lesson_id)
             };
-            Redirect::to(&back).into_response()
+            Ok(Redirect::to(&back).into_response())
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -136,16 +135,17 @@ struct JournalsPage {
     today: Vec<Lesson>,
 }
 
-async fn journals(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
+async fn journals(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
-    let journals = match st.journal.my_journals(p).await {
-        Ok(j) => j,
-        Err(e) => return r.fail(e),
-    };
+    let journals = st.journal.my_journals(p).await?;
     let today = if p.role() == Role::Teacher {
-        match st
-            .journal
+        st.journal
             .timetable(
                 p,
                 &r.caller.origin,
@@ -153,20 +153,16 @@ async fn journals(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageC
                 parta_core::time::today(),
                 1,
             )
-            .await
-        {
-            Ok(l) => l,
-            Err(e) => return r.fail(e),
-        }
+            .await?
     } else {
         Vec::new()
     };
-    render(&JournalsPage {
+    Ok(render(&JournalsPage {
         ctx: r.ctx(),
         t: strings(&r.headers),
         journals,
         today,
-    })
+    }))
 }
 
 struct Col {
@@ -339,10 +335,10 @@ async fn journal(
     pc: PageCaller,
     Path((class, subject)): Path<(String, String)>,
     Query(q): Query<PeriodQ>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(class) = class.parse::<ClassId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let period = q.period.as_deref().and_then(|p| p.parse().ok());
     match st
@@ -358,15 +354,15 @@ async fn journal(
     {
         Ok(g) => {
             let (cols, rows) = grid_view(&g);
-            render(&JournalPage {
+            Ok(render(&JournalPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
                 g,
                 cols,
                 rows,
-            })
+            }))
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -478,7 +474,7 @@ async fn journal_save(
     pc: PageCaller,
     Path((class, subject)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let wants_json = r
         .headers
@@ -486,14 +482,14 @@ async fn journal_save(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
     let Ok(class_id) = class.parse::<ClassId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     // Subject codes are Latin letters, digits and `_`; anything else is no journal.
     if !subject
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_')
     {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     }
     let work_type = fields
         .iter()
@@ -546,7 +542,10 @@ async fn journal_save(
                     cells.entry(key).or_default().push(format!("{v}@{id}"));
                 }
             }
-            Json(serde_json::json!({"ok": true, "saved": keys, "marks": cells})).into_response()
+            Ok(
+                Json(serde_json::json!({"ok": true, "saved": keys, "marks": cells}))
+                    .into_response(),
+            )
         }
         (Ok(_), false) => {
             let period = if period.parse::<parta_core::ids::PeriodId>().is_ok() {
@@ -559,10 +558,10 @@ async fn journal_save(
             } else {
                 format!("period={period}&")
             };
-            Redirect::to(&format!("/journal/{class}/{subject}?{q}n=saved")).into_response()
+            Ok(Redirect::to(&format!("/journal/{class}/{subject}?{q}n=saved")).into_response())
         }
-        (Err(p), true) => p.into_response(),
-        (Err(p), false) => r.fail(p),
+        (Err(p), true) => Ok(p.into_response()),
+        (Err(p), false) => fail(p),
     }
 }
 
@@ -593,10 +592,10 @@ async fn lesson(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<LessonId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     match st
         .journal
@@ -633,7 +632,7 @@ async fn lesson(
             let p = &r.caller.principal;
             let org = match st.registry.class_facts(s.lesson.class_id).await {
                 Ok(f) => f.map(|f| f.org.organisation),
-                Err(e) => return r.fail(Problem::from(e)),
+                Err(e) => return fail(Problem::from(e)),
             };
             let manage = match org {
                 Some(o) => match st.journal.may_manage(p, o).await {
@@ -644,23 +643,23 @@ async fn lesson(
                                 .map(|(b, _)| (b.id.to_string(), b.full_name()))
                                 .collect(),
                         ),
-                        Err(e) => return r.fail(Problem::from(e)),
+                        Err(e) => return fail(Problem::from(e)),
                     },
                     Ok(false) => None,
-                    Err(e) => return r.fail(Problem::from(e)),
+                    Err(e) => return fail(Problem::from(e)),
                 },
                 None => None,
             };
-            render(&LessonPage {
+            Ok(render(&LessonPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
                 day: ru_date(&s.lesson.day),
                 s,
                 rows,
                 manage,
-            })
+            }))
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -677,15 +676,15 @@ async fn lesson_save(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<LessonForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<LessonId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
     let l = match st.journal.lesson_sheet(p, &r.caller.origin, id).await {
         Ok(s) => s.lesson,
-        Err(e) => return r.fail(e),
+        Err(e) => return fail(e),
     };
     let save = JournalSave {
         lessons: vec![LessonInput {
@@ -701,8 +700,8 @@ async fn lesson_save(
         .save(p, &r.caller.origin, l.class_id, &l.subject_code, save, None)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),
-        Err(e) => r.fail(e),
+        Ok(_) => Ok(Redirect::to(&format!("/lessons/{id}?n=saved")).into_response()),
+        Err(e) => fail(e),
     }
 }
 
@@ -723,17 +722,17 @@ async fn lesson_change(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<ChangeForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<LessonId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let note = f.note.filter(|n| !n.trim().is_empty());
     let change = match f.kind.as_str() {
         "substitution" => match f.teacher_id.as_deref().and_then(|t| t.parse().ok()) {
             Some(teacher_id) => LessonChange::Substitution { teacher_id, note },
             None => {
-                return r.fail(Problem::invalid(
+                return fail(Problem::invalid(
                     "teacher_id",
                     "Выберите учителя на замену.",
                 ))
@@ -753,7 +752,7 @@ async fn lesson_change(
                     note,
                 },
                 _ => {
-                    return r.fail(Problem::invalid(
+                    return fail(Problem::invalid(
                         "day",
                         "Укажите новую дату (ГГГГ-ММ-ДД) и номер урока.",
                     ))
@@ -761,7 +760,7 @@ async fn lesson_change(
             }
         }
         _ => {
-            return r.fail(Problem::invalid(
+            return fail(Problem::invalid(
                 "kind",
                 "Выберите: замена, отмена или перенос.",
             ))
@@ -772,8 +771,8 @@ async fn lesson_change(
         .change_lesson(&r.caller.principal, &r.caller.origin, id, change)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/lessons/{id}?n=saved")).into_response(),
-        Err(e) => r.fail(e),
+        Ok(_) => Ok(Redirect::to(&format!("/lessons/{id}?n=saved")).into_response()),
+        Err(e) => fail(e),
     }
 }
 
@@ -865,26 +864,19 @@ async fn diary(
     uri: Uri,
     pc: PageCaller,
     Query(q): Query<DiaryQ>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
-    let (student, people) = match diary_student(&st, &r, q.student.as_deref()).await {
-        Ok(v) => v,
-        Err(p) => return r.fail(p),
-    };
+    let (student, people) = diary_student(&st, &r, q.student.as_deref()).await?;
     let day = q
         .week
         .as_deref()
         .and_then(|w| NaiveDate::parse_from_str(w, "%Y-%m-%d").ok())
         .unwrap_or_else(parta_core::time::today);
-    let week = match st
+    let week = st
         .journal
         .diary_week(&r.caller.principal, &r.caller.origin, student, day)
-        .await
-    {
-        Ok(w) => w,
-        Err(e) => return r.fail(e),
-    };
+        .await?;
     let monday = monday_of(day);
     let w = DWeek {
         student_id: week.student_id,
@@ -953,7 +945,7 @@ async fn diary(
             })
             .collect(),
     };
-    render(&DiaryPage {
+    Ok(render(&DiaryPage {
         ctx: r.ctx(),
         t,
         student_self: r.caller.principal.person_id == student,
@@ -961,7 +953,7 @@ async fn diary(
         next: (monday + Duration::days(7)).to_string(),
         people,
         w,
-    })
+    }))
 }
 
 struct SRow {
@@ -987,12 +979,9 @@ async fn marks(
     uri: Uri,
     pc: PageCaller,
     Query(q): Query<DiaryQ>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
-    let (student, _) = match diary_student(&st, &r, q.student.as_deref()).await {
-        Ok(v) => v,
-        Err(p) => return r.fail(p),
-    };
+    let (student, _) = diary_student(&st, &r, q.student.as_deref()).await?;
     let period = q.period.as_deref().and_then(|p| p.parse().ok());
     match st
         .journal
@@ -1019,7 +1008,7 @@ async fn marks(
                     grade: s.grade.clone().unwrap_or_default(),
                 })
                 .collect();
-            render(&MarksPage {
+            Ok(render(&MarksPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
                 selected: m
@@ -1029,9 +1018,9 @@ async fn marks(
                     .unwrap_or_default(),
                 rows,
                 m,
-            })
+            }))
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -1048,10 +1037,10 @@ async fn homework_done(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<DoneForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<LessonId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let input = HomeworkAnswer {
         answer: None,
@@ -1067,9 +1056,9 @@ async fn homework_done(
                 .back
                 .filter(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").is_ok())
                 .unwrap_or_default();
-            Redirect::to(&format!("/diary?week={week}&n=saved")).into_response()
+            Ok(Redirect::to(&format!("/diary?week={week}&n=saved")).into_response())
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -1108,7 +1097,7 @@ async fn timetable(
     uri: Uri,
     pc: PageCaller,
     Query(q): Query<TimetableQ>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
     let p = &r.caller.principal;
@@ -1124,12 +1113,9 @@ async fn timetable(
     let monday = monday_of(day);
     if let (Some(room), Some(school)) = (&q.room, &q.school) {
         let Ok(org) = school.parse::<parta_core::ids::OrganisationId>() else {
-            return r.fail(Problem::not_found());
+            return fail(Problem::not_found());
         };
-        let lessons = match st.journal.room_timetable(p, org, room, monday, 7).await {
-            Ok(l) => l,
-            Err(e) => return r.fail(e),
-        };
+        let lessons = st.journal.room_timetable(p, org, room, monday, 7).await?;
         let room_q = |x: &str| {
             format!(
                 "school={org}&room={}",
@@ -1141,10 +1127,19 @@ async fn timetable(
                 .into_iter()
                 .map(|x| (room_q(&x), format!("{} {x}", t.room)))
                 .collect(),
-            Err(e) => return r.fail(e),
+            Err(e) => return fail(e),
         };
         let whose = format!("{} {room}", t.room);
-        return week_page(&r, t, whose, room_q(room), choices, monday, lessons, None);
+        return Ok(week_page(
+            &r,
+            t,
+            whose,
+            room_q(room),
+            choices,
+            monday,
+            lessons,
+            None,
+        ));
     }
     let mut choices = Vec::new();
     let of = match (
@@ -1155,13 +1150,10 @@ async fn timetable(
         (Some(Ok(c)), _, _) => TimetableOf::Class(c),
         (_, Some(Ok(t)), _) => TimetableOf::Teacher(t),
         (_, _, Some(Ok(s))) => TimetableOf::Student(s),
-        (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => return r.fail(e),
+        (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => return fail(e),
         (None, None, None) => {
             // Whose timetable to start with, by role.
-            let people = match st.journal.diary_people(p).await {
-                Ok(people) => people,
-                Err(e) => return r.fail(e),
-            };
+            let people = st.journal.diary_people(p).await?;
             for (id, name) in &people {
                 choices.push((format!("student={id}"), name.clone()));
             }
@@ -1169,24 +1161,21 @@ async fn timetable(
                 Role::Teacher => TimetableOf::Teacher(p.person_id),
                 Role::Student | Role::Parent => match people.first() {
                     Some((id, _)) => TimetableOf::Student(*id),
-                    None => return r.fail(Problem::not_found()),
+                    None => return fail(Problem::not_found()),
                 },
                 _ => {
                     let mut classes = Vec::new();
                     for org in &p.scope.organisations {
                         match st.registry.classes(p, *org).await {
                             Ok(c) => classes.extend(c),
-                            Err(e) => return r.fail(e),
+                            Err(e) => return fail(e),
                         }
                     }
                     for c in &classes {
                         choices.push((format!("class={}", c.id), c.name.clone()));
                     }
                     for org in &p.scope.organisations {
-                        let rooms = match st.journal.rooms(p, *org).await {
-                            Ok(rooms) => rooms,
-                            Err(e) => return r.fail(e),
-                        };
+                        let rooms = st.journal.rooms(p, *org).await?;
                         for x in rooms {
                             let q =
                                 form_urlencoded::byte_serialize(x.as_bytes()).collect::<String>();
@@ -1198,20 +1187,16 @@ async fn timetable(
                     }
                     match classes.first() {
                         Some(c) => TimetableOf::Class(c.id),
-                        None => return r.fail(Problem::not_found()),
+                        None => return fail(Problem::not_found()),
                     }
                 }
             }
         }
     };
-    let lessons = match st
+    let lessons = st
         .journal
         .timetable(p, &r.caller.origin, of, monday, 7)
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return r.fail(e),
-    };
+        .await?;
     let (whose, query) = match of {
         TimetableOf::Class(c) => (
             lessons
@@ -1239,19 +1224,18 @@ async fn timetable(
     };
     let mut edit = None;
     if let TimetableOf::Class(c) = of {
-        let facts = match st.registry.class_facts(c).await {
-            Ok(f) => f,
-            Err(e) => return r.fail(e),
-        };
+        let facts = st.registry.class_facts(c).await?;
         if let Some(f) = facts {
             match st.journal.may_manage(p, f.org.organisation).await {
                 Ok(true) => edit = Some(format!("/classes/{c}/template")),
                 Ok(false) => {}
-                Err(e) => return r.fail(e),
+                Err(e) => return fail(e),
             }
         }
     }
-    week_page(&r, t, whose, query, choices, monday, lessons, edit)
+    Ok(week_page(
+        &r, t, whose, query, choices, monday, lessons, edit,
+    ))
 }
 
 /// A week of lessons by day, for any whose timetable.
@@ -1318,10 +1302,10 @@ async fn report(
     pc: PageCaller,
     Path(id): Path<String>,
     Query(q): Query<PeriodQ>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<ClassId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let period = q.period.as_deref().and_then(|p| p.parse().ok());
     let p = &r.caller.principal;
@@ -1333,7 +1317,7 @@ async fn report(
         Ok(rep) => {
             let org = match st.registry.class_facts(id).await {
                 Ok(f) => f.map(|f| f.org.organisation),
-                Err(e) => return r.fail(e),
+                Err(e) => return fail(e),
             };
             let periods = match org {
                 Some(o) => match st.journal.calendar(p, o).await {
@@ -1347,18 +1331,18 @@ async fn report(
                     Err(crate::JournalError::Forbidden | crate::JournalError::NotFound) => {
                         Vec::new()
                     }
-                    Err(e) => return r.fail(e),
+                    Err(e) => return fail(e),
                 },
                 None => Vec::new(),
             };
-            render(&ReportPage {
+            Ok(render(&ReportPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
                 r: rep,
                 periods,
-            })
+            }))
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -1377,23 +1361,19 @@ async fn calendar(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let (c, manage) =
-        match tokio::try_join!(st.journal.calendar(p, id), st.journal.may_manage(p, id)) {
-            Ok(v) => v,
-            Err(e) => return r.fail(e),
-        };
-    render(&CalendarPage {
+    let (c, manage) = tokio::try_join!(st.journal.calendar(p, id), st.journal.may_manage(p, id))?;
+    Ok(render(&CalendarPage {
         ctx: r.ctx(),
         t: strings(&r.headers),
         manage,
         c,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -1408,10 +1388,10 @@ async fn close_period(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<CloseForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     match st
         .journal
@@ -1432,9 +1412,9 @@ async fn close_period(
                 .first()
                 .map(|o| o.to_string())
                 .unwrap_or_default();
-            Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response()
+            Ok(Redirect::to(&format!("/schools/{org}/calendar?n=saved")).into_response())
         }
-        Err(e) => r.fail(e),
+        Err(e) => fail(e),
     }
 }
 
@@ -1683,25 +1663,25 @@ async fn template_page(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(class) = id.parse::<ClassId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
     // Only the school's administration edits; others learn nothing more than the API says.
     if let Err(e) = st.journal.check_manage_class(p, class).await {
-        return r.fail(e);
+        return fail(e);
     }
     match st.journal.template_csv(p, class).await {
-        Ok(csv) => render(&TemplatePage {
+        Ok(csv) => Ok(render(&TemplatePage {
             ctx: r.ctx(),
             t: strings(&r.headers),
             class_id: class.to_string(),
             csv,
             valid_from: monday_of(parta_core::time::today() + Duration::days(7)).to_string(),
-        }),
-        Err(e) => r.fail(e),
+        })),
+        Err(e) => fail(e),
     }
 }
 
@@ -1718,26 +1698,23 @@ async fn template_save(
     pc: PageCaller,
     Path(id): Path<String>,
     Form(f): Form<TemplateForm>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(class) = id.parse::<ClassId>() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
-    let valid_from = match form_date("valid_from", &f.valid_from) {
-        Ok(d) => d,
-        Err(e) => return r.fail(e),
-    };
+    let valid_from = form_date("valid_from", &f.valid_from)?;
     let c = &r.caller;
     match st
         .journal
         .import_template(&c.principal, &c.origin, class, valid_from, &f.csv)
         .await
     {
-        Ok(_) => Redirect::to(&format!(
+        Ok(_) => Ok(Redirect::to(&format!(
             "/timetable?class={class}&week={valid_from}&n=saved"
         ))
-        .into_response(),
-        Err(e) => r.fail(e),
+        .into_response()),
+        Err(e) => fail(e),
     }
 }
 
@@ -1778,22 +1755,19 @@ async fn school_storage(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
-        return r.fail(Problem::not_found());
+        return fail(Problem::not_found());
     };
     let p = &r.caller.principal;
-    let (usage, org) = match tokio::try_join!(
+    let (usage, org) = tokio::try_join!(
         async { st.journal.storage_usage(p, id).await.map_err(Problem::from) },
         async { st.registry.organisation(p, id).await.map_err(Problem::from) }
-    ) {
-        Ok(v) => v,
-        Err(e) => return r.fail(e),
-    };
-    render(&StoragePage {
+    )?;
+    Ok(render(&StoragePage {
         ctx: r.ctx(),
         org_name: org.short_name,
         usage,
-    })
+    }))
 }
