@@ -1,5 +1,6 @@
-//! Уведомления (COM-4). Domains write events to the outbox in their own transaction; the
-//! relay here turns each into notifications for the student and their parents, honouring
+//! Уведомления (COM-4). Domains write their facts to the event stream in their own
+//! transaction; the relay here (one consumer of the stream, with its own cursor) puts
+//! them into words and turns each into notifications for the student and their parents, honouring
 //! each person's preferences, stores them (the in-app list) and hands them to the
 //! delivery [`Channel`]s. Push, e-mail or a messenger plug in as channels without
 //! touching the journal.
@@ -7,6 +8,7 @@
 pub mod http;
 pub mod model;
 pub mod relay;
+pub mod render;
 pub mod service;
 pub mod store;
 

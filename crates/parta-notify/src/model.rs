@@ -15,10 +15,7 @@ pub const KINDS: [(&str, &str, &str); 5] = [
     ),
 ];
 
-/// The outbox event kind the relay turns into notifications.
-pub const EVENT_KIND: &str = "notify";
-
-/// One thing to tell a student (and, through the relay, their parents).
+/// One thing to tell a student (and, through the relay, their parents), in words.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotifyItem {
     pub student: PersonId,
@@ -28,12 +25,6 @@ pub struct NotifyItem {
     pub title: String,
     pub body: String,
     pub link: Option<String>,
-}
-
-/// The payload of an outbox event of kind [`EVENT_KIND`].
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct NotifyEvent {
-    pub items: Vec<NotifyItem>,
 }
 
 /// A stored notification.

@@ -1,17 +1,18 @@
-//! The relay: outbox events → stored notifications → delivery channels.
+//! The relay: the `notifications` consumer of the event stream — the school day's facts
+//! → the words of notifications → stored notifications → delivery channels.
 
 use crate::model::*;
 use crate::store;
 use parta_core::ids::{NotificationId, PersonId};
 use parta_core::time::now_ms;
-use parta_db::outbox::Outbox;
+use parta_db::outbox::{Batch, BoxError, Consumer, Outbox};
 use parta_db::Db;
+use parta_http::i18n::Lang;
 use parta_registry::Registry;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A way to deliver stored notifications beyond the in-app list (push, e-mail, a
 /// messenger). Called after the notifications are committed; a failing channel does
@@ -49,63 +50,48 @@ impl Relay {
         self
     }
 
-    /// Runs forever: woken by this process's writers, polling every second for events
-    /// written by other processes.
+    /// Runs for ever as the `notifications` consumer of the event stream.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                match self.run_once().await {
-                    Ok(n) if n > 0 => continue,
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "notification relay"),
-                }
-                self.outbox.wait(Duration::from_secs(1)).await;
-            }
-        })
+        let (db, outbox) = (self.db.clone(), self.outbox.clone());
+        parta_db::outbox::spawn(db, outbox, Arc::new(self))
     }
 
-    /// Relays the pending events in one transaction (one commit for a burst of saves);
-    /// returns how many were handled.
-    pub async fn run_once(&self) -> Result<usize, sqlx::Error> {
-        let events = Outbox::pending(&self.db, EVENT_KIND, 200).await?;
-        if events.is_empty() {
-            return Ok(0);
-        }
-        let mut expanded = Vec::new();
-        for ev in &events {
-            let payload: NotifyEvent = match serde_json::from_str(&ev.payload) {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::error!(event = %ev.id, error = %e, "unreadable notification event, skipped");
-                    NotifyEvent::default()
-                }
-            };
-            expanded.push((ev.id.clone(), self.expand(&payload).await?));
-        }
-        let mut tx = self.db.begin_write().await?;
-        let mut delivered = Vec::new();
-        let mut handled = 0;
-        for (id, rows) in expanded {
-            // Another process may have relayed it meanwhile.
-            if Outbox::claim_in(&mut tx, &id).await? {
-                store::insert_many(&self.db, &mut tx, &rows).await?;
-                delivered.extend(rows);
-                handled += 1;
+    /// Handles what is waiting in the stream now (tests and tools); returns whether
+    /// there was anything.
+    pub async fn run_once(&self) -> Result<bool, parta_db::outbox::BoxError> {
+        parta_db::outbox::step(&self.db, self).await
+    }
+
+    async fn handle_batch(&self, batch: Batch) -> Result<(), BoxError> {
+        let mut items = Vec::new();
+        for ev in &batch.events {
+            // Persons have no stored language yet: the platform's, Russian.
+            match crate::render::items(Lang::Ru, &ev.kind, &ev.payload)? {
+                Some(list) => items.extend(list),
+                None => tracing::debug!(kind = %ev.kind, "event kind not known here, passed by"),
             }
         }
-        tx.commit().await?;
+        let rows = self.expand(&items).await?;
+        let mut tx = self.db.begin_write().await?;
+        store::insert_many(&self.db, &mut tx, &rows).await?;
+        if !batch.commit(tx).await? {
+            // Another process handled these events.
+            return Ok(());
+        }
         for ch in self.channels.iter() {
-            if let Err(e) = ch.deliver(&delivered).await {
+            if let Err(e) = ch.deliver(&rows).await {
                 tracing::warn!(channel = ch.name(), error = %e, "delivery failed; kept in the list");
             }
         }
-        Ok(handled)
+        Ok(())
     }
 
     /// One notification per item for the student and for each parent, unless switched off.
-    async fn expand(&self, ev: &NotifyEvent) -> Result<Vec<Notification>, sqlx::Error> {
-        let students: Vec<PersonId> = ev
-            .items
+    async fn expand(&self, items: &[NotifyItem]) -> Result<Vec<Notification>, sqlx::Error> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let students: Vec<PersonId> = items
             .iter()
             .map(|i| i.student)
             .collect::<HashSet<_>>()
@@ -128,7 +114,7 @@ impl Relay {
             .collect();
         let now = now_ms();
         let mut out = Vec::new();
-        for item in &ev.items {
+        for item in items {
             let mut push = |person: PersonId, title: String| {
                 if !off.contains(&(person, item.kind.clone())) {
                     out.push(Notification {
@@ -150,5 +136,20 @@ impl Relay {
             }
         }
         Ok(out)
+    }
+}
+
+impl Consumer for Relay {
+    fn name(&self) -> &'static str {
+        "notifications"
+    }
+    fn kinds(&self) -> &'static [&'static str] {
+        &["schoolday."]
+    }
+    fn handle<'a>(
+        &'a self,
+        batch: Batch,
+    ) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>> {
+        Box::pin(self.handle_batch(batch))
     }
 }

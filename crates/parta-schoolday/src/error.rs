@@ -24,6 +24,13 @@ impl JournalError {
     }
 }
 
+impl From<serde_json::Error> for JournalError {
+    fn from(e: serde_json::Error) -> Self {
+        tracing::error!(error = %e, "event not written");
+        Self::Problem(Problem::internal())
+    }
+}
+
 impl From<parta_registry::RegistryError> for JournalError {
     fn from(e: parta_registry::RegistryError) -> Self {
         Self::Problem(e.into())

@@ -2,10 +2,11 @@
 //! lessons it yields, the электронный журнал (marks, attendance, topics, homework,
 //! period grades), the электронный дневник, homework hand-in, and the OneRoster
 //! gradebook view. Changes that students and parents should hear about go to the outbox
-//! in the same transaction (see `parta-notify`).
+//! in the same transaction as facts of this domain ([`events`]).
 
 pub mod calendar;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod model;
 pub mod service;

@@ -2,11 +2,11 @@
 //! grades and the class teacher's report.
 
 use super::*;
+use crate::events;
 use parta_core::ids::{LessonId, MarkId, PeriodId};
 use parta_core::principal::Role;
 use parta_core::time::{now_ms, today};
 use parta_core::FieldError;
-use parta_notify::{NotifyEvent, NotifyItem, EVENT_KIND};
 use std::collections::{HashMap, HashSet};
 
 const DEFAULT_WORK_TYPE: &str = "classwork";
@@ -79,88 +79,71 @@ fn split_cells(cells: Vec<store::JournalCell>, subject: &str) -> (Vec<Mark>, Vec
     (marks, attendance)
 }
 
-/// What one save tells each student, gathered by student and kind and then said once.
-#[derive(Default)]
-struct Told {
-    /// (student, kind) → what happened, in the order of the request.
-    by: Vec<((PersonId, &'static str), Vec<ToldPart>)>,
-    index: HashMap<(PersonId, &'static str), usize>,
-}
-
-struct ToldPart {
-    day: String,
-    /// The title and body when this is the only thing of its kind.
-    alone: (String, String),
-    /// A short word for a list in the title ("5", "12.11").
-    short: String,
-    /// A line of the body.
-    line: String,
-}
-
-impl Told {
-    fn add(
-        &mut self,
-        student: PersonId,
-        kind: &'static str,
-        day: &str,
-        alone: (String, String),
-        short: String,
-        line: String,
-    ) {
-        let key = (student, kind);
-        let i = *self.index.entry(key).or_insert_with(|| {
-            self.by.push((key, Vec::new()));
-            self.by.len() - 1
-        });
-        self.by[i].1.push(ToldPart {
-            day: day.to_string(),
-            alone,
-            short,
-            line,
-        });
-    }
-
-    fn into_items(self, subject: &str, names: &HashMap<PersonId, String>) -> Vec<NotifyItem> {
-        self.by
-            .into_iter()
-            .map(|((student, kind), parts)| {
-                let latest = parts.iter().map(|p| p.day.as_str()).max().unwrap_or("");
-                let link = Some(format!("/diary?student={student}&week={latest}"));
-                let (title, body) = if let [one] = parts.as_slice() {
-                    one.alone.clone()
-                } else {
-                    let shorts: Vec<&str> = parts.iter().map(|p| p.short.as_str()).collect();
-                    let list = if shorts.len() > 10 {
-                        format!("{} и ещё {}", shorts[..10].join(", "), shorts.len() - 10)
-                    } else {
-                        shorts.join(", ")
-                    };
-                    let title = match kind {
-                        "mark" => format!("Отметки по предмету «{subject}»: {list}"),
-                        "absence" => format!("Пропуски уроков «{subject}»: {list}"),
-                        _ => format!("Домашние задания по предмету «{subject}» на {list}"),
-                    };
-                    let body: String = parts
-                        .iter()
-                        .map(|p| p.line.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                        .chars()
-                        .take(600)
-                        .collect();
-                    (title, body)
-                };
-                NotifyItem {
-                    student,
-                    student_name: names.get(&student).cloned().unwrap_or_default(),
-                    kind: kind.into(),
-                    title,
-                    body,
-                    link,
-                }
+/// The facts of one journal save: at most one event of each kind.
+fn save_facts(
+    journal: events::JournalRef,
+    names: &HashMap<PersonId, String>,
+    work_types: &HashMap<String, String>,
+    marks: &[(&store::NewMark, bool)],
+    absences: &[Attendance],
+    homework: Vec<events::HomeworkFact>,
+) -> Result<Vec<(&'static str, serde_json::Value)>> {
+    let students = |ids: &mut dyn Iterator<Item = PersonId>| -> Vec<events::StudentRef> {
+        let set: std::collections::BTreeSet<PersonId> = ids.collect();
+        set.into_iter()
+            .map(|id| events::StudentRef {
+                id,
+                first_name: names.get(&id).cloned().unwrap_or_default(),
             })
             .collect()
+    };
+    let mut out = Vec::new();
+    if !marks.is_empty() {
+        let fact = events::MarksSet {
+            journal: journal.clone(),
+            students: students(&mut marks.iter().map(|(m, _)| m.student_id)),
+            marks: marks
+                .iter()
+                .map(|(m, changed)| events::MarkFact {
+                    student_id: m.student_id,
+                    lesson_id: m.lesson_id,
+                    day: m.day.clone(),
+                    value: m.value.clone(),
+                    work_type: m.work_type.clone(),
+                    work_type_name: work_types.get(&m.work_type).cloned().unwrap_or_default(),
+                    comment: m.comment.clone(),
+                    changed: *changed,
+                })
+                .collect(),
+        };
+        out.push((events::MARKS_SET, serde_json::to_value(fact)?));
     }
+    if !absences.is_empty() {
+        let fact = events::AbsencesSet {
+            journal: journal.clone(),
+            students: students(&mut absences.iter().map(|a| a.student_id)),
+            absences: absences
+                .iter()
+                .map(|a| events::AbsenceFact {
+                    student_id: a.student_id,
+                    lesson_id: a.lesson_id,
+                    day: a.day.clone(),
+                    status: a.status.clone(),
+                    reason: a.reason.clone(),
+                })
+                .collect(),
+        };
+        out.push((events::ABSENCES_SET, serde_json::to_value(fact)?));
+    }
+    if !homework.is_empty() {
+        let fact = events::HomeworkSet {
+            journal,
+            students: students(&mut homework.iter().flat_map(|h| h.student_ids.iter().copied())),
+            homework,
+        };
+        out.push((events::HOMEWORK_SET, serde_json::to_value(fact)?));
+    }
+    Ok(out)
 }
 
 fn fmt_avg(a: f64) -> f64 {
@@ -630,89 +613,26 @@ impl Journal {
             None => None,
         };
 
-        // What students and parents hear about.
-        let subject_name = store::subject_name(&self.db, subject)
-            .await?
-            .unwrap_or_default();
-        let wt_names: HashMap<String, String> = self
-            .work_types()
-            .await?
-            .into_iter()
-            .map(|w| (w.code, w.name))
+        // What happened, as this domain's facts (notifications and other consumers
+        // read them from the stream).
+        let set_marks: Vec<(&store::NewMark, bool)> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Insert(m) => Some((m, false)),
+                Op::Update(_, m) => Some((m, true)),
+                Op::Delete(_) => None,
+            })
             .collect();
-        // One notification a student per kind per save (not per mark): a class's worth of
-        // marks for one pupil is one message to them and one to each parent.
-        let mut told = Told::default();
-        for op in &ops {
-            let (m, verb) = match op {
-                Op::Insert(m) => (m, "Новая отметка"),
-                Op::Update(_, m) => (m, "Отметка изменена"),
-                Op::Delete(_) => continue,
-            };
-            told.add(
-                m.student_id,
-                "mark",
-                &m.day,
-                (
-                    format!("{verb}: {} по предмету «{subject_name}»", m.value),
-                    format!(
-                        "{}, {}{}",
-                        ru_date(&m.day),
-                        wt_names.get(&m.work_type).cloned().unwrap_or_default(),
-                        m.comment
-                            .as_ref()
-                            .map(|c| format!(". {c}"))
-                            .unwrap_or_default()
-                    ),
-                ),
-                m.value.clone(),
-                format!(
-                    "{}, {}: {}{}",
-                    ru_date(&m.day),
-                    wt_names.get(&m.work_type).cloned().unwrap_or_default(),
-                    m.value,
-                    m.comment
-                        .as_ref()
-                        .map(|c| format!(" ({c})"))
-                        .unwrap_or_default()
-                ),
-            );
-        }
-        for a in &absences {
-            let what = if a.status == "late" {
-                "Опоздание"
-            } else {
-                "Отсутствие"
-            };
-            told.add(
-                a.student_id,
-                "absence",
-                &a.day,
-                (
-                    format!("{what} на уроке «{subject_name}» {}", ru_date(&a.day)),
-                    a.reason.clone().unwrap_or_default(),
-                ),
-                ru_date(&a.day),
-                format!(
-                    "{}: {}{}",
-                    ru_date(&a.day),
-                    what.to_lowercase(),
-                    a.reason
-                        .as_ref()
-                        .map(|r| format!(" ({r})"))
-                        .unwrap_or_default()
-                ),
-            );
-        }
+        let mut homework = Vec::new();
         for li in &input.lessons {
+            let Some(l) = lessons.get(&li.lesson_id) else {
+                continue;
+            };
             let new_hw = li
                 .homework
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
-            let Some(l) = lessons.get(&li.lesson_id) else {
-                continue;
-            };
             let Some(hw) = new_hw.filter(|hw| l.homework.as_deref() != Some(*hw)) else {
                 continue;
             };
@@ -720,28 +640,31 @@ impl Journal {
                 Some(g) => group_students.get(&g).unwrap_or(&all_students),
                 None => &all_students,
             };
-            for id in pupils {
-                told.add(
-                    *id,
-                    "homework",
-                    &l.day,
-                    (
-                        format!(
-                            "Домашнее задание по предмету «{subject_name}» на {}",
-                            ru_date(&l.day)
-                        ),
-                        hw.chars().take(300).collect(),
-                    ),
-                    ru_date(&l.day),
-                    format!(
-                        "{}: {}",
-                        ru_date(&l.day),
-                        hw.chars().take(300).collect::<String>()
-                    ),
-                );
-            }
+            let mut student_ids: Vec<PersonId> = pupils.iter().copied().collect();
+            student_ids.sort();
+            homework.push(events::HomeworkFact {
+                lesson_id: li.lesson_id,
+                day: l.day.clone(),
+                text: hw.chars().take(2000).collect(),
+                student_ids,
+            });
         }
-        let items = told.into_items(&subject_name, &names);
+        let journal = events::JournalRef {
+            organisation_id: c.organisation_id,
+            class_id: class,
+            subject_code: subject.to_string(),
+            subject_name: store::subject_name(&self.db, subject)
+                .await?
+                .unwrap_or_default(),
+        };
+        let events = save_facts(
+            journal,
+            &names,
+            &self.work_type_names().await?,
+            &set_marks,
+            &absences,
+            homework,
+        )?;
         let now = now_ms();
         let role = p.role().as_str();
         let mut result = SaveResult {
@@ -808,13 +731,8 @@ impl Journal {
         if let Some(g) = &grades {
             self.write_grades(&mut tx, p, origin, g).await?;
         }
-        if !items.is_empty() {
-            parta_db::outbox::Outbox::push_in(
-                &mut tx,
-                EVENT_KIND,
-                &serde_json::json!(NotifyEvent { items }),
-            )
-            .await?;
+        for (kind, fact) in &events {
+            parta_db::outbox::Outbox::push_in(&mut tx, kind, fact).await?;
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;

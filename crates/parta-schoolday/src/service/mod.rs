@@ -214,4 +214,14 @@ impl Journal {
             .await?
             .clone())
     }
+
+    /// Names of the kinds of work by code.
+    pub async fn work_type_names(&self) -> Result<std::collections::HashMap<String, String>> {
+        Ok(self
+            .work_types()
+            .await?
+            .into_iter()
+            .map(|w| (w.code, w.name))
+            .collect())
+    }
 }

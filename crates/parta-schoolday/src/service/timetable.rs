@@ -2,11 +2,11 @@
 //! views for a class, a teacher or a student, and CSV import of a template.
 
 use super::*;
+use crate::events;
 use chrono::{Duration, NaiveDate};
 use parta_core::ids::{LessonId, SlotId};
 use parta_core::time::now_ms;
 use parta_core::FieldError;
-use parta_notify::{NotifyEvent, NotifyItem, EVENT_KIND};
 
 fn lesson_words(subject: &str, class: &str, weekday: i64, lesson_no: i64) -> String {
     let wd = WEEKDAYS_RU
@@ -374,7 +374,7 @@ impl Journal {
         };
         // Who would be where, checked for conflicts inside the writing transaction.
         let mut recheck: Option<(PersonId, Option<String>, String, i64, String)> = None;
-        let (kind, title) = match &change {
+        let (kind, fact) = match &change {
             LessonChange::Substitution {
                 teacher_id,
                 note: n,
@@ -394,28 +394,17 @@ impl Journal {
                 let who = store::short_name(&self.db, *teacher_id).await?;
                 (
                     "substitution",
-                    format!(
-                        "Замена: {} {}, {}-й урок — ведёт {}",
-                        full.subject_name,
-                        ru_date(&l.day),
-                        l.lesson_no,
-                        who
-                    ),
+                    events::LessonChangeFact::Substitution {
+                        teacher_id: *teacher_id,
+                        teacher_name: who,
+                    },
                 )
             }
             LessonChange::Cancellation { note: n } => {
                 set.status = "cancelled".into();
                 set.change_kind = Some("cancellation".into());
                 set.change_note = note(n);
-                (
-                    "cancellation",
-                    format!(
-                        "Отмена: {} {}, {}-й урок",
-                        full.subject_name,
-                        ru_date(&l.day),
-                        l.lesson_no
-                    ),
-                )
+                ("cancellation", events::LessonChangeFact::Cancellation)
             }
             LessonChange::Move {
                 day,
@@ -445,21 +434,39 @@ impl Journal {
                 set.change_kind = Some("move".into());
                 set.change_note = note(n);
                 (
-                    "cancellation",
-                    format!(
-                        "Перенос: {} {}, {}-й урок → {}, {}-й урок",
-                        full.subject_name,
-                        ru_date(&l.day),
-                        l.lesson_no,
-                        ru_date(&ds),
-                        lesson_no
-                    ),
+                    "move",
+                    events::LessonChangeFact::Move {
+                        day: ds.clone(),
+                        lesson_no: *lesson_no,
+                    },
                 )
             }
         };
-        let items = self
-            .notify_class(&l, kind, &title, &set.change_note)
-            .await?;
+        let students = store::class_students(&self.db, l.class_id, l.group_id)
+            .await?
+            .into_iter()
+            .map(|s| events::StudentRef {
+                id: s.id,
+                first_name: s
+                    .name
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or(&s.name)
+                    .to_string(),
+            })
+            .collect();
+        let changed = events::LessonChanged {
+            lesson_id: id,
+            organisation_id: l.organisation_id,
+            class_id: l.class_id,
+            group_id: l.group_id,
+            subject_name: full.subject_name.clone(),
+            day: l.day.clone(),
+            lesson_no: l.lesson_no,
+            change: fact,
+            note: set.change_note.clone(),
+            students,
+        };
         let mut e = entry(p, origin, "update", "lesson");
         e.organisation_id = Some(l.organisation_id);
         e.object_id = Some(id.to_string());
@@ -494,8 +501,8 @@ impl Journal {
         }
         parta_db::outbox::Outbox::push_in(
             &mut tx,
-            EVENT_KIND,
-            &serde_json::json!(NotifyEvent { items }),
+            events::LESSON_CHANGED,
+            &serde_json::to_value(&changed)?,
         )
         .await?;
         AuditLog::record_in(&mut tx, e).await?;
@@ -505,33 +512,6 @@ impl Journal {
         store::lesson(&self.db, id)
             .await?
             .ok_or(JournalError::NotFound)
-    }
-
-    /// One notification item per student of the lesson's class (or group).
-    async fn notify_class(
-        &self,
-        l: &store::LessonKey,
-        kind: &str,
-        title: &str,
-        body: &Option<String>,
-    ) -> Result<Vec<NotifyItem>> {
-        let students = store::class_students(&self.db, l.class_id, l.group_id).await?;
-        Ok(students
-            .into_iter()
-            .map(|s| NotifyItem {
-                student: s.id,
-                student_name: s
-                    .name
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or(&s.name)
-                    .to_string(),
-                kind: kind.to_string(),
-                title: title.to_string(),
-                body: body.clone().unwrap_or_default(),
-                link: Some(format!("/diary?student={}&week={}", s.id, l.day)),
-            })
-            .collect())
     }
 
     /// Дополнительный урок on a date.

@@ -2000,7 +2000,7 @@ async fn a_save_is_bounded_and_tells_each_family_once() {
     // The saves above are told first (the relay works after the commit).
     for _ in 0..100 {
         if app
-            .count("SELECT COUNT(*) FROM outbox WHERE relayed_at IS NULL")
+            .count("SELECT COUNT(*) FROM outbox WHERE seq IS NULL OR seq > COALESCE((SELECT position FROM event_cursors WHERE consumer = 'notifications'), 0)")
             .await
             == 0
         {
@@ -2030,4 +2030,129 @@ async fn a_save_is_bounded_and_tells_each_family_once() {
         app.count(&notes("absence")).await,
         absences_before + 1 + parents
     );
+}
+
+/// A consumer that notes what it read; it can be told to fail.
+struct Recorder {
+    name: &'static str,
+    fail: bool,
+    seen: std::sync::Mutex<Vec<(String, Value)>>,
+    db: parta_db::Db,
+}
+
+impl parta_db::outbox::Consumer for Recorder {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn kinds(&self) -> &'static [&'static str] {
+        &["schoolday."]
+    }
+    fn handle<'a>(
+        &'a self,
+        batch: parta_db::outbox::Batch,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), parta_db::outbox::BoxError>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            if self.fail {
+                return Err("this consumer is broken".into());
+            }
+            for e in &batch.events {
+                self.seen
+                    .lock()
+                    .unwrap()
+                    .push((e.kind.clone(), serde_json::from_str(&e.payload).unwrap()));
+            }
+            let tx = self.db.begin_write().await?;
+            batch.commit(tx).await?;
+            Ok(())
+        })
+    }
+}
+
+/// The school day's facts reach every consumer of the stream: a second reader (a search
+/// index, say) gets the same marks, homework and lesson change as the notifications, at its
+/// own pace; a consumer that keeps failing sets the event aside and holds back no one.
+#[tokio::test]
+async fn events_serve_every_consumer_at_its_own_pace() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
+    let res = teacher
+        .post(
+            &path,
+            &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "5", "work_type": "test"}],
+                    "lessons": [{"lesson_id": s.lesson, "homework": "Задача 7, стр. 40"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The notifications consumer has its word for it already.
+    let pupil = app.login(&login_of(&app, &s.student).await).await;
+    wait_notification(&pupil, "Новая отметка: 5").await;
+
+    let reader = Recorder {
+        name: "test-reader",
+        fail: false,
+        seen: Default::default(),
+        db: app.db.clone(),
+    };
+    while parta_db::outbox::step(&app.db, &reader).await.unwrap() {}
+    let seen = reader.seen.lock().unwrap().clone();
+    let marks = seen
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "schoolday.marks_set.v1")
+        .expect("the marks fact");
+    // Ids and values, no rendered text.
+    let m = &marks.1["marks"][0];
+    assert_eq!(m["student_id"], s.student.as_str());
+    assert_eq!(m["lesson_id"], s.lesson.as_str());
+    assert_eq!(m["value"], "5");
+    assert!(marks.1.get("title").is_none(), "{}", marks.1);
+    let hw = seen
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "schoolday.homework_set.v1")
+        .expect("the homework fact");
+    assert_eq!(hw.1["homework"][0]["text"], "Задача 7, стр. 40");
+    // Its cursor is where the stream ends; nothing is read twice.
+    let end = app.count("SELECT COALESCE(MAX(seq), 0) FROM outbox").await;
+    assert_eq!(
+        app.count("SELECT position FROM event_cursors WHERE consumer = 'test-reader'")
+            .await,
+        end
+    );
+    assert!(!parta_db::outbox::step(&app.db, &reader).await.unwrap());
+
+    // A broken consumer: each of its events is tried, then set aside; it moves on, and
+    // the notifications go on meanwhile.
+    let broken = Recorder {
+        name: "test-broken",
+        fail: true,
+        seen: Default::default(),
+        db: app.db.clone(),
+    };
+    while parta_db::outbox::step(&app.db, &broken).await.unwrap() {}
+    assert_eq!(
+        app.count("SELECT position FROM event_cursors WHERE consumer = 'test-broken'")
+            .await,
+        end
+    );
+    let wanted = app
+        .count("SELECT COUNT(*) FROM outbox WHERE kind LIKE 'schoolday.%'")
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM event_failures WHERE consumer = 'test-broken'")
+            .await,
+        wanted
+    );
+    let res = teacher
+        .post(
+            &path,
+            &json!({"attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "late"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    wait_notification(&pupil, "Опоздание").await;
 }
