@@ -7,6 +7,7 @@ mod calendar;
 mod diary;
 mod gradebook;
 mod journal;
+mod save;
 mod timetable;
 pub use timetable::parse_template_text;
 mod weeks;

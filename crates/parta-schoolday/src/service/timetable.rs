@@ -8,6 +8,14 @@ use parta_core::ids::{LessonId, SlotId};
 use parta_core::time::now_ms;
 use parta_core::FieldError;
 
+/// A lesson change: what is set, its kind, its fact, and who would be where.
+type LessonChangePlan = (
+    store::LessonUpdate,
+    &'static str,
+    events::LessonChangeFact,
+    Option<(PersonId, Option<String>, String, i64, String)>,
+);
+
 fn lesson_words(subject: &str, class: &str, weekday: i64, lesson_no: i64) -> String {
     let wd = WEEKDAYS_RU
         .get((weekday - 1).clamp(0, 6) as usize)
@@ -356,92 +364,7 @@ impl Journal {
             ));
         }
         let c = self.class_info(l.class_id).await?;
-        let mut set = store::LessonUpdate {
-            teacher_id: l.teacher_id,
-            planned_teacher_id: full.planned_teacher_id,
-            day: l.day.clone(),
-            lesson_no: l.lesson_no,
-            room: l.room.clone(),
-            status: "planned".into(),
-            change_kind: None,
-            change_note: None,
-        };
-        let note = |n: &Option<String>| {
-            n.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.chars().take(200).collect::<String>())
-        };
-        // Who would be where, checked for conflicts inside the writing transaction.
-        let mut recheck: Option<(PersonId, Option<String>, String, i64, String)> = None;
-        let (kind, fact) = match &change {
-            LessonChange::Substitution {
-                teacher_id,
-                note: n,
-            } => {
-                if !store::is_staff(&self.db, l.organisation_id, *teacher_id).await? {
-                    return Err(JournalError::invalid(
-                        "teacher_id",
-                        "Учитель не работает в этой школе.",
-                    ));
-                }
-                let words = dated_words(&full.subject_name, &c.name, &l.day, l.lesson_no);
-                recheck = Some((*teacher_id, None, l.day.clone(), l.lesson_no, words));
-                set.planned_teacher_id = Some(full.planned_teacher_id.unwrap_or(l.teacher_id));
-                set.teacher_id = *teacher_id;
-                set.change_kind = Some("substitution".into());
-                set.change_note = note(n);
-                let who = store::short_name(&self.db, *teacher_id).await?;
-                (
-                    "substitution",
-                    events::LessonChangeFact::Substitution {
-                        teacher_id: *teacher_id,
-                        teacher_name: who,
-                    },
-                )
-            }
-            LessonChange::Cancellation { note: n } => {
-                set.status = "cancelled".into();
-                set.change_kind = Some("cancellation".into());
-                set.change_note = note(n);
-                ("cancellation", events::LessonChangeFact::Cancellation)
-            }
-            LessonChange::Move {
-                day,
-                lesson_no,
-                room,
-                note: n,
-            } => {
-                let ds = day.to_string();
-                if ds < c.year_starts_on || ds > c.year_ends_on {
-                    return Err(JournalError::invalid("day", "Дата — вне учебного года."));
-                }
-                if !(1..=12).contains(lesson_no) {
-                    return Err(JournalError::invalid(
-                        "lesson_no",
-                        "Номер урока — от 1 до 12.",
-                    ));
-                }
-                if room.as_ref().is_some_and(|r| r.chars().count() > 20) {
-                    return Err(JournalError::invalid("room", "Кабинет — до 20 знаков."));
-                }
-                let room = room.clone().or(l.room.clone());
-                let words = dated_words(&full.subject_name, &c.name, &ds, *lesson_no);
-                recheck = Some((l.teacher_id, room.clone(), ds.clone(), *lesson_no, words));
-                set.day = ds.clone();
-                set.lesson_no = *lesson_no;
-                set.room = room;
-                set.change_kind = Some("move".into());
-                set.change_note = note(n);
-                (
-                    "move",
-                    events::LessonChangeFact::Move {
-                        day: ds.clone(),
-                        lesson_no: *lesson_no,
-                    },
-                )
-            }
-        };
+        let (set, kind, fact, recheck) = self.plan_lesson_change(&l, &full, &c, &change).await?;
         let students = store::class_students(&self.db, l.class_id, l.group_id)
             .await?
             .into_iter()
@@ -512,6 +435,104 @@ impl Journal {
         store::lesson(&self.db, id)
             .await?
             .ok_or(JournalError::NotFound)
+    }
+
+    /// What a lesson change sets, the fact it tells, and who would be where (checked
+    /// for conflicts inside the writing transaction).
+    async fn plan_lesson_change(
+        &self,
+        l: &store::LessonKey,
+        full: &Lesson,
+        c: &store::ClassInfo,
+        change: &LessonChange,
+    ) -> Result<LessonChangePlan> {
+        let mut set = store::LessonUpdate {
+            teacher_id: l.teacher_id,
+            planned_teacher_id: full.planned_teacher_id,
+            day: l.day.clone(),
+            lesson_no: l.lesson_no,
+            room: l.room.clone(),
+            status: "planned".into(),
+            change_kind: None,
+            change_note: None,
+        };
+        let note = |n: &Option<String>| {
+            n.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(200).collect::<String>())
+        };
+        // Who would be where, checked for conflicts inside the writing transaction.
+        let mut recheck: Option<(PersonId, Option<String>, String, i64, String)> = None;
+        let (kind, fact) = match change {
+            LessonChange::Substitution {
+                teacher_id,
+                note: n,
+            } => {
+                if !store::is_staff(&self.db, l.organisation_id, *teacher_id).await? {
+                    return Err(JournalError::invalid(
+                        "teacher_id",
+                        "Учитель не работает в этой школе.",
+                    ));
+                }
+                let words = dated_words(&full.subject_name, &c.name, &l.day, l.lesson_no);
+                recheck = Some((*teacher_id, None, l.day.clone(), l.lesson_no, words));
+                set.planned_teacher_id = Some(full.planned_teacher_id.unwrap_or(l.teacher_id));
+                set.teacher_id = *teacher_id;
+                set.change_kind = Some("substitution".into());
+                set.change_note = note(n);
+                let who = store::short_name(&self.db, *teacher_id).await?;
+                (
+                    "substitution",
+                    events::LessonChangeFact::Substitution {
+                        teacher_id: *teacher_id,
+                        teacher_name: who,
+                    },
+                )
+            }
+            LessonChange::Cancellation { note: n } => {
+                set.status = "cancelled".into();
+                set.change_kind = Some("cancellation".into());
+                set.change_note = note(n);
+                ("cancellation", events::LessonChangeFact::Cancellation)
+            }
+            LessonChange::Move {
+                day,
+                lesson_no,
+                room,
+                note: n,
+            } => {
+                let ds = day.to_string();
+                if ds < c.year_starts_on || ds > c.year_ends_on {
+                    return Err(JournalError::invalid("day", "Дата — вне учебного года."));
+                }
+                if !(1..=12).contains(lesson_no) {
+                    return Err(JournalError::invalid(
+                        "lesson_no",
+                        "Номер урока — от 1 до 12.",
+                    ));
+                }
+                if room.as_ref().is_some_and(|r| r.chars().count() > 20) {
+                    return Err(JournalError::invalid("room", "Кабинет — до 20 знаков."));
+                }
+                let room = room.clone().or(l.room.clone());
+                let words = dated_words(&full.subject_name, &c.name, &ds, *lesson_no);
+                recheck = Some((l.teacher_id, room.clone(), ds.clone(), *lesson_no, words));
+                set.day = ds.clone();
+                set.lesson_no = *lesson_no;
+                set.room = room;
+                set.change_kind = Some("move".into());
+                set.change_note = note(n);
+                (
+                    "move",
+                    events::LessonChangeFact::Move {
+                        day: ds.clone(),
+                        lesson_no: *lesson_no,
+                    },
+                )
+            }
+        };
+        Ok((set, kind, fact, recheck))
     }
 
     /// Дополнительный урок on a date.
