@@ -255,7 +255,7 @@ impl Journal {
     ) -> Result<SavePlan> {
         let mut errors: Vec<FieldError> = Vec::new();
         let mut closed_edit = false;
-        let (marks, inserted, removed) =
+        let (marks, (inserted, removed)) =
             check_marks(ctx, &input.marks, &mut errors, &mut closed_edit);
         self.check_marks_per_lesson(&inserted, &removed, &mut errors)
             .await?;
@@ -443,11 +443,7 @@ fn check_marks(
     marks: &[MarkInput],
     errors: &mut Vec<FieldError>,
     closed_edit: &mut bool,
-) -> (
-    Vec<MarkOp>,
-    Vec<(usize, LessonId, PersonId)>,
-    Vec<(LessonId, PersonId)>,
-) {
+) -> (Vec<MarkOp>, MarkCounts) {
     let mut ops = Vec::new();
     let (mut inserted, mut removed): MarkCounts = Default::default();
     let mut seen = HashSet::new();
@@ -508,7 +504,7 @@ fn check_marks(
             Err(e) => errors.push(e),
         }
     }
-    (ops, inserted, removed)
+    (ops, (inserted, removed))
 }
 
 /// One mark's value, comment and kind of work: what to do with it.
@@ -558,7 +554,7 @@ fn check_mark(
         ));
     };
     let new = store::NewMark {
-        id: old.as_ref().map(|o| o.id).unwrap_or_else(MarkId::new),
+        id: old.as_ref().map(|o| o.id).unwrap_or_default(), // a new id
         lesson_id: l.id,
         student_id: m.student_id,
         day: l.day.clone(),
