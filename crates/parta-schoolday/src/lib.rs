@@ -5,12 +5,19 @@
 //! in the same transaction as facts of this domain ([`events`]).
 
 pub mod calendar;
+pub mod diary;
 pub mod error;
 pub mod events;
+pub mod gradebook;
+pub mod homework;
 pub mod http;
+pub mod journal;
 pub mod model;
+pub mod registry_reads;
+pub mod report;
 pub mod service;
 pub mod store;
+pub mod timetable;
 
 pub use error::JournalError;
 pub use service::Journal;

@@ -1,34 +1,27 @@
-//! Use cases of the school day: each loads the facts, asks the access policy, validates
-//! everything before writing, and writes one transaction (with its audit record and
-//! outbox events).
+//! The school day's service handle ([`Journal`]) and what every concept's use cases
+//! share; the use cases themselves live in each concept's `service.rs` (`calendar/`,
+//! `timetable/`, `journal/`, `diary/`, `homework/`, `gradebook/`). Each loads the facts,
+//! asks the access policy, validates everything before writing, and writes one
+//! transaction (with its audit record and events).
 
-mod attachments;
-mod calendar;
-mod diary;
-mod gradebook;
-mod journal;
-mod save;
-mod timetable;
-pub use timetable::parse_template_text;
-mod weeks;
-
-pub use attachments::{PersonUsage, StorageUsage, MAX_ATTACHMENT};
-pub use gradebook::{
+pub use crate::gradebook::service::{
     GuidRef, OneRosterCategory, OneRosterLineItem, OneRosterPeriod, OneRosterResult,
 };
+pub use crate::homework::service::{PersonUsage, StorageUsage, MAX_ATTACHMENT};
+pub use crate::timetable::service::parse_template_text;
 
-use crate::error::JournalError;
-use crate::model::*;
-use crate::store;
-use parta_core::ids::{ClassId, OrganisationId, PersonId};
-use parta_core::policy::{
+pub(crate) use crate::error::JournalError;
+pub(crate) use crate::model::*;
+pub(crate) use crate::store;
+pub(crate) use parta_core::ids::{ClassId, OrganisationId, PersonId};
+pub(crate) use parta_core::policy::{
     decide, ClassFacts, Decision, JournalFacts, Operation, OrgFacts, PersonFacts, Target,
 };
-use parta_core::principal::Principal;
-use parta_db::audit::{AuditEntry, AuditLog};
-use parta_db::outbox::Outbox;
-use parta_db::Db;
-use parta_registry::Registry;
+pub(crate) use parta_core::principal::Principal;
+pub(crate) use parta_db::audit::{AuditEntry, AuditLog};
+pub(crate) use parta_db::outbox::Outbox;
+pub(crate) use parta_db::Db;
+pub(crate) use parta_registry::Registry;
 
 pub type Result<T> = std::result::Result<T, JournalError>;
 
@@ -37,19 +30,19 @@ pub use parta_registry::service::Origin;
 #[derive(Clone)]
 pub struct Journal {
     pub db: Db,
-    audit: AuditLog,
-    registry: Registry,
-    outbox: Outbox,
-    files: parta_db::files::FileStore,
+    pub(crate) audit: AuditLog,
+    pub(crate) registry: Registry,
+    pub(crate) outbox: Outbox,
+    pub(crate) files: parta_db::files::FileStore,
     /// Виды работ: a federal reference book, fixed while the process runs.
-    work_types: std::sync::Arc<tokio::sync::OnceCell<Vec<WorkType>>>,
+    pub(crate) work_types: std::sync::Arc<tokio::sync::OnceCell<Vec<WorkType>>>,
     /// Lessons of class weeks for the diary.
-    weeks: weeks::ClassWeeks,
+    pub(crate) weeks: crate::timetable::weeks::ClassWeeks,
     /// Upload quotas per person and school.
-    quotas: parta_core::config::StorageConfig,
+    pub(crate) quotas: parta_core::config::StorageConfig,
 }
 
-fn check(decision: Decision) -> Result<()> {
+pub(crate) fn check(decision: Decision) -> Result<()> {
     match decision {
         Decision::Allow => Ok(()),
         Decision::Hidden => Err(JournalError::NotFound),
@@ -57,7 +50,7 @@ fn check(decision: Decision) -> Result<()> {
     }
 }
 
-fn entry(
+pub(crate) fn entry(
     p: &Principal,
     origin: &Origin,
     action: &'static str,
@@ -101,28 +94,28 @@ impl Journal {
         self
     }
 
-    async fn org_facts(&self, org: OrganisationId) -> Result<OrgFacts> {
+    pub(crate) async fn org_facts(&self, org: OrganisationId) -> Result<OrgFacts> {
         self.registry
             .org_facts(org)
             .await?
             .ok_or(JournalError::NotFound)
     }
 
-    async fn class_facts(&self, class: ClassId) -> Result<ClassFacts> {
+    pub(crate) async fn class_facts(&self, class: ClassId) -> Result<ClassFacts> {
         self.registry
             .class_facts(class)
             .await?
             .ok_or(JournalError::NotFound)
     }
 
-    async fn person_facts(&self, person: PersonId) -> Result<PersonFacts> {
+    pub(crate) async fn person_facts(&self, person: PersonId) -> Result<PersonFacts> {
         self.registry
             .person_facts(person)
             .await?
             .ok_or(JournalError::NotFound)
     }
 
-    async fn authorize_org(
+    pub(crate) async fn authorize_org(
         &self,
         p: &Principal,
         op: Operation,
@@ -133,7 +126,7 @@ impl Journal {
         Ok(facts)
     }
 
-    async fn authorize_journal(
+    pub(crate) async fn authorize_journal(
         &self,
         p: &Principal,
         op: Operation,
@@ -152,7 +145,7 @@ impl Journal {
 
     /// Managing a class's school day: who cannot see the class's timetable learns
     /// nothing (404); who sees it but does not run the school is refused (403).
-    async fn authorize_class_manage(&self, p: &Principal, class: ClassId) -> Result<()> {
+    pub(crate) async fn authorize_class_manage(&self, p: &Principal, class: ClassId) -> Result<()> {
         let facts = self.class_facts(class).await?;
         if decide(p, Operation::ReadTimetable, Target::Class(&facts)) != Decision::Allow {
             return Err(JournalError::NotFound);
@@ -164,7 +157,7 @@ impl Journal {
         ))
     }
 
-    async fn class_info(&self, class: ClassId) -> Result<store::ClassInfo> {
+    pub(crate) async fn class_info(&self, class: ClassId) -> Result<store::ClassInfo> {
         store::class_info(&self.db, class)
             .await?
             .ok_or(JournalError::NotFound)
@@ -199,7 +192,7 @@ impl Journal {
     }
 
     /// The periods of a class's grade in its year.
-    async fn class_periods(&self, c: &store::ClassInfo) -> Result<Vec<Period>> {
+    pub(crate) async fn class_periods(&self, c: &store::ClassInfo) -> Result<Vec<Period>> {
         let grade = c.grade();
         Ok(store::periods(&self.db, c.organisation_id)
             .await?

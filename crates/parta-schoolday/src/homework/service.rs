@@ -2,7 +2,7 @@
 //! attaches an answer. Type is judged by content and extension, size is capped; the
 //! content goes to the file store, the row to the database.
 
-use super::*;
+use crate::service::*;
 use parta_core::ids::{AttachmentId, LessonId, OrganisationId};
 use parta_core::principal::Role;
 use parta_core::time::now_ms;
@@ -38,14 +38,14 @@ pub struct PersonUsage {
     pub quota_bytes: i64,
 }
 
-fn mb(bytes: i64) -> String {
+pub(crate) fn mb(bytes: i64) -> String {
     format!("{:.1}", bytes as f64 / MB as f64).replace('.', ",")
 }
 
 impl Journal {
     /// Whose lesson is it for the caller: `Some(None)` a teacher who may write it,
     /// `Some(Some(student))` a student of it, `None` neither.
-    async fn lesson_role(
+    pub(crate) async fn lesson_role(
         &self,
         p: &Principal,
         l: &store::LessonKey,
@@ -67,7 +67,11 @@ impl Journal {
         Ok(None)
     }
 
-    async fn is_lesson_of(&self, student: PersonId, l: &store::LessonKey) -> Result<bool> {
+    pub(crate) async fn is_lesson_of(
+        &self,
+        student: PersonId,
+        l: &store::LessonKey,
+    ) -> Result<bool> {
         Ok(
             store::lessons_of(&self.db, TimetableOf::Student(student), &l.day, &l.day)
                 .await?
@@ -217,7 +221,7 @@ impl Journal {
 
     /// The person's quota, by the role they upload in, and the school's: refused with a
     /// message saying how much is used.
-    async fn check_quota(
+    pub(crate) async fn check_quota(
         &self,
         conn: &mut sqlx::AnyConnection,
         p: &Principal,
@@ -256,7 +260,7 @@ impl Journal {
         Ok(())
     }
 
-    fn person_quota(&self, p: &Principal) -> i64 {
+    pub(crate) fn person_quota(&self, p: &Principal) -> i64 {
         let mb_ = match p.role() {
             Role::Student | Role::Parent => self.quotas.student_quota_mb,
             _ => self.quotas.staff_quota_mb,
@@ -315,7 +319,10 @@ impl Journal {
         })
     }
 
-    async fn attachment(&self, id: AttachmentId) -> Result<Option<(Attachment, String)>> {
+    pub(crate) async fn attachment(
+        &self,
+        id: AttachmentId,
+    ) -> Result<Option<(Attachment, String)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -350,7 +357,7 @@ impl Journal {
     }
 
     /// The files of a lesson (for those who see its journal).
-    pub(super) async fn lesson_attachments(&self, lesson: LessonId) -> Result<Vec<Attachment>> {
+    pub(crate) async fn lesson_attachments(&self, lesson: LessonId) -> Result<Vec<Attachment>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {ATT_COLS} FROM attachments WHERE lesson_id = $1 ORDER BY id"
         ))
@@ -426,7 +433,7 @@ impl Journal {
 }
 
 /// An upload over a quota: 422 with the stable code `quota`, naming the file field.
-fn quota_refusal(message: String) -> JournalError {
+pub(crate) fn quota_refusal(message: String) -> JournalError {
     let mut p = parta_core::Problem::validation(vec![parta_core::FieldError::new("file", message)]);
     p.code = "quota";
     JournalError::Problem(p)

@@ -1,7 +1,7 @@
 //! Учебный календарь: settings, periods, holidays and moved days, bells, closing periods.
 
-use super::*;
 use crate::calendar::SchoolDays;
+use crate::service::*;
 use chrono::{Duration, NaiveDate};
 use parta_core::ids::{CalendarDayId, PeriodId};
 use parta_core::time::now_ms;
@@ -10,7 +10,7 @@ use parta_core::FieldError;
 const PERIOD_KINDS: [&str; 3] = ["quarter", "trimester", "semester"];
 const DAY_KINDS: [&str; 3] = ["holiday", "vacation", "working"];
 
-fn hhmm(s: &str) -> bool {
+pub(crate) fn hhmm(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 5
         && b[2] == b':'
@@ -310,7 +310,7 @@ impl Journal {
             .collect())
     }
 
-    pub(super) async fn school_classes(&self, org: OrganisationId) -> Result<Vec<ClassId>> {
+    pub(crate) async fn school_classes(&self, org: OrganisationId) -> Result<Vec<ClassId>> {
         let rows: Vec<(ClassId,)> = sqlx::query_as(
             "SELECT c.id FROM classes c JOIN academic_years y ON y.id = c.academic_year_id WHERE c.organisation_id = $1",
         )
@@ -322,7 +322,7 @@ impl Journal {
 
     /// Re-derives a class's lessons from `from` on: blank template lessons are replaced
     /// by what the current template and calendar say.
-    pub(super) async fn rederive_lessons(
+    pub(crate) async fn rederive_lessons(
         &self,
         conn: &mut sqlx::AnyConnection,
         class: ClassId,

@@ -25,7 +25,7 @@ const MAX_WEEKS: usize = 5_000;
 pub(crate) struct ClassWeeks(Arc<Mutex<Inner>>);
 
 #[derive(Default)]
-struct Inner {
+pub(crate) struct Inner {
     /// Bumped when everything is forgotten.
     epoch: u64,
     classes: HashMap<ClassId, ClassEntry>,
@@ -33,7 +33,7 @@ struct Inner {
 }
 
 #[derive(Default)]
-struct ClassEntry {
+pub(crate) struct ClassEntry {
     generation: u64,
     weeks: HashMap<NaiveDate, (Instant, Arc<Vec<Lesson>>)>,
 }
@@ -113,7 +113,7 @@ impl ClassWeeks {
 
 impl Inner {
     /// Drops weeks older than `TTL` (a class keeps its generation).
-    fn drop_stale(&mut self) {
+    pub(crate) fn drop_stale(&mut self) {
         let mut left = 0;
         for entry in self.classes.values_mut() {
             entry.weeks.retain(|_, (at, _)| at.elapsed() < TTL);
@@ -122,7 +122,7 @@ impl Inner {
         self.weeks = left;
     }
 
-    fn forget_all(&mut self) {
+    pub(crate) fn forget_all(&mut self) {
         self.epoch += 1;
         self.classes.clear();
         self.weeks = 0;
@@ -138,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reader_older_than_a_write_does_not_put_its_copy_back() {
+    pub(crate) fn a_reader_older_than_a_write_does_not_put_its_copy_back() {
         let weeks = ClassWeeks::default();
         let class = ClassId::new();
         let (hit, ticket) = weeks.get(class, monday());
@@ -159,7 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn forgetting_one_class_keeps_the_others() {
+    pub(crate) fn forgetting_one_class_keeps_the_others() {
         let weeks = ClassWeeks::default();
         let (a, b) = (ClassId::new(), ClassId::new());
         for c in [a, b] {

@@ -2,7 +2,7 @@
 //! line items, results), so another system reads marks without re-entry. A line item is
 //! one lesson and one work type; a result is one mark.
 
-use super::*;
+use crate::service::*;
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ pub struct GuidRef {
     pub kind: &'static str,
 }
 
-fn gref(kind: &'static str, path: &str, id: impl ToString) -> GuidRef {
+pub(crate) fn gref(kind: &'static str, path: &str, id: impl ToString) -> GuidRef {
     let id = id.to_string();
     GuidRef {
         href: format!("/ims/oneroster/gradebook/v1p2/{path}/{id}"),
@@ -25,7 +25,7 @@ fn gref(kind: &'static str, path: &str, id: impl ToString) -> GuidRef {
     }
 }
 
-fn iso(ms: i64) -> String {
+pub(crate) fn iso(ms: i64) -> String {
     Utc.timestamp_millis_opt(ms)
         .single()
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))

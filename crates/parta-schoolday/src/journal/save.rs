@@ -3,9 +3,9 @@
 //! write it), **check** every cell against it without writing anything, **write** the
 //! checked plan in one transaction with its audit entry and its events.
 
-use super::journal::CheckedGrades;
-use super::*;
 use crate::events;
+use crate::journal::service::CheckedGrades;
+use crate::service::*;
 use parta_core::ids::{GroupId, LessonId, MarkId};
 use parta_core::principal::Role;
 use parta_core::time::{now_ms, today};
@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 const DEFAULT_WORK_TYPE: &str = "classwork";
 
 /// What a save needs to know, read once before anything is checked.
-struct SaveContext {
+pub(crate) struct SaveContext {
     class: ClassId,
     subject: String,
     info: store::ClassInfo,
@@ -44,7 +44,7 @@ enum MarkOp {
 }
 
 /// What a save will write, every cell checked.
-struct SavePlan {
+pub(crate) struct SavePlan {
     marks: Vec<MarkOp>,
     absences: Vec<Attendance>,
     presences: Vec<(LessonId, PersonId)>,
@@ -56,7 +56,7 @@ struct SavePlan {
 
 impl SaveContext {
     /// Checks a lesson reference of the request; the lesson when it may be written.
-    fn lesson(
+    pub(crate) fn lesson(
         &self,
         field: String,
         id: LessonId,
@@ -99,7 +99,7 @@ impl SaveContext {
     }
 
     /// The students of a lesson: its group's, or the class's.
-    fn students_of(&self, l: &store::LessonKey) -> &HashSet<PersonId> {
+    pub(crate) fn students_of(&self, l: &store::LessonKey) -> &HashSet<PersonId> {
         match l.group_id {
             Some(g) => self.group_students.get(&g).unwrap_or(&self.all_students),
             None => &self.all_students,
@@ -141,7 +141,7 @@ impl Journal {
 
     /// Collect: the journal's lessons, periods, scale, students and the marks named, and
     /// whether the caller may write each lesson touched (the policy decides).
-    async fn collect_save(
+    pub(crate) async fn collect_save(
         &self,
         p: &Principal,
         class: ClassId,
@@ -246,7 +246,7 @@ impl Journal {
     }
 
     /// Check: every cell of the request against what was collected; nothing is written.
-    async fn check_save(
+    pub(crate) async fn check_save(
         &self,
         p: &Principal,
         ctx: &SaveContext,
@@ -289,7 +289,7 @@ impl Journal {
     }
 
     /// What the save tells the school: this domain's facts for the event stream.
-    async fn save_facts(
+    pub(crate) async fn save_facts(
         &self,
         ctx: &SaveContext,
         plan: &SavePlan,
@@ -344,7 +344,7 @@ impl Journal {
     }
 
     /// Write: the checked plan, its audit entry and its events, in one transaction.
-    async fn write_save(
+    pub(crate) async fn write_save(
         &self,
         p: &Principal,
         origin: &Origin,

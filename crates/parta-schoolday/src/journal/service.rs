@@ -1,7 +1,7 @@
 //! Электронный журнал: the grid, saving a whole class at once, a lesson sheet, period
 //! grades and the class teacher's report.
 
-use super::*;
+use crate::service::*;
 use parta_core::ids::{LessonId, PeriodId};
 use parta_core::principal::Role;
 use parta_core::time::{now_ms, today};
@@ -9,7 +9,7 @@ use parta_core::FieldError;
 use std::collections::{HashMap, HashSet};
 
 /// The period to show: the one asked for, else today's, else the last begun, else the first.
-fn pick_period(periods: &[Period], asked: Option<PeriodId>) -> Option<Period> {
+pub(crate) fn pick_period(periods: &[Period], asked: Option<PeriodId>) -> Option<Period> {
     if let Some(id) = asked {
         return periods.iter().find(|p| p.id == id).cloned();
     }
@@ -23,7 +23,7 @@ fn pick_period(periods: &[Period], asked: Option<PeriodId>) -> Option<Period> {
 }
 
 /// A whole academic year as a pseudo-period, when the school has not set periods.
-fn year_period(c: &store::ClassInfo) -> Period {
+pub(crate) fn year_period(c: &store::ClassInfo) -> Period {
     Period {
         id: PeriodId(uuid::Uuid::nil()),
         academic_year_id: c.academic_year_id,
@@ -46,7 +46,10 @@ pub(crate) struct CheckedGrades {
 }
 
 /// A journal's cells as marks (by id, i.e. in the order given) and absences.
-fn split_cells(cells: Vec<store::JournalCell>, subject: &str) -> (Vec<Mark>, Vec<Attendance>) {
+pub(crate) fn split_cells(
+    cells: Vec<store::JournalCell>,
+    subject: &str,
+) -> (Vec<Mark>, Vec<Attendance>) {
     let mut marks = Vec::new();
     let mut attendance = Vec::new();
     for cell in cells {
@@ -76,7 +79,7 @@ fn split_cells(cells: Vec<store::JournalCell>, subject: &str) -> (Vec<Mark>, Vec
     (marks, attendance)
 }
 
-fn fmt_avg(a: f64) -> f64 {
+pub(crate) fn fmt_avg(a: f64) -> f64 {
     (a * 100.0).round() / 100.0
 }
 
@@ -172,7 +175,7 @@ impl Journal {
 
     /// At most [`MAX_MARKS_PER_LESSON`] marks a student for one lesson, counting those
     /// already there and those this save adds.
-    pub(super) async fn check_marks_per_lesson(
+    pub(crate) async fn check_marks_per_lesson(
         &self,
         inserted: &[(usize, LessonId, PersonId)],
         removed: &[(LessonId, PersonId)],
@@ -308,7 +311,7 @@ impl Journal {
     /// Checks grades before anything is written: the policy, the period (closed periods,
     /// and the year once its last period is closed, only for the administration), the
     /// students and the scale.
-    pub(super) async fn check_grades(
+    pub(crate) async fn check_grades(
         &self,
         p: &Principal,
         input: &GradesInput,
@@ -419,7 +422,7 @@ impl Journal {
     }
 
     /// Writes checked grades inside the caller's transaction, with their audit record.
-    pub(super) async fn write_grades(
+    pub(crate) async fn write_grades(
         &self,
         conn: &mut sqlx::AnyConnection,
         p: &Principal,

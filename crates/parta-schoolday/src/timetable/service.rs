@@ -1,8 +1,8 @@
 //! Расписание: template versions with conflict detection, per-date changes, day and week
 //! views for a class, a teacher or a student, and CSV import of a template.
 
-use super::*;
 use crate::events;
+use crate::service::*;
 use chrono::{Duration, NaiveDate};
 use parta_core::ids::{LessonId, SlotId};
 use parta_core::time::now_ms;
@@ -16,7 +16,7 @@ type LessonChangePlan = (
     Option<(PersonId, Option<String>, String, i64, String)>,
 );
 
-fn lesson_words(subject: &str, class: &str, weekday: i64, lesson_no: i64) -> String {
+pub(crate) fn lesson_words(subject: &str, class: &str, weekday: i64, lesson_no: i64) -> String {
     let wd = WEEKDAYS_RU
         .get((weekday - 1).clamp(0, 6) as usize)
         .copied()
@@ -24,7 +24,7 @@ fn lesson_words(subject: &str, class: &str, weekday: i64, lesson_no: i64) -> Str
     format!("«{subject}», {class}, {wd}, {lesson_no}-й урок")
 }
 
-fn dated_words(subject: &str, class: &str, day: &str, lesson_no: i64) -> String {
+pub(crate) fn dated_words(subject: &str, class: &str, day: &str, lesson_no: i64) -> String {
     format!("«{subject}», {class}, {}, {lesson_no}-й урок", ru_date(day))
 }
 
@@ -299,7 +299,7 @@ impl Journal {
     /// Is somebody of this lesson elsewhere at that time? Names both lessons. Runs in the
     /// writing transaction after [`store::lock_timetable`].
     #[allow(clippy::too_many_arguments)]
-    async fn dated_conflict(
+    pub(crate) async fn dated_conflict(
         &self,
         conn: &mut sqlx::AnyConnection,
         org: OrganisationId,
@@ -439,7 +439,7 @@ impl Journal {
 
     /// What a lesson change sets, the fact it tells, and who would be where (checked
     /// for conflicts inside the writing transaction).
-    async fn plan_lesson_change(
+    pub(crate) async fn plan_lesson_change(
         &self,
         l: &store::LessonKey,
         full: &Lesson,

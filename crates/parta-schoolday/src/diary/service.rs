@@ -1,7 +1,7 @@
 //! Электронный дневник: a student's week and marks, and homework hand-in.
 
-use super::*;
 use crate::calendar::monday_of;
+use crate::service::*;
 use chrono::{Datelike, Duration, NaiveDate};
 use parta_core::ids::{LessonId, PeriodId};
 use parta_core::principal::Role;
@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 impl Journal {
     /// Audits a read of a student's school record, unless it is the student's own or
     /// their parent's (the people the record belongs to).
-    async fn audit_diary_read(
+    pub(crate) async fn audit_diary_read(
         &self,
         p: &Principal,
         origin: &Origin,
@@ -135,7 +135,7 @@ impl Journal {
 
     /// The lessons of a class's week, from memory when another student of the class
     /// opened it a moment ago.
-    async fn class_week(
+    pub(crate) async fn class_week(
         &self,
         class: ClassId,
         monday: NaiveDate,

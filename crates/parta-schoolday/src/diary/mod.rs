@@ -1,0 +1,5 @@
+//! Электронный дневник: a student's week and marks.
+
+pub mod model;
+pub mod service;
+pub mod store;

@@ -1,0 +1,4 @@
+//! Отчёт классного руководителя.
+
+pub mod model;
+pub mod store;
