@@ -39,6 +39,9 @@ pub enum Operation {
     SubmitHomework,
     /// OneRoster gradebook of a school, for other systems.
     ReadGradebook,
+    /// Marks and attendance of a closed study period: the school's administration
+    /// corrects them (and the edit is logged); teachers are refused.
+    EditClosedPeriod,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -58,7 +61,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 20] = [
+    pub const ALL: [Operation; 21] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -79,7 +82,37 @@ impl Operation {
         Operation::ReadDiary,
         Operation::SubmitHomework,
         Operation::ReadGradebook,
+        Operation::EditClosedPeriod,
     ];
+
+    /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
+    /// operation does not compile until it has a place; a test checks that `ALL` holds
+    /// each place once (so `ALL` cannot forget one).
+    pub const fn index(self) -> usize {
+        match self {
+            Operation::ReadPerson => 0,
+            Operation::UpdateOwnContacts => 1,
+            Operation::ExportPersonData => 2,
+            Operation::ReadPersonAudit => 3,
+            Operation::ReadOrganisation => 4,
+            Operation::ManageOrganisation => 5,
+            Operation::CreateOrganisation => 6,
+            Operation::ReadOrganisationAudit => 7,
+            Operation::ImportRoster => 8,
+            Operation::ReadClass => 9,
+            Operation::ListClasses => 10,
+            Operation::ManageReferenceData => 11,
+            Operation::ManageApiTokens => 12,
+            Operation::ReadTimetable => 13,
+            Operation::ManageSchoolDay => 14,
+            Operation::ReadJournal => 15,
+            Operation::WriteJournal => 16,
+            Operation::ReadDiary => 17,
+            Operation::SubmitHomework => 18,
+            Operation::ReadGradebook => 19,
+            Operation::EditClosedPeriod => 20,
+        }
+    }
 
     /// The API-token scope that covers this operation.
     pub fn token_scope(self) -> &'static str {
@@ -102,7 +135,9 @@ impl Operation {
             Operation::ReadJournal | Operation::ReadDiary | Operation::ReadGradebook => {
                 "journal:read"
             }
-            Operation::WriteJournal | Operation::SubmitHomework => "journal:write",
+            Operation::WriteJournal | Operation::SubmitHomework | Operation::EditClosedPeriod => {
+                "journal:write"
+            }
         }
     }
 }
@@ -176,8 +211,33 @@ pub enum Target<'a> {
     Platform,
 }
 
+tokio::task_local! {
+    /// The operations refused while a request is handled (see [`observe_refusals`]).
+    static REFUSED: std::cell::RefCell<Vec<Operation>>;
+}
+
+/// Runs `fut` noting every operation the policy refuses inside it: the refusal audit
+/// names the operation, and the refusal table is checked per operation.
+pub async fn observe_refusals<F: std::future::Future>(fut: F) -> (F::Output, Vec<Operation>) {
+    REFUSED
+        .scope(std::cell::RefCell::new(Vec::new()), async move {
+            let out = fut.await;
+            let refused = REFUSED.try_with(|r| r.take()).unwrap_or_default();
+            (out, refused)
+        })
+        .await
+}
+
 /// Decides whether `p` may perform `op` on `target`.
 pub fn decide(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
+    let decision = decided(p, op, target);
+    if decision != Decision::Allow {
+        let _ = REFUSED.try_with(|r| r.borrow_mut().push(op));
+    }
+    decision
+}
+
+fn decided(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
     let decision = decide_for_role(p, op, target);
     // A token without the scope learns no more than the role would: what is hidden stays
     // hidden, and what is allowed becomes forbidden.
@@ -253,14 +313,23 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
                 role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
             read_then(true, manage)
         }
+        // A closed period is corrected by the school's administration only.
+        (Op::EditClosedPeriod, Target::Class(c)) => {
+            let admin =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&c.org.organisation);
+            read_then(true, admin)
+        }
         (Op::ReadJournal, Target::Journal(j)) => allow_or_hide(can_read_journal(p, j)),
         (Op::WriteJournal, Target::Journal(j)) => {
             read_then(can_read_journal(p, j), can_write_journal(p, j))
         }
         (Op::ReadDiary, Target::Person(f)) => allow_or_hide(can_see_diary(p, f)),
-        (Op::SubmitHomework, Target::Person(f)) => {
-            read_then(can_see_diary(p, f), p.person_id == f.person)
-        }
+        // Only a student hands in their own homework (a parent sees it, but does not
+        // answer for the child).
+        (Op::SubmitHomework, Target::Person(f)) => read_then(
+            can_see_diary(p, f),
+            p.person_id == f.person && role == Role::Student,
+        ),
         (Op::ReadGradebook, Target::Organisation(o)) => {
             let admin =
                 role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
@@ -713,6 +782,47 @@ mod tests {
         assert_eq!(
             decide(&p, Operation::ReadPerson, Target::Person(&f)),
             Decision::Allow
+        );
+    }
+
+    #[test]
+    fn all_holds_every_operation_once() {
+        for (i, op) in Operation::ALL.iter().enumerate() {
+            assert_eq!(op.index(), i, "{op:?} is out of place in Operation::ALL");
+        }
+    }
+
+    #[test]
+    fn only_the_administration_edits_a_closed_period() {
+        let o = org();
+        let class = ClassFacts {
+            class: ClassId::new(),
+            org: o.clone(),
+        };
+        let scope = Scope {
+            organisations: vec![o.organisation],
+            ..Scope::default()
+        };
+        let admin = principal(Role::SchoolAdmin, scope.clone());
+        assert_eq!(
+            decide(&admin, Operation::EditClosedPeriod, Target::Class(&class)),
+            Decision::Allow
+        );
+        let teacher = principal(Role::Teacher, scope);
+        assert_eq!(
+            decide(&teacher, Operation::EditClosedPeriod, Target::Class(&class)),
+            Decision::Forbidden
+        );
+        let other = principal(
+            Role::SchoolAdmin,
+            Scope {
+                organisations: vec![OrganisationId::new()],
+                ..Scope::default()
+            },
+        );
+        assert_eq!(
+            decide(&other, Operation::EditClosedPeriod, Target::Class(&class)),
+            Decision::Forbidden
         );
     }
 

@@ -155,8 +155,19 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
         .map(|m| m.as_str().to_string());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let res = next.run(req).await;
+    let (mut res, refused_ops) = parta_core::policy::observe_refusals(next.run(req)).await;
     let status = res.status();
+    // The operation that refused (the last the policy refused), named in the audit
+    // entry; debug builds also answer it in a header, for the refusal table's test.
+    let operation = refused_ops.last().map(|op| format!("{op:?}"));
+    if cfg!(debug_assertions) {
+        if let Some(v) = operation
+            .as_deref()
+            .and_then(|o| HeaderValue::from_str(o).ok())
+        {
+            res.headers_mut().insert("x-parta-refused-by", v);
+        }
+    }
     let Some(route) = route else {
         return res;
     };
@@ -190,13 +201,17 @@ pub async fn audit_refusals(State(st): State<AppState>, mut req: Request, next: 
         };
         e.subject_person_id = subject;
         e.object_id = Some(path.chars().take(300).collect());
+        let by = operation
+            .as_deref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
         e.details = Some(if left_out > 0 {
             format!(
-                "{method} {route} → {} (и ещё отказов без записи: {left_out})",
+                "{method} {route} → {}{by} (и ещё отказов без записи: {left_out})",
                 status.as_u16()
             )
         } else {
-            format!("{method} {route} → {}", status.as_u16())
+            format!("{method} {route} → {}{by}", status.as_u16())
         });
         if let Err(err) = st.audit.record(e).await {
             tracing::error!(error = %err, "refused attempt not audited");

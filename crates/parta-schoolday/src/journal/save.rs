@@ -7,7 +7,6 @@ use crate::events;
 use crate::journal::service::CheckedGrades;
 use crate::service::*;
 use parta_core::ids::{GroupId, LessonId, MarkId};
-use parta_core::principal::Role;
 use parta_core::time::{now_ms, today};
 use parta_core::FieldError;
 use std::collections::{HashMap, HashSet};
@@ -22,7 +21,7 @@ pub(crate) struct SaveContext {
     /// The lessons the request names that belong to this journal.
     lessons: HashMap<LessonId, store::LessonKey>,
     periods: Vec<Period>,
-    /// The school's administration may edit a closed period.
+    /// The caller may edit a closed period (the policy's `EditClosedPeriod`).
     admin: bool,
     scale: Scale,
     /// Weights of the kinds of work by code.
@@ -186,6 +185,10 @@ impl Journal {
             check(decide(p, Operation::WriteJournal, Target::Journal(&facts)))?;
         }
         let periods = self.class_periods(&info).await?;
+        // Asked only when a period is closed: a closed period is the administration's.
+        let admin = periods.iter().any(|per| per.closed_at.is_some())
+            && decide(p, Operation::EditClosedPeriod, Target::Class(&class_facts))
+                == Decision::Allow;
         let scale = store::mark_scale(&self.db, class, subject).await?;
         let weights: HashMap<String, i64> = self
             .work_types()
@@ -234,7 +237,7 @@ impl Journal {
             info,
             lessons,
             periods,
-            admin: matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin),
+            admin,
             scale,
             weights,
             names,

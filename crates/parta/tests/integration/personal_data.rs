@@ -478,7 +478,7 @@ async fn reads_by_staff_and_refused_attempts_leave_a_trace() {
     );
     assert_eq!(
         count(format!(
-            "{} AND subject_person_id = '{other}' AND details = 'GET /api/v1/persons/{{id}} → 404'",
+            "{} AND subject_person_id = '{other}' AND details = 'GET /api/v1/persons/{{id}} → 404 (ReadPerson)'",
             by(&teacher_id, "refused", "request")
         ))
         .await,

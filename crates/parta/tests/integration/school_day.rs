@@ -391,7 +391,16 @@ async fn a_closed_period_refuses_teachers_but_not_the_administration() {
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let path = format!("/api/v1/classes/{}/journal/{}", s.class, s.subject);
     let body = json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "3"}]});
-    let p = problem(teacher.post(&path, &body).await, 422).await;
+    let refused = teacher.post(&path, &body).await;
+    // The policy's `EditClosedPeriod` refused it (the refusal table counts this test).
+    assert_eq!(
+        refused
+            .headers()
+            .get("x-parta-refused-by")
+            .and_then(|v| v.to_str().ok()),
+        Some("EditClosedPeriod")
+    );
+    let p = problem(refused, 422).await;
     assert!(p["detail"].as_str().unwrap().contains("закрыт"), "{p}");
     let res = director.post(&path, &body).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
@@ -1379,7 +1388,7 @@ async fn homework_files_are_checked_and_reach_only_the_class() {
     assert_eq!(app.count(&reads).await, 1);
     assert_eq!(
         app.count(&format!(
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'refused' AND actor_person_id = '{classmate}' AND details LIKE 'GET /api/v1/attachments/{{id}}%404'"
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'refused' AND actor_person_id = '{classmate}' AND details LIKE 'GET /api/v1/attachments/{{id}}%404%'"
         ))
         .await,
         1
