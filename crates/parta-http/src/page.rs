@@ -3,7 +3,7 @@
 //! notices and errors), rendering, and error pages.
 
 use crate::caller::{cookie, urlencode, Caller, PageCaller};
-use crate::i18n::{Lang, Tr};
+use crate::i18n::{Lang, LayoutStrings};
 use askama::Template;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -16,7 +16,7 @@ pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What every page shows around its content.
 pub struct Ctx {
-    pub tr: &'static Tr,
+    pub tr: &'static LayoutStrings,
     pub lang: Lang,
     pub a11y: bool,
     pub user: Option<UserView>,

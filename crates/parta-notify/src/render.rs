@@ -11,6 +11,64 @@ use parta_schoolday::events::{self, LessonChangeFact};
 use parta_schoolday::service::ru_date;
 use std::collections::HashMap;
 
+/// The words of notifications, Russian and English: the same mechanism as every page's
+/// strings (a table per language, picked by [`Lang::pick`]); a message with values is a
+/// function of them.
+pub struct Wording {
+    pub and_more: fn(&str, usize) -> String,
+    pub marks_in: fn(&str, &str) -> String,
+    pub absences_in: fn(&str, &str) -> String,
+    pub homework_in_list: fn(&str, &str) -> String,
+    pub new_mark: &'static str,
+    pub changed_mark: &'static str,
+    pub mark_title: fn(&str, &str, &str) -> String,
+    pub late: &'static str,
+    pub absent: &'static str,
+    pub absence_title: fn(&str, &str, &str) -> String,
+    pub homework_title: fn(&str, &str) -> String,
+    pub substitution: fn(&str, &str, i64, &str) -> String,
+    pub cancellation: fn(&str, &str, i64) -> String,
+    pub moved: fn(&str, &str, i64, &str, i64) -> String,
+    /// A date as people write it.
+    pub date: fn(&str) -> String,
+}
+
+pub static RU: Wording = Wording {
+    and_more: |list, more| format!("{list} и ещё {more}"),
+    marks_in: |s, list| format!("Отметки по предмету «{s}»: {list}"),
+    absences_in: |s, list| format!("Пропуски уроков «{s}»: {list}"),
+    homework_in_list: |s, list| format!("Домашние задания по предмету «{s}» на {list}"),
+    new_mark: "Новая отметка",
+    changed_mark: "Отметка изменена",
+    mark_title: |verb, v, s| format!("{verb}: {v} по предмету «{s}»"),
+    late: "Опоздание",
+    absent: "Отсутствие",
+    absence_title: |what, s, day| format!("{what} на уроке «{s}» {day}"),
+    homework_title: |s, day| format!("Домашнее задание по предмету «{s}» на {day}"),
+    substitution: |s, day, n, who| format!("Замена: {s} {day}, {n}-й урок — ведёт {who}"),
+    cancellation: |s, day, n| format!("Отмена: {s} {day}, {n}-й урок"),
+    moved: |s, day, n, to, m| format!("Перенос: {s} {day}, {n}-й урок → {to}, {m}-й урок"),
+    date: ru_date,
+};
+
+pub static EN: Wording = Wording {
+    and_more: |list, more| format!("{list} and {more} more"),
+    marks_in: |s, list| format!("Marks in {s}: {list}"),
+    absences_in: |s, list| format!("Missed lessons of {s}: {list}"),
+    homework_in_list: |s, list| format!("Homework in {s} for {list}"),
+    new_mark: "New mark",
+    changed_mark: "Mark changed",
+    mark_title: |verb, v, s| format!("{verb}: {v} in {s}"),
+    late: "Late",
+    absent: "Absent",
+    absence_title: |what, s, day| format!("{what} at {s} on {day}"),
+    homework_title: |s, day| format!("Homework in {s} for {day}"),
+    substitution: |s, day, n, who| format!("Substitution: {s} {day}, lesson {n} — taught by {who}"),
+    cancellation: |s, day, n| format!("Cancelled: {s} {day}, lesson {n}"),
+    moved: |s, day, n, to, m| format!("Moved: {s} {day}, lesson {n} → {to}, lesson {m}"),
+    date: |iso| iso.to_string(),
+};
+
 /// What one event tells each student, gathered by student and kind and then said once.
 #[derive(Default)]
 struct Told {
@@ -45,6 +103,7 @@ impl Told {
         subject: &str,
         students: &[events::StudentRef],
     ) -> Vec<NotifyItem> {
+        let w = lang.pick(&RU, &EN);
         let names: HashMap<PersonId, &str> = students
             .iter()
             .map(|s| (s.id, s.first_name.as_str()))
@@ -59,23 +118,14 @@ impl Told {
                 } else {
                     let shorts: Vec<&str> = parts.iter().map(|p| p.short.as_str()).collect();
                     let list = if shorts.len() > 10 {
-                        let more = shorts.len() - 10;
-                        match lang {
-                            Lang::Ru => format!("{} и ещё {more}", shorts[..10].join(", ")),
-                            Lang::En => format!("{} and {more} more", shorts[..10].join(", ")),
-                        }
+                        (w.and_more)(&shorts[..10].join(", "), shorts.len() - 10)
                     } else {
                         shorts.join(", ")
                     };
-                    let title = match (lang, kind) {
-                        (Lang::Ru, "mark") => format!("Отметки по предмету «{subject}»: {list}"),
-                        (Lang::Ru, "absence") => format!("Пропуски уроков «{subject}»: {list}"),
-                        (Lang::Ru, _) => {
-                            format!("Домашние задания по предмету «{subject}» на {list}")
-                        }
-                        (Lang::En, "mark") => format!("Marks in {subject}: {list}"),
-                        (Lang::En, "absence") => format!("Missed lessons of {subject}: {list}"),
-                        (Lang::En, _) => format!("Homework in {subject} for {list}"),
+                    let title = match kind {
+                        "mark" => (w.marks_in)(subject, &list),
+                        "absence" => (w.absences_in)(subject, &list),
+                        _ => (w.homework_in_list)(subject, &list),
                     };
                     let body: String = parts
                         .iter()
@@ -100,13 +150,6 @@ impl Told {
     }
 }
 
-fn date(lang: Lang, iso: &str) -> String {
-    match lang {
-        Lang::Ru => ru_date(iso),
-        Lang::En => iso.to_string(),
-    }
-}
-
 fn suffix(text: &Option<String>, open: &str, close: &str) -> String {
     text.as_ref()
         .map(|c| format!("{open}{c}{close}"))
@@ -115,19 +158,16 @@ fn suffix(text: &Option<String>, open: &str, close: &str) -> String {
 
 pub fn marks_set(lang: Lang, ev: &events::MarksSet) -> Vec<NotifyItem> {
     let subject = &ev.journal.subject_name;
+    let w = lang.pick(&RU, &EN);
     let mut told = Told::default();
     for m in &ev.marks {
-        let verb = match (lang, m.changed) {
-            (Lang::Ru, false) => "Новая отметка",
-            (Lang::Ru, true) => "Отметка изменена",
-            (Lang::En, false) => "New mark",
-            (Lang::En, true) => "Mark changed",
+        let verb = if m.changed {
+            w.changed_mark
+        } else {
+            w.new_mark
         };
-        let day = date(lang, &m.day);
-        let title = match lang {
-            Lang::Ru => format!("{verb}: {} по предмету «{subject}»", m.value),
-            Lang::En => format!("{verb}: {} in {subject}", m.value),
-        };
+        let day = (w.date)(&m.day);
+        let title = (w.mark_title)(verb, &m.value, subject);
         told.add(
             m.student_id,
             "mark",
@@ -156,19 +196,12 @@ pub fn marks_set(lang: Lang, ev: &events::MarksSet) -> Vec<NotifyItem> {
 
 pub fn absences_set(lang: Lang, ev: &events::AbsencesSet) -> Vec<NotifyItem> {
     let subject = &ev.journal.subject_name;
+    let w = lang.pick(&RU, &EN);
     let mut told = Told::default();
     for a in &ev.absences {
-        let what = match (lang, a.status == "late") {
-            (Lang::Ru, true) => "Опоздание",
-            (Lang::Ru, false) => "Отсутствие",
-            (Lang::En, true) => "Late",
-            (Lang::En, false) => "Absent",
-        };
-        let day = date(lang, &a.day);
-        let title = match lang {
-            Lang::Ru => format!("{what} на уроке «{subject}» {day}"),
-            Lang::En => format!("{what} at {subject} on {day}"),
-        };
+        let what = if a.status == "late" { w.late } else { w.absent };
+        let day = (w.date)(&a.day);
+        let title = (w.absence_title)(what, subject, &day);
         told.add(
             a.student_id,
             "absence",
@@ -189,14 +222,12 @@ pub fn absences_set(lang: Lang, ev: &events::AbsencesSet) -> Vec<NotifyItem> {
 
 pub fn homework_set(lang: Lang, ev: &events::HomeworkSet) -> Vec<NotifyItem> {
     let subject = &ev.journal.subject_name;
+    let w = lang.pick(&RU, &EN);
     let mut told = Told::default();
     for h in &ev.homework {
-        let day = date(lang, &h.day);
+        let day = (w.date)(&h.day);
         let text: String = h.text.chars().take(300).collect();
-        let title = match lang {
-            Lang::Ru => format!("Домашнее задание по предмету «{subject}» на {day}"),
-            Lang::En => format!("Homework in {subject} for {day}"),
-        };
+        let title = (w.homework_title)(subject, &day);
         for student in &h.student_ids {
             told.add(
                 *student,
@@ -214,36 +245,17 @@ pub fn homework_set(lang: Lang, ev: &events::HomeworkSet) -> Vec<NotifyItem> {
 }
 
 pub fn lesson_changed(lang: Lang, ev: &events::LessonChanged) -> Vec<NotifyItem> {
+    let w = lang.pick(&RU, &EN);
     let (s, n) = (&ev.subject_name, ev.lesson_no);
-    let day = date(lang, &ev.day);
-    let (kind, title) = match (&ev.change, lang) {
-        (LessonChangeFact::Substitution { teacher_name, .. }, Lang::Ru) => (
-            "substitution",
-            format!("Замена: {s} {day}, {n}-й урок — ведёт {teacher_name}"),
-        ),
-        (LessonChangeFact::Substitution { teacher_name, .. }, Lang::En) => (
-            "substitution",
-            format!("Substitution: {s} {day}, lesson {n} — taught by {teacher_name}"),
-        ),
-        (LessonChangeFact::Cancellation, Lang::Ru) => {
-            ("cancellation", format!("Отмена: {s} {day}, {n}-й урок"))
+    let day = (w.date)(&ev.day);
+    let (kind, title) = match &ev.change {
+        LessonChangeFact::Substitution { teacher_name, .. } => {
+            ("substitution", (w.substitution)(s, &day, n, teacher_name))
         }
-        (LessonChangeFact::Cancellation, Lang::En) => {
-            ("cancellation", format!("Cancelled: {s} {day}, lesson {n}"))
-        }
-        (LessonChangeFact::Move { day: to, lesson_no }, Lang::Ru) => (
+        LessonChangeFact::Cancellation => ("cancellation", (w.cancellation)(s, &day, n)),
+        LessonChangeFact::Move { day: to, lesson_no } => (
             "cancellation",
-            format!(
-                "Перенос: {s} {day}, {n}-й урок → {}, {lesson_no}-й урок",
-                date(lang, to)
-            ),
-        ),
-        (LessonChangeFact::Move { day: to, lesson_no }, Lang::En) => (
-            "cancellation",
-            format!(
-                "Moved: {s} {day}, lesson {n} → {}, lesson {lesson_no}",
-                date(lang, to)
-            ),
+            (w.moved)(s, &day, n, &(w.date)(to), *lesson_no),
         ),
     };
     ev.students
@@ -339,6 +351,36 @@ mod tests {
         let items = absences_set(Lang::Ru, &ev);
         assert_eq!(items[0].title, "Опоздание на уроке «Математика» 24.11.2026");
         assert_eq!(items[0].body, "автобус");
+    }
+
+    /// Every message has words in both languages, and they differ.
+    #[test]
+    fn wording_is_complete_in_both_languages() {
+        for w in [&RU, &EN] {
+            for text in [
+                (w.and_more)("a", 1),
+                (w.marks_in)("s", "l"),
+                (w.absences_in)("s", "l"),
+                (w.homework_in_list)("s", "l"),
+                w.new_mark.to_string(),
+                w.changed_mark.to_string(),
+                (w.mark_title)("v", "5", "s"),
+                w.late.to_string(),
+                w.absent.to_string(),
+                (w.absence_title)("w", "s", "d"),
+                (w.homework_title)("s", "d"),
+                (w.substitution)("s", "d", 1, "t"),
+                (w.cancellation)("s", "d", 1),
+                (w.moved)("s", "d", 1, "t", 2),
+            ] {
+                assert!(!text.trim().is_empty());
+            }
+        }
+        assert_ne!(RU.new_mark, EN.new_mark);
+        assert_ne!(
+            (RU.moved)("s", "d", 1, "t", 2),
+            (EN.moved)("s", "d", 1, "t", 2)
+        );
     }
 
     #[test]

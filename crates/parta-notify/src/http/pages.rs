@@ -1,6 +1,6 @@
 //! The notifications page: the list, read marks and which kinds to receive.
 
-use super::strings::{strings, T};
+use super::strings::{strings, Strings};
 use super::Web;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -22,13 +22,13 @@ pub fn router() -> Pages<Web> {
 #[template(path = "notifications.html")]
 struct NotificationsPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     list: crate::NotificationList,
     prefs: Vec<(String, String, bool)>,
 }
 
 #[derive(Deserialize)]
-struct BeforeQ {
+struct BeforeQuery {
     before: Option<String>,
 }
 
@@ -37,7 +37,7 @@ async fn notifications(
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
-    Query(q): Query<BeforeQ>,
+    Query(q): Query<BeforeQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);

@@ -3,7 +3,8 @@
 use axum::http::HeaderMap;
 use parta_http::i18n::Lang;
 
-pub struct T {
+#[derive(serde::Serialize)]
+pub struct Strings {
     pub notifications: &'static str,
     pub unread: &'static str,
     pub read_all: &'static str,
@@ -15,7 +16,7 @@ pub struct T {
     pub kinds: [&'static str; 5],
 }
 
-pub static RU: T = T {
+pub static RU: Strings = Strings {
     notifications: "Уведомления",
     unread: "непрочитанных",
     read_all: "Отметить все прочитанными",
@@ -32,7 +33,7 @@ pub static RU: T = T {
     ],
 };
 
-pub static EN: T = T {
+pub static EN: Strings = Strings {
     notifications: "Notifications",
     unread: "unread",
     read_all: "Mark all read",
@@ -49,6 +50,19 @@ pub static EN: T = T {
     ],
 };
 
-pub fn strings(headers: &HeaderMap) -> &'static T {
+pub fn strings(headers: &HeaderMap) -> &'static Strings {
     Lang::from_headers(headers).pick(&RU, &EN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_russian_and_english() {
+        assert_eq!(
+            parta_http::i18n::missing_translations(&RU, &EN),
+            Vec::<String>::new()
+        );
+    }
 }

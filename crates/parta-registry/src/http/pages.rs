@@ -38,7 +38,7 @@ pub fn router() -> Pages<Web> {
 
 // ---- registry pages ----
 
-pub struct MunOpt {
+pub struct MunicipalityOption {
     pub id: String,
     pub name: String,
     pub region_name: String,
@@ -49,7 +49,7 @@ pub struct MunOpt {
 #[template(path = "schools.html")]
 struct SchoolsPage {
     ctx: Ctx,
-    municipalities: Vec<MunOpt>,
+    municipalities: Vec<MunicipalityOption>,
     selected: Option<String>,
     page: Page<Organisation>,
 }
@@ -88,7 +88,7 @@ async fn schools(
     let municipalities = st.registry.municipalities(None).await?;
     let municipalities = municipalities
         .into_iter()
-        .map(|m| MunOpt {
+        .map(|m| MunicipalityOption {
             selected: selected.as_deref() == Some(m.id.to_string().as_str()),
             id: m.id.to_string(),
             name: m.name,

@@ -122,7 +122,7 @@ async fn js() -> Response {
         .into_response()
 }
 
-pub use super::strings::{dm, strings, T};
+pub use super::strings::{dm, strings, Strings};
 
 // ---- journals ----
 
@@ -130,7 +130,7 @@ pub use super::strings::{dm, strings, T};
 #[template(path = "journals.html")]
 struct JournalsPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     journals: Vec<JournalRef>,
     today: Vec<Lesson>,
 }
@@ -165,14 +165,14 @@ async fn journals(
     }))
 }
 
-struct Col {
+struct GridColumn {
     id: String,
     label: String,
     title: String,
     cancelled: bool,
 }
 
-struct CellV {
+struct GridCell {
     key: String,
     label: String,
     value: String,
@@ -181,10 +181,10 @@ struct CellV {
     locked: bool,
 }
 
-struct RowV {
+struct GridRow {
     id: String,
     name: String,
-    cells: Vec<CellV>,
+    cells: Vec<GridCell>,
     avg: String,
     suggested: String,
     grade: String,
@@ -194,10 +194,10 @@ struct RowV {
 #[template(path = "journal.html")]
 struct JournalPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     g: JournalGrid,
-    cols: Vec<Col>,
-    rows: Vec<RowV>,
+    cols: Vec<GridColumn>,
+    rows: Vec<GridRow>,
 }
 
 /// Letters for attendance in a journal cell.
@@ -224,7 +224,7 @@ fn att_status(token: &str) -> Option<&'static str> {
         .map(|(s, _)| *s)
 }
 
-fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
+fn grid_view(g: &JournalGrid) -> (Vec<GridColumn>, Vec<GridRow>) {
     let wt: HashMap<&str, &str> = g
         .work_types
         .iter()
@@ -233,7 +233,7 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
     let cols = g
         .lessons
         .iter()
-        .map(|l| Col {
+        .map(|l| GridColumn {
             id: l.id.to_string(),
             label: dm(&l.day),
             title: format!(
@@ -266,7 +266,7 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
         .iter()
         .map(|s| {
             let sum = g.summaries.iter().find(|x| x.student_id == s.id);
-            RowV {
+            GridRow {
                 id: s.id.to_string(),
                 name: s.name.clone(),
                 cells: g
@@ -285,7 +285,7 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
                             value.push(a.to_uppercase());
                             orig.push(a.to_string());
                         }
-                        CellV {
+                        GridCell {
                             key: format!("{}.{}", l.id, s.id),
                             label: dm(&l.day),
                             value: value.join(" "),
@@ -324,7 +324,7 @@ fn grid_view(g: &JournalGrid) -> (Vec<Col>, Vec<RowV>) {
 }
 
 #[derive(Deserialize)]
-struct PeriodQ {
+struct PeriodQuery {
     period: Option<String>,
 }
 
@@ -334,7 +334,7 @@ async fn journal(
     uri: Uri,
     pc: PageCaller,
     Path((class, subject)): Path<(String, String)>,
-    Query(q): Query<PeriodQ>,
+    Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(class) = class.parse::<ClassId>() else {
@@ -578,7 +578,7 @@ struct LessonRow {
 #[template(path = "lesson.html")]
 struct LessonPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     s: LessonSheet,
     day: String,
     rows: Vec<LessonRow>,
@@ -778,12 +778,12 @@ async fn lesson_change(
 
 // ---- diary ----
 
-struct DMark {
+struct DiaryMarkView {
     value: String,
     title: String,
 }
 
-struct DLesson {
+struct DiaryLessonView {
     id: String,
     no: i64,
     time: String,
@@ -795,31 +795,31 @@ struct DLesson {
     topic: String,
     homework: String,
     done: bool,
-    marks: Vec<DMark>,
+    marks: Vec<DiaryMarkView>,
     attendance: String,
     files: Vec<DiaryFile>,
 }
 
-struct DDay {
+struct DiaryDayView {
     weekday: String,
     label: String,
-    lessons: Vec<DLesson>,
+    lessons: Vec<DiaryLessonView>,
 }
 
-struct DWeek {
+struct DiaryWeekView {
     student_id: PersonId,
     student_name: String,
     class_name: Option<String>,
     monday: String,
-    days: Vec<DDay>,
+    days: Vec<DiaryDayView>,
 }
 
 #[derive(Template)]
 #[template(path = "diary.html")]
 struct DiaryPage {
     ctx: Ctx,
-    t: &'static T,
-    w: DWeek,
+    t: &'static Strings,
+    w: DiaryWeekView,
     people: Vec<(String, String)>,
     student_self: bool,
     prev: String,
@@ -827,7 +827,7 @@ struct DiaryPage {
 }
 
 #[derive(Deserialize)]
-struct DiaryQ {
+struct DiaryQuery {
     student: Option<String>,
     week: Option<String>,
     period: Option<String>,
@@ -863,7 +863,7 @@ async fn diary(
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
-    Query(q): Query<DiaryQ>,
+    Query(q): Query<DiaryQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
@@ -878,7 +878,7 @@ async fn diary(
         .diary_week(&r.caller.principal, &r.caller.origin, student, day)
         .await?;
     let monday = monday_of(day);
-    let w = DWeek {
+    let w = DiaryWeekView {
         student_id: week.student_id,
         student_name: week.student_name,
         class_name: week.class_name,
@@ -890,13 +890,13 @@ async fn diary(
                 let wd = NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
                     .map(|x| x.weekday().num_days_from_monday() as usize)
                     .unwrap_or(0);
-                DDay {
+                DiaryDayView {
                     weekday: t.weekdays[wd].to_string(),
                     label: ru_date(&d.day),
                     lessons: d
                         .lessons
                         .into_iter()
-                        .map(|l| DLesson {
+                        .map(|l| DiaryLessonView {
                             id: l.lesson.id.to_string(),
                             no: l.lesson.lesson_no,
                             time: match (&l.lesson.starts_at, &l.lesson.ends_at) {
@@ -919,7 +919,7 @@ async fn diary(
                             marks: l
                                 .marks
                                 .iter()
-                                .map(|m| DMark {
+                                .map(|m| DiaryMarkView {
                                     value: m.value.clone(),
                                     title: format!(
                                         "{} ×{}{}",
@@ -956,7 +956,7 @@ async fn diary(
     }))
 }
 
-struct SRow {
+struct SubjectMarksRow {
     name: String,
     marks: Vec<(String, String)>,
     avg: String,
@@ -967,9 +967,9 @@ struct SRow {
 #[template(path = "marks.html")]
 struct MarksPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     m: StudentMarks,
-    rows: Vec<SRow>,
+    rows: Vec<SubjectMarksRow>,
     selected: String,
 }
 
@@ -978,7 +978,7 @@ async fn marks(
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
-    Query(q): Query<DiaryQ>,
+    Query(q): Query<DiaryQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let (student, _) = diary_student(&st, &r, q.student.as_deref()).await?;
@@ -992,7 +992,7 @@ async fn marks(
             let rows = m
                 .subjects
                 .iter()
-                .map(|s| SRow {
+                .map(|s| SubjectMarksRow {
                     name: s.subject_name.clone(),
                     marks: s
                         .marks
@@ -1068,7 +1068,7 @@ async fn homework_done(
 #[template(path = "timetable.html")]
 struct TimetablePage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     whose: String,
     query: String,
     choices: Vec<(String, String)>,
@@ -1081,7 +1081,7 @@ struct TimetablePage {
 }
 
 #[derive(Deserialize)]
-struct TimetableQ {
+struct TimetablePageQuery {
     class: Option<String>,
     teacher: Option<String>,
     student: Option<String>,
@@ -1096,7 +1096,7 @@ async fn timetable(
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
-    Query(q): Query<TimetableQ>,
+    Query(q): Query<TimetablePageQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
@@ -1242,7 +1242,7 @@ async fn timetable(
 #[allow(clippy::too_many_arguments)]
 fn week_page(
     r: &PageReq,
-    t: &'static T,
+    t: &'static Strings,
     whose: String,
     query: String,
     choices: Vec<(String, String)>,
@@ -1290,7 +1290,7 @@ fn week_page(
 #[template(path = "report.html")]
 struct ReportPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     r: ClassReport,
     periods: Vec<Period>,
 }
@@ -1301,7 +1301,7 @@ async fn report(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
-    Query(q): Query<PeriodQ>,
+    Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse::<ClassId>() else {
@@ -1350,7 +1350,7 @@ async fn report(
 #[template(path = "calendar.html")]
 struct CalendarPage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     c: SchoolCalendarView,
     manage: bool,
 }
@@ -1651,7 +1651,7 @@ async fn calendar_period(
 #[template(path = "template.html")]
 struct TemplatePage {
     ctx: Ctx,
-    t: &'static T,
+    t: &'static Strings,
     class_id: String,
     csv: String,
     valid_from: String,

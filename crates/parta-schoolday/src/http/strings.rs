@@ -5,7 +5,8 @@ use axum::http::HeaderMap;
 use parta_http::i18n::Lang;
 
 /// Interface strings of these pages.
-pub struct T {
+#[derive(serde::Serialize)]
+pub struct Strings {
     pub journals: &'static str,
     pub no_journals: &'static str,
     pub today: &'static str,
@@ -81,6 +82,7 @@ pub struct T {
 }
 
 /// Strings of the editing forms.
+#[derive(serde::Serialize)]
 pub struct Edit {
     pub timetable: &'static str,
     pub template_help: &'static str,
@@ -101,7 +103,7 @@ pub struct Edit {
     pub shift: &'static str,
 }
 
-impl T {
+impl Strings {
     pub fn change_label(&self, kind: &str) -> &'static str {
         match kind {
             "substitution" => self.changes[0],
@@ -112,7 +114,7 @@ impl T {
     }
 }
 
-pub static RU: T = T {
+pub static RU: Strings = Strings {
     journals: "Журналы",
     no_journals: "Журналов пока нет: в этой роли вы не ведёте предметов.",
     today: "Уроки сегодня",
@@ -204,7 +206,7 @@ pub static RU: T = T {
     kinds: ["Новые отметки", "Домашние задания", "Пропуски и опоздания", "Замены уроков", "Отмены и переносы уроков"],
 };
 
-pub static EN: T = T {
+pub static EN: Strings = Strings {
     journals: "Journals",
     no_journals: "No journals yet: you teach no subjects in this role.",
     today: "Today's lessons",
@@ -310,10 +312,23 @@ pub static EN: T = T {
     ],
 };
 
-pub fn strings(headers: &HeaderMap) -> &'static T {
+pub fn strings(headers: &HeaderMap) -> &'static Strings {
     Lang::from_headers(headers).pick(&RU, &EN)
 }
 
 pub fn dm(iso: &str) -> String {
     ru_date(iso).chars().take(5).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_russian_and_english() {
+        assert_eq!(
+            parta_http::i18n::missing_translations(&RU, &EN),
+            Vec::<String>::new()
+        );
+    }
 }
