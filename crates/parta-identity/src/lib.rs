@@ -1,6 +1,7 @@
 //! Identity (INT-2): accounts, passwords (argon2id), sessions with CSRF tokens,
 //! sign-in throttling, roles and their scopes, API tokens.
 
+pub mod bulk;
 pub mod error;
 pub mod http;
 pub mod oidc;

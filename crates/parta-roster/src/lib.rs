@@ -4,12 +4,14 @@
 //! nothing, in one transaction. Rows are matched by sourcedId (then by СНИЛС), so
 //! re-importing the same package changes nothing and a student's record follows them.
 
-pub mod apply;
 pub mod decode;
 pub mod export;
 pub mod http;
 pub mod limits;
-pub mod model;
+/// What a roster says: the registry's bulk model (`parta_registry::bulk::model`).
+pub mod model {
+    pub use parta_registry::bulk::model::*;
+}
 pub mod oneroster;
 pub mod service;
 pub mod template;

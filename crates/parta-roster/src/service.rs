@@ -1,6 +1,5 @@
 //! Import and export use cases: policy, parse and validate, write, audit.
 
-use crate::apply::{apply, ApplyError};
 use crate::model::{ImportReport, RowError};
 use crate::{oneroster, template};
 use parta_core::ids::OrganisationId;
@@ -9,6 +8,7 @@ use parta_core::principal::Principal;
 use parta_core::{FieldError, Problem};
 use parta_db::audit::{AuditEntry, AuditLog};
 use parta_db::Db;
+use parta_registry::bulk::apply::{apply_in, ApplyError};
 
 /// Largest upload accepted, packed.
 pub const MAX_UPLOAD: usize = 20 * 1024 * 1024;
@@ -151,9 +151,53 @@ impl Roster {
             ip,
             ..Default::default()
         };
-        let mut report = apply(&self.db, org, &package, dry_run, progress, audit).await?;
+        let mut report = self.write(org, &package, dry_run, progress, audit).await?;
         report.format = format.to_string();
         report.encoding = encoding.to_string();
+        Ok(report)
+    }
+
+    /// Writes a package in one transaction: the people, classes and enrolments through the
+    /// registry's bulk entry point, the logins through the identity domain's; the audit
+    /// entry with the counts; a dry run or any refused row rolls everything back.
+    async fn write(
+        &self,
+        org: OrganisationId,
+        package: &crate::model::Package,
+        dry_run: bool,
+        progress: &(dyn Fn(u64) + Sync),
+        mut audit: AuditEntry,
+    ) -> Result<ImportReport, ApplyError> {
+        let mut tx = self.db.begin_write().await?;
+        let (mut report, logins) = apply_in(&mut tx, org, package, dry_run, progress).await?;
+        let now = parta_core::time::now_ms();
+        let mut refused = Vec::new();
+        for w in logins {
+            match parta_identity::bulk::ensure_login_in(&mut tx, w.person, &w.login, now).await? {
+                parta_identity::bulk::LoginOutcome::Created => report.created += 1,
+                parta_identity::bulk::LoginOutcome::Kept => {}
+                parta_identity::bulk::LoginOutcome::Taken => refused.push(RowError::new(
+                    &w.file,
+                    w.line,
+                    "username",
+                    format!("Логин {} уже занят.", w.login),
+                )),
+            }
+        }
+        if !refused.is_empty() {
+            tx.rollback().await?;
+            return Err(ApplyError::Rows(refused));
+        }
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            audit.details = Some(format!(
+                "{} создано, {} изменено, {} без изменений",
+                report.created, report.updated, report.unchanged
+            ));
+            AuditLog::record_in(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
         Ok(report)
     }
 

@@ -1,11 +1,11 @@
-//! Writes a validated package into one organisation, in one transaction. Rows are
-//! matched by sourcedId (or our id), people also by СНИЛС; what is equal is left
-//! untouched, so the same package twice changes nothing.
+//! Writes a validated package into one organisation, inside the caller's transaction.
+//! Rows are matched by sourcedId (or our id), people also by СНИЛС; what is equal is
+//! left untouched, so the same package twice changes nothing. Logins are not written
+//! here: the accounts are the identity domain's, and [`WantedLogin`]s are handed back.
 
-use crate::model::*;
+use super::model::*;
 use parta_core::ids::{AcademicYearId, ClassId, GroupId, OrganisationId, PersonId};
 use parta_core::time::now_ms;
-use parta_db::Db;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,8 +16,18 @@ pub enum ApplyError {
     Db(#[from] sqlx::Error),
 }
 
-struct Ctx {
-    tx: parta_db::WriteTx,
+/// A login the package gives a person: for the identity domain to create (or refuse).
+#[derive(Debug, Clone)]
+pub struct WantedLogin {
+    pub person: PersonId,
+    pub login: String,
+    pub file: String,
+    pub line: u64,
+}
+
+struct Ctx<'a> {
+    tx: &'a mut sqlx::AnyConnection,
+    logins: Vec<WantedLogin>,
     org: OrganisationId,
     report: ImportReport,
     errors: Vec<RowError>,
@@ -36,18 +46,18 @@ type Row9 = (
     Option<String>,
 );
 
-/// `audit` is recorded in the same transaction as the rows, with the counts as details.
-pub async fn apply(
-    db: &Db,
+/// Writes the package inside `tx`; the caller commits (or rolls back a dry run). Row
+/// errors refuse the whole package.
+pub async fn apply_in(
+    tx: &mut sqlx::AnyConnection,
     org: OrganisationId,
     p: &Package,
     dry_run: bool,
     progress: &(dyn Fn(u64) + Sync),
-    audit: parta_db::audit::AuditEntry,
-) -> Result<ImportReport, ApplyError> {
-    let tx = db.begin_write().await?;
+) -> Result<(ImportReport, Vec<WantedLogin>), ApplyError> {
     let mut c = Ctx {
         tx,
+        logins: Vec::new(),
         org,
         report: ImportReport {
             dry_run,
@@ -67,26 +77,14 @@ pub async fn apply(
     guardians(&mut c, p, &people).await?;
     memberships(&mut c, p, &people, &classes, &groups).await?;
     if !c.errors.is_empty() {
-        c.tx.rollback().await?;
         return Err(ApplyError::Rows(c.errors));
     }
     c.report.people = people.len() as u64;
     c.report.classes = (classes.len() + groups.len()) as u64;
-    if dry_run {
-        c.tx.rollback().await?;
-    } else {
-        let mut audit = audit;
-        audit.details = Some(format!(
-            "{} создано, {} изменено, {} без изменений",
-            c.report.created, c.report.updated, c.report.unchanged
-        ));
-        parta_db::audit::AuditLog::record_in(&mut c.tx, audit).await?;
-        c.tx.commit().await?;
-    }
-    Ok(c.report)
+    Ok((c.report, c.logins))
 }
 
-async fn check_org(c: &mut Ctx, p: &Package) -> Result<(), sqlx::Error> {
+async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
     if p.org_sid.is_none() && p.org_identifier.is_none() {
         return Ok(());
     }
@@ -116,7 +114,10 @@ async fn check_org(c: &mut Ctx, p: &Package) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-async fn years(c: &mut Ctx, p: &Package) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
+async fn years(
+    c: &mut Ctx<'_>,
+    p: &Package,
+) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
     let mut out = HashMap::new();
     for y in &p.years {
         let found: Option<(AcademicYearId, String, String, String)> = sqlx::query_as(
@@ -164,7 +165,7 @@ async fn years(c: &mut Ctx, p: &Package) -> Result<HashMap<String, AcademicYearI
 }
 
 async fn people(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<HashMap<String, PersonId>, sqlx::Error> {
@@ -294,30 +295,12 @@ async fn people(
             }
         }
         if let Some(login) = &x.username {
-            let owner: Option<(PersonId,)> =
-                sqlx::query_as("SELECT person_id FROM accounts WHERE login = $1")
-                    .bind(login.clone())
-                    .fetch_optional(&mut *c.tx)
-                    .await?;
-            let mine: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM accounts WHERE person_id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *c.tx)
-                    .await?;
-            match (owner, mine) {
-                (Some((o,)), _) if o != id => c.errors.push(RowError::new(
-                    &x.file,
-                    x.line,
-                    "username",
-                    format!("Логин {login} уже занят."),
-                )),
-                (None, None) => {
-                    sqlx::query("INSERT INTO accounts (id, person_id, login, disabled, created_at, password_changed_at) VALUES ($1, $2, $3, 0, $4, $4)")
-                        .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(login.clone()).bind(c.now).execute(&mut *c.tx).await?;
-                    c.report.created += 1;
-                }
-                _ => {}
-            }
+            c.logins.push(WantedLogin {
+                person: id,
+                login: login.clone(),
+                file: x.file.clone(),
+                line: x.line,
+            });
         }
         out.insert(x.sid.clone(), id);
     }
@@ -326,7 +309,7 @@ async fn people(
 
 /// Whether a person already belongs to the school: studies, works or holds a role there,
 /// or is the parent of one of its students.
-async fn linked(c: &mut Ctx, person: PersonId) -> Result<bool, sqlx::Error> {
+async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT 'y' WHERE EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
          OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
@@ -342,7 +325,7 @@ async fn linked(c: &mut Ctx, person: PersonId) -> Result<bool, sqlx::Error> {
 }
 
 async fn ensure_role(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     person: PersonId,
     role: &str,
     org: Option<OrganisationId>,
@@ -360,7 +343,7 @@ async fn ensure_role(
 }
 
 async fn classes(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     years: &HashMap<String, AcademicYearId>,
 ) -> Result<HashMap<String, ClassId>, sqlx::Error> {
@@ -413,7 +396,7 @@ async fn classes(
 }
 
 async fn groups(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     years: &HashMap<String, AcademicYearId>,
 ) -> Result<HashMap<String, (GroupId, String, AcademicYearId)>, sqlx::Error> {
@@ -471,7 +454,7 @@ async fn groups(
 }
 
 async fn guardians(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     people: &HashMap<String, PersonId>,
 ) -> Result<(), sqlx::Error> {
@@ -510,7 +493,7 @@ async fn guardians(
 }
 
 async fn memberships(
-    c: &mut Ctx,
+    c: &mut Ctx<'_>,
     p: &Package,
     people: &HashMap<String, PersonId>,
     classes: &HashMap<String, ClassId>,
