@@ -2,8 +2,7 @@
 //! message and the offending field. Domains define their own error enums and map
 //! them to [`Problem`] once.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use serde::Serialize;
 
 /// One invalid field, named as in the request (`csv:users.csv:12:email` for files).
@@ -191,24 +190,5 @@ impl std::error::Error for Problem {}
 impl From<sqlx::Error> for Problem {
     fn from(err: sqlx::Error) -> Self {
         Self::from_db(err)
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let status = self.status_code();
-        let retry = self.retry_after_secs;
-        let body = serde_json::to_vec(&self).unwrap_or_default();
-        let mut res = (status, body).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(secs) = retry {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
-        res
     }
 }

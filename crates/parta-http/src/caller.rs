@@ -183,7 +183,7 @@ where
     Door: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Problem;
+    type Rejection = crate::json::ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // The CSRF check of a change may have resolved the caller already.
@@ -213,7 +213,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Caller::from_request_parts(parts, state).await {
             Ok(c) => Ok(PageCaller(c)),
-            Err(p) if p.status == 401 => {
+            Err(p) if p.0.status == 401 => {
                 let back = parts
                     .uri
                     .path_and_query()
@@ -222,7 +222,7 @@ where
                 let to = format!("/login?next={}", urlencode(back));
                 Err(Redirect::to(&to).into_response())
             }
-            Err(p) => Err(crate::page::error_page(&p, parts)),
+            Err(p) => Err(crate::page::error_page(&p.0, parts)),
         }
     }
 }

@@ -2,10 +2,11 @@
 
 use crate::caller::{cookie, resolve, CSRF_FIELD, CSRF_HEADER, DEVICE_COOKIE, SESSION_COOKIE};
 use crate::door::Door;
+use crate::json::ProblemResponse as _;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use parta_core::Problem;
 
 /// Largest form body the CSRF check reads to find the token: the largest upload (a

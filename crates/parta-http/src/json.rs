@@ -5,7 +5,44 @@ use axum::extract::{FromRequest, Request};
 use axum::Json;
 use parta_core::Problem;
 
-pub type ApiResult<T> = Result<T, Problem>;
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A problem as an HTTP answer: `application/problem+json` (RFC 9457), with
+/// `Retry-After` when the problem says when to come back. Every domain error converts
+/// into it with `?`.
+#[derive(Debug)]
+pub struct ApiError(pub Problem);
+
+impl<E: Into<Problem>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{header, HeaderValue};
+        let status = self.0.status_code();
+        let retry = self.0.retry_after_secs;
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(secs) = retry {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+/// A problem as its problem+json answer.
+pub fn problem_response(p: Problem) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(ApiError(p))
+}
 
 /// JSON body whose rejections are our problem+json, naming the field.
 pub struct ApiJson<T>(pub T);
@@ -15,12 +52,12 @@ where
     Json<T>: FromRequest<S, Rejection = JsonRejection>,
     S: Send + Sync,
 {
-    type Rejection = Problem;
+    type Rejection = crate::json::ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_problem(&rejection)),
+            Err(rejection) => Err(ApiError(json_problem(&rejection))),
         }
     }
 }
@@ -66,5 +103,16 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
 
 /// A path id; anything malformed is "not found", like an id the caller may not see.
 pub fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
-    raw.parse().map_err(|_| Problem::not_found())
+    raw.parse().map_err(|_| ApiError(Problem::not_found()))
+}
+
+/// `problem.into_response()` where a problem is answered directly (middleware, rejections).
+pub trait ProblemResponse {
+    fn into_response(self) -> axum::response::Response;
+}
+
+impl ProblemResponse for Problem {
+    fn into_response(self) -> axum::response::Response {
+        problem_response(self)
+    }
 }

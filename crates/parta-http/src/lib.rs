@@ -13,6 +13,6 @@ pub mod routes;
 
 pub use caller::{Caller, MaybeCaller, PageCaller};
 pub use door::{Authenticator, Door};
-pub use json::{path_id, ApiJson, ApiResult};
+pub use json::{path_id, problem_response, ApiError, ApiJson, ApiResult};
 pub use page::{ctx, error_pages, fail, render, Ctx, PageError, PageReq, PageResult};
 pub use routes::Pages;

@@ -4,6 +4,7 @@
 
 use crate::caller::{cookie, urlencode, Caller, PageCaller};
 use crate::i18n::{Lang, LayoutStrings};
+use crate::json::ProblemResponse as _;
 use askama::Template;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};

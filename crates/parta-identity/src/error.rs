@@ -1,4 +1,5 @@
 use parta_core::{FieldError, Problem};
+use parta_http::json::ProblemResponse as _;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {

@@ -1,4 +1,5 @@
 use parta_core::{FieldError, Problem};
+use parta_http::json::ProblemResponse as _;
 
 /// Errors of the registry domain, mapped to HTTP once (below).
 #[derive(Debug, thiserror::Error)]

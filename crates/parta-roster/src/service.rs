@@ -8,6 +8,7 @@ use parta_core::principal::Principal;
 use parta_core::{FieldError, Problem};
 use parta_db::audit::{AuditEntry, AuditLog};
 use parta_db::Db;
+use parta_http::json::ProblemResponse as _;
 use parta_registry::bulk::apply::{apply_in, ApplyError};
 
 /// Largest upload accepted, packed.

@@ -7,6 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use parta_core::Problem;
+use parta_http::json::ProblemResponse as _;
 use std::sync::OnceLock;
 use std::time::Instant;
 

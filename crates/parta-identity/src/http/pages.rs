@@ -11,6 +11,7 @@ use axum::Form;
 use parta_core::Problem;
 use parta_http::caller as auth;
 use parta_http::csrf;
+use parta_http::json::ProblemResponse as _;
 use parta_http::page::{ctx, error_html, messages, render, Ctx, PageReq};
 use parta_http::Pages;
 use parta_http::{fail, PageResult};

@@ -5,13 +5,13 @@ use crate::{NotificationList, Preference};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use parta_core::Problem;
+use parta_http::ApiResult;
 use parta_http::Caller;
 use parta_http::{path_id, ApiJson};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-type ApiResult<T> = Result<T, Problem>;
 
 pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()

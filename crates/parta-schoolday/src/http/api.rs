@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-type ApiResult<T> = Result<T, Problem>;
+use parta_http::ApiResult;
 
 pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()
@@ -60,7 +60,9 @@ pub(crate) fn date_param(field: &str, raw: Option<&str>) -> ApiResult<Option<Nai
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| Problem::invalid(field, "Дата — в виде ГГГГ-ММ-ДД, например 2026-11-24.")),
+            .map_err(|_| {
+                Problem::invalid(field, "Дата — в виде ГГГГ-ММ-ДД, например 2026-11-24.").into()
+            }),
     }
 }
 
@@ -267,10 +269,10 @@ async fn timetable(
         (None, None, Some(id), None) => TimetableOf::Student(path_id(id)?),
         (None, None, None, Some(room)) => {
             let Some(school) = &q.school else {
-                return Err(Problem::invalid(
+                return Err(parta_http::ApiError(Problem::invalid(
                     "school",
                     "Укажите школу кабинета (school).",
-                ));
+                )));
             };
             return Ok(Json(
                 st.journal
@@ -285,10 +287,10 @@ async fn timetable(
             ));
         }
         _ => {
-            return Err(Problem::invalid(
+            return Err(parta_http::ApiError(Problem::invalid(
                 "class",
                 "Укажите ровно одно: class, teacher, student или room (с school).",
-            ))
+            )))
         }
     };
     Ok(Json(
@@ -351,7 +353,7 @@ fn period_param(raw: Option<&str>) -> ApiResult<Option<parta_core::ids::PeriodId
         Some(s) => s
             .parse()
             .map(Some)
-            .map_err(|_| Problem::invalid("period", "Неверный идентификатор периода.")),
+            .map_err(|_| Problem::invalid("period", "Неверный идентификатор периода.").into()),
     }
 }
 
@@ -446,7 +448,10 @@ async fn class_report(
         Some("csv") => Ok(report_csv(&report)?.into_response()),
         Some("xlsx") => report_xlsx(&report),
         None | Some("json") => Ok(Json(report).into_response()),
-        Some(_) => Err(Problem::invalid("format", "Формат — json, csv или xlsx.")),
+        Some(_) => Err(parta_http::ApiError(Problem::invalid(
+            "format",
+            "Формат — json, csv или xlsx.",
+        ))),
     }
 }
 

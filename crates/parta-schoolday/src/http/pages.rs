@@ -16,6 +16,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use parta_core::ids::{ClassId, LessonId, MarkId, PersonId};
 use parta_core::principal::Role;
 use parta_core::Problem;
+use parta_http::json::ProblemResponse as _;
 use parta_http::PageCaller;
 use parta_http::{fail, PageResult};
 use parta_http::{render, Ctx, PageReq, Pages};
