@@ -10,13 +10,90 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// Stable code of what is wrong, from the domain's table (`journal.period_closed`),
+    /// when the domain names it; listed in the API document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub code: Option<&'static str>,
 }
+
+/// A stable error code of a domain's table: what a client may branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    /// What it means, in Russian (the API document lists it).
+    pub meaning: &'static str,
+}
+
+/// Declares a domain's table of stable error codes: a constant per code and `ALL`.
+#[macro_export]
+macro_rules! error_codes {
+    ($($name:ident = $code:literal: $meaning:literal;)*) => {
+        $(pub const $name: $crate::ErrorCode = $crate::ErrorCode { code: $code, meaning: $meaning };)*
+        /// The whole table, as the API document lists it.
+        pub const ALL: &[$crate::ErrorCode] = &[$($name),*];
+    };
+}
+
+/// Codes every domain answers with (`code` of the problem itself).
+pub const SHARED_CODES: &[ErrorCode] = &[
+    ErrorCode {
+        code: "validation",
+        meaning: "Ошибка в данных: поля названы в errors",
+    },
+    ErrorCode {
+        code: "not_found",
+        meaning: "Не найдено (или нет доступа — ответ тот же)",
+    },
+    ErrorCode {
+        code: "forbidden",
+        meaning: "Видно, но это действие недоступно",
+    },
+    ErrorCode {
+        code: "unauthorized",
+        meaning: "Нужен вход",
+    },
+    ErrorCode {
+        code: "csrf",
+        meaning: "Неверный токен формы",
+    },
+    ErrorCode {
+        code: "conflict",
+        meaning: "Конфликт с уже записанными данными",
+    },
+    ErrorCode {
+        code: "too_many_requests",
+        meaning: "Слишком много попыток; Retry-After говорит, когда повторить",
+    },
+    ErrorCode {
+        code: "payload_too_large",
+        meaning: "Слишком большой запрос или файл",
+    },
+    ErrorCode {
+        code: "overloaded",
+        meaning: "Сервер перегружен; повторить через Retry-After",
+    },
+    ErrorCode {
+        code: "internal",
+        meaning: "Внутренняя ошибка",
+    },
+];
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
+            code: None,
+        }
+    }
+
+    /// A field error with its stable code from the domain's table.
+    pub fn coded(code: &ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            code: Some(code.code),
         }
     }
 

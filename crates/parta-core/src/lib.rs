@@ -10,4 +10,4 @@ pub mod snils;
 pub mod text;
 pub mod time;
 
-pub use error::{FieldError, Problem};
+pub use error::{ErrorCode, FieldError, Problem};

@@ -30,7 +30,13 @@ impl From<RegistryError> for Problem {
             RegistryError::NotFound => Problem::not_found(),
             RegistryError::Forbidden => Problem::forbidden(),
             RegistryError::Invalid(errors) => Problem::validation(errors),
-            RegistryError::Conflict(field, msg) => Problem::conflict(field, msg),
+            RegistryError::Conflict(field, msg) => {
+                let mut p = Problem::conflict(field, msg);
+                for e in &mut p.errors {
+                    e.code = Some(codes::DUPLICATE.code);
+                }
+                p
+            }
             RegistryError::Db(e) => Problem::from_db(e),
             RegistryError::Problem(p) => p,
         }
@@ -40,5 +46,15 @@ impl From<RegistryError> for Problem {
 impl axum::response::IntoResponse for RegistryError {
     fn into_response(self) -> axum::response::Response {
         Problem::from(self).into_response()
+    }
+}
+
+/// Stable codes of the registry's field errors (`errors[].code` of a problem).
+pub mod codes {
+    parta_core::error_codes! {
+        DUPLICATE = "registry.duplicate": "Такое значение (ИНН, ОГРН, СНИЛС, логин) уже есть в реестре";
+        REQUEST_DECIDED = "registry.request_decided": "Запрос на исправление уже рассмотрен";
+        BAD_DATE = "registry.bad_date": "Дата не в формате ГГГГ-ММ-ДД";
+        CLASS_NOT_FOUND = "registry.class_not_found": "Класс не найден";
     }
 }

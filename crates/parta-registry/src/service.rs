@@ -1,5 +1,6 @@
 //! Registry use cases: ask the policy, validate, write in one transaction, audit.
 
+use crate::error::codes;
 use crate::model::*;
 use crate::store;
 use crate::RegistryError;
@@ -7,6 +8,7 @@ use parta_core::ids::{ClassId, MunicipalityId, OrganisationId, PersonId};
 use parta_core::policy::{decide, ClassFacts, Decision, Operation, OrgFacts, PersonFacts, Target};
 use parta_core::principal::Principal;
 use parta_core::time::now_ms;
+use parta_core::FieldError;
 use parta_db::audit::{AuditEntry, AuditLog};
 use parta_db::Db;
 
@@ -575,7 +577,11 @@ impl Registry {
             return Err(RegistryError::NotFound);
         }
         if req.status != "pending" {
-            return Err(RegistryError::invalid("status", "Запрос уже рассмотрен."));
+            return Err(RegistryError::Invalid(vec![FieldError::coded(
+                &codes::REQUEST_DECIDED,
+                "status",
+                "Запрос уже рассмотрен.",
+            )]));
         }
         // The field comes from the request, which only ever holds one of OFFICIAL_FIELDS.
         let Some(field) = OFFICIAL_FIELDS.iter().find(|f| **f == req.field) else {
@@ -594,7 +600,11 @@ impl Registry {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
-            return Err(RegistryError::invalid("status", "Запрос уже рассмотрен."));
+            return Err(RegistryError::Invalid(vec![FieldError::coded(
+                &codes::REQUEST_DECIDED,
+                "status",
+                "Запрос уже рассмотрен.",
+            )]));
         }
         if d.approve {
             let value = if *field == "snils" {
@@ -899,14 +909,24 @@ impl Registry {
     ) -> Result<Vec<Enrolment>> {
         let facts = store::class_facts(&self.db, input.class_id)
             .await?
-            .ok_or_else(|| RegistryError::invalid("class_id", "Класс не найден."))?;
+            .ok_or_else(|| {
+                RegistryError::Invalid(vec![FieldError::coded(
+                    &codes::CLASS_NOT_FOUND,
+                    "class_id",
+                    "Класс не найден.",
+                )])
+            })?;
         check(decide(
             p,
             Operation::ManageOrganisation,
             Target::Organisation(&facts.org),
         ))?;
         if !valid_date(&input.date) {
-            return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
+            return Err(RegistryError::Invalid(vec![FieldError::coded(
+                &codes::BAD_DATE,
+                "date",
+                "Дата в формате ГГГГ-ММ-ДД.",
+            )]));
         }
         // The student is one the school already sees, or one from another school whose
         // СНИЛС the school gives; anyone else is answered like an unknown id.
@@ -988,7 +1008,11 @@ impl Registry {
         self.authorize_org(p, Operation::ManageOrganisation, org)
             .await?;
         if !valid_date(&input.date) {
-            return Err(RegistryError::invalid("date", "Дата в формате ГГГГ-ММ-ДД."));
+            return Err(RegistryError::Invalid(vec![FieldError::coded(
+                &codes::BAD_DATE,
+                "date",
+                "Дата в формате ГГГГ-ММ-ДД.",
+            )]));
         }
         let Some((eid, eorg, started_on)) =
             store::open_enrolment(&self.db, input.person_id).await?

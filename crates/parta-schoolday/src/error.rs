@@ -1,4 +1,4 @@
-use parta_core::{FieldError, Problem};
+use parta_core::{ErrorCode, FieldError, Problem};
 
 /// Errors of the school-day domain, mapped to HTTP once (below).
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +22,50 @@ impl JournalError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
+
+    pub fn coded(code: &ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::coded(code, field, message)])
+    }
+}
+
+/// Stable codes of the school day's field errors (`errors[].code` of a problem).
+pub mod codes {
+    parta_core::error_codes! {
+        LESSON_NOT_IN_JOURNAL = "journal.lesson_not_in_journal": "Урок не найден в этом журнале";
+        PERIOD_CLOSED = "journal.period_closed": "Период закрыт: изменения вносит администрация школы";
+        STUDENT_NOT_IN_CLASS = "journal.student_not_in_class": "Ученик не числится в классе (группе) урока";
+        LESSON_CANCELLED = "journal.lesson_cancelled": "Урок отменён: отметки и посещаемость не ставятся";
+        LESSON_NOT_GIVEN = "journal.lesson_not_given": "Урок ещё не прошёл";
+        MARK_TWICE = "journal.mark_twice": "Одна отметка указана дважды";
+        MARK_NOT_FOUND = "journal.mark_not_found": "Отметка не найдена";
+        MARK_MISSING = "journal.mark_missing": "Не указана отметка";
+        MARK_NOT_ON_SCALE = "journal.mark_not_on_scale": "Отметки нет на шкале журнала";
+        UNKNOWN_WORK_TYPE = "journal.unknown_work_type": "Неизвестный вид работы";
+        TOO_MANY_MARKS = "journal.too_many_marks": "Больше отметок за урок, чем можно одному ученику";
+        TOO_LONG = "journal.too_long": "Текст длиннее допустимого";
+        ATTENDANCE_TWICE = "journal.attendance_twice": "Посещаемость ученика на уроке указана дважды";
+        UNKNOWN_ATTENDANCE = "journal.unknown_attendance": "Неизвестная отметка посещаемости";
+        HOMEWORK_DUE = "journal.homework_due": "Срок сдачи вне урока и учебного года";
+        GRADES_OTHER_JOURNAL = "journal.grades_other_journal": "Итоговые отметки из другого журнала";
+        TIMETABLE_CONFLICT = "timetable.conflict": "Конфликт расписания: класс, учитель или кабинет заняты";
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn codes_are_unique_and_named_by_concept() {
+            let mut seen = std::collections::HashSet::new();
+            for c in super::ALL {
+                assert!(seen.insert(c.code), "{} twice", c.code);
+                assert!(
+                    c.code.starts_with("journal.") || c.code.starts_with("timetable."),
+                    "{}",
+                    c.code
+                );
+                assert!(!c.meaning.is_empty());
+            }
+        }
+    }
 }
 
 impl From<serde_json::Error> for JournalError {
@@ -43,7 +87,13 @@ impl From<JournalError> for Problem {
             JournalError::NotFound => Problem::not_found(),
             JournalError::Forbidden => Problem::forbidden(),
             JournalError::Invalid(errors) => Problem::validation(errors),
-            JournalError::Conflict(field, msg) => Problem::conflict(field, msg),
+            JournalError::Conflict(field, msg) => {
+                let mut p = Problem::conflict(field, msg);
+                for e in &mut p.errors {
+                    e.code = Some(codes::TIMETABLE_CONFLICT.code);
+                }
+                p
+            }
             JournalError::Db(e) => Problem::from_db(e),
             JournalError::Problem(p) => p,
         }

@@ -20,9 +20,39 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "notifications", description = "Уведомления и их настройки"),
         (name = "gradebook", description = "OneRoster 1.2 Gradebook: отметки для других систем")
     ),
-    modifiers(&SecuritySchemes)
+    modifiers(&SecuritySchemes, &ErrorCodes)
 )]
 struct ApiDoc;
+
+/// The stable error codes, listed in the document's description: the problem's `code`
+/// (shared by every domain) and the `errors[].code` of each domain's table.
+struct ErrorCodes;
+
+/// Every domain's table of field error codes.
+pub const DOMAIN_CODES: &[(&str, &[parta_core::ErrorCode])] = &[
+    ("Реестр", parta_registry::error::codes::ALL),
+    ("Школьный день", parta_schoolday::error::codes::ALL),
+];
+
+impl utoipa::Modify for ErrorCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut text = String::from(
+            "\n\n## Коды ошибок\n\nОтвет с ошибкой — `application/problem+json` (RFC 9457): `code` — общий код, `errors[]` — поля с их `code`.\n\n",
+        );
+        text.push_str("Общие коды (`code`):\n\n");
+        for c in parta_core::error::SHARED_CODES {
+            text.push_str(&format!("- `{}` — {}\n", c.code, c.meaning));
+        }
+        for (domain, codes) in DOMAIN_CODES {
+            text.push_str(&format!("\n{domain} (`errors[].code`):\n\n"));
+            for c in *codes {
+                text.push_str(&format!("- `{}` — {}\n", c.code, c.meaning));
+            }
+        }
+        let d = openapi.info.description.get_or_insert_with(String::new);
+        d.push_str(&text);
+    }
+}
 
 /// `session`: the sign-in cookie (with `X-CSRF-Token` on changes); `token`: an API token
 /// (`Authorization: Bearer parta_…`) whose scopes each operation names.

@@ -3,6 +3,7 @@
 //! write it), **check** every cell against it without writing anything, **write** the
 //! checked plan in one transaction with its audit entry and its events.
 
+use crate::error::codes;
 use crate::events;
 use crate::journal::service::CheckedGrades;
 use crate::service::*;
@@ -64,7 +65,11 @@ impl SaveContext {
         closed_edit: &mut bool,
     ) -> Option<&store::LessonKey> {
         let Some(l) = self.lessons.get(&id) else {
-            errors.push(FieldError::new(field, "Урок не найден в этом журнале."));
+            errors.push(FieldError::coded(
+                &codes::LESSON_NOT_IN_JOURNAL,
+                field,
+                "Урок не найден в этом журнале.",
+            ));
             return None;
         };
         if let Some(per) = self
@@ -75,7 +80,8 @@ impl SaveContext {
             if self.admin {
                 *closed_edit = true;
             } else {
-                errors.push(FieldError::new(
+                errors.push(FieldError::coded(
+                    &codes::PERIOD_CLOSED,
                     field.clone(),
                     format!(
                         "Период «{}» закрыт: изменения вносит администрация школы.",
@@ -87,7 +93,8 @@ impl SaveContext {
         }
         if let Some(s) = student {
             if !self.students_of(l).contains(&s) {
-                errors.push(FieldError::new(
+                errors.push(FieldError::coded(
+                    &codes::STUDENT_NOT_IN_CLASS,
                     field.replace("lesson_id", "student_id"),
                     "Ученик не числится в этом классе (группе).",
                 ));
@@ -274,7 +281,8 @@ impl Journal {
                 Some(self.check_grades(p, &g).await?)
             }
             Some(_) => {
-                return Err(JournalError::invalid(
+                return Err(JournalError::coded(
+                    &codes::GRADES_OTHER_JOURNAL,
                     "grades",
                     "Итоговые отметки — из другого журнала.",
                 ))
@@ -453,7 +461,11 @@ fn check_marks(
     for (i, m) in marks.iter().enumerate() {
         let f = |k: &str| format!("marks[{i}].{k}");
         if m.mark_id.is_some_and(|id| !seen.insert(id)) {
-            errors.push(FieldError::new(f("mark_id"), "Эта отметка указана дважды."));
+            errors.push(FieldError::coded(
+                &codes::MARK_TWICE,
+                f("mark_id"),
+                "Эта отметка указана дважды.",
+            ));
             continue;
         }
         let Some(l) = ctx.lesson(
@@ -466,14 +478,16 @@ fn check_marks(
             continue;
         };
         if l.status == "cancelled" {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::LESSON_CANCELLED,
                 f("lesson_id"),
                 "Урок отменён — отметки на нём не ставятся.",
             ));
             continue;
         }
         if l.day > ctx.today {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::LESSON_NOT_GIVEN,
                 f("lesson_id"),
                 format!(
                     "Урок {} ещё не прошёл — отметку поставить нельзя.",
@@ -488,7 +502,11 @@ fn check_marks(
                     Some(old.clone())
                 }
                 _ => {
-                    errors.push(FieldError::new(f("mark_id"), "Отметка не найдена."));
+                    errors.push(FieldError::coded(
+                        &codes::MARK_NOT_FOUND,
+                        f("mark_id"),
+                        "Отметка не найдена.",
+                    ));
                     continue;
                 }
             },
@@ -525,7 +543,8 @@ fn check_mark(
         Some(c) => Some(c.trim().to_string()).filter(|c| !c.is_empty()),
     };
     if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
+            &codes::TOO_LONG,
             f("comment"),
             "Комментарий — до 500 знаков.",
         ));
@@ -533,11 +552,16 @@ fn check_mark(
     if raw.is_empty() {
         return match old {
             Some(old) => Ok(MarkOp::Delete(old)),
-            None => Err(FieldError::new(f("value"), "Укажите отметку.")),
+            None => Err(FieldError::coded(
+                &codes::MARK_MISSING,
+                f("value"),
+                "Укажите отметку.",
+            )),
         };
     }
     let Some((value, score)) = ctx.scale.check(raw) else {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
+            &codes::MARK_NOT_ON_SCALE,
             f("value"),
             format!(
                 "Отметки «{raw}» нет на шкале журнала ({}).",
@@ -551,7 +575,8 @@ fn check_mark(
         .or_else(|| old.as_ref().map(|o| o.work_type.clone()))
         .unwrap_or_else(|| DEFAULT_WORK_TYPE.to_string());
     let Some(weight) = ctx.weights.get(&work_type).copied() else {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
+            &codes::UNKNOWN_WORK_TYPE,
             f("work_type"),
             format!("Неизвестный вид работы «{work_type}»."),
         ));
@@ -586,7 +611,8 @@ fn check_attendance(
     let mut seen = HashSet::new();
     for (i, a) in attendance.iter().enumerate() {
         if !seen.insert((a.lesson_id, a.student_id)) {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::ATTENDANCE_TWICE,
                 format!("attendance[{i}].student_id"),
                 "Посещаемость этого ученика на этом уроке указана дважды.",
             ));
@@ -603,7 +629,8 @@ fn check_attendance(
             continue;
         };
         if l.day > ctx.today {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::LESSON_NOT_GIVEN,
                 f("lesson_id"),
                 format!(
                     "Урок {} ещё не прошёл — посещаемость отмечается в день урока.",
@@ -613,7 +640,8 @@ fn check_attendance(
             continue;
         }
         if l.status == "cancelled" {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::LESSON_CANCELLED,
                 f("lesson_id"),
                 "Урок отменён — посещаемость на нём не отмечается.",
             ));
@@ -633,7 +661,8 @@ fn check_attendance(
                     .filter(|r| !r.is_empty())
                     .map(|r| r.chars().take(200).collect()),
             }),
-            Some(s) => errors.push(FieldError::new(
+            Some(s) => errors.push(FieldError::coded(
+                &codes::UNKNOWN_ATTENDANCE,
                 f("status"),
                 format!(
                     "Неизвестная отметка посещаемости «{s}»: absent, ill, excused, late или пусто."
@@ -660,20 +689,26 @@ fn check_lessons(
             .homework_due
             .is_some_and(|d| d.to_string() < l.day || d.to_string() > ctx.info.year_ends_on)
         {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::HOMEWORK_DUE,
                 f("homework_due"),
                 "Срок сдачи — не раньше дня урока и не позже конца учебного года.",
             ));
         }
         if li.topic.as_ref().is_some_and(|t| t.chars().count() > 500) {
-            errors.push(FieldError::new(f("topic"), "Тема — до 500 знаков."));
+            errors.push(FieldError::coded(
+                &codes::TOO_LONG,
+                f("topic"),
+                "Тема — до 500 знаков.",
+            ));
         }
         if li
             .homework
             .as_ref()
             .is_some_and(|t| t.chars().count() > 4000)
         {
-            errors.push(FieldError::new(
+            errors.push(FieldError::coded(
+                &codes::TOO_LONG,
                 f("homework"),
                 "Домашнее задание — до 4000 знаков.",
             ));

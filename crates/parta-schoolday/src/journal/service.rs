@@ -204,7 +204,8 @@ impl Journal {
             let n = count.entry((*lesson, *student)).or_insert(0);
             *n += 1;
             if *n == MAX_MARKS_PER_LESSON + 1 {
-                errors.push(FieldError::new(
+                errors.push(FieldError::coded(
+                    &crate::error::codes::TOO_MANY_MARKS,
                     format!("marks[{i}].value"),
                     format!(
                         "У ученика уже {MAX_MARKS_PER_LESSON} отметки за этот урок — больше не ставится."

@@ -329,6 +329,28 @@ async fn bad_journal_input_is_named_and_nothing_is_written() {
         .await;
     let marks_before = app.count("SELECT COUNT(*) FROM marks").await;
     let att_before = app.count("SELECT COUNT(*) FROM attendance").await;
+    // The stable code of a field error reaches problem+json (and the API document lists it).
+    let p = problem(
+        teacher
+            .post(
+                &path,
+                &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "6"}]}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["code"], "journal.mark_not_on_scale", "{p}");
+    let doc: Value = teacher
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["info"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("`journal.mark_not_on_scale`"));
     let cases: Vec<(Value, &str, &str)> = vec![
         (
             json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}, {"lesson_id": s.lesson, "student_id": s.student, "value": "6"}]}),
@@ -402,6 +424,7 @@ async fn a_closed_period_refuses_teachers_but_not_the_administration() {
     );
     let p = problem(refused, 422).await;
     assert!(p["detail"].as_str().unwrap().contains("закрыт"), "{p}");
+    assert_eq!(p["errors"][0]["code"], "journal.period_closed", "{p}");
     let res = director.post(&path, &body).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     assert_eq!(
