@@ -42,6 +42,8 @@ pub enum Operation {
     /// Marks and attendance of a closed study period: the school's administration
     /// corrects them (and the edit is logged); teachers are refused.
     EditClosedPeriod,
+    /// A homework file: material of a lesson, or a student's answer.
+    DownloadAttachment,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -61,7 +63,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 21] = [
+    pub const ALL: [Operation; 22] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -83,6 +85,7 @@ impl Operation {
         Operation::SubmitHomework,
         Operation::ReadGradebook,
         Operation::EditClosedPeriod,
+        Operation::DownloadAttachment,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -111,6 +114,7 @@ impl Operation {
             Operation::SubmitHomework => 18,
             Operation::ReadGradebook => 19,
             Operation::EditClosedPeriod => 20,
+            Operation::DownloadAttachment => 21,
         }
     }
 
@@ -132,9 +136,10 @@ impl Operation {
             Operation::ManageApiTokens => "tokens:manage",
             Operation::ReadTimetable => "schedule:read",
             Operation::ManageSchoolDay => "schedule:write",
-            Operation::ReadJournal | Operation::ReadDiary | Operation::ReadGradebook => {
-                "journal:read"
-            }
+            Operation::ReadJournal
+            | Operation::ReadDiary
+            | Operation::ReadGradebook
+            | Operation::DownloadAttachment => "journal:read",
             Operation::WriteJournal | Operation::SubmitHomework | Operation::EditClosedPeriod => {
                 "journal:write"
             }
@@ -195,6 +200,17 @@ pub struct JournalFacts {
     pub lesson_teacher: Option<PersonId>,
 }
 
+/// A homework file and who it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentFacts {
+    /// The journal of the lesson it belongs to.
+    pub journal: JournalFacts,
+    /// The student whose answer it is; `None` for the lesson's material.
+    pub answer_of: Option<PersonId>,
+    /// The caller, or a child of theirs, is a student of the lesson.
+    pub family_in_lesson: bool,
+}
+
 /// What an operation is applied to.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -202,6 +218,7 @@ pub enum Target<'a> {
     Organisation(&'a OrgFacts),
     Class(&'a ClassFacts),
     Journal(&'a JournalFacts),
+    Attachment(&'a AttachmentFacts),
     /// A territory: an organisation to be created in this municipality/region.
     Territory {
         municipality: &'a MunicipalityId,
@@ -320,6 +337,17 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             read_then(true, admin)
         }
         (Op::ReadJournal, Target::Journal(j)) => allow_or_hide(can_read_journal(p, j)),
+        // Material: staff who see the journal, the lesson's students and their parents;
+        // an answer: staff who see the journal, its student and their parents.
+        (Op::DownloadAttachment, Target::Attachment(a)) => {
+            let family = match a.answer_of {
+                Some(s) => {
+                    p.person_id == s || (role == Role::Parent && p.scope.children.contains(&s))
+                }
+                None => a.family_in_lesson,
+            };
+            allow_or_hide(can_read_journal(p, &a.journal) || family)
+        }
         (Op::WriteJournal, Target::Journal(j)) => {
             read_then(can_read_journal(p, j), can_write_journal(p, j))
         }
@@ -823,6 +851,83 @@ mod tests {
         assert_eq!(
             decide(&other, Operation::EditClosedPeriod, Target::Class(&class)),
             Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_homework_answer_reaches_its_family_and_the_journal_staff_only() {
+        let o = org();
+        let class = ClassFacts {
+            class: ClassId::new(),
+            org: o.clone(),
+        };
+        let child = PersonId::new();
+        let a = AttachmentFacts {
+            journal: JournalFacts {
+                class: class.clone(),
+                subject: "math".into(),
+                lesson_teacher: Some(PersonId::new()),
+            },
+            answer_of: Some(child),
+            family_in_lesson: true,
+        };
+        let parent = principal(
+            Role::Parent,
+            Scope {
+                children: vec![child],
+                ..Scope::default()
+            },
+        );
+        assert_eq!(
+            decide(
+                &parent,
+                Operation::DownloadAttachment,
+                Target::Attachment(&a)
+            ),
+            Decision::Allow
+        );
+        // A classmate's parent: the lesson is their child's too, the answer is not.
+        let other = principal(
+            Role::Parent,
+            Scope {
+                children: vec![PersonId::new()],
+                ..Scope::default()
+            },
+        );
+        assert_eq!(
+            decide(
+                &other,
+                Operation::DownloadAttachment,
+                Target::Attachment(&a)
+            ),
+            Decision::Hidden
+        );
+        let material = AttachmentFacts {
+            answer_of: None,
+            ..a.clone()
+        };
+        assert_eq!(
+            decide(
+                &other,
+                Operation::DownloadAttachment,
+                Target::Attachment(&material)
+            ),
+            Decision::Allow
+        );
+        let admin = principal(
+            Role::SchoolAdmin,
+            Scope {
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        assert_eq!(
+            decide(
+                &admin,
+                Operation::DownloadAttachment,
+                Target::Attachment(&a)
+            ),
+            Decision::Allow
         );
     }
 

@@ -383,38 +383,29 @@ impl Journal {
             subject: l.subject_code.clone(),
             lesson_teacher: Some(l.teacher_id),
         };
-        let staff = decide(p, Operation::ReadJournal, Target::Journal(&facts)) == Decision::Allow;
         let mut family: Vec<PersonId> = vec![p.person_id];
         if p.role() == Role::Parent {
             family.extend(p.scope.children.iter().copied());
         }
-        let allowed = staff
-            || match a.student_id {
-                Some(s) => family.contains(&s),
-                None => {
-                    let mut any = false;
-                    for who in &family {
-                        if self.is_lesson_of(*who, &l).await? {
-                            any = true;
-                            break;
-                        }
-                    }
-                    any
+        let mut family_in_lesson = false;
+        if a.student_id.is_none() {
+            for who in &family {
+                if self.is_lesson_of(*who, &l).await? {
+                    family_in_lesson = true;
+                    break;
                 }
-            };
-        // The family's way in is not a policy decision: hold tokens to their scope here.
-        let token_scoped = match &p.via {
-            parta_core::principal::Via::ApiToken { scopes } => {
-                staff
-                    || scopes
-                        .iter()
-                        .any(|s| s == Operation::ReadDiary.token_scope())
             }
-            parta_core::principal::Via::Session => true,
-        };
-        if !allowed || !token_scoped {
-            return Err(JournalError::NotFound);
         }
+        let facts = AttachmentFacts {
+            journal: facts,
+            answer_of: a.student_id,
+            family_in_lesson,
+        };
+        check(decide(
+            p,
+            Operation::DownloadAttachment,
+            Target::Attachment(&facts),
+        ))?;
         // A student's answer opened by staff is a read of the student's work: audited.
         if let Some(s) = a.student_id.filter(|s| !family.contains(s)) {
             let mut e = entry(p, origin, "read", "attachment");

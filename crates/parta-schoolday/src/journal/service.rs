@@ -338,7 +338,6 @@ impl Journal {
                 "Укажите период этого класса, year (годовая) или final (итоговая).",
             ));
         }
-        let admin = matches!(p.role(), Role::SchoolAdmin | Role::PlatformAdmin);
         let closed = match period {
             Some(per) => per.closed_at.is_some().then(|| per.name.clone()),
             None => periods
@@ -347,7 +346,15 @@ impl Journal {
                 .filter(|last| last.closed_at.is_some())
                 .map(|last| last.name.clone()),
         };
-        if let (Some(name), false) = (closed, admin) {
+        // A closed period is the administration's (the policy's `EditClosedPeriod`).
+        let may_edit_closed = match &closed {
+            Some(_) => {
+                let facts = self.class_facts(input.class_id).await?;
+                decide(p, Operation::EditClosedPeriod, Target::Class(&facts)) == Decision::Allow
+            }
+            None => true,
+        };
+        if let (Some(name), false) = (closed, may_edit_closed) {
             errors.push(FieldError::new(
                 "period",
                 format!("Период «{name}» закрыт: изменения вносит администрация школы."),
