@@ -3,6 +3,7 @@
 //! exists, 403 for what they see but may not change. The test fails when an operation
 //! in the OpenAPI document, or a page route, has no row here.
 
+use crate::fixtures;
 use crate::harness::{spawn, Client, TestApp};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -236,25 +237,11 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     let mut f = HashMap::new();
     let parent = app.person_of("parent").await;
     let student = app.person_of("student").await;
-    let school1 = app.director_school().await;
-    let school2 = app
-        .scalar(&format!(
-            "SELECT id FROM organisations WHERE id <> '{school1}' ORDER BY id LIMIT 1"
-        ))
-        .await;
-    let class1 = app
-        .scalar(&format!(
-            "SELECT id FROM classes WHERE organisation_id = '{school1}' AND name = '5А'"
-        ))
-        .await;
-    let class2 = app
-        .scalar(&format!(
-            "SELECT id FROM classes WHERE organisation_id = '{school2}' AND name = '5А'"
-        ))
-        .await;
-    let other_child = app
-        .scalar(&format!("SELECT person_id FROM enrolments WHERE class_id = '{class2}' AND ended_on IS NULL ORDER BY person_id LIMIT 1"))
-        .await;
+    let school1 = fixtures::school_of_director(app).await;
+    let school2 = fixtures::other_school(app, &school1).await;
+    let class1 = fixtures::class_named(app, &school1, "5А").await;
+    let class2 = fixtures::class_named(app, &school2, "5А").await;
+    let other_child = fixtures::student_of(app, &class2).await;
     let classmate = app
         .scalar(&format!(
             "SELECT person_id FROM enrolments WHERE class_id = '{class1}' AND ended_on IS NULL AND person_id <> '{student}' \
@@ -296,13 +283,7 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     );
     f.insert("random", uuid::Uuid::new_v4().to_string());
     // A pending correction request about a student of the other school.
-    let request = uuid::Uuid::new_v4().to_string();
-    sqlx::query("INSERT INTO change_requests (id, person_id, requested_by, field, new_value, status, created_at) VALUES ($1, $2, $2, 'last_name', 'Другая', 'pending', 0)")
-        .bind(request.clone())
-        .bind(f["other_child"].clone())
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let request = fixtures::pending_change_request(app, &f["other_child"]).await;
     f.insert("request2", request);
     // The school day: a lesson of 5А in a subject the demo teacher does not teach, a
     // lesson of the other school, its periods and a teacher, another's notification.
@@ -316,43 +297,14 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     .unwrap();
     f.insert("lesson1", lesson1);
     f.insert("subject1", subject1);
-    f.insert(
-        "lesson2",
-        app.scalar(&format!(
-            "SELECT id FROM lessons WHERE class_id = '{}' ORDER BY id LIMIT 1",
-            f["class2"]
-        ))
-        .await,
-    );
-    f.insert(
-        "period1",
-        app.scalar(&format!("SELECT id FROM study_periods WHERE organisation_id = '{school1}' ORDER BY starts_on LIMIT 1")).await,
-    );
-    f.insert(
-        "period2",
-        app.scalar(&format!("SELECT id FROM study_periods WHERE organisation_id = '{school2}' ORDER BY starts_on LIMIT 1")).await,
-    );
-    f.insert(
-        "teacher2",
-        app.scalar(&format!("SELECT teacher_id FROM teaching_assignments a JOIN classes c ON c.id = a.class_id WHERE c.organisation_id = '{school2}' ORDER BY teacher_id LIMIT 1")).await,
-    );
-    let notification = uuid::Uuid::new_v4().to_string();
-    sqlx::query("INSERT INTO notifications (id, person_id, kind, title, body, created_at) VALUES ($1, $2, 'mark', 'x', 'y', 0)")
-        .bind(notification.clone())
-        .bind(f["other_child"].clone())
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    f.insert("lesson2", fixtures::first_lesson(app, &f["class2"]).await);
+    f.insert("period1", fixtures::first_period(app, &school1).await);
+    f.insert("period2", fixtures::first_period(app, &school2).await);
+    f.insert("teacher2", fixtures::teacher_of_school(app, &school2).await);
+    let notification = fixtures::notification_of(app, &f["other_child"]).await;
     f.insert("notification2", notification);
     // A homework file of the other school (its content is never reached: refused first).
-    let attachment = uuid::Uuid::new_v4().to_string();
-    sqlx::query("INSERT INTO attachments (id, lesson_id, uploaded_by, file_name, content_type, size, sha256, created_at) VALUES ($1, $2, $3, 'a.pdf', 'application/pdf', 1, 'x', 0)")
-        .bind(attachment.clone())
-        .bind(f["lesson2"].clone())
-        .bind(f["teacher2"].clone())
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let attachment = fixtures::attachment_row(app, &f["lesson2"], &f["teacher2"]).await;
     f.insert("attachment2", attachment);
     f
 }

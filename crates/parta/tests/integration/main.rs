@@ -8,6 +8,7 @@ mod access;
 mod api;
 mod auth;
 mod cli;
+mod fixtures;
 mod harness;
 mod oidc;
 mod pages;

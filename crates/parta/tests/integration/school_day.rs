@@ -2,6 +2,7 @@
 //! closed periods, timetable conflicts and changes, grades, reports, homework and the
 //! OneRoster gradebook — through the HTTP API against a real server and database.
 
+use crate::fixtures::{self, login_of, parent_of};
 use crate::harness::{problem, spawn, Client, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -46,12 +47,7 @@ async fn spot(app: &TestApp, teacher: &Client) -> Spot {
     }
     let (class, subject, lesson, day) =
         best.expect("a lesson given in the demo teacher's journals");
-    let student = app
-        .scalar(&format!(
-            "SELECT e.person_id FROM enrolments e WHERE e.class_id = '{class}' AND e.ended_on IS NULL \
-             AND EXISTS (SELECT 1 FROM guardianships g WHERE g.child_id = e.person_id) ORDER BY e.person_id LIMIT 1"
-        ))
-        .await;
+    let student = fixtures::student_with_parent(app, &class).await;
     open_period_of(app, &class, &day).await;
     Spot {
         class,
@@ -123,20 +119,6 @@ async fn ahead(app: &TestApp, school: &str, days: i64) -> String {
         chrono::Datelike::weekday(&d).num_days_from_monday(),
     )))
     .to_string()
-}
-
-async fn login_of(app: &TestApp, person: &str) -> String {
-    app.scalar(&format!(
-        "SELECT login FROM accounts WHERE person_id = '{person}'"
-    ))
-    .await
-}
-
-async fn parent_of(app: &TestApp, child: &str) -> String {
-    app.scalar(&format!(
-        "SELECT parent_id FROM guardianships WHERE child_id = '{child}' ORDER BY parent_id LIMIT 1"
-    ))
-    .await
 }
 
 /// Waits for the relay to deliver a notification whose title contains `text`.
@@ -397,13 +379,7 @@ async fn a_closed_period_refuses_teachers_but_not_the_administration() {
     let teacher = app.login("teacher").await;
     let director = app.login("director").await;
     let s = spot(&app, &teacher).await;
-    let period = app
-        .scalar(&format!(
-            "SELECT p.id FROM study_periods p JOIN classes c ON c.organisation_id = p.organisation_id \
-             WHERE c.id = '{}' AND p.starts_on <= '{}' AND p.ends_on >= '{}'",
-            s.class, s.day, s.day
-        ))
-        .await;
+    let period = fixtures::period_covering(&app, &s.class, &s.day).await;
     let res = director
         .post(
             &format!("/api/v1/periods/{period}/close"),
