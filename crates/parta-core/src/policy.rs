@@ -44,6 +44,9 @@ pub enum Operation {
     EditClosedPeriod,
     /// A homework file: material of a lesson, or a student's answer.
     DownloadAttachment,
+    /// A period grade of one student: a teacher of a group subject (a foreign language in
+    /// halves) grades their own group only.
+    GradeStudent,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -63,7 +66,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 22] = [
+    pub const ALL: [Operation; 23] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -86,6 +89,7 @@ impl Operation {
         Operation::ReadGradebook,
         Operation::EditClosedPeriod,
         Operation::DownloadAttachment,
+        Operation::GradeStudent,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -115,6 +119,7 @@ impl Operation {
             Operation::ReadGradebook => 19,
             Operation::EditClosedPeriod => 20,
             Operation::DownloadAttachment => 21,
+            Operation::GradeStudent => 22,
         }
     }
 
@@ -140,9 +145,10 @@ impl Operation {
             | Operation::ReadDiary
             | Operation::ReadGradebook
             | Operation::DownloadAttachment => "journal:read",
-            Operation::WriteJournal | Operation::SubmitHomework | Operation::EditClosedPeriod => {
-                "journal:write"
-            }
+            Operation::WriteJournal
+            | Operation::SubmitHomework
+            | Operation::EditClosedPeriod
+            | Operation::GradeStudent => "journal:write",
         }
     }
 }
@@ -211,6 +217,15 @@ pub struct AttachmentFacts {
     pub family_in_lesson: bool,
 }
 
+/// A student's grade in a journal, and the groups of the one grading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradeFacts {
+    pub journal: JournalFacts,
+    pub student: PersonId,
+    /// When the caller teaches this class-subject only to groups: their groups' students.
+    pub grader_groups: Option<Vec<PersonId>>,
+}
+
 /// What an operation is applied to.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -219,6 +234,7 @@ pub enum Target<'a> {
     Class(&'a ClassFacts),
     Journal(&'a JournalFacts),
     Attachment(&'a AttachmentFacts),
+    Grade(&'a GradeFacts),
     /// A territory: an organisation to be created in this municipality/region.
     Territory {
         municipality: &'a MunicipalityId,
@@ -337,6 +353,16 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             read_then(true, admin)
         }
         (Op::ReadJournal, Target::Journal(j)) => allow_or_hide(can_read_journal(p, j)),
+        (Op::GradeStudent, Target::Grade(g)) => {
+            let in_group = match (&g.grader_groups, role) {
+                (Some(members), Role::Teacher) => members.contains(&g.student),
+                _ => true,
+            };
+            read_then(
+                can_read_journal(p, &g.journal),
+                can_write_journal(p, &g.journal) && in_group,
+            )
+        }
         // Material: staff who see the journal, the lesson's students and their parents;
         // an answer: staff who see the journal, its student and their parents.
         (Op::DownloadAttachment, Target::Attachment(a)) => {
@@ -928,6 +954,44 @@ mod tests {
                 Target::Attachment(&a)
             ),
             Decision::Allow
+        );
+    }
+
+    #[test]
+    fn a_group_teacher_grades_their_group_only() {
+        let o = org();
+        let class = ClassFacts {
+            class: ClassId::new(),
+            org: o.clone(),
+        };
+        let teacher = principal(
+            Role::Teacher,
+            Scope {
+                organisations: vec![o.organisation],
+                taught_subjects: vec![crate::principal::TaughtSubject {
+                    class: class.class,
+                    subject: "english".into(),
+                }],
+                ..Scope::default()
+            },
+        );
+        let (mine, other) = (PersonId::new(), PersonId::new());
+        let g = |student| GradeFacts {
+            journal: JournalFacts {
+                class: class.clone(),
+                subject: "english".into(),
+                lesson_teacher: None,
+            },
+            student,
+            grader_groups: Some(vec![mine]),
+        };
+        assert_eq!(
+            decide(&teacher, Operation::GradeStudent, Target::Grade(&g(mine))),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&teacher, Operation::GradeStudent, Target::Grade(&g(other))),
+            Decision::Forbidden
         );
     }
 

@@ -385,6 +385,12 @@ impl Journal {
                 own_group = Some(members);
             }
         }
+        let journal = JournalFacts {
+            class: self.class_facts(input.class_id).await?,
+            subject: input.subject_code.clone(),
+            lesson_teacher: None,
+        };
+        let own_group: Option<Vec<PersonId>> = own_group.map(|m| m.into_iter().collect());
         let mut rows = Vec::new();
         for (i, g) in input.grades.iter().enumerate() {
             if !students.contains(&g.student_id) {
@@ -394,10 +400,12 @@ impl Journal {
                 ));
                 continue;
             }
-            if own_group
-                .as_ref()
-                .is_some_and(|m| !m.contains(&g.student_id))
-            {
+            let grade = GradeFacts {
+                journal: journal.clone(),
+                student: g.student_id,
+                grader_groups: own_group.clone(),
+            };
+            if decide(p, Operation::GradeStudent, Target::Grade(&grade)) != Decision::Allow {
                 errors.push(FieldError::new(
                     format!("grades[{i}].student_id"),
                     "Ученик не из вашей группы по этому предмету.",

@@ -445,6 +445,9 @@ const REFUSED_ELSEWHERE: &[(&str, &str)] = &[
     // educational organisations is published); the policy allows every signed-in user,
     // and `parta_core::policy` tests that it does.
     ("ReadOrganisation", "public by law"),
+    // A teacher grading a student outside their group is a 422 naming the field:
+    // `school_day::a_group_teacher_grades_only_their_group` checks this operation refused it.
+    ("GradeStudent", "school_day::a_group_teacher_grades_only_their_group"),
 ];
 
 #[tokio::test]

@@ -1637,11 +1637,16 @@ async fn a_group_teacher_grades_only_their_group() {
     let before = app.count("SELECT COUNT(*) FROM period_grades").await;
     let body = json!({"class_id": s.class, "subject_code": s.subject, "period": "year",
                       "grades": [{"student_id": inside, "value": "5"}, {"student_id": outside, "value": "4"}]});
-    let p = problem(
-        teacher.send("PUT", "/api/v1/grades", Some(&body)).await,
-        422,
-    )
-    .await;
+    let refused = teacher.send("PUT", "/api/v1/grades", Some(&body)).await;
+    // The policy's `GradeStudent` refused it (the refusal table counts this test).
+    assert_eq!(
+        refused
+            .headers()
+            .get("x-parta-refused-by")
+            .and_then(|v| v.to_str().ok()),
+        Some("GradeStudent")
+    );
+    let p = problem(refused, 422).await;
     assert_eq!(p["field"], "grades[1].student_id");
     assert!(p["detail"].as_str().unwrap().contains("группы"), "{p}");
     assert_eq!(
