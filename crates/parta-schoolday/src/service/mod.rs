@@ -15,8 +15,8 @@ pub(crate) use crate::model::*;
 pub(crate) use crate::store;
 pub(crate) use parta_core::ids::{ClassId, OrganisationId, PersonId};
 pub(crate) use parta_core::policy::{
-    decide, AttachmentFacts, ClassFacts, Decision, JournalFacts, Operation, OrgFacts, PersonFacts,
-    Target,
+    decide, AttachmentFacts, ClassFacts, Decision, GradeFacts, JournalFacts, Operation, OrgFacts,
+    PersonFacts, Target,
 };
 pub(crate) use parta_core::principal::Principal;
 pub(crate) use parta_db::audit::{AuditEntry, AuditLog};

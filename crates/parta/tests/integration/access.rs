@@ -447,7 +447,10 @@ const REFUSED_ELSEWHERE: &[(&str, &str)] = &[
     ("ReadOrganisation", "public by law"),
     // A teacher grading a student outside their group is a 422 naming the field:
     // `school_day::a_group_teacher_grades_only_their_group` checks this operation refused it.
-    ("GradeStudent", "school_day::a_group_teacher_grades_only_their_group"),
+    (
+        "GradeStudent",
+        "school_day::a_group_teacher_grades_only_their_group",
+    ),
 ];
 
 #[tokio::test]
