@@ -28,8 +28,9 @@ from parta_http import request
 
 PASSWORD = "Parta-demo-2026"
 # Tables a journal save writes to (with the notifications it causes and the sign-ins).
+# The event stream's consumers move their cursors (and may set events aside) as they go.
 WRITTEN = {"marks", "mark_history", "audit_log", "outbox", "notifications", "sessions",
-           "known_devices", "api_tokens"}
+           "known_devices", "api_tokens", "event_cursors", "event_failures"}
 
 
 def tables(path):

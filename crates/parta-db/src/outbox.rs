@@ -125,6 +125,16 @@ pub trait Consumer: Send + Sync + 'static {
     ) -> Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>>;
 }
 
+/// Events a consumer has set aside (or is still retrying): (event id, tries, last error).
+pub async fn failures(db: &Db, consumer: &str) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT event_id, attempts, error FROM event_failures WHERE consumer = $1 ORDER BY at",
+    )
+    .bind(consumer.to_string())
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// Events for one consumer, and the cursor move that commits them.
 pub struct Batch {
     pub events: Vec<Event>,
@@ -152,8 +162,9 @@ async fn advance_in(
     from: i64,
     to: i64,
 ) -> Result<bool, sqlx::Error> {
+    // Only forwards, and only from where this consumer left it.
     let done = sqlx::query(
-        "UPDATE event_cursors SET position = $1, updated_at = $2 WHERE consumer = $3 AND position = $4",
+        "UPDATE event_cursors SET position = $1, updated_at = $2 WHERE consumer = $3 AND position = $4 AND position < $1",
     )
     .bind(to)
     .bind(now_ms())
@@ -196,7 +207,10 @@ pub async fn lag(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
 }
 
 const BATCH: i64 = 200;
-const ATTEMPTS: u32 = 3;
+/// Tries of one event before it is set aside. The consumer backs off between tries (up
+/// to 30 s), so a passing outage (the database, a peer) is waited out for minutes; an
+/// event that can never be handled holds back its consumer only that long.
+pub const ATTEMPTS: i64 = 20;
 
 /// Runs one consumer for ever: woken by this process's writers, polling every second.
 pub fn spawn(db: Db, outbox: Outbox, consumer: Arc<dyn Consumer>) -> tokio::task::JoinHandle<()> {
@@ -258,45 +272,44 @@ pub async fn step(db: &Db, consumer: &dyn Consumer) -> Result<bool, BoxError> {
     if consumer.handle(batch).await.is_ok() {
         return Ok(true);
     }
-    // The batch failed: one event at a time, so one bad event holds back only itself,
-    // and after its retries is set aside (event_failures) rather than blocking the stream.
+    // The batch failed: one event at a time, so a bad event holds back only its own
+    // consumer, and after its tries is set aside (event_failures) rather than blocking
+    // the stream. A try that fails returns the error: the consumer backs off and comes
+    // back here (the tries are counted in event_failures, across restarts too).
     let mut at = from;
     for ev in wanted {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let one = Batch {
-                events: vec![ev.clone()],
-                consumer: consumer.name(),
-                from: at,
-                to: ev.seq,
-            };
-            match consumer.handle(one).await {
-                Ok(()) => break,
-                Err(e) if attempt < ATTEMPTS => {
-                    tracing::warn!(consumer = consumer.name(), event = %ev.id, error = %e, "event failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-                }
-                Err(e) => {
-                    tracing::error!(consumer = consumer.name(), event = %ev.id, error = %e, "event set aside");
-                    let mut tx = db.begin_write().await?;
-                    sqlx::query(
-                        "INSERT INTO event_failures (consumer, event_id, attempts, error, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (consumer, event_id) DO NOTHING",
-                    )
+        if ev.seq <= at {
+            continue; // another process got past it meanwhile
+        }
+        let one = Batch {
+            events: vec![ev.clone()],
+            consumer: consumer.name(),
+            from: at,
+            to: ev.seq,
+        };
+        match consumer.handle(one).await {
+            Ok(()) => {
+                sqlx::query("DELETE FROM event_failures WHERE consumer = $1 AND event_id = $2")
                     .bind(consumer.name().to_string())
                     .bind(ev.id.clone())
-                    .bind(i64::from(attempt))
-                    .bind(e.to_string().chars().take(1000).collect::<String>())
-                    .bind(now_ms())
-                    .execute(&mut *tx)
+                    .execute(&db.pool)
                     .await?;
-                    advance_in(&mut tx, consumer.name(), at, ev.seq).await?;
-                    tx.commit().await?;
-                    break;
+            }
+            Err(e) => {
+                let attempts = note_failure(db, consumer.name(), &ev.id, &e.to_string()).await?;
+                if attempts < ATTEMPTS {
+                    return Err(e);
                 }
+                tracing::error!(consumer = consumer.name(), event = %ev.id, error = %e, attempts, "event set aside");
+                let mut tx = db.begin_write().await?;
+                advance_in(&mut tx, consumer.name(), at, ev.seq).await?;
+                tx.commit().await?;
             }
         }
         at = cursor(db, consumer.name()).await?;
+        if at >= last {
+            return Ok(true);
+        }
     }
     if at < last {
         let mut tx = db.begin_write().await?;
@@ -304,4 +317,33 @@ pub async fn step(db: &Db, consumer: &dyn Consumer) -> Result<bool, BoxError> {
         tx.commit().await?;
     }
     Ok(true)
+}
+
+/// Counts a failed try of an event by a consumer; returns the tries so far.
+async fn note_failure(
+    db: &Db,
+    consumer: &str,
+    event: &str,
+    error: &str,
+) -> Result<i64, sqlx::Error> {
+    let error: String = error.chars().take(1000).collect();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO event_failures (consumer, event_id, attempts, error, at) VALUES ($1, $2, 1, $3, $4) \
+         ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = event_failures.attempts + 1, error = $3, at = $4",
+    )
+    .bind(consumer.to_string())
+    .bind(event.to_string())
+    .bind(error)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    let (attempts,): (i64,) =
+        sqlx::query_as("SELECT attempts FROM event_failures WHERE consumer = $1 AND event_id = $2")
+            .bind(consumer.to_string())
+            .bind(event.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    tx.commit().await?;
+    Ok(attempts)
 }

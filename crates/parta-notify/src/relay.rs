@@ -144,7 +144,8 @@ impl Consumer for Relay {
         "notifications"
     }
     fn kinds(&self) -> &'static [&'static str] {
-        &["schoolday."]
+        // `legacy.notify.relayed` passes the prefix and is passed by in `render::items`.
+        &["schoolday.", crate::render::LEGACY]
     }
     fn handle<'a>(
         &'a self,

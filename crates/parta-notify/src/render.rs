@@ -271,6 +271,10 @@ pub fn lesson_changed(lang: Lang, ev: &events::LessonChanged) -> Vec<NotifyItem>
         .collect()
 }
 
+/// Events of the previous release still waiting at the upgrade (migration
+/// `20261130000003`).
+pub const LEGACY: &str = "legacy.notify";
+
 /// The notification items of one school-day event; `None` for a kind this version
 /// does not know (a newer producer): the consumer passes it by.
 pub fn items(
@@ -278,7 +282,13 @@ pub fn items(
     kind: &str,
     payload: &str,
 ) -> Result<Option<Vec<NotifyItem>>, serde_json::Error> {
+    /// An event of the previous release, its words already made (delivered once).
+    #[derive(serde::Deserialize)]
+    struct Legacy {
+        items: Vec<NotifyItem>,
+    }
     Ok(Some(match kind {
+        LEGACY => serde_json::from_str::<Legacy>(payload)?.items,
         events::MARKS_SET => marks_set(lang, &serde_json::from_str(payload)?),
         events::ABSENCES_SET => absences_set(lang, &serde_json::from_str(payload)?),
         events::HOMEWORK_SET => homework_set(lang, &serde_json::from_str(payload)?),

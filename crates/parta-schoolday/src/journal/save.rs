@@ -192,8 +192,14 @@ impl Journal {
             check(decide(p, Operation::WriteJournal, Target::Journal(&facts)))?;
         }
         let periods = self.class_periods(&info).await?;
-        // Asked only when a period is closed: a closed period is the administration's.
-        let admin = periods.iter().any(|per| per.closed_at.is_some())
+        // Asked only when the request touches a lesson of a closed period (the policy's
+        // refusals are recorded): a closed period is the administration's.
+        let touches_closed = lessons.values().any(|l| {
+            periods
+                .iter()
+                .any(|per| per.covers(&l.day) && per.closed_at.is_some())
+        });
+        let admin = touches_closed
             && decide(p, Operation::EditClosedPeriod, Target::Class(&class_facts))
                 == Decision::Allow;
         let scale = store::mark_scale(&self.db, class, subject).await?;

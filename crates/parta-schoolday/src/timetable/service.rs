@@ -524,7 +524,8 @@ impl Journal {
                 set.change_kind = Some("move".into());
                 set.change_note = note(n);
                 (
-                    "move",
+                    // The audit's word for a move, as before (the fact says what it was).
+                    "cancellation",
                     events::LessonChangeFact::Move {
                         day: ds.clone(),
                         lesson_no: *lesson_no,
