@@ -53,6 +53,9 @@ pub struct Config {
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
+    /// The demo region is served (`serve --demo`): its passwords are public, and the
+    /// sign-in page says so.
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -197,6 +200,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             admission: AdmissionConfig::default(),
             today: None,
+            demo: false,
         }
     }
 }

@@ -22,11 +22,31 @@ pub fn router() -> Pages<AppState> {
         .get("/", home)
         .get("/prefs", prefs)
         .get("/static/parta.css", css)
+        .get("/static/favicon.svg", favicon)
+        .get("/favicon.ico", favicon_ico)
 }
 
 pub use parta_http::page::{
     ctx, error_html, error_page, messages, not_found, render, role_title, Ctx, PageReq, UserView,
 };
+
+const FAVICON: &str = include_str!("../static/favicon.svg");
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
+/// Browsers that ask for the classic address get the same icon.
+async fn favicon_ico() -> Response {
+    Redirect::permanent("/static/favicon.svg").into_response()
+}
 
 async fn css() -> Response {
     (

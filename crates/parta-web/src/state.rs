@@ -128,6 +128,7 @@ impl AppState {
         let admission = crate::ops::Admission::new(&config.admission);
         let secure_cookies = config.secure_cookies();
         let public_url = config.public_url.clone();
+        let demo = config.demo;
         let door = parta_http::Door {
             auth: Arc::new(IdentityDoor(identity.clone())),
             token_access: Arc::new(crate::api::token_access()),
@@ -151,6 +152,7 @@ impl AppState {
                     identity: identity.clone(),
                     secure_cookies,
                     public_url,
+                    demo,
                     door: door.clone(),
                 })),
                 registry: parta_registry::http::Web(Arc::new(parta_registry::http::Deps {

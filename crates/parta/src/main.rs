@@ -178,9 +178,8 @@ async fn main() -> anyhow::Result<()> {
             if let Some(p) = port {
                 config.port = p;
             }
-            if let Some(b) = bind {
-                config.bind = b;
-            }
+            config.bind = listen_address(bind, demo, &config.bind);
+            config.demo = config.demo || demo;
             serve(config, demo).await
         }
         Command::Migrate => {
@@ -238,6 +237,16 @@ async fn main() -> anyhow::Result<()> {
             println!("Выгружено: {}", to.display());
             Ok(())
         }
+    }
+}
+
+/// Where `serve` listens: `--bind` when given; the demo (its passwords are public) only on
+/// this computer; otherwise the configured address.
+fn listen_address(bind: Option<String>, demo: bool, configured: &str) -> String {
+    match bind {
+        Some(b) => b,
+        None if demo => "127.0.0.1".into(),
+        None => configured.to_string(),
     }
 }
 
@@ -465,4 +474,19 @@ async fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> 
     std::fs::copy(from, &target)?;
     println!("База восстановлена из {}", from.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listen_address;
+
+    #[test]
+    fn the_demo_listens_on_this_computer_unless_told_otherwise() {
+        assert_eq!(listen_address(None, true, "0.0.0.0"), "127.0.0.1");
+        assert_eq!(
+            listen_address(Some("0.0.0.0".into()), true, "0.0.0.0"),
+            "0.0.0.0"
+        );
+        assert_eq!(listen_address(None, false, "0.0.0.0"), "0.0.0.0");
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod strings;
 
 use crate::Identity;
 use parta_http::Door;
@@ -14,6 +15,8 @@ pub struct Deps {
     pub secure_cookies: bool,
     /// The platform's public address, for the OpenID Connect redirect.
     pub public_url: Option<String>,
+    /// The demo region is served: its passwords are public, the sign-in page says so.
+    pub demo: bool,
     pub door: Door,
 }
 

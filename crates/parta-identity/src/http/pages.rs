@@ -40,6 +40,9 @@ struct LoginPage {
     login: String,
     /// Name of the external sign-in (Госуслуги), when configured.
     oidc: Option<String>,
+    /// The demo region: say that its passwords are public.
+    demo: bool,
+    t: &'static super::strings::Strings,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +65,8 @@ async fn login_page(
         next: auth::safe_next(q.next.as_deref()),
         login: String::new(),
         oidc: st.identity.oidc_name().map(str::to_string),
+        demo: st.demo,
+        t: super::strings::strings(&headers),
     })
 }
 
@@ -96,6 +101,8 @@ async fn login_submit(State(st): State<Web>, parts: Parts, Form(f): Form<LoginFo
                 next: auth::safe_next(f.next.as_deref()),
                 login: f.login,
                 oidc: st.identity.oidc_name().map(str::to_string),
+                demo: st.demo,
+                t: super::strings::strings(&parts.headers),
             };
             (p.status_code(), render(&page)).into_response()
         }

@@ -186,6 +186,8 @@ const PAGES: &[Row] = &[
     row("POST /my-data/change-request", None, "/my-data/change-request", Some("field=snils&new_value=1"), 303),
     row("GET /prefs", None, "/prefs?a11y=1&back=//evil.example", None, 303),
     row("GET /static/parta.css", None, "/static/parta.css", None, 200),
+    row("GET /static/favicon.svg", None, "/static/favicon.svg", None, 200),
+    row("GET /favicon.ico", None, "/favicon.ico", None, 308),
     row("POST /login", None, "/login", Some("login=parent&password=wrong-password-1"), 401),
     row("GET /schools/{id}/import", Some("director"), "/schools/@school2/import", None, 403),
     row("GET /schools/{id}/change-requests", Some("director"), "/schools/@school2/change-requests", None, 403),

@@ -223,6 +223,8 @@ async fn serve(
     mut config: Config,
     provider: Option<tokio::process::Child>,
 ) -> TestApp {
+    // The tests run on the demo region.
+    config.demo = true;
     // Uploaded files go to a directory of this test, not into the source tree.
     config.data_dir =
         std::env::temp_dir().join(format!("parta-test-data-{}", uuid::Uuid::new_v4().simple()));

@@ -366,3 +366,39 @@ async fn a_failure_behind_a_page_is_shown_not_hidden() {
     let page = res.text().await.unwrap();
     assert!(page.contains("Что-то пошло не так"), "{page}");
 }
+
+/// The demo says its passwords are public; pages follow their own security policy (no
+/// inline styles, which the CSP blocks) and have an icon.
+#[tokio::test]
+async fn the_demo_says_so_and_pages_keep_their_own_policy() {
+    let app = spawn().await;
+    let c = app.anonymous();
+    let login = c.get("/login").await.text().await.unwrap();
+    assert!(login.contains("Демонстрационная версия"), "{login}");
+    assert!(login.contains("rel=\"icon\""));
+    let icon = c.get("/static/favicon.svg").await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    let classic = c.get("/favicon.ico").await;
+    assert!(
+        classic.status() == 200 || classic.status() == 308,
+        "{}",
+        classic.status()
+    );
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let teacher = app.login("teacher").await;
+    let student = app.login("student").await;
+    for (who, path) in [
+        (&director, "/".to_string()),
+        (&director, format!("/schools/{school}")),
+        (&director, format!("/schools/{school}/import")),
+        (&teacher, "/journal".to_string()),
+        (&student, "/diary".to_string()),
+    ] {
+        let html = who.get(&path).await.text().await.unwrap();
+        assert!(!html.contains(" style=\""), "inline style on {path}");
+    }
+    let html = c.get("/login").await.text().await.unwrap();
+    assert!(!html.contains(" style=\""), "inline style on /login");
+}
