@@ -381,6 +381,55 @@ impl Registry {
         })
     }
 
+    /// The classes (of those given) the caller may open — for pages deciding what to link.
+    pub async fn readable_classes(
+        &self,
+        p: &Principal,
+        ids: &[ClassId],
+    ) -> Result<std::collections::HashSet<ClassId>> {
+        let mut out = std::collections::HashSet::new();
+        for id in ids {
+            if let Some(f) = store::class_facts(&self.db, *id).await? {
+                if decide(p, Operation::ReadClass, Target::Class(&f)) == Decision::Allow {
+                    out.insert(*id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The people (of those given) whose card the caller may open — for pages deciding
+    /// what to link.
+    pub async fn readable_people(
+        &self,
+        p: &Principal,
+        ids: &[PersonId],
+    ) -> Result<std::collections::HashSet<PersonId>> {
+        let mut out = std::collections::HashSet::new();
+        for id in ids {
+            if let Some(f) = store::person_facts(&self.db, *id).await? {
+                if decide(p, Operation::ReadPerson, Target::Person(&f)) == Decision::Allow {
+                    out.insert(*id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the caller may read every subject of a class's journal (its class
+    /// teacher, the school's administration) — the class report is that.
+    pub async fn may_read_class_journal(&self, p: &Principal, class: ClassId) -> Result<bool> {
+        let facts = store::class_facts(&self.db, class)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        let journal = parta_core::policy::JournalFacts {
+            class: facts,
+            subject: String::new(),
+            lesson_teacher: None,
+        };
+        Ok(decide(p, Operation::ReadJournal, Target::Journal(&journal)) == Decision::Allow)
+    }
+
     /// Whether the caller may do `op` on an organisation — for pages deciding what to
     /// offer; the operations themselves check again.
     pub async fn may_on_organisation(

@@ -111,6 +111,8 @@ struct SchoolPage {
     classes: Vec<ClassSummary>,
     /// The caller may see the school's classes.
     list: bool,
+    /// Classes the caller may open (others are listed without a link).
+    open: std::collections::HashSet<parta_core::ids::ClassId>,
     staff: Vec<(PersonBrief, String)>,
     manage: bool,
     privacy: Option<crate::model::PrivacySettings>,
@@ -172,6 +174,8 @@ async fn school(
     } else {
         Vec::new()
     };
+    let ids: Vec<_> = classes.iter().map(|c| c.id).collect();
+    let open = st.registry.readable_classes(p, &ids).await?;
     let (staff, privacy) = if manage {
         match tokio::try_join!(
             st.registry.staff(p, &r.caller.origin, id),
@@ -188,6 +192,7 @@ async fn school(
         org,
         classes,
         list,
+        open,
         staff,
         manage,
         privacy,
@@ -199,6 +204,10 @@ async fn school(
 struct ClassPage {
     ctx: Ctx,
     detail: ClassDetail,
+    /// People whose card the caller may open (others are listed without a link).
+    open: std::collections::HashSet<parta_core::ids::PersonId>,
+    /// The caller may read the class report (class teacher, administration).
+    report: bool,
 }
 
 async fn class_page(
@@ -212,17 +221,24 @@ async fn class_page(
     let Ok(id) = id.parse() else {
         return fail(Problem::not_found());
     };
-    match st
-        .registry
-        .class(&r.caller.principal, &r.caller.origin, id)
-        .await
-    {
-        Ok(detail) => Ok(render(&ClassPage {
-            ctx: r.ctx(),
-            detail,
-        })),
-        Err(e) => fail(e),
-    }
+    let p = &r.caller.principal;
+    let detail = st.registry.class(p, &r.caller.origin, id).await?;
+    let people: Vec<_> = detail
+        .students
+        .iter()
+        .map(|s| s.id)
+        .chain(detail.teachers.iter().map(|t| t.person.id))
+        .collect();
+    let (open, report) = tokio::try_join!(
+        st.registry.readable_people(p, &people),
+        st.registry.may_read_class_journal(p, id)
+    )?;
+    Ok(render(&ClassPage {
+        ctx: r.ctx(),
+        detail,
+        open,
+        report,
+    }))
 }
 
 #[derive(Template)]

@@ -199,6 +199,8 @@ struct JournalPage {
     g: JournalGrid,
     cols: Vec<GridColumn>,
     rows: Vec<GridRow>,
+    /// The caller may read the class report (class teacher, administration).
+    report: bool,
 }
 
 /// Letters for attendance in a journal cell.
@@ -355,12 +357,17 @@ async fn journal(
     {
         Ok(g) => {
             let (cols, rows) = grid_view(&g);
+            let report = st
+                .registry
+                .may_read_class_journal(&r.caller.principal, class)
+                .await?;
             Ok(render(&JournalPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
                 g,
                 cols,
                 rows,
+                report,
             }))
         }
         Err(e) => fail(e),

@@ -10,6 +10,7 @@ mod auth;
 mod cli;
 mod fixtures;
 mod harness;
+mod links;
 mod oidc;
 mod pages;
 mod personal_data;
