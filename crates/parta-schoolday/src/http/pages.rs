@@ -1086,6 +1086,8 @@ struct TimetablePage {
     days: Vec<(String, Vec<Lesson>)>,
     /// The class's template page, for its school's administration.
     edit: Option<String>,
+    /// Lessons whose page the caller may open (teachers, the administration).
+    open: std::collections::HashSet<LessonId>,
 }
 
 #[derive(Deserialize)]
@@ -1138,6 +1140,7 @@ async fn timetable(
             Err(e) => return fail(e),
         };
         let whose = format!("{} {room}", t.room);
+        let open = st.journal.readable_lessons(p, &lessons).await?;
         return Ok(week_page(
             &r,
             t,
@@ -1147,6 +1150,7 @@ async fn timetable(
             monday,
             lessons,
             None,
+            open,
         ));
     }
     let mut choices = Vec::new();
@@ -1241,8 +1245,9 @@ async fn timetable(
             }
         }
     }
+    let open = st.journal.readable_lessons(p, &lessons).await?;
     Ok(week_page(
-        &r, t, whose, query, choices, monday, lessons, edit,
+        &r, t, whose, query, choices, monday, lessons, edit, open,
     ))
 }
 
@@ -1257,6 +1262,7 @@ fn week_page(
     monday: NaiveDate,
     lessons: Vec<Lesson>,
     edit: Option<String>,
+    open: std::collections::HashSet<LessonId>,
 ) -> Response {
     let mut days: Vec<(String, Vec<Lesson>)> = (0..6)
         .map(|i| {
@@ -1289,6 +1295,7 @@ fn week_page(
         next: (monday + Duration::days(7)).to_string(),
         days,
         edit,
+        open,
     })
 }
 

@@ -218,6 +218,9 @@ impl Journal {
 
     /// One lesson with its students, marks, attendance, mark history and homework
     /// hand-ins — what a substitute teacher works with.
+    ///
+    /// (See also [`Journal::readable_lessons`]: which lessons of a list the caller may
+    /// open, for pages deciding what to link.)
     pub async fn lesson_sheet(
         &self,
         p: &Principal,
@@ -568,5 +571,35 @@ impl Journal {
                 }
             })
             .collect())
+    }
+}
+
+impl Journal {
+    /// The lessons (of those given) whose page the caller may open: the policy's
+    /// `ReadJournal` for each lesson's class, subject and teacher.
+    pub async fn readable_lessons(
+        &self,
+        p: &Principal,
+        lessons: &[Lesson],
+    ) -> Result<HashSet<LessonId>> {
+        let mut classes: HashMap<ClassId, ClassFacts> = HashMap::new();
+        let mut out = HashSet::new();
+        for l in lessons {
+            if let std::collections::hash_map::Entry::Vacant(v) = classes.entry(l.class_id) {
+                v.insert(self.class_facts(l.class_id).await?);
+            }
+            let Some(class) = classes.get(&l.class_id) else {
+                continue;
+            };
+            let facts = JournalFacts {
+                class: class.clone(),
+                subject: l.subject_code.clone(),
+                lesson_teacher: Some(l.teacher_id),
+            };
+            if decide(p, Operation::ReadJournal, Target::Journal(&facts)) == Decision::Allow {
+                out.insert(l.id);
+            }
+        }
+        Ok(out)
     }
 }

@@ -402,3 +402,43 @@ async fn the_demo_says_so_and_pages_keep_their_own_policy() {
     let html = c.get("/login").await.text().await.unwrap();
     assert!(!html.contains(" style=\""), "inline style on /login");
 }
+
+/// Timetable entries lead to the lesson page for those who may open it (the teacher of
+/// the lesson, the administration), and are plain text for families.
+#[tokio::test]
+async fn timetable_entries_lead_to_their_lessons() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    // A week the teacher has lessons in, whatever the date the suite runs on.
+    let me = app.person_of("teacher").await;
+    let day = app
+        .scalar(&format!(
+            "SELECT MIN(day) FROM lessons WHERE teacher_id = '{me}' AND status = 'planned'"
+        ))
+        .await;
+    let html = teacher
+        .get(&format!("/timetable?week={day}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = html
+        .split("href=\"/lessons/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a lesson link on the teacher's timetable")
+        .to_string();
+    assert_eq!(teacher.get(&format!("/lessons/{link}")).await.status(), 200);
+    let student = app.login("student").await;
+    let html = student
+        .get(&format!("/timetable?week={day}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<ol class=\"plain\"><li"),
+        "the student's week has lessons"
+    );
+    assert!(!html.contains("href=\"/lessons/"));
+}
