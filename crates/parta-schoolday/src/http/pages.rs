@@ -1370,6 +1370,13 @@ struct CalendarPage {
     manage: bool,
 }
 
+impl CalendarPage {
+    /// A date as people write it: 01.09.2026.
+    fn date(&self, iso: &str) -> String {
+        ru_date(iso)
+    }
+}
+
 async fn calendar(
     State(st): State<Web>,
     headers: HeaderMap,

@@ -401,6 +401,21 @@ async fn the_demo_says_so_and_pages_keep_their_own_policy() {
     }
     let html = c.get("/login").await.text().await.unwrap();
     assert!(!html.contains(" style=\""), "inline style on /login");
+    // Dates are written as people write them (01.09.2026), not as ISO.
+    let calendar = director
+        .get(&format!("/schools/{school}/calendar"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !calendar.contains("<td>20"),
+        "an ISO date on the calendar page"
+    );
+    assert!(
+        calendar.contains(".09.20"),
+        "the school year's first day, Russian style"
+    );
 }
 
 /// Timetable entries lead to the lesson page for those who may open it (the teacher of
