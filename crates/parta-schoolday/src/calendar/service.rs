@@ -193,6 +193,37 @@ impl Journal {
             .ok_or(JournalError::NotFound)
     }
 
+    /// Removes a holiday, vacation or moved working day; the lessons of its dates come
+    /// back from the timetable (re-derived, as when a day is added).
+    pub async fn remove_calendar_day(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        id: parta_core::ids::CalendarDayId,
+    ) -> Result<()> {
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
+        let classes = self.school_classes(org).await?;
+        let mut e = entry(p, origin, "delete", "calendar_day");
+        e.organisation_id = Some(org);
+        e.object_id = Some(id.to_string());
+        let mut tx = self.db.begin_write().await?;
+        store::lock_timetable(&mut tx, org).await?;
+        let Some(starts_on) = store::delete_calendar_day(&mut tx, org, id).await? else {
+            return Err(JournalError::NotFound);
+        };
+        let from = NaiveDate::parse_from_str(&starts_on, "%Y-%m-%d")
+            .map_err(|_| JournalError::NotFound)?;
+        for class in classes {
+            self.rederive_lessons(&mut tx, class, from).await?;
+        }
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.weeks.forget_all();
+        Ok(())
+    }
+
     /// Adds a holiday, a vacation or a moved working day; the school's lessons are
     /// re-derived from that date (lessons that already hold marks stay).
     pub async fn add_calendar_day(

@@ -195,3 +195,27 @@ pub async fn replace_bells(
     }
     Ok(())
 }
+
+/// Removes a holiday, vacation or moved day of a school; its dates, or `None` when the
+/// school has no such day.
+pub(crate) async fn delete_calendar_day(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    id: parta_core::ids::CalendarDayId,
+) -> R<Option<String>> {
+    let day: Option<(String,)> = sqlx::query_as(
+        "SELECT starts_on FROM calendar_days WHERE id = $1 AND organisation_id = $2",
+    )
+    .bind(id)
+    .bind(org)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if day.is_some() {
+        sqlx::query("DELETE FROM calendar_days WHERE id = $1 AND organisation_id = $2")
+            .bind(id)
+            .bind(org)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(day.map(|d| d.0))
+}

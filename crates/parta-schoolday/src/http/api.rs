@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(add_period))
         .routes(routes!(close_period))
         .routes(routes!(add_calendar_day))
+        .routes(routes!(remove_calendar_day))
         .routes(routes!(set_bells))
         .routes(routes!(template, set_template))
         .routes(routes!(import_template))
@@ -137,6 +138,21 @@ async fn close_period(
             .close_period(&c.principal, &c.origin, path_id(&id)?, req.closed)
             .await?,
     ))
+}
+
+/// Removes a holiday, vacation or moved working day; lessons of its dates come back.
+#[utoipa::path(delete, path = "/api/v1/organisations/{id}/calendar-days/{day}", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
+    params(("id" = parta_core::ids::OrganisationId, Path), ("day" = parta_core::ids::CalendarDayId, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn remove_calendar_day(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, day)): Path<(String, String)>,
+) -> ApiResult<axum::http::StatusCode> {
+    st.journal
+        .remove_calendar_day(&c.principal, &c.origin, path_id(&id)?, path_id(&day)?)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// Adds a holiday, vacation or moved working day; lessons are re-derived.

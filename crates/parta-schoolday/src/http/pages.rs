@@ -42,6 +42,10 @@ pub fn router() -> Pages<Web> {
         .post("/periods/{id}/close", close_period)
         .post("/schools/{id}/calendar/settings", calendar_settings)
         .post("/schools/{id}/calendar/days", calendar_day)
+        .post(
+            "/schools/{id}/calendar/days/{day}/delete",
+            calendar_day_delete,
+        )
         .post("/schools/{id}/calendar/bells", calendar_bells)
         .post("/schools/{id}/calendar/periods", calendar_period)
         .get("/classes/{id}/template", template_page)
@@ -1555,6 +1559,28 @@ async fn calendar_day(
         let input = f.input()?;
         st.journal
             .add_calendar_day(&c.principal, &c.origin, org, input)
+            .await?;
+        Ok(())
+    }
+    .await;
+    calendar_answer(&r, &id, done)
+}
+
+/// Removes a holiday (the page asks for confirmation first).
+async fn calendar_day_delete(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, day)): Path<(String, String)>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let c = &r.caller;
+    let done = async {
+        let org = org_id(&id)?;
+        let day = day.parse().map_err(|_| Problem::not_found())?;
+        st.journal
+            .remove_calendar_day(&c.principal, &c.origin, org, day)
             .await?;
         Ok(())
     }

@@ -104,6 +104,8 @@ const API: &[Row] = &[
     row("POST /api/v1/periods/{id}/close", Some("director"), "/api/v1/periods/@period2/close", Some(r#"{"closed":true}"#), 403),
     row("POST /api/v1/periods/{id}/close", Some("teacher"), "/api/v1/periods/@period1/close", Some(r#"{"closed":true}"#), 403),
     row("POST /api/v1/organisations/{id}/calendar-days", Some("director"), "/api/v1/organisations/@school2/calendar-days", Some(r#"{"starts_on":"2026-12-01","kind":"holiday","name":"x"}"#), 403),
+    row("DELETE /api/v1/organisations/{id}/calendar-days/{day}", Some("director"), "/api/v1/organisations/@school2/calendar-days/@holiday2", None, 403),
+    row("DELETE /api/v1/organisations/{id}/calendar-days/{day}", Some("teacher"), "/api/v1/organisations/@school1/calendar-days/@holiday1", None, 403),
     row("PUT /api/v1/organisations/{id}/bells/{shift}", Some("director"), "/api/v1/organisations/@school2/bells/1", Some(r#"[{"shift":1,"lesson_no":1,"starts_at":"08:00","ends_at":"08:40"}]"#), 403),
     row("GET /api/v1/classes/{id}/timetable-template", Some("parent"), "/api/v1/classes/@class2/timetable-template", None, 404),
     row("GET /api/v1/classes/{id}/timetable-template", Some("teacher"), "/api/v1/classes/@class2/timetable-template", None, 404),
@@ -226,6 +228,7 @@ const PAGES: &[Row] = &[
     row("POST /schools/{id}/calendar/settings", Some("director"), "/schools/@school2/calendar/settings", Some("week_days=6&rounding_threshold=50"), 403),
     row("POST /schools/{id}/calendar/settings", Some("teacher"), "/schools/@school1/calendar/settings", Some("week_days=6&rounding_threshold=50"), 403),
     row("POST /schools/{id}/calendar/days", Some("director"), "/schools/@school2/calendar/days", Some("kind=holiday&starts_on=2026-12-01&name=x"), 403),
+    row("POST /schools/{id}/calendar/days/{day}/delete", Some("director"), "/schools/@school2/calendar/days/@holiday2/delete", Some("x=1"), 403),
     row("POST /schools/{id}/calendar/bells", Some("director"), "/schools/@school2/calendar/bells", Some("shift=1&bells=08:30-09:10"), 403),
     row("POST /schools/{id}/calendar/periods", Some("director"), "/schools/@school2/calendar/periods", Some("academic_year_id=@year2&kind=quarter&name=x&grade_from=1&grade_to=11&starts_on=2026-09-01&ends_on=2026-10-01"), 403),
     row("GET /classes/{id}/template", Some("director"), "/classes/@class2/template", None, 404),
@@ -301,6 +304,14 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     f.insert("subject1", subject1);
     f.insert("lesson2", fixtures::first_lesson(app, &f["class2"]).await);
     f.insert("period1", fixtures::first_period(app, &school1).await);
+    f.insert(
+        "holiday1",
+        fixtures::first_calendar_day(app, &school1).await,
+    );
+    f.insert(
+        "holiday2",
+        fixtures::first_calendar_day(app, &school2).await,
+    );
     f.insert("period2", fixtures::first_period(app, &school2).await);
     f.insert("teacher2", fixtures::teacher_of_school(app, &school2).await);
     let notification = fixtures::notification_of(app, &f["other_child"]).await;

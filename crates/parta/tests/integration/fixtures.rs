@@ -68,6 +68,14 @@ pub async fn first_period(app: &TestApp, school: &str) -> String {
     .await
 }
 
+/// The first holiday, vacation or moved day of a school's calendar.
+pub async fn first_calendar_day(app: &TestApp, school: &str) -> String {
+    app.scalar(&format!(
+        "SELECT id FROM calendar_days WHERE organisation_id = '{school}' ORDER BY starts_on LIMIT 1"
+    ))
+    .await
+}
+
 /// The period of a class's school that covers a day.
 pub async fn period_covering(app: &TestApp, class: &str, day: &str) -> String {
     app.scalar(&format!(

@@ -2226,3 +2226,56 @@ async fn events_left_by_the_previous_release_are_delivered_once() {
         0
     );
 }
+
+/// A holiday can be removed: the lessons of its day come back from the timetable.
+#[tokio::test]
+async fn a_holiday_is_removed_and_its_lessons_come_back() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    // A day of lessons that hold nothing yet (a holiday takes those away).
+    let blank = "FROM lessons l WHERE l.organisation_id = '{school}' AND l.topic IS NULL AND l.homework IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.lesson_id = l.id) \
+                 AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.lesson_id = l.id)"
+        .replace("{school}", &school);
+    let day = app.scalar(&format!("SELECT MAX(l.day) {blank}")).await;
+    let on_day = format!("SELECT COUNT(*) {blank} AND l.day = '{day}'");
+    let before = app.count(&on_day).await;
+    assert!(before > 0);
+    let res = director
+        .post(
+            &format!("/api/v1/organisations/{school}/calendar-days"),
+            &json!({"starts_on": day, "kind": "holiday", "name": "Проверка"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let holiday: Value = res.json().await.unwrap();
+    assert_eq!(app.count(&on_day).await, 0);
+    // The calendar page offers to remove it.
+    let page = director
+        .get(&format!("/schools/{school}/calendar"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let id = holiday["id"].as_str().unwrap();
+    assert!(page.contains(&format!("/calendar/days/{id}/delete")));
+    let res = director
+        .send(
+            "DELETE",
+            &format!("/api/v1/organisations/{school}/calendar-days/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 204, "{}", res.text().await.unwrap());
+    assert_eq!(app.count(&on_day).await, before);
+    // Twice: it is gone.
+    let res = director
+        .send(
+            "DELETE",
+            &format!("/api/v1/organisations/{school}/calendar-days/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
