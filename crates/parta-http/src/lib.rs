@@ -10,9 +10,11 @@ pub mod i18n;
 pub mod json;
 pub mod page;
 pub mod routes;
+pub mod web;
 
 pub use caller::{Caller, MaybeCaller, PageCaller};
 pub use door::{Authenticator, Door};
 pub use json::{path_id, problem_response, ApiError, ApiJson, ApiResult};
 pub use page::{ctx, error_pages, fail, render, Ctx, PageError, PageReq, PageResult};
 pub use routes::Pages;
+pub use web::{HasDoor, Web};

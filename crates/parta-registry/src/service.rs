@@ -381,39 +381,43 @@ impl Registry {
         })
     }
 
-    /// The classes (of those given) the caller may open — for pages deciding what to link.
+    /// The classes (of those given) of one school the caller may open — for pages
+    /// deciding what to link. One read: the school's facts are the classes' too.
     pub async fn readable_classes(
         &self,
         p: &Principal,
+        org: OrganisationId,
         ids: &[ClassId],
     ) -> Result<std::collections::HashSet<ClassId>> {
-        let mut out = std::collections::HashSet::new();
-        for id in ids {
-            if let Some(f) = store::class_facts(&self.db, *id).await? {
-                if decide(p, Operation::ReadClass, Target::Class(&f)) == Decision::Allow {
-                    out.insert(*id);
-                }
-            }
-        }
-        Ok(out)
+        let Some(org) = store::org_facts(&self.db, org).await? else {
+            return Ok(Default::default());
+        };
+        Ok(ids
+            .iter()
+            .filter(|id| {
+                let facts = ClassFacts {
+                    class: **id,
+                    org: org.clone(),
+                };
+                decide(p, Operation::ReadClass, Target::Class(&facts)) == Decision::Allow
+            })
+            .copied()
+            .collect())
     }
 
     /// The people (of those given) whose card the caller may open — for pages deciding
-    /// what to link.
+    /// what to link. One read for all of them.
     pub async fn readable_people(
         &self,
         p: &Principal,
         ids: &[PersonId],
     ) -> Result<std::collections::HashSet<PersonId>> {
-        let mut out = std::collections::HashSet::new();
-        for id in ids {
-            if let Some(f) = store::person_facts(&self.db, *id).await? {
-                if decide(p, Operation::ReadPerson, Target::Person(&f)) == Decision::Allow {
-                    out.insert(*id);
-                }
-            }
-        }
-        Ok(out)
+        let facts = store::people_facts(&self.db, ids).await?;
+        Ok(facts
+            .values()
+            .filter(|f| decide(p, Operation::ReadPerson, Target::Person(f)) == Decision::Allow)
+            .map(|f| f.person)
+            .collect())
     }
 
     /// Whether the caller may read every subject of a class's journal (its class

@@ -262,35 +262,55 @@ pub async fn children(db: &Db, id: PersonId) -> Result<Vec<Relative>, sqlx::Erro
 /// how the person (or their child, or parent) is linked to a school, with the school's
 /// territory.
 pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, sqlx::Error> {
-    let rows = sqlx::query(
+    Ok(people_facts(db, &[id]).await?.remove(&id))
+}
+
+/// The policy's facts of many people in one round trip (a class page's members), keyed
+/// by person; people who do not exist are absent.
+pub async fn people_facts(
+    db: &Db,
+    ids: &[PersonId],
+) -> Result<std::collections::HashMap<PersonId, PersonFacts>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    // `$1 … $n` once, used in every branch (both backends accept repeated numbers).
+    let list = parta_db::placeholders(1, ids.len());
+    let sql = format!(
         "WITH links AS ( \
-           SELECT 's' AS k, e.class_id AS r, e.organisation_id AS org FROM enrolments e WHERE e.person_id = $1 AND e.ended_on IS NULL \
-           UNION ALL SELECT 'w', NULL, s.organisation_id FROM staff_positions s WHERE s.person_id = $1 AND s.ended_on IS NULL \
-           UNION ALL SELECT 'c', g.child_id, e.organisation_id FROM guardianships g \
-                LEFT JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
-           UNION ALL SELECT 'k', e.class_id, NULL FROM guardianships g \
-                JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = $1 \
-           UNION ALL SELECT 'p', g.parent_id, NULL FROM guardianships g WHERE g.child_id = $1 \
-           UNION ALL SELECT 'x', id, NULL FROM persons WHERE id = $1) \
-         SELECT l.k, l.r, l.org, o.municipality_id, m.region_code FROM links l \
-         LEFT JOIN organisations o ON o.id = l.org LEFT JOIN municipalities m ON m.id = o.municipality_id",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut facts = PersonFacts {
-        person: id,
-        ..Default::default()
-    };
-    let mut exists = false;
+           SELECT e.person_id AS pid, 's' AS k, e.class_id AS r, e.organisation_id AS org FROM enrolments e WHERE e.person_id IN ({list}) AND e.ended_on IS NULL \
+           UNION ALL SELECT s.person_id, 'w', NULL, s.organisation_id FROM staff_positions s WHERE s.person_id IN ({list}) AND s.ended_on IS NULL \
+           UNION ALL SELECT g.parent_id, 'c', g.child_id, e.organisation_id FROM guardianships g \
+                LEFT JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id IN ({list}) \
+           UNION ALL SELECT g.parent_id, 'k', e.class_id, NULL FROM guardianships g \
+                JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id IN ({list}) \
+           UNION ALL SELECT g.child_id, 'p', g.parent_id, NULL FROM guardianships g WHERE g.child_id IN ({list}) \
+           UNION ALL SELECT id, 'x', id, NULL FROM persons WHERE id IN ({list})) \
+         SELECT l.pid, l.k, l.r, l.org, o.municipality_id, m.region_code FROM links l \
+         LEFT JOIN organisations o ON o.id = l.org LEFT JOIN municipalities m ON m.id = o.municipality_id"
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&db.pool).await?;
+    let mut exists = std::collections::HashSet::new();
     for r in rows {
-        let kind: String = r.try_get(0)?;
-        let reference: Option<String> = r.try_get(1)?;
+        let person: PersonId = r.try_get(0)?;
+        let facts = out.entry(person).or_insert_with(|| PersonFacts {
+            person,
+            ..Default::default()
+        });
+        let kind: String = r.try_get(1)?;
+        let reference: Option<String> = r.try_get(2)?;
         let parsed = reference
             .as_deref()
             .and_then(|s| s.parse::<uuid::Uuid>().ok());
         match (kind.as_str(), parsed) {
-            ("x", _) => exists = true,
+            ("x", _) => {
+                exists.insert(person);
+            }
             ("s", Some(c)) => facts.student_classes.push(ClassId(c)),
             ("c", Some(c)) if !facts.children.contains(&PersonId(c)) => {
                 facts.children.push(PersonId(c))
@@ -299,12 +319,12 @@ pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, 
             ("p", Some(p)) => facts.parents.push(PersonId(p)),
             _ => {}
         }
-        let org: Option<OrganisationId> = r.try_get(2)?;
+        let org: Option<OrganisationId> = r.try_get(3)?;
         if let ("w", Some(o)) = (kind.as_str(), org) {
             facts.staff_orgs.push(o);
         }
-        let municipality: Option<MunicipalityId> = r.try_get(3)?;
-        let region: Option<String> = r.try_get(4)?;
+        let municipality: Option<MunicipalityId> = r.try_get(4)?;
+        let region: Option<String> = r.try_get(5)?;
         if let (Some(organisation), Some(municipality), Some(region)) = (org, municipality, region)
         {
             if kind == "s" {
@@ -323,7 +343,8 @@ pub async fn person_facts(db: &Db, id: PersonId) -> Result<Option<PersonFacts>, 
             }
         }
     }
-    Ok(exists.then_some(facts))
+    out.retain(|id, _| exists.contains(id));
+    Ok(out)
 }
 
 /// A whole person card in one round trip: the person, their stays in schools, current

@@ -175,6 +175,17 @@ struct ApiDocsPage {
 
 /// Browsable API reference rendered from the OpenAPI document (no external assets).
 pub async fn api_docs(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller) -> Response {
+    // The document does not change while the process runs: its list is made once.
+    static OPS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
+    let ops = OPS.get_or_init(operations).clone();
+    render(&ApiDocsPage {
+        ctx: ctx(&headers, &uri, c.as_ref()),
+        ops,
+    })
+}
+
+/// `(method, path, summary)` of every operation of the API document.
+fn operations() -> Vec<(String, String, String)> {
     let doc = crate::api::document();
     let mut ops = Vec::new();
     for (path, item) in &doc.paths.paths {
@@ -196,8 +207,5 @@ pub async fn api_docs(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller)
             }
         }
     }
-    render(&ApiDocsPage {
-        ctx: ctx(&headers, &uri, c.as_ref()),
-        ops,
-    })
+    ops
 }

@@ -148,31 +148,31 @@ impl AppState {
             documented: Arc::new(crate::api::documented_operations()),
             pages: Arc::new(crate::router::page_routes().into_iter().collect()),
             web: DomainWebs {
-                identity: parta_identity::http::Web(Arc::new(parta_identity::http::Deps {
+                identity: parta_http::Web::new(parta_identity::http::Deps {
                     identity: identity.clone(),
                     secure_cookies,
                     public_url,
                     demo,
                     door: door.clone(),
-                })),
-                registry: parta_registry::http::Web(Arc::new(parta_registry::http::Deps {
+                }),
+                registry: parta_http::Web::new(parta_registry::http::Deps {
                     registry: registry.clone(),
                     door: door.clone(),
-                })),
-                roster: parta_roster::http::Web(Arc::new(parta_roster::http::Deps {
+                }),
+                roster: parta_http::Web::new(parta_roster::http::Deps {
                     roster: roster.clone(),
                     registry: registry.clone(),
                     door: door.clone(),
-                })),
-                school_day: parta_schoolday::http::Web(Arc::new(parta_schoolday::http::Deps {
+                }),
+                school_day: parta_http::Web::new(parta_schoolday::http::Deps {
                     journal: journal.clone(),
                     registry: registry.clone(),
                     door: door.clone(),
-                })),
-                notifications: parta_notify::http::Web(Arc::new(parta_notify::http::Deps {
+                }),
+                notifications: parta_http::Web::new(parta_notify::http::Deps {
                     notifications: notifications.clone(),
                     door: door.clone(),
-                })),
+                }),
             },
 
             admission,

@@ -6,7 +6,6 @@ pub mod strings;
 
 use crate::Notifications;
 use parta_http::Door;
-use std::sync::Arc;
 
 /// What the notifications' handlers need.
 pub struct Deps {
@@ -14,19 +13,11 @@ pub struct Deps {
     pub door: Door,
 }
 
-/// The state of the notifications' routers: one reference count to clone.
-#[derive(Clone)]
-pub struct Web(pub Arc<Deps>);
+/// The state of this domain's routers: one reference count to clone.
+pub type Web = parta_http::Web<Deps>;
 
-impl std::ops::Deref for Web {
-    type Target = Deps;
-    fn deref(&self) -> &Deps {
-        &self.0
-    }
-}
-
-impl axum::extract::FromRef<Web> for Door {
-    fn from_ref(w: &Web) -> Door {
-        w.door.clone()
+impl parta_http::HasDoor for Deps {
+    fn door(&self) -> &Door {
+        &self.door
     }
 }

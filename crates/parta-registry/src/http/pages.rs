@@ -175,7 +175,7 @@ async fn school(
         Vec::new()
     };
     let ids: Vec<_> = classes.iter().map(|c| c.id).collect();
-    let open = st.registry.readable_classes(p, &ids).await?;
+    let open = st.registry.readable_classes(p, id, &ids).await?;
     let (staff, privacy) = if manage {
         match tokio::try_join!(
             st.registry.staff(p, &r.caller.origin, id),

@@ -8,7 +8,6 @@ pub mod strings;
 use crate::Journal;
 use parta_http::Door;
 use parta_registry::Registry;
-use std::sync::Arc;
 
 /// What the school day's handlers need.
 pub struct Deps {
@@ -18,19 +17,11 @@ pub struct Deps {
     pub door: Door,
 }
 
-/// The state of the school day's routers: one reference count to clone.
-#[derive(Clone)]
-pub struct Web(pub Arc<Deps>);
+/// The state of this domain's routers: one reference count to clone.
+pub type Web = parta_http::Web<Deps>;
 
-impl std::ops::Deref for Web {
-    type Target = Deps;
-    fn deref(&self) -> &Deps {
-        &self.0
-    }
-}
-
-impl axum::extract::FromRef<Web> for Door {
-    fn from_ref(w: &Web) -> Door {
-        w.door.clone()
+impl parta_http::HasDoor for Deps {
+    fn door(&self) -> &Door {
+        &self.door
     }
 }

@@ -242,7 +242,7 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     let mut f = HashMap::new();
     let parent = app.person_of("parent").await;
     let student = app.person_of("student").await;
-    let school1 = fixtures::school_of_director(app).await;
+    let school1 = app.director_school().await;
     let school2 = fixtures::other_school(app, &school1).await;
     let class1 = fixtures::class_named(app, &school1, "5А").await;
     let class2 = fixtures::class_named(app, &school2, "5А").await;

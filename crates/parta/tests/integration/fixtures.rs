@@ -6,11 +6,6 @@
 
 use crate::harness::TestApp;
 
-/// The demo director's school (school № 1).
-pub async fn school_of_director(app: &TestApp) -> String {
-    app.director_school().await
-}
-
 /// Another school than `school`.
 pub async fn other_school(app: &TestApp, school: &str) -> String {
     app.scalar(&format!(
