@@ -54,6 +54,10 @@ pub const SHARED_CODES: &[ErrorCode] = &[
         meaning: "Нужен вход",
     },
     ErrorCode {
+        code: "password_change_required",
+        meaning: "Пароль из письма действует один раз: сначала задайте свой",
+    },
+    ErrorCode {
         code: "csrf",
         meaning: "Неверный токен формы",
     },
@@ -168,6 +172,16 @@ impl Problem {
     pub fn unauthorized() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Требуется вход")
             .with_detail("Войдите в систему: сессия отсутствует или истекла.")
+    }
+
+    /// The session's password came on a sign-in letter: only changing it is allowed.
+    pub fn password_change_required() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "Задайте свой пароль",
+        )
+        .with_detail("Пароль из письма действует только для первого входа. Придумайте свой пароль — после этого откроется всё остальное.")
     }
 
     pub fn csrf() -> Self {

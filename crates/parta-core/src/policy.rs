@@ -47,6 +47,11 @@ pub enum Operation {
     /// A period grade of one student: a teacher of a group subject (a foreign language in
     /// halves) grades their own group only.
     GradeStudent,
+    /// A person's record and account in a school: edit the card, archive, link a parent,
+    /// hand out a sign-in letter. The school's administration, for people of its school
+    /// who hold no authority beyond it (an operator who is also a parent there is managed
+    /// by the platform's administrator, never by the school).
+    ManagePerson,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -66,7 +71,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 23] = [
+    pub const ALL: [Operation; 24] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -90,6 +95,7 @@ impl Operation {
         Operation::EditClosedPeriod,
         Operation::DownloadAttachment,
         Operation::GradeStudent,
+        Operation::ManagePerson,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -120,6 +126,7 @@ impl Operation {
             Operation::EditClosedPeriod => 20,
             Operation::DownloadAttachment => 21,
             Operation::GradeStudent => 22,
+            Operation::ManagePerson => 23,
         }
     }
 
@@ -136,6 +143,7 @@ impl Operation {
             Operation::ImportRoster
             | Operation::ManageOrganisation
             | Operation::CreateOrganisation
+            | Operation::ManagePerson
             | Operation::UpdateOwnContacts => "registry:write",
             Operation::ManageReferenceData => "reference:write",
             Operation::ManageApiTokens => "tokens:manage",
@@ -195,6 +203,10 @@ pub struct PersonFacts {
     pub children_classes: Vec<ClassId>,
     /// The person's parents / legal representatives (if a student).
     pub parents: Vec<PersonId>,
+    /// Schools the person administers (a school administrator's role).
+    pub admin_of: Vec<OrganisationId>,
+    /// The person holds a territory's or the platform's role.
+    pub operator: bool,
 }
 
 /// A journal: one class (or a group within it) and one subject. `lesson_teacher` is
@@ -302,6 +314,15 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             let own = p.person_id == f.person
                 || (role == Role::Parent && p.scope.children.contains(&f.person));
             read_then(see, own)
+        }
+        // The school manages its own people, but never someone whose authority reaches
+        // beyond it: their password would open more than the school.
+        (Op::ManagePerson, Target::Person(f)) => {
+            let manage = role == Role::SchoolAdmin
+                && in_orgs(p, &f.orgs)
+                && !f.operator
+                && f.admin_of.iter().all(|o| p.scope.organisations.contains(o));
+            read_then(can_see_person(p, f, true), manage)
         }
         (Op::ReadOrganisation, Target::Organisation(_)) => Decision::Allow,
         (
@@ -740,6 +761,76 @@ mod tests {
         assert_eq!(
             decide(&elsewhere, Operation::ReadTimetable, target),
             Decision::Hidden
+        );
+    }
+
+    #[test]
+    fn a_school_manages_its_people_but_not_an_operator_among_them() {
+        let o = org();
+        let admin = principal(
+            Role::SchoolAdmin,
+            Scope {
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        let parent = PersonFacts {
+            person: PersonId::new(),
+            orgs: vec![o.clone()],
+            ..Default::default()
+        };
+        let op = Operation::ManagePerson;
+        assert_eq!(decide(&admin, op, Target::Person(&parent)), Decision::Allow);
+        // A regional operator whose child studies here: seen, not managed.
+        let operator = PersonFacts {
+            operator: true,
+            ..parent.clone()
+        };
+        assert_eq!(
+            decide(&admin, op, Target::Person(&operator)),
+            Decision::Forbidden
+        );
+        // The director of another school who is a parent here.
+        let other_director = PersonFacts {
+            admin_of: vec![OrganisationId::new()],
+            ..parent.clone()
+        };
+        assert_eq!(
+            decide(&admin, op, Target::Person(&other_director)),
+            Decision::Forbidden
+        );
+        // A colleague administering the same school is managed.
+        let colleague = PersonFacts {
+            admin_of: vec![o.organisation],
+            ..parent.clone()
+        };
+        assert_eq!(
+            decide(&admin, op, Target::Person(&colleague)),
+            Decision::Allow
+        );
+        // Someone of another school is not even seen; a teacher manages nobody.
+        let stranger = PersonFacts {
+            orgs: vec![org()],
+            ..parent.clone()
+        };
+        assert_eq!(
+            decide(&admin, op, Target::Person(&stranger)),
+            Decision::Hidden
+        );
+        let teacher = principal(
+            Role::Teacher,
+            Scope {
+                organisations: vec![o.organisation],
+                ..Scope::default()
+            },
+        );
+        let colleague_teacher = PersonFacts {
+            staff_orgs: vec![o.organisation],
+            ..parent
+        };
+        assert_eq!(
+            decide(&teacher, op, Target::Person(&colleague_teacher)),
+            Decision::Forbidden
         );
     }
 

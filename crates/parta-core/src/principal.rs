@@ -160,4 +160,7 @@ pub struct Session {
     pub id_hash: String,
     pub csrf_token: String,
     pub principal: Principal,
+    /// The password was handed out on a sign-in letter (or reset by the school): nothing
+    /// but changing it is allowed until it is changed.
+    pub must_change_password: bool,
 }

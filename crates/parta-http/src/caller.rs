@@ -105,12 +105,28 @@ pub async fn resolve(parts: &Parts, door: &Door) -> Result<Option<Caller>, Probl
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(door.auth.session(&token).await?.map(|info| Caller {
+    let Some(info) = door.auth.session(&token).await? else {
+        return Ok(None);
+    };
+    if info.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
+        return Err(Problem::password_change_required());
+    }
+    Ok(Some(Caller {
         principal: info.principal.clone(),
         session: Some(info),
         origin,
     }))
 }
+
+/// What a session on a letter's one-time password may reach: the password change, the
+/// sign-out, and who one is.
+pub const PASSWORD_CHANGE_PATHS: &[&str] = &[
+    "/password",
+    "/logout",
+    "/api/v1/me/password",
+    "/api/v1/session",
+    "/api/v1/me",
+];
 
 /// Every API operation declares in its OpenAPI `security` which token scope it needs (or
 /// that it is for sessions only); a token without that scope is refused here, whatever the
@@ -221,6 +237,9 @@ where
                     .unwrap_or("/");
                 let to = format!("/login?next={}", urlencode(back));
                 Err(Redirect::to(&to).into_response())
+            }
+            Err(p) if p.0.code == "password_change_required" => {
+                Err(Redirect::to("/password?first=1").into_response())
             }
             Err(p) => Err(crate::page::error_page(&p.0, parts)),
         }

@@ -73,6 +73,8 @@ pub fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
         .and_then(|n| match n {
             "saved" => Some(lang.tr().saved),
             "sent" => Some(lang.tr().sent),
+            "created" => Some(lang.tr().created),
+            "password" => Some(lang.tr().password_set),
             _ => None,
         });
     Ctx {
@@ -170,6 +172,29 @@ pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
         return Problem::not_found().into_response();
     }
     error_html(&Problem::not_found(), &headers, &uri, None)
+}
+
+/// A form's errors by field, to show each next to its input (and all of them above the
+/// form for screen readers). Field names are the form's own (`last_name`), not paths.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(pub std::collections::HashMap<String, String>);
+
+impl FormErrors {
+    pub fn from_problem(p: &Problem) -> Self {
+        let mut m = std::collections::HashMap::new();
+        for e in &p.errors {
+            m.entry(e.field.clone())
+                .or_insert_with(|| e.message.clone());
+        }
+        FormErrors(m)
+    }
+    /// The message of `field`, or "" (templates test `!err.of("x").is_empty()`).
+    pub fn of(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or_default()
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
 }
 
 /// A problem as the lines a form shows above itself.

@@ -15,7 +15,7 @@ use parta_db::Db;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-type Result<T> = std::result::Result<T, IdentityError>;
+pub(crate) type Result<T> = std::result::Result<T, IdentityError>;
 
 /// Last-seen is written at most this often, so reads don't turn into writes.
 const TOUCH_EVERY_MS: i64 = 60_000;
@@ -66,7 +66,7 @@ impl SessionCache {
             map.remove(id_hash);
         }
     }
-    fn forget_account(&self, account: AccountId) {
+    pub(crate) fn forget_account(&self, account: AccountId) {
         if let Ok(mut map) = self.0.lock() {
             map.retain(|_, c| c.info.principal.account_id != account);
         }
@@ -80,7 +80,7 @@ pub struct Identity {
     pub throttle: Throttle,
     pub session: SessionConfig,
     pub oidc: Option<crate::oidc::Oidc>,
-    cache: SessionCache,
+    pub(crate) cache: SessionCache,
     hashing: crate::password::HashPool,
 }
 
@@ -152,7 +152,7 @@ impl Identity {
         self.hashing.run(f).await
     }
 
-    async fn hash_password(&self, p: &str) -> Result<String> {
+    pub(crate) async fn hash_password(&self, p: &str) -> Result<String> {
         let p = p.to_string();
         self.blocking_hash(move || password::hash(&p))
             .await
@@ -358,6 +358,7 @@ impl Identity {
             id_hash,
             csrf_token: row.csrf_token,
             principal,
+            must_change_password: account.must_change_password != 0,
         };
         self.cache.put(&info, row.created_at, seen);
         Ok(info)

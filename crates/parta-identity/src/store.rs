@@ -15,11 +15,13 @@ pub struct AccountRow {
     pub password_hash: Option<String>,
     pub disabled: i64,
     pub display_name: String,
+    /// 1 while the password is a one-time one from a sign-in letter.
+    pub must_change_password: i64,
 }
 
 const ACCOUNT_SELECT: &str = "SELECT a.id, a.person_id, a.login, a.password_hash, a.disabled, \
-     p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, '') AS display_name \
-     FROM accounts a JOIN persons p ON p.id = a.person_id";
+     p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, '') AS display_name, \
+     a.must_change_password FROM accounts a JOIN persons p ON p.id = a.person_id";
 
 pub async fn account_by_login(db: &Db, login: &str) -> Result<Option<AccountRow>, sqlx::Error> {
     sqlx::query_as(&format!("{ACCOUNT_SELECT} WHERE a.login = $1"))
@@ -130,7 +132,7 @@ fn role_from_row(r: &sqlx::any::AnyRow) -> Result<Option<RoleAssignment>, sqlx::
 pub async fn roles(db: &Db, person: PersonId) -> Result<Vec<RoleAssignment>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, role, organisation_id, municipality_id, region_code, personal_data_granted \
-         FROM role_assignments WHERE person_id = $1 ORDER BY created_at, id",
+         FROM role_assignments WHERE person_id = $1 AND ended_at IS NULL ORDER BY created_at, id",
     )
     .bind(person)
     .fetch_all(&db.pool)
@@ -329,7 +331,7 @@ pub async fn set_password(
     phc: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE accounts SET password_hash = $2, password_changed_at = $3 WHERE id = $1")
+    sqlx::query("UPDATE accounts SET password_hash = $2, password_changed_at = $3, must_change_password = 0 WHERE id = $1")
         .bind(account)
         .bind(phc.to_string())
         .bind(now)
@@ -399,7 +401,7 @@ pub async fn role_by_id(
 ) -> Result<Option<(PersonId, RoleAssignment)>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, person_id, role, organisation_id, municipality_id, region_code, personal_data_granted \
-         FROM role_assignments WHERE id = $1",
+         FROM role_assignments WHERE id = $1 AND ended_at IS NULL",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -417,4 +419,122 @@ pub async fn tokens(db: &Db) -> Result<Vec<ApiTokenRow>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, role_id, scopes, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at DESC")
         .fetch_all(&db.pool)
         .await
+}
+
+/// Accounts of these people: (account, login), keyed by person.
+pub async fn accounts_of(
+    db: &Db,
+    people: &[PersonId],
+) -> Result<std::collections::HashMap<PersonId, (AccountId, String)>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in people.chunks(500) {
+        let sql = format!(
+            "SELECT person_id, id, login FROM accounts WHERE person_id IN ({})",
+            parta_db::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (PersonId, AccountId, String)>(&sql);
+        for p in chunk {
+            q = q.bind(*p);
+        }
+        for (p, a, l) in q.fetch_all(&db.pool).await? {
+            out.insert(p, (a, l));
+        }
+    }
+    Ok(out)
+}
+
+/// What the school sees of these people's accounts.
+pub async fn account_states(
+    db: &Db,
+    people: &[PersonId],
+) -> Result<std::collections::HashMap<PersonId, crate::letters::AccountState>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in people.chunks(500) {
+        let sql = format!(
+            "SELECT person_id, login, CASE WHEN password_hash IS NULL OR must_change_password = 1 THEN 1 ELSE 0 END \
+             FROM accounts WHERE person_id IN ({})",
+            parta_db::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (PersonId, String, i64)>(&sql);
+        for p in chunk {
+            q = q.bind(*p);
+        }
+        for (p, login, waiting) in q.fetch_all(&db.pool).await? {
+            out.insert(
+                p,
+                crate::letters::AccountState {
+                    login,
+                    waiting: waiting != 0,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `base`, or `base2`, `base3` … — the first login nobody holds.
+pub async fn free_login(conn: &mut sqlx::AnyConnection, base: &str) -> Result<String, sqlx::Error> {
+    let like = format!("{base}%");
+    let taken: Vec<(String,)> = sqlx::query_as("SELECT login FROM accounts WHERE login LIKE $1")
+        .bind(like)
+        .fetch_all(&mut *conn)
+        .await?;
+    let taken: std::collections::HashSet<String> = taken.into_iter().map(|(l,)| l).collect();
+    let mut n = 1u32;
+    loop {
+        let candidate = if n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}{n}")
+        };
+        if !taken.contains(&candidate) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+pub async fn insert_account_in(
+    conn: &mut sqlx::AnyConnection,
+    id: AccountId,
+    person: PersonId,
+    login: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO accounts (id, person_id, login, disabled, created_at, password_changed_at) \
+         VALUES ($1, $2, $3, 0, $4, $4)",
+    )
+    .bind(id)
+    .bind(person)
+    .bind(login.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A letter's password: must be changed at the first sign-in; the account's sessions and
+/// remembered browsers end.
+pub async fn set_one_time_password(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+    phc: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE accounts SET password_hash = $2, password_changed_at = $3, must_change_password = 1 WHERE id = $1")
+        .bind(account)
+        .bind(phc.to_string())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM known_devices WHERE account_id = $1")
+        .bind(account)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

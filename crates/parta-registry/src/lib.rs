@@ -1,6 +1,7 @@
 //! Реестр (REG-11): territories, organisations, academic years, classes, groups,
 //! people, guardianships, staff positions and enrolment history.
 
+pub mod admin;
 pub mod bulk;
 pub mod error;
 pub mod http;

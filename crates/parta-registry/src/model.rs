@@ -378,6 +378,221 @@ pub struct NewPerson {
     pub role: String,
     /// For a student: enrol at once in this class of the school.
     pub class_id: Option<ClassId>,
+    /// For a parent: the child of this school they represent (required: a parent is
+    /// known to a school through a child).
+    #[serde(default)]
+    pub child_id: Option<PersonId>,
+    /// For a parent: `mother`, `father`, `guardian`, `trustee` or `other`.
+    #[serde(default)]
+    pub guardian_kind: Option<String>,
+    /// For staff: the position (`teacher` when not given; `head` and `deputy_head` make
+    /// a school administrator).
+    #[serde(default)]
+    pub position: Option<String>,
+}
+
+/// Request: the school corrects a person's card.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PersonEdit {
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub birth_date: Option<String>,
+    /// `male` or `female`.
+    pub sex: Option<String>,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A card's fields, checked and normalised.
+#[derive(Debug, Clone, Default)]
+pub struct CheckedPerson {
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl PersonEdit {
+    /// Every problem at once, each on its field, in plain Russian.
+    pub fn check(&self) -> Result<CheckedPerson, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let none_if_empty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let (last, first) = (self.last_name.trim(), self.first_name.trim());
+        if last.is_empty() || last.chars().count() > 100 {
+            errors.push(FieldError::new("last_name", "Укажите фамилию."));
+        }
+        if first.is_empty() || first.chars().count() > 100 {
+            errors.push(FieldError::new("first_name", "Укажите имя."));
+        }
+        let middle = none_if_empty(&self.middle_name);
+        if middle.as_deref().is_some_and(|m| m.chars().count() > 100) {
+            errors.push(FieldError::new("middle_name", "Отчество слишком длинное."));
+        }
+        let birth_date = none_if_empty(&self.birth_date).map(|d| parse_human_date(&d).unwrap_or(d));
+        if birth_date.as_deref().is_some_and(|d| {
+            !valid_date(d) || d < "1900-01-01" || d > parta_core::time::today().to_string().as_str()
+        }) {
+            errors.push(FieldError::new(
+                "birth_date",
+                "Дата рождения — например, 04.07.2015.",
+            ));
+        }
+        let sex = none_if_empty(&self.sex);
+        if sex.as_deref().is_some_and(|s| s != "male" && s != "female") {
+            errors.push(FieldError::new("sex", "Пол — мужской или женский."));
+        }
+        let snils = none_if_empty(&self.snils);
+        if snils.as_deref().is_some_and(|s| !valid_snils(s)) {
+            errors.push(FieldError::new(
+                "snils",
+                "СНИЛС указан с ошибкой: проверьте цифры (11 цифр, например 112-233-445 95).",
+            ));
+        }
+        let contacts = ContactUpdate {
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+        }
+        .validate();
+        let (email, phone) = match contacts {
+            Ok(c) => c,
+            Err(e) => {
+                errors.extend(e);
+                (None, None)
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CheckedPerson {
+            last_name: last.to_string(),
+            first_name: first.to_string(),
+            middle_name: middle,
+            birth_date,
+            sex,
+            snils: snils.as_deref().and_then(parta_core::snils::normalise),
+            email,
+            phone,
+        })
+    }
+}
+
+/// A date as people type it (04.07.2015) or as forms send it (2015-07-04), in ISO.
+pub fn parse_human_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y"))
+        .ok()
+        .map(|d| d.to_string())
+}
+
+impl From<&NewPerson> for PersonEdit {
+    fn from(n: &NewPerson) -> Self {
+        PersonEdit {
+            last_name: n.last_name.clone(),
+            first_name: n.first_name.clone(),
+            middle_name: n.middle_name.clone(),
+            birth_date: n.birth_date.clone(),
+            sex: n.sex.clone(),
+            snils: n.snils.clone(),
+            email: n.email.clone(),
+            phone: n.phone.clone(),
+        }
+    }
+}
+
+/// Request: a parent (legal representative) linked to a child.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct GuardianLink {
+    pub parent_id: PersonId,
+    /// `mother`, `father`, `guardian`, `trustee` or `other`.
+    pub kind: String,
+}
+
+/// Request: a staff position in the school.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewPosition {
+    /// A code of the positions reference book (`teacher`, `deputy_head` …).
+    pub position: String,
+}
+
+/// Request: a member of staff leaves the school (their positions and roles there end).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct StaffLeaves {
+    pub date: String,
+}
+
+/// A person as the school's people list shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SchoolMember {
+    pub person: PersonBrief,
+    /// `student`, `staff` or `parent`.
+    pub kind: String,
+    /// The class of a student, the position of staff, the children's classes of a parent.
+    pub detail: String,
+}
+
+/// A student or a parent of a class, for accounts and letters.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FamilyMember {
+    pub person: PersonBrief,
+    /// `student` or `parent`.
+    pub kind: String,
+    /// A parent's children in the class, by name.
+    pub children: Vec<String>,
+}
+
+/// The end of a school year (перевод в следующий класс, выпуск): what happens to each
+/// class of the year that ends.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearEndPlan {
+    pub from_year: String,
+    pub from_ends_on: String,
+    /// `None` when the next year is not opened yet.
+    pub to_year: Option<String>,
+    pub to_starts_on: Option<String>,
+    pub classes: Vec<YearEndClass>,
+    /// The year is over (the last day has passed) and the step may be taken.
+    pub ready: bool,
+    /// Done already: the classes of the next year hold the students.
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearEndClass {
+    pub class_id: ClassId,
+    pub name: String,
+    pub grade: i64,
+    pub students: i64,
+    /// The class it becomes («6А»), or `None` when it graduates.
+    pub becomes: Option<String>,
+}
+
+/// Request: take the end-of-year step.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct YearEnd {
+    /// 9th-grade classes graduate too (those who leave after the basic school); their
+    /// students who stay are enrolled in the 10th by hand.
+    #[serde(default)]
+    pub graduate_ninth: bool,
+}
+
+/// What the end-of-year step did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearEndReport {
+    pub promoted: i64,
+    pub graduated: i64,
+    pub classes_created: i64,
 }
 
 pub const OFFICIAL_FIELDS: [&str; 5] = [

@@ -12,7 +12,7 @@ use parta_core::FieldError;
 use parta_db::audit::{AuditEntry, AuditLog};
 use parta_db::Db;
 
-type Result<T> = std::result::Result<T, RegistryError>;
+pub(crate) type Result<T> = std::result::Result<T, RegistryError>;
 
 /// Where a request came from (kept here under its old name for the domains).
 pub use parta_core::principal::Origin;
@@ -23,7 +23,7 @@ pub struct Registry {
     pub audit: AuditLog,
 }
 
-fn check(decision: Decision) -> Result<()> {
+pub(crate) fn check(decision: Decision) -> Result<()> {
     match decision {
         Decision::Allow => Ok(()),
         Decision::Hidden => Err(RegistryError::NotFound),
@@ -481,7 +481,7 @@ impl Registry {
     }
 
     /// Loads where an organisation sits and asks the policy; the facts for the caller.
-    async fn authorize_org(
+    pub(crate) async fn authorize_org(
         &self,
         p: &Principal,
         op: Operation,
@@ -495,7 +495,7 @@ impl Registry {
     }
 
     /// Loads how a person is linked to schools and families and asks the policy.
-    async fn authorize_person(
+    pub(crate) async fn authorize_person(
         &self,
         p: &Principal,
         op: Operation,
@@ -745,8 +745,9 @@ impl Registry {
         Ok(id.to_string())
     }
 
-    /// Registers a newcomer with no record anywhere (a first-grader, a new teacher); a
-    /// student may be enrolled in a class of the school at once. Someone who already has
+    /// Registers a newcomer with no record anywhere (a first-grader, a new teacher, a
+    /// parent of a pupil); a student may be enrolled in a class of the school at once, a
+    /// parent is linked to their child, staff get their position. Someone who already has
     /// a record (found by СНИЛС) is refused: enrol or import them instead.
     pub async fn create_person(
         &self,
@@ -758,54 +759,28 @@ impl Registry {
         self.authorize_org(p, Operation::ManageOrganisation, org)
             .await?;
         let mut errors = Vec::new();
-        let (last, first) = (n.last_name.trim(), n.first_name.trim());
-        if last.is_empty() || last.chars().count() > 100 {
-            errors.push(parta_core::FieldError::new("last_name", "Укажите фамилию."));
-        }
-        if first.is_empty() || first.chars().count() > 100 {
-            errors.push(parta_core::FieldError::new("first_name", "Укажите имя."));
-        }
-        if n.birth_date.as_deref().is_some_and(|d| !valid_date(d)) {
-            errors.push(parta_core::FieldError::new(
-                "birth_date",
-                "Дата рождения в формате ГГГГ-ММ-ДД.",
-            ));
-        }
-        if n.sex
-            .as_deref()
-            .is_some_and(|s| s != "male" && s != "female")
-        {
-            errors.push(parta_core::FieldError::new("sex", "Пол — male или female."));
-        }
-        if n.snils.as_deref().is_some_and(|s| !valid_snils(s)) {
-            errors.push(parta_core::FieldError::new(
-                "snils",
-                "СНИЛС с неверной контрольной суммой.",
-            ));
-        }
+        let fields = match PersonEdit::from(&n).check() {
+            Ok(f) => Some(f),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
         let role = match n.role.as_str() {
             "student" | "parent" | "teacher" => n.role.as_str(),
             _ => {
-                errors.push(parta_core::FieldError::new(
+                errors.push(FieldError::new(
                     "role",
-                    "Роль — student, parent или teacher.",
+                    "Выберите, кто это: обучающийся, родитель или сотрудник.",
                 ));
                 "student"
             }
         };
-        let contacts = ContactUpdate {
-            email: n.email.clone(),
-            phone: n.phone.clone(),
-        }
-        .validate();
-        if let Err(e) = &contacts {
-            errors.extend(e.iter().cloned());
-        }
         let class = match n.class_id {
             Some(c) => match store::class_facts(&self.db, c).await? {
                 Some(f) if f.org.organisation == org && role == "student" => Some(c),
                 _ => {
-                    errors.push(parta_core::FieldError::new(
+                    errors.push(FieldError::new(
                         "class_id",
                         "Класс не найден в этой школе (зачислить можно только обучающегося).",
                     ));
@@ -814,10 +789,43 @@ impl Registry {
             },
             None => None,
         };
-        if !errors.is_empty() {
-            return Err(RegistryError::Invalid(errors));
+        // A parent is known to the school through a child studying in it.
+        let child = match (role, n.child_id) {
+            ("parent", Some(c)) => {
+                let f = store::person_facts(&self.db, c).await?;
+                if f.is_some_and(|f| f.student_orgs.iter().any(|o| o.organisation == org)) {
+                    Some(c)
+                } else {
+                    errors.push(FieldError::new(
+                        "child_id",
+                        "Ребёнок не найден среди обучающихся этой школы.",
+                    ));
+                    None
+                }
+            }
+            ("parent", None) => {
+                errors.push(FieldError::new(
+                    "child_id",
+                    "Выберите ребёнка, которого представляет родитель.",
+                ));
+                None
+            }
+            _ => None,
+        };
+        let kind = n.guardian_kind.as_deref().unwrap_or("other");
+        if role == "parent" && !GUARDIAN_KINDS.iter().any(|(k, _)| *k == kind) {
+            errors.push(FieldError::new(
+                "guardian_kind",
+                "Выберите, кем приходится ребёнку.",
+            ));
         }
-        let (email, phone) = contacts.unwrap_or_default();
+        let position = n.position.as_deref().unwrap_or("teacher");
+        if role == "teacher" && !store::ref_exists(&self.db, "ref_positions", position).await? {
+            errors.push(FieldError::new("position", "Выберите должность из списка."));
+        }
+        let Some(f) = fields.filter(|_| errors.is_empty()) else {
+            return Err(RegistryError::Invalid(errors));
+        };
         let id = PersonId::new();
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
@@ -826,35 +834,32 @@ impl Registry {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
         )
         .bind(id)
-        .bind(last.to_string())
-        .bind(first.to_string())
-        .bind(n.middle_name.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(str::to_string))
-        .bind(n.birth_date.clone())
-        .bind(n.sex.clone())
-        .bind(n.snils.as_deref().and_then(parta_core::snils::normalise))
-        .bind(email)
-        .bind(phone)
+        .bind(f.last_name)
+        .bind(f.first_name)
+        .bind(f.middle_name)
+        .bind(f.birth_date)
+        .bind(f.sex)
+        .bind(f.snils)
+        .bind(f.email)
+        .bind(f.phone)
         .bind(now)
         .execute(&mut *tx)
         .await
         .map_err(|e| unique_to_field(e, "snils"))?;
-        sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
-            .bind(parta_core::ids::RoleAssignmentId::new())
-            .bind(id)
-            .bind(role)
-            .bind((role != "parent").then_some(org))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
         let today = parta_core::time::today().to_string();
-        if role == "teacher" {
-            sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, 'teacher', $4)")
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(id)
-                .bind(org)
-                .bind(today.clone())
-                .execute(&mut *tx)
-                .await?;
+        match role {
+            "teacher" => {
+                store::add_position_in(&mut tx, id, org, position, &today, now).await?;
+            }
+            "parent" => {
+                store::ensure_role_in(&mut tx, id, "parent", None, now).await?;
+                if let Some(c) = child {
+                    store::link_guardian_in(&mut tx, id, c, kind).await?;
+                }
+            }
+            _ => {
+                store::ensure_role_in(&mut tx, id, "student", Some(org), now).await?;
+            }
         }
         if let Some(c) = class {
             sqlx::query(
@@ -1105,7 +1110,7 @@ impl Registry {
 }
 
 /// A unique violation becomes a conflict on the field a person can fix.
-fn unique_to_field(e: sqlx::Error, field: &'static str) -> RegistryError {
+pub(crate) fn unique_to_field(e: sqlx::Error, field: &'static str) -> RegistryError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             return RegistryError::Conflict(field, "Такое значение уже есть в реестре.".into());

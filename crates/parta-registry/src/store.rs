@@ -286,6 +286,8 @@ pub async fn people_facts(
            UNION ALL SELECT g.parent_id, 'k', e.class_id, NULL FROM guardianships g \
                 JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id IN ({list}) \
            UNION ALL SELECT g.child_id, 'p', g.parent_id, NULL FROM guardianships g WHERE g.child_id IN ({list}) \
+           UNION ALL SELECT r.person_id, 'r', r.role, r.organisation_id FROM role_assignments r WHERE r.person_id IN ({list}) AND r.ended_at IS NULL \
+                AND r.role IN ('school_admin', 'municipal_operator', 'regional_operator', 'platform_admin') \
            UNION ALL SELECT id, 'x', id, NULL FROM persons WHERE id IN ({list})) \
          SELECT l.pid, l.k, l.r, l.org, o.municipality_id, m.region_code FROM links l \
          LEFT JOIN organisations o ON o.id = l.org LEFT JOIN municipalities m ON m.id = o.municipality_id"
@@ -322,6 +324,14 @@ pub async fn people_facts(
         let org: Option<OrganisationId> = r.try_get(3)?;
         if let ("w", Some(o)) = (kind.as_str(), org) {
             facts.staff_orgs.push(o);
+        }
+        // Roles beyond a class: they say who may manage the person, not where they are.
+        if kind == "r" {
+            match (reference.as_deref(), org) {
+                (Some("school_admin"), Some(o)) => facts.admin_of.push(o),
+                _ => facts.operator = true,
+            }
+            continue;
         }
         let municipality: Option<MunicipalityId> = r.try_get(4)?;
         let region: Option<String> = r.try_get(5)?;
@@ -616,3 +626,149 @@ const CHANGE_SELECT: &str = "SELECT r.id, r.person_id, p.last_name || ' ' || p.f
      CASE r.field WHEN 'last_name' THEN p.last_name WHEN 'first_name' THEN p.first_name WHEN 'middle_name' THEN p.middle_name \
                   WHEN 'birth_date' THEN p.birth_date WHEN 'snils' THEN p.snils END AS current_value, \
      r.new_value, r.comment, r.status, r.created_at FROM change_requests r JOIN persons p ON p.id = r.person_id";
+
+// ---- administration writes (inside the caller's transaction) ----
+
+/// The role a staff position gives: the head and deputies administer the school.
+pub fn role_of_position(position: &str) -> &'static str {
+    match position {
+        "head" | "deputy_head" => "school_admin",
+        _ => "teacher",
+    }
+}
+
+/// Gives `person` the role in the scope unless they hold it already.
+pub async fn ensure_role_in(
+    conn: &mut sqlx::AnyConnection,
+    person: PersonId,
+    role: &str,
+    org: Option<OrganisationId>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let has: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 AND ended_at IS NULL \
+         AND (organisation_id = $3 OR (organisation_id IS NULL AND $3 IS NULL))",
+    )
+    .bind(person)
+    .bind(role.to_string())
+    .bind(org)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if has.is_none() {
+        sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+            .bind(parta_core::ids::RoleAssignmentId::new())
+            .bind(person)
+            .bind(role.to_string())
+            .bind(org)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A staff position from `started_on`, with the role it gives.
+pub async fn add_position_in(
+    conn: &mut sqlx::AnyConnection,
+    person: PersonId,
+    org: OrganisationId,
+    position: &str,
+    started_on: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(person)
+        .bind(org)
+        .bind(position.to_string())
+        .bind(started_on.to_string())
+        .execute(&mut *conn)
+        .await?;
+    ensure_role_in(conn, person, role_of_position(position), Some(org), now).await
+}
+
+/// Links a parent to a child (or changes the kind of the link).
+pub async fn link_guardian_in(
+    conn: &mut sqlx::AnyConnection,
+    parent: PersonId,
+    child: PersonId,
+    kind: &str,
+) -> Result<(), sqlx::Error> {
+    let updated =
+        sqlx::query("UPDATE guardianships SET kind = $3 WHERE parent_id = $1 AND child_id = $2")
+            .bind(parent)
+            .bind(child)
+            .bind(kind.to_string())
+            .execute(&mut *conn)
+            .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO guardianships (parent_id, child_id, kind) VALUES ($1, $2, $3)")
+            .bind(parent)
+            .bind(child)
+            .bind(kind.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The school's people: students (with their class), staff (with positions) and parents
+/// of its students (with their children's classes), filtered by a name, at most `limit`.
+pub async fn school_members(
+    db: &Db,
+    org: OrganisationId,
+    name: &str,
+    limit: i64,
+) -> Result<Vec<SchoolMember>, sqlx::Error> {
+    // Compared in Rust: SQLite's LOWER() knows only Latin letters.
+    let wanted = name.trim().to_lowercase();
+    let rows: Vec<(String, PersonId, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT * FROM ( \
+           SELECT 'student' AS kind, p.id, p.last_name, p.first_name, p.middle_name, COALESCE(c.name, '') AS detail \
+             FROM enrolments e JOIN persons p ON p.id = e.person_id LEFT JOIN classes c ON c.id = e.class_id \
+             WHERE e.organisation_id = $1 AND e.ended_on IS NULL \
+           UNION ALL SELECT 'staff', p.id, p.last_name, p.first_name, p.middle_name, r.name \
+             FROM staff_positions s JOIN persons p ON p.id = s.person_id JOIN ref_positions r ON r.code = s.position \
+             WHERE s.organisation_id = $1 AND s.ended_on IS NULL \
+           UNION ALL SELECT 'parent', p.id, p.last_name, p.first_name, p.middle_name, COALESCE(c.name, '') \
+             FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL AND e.organisation_id = $1 \
+             JOIN persons p ON p.id = g.parent_id LEFT JOIN classes c ON c.id = e.class_id \
+         ) m ORDER BY m.last_name, m.first_name, m.kind",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await?;
+    // One line per person and kind; a parent of two children lists both classes.
+    let mut out: Vec<SchoolMember> = Vec::new();
+    for (kind, id, last, first, middle, detail) in rows {
+        let matches = wanted.is_empty()
+            || last.to_lowercase().starts_with(&wanted)
+            || first.to_lowercase().starts_with(&wanted)
+            || format!("{last} {first}")
+                .to_lowercase()
+                .starts_with(&wanted);
+        if !matches {
+            continue;
+        }
+        if let Some(m) = out.iter_mut().find(|m| m.person.id == id && m.kind == kind) {
+            if !detail.is_empty() && !m.detail.split(", ").any(|d| d == detail) {
+                m.detail = format!("{}, {detail}", m.detail);
+            }
+            continue;
+        }
+        out.push(SchoolMember {
+            person: PersonBrief {
+                id,
+                last_name: last,
+                first_name: first,
+                middle_name: middle,
+            },
+            kind,
+            detail,
+        });
+        if out.len() as i64 >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

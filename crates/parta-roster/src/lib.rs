@@ -4,6 +4,7 @@
 //! nothing, in one transaction. Rows are matched by sourcedId (then by СНИЛС), so
 //! re-importing the same package changes nothing and a student's record follows them.
 
+pub mod accounts;
 pub mod decode;
 pub mod export;
 pub mod http;

@@ -23,6 +23,7 @@ pub fn router() -> Pages<AppState> {
         .get("/prefs", prefs)
         .get("/static/parta.css", css)
         .get("/static/favicon.svg", favicon)
+        .get("/static/print.js", print_js)
         .get("/favicon.ico", favicon_ico)
 }
 
@@ -31,6 +32,19 @@ pub use parta_http::page::{
 };
 
 const FAVICON: &str = include_str!("../static/favicon.svg");
+const PRINT_JS: &str = include_str!("../static/print.js");
+
+/// The print button of printable pages (sign-in letters).
+async fn print_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        PRINT_JS,
+    )
+        .into_response()
+}
 
 async fn favicon() -> Response {
     (

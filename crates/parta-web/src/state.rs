@@ -161,6 +161,7 @@ impl AppState {
                 }),
                 roster: parta_http::Web::new(parta_roster::http::Deps {
                     roster: roster.clone(),
+                    identity: identity.clone(),
                     registry: registry.clone(),
                     door: door.clone(),
                 }),

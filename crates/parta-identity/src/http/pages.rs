@@ -227,11 +227,25 @@ async fn switch_role(
 #[template(path = "password.html")]
 struct PasswordPage {
     ctx: Ctx,
+    /// The first sign-in with a letter's password: it must be replaced before anything else.
+    first: bool,
+    t: &'static super::strings::Strings,
+}
+
+fn first_sign_in(r: &PageReq) -> bool {
+    r.caller
+        .session
+        .as_ref()
+        .is_some_and(|s| s.must_change_password)
 }
 
 async fn password_page(headers: HeaderMap, uri: Uri, pc: PageCaller) -> Response {
     let r = PageReq::new(headers, uri, pc);
-    render(&PasswordPage { ctx: r.ctx() })
+    render(&PasswordPage {
+        ctx: r.ctx(),
+        first: first_sign_in(&r),
+        t: super::strings::strings(&r.headers),
+    })
 }
 
 #[derive(Deserialize)]
@@ -258,7 +272,13 @@ async fn password_submit(
         .await
     {
         Ok(signed) => {
-            let mut res = Redirect::to("/my-data?n=saved").into_response();
+            // After the first sign-in the start page; otherwise back to one's data.
+            let to = if first_sign_in(&r) {
+                "/?n=password"
+            } else {
+                "/my-data?n=saved"
+            };
+            let mut res = Redirect::to(to).into_response();
             if let Ok(v) = csrf::session_cookie(&signed.session_token, st.secure_cookies).parse() {
                 res.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -268,7 +288,12 @@ async fn password_submit(
             let p = Problem::from(e);
             let mut c = r.ctx();
             c.errors = messages(&p);
-            Ok((p.status_code(), render(&PasswordPage { ctx: c })).into_response())
+            let page = PasswordPage {
+                ctx: c,
+                first: first_sign_in(&r),
+                t: super::strings::strings(&r.headers),
+            };
+            Ok((p.status_code(), render(&page)).into_response())
         }
     }
 }

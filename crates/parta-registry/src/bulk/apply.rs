@@ -331,7 +331,7 @@ async fn ensure_role(
     org: Option<OrganisationId>,
 ) -> Result<(), sqlx::Error> {
     let has: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 AND (organisation_id = $3 OR (organisation_id IS NULL AND $3 IS NULL))",
+        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 AND ended_at IS NULL AND (organisation_id = $3 OR (organisation_id IS NULL AND $3 IS NULL))",
     )
     .bind(person).bind(role).bind(org).fetch_optional(&mut *c.tx).await?;
     if has.is_none() {

@@ -31,7 +31,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(end_enrolment))
         .routes(routes!(enrol))
         .routes(routes!(class))
-        .routes(routes!(person))
+        .routes(routes!(person, edit_person))
         .routes(routes!(update_contacts))
         .routes(routes!(request_change))
         .routes(routes!(person_audit))
@@ -41,6 +41,11 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(decide_change))
         .routes(routes!(create_academic_year))
         .routes(routes!(create_person))
+        .routes(routes!(members))
+        .routes(routes!(link_guardian))
+        .routes(routes!(add_position))
+        .routes(routes!(staff_leaves))
+        .routes(routes!(year_end_plan, year_end))
 }
 
 // ---- registry ----
@@ -467,5 +472,147 @@ async fn create_person(
                 .create_person(&c.principal, &c.origin, path_id(&id)?, req)
                 .await?,
         ),
+    ))
+}
+
+// ---- the school's administration ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MembersQuery {
+    /// The start of a last or first name.
+    pub q: Option<String>,
+    /// Only 9th-grade classes graduate too (year end).
+    pub graduate_ninth: Option<bool>,
+}
+
+/// The school's students, staff and parents (the first 300; a name narrows the list).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/people", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = OrganisationId, Path), MembersQuery),
+    responses((status = 200, body = [SchoolMember]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn members(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> ApiResult<Json<Vec<SchoolMember>>> {
+    let name: String = q.q.unwrap_or_default().chars().take(100).collect();
+    Ok(Json(
+        st.registry
+            .members(&c.principal, &c.origin, path_id(&id)?, &name)
+            .await?,
+    ))
+}
+
+/// The school corrects a person's card (names, birth date, СНИЛС, contacts).
+#[utoipa::path(put, path = "/api/v1/persons/{id}", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = PersonId, Path)), request_body = PersonEdit,
+    responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn edit_person(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<PersonEdit>,
+) -> ApiResult<Json<PersonCard>> {
+    Ok(Json(
+        st.registry
+            .edit_person(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
+}
+
+/// Links a parent (legal representative) the school knows to a student.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/guardians", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = PersonId, Path)), request_body = GuardianLink,
+    responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn link_guardian(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<GuardianLink>,
+) -> ApiResult<Json<PersonCard>> {
+    Ok(Json(
+        st.registry
+            .link_guardian(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
+}
+
+/// A member of staff gets a position in the school (the head and deputies administer it).
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/staff/{person}/positions", security(("session" = []), ("token" = ["registry:write"])), tag = "registry",
+    params(("id" = OrganisationId, Path), ("person" = PersonId, Path)), request_body = NewPosition,
+    responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn add_position(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, person)): Path<(String, String)>,
+    ApiJson(req): ApiJson<NewPosition>,
+) -> ApiResult<Json<PersonCard>> {
+    Ok(Json(
+        st.registry
+            .add_position(
+                &c.principal,
+                &c.origin,
+                path_id(&id)?,
+                path_id(&person)?,
+                req,
+            )
+            .await?,
+    ))
+}
+
+/// A member of staff leaves the school: positions and roles there end; history stays.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/staff/{person}/leave", security(("session" = []), ("token" = ["registry:write"])), tag = "registry",
+    params(("id" = OrganisationId, Path), ("person" = PersonId, Path)), request_body = StaffLeaves,
+    responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn staff_leaves(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, person)): Path<(String, String)>,
+    ApiJson(req): ApiJson<StaffLeaves>,
+) -> ApiResult<Json<PersonCard>> {
+    Ok(Json(
+        st.registry
+            .staff_leaves(
+                &c.principal,
+                &c.origin,
+                path_id(&id)?,
+                path_id(&person)?,
+                req,
+            )
+            .await?,
+    ))
+}
+
+/// What the end of the school year will do, class by class.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/year-end", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = OrganisationId, Path), MembersQuery),
+    responses((status = 200, body = YearEndPlan), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn year_end_plan(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<MembersQuery>,
+) -> ApiResult<Json<YearEndPlan>> {
+    Ok(Json(
+        st.registry
+            .year_end_plan(
+                &c.principal,
+                path_id(&id)?,
+                q.graduate_ninth.unwrap_or(false),
+            )
+            .await?,
+    ))
+}
+
+/// Перевод и выпуск: every class moves to the next grade of the next year; the 11th graduates.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/year-end", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = OrganisationId, Path)), request_body = YearEnd,
+    responses((status = 200, body = YearEndReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn year_end(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<YearEnd>,
+) -> ApiResult<Json<YearEndReport>> {
+    Ok(Json(
+        st.registry
+            .year_end(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
     ))
 }

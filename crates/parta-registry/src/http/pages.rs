@@ -258,12 +258,14 @@ impl PersonPage {
             (Lang::Ru, "moved_class") => "переведён(а) в другой класс",
             (Lang::Ru, "expelled") => "отчислен(а)",
             (Lang::Ru, "graduated") => "выпущен(а)",
+            (Lang::Ru, "promoted") => "переведён(а) в следующий класс",
             (Lang::En, "admitted") => "admitted",
             (Lang::En, "transferred_in") => "transferred in",
             (Lang::En, "transferred") => "transferred out",
             (Lang::En, "moved_class") => "moved to another class",
             (Lang::En, "expelled") => "expelled",
             (Lang::En, "graduated") => "graduated",
+            (Lang::En, "promoted") => "promoted to the next grade",
             _ => "",
         }
     }

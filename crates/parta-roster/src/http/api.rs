@@ -16,13 +16,16 @@ use utoipa_axum::routes;
 use parta_http::{path_id, ApiResult};
 
 pub fn router() -> OpenApiRouter<Web> {
-    OpenApiRouter::new().routes(routes!(roster_template)).merge(
-        OpenApiRouter::new()
-            .routes(routes!(export_roster, import_roster))
-            .layer(axum::extract::DefaultBodyLimit::max(
-                crate::service::MAX_UPLOAD + 64 * 1024,
-            )),
-    )
+    OpenApiRouter::new()
+        .routes(routes!(roster_template))
+        .routes(routes!(letters))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(export_roster, import_roster))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::service::MAX_UPLOAD + 64 * 1024,
+                )),
+        )
 }
 
 // ---- roster exchange ----
@@ -99,4 +102,40 @@ async fn roster_template(_c: Caller) -> Response {
         crate::template::blank(),
     )
         .into_response()
+}
+
+// ---- accounts ----
+
+/// Request: sign-in letters for these people.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LettersRequest {
+    #[schema(value_type = Vec<String>)]
+    pub person_ids: Vec<parta_core::ids::PersonId>,
+}
+
+/// Sign-in letters (письма со входом): an account for each person who has none and a new
+/// one-time password for each, to be changed at the first sign-in. Their old passwords
+/// and sessions end. For people of the caller's school only; in a session only (an API
+/// token cannot mint passwords). The passwords are in this answer only.
+#[utoipa::path(post, path = "/api/v1/letters", security(("session" = [])), tag = "roster", request_body = LettersRequest,
+    responses((status = 200, body = [crate::accounts::PrintedLetter]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn letters(
+    State(st): State<Web>,
+    c: Caller,
+    parta_http::ApiJson(req): parta_http::ApiJson<LettersRequest>,
+) -> ApiResult<Response> {
+    let letters = crate::accounts::letters(
+        &st.registry,
+        &st.identity,
+        &c.principal,
+        &c.origin,
+        &req.person_ids,
+    )
+    .await?;
+    let mut res = Json(letters).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
 }

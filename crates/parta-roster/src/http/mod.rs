@@ -1,7 +1,11 @@
-//! HTTP of roster exchange: OneRoster import and export, the template, the import wizard.
+//! HTTP of the school's lists: OneRoster import and export, the template, the import
+//! wizard, and the administration's pages (people, classes, accounts and sign-in letters,
+//! the end of the year).
 
+pub mod admin;
 pub mod api;
 pub mod pages;
+pub mod strings;
 
 use crate::Roster;
 use parta_http::Door;
@@ -10,6 +14,8 @@ use parta_http::Door;
 pub struct Deps {
     pub roster: Roster,
     pub registry: parta_registry::Registry,
+    /// Accounts and sign-in letters.
+    pub identity: parta_identity::Identity,
     pub door: Door,
 }
 

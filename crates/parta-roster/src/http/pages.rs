@@ -1,4 +1,4 @@
-//! The roster import wizard of a school.
+//! The roster import wizard of a school (and, merged in, the administration's pages).
 
 use super::Web;
 use askama::Template;
@@ -19,6 +19,7 @@ pub fn router() -> Pages<Web> {
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::service::MAX_UPLOAD + 64 * 1024,
         ))
+        .merge(super::admin::router())
 }
 
 // ---- roster import wizard ----

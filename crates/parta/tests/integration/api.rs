@@ -384,7 +384,7 @@ async fn a_school_opens_a_year_and_registers_a_first_grader() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["last_name", "role", "phone"]);
+    assert_eq!(fields, ["last_name", "phone", "role"]);
     // The director now sees the newcomer's card.
     assert_eq!(
         d.get(&format!("/api/v1/persons/{}", card["id"].as_str().unwrap()))

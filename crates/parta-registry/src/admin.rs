@@ -1,0 +1,570 @@
+//! Школьная администрация: what a school's administration does with its people in the
+//! browser — correct a card, link a parent to a child, staff positions and leaving,
+//! moving a student to another class, and the end of the school year (перевод в
+//! следующий класс, выпуск). History is kept: stays and positions end, nothing is deleted.
+
+use crate::model::*;
+use crate::service::{Origin, Registry, Result};
+use crate::store;
+use crate::RegistryError;
+use parta_core::ids::{AcademicYearId, ClassId, OrganisationId, PersonId};
+use parta_core::policy::Operation;
+use parta_core::principal::Principal;
+use parta_core::time::now_ms;
+use parta_core::FieldError;
+use parta_db::audit::{AuditEntry, AuditLog};
+
+/// People the school's list shows at once (a name narrows it).
+pub const MEMBERS_SHOWN: i64 = 300;
+
+fn entry(p: &Principal, origin: &Origin, action: &'static str, object: &'static str) -> AuditEntry {
+    AuditEntry::by(p, origin.ip.clone(), action, object)
+}
+
+impl Registry {
+    /// The school's students, staff and parents, narrowed by the start of a name; a read
+    /// of personal data, audited.
+    pub async fn members(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        name: &str,
+    ) -> Result<Vec<SchoolMember>> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        let list = store::school_members(&self.db, org, name, MEMBERS_SHOWN).await?;
+        let mut e = entry(p, origin, "read", "staff");
+        e.organisation_id = Some(org);
+        e.details = Some(format!("people list, {} shown", list.len()));
+        self.audit.record(e).await?;
+        Ok(list)
+    }
+
+    /// Whether the caller may manage this person (edit, archive, letters).
+    pub async fn may_manage(&self, p: &Principal, id: PersonId) -> Result<bool> {
+        self.may_on_person(p, Operation::ManagePerson, id).await
+    }
+
+    /// The school corrects a person's card (names, birth date, СНИЛС, contacts).
+    pub async fn edit_person(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        id: PersonId,
+        edit: PersonEdit,
+    ) -> Result<PersonCard> {
+        let facts = self
+            .authorize_person(p, Operation::ManagePerson, id)
+            .await?;
+        let f = edit.check().map_err(RegistryError::Invalid)?;
+        sqlx::query(
+            "UPDATE persons SET last_name = $2, first_name = $3, middle_name = $4, birth_date = $5, sex = $6, \
+             snils = $7, email = $8, phone = $9, updated_at = $10 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(f.last_name)
+        .bind(f.first_name)
+        .bind(f.middle_name)
+        .bind(f.birth_date)
+        .bind(f.sex)
+        .bind(f.snils)
+        .bind(f.email)
+        .bind(f.phone)
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await
+        .map_err(|e| crate::service::unique_to_field(e, "snils"))?;
+        let mut e = entry(p, origin, "update", "person");
+        e.subject_person_id = Some(id);
+        e.organisation_id = facts.orgs.first().map(|o| o.organisation);
+        self.audit.record(e).await?;
+        self.person(p, origin, id).await
+    }
+
+    /// Links a parent (a person the school knows) to a child of the school.
+    pub async fn link_guardian(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        child: PersonId,
+        link: GuardianLink,
+    ) -> Result<PersonCard> {
+        let facts = self
+            .authorize_person(p, Operation::ManagePerson, child)
+            .await?;
+        if facts.student_orgs.is_empty() {
+            return Err(RegistryError::invalid(
+                "child_id",
+                "Родителя можно привязать только к обучающемуся.",
+            ));
+        }
+        if !GUARDIAN_KINDS.iter().any(|(k, _)| *k == link.kind) {
+            return Err(RegistryError::invalid(
+                "kind",
+                "Выберите, кем родитель приходится ребёнку.",
+            ));
+        }
+        if link.parent_id == child {
+            return Err(RegistryError::invalid(
+                "parent_id",
+                "Человек не может быть своим родителем.",
+            ));
+        }
+        // The parent must be someone the school already sees (another child's parent, a
+        // member of staff): a stranger's record is not linked by guessing an id.
+        if !self
+            .may_on_person(p, Operation::ReadPerson, link.parent_id)
+            .await?
+        {
+            return Err(RegistryError::invalid(
+                "parent_id",
+                "Родитель не найден среди людей школы: добавьте его как нового.",
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        store::link_guardian_in(&mut tx, link.parent_id, child, &link.kind).await?;
+        store::ensure_role_in(&mut tx, link.parent_id, "parent", None, now).await?;
+        let mut e = entry(p, origin, "update", "person");
+        e.subject_person_id = Some(child);
+        e.organisation_id = facts.student_orgs.first().map(|o| o.organisation);
+        e.details = Some(format!("guardian {} linked", link.parent_id));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.person(p, origin, child).await
+    }
+
+    /// A member of staff gets another position in the school (with the role it gives).
+    pub async fn add_position(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        id: PersonId,
+        input: NewPosition,
+    ) -> Result<PersonCard> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        self.authorize_person(p, Operation::ManagePerson, id)
+            .await?;
+        if !store::ref_exists(&self.db, "ref_positions", &input.position).await? {
+            return Err(RegistryError::invalid(
+                "position",
+                "Выберите должность из списка.",
+            ));
+        }
+        let now = now_ms();
+        let today = parta_core::time::today().to_string();
+        let mut tx = self.db.begin_write().await?;
+        store::add_position_in(&mut tx, id, org, &input.position, &today, now).await?;
+        let mut e = entry(p, origin, "update", "staff");
+        e.subject_person_id = Some(id);
+        e.organisation_id = Some(org);
+        e.details = Some(format!("position {}", input.position));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.person(p, origin, id).await
+    }
+
+    /// A member of staff leaves the school: their positions end on the date and their
+    /// roles in the school end (the record and its history stay).
+    pub async fn staff_leaves(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        id: PersonId,
+        input: StaffLeaves,
+    ) -> Result<PersonCard> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        self.authorize_person(p, Operation::ManagePerson, id)
+            .await?;
+        let Some(date) = parse_human_date(&input.date) else {
+            return Err(RegistryError::invalid(
+                "date",
+                "Дата — например, 31.05.2027.",
+            ));
+        };
+        if id == p.person_id {
+            return Err(RegistryError::invalid(
+                "date",
+                "Своё увольнение оформляет другой администратор школы.",
+            ));
+        }
+        if !store::staff_of(&self.db, id, org).await? {
+            return Err(RegistryError::invalid(
+                "date",
+                "Этот человек не работает в школе.",
+            ));
+        }
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("UPDATE staff_positions SET ended_on = $3 WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL")
+            .bind(id)
+            .bind(org)
+            .bind(date.clone())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE role_assignments SET ended_at = $3 WHERE person_id = $1 AND organisation_id = $2 AND ended_at IS NULL AND role IN ('teacher', 'school_admin')")
+            .bind(id)
+            .bind(org)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        let mut e = entry(p, origin, "update", "staff");
+        e.subject_person_id = Some(id);
+        e.organisation_id = Some(org);
+        e.details = Some(format!("left on {date}"));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.person(p, origin, id).await
+    }
+
+    /// The school's current academic year (the one today falls in, else the latest that
+    /// began) and the one after it, if opened.
+    async fn years(&self, org: OrganisationId) -> Result<Option<(YearRow, Option<YearRow>)>> {
+        let years: Vec<YearRow> = sqlx::query_as(
+            "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 ORDER BY starts_on",
+        )
+        .bind(org)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let today = parta_core::time::today().to_string();
+        let current = years
+            .iter()
+            .rposition(|y| y.starts_on <= today)
+            .or_else(|| (!years.is_empty()).then_some(0));
+        Ok(current.map(|i| {
+            // The year that ends is the latest that holds students; once the step is
+            // taken, the next one holds them and the plan shows it done.
+            (years[i].clone(), years.get(i + 1).cloned())
+        }))
+    }
+
+    /// What the end of the year will do, class by class.
+    pub async fn year_end_plan(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+        graduate_ninth: bool,
+    ) -> Result<YearEndPlan> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        let Some((mut from, mut to)) = self.years(org).await? else {
+            return Err(RegistryError::invalid(
+                "academic_year",
+                "В школе ещё нет учебного года.",
+            ));
+        };
+        // After the step the current year is the new one and is empty; look one back.
+        let classes_in = |y: AcademicYearId| {
+            let db = self.db.clone();
+            async move {
+                let rows: Vec<(ClassId, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT c.id, c.name, c.grade_level, c.letter, \
+                     (SELECT COUNT(*) FROM enrolments e WHERE e.class_id = c.id AND e.ended_on IS NULL) \
+                     FROM classes c WHERE c.academic_year_id = $1",
+                )
+                .bind(y)
+                .fetch_all(&db.pool)
+                .await?;
+                Ok::<_, sqlx::Error>(rows)
+            }
+        };
+        let mut rows = classes_in(from.id).await?;
+        let mut done = false;
+        if rows.iter().all(|r| r.4 == 0) {
+            let previous: Option<YearRow> = sqlx::query_as(
+                "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 AND starts_on < $2 ORDER BY starts_on DESC LIMIT 1",
+            )
+            .bind(org)
+            .bind(from.starts_on.clone())
+            .fetch_optional(&self.db.pool)
+            .await?;
+            if let Some(prev) = previous {
+                let prev_rows = classes_in(prev.id).await?;
+                let moved: Option<(i64,)> = sqlx::query_as(
+                    "SELECT COUNT(*) FROM enrolments e JOIN classes c ON c.id = e.class_id \
+                     WHERE c.academic_year_id = $1 AND e.end_reason IN ('promoted', 'graduated')",
+                )
+                .bind(prev.id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+                if moved.is_some_and(|m| m.0 > 0) {
+                    done = true;
+                    to = Some(from.clone());
+                    from = prev;
+                    rows = prev_rows;
+                }
+            }
+        }
+        let mut classes: Vec<YearEndClass> = rows
+            .into_iter()
+            .map(|(class_id, name, grade, letter, students)| {
+                let g: i64 = grade.parse().unwrap_or(0);
+                let graduates = g >= 11 || (g == 9 && graduate_ninth);
+                YearEndClass {
+                    class_id,
+                    name,
+                    grade: g,
+                    students,
+                    becomes: (!graduates).then(|| format!("{}{}", g + 1, letter.to_uppercase())),
+                }
+            })
+            .collect();
+        classes.sort_by(|a, b| (a.grade, &a.name).cmp(&(b.grade, &b.name)));
+        let today = parta_core::time::today().to_string();
+        Ok(YearEndPlan {
+            ready: !done && to.is_some() && today > from.ends_on,
+            done,
+            from_year: from.name,
+            from_ends_on: from.ends_on,
+            to_year: to.as_ref().map(|t| t.name.clone()),
+            to_starts_on: to.map(|t| t.starts_on),
+            classes,
+        })
+    }
+
+    /// Перевод и выпуск: every class of the ended year moves to the next grade in the next
+    /// year (the class is made there, with the same letter and class teacher, unless it
+    /// exists), the 11th (and, if asked, the 9th) graduate. Stays end with their reason and
+    /// new ones begin on the first day of the next year, in one transaction.
+    pub async fn year_end(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        input: YearEnd,
+    ) -> Result<YearEndReport> {
+        let plan = self.year_end_plan(p, org, input.graduate_ninth).await?;
+        if plan.done {
+            return Err(RegistryError::invalid(
+                "academic_year",
+                "Перевод за этот год уже выполнен.",
+            ));
+        }
+        let Some(to_name) = plan.to_year.clone() else {
+            return Err(RegistryError::invalid(
+                "academic_year",
+                "Сначала откройте следующий учебный год.",
+            ));
+        };
+        if !plan.ready {
+            return Err(RegistryError::Invalid(vec![FieldError::new(
+                "academic_year",
+                format!(
+                    "Перевод выполняется после окончания учебного года (после {}).",
+                    human_date(&plan.from_ends_on)
+                ),
+            )]));
+        }
+        let Some((from, Some(to))) = self.years(org).await? else {
+            return Err(RegistryError::NotFound);
+        };
+        debug_assert_eq!(to.name, to_name);
+        let now = now_ms();
+        let mut report = YearEndReport {
+            promoted: 0,
+            graduated: 0,
+            classes_created: 0,
+        };
+        let mut tx = self.db.begin_write().await?;
+        for c in &plan.classes {
+            let students: Vec<(String, PersonId)> = sqlx::query_as(
+                "SELECT id, person_id FROM enrolments WHERE class_id = $1 AND ended_on IS NULL",
+            )
+            .bind(c.class_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(next_name) = &c.becomes else {
+                let r = sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = 'graduated' WHERE class_id = $1 AND ended_on IS NULL")
+                    .bind(c.class_id)
+                    .bind(from.ends_on.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                report.graduated += r.rows_affected() as i64;
+                continue;
+            };
+            let existing: Option<(ClassId,)> =
+                sqlx::query_as("SELECT id FROM classes WHERE academic_year_id = $1 AND name = $2")
+                    .bind(to.id)
+                    .bind(next_name.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let next = match existing {
+                Some((id,)) => id,
+                None => {
+                    let id = ClassId::new();
+                    let letter: String = next_name
+                        .trim_start_matches(|ch: char| ch.is_ascii_digit())
+                        .to_string();
+                    sqlx::query(
+                        "INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name, class_teacher_id) \
+                         SELECT $1, organisation_id, $2, $3, $4, $5, class_teacher_id FROM classes WHERE id = $6",
+                    )
+                    .bind(id)
+                    .bind(to.id)
+                    .bind((c.grade + 1).to_string())
+                    .bind(letter)
+                    .bind(next_name.clone())
+                    .bind(c.class_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    report.classes_created += 1;
+                    id
+                }
+            };
+            for (enrolment, person) in students {
+                sqlx::query(
+                    "UPDATE enrolments SET ended_on = $2, end_reason = 'promoted' WHERE id = $1",
+                )
+                .bind(enrolment)
+                .bind(from.ends_on.clone())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'promoted', $6)",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(person)
+                .bind(org)
+                .bind(next)
+                .bind(to.starts_on.clone())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                report.promoted += 1;
+            }
+        }
+        let mut e = entry(p, origin, "update", "class");
+        e.organisation_id = Some(org);
+        e.details = Some(format!(
+            "year end {} → {}: {} promoted, {} graduated",
+            from.name, to.name, report.promoted, report.graduated
+        ));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// A class with its students and their parents, for accounts and letters (the
+    /// school's administration).
+    pub async fn class_families(
+        &self,
+        p: &Principal,
+        class: ClassId,
+    ) -> Result<(ClassSummary, Vec<FamilyMember>)> {
+        let facts = store::class_facts(&self.db, class)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        crate::service::check(parta_core::policy::decide(
+            p,
+            Operation::ManageOrganisation,
+            parta_core::policy::Target::Organisation(&facts.org),
+        ))?;
+        let summary = store::class(&self.db, class)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        let rows: Vec<FamilyRow> =
+            sqlx::query_as(
+                "SELECT 'student', p.id, p.last_name, p.first_name, p.middle_name, NULL                    FROM enrolments e JOIN persons p ON p.id = e.person_id WHERE e.class_id = $1 AND e.ended_on IS NULL                  UNION ALL SELECT 'parent', p.id, p.last_name, p.first_name, p.middle_name, c.last_name || ' ' || c.first_name                    FROM enrolments e JOIN guardianships g ON g.child_id = e.person_id JOIN persons p ON p.id = g.parent_id                    JOIN persons c ON c.id = e.person_id WHERE e.class_id = $1 AND e.ended_on IS NULL",
+            )
+            .bind(class)
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut out: Vec<FamilyMember> = Vec::new();
+        for (kind, id, last, first, middle, child) in rows {
+            if let Some(m) = out.iter_mut().find(|m| m.person.id == id && m.kind == kind) {
+                if let Some(c) = child {
+                    m.children.push(c);
+                }
+                continue;
+            }
+            out.push(FamilyMember {
+                person: PersonBrief {
+                    id,
+                    last_name: last,
+                    first_name: first,
+                    middle_name: middle,
+                },
+                kind,
+                children: child.into_iter().collect(),
+            });
+        }
+        out.sort_by(|a, b| {
+            (
+                &a.kind != "student",
+                &a.person.last_name,
+                &a.person.first_name,
+            )
+                .cmp(&(
+                    &b.kind != "student",
+                    &b.person.last_name,
+                    &b.person.first_name,
+                ))
+        });
+        Ok((summary, out))
+    }
+
+    /// These people, if the caller may manage every one of them (a sign-in letter is
+    /// for people of one's own school only); otherwise not found, as for any id one may
+    /// not know.
+    pub async fn manageable(&self, p: &Principal, ids: &[PersonId]) -> Result<Vec<PersonBrief>> {
+        let facts = store::people_facts(&self.db, ids).await?;
+        for id in ids {
+            let f = facts.get(id).ok_or(RegistryError::NotFound)?;
+            crate::service::check(parta_core::policy::decide(
+                p,
+                Operation::ManagePerson,
+                parta_core::policy::Target::Person(f),
+            ))?;
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT id, last_name, first_name, middle_name FROM persons WHERE id IN ({})",
+                parta_db::placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, PersonBrief>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&self.db.pool).await?);
+        }
+        // In the order asked (a class list's order).
+        out.sort_by_key(|b| ids.iter().position(|i| *i == b.id));
+        Ok(out)
+    }
+
+    /// The positions reference book, for forms.
+    pub async fn positions(&self) -> Result<Vec<ReferenceEntry>> {
+        self.reference("positions").await
+    }
+}
+
+/// kind, person, last name, first name, patronymic, a parent's child.
+type FamilyRow = (
+    String,
+    PersonId,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct YearRow {
+    id: AcademicYearId,
+    name: String,
+    starts_on: String,
+    ends_on: String,
+}
+
+/// 2027-05-31 → 31.05.2027.
+pub fn human_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_else(|_| iso.to_string())
+}
