@@ -168,7 +168,8 @@ impl Registry {
     }
 
     /// A member of staff leaves the school: their positions end on the date and their
-    /// roles in the school end (the record and its history stay).
+    /// roles in the school end (the record and its history stay; the school no longer
+    /// sees them unless they are linked to it otherwise).
     pub async fn staff_leaves(
         &self,
         p: &Principal,
@@ -176,7 +177,7 @@ impl Registry {
         org: OrganisationId,
         id: PersonId,
         input: StaffLeaves,
-    ) -> Result<PersonCard> {
+    ) -> Result<()> {
         self.authorize_org(p, Operation::ManageOrganisation, org)
             .await?;
         self.authorize_person(p, Operation::ManagePerson, id)
@@ -218,7 +219,7 @@ impl Registry {
         e.details = Some(format!("left on {date}"));
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
-        self.person(p, origin, id).await
+        Ok(())
     }
 
     /// The school's current academic year (the one today falls in, else the latest that
@@ -257,7 +258,6 @@ impl Registry {
                 "В школе ещё нет учебного года.",
             ));
         };
-        // After the step the current year is the new one and is empty; look one back.
         let classes_in = |y: AcademicYearId| {
             let db = self.db.clone();
             async move {
@@ -272,30 +272,45 @@ impl Registry {
                 Ok::<_, sqlx::Error>(rows)
             }
         };
-        let mut rows = classes_in(from.id).await?;
-        let mut done = false;
-        if rows.iter().all(|r| r.4 == 0) {
-            let previous: Option<YearRow> = sqlx::query_as(
-                "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 AND starts_on < $2 ORDER BY starts_on DESC LIMIT 1",
-            )
-            .bind(org)
-            .bind(from.starts_on.clone())
-            .fetch_optional(&self.db.pool)
-            .await?;
-            if let Some(prev) = previous {
-                let prev_rows = classes_in(prev.id).await?;
-                let moved: Option<(i64,)> = sqlx::query_as(
+        let moved = |y: AcademicYearId| {
+            let db = self.db.clone();
+            async move {
+                let n: (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM enrolments e JOIN classes c ON c.id = e.class_id \
                      WHERE c.academic_year_id = $1 AND e.end_reason IN ('promoted', 'graduated')",
                 )
-                .bind(prev.id)
+                .bind(y)
+                .fetch_one(&db.pool)
+                .await?;
+                Ok::<_, sqlx::Error>(n.0 > 0)
+            }
+        };
+        let mut rows = classes_in(from.id).await?;
+        let mut done = false;
+        // Nobody is left in the year's classes: the step was taken — for this year (the
+        // next one has not begun), or for the one before (the new year has begun).
+        if rows.iter().all(|r| r.4 == 0) {
+            if moved(from.id).await? {
+                done = true;
+            } else {
+                let previous: Option<YearRow> = sqlx::query_as(
+                    "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 AND starts_on < $2 ORDER BY starts_on DESC LIMIT 1",
+                )
+                .bind(org)
+                .bind(from.starts_on.clone())
                 .fetch_optional(&self.db.pool)
                 .await?;
-                if moved.is_some_and(|m| m.0 > 0) {
-                    done = true;
-                    to = Some(from.clone());
-                    from = prev;
-                    rows = prev_rows;
+                // The new year has begun: its classes are empty, the old year's hold the
+                // students (not promoted yet) or held them (promoted).
+                if let Some(prev) = previous {
+                    let prev_rows = classes_in(prev.id).await?;
+                    let waiting = prev_rows.iter().any(|r| r.4 > 0);
+                    if waiting || moved(prev.id).await? {
+                        done = !waiting;
+                        rows = prev_rows;
+                        to = Some(from.clone());
+                        from = prev;
+                    }
                 }
             }
         }
@@ -316,6 +331,8 @@ impl Registry {
         classes.sort_by(|a, b| (a.grade, &a.name).cmp(&(b.grade, &b.name)));
         let today = parta_core::time::today().to_string();
         Ok(YearEndPlan {
+            from_year_id: from.id,
+            to_year_id: to.as_ref().map(|t| t.id),
             ready: !done && to.is_some() && today > from.ends_on,
             done,
             from_year: from.name,
@@ -359,7 +376,24 @@ impl Registry {
                 ),
             )]));
         }
-        let Some((from, Some(to))) = self.years(org).await? else {
+        let year = |id: AcademicYearId| {
+            let db = self.db.clone();
+            async move {
+                sqlx::query_as::<_, YearRow>(
+                    "SELECT id, name, starts_on, ends_on FROM academic_years WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&db.pool)
+                .await
+            }
+        };
+        let (Some(from), Some(to)) = (
+            year(plan.from_year_id).await?,
+            match plan.to_year_id {
+                Some(t) => year(t).await?,
+                None => None,
+            },
+        ) else {
             return Err(RegistryError::NotFound);
         };
         debug_assert_eq!(to.name, to_name);

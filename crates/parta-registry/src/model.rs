@@ -556,6 +556,10 @@ pub struct FamilyMember {
 /// class of the year that ends.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct YearEndPlan {
+    #[schema(value_type = String)]
+    pub from_year_id: AcademicYearId,
+    #[schema(value_type = Option<String>)]
+    pub to_year_id: Option<AcademicYearId>,
     pub from_year: String,
     pub from_ends_on: String,
     /// `None` when the next year is not opened yet.

@@ -561,24 +561,23 @@ async fn add_position(
 /// A member of staff leaves the school: positions and roles there end; history stays.
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/staff/{person}/leave", security(("session" = []), ("token" = ["registry:write"])), tag = "registry",
     params(("id" = OrganisationId, Path), ("person" = PersonId, Path)), request_body = StaffLeaves,
-    responses((status = 200, body = PersonCard), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn staff_leaves(
     State(st): State<Web>,
     c: Caller,
     Path((id, person)): Path<(String, String)>,
     ApiJson(req): ApiJson<StaffLeaves>,
-) -> ApiResult<Json<PersonCard>> {
-    Ok(Json(
-        st.registry
-            .staff_leaves(
-                &c.principal,
-                &c.origin,
-                path_id(&id)?,
-                path_id(&person)?,
-                req,
-            )
-            .await?,
-    ))
+) -> ApiResult<StatusCode> {
+    st.registry
+        .staff_leaves(
+            &c.principal,
+            &c.origin,
+            path_id(&id)?,
+            path_id(&person)?,
+            req,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What the end of the school year will do, class by class.

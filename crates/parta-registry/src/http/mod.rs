@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod strings;
 
 use crate::Registry;
 use parta_http::Door;

@@ -107,6 +107,7 @@ async fn schools(
 #[template(path = "school.html")]
 struct SchoolPage {
     ctx: Ctx,
+    t: &'static super::strings::Strings,
     org: Organisation,
     classes: Vec<ClassSummary>,
     /// The caller may see the school's classes.
@@ -188,6 +189,7 @@ async fn school(
         (Vec::new(), None)
     };
     Ok(render(&SchoolPage {
+        t: super::strings::strings(&r.headers),
         ctx: r.ctx(),
         org,
         classes,
@@ -203,11 +205,14 @@ async fn school(
 #[template(path = "class.html")]
 struct ClassPage {
     ctx: Ctx,
+    t: &'static super::strings::Strings,
     detail: ClassDetail,
     /// People whose card the caller may open (others are listed without a link).
     open: std::collections::HashSet<parta_core::ids::PersonId>,
     /// The caller may read the class report (class teacher, administration).
     report: bool,
+    /// The school's administration: accounts, adding a student, managing each.
+    manage: bool,
 }
 
 async fn class_page(
@@ -229,11 +234,18 @@ async fn class_page(
         .map(|s| s.id)
         .chain(detail.teachers.iter().map(|t| t.person.id))
         .collect();
-    let (open, report) = tokio::try_join!(
+    let (open, report, manage) = tokio::try_join!(
         st.registry.readable_people(p, &people),
-        st.registry.may_read_class_journal(p, id)
+        st.registry.may_read_class_journal(p, id),
+        st.registry.may_on_organisation(
+            p,
+            Operation::ManageOrganisation,
+            detail.class.organisation_id
+        )
     )?;
     Ok(render(&ClassPage {
+        t: super::strings::strings(&r.headers),
+        manage,
         ctx: r.ctx(),
         detail,
         open,
@@ -245,8 +257,11 @@ async fn class_page(
 #[template(path = "person.html")]
 struct PersonPage {
     ctx: Ctx,
+    t: &'static super::strings::Strings,
     card: PersonCard,
     can_audit: bool,
+    /// The school's administration may manage this person.
+    manage: bool,
 }
 
 impl PersonPage {
@@ -303,6 +318,8 @@ async fn person_page(
                 .may_on_person(p, Operation::ReadPersonAudit, id)
                 .await?;
             Ok(render(&PersonPage {
+                t: super::strings::strings(&r.headers),
+                manage: st.registry.may_manage(p, id).await?,
                 ctx: r.ctx(),
                 card,
                 can_audit,
@@ -440,6 +457,7 @@ async fn school_audit(
 #[template(path = "my_data.html")]
 struct MyDataPage {
     ctx: Ctx,
+    t: &'static super::strings::Strings,
     card: PersonCard,
 }
 
@@ -452,7 +470,11 @@ async fn my_data(
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
     match st.registry.person(p, &r.caller.origin, p.person_id).await {
-        Ok(card) => Ok(render(&MyDataPage { ctx: r.ctx(), card })),
+        Ok(card) => Ok(render(&MyDataPage {
+            t: super::strings::strings(&r.headers),
+            ctx: r.ctx(),
+            card,
+        })),
         Err(e) => fail(e),
     }
 }
@@ -523,7 +545,15 @@ async fn my_data_with_errors(st: &Web, r: &PageReq, problem: Problem) -> PageRes
         Ok(card) => {
             let mut c = r.ctx();
             c.errors = messages(&problem);
-            Ok((problem.status_code(), render(&MyDataPage { ctx: c, card })).into_response())
+            Ok((
+                problem.status_code(),
+                render(&MyDataPage {
+                    t: super::strings::strings(&r.headers),
+                    ctx: c,
+                    card,
+                }),
+            )
+                .into_response())
         }
         Err(e) => fail(e),
     }
@@ -535,6 +565,7 @@ async fn my_data_with_errors(st: &Web, r: &PageReq, problem: Problem) -> PageRes
 #[template(path = "change_requests.html")]
 struct ChangeRequestsPage {
     ctx: Ctx,
+    t: &'static super::strings::Strings,
     org_id: String,
     org_name: String,
     requests: Vec<ChangeRequest>,
@@ -568,6 +599,7 @@ async fn change_requests_page(
     let requests = st.registry.change_requests(p, org).await?;
     match st.registry.organisation(p, org).await {
         Ok(o) => Ok(render(&ChangeRequestsPage {
+            t: super::strings::strings(&r.headers),
             ctx: r.ctx(),
             org_id: id,
             org_name: o.short_name,

@@ -734,7 +734,8 @@ async fn staff_leaves_submit(
         )
         .await
     {
-        Ok(_) => back_to(id, "saved"),
+        // The record is outside the school now: back to the school's people.
+        Ok(()) => Ok(Redirect::to(&format!("/schools/{org}/people?n=saved")).into_response()),
         Err(e) => manage_again(&st, &r, id, None, e, "staff_leaves").await,
     }
 }

@@ -138,6 +138,7 @@ struct JournalsPage {
     t: &'static Strings,
     journals: Vec<JournalRef>,
     today: Vec<Lesson>,
+    timetable: bool,
 }
 
 async fn journals(
@@ -162,11 +163,14 @@ async fn journals(
     } else {
         Vec::new()
     };
+    // The platform's administrator and operators have no timetable of their own.
+    let timetable = matches!(p.role(), Role::Teacher | Role::SchoolAdmin);
     Ok(render(&JournalsPage {
         ctx: r.ctx(),
         t: strings(&r.headers),
         journals,
         today,
+        timetable,
     }))
 }
 

@@ -5,6 +5,7 @@
 //! One test binary, so the workspace links once.
 
 mod access;
+mod admin;
 mod api;
 mod auth;
 mod cli;
