@@ -203,3 +203,61 @@ test('after signing out, Back does not show the personal page again', async () =
   assert.match(page.url(), /\/login/);
   await page.close();
 });
+
+test('on a phone, a director adds a pupil and a parent and prints the letter; the parent signs in and sets a password', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const page = await context.newPage();
+  const errors = [];
+  // (The 422 of the form with a mistake is the answer it should be, not an error.)
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) errors.push(m.text()); });
+  await signIn(page, 'director');
+  await page.click('main table a >> nth=0');
+  await page.click('main >> text=Люди школы');
+  await page.click('text=Добавить обучающегося');
+  // A mistake first: the form comes back with what was typed and the error at its field.
+  await page.fill('#last_name', 'Голубева');
+  await page.fill('#first_name', 'Ева');
+  await page.fill('#birth_date', '31.02.2016');
+  await page.selectOption('#class_id', { label: '4А' });
+  await page.click('main form button[type=submit]');
+  assert.match(await page.textContent('#birth_date-error'), /Дата рождения/);
+  assert.equal(await page.inputValue('#first_name'), 'Ева');
+  await page.fill('#birth_date', '14.02.2016');
+  await page.click('main form button[type=submit]');
+  await page.waitForURL(/\/persons\/.+\/manage/);
+  assert.match(await page.textContent('.notice'), /Добавлено/);
+  // Her mother, from her record.
+  await page.click('text=Добавить нового родителя');
+  await page.fill('#last_name', 'Голубева');
+  await page.fill('#first_name', 'Ольга');
+  await page.fill('#middle_name', 'Сергеевна');
+  await page.click('main form button[type=submit]');
+  await page.waitForURL(/\/persons\/.+\/manage/);
+  await page.click('text=Напечатать письмо со входом');
+  await page.waitForSelector('.letter');
+  const [login, password] = await page.locator('.letter .secret').allTextContents();
+  assert.equal(login, 'golubeva.o');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the letter is ${overflow}px wider than the phone`);
+  await page.screenshot({ path: join(tmpdir(), 'parta-phone-letter.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // The mother signs in with the letter: first a password of her own.
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const mother = await phone.newPage();
+  await mother.goto(`${base}/login`);
+  await mother.fill('#login', login);
+  await mother.fill('#password', password);
+  await mother.click('button[type=submit]');
+  await mother.waitForURL(/\/password\?first=1/);
+  assert.match(await mother.textContent('h1'), /Придумайте свой пароль/);
+  await mother.fill('#old', password);
+  await mother.fill('#new', 'синий трамвай по вторникам');
+  await mother.click('main form button[type=submit]');
+  await mother.waitForURL(`${base}/?n=password`);
+  assert.match(await mother.textContent('.notice'), /Пароль сохранён/);
+  assert.match(await mother.textContent('main'), /Голубева Ева/);
+  await mother.screenshot({ path: join(tmpdir(), 'parta-phone-first-sign-in.png'), fullPage: true });
+  await phone.close();
+});
