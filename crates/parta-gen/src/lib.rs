@@ -266,6 +266,7 @@ const TABLES: &[(&str, &[&str])] = &[
             "topic",
             "homework",
             "updated_at",
+            "attendance_taken_at",
         ],
     ),
     (

@@ -170,6 +170,16 @@ impl Identity {
         Ok(letters)
     }
 
+    /// Per school: (people of it — students, staff, parents of its students — and how
+    /// many of them sign in with their own password). Aggregates only, for the
+    /// territory's operators; the caller passes schools it may see.
+    pub async fn activation(
+        &self,
+        orgs: &[parta_core::ids::OrganisationId],
+    ) -> Result<std::collections::HashMap<parta_core::ids::OrganisationId, (i64, i64)>> {
+        Ok(store::activation(&self.db, orgs).await?)
+    }
+
     /// Logins of people who have an account (the school's account list).
     pub async fn logins_of(
         &self,

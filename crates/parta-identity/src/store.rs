@@ -538,3 +538,31 @@ pub async fn set_one_time_password(
         .await?;
     Ok(())
 }
+
+/// Per school: (people, activated accounts) — see [`crate::Identity::activation`].
+pub async fn activation(
+    db: &Db,
+    orgs: &[parta_core::ids::OrganisationId],
+) -> Result<std::collections::HashMap<parta_core::ids::OrganisationId, (i64, i64)>, sqlx::Error> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in orgs.chunks(300) {
+        let list = parta_db::placeholders(1, chunk.len());
+        let sql = format!(
+            "SELECT m.org, COUNT(DISTINCT m.pid), \
+             COUNT(DISTINCT CASE WHEN a.password_hash IS NOT NULL AND a.must_change_password = 0 THEN m.pid END) \
+             FROM (SELECT organisation_id AS org, person_id AS pid FROM enrolments WHERE ended_on IS NULL AND organisation_id IN ({list}) \
+                   UNION SELECT organisation_id, person_id FROM staff_positions WHERE ended_on IS NULL AND organisation_id IN ({list}) \
+                   UNION SELECT e.organisation_id, g.parent_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id \
+                         AND e.ended_on IS NULL WHERE e.organisation_id IN ({list})) m \
+             LEFT JOIN accounts a ON a.person_id = m.pid GROUP BY m.org"
+        );
+        let mut q = sqlx::query_as::<_, (parta_core::ids::OrganisationId, i64, i64)>(&sql);
+        for o in chunk {
+            q = q.bind(*o);
+        }
+        for (o, people, active) in q.fetch_all(&db.pool).await? {
+            out.insert(o, (people, active));
+        }
+    }
+    Ok(out)
+}

@@ -572,6 +572,39 @@ impl Registry {
         Ok(out)
     }
 
+    /// Staff per school, for the schools the caller may list (operators' aggregates).
+    pub async fn staff_counts(
+        &self,
+        p: &Principal,
+        orgs: &[OrganisationId],
+    ) -> Result<std::collections::HashMap<OrganisationId, i64>> {
+        let mut allowed = Vec::with_capacity(orgs.len());
+        for o in orgs {
+            if self
+                .may_on_organisation(p, Operation::ListClasses, *o)
+                .await?
+            {
+                allowed.push(*o);
+            }
+        }
+        // Every school let through has a row (0 when nobody works there yet).
+        let mut out: std::collections::HashMap<OrganisationId, i64> =
+            allowed.iter().map(|o| (*o, 0)).collect();
+        for chunk in allowed.chunks(500) {
+            let sql = format!(
+                "SELECT organisation_id, COUNT(DISTINCT person_id) FROM staff_positions \
+                 WHERE ended_on IS NULL AND organisation_id IN ({}) GROUP BY organisation_id",
+                parta_db::placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (OrganisationId, i64)>(&sql);
+            for o in chunk {
+                q = q.bind(*o);
+            }
+            out.extend(q.fetch_all(&self.db.pool).await?);
+        }
+        Ok(out)
+    }
+
     /// The positions reference book, for forms.
     pub async fn positions(&self) -> Result<Vec<ReferenceEntry>> {
         self.reference("positions").await

@@ -18,6 +18,7 @@ pub mod report;
 pub mod service;
 pub mod store;
 pub mod timetable;
+pub mod today;
 
 pub use error::JournalError;
 pub use service::Journal;

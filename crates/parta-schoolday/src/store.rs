@@ -46,6 +46,8 @@ mod tests {
             topic: Some("topic".into()),
             homework: Some("homework".into()),
             homework_due: Some("homework_due".into()),
+            attendance_taken_at: Some(11),
+            handin: 1,
         };
         let object = serde_json::to_value(&lesson).unwrap();
         assert_eq!(object.as_object().unwrap().len(), LESSON_COLUMNS.len());

@@ -12,6 +12,7 @@ pub mod ops;
 pub mod pages;
 pub mod router;
 pub mod state;
+pub mod strings;
 
 pub use router::{app, page_routes};
 pub use state::AppState;

@@ -7,9 +7,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
+use parta_core::ids::OrganisationId;
 use parta_core::principal::Role;
 use parta_http::caller as auth;
-use parta_http::{fail, PageResult};
+use parta_http::PageResult;
 use parta_http::{MaybeCaller, PageCaller, Pages};
 use parta_registry::model::*;
 use serde::Deserialize;
@@ -106,17 +107,47 @@ async fn prefs(Query(q): Query<PrefsQuery>) -> Response {
 
 // ---- home ----
 
+/// A school of the territory in numbers (operators' start page).
+pub struct SchoolRow {
+    pub org: Organisation,
+    pub staff: Option<i64>,
+    /// (people, signed in with their own password)
+    pub accounts: Option<(i64, i64)>,
+    pub week: parta_schoolday::today::model::SchoolWeek,
+}
+
+impl SchoolRow {
+    pub fn accounts_percent(&self) -> Option<i64> {
+        self.accounts
+            .filter(|(people, _)| *people > 0)
+            .map(|(people, active)| active * 100 / people)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     ctx: Ctx,
+    t: &'static crate::strings::HomeStrings,
     heading: String,
     me: String,
     children: Vec<Relative>,
     classes: Vec<ClassSummary>,
-    schools: Vec<Organisation>,
+    /// Sections the domains render (today's lessons, a child's day, the school's day).
+    sections: Vec<String>,
+    /// Unread notifications, the newest first (a few).
+    unread: Vec<parta_notify::model::Notification>,
+    unread_count: i64,
+    /// Schools of the caller's scope (staff: their own; operators: with numbers).
+    schools: Vec<SchoolRow>,
+    operator: bool,
+    /// The school the caller administers.
+    admin_of: Option<String>,
 }
 
+/// The start page answers "what do I need today?" for the role: a teacher's lessons and
+/// what is left to fill in; a family's day, tomorrow and new marks; the administration's
+/// control of the school's day; a territory's schools in numbers.
 async fn home(
     State(st): State<AppState>,
     headers: HeaderMap,
@@ -125,51 +156,138 @@ async fn home(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let p = &r.caller.principal;
+    let origin = &r.caller.origin;
     let reg = &st.registry;
     let lang = Lang::from_headers(&r.headers);
     let (children, classes) = tokio::try_join!(reg.my_children(p), reg.my_classes(p))?;
-    // Staff and operators see the schools of their scope with live counts.
-    let schools = match p.role() {
-        Role::SchoolAdmin | Role::Teacher => {
-            let mut out = Vec::new();
-            for id in &p.scope.organisations {
-                if let Ok(o) = reg.organisation(p, *id).await {
-                    out.push(o);
-                }
+    let list = st.notifications.list(p, None).await?;
+    let unread_count = list.unread;
+    let unread: Vec<_> = list
+        .items
+        .into_iter()
+        .filter(|n| n.read_at.is_none())
+        .take(5)
+        .collect();
+    let mut sections = Vec::new();
+    let mut admin_of = None;
+    let orgs: Vec<OrganisationId> = match p.role() {
+        Role::Teacher => {
+            let d = st.journal.teacher_today(p, origin).await?;
+            sections.push(parta_schoolday::http::today::teacher(lang, &d)?);
+            p.scope.organisations.clone()
+        }
+        Role::SchoolAdmin => {
+            for org in &p.scope.organisations {
+                let d = st.journal.school_today(p, *org).await?;
+                sections.push(parta_schoolday::http::today::school(lang, &d)?);
+                admin_of = Some(org.to_string());
             }
-            out
+            p.scope.organisations.clone()
+        }
+        Role::Student => {
+            let d = st.journal.student_today(p, origin, p.person_id).await?;
+            sections.push(parta_schoolday::http::today::student(lang, &d, false)?);
+            Vec::new()
+        }
+        Role::Parent => {
+            for c in &children {
+                let d = st.journal.student_today(p, origin, c.id).await?;
+                sections.push(parta_schoolday::http::today::student(lang, &d, true)?);
+            }
+            Vec::new()
         }
         Role::MunicipalOperator => {
             let mut out = Vec::new();
             for m in &p.scope.municipalities {
-                match reg.organisations(p, Some(*m), None, Some(500)).await {
-                    Ok(page) => out.extend(page.items),
-                    Err(e) => return fail(e),
-                }
+                out.extend(
+                    reg.organisations(p, Some(*m), None, Some(500))
+                        .await?
+                        .items
+                        .into_iter()
+                        .map(|o| o.id),
+                );
             }
             out
         }
-        Role::RegionalOperator | Role::PlatformAdmin => {
-            match reg.organisations(p, None, None, Some(100)).await {
-                Ok(page) => page.items,
-                Err(e) => return fail(e),
-            }
-        }
-        Role::Student | Role::Parent => Vec::new(),
+        Role::RegionalOperator | Role::PlatformAdmin => reg
+            .organisations(p, None, None, Some(100))
+            .await?
+            .items
+            .into_iter()
+            .map(|o| o.id)
+            .collect(),
     };
+    let operator = matches!(
+        p.role(),
+        Role::MunicipalOperator | Role::RegionalOperator | Role::PlatformAdmin
+    );
+    let schools = school_rows(&st, p, &orgs, operator).await?;
     let heading = format!(
         "{}, {}",
         p.display_name,
         role_title(lang, p.role()).to_lowercase()
     );
-    Ok(render(&HomePage {
+    let mut res = render(&HomePage {
         ctx: r.ctx(),
+        t: crate::strings::home(lang),
         heading,
         me: p.person_id.to_string(),
         children,
         classes,
+        sections,
+        unread,
+        unread_count,
         schools,
-    }))
+        operator,
+        admin_of,
+    });
+    // A personal page: never kept by a browser or a proxy.
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// The schools of the start page; for operators with their week in numbers (each domain
+/// counts its own: people, accounts, journals and attendance).
+async fn school_rows(
+    st: &AppState,
+    p: &parta_core::principal::Principal,
+    orgs: &[OrganisationId],
+    numbers: bool,
+) -> PageResult<Vec<SchoolRow>> {
+    let mut out = Vec::with_capacity(orgs.len());
+    for id in orgs {
+        out.push(st.registry.organisation(p, *id).await?);
+    }
+    if !numbers {
+        return Ok(out
+            .into_iter()
+            .map(|org| SchoolRow {
+                org,
+                staff: None,
+                accounts: None,
+                week: Default::default(),
+            })
+            .collect());
+    }
+    let (staff, mut weeks) = tokio::try_join!(
+        async { Ok::<_, parta_core::Problem>(st.registry.staff_counts(p, orgs).await?) },
+        async { Ok::<_, parta_core::Problem>(st.journal.schools_week(p, orgs).await?) }
+    )?;
+    // Accounts are counted only for the schools the policy let through above.
+    let seen: Vec<OrganisationId> = staff.keys().copied().collect();
+    let accounts = st.identity.activation(&seen).await?;
+    Ok(out
+        .into_iter()
+        .map(|org| SchoolRow {
+            staff: staff.get(&org.id).copied(),
+            accounts: accounts.get(&org.id).copied(),
+            week: weeks.remove(&org.id).unwrap_or_default(),
+            org,
+        })
+        .collect())
 }
 
 // ---- API document ----

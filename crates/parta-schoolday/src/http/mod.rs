@@ -4,6 +4,7 @@
 pub mod api;
 pub mod pages;
 pub mod strings;
+pub mod today;
 
 use crate::Journal;
 use parta_http::Door;

@@ -683,6 +683,10 @@ async fn lesson(
 struct LessonForm {
     topic: Option<String>,
     homework: Option<String>,
+    /// The box «Посещаемость отмечена».
+    attendance_taken: Option<String>,
+    /// The box «Сдать работу через систему».
+    handin: Option<String>,
 }
 
 async fn lesson_save(
@@ -708,6 +712,8 @@ async fn lesson_save(
             topic: f.topic,
             homework: f.homework,
             homework_due: None,
+            attendance_taken: Some(f.attendance_taken.is_some()),
+            handin: Some(f.handin.is_some()),
         }],
         ..Default::default()
     };

@@ -205,6 +205,12 @@ pub struct LessonInput {
     pub topic: Option<String>,
     pub homework: Option<String>,
     pub homework_due: Option<NaiveDate>,
+    /// The attendance is taken (everyone not marked absent was there); `false` undoes it.
+    #[serde(default)]
+    pub attendance_taken: Option<bool>,
+    /// The homework is to be handed in through the platform.
+    #[serde(default)]
+    pub handin: Option<bool>,
 }
 
 /// Marks one save may carry: a class of 40 over a quarter's ~50 lessons of a subject.

@@ -433,6 +433,15 @@ impl Journal {
         for (lesson, student) in &plan.presences {
             store::delete_attendance(&mut tx, *lesson, *student).await?;
         }
+        let mut taken: Vec<LessonId> = plan
+            .absences
+            .iter()
+            .map(|a| a.lesson_id)
+            .chain(plan.presences.iter().map(|(l, _)| *l))
+            .collect();
+        taken.sort();
+        taken.dedup();
+        store::attendance_taken(&mut tx, &taken, now).await?;
         for li in &plan.lessons {
             store::set_lesson_content(&mut tx, li, now).await?;
         }

@@ -109,6 +109,10 @@ pub struct Lesson {
     pub topic: Option<String>,
     pub homework: Option<String>,
     pub homework_due: Option<String>,
+    /// When the teacher took the attendance (no absences stored does not tell it).
+    pub attendance_taken_at: Option<i64>,
+    /// 1 when the homework is to be handed in (an answer or a file).
+    pub handin: i64,
 }
 
 /// Whose timetable.

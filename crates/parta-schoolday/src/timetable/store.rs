@@ -207,12 +207,12 @@ pub async fn insert_lessons(
 pub(crate) const LESSON_SELECT: &str = "SELECT l.id, l.class_id, c.name AS class_name, l.group_id, g.name AS group_name, l.day, l.lesson_no, \
      b.starts_at, b.ends_at, l.subject_code, s.name AS subject_name, l.teacher_id, \
      t.last_name || ' ' || SUBSTR(t.first_name, 1, 1) || '.' || COALESCE(SUBSTR(t.middle_name, 1, 1) || '.', '') AS teacher_name, \
-     l.planned_teacher_id, l.room, l.status, l.change_kind, l.change_note, l.topic, l.homework, l.homework_due \
+     l.planned_teacher_id, l.room, l.status, l.change_kind, l.change_note, l.topic, l.homework, l.homework_due, l.attendance_taken_at, l.handin \
      FROM lessons l JOIN classes c ON c.id = l.class_id LEFT JOIN study_groups g ON g.id = l.group_id \
      JOIN ref_subjects s ON s.code = l.subject_code JOIN persons t ON t.id = l.teacher_id \
      LEFT JOIN bell_times b ON b.organisation_id = l.organisation_id AND b.shift = c.shift AND b.lesson_no = l.lesson_no";
 /// The columns of [`LESSON_SELECT`] in the order of [`Lesson`]'s fields.
-pub(crate) const LESSON_COLUMNS: [&str; 21] = [
+pub(crate) const LESSON_COLUMNS: [&str; 23] = [
     "id",
     "class_id",
     "class_name",
@@ -234,6 +234,8 @@ pub(crate) const LESSON_COLUMNS: [&str; 21] = [
     "topic",
     "homework",
     "homework_due",
+    "attendance_taken_at",
+    "handin",
 ];
 
 pub async fn lesson(db: &Db, id: LessonId) -> R<Option<Lesson>> {
@@ -394,14 +396,30 @@ pub async fn set_lesson_content(conn: &mut AnyConnection, l: &LessonInput, now: 
     let text = |v: &Option<String>| v.as_deref().map(|s| s.trim().to_string());
     sqlx::query(
         "UPDATE lessons SET topic = NULLIF(COALESCE($2, topic), ''), homework = NULLIF(COALESCE($3, homework), ''), \
-         homework_due = COALESCE($4, homework_due), updated_at = $5 WHERE id = $1",
+         homework_due = COALESCE($4, homework_due), updated_at = $5, \
+         attendance_taken_at = CASE WHEN $6 = 1 THEN COALESCE(attendance_taken_at, $5) WHEN $6 = 0 THEN NULL ELSE attendance_taken_at END, \
+         handin = COALESCE($7, handin) WHERE id = $1",
     )
     .bind(l.lesson_id)
     .bind(text(&l.topic))
     .bind(text(&l.homework))
     .bind(l.homework_due.map(|d| d.to_string()))
     .bind(now)
+    .bind(l.attendance_taken.map(i64::from))
+    .bind(l.handin.map(i64::from))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The teacher took the attendance of these lessons (they saved an absence or a presence).
+pub async fn attendance_taken(conn: &mut AnyConnection, lessons: &[LessonId], now: i64) -> R<()> {
+    for l in lessons {
+        sqlx::query("UPDATE lessons SET attendance_taken_at = COALESCE(attendance_taken_at, $2) WHERE id = $1")
+            .bind(*l)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
