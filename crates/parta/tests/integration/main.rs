@@ -18,3 +18,4 @@ mod personal_data;
 mod roster;
 mod schema;
 mod school_day;
+mod today;

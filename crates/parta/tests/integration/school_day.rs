@@ -8,19 +8,19 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// A journal the demo teacher keeps, a past lesson in it and one of its students.
-struct Spot {
-    class: String,
-    subject: String,
-    lesson: String,
-    day: String,
-    student: String,
+pub(crate) struct Spot {
+    pub class: String,
+    pub subject: String,
+    pub lesson: String,
+    pub day: String,
+    pub student: String,
 }
 
 /// The latest lesson already given in any of the demo teacher's journals (on the first
 /// day of the year, today's). If its period is closed — a date in the vacation after a
 /// quarter, or in the summer — the director reopens it first, as a school would to
 /// correct marks, so the tests run on any date.
-async fn spot(app: &TestApp, teacher: &Client) -> Spot {
+pub(crate) async fn spot(app: &TestApp, teacher: &Client) -> Spot {
     let journals: Value = teacher.get("/api/v1/journals").await.json().await.unwrap();
     let today = parta_core::time::today().to_string();
     let mut best: Option<(String, String, String, String)> = None;
@@ -59,7 +59,7 @@ async fn spot(app: &TestApp, teacher: &Client) -> Spot {
 }
 
 /// Reopens, as the director, a closed period of the class's school covering `day`.
-async fn open_period_of(app: &TestApp, class: &str, day: &str) {
+pub(crate) async fn open_period_of(app: &TestApp, class: &str, day: &str) {
     let closed: Vec<(String,)> = sqlx::query_as(
         "SELECT p.id FROM study_periods p JOIN classes c ON c.organisation_id = p.organisation_id \
          WHERE c.id = $1 AND p.starts_on <= $2 AND p.ends_on >= $2 AND p.closed_at IS NOT NULL",

@@ -1,0 +1,191 @@
+//! The start pages answer "what do I need today?" for each role, from live data.
+
+use crate::fixtures::{self, login_of, parent_of};
+use crate::harness::spawn;
+use crate::school_day::{open_period_of, spot};
+use serde_json::json;
+
+/// Yesterday on the platform's clock.
+fn yesterday() -> String {
+    (parta_core::time::today() - chrono::Duration::days(1)).to_string()
+}
+
+#[tokio::test]
+async fn a_teacher_sees_what_is_left_to_fill_in_and_it_goes_once_filled() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let me = app.person_of("teacher").await;
+    // A lesson of hers given yesterday, left without a topic or attendance.
+    let day = yesterday();
+    sqlx::query("UPDATE lessons SET day = $2, teacher_id = $3, topic = NULL, attendance_taken_at = NULL, status = 'planned' WHERE id = $1")
+        .bind(&s.lesson)
+        .bind(&day)
+        .bind(&me)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    open_period_of(&app, &s.class, &day).await;
+    let home = teacher.get("/").await.text().await.unwrap();
+    let unfilled = home
+        .split("Не заполнено")
+        .nth(1)
+        .expect("the unfilled section");
+    let line = unfilled
+        .split("<li>")
+        .find(|l| l.contains(&format!("/lessons/{}", s.lesson)))
+        .expect("the lesson is listed");
+    assert!(line.contains("нет темы") && line.contains("посещаемость не отмечена"), "{line}");
+    // The topic and one absence: the attendance counts as taken.
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{}/journal/{}", s.class, s.subject),
+            &json!({"lessons": [{"lesson_id": s.lesson, "topic": "Сложносочинённое предложение"}],
+                    "attendance": [{"lesson_id": s.lesson, "student_id": s.student, "status": "ill"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM lessons WHERE id = '{}' AND attendance_taken_at IS NOT NULL",
+            s.lesson
+        ))
+        .await,
+        1
+    );
+    let home = teacher.get("/").await.text().await.unwrap();
+    let unfilled = home
+        .split("Не заполнено")
+        .nth(1)
+        .unwrap()
+        .split("<h2>")
+        .next()
+        .unwrap();
+    assert!(
+        !unfilled.contains(&s.lesson),
+        "the lesson is no longer listed as unfilled"
+    );
+    // A lesson where everyone came: «посещаемость отмечена» on the lesson page.
+    sqlx::query("UPDATE lessons SET attendance_taken_at = NULL WHERE id = $1")
+        .bind(&s.lesson)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM attendance WHERE lesson_id = $1")
+        .bind(&s.lesson)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = teacher
+        .form(
+            &format!("/lessons/{}", s.lesson),
+            &[("topic", "Сложносочинённое предложение"), ("attendance_taken", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM lessons WHERE id = '{}' AND attendance_taken_at IS NOT NULL",
+            s.lesson
+        ))
+        .await,
+        1
+    );
+    // The director's control counts it, and names who is absent today.
+    let today = parta_core::time::today().to_string();
+    sqlx::query("UPDATE lessons SET day = $2 WHERE id = $1")
+        .bind(&s.lesson)
+        .bind(&today)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO attendance (lesson_id, student_id, day, status, updated_by, updated_at) VALUES ($1, $2, $3, 'absent', $4, 0)")
+        .bind(&s.lesson)
+        .bind(&s.student)
+        .bind(&today)
+        .bind(&me)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let director = app.login("director").await;
+    let page = director.get("/").await.text().await.unwrap();
+    assert!(page.contains("Заполнение журналов"), "the control is shown");
+    let absent = page.split("Отсутствуют сегодня").nth(1).unwrap();
+    let name = app
+        .scalar(&format!(
+            "SELECT last_name || ' ' || first_name FROM persons WHERE id = '{}'",
+            s.student
+        ))
+        .await;
+    assert!(absent.split("</ul>").next().unwrap().contains(&name), "{name} is absent");
+}
+
+#[tokio::test]
+async fn a_parent_sees_a_new_mark_and_the_next_day_of_each_child() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let parent = app.login(&login_of(&app, &parent_of(&app, &s.student).await).await).await;
+    let first = parent.get("/").await;
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let first = first.text().await.unwrap();
+    let name = app
+        .scalar(&format!("SELECT last_name || ' ' || first_name FROM persons WHERE id = '{}'", s.student))
+        .await;
+    assert!(first.contains(&name), "the child's day is shown");
+    assert!(first.contains(&format!("/diary?student={}", s.student)));
+    // The teacher puts a mark; the parent's next look shows it among the new ones.
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{}/journal/{}", s.class, s.subject),
+            &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "5", "work_type": "test"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let page = parent.get("/").await.text().await.unwrap();
+    let section = page
+        .split(&format!("<h2>{name}"))
+        .nth(1)
+        .expect("the child's section");
+    let new_marks = section.split("Новые отметки").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert!(new_marks.contains("mark-5\">5</span>"), "{new_marks}");
+    assert!(new_marks.contains("Контрольная работа"));
+    // Nothing of another family's child.
+    let class2 = fixtures::class_named(&app, &fixtures::other_school(&app, &app.director_school().await).await, "5А").await;
+    let stranger = fixtures::student_of(&app, &class2).await;
+    assert!(!page.contains(&stranger));
+}
+
+#[tokio::test]
+async fn an_operator_sees_each_school_in_numbers_and_nobody_named() {
+    let app = spawn().await;
+    let m = app.login("municipality").await;
+    let page = m.get("/").await.text().await.unwrap();
+    let school = app.director_school().await;
+    assert!(page.contains(&format!("href=\"/schools/{school}\"")));
+    for column in ["Сотрудников", "Вошли в систему", "Журналы заполнены", "Посещаемость недели"] {
+        assert!(page.contains(column), "{column}");
+    }
+    let staff = app
+        .count(&format!(
+            "SELECT COUNT(DISTINCT person_id) FROM staff_positions WHERE organisation_id = '{school}' AND ended_on IS NULL"
+        ))
+        .await;
+    let row = page
+        .split(&format!("href=\"/schools/{school}\""))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(row.contains(&format!("<td>{staff}</td>")), "{row}");
+    // The school page the row leads to opens for the operator.
+    assert_eq!(m.get(&format!("/schools/{school}")).await.status(), 200);
+    // No person is named on an operator's start page.
+    let teacher = app
+        .scalar(&format!(
+            "SELECT p.last_name FROM persons p JOIN staff_positions s ON s.person_id = p.id WHERE s.organisation_id = '{school}' LIMIT 1"
+        ))
+        .await;
+    assert!(!page.contains(&teacher), "{teacher} is not named");
+}
