@@ -20,6 +20,10 @@ pub struct DiaryLesson {
     pub marks: Vec<DiaryMark>,
     pub attendance: Option<String>,
     pub homework_done: bool,
+    /// The hand-in's state: `submitted`, `accepted` or `returned`.
+    pub handin_status: Option<String>,
+    /// The teacher's comment on the hand-in.
+    pub teacher_comment: Option<String>,
     /// Homework files from the teacher and the student's own answers.
     pub files: Vec<DiaryFile>,
 }

@@ -70,6 +70,7 @@ impl Journal {
         let mut by_lesson: HashMap<LessonId, Vec<DiaryMark>> = HashMap::new();
         let mut absent: HashMap<LessonId, String> = HashMap::new();
         let mut done: HashSet<LessonId> = HashSet::new();
+        let mut reviews: HashMap<LessonId, (Option<String>, Option<String>)> = HashMap::new();
         let mut files: HashMap<LessonId, Vec<DiaryFile>> = HashMap::new();
         for f in week.facts {
             let Some(lesson_id) = f.lesson_id else {
@@ -94,6 +95,7 @@ impl Journal {
                 }
                 _ => {
                     done.insert(lesson_id);
+                    reviews.insert(lesson_id, (f.value, f.work_type_name));
                 }
             }
         }
@@ -115,6 +117,8 @@ impl Journal {
                 marks: by_lesson.remove(&l.id).unwrap_or_default(),
                 attendance: absent.get(&l.id).cloned(),
                 homework_done: done.contains(&l.id),
+                handin_status: reviews.get(&l.id).and_then(|r| r.0.clone()),
+                teacher_comment: reviews.get(&l.id).and_then(|r| r.1.clone()),
                 files: files.remove(&l.id).unwrap_or_default(),
                 lesson: l,
             });
@@ -281,6 +285,12 @@ impl Journal {
             .filter(|a| !a.is_empty());
         if answer.is_some_and(|a| a.chars().count() > 4000) {
             return Err(JournalError::invalid("answer", "Ответ — до 4000 знаков."));
+        }
+        if answer.is_some() && mine.handin != 1 {
+            return Err(JournalError::invalid(
+                "answer",
+                "Учитель не просил сдавать эту работу в системе: отметьте её выполненной.",
+            ));
         }
         let mut tx = self.db.begin_write().await?;
         if input.done {

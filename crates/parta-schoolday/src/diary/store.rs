@@ -70,7 +70,7 @@ pub async fn student_week(db: &Db, student: PersonId, from: &str, to: &str) -> R
          FROM marks m JOIN ref_work_types w ON w.code = m.work_type WHERE m.student_id = $1 AND m.day >= $2 AND m.day <= $3 \
          UNION ALL SELECT 'a', NULL, a.lesson_id, a.status, NULL, NULL, NULL, a.reason FROM attendance a \
          WHERE a.student_id = $1 AND a.day >= $2 AND a.day <= $3 \
-         UNION ALL SELECT 'h', NULL, h.lesson_id, NULL, NULL, NULL, NULL, h.answer FROM homework_submissions h \
+         UNION ALL SELECT 'h', NULL, h.lesson_id, h.status, NULL, h.teacher_comment, NULL, h.answer FROM homework_submissions h \
          JOIN lessons l ON l.id = h.lesson_id WHERE h.student_id = $1 AND l.day >= $2 AND l.day <= $3 \
          UNION ALL SELECT 'f', t.id, t.lesson_id, t.file_name, NULL, NULL, t.size, t.student_id FROM attachments t \
          JOIN lessons l ON l.id = t.lesson_id WHERE l.day >= $2 AND l.day <= $3 AND (t.student_id IS NULL OR t.student_id = $1) \

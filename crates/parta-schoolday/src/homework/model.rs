@@ -25,6 +25,21 @@ pub struct Submission {
     pub student_name: String,
     pub done_at: Option<i64>,
     pub answer: Option<String>,
+    /// `submitted` (сдано), `accepted` (принято) or `returned` (на доработку).
+    pub status: Option<String>,
+    /// The teacher's comment on the hand-in.
+    pub teacher_comment: Option<String>,
+}
+
+/// The teacher's answer to a hand-in: accepted (with a journal mark, if given) or
+/// returned for rework; the comment is shown to the student and their parents.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct HandInReview {
+    /// `accept` or `return`.
+    pub decision: String,
+    /// A mark of the lesson's scale, put in the journal as homework.
+    pub mark: Option<String>,
+    pub comment: Option<String>,
 }
 
 /// Who handed in the homework of a lesson.

@@ -137,13 +137,17 @@ impl Journal {
             ));
         };
         if student.is_some() {
-            let has_homework = store::lesson(&self.db, lesson)
-                .await?
-                .is_some_and(|x| x.homework.is_some());
-            if !has_homework {
+            let full = store::lesson(&self.db, lesson).await?;
+            if full.as_ref().is_none_or(|x| x.homework.is_none()) {
                 return Err(JournalError::invalid(
                     "lesson_id",
                     "К этому уроку домашнее задание не задано.",
+                ));
+            }
+            if full.is_none_or(|x| x.handin != 1) {
+                return Err(JournalError::invalid(
+                    "file",
+                    "Учитель не просил сдавать эту работу в системе: отметьте её выполненной.",
                 ));
             }
         }
@@ -211,6 +215,10 @@ impl Journal {
         .bind(l.organisation_id)
         .execute(&mut *tx)
         .await?;
+        // A student's file hands the work in (again, after a return for rework).
+        if let Some(s) = student {
+            store::hand_in(&mut tx, lesson, s, now_ms()).await?;
+        }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
         self.attachment(id)
@@ -428,4 +436,122 @@ pub(crate) fn quota_refusal(message: String) -> JournalError {
     let mut p = parta_core::Problem::validation(vec![parta_core::FieldError::new("file", message)]);
     p.code = "quota";
     JournalError::Problem(p)
+}
+
+impl Journal {
+    /// The teacher answers a hand-in: accepted — with a journal mark (as homework) when
+    /// one is given — or returned for rework; the comment goes to the student (and their
+    /// parents, in the diary). A hand-in is reviewed again after a new answer.
+    pub async fn review_handin(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        lesson: LessonId,
+        student: PersonId,
+        review: HandInReview,
+    ) -> Result<()> {
+        let l = store::lesson_key(&self.db, lesson)
+            .await?
+            .ok_or(JournalError::NotFound)?;
+        self.authorize_journal(
+            p,
+            Operation::WriteJournal,
+            l.class_id,
+            &l.subject_code,
+            Some(l.teacher_id),
+        )
+        .await?;
+        let comment = review
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if comment.is_some_and(|c| c.chars().count() > 1000) {
+            return Err(JournalError::invalid(
+                "comment",
+                "Комментарий — до 1000 знаков.",
+            ));
+        }
+        let status = match review.decision.as_str() {
+            "accept" => "accepted",
+            "return" => {
+                if comment.is_none() {
+                    return Err(JournalError::invalid(
+                        "comment",
+                        "Напишите, что доработать: ученик увидит комментарий.",
+                    ));
+                }
+                "returned"
+            }
+            _ => {
+                return Err(JournalError::invalid(
+                    "decision",
+                    "Выберите: принять или вернуть на доработку.",
+                ))
+            }
+        };
+        let handed_in = store::submissions(&self.db, lesson)
+            .await?
+            .into_iter()
+            .any(|s| s.0 == student);
+        if !handed_in {
+            return Err(JournalError::invalid(
+                "student_id",
+                "Этот ученик ещё ничего не сдал.",
+            ));
+        }
+        // The mark goes through the journal's own checks (scale, closed period, group).
+        let mark = review
+            .mark
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty());
+        if let (Some(value), "accepted") = (mark, status) {
+            let save = JournalSave {
+                marks: vec![MarkInput {
+                    lesson_id: lesson,
+                    student_id: student,
+                    mark_id: None,
+                    value: Some(value.to_string()),
+                    work_type: Some("homework".into()),
+                    comment: comment.map(str::to_string),
+                }],
+                ..Default::default()
+            };
+            self.save(p, origin, l.class_id, &l.subject_code, save, None)
+                .await
+                .map_err(|e| match e {
+                    // The save names the field `marks[0].value`: here it is the mark.
+                    JournalError::Invalid(errors) => JournalError::Invalid(
+                        errors
+                            .into_iter()
+                            .map(|mut f| {
+                                f.field = "mark".into();
+                                f
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                })?;
+        }
+        let mut tx = self.db.begin_write().await?;
+        store::review_submission(
+            &mut tx,
+            lesson,
+            student,
+            status,
+            comment,
+            p.person_id,
+            now_ms(),
+        )
+        .await?;
+        let mut e = entry(p, origin, "update", "homework");
+        e.subject_person_id = Some(student);
+        e.organisation_id = Some(l.organisation_id);
+        e.object_id = Some(lesson.to_string());
+        e.details = Some(status.to_string());
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(diary))
         .routes(routes!(student_marks))
         .routes(routes!(homework_status, submit_homework))
+        .routes(routes!(review_handin))
         .routes(routes!(download))
         .routes(routes!(storage))
         .merge(OpenApiRouter::new().routes(routes!(attach)).layer(
@@ -704,6 +705,29 @@ async fn submit_homework(
 ) -> ApiResult<Json<Done>> {
     st.journal
         .submit_homework(&c.principal, path_id(&id)?, req)
+        .await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// The teacher accepts a hand-in (with a journal mark, if given) or returns it for rework
+/// with a comment the student sees.
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/handins/{student}", security(("session" = []), ("token" = ["journal:write"])), tag = "journal",
+    params(("id" = parta_core::ids::LessonId, Path), ("student" = parta_core::ids::PersonId, Path)), request_body = HandInReview,
+    responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn review_handin(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, student)): Path<(String, String)>,
+    ApiJson(req): ApiJson<HandInReview>,
+) -> ApiResult<Json<Done>> {
+    st.journal
+        .review_handin(
+            &c.principal,
+            &c.origin,
+            path_id(&id)?,
+            path_id(&student)?,
+            req,
+        )
         .await?;
     Ok(Json(Done { ok: true }))
 }

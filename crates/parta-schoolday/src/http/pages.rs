@@ -32,6 +32,7 @@ pub fn router() -> Pages<Web> {
         .post("/journal/{class}/{subject}", journal_save)
         .get("/lessons/{id}", lesson)
         .post("/lessons/{id}", lesson_save)
+        .post("/lessons/{id}/handins/{student}", handin_review)
         .post("/lessons/{id}/change", lesson_change)
         .get("/diary", diary)
         .get("/diary/marks", marks)
@@ -590,6 +591,19 @@ struct LessonRow {
     homework: String,
 }
 
+/// A student's hand-in as the teacher reviews it.
+struct HandInView {
+    student_id: String,
+    name: String,
+    answer: String,
+    files: Vec<Attachment>,
+    /// submitted | accepted | returned
+    status: String,
+    comment: String,
+    /// The student's marks at this lesson, for the teacher to see.
+    marks: String,
+}
+
 #[derive(Template)]
 #[template(path = "lesson.html")]
 struct LessonPage {
@@ -598,8 +612,11 @@ struct LessonPage {
     s: LessonSheet,
     day: String,
     rows: Vec<LessonRow>,
+    handins: Vec<HandInView>,
     /// The school administration changes the lesson here: (id, name) of the staff.
     manage: Option<Vec<(String, String)>>,
+    /// A review that failed, shown again at its student: (student, problem lines).
+    review_errors: Option<(String, parta_http::page::FormErrors)>,
 }
 
 async fn lesson(
@@ -619,32 +636,8 @@ async fn lesson(
         .await
     {
         Ok(s) => {
-            let rows = s
-                .students
-                .iter()
-                .map(|st_| LessonRow {
-                    name: st_.name.clone(),
-                    marks: s
-                        .marks
-                        .iter()
-                        .filter(|m| m.student_id == st_.id)
-                        .map(|m| m.value.clone())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    attendance: s
-                        .attendance
-                        .iter()
-                        .find(|a| a.student_id == st_.id)
-                        .map(|a| attendance_label(&a.status).to_string())
-                        .unwrap_or_default(),
-                    homework: s
-                        .submissions
-                        .iter()
-                        .find(|x| x.student_id == st_.id && x.done_at.is_some())
-                        .map(|x| format!("✓ {}", x.answer.clone().unwrap_or_default()))
-                        .unwrap_or_default(),
-                })
-                .collect();
+            let rows = rows_of(&s);
+            let handins = handins_of(&s);
             let p = &r.caller.principal;
             let org = match st.registry.class_facts(s.lesson.class_id).await {
                 Ok(f) => f.map(|f| f.org.organisation),
@@ -672,10 +665,135 @@ async fn lesson(
                 day: ru_date(&s.lesson.day),
                 s,
                 rows,
+                handins,
                 manage,
+                review_errors: None,
             }))
         }
         Err(e) => fail(e),
+    }
+}
+
+/// A row per student: marks, attendance and homework at this lesson.
+fn rows_of(s: &LessonSheet) -> Vec<LessonRow> {
+    s.students
+        .iter()
+        .map(|st_| LessonRow {
+            name: st_.name.clone(),
+            marks: s
+                .marks
+                .iter()
+                .filter(|m| m.student_id == st_.id)
+                .map(|m| m.value.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+            attendance: s
+                .attendance
+                .iter()
+                .find(|a| a.student_id == st_.id)
+                .map(|a| attendance_label(&a.status).to_string())
+                .unwrap_or_default(),
+            homework: s
+                .submissions
+                .iter()
+                .find(|x| x.student_id == st_.id && x.done_at.is_some())
+                .map(|x| format!("✓ {}", x.answer.clone().unwrap_or_default()))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Who handed in what: answers, files with their sizes, the review so far.
+fn handins_of(s: &LessonSheet) -> Vec<HandInView> {
+    s.submissions
+        .iter()
+        .filter(|x| {
+            x.done_at.is_some()
+                || s.attachments
+                    .iter()
+                    .any(|a| a.student_id == Some(x.student_id))
+        })
+        .map(|x| HandInView {
+            student_id: x.student_id.to_string(),
+            name: x.student_name.clone(),
+            answer: x.answer.clone().unwrap_or_default(),
+            files: s
+                .attachments
+                .iter()
+                .filter(|a| a.student_id == Some(x.student_id))
+                .cloned()
+                .collect(),
+            status: x.status.clone().unwrap_or_else(|| "submitted".into()),
+            comment: x.teacher_comment.clone().unwrap_or_default(),
+            marks: s
+                .marks
+                .iter()
+                .filter(|m| m.student_id == x.student_id)
+                .map(|m| m.value.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    decision: String,
+    mark: Option<String>,
+    comment: Option<String>,
+}
+
+/// The teacher accepts a hand-in (with a mark) or returns it for rework.
+async fn handin_review(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, student)): Path<(String, String)>,
+    Form(f): Form<ReviewForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let (Ok(id), Ok(student)) = (id.parse::<LessonId>(), student.parse()) else {
+        return fail(Problem::not_found());
+    };
+    let p = &r.caller.principal;
+    let review = HandInReview {
+        decision: f.decision,
+        mark: f.mark,
+        comment: f.comment,
+    };
+    match st
+        .journal
+        .review_handin(p, &r.caller.origin, id, student, review)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/lessons/{id}?n=saved#handins")).into_response()),
+        Err(e) => {
+            let problem = Problem::from(e);
+            if problem.status == 404 || problem.status == 403 {
+                return fail(problem);
+            }
+            // The lesson page again, the error at the student's form.
+            let s = st.journal.lesson_sheet(p, &r.caller.origin, id).await?;
+            let mut ctx = r.ctx();
+            ctx.errors = parta_http::page::messages(&problem);
+            let handins = handins_of(&s);
+            let page = LessonPage {
+                ctx,
+                t: strings(&r.headers),
+                day: ru_date(&s.lesson.day),
+                rows: rows_of(&s),
+                handins,
+                manage: None,
+                review_errors: Some((
+                    student.to_string(),
+                    parta_http::page::FormErrors::from_problem(&problem),
+                )),
+                s,
+            };
+            Ok((problem.status_code(), render(&page)).into_response())
+        }
     }
 }
 
@@ -817,6 +935,11 @@ struct DiaryLessonView {
     topic: String,
     homework: String,
     done: bool,
+    /// The teacher asked for a hand-in: the answer controls are shown.
+    handin: bool,
+    /// The hand-in's state in words, and the teacher's comment.
+    review: String,
+    teacher_comment: String,
     marks: Vec<DiaryMarkView>,
     attendance: String,
     files: Vec<DiaryFile>,
@@ -938,6 +1061,14 @@ async fn diary(
                             topic: l.lesson.topic.clone().unwrap_or_default(),
                             homework: l.lesson.homework.clone().unwrap_or_default(),
                             done: l.homework_done,
+                            handin: l.lesson.handin == 1,
+                            review: match l.handin_status.as_deref() {
+                                Some("accepted") => t.handin_accepted.to_string(),
+                                Some("returned") => t.handin_returned.to_string(),
+                                Some(_) if l.lesson.handin == 1 => t.handin_sent.to_string(),
+                                _ => String::new(),
+                            },
+                            teacher_comment: l.teacher_comment.clone().unwrap_or_default(),
                             marks: l
                                 .marks
                                 .iter()

@@ -65,6 +65,21 @@ pub struct Strings {
     pub answer: &'static str,
     pub attach: &'static str,
     pub attach_answer: &'static str,
+    pub handin_label: &'static str,
+    pub handin_sent: &'static str,
+    pub handin_accepted: &'static str,
+    pub handin_returned: &'static str,
+    pub kb: &'static str,
+    pub mb: &'static str,
+    pub attendance_taken: &'static str,
+    pub handin_ask: &'static str,
+    pub handins: &'static str,
+    pub no_handins: &'static str,
+    pub handin_mark: &'static str,
+    pub handin_comment: &'static str,
+    pub accept: &'static str,
+    pub return_rework: &'static str,
+    pub no_mark: &'static str,
     pub upload: &'static str,
     pub file_rules: &'static str,
     pub change_title: &'static str,
@@ -175,6 +190,21 @@ pub static RU: Strings = Strings {
     answer: "ответ ученика",
     attach: "Приложить файл к домашнему заданию",
     attach_answer: "Файл с ответом",
+    handin_label: "сдать в системе",
+    handin_sent: "Сдано, ждёт проверки",
+    handin_accepted: "Принято",
+    handin_returned: "Возвращено на доработку",
+    kb: "КБ",
+    mb: "МБ",
+    attendance_taken: "Посещаемость отмечена (все, кто не отмечен отсутствующим, были на уроке)",
+    handin_ask: "Сдать работу в системе (ответ текстом или файлом)",
+    handins: "Сданные работы",
+    no_handins: "Пока никто не сдал.",
+    handin_mark: "Отметка",
+    handin_comment: "Комментарий ученику",
+    accept: "Принять",
+    return_rework: "Вернуть на доработку",
+    no_mark: "— без отметки —",
     upload: "Загрузить",
     file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — до 10 МБ.",
     change_title: "Изменить урок (ученики и родители получат уведомление)",
@@ -268,6 +298,21 @@ pub static EN: Strings = Strings {
     answer: "student's answer",
     attach: "Attach a file to the homework",
     attach_answer: "Answer file",
+    handin_label: "hand in online",
+    handin_sent: "Handed in, waiting to be marked",
+    handin_accepted: "Accepted",
+    handin_returned: "Returned for rework",
+    kb: "KB",
+    mb: "MB",
+    attendance_taken: "Attendance taken (everyone not marked absent was there)",
+    handin_ask: "Hand in online (an answer or a file)",
+    handins: "Hand-ins",
+    no_handins: "Nobody has handed in yet.",
+    handin_mark: "Mark",
+    handin_comment: "Comment to the student",
+    accept: "Accept",
+    return_rework: "Return for rework",
+    no_mark: "— no mark —",
     upload: "Upload",
     file_rules: "PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, TXT, JPG, PNG, GIF — up to 10 MB.",
     change_title: "Change the lesson (students and parents are notified)",
@@ -318,6 +363,19 @@ pub static EN: Strings = Strings {
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {
     Lang::from_headers(headers).pick(&RU, &EN)
+}
+
+impl Strings {
+    /// A file's size as people read it: «840 КБ», «2,4 МБ».
+    pub fn size(&self, bytes: i64) -> String {
+        if bytes < 1024 * 1024 {
+            format!("{} {}", (bytes + 1023) / 1024, self.kb)
+        } else {
+            let tenths = bytes * 10 / (1024 * 1024);
+            let sep = if self.kb == "КБ" { ',' } else { '.' };
+            format!("{}{sep}{} {}", tenths / 10, tenths % 10, self.mb)
+        }
+    }
 }
 
 pub fn dm(iso: &str) -> String {

@@ -251,18 +251,23 @@ impl Journal {
                 .collect(),
             &l.subject_code,
         );
-        let done: HashMap<PersonId, (i64, Option<String>)> = store::submissions(&self.db, id)
+        let done: HashMap<PersonId, store::SubmissionRow> = store::submissions(&self.db, id)
             .await?
             .into_iter()
-            .map(|(s, at, a)| (s, (at, a)))
+            .map(|row| (row.0, row))
             .collect();
         let submissions = students
             .iter()
-            .map(|s| Submission {
-                student_id: s.id,
-                student_name: s.name.clone(),
-                done_at: done.get(&s.id).map(|d| d.0),
-                answer: done.get(&s.id).and_then(|d| d.1.clone()),
+            .map(|s| {
+                let d = done.get(&s.id);
+                Submission {
+                    student_id: s.id,
+                    student_name: s.name.clone(),
+                    done_at: d.map(|d| d.1),
+                    answer: d.and_then(|d| d.2.clone()),
+                    status: d.map(|d| d.3.clone()),
+                    teacher_comment: d.and_then(|d| d.4.clone()),
+                }
             })
             .collect();
         let may_write =

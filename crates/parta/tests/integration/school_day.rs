@@ -58,6 +58,15 @@ pub(crate) async fn spot(app: &TestApp, teacher: &Client) -> Spot {
     }
 }
 
+/// The lesson's teacher asks for the homework to be handed in (files and answers).
+async fn ask_for_handin(app: &TestApp, lesson: &str) {
+    sqlx::query("UPDATE lessons SET handin = 1 WHERE id = $1")
+        .bind(lesson)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
 /// Reopens, as the director, a closed period of the class's school covering `day`.
 pub(crate) async fn open_period_of(app: &TestApp, class: &str, day: &str) {
     let closed: Vec<(String,)> = sqlx::query_as(
@@ -832,7 +841,7 @@ async fn period_grades_suggested_and_set() {
 }
 
 #[tokio::test]
-async fn homework_is_handed_in_and_the_teacher_sees_who() {
+async fn homework_is_handed_in_reviewed_returned_and_accepted_with_a_mark() {
     let app = spawn().await;
     let student = app.login("student").await;
     let me = app.person_of("student").await;
@@ -841,13 +850,36 @@ async fn homework_is_handed_in_and_the_teacher_sees_who() {
             "SELECT class_id FROM enrolments WHERE person_id = '{me}' AND ended_on IS NULL"
         ))
         .await;
-    let (lesson, teacher): (String, String) = sqlx::query_as(
-        "SELECT id, teacher_id FROM lessons WHERE class_id = $1 AND homework IS NOT NULL ORDER BY day DESC LIMIT 1",
+    let (lesson, teacher, subject, day): (String, String, String, String) = sqlx::query_as(
+        "SELECT id, teacher_id, subject_code, day FROM lessons WHERE class_id = $1 AND homework IS NOT NULL AND group_id IS NULL \
+         AND day <= $2 AND status = 'planned' ORDER BY day DESC LIMIT 1",
     )
     .bind(&class)
+    .bind(parta_core::time::today().to_string())
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
+    open_period_of(&app, &class, &day).await;
+    // Without the teacher asking for a hand-in, homework is only ticked as done.
+    let p = problem(
+        student
+            .post(
+                &format!("/api/v1/lessons/{lesson}/homework"),
+                &json!({"answer": "Сделал упражнения 1–3"}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "answer");
+    let t = app.login(&login_of(&app, &teacher).await).await;
+    let res = t
+        .post(
+            &format!("/api/v1/classes/{class}/journal/{subject}"),
+            &json!({"lessons": [{"lesson_id": lesson, "handin": true}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let res = student
         .post(
             &format!("/api/v1/lessons/{lesson}/homework"),
@@ -855,7 +887,6 @@ async fn homework_is_handed_in_and_the_teacher_sees_who() {
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let t = app.login(&login_of(&app, &teacher).await).await;
     let status: Value = t
         .get(&format!("/api/v1/lessons/{lesson}/homework"))
         .await
@@ -869,7 +900,88 @@ async fn homework_is_handed_in_and_the_teacher_sees_who() {
         .find(|x| x["student_id"] == me.as_str())
         .unwrap();
     assert_eq!(mine["answer"], "Сделал упражнения 1–3");
+    assert_eq!(mine["status"], "submitted");
     assert!(mine["done_at"].is_number());
+    // Returned for rework: a comment is required, and the student sees it.
+    let review = format!("/api/v1/lessons/{lesson}/handins/{me}");
+    let p = problem(t.post(&review, &json!({"decision": "return"})).await, 422).await;
+    assert_eq!(p["field"], "comment");
+    let res = t
+        .post(
+            &review,
+            &json!({"decision": "return", "comment": "Нет упражнения 3"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let diary: Value = student
+        .get(&format!("/api/v1/students/{me}/diary?week={day}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seen = diary["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["lessons"].as_array().unwrap().clone())
+        .find(|l| l["lesson"]["id"] == lesson.as_str())
+        .unwrap();
+    assert_eq!(seen["handin_status"], "returned");
+    assert_eq!(seen["teacher_comment"], "Нет упражнения 3");
+    // Handed in again, then accepted with a mark that lands in the journal as homework.
+    student
+        .post(
+            &format!("/api/v1/lessons/{lesson}/homework"),
+            &json!({"answer": "Сделал упражнения 1–3, исправил третье"}),
+        )
+        .await;
+    let p = problem(
+        t.post(&review, &json!({"decision": "accept", "mark": "7"}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        p["field"], "mark",
+        "a mark off the scale is named as the mark"
+    );
+    let res = t
+        .post(
+            &review,
+            &json!({"decision": "accept", "mark": "5", "comment": "Молодец"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT value FROM marks WHERE lesson_id = '{lesson}' AND student_id = '{me}' AND work_type = 'homework'"
+        ))
+        .await,
+        "5"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT status FROM homework_submissions WHERE lesson_id = '{lesson}' AND student_id = '{me}'"
+        ))
+        .await,
+        "accepted"
+    );
+    // Someone who handed nothing in cannot be reviewed.
+    let other = app
+        .scalar(&format!(
+            "SELECT person_id FROM enrolments WHERE class_id = '{class}' AND ended_on IS NULL AND person_id <> '{me}' LIMIT 1"
+        ))
+        .await;
+    let p = problem(
+        t.post(
+            &format!("/api/v1/lessons/{lesson}/handins/{other}"),
+            &json!({"decision": "accept"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "student_id");
     let no_hw = app
         .scalar(&format!(
             "SELECT id FROM lessons WHERE class_id = '{class}' AND homework IS NULL LIMIT 1"
@@ -1285,6 +1397,7 @@ async fn homework_files_are_checked_and_reach_only_the_class() {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
+    ask_for_handin(&app, &lesson).await;
     let t = app.login(&login_of(&app, &teacher).await).await;
     let pdf = b"%PDF-1.4\n% homework\n".to_vec();
     let res = upload(
@@ -1416,6 +1529,7 @@ async fn uploads_are_held_to_quotas_the_school_can_see() {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
+    ask_for_handin(&app, &lesson).await;
     let student = app.login("student").await;
     let text = |kb: usize| "ответ ".repeat(kb * 1024 / 11).into_bytes();
     let res = upload(&student, &lesson, "answer1.txt", text(700)).await;

@@ -35,7 +35,10 @@ async fn a_teacher_sees_what_is_left_to_fill_in_and_it_goes_once_filled() {
         .split("<li>")
         .find(|l| l.contains(&format!("/lessons/{}", s.lesson)))
         .expect("the lesson is listed");
-    assert!(line.contains("нет темы") && line.contains("посещаемость не отмечена"), "{line}");
+    assert!(
+        line.contains("нет темы") && line.contains("посещаемость не отмечена"),
+        "{line}"
+    );
     // The topic and one absence: the attendance counts as taken.
     let res = teacher
         .post(
@@ -79,7 +82,10 @@ async fn a_teacher_sees_what_is_left_to_fill_in_and_it_goes_once_filled() {
     let res = teacher
         .form(
             &format!("/lessons/{}", s.lesson),
-            &[("topic", "Сложносочинённое предложение"), ("attendance_taken", "1")],
+            &[
+                ("topic", "Сложносочинённое предложение"),
+                ("attendance_taken", "1"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -117,7 +123,10 @@ async fn a_teacher_sees_what_is_left_to_fill_in_and_it_goes_once_filled() {
             s.student
         ))
         .await;
-    assert!(absent.split("</ul>").next().unwrap().contains(&name), "{name} is absent");
+    assert!(
+        absent.split("</ul>").next().unwrap().contains(&name),
+        "{name} is absent"
+    );
 }
 
 #[tokio::test]
@@ -125,12 +134,17 @@ async fn a_parent_sees_a_new_mark_and_the_next_day_of_each_child() {
     let app = spawn().await;
     let teacher = app.login("teacher").await;
     let s = spot(&app, &teacher).await;
-    let parent = app.login(&login_of(&app, &parent_of(&app, &s.student).await).await).await;
+    let parent = app
+        .login(&login_of(&app, &parent_of(&app, &s.student).await).await)
+        .await;
     let first = parent.get("/").await;
     assert_eq!(first.headers()["cache-control"], "no-store");
     let first = first.text().await.unwrap();
     let name = app
-        .scalar(&format!("SELECT last_name || ' ' || first_name FROM persons WHERE id = '{}'", s.student))
+        .scalar(&format!(
+            "SELECT last_name || ' ' || first_name FROM persons WHERE id = '{}'",
+            s.student
+        ))
         .await;
     assert!(first.contains(&name), "the child's day is shown");
     assert!(first.contains(&format!("/diary?student={}", s.student)));
@@ -147,11 +161,22 @@ async fn a_parent_sees_a_new_mark_and_the_next_day_of_each_child() {
         .split(&format!("<h2>{name}"))
         .nth(1)
         .expect("the child's section");
-    let new_marks = section.split("Новые отметки").nth(1).unwrap().split("</ul>").next().unwrap();
+    let new_marks = section
+        .split("Новые отметки")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
     assert!(new_marks.contains("mark-5\">5</span>"), "{new_marks}");
     assert!(new_marks.contains("Контрольная работа"));
     // Nothing of another family's child.
-    let class2 = fixtures::class_named(&app, &fixtures::other_school(&app, &app.director_school().await).await, "5А").await;
+    let class2 = fixtures::class_named(
+        &app,
+        &fixtures::other_school(&app, &app.director_school().await).await,
+        "5А",
+    )
+    .await;
     let stranger = fixtures::student_of(&app, &class2).await;
     assert!(!page.contains(&stranger));
 }
@@ -163,7 +188,12 @@ async fn an_operator_sees_each_school_in_numbers_and_nobody_named() {
     let page = m.get("/").await.text().await.unwrap();
     let school = app.director_school().await;
     assert!(page.contains(&format!("href=\"/schools/{school}\"")));
-    for column in ["Сотрудников", "Вошли в систему", "Журналы заполнены", "Посещаемость недели"] {
+    for column in [
+        "Сотрудников",
+        "Вошли в систему",
+        "Журналы заполнены",
+        "Посещаемость недели",
+    ] {
         assert!(page.contains(column), "{column}");
     }
     let staff = app
