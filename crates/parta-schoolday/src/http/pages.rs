@@ -33,6 +33,7 @@ pub fn router() -> Pages<Web> {
         .get("/lessons/{id}", lesson)
         .post("/lessons/{id}", lesson_save)
         .post("/lessons/{id}/handins/{student}", handin_review)
+        .get("/schools/{id}/substitutions", substitutions_page)
         .post("/lessons/{id}/change", lesson_change)
         .get("/diary", diary)
         .get("/diary/marks", marks)
@@ -140,6 +141,8 @@ struct JournalsPage {
     journals: Vec<JournalRef>,
     today: Vec<Lesson>,
     timetable: bool,
+    /// The administration's view: (class id, class, its journals).
+    by_class: Vec<(String, String, Vec<JournalRef>)>,
 }
 
 async fn journals(
@@ -166,12 +169,27 @@ async fn journals(
     };
     // The platform's administrator and operators have no timetable of their own.
     let timetable = matches!(p.role(), Role::Teacher | Role::SchoolAdmin);
+    // The administration sees every journal of the school: a line per class.
+    let mut by_class: Vec<(String, String, Vec<JournalRef>)> = Vec::new();
+    if p.role() == Role::SchoolAdmin {
+        for j in &journals {
+            match by_class.last_mut() {
+                Some(last) if last.0 == j.class_id.to_string() => last.2.push(j.clone()),
+                _ => by_class.push((
+                    j.class_id.to_string(),
+                    j.class_name.clone(),
+                    vec![j.clone()],
+                )),
+            }
+        }
+    }
     Ok(render(&JournalsPage {
         ctx: r.ctx(),
         t: strings(&r.headers),
         journals,
         today,
         timetable,
+        by_class,
     }))
 }
 
@@ -845,6 +863,64 @@ async fn lesson_save(
     }
 }
 
+#[derive(Template)]
+#[template(path = "substitutions.html")]
+struct SubstitutionsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    org: String,
+    d: crate::timetable::substitutions::SubstitutionDay,
+    label: String,
+    /// Where the change forms come back to.
+    back: String,
+}
+
+#[derive(Deserialize)]
+struct SubstitutionsQuery {
+    day: Option<String>,
+    teacher: Option<String>,
+}
+
+/// The administration's day of substitutions: the absent teacher's lessons, the free
+/// teachers offered for each.
+async fn substitutions_page(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<SubstitutionsQuery>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return fail(Problem::not_found());
+    };
+    let day = q
+        .day
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(parta_core::time::today);
+    let absent = q.teacher.as_deref().and_then(|t| t.parse().ok());
+    let d = st
+        .journal
+        .substitution_day(&r.caller.principal, org, day, absent)
+        .await?;
+    let back = format!(
+        "/schools/{org}/substitutions?day={day}{}",
+        absent
+            .map(|a: parta_core::ids::PersonId| format!("&teacher={a}"))
+            .unwrap_or_default()
+    );
+    Ok(render(&SubstitutionsPage {
+        ctx: r.ctx(),
+        t: strings(&r.headers),
+        org: id,
+        label: ru_date(&d.day),
+        d,
+        back,
+    }))
+}
+
 #[derive(Deserialize)]
 struct ChangeForm {
     kind: String,
@@ -852,6 +928,10 @@ struct ChangeForm {
     day: Option<String>,
     lesson_no: Option<i64>,
     note: Option<String>,
+    /// The page to come back to (the substitutions of the day); the lesson's otherwise.
+    back: Option<String>,
+    /// The box «Да, отменить урок»: a cancellation is not done by a stray click.
+    confirm: Option<String>,
 }
 
 /// Замена, отмена или перенос from the lesson page (the school administration).
@@ -878,6 +958,12 @@ async fn lesson_change(
                 ))
             }
         },
+        "cancellation" if f.confirm.is_none() => {
+            return fail(Problem::invalid(
+                "confirm",
+                "Урок не отменён: поставьте отметку «Да, отменить урок» рядом с кнопкой.",
+            ))
+        }
         "cancellation" => LessonChange::Cancellation { note },
         "move" => {
             let day = f
@@ -911,7 +997,15 @@ async fn lesson_change(
         .change_lesson(&r.caller.principal, &r.caller.origin, id, change)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/lessons/{id}?n=saved")).into_response()),
+        Ok(_) => {
+            let to = match f.back.as_deref() {
+                Some(b) if b.starts_with("/schools/") => {
+                    format!("{}&n=saved", parta_http::caller::safe_next(Some(b)))
+                }
+                _ => format!("/lessons/{id}?n=saved"),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
         Err(e) => fail(e),
     }
 }

@@ -85,11 +85,22 @@ pub(crate) fn fmt_avg(a: f64) -> f64 {
 
 impl Journal {
     /// The class-subjects the caller keeps journals for (a teacher).
+    /// A teacher's journals; for the school's administration, every journal of its
+    /// schools (they read and correct them).
     pub async fn my_journals(&self, p: &Principal) -> Result<Vec<JournalRef>> {
-        if p.role() != Role::Teacher {
-            return Ok(Vec::new());
+        match p.role() {
+            Role::Teacher => Ok(store::teacher_journals(&self.db, p.person_id).await?),
+            Role::SchoolAdmin => {
+                let mut out = Vec::new();
+                for org in &p.scope.organisations {
+                    self.authorize_org(p, Operation::ManageSchoolDay, *org)
+                        .await?;
+                    out.extend(store::school_journals(&self.db, *org).await?);
+                }
+                Ok(out)
+            }
+            _ => Ok(Vec::new()),
         }
-        Ok(store::teacher_journals(&self.db, p.person_id).await?)
     }
 
     /// The journal grid of a class and subject in a period. Reading marks of students is

@@ -1,7 +1,7 @@
 //! SQL of journal. One text for both backends (`$n` placeholders).
 
 use crate::model::*;
-use parta_core::ids::{AcademicYearId, ClassId, LessonId, MarkId, PersonId};
+use parta_core::ids::{AcademicYearId, ClassId, LessonId, MarkId, OrganisationId, PersonId};
 use parta_db::Db;
 use sqlx::AnyConnection;
 
@@ -167,6 +167,24 @@ pub async fn teacher_journals(db: &Db, teacher: PersonId) -> R<Vec<JournalRef>> 
          WHERE a.teacher_id = $1 ORDER BY c.name, s.name",
     )
     .bind(teacher)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Every journal of a school's current year (the administration's view), classes in
+/// grade order.
+pub async fn school_journals(db: &Db, org: OrganisationId) -> R<Vec<JournalRef>> {
+    sqlx::query_as(
+        "SELECT DISTINCT c.id AS class_id, c.name AS class_name, s.code AS subject_code, s.name AS subject_name, \
+         LENGTH(c.grade_level) AS gl, c.grade_level AS g \
+         FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         JOIN classes c ON c.id = COALESCE(a.class_id, g.class_id) JOIN ref_subjects s ON s.code = a.subject_code \
+         WHERE c.organisation_id = $1 AND c.academic_year_id = (SELECT y.id FROM academic_years y \
+               WHERE y.organisation_id = $1 AND y.starts_on <= $2 ORDER BY y.starts_on DESC LIMIT 1) \
+         ORDER BY gl, g, c.name, s.name",
+    )
+    .bind(org)
+    .bind(parta_core::time::today().to_string())
     .fetch_all(&db.pool)
     .await
 }

@@ -3,4 +3,5 @@
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod substitutions;
 pub mod weeks;

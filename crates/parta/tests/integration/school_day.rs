@@ -1609,10 +1609,28 @@ async fn the_director_substitutes_and_cancels_from_the_lesson_page() {
         page.contains("/change"),
         "the director is offered the change forms"
     );
+    // Not without the confirmation box.
     let res = director
         .form(
             &format!("/lessons/{lesson}/change"),
             &[("kind", "cancellation"), ("note", "Карантин")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Да, отменить урок"));
+    assert_eq!(
+        app.scalar(&format!("SELECT status FROM lessons WHERE id = '{lesson}'"))
+            .await,
+        "planned"
+    );
+    let res = director
+        .form(
+            &format!("/lessons/{lesson}/change"),
+            &[
+                ("kind", "cancellation"),
+                ("note", "Карантин"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);

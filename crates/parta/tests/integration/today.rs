@@ -219,3 +219,103 @@ async fn an_operator_sees_each_school_in_numbers_and_nobody_named() {
         .await;
     assert!(!page.contains(&teacher), "{teacher} is not named");
 }
+
+#[tokio::test]
+async fn the_director_covers_an_absent_teachers_lessons_with_free_colleagues() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    // A day with lessons of the demo teacher (the latest on or before today, else the
+    // first after it).
+    let teacher = app.person_of("teacher").await;
+    let today = parta_core::time::today().to_string();
+    let day: Option<(String,)> = sqlx::query_as(
+        "SELECT day FROM lessons WHERE teacher_id = $1 AND status = 'planned' AND day <= $2 ORDER BY day DESC LIMIT 1",
+    )
+    .bind(&teacher)
+    .bind(&today)
+    .fetch_optional(&app.db.pool)
+    .await
+    .unwrap();
+    let day = match day {
+        Some((d,)) => d,
+        None => {
+            app.scalar(&format!(
+                "SELECT MIN(day) FROM lessons WHERE teacher_id = '{teacher}' AND status = 'planned'"
+            ))
+            .await
+        }
+    };
+    let page = director
+        .get(&format!(
+            "/schools/{school}/substitutions?day={day}&teacher={teacher}"
+        ))
+        .await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let (lesson, no): (String, i64) = sqlx::query_as(
+        "SELECT id, lesson_no FROM lessons WHERE teacher_id = $1 AND day = $2 AND status = 'planned' ORDER BY lesson_no LIMIT 1",
+    )
+    .bind(&teacher)
+    .bind(&day)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let block = page
+        .split(&format!("action=\"/lessons/{lesson}/change\""))
+        .nth(1)
+        .expect("the lesson is offered for a substitution");
+    // The first offered teacher is free at that hour.
+    let offered = block
+        .split("<option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_ne!(offered, teacher);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM lessons WHERE teacher_id = '{offered}' AND day = '{day}' AND lesson_no = {no} AND status <> 'cancelled'"
+        ))
+        .await,
+        0,
+        "the offered teacher is free then"
+    );
+    let class: String = app
+        .scalar(&format!(
+            "SELECT class_id FROM lessons WHERE id = '{lesson}'"
+        ))
+        .await;
+    open_period_of(&app, &class, &day).await;
+    let back = format!("/schools/{school}/substitutions?day={day}&teacher={teacher}");
+    let res = director
+        .form(
+            &format!("/lessons/{lesson}/change"),
+            &[
+                ("kind", "substitution"),
+                ("teacher_id", &offered),
+                ("back", &back),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert!(res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with(&back));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT teacher_id FROM lessons WHERE id = '{lesson}'"
+        ))
+        .await,
+        offered
+    );
+    let page = director.get(&back).await.text().await.unwrap();
+    let changes = page.split("Изменения этого дня").nth(1).unwrap();
+    assert!(
+        changes.contains(&format!("/lessons/{lesson}")),
+        "listed among the day's changes"
+    );
+}
