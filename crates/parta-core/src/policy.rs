@@ -52,6 +52,9 @@ pub enum Operation {
     /// who hold no authority beyond it (an operator who is also a parent there is managed
     /// by the platform's administrator, never by the school).
     ManagePerson,
+    /// Appoint a municipal or regional operator (or list them): the platform's
+    /// administrator only.
+    AppointOperator,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -71,7 +74,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 24] = [
+    pub const ALL: [Operation; 25] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -96,6 +99,7 @@ impl Operation {
         Operation::DownloadAttachment,
         Operation::GradeStudent,
         Operation::ManagePerson,
+        Operation::AppointOperator,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -127,6 +131,7 @@ impl Operation {
             Operation::DownloadAttachment => 21,
             Operation::GradeStudent => 22,
             Operation::ManagePerson => 23,
+            Operation::AppointOperator => 24,
         }
     }
 
@@ -144,6 +149,7 @@ impl Operation {
             | Operation::ManageOrganisation
             | Operation::CreateOrganisation
             | Operation::ManagePerson
+            | Operation::AppointOperator
             | Operation::UpdateOwnContacts => "registry:write",
             Operation::ManageReferenceData => "reference:write",
             Operation::ManageApiTokens => "tokens:manage",
@@ -356,7 +362,7 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
         (Op::ManageReferenceData, Target::Platform) => {
             read_then(true, role == Role::RegionalOperator)
         }
-        (Op::ManageApiTokens, Target::Platform) => read_then(true, false),
+        (Op::ManageApiTokens | Op::AppointOperator, Target::Platform) => read_then(true, false),
         (Op::ReadTimetable, Target::Class(c)) => allow_or_hide(can_see_timetable(p, c)),
         // A school's rooms: its staff and the territory's operators, not families.
         (Op::ReadTimetable, Target::Organisation(o)) => {

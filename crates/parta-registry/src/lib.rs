@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod operators;
 pub mod service;
 pub mod store;
 

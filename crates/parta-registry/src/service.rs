@@ -449,6 +449,11 @@ impl Registry {
     }
 
     /// Whether the caller may do `op` on a person (see [`Self::may_on_organisation`]).
+    /// Whether the caller may do a platform-wide operation (reference data).
+    pub fn may_platform(&self, p: &Principal, op: Operation) -> bool {
+        decide(p, op, Target::Platform) == Decision::Allow
+    }
+
     pub async fn may_on_person(&self, p: &Principal, op: Operation, id: PersonId) -> Result<bool> {
         let facts = self.facts(id).await?;
         Ok(decide(p, op, Target::Person(&facts)) == Decision::Allow)

@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(add_position))
         .routes(routes!(staff_leaves))
         .routes(routes!(year_end_plan, year_end))
+        .routes(routes!(operators, appoint_operator))
 }
 
 // ---- registry ----
@@ -613,5 +614,33 @@ async fn year_end(
         st.registry
             .year_end(&c.principal, &c.origin, path_id(&id)?, req)
             .await?,
+    ))
+}
+
+/// Municipal and regional operators (the platform's administrator).
+#[utoipa::path(get, path = "/api/v1/operators", security(("session" = []), ("token" = ["registry:read"])), tag = "registry",
+    responses((status = 200, body = [crate::operators::OperatorRow]), (status = 403, body = Problem)))]
+async fn operators(
+    State(st): State<Web>,
+    c: Caller,
+) -> ApiResult<Json<Vec<crate::operators::OperatorRow>>> {
+    Ok(Json(st.registry.operators(&c.principal).await?))
+}
+
+/// Appoint a municipal or regional operator (a new person with the role over the territory).
+#[utoipa::path(post, path = "/api/v1/operators", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", request_body = crate::operators::NewOperator,
+    responses((status = 201, body = PersonCard), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn appoint_operator(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<crate::operators::NewOperator>,
+) -> ApiResult<(StatusCode, Json<PersonCard>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            st.registry
+                .appoint_operator(&c.principal, &c.origin, req)
+                .await?,
+        ),
     ))
 }

@@ -1,6 +1,7 @@
 //! HTTP of the registry and of personal data: `/api/v1` and the pages of schools,
 //! classes, people, access logs, my data and correction requests.
 
+pub mod admin;
 pub mod api;
 pub mod pages;
 pub mod strings;

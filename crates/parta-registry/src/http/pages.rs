@@ -34,6 +34,7 @@ pub fn router() -> Pages<Web> {
         .post("/my-data/change-request", my_change_request)
         .get("/schools/{id}/change-requests", change_requests_page)
         .post("/change-requests/{id}/decision", change_decision)
+        .merge(super::admin::router())
 }
 
 // ---- registry pages ----

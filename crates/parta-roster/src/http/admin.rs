@@ -800,14 +800,20 @@ async fn letter_submit(
     let p = &r.caller.principal;
     let card = st.registry.person(p, &r.caller.origin, id).await?;
     let letters = accounts::letters(&st.registry, &st.identity, p, &r.caller.origin, &[id]).await?;
-    let school = school_name(&st, &r, acting_org(&r, &card)).await;
+    let org = acting_org(&r, &card);
+    let school = school_name(&st, &r, org).await;
+    // An operator has no school: back to the platform's administration.
+    let back = match org {
+        Some(_) => format!("/persons/{id}/manage"),
+        None => "/admin#operators".to_string(),
+    };
     Ok(letters_response(&LettersPage {
         ctx: r.ctx(),
         t: strings(&r.headers),
         school,
         address: address(&r.headers),
         letters,
-        back: format!("/persons/{id}/manage"),
+        back,
     }))
 }
 

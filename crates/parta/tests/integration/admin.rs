@@ -608,3 +608,117 @@ async fn a_teacher_who_leaves_keeps_their_record_but_loses_the_school() {
     .await;
     assert_eq!(p["field"], "date");
 }
+
+#[tokio::test]
+async fn the_platform_admin_opens_a_school_appoints_an_operator_and_adds_a_subject_in_pages() {
+    let app = spawn().await;
+    let admin = app.login("admin").await;
+    let page = admin.get("/admin").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let mun = html
+        .split("name=\"municipality_id\"><option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // A mistake in the ИНН: the form again, with the input and the error at the field.
+    let fields = |inn: &'static str| {
+        vec![
+            ("municipality_id", mun.clone()),
+            ("kind", "school".to_string()),
+            ("full_name", "Основная школа деревни Ключи".to_string()),
+            ("short_name", "ООШ д. Ключи".to_string()),
+            ("inn", inn.to_string()),
+            ("ogrn", "1027700132195".to_string()),
+            ("address", "д. Ключи, ул. Центральная, 1".to_string()),
+        ]
+    };
+    let bad = fields("7707083890");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = admin.form("/admin/organisations", &bad).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"inn-error\""));
+    assert!(html.contains("value=\"ООШ д. Ключи\""));
+    let good = fields("7707083893");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = admin.form("/admin/organisations", &good).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let school = location(&res)
+        .split('/')
+        .nth(2)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    // A municipal operator of that municipality, and their letter.
+    let res = admin
+        .form(
+            "/admin/operators",
+            &[
+                ("role", "municipal_operator"),
+                ("last_name", "Ключевская"),
+                ("first_name", "Нина"),
+                ("municipality_id", &mun),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let operator = app
+        .scalar("SELECT id FROM persons WHERE last_name = 'Ключевская'")
+        .await;
+    let res = admin
+        .form(&format!("/persons/{operator}/letter"), &[])
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let letters = letters_in(&html);
+    assert_eq!(letters[0].0, "kliuchevskaia.n");
+    assert!(html.contains("href=\"/admin#operators\""));
+    // A local subject.
+    let res = admin
+        .form(
+            "/admin/reference",
+            &[
+                ("book", "subjects"),
+                ("code", "chess"),
+                ("name", "Шахматы"),
+                ("grade_from", "1"),
+                ("grade_to", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar("SELECT name FROM ref_subjects WHERE code = 'chess'")
+            .await,
+        "Шахматы"
+    );
+    // The operator signs in, sets a password and finds the new school on the start page.
+    let mut op = app.anonymous();
+    let res = op
+        .post(
+            "/api/v1/session",
+            &json!({"login": letters[0].0, "password": letters[0].1}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    op.csrf = me["csrf_token"].as_str().map(str::to_string);
+    let res = op
+        .post(
+            "/api/v1/me/password",
+            &json!({"old_password": letters[0].1, "new_password": "ключи от всех школ 2027"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let home = op.get("/").await.text().await.unwrap();
+    assert!(
+        home.contains(&format!("href=\"/schools/{school}\"")),
+        "the new school is listed"
+    );
+}
