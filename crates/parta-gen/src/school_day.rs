@@ -336,7 +336,7 @@ pub(crate) async fn generate(
                                 if past && g.rng.gen_bool(0.96) {
                                     now.into()
                                 } else {
-                                    V::N
+                                    V::NI
                                 },
                             ],
                         )

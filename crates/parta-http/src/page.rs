@@ -20,6 +20,15 @@ pub struct Ctx {
     pub tr: &'static LayoutStrings,
     pub lang: Lang,
     pub a11y: bool,
+    /// The low-vision settings (ГОСТ Р 52872): classes of `<html>` (the font size, so
+    /// every rem scales — the journal too) and of `<body>` (colours, spacing, images).
+    pub a11y_html: String,
+    pub a11y_body: String,
+    /// The current settings, to mark them in the panel: size 1–3, scheme, wide, images.
+    pub a11y_size: u8,
+    pub a11y_scheme: &'static str,
+    pub a11y_wide: bool,
+    pub a11y_images: bool,
     pub user: Option<UserView>,
     pub csrf: String,
     pub back: String,
@@ -67,6 +76,7 @@ pub fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
                 .collect(),
         }
     });
+    let a11y = A11y::from_headers(headers);
     let notice = uri
         .query()
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("n=")))
@@ -80,7 +90,13 @@ pub fn ctx(headers: &HeaderMap, uri: &Uri, caller: Option<&Caller>) -> Ctx {
     Ctx {
         tr: lang.tr(),
         lang,
-        a11y: cookie(headers, "a11y").as_deref() == Some("1"),
+        a11y: a11y.on,
+        a11y_html: a11y.html_class(),
+        a11y_body: a11y.body_class(),
+        a11y_size: a11y.size,
+        a11y_scheme: a11y.scheme,
+        a11y_wide: a11y.wide,
+        a11y_images: a11y.images,
         user,
         csrf: caller.map(|c| c.csrf().to_string()).unwrap_or_default(),
         back: urlencode(uri.path()),
@@ -277,4 +293,62 @@ where
 /// A failed page, for `return fail(problem)` in a handler answering [`PageResult`].
 pub fn fail<T>(e: impl Into<Problem>) -> PageResult<T> {
     Err(PageError(e.into()))
+}
+
+/// The version for the visually impaired (ГОСТ Р 52872-2019): font size steps, the five
+/// colour schemes of Russian public sites, letter spacing, images on or off — kept in
+/// cookies, so they work without an account and without JavaScript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct A11y {
+    pub on: bool,
+    /// 1, 2 or 3.
+    pub size: u8,
+    /// `bw`, `wb`, `blue`, `brown` or `green`.
+    pub scheme: &'static str,
+    pub wide: bool,
+    pub images: bool,
+}
+
+/// The colour schemes, in the order the panel offers them.
+pub const A11Y_SCHEMES: [&str; 5] = ["bw", "wb", "blue", "brown", "green"];
+
+impl A11y {
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let on = cookie(headers, "a11y").as_deref() == Some("1");
+        let size = match cookie(headers, "a11y_size").as_deref() {
+            Some("2") => 2,
+            Some("3") => 3,
+            _ => 1,
+        };
+        let scheme = cookie(headers, "a11y_scheme")
+            .and_then(|s| A11Y_SCHEMES.iter().find(|x| **x == s).copied())
+            .unwrap_or("bw");
+        A11y {
+            on,
+            size,
+            scheme,
+            wide: cookie(headers, "a11y_space").as_deref() == Some("1"),
+            images: cookie(headers, "a11y_img").as_deref() != Some("0"),
+        }
+    }
+    pub fn html_class(&self) -> String {
+        if self.on {
+            format!("a11y-size-{}", self.size)
+        } else {
+            String::new()
+        }
+    }
+    pub fn body_class(&self) -> String {
+        if !self.on {
+            return String::new();
+        }
+        let mut c = format!("a11y scheme-{}", self.scheme);
+        if self.wide {
+            c.push_str(" wide");
+        }
+        if !self.images {
+            c.push_str(" noimg");
+        }
+        c
+    }
 }

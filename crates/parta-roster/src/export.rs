@@ -96,7 +96,8 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
          x.first_name, x.last_name, COALESCE(x.middle_name, ''), '', COALESCE(x.email, ''), '', COALESCE(x.phone, ''), \
          COALESCE((SELECT GROUP_CONCAT_PLACEHOLDER FROM guardianships g JOIN persons pp ON pp.id = g.parent_id WHERE g.child_id = x.id AND e.role = 'student'), ''), '', '', \
          COALESCE(x.birth_date, ''), COALESCE(x.sex, '') \
-         FROM everyone e JOIN persons x ON x.id = e.id LEFT JOIN accounts a ON a.person_id = x.id ORDER BY x.last_name, x.first_name, x.id";
+         FROM everyone e JOIN persons x ON x.id = e.id LEFT JOIN accounts a ON a.person_id = x.id \
+         ORDER BY x.last_name, x.first_name, x.id, CASE WHEN e.role IN ('parent', 'guardian') THEN 0 ELSE 1 END";
     let agg = match db.backend {
         parta_db::Backend::Sqlite => "GROUP_CONCAT(COALESCE(pp.source_id, pp.id), ',')",
         parta_db::Backend::Postgres => "STRING_AGG(COALESCE(pp.source_id, pp.id), ',')",
@@ -107,7 +108,8 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
         org,
     )
     .await?;
-    // A person holding two roles here (a teacher who is a parent) is listed once.
+    // A person holding two roles here (a teacher who is a parent) is listed once, as the
+    // parent (the 1.1 layout has one role per user; their children's links need it).
     people.dedup_by(|a, b| a[0] == b[0]);
     let demographics: Rows = people
         .iter()

@@ -77,6 +77,10 @@ async fn css() -> Response {
 #[derive(Deserialize)]
 struct PrefsQuery {
     a11y: Option<String>,
+    a11y_size: Option<String>,
+    a11y_scheme: Option<String>,
+    a11y_space: Option<String>,
+    a11y_img: Option<String>,
     lang: Option<String>,
     back: Option<String>,
 }
@@ -89,6 +93,29 @@ async fn prefs(Query(q): Query<PrefsQuery>) -> Response {
             "a11y={}; Path=/; Max-Age=31536000; SameSite=Lax",
             if a == "1" { "1" } else { "0" }
         ));
+    }
+    // The low-vision settings (each also turns the version on).
+    let settings = [
+        (
+            "a11y_size",
+            q.a11y_size
+                .filter(|v| ["1", "2", "3"].contains(&v.as_str())),
+        ),
+        (
+            "a11y_scheme",
+            q.a11y_scheme
+                .filter(|v| parta_http::page::A11Y_SCHEMES.contains(&v.as_str())),
+        ),
+        ("a11y_space", q.a11y_space.filter(|v| v == "0" || v == "1")),
+        ("a11y_img", q.a11y_img.filter(|v| v == "0" || v == "1")),
+    ];
+    for (name, value) in settings {
+        if let Some(v) = value {
+            cookies.push(format!(
+                "{name}={v}; Path=/; Max-Age=31536000; SameSite=Lax"
+            ));
+            cookies.push("a11y=1; Path=/; Max-Age=31536000; SameSite=Lax".into());
+        }
     }
     if let Some(l) = q.lang {
         cookies.push(format!(

@@ -123,7 +123,32 @@ async fn pages_for_the_visually_impaired_and_in_english() {
     let res = c.get("/prefs?a11y=1&back=/schools").await;
     assert_eq!(res.headers()["location"], "/schools");
     let html = c.get("/schools").await.text().await.unwrap();
-    assert!(html.contains("<body class=\"a11y\">") && html.contains("Обычная версия"));
+    assert!(html.contains("<body class=\"a11y scheme-bw\">") && html.contains("Обычная версия"));
+    // ГОСТ Р 52872: the size steps, the five colour schemes, spacing, images — each a link.
+    assert!(html.contains("class=\"a11y-panel\""));
+    for scheme in ["bw", "wb", "blue", "brown", "green"] {
+        assert!(
+            html.contains(&format!("/prefs?a11y_scheme={scheme}&amp;")),
+            "{scheme}"
+        );
+    }
+    for q in [
+        "a11y_size=3",
+        "a11y_scheme=blue",
+        "a11y_space=1",
+        "a11y_img=0",
+        "a11y_scheme=nonsense",
+    ] {
+        let res = c.get(&format!("/prefs?{q}&back=/schools")).await;
+        assert_eq!(res.status(), 303);
+    }
+    let html = c.get("/schools").await.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"ru\" class=\"a11y-size-3\">"),
+        "every rem scales"
+    );
+    assert!(html.contains("<body class=\"a11y scheme-blue wide noimg\">"));
+    c.get("/prefs?a11y=0&back=/").await;
     c.get("/prefs?lang=en&back=/").await;
     let html = c.get("/").await.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\">") && html.contains("Sign out"));
