@@ -24,7 +24,9 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'parta-browser-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--port', String(port), '--bind', '127.0.0.1'], { stdio: process.env.TEST_SERVER_OUTPUT ? 'inherit' : 'ignore' });
+  // On PostgreSQL when scripts/test names a fresh database; SQLite in the data directory otherwise.
+  const db = process.env.TEST_BROWSER_DATABASE_URL ? ['--database-url', process.env.TEST_BROWSER_DATABASE_URL] : [];
+  server = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--port', String(port), '--bind', '127.0.0.1', ...db], { stdio: process.env.TEST_SERVER_OUTPUT ? 'inherit' : 'ignore' });
   for (let i = 0; i < 300; i++) {
     try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -90,9 +92,16 @@ test('the version for the visually impaired and English are one click away', asy
   await signIn(page, 'student');
   const normal = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
   await page.click('text=Версия для слабовидящих');
-  assert.equal(await page.getAttribute('body', 'class'), 'a11y');
+  assert.equal(await page.getAttribute('body', 'class'), 'a11y scheme-bw');
   const large = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
   assert.ok(large >= normal * 1.3, `large type: ${normal} → ${large}`);
+  // The largest step and white on black, from the panel.
+  await page.click('.a11y-panel a.size-3');
+  await page.click('.a11y-panel a.sw-wb');
+  const largest = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+  assert.ok(largest >= large * 1.4, `the largest step: ${large} → ${largest}`);
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(0, 0, 0)');
+  await page.screenshot({ path: join(tmpdir(), 'parta-a11y-white-on-black.png') });
   await page.click('text=English');
   assert.match(await page.textContent('header'), /Sign out/);
   await page.close();
@@ -113,7 +122,7 @@ test('a phone shows the class page without sideways scrolling', async () => {
 test('a director checks a roster file in the import wizard', async () => {
   const page = await browser.newPage();
   await signIn(page, 'director');
-  await page.click('main table a >> nth=0');
+  await page.click('text=Управление школой');
   await page.click('text=Импорт списков');
   const file = join(dataDir, 'spisok.csv');
   writeFileSync(file, 'Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\nСоколова;Вера;;2016-05-05;ж;;4А;\r\n');
@@ -211,7 +220,6 @@ test('on a phone, a director adds a pupil and a parent and prints the letter; th
   // (The 422 of the form with a mistake is the answer it should be, not an error.)
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 422/.test(m.text())) errors.push(m.text()); });
   await signIn(page, 'director');
-  await page.click('main table a >> nth=0');
   await page.click('main >> text=Люди школы');
   await page.click('text=Добавить обучающегося');
   // A mistake first: the form comes back with what was typed and the error at its field.
@@ -260,4 +268,74 @@ test('on a phone, a director adds a pupil and a parent and prints the letter; th
   assert.match(await mother.textContent('main'), /Голубева Ева/);
   await mother.screenshot({ path: join(tmpdir(), 'parta-phone-first-sign-in.png'), fullPage: true });
   await phone.close();
+});
+
+test('a teacher asks for a hand-in, the student hands in, the teacher returns it and then accepts it with a mark', async () => {
+  // The student's latest lesson with homework that has already been given.
+  const student = await browser.newPage();
+  await signIn(student, 'student');
+  const teacherPage = await browser.newPage();
+  await signIn(teacherPage, 'teacher');
+  await teacherPage.click('nav >> text=Журнал');
+  await teacherPage.click('main .grid a:has-text("5А · Русский язык")');
+  await teacherPage.waitForURL(/\/journal\//);
+  // The latest lesson column of the journal that is already given: its lesson page.
+  const lessons = await teacherPage.locator('#journal thead a[href^="/lessons/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(lessons.length > 0, 'the journal links its lessons');
+  // From the last column back, the first lesson already given (its date is not after today).
+  const today = new Date().toISOString().slice(0, 10);
+  let lesson, day;
+  for (const href of lessons.reverse()) {
+    await teacherPage.goto(`${base}${href}`);
+    const [d, m, y] = (await teacherPage.textContent('main p')).match(/(\d{2})\.(\d{2})\.(\d{4})/).slice(1, 4);
+    if (`${y}-${m}-${d}` <= today && !(await teacherPage.textContent('h1')).includes('отменён')) { lesson = href; day = `${y}-${m}-${d}`; break; }
+  }
+  assert.ok(lesson, 'a lesson already given');
+  await teacherPage.fill('#hw', 'Упражнение 112: выписать сложные предложения');
+  await teacherPage.check('input[name=handin]');
+  await teacherPage.click('main form.card button[type=submit]');
+  await teacherPage.waitForURL(/n=saved/);
+  // The student sees where to hand in and sends a file.
+  const id = lesson.split('/').pop();
+  await student.goto(`${base}/diary?week=${day}`);
+  const row = student.locator(`form[action="/diary/attachments/${id}"]`);
+  const file = join(dataDir, 'otvet.txt');
+  writeFileSync(file, 'Сложные предложения: 1) Когда наступила весна, прилетели грачи.');
+  await row.locator('input[type=file]').setInputFiles(file);
+  await row.locator('button').click();
+  await student.waitForLoadState();
+  // The teacher returns it with a comment, then accepts it with a 5.
+  await teacherPage.goto(`${base}${lesson}#handins`);
+  const card = teacherPage.locator('.handin').first();
+  assert.match(await card.textContent(), /Сдано, ждёт проверки/);
+  assert.match(await card.textContent(), /otvet\.txt/);
+  await card.locator('input[name=comment]').fill('Добавьте ещё два предложения');
+  await card.locator('button[value=return]').click();
+  await teacherPage.waitForURL(/n=saved/);
+  assert.match(await teacherPage.locator('.handin').first().textContent(), /Возвращено на доработку/);
+  await student.goto(`${base}/diary?week=${day}`);
+  assert.match(await student.textContent('main'), /Возвращено на доработку: Добавьте ещё два предложения/);
+  const again = teacherPage.locator('.handin').first();
+  await again.locator('select[name=mark]').selectOption('5');
+  await again.locator('button[value=accept]').click();
+  await teacherPage.waitForURL(/n=saved/);
+  assert.match(await teacherPage.locator('.handin').first().textContent(), /Принято/);
+  await teacherPage.screenshot({ path: join(tmpdir(), 'parta-handin-review.png'), fullPage: true });
+  await student.goto(`${base}/diary?week=${day}`);
+  assert.match(await student.textContent('main'), /Принято/);
+  await student.close();
+  await teacherPage.close();
+});
+
+test('on a phone, a municipal operator opens a school from the start page', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const page = await context.newPage();
+  await signIn(page, 'municipality');
+  assert.match(await page.textContent('main'), /Журналы заполнены/);
+  await page.click('main table a >> nth=0');
+  await page.waitForURL(/\/schools\//);
+  assert.match(await page.textContent('h1'), /МБОУ/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  await context.close();
 });
