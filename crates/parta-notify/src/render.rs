@@ -29,6 +29,9 @@ pub struct Wording {
     pub substitution: fn(&str, &str, i64, &str) -> String,
     pub cancellation: fn(&str, &str, i64) -> String,
     pub moved: fn(&str, &str, i64, &str, i64) -> String,
+    /// No lessons on a day (or days) — the name of the holiday.
+    pub day_off: fn(&str, &str) -> String,
+    pub days_off: fn(&str, &str, &str) -> String,
     /// A date as people write it.
     pub date: fn(&str) -> String,
 }
@@ -48,6 +51,8 @@ pub static RU: Wording = Wording {
     substitution: |s, day, n, who| format!("Замена: {s} {day}, {n}-й урок — ведёт {who}"),
     cancellation: |s, day, n| format!("Отмена: {s} {day}, {n}-й урок"),
     moved: |s, day, n, to, m| format!("Перенос: {s} {day}, {n}-й урок → {to}, {m}-й урок"),
+    day_off: |day, name| format!("Уроков {day} не будет: {name}"),
+    days_off: |from, to, name| format!("Уроков с {from} по {to} не будет: {name}"),
     date: ru_date,
 };
 
@@ -66,6 +71,8 @@ pub static EN: Wording = Wording {
     substitution: |s, day, n, who| format!("Substitution: {s} {day}, lesson {n} — taught by {who}"),
     cancellation: |s, day, n| format!("Cancelled: {s} {day}, lesson {n}"),
     moved: |s, day, n, to, m| format!("Moved: {s} {day}, lesson {n} → {to}, lesson {m}"),
+    day_off: |day, name| format!("No lessons on {day}: {name}"),
+    days_off: |from, to, name| format!("No lessons from {from} to {to}: {name}"),
     date: |iso| iso.to_string(),
 };
 
@@ -271,6 +278,27 @@ pub fn lesson_changed(lang: Lang, ev: &events::LessonChanged) -> Vec<NotifyItem>
         .collect()
 }
 
+/// Lessons of days taken off by a holiday or vacation: each student's family is told once.
+pub fn days_off(lang: Lang, ev: &events::DaysOff) -> Vec<NotifyItem> {
+    let w = lang.pick(&RU, &EN);
+    let title = if ev.starts_on == ev.ends_on {
+        (w.day_off)(&(w.date)(&ev.starts_on), &ev.name)
+    } else {
+        (w.days_off)(&(w.date)(&ev.starts_on), &(w.date)(&ev.ends_on), &ev.name)
+    };
+    ev.students
+        .iter()
+        .map(|st| NotifyItem {
+            student: st.id,
+            student_name: st.first_name.clone(),
+            kind: "cancellation".into(),
+            title: title.clone(),
+            body: String::new(),
+            link: Some(format!("/diary?student={}&week={}", st.id, ev.starts_on)),
+        })
+        .collect()
+}
+
 /// Events of the previous release still waiting at the upgrade (migration
 /// `20261130000003`).
 pub const LEGACY: &str = "legacy.notify";
@@ -293,6 +321,7 @@ pub fn items(
         events::ABSENCES_SET => absences_set(lang, &serde_json::from_str(payload)?),
         events::HOMEWORK_SET => homework_set(lang, &serde_json::from_str(payload)?),
         events::LESSON_CHANGED => lesson_changed(lang, &serde_json::from_str(payload)?),
+        events::DAYS_OFF => days_off(lang, &serde_json::from_str(payload)?),
         _ => return Ok(None),
     }))
 }

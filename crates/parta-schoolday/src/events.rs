@@ -17,8 +17,32 @@ pub const HOMEWORK_SET: &str = "schoolday.homework_set.v1";
 /// Урок заменён, отменён или перенесён.
 pub const LESSON_CHANGED: &str = "schoolday.lesson_changed.v1";
 
+/// Дни без уроков: a holiday or vacation took a class's lessons of some days.
+pub const DAYS_OFF: &str = "schoolday.days_off.v1";
+
 /// Every kind this domain writes.
-pub const KINDS: [&str; 4] = [MARKS_SET, ABSENCES_SET, HOMEWORK_SET, LESSON_CHANGED];
+pub const KINDS: [&str; 5] = [
+    MARKS_SET,
+    ABSENCES_SET,
+    HOMEWORK_SET,
+    LESSON_CHANGED,
+    DAYS_OFF,
+];
+
+/// A class's lessons of some days are gone: a holiday or vacation was added.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DaysOff {
+    pub organisation_id: OrganisationId,
+    pub class_id: ClassId,
+    /// ISO dates, inclusive.
+    pub starts_on: String,
+    pub ends_on: String,
+    /// The holiday's or vacation's name.
+    pub name: String,
+    /// How many lessons of the class were taken off.
+    pub lessons: i64,
+    pub students: Vec<StudentRef>,
+}
 
 /// The journal a save was made in.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

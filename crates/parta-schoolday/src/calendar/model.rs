@@ -110,3 +110,13 @@ pub struct AcademicYearRef {
     pub starts_on: String,
     pub ends_on: String,
 }
+
+/// A day added to the calendar, and the lessons it could not take off because they
+/// already hold content (a topic, homework, marks, attendance): the administration moves
+/// or cancels them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AddedDay {
+    #[serde(flatten)]
+    pub day: CalendarDay,
+    pub kept: Vec<crate::timetable::model::Lesson>,
+}

@@ -232,7 +232,7 @@ impl Journal {
         origin: &Origin,
         org: OrganisationId,
         input: NewCalendarDay,
-    ) -> Result<CalendarDay> {
+    ) -> Result<AddedDay> {
         self.authorize_org(p, Operation::ManageSchoolDay, org)
             .await?;
         let ends_on = input.ends_on.unwrap_or(input.starts_on);
@@ -274,17 +274,64 @@ impl Journal {
         e.organisation_id = Some(org);
         e.object_id = Some(day.id.to_string());
         let classes = self.school_classes(org).await?;
+        let (from, to) = (day.starts_on.clone(), day.ends_on.clone());
         let mut tx = self.db.begin_write().await?;
         store::lock_timetable(&mut tx, org).await?;
+        let before = store::lessons_per_class(&mut tx, org, &from, &to).await?;
         store::insert_calendar_day(&mut tx, org, &day).await?;
-        for class in classes {
-            self.rederive_lessons(&mut tx, class, input.starts_on)
+        for class in &classes {
+            self.rederive_lessons(&mut tx, *class, input.starts_on)
                 .await?;
+        }
+        let after = store::lessons_per_class(&mut tx, org, &from, &to).await?;
+        // Families hear of the days their class lost lessons (once per class).
+        for class in &classes {
+            let gone =
+                before.get(class).copied().unwrap_or(0) - after.get(class).copied().unwrap_or(0);
+            if gone <= 0 {
+                continue;
+            }
+            let students = store::class_students(&self.db, *class, None)
+                .await?
+                .into_iter()
+                .map(|s| crate::events::StudentRef {
+                    id: s.id,
+                    first_name: s
+                        .name
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or(&s.name)
+                        .to_string(),
+                })
+                .collect();
+            let fact = crate::events::DaysOff {
+                organisation_id: org,
+                class_id: *class,
+                starts_on: from.clone(),
+                ends_on: to.clone(),
+                name: day.name.clone(),
+                lessons: gone,
+                students,
+            };
+            Outbox::push_in(
+                &mut tx,
+                crate::events::DAYS_OFF,
+                &serde_json::to_value(&fact)?,
+            )
+            .await?;
         }
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
         self.weeks.forget_all();
-        Ok(day)
+        self.outbox.wake();
+        // Lessons that hold a topic, homework, marks or attendance are not removed by a
+        // day off: the administration is told which, to move or cancel them.
+        let kept = if input.kind == "working" {
+            Vec::new()
+        } else {
+            store::live_lessons_between(&self.db, org, &from, &to).await?
+        };
+        Ok(AddedDay { day, kept })
     }
 
     pub async fn set_bells(
@@ -349,6 +396,47 @@ impl Journal {
         .fetch_all(&self.db.pool)
         .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Lessons still to be given in `[from, to]` — after a day off was added, those it
+    /// could not take off because they hold content.
+    pub async fn kept_lessons(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::timetable::model::Lesson>> {
+        self.authorize_org(p, Operation::ManageSchoolDay, org)
+            .await?;
+        if to < from || to - from > Duration::days(120) {
+            return Err(JournalError::invalid("to", "Не больше 120 дней подряд."));
+        }
+        Ok(store::live_lessons_between(&self.db, org, &from.to_string(), &to.to_string()).await?)
+    }
+
+    /// Cancels the lessons of `[from, to]` a day off left (each as a cancellation the
+    /// families are told of).
+    pub async fn cancel_kept(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        org: OrganisationId,
+        from: NaiveDate,
+        to: NaiveDate,
+        note: Option<String>,
+    ) -> Result<usize> {
+        let kept = self.kept_lessons(p, org, from, to).await?;
+        for l in &kept {
+            self.change_lesson(
+                p,
+                origin,
+                l.id,
+                crate::timetable::model::LessonChange::Cancellation { note: note.clone() },
+            )
+            .await?;
+        }
+        Ok(kept.len())
     }
 
     /// Re-derives a class's lessons from `from` on: blank template lessons are replaced

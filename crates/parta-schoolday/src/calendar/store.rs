@@ -1,7 +1,7 @@
 //! SQL of calendar. One text for both backends (`$n` placeholders).
 
 use crate::model::*;
-use parta_core::ids::{AcademicYearId, OrganisationId, PeriodId, PersonId};
+use parta_core::ids::{AcademicYearId, ClassId, OrganisationId, PeriodId, PersonId};
 use parta_db::Db;
 use sqlx::AnyConnection;
 
@@ -218,4 +218,42 @@ pub(crate) async fn delete_calendar_day(
             .await?;
     }
     Ok(day.map(|d| d.0))
+}
+
+/// Lessons per class of a school in `[from, to]` (inside the change's transaction).
+pub async fn lessons_per_class(
+    conn: &mut AnyConnection,
+    org: OrganisationId,
+    from: &str,
+    to: &str,
+) -> R<std::collections::HashMap<ClassId, i64>> {
+    let rows: Vec<(ClassId, i64)> = sqlx::query_as(
+        "SELECT class_id, COUNT(*) FROM lessons WHERE organisation_id = $1 AND day >= $2 AND day <= $3 \
+         AND status <> 'cancelled' GROUP BY class_id",
+    )
+    .bind(org)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The school's lessons in `[from, to]` that are still to be given (not cancelled).
+pub async fn live_lessons_between(
+    db: &Db,
+    org: OrganisationId,
+    from: &str,
+    to: &str,
+) -> R<Vec<crate::timetable::model::Lesson>> {
+    sqlx::query_as(&format!(
+        "{} WHERE l.organisation_id = $1 AND l.day >= $2 AND l.day <= $3 AND l.status <> 'cancelled' \
+         ORDER BY l.day, c.name, l.lesson_no",
+        crate::timetable::store::LESSON_SELECT
+    ))
+    .bind(org)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(&db.pool)
+    .await
 }

@@ -159,13 +159,13 @@ async fn remove_calendar_day(
 /// Adds a holiday, vacation or moved working day; lessons are re-derived.
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/calendar-days", security(("session" = []), ("token" = ["schedule:write"])), tag = "school-day",
     params(("id" = parta_core::ids::OrganisationId, Path)), request_body = NewCalendarDay,
-    responses((status = 200, body = CalendarDay), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = AddedDay), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn add_calendar_day(
     State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewCalendarDay>,
-) -> ApiResult<Json<CalendarDay>> {
+) -> ApiResult<Json<AddedDay>> {
     Ok(Json(
         st.journal
             .add_calendar_day(&c.principal, &c.origin, path_id(&id)?, req)

@@ -44,6 +44,7 @@ pub fn router() -> Pages<Web> {
         .post("/periods/{id}/close", close_period)
         .post("/schools/{id}/calendar/settings", calendar_settings)
         .post("/schools/{id}/calendar/days", calendar_day)
+        .post("/schools/{id}/calendar/kept/cancel", calendar_cancel_kept)
         .post(
             "/schools/{id}/calendar/days/{day}/delete",
             calendar_day_delete,
@@ -1607,6 +1608,14 @@ struct CalendarPage {
     t: &'static Strings,
     c: SchoolCalendarView,
     manage: bool,
+    /// After a day off was added: its dates and the lessons it could not take off.
+    kept: Option<(String, String, Vec<Lesson>)>,
+}
+
+#[derive(Deserialize)]
+struct CalendarQuery {
+    kept_from: Option<String>,
+    kept_to: Option<String>,
 }
 
 impl CalendarPage {
@@ -1622,6 +1631,7 @@ async fn calendar(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
+    Query(q): Query<CalendarQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(id) = id.parse() else {
@@ -1629,11 +1639,23 @@ async fn calendar(
     };
     let p = &r.caller.principal;
     let (c, manage) = tokio::try_join!(st.journal.calendar(p, id), st.journal.may_manage(p, id))?;
+    let day = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
+    let kept = match (day(&q.kept_from), day(&q.kept_to), manage) {
+        (Some(from), Some(to), true) => {
+            let lessons = st.journal.kept_lessons(p, id, from, to).await?;
+            (!lessons.is_empty()).then(|| (from.to_string(), to.to_string(), lessons))
+        }
+        _ => None,
+    };
     Ok(render(&CalendarPage {
         ctx: r.ctx(),
         t: strings(&r.headers),
         manage,
         c,
+        kept,
     }))
 }
 
@@ -1789,11 +1811,59 @@ async fn calendar_day(
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let c = &r.caller;
-    let done = async {
+    let added = async {
         let org = org_id(&id)?;
         let input = f.input()?;
+        Ok::<_, Problem>(
+            st.journal
+                .add_calendar_day(&c.principal, &c.origin, org, input)
+                .await?,
+        )
+    }
+    .await;
+    match added {
+        // Lessons holding content stay: the calendar lists them to move or cancel.
+        Ok(a) if !a.kept.is_empty() => Redirect::to(&format!(
+            "/schools/{id}/calendar?kept_from={}&kept_to={}#kept",
+            a.day.starts_on, a.day.ends_on
+        ))
+        .into_response(),
+        Ok(_) => calendar_answer(&r, &id, Ok(())),
+        Err(e) => calendar_answer(&r, &id, Err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelKeptForm {
+    from: String,
+    to: String,
+    note: Option<String>,
+    confirm: Option<String>,
+}
+
+/// Cancels the lessons a day off kept (they held content); families are told.
+async fn calendar_cancel_kept(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CancelKeptForm>,
+) -> Response {
+    let r = PageReq::new(headers, uri, pc);
+    let c = &r.caller;
+    let done = async {
+        let org = org_id(&id)?;
+        if f.confirm.is_none() {
+            return Err(Problem::invalid(
+                "confirm",
+                "Уроки не отменены: поставьте отметку «Да, отменить эти уроки».",
+            ));
+        }
+        let (from, to) = (form_date("from", &f.from)?, form_date("to", &f.to)?);
+        let note = f.note.filter(|n| !n.trim().is_empty());
         st.journal
-            .add_calendar_day(&c.principal, &c.origin, org, input)
+            .cancel_kept(&c.principal, &c.origin, org, from, to, note)
             .await?;
         Ok(())
     }

@@ -257,6 +257,7 @@ const PAGES: &[Row] = &[
     row("POST /schools/{id}/calendar/settings", Some("director"), "/schools/@school2/calendar/settings", Some("week_days=6&rounding_threshold=50"), 403),
     row("POST /schools/{id}/calendar/settings", Some("teacher"), "/schools/@school1/calendar/settings", Some("week_days=6&rounding_threshold=50"), 403),
     row("POST /schools/{id}/calendar/days", Some("director"), "/schools/@school2/calendar/days", Some("kind=holiday&starts_on=2026-12-01&name=x"), 403),
+    row("POST /schools/{id}/calendar/kept/cancel", Some("director"), "/schools/@school2/calendar/kept/cancel", Some("from=2026-12-01&to=2026-12-01&confirm=1"), 403),
     row("POST /schools/{id}/calendar/days/{day}/delete", Some("director"), "/schools/@school2/calendar/days/@holiday2/delete", Some("x=1"), 403),
     row("POST /schools/{id}/calendar/bells", Some("director"), "/schools/@school2/calendar/bells", Some("shift=1&bells=08:30-09:10"), 403),
     row("POST /schools/{id}/calendar/periods", Some("director"), "/schools/@school2/calendar/periods", Some("academic_year_id=@year2&kind=quarter&name=x&grade_from=1&grade_to=11&starts_on=2026-09-01&ends_on=2026-10-01"), 403),

@@ -2361,6 +2361,86 @@ async fn events_left_by_the_previous_release_are_delivered_once() {
 
 /// A holiday can be removed: the lessons of its day come back from the timetable.
 #[tokio::test]
+async fn a_holiday_over_lessons_with_content_lists_them_and_families_are_told() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    let class = fixtures::class_named(&app, &school, "5А").await;
+    // The year's last day of lessons of 5А; one of its lessons already has a topic.
+    let day = app
+        .scalar(&format!(
+            "SELECT MAX(day) FROM lessons WHERE class_id = '{class}' AND status = 'planned'"
+        ))
+        .await;
+    let kept = app
+        .scalar(&format!(
+            "SELECT id FROM lessons WHERE class_id = '{class}' AND day = '{day}' ORDER BY lesson_no LIMIT 1"
+        ))
+        .await;
+    sqlx::query("UPDATE lessons SET topic = 'Повторение' WHERE id = $1")
+        .bind(&kept)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = director
+        .form(
+            &format!("/schools/{school}/calendar/days"),
+            &[
+                ("kind", "holiday"),
+                ("starts_on", &day),
+                ("name", "День здоровья"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("kept_from="), "{to}");
+    // The calendar says which lessons stayed and offers to cancel them.
+    let page = director.get(&to).await.text().await.unwrap();
+    let block = page
+        .split("id=\"kept\"")
+        .nth(1)
+        .expect("the kept lessons")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(block.contains(&format!("/lessons/{kept}")));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM lessons WHERE class_id = '{class}' AND day = '{day}' AND status = 'planned'"
+        ))
+        .await,
+        1,
+        "only the lesson with a topic is left"
+    );
+    // The families of 5А are told the day has no lessons.
+    let student = fixtures::student_with_parent(&app, &class).await;
+    let parent = app
+        .login(&login_of(&app, &parent_of(&app, &student).await).await)
+        .await;
+    let n = wait_notification(&parent, "не будет").await;
+    assert!(
+        n["title"].as_str().unwrap().contains("День здоровья"),
+        "{n}"
+    );
+    // Cancelling the kept ones needs the confirmation box.
+    let cancel = format!("/schools/{school}/calendar/kept/cancel");
+    let res = director
+        .form(&cancel, &[("from", &day), ("to", &day)])
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = director
+        .form(&cancel, &[("from", &day), ("to", &day), ("confirm", "1")])
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(&format!("SELECT status FROM lessons WHERE id = '{kept}'"))
+            .await,
+        "cancelled"
+    );
+}
+
+#[tokio::test]
 async fn a_holiday_is_removed_and_its_lessons_come_back() {
     let app = spawn().await;
     let director = app.login("director").await;
