@@ -2377,6 +2377,20 @@ async fn a_holiday_over_lessons_with_content_lists_them_and_families_are_told() 
             "SELECT id FROM lessons WHERE class_id = '{class}' AND day = '{day}' ORDER BY lesson_no LIMIT 1"
         ))
         .await;
+    // (In June or the summer that day is past and the demo filled it: it is emptied first.)
+    for sql in [
+        "DELETE FROM marks WHERE lesson_id IN (SELECT id FROM lessons WHERE class_id = $1 AND day = $2)",
+        "DELETE FROM attendance WHERE lesson_id IN (SELECT id FROM lessons WHERE class_id = $1 AND day = $2)",
+        "DELETE FROM homework_submissions WHERE lesson_id IN (SELECT id FROM lessons WHERE class_id = $1 AND day = $2)",
+        "UPDATE lessons SET topic = NULL, homework = NULL WHERE class_id = $1 AND day = $2",
+    ] {
+        sqlx::query(sql)
+            .bind(&class)
+            .bind(&day)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
     sqlx::query("UPDATE lessons SET topic = 'Повторение' WHERE id = $1")
         .bind(&kept)
         .execute(&app.db.pool)
