@@ -605,6 +605,136 @@ impl Registry {
         Ok(out)
     }
 
+    /// What a member of staff teaches (the school's administration).
+    pub async fn assignments_of(
+        &self,
+        p: &Principal,
+        teacher: PersonId,
+    ) -> Result<Vec<Assignment>> {
+        self.authorize_person(p, Operation::ManagePerson, teacher)
+            .await?;
+        Ok(sqlx::query_as(
+            "SELECT a.id, c.id AS class_id, c.name AS class_name, g.name AS group_name, a.subject_code, s.name AS subject_name \
+             FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+             JOIN classes c ON c.id = COALESCE(a.class_id, g.class_id) JOIN ref_subjects s ON s.code = a.subject_code \
+             WHERE a.teacher_id = $1 ORDER BY LENGTH(c.grade_level), c.grade_level, c.name, s.name",
+        )
+        .bind(teacher)
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// A teacher of the school takes a subject in a class (the journal appears for them).
+    pub async fn assign(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        teacher: PersonId,
+        input: NewAssignment,
+    ) -> Result<Vec<Assignment>> {
+        let class = store::class_facts(&self.db, input.class_id)
+            .await?
+            .ok_or_else(|| RegistryError::invalid("class_id", "Выберите класс."))?;
+        crate::service::check(parta_core::policy::decide(
+            p,
+            Operation::ManageOrganisation,
+            parta_core::policy::Target::Organisation(&class.org),
+        ))?;
+        self.authorize_person(p, Operation::ManagePerson, teacher)
+            .await?;
+        if !store::staff_of(&self.db, teacher, class.org.organisation).await? {
+            return Err(RegistryError::invalid(
+                "class_id",
+                "Этот человек не работает в школе этого класса.",
+            ));
+        }
+        if !store::ref_exists(&self.db, "ref_subjects", &input.subject_code).await? {
+            return Err(RegistryError::invalid(
+                "subject_code",
+                "Выберите предмет из списка.",
+            ));
+        }
+        let year: (String,) = sqlx::query_as("SELECT academic_year_id FROM classes WHERE id = $1")
+            .bind(input.class_id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        let has: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND class_id = $2 AND subject_code = $3",
+        )
+        .bind(teacher)
+        .bind(input.class_id)
+        .bind(input.subject_code.clone())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        if has.is_some() {
+            return Err(RegistryError::invalid(
+                "subject_code",
+                "Этот предмет в этом классе уже закреплён за учителем.",
+            ));
+        }
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO teaching_assignments (id, teacher_id, class_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(teacher)
+        .bind(input.class_id)
+        .bind(input.subject_code.clone())
+        .bind(year.0)
+        .execute(&mut *tx)
+        .await?;
+        let mut e = entry(p, origin, "update", "staff");
+        e.subject_person_id = Some(teacher);
+        e.organisation_id = Some(class.org.organisation);
+        e.details = Some(format!(
+            "teaches {} in {}",
+            input.subject_code, input.class_id
+        ));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.assignments_of(p, teacher).await
+    }
+
+    /// A teacher no longer teaches a subject in a class (marks and lessons stay).
+    pub async fn unassign(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        teacher: PersonId,
+        assignment: &str,
+    ) -> Result<Vec<Assignment>> {
+        let mine = self
+            .assignments_of(p, teacher)
+            .await?
+            .into_iter()
+            .find(|a| a.id == assignment)
+            .ok_or(RegistryError::NotFound)?;
+        let class = store::class_facts(&self.db, mine.class_id)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        crate::service::check(parta_core::policy::decide(
+            p,
+            Operation::ManageOrganisation,
+            parta_core::policy::Target::Organisation(&class.org),
+        ))?;
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("DELETE FROM teaching_assignments WHERE id = $1 AND teacher_id = $2")
+            .bind(assignment.to_string())
+            .bind(teacher)
+            .execute(&mut *tx)
+            .await?;
+        let mut e = entry(p, origin, "update", "staff");
+        e.subject_person_id = Some(teacher);
+        e.organisation_id = Some(class.org.organisation);
+        e.details = Some(format!(
+            "no longer teaches {} in {}",
+            mine.subject_code, mine.class_name
+        ));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.assignments_of(p, teacher).await
+    }
+
     /// The positions reference book, for forms.
     pub async fn positions(&self) -> Result<Vec<ReferenceEntry>> {
         self.reference("positions").await

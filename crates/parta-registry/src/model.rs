@@ -760,3 +760,21 @@ mod tests {
         assert!(!valid_email("a b@school.ru"));
     }
 }
+
+/// What a teacher teaches: a subject to a class (or to a group of it).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct Assignment {
+    pub id: String,
+    pub class_id: ClassId,
+    pub class_name: String,
+    pub group_name: Option<String>,
+    pub subject_code: String,
+    pub subject_name: String,
+}
+
+/// Request: a teacher teaches a subject to a class.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewAssignment {
+    pub class_id: ClassId,
+    pub subject_code: String,
+}

@@ -47,6 +47,8 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(staff_leaves))
         .routes(routes!(year_end_plan, year_end))
         .routes(routes!(operators, appoint_operator))
+        .routes(routes!(assignments, assign))
+        .routes(routes!(unassign))
 }
 
 // ---- registry ----
@@ -642,5 +644,52 @@ async fn appoint_operator(
                 .appoint_operator(&c.principal, &c.origin, req)
                 .await?,
         ),
+    ))
+}
+
+/// What a member of staff teaches.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/assignments", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = PersonId, Path)),
+    responses((status = 200, body = [Assignment]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn assignments(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Assignment>>> {
+    Ok(Json(
+        st.registry
+            .assignments_of(&c.principal, path_id(&id)?)
+            .await?,
+    ))
+}
+
+/// A teacher of the school takes a subject in a class.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/assignments", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = PersonId, Path)), request_body = NewAssignment,
+    responses((status = 200, body = [Assignment]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn assign(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewAssignment>,
+) -> ApiResult<Json<Vec<Assignment>>> {
+    Ok(Json(
+        st.registry
+            .assign(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
+}
+
+/// The teacher no longer teaches this subject in this class (marks and lessons stay).
+#[utoipa::path(delete, path = "/api/v1/persons/{id}/assignments/{assignment}", security(("session" = []), ("token" = ["registry:write"])), tag = "registry",
+    params(("id" = PersonId, Path), ("assignment" = String, Path)),
+    responses((status = 200, body = [Assignment]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn unassign(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, assignment)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<Assignment>>> {
+    Ok(Json(
+        st.registry
+            .unassign(&c.principal, &c.origin, path_id(&id)?, &assignment)
+            .await?,
     ))
 }

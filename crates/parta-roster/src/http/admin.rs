@@ -39,6 +39,11 @@ pub fn router() -> Pages<Web> {
         .post("/persons/{id}/guardians", guardian_submit)
         .post("/persons/{id}/positions", position_submit)
         .post("/persons/{id}/staff-leaves", staff_leaves_submit)
+        .post("/persons/{id}/assignments", assign_submit)
+        .post(
+            "/persons/{id}/assignments/{assignment}/delete",
+            unassign_submit,
+        )
         .post("/persons/{id}/letter", letter_submit)
         .get("/classes/{id}/accounts", accounts_page)
         .post("/classes/{id}/letters", letters_submit)
@@ -315,6 +320,9 @@ struct ManagePage {
     /// The current class of a student in this school.
     class: Option<(ClassId, String)>,
     is_staff: bool,
+    /// What a member of staff teaches, and the subjects to choose from.
+    assignments: Vec<Assignment>,
+    subjects: Vec<ReferenceEntry>,
     account: Option<parta_identity::letters::AccountState>,
     /// Parents found by the parent search.
     found: Vec<SchoolMember>,
@@ -399,6 +407,14 @@ async fn manage_form(
         .find(|e| e.ended_on.is_none() && e.organisation_id == org)
         .and_then(|e| Some((e.class_id?, e.class_name.clone().unwrap_or_default())));
     let is_staff = card.positions.iter().any(|x| x.organisation_id == org);
+    let (assignments, subjects) = if is_staff {
+        (
+            st.registry.assignments_of(p, id).await?,
+            st.registry.reference("subjects").await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let found = if parent_q.trim().chars().count() >= 2 && class.is_some() {
         let mut list = st
             .registry
@@ -440,6 +456,8 @@ async fn manage_form(
         positions,
         class,
         is_staff,
+        assignments,
+        subjects,
         account: accounts.remove(&id),
         found,
         parent_q,
@@ -738,6 +756,57 @@ async fn staff_leaves_submit(
         Ok(()) => Ok(Redirect::to(&format!("/schools/{org}/people?n=saved")).into_response()),
         Err(e) => manage_again(&st, &r, id, None, e, "staff_leaves").await,
     }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    class_id: String,
+    #[serde(default)]
+    subject_code: String,
+}
+
+async fn assign_submit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let id: PersonId = parse(&id)?;
+    let Ok(class_id) = f.class_id.parse() else {
+        let p = Problem::invalid("class_id", "Выберите класс.");
+        return manage_again(&st, &r, id, None, p, "assign").await;
+    };
+    let input = NewAssignment {
+        class_id,
+        subject_code: f.subject_code,
+    };
+    match st
+        .registry
+        .assign(&r.caller.principal, &r.caller.origin, id, input)
+        .await
+    {
+        Ok(_) => back_to(id, "saved"),
+        Err(e) => manage_again(&st, &r, id, None, e, "assign").await,
+    }
+}
+
+async fn unassign_submit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, assignment)): Path<(String, String)>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let id: PersonId = parse(&id)?;
+    st.registry
+        .unassign(&r.caller.principal, &r.caller.origin, id, &assignment)
+        .await?;
+    back_to(id, "saved")
 }
 
 // ---- sign-in letters ----

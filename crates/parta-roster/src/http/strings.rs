@@ -120,6 +120,10 @@ pub struct Strings {
     pub danger_zone: &'static str,
     pub parent_from_child: &'static str,
     pub import: &'static str,
+    pub teaches: &'static str,
+    pub teaches_nothing: &'static str,
+    pub remove: &'static str,
+    pub subject: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -238,6 +242,10 @@ pub static RU: Strings = Strings {
     danger_zone: "Необратимые действия",
     parent_from_child: "Родителя добавляют со страницы ребёнка: «Люди школы» → ребёнок → «Добавить нового родителя».",
     import: "Импорт списков",
+    teaches: "Что ведёт",
+    teaches_nothing: "Пока ни одного предмета.",
+    remove: "убрать",
+    subject: "Предмет",
 };
 
 pub static EN: Strings = Strings {
@@ -356,6 +364,10 @@ pub static EN: Strings = Strings {
     danger_zone: "Irreversible actions",
     parent_from_child: "A parent is added from the child's page: «People of the school» → the child → «Add a new parent».",
     import: "Import lists",
+    teaches: "Teaches",
+    teaches_nothing: "No subjects yet.",
+    remove: "remove",
+    subject: "Subject",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {

@@ -564,6 +564,62 @@ async fn a_teacher_who_leaves_keeps_their_record_but_loses_the_school() {
         )
         .await;
     assert_eq!(res.status(), 200);
+    // The director gives them mathematics in 5А: their journal appears.
+    let class = fixtures::class_named(&app, &school, "5А").await;
+    let res = d
+        .post(
+            &format!("/api/v1/persons/{teacher}/assignments"),
+            &json!({"class_id": class, "subject_code": "math"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(list[0]["class_name"], "5А");
+    let p = problem(
+        d.post(
+            &format!("/api/v1/persons/{teacher}/assignments"),
+            &json!({"class_id": class, "subject_code": "math"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "subject_code", "no second time");
+    let mut tc = app.anonymous();
+    let me: Value = tc
+        .post(
+            "/api/v1/session",
+            &json!({"login": letters[0]["login"], "password": letters[0]["password"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    tc.csrf = me["csrf_token"].as_str().map(str::to_string);
+    tc.post(
+        "/api/v1/me/password",
+        &json!({"old_password": letters[0]["password"], "new_password": "таблица умножения на 7"}),
+    )
+    .await;
+    let journals: Value = tc.get("/api/v1/journals").await.json().await.unwrap();
+    assert!(
+        journals
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["class_id"] == class.as_str() && j["subject_code"] == "math"),
+        "{journals}"
+    );
+    let id = list[0]["id"].as_str().unwrap();
+    let res = d
+        .send(
+            "DELETE",
+            &format!("/api/v1/persons/{teacher}/assignments/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!([]));
     let res = d
         .post(
             &format!("/api/v1/organisations/{school}/staff/{teacher}/leave"),
@@ -591,7 +647,7 @@ async fn a_teacher_who_leaves_keeps_their_record_but_loses_the_school() {
         .anonymous()
         .post(
             "/api/v1/session",
-            &json!({"login": letters[0]["login"], "password": letters[0]["password"]}),
+            &json!({"login": letters[0]["login"], "password": "таблица умножения на 7"}),
         )
         .await;
     assert_eq!(res.status(), 403);
