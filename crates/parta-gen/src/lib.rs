@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod names;
+pub mod plans;
 mod school_day;
 
 use bulk::{Bulk, V};

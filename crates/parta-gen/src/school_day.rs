@@ -75,15 +75,6 @@ const WORK: [(&str, u32, i64); 7] = [
     ("test", 7, 3),
 ];
 
-const HOMEWORK: [&str; 6] = [
-    "§ {n}, вопросы в конце параграфа",
-    "Упр. {n} (письменно)",
-    "Выучить правило, стр. {n}",
-    "Задачи № {n}, {m}",
-    "Прочитать стр. {n}–{m}, пересказ",
-    "Подготовить сообщение по теме урока",
-];
-
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
 }
@@ -300,18 +291,21 @@ pub(crate) async fn generate(
                     *n += 1;
                     let lesson = g.id(kind::LESSON);
                     let (topic, homework) = if past || near {
-                        let hw = HOMEWORK[(*n as usize) % HOMEWORK.len()]
-                            .replace("{n}", &(*n + 3).to_string())
-                            .replace("{m}", &(*n + 5).to_string());
+                        // Topics of the subject's plan in order; homework as its teachers
+                        // write it (none in PE, music, art, technology).
+                        let hw = crate::plans::homework(subject, *n);
                         (
                             // A few given lessons are left without a topic: the
                             // administration's control has something to show.
                             if past && g.rng.gen_bool(0.97) {
-                                V::T(format!("Урок {n}"))
+                                V::T(crate::plans::topic(subject, i64::from(c.grade), *n))
                             } else {
                                 V::N
                             },
-                            if g.rng.gen_bool(0.6) { V::T(hw) } else { V::N },
+                            match hw {
+                                Some(hw) if g.rng.gen_bool(0.6) => V::T(hw),
+                                _ => V::N,
+                            },
                         )
                     } else {
                         (V::N, V::N)
