@@ -3,6 +3,8 @@
 -- When the teacher took the lesson's attendance (absences are stored, presence is not:
 -- without this a lesson where everyone came looks the same as one never marked).
 ALTER TABLE lessons ADD COLUMN attendance_taken_at BIGINT;
+-- Форма контроля of the lesson's column in the journal: new marks take it.
+ALTER TABLE lessons ADD COLUMN work_type TEXT REFERENCES ref_work_types(code);
 -- The teacher asks for the homework to be handed in (an answer or a file).
 ALTER TABLE lessons ADD COLUMN handin BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX lessons_org_teacher_day ON lessons(organisation_id, teacher_id, day);

@@ -48,6 +48,7 @@ mod tests {
             homework_due: Some("homework_due".into()),
             attendance_taken_at: Some(11),
             handin: 1,
+            work_type: Some("work_type".into()),
         };
         let object = serde_json::to_value(&lesson).unwrap();
         assert_eq!(object.as_object().unwrap().len(), LESSON_COLUMNS.len());

@@ -9,12 +9,20 @@
   var timers = {};
   function field(name) { var f = form.elements[name]; return f ? f.value : ''; }
   function enc(k, v) { return encodeURIComponent(k) + '=' + encodeURIComponent(v); }
+  // The форма контроля of the column a cell is in (new marks take it).
+  function columnType(input) {
+    var td = input.parentNode;
+    var col = Array.prototype.indexOf.call(td.parentNode.children, td);
+    var th = table.tHead && table.tHead.rows[0].cells[col];
+    var sel = th && th.querySelector('select.wt');
+    return sel ? sel.value : 'classwork';
+  }
   function save(input) {
     var grade = input.className.indexOf('g') === 0 || / g( |$)/.test(' ' + input.className);
     var key = input.name.substring(2);
     var orig = form.elements[(grade ? 'og.' : 'o.') + key];
     var body = [enc('_csrf', form.getAttribute('data-csrf')), enc('period', field('period')),
-      enc('work_type', field('work_type')), enc(orig.name, orig.value), enc(input.name, input.value)].join('&');
+      enc('work_type', grade ? 'classwork' : columnType(input)), enc(orig.name, orig.value), enc(input.name, input.value)].join('&');
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.getAttribute('action') || window.location.pathname);
     xhr.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
@@ -32,7 +40,9 @@
           var letters = input.value.split(/[\s,;]+/).filter(function (t) { return /^[нбуоnНБУО]$/.test(t); });
           orig.value = marks.concat(letters.map(function (l) { return l.toLowerCase(); })).join(' ');
         }
-        input.className += ' ok';
+        input.className = input.className.replace(/ v\S+/g, '') + ' ok';
+        var first = input.value.split(/[\s,;]+/)[0];
+        if (!grade && /^[1-5]$/.test(first)) input.parentNode.className = input.parentNode.className.replace(/\bv\d\b/g, '').trim() + ' v' + first;
         input.title = '';
         if (status) status.textContent = '✓';
       } else {
@@ -57,6 +67,32 @@
       if (next) { next.focus(); return; }
       if (dc) { c += dc; } else { r += dr; }
     }
+  }
+  // A column's форма контроля is saved when it is chosen.
+  var types = form.querySelectorAll('select.wt');
+  for (var j = 0; j < types.length; j++) {
+    types[j].addEventListener('change', function () {
+      var sel = this, orig = form.elements['o' + sel.name];
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', form.getAttribute('action') || window.location.pathname);
+      xhr.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader('X-CSRF-Token', form.getAttribute('data-csrf'));
+      xhr.onreadystatechange = function () {
+        if (xhr.readyState !== 4) return;
+        if (xhr.status === 200) { orig.value = sel.value; if (status) status.textContent = '✓'; }
+        else if (status) { status.textContent = 'Ошибка сохранения'; }
+      };
+      xhr.send([enc('_csrf', form.getAttribute('data-csrf')), enc('period', field('period')),
+        enc(orig.name, orig.value), enc(sel.name, sel.value)].join('&'));
+    });
+  }
+  // Today's column (else the latest one given) is in view when the journal opens.
+  var wrap = table.parentNode;
+  var mark = table.querySelector('thead th.today');
+  if (!mark) { var given = table.querySelectorAll('tbody tr:first-child input.m'); if (given.length) mark = given[given.length - 1].parentNode; }
+  if (mark && wrap.scrollWidth > wrap.clientWidth) {
+    wrap.scrollLeft = Math.max(0, mark.offsetLeft - wrap.clientWidth / 2);
   }
   for (var i = 0; i < cells.length; i++) {
     cells[i].addEventListener('focus', function () { this.select(); });

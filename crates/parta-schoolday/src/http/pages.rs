@@ -199,6 +199,10 @@ struct GridColumn {
     label: String,
     title: String,
     cancelled: bool,
+    /// Форма контроля of the column (new marks take it).
+    work_type: String,
+    /// Today's column: highlighted and scrolled into view.
+    today: bool,
 }
 
 struct GridCell {
@@ -208,6 +212,8 @@ struct GridCell {
     orig: String,
     title: String,
     locked: bool,
+    /// `v5`… by the first mark (colour), `today` for today's column.
+    class: String,
 }
 
 struct GridRow {
@@ -229,6 +235,21 @@ struct JournalPage {
     rows: Vec<GridRow>,
     /// The caller may read the class report (class teacher, administration).
     report: bool,
+    /// Period grades are set in their own step (marks read-only then): arrow keys
+    /// never wander into the grade column by accident.
+    grades_step: bool,
+}
+
+impl JournalPage {
+    /// A work type's name cut for a column header: «Контрольная работа» → «Контр.».
+    fn short(&self, name: &str) -> String {
+        let first = name.split_whitespace().next().unwrap_or(name);
+        if first.chars().count() <= 6 {
+            first.to_string()
+        } else {
+            format!("{}.", first.chars().take(5).collect::<String>())
+        }
+    }
 }
 
 /// Letters for attendance in a journal cell.
@@ -261,11 +282,17 @@ fn grid_view(g: &JournalGrid) -> (Vec<GridColumn>, Vec<GridRow>) {
         .iter()
         .map(|w| (w.code.as_str(), w.name.as_str()))
         .collect();
+    let today = parta_core::time::today().to_string();
     let cols = g
         .lessons
         .iter()
         .map(|l| GridColumn {
             id: l.id.to_string(),
+            work_type: l
+                .work_type
+                .clone()
+                .unwrap_or_else(|| "classwork".to_string()),
+            today: l.day == today,
             label: dm(&l.day),
             title: format!(
                 "{}, {}-й урок{}",
@@ -291,7 +318,6 @@ fn grid_view(g: &JournalGrid) -> (Vec<GridColumn>, Vec<GridRow>) {
         .iter()
         .map(|a| ((a.lesson_id, a.student_id), a.status.as_str()))
         .collect();
-    let today = parta_core::time::today().to_string();
     let rows = g
         .students
         .iter()
@@ -339,6 +365,20 @@ fn grid_view(g: &JournalGrid) -> (Vec<GridColumn>, Vec<GridRow>) {
                                 .join("; "),
                             // Marks go on lessons given, not on cancelled or future ones.
                             locked: l.status == "cancelled" || l.day > today,
+                            class: [
+                                marks
+                                    .first()
+                                    .map(|m| format!("v{}", m.value))
+                                    .unwrap_or_default(),
+                                if l.day == today {
+                                    "today".into()
+                                } else {
+                                    String::new()
+                                },
+                            ]
+                            .join(" ")
+                            .trim()
+                            .to_string(),
                         }
                     })
                     .collect(),
@@ -357,6 +397,8 @@ fn grid_view(g: &JournalGrid) -> (Vec<GridColumn>, Vec<GridRow>) {
 #[derive(Deserialize)]
 struct PeriodQuery {
     period: Option<String>,
+    /// The step of period grades.
+    grades: Option<String>,
 }
 
 async fn journal(
@@ -392,6 +434,7 @@ async fn journal(
             Ok(render(&JournalPage {
                 ctx: r.ctx(),
                 t: strings(&r.headers),
+                grades_step: q.grades.is_some() && g.may_write,
                 g,
                 cols,
                 rows,
@@ -477,7 +520,12 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormCha
                         student_id: student,
                         mark_id: None,
                         value: Some(n.to_string()),
-                        work_type: Some(work_type.to_string()),
+                        // The column's форма контроля, else the form's default.
+                        work_type: Some(
+                            get(&format!("wt.{lesson}"))
+                                .unwrap_or(work_type)
+                                .to_string(),
+                        ),
                         comment: None,
                     }),
                     (None, None) => {}
@@ -489,6 +537,22 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormCha
                     student_id: student,
                     status: new_att.map(str::to_string),
                     reason: None,
+                });
+            }
+        } else if let Some(lesson) = name.strip_prefix("wt.") {
+            // A column's форма контроля changed.
+            if get(&format!("owt.{lesson}")).unwrap_or("") != value.as_str() {
+                let lesson_id = lesson
+                    .parse::<LessonId>()
+                    .map_err(|_| Problem::invalid(name.as_str(), "Неверный столбец журнала."))?;
+                save.lessons.push(LessonInput {
+                    lesson_id,
+                    topic: None,
+                    homework: None,
+                    homework_due: None,
+                    attendance_taken: None,
+                    handin: None,
+                    work_type: Some(value.clone()),
                 });
             }
         } else if let Some(student) = name.strip_prefix("g.") {
@@ -851,6 +915,7 @@ async fn lesson_save(
             homework_due: None,
             attendance_taken: Some(f.attendance_taken.is_some()),
             handin: Some(f.handin.is_some()),
+            work_type: None,
         }],
         ..Default::default()
     };

@@ -211,6 +211,9 @@ pub struct LessonInput {
     /// The homework is to be handed in through the platform.
     #[serde(default)]
     pub handin: Option<bool>,
+    /// Форма контроля of the lesson's column (a code of the work types).
+    #[serde(default)]
+    pub work_type: Option<String>,
 }
 
 /// Marks one save may carry: a class of 40 over a quarter's ~50 lessons of a subject.

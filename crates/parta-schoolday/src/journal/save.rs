@@ -588,6 +588,7 @@ fn check_mark(
         .work_type
         .clone()
         .or_else(|| old.as_ref().map(|o| o.work_type.clone()))
+        .or_else(|| l.work_type.clone())
         .unwrap_or_else(|| DEFAULT_WORK_TYPE.to_string());
     let Some(weight) = ctx.weights.get(&work_type).copied() else {
         return Err(FieldError::coded(
@@ -708,6 +709,17 @@ fn check_lessons(
                 &codes::HOMEWORK_DUE,
                 f("homework_due"),
                 "Срок сдачи — не раньше дня урока и не позже конца учебного года.",
+            ));
+        }
+        if li
+            .work_type
+            .as_ref()
+            .is_some_and(|w| !ctx.weights.contains_key(w))
+        {
+            errors.push(FieldError::coded(
+                &codes::UNKNOWN_WORK_TYPE,
+                f("work_type"),
+                "Выберите форму контроля из списка.",
             ));
         }
         if li.topic.as_ref().is_some_and(|t| t.chars().count() > 500) {

@@ -113,6 +113,8 @@ pub struct Lesson {
     pub attendance_taken_at: Option<i64>,
     /// 1 when the homework is to be handed in (an answer or a file).
     pub handin: i64,
+    /// Форма контроля of the lesson's column: new marks take it.
+    pub work_type: Option<String>,
 }
 
 /// Whose timetable.

@@ -207,12 +207,12 @@ pub async fn insert_lessons(
 pub(crate) const LESSON_SELECT: &str = "SELECT l.id, l.class_id, c.name AS class_name, l.group_id, g.name AS group_name, l.day, l.lesson_no, \
      b.starts_at, b.ends_at, l.subject_code, s.name AS subject_name, l.teacher_id, \
      t.last_name || ' ' || SUBSTR(t.first_name, 1, 1) || '.' || COALESCE(SUBSTR(t.middle_name, 1, 1) || '.', '') AS teacher_name, \
-     l.planned_teacher_id, l.room, l.status, l.change_kind, l.change_note, l.topic, l.homework, l.homework_due, l.attendance_taken_at, l.handin \
+     l.planned_teacher_id, l.room, l.status, l.change_kind, l.change_note, l.topic, l.homework, l.homework_due, l.attendance_taken_at, l.handin, l.work_type \
      FROM lessons l JOIN classes c ON c.id = l.class_id LEFT JOIN study_groups g ON g.id = l.group_id \
      JOIN ref_subjects s ON s.code = l.subject_code JOIN persons t ON t.id = l.teacher_id \
      LEFT JOIN bell_times b ON b.organisation_id = l.organisation_id AND b.shift = c.shift AND b.lesson_no = l.lesson_no";
 /// The columns of [`LESSON_SELECT`] in the order of [`Lesson`]'s fields.
-pub(crate) const LESSON_COLUMNS: [&str; 23] = [
+pub(crate) const LESSON_COLUMNS: [&str; 24] = [
     "id",
     "class_id",
     "class_name",
@@ -236,6 +236,7 @@ pub(crate) const LESSON_COLUMNS: [&str; 23] = [
     "homework_due",
     "attendance_taken_at",
     "handin",
+    "work_type",
 ];
 
 pub async fn lesson(db: &Db, id: LessonId) -> R<Option<Lesson>> {
@@ -309,10 +310,12 @@ pub struct LessonKey {
     pub room: Option<String>,
     pub status: String,
     pub homework: Option<String>,
+    /// The column's форма контроля: new marks without one take it.
+    pub work_type: Option<String>,
 }
 
 pub(crate) const KEY_COLS: &str =
-    "id, organisation_id, class_id, group_id, day, lesson_no, subject_code, teacher_id, room, status, homework";
+    "id, organisation_id, class_id, group_id, day, lesson_no, subject_code, teacher_id, room, status, homework, work_type";
 
 pub async fn lesson_key(db: &Db, id: LessonId) -> R<Option<LessonKey>> {
     sqlx::query_as(&format!("SELECT {KEY_COLS} FROM lessons WHERE id = $1"))
@@ -398,7 +401,7 @@ pub async fn set_lesson_content(conn: &mut AnyConnection, l: &LessonInput, now: 
         "UPDATE lessons SET topic = NULLIF(COALESCE($2, topic), ''), homework = NULLIF(COALESCE($3, homework), ''), \
          homework_due = COALESCE($4, homework_due), updated_at = $5, \
          attendance_taken_at = CASE WHEN $6 = 1 THEN COALESCE(attendance_taken_at, $5) WHEN $6 = 0 THEN NULL ELSE attendance_taken_at END, \
-         handin = COALESCE($7, handin) WHERE id = $1",
+         handin = COALESCE($7, handin), work_type = COALESCE($8, work_type) WHERE id = $1",
     )
     .bind(l.lesson_id)
     .bind(text(&l.topic))
@@ -407,6 +410,7 @@ pub async fn set_lesson_content(conn: &mut AnyConnection, l: &LessonInput, now: 
     .bind(now)
     .bind(l.attendance_taken.map(i64::from))
     .bind(l.handin.map(i64::from))
+    .bind(l.work_type.clone())
     .execute(conn)
     .await?;
     Ok(())

@@ -1291,16 +1291,25 @@ async fn the_journal_page_saves_as_a_plain_form() {
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .chain([("work_type", "test")])
         .collect();
-    // A bad grade on the same form: nothing at all is written, marks included.
-    let grade_field = fields
-        .iter()
-        .find(|(n, _)| n.starts_with("g."))
-        .map(|(n, _)| *n)
+    // Grades are their own step on the page (`?grades=1`), but one form may still carry
+    // both: a bad grade then writes nothing at all, marks included.
+    let grades_page = teacher
+        .get(&format!("/journal/{}/{}?grades=1", s.class, s.subject))
+        .await
+        .text()
+        .await
         .unwrap();
+    assert!(grades_page.contains(&format!("name=\"g.{}\"", s.student)));
+    assert!(
+        !grades_page.contains(&format!("name=\"m.{key}\"")),
+        "marks are read-only then"
+    );
+    let grade_field = format!("g.{}", s.student);
+    let orig_grade = format!("og.{}", s.student);
     let with_grade = |g: &'static str| {
         let mut f = fields.clone();
-        f.retain(|(n, _)| *n != grade_field);
-        f.push((grade_field, g));
+        f.push((grade_field.as_str(), g));
+        f.push((orig_grade.as_str(), ""));
         f
     };
     let res = teacher
@@ -1319,9 +1328,14 @@ async fn the_journal_page_saves_as_a_plain_form() {
         )
         .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let period = fields
+        .iter()
+        .find(|(n, _)| *n == "period")
+        .map(|(_, v)| *v)
+        .unwrap();
     assert_eq!(
         app.count(&format!(
-            "SELECT COUNT(*) FROM period_grades WHERE student_id = '{}' AND subject_code = '{}' AND value = '5'",
+            "SELECT COUNT(*) FROM period_grades WHERE student_id = '{}' AND subject_code = '{}' AND value = '5' AND period_key = '{period}'",
             &grade_field[2..],
             s.subject
         ))

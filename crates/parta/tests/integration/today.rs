@@ -319,3 +319,68 @@ async fn the_director_covers_an_absent_teachers_lessons_with_free_colleagues() {
         "listed among the day's changes"
     );
 }
+
+#[tokio::test]
+async fn a_journal_column_keeps_its_form_of_assessment_and_todays_column_is_marked() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let journal = format!("/journal/{}/{}", s.class, s.subject);
+    let page = teacher.get(&journal).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!("name=\"wt.{}\"", s.lesson)),
+        "a form of assessment per column"
+    );
+    assert!(
+        !page.contains("name=\"g."),
+        "no grade inputs outside the grades step"
+    );
+    if s.day == parta_core::time::today().to_string() {
+        assert!(page.contains("class=\"c today\"") || page.contains(" today\""));
+    }
+    // The column becomes a test: saved at once, and a new mark in it weighs as a test.
+    let res = teacher
+        .form(
+            &journal,
+            &[
+                (format!("owt.{}", s.lesson).as_str(), "classwork"),
+                (format!("wt.{}", s.lesson).as_str(), "test"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT work_type FROM lessons WHERE id = '{}'",
+            s.lesson
+        ))
+        .await,
+        "test"
+    );
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{}/journal/{}", s.class, s.subject),
+            &json!({"marks": [{"lesson_id": s.lesson, "student_id": s.student, "value": "4"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT work_type FROM marks WHERE lesson_id = '{}' AND student_id = '{}' AND value = '4'",
+            s.lesson, s.student
+        ))
+        .await,
+        "test"
+    );
+    // A form of assessment that does not exist is named.
+    let res = teacher
+        .post(
+            &format!("/api/v1/classes/{}/journal/{}", s.class, s.subject),
+            &json!({"lessons": [{"lesson_id": s.lesson, "work_type": "party"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    // The page shows the mark coloured by its value.
+    let page = teacher.get(&journal).await.text().await.unwrap();
+    assert!(page.contains("class=\"v"), "marks are colour-coded");
+}
