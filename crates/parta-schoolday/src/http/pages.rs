@@ -30,6 +30,8 @@ pub fn router() -> Pages<Web> {
         .get("/journal", journals)
         .get("/journal/{class}/{subject}", journal)
         .post("/journal/{class}/{subject}", journal_save)
+        .get("/journal/{class}/{subject}/plan", plan_page)
+        .post("/journal/{class}/{subject}/plan", plan_submit)
         .get("/lessons/{id}", lesson)
         .post("/lessons/{id}", lesson_save)
         .post("/lessons/{id}/handins/{student}", handin_review)
@@ -442,6 +444,134 @@ async fn journal(
             }))
         }
         Err(e) => fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    class_id: String,
+    class_name: String,
+    subject: String,
+    subject_name: String,
+    text: String,
+    from: String,
+    err: parta_http::page::FormErrors,
+    /// Topics filled by the last submit.
+    filled: Option<usize>,
+}
+
+#[derive(Deserialize, Default)]
+struct PlanForm {
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    from: String,
+}
+
+async fn plan_form(
+    st: &Web,
+    r: &PageReq,
+    class: ClassId,
+    subject: &str,
+    f: PlanForm,
+    problem: Option<&Problem>,
+    filled: Option<usize>,
+) -> PageResult<Response> {
+    let g = st
+        .journal
+        .grid(&r.caller.principal, &r.caller.origin, class, subject, None)
+        .await?;
+    if !g.may_write {
+        return Err(Problem::forbidden().into());
+    }
+    let mut ctx = r.ctx();
+    let err = match problem {
+        Some(p) => {
+            ctx.errors = parta_http::page::messages(p);
+            parta_http::page::FormErrors::from_problem(p)
+        }
+        None => Default::default(),
+    };
+    Ok(render(&PlanPage {
+        ctx,
+        t: strings(&r.headers),
+        class_id: class.to_string(),
+        class_name: g.class_name.clone(),
+        subject: subject.to_string(),
+        subject_name: g.subject_name.clone(),
+        text: f.plan,
+        from: if f.from.is_empty() {
+            ru_date(&parta_core::time::today().to_string())
+        } else {
+            f.from
+        },
+        err,
+        filled,
+    }))
+}
+
+/// Тематическое планирование: topics in order fill the coming lessons without one.
+async fn plan_page(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((class, subject)): Path<(String, String)>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(class) = class.parse::<ClassId>() else {
+        return fail(Problem::not_found());
+    };
+    plan_form(&st, &r, class, &subject, PlanForm::default(), None, None).await
+}
+
+async fn plan_submit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((class, subject)): Path<(String, String)>,
+    Form(f): Form<PlanForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(class) = class.parse::<ClassId>() else {
+        return fail(Problem::not_found());
+    };
+    if f.plan.len() > 200_000 {
+        return fail(Problem::invalid("plan", "План слишком длинный."));
+    }
+    let from = match form_date("from", &f.from) {
+        Ok(d) => d,
+        Err(p) => {
+            let page = plan_form(&st, &r, class, &subject, f, Some(&p), None).await?;
+            return Ok((p.status_code(), page).into_response());
+        }
+    };
+    let topics = crate::journal::plan::parse_plan(&f.plan);
+    match st
+        .journal
+        .apply_plan(
+            &r.caller.principal,
+            &r.caller.origin,
+            class,
+            &subject,
+            topics,
+            from,
+        )
+        .await
+    {
+        Ok(n) => plan_form(&st, &r, class, &subject, PlanForm::default(), None, Some(n)).await,
+        Err(e) => {
+            let p = Problem::from(e);
+            if p.status == 403 || p.status == 404 {
+                return fail(p);
+            }
+            let page = plan_form(&st, &r, class, &subject, f, Some(&p), None).await?;
+            Ok((p.status_code(), page).into_response())
+        }
     }
 }
 

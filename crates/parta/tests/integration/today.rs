@@ -384,3 +384,61 @@ async fn a_journal_column_keeps_its_form_of_assessment_and_todays_column_is_mark
     let page = teacher.get(&journal).await.text().await.unwrap();
     assert!(page.contains("class=\"v"), "marks are colour-coded");
 }
+
+#[tokio::test]
+async fn a_thematic_plan_fills_the_coming_lessons_without_a_topic() {
+    let app = spawn().await;
+    let teacher = app.login("teacher").await;
+    let s = spot(&app, &teacher).await;
+    let from = s.day.clone();
+    let lessons: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM lessons WHERE class_id = $1 AND subject_code = $2 AND day >= $3 AND status <> 'cancelled' ORDER BY day, lesson_no LIMIT 3",
+    )
+    .bind(&s.class)
+    .bind(&s.subject)
+    .bind(&from)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    // The second keeps the topic it has; the others are blank.
+    for (i, (id,)) in lessons.iter().enumerate() {
+        sqlx::query("UPDATE lessons SET topic = $2 WHERE id = $1")
+            .bind(id)
+            .bind((i == 1).then_some("Уже записано"))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+    let plan = format!("/journal/{}/{}/plan", s.class, s.subject);
+    // A date nobody can read is named, and what was pasted is kept.
+    let res = teacher
+        .form(&plan, &[("from", "31.02.2026"), ("plan", "Тема А\nТема Б")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"from-error\"") && html.contains("Тема А\nТема Б"));
+    let (y, m, d) = (&from[0..4], &from[5..7], &from[8..10]);
+    let res = teacher
+        .form(
+            &plan,
+            &[
+                ("from", &format!("{d}.{m}.{y}")),
+                ("plan", "1;Имя существительное;1\n2;Имя прилагательное;1\n"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let topic = |id: &str| {
+        let app = &app;
+        let id = id.to_string();
+        async move {
+            app.scalar(&format!(
+                "SELECT COALESCE(topic, '') FROM lessons WHERE id = '{id}'"
+            ))
+            .await
+        }
+    };
+    assert_eq!(topic(&lessons[0].0).await, "Имя существительное");
+    assert_eq!(topic(&lessons[1].0).await, "Уже записано");
+    assert_eq!(topic(&lessons[2].0).await, "Имя прилагательное");
+}
