@@ -390,18 +390,47 @@ async fn a_thematic_plan_fills_the_coming_lessons_without_a_topic() {
     let app = spawn().await;
     let teacher = app.login("teacher").await;
     let s = spot(&app, &teacher).await;
-    let from = s.day.clone();
-    let lessons: Vec<(String,)> = sqlx::query_as(
-        "SELECT id FROM lessons WHERE class_id = $1 AND subject_code = $2 AND day >= $3 AND status <> 'cancelled' ORDER BY day, lesson_no LIMIT 3",
+    // Three lessons of the journal: the spot's and the two before it (the year's last in
+    // the summer), their periods open.
+    let mut lessons: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, day FROM lessons WHERE class_id = $1 AND subject_code = $2 AND day <= $3 AND status <> 'cancelled' \
+         ORDER BY day DESC, lesson_no DESC LIMIT 3",
     )
     .bind(&s.class)
     .bind(&s.subject)
-    .bind(&from)
+    .bind(&s.day)
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
+    lessons.reverse();
+    if lessons.len() < 3 {
+        // The year's first day: the spot's lesson and the next two.
+        lessons = sqlx::query_as(
+            "SELECT id, day FROM lessons WHERE class_id = $1 AND subject_code = $2 AND day >= $3 AND status <> 'cancelled' \
+             ORDER BY day, lesson_no LIMIT 3",
+        )
+        .bind(&s.class)
+        .bind(&s.subject)
+        .bind(&s.day)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(lessons.len(), 3);
+    let from = lessons[0].1.clone();
+    for (_, day) in &lessons {
+        open_period_of(&app, &s.class, day).await;
+    }
+    // Later lessons keep their topics (the plan fills only these three).
+    sqlx::query("UPDATE lessons SET topic = 'Дальше по плану' WHERE class_id = $1 AND subject_code = $2 AND day > $3 AND topic IS NULL")
+        .bind(&s.class)
+        .bind(&s.subject)
+        .bind(&lessons[2].1)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     // The second keeps the topic it has; the others are blank.
-    for (i, (id,)) in lessons.iter().enumerate() {
+    for (i, (id, _)) in lessons.iter().enumerate() {
         sqlx::query("UPDATE lessons SET topic = $2 WHERE id = $1")
             .bind(id)
             .bind((i == 1).then_some("Уже записано"))
