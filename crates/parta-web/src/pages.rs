@@ -329,6 +329,7 @@ pub async fn openapi_json() -> Response {
 #[template(path = "api_docs.html")]
 struct ApiDocsPage {
     ctx: Ctx,
+    t: &'static crate::strings::HomeStrings,
     ops: Vec<(String, String, String)>,
 }
 
@@ -338,6 +339,7 @@ pub async fn api_docs(headers: HeaderMap, uri: Uri, MaybeCaller(c): MaybeCaller)
     static OPS: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
     let ops = OPS.get_or_init(operations).clone();
     render(&ApiDocsPage {
+        t: crate::strings::home(Lang::from_headers(&headers)),
         ctx: ctx(&headers, &uri, c.as_ref()),
         ops,
     })

@@ -28,6 +28,7 @@ pub fn router() -> Pages<Web> {
 #[template(path = "import.html")]
 struct ImportPage {
     ctx: Ctx,
+    t: &'static super::strings::Strings,
     org_id: String,
     org_name: String,
     report: Option<crate::ImportReport>,
@@ -57,6 +58,7 @@ async fn import_page(
     }
     match st.registry.organisation(&r.caller.principal, org).await {
         Ok(o) => Ok(render(&ImportPage {
+            t: super::strings::strings(&r.headers),
             ctx: r.ctx(),
             org_id: id,
             org_name: o.short_name,
@@ -120,6 +122,7 @@ async fn import_submit(
         .await;
     match result {
         Ok(report) => Ok(render(&ImportPage {
+            t: super::strings::strings(&r.headers),
             ctx: r.ctx(),
             org_id: id,
             org_name,
@@ -128,6 +131,7 @@ async fn import_submit(
         })),
         Err(crate::RosterError::Rows(rows)) => {
             let page = ImportPage {
+                t: super::strings::strings(&r.headers),
                 ctx: r.ctx(),
                 org_id: id,
                 org_name,
