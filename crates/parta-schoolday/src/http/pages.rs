@@ -1857,6 +1857,8 @@ async fn calendar(
 #[derive(Deserialize)]
 struct CloseForm {
     closed: Option<String>,
+    /// The box «Да, закрыть период»: closing locks the marks of the whole school.
+    confirm: Option<String>,
 }
 
 async fn close_period(
@@ -1871,6 +1873,13 @@ async fn close_period(
     let Ok(id) = id.parse() else {
         return fail(Problem::not_found());
     };
+    let closing = f.closed.as_deref() != Some("0");
+    if closing && f.confirm.is_none() {
+        return fail(Problem::invalid(
+            "confirm",
+            "Период не закрыт: поставьте отметку «Да, закрыть период» рядом с кнопкой.",
+        ));
+    }
     match st
         .journal
         .close_period(

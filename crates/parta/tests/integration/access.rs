@@ -252,7 +252,7 @@ const PAGES: &[Row] = &[
     row("GET /classes/{id}/report", Some("teacher"), "/classes/@class2/report", None, 404),
     row("GET /classes/{id}/report", Some("student"), "/classes/@class1/report", None, 404),
     row("GET /schools/{id}/calendar", None, "/schools/@school2/calendar", None, 303),
-    row("POST /periods/{id}/close", Some("director"), "/periods/@period2/close", Some("closed=1"), 403),
+    row("POST /periods/{id}/close", Some("director"), "/periods/@period2/close", Some("closed=1&confirm=1"), 403),
     row("GET /static/journal.js", None, "/static/journal.js", None, 200),
     row("POST /lessons/{id}/handins/{student}", Some("teacher"), "/lessons/@lesson2/handins/@other_child", Some("decision=accept"), 404),
     row("POST /lessons/{id}/handins/{student}", Some("parent"), "/lessons/@lesson1/handins/@own_child", Some("decision=accept"), 404),

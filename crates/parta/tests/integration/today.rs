@@ -364,12 +364,11 @@ async fn a_journal_column_keeps_its_form_of_assessment_and_todays_column_is_mark
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let saved: serde_json::Value = res.json().await.unwrap();
+    let mark = saved["created"][0].as_str().unwrap().to_string();
     assert_eq!(
-        app.scalar(&format!(
-            "SELECT work_type FROM marks WHERE lesson_id = '{}' AND student_id = '{}' AND value = '4'",
-            s.lesson, s.student
-        ))
-        .await,
+        app.scalar(&format!("SELECT work_type FROM marks WHERE id = '{mark}'"))
+            .await,
         "test"
     );
     // A form of assessment that does not exist is named.
@@ -470,4 +469,48 @@ async fn a_thematic_plan_fills_the_coming_lessons_without_a_topic() {
     assert_eq!(topic(&lessons[0].0).await, "Имя существительное");
     assert_eq!(topic(&lessons[1].0).await, "Уже записано");
     assert_eq!(topic(&lessons[2].0).await, "Имя прилагательное");
+}
+
+#[tokio::test]
+async fn closing_a_period_asks_for_confirmation() {
+    let app = spawn().await;
+    let director = app.login("director").await;
+    let school = app.director_school().await;
+    // (In the summer every period is closed: one is open again for the test.)
+    let period = app
+        .scalar(&format!(
+            "SELECT id FROM study_periods WHERE organisation_id = '{school}' ORDER BY starts_on DESC LIMIT 1"
+        ))
+        .await;
+    sqlx::query("UPDATE study_periods SET closed_at = NULL, closed_by = NULL WHERE id = $1")
+        .bind(&period)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let res = director
+        .form(&format!("/periods/{period}/close"), &[("closed", "1")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Да, закрыть период"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM study_periods WHERE id = '{period}' AND closed_at IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+    let res = director
+        .form(
+            &format!("/periods/{period}/close"),
+            &[("closed", "1"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM study_periods WHERE id = '{period}' AND closed_at IS NOT NULL"
+        ))
+        .await,
+        1
+    );
 }
