@@ -95,7 +95,7 @@ pub async fn due_on(db: &Db, student: PersonId, day: &str) -> R<Vec<DueHomework>
         "SELECT l.id AS lesson_id, s.name AS subject_name, l.homework, l.handin FROM lessons l \
          JOIN enrolments e ON e.class_id = l.class_id AND e.person_id = $1 AND e.ended_on IS NULL \
          JOIN ref_subjects s ON s.code = l.subject_code \
-         WHERE l.homework IS NOT NULL AND l.status <> 'cancelled' AND l.day < $2 \
+         WHERE l.homework IS NOT NULL AND l.status <> 'cancelled' AND l.day < $2 AND l.day >= $3 \
          AND (l.group_id IS NULL OR l.group_id IN (SELECT group_id FROM group_members WHERE person_id = $1)) \
          AND (l.homework_due = $2 OR (l.homework_due IS NULL \
               AND EXISTS (SELECT 1 FROM lessons n WHERE n.class_id = l.class_id AND n.subject_code = l.subject_code \
@@ -106,6 +106,12 @@ pub async fn due_on(db: &Db, student: PersonId, day: &str) -> R<Vec<DueHomework>
     )
     .bind(student)
     .bind(day.to_string())
+    // Homework is looked for in the three weeks before the day (a bounded read).
+    .bind(
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map(|d| (d - chrono::Duration::days(21)).to_string())
+            .unwrap_or_default(),
+    )
     .fetch_all(&db.pool)
     .await
 }
@@ -155,7 +161,7 @@ pub async fn absences_on(
     sqlx::query_as(
         "SELECT DISTINCT l.class_id, c.name, p.last_name || ' ' || p.first_name FROM attendance a \
          JOIN lessons l ON l.id = a.lesson_id JOIN classes c ON c.id = l.class_id JOIN persons p ON p.id = a.student_id \
-         WHERE l.organisation_id = $1 AND a.day = $2 AND a.status <> 'late' ORDER BY c.name, 3",
+         WHERE l.organisation_id = $1 AND l.day = $2 AND a.day = $2 AND a.status <> 'late' ORDER BY c.name, 3",
     )
     .bind(org)
     .bind(day.to_string())
@@ -204,32 +210,45 @@ pub async fn filling_of_schools(
 }
 
 /// Per school: (student-lessons, absences) in `[from, to]` — each given lesson counted
-/// once per student of its class.
+/// once per student of its class; absences found from the lessons (their index by school
+/// and day), never by scanning attendance.
 pub async fn attendance_of_schools(
     db: &Db,
     orgs: &[OrganisationId],
     from: &str,
     to: &str,
 ) -> R<HashMap<OrganisationId, (i64, i64)>> {
-    let mut out = HashMap::new();
+    let mut out: HashMap<OrganisationId, (i64, i64)> = HashMap::new();
     for chunk in orgs.chunks(500) {
         let list = parta_db::placeholders(3, chunk.len());
-        let sql = format!(
-            "SELECT l.organisation_id, COUNT(*), \
-             (SELECT COUNT(*) FROM attendance a JOIN lessons k ON k.id = a.lesson_id WHERE k.organisation_id = l.organisation_id \
-              AND k.group_id IS NULL AND a.day >= $1 AND a.day <= $2 AND a.status <> 'late') \
-             FROM lessons l JOIN enrolments e ON e.class_id = l.class_id AND e.ended_on IS NULL \
+        // Class sizes once, then a sum over the lessons (not a row per student-lesson).
+        let lessons = format!(
+            "SELECT l.organisation_id, CAST(SUM(sz.n) AS BIGINT) \
+             FROM lessons l JOIN (SELECT class_id, COUNT(*) AS n FROM enrolments WHERE ended_on IS NULL AND class_id IS NOT NULL \
+                                  AND organisation_id IN ({list}) GROUP BY class_id) sz ON sz.class_id = l.class_id \
              WHERE l.day >= $1 AND l.day <= $2 AND l.status <> 'cancelled' AND l.group_id IS NULL AND l.organisation_id IN ({list}) \
              GROUP BY l.organisation_id"
         );
-        let mut q = sqlx::query_as::<_, (OrganisationId, i64, i64)>(&sql)
-            .bind(from.to_string())
-            .bind(to.to_string());
-        for o in chunk {
-            q = q.bind(*o);
-        }
-        for (o, lessons, absent) in q.fetch_all(&db.pool).await? {
-            out.insert(o, (lessons, absent));
+        let absences = format!(
+            "SELECT l.organisation_id, COUNT(*) FROM lessons l JOIN attendance a ON a.lesson_id = l.id \
+             WHERE l.day >= $1 AND l.day <= $2 AND l.status <> 'cancelled' AND l.group_id IS NULL AND a.status <> 'late' \
+             AND l.organisation_id IN ({list}) GROUP BY l.organisation_id"
+        );
+        for (i, sql) in [lessons, absences].iter().enumerate() {
+            let mut q = sqlx::query_as::<_, (OrganisationId, i64)>(sql)
+                .bind(from.to_string())
+                .bind(to.to_string());
+            for o in chunk {
+                q = q.bind(*o);
+            }
+            for (o, n) in q.fetch_all(&db.pool).await? {
+                let e = out.entry(o).or_insert((0, 0));
+                if i == 0 {
+                    e.0 = n;
+                } else {
+                    e.1 = n;
+                }
+            }
         }
     }
     Ok(out)
