@@ -47,6 +47,7 @@ pub fn router() -> Pages<Web> {
         .post("/schools/{id}/calendar/settings", calendar_settings)
         .post("/schools/{id}/calendar/days", calendar_day)
         .post("/schools/{id}/calendar/kept/cancel", calendar_cancel_kept)
+        .post("/classes/{id}/template/kept/cancel", template_cancel_stale)
         .post(
             "/schools/{id}/calendar/days/{day}/delete",
             calendar_day_delete,
@@ -2212,6 +2213,13 @@ struct TemplatePage {
     class_id: String,
     csv: String,
     valid_from: String,
+    /// After a new version: the lessons with content it could not replace.
+    stale: Option<(String, Vec<Lesson>)>,
+}
+
+#[derive(Deserialize)]
+struct TemplateQuery {
+    kept_from: Option<String>,
 }
 
 async fn template_page(
@@ -2220,6 +2228,7 @@ async fn template_page(
     uri: Uri,
     pc: PageCaller,
     Path(id): Path<String>,
+    Query(q): Query<TemplateQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let Ok(class) = id.parse::<ClassId>() else {
@@ -2230,16 +2239,58 @@ async fn template_page(
     if let Err(e) = st.journal.check_manage_class(p, class).await {
         return fail(e);
     }
-    match st.journal.template_csv(p, class).await {
-        Ok(csv) => Ok(render(&TemplatePage {
-            ctx: r.ctx(),
-            t: strings(&r.headers),
-            class_id: class.to_string(),
-            csv,
-            valid_from: monday_of(parta_core::time::today() + Duration::days(7)).to_string(),
-        })),
-        Err(e) => fail(e),
+    let stale = match q
+        .kept_from
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        Some(from) => {
+            let lessons = st.journal.stale_lessons(p, class, from).await?;
+            (!lessons.is_empty()).then(|| (from.to_string(), lessons))
+        }
+        None => None,
+    };
+    let csv = st.journal.template_csv(p, class).await?;
+    Ok(render(&TemplatePage {
+        ctx: r.ctx(),
+        t: strings(&r.headers),
+        class_id: class.to_string(),
+        csv,
+        valid_from: monday_of(parta_core::time::today() + Duration::days(7)).to_string(),
+        stale,
+    }))
+}
+
+#[derive(Deserialize)]
+struct CancelStaleForm {
+    from: String,
+    confirm: Option<String>,
+}
+
+/// Cancels the lessons a new timetable version could not replace.
+async fn template_cancel_stale(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<CancelStaleForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(class) = id.parse::<ClassId>() else {
+        return fail(Problem::not_found());
+    };
+    if f.confirm.is_none() {
+        return fail(Problem::invalid(
+            "confirm",
+            "Уроки не отменены: поставьте отметку «Да, отменить эти уроки».",
+        ));
     }
+    let from = form_date("from", &f.from)?;
+    st.journal
+        .cancel_stale(&r.caller.principal, &r.caller.origin, class, from)
+        .await?;
+    Ok(Redirect::to(&format!("/timetable?class={class}&week={from}&n=saved")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -2260,18 +2311,44 @@ async fn template_save(
     let Ok(class) = id.parse::<ClassId>() else {
         return fail(Problem::not_found());
     };
-    let valid_from = form_date("valid_from", &f.valid_from)?;
     let c = &r.caller;
-    match st
-        .journal
-        .import_template(&c.principal, &c.origin, class, valid_from, &f.csv)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/timetable?class={class}&week={valid_from}&n=saved"
+    let saved = async {
+        let valid_from = form_date("valid_from", &f.valid_from)?;
+        st.journal
+            .import_template(&c.principal, &c.origin, class, valid_from, &f.csv)
+            .await?;
+        let stale = st
+            .journal
+            .stale_lessons(&c.principal, class, valid_from)
+            .await?;
+        Ok::<_, Problem>((valid_from, stale.is_empty()))
+    }
+    .await;
+    match saved {
+        // Lessons holding content stayed from the old version: the page lists them.
+        Ok((from, false)) => Ok(Redirect::to(&format!(
+            "/classes/{class}/template?kept_from={from}#kept"
         ))
         .into_response()),
-        Err(e) => fail(e),
+        Ok((from, true)) => Ok(Redirect::to(&format!(
+            "/timetable?class={class}&week={from}&n=saved"
+        ))
+        .into_response()),
+        // The text typed or pasted comes back with the errors (each line named).
+        Err(p) if p.status == 422 || p.status == 409 => {
+            let mut ctx = r.ctx();
+            ctx.errors = parta_http::page::messages(&p);
+            let page = TemplatePage {
+                ctx,
+                t: strings(&r.headers),
+                class_id: class.to_string(),
+                csv: f.csv,
+                valid_from: f.valid_from,
+                stale: None,
+            };
+            Ok((p.status_code(), render(&page)).into_response())
+        }
+        Err(p) => fail(p),
     }
 }
 

@@ -720,6 +720,67 @@ impl Journal {
     }
 }
 
+impl Journal {
+    /// Lessons of a class from `from` on that the template no longer yields (their slot's
+    /// version ended) but that stayed because they hold content: a new timetable version
+    /// cannot replace them, the administration moves or cancels them.
+    pub async fn stale_lessons(
+        &self,
+        p: &Principal,
+        class: ClassId,
+        from: NaiveDate,
+    ) -> Result<Vec<Lesson>> {
+        self.authorize_class_manage(p, class).await?;
+        let kept: Vec<Lesson> = sqlx::query_as(&format!(
+            "{} WHERE l.class_id = $1 AND l.day >= $2 AND l.status <> 'cancelled' AND l.slot_id IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM timetable_slots s WHERE s.id = l.slot_id AND s.valid_from <= l.day \
+                             AND (s.valid_to IS NULL OR s.valid_to >= l.day)) ORDER BY l.day, l.lesson_no",
+            store::LESSON_SELECT
+        ))
+        .bind(class)
+        .bind(from.to_string())
+        .fetch_all(&self.db.pool)
+        .await?;
+        // A kept lesson the new version also has (same weekday, number, subject, teacher,
+        // group) is no conflict: only the ones it changed are listed.
+        let slots = store::class_slots(&self.db.pool, class, &from.to_string()).await?;
+        Ok(kept
+            .into_iter()
+            .filter(|l| {
+                let Ok(day) = NaiveDate::parse_from_str(&l.day, "%Y-%m-%d") else {
+                    return true;
+                };
+                let wd = i64::from(chrono::Datelike::weekday(&day).number_from_monday());
+                !slots.iter().any(|s| {
+                    s.weekday == wd
+                        && s.lesson_no == l.lesson_no
+                        && s.subject_code == l.subject_code
+                        && s.teacher_id == l.teacher_id
+                        && s.group_id == l.group_id
+                        && s.valid_from.as_str() <= l.day.as_str()
+                        && s.valid_to.as_deref().is_none_or(|t| l.day.as_str() <= t)
+                })
+            })
+            .collect())
+    }
+
+    /// Cancels the lessons [`Journal::stale_lessons`] lists (families are told of each).
+    pub async fn cancel_stale(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        class: ClassId,
+        from: NaiveDate,
+    ) -> Result<usize> {
+        let stale = self.stale_lessons(p, class, from).await?;
+        for l in &stale {
+            self.change_lesson(p, origin, l.id, LessonChange::Cancellation { note: None })
+                .await?;
+        }
+        Ok(stale.len())
+    }
+}
+
 /// Reads a class's template from its text (`день;урок;предмет;учитель;кабинет;группа`,
 /// a header line, `;` or `,`): the teacher by full name or СНИЛС among `staff`, the
 /// subject by code or name, the group by name. Every bad line is named; at most

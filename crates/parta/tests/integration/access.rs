@@ -305,6 +305,8 @@ const PAGES: &[Row] = &[
     row("POST /admin/reference", Some("municipality"), "/admin/reference", Some("book=subjects&code=chess&name=Шахматы"), 403),
     row("GET /classes/{id}/template", Some("director"), "/classes/@class2/template", None, 404),
     row("GET /classes/{id}/template", Some("teacher"), "/classes/@class1/template", None, 403),
+    row("POST /classes/{id}/template/kept/cancel", Some("director"), "/classes/@class2/template/kept/cancel", Some("from=2026-12-01&confirm=1"), 404),
+    row("POST /classes/{id}/template/kept/cancel", Some("teacher"), "/classes/@class1/template/kept/cancel", Some("from=2026-12-01&confirm=1"), 403),
     row("POST /classes/{id}/template", Some("director"), "/classes/@class2/template", Some("valid_from=2026-12-07&csv=x"), 404),
     row("POST /classes/{id}/template", Some("student"), "/classes/@class1/template", Some("valid_from=2026-12-07&csv=x"), 403),
 ];

@@ -1941,7 +1941,12 @@ async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Нет Такого Учителя"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Нет Такого Учителя"));
+    assert!(
+        html.contains("понедельник;1;Физика;Нет Такого Учителя;101;"),
+        "the text typed is kept"
+    );
     assert_eq!(app.count(&slots_from).await, 0);
     let res = director
         .form(
@@ -1950,7 +1955,62 @@ async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
         )
         .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    // The same timetable again: no lesson conflicts with it, nothing is listed as kept.
+    assert!(!res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("kept_from"));
     assert_eq!(app.count(&slots_from).await, lines as i64 - 1);
+    // A version without one of its lessons: that lesson, holding content, stays and is
+    // listed. (In the summer no lesson lies ahead: nothing to check.)
+    let ahead: Option<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT l.day, l.lesson_no FROM lessons l JOIN timetable_slots s ON s.id = l.slot_id \
+         WHERE l.class_id = '{class}' AND l.day >= '{monday}' AND s.valid_from = '{monday}' AND l.group_id IS NULL \
+         ORDER BY l.day, l.lesson_no LIMIT 1"
+    ))
+    .fetch_optional(&app.db.pool)
+    .await
+    .unwrap();
+    let Some((day1, no1)) = ahead else {
+        return;
+    };
+    sqlx::query("UPDATE lessons SET topic = 'Контрольная работа' WHERE class_id = $1 AND day = $2 AND lesson_no = $3")
+        .bind(&class)
+        .bind(&day1)
+        .bind(no1)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let weekday = [
+        "понедельник",
+        "вторник",
+        "среда",
+        "четверг",
+        "пятница",
+        "суббота",
+        "воскресенье",
+    ][day1
+        .parse::<chrono::NaiveDate>()
+        .unwrap()
+        .weekday()
+        .num_days_from_monday() as usize];
+    let line = csv
+        .lines()
+        .find(|l| l.to_lowercase().starts_with(&format!("{weekday};{no1};")))
+        .unwrap_or_else(|| panic!("{weekday};{no1}; in {csv}"))
+        .to_string();
+    let without = csv.replacen(&format!("{line}\n"), "", 1);
+    let res = director
+        .form(
+            &format!("/classes/{class}/template"),
+            &[("valid_from", &monday.to_string()), ("csv", &without)],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("kept_from"), "{to}");
+    let page = director.get(&to).await.text().await.unwrap();
+    assert!(page.contains("id=\"kept\""), "the kept lessons are listed");
 }
 
 /// A student enrolled in two schools at once (a general school and, say, a school of arts)
