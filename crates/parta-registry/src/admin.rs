@@ -735,11 +735,217 @@ impl Registry {
         self.assignments_of(p, teacher).await
     }
 
+    /// A class's groups with their members (the school's administration).
+    pub async fn class_groups(&self, p: &Principal, class: ClassId) -> Result<Vec<ClassGroup>> {
+        self.class_manage(p, class).await?;
+        let rows: Vec<GroupRow> =
+            sqlx::query_as(
+                "SELECT g.id, g.name, g.subject_code, p.id, p.last_name, p.first_name, p.middle_name FROM study_groups g \
+                 LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN persons p ON p.id = m.person_id \
+                 WHERE g.class_id = $1 ORDER BY g.name, p.last_name, p.first_name",
+            )
+            .bind(class)
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut out: Vec<ClassGroup> = Vec::new();
+        for (id, name, subject, person, last, first, middle) in rows {
+            if out.last().is_none_or(|g| g.id != id) {
+                out.push(ClassGroup {
+                    id,
+                    name,
+                    subject_code: subject,
+                    members: Vec::new(),
+                });
+            }
+            if let (Some(pid), Some(last), Some(first), Some(g)) =
+                (person, last, first, out.last_mut())
+            {
+                g.members.push(PersonBrief {
+                    id: pid,
+                    last_name: last,
+                    first_name: first,
+                    middle_name: middle,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The class's facts, if the caller administers its school.
+    async fn class_manage(
+        &self,
+        p: &Principal,
+        class: ClassId,
+    ) -> Result<parta_core::policy::ClassFacts> {
+        let facts = store::class_facts(&self.db, class)
+            .await?
+            .ok_or(RegistryError::NotFound)?;
+        crate::service::check(parta_core::policy::decide(
+            p,
+            Operation::ManageOrganisation,
+            parta_core::policy::Target::Organisation(&facts.org),
+        ))?;
+        Ok(facts)
+    }
+
+    /// Checks a group's name, subject and members (students of the class).
+    async fn check_group(&self, class: ClassId, g: &NewGroup) -> Result<()> {
+        let mut errors = Vec::new();
+        let name = g.name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push(FieldError::new(
+                "name",
+                "Назовите группу (до 60 знаков), например «Английский, 1 группа».",
+            ));
+        }
+        if let Some(s) = g.subject_code.as_deref().filter(|s| !s.is_empty()) {
+            if !store::ref_exists(&self.db, "ref_subjects", s).await? {
+                errors.push(FieldError::new(
+                    "subject_code",
+                    "Выберите предмет из списка.",
+                ));
+            }
+        }
+        if g.members.len() > 60 {
+            errors.push(FieldError::new(
+                "members",
+                "В группе — не больше 60 человек.",
+            ));
+        }
+        let students: Vec<(PersonId,)> = sqlx::query_as(
+            "SELECT person_id FROM enrolments WHERE class_id = $1 AND ended_on IS NULL",
+        )
+        .bind(class)
+        .fetch_all(&self.db.pool)
+        .await?;
+        if g.members
+            .iter()
+            .any(|m| !students.iter().any(|s| s.0 == *m))
+        {
+            errors.push(FieldError::new(
+                "members",
+                "В группу входят только ученики этого класса.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(RegistryError::Invalid(errors))
+        }
+    }
+
+    /// A new group of a class with its members.
+    pub async fn create_group(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        class: ClassId,
+        g: NewGroup,
+    ) -> Result<Vec<ClassGroup>> {
+        let facts = self.class_manage(p, class).await?;
+        self.check_group(class, &g).await?;
+        let year: (AcademicYearId,) =
+            sqlx::query_as("SELECT academic_year_id FROM classes WHERE id = $1")
+                .bind(class)
+                .fetch_one(&self.db.pool)
+                .await?;
+        let id = parta_core::ids::GroupId::new();
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO study_groups (id, organisation_id, academic_year_id, class_id, name, subject_code) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(facts.org.organisation)
+        .bind(year.0)
+        .bind(class)
+        .bind(g.name.trim().to_string())
+        .bind(g.subject_code.clone().filter(|s| !s.is_empty()))
+        .execute(&mut *tx)
+        .await?;
+        for m in &g.members {
+            sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(*m)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut e = entry(p, origin, "create", "class");
+        e.organisation_id = Some(facts.org.organisation);
+        e.object_id = Some(id.to_string());
+        e.details = Some(format!("group of {} students", g.members.len()));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.class_groups(p, class).await
+    }
+
+    /// A group's members, replaced whole (students of its class).
+    pub async fn set_group_members(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        group: parta_core::ids::GroupId,
+        members: Vec<PersonId>,
+    ) -> Result<Vec<ClassGroup>> {
+        let row: Option<(ClassId, String, Option<String>)> =
+            sqlx::query_as("SELECT class_id, name, subject_code FROM study_groups WHERE id = $1 AND class_id IS NOT NULL")
+                .bind(group)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let (class, name, subject_code) = row.ok_or(RegistryError::NotFound)?;
+        let facts = self.class_manage(p, class).await?;
+        let g = NewGroup {
+            name,
+            subject_code,
+            members,
+        };
+        self.check_group(class, &g).await?;
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("DELETE FROM group_members WHERE group_id = $1")
+            .bind(group)
+            .execute(&mut *tx)
+            .await?;
+        for m in &g.members {
+            sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
+                .bind(group)
+                .bind(*m)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut e = entry(p, origin, "update", "class");
+        e.organisation_id = Some(facts.org.organisation);
+        e.object_id = Some(group.to_string());
+        e.details = Some(format!("group members: {}", g.members.len()));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        self.class_groups(p, class).await
+    }
+
+    /// The class a group belongs to.
+    pub async fn group_class(&self, group: parta_core::ids::GroupId) -> Result<Option<ClassId>> {
+        let row: Option<(Option<ClassId>,)> =
+            sqlx::query_as("SELECT class_id FROM study_groups WHERE id = $1")
+                .bind(group)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+
     /// The positions reference book, for forms.
     pub async fn positions(&self) -> Result<Vec<ReferenceEntry>> {
         self.reference("positions").await
     }
 }
+
+/// group, name, subject, member, last name, first name, patronymic.
+type GroupRow = (
+    parta_core::ids::GroupId,
+    String,
+    Option<String>,
+    Option<PersonId>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 /// kind, person, last name, first name, patronymic, a parent's child.
 type FamilyRow = (

@@ -778,3 +778,21 @@ pub struct NewAssignment {
     pub class_id: ClassId,
     pub subject_code: String,
 }
+
+/// A group of a class (подгруппа): a subject taught in halves, an elective.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClassGroup {
+    pub id: parta_core::ids::GroupId,
+    pub name: String,
+    pub subject_code: Option<String>,
+    pub members: Vec<PersonBrief>,
+}
+
+/// Request: a new group of a class, or its members.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewGroup {
+    pub name: String,
+    pub subject_code: Option<String>,
+    /// Students of the class.
+    pub members: Vec<PersonId>,
+}

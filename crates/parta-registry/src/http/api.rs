@@ -49,6 +49,8 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(operators, appoint_operator))
         .routes(routes!(assignments, assign))
         .routes(routes!(unassign))
+        .routes(routes!(class_groups, create_group))
+        .routes(routes!(set_group_members))
 }
 
 // ---- registry ----
@@ -690,6 +692,53 @@ async fn unassign(
     Ok(Json(
         st.registry
             .unassign(&c.principal, &c.origin, path_id(&id)?, &assignment)
+            .await?,
+    ))
+}
+
+/// A class's groups (подгруппы) with their members.
+#[utoipa::path(get, path = "/api/v1/classes/{id}/groups", security(("session" = []), ("token" = ["registry:read"])), tag = "registry", params(("id" = parta_core::ids::ClassId, Path)),
+    responses((status = 200, body = [ClassGroup]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn class_groups(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ClassGroup>>> {
+    Ok(Json(
+        st.registry
+            .class_groups(&c.principal, path_id(&id)?)
+            .await?,
+    ))
+}
+
+/// A new group of a class (a subject in halves, an elective) with its students.
+#[utoipa::path(post, path = "/api/v1/classes/{id}/groups", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = parta_core::ids::ClassId, Path)), request_body = NewGroup,
+    responses((status = 200, body = [ClassGroup]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_group(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewGroup>,
+) -> ApiResult<Json<Vec<ClassGroup>>> {
+    Ok(Json(
+        st.registry
+            .create_group(&c.principal, &c.origin, path_id(&id)?, req)
+            .await?,
+    ))
+}
+
+/// A group's students, replaced whole.
+#[utoipa::path(put, path = "/api/v1/groups/{id}/members", security(("session" = []), ("token" = ["registry:write"])), tag = "registry", params(("id" = parta_core::ids::GroupId, Path)), request_body = Vec<String>,
+    responses((status = 200, body = [ClassGroup]), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn set_group_members(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Vec<PersonId>>,
+) -> ApiResult<Json<Vec<ClassGroup>>> {
+    Ok(Json(
+        st.registry
+            .set_group_members(&c.principal, &c.origin, path_id(&id)?, req)
             .await?,
     ))
 }

@@ -58,6 +58,7 @@ pub struct Strings {
     pub middle_name: &'static str,
     pub journals: &'static str,
     pub add_student: &'static str,
+    pub groups: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -113,6 +114,7 @@ pub static RU: Strings = Strings {
     middle_name: "Отчество",
     journals: "Журналы",
     add_student: "Добавить обучающегося",
+    groups: "Группы класса",
 };
 
 pub static EN: Strings = Strings {
@@ -168,6 +170,7 @@ pub static EN: Strings = Strings {
     middle_name: "Patronymic",
     journals: "Journals",
     add_student: "Add a student",
+    groups: "Groups of the class",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {

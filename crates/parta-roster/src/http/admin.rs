@@ -45,6 +45,9 @@ pub fn router() -> Pages<Web> {
             unassign_submit,
         )
         .post("/persons/{id}/letter", letter_submit)
+        .get("/classes/{id}/groups", groups_page)
+        .post("/classes/{id}/groups", group_submit)
+        .post("/groups/{id}/members", group_members_submit)
         .get("/classes/{id}/accounts", accounts_page)
         .post("/classes/{id}/letters", letters_submit)
 }
@@ -985,6 +988,137 @@ async fn letters_submit(
         }
         Err(problem) => fail(problem),
     }
+}
+
+// ---- groups of a class ----
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct GroupsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    err: FormErrors,
+    class: ClassSummary,
+    students: Vec<FamilyMember>,
+    groups: Vec<ClassGroup>,
+    subjects: Vec<ReferenceEntry>,
+    /// The new group's name as typed.
+    name: String,
+}
+
+impl GroupsPage {
+    fn member(&self, g: &ClassGroup, id: &PersonId) -> bool {
+        g.members.iter().any(|m| m.id == *id)
+    }
+}
+
+async fn groups_form(
+    st: &Web,
+    r: &PageReq,
+    class: ClassId,
+    name: String,
+    problem: Option<&Problem>,
+) -> PageResult<Response> {
+    let p = &r.caller.principal;
+    let (class, mut students) = st.registry.class_families(p, class).await?;
+    students.retain(|m| m.kind == "student");
+    let groups = st.registry.class_groups(p, class.id).await?;
+    let subjects = st.registry.reference("subjects").await?;
+    let (ctx, err) = form_ctx(r, problem);
+    Ok(render(&GroupsPage {
+        ctx,
+        t: strings(&r.headers),
+        err,
+        class,
+        students,
+        groups,
+        subjects,
+        name,
+    }))
+}
+
+async fn groups_page(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let class = parse(&id)?;
+    groups_form(&st, &r, class, String::new(), None).await
+}
+
+/// The group's fields of a form: its name, subject, the ticked students.
+fn group_fields(body: &[u8]) -> (String, Option<String>, Vec<PersonId>) {
+    let mut name = String::new();
+    let mut subject = None;
+    let mut members = Vec::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        match k.as_ref() {
+            "name" => name = v.to_string(),
+            "subject_code" if !v.is_empty() => subject = Some(v.to_string()),
+            "member" => members.extend(v.parse::<PersonId>().ok()),
+            _ => {}
+        }
+    }
+    (name, subject, members)
+}
+
+async fn group_submit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let class: ClassId = parse(&id)?;
+    let (name, subject_code, members) = group_fields(&body);
+    let input = NewGroup {
+        name: name.clone(),
+        subject_code,
+        members,
+    };
+    match st
+        .registry
+        .create_group(&r.caller.principal, &r.caller.origin, class, input)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/classes/{class}/groups?n=created")).into_response()),
+        Err(e) => {
+            let p = Problem::from(e);
+            if p.status == 403 || p.status == 404 {
+                return fail(p);
+            }
+            let page = groups_form(&st, &r, class, name, Some(&p)).await?;
+            again(&p, page)
+        }
+    }
+}
+
+async fn group_members_submit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let group: parta_core::ids::GroupId = parse(&id)?;
+    let (_, _, members) = group_fields(&body);
+    st.registry
+        .set_group_members(&r.caller.principal, &r.caller.origin, group, members)
+        .await?;
+    // Back to the class's groups.
+    let class = st
+        .registry
+        .group_class(group)
+        .await?
+        .ok_or(Problem::not_found())?;
+    Ok(Redirect::to(&format!("/classes/{class}/groups?n=saved")).into_response())
 }
 
 // ---- a new class ----

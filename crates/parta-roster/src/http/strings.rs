@@ -148,6 +148,10 @@ pub struct Strings {
     pub teaches_nothing: &'static str,
     pub remove: &'static str,
     pub subject: &'static str,
+    pub groups: &'static str,
+    pub groups_hint: &'static str,
+    pub new_group: &'static str,
+    pub group_name: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -294,6 +298,10 @@ pub static RU: Strings = Strings {
     teaches_nothing: "Пока ни одного предмета.",
     remove: "убрать",
     subject: "Предмет",
+    groups: "Группы класса",
+    groups_hint: "Подгруппы для предметов, которые ведутся по группам (иностранный язык, информатика, труд), и курсы по выбору. Отметьте учеников каждой группы.",
+    new_group: "Новая группа",
+    group_name: "Название группы",
 };
 
 pub static EN: Strings = Strings {
@@ -440,6 +448,10 @@ pub static EN: Strings = Strings {
     teaches_nothing: "No subjects yet.",
     remove: "remove",
     subject: "Subject",
+    groups: "Groups of the class",
+    groups_hint: "Groups for subjects taught in halves (a foreign language, informatics, technology) and electives. Tick the students of each group.",
+    new_group: "New group",
+    group_name: "Group name",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {

@@ -778,3 +778,82 @@ async fn the_platform_admin_opens_a_school_appoints_an_operator_and_adds_a_subje
         "the new school is listed"
     );
 }
+
+#[tokio::test]
+async fn a_director_makes_a_group_of_a_class_and_changes_its_students() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let school = app.director_school().await;
+    let class = fixtures::class_named(&app, &school, "5А").await;
+    let students: Vec<(String,)> = sqlx::query_as(
+        "SELECT person_id FROM enrolments WHERE class_id = $1 AND ended_on IS NULL ORDER BY person_id LIMIT 2",
+    )
+    .bind(&class)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let body = format!(
+        "_csrf={}&name=%D0%90%D0%BD%D0%B3%D0%BB%D0%B8%D0%B9%D1%81%D0%BA%D0%B8%D0%B9&subject_code=foreign_en&member={}&member={}",
+        d.csrf.clone().unwrap(),
+        students[0].0,
+        students[1].0
+    );
+    let res = d
+        .http
+        .post(format!("{}/classes/{class}/groups", d.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let groups: Value = d
+        .get(&format!("/api/v1/classes/{class}/groups"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let g = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Английский")
+        .unwrap()
+        .clone();
+    assert_eq!(g["members"].as_array().unwrap().len(), 2);
+    // A student of another class cannot be put in; nothing changes.
+    let other = fixtures::student_of(&app, &fixtures::class_named(&app, &school, "6А").await).await;
+    let res = d
+        .send(
+            "PUT",
+            &format!("/api/v1/groups/{}/members", g["id"].as_str().unwrap()),
+            Some(&json!([students[0].0, other])),
+        )
+        .await;
+    let p = problem(res, 422).await;
+    assert_eq!(p["field"], "members");
+    let res = d
+        .send(
+            "PUT",
+            &format!("/api/v1/groups/{}/members", g["id"].as_str().unwrap()),
+            Some(&json!([students[0].0])),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let after: Value = res.json().await.unwrap();
+    let g = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Английский")
+        .unwrap();
+    assert_eq!(g["members"].as_array().unwrap().len(), 1);
+    // The page lists it with its students ticked.
+    let page = d
+        .get(&format!("/classes/{class}/groups"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Английский"));
+}
