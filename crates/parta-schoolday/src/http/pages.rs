@@ -1806,6 +1806,9 @@ struct CalendarPage {
     manage: bool,
     /// After a day off was added: its dates and the lessons it could not take off.
     kept: Option<(String, String, Vec<Lesson>)>,
+    /// A form that failed (`settings`, `days`, `periods`, `bells`) and what was typed in it.
+    failed: &'static str,
+    typed: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -1818,6 +1821,17 @@ impl CalendarPage {
     /// A date as people write it: 01.09.2026.
     fn date(&self, iso: &str) -> String {
         ru_date(iso)
+    }
+    /// What was typed into a field of the failed form ("" otherwise).
+    fn v(&self, form: &str, field: &str) -> &str {
+        if self.failed != form {
+            return "";
+        }
+        self.typed
+            .iter()
+            .find(|(k, _)| *k == field)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -1852,6 +1866,8 @@ async fn calendar(
         manage,
         c,
         kept,
+        failed: "",
+        typed: Vec::new(),
     }))
 }
 
@@ -1916,6 +1932,44 @@ fn calendar_answer(r: &PageReq, org: &str, done: Result<(), Problem>) -> Respons
     }
 }
 
+/// Answers a calendar form: back to the calendar with "saved"; on a mistake the calendar
+/// again with that form as it was typed and the errors above it; refusals as pages.
+async fn calendar_reply(
+    st: &Web,
+    r: &PageReq,
+    org: &str,
+    form: &'static str,
+    typed: Vec<(&'static str, String)>,
+    done: Result<(), Problem>,
+) -> Response {
+    let problem = match done {
+        Err(p) if p.status == 422 || p.status == 409 => p,
+        other => return calendar_answer(r, org, other),
+    };
+    let page = async {
+        let id = org_id(org)?;
+        let p = &r.caller.principal;
+        let (c, manage) =
+            tokio::try_join!(st.journal.calendar(p, id), st.journal.may_manage(p, id))?;
+        let mut ctx = r.ctx();
+        ctx.errors = parta_http::page::messages(&problem);
+        Ok::<_, Problem>(render(&CalendarPage {
+            ctx,
+            t: strings(&r.headers),
+            manage,
+            c,
+            kept: None,
+            failed: form,
+            typed,
+        }))
+    }
+    .await;
+    match page {
+        Ok(page) => (problem.status_code(), page).into_response(),
+        Err(e) => r.fail(e),
+    }
+}
+
 fn org_id(id: &str) -> Result<parta_core::ids::OrganisationId, Problem> {
     id.parse().map_err(|_| Problem::not_found())
 }
@@ -1968,6 +2022,10 @@ async fn calendar_settings(
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let c = &r.caller;
+    let typed = vec![
+        ("week_days", f.week_days.clone()),
+        ("rounding_threshold", f.rounding_threshold.clone()),
+    ];
     let done = async {
         let org = org_id(&id)?;
         let input = f.input()?;
@@ -1977,7 +2035,7 @@ async fn calendar_settings(
         Ok(())
     }
     .await;
-    calendar_answer(&r, &id, done)
+    calendar_reply(&st, &r, &id, "settings", typed, done).await
 }
 
 #[derive(Deserialize)]
@@ -2016,6 +2074,13 @@ async fn calendar_day(
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let c = &r.caller;
+    let typed = vec![
+        ("kind", f.kind.clone()),
+        ("starts_on", f.starts_on.clone()),
+        ("ends_on", f.ends_on.clone()),
+        ("name", f.name.clone()),
+        ("follows_weekday", f.follows_weekday.clone()),
+    ];
     let added = async {
         let org = org_id(&id)?;
         let input = f.input()?;
@@ -2034,7 +2099,7 @@ async fn calendar_day(
         ))
         .into_response(),
         Ok(_) => calendar_answer(&r, &id, Ok(())),
-        Err(e) => calendar_answer(&r, &id, Err(e)),
+        Err(e) => calendar_reply(&st, &r, &id, "days", typed, Err(e)).await,
     }
 }
 
@@ -2141,6 +2206,7 @@ async fn calendar_bells(
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let c = &r.caller;
+    let typed = vec![("shift", f.shift.clone()), ("bells", f.bells.clone())];
     let done = async {
         let org = org_id(&id)?;
         let (shift, bells) = f.input()?;
@@ -2150,7 +2216,7 @@ async fn calendar_bells(
         Ok(())
     }
     .await;
-    calendar_answer(&r, &id, done)
+    calendar_reply(&st, &r, &id, "bells", typed, done).await
 }
 
 #[derive(Deserialize)]
@@ -2193,6 +2259,15 @@ async fn calendar_period(
 ) -> Response {
     let r = PageReq::new(headers, uri, pc);
     let c = &r.caller;
+    let typed = vec![
+        ("academic_year_id", f.academic_year_id.clone()),
+        ("kind", f.kind.clone()),
+        ("name", f.name.clone()),
+        ("grade_from", f.grade_from.clone()),
+        ("grade_to", f.grade_to.clone()),
+        ("starts_on", f.starts_on.clone()),
+        ("ends_on", f.ends_on.clone()),
+    ];
     let done = async {
         let org = org_id(&id)?;
         let input = f.input()?;
@@ -2202,7 +2277,7 @@ async fn calendar_period(
         Ok(())
     }
     .await;
-    calendar_answer(&r, &id, done)
+    calendar_reply(&st, &r, &id, "periods", typed, done).await
 }
 
 #[derive(Template)]

@@ -1900,8 +1900,28 @@ async fn the_director_edits_the_calendar_and_the_timetable_on_pages() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("восемь"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("восемь"));
+    assert!(
+        html.contains("08:30-09:10\nвосемь</textarea>"),
+        "the calendar comes back with the bells as typed"
+    );
     assert_eq!(app.count(&bells).await, before);
+    // A day off with an impossible date: the form keeps its name and the date typed.
+    let res = director
+        .form(
+            &format!("/schools/{school}/calendar/days"),
+            &[
+                ("kind", "vacation"),
+                ("starts_on", "31.02.2027"),
+                ("name", "Весенние каникулы"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("value=\"Весенние каникулы\"") && html.contains("value=\"31.02.2027\""));
+    assert!(html.contains("<option value=\"vacation\" selected>"));
 
     // The template: read as text, saved back from next Monday.
     let class = app
