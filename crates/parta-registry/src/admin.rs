@@ -862,13 +862,7 @@ impl Registry {
         .bind(g.subject_code.clone().filter(|s| !s.is_empty()))
         .execute(&mut *tx)
         .await?;
-        for m in &g.members {
-            sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
-                .bind(id)
-                .bind(*m)
-                .execute(&mut *tx)
-                .await?;
-        }
+        store::add_group_members_in(&mut tx, id, &g.members).await?;
         let mut e = entry(p, origin, "create", "class");
         e.organisation_id = Some(facts.org.organisation);
         e.object_id = Some(id.to_string());
@@ -904,13 +898,7 @@ impl Registry {
             .bind(group)
             .execute(&mut *tx)
             .await?;
-        for m in &g.members {
-            sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
-                .bind(group)
-                .bind(*m)
-                .execute(&mut *tx)
-                .await?;
-        }
+        store::add_group_members_in(&mut tx, group, &g.members).await?;
         let mut e = entry(p, origin, "update", "class");
         e.organisation_id = Some(facts.org.organisation);
         e.object_id = Some(group.to_string());

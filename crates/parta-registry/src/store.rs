@@ -772,3 +772,19 @@ pub async fn school_members(
     }
     Ok(out)
 }
+
+/// Puts students in a group (inside the caller's transaction).
+pub async fn add_group_members_in(
+    conn: &mut sqlx::AnyConnection,
+    group: parta_core::ids::GroupId,
+    members: &[PersonId],
+) -> Result<(), sqlx::Error> {
+    for m in members {
+        sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
+            .bind(group)
+            .bind(*m)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

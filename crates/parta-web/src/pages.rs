@@ -197,11 +197,12 @@ async fn home(
         .collect();
     let mut sections = Vec::new();
     let mut admin_of = None;
-    let orgs: Vec<OrganisationId> = match p.role() {
+    // The schools of the start page: staff fetch theirs, operators have them from the list.
+    let orgs: Vec<Organisation> = match p.role() {
         Role::Teacher => {
             let d = st.journal.teacher_today(p, origin).await?;
             sections.push(parta_schoolday::http::today::teacher(lang, &d)?);
-            p.scope.organisations.clone()
+            own_schools(reg, p).await?
         }
         Role::SchoolAdmin => {
             for org in &p.scope.organisations {
@@ -209,7 +210,7 @@ async fn home(
                 sections.push(parta_schoolday::http::today::school(lang, &d)?);
                 admin_of = Some(org.to_string());
             }
-            p.scope.organisations.clone()
+            own_schools(reg, p).await?
         }
         Role::Student => {
             let d = st.journal.student_today(p, origin, p.person_id).await?;
@@ -226,29 +227,19 @@ async fn home(
         Role::MunicipalOperator => {
             let mut out = Vec::new();
             for m in &p.scope.municipalities {
-                out.extend(
-                    reg.organisations(p, Some(*m), None, Some(500))
-                        .await?
-                        .items
-                        .into_iter()
-                        .map(|o| o.id),
-                );
+                out.extend(reg.organisations(p, Some(*m), None, Some(500)).await?.items);
             }
             out
         }
-        Role::RegionalOperator | Role::PlatformAdmin => reg
-            .organisations(p, None, None, Some(100))
-            .await?
-            .items
-            .into_iter()
-            .map(|o| o.id)
-            .collect(),
+        Role::RegionalOperator | Role::PlatformAdmin => {
+            reg.organisations(p, None, None, Some(100)).await?.items
+        }
     };
     let operator = matches!(
         p.role(),
         Role::MunicipalOperator | Role::RegionalOperator | Role::PlatformAdmin
     );
-    let schools = school_rows(&st, p, &orgs, operator).await?;
+    let schools = school_rows(&st, p, orgs, operator).await?;
     let heading = format!(
         "{}, {}",
         p.display_name,
@@ -278,16 +269,26 @@ async fn home(
 
 /// The schools of the start page; for operators with their week in numbers (each domain
 /// counts its own: people, accounts, journals and attendance).
+/// The schools a member of staff works in (usually one).
+async fn own_schools(
+    reg: &parta_registry::Registry,
+    p: &parta_core::principal::Principal,
+) -> PageResult<Vec<Organisation>> {
+    let mut out = Vec::with_capacity(p.scope.organisations.len());
+    for id in &p.scope.organisations {
+        out.push(reg.organisation(p, *id).await?);
+    }
+    Ok(out)
+}
+
 async fn school_rows(
     st: &AppState,
     p: &parta_core::principal::Principal,
-    orgs: &[OrganisationId],
+    out: Vec<Organisation>,
     numbers: bool,
 ) -> PageResult<Vec<SchoolRow>> {
-    let mut out = Vec::with_capacity(orgs.len());
-    for id in orgs {
-        out.push(st.registry.organisation(p, *id).await?);
-    }
+    let orgs: Vec<OrganisationId> = out.iter().map(|o| o.id).collect();
+    let orgs = &orgs[..];
     if !numbers {
         return Ok(out
             .into_iter()

@@ -6,7 +6,7 @@ use super::Web;
 use crate::model::*;
 use crate::operators::{NewOperator, OperatorRow};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -196,18 +196,11 @@ fn blank() -> Forms {
     }
 }
 
-#[derive(Deserialize)]
-struct AdminQuery {
-    #[allow(dead_code)]
-    n: Option<String>,
-}
-
 async fn admin_page(
     State(st): State<Web>,
     headers: HeaderMap,
     uri: Uri,
     pc: PageCaller,
-    Query(_q): Query<AdminQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     admin_form(&st, &r, blank()).await

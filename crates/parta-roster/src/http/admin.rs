@@ -471,6 +471,15 @@ async fn manage_form(
     }))
 }
 
+/// The school acting on a person's record (see [`acting_org`]); not found otherwise.
+async fn org_of(st: &Web, r: &PageReq, id: PersonId) -> PageResult<OrganisationId> {
+    let card = st
+        .registry
+        .person(&r.caller.principal, &r.caller.origin, id)
+        .await?;
+    acting_org(r, &card).ok_or_else(|| Problem::not_found().into())
+}
+
 fn uri_has(uri: &Uri, kv: &str) -> bool {
     uri.query().is_some_and(|q| q.split('&').any(|x| x == kv))
 }
@@ -604,13 +613,7 @@ async fn leave_submit(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let id: PersonId = parse(&id)?;
-    let card = st
-        .registry
-        .person(&r.caller.principal, &r.caller.origin, id)
-        .await?;
-    let Some(org) = acting_org(&r, &card) else {
-        return fail(Problem::not_found());
-    };
+    let org = org_of(&st, &r, id).await?;
     let reason = match f.reason.as_str() {
         "transferred" => EndReason::Transferred,
         "expelled" => EndReason::Expelled,
@@ -696,13 +699,7 @@ async fn position_submit(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let id: PersonId = parse(&id)?;
-    let card = st
-        .registry
-        .person(&r.caller.principal, &r.caller.origin, id)
-        .await?;
-    let Some(org) = acting_org(&r, &card) else {
-        return fail(Problem::not_found());
-    };
+    let org = org_of(&st, &r, id).await?;
     let input = NewPosition {
         position: f.position,
     };
@@ -733,13 +730,7 @@ async fn staff_leaves_submit(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let id: PersonId = parse(&id)?;
-    let card = st
-        .registry
-        .person(&r.caller.principal, &r.caller.origin, id)
-        .await?;
-    let Some(org) = acting_org(&r, &card) else {
-        return fail(Problem::not_found());
-    };
+    let org = org_of(&st, &r, id).await?;
     if f.confirm.is_none() {
         let p = Problem::invalid("confirm", "Поставьте отметку: «Да, оформить увольнение».");
         return manage_again(&st, &r, id, None, p, "staff_leaves").await;

@@ -3,7 +3,7 @@
 //! the year, a member of staff leaving, and the accounts a school may not touch.
 
 use crate::fixtures;
-use crate::harness::{problem, spawn, Client, TestApp};
+use crate::harness::{problem, spawn};
 use serde_json::{json, Value};
 
 /// The CSRF token of a page's forms.
@@ -28,11 +28,6 @@ fn letters_in(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A signed-in client: its session's CSRF token goes into page forms as `_csrf` too.
-async fn page_client(app: &TestApp, login: &str) -> Client {
-    app.login(login).await
-}
-
 fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")
@@ -44,7 +39,7 @@ fn location(res: &reqwest::Response) -> String {
 #[tokio::test]
 async fn a_director_adds_a_pupil_and_a_parent_prints_their_letters_and_they_sign_in() {
     let app = spawn().await;
-    let d = page_client(&app, "director").await;
+    let d = app.login("director").await;
     let school = app.director_school().await;
     let class = fixtures::class_named(&app, &school, "5А").await;
     // The pupil, with their class.
@@ -206,7 +201,7 @@ async fn a_director_adds_a_pupil_and_a_parent_prints_their_letters_and_they_sign
 #[tokio::test]
 async fn a_form_with_mistakes_comes_back_with_what_was_typed_and_each_error_at_its_field() {
     let app = spawn().await;
-    let d = page_client(&app, "director").await;
+    let d = app.login("director").await;
     let school = app.director_school().await;
     let before = app.count("SELECT COUNT(*) FROM persons").await;
     let res = d
