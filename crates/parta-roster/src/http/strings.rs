@@ -152,6 +152,7 @@ pub struct Strings {
     pub groups_hint: &'static str,
     pub new_group: &'static str,
     pub group_name: &'static str,
+    pub group_students: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -302,6 +303,7 @@ pub static RU: Strings = Strings {
     groups_hint: "Подгруппы для предметов, которые ведутся по группам (иностранный язык, информатика, труд), и курсы по выбору. Отметьте учеников каждой группы.",
     new_group: "Новая группа",
     group_name: "Название группы",
+    group_students: "Ученики группы",
 };
 
 pub static EN: Strings = Strings {
@@ -452,6 +454,7 @@ pub static EN: Strings = Strings {
     groups_hint: "Groups for subjects taught in halves (a foreign language, informatics, technology) and electives. Tick the students of each group.",
     new_group: "New group",
     group_name: "Group name",
+    group_students: "Students of the group",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {
