@@ -154,7 +154,8 @@ fn token_may(
         }
         Some(Some(needed)) => Err(Problem::forbidden().with_detail(format!(
             "У API-токена нет области {} — она нужна для этой операции.",
-            needed.join(" или ")
+            // Scope codes, in either language.
+            needed.join(" | ")
         ))),
         _ => Err(Problem::forbidden().with_detail(
             "Эта операция выполняется только в сеансе пользователя, не по API-токену.",

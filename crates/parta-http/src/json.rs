@@ -70,7 +70,7 @@ fn json_problem(rejection: &JsonRejection) -> Problem {
             "Ожидается JSON: заголовок Content-Type: application/json.",
         ),
         JsonRejection::JsonSyntaxError(_) => {
-            Problem::invalid("body", "Тело запроса — не корректный JSON.")
+            Problem::invalid("body", "Тело запроса — некорректный JSON.")
         }
         JsonRejection::JsonDataError(e) => {
             let text = e.body_text();

@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod door;
 pub mod i18n;
 pub mod json;
+pub mod messages;
 pub mod page;
 pub mod routes;
 pub mod web;

@@ -137,6 +137,7 @@ pub fn error_html(
     uri: &Uri,
     caller: Option<&Caller>,
 ) -> Response {
+    let p = &crate::messages::localize(p, Lang::from_headers(headers));
     let page = ErrorPage {
         ctx: ctx(headers, uri, caller),
         title: p.title.clone(),
@@ -177,6 +178,10 @@ impl PageReq {
     pub fn ctx(&self) -> Ctx {
         ctx(&self.headers, &self.uri, Some(&self.caller))
     }
+    /// The language of the page.
+    pub fn lang(&self) -> Lang {
+        Lang::from_headers(&self.headers)
+    }
     pub fn fail(&self, p: impl Into<Problem>) -> Response {
         error_html(&p.into(), &self.headers, &self.uri, Some(&self.caller))
     }
@@ -196,7 +201,9 @@ pub async fn not_found(headers: HeaderMap, uri: Uri) -> Response {
 pub struct FormErrors(pub std::collections::HashMap<String, String>);
 
 impl FormErrors {
-    pub fn from_problem(p: &Problem) -> Self {
+    /// The problem's field messages, in the page's language.
+    pub fn from_problem(p: &Problem, lang: Lang) -> Self {
+        let p = crate::messages::localize(p, lang);
         let mut m = std::collections::HashMap::new();
         for e in &p.errors {
             m.entry(e.field.clone())
@@ -213,8 +220,9 @@ impl FormErrors {
     }
 }
 
-/// A problem as the lines a form shows above itself.
-pub fn messages(p: &Problem) -> Vec<String> {
+/// A problem as the lines a form shows above itself, in the page's language.
+pub fn messages(p: &Problem, lang: Lang) -> Vec<String> {
+    let p = crate::messages::localize(p, lang);
     if p.errors.is_empty() {
         match &p.detail {
             Some(d) => vec![format!("{}. {d}", p.title)],

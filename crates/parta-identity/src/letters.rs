@@ -173,11 +173,43 @@ impl Identity {
     /// Per school: (people of it — students, staff, parents of its students — and how
     /// many of them sign in with their own password). Aggregates only, for the
     /// territory's operators; the caller passes schools it may see.
+    ///
+    /// The count reads every person of the school, so each school's numbers are kept for
+    /// a minute: an operator's list of a hundred schools opened again, or by a colleague,
+    /// costs nothing; a letter used shows within that minute.
     pub async fn activation(
         &self,
         orgs: &[parta_core::ids::OrganisationId],
     ) -> Result<std::collections::HashMap<parta_core::ids::OrganisationId, (i64, i64)>> {
-        Ok(store::activation(&self.db, orgs).await?)
+        let now = std::time::Instant::now();
+        let mut out = std::collections::HashMap::with_capacity(orgs.len());
+        let mut missing = Vec::new();
+        {
+            let kept = self.activation.0.lock().unwrap_or_else(|e| e.into_inner());
+            for o in orgs {
+                match kept.get(o) {
+                    Some((at, v)) if now.duration_since(*at) < ACTIVATION_TTL => {
+                        out.insert(*o, *v);
+                    }
+                    _ => missing.push(*o),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let counted = store::activation(&self.db, &missing).await?;
+        let mut kept = self.activation.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|_, (at, _)| now.duration_since(*at) < ACTIVATION_TTL);
+        for o in missing {
+            // A school nobody belongs to yet counts (0, 0).
+            let v = counted.get(&o).copied().unwrap_or((0, 0));
+            kept.insert(o, (now, v));
+            if counted.contains_key(&o) {
+                out.insert(o, v);
+            }
+        }
+        Ok(out)
     }
 
     /// Logins of people who have an account (the school's account list).
@@ -200,6 +232,16 @@ pub struct AccountState {
     /// Still on the letter's password (or none set yet).
     pub waiting: bool,
 }
+
+/// How long an operator's aggregate of accounts per school is kept.
+const ACTIVATION_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Per school: when counted, (people, activated accounts).
+type ActivationCounts =
+    std::collections::HashMap<parta_core::ids::OrganisationId, (std::time::Instant, (i64, i64))>;
+
+#[derive(Default, Clone)]
+pub(crate) struct ActivationCache(pub(crate) std::sync::Arc<std::sync::Mutex<ActivationCounts>>);
 
 #[cfg(test)]
 mod tests {

@@ -82,6 +82,8 @@ pub struct Identity {
     pub oidc: Option<crate::oidc::Oidc>,
     pub(crate) cache: SessionCache,
     hashing: crate::password::HashPool,
+    /// Operators' aggregates of accounts per school, counted at most once a minute.
+    pub(crate) activation: crate::letters::ActivationCache,
 }
 
 /// A fresh session: the secret for the cookie and the CSRF token for forms.
@@ -135,6 +137,7 @@ impl Identity {
             oidc: None,
             cache: SessionCache::default(),
             hashing: crate::password::HashPool::start(),
+            activation: Default::default(),
         }
     }
 

@@ -32,6 +32,9 @@ pub struct Wording {
     /// No lessons on a day (or days) — the name of the holiday.
     pub day_off: fn(&str, &str) -> String,
     pub days_off: fn(&str, &str, &str) -> String,
+    /// A hand-in accepted (subject, day, mark or "") or returned for rework (subject, day).
+    pub handin_accepted: fn(&str, &str, &str) -> String,
+    pub handin_returned: fn(&str, &str) -> String,
     /// A date as people write it.
     pub date: fn(&str) -> String,
 }
@@ -53,6 +56,11 @@ pub static RU: Wording = Wording {
     moved: |s, day, n, to, m| format!("Перенос: {s} {day}, {n}-й урок → {to}, {m}-й урок"),
     day_off: |day, name| format!("Уроков {day} не будет: {name}"),
     days_off: |from, to, name| format!("Уроков с {from} по {to} не будет: {name}"),
+    handin_accepted: |s, day, mark| match mark {
+        "" => format!("Работа по предмету «{s}» к {day} принята"),
+        m => format!("Работа по предмету «{s}» к {day} принята, отметка {m}"),
+    },
+    handin_returned: |s, day| format!("Работа по предмету «{s}» к {day} возвращена на доработку"),
     date: ru_date,
 };
 
@@ -73,6 +81,11 @@ pub static EN: Wording = Wording {
     moved: |s, day, n, to, m| format!("Moved: {s} {day}, lesson {n} → {to}, lesson {m}"),
     day_off: |day, name| format!("No lessons on {day}: {name}"),
     days_off: |from, to, name| format!("No lessons from {from} to {to}: {name}"),
+    handin_accepted: |s, day, mark| match mark {
+        "" => format!("Work in {s} for {day} accepted"),
+        m => format!("Work in {s} for {day} accepted, mark {m}"),
+    },
+    handin_returned: |s, day| format!("Work in {s} for {day} returned for rework"),
     date: |iso| iso.to_string(),
 };
 
@@ -299,6 +312,26 @@ pub fn days_off(lang: Lang, ev: &events::DaysOff) -> Vec<NotifyItem> {
         .collect()
 }
 
+/// A reviewed hand-in: the student and the family read the verdict and the comment.
+pub fn handin_reviewed(lang: Lang, ev: &events::HandInReviewed) -> Vec<NotifyItem> {
+    let w = lang.pick(&RU, &EN);
+    let s = &ev.journal.subject_name;
+    let day = (w.date)(&ev.day);
+    let title = if ev.status == "returned" {
+        (w.handin_returned)(s, &day)
+    } else {
+        (w.handin_accepted)(s, &day, ev.mark.as_deref().unwrap_or_default())
+    };
+    vec![NotifyItem {
+        student: ev.student.id,
+        student_name: ev.student.first_name.clone(),
+        kind: "homework".into(),
+        title,
+        body: ev.comment.clone().unwrap_or_default(),
+        link: Some(format!("/diary?student={}&week={}", ev.student.id, ev.day)),
+    }]
+}
+
 /// Events of the previous release still waiting at the upgrade (migration
 /// `20261130000003`).
 pub const LEGACY: &str = "legacy.notify";
@@ -322,6 +355,7 @@ pub fn items(
         events::HOMEWORK_SET => homework_set(lang, &serde_json::from_str(payload)?),
         events::LESSON_CHANGED => lesson_changed(lang, &serde_json::from_str(payload)?),
         events::DAYS_OFF => days_off(lang, &serde_json::from_str(payload)?),
+        events::HANDIN_REVIEWED => handin_reviewed(lang, &serde_json::from_str(payload)?),
         _ => return Ok(None),
     }))
 }
@@ -411,6 +445,10 @@ mod tests {
                 (w.substitution)("s", "d", 1, "t"),
                 (w.cancellation)("s", "d", 1),
                 (w.moved)("s", "d", 1, "t", 2),
+                (w.day_off)("d", "n"),
+                (w.days_off)("d", "e", "n"),
+                (w.handin_accepted)("s", "d", "5"),
+                (w.handin_returned)("s", "d"),
             ] {
                 assert!(!text.trim().is_empty());
             }

@@ -578,15 +578,9 @@ impl Registry {
         p: &Principal,
         orgs: &[OrganisationId],
     ) -> Result<std::collections::HashMap<OrganisationId, i64>> {
-        let mut allowed = Vec::with_capacity(orgs.len());
-        for o in orgs {
-            if self
-                .may_on_organisation(p, Operation::ListClasses, *o)
-                .await?
-            {
-                allowed.push(*o);
-            }
-        }
+        let allowed = self
+            .allowed_organisations(p, Operation::ListClasses, orgs)
+            .await?;
         // Every school let through has a row (0 when nobody works there yet).
         let mut out: std::collections::HashMap<OrganisationId, i64> =
             allowed.iter().map(|o| (*o, 0)).collect();
@@ -632,7 +626,23 @@ impl Registry {
         teacher: PersonId,
         input: NewAssignment,
     ) -> Result<Vec<Assignment>> {
-        let class = store::class_facts(&self.db, input.class_id)
+        // A group is taught within its class: the class is the group's.
+        let group: Option<(ClassId, Option<String>)> = match input.group_id {
+            Some(g) => Some(
+                sqlx::query_as("SELECT class_id, subject_code FROM study_groups WHERE id = $1")
+                    .bind(g)
+                    .fetch_optional(&self.db.pool)
+                    .await?
+                    .ok_or_else(|| RegistryError::invalid("group_id", "Выберите группу."))?,
+            ),
+            None => None,
+        };
+        let class_id = match (&group, input.class_id) {
+            (Some((c, _)), _) => *c,
+            (None, Some(c)) => c,
+            (None, None) => return Err(RegistryError::invalid("class_id", "Выберите класс.")),
+        };
+        let class = store::class_facts(&self.db, class_id)
             .await?
             .ok_or_else(|| RegistryError::invalid("class_id", "Выберите класс."))?;
         crate::service::check(parta_core::policy::decide(
@@ -654,18 +664,36 @@ impl Registry {
                 "Выберите предмет из списка.",
             ));
         }
+        if let Some((_, Some(code))) = &group {
+            if *code != input.subject_code {
+                return Err(RegistryError::invalid(
+                    "subject_code",
+                    "В этой группе изучают другой предмет: выберите предмет группы.",
+                ));
+            }
+        }
         let year: (String,) = sqlx::query_as("SELECT academic_year_id FROM classes WHERE id = $1")
-            .bind(input.class_id)
+            .bind(class_id)
             .fetch_one(&self.db.pool)
             .await?;
-        let has: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND class_id = $2 AND subject_code = $3",
-        )
-        .bind(teacher)
-        .bind(input.class_id)
-        .bind(input.subject_code.clone())
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let has: Option<(String,)> = match input.group_id {
+            Some(g) => sqlx::query_as(
+                "SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND group_id = $2 AND subject_code = $3",
+            )
+            .bind(teacher)
+            .bind(g)
+            .bind(input.subject_code.clone())
+            .fetch_optional(&self.db.pool)
+            .await?,
+            None => sqlx::query_as(
+                "SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND class_id = $2 AND subject_code = $3",
+            )
+            .bind(teacher)
+            .bind(class_id)
+            .bind(input.subject_code.clone())
+            .fetch_optional(&self.db.pool)
+            .await?,
+        };
         if has.is_some() {
             return Err(RegistryError::invalid(
                 "subject_code",
@@ -674,11 +702,13 @@ impl Registry {
         }
         let mut tx = self.db.begin_write().await?;
         sqlx::query(
-            "INSERT INTO teaching_assignments (id, teacher_id, class_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO teaching_assignments (id, teacher_id, class_id, group_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(teacher)
-        .bind(input.class_id)
+        // A group's assignment names the group only (as a roster import writes it).
+        .bind(input.group_id.is_none().then_some(class_id))
+        .bind(input.group_id)
         .bind(input.subject_code.clone())
         .bind(year.0)
         .execute(&mut *tx)
@@ -686,10 +716,10 @@ impl Registry {
         let mut e = entry(p, origin, "update", "staff");
         e.subject_person_id = Some(teacher);
         e.organisation_id = Some(class.org.organisation);
-        e.details = Some(format!(
-            "teaches {} in {}",
-            input.subject_code, input.class_id
-        ));
+        e.details = Some(match input.group_id {
+            Some(g) => format!("teaches {} in group {g}", input.subject_code),
+            None => format!("teaches {} in {class_id}", input.subject_code),
+        });
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
         self.assignments_of(p, teacher).await
@@ -733,6 +763,26 @@ impl Registry {
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
         self.assignments_of(p, teacher).await
+    }
+
+    /// The groups of a school's current classes (the school's administration).
+    pub async fn school_groups(
+        &self,
+        p: &Principal,
+        org: OrganisationId,
+    ) -> Result<Vec<SchoolGroup>> {
+        self.authorize_org(p, Operation::ManageOrganisation, org)
+            .await?;
+        Ok(sqlx::query_as(
+            "SELECT g.id, c.id AS class_id, c.name AS class_name, g.name, g.subject_code FROM study_groups g \
+             JOIN classes c ON c.id = g.class_id \
+             WHERE c.organisation_id = $1 \
+             AND c.academic_year_id = (SELECT id FROM academic_years WHERE organisation_id = $1 ORDER BY starts_on DESC LIMIT 1) \
+             ORDER BY LENGTH(c.grade_level), c.grade_level, c.name, g.name",
+        )
+        .bind(org)
+        .fetch_all(&self.db.pool)
+        .await?)
     }
 
     /// A class's groups with their members (the school's administration).

@@ -775,8 +775,20 @@ pub struct Assignment {
 /// Request: a teacher teaches a subject to a class.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewAssignment {
-    pub class_id: ClassId,
+    /// The class taught whole; or `group_id` for a group of a class (подгруппа).
+    pub class_id: Option<ClassId>,
+    pub group_id: Option<parta_core::ids::GroupId>,
     pub subject_code: String,
+}
+
+/// A group of a school's class, for choosing whom a teacher teaches.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct SchoolGroup {
+    pub id: parta_core::ids::GroupId,
+    pub class_id: ClassId,
+    pub class_name: String,
+    pub name: String,
+    pub subject_code: Option<String>,
 }
 
 /// A group of a class (подгруппа): a subject taught in halves, an elective.

@@ -111,6 +111,29 @@ pub async fn org_facts(db: &Db, id: OrganisationId) -> Result<Option<OrgFacts>, 
     .transpose()
 }
 
+/// Where each of several organisations sits (those that exist), in one read per 500.
+pub async fn orgs_facts(db: &Db, ids: &[OrganisationId]) -> Result<Vec<OrgFacts>, sqlx::Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT o.id, o.municipality_id, m.region_code FROM organisations o JOIN municipalities m ON m.id = o.municipality_id WHERE o.id IN ({})",
+            parta_db::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&db.pool).await? {
+            out.push(OrgFacts {
+                organisation: r.try_get(0)?,
+                municipality: r.try_get(1)?,
+                region: RegionCode(r.try_get(2)?),
+            });
+        }
+    }
+    Ok(out)
+}
+
 pub async fn insert_organisation(
     db: &Db,
     id: OrganisationId,

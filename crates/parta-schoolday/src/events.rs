@@ -20,14 +20,34 @@ pub const LESSON_CHANGED: &str = "schoolday.lesson_changed.v1";
 /// Дни без уроков: a holiday or vacation took a class's lessons of some days.
 pub const DAYS_OFF: &str = "schoolday.days_off.v1";
 
+/// Сданная работа проверена: accepted (with the mark, told by `marks_set`) or returned
+/// for rework with the teacher's comment.
+pub const HANDIN_REVIEWED: &str = "schoolday.handin_reviewed.v1";
+
 /// Every kind this domain writes.
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
     MARKS_SET,
     ABSENCES_SET,
     HOMEWORK_SET,
     LESSON_CHANGED,
     DAYS_OFF,
+    HANDIN_REVIEWED,
 ];
+
+/// A teacher reviewed a student's hand-in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HandInReviewed {
+    pub journal: JournalRef,
+    pub lesson_id: LessonId,
+    /// ISO date of the lesson.
+    pub day: String,
+    pub student: StudentRef,
+    /// `accepted` or `returned`.
+    pub status: String,
+    /// The mark put in the journal with the acceptance, if any.
+    pub mark: Option<String>,
+    pub comment: Option<String>,
+}
 
 /// A class's lessons of some days are gone: a holiday or vacation was added.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,6 +7,8 @@
   var cells = form.querySelectorAll('input.m, input.g');
   var table = form.querySelector('table');
   var timers = {};
+  // The page's words (Russian or English), so the script speaks the interface's language.
+  var words = { err: form.getAttribute('data-err') || 'Error' };
   function field(name) { var f = form.elements[name]; return f ? f.value : ''; }
   function enc(k, v) { return encodeURIComponent(k) + '=' + encodeURIComponent(v); }
   // The форма контроля of the column a cell is in (new marks take it).
@@ -47,8 +49,8 @@
         if (status) status.textContent = '✓';
       } else {
         input.className += ' err';
-        input.title = res.detail || 'Ошибка';
-        if (status) status.textContent = res.detail || 'Ошибка сохранения';
+        input.title = res.detail || words.err;
+        if (status) status.textContent = res.detail || words.err;
       }
     };
     xhr.send(body);
@@ -81,7 +83,7 @@
       xhr.onreadystatechange = function () {
         if (xhr.readyState !== 4) return;
         if (xhr.status === 200) { orig.value = sel.value; if (status) status.textContent = '✓'; }
-        else if (status) { status.textContent = 'Ошибка сохранения'; }
+        else if (status) { status.textContent = words.err; }
       };
       xhr.send([enc('_csrf', form.getAttribute('data-csrf')), enc('period', field('period')),
         enc(orig.name, orig.value), enc(sel.name, sel.value)].join('&'));
@@ -94,8 +96,60 @@
   if (mark && wrap.scrollWidth > wrap.clientWidth) {
     wrap.scrollLeft = Math.max(0, mark.offsetLeft - wrap.clientWidth / 2);
   }
+  // On a phone a tapped cell gets a keypad of the journal's marks and the attendance
+  // letters instead of the phone's keyboard: one tap puts the mark, saves it and goes to
+  // the next student. «⌨» brings the keyboard back for a cell (two marks, a comment).
+  var current = null, pad = null;
+  var touch = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
+  var keys = (form.getAttribute('data-keys') || '').split(' ').filter(function (k) { return k; });
+  if (touch && keys.length) {
+    pad = document.createElement('div');
+    pad.className = 'pad';
+    pad.setAttribute('role', 'toolbar');
+    pad.setAttribute('aria-label', form.getAttribute('data-pad') || '');
+    var add = function (label, title, act) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = label;
+      if (title) { b.title = title; b.setAttribute('aria-label', title); }
+      // Pressing a key must not take the focus from the cell.
+      b.addEventListener('mousedown', function (e) { e.preventDefault(); });
+      b.addEventListener('click', function () { if (current) act(current); });
+      pad.appendChild(b);
+    };
+    for (var n = 0; n < keys.length; n++) {
+      (function (k) {
+        add(k, '', function (input) {
+          input.value = k;
+          schedule(input, 0);
+          move(input, 1, 0);
+        });
+      })(keys[n]);
+    }
+    add('⌫', form.getAttribute('data-clear'), function (input) { input.value = ''; schedule(input, 0); });
+    add('⌨', form.getAttribute('data-kb'), function (input) {
+      input.setAttribute('inputmode', 'text');
+      input.blur();
+      input.focus();
+    });
+    pad.style.display = 'none';
+    form.appendChild(pad);
+    // The last rows stay reachable above the keypad.
+    form.style.paddingBottom = '7rem';
+    for (var q = 0; q < cells.length; q++) cells[q].setAttribute('inputmode', 'none');
+    form.addEventListener('focusout', function () {
+      setTimeout(function () {
+        var a = document.activeElement;
+        if (!a || (a.className || '').indexOf('m') !== 0 && (a.className || '').indexOf('g') !== 0) pad.style.display = 'none';
+      }, 0);
+    });
+  }
   for (var i = 0; i < cells.length; i++) {
-    cells[i].addEventListener('focus', function () { this.select(); });
+    cells[i].addEventListener('focus', function () {
+      this.select();
+      current = this;
+      if (pad) pad.style.display = '';
+    });
     cells[i].addEventListener('keydown', function (e) {
       var k = e.key || e.keyCode;
       if (k === 'ArrowRight' || k === 39) { move(this, 0, 1); e.preventDefault(); }

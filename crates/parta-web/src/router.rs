@@ -106,6 +106,8 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), ops::audit_refusals))
+        // Problems in the caller's language (after the audit, which keeps the codes).
+        .layer(from_fn(parta_http::messages::localize_problems))
         .layer(from_fn_with_state(state.clone(), ops::require_documented))
         .layer(from_fn_with_state(
             state.door.clone(),

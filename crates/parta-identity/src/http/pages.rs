@@ -95,7 +95,7 @@ async fn login_submit(State(st): State<Web>, parts: Parts, Form(f): Form<LoginFo
         Err(e) => {
             let p = Problem::from(e);
             let mut c = ctx(&parts.headers, &parts.uri, None);
-            c.errors = messages(&p);
+            c.errors = messages(&p, c.lang);
             let page = LoginPage {
                 ctx: c,
                 next: auth::safe_next(f.next.as_deref()),
@@ -287,7 +287,7 @@ async fn password_submit(
         Err(e) => {
             let p = Problem::from(e);
             let mut c = r.ctx();
-            c.errors = messages(&p);
+            c.errors = messages(&p, c.lang);
             let page = PasswordPage {
                 ctx: c,
                 first: first_sign_in(&r),

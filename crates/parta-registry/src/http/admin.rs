@@ -158,8 +158,8 @@ async fn admin_form(st: &Web, r: &PageReq, forms: Forms) -> PageResult<Response>
     let mut ctx = r.ctx();
     let err = match &forms.problem {
         Some(pr) => {
-            ctx.errors = messages(pr);
-            FormErrors::from_problem(pr)
+            ctx.errors = messages(pr, ctx.lang);
+            FormErrors::from_problem(pr, ctx.lang)
         }
         None => FormErrors::default(),
     };

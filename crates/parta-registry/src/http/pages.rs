@@ -545,7 +545,7 @@ async fn my_data_with_errors(st: &Web, r: &PageReq, problem: Problem) -> PageRes
     match st.registry.person(p, &r.caller.origin, p.person_id).await {
         Ok(card) => {
             let mut c = r.ctx();
-            c.errors = messages(&problem);
+            c.errors = messages(&problem, c.lang);
             Ok((
                 problem.status_code(),
                 render(&MyDataPage {

@@ -66,8 +66,9 @@ fn form_ctx(r: &PageReq, problem: Option<&Problem>) -> (Ctx, FormErrors) {
     let mut c = r.ctx();
     match problem {
         Some(p) => {
-            c.errors = messages(p);
-            (c, FormErrors::from_problem(p))
+            c.errors = messages(p, c.lang);
+            let err = FormErrors::from_problem(p, c.lang);
+            (c, err)
         }
         None => (c, FormErrors::default()),
     }
@@ -326,6 +327,8 @@ struct ManagePage {
     /// What a member of staff teaches, and the subjects to choose from.
     assignments: Vec<Assignment>,
     subjects: Vec<ReferenceEntry>,
+    /// The school's groups (a teacher may teach a group of a class).
+    groups: Vec<parta_registry::model::SchoolGroup>,
     account: Option<parta_identity::letters::AccountState>,
     /// Parents found by the parent search.
     found: Vec<SchoolMember>,
@@ -410,13 +413,14 @@ async fn manage_form(
         .find(|e| e.ended_on.is_none() && e.organisation_id == org)
         .and_then(|e| Some((e.class_id?, e.class_name.clone().unwrap_or_default())));
     let is_staff = card.positions.iter().any(|x| x.organisation_id == org);
-    let (assignments, subjects) = if is_staff {
+    let (assignments, subjects, groups) = if is_staff {
         (
             st.registry.assignments_of(p, id).await?,
             st.registry.reference("subjects").await?,
+            st.registry.school_groups(p, org).await?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     let found = if parent_q.trim().chars().count() >= 2 && class.is_some() {
         let mut list = st
@@ -461,6 +465,7 @@ async fn manage_form(
         is_staff,
         assignments,
         subjects,
+        groups,
         account: accounts.remove(&id),
         found,
         parent_q,
@@ -770,12 +775,18 @@ async fn assign_submit(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let id: PersonId = parse(&id)?;
-    let Ok(class_id) = f.class_id.parse() else {
+    // One choice: a whole class (its id) or a group of a class (`g:` and its id).
+    let (class_id, group_id) = match f.class_id.strip_prefix("g:") {
+        Some(g) => (None, g.parse().ok()),
+        None => (f.class_id.parse().ok(), None),
+    };
+    if class_id.is_none() && group_id.is_none() {
         let p = Problem::invalid("class_id", "Выберите класс.");
         return manage_again(&st, &r, id, None, p, "assign").await;
-    };
+    }
     let input = NewAssignment {
         class_id,
+        group_id,
         subject_code: f.subject_code,
     };
     match st

@@ -551,7 +551,50 @@ impl Journal {
         e.object_id = Some(lesson.to_string());
         e.details = Some(status.to_string());
         AuditLog::record_in(&mut tx, e).await?;
+        // The family is told: a return with what to redo, an acceptance with its mark.
+        let first_name = store::class_students(&self.db, l.class_id, None)
+            .await?
+            .into_iter()
+            .find(|s| s.id == student)
+            .map(|s| {
+                s.name
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or(&s.name)
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let fact = crate::events::HandInReviewed {
+            journal: crate::events::JournalRef {
+                organisation_id: l.organisation_id,
+                class_id: l.class_id,
+                subject_code: l.subject_code.clone(),
+                subject_name: store::subject_name(&self.db, &l.subject_code)
+                    .await?
+                    .unwrap_or_default(),
+            },
+            lesson_id: lesson,
+            day: l.day.clone(),
+            student: crate::events::StudentRef {
+                id: student,
+                first_name,
+            },
+            status: status.to_string(),
+            mark: if status == "accepted" {
+                mark.map(str::to_string)
+            } else {
+                None
+            },
+            comment: comment.map(str::to_string),
+        };
+        Outbox::push_in(
+            &mut tx,
+            crate::events::HANDIN_REVIEWED,
+            &serde_json::to_value(&fact)?,
+        )
+        .await?;
         tx.commit().await?;
+        self.outbox.wake();
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::service::ru_date;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -491,8 +491,8 @@ async fn plan_form(
     let mut ctx = r.ctx();
     let err = match problem {
         Some(p) => {
-            ctx.errors = parta_http::page::messages(p);
-            parta_http::page::FormErrors::from_problem(p)
+            ctx.errors = parta_http::page::messages(p, ctx.lang);
+            parta_http::page::FormErrors::from_problem(p, ctx.lang)
         }
         None => Default::default(),
     };
@@ -831,6 +831,18 @@ struct LessonPage {
     manage: Option<Vec<(String, String)>>,
     /// A review that failed, shown again at its student: (student, problem lines).
     review_errors: Option<(String, parta_http::page::FormErrors)>,
+    /// A change that failed: its form open again with what was typed and the errors.
+    change: Option<ChangeAgain>,
+}
+
+/// A lesson change form shown again: which one, the input, the errors by field.
+struct ChangeAgain {
+    kind: String,
+    teacher_id: String,
+    day: String,
+    lesson_no: String,
+    note: String,
+    err: parta_http::page::FormErrors,
 }
 
 async fn lesson(
@@ -844,6 +856,16 @@ async fn lesson(
     let Ok(id) = id.parse::<LessonId>() else {
         return fail(Problem::not_found());
     };
+    lesson_page(&st, &r, id, None).await
+}
+
+/// The lesson page; with a failed change, its form open again with the input kept.
+async fn lesson_page(
+    st: &Web,
+    r: &PageReq,
+    id: LessonId,
+    change: Option<(ChangeForm, Problem)>,
+) -> PageResult {
     match st
         .journal
         .lesson_sheet(&r.caller.principal, &r.caller.origin, id)
@@ -873,8 +895,24 @@ async fn lesson(
                 },
                 None => None,
             };
-            Ok(render(&LessonPage {
-                ctx: r.ctx(),
+            let mut ctx = r.ctx();
+            let status = change
+                .as_ref()
+                .map(|(_, p)| p.status_code())
+                .unwrap_or(StatusCode::OK);
+            let change = change.map(|(f, problem)| {
+                ctx.errors = parta_http::page::messages(&problem, ctx.lang);
+                ChangeAgain {
+                    kind: f.kind,
+                    teacher_id: f.teacher_id.unwrap_or_default(),
+                    day: f.day.unwrap_or_default(),
+                    lesson_no: f.lesson_no.unwrap_or_default(),
+                    note: f.note.unwrap_or_default(),
+                    err: parta_http::page::FormErrors::from_problem(&problem, ctx.lang),
+                }
+            });
+            let page = render(&LessonPage {
+                ctx,
                 t: strings(&r.headers),
                 day: ru_date(&s.lesson.day),
                 s,
@@ -882,7 +920,9 @@ async fn lesson(
                 handins,
                 manage,
                 review_errors: None,
-            }))
+                change,
+            });
+            Ok((status, page).into_response())
         }
         Err(e) => fail(e),
     }
@@ -991,7 +1031,7 @@ async fn handin_review(
             // The lesson page again, the error at the student's form.
             let s = st.journal.lesson_sheet(p, &r.caller.origin, id).await?;
             let mut ctx = r.ctx();
-            ctx.errors = parta_http::page::messages(&problem);
+            ctx.errors = parta_http::page::messages(&problem, ctx.lang);
             let handins = handins_of(&s);
             let page = LessonPage {
                 ctx,
@@ -1002,8 +1042,9 @@ async fn handin_review(
                 manage: None,
                 review_errors: Some((
                     student.to_string(),
-                    parta_http::page::FormErrors::from_problem(&problem),
+                    parta_http::page::FormErrors::from_problem(&problem, r.lang()),
                 )),
+                change: None,
                 s,
             };
             Ok((problem.status_code(), render(&page)).into_response())
@@ -1118,17 +1159,81 @@ async fn substitutions_page(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct ChangeForm {
+    #[serde(default)]
     kind: String,
     teacher_id: Option<String>,
     day: Option<String>,
-    lesson_no: Option<i64>,
+    /// Kept as typed, so a wrong number comes back in its box.
+    lesson_no: Option<String>,
     note: Option<String>,
     /// The page to come back to (the substitutions of the day); the lesson's otherwise.
     back: Option<String>,
     /// The box «Да, отменить урок»: a cancellation is not done by a stray click.
     confirm: Option<String>,
+}
+
+/// What the form asks for, or the field that is wrong.
+fn change_of(f: &ChangeForm) -> Result<LessonChange, Problem> {
+    let note = f.note.clone().filter(|n| !n.trim().is_empty());
+    Ok(match f.kind.as_str() {
+        "substitution" => match f.teacher_id.as_deref().and_then(|t| t.parse().ok()) {
+            Some(teacher_id) => LessonChange::Substitution { teacher_id, note },
+            None => {
+                return Err(Problem::invalid(
+                    "teacher_id",
+                    "Выберите учителя на замену.",
+                ))
+            }
+        },
+        "cancellation" if f.confirm.is_none() => {
+            return Err(Problem::invalid(
+                "confirm",
+                "Урок не отменён: поставьте отметку «Да, отменить урок» рядом с кнопкой.",
+            ))
+        }
+        "cancellation" => LessonChange::Cancellation { note },
+        "move" => {
+            // A date as a date field sends it, or as people type it (05.12.2026).
+            let day = f.day.as_deref().map(str::trim).and_then(|d| {
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .or_else(|_| NaiveDate::parse_from_str(d, "%d.%m.%Y"))
+                    .ok()
+            });
+            let Some(day) = day else {
+                return Err(Problem::invalid(
+                    "day",
+                    "Укажите новую дату урока, например 05.12.2026.",
+                ));
+            };
+            let no = f
+                .lesson_no
+                .as_deref()
+                .map(str::trim)
+                .and_then(|n| n.parse().ok());
+            match no {
+                Some(lesson_no @ 1..=12) => LessonChange::Move {
+                    day,
+                    lesson_no,
+                    room: None,
+                    note,
+                },
+                _ => {
+                    return Err(Problem::invalid(
+                        "lesson_no",
+                        "Номер урока — число от 1 до 12.",
+                    ))
+                }
+            }
+        }
+        _ => {
+            return Err(Problem::invalid(
+                "kind",
+                "Выберите: замена, отмена или перенос.",
+            ))
+        }
+    })
 }
 
 /// Замена, отмена или перенос from the lesson page (the school administration).
@@ -1144,56 +1249,15 @@ async fn lesson_change(
     let Ok(id) = id.parse::<LessonId>() else {
         return fail(Problem::not_found());
     };
-    let note = f.note.filter(|n| !n.trim().is_empty());
-    let change = match f.kind.as_str() {
-        "substitution" => match f.teacher_id.as_deref().and_then(|t| t.parse().ok()) {
-            Some(teacher_id) => LessonChange::Substitution { teacher_id, note },
-            None => {
-                return fail(Problem::invalid(
-                    "teacher_id",
-                    "Выберите учителя на замену.",
-                ))
-            }
-        },
-        "cancellation" if f.confirm.is_none() => {
-            return fail(Problem::invalid(
-                "confirm",
-                "Урок не отменён: поставьте отметку «Да, отменить урок» рядом с кнопкой.",
-            ))
-        }
-        "cancellation" => LessonChange::Cancellation { note },
-        "move" => {
-            let day = f
-                .day
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-            match (day, f.lesson_no) {
-                (Some(day), Some(lesson_no)) => LessonChange::Move {
-                    day,
-                    lesson_no,
-                    room: None,
-                    note,
-                },
-                _ => {
-                    return fail(Problem::invalid(
-                        "day",
-                        "Укажите новую дату (ГГГГ-ММ-ДД) и номер урока.",
-                    ))
-                }
-            }
-        }
-        _ => {
-            return fail(Problem::invalid(
-                "kind",
-                "Выберите: замена, отмена или перенос.",
-            ))
-        }
+    let done = match change_of(&f) {
+        Ok(change) => st
+            .journal
+            .change_lesson(&r.caller.principal, &r.caller.origin, id, change)
+            .await
+            .map_err(Problem::from),
+        Err(p) => Err(p),
     };
-    match st
-        .journal
-        .change_lesson(&r.caller.principal, &r.caller.origin, id, change)
-        .await
-    {
+    match done {
         Ok(_) => {
             let to = match f.back.as_deref() {
                 Some(b) if b.starts_with("/schools/") => {
@@ -1203,7 +1267,11 @@ async fn lesson_change(
             };
             Ok(Redirect::to(&to).into_response())
         }
-        Err(e) => fail(e),
+        // What was typed comes back in the lesson's change form, the error at its field.
+        Err(p) if p.status == 422 || p.status == 409 => {
+            lesson_page(&st, &r, id, Some((f, p))).await
+        }
+        Err(p) => fail(p),
     }
 }
 
@@ -1952,7 +2020,7 @@ async fn calendar_reply(
         let (c, manage) =
             tokio::try_join!(st.journal.calendar(p, id), st.journal.may_manage(p, id))?;
         let mut ctx = r.ctx();
-        ctx.errors = parta_http::page::messages(&problem);
+        ctx.errors = parta_http::page::messages(&problem, ctx.lang);
         Ok::<_, Problem>(render(&CalendarPage {
             ctx,
             t: strings(&r.headers),
@@ -2412,7 +2480,7 @@ async fn template_save(
         // The text typed or pasted comes back with the errors (each line named).
         Err(p) if p.status == 422 || p.status == 409 => {
             let mut ctx = r.ctx();
-            ctx.errors = parta_http::page::messages(&p);
+            ctx.errors = parta_http::page::messages(&p, ctx.lang);
             let page = TemplatePage {
                 ctx,
                 t: strings(&r.headers),

@@ -135,13 +135,10 @@ impl Journal {
         p: &Principal,
         orgs: &[OrganisationId],
     ) -> Result<std::collections::HashMap<OrganisationId, SchoolWeek>> {
-        let mut allowed = Vec::with_capacity(orgs.len());
-        for o in orgs {
-            let facts = self.org_facts(*o).await?;
-            if decide(p, Operation::ListClasses, Target::Organisation(&facts)) == Decision::Allow {
-                allowed.push(*o);
-            }
-        }
+        let allowed = self
+            .registry
+            .allowed_organisations(p, Operation::ListClasses, orgs)
+            .await?;
         let today = parta_core::time::today();
         let from = (today - Duration::days(FILLING_DAYS)).to_string();
         let yesterday = (today - Duration::days(1)).to_string();

@@ -851,4 +851,67 @@ async fn a_director_makes_a_group_of_a_class_and_changes_its_students() {
         .await
         .unwrap();
     assert!(page.contains("Английский"));
+    // A teacher of the school is given the group (not the whole class) on their record.
+    let teacher: String = app
+        .scalar(&format!(
+            "SELECT DISTINCT a.teacher_id FROM teaching_assignments a JOIN classes c ON c.id = a.class_id \
+             WHERE c.organisation_id = '{school}' ORDER BY a.teacher_id LIMIT 1"
+        ))
+        .await;
+    let record = d
+        .get(&format!("/persons/{teacher}/manage"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let gid = g["id"].as_str().unwrap();
+    assert!(
+        record.contains(&format!("value=\"g:{gid}\"")),
+        "the group is offered"
+    );
+    // Another subject than the group's is refused at the subject, in the page's language.
+    d.get("/prefs?lang=en&back=/").await;
+    let res = d
+        .form(
+            &format!("/persons/{teacher}/assignments"),
+            &[("class_id", &format!("g:{gid}")), ("subject_code", "math")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("This group studies another subject"),
+        "the error in English next to the field"
+    );
+    d.get("/prefs?lang=ru&back=/").await;
+    let res = d
+        .form(
+            &format!("/persons/{teacher}/assignments"),
+            &[
+                ("class_id", &format!("g:{gid}")),
+                ("subject_code", "foreign_en"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM teaching_assignments WHERE teacher_id = '{teacher}' AND group_id = '{gid}' AND class_id IS NULL AND subject_code = 'foreign_en'"
+        ))
+        .await,
+        1
+    );
+    let list: Value = d
+        .get(&format!("/api/v1/persons/{teacher}/assignments"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["group_name"] == "Английский" && a["class_name"] == "5А"),
+        "{list}"
+    );
 }

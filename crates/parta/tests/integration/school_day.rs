@@ -906,6 +906,27 @@ async fn homework_is_handed_in_reviewed_returned_and_accepted_with_a_mark() {
     let review = format!("/api/v1/lessons/{lesson}/handins/{me}");
     let p = problem(t.post(&review, &json!({"decision": "return"})).await, 422).await;
     assert_eq!(p["field"], "comment");
+    // An English caller reads the same problem in English (codes and fields unchanged).
+    let res = t
+        .http
+        .post(format!("{}{review}", t.base))
+        .header("accept-language", "en-GB,en;q=0.9,ru;q=0.8")
+        .header("x-csrf-token", t.csrf.clone().unwrap())
+        .json(&json!({"decision": "return"}))
+        .send()
+        .await
+        .unwrap();
+    let en = problem(res, 422).await;
+    assert_eq!(en["code"], "validation");
+    assert_eq!(en["title"], "Invalid data");
+    assert_eq!(
+        en["errors"][0]["message"], "Write what to redo: the student will see the comment.",
+        "{en}"
+    );
+    assert_eq!(
+        en["detail"],
+        "comment: Write what to redo: the student will see the comment."
+    );
     let res = t
         .post(
             &review,
@@ -928,6 +949,9 @@ async fn homework_is_handed_in_reviewed_returned_and_accepted_with_a_mark() {
         .unwrap();
     assert_eq!(seen["handin_status"], "returned");
     assert_eq!(seen["teacher_comment"], "Нет упражнения 3");
+    // The student and the family are told what to redo.
+    let told = wait_notification(&student, "возвращена на доработку").await;
+    assert_eq!(told["body"], "Нет упражнения 3", "{told}");
     // Handed in again, then accepted with a mark that lands in the journal as homework.
     student
         .post(
@@ -1631,7 +1655,31 @@ async fn the_director_substitutes_and_cancels_from_the_lesson_page() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Да, отменить урок"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Да, отменить урок"));
+    assert!(
+        page.contains("id=\"change\" open") && page.contains("value=\"Карантин\""),
+        "the lesson page again, its change form open with the note kept"
+    );
+    // A move to a date nobody can read names the date, and keeps the number typed.
+    let res = director
+        .form(
+            &format!("/lessons/{lesson}/change"),
+            &[("kind", "move"), ("day", "31.02.2026"), ("lesson_no", "3")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"day-error\""), "the error at the date");
+    assert!(page.contains("value=\"31.02.2026\"") && page.contains("value=\"3\""));
+    let res = director
+        .form(
+            &format!("/lessons/{lesson}/change"),
+            &[("kind", "move"), ("day", "05.12.2026"), ("lesson_no", "40")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"lesson_no-error\""));
     assert_eq!(
         app.scalar(&format!("SELECT status FROM lessons WHERE id = '{lesson}'"))
             .await,
