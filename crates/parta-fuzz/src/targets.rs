@@ -102,7 +102,8 @@ impl Seeds {
             ("academicSessions.csv".into(), b"sourcedId,title,type,startDate,endDate\ny1,2026/27,schoolYear,2026-09-01,2027-05-31\n".to_vec()),
             ("courses.csv".into(), b"sourcedId,title,courseCode\nc1,Math,math\n".to_vec()),
             ("classes.csv".into(), b"sourcedId,title,grades,courseSourcedId,classType,schoolSourcedId,termSourcedIds\nk1,5A,05,c1,homeroom,org1,y1\n".to_vec()),
-            ("users.csv".into(), b"sourcedId,role,givenName,familyName,middleName,orgSourcedIds,userIds,birthDate\nu1,student,Ivan,Petrov,,org1,{snils:112-233-445 95},2015-03-14\nu2,teacher,Anna,Ivanova,,org1,,\n".to_vec()),
+            ("users.csv".into(), b"sourcedId,givenName,familyName,middleName,userIds,agentSourcedIds\nu1,Ivan,Petrov,,{snils:112-233-445 95},u2\nu2,Anna,Ivanova,,,\n".to_vec()),
+            ("roles.csv".into(), b"sourcedId,userSourcedId,roleType,role,orgSourcedId\nr1,u1,primary,student,org1\nr2,u2,primary,teacher,org1\nr3,u2,secondary,parent,org1\n".to_vec()),
             ("enrollments.csv".into(), b"sourcedId,classSourcedId,schoolSourcedId,userSourcedId,role,beginDate\ne1,k1,org1,u1,student,2026-09-01\ne2,k1,org1,u2,teacher,2026-09-01\n".to_vec()),
         ];
         let timetable = vec![

@@ -290,6 +290,7 @@ mod tests {
         let known: std::collections::HashSet<&str> =
             entries(CATALOGUE).into_iter().map(|(ru, _)| ru).collect();
         let mut missing = std::collections::BTreeSet::new();
+        let mut found = std::collections::HashSet::new();
         let mut files = Vec::new();
         collect_rs(&root, &mut files);
         for path in files {
@@ -312,8 +313,16 @@ mod tests {
                 if !known.contains(lit.as_str()) && !lit.contains('\n') {
                     missing.insert(format!("{rel}: {lit}"));
                 }
+                found.insert(lit);
             }
         }
+        // And no entry outlives its message.
+        let mut stale: Vec<&&str> = known.iter().filter(|k| !found.contains(**k)).collect();
+        stale.sort();
+        assert!(
+            stale.is_empty(),
+            "catalogue entries no service says any more (remove them): {stale:#?}"
+        );
         if !missing.is_empty() {
             let list = missing.into_iter().collect::<Vec<_>>().join("\n");
             if let Ok(out) = std::env::var("PARTA_MISSING_MESSAGES") {

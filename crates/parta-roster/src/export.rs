@@ -1,5 +1,6 @@
-//! OneRoster 1.2 CSV bulk export of one organisation; what it writes, `import` reads
-//! back without changes (sourcedIds are the rows' source ids, or our own ids).
+//! OneRoster 1.2 CSV bulk export of one organisation in the 1.2 layout (roles in
+//! `roles.csv`, a row per role a person holds); what it writes, `import` reads back
+//! without changes (sourcedIds are the rows' source ids, or our own ids).
 
 use parta_core::ids::OrganisationId;
 use parta_db::Db;
@@ -87,53 +88,90 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
             r
         })
         .collect();
-    // People: current students, their parents, staff.
-    let people_sql = "WITH s AS (SELECT person_id AS id, 'student' AS role FROM enrolments WHERE organisation_id = $1 AND ended_on IS NULL), \
+    // People: current students (in a class, or only in subject groups), their parents,
+    // staff — a row per role, so a teacher who is a parent here keeps both.
+    let people_sql = "WITH s AS (SELECT person_id AS id, 'student' AS role FROM enrolments WHERE organisation_id = $1 AND ended_on IS NULL \
+              UNION SELECT m.person_id, 'student' FROM group_members m JOIN study_groups g ON g.id = m.group_id WHERE g.organisation_id = $1), \
          p AS (SELECT DISTINCT g.parent_id AS id, CASE WHEN g.kind = 'guardian' THEN 'guardian' ELSE 'parent' END AS role FROM guardianships g JOIN s ON s.id = g.child_id), \
          t AS (SELECT DISTINCT person_id AS id, CASE WHEN position IN ('head', 'deputy_head') THEN 'administrator' ELSE 'teacher' END AS role FROM staff_positions WHERE organisation_id = $1 AND ended_on IS NULL), \
          everyone AS (SELECT * FROM s UNION SELECT * FROM p UNION SELECT * FROM t) \
-         SELECT COALESCE(x.source_id, x.id), 'active', '', 'true', '', e.role, COALESCE(a.login, ''), CASE WHEN x.snils IS NULL THEN '' ELSE '{snils:' || x.snils || '}' END, \
+         SELECT COALESCE(x.source_id, x.id), 'active', '', 'true', COALESCE(a.login, ''), CASE WHEN x.snils IS NULL THEN '' ELSE '{snils:' || x.snils || '}' END, \
          x.first_name, x.last_name, COALESCE(x.middle_name, ''), '', COALESCE(x.email, ''), '', COALESCE(x.phone, ''), \
-         COALESCE((SELECT GROUP_CONCAT_PLACEHOLDER FROM guardianships g JOIN persons pp ON pp.id = g.parent_id WHERE g.child_id = x.id AND e.role = 'student'), ''), '', '', \
-         COALESCE(x.birth_date, ''), COALESCE(x.sex, '') \
+         COALESCE((SELECT GROUP_CONCAT_PLACEHOLDER FROM guardianships g JOIN persons pp ON pp.id = g.parent_id WHERE g.child_id = x.id AND e.role = 'student'), ''), \
+         e.role, COALESCE(x.birth_date, ''), COALESCE(x.sex, '') \
          FROM everyone e JOIN persons x ON x.id = e.id LEFT JOIN accounts a ON a.person_id = x.id \
-         ORDER BY x.last_name, x.first_name, x.id, CASE WHEN e.role IN ('parent', 'guardian') THEN 0 ELSE 1 END";
+         ORDER BY x.last_name, x.first_name, x.id, CASE WHEN e.role IN ('parent', 'guardian') THEN 1 ELSE 0 END, e.role";
     let agg = match db.backend {
         parta_db::Backend::Sqlite => "GROUP_CONCAT(COALESCE(pp.source_id, pp.id), ',')",
         parta_db::Backend::Postgres => "STRING_AGG(COALESCE(pp.source_id, pp.id), ',')",
     };
-    let mut people = rows(
+    let people = rows(
         db,
         &people_sql.replace("GROUP_CONCAT_PLACEHOLDER", agg),
         org,
     )
     .await?;
-    // A person holding two roles here (a teacher who is a parent) is listed once, as the
-    // parent (the 1.1 layout has one role per user; their children's links need it).
-    people.dedup_by(|a, b| a[0] == b[0]);
-    let demographics: Rows = people
-        .iter()
-        .filter(|r| !r[18].is_empty() || !r[19].is_empty())
-        .map(|r| {
-            vec![
-                r[0].clone(),
-                "active".into(),
-                String::new(),
-                r[18].clone(),
-                r[19].clone(),
-            ]
-        })
-        .collect();
-    let users: Rows = people
-        .into_iter()
-        .map(|mut r| {
-            r.truncate(18);
-            if r[5] != "parent" && r[5] != "guardian" {
-                r[4] = school.clone();
+    // Columns of a row: 0 sourcedId … 12 phone, 13 agents (of a student), 14 role,
+    // 15 birth date, 16 sex.
+    let mut users: Rows = Vec::new();
+    let mut roles: Rows = Vec::new();
+    let mut demographics: Rows = Vec::new();
+    for r in people {
+        let sid = r[0].clone();
+        let first_of_person = users.last().is_none_or(|u: &Vec<String>| u[0] != sid);
+        roles.push(vec![
+            format!("{sid}-{}", r[14]),
+            "active".into(),
+            String::new(),
+            sid.clone(),
+            if first_of_person {
+                "primary"
+            } else {
+                "secondary"
             }
-            r
-        })
-        .collect();
+            .into(),
+            r[14].clone(),
+            String::new(),
+            String::new(),
+            school.clone(),
+            String::new(),
+        ]);
+        if first_of_person {
+            if !r[15].is_empty() || !r[16].is_empty() {
+                demographics.push(vec![
+                    sid.clone(),
+                    "active".into(),
+                    String::new(),
+                    r[15].clone(),
+                    r[16].clone(),
+                ]);
+            }
+            let mut u: Vec<String> = r[..14].to_vec();
+            // grades, password, userMasterIdentifier, resourceSourcedIds,
+            // preferred names, primaryOrgSourcedId, pronouns.
+            u.extend([
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                if r[14] == "parent" || r[14] == "guardian" {
+                    String::new()
+                } else {
+                    school.clone()
+                },
+                String::new(),
+            ]);
+            users.push(u);
+        } else if !r[13].is_empty() {
+            // The student's row of a person listed first in another role: their parents.
+            if let Some(u) = users.last_mut() {
+                u[13] = r[13].clone();
+            }
+        }
+    }
     let enrollments = rows(
         db,
         "SELECT COALESCE(e.source_id, e.id), 'active', '', COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'student', 'false', e.started_on, '' \
@@ -245,8 +283,6 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
                     "status",
                     "dateLastModified",
                     "enabledUser",
-                    "orgSourcedIds",
-                    "role",
                     "username",
                     "userIds",
                     "givenName",
@@ -259,8 +295,34 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
                     "agentSourcedIds",
                     "grades",
                     "password",
+                    "userMasterIdentifier",
+                    "resourceSourcedIds",
+                    "preferredGivenName",
+                    "preferredMiddleName",
+                    "preferredFamilyName",
+                    "primaryOrgSourcedId",
+                    "pronouns",
                 ],
                 users,
+            )
+            .map_err(w)?,
+        ),
+        (
+            "roles.csv",
+            csv_file(
+                &[
+                    "sourcedId",
+                    "status",
+                    "dateLastModified",
+                    "userSourcedId",
+                    "roleType",
+                    "role",
+                    "beginDate",
+                    "endDate",
+                    "orgSourcedId",
+                    "userProfileSourcedId",
+                ],
+                roles,
             )
             .map_err(w)?,
         ),
@@ -325,9 +387,22 @@ fn manifest() -> Vec<Vec<String>> {
         "demographics",
         "enrollments",
         "orgs",
+        "roles",
         "users",
     ] {
         m.push(vec![format!("file.{f}"), "bulk".to_string()]);
+    }
+    // The 1.2 files this export does not write.
+    for f in [
+        "categories",
+        "classResources",
+        "courseResources",
+        "lineItems",
+        "resources",
+        "results",
+        "userProfiles",
+    ] {
+        m.push(vec![format!("file.{f}"), "absent".to_string()]);
     }
     m.push(vec!["source.systemName".to_string(), "Parta".to_string()]);
     m

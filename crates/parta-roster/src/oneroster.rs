@@ -5,47 +5,72 @@ use crate::limits::{MAX_CELL_CHARS, MAX_COLUMNS, MAX_TABLE_ROWS};
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
 
-/// Files of the package this importer reads, with the columns it needs.
-const FILES: &[(&str, &[&str])] = &[
-    ("orgs.csv", &["sourcedId", "name", "type", "identifier"]),
-    (
-        "academicSessions.csv",
-        &["sourcedId", "title", "type", "startDate", "endDate"],
-    ),
-    ("courses.csv", &["sourcedId", "title", "courseCode"]),
-    (
-        "classes.csv",
-        &[
-            "sourcedId",
-            "title",
-            "grades",
-            "courseSourcedId",
-            "classType",
-            "schoolSourcedId",
-            "termSourcedIds",
-        ],
-    ),
-    (
-        "users.csv",
-        &[
-            "sourcedId",
-            "role",
-            "givenName",
-            "familyName",
-            "orgSourcedIds",
-        ],
-    ),
-    (
-        "enrollments.csv",
-        &[
-            "sourcedId",
-            "classSourcedId",
-            "schoolSourcedId",
-            "userSourcedId",
-            "role",
-        ],
-    ),
-];
+/// The OneRoster version of a package: its manifest's `oneroster.version`, or, without
+/// that line, what its files show (`roles.csv` is 1.2's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V1_1,
+    V1_2,
+}
+
+impl Version {
+    pub fn label(self) -> &'static str {
+        match self {
+            Version::V1_1 => "OneRoster 1.1",
+            Version::V1_2 => "OneRoster 1.2",
+        }
+    }
+}
+
+/// Files of the package this importer reads, with the columns it needs. In 1.1 a user's
+/// role and organisations are columns of `users.csv`; 1.2 moved them to `roles.csv`.
+fn files_of(v: Version) -> Vec<(&'static str, &'static [&'static str])> {
+    let mut files: Vec<(&'static str, &'static [&'static str])> = vec![
+        ("orgs.csv", &["sourcedId", "name", "type"]),
+        (
+            "academicSessions.csv",
+            &["sourcedId", "title", "type", "startDate", "endDate"],
+        ),
+        ("courses.csv", &["sourcedId", "title"]),
+        (
+            "classes.csv",
+            &[
+                "sourcedId",
+                "title",
+                "classType",
+                "schoolSourcedId",
+                "termSourcedIds",
+            ],
+        ),
+        (
+            "enrollments.csv",
+            &["sourcedId", "classSourcedId", "userSourcedId", "role"],
+        ),
+    ];
+    match v {
+        Version::V1_1 => files.push((
+            "users.csv",
+            &[
+                "sourcedId",
+                "role",
+                "givenName",
+                "familyName",
+                "orgSourcedIds",
+            ],
+        )),
+        Version::V1_2 => {
+            files.push(("users.csv", &["sourcedId", "givenName", "familyName"]));
+            files.push((
+                "roles.csv",
+                &["userSourcedId", "roleType", "role", "orgSourcedId"],
+            ));
+        }
+    }
+    files
+}
+
+/// Files a package may leave out (the manifest says `absent`, or the file is not there).
+const OPTIONAL: &[&str] = &["courses.csv", "demographics.csv"];
 
 /// Reads a ZIP into named file contents, within [`crate::limits`].
 pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, RowError> {
@@ -188,87 +213,198 @@ fn snils_from_user_ids(s: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-/// Parses and validates a whole OneRoster package.
+/// An enumeration value as the specification allows it: compared without regard to case.
+fn is(v: Option<&str>, want: &str) -> bool {
+    v.is_some_and(|v| v.eq_ignore_ascii_case(want))
+}
+
+/// A list field (`grades`, `termSourcedIds`, `agentSourcedIds` …): comma-separated values.
+fn list(v: Option<&str>) -> Vec<&str> {
+    v.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+/// A user's role as OneRoster names it; `None` for one a school's registry does not hold.
+fn person_role(v: &str) -> Option<PersonRole> {
+    Some(match v.to_ascii_lowercase().as_str() {
+        "student" => PersonRole::Student,
+        "parent" => PersonRole::Parent,
+        "guardian" => PersonRole::Guardian,
+        "relative" => PersonRole::Relative,
+        "teacher" => PersonRole::Teacher,
+        "administrator" | "siteadministrator" | "principal" => PersonRole::Administrator,
+        _ => return None,
+    })
+}
+
+/// What the manifest says: the version and how each file comes.
+struct Manifest {
+    version: Option<(u64, String)>,
+    /// `file.users` → (line, `bulk` | `delta` | `absent`).
+    modes: HashMap<String, (u64, String)>,
+}
+
+fn read_manifest(text: &str, errors: &mut Vec<RowError>) -> Manifest {
+    let mut m = Manifest {
+        version: None,
+        modes: HashMap::new(),
+    };
+    let Some(t) = table(
+        "manifest.csv",
+        text,
+        b',',
+        &["propertyName", "value"],
+        MAX_TABLE_ROWS,
+        errors,
+    ) else {
+        return m;
+    };
+    for (line, r) in &t.rows {
+        let (Some(k), Some(v)) = (t.get(r, "propertyName"), t.get(r, "value")) else {
+            continue;
+        };
+        if k == "oneroster.version" {
+            m.version = Some((*line, v.to_string()));
+        } else if let Some(file) = k.strip_prefix("file.") {
+            let mode = v.to_ascii_lowercase();
+            if !matches!(mode.as_str(), "bulk" | "delta" | "absent") {
+                errors.push(RowError::new(
+                    "manifest.csv",
+                    *line,
+                    "value",
+                    format!("Файл {file}: режим «{v}» — ожидается bulk, delta или absent."),
+                ));
+            }
+            m.modes.insert(format!("{file}.csv"), (*line, mode));
+        }
+    }
+    m
+}
+
+/// Parses and validates a whole OneRoster package, 1.1 or 1.2.
 pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec<RowError>> {
+    parse_versioned(files).map(|(p, enc, _)| (p, enc))
+}
+
+/// As [`parse`], with the version found.
+pub fn parse_versioned(
+    files: &[(String, Vec<u8>)],
+) -> Result<(Package, &'static str, Version), Vec<RowError>> {
     let mut errors = Vec::new();
     let mut encoding = "UTF-8";
-    let mut texts: HashMap<&str, String> = HashMap::new();
     let present: HashMap<&str, &Vec<u8>> = files.iter().map(|(n, b)| (n.as_str(), b)).collect();
-    let Some(manifest) = present.get("manifest.csv") else {
-        return Err(vec![RowError::new(
-            "manifest.csv",
-            0,
-            "",
-            "В архиве нет manifest.csv — это не пакет OneRoster.",
-        )]);
-    };
-    for (name, _) in FILES
-        .iter()
-        .chain(&[("manifest.csv", &[][..]), ("demographics.csv", &[][..])])
-    {
-        if let Some(bytes) = present.get(name) {
-            match decode(bytes) {
-                Ok((t, enc)) => {
-                    if enc != "UTF-8" {
-                        encoding = enc;
-                    }
-                    texts.insert(name, t);
+    let mut text_of = |name: &'static str, errors: &mut Vec<RowError>| -> Option<String> {
+        let bytes = present.get(name)?;
+        match decode(bytes) {
+            Ok((t, enc)) => {
+                if enc != "UTF-8" {
+                    encoding = enc;
                 }
-                Err(m) => errors.push(RowError::new(name, 0, "", m)),
+                Some(t)
             }
+            Err(m) => {
+                errors.push(RowError::new(name, 0, "", m));
+                None
+            }
+        }
+    };
+    let Some(manifest_text) = text_of("manifest.csv", &mut errors) else {
+        if errors.is_empty() {
+            errors.push(RowError::new(
+                "manifest.csv",
+                0,
+                "",
+                "В архиве нет manifest.csv — это не пакет OneRoster.",
+            ));
+        }
+        return Err(errors);
+    };
+    let manifest = read_manifest(&manifest_text, &mut errors);
+    let has_roles = present.contains_key("roles.csv");
+    let version = match &manifest.version {
+        Some((_, v)) if v == "1.1" || v.starts_with("1.1.") => Version::V1_1,
+        Some((_, v)) if v == "1.2" || v.starts_with("1.2.") => Version::V1_2,
+        Some((line, v)) => {
+            errors.push(RowError::new(
+                "manifest.csv",
+                *line,
+                "value",
+                format!("Поддерживаются OneRoster 1.1 и 1.2, а не {v}."),
+            ));
+            return Err(errors);
+        }
+        None if has_roles => Version::V1_2,
+        None => Version::V1_1,
+    };
+    let version_line = manifest.version.as_ref().map(|(l, _)| *l).unwrap_or(0);
+    // A file the manifest calls absent is not read, whatever the archive holds.
+    let mode = |name: &str| -> Option<&str> { manifest.modes.get(name).map(|(_, m)| m.as_str()) };
+    let mut texts: HashMap<&'static str, String> = HashMap::new();
+    for (name, _) in files_of(version)
+        .iter()
+        .chain(&[("demographics.csv", &[][..])])
+    {
+        if mode(name) == Some("absent") {
+            continue;
+        }
+        if let Some(t) = text_of(name, &mut errors) {
+            texts.insert(name, t);
+        }
+        if let Some((line, "delta")) = manifest.modes.get(*name).map(|(l, m)| (*l, m.as_str())) {
+            errors.push(RowError::new(
+                "manifest.csv",
+                line,
+                "value",
+                format!("Файл {name}: пакеты с изменениями (delta) пока не принимаются — выгрузите полный пакет (bulk)."),
+            ));
         }
     }
-    let _ = manifest;
-    if let Some(t) = texts.get("manifest.csv") {
-        if let Some(m) = table(
-            "manifest.csv",
-            t,
-            b',',
-            &["propertyName", "value"],
-            MAX_TABLE_ROWS,
-            &mut errors,
-        ) {
-            for (line, r) in &m.rows {
-                let (Some(k), Some(v)) = (m.get(r, "propertyName"), m.get(r, "value")) else {
-                    continue;
-                };
-                if k == "oneroster.version" && !v.starts_with("1.") {
-                    errors.push(RowError::new(
-                        "manifest.csv",
-                        *line,
-                        "value",
-                        format!("Поддерживается OneRoster 1.x, а не {v}."),
-                    ));
-                }
-                if let Some(file) = k.strip_prefix("file.") {
-                    if v == "delta" {
-                        errors.push(RowError::new(
-                            "manifest.csv",
-                            *line,
-                            "value",
-                            format!(
-                                "Файл {file}: поддерживается только режим bulk (полная выгрузка)."
-                            ),
-                        ));
-                    }
-                }
-            }
+    // One version in one package: 1.2 keeps roles in roles.csv, 1.1 in users.csv.
+    if let Some(users) = texts.get("users.csv") {
+        let header = users.lines().next().unwrap_or_default();
+        let has_role_column = header
+            .split(',')
+            .any(|c| c.trim().trim_matches('"') == "role");
+        if version == Version::V1_2 && !has_roles && has_role_column {
+            errors.push(RowError::new(
+                "manifest.csv",
+                version_line,
+                "value",
+                "Пакет объявлен как OneRoster 1.2, а users.csv записан по версии 1.1 (столбец role, нет roles.csv): смешаны версии. Укажите oneroster.version 1.1 или выгрузите пакет целиком в 1.2.",
+            ));
         }
+        if version == Version::V1_1 && has_roles {
+            errors.push(RowError::new(
+                "manifest.csv",
+                version_line,
+                "value",
+                "Пакет объявлен как OneRoster 1.1, а в нём roles.csv из версии 1.2: смешаны версии.",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     let mut tables: HashMap<&str, Table> = HashMap::new();
-    for (name, required) in FILES {
+    for (name, required) in files_of(version) {
         match texts.get(name) {
             Some(t) => {
                 if let Some(tab) = table(name, t, b',', required, MAX_TABLE_ROWS, &mut errors) {
                     tables.insert(name, tab);
                 }
             }
-            None if *name == "courses.csv" => {}
+            None if OPTIONAL.contains(&name) => {}
             None => errors.push(RowError::new(
                 name,
                 0,
                 "",
-                format!("В пакете нет файла {name}."),
+                match mode(name) {
+                    Some("absent") => format!("manifest.csv называет файл {name} отсутствующим (absent), а без него пакет школы не собрать."),
+                    _ => format!("В пакете нет файла {name}."),
+                },
             )),
         }
     }
@@ -288,9 +424,7 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
         }
     };
     let status_ok = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| {
-        if t.get(r, "status")
-            .is_some_and(|s| s.eq_ignore_ascii_case("tobedeleted"))
-        {
+        if is(t.get(r, "status"), "tobedeleted") {
             errors.push(RowError::new(
                 t.file,
                 line,
@@ -303,13 +437,13 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
     // orgs: exactly one school.
     let orgs = &tables["orgs.csv"];
     let mut schools = Vec::new();
+    let mut org_sids = HashSet::new();
     for (line, r) in &orgs.rows {
         status_ok(orgs, r, *line, &mut errors);
-        if orgs.get(r, "type") == Some("school") {
-            schools.push((
-                orgs.get(r, "sourcedId").unwrap_or_default().to_string(),
-                orgs.get(r, "identifier").map(str::to_string),
-            ));
+        let sid = orgs.get(r, "sourcedId").unwrap_or_default().to_string();
+        org_sids.insert(sid.clone());
+        if is(orgs.get(r, "type"), "school") {
+            schools.push((sid, orgs.get(r, "identifier").map(str::to_string)));
         }
     }
     match schools.as_slice() {
@@ -352,14 +486,15 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                 "Дата в формате ГГГГ-ММ-ДД.",
             ));
         }
-        match sessions.get(r, "type") {
-            Some("schoolYear") => p.years.push(Year {
+        let kind = sessions.get(r, "type").unwrap_or_default();
+        match kind.to_ascii_lowercase().as_str() {
+            "schoolyear" => p.years.push(Year {
                 sid: sid.clone(),
                 title: sessions.get(r, "title").unwrap_or_default().to_string(),
                 start: start.unwrap_or_default(),
                 end: end.unwrap_or_default(),
             }),
-            Some("term" | "semester" | "gradingPeriod") => {
+            "term" | "semester" | "gradingperiod" => {
                 terms.insert(
                     sid.clone(),
                     sessions
@@ -368,11 +503,11 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                         .to_string(),
                 );
             }
-            other => errors.push(RowError::new(
+            _ => errors.push(RowError::new(
                 sessions.file,
                 *line,
                 "type",
-                format!("Неизвестный тип периода «{}».", other.unwrap_or("")),
+                format!("Неизвестный тип периода «{kind}»."),
             )),
         }
     }
@@ -380,7 +515,12 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
         if p.years.iter().any(|y| y.sid == term) {
             return Some(term.to_string());
         }
-        terms.get(term).cloned()
+        // A term's parent is its school year (a grading period's may be a term).
+        let parent = terms.get(term)?;
+        if p.years.iter().any(|y| &y.sid == parent) {
+            return Some(parent.clone());
+        }
+        terms.get(parent).cloned()
     };
 
     let mut course_subject: HashMap<String, String> = HashMap::new();
@@ -388,10 +528,17 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
         for (line, r) in &courses.rows {
             let sid = courses.get(r, "sourcedId").unwrap_or_default().to_string();
             dup("courses.csv", &sid, *line, &mut errors);
-            course_subject.insert(
-                sid,
-                courses.get(r, "courseCode").unwrap_or_default().to_string(),
-            );
+            // The subject: the course's code, else the first of its subject codes.
+            let code = courses
+                .get(r, "courseCode")
+                .map(str::to_string)
+                .or_else(|| {
+                    list(courses.get(r, "subjectCodes"))
+                        .first()
+                        .map(|s| s.to_string())
+                })
+                .unwrap_or_default();
+            course_subject.insert(sid, code);
         }
     }
 
@@ -410,14 +557,10 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                 "Класс относится к другой организации.",
             ));
         }
-        let term = classes
-            .get(r, "termSourcedIds")
-            .unwrap_or_default()
-            .split(',')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+        let term = list(classes.get(r, "termSourcedIds"))
+            .first()
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         let Some(year_sid) = year_of(&term) else {
             errors.push(RowError::new(
                 classes.file,
@@ -428,11 +571,12 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
             continue;
         };
         let title = classes.get(r, "title").unwrap_or_default();
-        match classes.get(r, "classType") {
-            Some("homeroom") => {
+        let kind = classes.get(r, "classType").unwrap_or_default();
+        match kind.to_ascii_lowercase().as_str() {
+            "homeroom" => {
                 let digits: String = title.chars().take_while(char::is_ascii_digit).collect();
-                let grade = classes
-                    .get(r, "grades")
+                let grade = list(classes.get(r, "grades"))
+                    .first()
                     .map(|g| g.trim_start_matches('0').to_string())
                     .filter(|g| !g.is_empty())
                     .unwrap_or(digits.clone());
@@ -461,12 +605,17 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                     letter,
                 });
             }
-            Some("scheduled") => {
+            "scheduled" => {
                 let course = classes.get(r, "courseSourcedId").unwrap_or_default();
                 let subject = course_subject
                     .get(course)
                     .cloned()
-                    .or_else(|| classes.get(r, "subjectCodes").map(str::to_string));
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| {
+                        list(classes.get(r, "subjectCodes"))
+                            .first()
+                            .map(|s| s.to_string())
+                    });
                 match subject {
                     Some(s) if !s.is_empty() => p.groups.push(Group {
                         sid,
@@ -482,14 +631,11 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                     )),
                 }
             }
-            other => errors.push(RowError::new(
+            _ => errors.push(RowError::new(
                 classes.file,
                 *line,
                 "classType",
-                format!(
-                    "Тип класса «{}»: ожидается homeroom или scheduled.",
-                    other.unwrap_or("")
-                ),
+                format!("Тип класса «{kind}»: ожидается homeroom или scheduled."),
             )),
         }
     }
@@ -508,11 +654,11 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                     .rows
                     .iter()
                     .map(|(_, r)| {
-                        let sex = d.get(r, "sex").and_then(|s| match s {
-                            "male" => Some("male".to_string()),
-                            "female" => Some("female".to_string()),
+                        let sex = match d.get(r, "sex").map(str::to_ascii_lowercase).as_deref() {
+                            Some("male") => Some("male".to_string()),
+                            Some("female") => Some("female".to_string()),
                             _ => None,
-                        });
+                        };
                         (
                             d.get(r, "sourcedId").unwrap_or_default().to_string(),
                             (date(d.get(r, "birthDate")), sex),
@@ -524,28 +670,119 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
             None => HashMap::new(),
         };
 
+    // 1.2: every role of every user, in this school, the primary one first.
+    let mut roles_of: HashMap<String, Vec<(bool, PersonRole)>> = HashMap::new();
+    if let Some(roles) = tables.get("roles.csv") {
+        let mut seen_roles: HashSet<(String, String, String)> = HashSet::new();
+        for (line, r) in &roles.rows {
+            status_ok(roles, r, *line, &mut errors);
+            let user = roles
+                .get(r, "userSourcedId")
+                .unwrap_or_default()
+                .to_string();
+            let org = roles.get(r, "orgSourcedId").unwrap_or_default().to_string();
+            let name = roles.get(r, "role").unwrap_or_default();
+            if !seen_roles.insert((user.clone(), name.to_ascii_lowercase(), org.clone())) {
+                errors.push(RowError::new(
+                    roles.file,
+                    *line,
+                    "role",
+                    format!("Роль «{name}» пользователя {user} в {org} повторяется."),
+                ));
+                continue;
+            }
+            if org != school {
+                errors.push(RowError::new(
+                    roles.file,
+                    *line,
+                    "orgSourcedId",
+                    if org_sids.contains(&org) {
+                        format!("Роль в организации {org}: пакет школы назначает роли только в самой школе.")
+                    } else {
+                        format!("Организации {org} нет в orgs.csv.")
+                    },
+                ));
+                continue;
+            }
+            let primary = match roles
+                .get(r, "roleType")
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("primary") => true,
+                Some("secondary") => false,
+                other => {
+                    errors.push(RowError::new(
+                        roles.file,
+                        *line,
+                        "roleType",
+                        format!(
+                            "Тип роли «{}»: ожидается primary или secondary.",
+                            other.unwrap_or("")
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            match person_role(name) {
+                Some(role) => roles_of.entry(user).or_default().push((primary, role)),
+                None => errors.push(RowError::new(
+                    roles.file,
+                    *line,
+                    "role",
+                    format!("Роль «{name}» не поддерживается: student, parent, guardian, relative, teacher, administrator."),
+                )),
+            }
+        }
+    }
+
     let users = &tables["users.csv"];
     let mut user_sids = HashSet::new();
+    // (line, parent, child) as the package links them, from either side.
     let mut agents: Vec<(u64, String, String)> = Vec::new();
     for (line, r) in &users.rows {
         status_ok(users, r, *line, &mut errors);
         let sid = users.get(r, "sourcedId").unwrap_or_default().to_string();
         dup("users.csv", &sid, *line, &mut errors);
         user_sids.insert(sid.clone());
-        let role = match users.get(r, "role") {
-            Some("student") => PersonRole::Student,
-            Some("parent" | "relative") => PersonRole::Parent,
-            Some("guardian") => PersonRole::Guardian,
-            Some("teacher") => PersonRole::Teacher,
-            Some("administrator") => PersonRole::Administrator,
-            other => {
-                errors.push(RowError::new(
-                    users.file,
-                    *line,
-                    "role",
-                    format!("Роль «{}» не поддерживается.", other.unwrap_or("")),
-                ));
-                continue;
+        let roles: Vec<PersonRole> = match version {
+            Version::V1_1 => {
+                let name = users.get(r, "role").unwrap_or_default();
+                let Some(role) = person_role(name) else {
+                    errors.push(RowError::new(
+                        users.file,
+                        *line,
+                        "role",
+                        format!("Роль «{name}» не поддерживается."),
+                    ));
+                    continue;
+                };
+                if !role.is_family()
+                    && !list(users.get(r, "orgSourcedIds")).contains(&school.as_str())
+                {
+                    errors.push(RowError::new(
+                        users.file,
+                        *line,
+                        "orgSourcedIds",
+                        "Человек не относится к организации пакета.",
+                    ));
+                }
+                vec![role]
+            }
+            Version::V1_2 => {
+                let mut held = roles_of.remove(&sid).unwrap_or_default();
+                // The primary role first; the rest in the file's order.
+                held.sort_by_key(|(primary, _)| !*primary);
+                let roles: Vec<PersonRole> = held.into_iter().map(|(_, r)| r).collect();
+                if roles.is_empty() {
+                    errors.push(RowError::new(
+                        users.file,
+                        *line,
+                        "sourcedId",
+                        format!("У пользователя {sid} нет ни одной роли в roles.csv."),
+                    ));
+                }
+                roles
             }
         };
         let first = users.get(r, "givenName").unwrap_or_default().to_string();
@@ -577,32 +814,18 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                 ));
             }
         }
-        if role != PersonRole::Parent
-            && role != PersonRole::Guardian
-            && !users
-                .get(r, "orgSourcedIds")
-                .unwrap_or_default()
-                .split(',')
-                .any(|o| o.trim() == school)
-        {
-            errors.push(RowError::new(
-                users.file,
-                *line,
-                "orgSourcedIds",
-                "Человек не относится к организации пакета.",
-            ));
-        }
-        if let Some(a) = users.get(r, "agentSourcedIds") {
-            if role == PersonRole::Student {
-                for parent in a.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    agents.push((*line, parent.to_string(), sid.clone()));
-                }
+        for other in list(users.get(r, "agentSourcedIds")) {
+            if roles.contains(&PersonRole::Student) {
+                agents.push((*line, other.to_string(), sid.clone()));
+            } else if roles.iter().any(|r| r.is_family()) {
+                // 1.1 exports often link from the parent's side.
+                agents.push((*line, sid.clone(), other.to_string()));
             }
         }
         let (birth, sex) = demographics.get(&sid).cloned().unwrap_or_default();
         p.people.push(PersonIn {
             sid,
-            role,
+            roles,
             last_name: last,
             first_name: first,
             middle_name: users.get(r, "middleName").map(str::to_string),
@@ -616,22 +839,47 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
             line: *line,
         });
     }
+    // Roles of users the package does not have.
+    let mut orphans: Vec<&String> = roles_of.keys().collect();
+    orphans.sort();
+    for user in orphans {
+        errors.push(RowError::new(
+            "roles.csv",
+            0,
+            "userSourcedId",
+            format!("Пользователь {user} не найден в users.csv."),
+        ));
+    }
+    let mut linked: HashSet<(String, String)> = HashSet::new();
     for (line, parent, child) in agents {
-        match p.people.iter().find(|x| x.sid == parent) {
-            Some(x) if matches!(x.role, PersonRole::Parent | PersonRole::Guardian) => {
-                p.guardians.push((parent, child))
+        let of = |sid: &str| p.people.iter().find(|x| x.sid == sid);
+        match (of(&parent), of(&child)) {
+            (Some(x), Some(c)) if x.is_family() && c.has(PersonRole::Student) => {
+                if linked.insert((parent.clone(), child.clone())) {
+                    p.guardians.push((parent, child));
+                }
             }
-            Some(_) => errors.push(RowError::new(
+            (Some(x), Some(_)) if !x.is_family() => errors.push(RowError::new(
                 "users.csv",
                 line,
                 "agentSourcedIds",
                 format!("{parent} не является родителем или опекуном."),
             )),
-            None => errors.push(RowError::new(
+            (Some(_), Some(_)) => errors.push(RowError::new(
                 "users.csv",
                 line,
                 "agentSourcedIds",
-                format!("Родитель {parent} не найден в users.csv."),
+                format!("{child} не обучающийся: родителя связывают с ребёнком."),
+            )),
+            // A link to someone outside the package is noted and left: the family is
+            // linked when both are there.
+            _ => p.warnings.push(RowError::new(
+                "users.csv",
+                line,
+                "agentSourcedIds",
+                format!(
+                    "Связь {parent} — {child}: одного из них нет в users.csv, связь пропущена."
+                ),
             )),
         }
     }
@@ -668,15 +916,16 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
                 format!("Пользователь {user} не найден в users.csv."),
             ));
         }
-        let teacher = match enrollments.get(r, "role") {
-            Some("student") => false,
-            Some("teacher" | "administrator") => true,
-            other => {
+        let role = enrollments.get(r, "role").unwrap_or_default();
+        let teacher = match role.to_ascii_lowercase().as_str() {
+            "student" => false,
+            "teacher" | "administrator" => true,
+            _ => {
                 errors.push(RowError::new(
                     enrollments.file,
                     *line,
                     "role",
-                    format!("Роль «{}» в классе не поддерживается.", other.unwrap_or("")),
+                    format!("Роль «{role}» в классе не поддерживается."),
                 ));
                 continue;
             }
@@ -686,9 +935,7 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
             class_sid: class,
             person_sid: user,
             teacher,
-            primary: enrollments
-                .get(r, "primary")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            primary: is(enrollments.get(r, "primary"), "true"),
             begin: date(enrollments.get(r, "beginDate")),
         });
     }
@@ -709,9 +956,79 @@ pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec
         }
     }
     if errors.is_empty() {
-        Ok((p, encoding))
+        Ok((p, encoding, version))
     } else {
         errors.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(version: Option<&str>, users: &str, roles: Option<&str>) -> Vec<(String, Vec<u8>)> {
+        let mut manifest = "propertyName,value\nmanifest.version,1.0\n".to_string();
+        if let Some(v) = version {
+            manifest.push_str(&format!("oneroster.version,{v}\n"));
+        }
+        let mut files = vec![
+            ("manifest.csv".to_string(), manifest.into_bytes()),
+            ("orgs.csv".into(), b"sourcedId,name,type,identifier\norg1,School,SCHOOL,\n".to_vec()),
+            ("academicSessions.csv".into(), b"sourcedId,title,type,startDate,endDate,parentSourcedId\ny1,2026/27,schoolYear,2026-09-01,2027-05-31,\nt1,I,term,2026-09-01,2026-12-28,y1\n".to_vec()),
+            ("classes.csv".into(), b"sourcedId,title,grades,courseSourcedId,classType,schoolSourcedId,termSourcedIds,subjectCodes\nk1,5A,\"05,06\",,homeroom,org1,\"t1,y1\",\ng1,Math,,,Scheduled,org1,t1,\"math,alg\"\n".to_vec()),
+            ("users.csv".into(), users.as_bytes().to_vec()),
+            ("enrollments.csv".into(), b"sourcedId,classSourcedId,schoolSourcedId,userSourcedId,role\ne1,k1,org1,u1,student\ne2,g1,org1,u2,Teacher\n".to_vec()),
+        ];
+        if let Some(r) = roles {
+            files.push(("roles.csv".into(), r.as_bytes().to_vec()));
+        }
+        files
+    }
+
+    #[test]
+    fn a_one_two_package_gives_each_user_their_roles_primary_first() {
+        let files = package(
+            Some("1.2"),
+            "sourcedId,givenName,familyName,agentSourcedIds\nu1,Ivan,Petrov,u2\nu2,Anna,Petrova,\n",
+            Some("sourcedId,userSourcedId,roleType,role,orgSourcedId\nr1,u1,primary,student,org1\nr3,u2,secondary,Parent,org1\nr2,u2,PRIMARY,teacher,org1\n"),
+        );
+        let (p, _, v) = parse_versioned(&files).unwrap();
+        assert_eq!(v, Version::V1_2);
+        let anna = p.people.iter().find(|x| x.sid == "u2").unwrap();
+        assert_eq!(anna.roles, vec![PersonRole::Teacher, PersonRole::Parent]);
+        assert_eq!(p.guardians, vec![("u2".to_string(), "u1".to_string())]);
+        // List fields: the first grade, the first term (its year), the first subject code.
+        assert_eq!(p.classes[0].grade, "5");
+        assert_eq!(p.classes[0].year_sid, "y1");
+        assert_eq!(p.groups[0].subject, "math");
+    }
+
+    #[test]
+    fn a_package_without_a_version_is_read_by_its_files() {
+        let files = package(
+            None,
+            "sourcedId,role,givenName,familyName,orgSourcedIds,agentSourcedIds\nu1,student,Ivan,Petrov,org1,\nu2,guardian,Anna,Petrova,,u1\n",
+            None,
+        );
+        let (p, _, v) = parse_versioned(&files).unwrap();
+        assert_eq!(v, Version::V1_1);
+        // The parent's side names the child.
+        assert_eq!(p.guardians, vec![("u2".to_string(), "u1".to_string())]);
+        // 1.1 with a 1.2 file is refused, naming the manifest.
+        let mut mixed = package(
+            Some("1.1"),
+            "sourcedId,role,givenName,familyName,orgSourcedIds\nu1,student,Ivan,Petrov,org1\n",
+            Some(
+                "sourcedId,userSourcedId,roleType,role,orgSourcedId\nr1,u1,primary,student,org1\n",
+            ),
+        );
+        let errors = parse_versioned(&mixed).unwrap_err();
+        assert_eq!(errors[0].file, "manifest.csv");
+        // A version this importer does not know.
+        mixed[0].1 = b"propertyName,value\noneroster.version,2.0\n".to_vec();
+        assert!(parse_versioned(&mixed).unwrap_err()[0]
+            .message
+            .contains("2.0"));
     }
 }

@@ -78,8 +78,8 @@ fn parse_any(
         Ok((pkg, "шаблон XLSX", "XLSX"))
     } else if bytes.starts_with(b"PK\x03\x04") {
         let files = oneroster::unzip(bytes).map_err(|e| vec![e])?;
-        let (pkg, enc) = oneroster::parse(&files)?;
-        Ok((pkg, "OneRoster 1.2", enc))
+        let (pkg, enc, version) = oneroster::parse_versioned(&files)?;
+        Ok((pkg, version.label(), enc))
     } else {
         let (pkg, enc) = template::parse(bytes)?;
         Ok((pkg, "шаблон CSV", enc))

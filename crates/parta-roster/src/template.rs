@@ -385,7 +385,7 @@ fn parse_as(bytes: &[u8], file: &'static str) -> Result<(Package, &'static str),
         });
         p.people.push(PersonIn {
             sid: student.clone(),
-            role: PersonRole::Student,
+            roles: vec![PersonRole::Student],
             last_name: last,
             first_name: first,
             middle_name: middle,
@@ -435,7 +435,7 @@ fn parse_as(bytes: &[u8], file: &'static str) -> Result<(Package, &'static str),
             if !p.people.iter().any(|x| x.sid == parent) {
                 p.people.push(PersonIn {
                     sid: parent.clone(),
-                    role,
+                    roles: vec![role],
                     last_name: pl.to_string(),
                     first_name: pf.to_string(),
                     middle_name: pm,

@@ -61,6 +61,7 @@ pub async fn apply_in(
         org,
         report: ImportReport {
             dry_run,
+            warnings: p.warnings.clone(),
             ..Default::default()
         },
         errors: Vec::new(),
@@ -226,9 +227,9 @@ async fn people(
             let id = f.0;
             c.report.unchanged += 1;
             out.insert(x.sid.clone(), id);
-            let org =
-                (!matches!(x.role, PersonRole::Parent | PersonRole::Guardian)).then_some(c.org);
-            ensure_role(c, id, x.role.role(), org).await?;
+            for r in &x.roles {
+                ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
+            }
             continue;
         }
         let id = match found {
@@ -277,12 +278,15 @@ async fn people(
                 id
             }
         };
-        let org = (!matches!(x.role, PersonRole::Parent | PersonRole::Guardian)).then_some(c.org);
-        ensure_role(c, id, x.role.role(), org).await?;
-        let position = match x.role {
-            PersonRole::Teacher => Some("teacher"),
-            PersonRole::Administrator => Some("deputy_head"),
-            _ => None,
+        for r in &x.roles {
+            ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
+        }
+        let position = if x.has(PersonRole::Teacher) {
+            Some("teacher")
+        } else if x.has(PersonRole::Administrator) {
+            Some("deputy_head")
+        } else {
+            None
         };
         if let Some(pos) = position {
             let has: Option<(String,)> = sqlx::query_as("SELECT id FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL")
@@ -463,10 +467,13 @@ async fn guardians(
             continue;
         };
         let who = p.people.iter().find(|x| &x.sid == parent_sid);
-        let kind = match who.map(|x| (x.role, x.sex.as_deref())) {
-            Some((PersonRole::Guardian, _)) => "guardian",
-            Some((_, Some("female"))) => "mother",
-            Some((_, Some("male"))) => "father",
+        // The relation the package names: a guardian stays a guardian, a relative is
+        // «other»; a parent is a mother or a father by sex when it is known.
+        let kind = match who {
+            Some(x) if x.has(PersonRole::Guardian) => "guardian",
+            Some(x) if x.has(PersonRole::Relative) && !x.has(PersonRole::Parent) => "other",
+            Some(x) if x.sex.as_deref() == Some("female") => "mother",
+            Some(x) if x.sex.as_deref() == Some("male") => "father",
             _ => "other",
         };
         let has: Option<(String,)> =

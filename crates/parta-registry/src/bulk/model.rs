@@ -28,6 +28,8 @@ pub enum PersonRole {
     Student,
     Parent,
     Guardian,
+    /// A relative acting for the child (OneRoster `relative`): a family role of kind «other».
+    Relative,
     Teacher,
     Administrator,
 }
@@ -36,10 +38,18 @@ impl PersonRole {
     pub fn role(self) -> &'static str {
         match self {
             PersonRole::Student => "student",
-            PersonRole::Parent | PersonRole::Guardian => "parent",
+            PersonRole::Parent | PersonRole::Guardian | PersonRole::Relative => "parent",
             PersonRole::Teacher => "teacher",
             PersonRole::Administrator => "school_admin",
         }
+    }
+
+    /// A family role: held in no organisation, linked to children instead.
+    pub fn is_family(self) -> bool {
+        matches!(
+            self,
+            PersonRole::Parent | PersonRole::Guardian | PersonRole::Relative
+        )
     }
 }
 
@@ -72,7 +82,9 @@ pub struct Group {
 #[derive(Debug, Clone)]
 pub struct PersonIn {
     pub sid: String,
-    pub role: PersonRole,
+    /// Every role the person holds here, the primary one first (a teacher who is also
+    /// a parent of a student of the school holds both).
+    pub roles: Vec<PersonRole>,
     pub last_name: String,
     pub first_name: String,
     pub middle_name: Option<String>,
@@ -110,6 +122,9 @@ pub struct Package {
     /// (parent sid, child sid)
     pub guardians: Vec<(String, String)>,
     pub memberships: Vec<Membership>,
+    /// What was read but not applied, and why (a link to someone outside the package):
+    /// reported with the import, never dropped in silence.
+    pub warnings: Vec<RowError>,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -124,4 +139,17 @@ pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Rows read and left, each with its file, line and reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<RowError>,
+}
+
+impl PersonIn {
+    pub fn has(&self, role: PersonRole) -> bool {
+        self.roles.contains(&role)
+    }
+    /// Holds a family role (parent, guardian, relative).
+    pub fn is_family(&self) -> bool {
+        self.roles.iter().any(|r| r.is_family())
+    }
 }

@@ -120,13 +120,26 @@ async fn import_submit(
             &|_| {},
         )
         .await;
+    // Row messages in the page's language.
+    let lang = r.lang();
+    let localized = |rows: Vec<crate::RowError>| -> Vec<crate::RowError> {
+        rows.into_iter()
+            .map(|mut e| {
+                e.message = parta_http::messages::translate(lang, &e.message).into_owned();
+                e
+            })
+            .collect()
+    };
     match result {
-        Ok(report) => Ok(render(&ImportPage {
+        Ok(mut report) => Ok(render(&ImportPage {
+            report: Some({
+                report.warnings = localized(std::mem::take(&mut report.warnings));
+                report
+            }),
             t: super::strings::strings(&r.headers),
             ctx: r.ctx(),
             org_id: id,
             org_name,
-            report: Some(report),
             rows: Vec::new(),
         })),
         Err(crate::RosterError::Rows(rows)) => {
@@ -136,7 +149,7 @@ async fn import_submit(
                 org_id: id,
                 org_name,
                 report: None,
-                rows,
+                rows: localized(rows),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }

@@ -1,8 +1,9 @@
 //! Roster exchange: OneRoster 1.2 packages and the Russian template — validated whole,
 //! written all or nothing, idempotent, round-tripping.
 
+use crate::fixtures;
 use crate::harness::{problem, spawn, Client, TestApp, PASSWORD};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::io::{Read, Write};
 
 async fn upload(c: &Client, org: &str, body: Vec<u8>, dry_run: bool) -> reqwest::Response {
@@ -40,6 +41,18 @@ fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
         out.push((f.name().to_string(), s));
     }
     out
+}
+
+/// The school's sourcedId in an exported package (the only row of `orgs.csv`).
+fn school_sid(files: &[(String, String)]) -> String {
+    let orgs = &files.iter().find(|(n, _)| n == "orgs.csv").unwrap().1;
+    orgs.lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 fn rezip(files: &[(String, String)]) -> Vec<u8> {
@@ -128,9 +141,10 @@ async fn every_bad_row_is_reported_and_nothing_is_written() {
         if name == "users.csv" {
             let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
             // Line 2: a brand-new student without a given name; line 3 duplicated.
+            let given = lines[0].split(',').position(|c| c == "givenName").unwrap();
             let mut cols: Vec<String> = lines[1].split(',').map(str::to_string).collect();
             cols[0] = "new-student-1".into();
-            cols[8] = String::new();
+            cols[given] = String::new();
             lines[1] = cols.join(",");
             lines.push(lines[2].clone());
             *text = lines.join("\n") + "\n";
@@ -551,11 +565,21 @@ async fn a_package_cannot_reach_people_of_another_school_by_id() {
         .unwrap()
         .to_vec();
     let mut files = unzip(&zip);
+    let school = school_sid(&files);
     for (name, text) in files.iter_mut() {
         if name == "users.csv" {
             // A "student" row that names another school's child by their id.
+            let mut row = vec![String::new(); 23];
+            row[0] = stranger.clone();
+            row[1] = "active".into();
+            row[3] = "true".into();
+            row[6] = "Чужой".into();
+            row[7] = "Ребёнок".into();
+            text.push_str(&(row.join(",") + "\n"));
+        }
+        if name == "roles.csv" {
             text.push_str(&format!(
-                "{stranger},active,,true,{org},student,,,Чужой,Ребёнок,,,,,,,,\n"
+                "r-stranger,active,,{stranger},primary,student,,,{school},\n"
             ));
         }
     }
@@ -578,4 +602,326 @@ async fn a_package_cannot_reach_people_of_another_school_by_id() {
         .await,
         name_before
     );
+}
+
+/// A CSV file as its header and rows.
+fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+fn write_csv(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).unwrap();
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+fn file<'a>(files: &'a mut [(String, String)], name: &str) -> &'a mut String {
+    &mut files.iter_mut().find(|(n, _)| n == name).unwrap().1
+}
+
+/// The same package written as OneRoster 1.1 writes it: a user's (primary) role and
+/// organisations are columns of `users.csv`, there is no `roles.csv`; parents are linked
+/// from the parent's side (`agentSourcedIds` of the parent), as several 1.1 exporters do.
+fn as_one_one(files: &[(String, String)]) -> Vec<(String, String)> {
+    let mut files = files.to_vec();
+    let roles = files
+        .iter()
+        .find(|(n, _)| n == "roles.csv")
+        .unwrap()
+        .1
+        .clone();
+    let (_, role_rows) = read_csv(&roles);
+    let primary: std::collections::HashMap<String, (String, String)> = role_rows
+        .iter()
+        .filter(|r| r[4] == "primary")
+        .map(|r| (r[3].clone(), (r[5].clone(), r[8].clone())))
+        .collect();
+    let (mut header, mut users) = read_csv(file(&mut files, "users.csv"));
+    let agents = header.iter().position(|h| h == "agentSourcedIds").unwrap();
+    // Links turned around: each parent names their children.
+    let mut children: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for u in users.iter_mut() {
+        for parent in u[agents].split(',').filter(|s| !s.is_empty()) {
+            children
+                .entry(parent.to_string())
+                .or_default()
+                .push(u[0].clone());
+        }
+        u[agents].clear();
+    }
+    header.push("role".into());
+    header.push("orgSourcedIds".into());
+    for u in users.iter_mut() {
+        let (role, org) = primary[&u[0]].clone();
+        if let Some(kids) = children.get(&u[0]) {
+            u[agents] = kids.join(",");
+        }
+        let family = role == "parent" || role == "guardian";
+        u.push(role);
+        u.push(if family { String::new() } else { org });
+    }
+    *file(&mut files, "users.csv") = write_csv(&header, &users);
+    files.retain(|(n, _)| n != "roles.csv");
+    let manifest = file(&mut files, "manifest.csv");
+    *manifest = manifest
+        .lines()
+        .filter(|l| !l.starts_with("file.roles"))
+        .map(|l| {
+            if l.starts_with("oneroster.version") {
+                "oneroster.version,1.1"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    files
+}
+
+#[tokio::test]
+async fn one_two_with_roles_and_one_one_with_parents_linked_from_their_side() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    let zip = d
+        .get(&format!("/api/v1/organisations/{org}/roster"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut files = unzip(&zip);
+    // The 1.2 layout: roles in their own file, none in users.csv.
+    let (users_header, _) = read_csv(file(&mut files, "users.csv"));
+    assert!(
+        !users_header.contains(&"role".to_string()),
+        "{users_header:?}"
+    );
+    assert!(!users_header.contains(&"orgSourcedIds".to_string()));
+    assert!(file(&mut files, "manifest.csv").contains("file.roles,bulk"));
+    let before = counts(&app).await;
+    // The same school as a 1.1 package, parents naming their children: a family link
+    // lost in the registry comes back from the parent's side, and a second import
+    // changes nothing.
+    let old = as_one_one(&files);
+    let (parent, kid): (String, String) = sqlx::query_as(
+        "SELECT g.parent_id, g.child_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id \
+         WHERE e.organisation_id = $1 AND e.ended_on IS NULL ORDER BY g.child_id LIMIT 1",
+    )
+    .bind(&org)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM guardianships WHERE parent_id = $1 AND child_id = $2")
+        .bind(&parent)
+        .bind(&kid)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    for created in [1, 0] {
+        let res = upload(&d, &org, rezip(&old), false).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let report: Value = res.json().await.unwrap();
+        assert_eq!(report["format"], "OneRoster 1.1");
+        assert_eq!(
+            (report["created"].as_u64(), report["updated"].as_u64()),
+            (Some(created), Some(0)),
+            "{report}"
+        );
+        assert_eq!(counts(&app).await, before);
+    }
+    // Enumerations compare without regard to case, as the specification allows.
+    let mut shouting = files.clone();
+    let roles = file(&mut shouting, "roles.csv");
+    *roles = roles
+        .replace(",primary,student,", ",Primary,Student,")
+        .replace(",secondary,parent,", ",SECONDARY,Parent,");
+    let classes = file(&mut shouting, "classes.csv");
+    *classes = classes.replace(",homeroom,", ",HomeRoom,");
+    let res = upload(&d, &org, rezip(&shouting), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(counts(&app).await, before);
+
+    // A teacher of the school who becomes a parent of one of its students: two roles.
+    let teacher = app
+        .scalar(&format!(
+            "SELECT person_id FROM staff_positions WHERE organisation_id = '{org}' AND ended_on IS NULL AND position = 'teacher' \
+             AND person_id NOT IN (SELECT person_id FROM role_assignments WHERE role = 'parent') ORDER BY person_id LIMIT 1"
+        ))
+        .await;
+    let child = fixtures::student_of(&app, &fixtures::class_named(&app, &org, "6А").await).await;
+    sqlx::query("INSERT INTO guardianships (parent_id, child_id, kind) VALUES ($1, $2, 'father')")
+        .bind(&teacher)
+        .bind(&child)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let zip = d
+        .get(&format!("/api/v1/organisations/{org}/roster"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut files = unzip(&zip);
+    let (_, roles) = read_csv(file(&mut files, "roles.csv"));
+    let held: Vec<(String, String)> = roles
+        .iter()
+        .filter(|r| r[3] == teacher)
+        .map(|r| (r[4].clone(), r[5].clone()))
+        .collect();
+    assert_eq!(
+        held,
+        vec![
+            ("primary".to_string(), "teacher".to_string()),
+            ("secondary".to_string(), "parent".to_string())
+        ]
+    );
+    let (uh, users) = read_csv(file(&mut files, "users.csv"));
+    let agents = uh.iter().position(|h| h == "agentSourcedIds").unwrap();
+    let child_row = users.iter().find(|u| u[0] == child).unwrap();
+    assert!(child_row[agents].contains(&teacher), "{child_row:?}");
+    assert_eq!(
+        users.iter().filter(|u| u[0] == teacher).count(),
+        1,
+        "one user, two roles"
+    );
+    // The import gives the teacher their parent's role (the link was made by hand).
+    let res = upload(&d, &org, zip.clone(), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(1), Some(0)),
+        "{report}"
+    );
+    let before = counts(&app).await;
+    let res = upload(&d, &org, zip, false).await;
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    assert_eq!(counts(&app).await, before);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM role_assignments WHERE person_id = '{teacher}' AND role IN ('teacher', 'parent') AND ended_at IS NULL"
+        ))
+        .await,
+        2
+    );
+
+    // Mixed versions: a 1.2 manifest over a 1.1 users.csv without roles.csv.
+    let mut mixed = as_one_one(&files);
+    let manifest = file(&mut mixed, "manifest.csv");
+    *manifest = manifest.replace("oneroster.version,1.1", "oneroster.version,1.2");
+    let p = problem(upload(&d, &org, rezip(&mixed), false).await, 422).await;
+    assert!(
+        p["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("manifest.csv:"),
+        "{p}"
+    );
+    assert!(p["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("смешаны версии"));
+    // A role in an organisation outside the package, and a role given twice.
+    let mut bad = files.clone();
+    let roles = file(&mut bad, "roles.csv");
+    roles.push_str(&format!(
+        "x-1,active,,{teacher},secondary,teacher,,,no-such-org,\n"
+    ));
+    roles.push_str(&format!(
+        "x-2,active,,{teacher},secondary,parent,,,{},\n",
+        school_sid(&files)
+    ));
+    let p = problem(upload(&d, &org, rezip(&bad), false).await, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("roles.csv:") && f.ends_with(":orgSourcedId")),
+        "{fields:?}"
+    );
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("roles.csv:") && f.ends_with(":role")),
+        "{fields:?}"
+    );
+    assert_eq!(counts(&app).await, before);
+    // A parent named but not in the package: the import goes on and says what it left.
+    let mut ghost = files.clone();
+    let (uh, mut users) = read_csv(file(&mut ghost, "users.csv"));
+    let row = users.iter_mut().find(|u| u[0] == child).unwrap();
+    row[agents] = format!("{},ghost-parent", row[agents]);
+    *file(&mut ghost, "users.csv") = write_csv(&uh, &users);
+    let res = upload(&d, &org, rezip(&ghost), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        report["warnings"][0]["column"], "agentSourcedIds",
+        "{report}"
+    );
+    assert!(report["warnings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ghost-parent"));
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn students_only_in_subject_groups_round_trip() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    // A student of another class is put into a group of this school only.
+    let class = fixtures::class_named(&app, &org, "5А").await;
+    let student = fixtures::student_of(&app, &class).await;
+    let res = d
+        .post(
+            &format!("/api/v1/classes/{class}/groups"),
+            &json!({"name": "Кружок", "subject_code": "math", "members": [student]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // …and leaves the class (stays in the group's list).
+    sqlx::query("UPDATE enrolments SET ended_on = '2026-11-01', end_reason = 'transferred' WHERE person_id = $1 AND ended_on IS NULL")
+        .bind(&student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let zip = d
+        .get(&format!("/api/v1/organisations/{org}/roster"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut files = unzip(&zip);
+    let (_, users) = read_csv(file(&mut files, "users.csv"));
+    assert!(
+        users.iter().any(|u| u[0] == student),
+        "a student of a group is a user of the package"
+    );
+    let res = upload(&d, &org, zip, false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
