@@ -412,14 +412,16 @@ pub fn parse_versioned(
         return Err(errors);
     }
     let mut p = Package::default();
-    let mut seen: HashSet<(&str, String)> = HashSet::new();
+    // Each id once a file; a repeat names the line that had it first.
+    let mut seen: HashMap<(&str, String), u64> = HashMap::new();
     let mut dup = |file: &'static str, sid: &str, line: u64, errors: &mut Vec<RowError>| {
-        if !seen.insert((file, sid.to_string())) {
+        if let Some(first) = seen.insert((file, sid.to_string()), line) {
+            seen.insert((file, sid.to_string()), first);
             errors.push(RowError::new(
                 file,
                 line,
                 "sourcedId",
-                format!("Идентификатор {sid} повторяется."),
+                format!("Идентификатор {sid} повторяется: он уже есть в строке {first}."),
             ));
         }
     };

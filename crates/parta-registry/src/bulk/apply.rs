@@ -1,6 +1,7 @@
 //! Writes a validated package into one organisation, inside the caller's transaction.
-//! Rows are matched by sourcedId (or our id), people also by СНИЛС; what is equal is
-//! left untouched, so the same package twice changes nothing. Logins are not written
+//! Rows are matched by sourcedId — in the importing school's namespace (`roster_ids`:
+//! another school's system may use the same ids) — or by our id, people also by СНИЛС;
+//! what is equal is left untouched, so the same package twice changes nothing. Logins are not written
 //! here: the accounts are the identity domain's, and [`WantedLogin`]s are handed back.
 
 use super::model::*;
@@ -32,6 +33,41 @@ struct Ctx<'a> {
     report: ImportReport,
     errors: Vec<RowError>,
     now: i64,
+}
+
+impl Ctx<'_> {
+    /// The object a package's id names in this school's namespace; otherwise the id as
+    /// given (our own ids in our exports, or ids written before namespaces existed).
+    async fn resolve(&mut self, kind: &str, sid: &str) -> Result<String, sqlx::Error> {
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT object_id FROM roster_ids WHERE namespace = $1 AND kind = $2 AND source_id = $3",
+        )
+        .bind(self.org.to_string())
+        .bind(kind)
+        .bind(sid)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(found.map(|f| f.0).unwrap_or_else(|| sid.to_string()))
+    }
+
+    /// Records which object a package's id names (nothing for our own ids).
+    async fn remember(&mut self, kind: &str, sid: &str, object: &str) -> Result<(), sqlx::Error> {
+        if sid.is_empty() || sid == object {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (namespace, kind, source_id) DO UPDATE SET object_id = excluded.object_id",
+        )
+        .bind(self.org.to_string())
+        .bind(kind)
+        .bind(sid)
+        .bind(object)
+        .bind(self.now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
 }
 
 type Row9 = (
@@ -94,23 +130,45 @@ async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
             .bind(c.org)
             .fetch_one(&mut *c.tx)
             .await?;
-    let sid = p.org_sid.as_deref();
-    let matches = sid == Some(id.as_str())
-        || (source.is_some() && sid == source.as_deref())
-        || p.org_identifier.as_deref() == Some(inn.as_str());
-    if !matches {
+    let sid = p.org_sid.clone().unwrap_or_default();
+    let mapped = !sid.is_empty() && c.resolve("org", &sid).await? == id;
+    let matches = sid == id
+        || (source.is_some() && Some(&sid) == source.as_ref())
+        || p.org_identifier.as_deref() == Some(inn.as_str())
+        || mapped;
+    // The first package of a school: the operator chose the school, the package's id
+    // names no other organisation, and its identifier (when it is an INN) is the school's
+    // — the id is the school's in that system from now on.
+    let looks_like_inn =
+        |s: &str| matches!(s.len(), 10 | 12) && s.bytes().all(|b| b.is_ascii_digit());
+    let known_here: Option<(String,)> =
+        sqlx::query_as("SELECT source_id FROM roster_ids WHERE namespace = $1 AND kind = 'org'")
+            .bind(c.org.to_string())
+            .fetch_optional(&mut *c.tx)
+            .await?;
+    let other: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM organisations WHERE (id = $1 OR source_id = $1) AND id <> $2",
+    )
+    .bind(sid.clone())
+    .bind(id.clone())
+    .fetch_optional(&mut *c.tx)
+    .await?;
+    let first = source.is_none()
+        && known_here.is_none()
+        && other.is_none()
+        && !sid.is_empty()
+        && p.org_identifier
+            .as_deref()
+            .is_none_or(|i| !looks_like_inn(i) || i == inn);
+    if !matches && !first {
         c.errors.push(RowError::new(
             "orgs.csv",
             0,
             "sourcedId",
             "Пакет выгружен для другой организации (не совпадают sourcedId и ИНН в identifier).",
         ));
-    } else if source.is_none() && sid.is_some_and(|s| s != id) {
-        sqlx::query("UPDATE organisations SET source_id = $2 WHERE id = $1")
-            .bind(c.org)
-            .bind(sid.map(str::to_string))
-            .execute(&mut *c.tx)
-            .await?;
+    } else if !mapped {
+        c.remember("org", &sid, &id).await?;
     }
     Ok(())
 }
@@ -121,11 +179,12 @@ async fn years(
 ) -> Result<HashMap<String, AcademicYearId>, sqlx::Error> {
     let mut out = HashMap::new();
     for y in &p.years {
+        let key = c.resolve("year", &y.sid).await?;
         let found: Option<(AcademicYearId, String, String, String)> = sqlx::query_as(
             "SELECT id, name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 AND (source_id = $2 OR id = $2 OR (source_id IS NULL AND name = $3))",
         )
         .bind(c.org)
-        .bind(y.sid.clone())
+        .bind(key)
         .bind(y.title.clone())
         .fetch_optional(&mut *c.tx)
         .await?;
@@ -144,12 +203,13 @@ async fn years(
             }
             None => {
                 let id = AcademicYearId::new();
-                sqlx::query("INSERT INTO academic_years (id, organisation_id, name, starts_on, ends_on, source_id) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(id).bind(c.org).bind(y.title.clone()).bind(y.start.clone()).bind(y.end.clone()).bind(y.sid.clone()).execute(&mut *c.tx).await?;
+                sqlx::query("INSERT INTO academic_years (id, organisation_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(c.org).bind(y.title.clone()).bind(y.start.clone()).bind(y.end.clone()).execute(&mut *c.tx).await?;
                 c.report.created += 1;
                 id
             }
         };
+        c.remember("year", &y.sid, &id.to_string()).await?;
         out.insert(y.sid.clone(), id);
     }
     // The template names no year: the school's current one.
@@ -173,10 +233,11 @@ async fn people(
     let mut out = HashMap::new();
     for (n, x) in p.people.iter().enumerate() {
         progress(n as u64 + 1);
+        let key = c.resolve("person", &x.sid).await?;
         let mut found: Option<Row9> = sqlx::query_as(
             "SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE source_id = $1 OR id = $1",
         )
-        .bind(x.sid.clone())
+        .bind(key)
         .fetch_optional(&mut *c.tx)
         .await?;
         // An id names someone of *this* school; a school's package never reaches people
@@ -226,6 +287,8 @@ async fn people(
         if let (true, Some(f)) = (by_snils, &found) {
             let id = f.0;
             c.report.unchanged += 1;
+            // Not remembered by the package's id: found by СНИЛС again next time, the
+            // record stays the registry's (see above).
             out.insert(x.sid.clone(), id);
             for r in &x.roles {
                 ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
@@ -251,11 +314,11 @@ async fn people(
                 if next != (last, first, middle, birth, sex, snils, email, phone) {
                     sqlx::query(
                         "UPDATE persons SET last_name = $2, first_name = $3, middle_name = $4, birth_date = $5, sex = $6, snils = $7, \
-                         email = $8, phone = $9, updated_at = $10, source_id = COALESCE(source_id, $11), \
+                         email = $8, phone = $9, updated_at = $10, \
                          email_confirmed = CASE WHEN $8 IS NULL THEN 0 ELSE 1 END WHERE id = $1",
                     )
                     .bind(id).bind(next.0).bind(next.1).bind(next.2).bind(next.3).bind(next.4).bind(next.5).bind(next.6).bind(next.7)
-                    .bind(c.now).bind(x.sid.clone())
+                    .bind(c.now)
                     .execute(&mut *c.tx)
                     .await?;
                     c.report.updated += 1;
@@ -267,11 +330,11 @@ async fn people(
             None => {
                 let id = PersonId::new();
                 sqlx::query(
-                    "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, source_id, created_at, updated_at, email_confirmed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
+                    "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at, email_confirmed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
                 )
                 .bind(id).bind(x.last_name.clone()).bind(x.first_name.clone()).bind(x.middle_name.clone()).bind(x.birth_date.clone())
-                .bind(x.sex.clone()).bind(x.snils.clone()).bind(x.email.clone()).bind(x.phone.clone()).bind(x.sid.clone()).bind(c.now)
+                .bind(x.sex.clone()).bind(x.snils.clone()).bind(x.email.clone()).bind(x.phone.clone()).bind(c.now)
                 .execute(&mut *c.tx)
                 .await?;
                 c.report.created += 1;
@@ -306,6 +369,7 @@ async fn people(
                 line: x.line,
             });
         }
+        c.remember("person", &x.sid, &id.to_string()).await?;
         out.insert(x.sid.clone(), id);
     }
     Ok(out)
@@ -363,10 +427,11 @@ async fn classes(
             continue;
         };
         let name = format!("{}{}", k.grade, k.letter);
+        let key = c.resolve("class", &k.sid).await?;
         let found: Option<(ClassId, String)> = sqlx::query_as(
             "SELECT id, name FROM classes WHERE organisation_id = $1 AND (source_id = $2 OR id = $2 OR (academic_year_id = $3 AND name = $4))",
         )
-        .bind(c.org).bind(k.sid.clone()).bind(year).bind(name.clone()).fetch_optional(&mut *c.tx).await?;
+        .bind(c.org).bind(key).bind(year).bind(name.clone()).fetch_optional(&mut *c.tx).await?;
         let id = match found {
             Some((id, old)) if old == name => {
                 c.report.unchanged += 1;
@@ -387,13 +452,14 @@ async fn classes(
             }
             None => {
                 let id = ClassId::new();
-                sqlx::query("INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name, source_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(id).bind(c.org).bind(year).bind(k.grade.clone()).bind(k.letter.clone()).bind(name).bind(k.sid.clone())
+                sqlx::query("INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(id).bind(c.org).bind(year).bind(k.grade.clone()).bind(k.letter.clone()).bind(name)
                     .execute(&mut *c.tx).await?;
                 c.report.created += 1;
                 id
             }
         };
+        c.remember("class", &k.sid, &id.to_string()).await?;
         out.insert(k.sid.clone(), id);
     }
     Ok(out)
@@ -423,9 +489,10 @@ async fn groups(
         let Some(year) = years.get(&g.year_sid).copied() else {
             continue;
         };
+        let key = c.resolve("group", &g.sid).await?;
         let found: Option<(GroupId, String, Option<String>)> =
             sqlx::query_as("SELECT id, name, subject_code FROM study_groups WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)")
-                .bind(c.org).bind(g.sid.clone()).fetch_optional(&mut *c.tx).await?;
+                .bind(c.org).bind(key).fetch_optional(&mut *c.tx).await?;
         let id = match found {
             Some((id, name, subject))
                 if name == g.name && subject.as_deref() == Some(g.subject.as_str()) =>
@@ -445,13 +512,14 @@ async fn groups(
             }
             None => {
                 let id = GroupId::new();
-                sqlx::query("INSERT INTO study_groups (id, organisation_id, academic_year_id, name, subject_code, source_id) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(id).bind(c.org).bind(year).bind(g.name.clone()).bind(g.subject.clone()).bind(g.sid.clone())
+                sqlx::query("INSERT INTO study_groups (id, organisation_id, academic_year_id, name, subject_code) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(c.org).bind(year).bind(g.name.clone()).bind(g.subject.clone())
                     .execute(&mut *c.tx).await?;
                 c.report.created += 1;
                 id
             }
         };
+        c.remember("group", &g.sid, &id.to_string()).await?;
         out.insert(g.sid.clone(), (id, g.subject.clone(), year));
     }
     Ok(out)
@@ -553,20 +621,16 @@ async fn memberships(
                 }
                 None => "admitted",
             };
-            let reused: Option<(String,)> =
-                sqlx::query_as("SELECT id FROM enrolments WHERE source_id = $1")
-                    .bind(m.sid.clone())
-                    .fetch_optional(&mut *c.tx)
-                    .await?;
+            // A sourcedId names one stay; a moved student's new stay takes it over.
+            let stay = uuid::Uuid::now_v7().to_string();
             sqlx::query(
-                "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, source_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(c.org).bind(class).bind(begin).bind(reason)
-            // A sourcedId names one stay; a moved student's new stay gets no reused id.
-            .bind(if reused.is_some() { None } else { Some(m.sid.clone()) })
+            .bind(stay.clone()).bind(person).bind(c.org).bind(class).bind(begin).bind(reason)
             .bind(c.now)
             .execute(&mut *c.tx)
             .await?;
+            c.remember("enrolment", &m.sid, &stay).await?;
             c.report.created += 1;
         } else if let Some((group, subject, year)) = groups.get(&m.class_sid).cloned() {
             if m.teacher {

@@ -925,3 +925,100 @@ async fn students_only_in_subject_groups_round_trip() {
     let res = upload(&d, &org, zip, false).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
+
+/// A school's package as another system writes it (OneRoster 1.2, its own small ids).
+fn foreign_package(year: &(String, String, String), extra_users: &str) -> Vec<(String, String)> {
+    let (title, start, end) = year;
+    vec![
+        ("manifest.csv".into(), "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\nfile.orgs,bulk\nfile.academicSessions,bulk\nfile.classes,bulk\nfile.users,bulk\nfile.roles,bulk\nfile.enrollments,bulk\nfile.courses,absent\nfile.demographics,absent\nsource.systemName,Школьная система\n".into()),
+        ("orgs.csv".into(), "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n1,active,,Школа,school,,\n".into()),
+        ("academicSessions.csv".into(), format!("sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n1,active,,{title},schoolYear,{start},{end},,\n")),
+        ("classes.csv".into(), "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\n1,active,,9Я,09,,,homeroom,,1,1,,,\n".into()),
+        ("users.csv".into(), format!("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds\n1,active,,true,,,Пётр,Новиков,Ильич,,,,,2\n2,active,,true,,,Ольга,Новикова,Андреевна,,,,,\n{extra_users}")),
+        ("roles.csv".into(), "sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId\n1,active,,1,primary,student,,,1,\n2,active,,2,primary,parent,,,1,\n".into()),
+        ("enrollments.csv".into(), "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n1,active,,1,1,1,student,false,,\n".into()),
+    ]
+}
+
+async fn latest_year(app: &TestApp, org: &str) -> (String, String, String) {
+    sqlx::query_as(
+        "SELECT name, starts_on, ends_on FROM academic_years WHERE organisation_id = $1 ORDER BY starts_on DESC LIMIT 1",
+    )
+    .bind(org)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn two_schools_whose_systems_reuse_ids_import_side_by_side() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let admin = app.login("admin").await;
+    let a = app.director_school().await;
+    let b = app
+        .scalar(&format!(
+            "SELECT o.id FROM organisations o WHERE o.id <> '{a}' AND o.kind = 'school' \
+             AND EXISTS (SELECT 1 FROM academic_years y WHERE y.organisation_id = o.id) ORDER BY o.id LIMIT 1"
+        ))
+        .await;
+    let persons = app.count("SELECT COUNT(*) FROM persons").await;
+    // School A's first package: no INN, its own ids (1, 2 …) — accepted, the ids recorded.
+    let pa = foreign_package(&latest_year(&app, &a).await, "");
+    let res = upload(&d, &a, rezip(&pa), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // School B's system numbers its people the same way: other people, side by side.
+    let pb = foreign_package(&latest_year(&app, &b).await, "");
+    let res = upload(&admin, &b, rezip(&pb), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(app.count("SELECT COUNT(*) FROM persons").await, persons + 4);
+    for org in [&a, &b] {
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM enrolments e JOIN classes c ON c.id = e.class_id JOIN persons p ON p.id = e.person_id \
+                 WHERE e.organisation_id = '{org}' AND c.name = '9Я' AND p.last_name = 'Новиков' AND e.ended_on IS NULL"
+            ))
+            .await,
+            1
+        );
+    }
+    // Each school's ids stay its own: A's package again changes nothing.
+    let before = counts(&app).await;
+    let res = upload(&d, &a, rezip(&pa), false).await;
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    assert_eq!(counts(&app).await, before);
+    // A package of another school's system is not taken for A's once A has its own.
+    let mut stranger = pa.clone();
+    stranger[1].1 = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\nschool-77,active,,Школа,school,,\n".into();
+    stranger[3].1 = stranger[3]
+        .1
+        .replace(",homeroom,,1,1,", ",homeroom,,school-77,1,");
+    stranger[5].1 = stranger[5].1.replace(",,,1,\n", ",,,school-77,\n");
+    let p = problem(upload(&d, &a, rezip(&stranger), false).await, 422).await;
+    assert!(
+        p["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("orgs.csv"),
+        "{p}"
+    );
+    // A real conflict names both lines.
+    let dup = foreign_package(
+        &latest_year(&app, &a).await,
+        "2,active,,true,,,Анна,Новикова,,,,,,\n",
+    );
+    let p = problem(upload(&d, &a, rezip(&dup), false).await, 422).await;
+    let e = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "users.csv:4:sourcedId")
+        .unwrap_or_else(|| panic!("{p}"));
+    assert!(e["message"].as_str().unwrap().contains("строке 3"), "{e}");
+    assert_eq!(counts(&app).await, before);
+}
