@@ -353,15 +353,16 @@ pub fn parse_versioned(
         if let Some(t) = text_of(name, &mut errors) {
             texts.insert(name, t);
         }
-        if let Some((line, "delta")) = manifest.modes.get(*name).map(|(l, m)| (*l, m.as_str())) {
-            errors.push(RowError::new(
-                "manifest.csv",
-                line,
-                "value",
-                format!("Файл {name}: пакеты с изменениями (delta) пока не принимаются — выгрузите полный пакет (bulk)."),
-            ));
-        }
     }
+    // A package of changes: its rows may name what the school already has, and a file
+    // it leaves out is simply unchanged.
+    let delta_files: HashSet<&str> = manifest
+        .modes
+        .iter()
+        .filter(|(_, (_, m))| m == "delta")
+        .map(|(f, _)| f.as_str())
+        .collect();
+    let delta = !delta_files.is_empty();
     // One version in one package: 1.2 keeps roles in roles.csv, 1.1 in users.csv.
     if let Some(users) = texts.get("users.csv") {
         let header = users.lines().next().unwrap_or_default();
@@ -396,7 +397,7 @@ pub fn parse_versioned(
                     tables.insert(name, tab);
                 }
             }
-            None if OPTIONAL.contains(&name) => {}
+            None if OPTIONAL.contains(&name) || delta => {}
             None => errors.push(RowError::new(
                 name,
                 0,
@@ -411,7 +412,18 @@ pub fn parse_versioned(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut p = Package::default();
+    // A file a package of changes leaves out changes nothing: read as empty.
+    for (name, _) in files_of(version) {
+        tables.entry(name).or_insert_with(|| Table {
+            file: name,
+            headers: HashMap::new(),
+            rows: Vec::new(),
+        });
+    }
+    let mut p = Package {
+        delta,
+        ..Package::default()
+    };
     // Each id once a file; a repeat names the line that had it first.
     let mut seen: HashMap<(&str, String), u64> = HashMap::new();
     let mut dup = |file: &'static str, sid: &str, line: u64, errors: &mut Vec<RowError>| {
@@ -425,15 +437,37 @@ pub fn parse_versioned(
             ));
         }
     };
+    // `tobedeleted`: in a delta file, the row ends what it names (true); a full (bulk)
+    // file lists what is, so there it is a mistake.
+    let gone = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| -> bool {
+        if !is(t.get(r, "status"), "tobedeleted") {
+            return false;
+        }
+        if delta_files.contains(t.file) {
+            return true;
+        }
+        errors.push(RowError::new(
+            t.file,
+            line,
+            "status",
+            "tobedeleted бывает только в файле с изменениями (delta); в полной выгрузке (bulk) уберите строку или отчислите человека в карточке.",
+        ));
+        false
+    };
     let status_ok = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| {
-        if is(t.get(r, "status"), "tobedeleted") {
+        if gone(t, r, line, errors) {
             errors.push(RowError::new(
                 t.file,
                 line,
                 "status",
-                "Удаление через импорт не поддерживается: отчислите или переведите в карточке.",
+                "Эти записи пакет не удаляет: учебные годы и организации меняются в реестре.",
             ));
         }
+    };
+    let removal = |t: &Table, r: &csv::StringRecord, line: u64| Gone {
+        sid: t.get(r, "sourcedId").unwrap_or_default().to_string(),
+        file: t.file.to_string(),
+        line,
     };
 
     // orgs: exactly one school.
@@ -453,6 +487,8 @@ pub fn parse_versioned(
             p.org_sid = Some(sid.clone());
             p.org_identifier = ident.clone();
         }
+        // A package of changes names its school by the rows' schoolSourcedId (below).
+        [] if delta => {}
         _ => errors.push(RowError::new(
             "orgs.csv",
             0,
@@ -460,7 +496,42 @@ pub fn parse_versioned(
             "В пакете должна быть ровно одна организация с type = school.",
         )),
     }
-    let school = p.org_sid.clone().unwrap_or_default();
+    let mut school = p.org_sid.clone().unwrap_or_default();
+    if school.is_empty() && delta {
+        // The school the changes are for: the one every row names.
+        let mut named: Vec<String> = Vec::new();
+        for (file, col) in [
+            ("classes.csv", "schoolSourcedId"),
+            ("enrollments.csv", "schoolSourcedId"),
+            ("roles.csv", "orgSourcedId"),
+        ] {
+            if let Some(t) = tables.get(file) {
+                for (_, r) in &t.rows {
+                    if let Some(v) = t.get(r, col) {
+                        if !named.iter().any(|n| n == v) {
+                            named.push(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        match named.as_slice() {
+            [one] => {
+                school = one.clone();
+                p.org_sid = Some(one.clone());
+            }
+            [] => {}
+            _ => errors.push(RowError::new(
+                "orgs.csv",
+                0,
+                "sourcedId",
+                format!(
+                    "Пакет изменений называет несколько школ ({}): загрузите изменения каждой школы отдельно.",
+                    named.join(", ")
+                ),
+            )),
+        }
+    }
 
     let sessions = &tables["academicSessions.csv"];
     let mut terms: HashMap<String, String> = HashMap::new(); // term → school year
@@ -547,7 +618,10 @@ pub fn parse_versioned(
     let classes = &tables["classes.csv"];
     let mut class_sids = HashSet::new();
     for (line, r) in &classes.rows {
-        status_ok(classes, r, *line, &mut errors);
+        if gone(classes, r, *line, &mut errors) {
+            p.removed.classes.push(removal(classes, r, *line));
+            continue;
+        }
         let sid = classes.get(r, "sourcedId").unwrap_or_default().to_string();
         dup("classes.csv", &sid, *line, &mut errors);
         class_sids.insert(sid.clone());
@@ -563,7 +637,9 @@ pub fn parse_versioned(
             .first()
             .map(|t| t.to_string())
             .unwrap_or_default();
-        let Some(year_sid) = year_of(&term) else {
+        // A delta may name a school year the school already has: found when writing.
+        let year_sid = year_of(&term).or_else(|| delta.then(|| term.clone()));
+        let Some(year_sid) = year_sid else {
             errors.push(RowError::new(
                 classes.file,
                 *line,
@@ -677,7 +753,17 @@ pub fn parse_versioned(
     if let Some(roles) = tables.get("roles.csv") {
         let mut seen_roles: HashSet<(String, String, String)> = HashSet::new();
         for (line, r) in &roles.rows {
-            status_ok(roles, r, *line, &mut errors);
+            if gone(roles, r, *line, &mut errors) {
+                // A role ends with its stay or position (enrollments, users); a role row
+                // alone is noted and left.
+                p.warnings.push(RowError::new(
+                    roles.file,
+                    *line,
+                    "status",
+                    "Роль не снята: роль заканчивается вместе с обучением или должностью — удалите пользователя или его запись в классе.",
+                ));
+                continue;
+            }
             let user = roles
                 .get(r, "userSourcedId")
                 .unwrap_or_default()
@@ -743,7 +829,10 @@ pub fn parse_versioned(
     // (line, parent, child) as the package links them, from either side.
     let mut agents: Vec<(u64, String, String)> = Vec::new();
     for (line, r) in &users.rows {
-        status_ok(users, r, *line, &mut errors);
+        if gone(users, r, *line, &mut errors) {
+            p.removed.people.push(removal(users, r, *line));
+            continue;
+        }
         let sid = users.get(r, "sourcedId").unwrap_or_default().to_string();
         dup("users.csv", &sid, *line, &mut errors);
         user_sids.insert(sid.clone());
@@ -776,7 +865,9 @@ pub fn parse_versioned(
                 // The primary role first; the rest in the file's order.
                 held.sort_by_key(|(primary, _)| !*primary);
                 let roles: Vec<PersonRole> = held.into_iter().map(|(_, r)| r).collect();
-                if roles.is_empty() {
+                // A change of a known user's name needs no roles; a new user without
+                // one is refused when writing.
+                if roles.is_empty() && !delta {
                     errors.push(RowError::new(
                         users.file,
                         *line,
@@ -873,6 +964,12 @@ pub fn parse_versioned(
                 "agentSourcedIds",
                 format!("{child} не обучающийся: родителя связывают с ребёнком."),
             )),
+            // A package of changes may link to someone the school has: tried when writing.
+            _ if delta => {
+                if linked.insert((parent.clone(), child.clone())) {
+                    p.guardians.push((parent, child));
+                }
+            }
             // A link to someone outside the package is noted and left: the family is
             // linked when both are there.
             _ => p.warnings.push(RowError::new(
@@ -888,7 +985,10 @@ pub fn parse_versioned(
 
     let enrollments = &tables["enrollments.csv"];
     for (line, r) in &enrollments.rows {
-        status_ok(enrollments, r, *line, &mut errors);
+        if gone(enrollments, r, *line, &mut errors) {
+            p.removed.enrolments.push(removal(enrollments, r, *line));
+            continue;
+        }
         let sid = enrollments
             .get(r, "sourcedId")
             .unwrap_or_default()
@@ -902,7 +1002,7 @@ pub fn parse_versioned(
             .get(r, "userSourcedId")
             .unwrap_or_default()
             .to_string();
-        if !class_sids.contains(&class) {
+        if !class_sids.contains(&class) && !delta {
             errors.push(RowError::new(
                 enrollments.file,
                 *line,
@@ -910,7 +1010,7 @@ pub fn parse_versioned(
                 format!("Класс {class} не найден в classes.csv."),
             ));
         }
-        if !user_sids.contains(&user) {
+        if !user_sids.contains(&user) && !delta {
             errors.push(RowError::new(
                 enrollments.file,
                 *line,
@@ -934,6 +1034,7 @@ pub fn parse_versioned(
         };
         p.memberships.push(Membership {
             sid,
+            line: *line,
             class_sid: class,
             person_sid: user,
             teacher,

@@ -377,6 +377,7 @@ fn parse_as(bytes: &[u8], file: &'static str) -> Result<(Package, &'static str),
         }
         p.memberships.push(Membership {
             sid: format!("tpl-enrol:{student}"),
+            line,
             class_sid,
             person_sid: student.clone(),
             teacher: false,

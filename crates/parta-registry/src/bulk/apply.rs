@@ -113,6 +113,8 @@ pub async fn apply_in(
     let groups = groups(&mut c, p, &years).await?;
     guardians(&mut c, p, &people).await?;
     memberships(&mut c, p, &people, &classes, &groups).await?;
+    // After the new stays: a student moved by the same package ends as moved.
+    removals(&mut c, p).await?;
     if !c.errors.is_empty() {
         return Err(ApplyError::Rows(c.errors));
     }
@@ -295,6 +297,18 @@ async fn people(
             }
             continue;
         }
+        if found.is_none() && x.roles.is_empty() {
+            c.errors.push(RowError::new(
+                &x.file,
+                x.line,
+                "sourcedId",
+                format!(
+                    "Новый пользователь {} без роли: добавьте его роль в roles.csv.",
+                    x.sid
+                ),
+            ));
+            continue;
+        }
         let id = match found {
             Some((id, last, first, middle, birth, sex, snils, email, phone)) => {
                 // Absent values keep what the registry has; present ones overwrite.
@@ -417,7 +431,11 @@ async fn classes(
 ) -> Result<HashMap<String, ClassId>, sqlx::Error> {
     let mut out = HashMap::new();
     for k in &p.classes {
-        let Some(year) = years.get(&k.year_sid).copied() else {
+        let year = match years.get(&k.year_sid).copied() {
+            Some(y) => Some(y),
+            None => known_year(c, &k.year_sid).await?,
+        };
+        let Some(year) = year else {
             c.errors.push(RowError::new(
                 "classes.csv",
                 0,
@@ -486,7 +504,20 @@ async fn groups(
             ));
             continue;
         }
-        let Some(year) = years.get(&g.year_sid).copied() else {
+        let year = match years.get(&g.year_sid).copied() {
+            Some(y) => Some(y),
+            None => known_year(c, &g.year_sid).await?,
+        };
+        let Some(year) = year else {
+            c.errors.push(RowError::new(
+                "classes.csv",
+                0,
+                "termSourcedIds",
+                format!(
+                    "Учебный год {} не найден ни в пакете, ни в школе.",
+                    g.year_sid
+                ),
+            ));
             continue;
         };
         let key = c.resolve("group", &g.sid).await?;
@@ -525,13 +556,219 @@ async fn groups(
     Ok(out)
 }
 
+/// A person a package of changes names without carrying: one of this school's.
+async fn known_person(c: &mut Ctx<'_>, sid: &str) -> Result<Option<PersonId>, sqlx::Error> {
+    let key = c.resolve("person", sid).await?;
+    let found: Option<(PersonId,)> =
+        sqlx::query_as("SELECT id FROM persons WHERE source_id = $1 OR id = $1")
+            .bind(key)
+            .fetch_optional(&mut *c.tx)
+            .await?;
+    Ok(match found {
+        Some((id,)) if linked(c, id).await? => Some(id),
+        _ => None,
+    })
+}
+
+async fn known_class(c: &mut Ctx<'_>, sid: &str) -> Result<Option<ClassId>, sqlx::Error> {
+    let key = c.resolve("class", sid).await?;
+    let found: Option<(ClassId,)> = sqlx::query_as(
+        "SELECT id FROM classes WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)",
+    )
+    .bind(c.org)
+    .bind(key)
+    .fetch_optional(&mut *c.tx)
+    .await?;
+    Ok(found.map(|f| f.0))
+}
+
+async fn known_group(
+    c: &mut Ctx<'_>,
+    sid: &str,
+) -> Result<Option<(GroupId, String, AcademicYearId)>, sqlx::Error> {
+    let key = c.resolve("group", sid).await?;
+    let found: Option<(GroupId, Option<String>, AcademicYearId)> = sqlx::query_as(
+        "SELECT id, subject_code, academic_year_id FROM study_groups WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)",
+    )
+    .bind(c.org)
+    .bind(key)
+    .fetch_optional(&mut *c.tx)
+    .await?;
+    Ok(found.map(|(id, subject, year)| (id, subject.unwrap_or_default(), year)))
+}
+
+async fn known_year(c: &mut Ctx<'_>, sid: &str) -> Result<Option<AcademicYearId>, sqlx::Error> {
+    let key = c.resolve("year", sid).await?;
+    let found: Option<(AcademicYearId,)> = sqlx::query_as(
+        "SELECT id FROM academic_years WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)",
+    )
+    .bind(c.org)
+    .bind(key)
+    .fetch_optional(&mut *c.tx)
+    .await?;
+    Ok(found.map(|f| f.0))
+}
+
+/// What a package of changes ends (`tobedeleted`): stays end with the day's date,
+/// positions and roles close, memberships go; records and history stay.
+async fn removals(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
+    let today = parta_core::time::today().to_string();
+    for g in &p.removed.enrolments {
+        let mut done = false;
+        let stay = c.resolve("enrolment", &g.sid).await?;
+        let ended = sqlx::query(
+            "UPDATE enrolments SET ended_on = $3, end_reason = 'transferred' WHERE id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+        )
+        .bind(stay.clone())
+        .bind(c.org)
+        .bind(today.clone())
+        .execute(&mut *c.tx)
+        .await?;
+        c.report.ended += ended.rows_affected();
+        done |= stay != g.sid;
+        let membership = c.resolve("membership", &g.sid).await?;
+        if let Some((group, person)) = membership.split_once('/') {
+            let r = sqlx::query(
+                "DELETE FROM group_members WHERE group_id = $1 AND person_id = $2 \
+                 AND group_id IN (SELECT id FROM study_groups WHERE organisation_id = $3)",
+            )
+            .bind(group.to_string())
+            .bind(person.to_string())
+            .bind(c.org)
+            .execute(&mut *c.tx)
+            .await?;
+            c.report.ended += r.rows_affected();
+            done = true;
+        }
+        let teaching = c.resolve("teaching", &g.sid).await?;
+        if teaching != g.sid {
+            let r = sqlx::query(
+                "DELETE FROM teaching_assignments WHERE id = $1 \
+                 AND group_id IN (SELECT id FROM study_groups WHERE organisation_id = $2)",
+            )
+            .bind(teaching)
+            .bind(c.org)
+            .execute(&mut *c.tx)
+            .await?;
+            c.report.ended += r.rows_affected();
+            done = true;
+        }
+        let class_teacher = c.resolve("class_teacher", &g.sid).await?;
+        if let Some((class, person)) = class_teacher.split_once('/') {
+            let r = sqlx::query(
+                "UPDATE classes SET class_teacher_id = NULL WHERE id = $1 AND class_teacher_id = $2 AND organisation_id = $3",
+            )
+            .bind(class.to_string())
+            .bind(person.to_string())
+            .bind(c.org)
+            .execute(&mut *c.tx)
+            .await?;
+            c.report.ended += r.rows_affected();
+            done = true;
+        }
+        if !done {
+            c.report.warnings.push(RowError::new(
+                &g.file,
+                g.line,
+                "sourcedId",
+                format!("Запись {} не найдена в школе: закрывать нечего.", g.sid),
+            ));
+        }
+    }
+    for g in &p.removed.people {
+        let Some(person) = known_person(c, &g.sid).await? else {
+            c.report.warnings.push(RowError::new(
+                &g.file,
+                g.line,
+                "sourcedId",
+                format!(
+                    "Пользователь {} не найден в школе: закрывать нечего.",
+                    g.sid
+                ),
+            ));
+            continue;
+        };
+        let mut ended = 0;
+        ended += sqlx::query(
+            "UPDATE enrolments SET ended_on = $3, end_reason = 'transferred' WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+        )
+        .bind(person).bind(c.org).bind(today.clone()).execute(&mut *c.tx).await?.rows_affected();
+        ended += sqlx::query(
+            "UPDATE staff_positions SET ended_on = $3 WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+        )
+        .bind(person).bind(c.org).bind(today.clone()).execute(&mut *c.tx).await?.rows_affected();
+        ended += sqlx::query(
+            "UPDATE role_assignments SET ended_at = $3 WHERE person_id = $1 AND organisation_id = $2 AND ended_at IS NULL",
+        )
+        .bind(person).bind(c.org).bind(c.now).execute(&mut *c.tx).await?.rows_affected();
+        ended += sqlx::query(
+            "DELETE FROM group_members WHERE person_id = $1 AND group_id IN (SELECT id FROM study_groups WHERE organisation_id = $2)",
+        )
+        .bind(person).bind(c.org).execute(&mut *c.tx).await?.rows_affected();
+        c.report.ended += ended;
+    }
+    for g in &p.removed.classes {
+        let Some(class) = known_class(c, &g.sid).await? else {
+            c.report.warnings.push(RowError::new(
+                &g.file,
+                g.line,
+                "sourcedId",
+                format!("Класс {} не найден в школе: закрывать нечего.", g.sid),
+            ));
+            continue;
+        };
+        let (name, students): (String, i64) = sqlx::query_as(
+            "SELECT c.name, (SELECT COUNT(*) FROM enrolments e WHERE e.class_id = c.id AND e.ended_on IS NULL) FROM classes c WHERE c.id = $1",
+        )
+        .bind(class)
+        .fetch_one(&mut *c.tx)
+        .await?;
+        if students > 0 {
+            c.errors.push(RowError::new(
+                &g.file,
+                g.line,
+                "status",
+                format!(
+                    "В классе {name} ещё учеников: {students}. Класс закрывают после того, как все ученики переведены или отчислены (в этом же пакете или раньше)."
+                ),
+            ));
+        } else {
+            // The class stays with its journal and history; the package no longer fills it.
+            c.report.warnings.push(RowError::new(
+                &g.file,
+                g.line,
+                "status",
+                format!("Класс {name} оставлен в реестре вместе с журналом; учеников в нём нет."),
+            ));
+        }
+    }
+    Ok(())
+}
+
 async fn guardians(
     c: &mut Ctx<'_>,
     p: &Package,
     people: &HashMap<String, PersonId>,
 ) -> Result<(), sqlx::Error> {
     for (parent_sid, child_sid) in &p.guardians {
-        let (Some(parent), Some(child)) = (people.get(parent_sid), people.get(child_sid)) else {
+        // A package of changes may link to someone the school already has.
+        let parent = match people.get(parent_sid) {
+            Some(x) => Some(*x),
+            None => known_person(c, parent_sid).await?,
+        };
+        let child = match people.get(child_sid) {
+            Some(x) => Some(*x),
+            None => known_person(c, child_sid).await?,
+        };
+        let (Some(parent), Some(child)) = (parent.as_ref(), child.as_ref()) else {
+            c.report.warnings.push(RowError::new(
+                "users.csv",
+                0,
+                "agentSourcedIds",
+                format!(
+                    "Связь {parent_sid} — {child_sid}: одного из них нет ни в пакете, ни в школе, связь пропущена."
+                ),
+            ));
             continue;
         };
         let who = p.people.iter().find(|x| &x.sid == parent_sid);
@@ -576,15 +813,48 @@ async fn memberships(
 ) -> Result<(), sqlx::Error> {
     let today = parta_core::time::today().to_string();
     for m in &p.memberships {
-        let Some(person) = people.get(&m.person_sid).copied() else {
+        let person = match people.get(&m.person_sid).copied() {
+            Some(x) => Some(x),
+            None => known_person(c, &m.person_sid).await?,
+        };
+        let Some(person) = person else {
+            c.errors.push(RowError::new(
+                "enrollments.csv",
+                m.line,
+                "userSourcedId",
+                format!(
+                    "Пользователь {} не найден ни в пакете, ни в школе.",
+                    m.person_sid
+                ),
+            ));
             continue;
         };
-        if let Some(class) = classes.get(&m.class_sid).copied() {
+        let class = match classes.get(&m.class_sid).copied() {
+            Some(k) => Some(k),
+            None => known_class(c, &m.class_sid).await?,
+        };
+        let group = match (class, groups.get(&m.class_sid).cloned()) {
+            (Some(_), _) => None,
+            (None, Some(g)) => Some(g),
+            (None, None) => known_group(c, &m.class_sid).await?,
+        };
+        if class.is_none() && group.is_none() {
+            c.errors.push(RowError::new(
+                "enrollments.csv",
+                m.line,
+                "classSourcedId",
+                format!("Класс {} не найден ни в пакете, ни в школе.", m.class_sid),
+            ));
+            continue;
+        }
+        if let Some(class) = class {
             if m.teacher {
                 if m.primary {
                     let r = sqlx::query("UPDATE classes SET class_teacher_id = $2 WHERE id = $1 AND (class_teacher_id IS NULL OR class_teacher_id <> $2)")
                         .bind(class).bind(person).execute(&mut *c.tx).await?;
                     c.report.updated += r.rows_affected();
+                    c.remember("class_teacher", &m.sid, &format!("{class}/{person}"))
+                        .await?;
                 }
                 continue;
             }
@@ -632,18 +902,27 @@ async fn memberships(
             .await?;
             c.remember("enrolment", &m.sid, &stay).await?;
             c.report.created += 1;
-        } else if let Some((group, subject, year)) = groups.get(&m.class_sid).cloned() {
+        } else if let Some((group, subject, year)) = group {
             if m.teacher {
                 let has: Option<(String,)> = sqlx::query_as("SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND group_id = $2 AND subject_code = $3")
                     .bind(person).bind(group).bind(subject.clone()).fetch_optional(&mut *c.tx).await?;
-                if has.is_none() {
-                    sqlx::query("INSERT INTO teaching_assignments (id, teacher_id, group_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(group).bind(subject).bind(year).execute(&mut *c.tx).await?;
-                    c.report.created += 1;
-                } else {
-                    c.report.unchanged += 1;
-                }
+                let assignment = match has {
+                    Some((id,)) => {
+                        c.report.unchanged += 1;
+                        id
+                    }
+                    None => {
+                        let id = uuid::Uuid::now_v7().to_string();
+                        sqlx::query("INSERT INTO teaching_assignments (id, teacher_id, group_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(id.clone()).bind(person).bind(group).bind(subject).bind(year).execute(&mut *c.tx).await?;
+                        c.report.created += 1;
+                        id
+                    }
+                };
+                c.remember("teaching", &m.sid, &assignment).await?;
             } else {
+                c.remember("membership", &m.sid, &format!("{group}/{person}"))
+                    .await?;
                 let has: Option<(String,)> = sqlx::query_as(
                     "SELECT group_id FROM group_members WHERE group_id = $1 AND person_id = $2",
                 )

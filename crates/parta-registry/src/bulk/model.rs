@@ -102,6 +102,8 @@ pub struct PersonIn {
 #[derive(Debug, Clone)]
 pub struct Membership {
     pub sid: String,
+    /// The line of `enrollments.csv`, for errors found while writing.
+    pub line: u64,
     /// A homeroom or a group sourcedId.
     pub class_sid: String,
     pub person_sid: String,
@@ -125,6 +127,29 @@ pub struct Package {
     /// What was read but not applied, and why (a link to someone outside the package):
     /// reported with the import, never dropped in silence.
     pub warnings: Vec<RowError>,
+    /// A package of changes (OneRoster `delta`): what it names may already be in the
+    /// school rather than in the package, and its `tobedeleted` rows end things.
+    pub delta: bool,
+    pub removed: Removed,
+}
+
+/// What a delta package ends (`status = tobedeleted`): never deleted, closed with a date.
+#[derive(Debug, Clone, Default)]
+pub struct Removed {
+    /// Users who leave the school: their stays, positions and roles here end.
+    pub people: Vec<Gone>,
+    /// Stays in a class, memberships of a group, a teacher's class or group.
+    pub enrolments: Vec<Gone>,
+    /// Classes: kept with their journals; refused while students are still in them.
+    pub classes: Vec<Gone>,
+}
+
+/// A `tobedeleted` row: its sourcedId and where it was.
+#[derive(Debug, Clone)]
+pub struct Gone {
+    pub sid: String,
+    pub file: String,
+    pub line: u64,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -139,6 +164,9 @@ pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Stays, positions, roles and memberships a delta package ended.
+    #[serde(default)]
+    pub ended: u64,
     /// Rows read and left, each with its file, line and reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<RowError>,

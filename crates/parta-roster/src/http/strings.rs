@@ -134,6 +134,8 @@ pub struct Strings {
     pub import_unchanged: &'static str,
     /// Above the rows read and left (a link to someone outside the package).
     pub import_left: &'static str,
+    /// Stays, positions and memberships a package of changes ended.
+    pub import_ended: &'static str,
     pub import_refused: &'static str,
     pub import_fix: &'static str,
     pub import_file: &'static str,
@@ -289,6 +291,7 @@ pub static RU: Strings = Strings {
     import_updated: "изменённых",
     import_unchanged: "без изменений",
     import_left: "Прочитано, но не применено:",
+    import_ended: "закрыто",
     import_refused: "Файл не принят, ничего не записано.",
     import_fix: "Исправьте ошибки и загрузите файл снова.",
     import_file: "Файл",
@@ -443,6 +446,7 @@ pub static EN: Strings = Strings {
     import_updated: "changed",
     import_unchanged: "unchanged",
     import_left: "Read but not applied:",
+    import_ended: "ended",
     import_refused: "The file is refused, nothing is written.",
     import_fix: "Fix the errors and upload the file again.",
     import_file: "File",

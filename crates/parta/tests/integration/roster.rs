@@ -1022,3 +1022,123 @@ async fn two_schools_whose_systems_reuse_ids_import_side_by_side() {
     assert!(e["message"].as_str().unwrap().contains("строке 3"), "{e}");
     assert_eq!(counts(&app).await, before);
 }
+
+/// A package of changes (OneRoster `delta`) for a school imported with [`foreign_package`].
+fn delta_package(
+    users: &str,
+    roles: &str,
+    enrollments: &str,
+    classes: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut files = vec![
+        ("manifest.csv".to_string(), format!("propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\nfile.orgs,absent\nfile.academicSessions,absent\nfile.courses,absent\nfile.classes,{}\nfile.users,delta\nfile.roles,delta\nfile.enrollments,delta\nfile.demographics,absent\n", if classes.is_some() { "delta" } else { "absent" })),
+        ("users.csv".into(), format!("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds\n{users}")),
+        ("roles.csv".into(), format!("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId\n{roles}")),
+        ("enrollments.csv".into(), format!("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n{enrollments}")),
+    ];
+    if let Some(c) = classes {
+        files.push(("classes.csv".into(), format!("sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\n{c}")));
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_delta_package_enrols_and_ends_and_never_deletes() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    let year = latest_year(&app, &org).await;
+    let res = upload(&d, &org, rezip(&foreign_package(&year, "")), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let petr = app
+        .scalar("SELECT id FROM persons WHERE last_name = 'Новиков' AND first_name = 'Пётр'")
+        .await;
+    // Пётр leaves; Дарья comes to the same class (named by its id in the school's system).
+    let delta = delta_package(
+        "1,tobedeleted,,,,,,,,,,,,\n3,active,,true,,,Дарья,Зайцева,Олеговна,,,,,\n",
+        "3,active,,3,primary,student,,,1,\n",
+        "2,active,,1,1,3,student,false,,\n",
+        None,
+    );
+    let res = upload(&d, &org, rezip(&delta), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert!(
+        report["ended"].as_u64().unwrap() >= 2,
+        "stay and role: {report}"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT end_reason FROM enrolments WHERE person_id = '{petr}' AND organisation_id = '{org}' ORDER BY started_on DESC LIMIT 1"
+        ))
+        .await,
+        "transferred",
+        "ended, not deleted"
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM persons WHERE id = '{petr}'"))
+            .await,
+        1,
+        "the record stays"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM enrolments e JOIN classes c ON c.id = e.class_id JOIN persons p ON p.id = e.person_id \
+             WHERE e.organisation_id = '{org}' AND c.name = '9Я' AND p.last_name = 'Зайцева' AND e.ended_on IS NULL"
+        ))
+        .await,
+        1
+    );
+    // The same changes again change nothing.
+    let before = counts(&app).await;
+    let res = upload(&d, &org, rezip(&delta), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            report["created"].as_u64(),
+            report["updated"].as_u64(),
+            report["ended"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{report}"
+    );
+    assert_eq!(counts(&app).await, before);
+    // The class cannot be closed while Дарья is in it: said at the row, nothing written.
+    let close = delta_package("", "", "", Some("1,tobedeleted,,,,,,,,,,,,\n"));
+    let p = problem(upload(&d, &org, rezip(&close), false).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "classes.csv:2:status", "{p}");
+    assert_eq!(counts(&app).await, before);
+    // A new user without a role, and a stay in a class nobody has: named, nothing written.
+    let bad = delta_package(
+        "4,active,,true,,,Без,Роли,,,,,,\n",
+        "",
+        "5,active,,no-such-class,1,3,student,false,,\n",
+        None,
+    );
+    let p = problem(upload(&d, &org, rezip(&bad), false).await, 422).await;
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"users.csv:2:sourcedId"), "{fields:?}");
+    assert!(
+        fields.contains(&"enrollments.csv:2:classSourcedId"),
+        "{fields:?}"
+    );
+    assert_eq!(counts(&app).await, before);
+    // tobedeleted in a full (bulk) package is a mistake, not a deletion.
+    let mut full = foreign_package(&year, "");
+    full[4].1 = full[4].1.replace("\n2,active,", "\n2,tobedeleted,");
+    let p = problem(upload(&d, &org, rezip(&full), false).await, 422).await;
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "users.csv:3:status"),
+        "{p}"
+    );
+}
