@@ -183,6 +183,36 @@ test('a teacher types a mark into the journal and the parent sees it at once', a
   await parent.close();
 });
 
+test('on a phone, the journal takes a mark and an attendance letter from its keypad', async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await signIn(page, 'teacher');
+  await page.goto(`${base}/journal`);
+  await page.click('main .grid a:has-text("5А · Литература")');
+  await page.waitForURL(/\/journal\//);
+  const cells = page.locator('#journal tbody tr:nth-child(2) input.m');
+  const cell = cells.nth((await cells.count()) - 1);
+  await cell.fill('');
+  await cell.tap();
+  const pad = page.locator('.pad');
+  await pad.waitFor();
+  assert.equal(await cell.getAttribute('inputmode'), 'none', 'the phone keyboard stays away');
+  await cell.tap();
+  await pad.locator('button', { hasText: /^4$/ }).tap();
+  await page.locator('#journal tbody tr:nth-child(2) input.m.ok').first().waitFor();
+  assert.equal(await cell.inputValue(), '4');
+  // The focus went to the next student; back to the cell, a letter joins the mark.
+  await cell.tap();
+  await pad.locator('button', { hasText: /^о$/ }).tap();
+  await page.waitForFunction((name) => document.querySelector(`input[name="${name}"]`).value === '4 о', await cell.getAttribute('name'));
+  await page.screenshot({ path: join(tmpdir(), 'parta-journal-keypad.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a student reads the week in the diary on a phone', async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true });
   const page = await context.newPage();

@@ -25,10 +25,13 @@ INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at)
 SELECT organisation_id, 'enrolment', source_id, id, 0 FROM enrolments WHERE source_id IS NOT NULL;
 INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at)
 SELECT ns, 'person', source_id, id, 0 FROM (
+    -- The school whose import wrote the person's stays (those carry ids), else where
+    -- they study or work now, else where their children study.
     SELECT p.id, p.source_id, COALESCE(
-        (SELECT MIN(e.organisation_id) FROM enrolments e WHERE e.person_id = p.id),
+        (SELECT MIN(e.organisation_id) FROM enrolments e WHERE e.person_id = p.id AND e.source_id IS NOT NULL),
+        (SELECT MIN(e.organisation_id) FROM enrolments e WHERE e.person_id = p.id AND e.ended_on IS NULL),
         (SELECT MIN(s.organisation_id) FROM staff_positions s WHERE s.person_id = p.id),
-        (SELECT MIN(e.organisation_id) FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id WHERE g.parent_id = p.id)
+        (SELECT MIN(e.organisation_id) FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL WHERE g.parent_id = p.id)
     ) AS ns
     FROM persons p WHERE p.source_id IS NOT NULL
 ) known WHERE ns IS NOT NULL;

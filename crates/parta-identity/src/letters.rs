@@ -188,8 +188,11 @@ impl Identity {
             let kept = self.activation.0.lock().unwrap_or_else(|e| e.into_inner());
             for o in orgs {
                 match kept.get(o) {
+                    // A school with nobody in it is left out, as when counted.
                     Some((at, v)) if now.duration_since(*at) < ACTIVATION_TTL => {
-                        out.insert(*o, *v);
+                        if *v != (0, 0) {
+                            out.insert(*o, *v);
+                        }
                     }
                     _ => missing.push(*o),
                 }

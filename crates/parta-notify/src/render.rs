@@ -314,6 +314,10 @@ pub fn days_off(lang: Lang, ev: &events::DaysOff) -> Vec<NotifyItem> {
 
 /// A reviewed hand-in: the student and the family read the verdict and the comment.
 pub fn handin_reviewed(lang: Lang, ev: &events::HandInReviewed) -> Vec<NotifyItem> {
+    // An acceptance with a mark is told once, by the mark's own notification.
+    if ev.status == "accepted" && ev.mark.is_some() {
+        return Vec::new();
+    }
     let w = lang.pick(&RU, &EN);
     let s = &ev.journal.subject_name;
     let day = (w.date)(&ev.day);

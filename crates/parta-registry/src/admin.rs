@@ -628,13 +628,22 @@ impl Registry {
     ) -> Result<Vec<Assignment>> {
         // A group is taught within its class: the class is the group's.
         let group: Option<(ClassId, Option<String>)> = match input.group_id {
-            Some(g) => Some(
-                sqlx::query_as("SELECT class_id, subject_code FROM study_groups WHERE id = $1")
-                    .bind(g)
-                    .fetch_optional(&self.db.pool)
-                    .await?
-                    .ok_or_else(|| RegistryError::invalid("group_id", "Выберите группу."))?,
-            ),
+            Some(g) => {
+                let (class, subject): (Option<ClassId>, Option<String>) =
+                    sqlx::query_as("SELECT class_id, subject_code FROM study_groups WHERE id = $1")
+                        .bind(g)
+                        .fetch_optional(&self.db.pool)
+                        .await?
+                        .ok_or_else(|| RegistryError::invalid("group_id", "Выберите группу."))?;
+                // A group across classes (from a roster import) has its teachers there.
+                let class = class.ok_or_else(|| {
+                    RegistryError::invalid(
+                        "group_id",
+                        "Эта группа собрана из нескольких классов: её учителей назначает импорт списков.",
+                    )
+                })?;
+                Some((class, subject))
+            }
             None => None,
         };
         let class_id = match (&group, input.class_id) {

@@ -47,6 +47,11 @@ async fn rows(db: &Db, sql: &str, org: OrganisationId) -> Result<Rows, sqlx::Err
         .collect())
 }
 
+/// The school's latest academic year: members of its groups are its students now (those
+/// of earlier years' groups are not exported as students).
+const CURRENT_YEAR: &str =
+    "SELECT y.id FROM academic_years y WHERE y.organisation_id = $1 ORDER BY y.starts_on DESC LIMIT 1";
+
 /// The organisation as a OneRoster ZIP.
 pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError> {
     let orgs = rows(db, "SELECT COALESCE(source_id, id), 'active', '', short_name, 'school', inn, '' FROM organisations WHERE id = $1", org).await?;
@@ -91,7 +96,7 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
     // People: current students (in a class, or only in subject groups), their parents,
     // staff — a row per role, so a teacher who is a parent here keeps both.
     let people_sql = "WITH s AS (SELECT person_id AS id, 'student' AS role FROM enrolments WHERE organisation_id = $1 AND ended_on IS NULL \
-              UNION SELECT m.person_id, 'student' FROM group_members m JOIN study_groups g ON g.id = m.group_id WHERE g.organisation_id = $1), \
+              UNION SELECT m.person_id, 'student' FROM group_members m JOIN study_groups g ON g.id = m.group_id WHERE g.organisation_id = $1 AND g.academic_year_id = (CURRENT_YEAR)), \
          p AS (SELECT DISTINCT g.parent_id AS id, CASE WHEN g.kind = 'guardian' THEN 'guardian' ELSE 'parent' END AS role FROM guardianships g JOIN s ON s.id = g.child_id), \
          t AS (SELECT DISTINCT person_id AS id, CASE WHEN position IN ('head', 'deputy_head') THEN 'administrator' ELSE 'teacher' END AS role FROM staff_positions WHERE organisation_id = $1 AND ended_on IS NULL), \
          everyone AS (SELECT * FROM s UNION SELECT * FROM p UNION SELECT * FROM t) \
@@ -107,7 +112,9 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
     };
     let people = rows(
         db,
-        &people_sql.replace("GROUP_CONCAT_PLACEHOLDER", agg),
+        &people_sql
+            .replace("GROUP_CONCAT_PLACEHOLDER", agg)
+            .replace("CURRENT_YEAR", CURRENT_YEAR),
         org,
     )
     .await?;
@@ -174,14 +181,15 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
     }
     let enrollments = rows(
         db,
-        "SELECT COALESCE(e.source_id, e.id), 'active', '', COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'student', 'false', e.started_on, '' \
+        &"SELECT COALESCE(e.source_id, e.id), 'active', '', COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'student', 'false', e.started_on, '' \
          FROM enrolments e JOIN classes c ON c.id = e.class_id JOIN persons x ON x.id = e.person_id WHERE e.organisation_id = $1 AND e.ended_on IS NULL \
          UNION ALL SELECT 'ct-' || c.id, 'active', '', COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'teacher', 'true', '', '' \
          FROM classes c JOIN persons x ON x.id = c.class_teacher_id WHERE c.organisation_id = $1 \
          UNION ALL SELECT 'ta-' || a.id, 'active', '', COALESCE(g.source_id, g.id), '', COALESCE(x.source_id, x.id), 'teacher', 'false', '', '' \
          FROM teaching_assignments a JOIN study_groups g ON g.id = a.group_id JOIN persons x ON x.id = a.teacher_id WHERE g.organisation_id = $1 \
          UNION ALL SELECT 'gm-' || g.id || '-' || x.id, 'active', '', COALESCE(g.source_id, g.id), '', COALESCE(x.source_id, x.id), 'student', 'false', '', '' \
-         FROM group_members m JOIN study_groups g ON g.id = m.group_id JOIN persons x ON x.id = m.person_id WHERE g.organisation_id = $1",
+         FROM group_members m JOIN study_groups g ON g.id = m.group_id JOIN persons x ON x.id = m.person_id WHERE g.organisation_id = $1 AND g.academic_year_id = (CURRENT_YEAR)"
+            .replace("CURRENT_YEAR", CURRENT_YEAR),
         org,
     )
     .await?;

@@ -101,7 +101,24 @@
   // the next student. «⌨» brings the keyboard back for a cell (two marks, a comment).
   var current = null, pad = null;
   var touch = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
-  var keys = (form.getAttribute('data-keys') || '').split(' ').filter(function (k) { return k; });
+  var words_of = function (name) {
+    return (form.getAttribute(name) || '').split(' ').filter(function (k) { return k; });
+  };
+  var marks = words_of('data-marks'), letters = words_of('data-att');
+  var keys = marks.concat(letters);
+  // A mark replaces the cell's mark and keeps its attendance letter; a letter is put in
+  // or taken out, and keeps the mark.
+  function tapped(value, k) {
+    var parts = value.split(/[\s,;]+/).filter(function (t) { return t; });
+    var at = parts.indexOf(k);
+    if (letters.indexOf(k) >= 0) {
+      if (at >= 0) { parts.splice(at, 1); } else { parts.push(k); }
+    } else {
+      parts = parts.filter(function (t) { return marks.indexOf(t) < 0; });
+      parts.unshift(k);
+    }
+    return parts.join(' ');
+  }
   if (touch && keys.length) {
     pad = document.createElement('div');
     pad.className = 'pad';
@@ -120,7 +137,7 @@
     for (var n = 0; n < keys.length; n++) {
       (function (k) {
         add(k, '', function (input) {
-          input.value = k;
+          input.value = tapped(input.value, k);
           schedule(input, 0);
           move(input, 1, 0);
         });

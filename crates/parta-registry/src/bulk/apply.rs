@@ -390,12 +390,17 @@ async fn people(
 }
 
 /// Whether a person already belongs to the school: studies, works or holds a role there,
-/// or is the parent of one of its students.
+/// is the parent of one of its students, or studied here and belongs to no other school now
+/// (a student who comes back). A former school never reaches someone who moved on: a
+/// student belongs to the school of their open stay, whatever roles are left open.
 async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT 'y' WHERE EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
          OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
-         OR EXISTS (SELECT 1 FROM role_assignments WHERE person_id = $1 AND organisation_id = $2) \
+         OR EXISTS (SELECT 1 FROM role_assignments WHERE person_id = $1 AND organisation_id = $2 AND ended_at IS NULL AND role <> 'student') \
+         OR (EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2) \
+             AND NOT EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id <> $2 AND ended_on IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id <> $2 AND ended_on IS NULL)) \
          OR EXISTS (SELECT 1 FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
                     WHERE g.parent_id = $1 AND e.organisation_id = $2)",
     )
@@ -614,8 +619,16 @@ async fn known_year(c: &mut Ctx<'_>, sid: &str) -> Result<Option<AcademicYearId>
 async fn removals(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
     let today = parta_core::time::today().to_string();
     for g in &p.removed.enrolments {
-        let mut done = false;
         let stay = c.resolve("enrolment", &g.sid).await?;
+        // A stay of this school the row names (by the package's id or by ours).
+        let mut done = sqlx::query_as::<_, (String,)>(
+            "SELECT id FROM enrolments WHERE id = $1 AND organisation_id = $2",
+        )
+        .bind(stay.clone())
+        .bind(c.org)
+        .fetch_optional(&mut *c.tx)
+        .await?
+        .is_some();
         let ended = sqlx::query(
             "UPDATE enrolments SET ended_on = $3, end_reason = 'transferred' WHERE id = $1 AND organisation_id = $2 AND ended_on IS NULL",
         )
@@ -625,9 +638,10 @@ async fn removals(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
         .execute(&mut *c.tx)
         .await?;
         c.report.ended += ended.rows_affected();
-        done |= stay != g.sid;
+        // Memberships and teachers' classes are named only through the id map.
         let membership = c.resolve("membership", &g.sid).await?;
-        if let Some((group, person)) = membership.split_once('/') {
+        let membership = (membership != g.sid).then_some(membership);
+        if let Some((group, person)) = membership.as_deref().and_then(|m| m.split_once('/')) {
             let r = sqlx::query(
                 "DELETE FROM group_members WHERE group_id = $1 AND person_id = $2 \
                  AND group_id IN (SELECT id FROM study_groups WHERE organisation_id = $3)",
@@ -654,7 +668,8 @@ async fn removals(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
             done = true;
         }
         let class_teacher = c.resolve("class_teacher", &g.sid).await?;
-        if let Some((class, person)) = class_teacher.split_once('/') {
+        let class_teacher = (class_teacher != g.sid).then_some(class_teacher);
+        if let Some((class, person)) = class_teacher.as_deref().and_then(|m| m.split_once('/')) {
             let r = sqlx::query(
                 "UPDATE classes SET class_teacher_id = NULL WHERE id = $1 AND class_teacher_id = $2 AND organisation_id = $3",
             )
@@ -760,6 +775,46 @@ async fn guardians(
             Some(x) => Some(*x),
             None => known_person(c, child_sid).await?,
         };
+        // The same rules as within a package: a parent holds a family role, the child is a
+        // student of this school.
+        let parent_ok = match p.people.iter().find(|x| &x.sid == parent_sid) {
+            Some(x) => x.is_family(),
+            None => match parent {
+                Some(id) => sqlx::query_as::<_, (String,)>(
+                    "SELECT id FROM role_assignments WHERE person_id = $1 AND role = 'parent' AND ended_at IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(&mut *c.tx)
+                .await?
+                .is_some(),
+                None => true,
+            },
+        };
+        let child_ok = match child {
+            Some(id) => sqlx::query_as::<_, (String,)>(
+                "SELECT id FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+            )
+            .bind(id)
+            .bind(c.org)
+            .fetch_optional(&mut *c.tx)
+            .await?
+            .is_some()
+                || p.people
+                    .iter()
+                    .any(|x| &x.sid == child_sid && x.has(PersonRole::Student)),
+            None => true,
+        };
+        if !parent_ok || !child_ok {
+            c.errors.push(RowError::new(
+                "users.csv",
+                0,
+                "agentSourcedIds",
+                format!(
+                    "Связь {parent_sid} — {child_sid}: родителем может быть только родитель или опекун, ребёнком — обучающийся школы."
+                ),
+            ));
+            continue;
+        }
         let (Some(parent), Some(child)) = (parent.as_ref(), child.as_ref()) else {
             c.report.warnings.push(RowError::new(
                 "users.csv",
@@ -864,7 +919,11 @@ async fn memberships(
                     .bind(person).fetch_optional(&mut *c.tx).await?;
             let begin = m.begin.clone().unwrap_or_else(|| today.clone());
             let reason = match &open {
-                Some((_, _, Some(k), _)) if *k == class => {
+                Some((eid, _, Some(k), _)) if *k == class => {
+                    // The package's id names this stay from now on (a stay made by hand,
+                    // or mapped to an earlier one before an upgrade).
+                    let eid = eid.clone();
+                    c.remember("enrolment", &m.sid, &eid).await?;
                     c.report.unchanged += 1;
                     continue;
                 }

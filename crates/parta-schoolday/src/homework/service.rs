@@ -534,24 +534,7 @@ impl Journal {
                     other => other,
                 })?;
         }
-        let mut tx = self.db.begin_write().await?;
-        store::review_submission(
-            &mut tx,
-            lesson,
-            student,
-            status,
-            comment,
-            p.person_id,
-            now_ms(),
-        )
-        .await?;
-        let mut e = entry(p, origin, "update", "homework");
-        e.subject_person_id = Some(student);
-        e.organisation_id = Some(l.organisation_id);
-        e.object_id = Some(lesson.to_string());
-        e.details = Some(status.to_string());
-        AuditLog::record_in(&mut tx, e).await?;
-        // The family is told: a return with what to redo, an acceptance with its mark.
+        // The family is told (read before the write turn: a return with what to redo).
         let first_name = store::class_students(&self.db, l.class_id, None)
             .await?
             .into_iter()
@@ -587,6 +570,23 @@ impl Journal {
             },
             comment: comment.map(str::to_string),
         };
+        let mut tx = self.db.begin_write().await?;
+        store::review_submission(
+            &mut tx,
+            lesson,
+            student,
+            status,
+            comment,
+            p.person_id,
+            now_ms(),
+        )
+        .await?;
+        let mut e = entry(p, origin, "update", "homework");
+        e.subject_person_id = Some(student);
+        e.organisation_id = Some(l.organisation_id);
+        e.object_id = Some(lesson.to_string());
+        e.details = Some(status.to_string());
+        AuditLog::record_in(&mut tx, e).await?;
         Outbox::push_in(
             &mut tx,
             crate::events::HANDIN_REVIEWED,

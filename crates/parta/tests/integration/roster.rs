@@ -1129,6 +1129,59 @@ async fn a_delta_package_enrols_and_ends_and_never_deletes() {
         "{fields:?}"
     );
     assert_eq!(counts(&app).await, before);
+    // Пётр comes back: his school's system sends him again, with a new stay.
+    let back = delta_package(
+        "1,active,,true,,,Пётр,Новиков,Ильич,,,,,\n",
+        "1,active,,1,primary,student,,,1,\n",
+        "6,active,,1,1,1,student,false,,\n",
+        None,
+    );
+    let res = upload(&d, &org, rezip(&back), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM enrolments WHERE person_id = '{petr}' AND organisation_id = '{org}' AND ended_on IS NULL"
+        ))
+        .await,
+        1
+    );
+    // …but once he studies at another school, this school's package no longer reaches him.
+    let other = app
+        .scalar(&format!("SELECT id FROM organisations WHERE id <> '{org}' AND kind = 'school' ORDER BY id LIMIT 1"))
+        .await;
+    let other_class = app
+        .scalar(&format!(
+            "SELECT id FROM classes WHERE organisation_id = '{other}' ORDER BY id LIMIT 1"
+        ))
+        .await;
+    sqlx::query("UPDATE enrolments SET ended_on = '2026-11-02', end_reason = 'transferred' WHERE person_id = $1 AND ended_on IS NULL")
+        .bind(&petr)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) VALUES ('moved-on', $1, $2, $3, '2026-11-03', 'transferred_in', 0)")
+        .bind(&petr)
+        .bind(&other)
+        .bind(&other_class)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let rename = delta_package("1,active,,true,,,Пётр,Другой,,,,,,\n", "", "", None);
+    let p = problem(upload(&d, &org, rezip(&rename), false).await, 422).await;
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("другой организации"),
+        "{p}"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT last_name FROM persons WHERE id = '{petr}'"
+        ))
+        .await,
+        "Новиков"
+    );
     // tobedeleted in a full (bulk) package is a mistake, not a deletion.
     let mut full = foreign_package(&year, "");
     full[4].1 = full[4].1.replace("\n2,active,", "\n2,tobedeleted,");
