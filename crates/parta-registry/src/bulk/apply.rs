@@ -36,6 +36,19 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Counts rows written, in all and by kind: the report says what the import did.
+    fn wrote(&mut self, kind: &'static str, created: bool, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if created {
+            self.report.created += n;
+        } else {
+            self.report.updated += n;
+        }
+        *self.report.written.entry(kind.to_string()).or_default() += n;
+    }
+
     /// The object a package's id names in this school's namespace; otherwise the id as
     /// given (our own ids in our exports, or ids written before namespaces existed).
     async fn resolve(&mut self, kind: &str, sid: &str) -> Result<String, sqlx::Error> {
@@ -197,7 +210,7 @@ async fn years(
                 {
                     sqlx::query("UPDATE academic_years SET name = $2, starts_on = $3, ends_on = $4 WHERE id = $1")
                         .bind(id).bind(y.title.clone()).bind(y.start.clone()).bind(y.end.clone()).execute(&mut *c.tx).await?;
-                    c.report.updated += 1;
+                    c.wrote("years", false, 1);
                 } else {
                     c.report.unchanged += 1;
                 }
@@ -207,7 +220,7 @@ async fn years(
                 let id = AcademicYearId::new();
                 sqlx::query("INSERT INTO academic_years (id, organisation_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)")
                     .bind(id).bind(c.org).bind(y.title.clone()).bind(y.start.clone()).bind(y.end.clone()).execute(&mut *c.tx).await?;
-                c.report.created += 1;
+                c.wrote("years", true, 1);
                 id
             }
         };
@@ -335,7 +348,7 @@ async fn people(
                     .bind(c.now)
                     .execute(&mut *c.tx)
                     .await?;
-                    c.report.updated += 1;
+                    c.wrote("people", false, 1);
                 } else {
                     c.report.unchanged += 1;
                 }
@@ -351,7 +364,7 @@ async fn people(
                 .bind(x.sex.clone()).bind(x.snils.clone()).bind(x.email.clone()).bind(x.phone.clone()).bind(c.now)
                 .execute(&mut *c.tx)
                 .await?;
-                c.report.created += 1;
+                c.wrote("people", true, 1);
                 id
             }
         };
@@ -372,7 +385,7 @@ async fn people(
                 sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
                     .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(c.org).bind(pos).bind(parta_core::time::today().to_string())
                     .execute(&mut *c.tx).await?;
-                c.report.created += 1;
+                c.wrote("positions", true, 1);
             }
         }
         if let Some(login) = &x.username {
@@ -424,7 +437,7 @@ async fn ensure_role(
     if has.is_none() {
         sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
             .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(role).bind(org).bind(c.now).execute(&mut *c.tx).await?;
-        c.report.created += 1;
+        c.wrote("roles", true, 1);
     }
     Ok(())
 }
@@ -470,7 +483,7 @@ async fn classes(
                 .bind(name)
                 .execute(&mut *c.tx)
                 .await?;
-                c.report.updated += 1;
+                c.wrote("classes", false, 1);
                 id
             }
             None => {
@@ -478,7 +491,7 @@ async fn classes(
                 sqlx::query("INSERT INTO classes (id, organisation_id, academic_year_id, grade_level, letter, name) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(id).bind(c.org).bind(year).bind(k.grade.clone()).bind(k.letter.clone()).bind(name)
                     .execute(&mut *c.tx).await?;
-                c.report.created += 1;
+                c.wrote("classes", true, 1);
                 id
             }
         };
@@ -543,7 +556,7 @@ async fn groups(
                     .bind(g.subject.clone())
                     .execute(&mut *c.tx)
                     .await?;
-                c.report.updated += 1;
+                c.wrote("groups", false, 1);
                 id
             }
             None => {
@@ -551,7 +564,7 @@ async fn groups(
                 sqlx::query("INSERT INTO study_groups (id, organisation_id, academic_year_id, name, subject_code) VALUES ($1, $2, $3, $4, $5)")
                     .bind(id).bind(c.org).bind(year).bind(g.name.clone()).bind(g.subject.clone())
                     .execute(&mut *c.tx).await?;
-                c.report.created += 1;
+                c.wrote("groups", true, 1);
                 id
             }
         };
@@ -851,7 +864,7 @@ async fn guardians(
             .bind(kind)
             .execute(&mut *c.tx)
             .await?;
-            c.report.created += 1;
+            c.wrote("guardians", true, 1);
         } else {
             c.report.unchanged += 1;
         }
@@ -907,7 +920,7 @@ async fn memberships(
                 if m.primary {
                     let r = sqlx::query("UPDATE classes SET class_teacher_id = $2 WHERE id = $1 AND (class_teacher_id IS NULL OR class_teacher_id <> $2)")
                         .bind(class).bind(person).execute(&mut *c.tx).await?;
-                    c.report.updated += r.rows_affected();
+                    c.wrote("class_teachers", false, r.rows_affected());
                     c.remember("class_teacher", &m.sid, &format!("{class}/{person}"))
                         .await?;
                 }
@@ -945,7 +958,7 @@ async fn memberships(
                     .bind(end)
                     .execute(&mut *c.tx)
                     .await?;
-                    c.report.updated += 1;
+                    c.wrote("enrolments", false, 1);
                     start
                 }
                 None => "admitted",
@@ -960,7 +973,7 @@ async fn memberships(
             .execute(&mut *c.tx)
             .await?;
             c.remember("enrolment", &m.sid, &stay).await?;
-            c.report.created += 1;
+            c.wrote("enrolments", true, 1);
         } else if let Some((group, subject, year)) = group {
             if m.teacher {
                 let has: Option<(String,)> = sqlx::query_as("SELECT id FROM teaching_assignments WHERE teacher_id = $1 AND group_id = $2 AND subject_code = $3")
@@ -974,7 +987,7 @@ async fn memberships(
                         let id = uuid::Uuid::now_v7().to_string();
                         sqlx::query("INSERT INTO teaching_assignments (id, teacher_id, group_id, subject_code, academic_year_id) VALUES ($1, $2, $3, $4, $5)")
                             .bind(id.clone()).bind(person).bind(group).bind(subject).bind(year).execute(&mut *c.tx).await?;
-                        c.report.created += 1;
+                        c.wrote("teaching", true, 1);
                         id
                     }
                 };
@@ -995,7 +1008,7 @@ async fn memberships(
                         .bind(person)
                         .execute(&mut *c.tx)
                         .await?;
-                    c.report.created += 1;
+                    c.wrote("memberships", true, 1);
                 } else {
                     c.report.unchanged += 1;
                 }

@@ -164,6 +164,10 @@ pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Rows created or changed, by kind (people, roles, classes, groups, enrolments,
+    /// memberships, guardians, positions, teaching, class_teachers, years): their sum is
+    /// `created + updated`.
+    pub written: std::collections::BTreeMap<String, u64>,
     /// Stays, positions, roles and memberships a delta package ended.
     #[serde(default)]
     pub ended: u64,

@@ -136,6 +136,9 @@ pub struct Strings {
     pub import_left: &'static str,
     /// Stays, positions and memberships a package of changes ended.
     pub import_ended: &'static str,
+    /// «Written»: and the kinds of rows an import writes, by code.
+    pub import_written: &'static str,
+    pub written_kinds: &'static [(&'static str, &'static str)],
     pub import_refused: &'static str,
     pub import_fix: &'static str,
     pub import_file: &'static str,
@@ -292,13 +295,27 @@ pub static RU: Strings = Strings {
     import_unchanged: "без изменений",
     import_left: "Прочитано, но не применено:",
     import_ended: "закрыто",
+    import_written: "Записано",
+    written_kinds: &[
+        ("people", "людей"),
+        ("roles", "ролей"),
+        ("years", "учебных годов"),
+        ("classes", "классов"),
+        ("groups", "групп"),
+        ("enrolments", "зачислений в классы"),
+        ("memberships", "записей в группы"),
+        ("guardians", "связей родитель — ребёнок"),
+        ("positions", "должностей"),
+        ("teaching", "назначений учителей групп"),
+        ("class_teachers", "классных руководителей"),
+    ],
     import_refused: "Файл не принят, ничего не записано.",
     import_fix: "Исправьте ошибки и загрузите файл снова.",
     import_file: "Файл",
     import_line: "Строка",
     import_column: "Столбец",
     import_problem: "Что не так",
-    import_file_label: "Файл: пакет OneRoster 1.2 (ZIP) или шаблон школы (CSV или Excel XLSX)",
+    import_file_label: "Файл: пакет OneRoster 1.1 или 1.2 (ZIP, полный или с изменениями) или шаблон школы (CSV или Excel XLSX)",
     import_check_only: "Только проверить, ничего не записывать",
     import_upload: "Загрузить",
     import_hint: "Сначала файл проверяется целиком: если есть ошибки, ничего не записывается, а все ошибки показываются списком. Повторная загрузка того же файла ничего не меняет. Кодировка CSV — UTF-8 или Windows-1251.",
@@ -447,13 +464,27 @@ pub static EN: Strings = Strings {
     import_unchanged: "unchanged",
     import_left: "Read but not applied:",
     import_ended: "ended",
+    import_written: "Written",
+    written_kinds: &[
+        ("people", "people"),
+        ("roles", "roles"),
+        ("years", "school years"),
+        ("classes", "classes"),
+        ("groups", "groups"),
+        ("enrolments", "class enrolments"),
+        ("memberships", "group memberships"),
+        ("guardians", "parent–child links"),
+        ("positions", "positions"),
+        ("teaching", "group teachers"),
+        ("class_teachers", "class teachers"),
+    ],
     import_refused: "The file is refused, nothing is written.",
     import_fix: "Fix the errors and upload the file again.",
     import_file: "File",
     import_line: "Line",
     import_column: "Column",
     import_problem: "What is wrong",
-    import_file_label: "File: a OneRoster 1.2 package (ZIP) or the school's template (CSV or Excel XLSX)",
+    import_file_label: "File: a OneRoster 1.1 or 1.2 package (ZIP, full or changes only) or the school's template (CSV or Excel XLSX)",
     import_check_only: "Check only, write nothing",
     import_upload: "Upload",
     import_hint: "The whole file is checked first: with errors nothing is written and every error is listed. Uploading the same file again changes nothing. CSV encoding: UTF-8 or Windows-1251.",
@@ -471,6 +502,17 @@ pub static EN: Strings = Strings {
     group_name: "Group name",
     group_students: "Students of the group",
 };
+
+impl Strings {
+    /// The name of a kind of rows an import writes (its code when unknown).
+    pub fn written_kind<'a>(&self, code: &'a str) -> &'a str {
+        self.written_kinds
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, name)| *name)
+            .unwrap_or(code)
+    }
+}
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {
     Lang::from_headers(headers).pick(&RU, &EN)

@@ -967,6 +967,30 @@ async fn two_schools_whose_systems_reuse_ids_import_side_by_side() {
     let pa = foreign_package(&latest_year(&app, &a).await, "");
     let res = upload(&d, &a, rezip(&pa), false).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The report counts what was written, kind by kind, and the kinds add up.
+    let report: Value = res.json().await.unwrap();
+    let written = &report["written"];
+    assert_eq!(
+        (
+            written["people"].as_u64(),
+            written["roles"].as_u64(),
+            written["classes"].as_u64(),
+            written["enrolments"].as_u64(),
+            written["guardians"].as_u64()
+        ),
+        (Some(2), Some(2), Some(1), Some(1), Some(1)),
+        "{report}"
+    );
+    let sum: u64 = written
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        sum,
+        report["created"].as_u64().unwrap() + report["updated"].as_u64().unwrap()
+    );
     // School B's system numbers its people the same way: other people, side by side.
     let pb = foreign_package(&latest_year(&app, &b).await, "");
     let res = upload(&admin, &b, rezip(&pb), false).await;
