@@ -428,6 +428,20 @@ async fn import(
                 if r.dry_run { "Проверка пройдена, ничего не записано" } else { "Импорт выполнен" },
                 r.format, r.encoding, r.people, r.classes, r.enrolments, r.created, r.updated, r.unchanged
             );
+            if !r.written.is_empty() {
+                let kinds: Vec<String> =
+                    r.written.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                println!("Записано по видам: {}.", kinds.join(", "));
+            }
+            if r.ended > 0 {
+                println!("Закрыто (обучение, должности, роли, группы): {}.", r.ended);
+            }
+            for e in &r.warnings {
+                println!(
+                    "  не применено: {}:{} [{}] {}",
+                    e.file, e.line, e.column, e.message
+                );
+            }
             Ok(())
         }
         Err(parta_roster::RosterError::Rows(rows)) => {
