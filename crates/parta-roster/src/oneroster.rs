@@ -227,6 +227,25 @@ fn list(v: Option<&str>) -> Vec<&str> {
         .collect()
 }
 
+/// A homeroom's title as schools write it — «5А», «5 А», «5-Б», «5 «В» класс», «Класс 10А»,
+/// «7 класс Г», «Grade 6 B» — as its number (may be empty; the `grades` column wins) and its
+/// letter (upper case, may be empty).
+fn homeroom_title(title: &str) -> (String, String) {
+    let lower = title.to_lowercase();
+    let without_word = lower.replace("класс", " ").replace("grade", " ");
+    let digits: String = without_word
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let letter: String = without_word
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .collect::<String>()
+        .to_uppercase();
+    (digits, letter)
+}
+
 /// A user's role as OneRoster names it; `None` for one a school's registry does not hold.
 fn person_role(v: &str) -> Option<PersonRole> {
     Some(match v.to_ascii_lowercase().as_str() {
@@ -652,13 +671,12 @@ pub fn parse_versioned(
         let kind = classes.get(r, "classType").unwrap_or_default();
         match kind.to_ascii_lowercase().as_str() {
             "homeroom" => {
-                let digits: String = title.chars().take_while(char::is_ascii_digit).collect();
+                let (digits, letter) = homeroom_title(title);
                 let grade = list(classes.get(r, "grades"))
                     .first()
                     .map(|g| g.trim_start_matches('0').to_string())
                     .filter(|g| !g.is_empty())
-                    .unwrap_or(digits.clone());
-                let letter = title[digits.len()..].trim().to_uppercase();
+                    .unwrap_or(digits);
                 let grade_ok = grade.parse::<u32>().is_ok_and(|g| (1..=11).contains(&g));
                 if !grade_ok {
                     errors.push(RowError::new(
@@ -1105,6 +1123,26 @@ mod tests {
         assert_eq!(p.classes[0].grade, "5");
         assert_eq!(p.classes[0].year_sid, "y1");
         assert_eq!(p.groups[0].subject, "math");
+    }
+
+    #[test]
+    fn homeroom_titles_as_schools_write_them() {
+        for (title, grade, letter) in [
+            ("5А", "5", "А"),
+            ("5 а", "5", "А"),
+            ("5-Б", "5", "Б"),
+            ("5 «В» класс", "5", "В"),
+            ("Класс 10А", "10", "А"),
+            ("7 класс Г", "7", "Г"),
+            ("11", "11", ""),
+            ("Grade 6 B", "6", "B"),
+        ] {
+            assert_eq!(
+                homeroom_title(title),
+                (grade.to_string(), letter.to_string()),
+                "{title}"
+            );
+        }
     }
 
     #[test]
