@@ -106,13 +106,14 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), ops::audit_refusals))
-        // Problems in the caller's language (after the audit, which keeps the codes).
-        .layer(from_fn(parta_http::messages::localize_problems))
         .layer(from_fn_with_state(state.clone(), ops::require_documented))
         .layer(from_fn_with_state(
             state.door.clone(),
             parta_http::csrf::csrf,
         ))
+        // Problems in the caller's language, the CSRF refusal's too (after the audit,
+        // which keeps the codes).
+        .layer(from_fn(parta_http::messages::localize_problems))
         .layer(from_fn(ops::track))
         .layer(from_fn_with_state(state.clone(), ops::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

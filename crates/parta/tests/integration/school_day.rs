@@ -927,6 +927,20 @@ async fn homework_is_handed_in_reviewed_returned_and_accepted_with_a_mark() {
         en["detail"],
         "comment: Write what to redo: the student will see the comment."
     );
+    // The form-token refusal too.
+    let res = t
+        .http
+        .post(format!("{}{review}", t.base))
+        .header("accept-language", "en")
+        .json(&json!({"decision": "return"}))
+        .send()
+        .await
+        .unwrap();
+    let en = problem(res, 403).await;
+    assert_eq!(
+        (en["code"].as_str(), en["title"].as_str()),
+        (Some("csrf"), Some("Invalid form token"))
+    );
     let res = t
         .post(
             &review,
