@@ -588,16 +588,30 @@ async fn known_person(c: &mut Ctx<'_>, sid: &str) -> Result<Option<PersonId>, sq
     })
 }
 
-async fn known_class(c: &mut Ctx<'_>, sid: &str) -> Result<Option<ClassId>, sqlx::Error> {
-    let key = c.resolve("class", sid).await?;
-    let found: Option<(ClassId,)> = sqlx::query_as(
-        "SELECT id FROM classes WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)",
-    )
+/// A row of this school's `table` a package of changes names without carrying: by the
+/// school's namespace, or by our id.
+async fn known_in<T>(
+    c: &mut Ctx<'_>,
+    kind: &str,
+    table: &'static str,
+    sid: &str,
+) -> Result<Option<T>, sqlx::Error>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+{
+    let key = c.resolve(kind, sid).await?;
+    let found: Option<(T,)> = sqlx::query_as(&format!(
+        "SELECT id FROM {table} WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)"
+    ))
     .bind(c.org)
     .bind(key)
     .fetch_optional(&mut *c.tx)
     .await?;
     Ok(found.map(|f| f.0))
+}
+
+async fn known_class(c: &mut Ctx<'_>, sid: &str) -> Result<Option<ClassId>, sqlx::Error> {
+    known_in(c, "class", "classes", sid).await
 }
 
 async fn known_group(
@@ -616,15 +630,7 @@ async fn known_group(
 }
 
 async fn known_year(c: &mut Ctx<'_>, sid: &str) -> Result<Option<AcademicYearId>, sqlx::Error> {
-    let key = c.resolve("year", sid).await?;
-    let found: Option<(AcademicYearId,)> = sqlx::query_as(
-        "SELECT id FROM academic_years WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)",
-    )
-    .bind(c.org)
-    .bind(key)
-    .fetch_optional(&mut *c.tx)
-    .await?;
-    Ok(found.map(|f| f.0))
+    known_in(c, "year", "academic_years", sid).await
 }
 
 /// What a package of changes ends (`tobedeleted`): stays end with the day's date,

@@ -113,6 +113,7 @@ const API: &[Row] = &[
     row("GET /api/v1/persons/{id}/assignments", Some("teacher"), "/api/v1/persons/@teacher_self/assignments", None, 403),
     row("POST /api/v1/persons/{id}/assignments", Some("director"), "/api/v1/persons/@teacher2/assignments", Some(r#"{"class_id":"@class2","subject_code":"math"}"#), 403),
     row("POST /api/v1/persons/{id}/assignments", Some("teacher"), "/api/v1/persons/@teacher_self/assignments", Some(r#"{"class_id":"@class1","subject_code":"math"}"#), 403),
+    row("POST /api/v1/persons/{id}/assignments", Some("director"), "/api/v1/persons/@teacher_self/assignments", Some(r#"{"group_id":"@group2","subject_code":"math"}"#), 403),
     row("DELETE /api/v1/persons/{id}/assignments/{assignment}", Some("director"), "/api/v1/persons/@teacher2/assignments/@random", None, 404),
     row("GET /api/v1/classes/{id}/groups", Some("director"), "/api/v1/classes/@class2/groups", None, 403),
     row("GET /api/v1/classes/{id}/groups", Some("teacher"), "/api/v1/classes/@class1/groups", None, 403),
@@ -295,6 +296,7 @@ const PAGES: &[Row] = &[
     row("POST /persons/{id}/letter", Some("director"), "/persons/@other_child/letter", Some("x=1"), 404),
     row("POST /persons/{id}/letter", Some("teacher"), "/persons/@own_child/letter", Some("x=1"), 403),
     row("POST /persons/{id}/assignments", Some("director"), "/persons/@teacher2/assignments", Some("class_id=@class2&subject_code=math"), 403),
+    row("POST /persons/{id}/assignments", Some("director"), "/persons/@teacher_self/assignments", Some("class_id=g:@group2&subject_code=math"), 403),
     row("POST /persons/{id}/assignments/{assignment}/delete", Some("director"), "/persons/@teacher2/assignments/@random/delete", Some("x=1"), 404),
     row("GET /classes/{id}/groups", Some("director"), "/classes/@class2/groups", None, 403),
     row("POST /classes/{id}/groups", Some("director"), "/classes/@class2/groups", Some("name=Чужая"), 403),
@@ -396,6 +398,18 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     f.insert("period2", fixtures::first_period(app, &school2).await);
     f.insert("teacher2", fixtures::teacher_of_school(app, &school2).await);
     f.insert("teacher_self", teacher.clone());
+    // A group of the other school's class (the demo has none).
+    let group2 = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO study_groups (id, organisation_id, academic_year_id, class_id, name, subject_code) \
+         SELECT $1, organisation_id, academic_year_id, id, 'Группа', 'math' FROM classes WHERE id = $2",
+    )
+    .bind(&group2)
+    .bind(&f["class2"])
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    f.insert("group2", group2);
     let notification = fixtures::notification_of(app, &f["other_child"]).await;
     f.insert("notification2", notification);
     // A homework file of the other school (its content is never reached: refused first).

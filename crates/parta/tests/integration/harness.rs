@@ -391,6 +391,14 @@ impl Client {
     }
 }
 
+/// The fields a problem names (`users.csv:2:givenName`, `last_name`), in its order.
+pub fn fields_of(p: &Value) -> Vec<&str> {
+    p["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// Asserts an RFC 9457 problem with the status, and returns it.
 pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(res.status().as_u16(), status, "unexpected status");

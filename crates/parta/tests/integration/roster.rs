@@ -2,7 +2,7 @@
 //! written all or nothing, idempotent, round-tripping.
 
 use crate::fixtures;
-use crate::harness::{problem, spawn, Client, TestApp, PASSWORD};
+use crate::harness::{fields_of, problem, spawn, Client, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 
@@ -41,6 +41,13 @@ fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
         out.push((f.name().to_string(), s));
     }
     out
+}
+
+/// The school's roster as its administration downloads it (OneRoster ZIP).
+async fn export(c: &Client, org: &str) -> Vec<u8> {
+    let res = c.get(&format!("/api/v1/organisations/{org}/roster")).await;
+    assert_eq!(res.status(), 200);
+    res.bytes().await.unwrap().to_vec()
 }
 
 /// The school's sourcedId in an exported package (the only row of `orgs.csv`).
@@ -129,13 +136,7 @@ async fn every_bad_row_is_reported_and_nothing_is_written() {
     let app = spawn().await;
     let d = app.login("director").await;
     let org = app.director_school().await;
-    let zip = d
-        .get(&format!("/api/v1/organisations/{org}/roster"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let zip = export(&d, &org).await;
     let mut files = unzip(&zip);
     for (name, text) in files.iter_mut() {
         if name == "users.csv" {
@@ -292,12 +293,7 @@ async fn the_russian_template_in_windows_1251_with_a_dry_run_first() {
     // A row with mistakes: every one named, in Russian.
     let bad = "Фамилия;Имя;Отчество;Дата рождения;Пол;СНИЛС;Класс;Дата зачисления\r\n;Пётр;;31.02.2015;x;123;12Я;\r\n";
     let p = problem(upload(&d, &org, cp1251(bad), false).await, 422).await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&p);
     for f in [
         "шаблон.csv:2:Фамилия",
         "шаблон.csv:2:Дата рождения",
@@ -479,12 +475,7 @@ async fn the_template_as_an_excel_workbook() {
     assert_eq!(app.count("SELECT COUNT(*) FROM persons WHERE last_name = 'Морозова' AND first_name = 'Ульяна' AND birth_date = '2015-03-14'").await, 1);
     let bad = xlsx(&[header, &["Морозов", "", "", "вчера", "", "", "5В", ""]]);
     let p = problem(upload(&d, &org, bad, false).await, 422).await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&p);
     assert!(
         fields.contains(&"шаблон.xlsx:2:Имя") && fields.contains(&"шаблон.xlsx:2:Дата рождения"),
         "{fields:?}"
@@ -557,13 +548,7 @@ async fn a_package_cannot_reach_people_of_another_school_by_id() {
             "SELECT last_name FROM persons WHERE id = '{stranger}'"
         ))
         .await;
-    let zip = d
-        .get(&format!("/api/v1/organisations/{org}/roster"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let zip = export(&d, &org).await;
     let mut files = unzip(&zip);
     let school = school_sid(&files);
     for (name, text) in files.iter_mut() {
@@ -693,13 +678,7 @@ async fn one_two_with_roles_and_one_one_with_parents_linked_from_their_side() {
     let app = spawn().await;
     let d = app.login("director").await;
     let org = app.director_school().await;
-    let zip = d
-        .get(&format!("/api/v1/organisations/{org}/roster"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let zip = export(&d, &org).await;
     let mut files = unzip(&zip);
     // The 1.2 layout: roles in their own file, none in users.csv.
     let (users_header, _) = read_csv(file(&mut files, "users.csv"));
@@ -766,13 +745,7 @@ async fn one_two_with_roles_and_one_one_with_parents_linked_from_their_side() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let zip = d
-        .get(&format!("/api/v1/organisations/{org}/roster"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let zip = export(&d, &org).await;
     let mut files = unzip(&zip);
     let (_, roles) = read_csv(file(&mut files, "roles.csv"));
     let held: Vec<(String, String)> = roles
@@ -849,12 +822,7 @@ async fn one_two_with_roles_and_one_one_with_parents_linked_from_their_side() {
         school_sid(&files)
     ));
     let p = problem(upload(&d, &org, rezip(&bad), false).await, 422).await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&p);
     assert!(
         fields
             .iter()
@@ -904,18 +872,13 @@ async fn students_only_in_subject_groups_round_trip() {
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     // …and leaves the class (stays in the group's list).
-    sqlx::query("UPDATE enrolments SET ended_on = '2026-11-01', end_reason = 'transferred' WHERE person_id = $1 AND ended_on IS NULL")
+    sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = 'transferred' WHERE person_id = $1 AND ended_on IS NULL")
         .bind(&student)
+        .bind(parta_core::time::today().to_string())
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let zip = d
-        .get(&format!("/api/v1/organisations/{org}/roster"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let zip = export(&d, &org).await;
     let mut files = unzip(&zip);
     let (_, users) = read_csv(file(&mut files, "users.csv"));
     assert!(
@@ -1141,12 +1104,7 @@ async fn a_delta_package_enrols_and_ends_and_never_deletes() {
         None,
     );
     let p = problem(upload(&d, &org, rezip(&bad), false).await, 422).await;
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = fields_of(&p);
     assert!(fields.contains(&"users.csv:2:sourcedId"), "{fields:?}");
     assert!(
         fields.contains(&"enrollments.csv:2:classSourcedId"),
@@ -1178,15 +1136,18 @@ async fn a_delta_package_enrols_and_ends_and_never_deletes() {
             "SELECT id FROM classes WHERE organisation_id = '{other}' ORDER BY id LIMIT 1"
         ))
         .await;
-    sqlx::query("UPDATE enrolments SET ended_on = '2026-11-02', end_reason = 'transferred' WHERE person_id = $1 AND ended_on IS NULL")
+    let today = parta_core::time::today().to_string();
+    sqlx::query("UPDATE enrolments SET ended_on = $2, end_reason = 'transferred' WHERE person_id = $1 AND ended_on IS NULL")
         .bind(&petr)
+        .bind(&today)
         .execute(&app.db.pool)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) VALUES ('moved-on', $1, $2, $3, '2026-11-03', 'transferred_in', 0)")
+    sqlx::query("INSERT INTO enrolments (id, person_id, organisation_id, class_id, started_on, start_reason, created_at) VALUES ('moved-on', $1, $2, $3, $4, 'transferred_in', 0)")
         .bind(&petr)
         .bind(&other)
         .bind(&other_class)
+        .bind(&today)
         .execute(&app.db.pool)
         .await
         .unwrap();
