@@ -55,6 +55,10 @@ pub enum Operation {
     /// Appoint a municipal or regional operator (or list them): the platform's
     /// administrator only.
     AppointOperator,
+    /// A school's roster through the OneRoster Rostering service (people, classes,
+    /// enrolments, demographics): the school's administration and its territory's
+    /// operators — the systems a region integrates act with their tokens.
+    ReadRoster,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -74,7 +78,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 25] = [
+    pub const ALL: [Operation; 26] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -100,6 +104,7 @@ impl Operation {
         Operation::GradeStudent,
         Operation::ManagePerson,
         Operation::AppointOperator,
+        Operation::ReadRoster,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -132,6 +137,7 @@ impl Operation {
             Operation::GradeStudent => 22,
             Operation::ManagePerson => 23,
             Operation::AppointOperator => 24,
+            Operation::ReadRoster => 25,
         }
     }
 
@@ -144,7 +150,8 @@ impl Operation {
             | Operation::ListClasses
             | Operation::ExportPersonData
             | Operation::ReadPersonAudit
-            | Operation::ReadOrganisationAudit => "registry:read",
+            | Operation::ReadOrganisationAudit
+            | Operation::ReadRoster => "registry:read",
             Operation::ImportRoster
             | Operation::ManageOrganisation
             | Operation::CreateOrganisation
@@ -411,6 +418,11 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             can_see_diary(p, f),
             p.person_id == f.person && role == Role::Student,
         ),
+        (Op::ReadRoster, Target::Organisation(o)) => {
+            let admin =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            read_then(true, admin || in_territory(p, o))
+        }
         (Op::ReadGradebook, Target::Organisation(o)) => {
             let admin =
                 role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);

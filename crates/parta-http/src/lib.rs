@@ -7,6 +7,7 @@ pub mod caller;
 pub mod csrf;
 pub mod door;
 pub mod i18n;
+pub mod imsx;
 pub mod json;
 pub mod messages;
 pub mod page;

@@ -5,6 +5,7 @@ pub mod bulk;
 pub mod error;
 pub mod http;
 pub mod letters;
+pub mod oauth;
 pub mod oidc;
 pub mod password;
 pub mod service;

@@ -609,11 +609,21 @@ impl Identity {
     }
 
     /// Resolves a bearer token into a principal limited to the token's scopes.
+    /// An OAuth access token (`parta_at_…`) acts as its client with the scopes granted.
     pub async fn token_principal(&self, secret: &str) -> Result<Principal> {
-        let (id, role_id, scopes, revoked, used) =
-            store::token_by_hash(&self.db, &sha256_hex(secret))
+        let (client_hash, granted) = if secret.starts_with(crate::oauth::ACCESS_PREFIX) {
+            let (hash, scopes) = self
+                .access_token(secret)
                 .await?
                 .ok_or(IdentityError::Unauthenticated)?;
+            (hash, Some(scopes))
+        } else {
+            (sha256_hex(secret), None)
+        };
+        let (id, role_id, scopes, revoked, used) = store::token_by_hash(&self.db, &client_hash)
+            .await?
+            .ok_or(IdentityError::Unauthenticated)?;
+        let scopes = granted.unwrap_or(scopes);
         if revoked.is_some() {
             return Err(IdentityError::Unauthenticated);
         }
@@ -643,6 +653,10 @@ impl Identity {
     pub async fn housekeeping(&self) -> Result<u64> {
         self.throttle.housekeeping();
         let now = now_ms();
+        sqlx::query("DELETE FROM oauth_access_tokens WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.db.pool)
+            .await?;
         Ok(store::purge_sessions(
             &self.db,
             now - self.session.idle_minutes * 60_000,

@@ -27,7 +27,120 @@ pub enum ExportError {
     Write(String),
 }
 
-type Rows = Vec<Vec<String>>;
+pub type Rows = Vec<Vec<String>>;
+
+// The columns of each file, in the order its rows hold them.
+pub const ORG_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "name",
+    "type",
+    "identifier",
+    "parentSourcedId",
+];
+
+pub const YEAR_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "title",
+    "type",
+    "startDate",
+    "endDate",
+    "parentSourcedId",
+    "schoolYear",
+];
+
+pub const COURSE_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "schoolYearSourcedId",
+    "title",
+    "courseCode",
+    "grades",
+    "orgSourcedId",
+    "subjects",
+    "subjectCodes",
+];
+
+pub const CLASS_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "title",
+    "grades",
+    "courseSourcedId",
+    "classCode",
+    "classType",
+    "location",
+    "schoolSourcedId",
+    "termSourcedIds",
+    "subjects",
+    "subjectCodes",
+    "periods",
+];
+
+pub const USER_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "enabledUser",
+    "username",
+    "userIds",
+    "givenName",
+    "familyName",
+    "middleName",
+    "identifier",
+    "email",
+    "sms",
+    "phone",
+    "agentSourcedIds",
+    "grades",
+    "password",
+    "userMasterIdentifier",
+    "resourceSourcedIds",
+    "preferredGivenName",
+    "preferredMiddleName",
+    "preferredFamilyName",
+    "primaryOrgSourcedId",
+    "pronouns",
+];
+
+pub const ROLE_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "userSourcedId",
+    "roleType",
+    "role",
+    "beginDate",
+    "endDate",
+    "orgSourcedId",
+    "userProfileSourcedId",
+];
+
+pub const ENROLLMENT_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "classSourcedId",
+    "schoolSourcedId",
+    "userSourcedId",
+    "role",
+    "primary",
+    "beginDate",
+    "endDate",
+];
+
+pub const DEMOGRAPHIC_COLS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "birthDate",
+    "sex",
+];
 
 async fn rows(db: &Db, sql: &str, org: OrganisationId) -> Result<Rows, sqlx::Error> {
     use sqlx::Row;
@@ -52,16 +165,36 @@ async fn rows(db: &Db, sql: &str, org: OrganisationId) -> Result<Rows, sqlx::Err
 const CURRENT_YEAR: &str =
     "SELECT y.id FROM academic_years y WHERE y.organisation_id = $1 ORDER BY y.starts_on DESC LIMIT 1";
 
-/// The organisation as a OneRoster ZIP.
-pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError> {
-    let orgs = rows(db, "SELECT COALESCE(source_id, id), 'active', '', short_name, 'school', inn, '' FROM organisations WHERE id = $1", org).await?;
-    let years = rows(
+/// The organisation's row of `orgs.csv` (its sourcedId is the first cell).
+pub async fn orgs(db: &Db, org: OrganisationId) -> Result<Rows, sqlx::Error> {
+    let mut r = rows(db, "SELECT COALESCE(source_id, id), 'active', CAST(updated_at AS TEXT), short_name, 'school', inn, '' FROM organisations WHERE id = $1", org).await?;
+    dates(&mut r);
+    Ok(r)
+}
+
+/// Column 2 (dateLastModified) from milliseconds to ISO 8601, where the row has it.
+fn dates(rows: &mut Rows) {
+    for r in rows {
+        if let Some(ms) = r.get(2).and_then(|c| c.parse::<i64>().ok()) {
+            r[2] = chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap_or_default();
+        }
+    }
+}
+
+/// `academicSessions.csv`: the school's years.
+pub async fn years(db: &Db, org: OrganisationId) -> Result<Rows, sqlx::Error> {
+    rows(
         db,
         "SELECT COALESCE(source_id, id), 'active', '', name, 'schoolYear', starts_on, ends_on, '', SUBSTR(ends_on, 1, 4) FROM academic_years WHERE organisation_id = $1 ORDER BY starts_on",
         org,
     )
-    .await?;
-    let school = orgs.first().map(|r| r[0].clone()).unwrap_or_default();
+    .await
+}
+
+/// `courses.csv`: a course per grade of homerooms and per subject of groups.
+pub async fn courses(db: &Db, org: OrganisationId, school: &str) -> Result<Rows, sqlx::Error> {
     // Homerooms need a course; subject groups carry theirs (courseCode = subject code).
     let courses = rows(
         db,
@@ -70,13 +203,19 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
         org,
     )
     .await?;
-    let courses: Rows = courses
+    Ok(courses
         .into_iter()
         .map(|mut r| {
-            r[7] = school.clone();
+            // Course ids are the school's own (two schools both have «homeroom-5»).
+            r[0] = format!("{school}-{}", r[0]);
+            r[7] = school.to_string();
             r
         })
-        .collect();
+        .collect())
+}
+
+/// `classes.csv`: homerooms and subject groups.
+pub async fn classes(db: &Db, org: OrganisationId, school: &str) -> Result<Rows, sqlx::Error> {
     let classes = rows(
         db,
         "SELECT COALESCE(c.source_id, c.id), 'active', '', c.name, c.grade_level, 'homeroom-' || c.grade_level, c.name, 'homeroom', '', '', COALESCE(y.source_id, y.id), '', '', '' \
@@ -86,13 +225,25 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
         org,
     )
     .await?;
-    let classes: Rows = classes
+    Ok(classes
         .into_iter()
         .map(|mut r| {
-            r[9] = school.clone();
+            r[5] = format!("{school}-{}", r[5]);
+            r[9] = school.to_string();
             r
         })
-        .collect();
+        .collect())
+}
+
+/// `users.csv`, `roles.csv` and `demographics.csv`.
+pub struct People {
+    pub users: Rows,
+    pub roles: Rows,
+    pub demographics: Rows,
+}
+
+/// The school's people.
+pub async fn people(db: &Db, org: OrganisationId, school: &str) -> Result<People, sqlx::Error> {
     // People: current students (in a class, or only in subject groups), their parents,
     // staff — a row per role, so a teacher who is a parent here keeps both.
     let people_sql = "WITH s AS (SELECT person_id AS id, 'student' AS role FROM enrolments WHERE organisation_id = $1 AND ended_on IS NULL \
@@ -100,17 +251,19 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
          p AS (SELECT DISTINCT g.parent_id AS id, CASE WHEN g.kind = 'guardian' THEN 'guardian' ELSE 'parent' END AS role FROM guardianships g JOIN s ON s.id = g.child_id), \
          t AS (SELECT DISTINCT person_id AS id, CASE WHEN position IN ('head', 'deputy_head') THEN 'administrator' ELSE 'teacher' END AS role FROM staff_positions WHERE organisation_id = $1 AND ended_on IS NULL), \
          everyone AS (SELECT * FROM s UNION SELECT * FROM p UNION SELECT * FROM t) \
-         SELECT COALESCE(x.source_id, x.id), 'active', '', 'true', COALESCE(a.login, ''), CASE WHEN x.snils IS NULL THEN '' ELSE '{snils:' || x.snils || '}' END, \
+         SELECT COALESCE(x.source_id, x.id), 'active', CAST(x.updated_at AS TEXT), 'true', COALESCE(a.login, ''), CASE WHEN x.snils IS NULL THEN '' ELSE '{snils:' || x.snils || '}' END, \
          x.first_name, x.last_name, COALESCE(x.middle_name, ''), '', COALESCE(x.email, ''), '', COALESCE(x.phone, ''), \
          COALESCE((SELECT GROUP_CONCAT_PLACEHOLDER FROM guardianships g JOIN persons pp ON pp.id = g.parent_id WHERE g.child_id = x.id AND e.role = 'student'), ''), \
-         e.role, COALESCE(x.birth_date, ''), COALESCE(x.sex, '') \
+         e.role, COALESCE(x.birth_date, ''), COALESCE(x.sex, ''), \
+         CASE WHEN e.role = 'student' THEN COALESCE((SELECT CAST(c.grade_level AS TEXT) FROM enrolments en JOIN classes c ON c.id = en.class_id \
+              WHERE en.person_id = x.id AND en.organisation_id = $1 AND en.ended_on IS NULL ORDER BY en.started_on DESC LIMIT 1), '') ELSE '' END \
          FROM everyone e JOIN persons x ON x.id = e.id LEFT JOIN accounts a ON a.person_id = x.id \
          ORDER BY x.last_name, x.first_name, x.id, CASE WHEN e.role IN ('parent', 'guardian') THEN 1 ELSE 0 END, e.role";
     let agg = match db.backend {
         parta_db::Backend::Sqlite => "GROUP_CONCAT(COALESCE(pp.source_id, pp.id), ',')",
         parta_db::Backend::Postgres => "STRING_AGG(COALESCE(pp.source_id, pp.id), ',')",
     };
-    let people = rows(
+    let mut people = rows(
         db,
         &people_sql
             .replace("GROUP_CONCAT_PLACEHOLDER", agg)
@@ -118,8 +271,9 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
         org,
     )
     .await?;
+    dates(&mut people);
     // Columns of a row: 0 sourcedId … 12 phone, 13 agents (of a student), 14 role,
-    // 15 birth date, 16 sex.
+    // 15 birth date, 16 sex, 17 grade (of a student's class).
     let mut users: Rows = Vec::new();
     let mut roles: Rows = Vec::new();
     let mut demographics: Rows = Vec::new();
@@ -140,7 +294,7 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
             r[14].clone(),
             String::new(),
             String::new(),
-            school.clone(),
+            school.to_string(),
             String::new(),
         ]);
         if first_of_person {
@@ -157,7 +311,7 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
             // grades, password, userMasterIdentifier, resourceSourcedIds,
             // preferred names, primaryOrgSourcedId, pronouns.
             u.extend([
-                String::new(),
+                r[17].clone(),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -167,21 +321,36 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
                 if r[14] == "parent" || r[14] == "guardian" {
                     String::new()
                 } else {
-                    school.clone()
+                    school.to_string()
                 },
                 String::new(),
             ]);
             users.push(u);
-        } else if !r[13].is_empty() {
-            // The student's row of a person listed first in another role: their parents.
+        } else if !r[13].is_empty() || !r[17].is_empty() {
+            // The student's row of a person listed first in another role: their parents
+            // and grade.
             if let Some(u) = users.last_mut() {
-                u[13] = r[13].clone();
+                if !r[13].is_empty() {
+                    u[13] = r[13].clone();
+                }
+                if !r[17].is_empty() {
+                    u[14] = r[17].clone();
+                }
             }
         }
     }
+    Ok(People {
+        users,
+        roles,
+        demographics,
+    })
+}
+
+/// `enrollments.csv`: students of classes and groups, class teachers, group teachers.
+pub async fn enrollments(db: &Db, org: OrganisationId, school: &str) -> Result<Rows, sqlx::Error> {
     let enrollments = rows(
         db,
-        &"SELECT COALESCE(e.source_id, e.id), 'active', '', COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'student', 'false', e.started_on, '' \
+        &"SELECT COALESCE(e.source_id, e.id), 'active', CAST(e.created_at AS TEXT), COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'student', 'false', e.started_on, '' \
          FROM enrolments e JOIN classes c ON c.id = e.class_id JOIN persons x ON x.id = e.person_id WHERE e.organisation_id = $1 AND e.ended_on IS NULL \
          UNION ALL SELECT 'ct-' || c.id, 'active', '', COALESCE(c.source_id, c.id), '', COALESCE(x.source_id, x.id), 'teacher', 'true', '', '' \
          FROM classes c JOIN persons x ON x.id = c.class_teacher_id WHERE c.organisation_id = $1 \
@@ -193,13 +362,30 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
         org,
     )
     .await?;
-    let enrollments: Rows = enrollments
+    let mut enrollments = enrollments;
+    dates(&mut enrollments);
+    Ok(enrollments
         .into_iter()
         .map(|mut r| {
-            r[4] = school.clone();
+            r[4] = school.to_string();
             r
         })
-        .collect();
+        .collect())
+}
+
+/// The organisation as a OneRoster ZIP.
+pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError> {
+    let orgs = orgs(db, org).await?;
+    let years = years(db, org).await?;
+    let school = orgs.first().map(|r| r[0].clone()).unwrap_or_default();
+    let courses = courses(db, org, &school).await?;
+    let classes = classes(db, org, &school).await?;
+    let People {
+        users,
+        roles,
+        demographics,
+    } = people(db, org, &school).await?;
+    let enrollments = enrollments(db, org, &school).await?;
 
     let w = |e: csv::Error| ExportError::Write(e.to_string());
     let files: Vec<(&str, Vec<u8>)> = vec![
@@ -207,165 +393,22 @@ pub async fn export(db: &Db, org: OrganisationId) -> Result<Vec<u8>, ExportError
             "manifest.csv",
             csv_file(&["propertyName", "value"], manifest()).map_err(w)?,
         ),
-        (
-            "orgs.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "name",
-                    "type",
-                    "identifier",
-                    "parentSourcedId",
-                ],
-                orgs,
-            )
-            .map_err(w)?,
-        ),
+        ("orgs.csv", csv_file(ORG_COLS, orgs).map_err(w)?),
         (
             "academicSessions.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "title",
-                    "type",
-                    "startDate",
-                    "endDate",
-                    "parentSourcedId",
-                    "schoolYear",
-                ],
-                years,
-            )
-            .map_err(w)?,
+            csv_file(YEAR_COLS, years).map_err(w)?,
         ),
-        (
-            "courses.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "schoolYearSourcedId",
-                    "title",
-                    "courseCode",
-                    "grades",
-                    "orgSourcedId",
-                    "subjects",
-                    "subjectCodes",
-                ],
-                courses,
-            )
-            .map_err(w)?,
-        ),
-        (
-            "classes.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "title",
-                    "grades",
-                    "courseSourcedId",
-                    "classCode",
-                    "classType",
-                    "location",
-                    "schoolSourcedId",
-                    "termSourcedIds",
-                    "subjects",
-                    "subjectCodes",
-                    "periods",
-                ],
-                classes,
-            )
-            .map_err(w)?,
-        ),
-        (
-            "users.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "enabledUser",
-                    "username",
-                    "userIds",
-                    "givenName",
-                    "familyName",
-                    "middleName",
-                    "identifier",
-                    "email",
-                    "sms",
-                    "phone",
-                    "agentSourcedIds",
-                    "grades",
-                    "password",
-                    "userMasterIdentifier",
-                    "resourceSourcedIds",
-                    "preferredGivenName",
-                    "preferredMiddleName",
-                    "preferredFamilyName",
-                    "primaryOrgSourcedId",
-                    "pronouns",
-                ],
-                users,
-            )
-            .map_err(w)?,
-        ),
-        (
-            "roles.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "userSourcedId",
-                    "roleType",
-                    "role",
-                    "beginDate",
-                    "endDate",
-                    "orgSourcedId",
-                    "userProfileSourcedId",
-                ],
-                roles,
-            )
-            .map_err(w)?,
-        ),
+        ("courses.csv", csv_file(COURSE_COLS, courses).map_err(w)?),
+        ("classes.csv", csv_file(CLASS_COLS, classes).map_err(w)?),
+        ("users.csv", csv_file(USER_COLS, users).map_err(w)?),
+        ("roles.csv", csv_file(ROLE_COLS, roles).map_err(w)?),
         (
             "enrollments.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "classSourcedId",
-                    "schoolSourcedId",
-                    "userSourcedId",
-                    "role",
-                    "primary",
-                    "beginDate",
-                    "endDate",
-                ],
-                enrollments,
-            )
-            .map_err(w)?,
+            csv_file(ENROLLMENT_COLS, enrollments).map_err(w)?,
         ),
         (
             "demographics.csv",
-            csv_file(
-                &[
-                    "sourcedId",
-                    "status",
-                    "dateLastModified",
-                    "birthDate",
-                    "sex",
-                ],
-                demographics,
-            )
-            .map_err(w)?,
+            csv_file(DEMOGRAPHIC_COLS, demographics).map_err(w)?,
         ),
     ];
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "journal", description = "Электронный журнал: отметки, посещаемость, темы, итоговые отметки, отчёты"),
         (name = "diary", description = "Электронный дневник и домашние задания"),
         (name = "notifications", description = "Уведомления и их настройки"),
+        (name = "rostering", description = "OneRoster 1.2 Rostering: школы, классы, люди и зачисления для других систем"),
         (name = "gradebook", description = "OneRoster 1.2 Gradebook: отметки для других систем")
     ),
     modifiers(&SecuritySchemes, &ErrorCodes)

@@ -114,6 +114,8 @@ pub fn app(state: AppState) -> Router {
         // Problems in the caller's language, the CSRF refusal's too (after the audit,
         // which keeps the codes).
         .layer(from_fn(parta_http::messages::localize_problems))
+        // OneRoster's paths answer OneRoster's error payload (the localised text in it).
+        .layer(from_fn(parta_http::imsx::rewrite))
         .layer(from_fn(ops::track))
         .layer(from_fn_with_state(state.clone(), ops::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

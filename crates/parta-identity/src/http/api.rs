@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(change_password))
         .routes(routes!(tokens, issue_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(oauth_token))
 }
 
 // ---- identity ----
@@ -204,4 +205,112 @@ async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     st.identity.revoke_token(&caller.principal, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- OAuth 2.0 ----
+
+/// The token request (RFC 6749 §4.4.2), as a form.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// `client_credentials`.
+    #[serde(default)]
+    pub grant_type: String,
+    /// Space-separated: OneRoster 1.2 scope URIs or the platform's scope names.
+    pub scope: Option<String>,
+    /// When not sent in `Authorization: Basic`.
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// `client_id:client_secret` of `Authorization: Basic` (RFC 6749 §2.3.1: each
+/// form-urlencoded before base64).
+fn basic(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let b64 = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (id, secret) = raw.split_once(':')?;
+    let decode = |s: &str| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("x={s}"))
+            .ok()
+            .and_then(|mut v| v.pop())
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    };
+    Some((decode(id), decode(secret)))
+}
+
+/// OAuth 2.0 token endpoint, client credentials grant: an API token's id and secret
+/// (`Authorization: Basic` or the form) give an access token for an hour, with the
+/// OneRoster 1.2 scopes asked for (`…/scope/roster.readonly`, `…/gradebook.readonly`,
+/// `…/gradebook.createput`, …) or the platform's, each within the token's own.
+#[utoipa::path(post, path = "/api/v1/oauth/token", security(()), tag = "identity",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = crate::oauth::Grant), (status = 400, body = crate::oauth::OAuthError), (status = 401, body = crate::oauth::OAuthError)))]
+async fn oauth_token(
+    State(st): State<Web>,
+    parts: axum::http::request::Parts,
+    body: axum::body::Bytes,
+) -> Response {
+    let headers = &parts.headers;
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let Some(req) = serde_urlencoded::from_bytes::<TokenRequest>(&body)
+        .ok()
+        .filter(|_| form)
+    else {
+        let e = crate::oauth::OAuthError {
+            error: "invalid_request",
+            error_description:
+                "The token request is an application/x-www-form-urlencoded form (RFC 6749, 4.4.2)."
+                    .into(),
+            retry_after: None,
+        };
+        return (StatusCode::BAD_REQUEST, Json(e)).into_response();
+    };
+    let (id, secret) = basic(headers).unwrap_or_else(|| {
+        (
+            req.client_id.clone().unwrap_or_default(),
+            req.client_secret.clone().unwrap_or_default(),
+        )
+    });
+    let ip = auth::client_ip(&parts, &st.door);
+    let answer = st
+        .identity
+        .oauth_token(&req.grant_type, &id, &secret, req.scope.as_deref(), &ip)
+        .await;
+    let no_store = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::PRAGMA, "no-cache"),
+    ];
+    match answer {
+        Ok(grant) => (no_store, Json(grant)).into_response(),
+        Err(e) => {
+            let status = match e.error {
+                "invalid_client" => StatusCode::UNAUTHORIZED,
+                "slow_down" => StatusCode::TOO_MANY_REQUESTS,
+                "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let mut res = (status, no_store, Json(&e)).into_response();
+            if status == StatusCode::UNAUTHORIZED {
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Basic realm=\"parta\""),
+                );
+            }
+            if let Some(wait) = e.retry_after {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+            }
+            res
+        }
+    }
 }

@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()
         .routes(routes!(roster_template))
         .routes(routes!(letters))
+        .merge(super::rest::router())
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(export_roster, import_roster))

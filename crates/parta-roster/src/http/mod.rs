@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod pages;
+pub mod rest;
 pub mod strings;
 
 use crate::Roster;

@@ -16,6 +16,7 @@ mod oidc;
 mod pages;
 mod personal_data;
 mod roster;
+mod rostering;
 mod schema;
 mod school_day;
 mod today;
