@@ -4,15 +4,13 @@
 //! rewritten into `imsx_StatusInfo` for these paths by `parta_http::imsx`).
 
 use super::Web;
-use crate::rest::query::{link_header, RawQuery};
+use crate::rest::query::RawQuery;
 use crate::rest::service::{Collection, Within};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use parta_http::imsx::ImsxStatus;
+use axum::http::Uri;
+use axum::response::Response;
+use parta_http::imsx::{self, ImsxStatus};
 use parta_http::{ApiResult, Caller};
-use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -56,12 +54,6 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(teachers_classes))
 }
 
-fn no_store(mut res: Response) -> Response {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
-
 async fn list(
     st: &Web,
     c: &Caller,
@@ -74,21 +66,13 @@ async fn list(
         .roster
         .rest_list(&c.principal, c.origin.ip.clone(), coll, &within, q)
         .await?;
-    let mut body = Map::new();
-    body.insert(coll.names().0.to_string(), Value::Array(page.items));
-    let link = link_header(
-        uri.path(),
-        uri.query().unwrap_or_default(),
+    Ok(imsx::collection(
+        coll.names().0,
         page.total,
+        page.items,
+        uri,
         &page.query,
-    );
-    let mut res = no_store(Json(Value::Object(body)).into_response());
-    let h = res.headers_mut();
-    h.insert("x-total-count", HeaderValue::from(page.total));
-    if let Ok(v) = HeaderValue::from_str(&link) {
-        h.insert(header::LINK, v);
-    }
-    Ok(res)
+    ))
 }
 
 async fn one(
@@ -102,9 +86,7 @@ async fn one(
         .roster
         .rest_get(&c.principal, c.origin.ip.clone(), coll, id, q)
         .await?;
-    let mut body = Map::new();
-    body.insert(coll.names().1.to_string(), o);
-    Ok(no_store(Json(Value::Object(body)).into_response()))
+    Ok(imsx::single(coll.names().1, o))
 }
 
 /// OneRoster `orgs` collection.

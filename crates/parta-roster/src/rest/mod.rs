@@ -3,5 +3,6 @@
 //! the specification. The objects are made from the same rows as the CSV export.
 
 pub mod objects;
-pub mod query;
+/// The query parameters, shared with the Gradebook service.
+pub use parta_http::imsx::query;
 pub mod service;

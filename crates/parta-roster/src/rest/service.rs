@@ -2,13 +2,12 @@
 //! collection asked for within them, the query applied, the read audited.
 
 use super::objects::{self, fields, has_role};
-use super::query::{self, ListQuery, QueryError, RawQuery};
 use crate::service::{Roster, RosterError};
 use parta_core::ids::OrganisationId;
 use parta_core::policy::{decide, Decision, Operation, OrgFacts, Target};
 use parta_core::principal::{Principal, Role};
-use parta_core::Problem;
 use parta_db::audit::AuditEntry;
+use parta_http::imsx::query::{self, ListQuery, QueryError, RawQuery};
 use serde_json::Value;
 
 /// A collection of the Rostering service.
@@ -95,15 +94,7 @@ pub struct Page {
 
 impl From<QueryError> for RosterError {
     fn from(e: QueryError) -> Self {
-        let mut p = Problem::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            e.code_minor,
-            "Запрос к OneRoster не понят.",
-        )
-        .with_detail(e.message.clone());
-        p.field = Some(e.parameter.to_string());
-        p.errors = vec![parta_core::FieldError::new(e.parameter, e.message)];
-        RosterError::Problem(p)
+        RosterError::Problem(e.into())
     }
 }
 

@@ -1,7 +1,7 @@
 //! SQL of gradebook. One text for both backends (`$n` placeholders).
 
 use crate::model::*;
-use parta_core::ids::{AcademicYearId, ClassId, LessonId, OrganisationId, PersonId};
+use parta_core::ids::{AcademicYearId, ClassId, LessonId, MarkId, OrganisationId, PersonId};
 use parta_db::Db;
 use sqlx::AnyConnection;
 
@@ -86,10 +86,46 @@ pub async fn set_grade(
     Ok(())
 }
 
-/// Marks of a school, oldest first, a page at a time: (mark, class id, lesson day).
-pub async fn school_marks_page(
+/// Which marks (results) or line items a gradebook read covers.
+#[derive(Debug, Clone)]
+pub enum Within {
+    /// Schools: a page at a time.
+    Orgs(Vec<OrganisationId>),
+    Class(ClassId),
+    /// A line item: one lesson, one work type.
+    LineItem(LessonId, String),
+    Mark(MarkId),
+}
+
+impl Within {
+    /// The condition on `l` (lessons) and `m` (marks), from `$start` on, and its values.
+    fn condition(&self, start: usize) -> (String, Vec<String>) {
+        match self {
+            Within::Orgs(orgs) => (
+                format!(
+                    "l.organisation_id IN ({})",
+                    parta_db::placeholders(start, orgs.len().max(1))
+                ),
+                if orgs.is_empty() {
+                    vec![String::new()]
+                } else {
+                    orgs.iter().map(|o| o.to_string()).collect()
+                },
+            ),
+            Within::Class(c) => (format!("l.class_id = ${start}"), vec![c.to_string()]),
+            Within::LineItem(l, w) => (
+                format!("m.lesson_id = ${start} AND m.work_type = ${}", start + 1),
+                vec![l.to_string(), w.clone()],
+            ),
+            Within::Mark(m) => (format!("m.id = ${start}"), vec![m.to_string()]),
+        }
+    }
+}
+
+/// Marks, oldest first, a page at a time: (mark, class id).
+pub async fn marks_page(
     db: &Db,
-    org: OrganisationId,
+    within: &Within,
     offset: i64,
     limit: i64,
 ) -> R<Vec<(Mark, ClassId)>> {
@@ -99,34 +135,95 @@ pub async fn school_marks_page(
         mark: Mark,
         class_id: ClassId,
     }
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let (cond, values) = within.condition(1);
+    let n = values.len();
+    let sql = format!(
         "SELECT {MARK_COLS}, l.class_id FROM marks m JOIN lessons l ON l.id = m.lesson_id \
-         WHERE l.organisation_id = $1 ORDER BY m.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(org)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await?;
+         WHERE {cond} ORDER BY m.id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for v in values {
+        q = q.bind(v);
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&db.pool).await?;
     Ok(rows.into_iter().map(|r| (r.mark, r.class_id)).collect())
 }
 
+/// How many marks a read covers.
+pub async fn marks_total(db: &Db, within: &Within) -> R<i64> {
+    let (cond, values) = within.condition(1);
+    let sql =
+        format!("SELECT COUNT(*) FROM marks m JOIN lessons l ON l.id = m.lesson_id WHERE {cond}");
+    let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+    for v in values {
+        q = q.bind(v);
+    }
+    Ok(q.fetch_one(&db.pool).await?.0)
+}
+
+/// A line item: (lesson, work type, class, day, subject name, work type name, last change).
+pub type LineItemRow = (LessonId, String, ClassId, String, String, String, i64);
+
 /// Line items: (lesson, work type) pairs that have marks, a page at a time.
-pub async fn school_line_items(
-    db: &Db,
-    org: OrganisationId,
-    offset: i64,
-    limit: i64,
-) -> R<Vec<(LessonId, String, ClassId, String, String, String, i64)>> {
-    sqlx::query_as(
+pub async fn line_items(db: &Db, within: &Within, offset: i64, limit: i64) -> R<Vec<LineItemRow>> {
+    let (cond, values) = within.condition(1);
+    let n = values.len();
+    let sql = format!(
         "SELECT l.id, m.work_type, l.class_id, l.day, s.name, w.name, MAX(m.updated_at) FROM lessons l \
          JOIN marks m ON m.lesson_id = l.id JOIN ref_subjects s ON s.code = l.subject_code \
-         JOIN ref_work_types w ON w.code = m.work_type WHERE l.organisation_id = $1 \
-         GROUP BY l.id, m.work_type, l.class_id, l.day, s.name, w.name ORDER BY l.id, m.work_type LIMIT $2 OFFSET $3",
+         JOIN ref_work_types w ON w.code = m.work_type WHERE {cond} \
+         GROUP BY l.id, m.work_type, l.class_id, l.day, s.name, w.name ORDER BY l.id, m.work_type LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query_as::<_, LineItemRow>(&sql);
+    for v in values {
+        q = q.bind(v);
+    }
+    q.bind(limit).bind(offset).fetch_all(&db.pool).await
+}
+
+/// How many line items a read covers.
+pub async fn line_items_total(db: &Db, within: &Within) -> R<i64> {
+    let (cond, values) = within.condition(1);
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT m.lesson_id, m.work_type FROM marks m JOIN lessons l ON l.id = m.lesson_id WHERE {cond}) x"
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+    for v in values {
+        q = q.bind(v);
+    }
+    Ok(q.fetch_one(&db.pool).await?.0)
+}
+
+/// A lesson's class, subject and school.
+pub async fn lesson_place(
+    db: &Db,
+    lesson: LessonId,
+) -> R<Option<(ClassId, String, OrganisationId)>> {
+    sqlx::query_as("SELECT class_id, subject_code, organisation_id FROM lessons WHERE id = $1")
+        .bind(lesson)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// A mark's lesson, wherever it is.
+pub async fn mark_lesson(db: &Db, mark: MarkId) -> R<Option<(LessonId, PersonId)>> {
+    sqlx::query_as("SELECT lesson_id, student_id FROM marks WHERE id = $1")
+        .bind(mark)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// A class's school.
+pub async fn class_org(db: &Db, class: ClassId) -> R<Option<OrganisationId>> {
+    Ok(
+        sqlx::query_as::<_, (OrganisationId,)>("SELECT organisation_id FROM classes WHERE id = $1")
+            .bind(class)
+            .fetch_optional(&db.pool)
+            .await?
+            .map(|r| r.0),
     )
-    .bind(org)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await
 }

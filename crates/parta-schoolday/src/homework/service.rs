@@ -512,6 +512,7 @@ impl Journal {
                     lesson_id: lesson,
                     student_id: student,
                     mark_id: None,
+                    new_id: None,
                     value: Some(value.to_string()),
                     work_type: Some("homework".into()),
                     comment: comment.map(str::to_string),

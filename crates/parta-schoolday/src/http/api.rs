@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use parta_core::ids::{ClassId, PersonId};
 use parta_core::Problem;
 use parta_http::Caller;
-use parta_http::{path_id, ApiJson};
+use parta_http::{path_id, ApiError, ApiJson};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -51,9 +51,19 @@ pub fn router() -> OpenApiRouter<Web> {
             axum::extract::DefaultBodyLimit::max(crate::service::MAX_ATTACHMENT + 64 * 1024),
         ))
         .routes(routes!(gb_categories))
+        .routes(routes!(gb_category))
         .routes(routes!(gb_periods))
-        .routes(routes!(gb_line_items))
-        .routes(routes!(gb_results))
+        .routes(routes!(gb_line_items_all))
+        .routes(routes!(gb_line_items_school))
+        .routes(routes!(gb_line_items_class))
+        .routes(routes!(gb_line_item))
+        .routes(routes!(gb_results_all))
+        .routes(routes!(gb_results_school))
+        .routes(routes!(gb_results_class))
+        .routes(routes!(gb_results_line_item))
+        .routes(routes!(gb_result, gb_put_result, gb_delete_result))
+        .routes(routes!(gb_score_scales))
+        .routes(routes!(gb_score_scale))
 }
 
 /// Parses an optional ISO date parameter, naming the field when it is malformed.
@@ -828,13 +838,8 @@ pub(crate) fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
 
 // ---- OneRoster 1.2 gradebook ----
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// 1–1000, default 100.
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
+use crate::gradebook::service::{score_scales, ResultIn, Scope};
+use parta_http::imsx::{self, query::RawQuery, ImsxStatus};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoriesDoc {
@@ -842,11 +847,41 @@ pub struct CategoriesDoc {
 }
 
 /// Gradebook categories (виды работ with their weights).
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", responses((status = 200, body = CategoriesDoc)))]
-async fn gb_categories(State(st): State<Web>, _c: Caller) -> ApiResult<Json<CategoriesDoc>> {
-    Ok(Json(CategoriesDoc {
-        categories: st.journal.gradebook_categories().await?,
-    }))
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(RawQuery), responses((status = 200, body = CategoriesDoc)))]
+async fn gb_categories(
+    State(st): State<Web>,
+    _c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    let q = imsx::query::parse(&q, &["sourcedId", "status", "title", "weight"])?;
+    let all = st.journal.gradebook_categories().await?;
+    let all: Vec<serde_json::Value> = all
+        .into_iter()
+        .filter_map(|c| serde_json::to_value(c).ok())
+        .collect();
+    let (total, page) = imsx::query::apply(all, &q);
+    Ok(imsx::collection("categories", total, page, &uri, &q))
+}
+
+/// One gradebook category.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/categories/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ImsxStatus)))]
+async fn gb_category(
+    State(st): State<Web>,
+    _c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let c = st
+        .journal
+        .gradebook_categories()
+        .await?
+        .into_iter()
+        .find(|c| c.sourced_id == id)
+        .ok_or(ApiError(Problem::not_found()))?;
+    Ok(imsx::single(
+        "category",
+        serde_json::to_value(c).unwrap_or_default(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -858,7 +893,7 @@ pub struct PeriodsDoc {
 /// Grading periods of a school.
 #[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook",
     params(("id" = parta_core::ids::OrganisationId, Path)),
-    responses((status = 200, body = PeriodsDoc), (status = 403, body = Problem)))]
+    responses((status = 200, body = PeriodsDoc), (status = 403, body = ImsxStatus)))]
 async fn gb_periods(
     State(st): State<Web>,
     c: Caller,
@@ -878,54 +913,258 @@ pub struct LineItemsDoc {
     pub line_items: Vec<OneRosterLineItem>,
 }
 
-/// Line items of a school: one per lesson and work type that has marks.
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook",
-    params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
-    responses((status = 200, body = LineItemsDoc), (status = 403, body = Problem)))]
-async fn gb_line_items(
-    State(st): State<Web>,
-    c: Caller,
-    Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<LineItemsDoc>> {
-    Ok(Json(LineItemsDoc {
-        line_items: st
-            .journal
-            .gradebook_line_items(
-                &c.principal,
-                path_id(&id)?,
-                q.offset.unwrap_or(0),
-                q.limit.unwrap_or(100),
-            )
-            .await?,
-    }))
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResultsDoc {
     pub results: Vec<OneRosterResult>,
 }
 
+const LINE_ITEM_FIELDS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "title",
+    "assignDate",
+    "dueDate",
+    "class",
+    "school",
+    "category",
+    "resultValueMin",
+    "resultValueMax",
+];
+const RESULT_FIELDS: &[&str] = &[
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "lineItem",
+    "student",
+    "class",
+    "scoreStatus",
+    "score",
+    "textScore",
+    "scoreDate",
+    "comment",
+];
+
+async fn gb_list(
+    st: &Web,
+    c: &Caller,
+    uri: &axum::http::Uri,
+    scope: Scope,
+    results: bool,
+    raw: &RawQuery,
+) -> ApiResult<Response> {
+    if results {
+        let q = imsx::query::parse(raw, RESULT_FIELDS)?;
+        let (total, page) = st
+            .journal
+            .gradebook_results(&c.principal, &c.origin, scope, &q)
+            .await?;
+        Ok(imsx::collection("results", total, page, uri, &q))
+    } else {
+        let q = imsx::query::parse(raw, LINE_ITEM_FIELDS)?;
+        let (total, page) = st
+            .journal
+            .gradebook_line_items(&c.principal, scope, &q)
+            .await?;
+        Ok(imsx::collection("lineItems", total, page, uri, &q))
+    }
+}
+
+/// Line items of every school the caller reads: one per lesson and work type that has marks.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/lineItems", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(RawQuery),
+    responses((status = 200, body = LineItemsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_line_items_all(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::All, false, &q).await
+}
+
+/// Line items of a school.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = parta_core::ids::OrganisationId, Path), RawQuery),
+    responses((status = 200, body = LineItemsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_line_items_school(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::School(path_id(&id)?), false, &q).await
+}
+
+/// Line items of a class (filter, sort).
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/classes/{id}/lineItems", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = parta_core::ids::ClassId, Path), RawQuery),
+    responses((status = 200, body = LineItemsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_line_items_class(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::Class(path_id(&id)?), false, &q).await
+}
+
+/// Results of every school the caller reads: one per mark.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/results", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(RawQuery),
+    responses((status = 200, body = ResultsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_results_all(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::All, true, &q).await
+}
+
 /// Results of a school: one per mark.
-#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/results", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook",
-    params(("id" = parta_core::ids::OrganisationId, Path), PageQuery),
-    responses((status = 200, body = ResultsDoc), (status = 403, body = Problem)))]
-async fn gb_results(
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/schools/{id}/results", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = parta_core::ids::OrganisationId, Path), RawQuery),
+    responses((status = 200, body = ResultsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_results_school(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::School(path_id(&id)?), true, &q).await
+}
+
+/// Results of a class (filter, sort).
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/classes/{id}/results", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = parta_core::ids::ClassId, Path), RawQuery),
+    responses((status = 200, body = ResultsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_results_class(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::Class(path_id(&id)?), true, &q).await
+}
+
+/// Results of a line item.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/lineItems/{id}/results", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = String, Path), RawQuery),
+    responses((status = 200, body = ResultsDoc), (status = 400, body = ImsxStatus), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus)))]
+async fn gb_results_line_item(
+    State(st): State<Web>,
+    c: Caller,
+    uri: axum::http::Uri,
+    Path(id): Path<String>,
+    Query(q): Query<RawQuery>,
+) -> ApiResult<Response> {
+    gb_list(&st, &c, &uri, Scope::LineItem(id), true, &q).await
+}
+
+/// One line item (`lesson.workType`).
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/lineItems/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = String, Path), RawQuery),
+    responses((status = 200, body = Object), (status = 404, body = ImsxStatus)))]
+async fn gb_line_item(
     State(st): State<Web>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<ResultsDoc>> {
-    Ok(Json(ResultsDoc {
-        results: st
-            .journal
-            .gradebook_results(
-                &c.principal,
-                &c.origin,
-                path_id(&id)?,
-                q.offset.unwrap_or(0),
-                q.limit.unwrap_or(100),
-            )
-            .await?,
-    }))
+    Query(raw): Query<RawQuery>,
+) -> ApiResult<Response> {
+    let q = imsx::query::parse(&raw, LINE_ITEM_FIELDS)?;
+    let (_, mut page) = st
+        .journal
+        .gradebook_line_items(&c.principal, Scope::LineItem(id), &q)
+        .await?;
+    Ok(imsx::single(
+        "lineItem",
+        page.pop().ok_or(ApiError(Problem::not_found()))?,
+    ))
+}
+
+/// One result (a mark).
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/results/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = String, Path), RawQuery),
+    responses((status = 200, body = Object), (status = 404, body = ImsxStatus)))]
+async fn gb_result(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(raw): Query<RawQuery>,
+) -> ApiResult<Response> {
+    let q = imsx::query::parse(&raw, RESULT_FIELDS)?;
+    let (_, mut page) = st
+        .journal
+        .gradebook_results(&c.principal, &c.origin, Scope::Result(id), &q)
+        .await?;
+    Ok(imsx::single(
+        "result",
+        page.pop().ok_or(ApiError(Problem::not_found()))?,
+    ))
+}
+
+/// A result written by another system (`{"result": {…}}`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResultPut {
+    pub result: ResultIn,
+}
+
+/// Create or replace a result: it becomes a journal mark of the line item's lesson with
+/// its work type (the sourcedId — a UUID — is the mark's id). The journal's rules apply:
+/// the teacher's or the administration's right to write, the scale, closed periods.
+#[utoipa::path(put, path = "/ims/oneroster/gradebook/v1p2/results/{id}", security(("session" = []), ("token" = ["journal:write"])), tag = "gradebook", params(("id" = String, Path)), request_body = ResultPut,
+    responses((status = 200, body = Object), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus), (status = 422, body = ImsxStatus)))]
+async fn gb_put_result(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResultPut>,
+) -> ApiResult<Response> {
+    let r = st
+        .journal
+        .gradebook_put_result(&c.principal, &c.origin, &id, body.result)
+        .await?;
+    Ok(imsx::single("result", r))
+}
+
+/// Delete a result: the journal mark is removed (its history is kept).
+#[utoipa::path(delete, path = "/ims/oneroster/gradebook/v1p2/results/{id}", security(("session" = []), ("token" = ["journal:write"])), tag = "gradebook", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ImsxStatus)))]
+async fn gb_delete_result(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    st.journal
+        .gradebook_delete_result(&c.principal, &c.origin, &id)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Score scales: шкалы отметок (five-point, pass/fail).
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/scoreScales", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(RawQuery), responses((status = 200, body = Object)))]
+async fn gb_score_scales(
+    _c: Caller,
+    uri: axum::http::Uri,
+    Query(raw): Query<RawQuery>,
+) -> ApiResult<Response> {
+    let q = imsx::query::parse(
+        &raw,
+        &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "type",
+            "scoreScaleValue",
+        ],
+    )?;
+    let (total, page) = imsx::query::apply(score_scales(), &q);
+    Ok(imsx::collection("scoreScales", total, page, &uri, &q))
+}
+
+/// One score scale.
+#[utoipa::path(get, path = "/ims/oneroster/gradebook/v1p2/scoreScales/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "gradebook", params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = ImsxStatus)))]
+async fn gb_score_scale(_c: Caller, Path(id): Path<String>) -> ApiResult<Response> {
+    let s = score_scales()
+        .into_iter()
+        .find(|s| s["sourcedId"] == id.as_str())
+        .ok_or(ApiError(Problem::not_found()))?;
+    Ok(imsx::single("scoreScale", s))
 }

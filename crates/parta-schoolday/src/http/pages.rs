@@ -633,6 +633,7 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormCha
                         lesson_id: lesson,
                         student_id: student,
                         mark_id: *id,
+                        new_id: None,
                         value: Some(n.to_string()),
                         work_type: None,
                         comment: None,
@@ -642,6 +643,7 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormCha
                         lesson_id: lesson,
                         student_id: student,
                         mark_id: *id,
+                        new_id: None,
                         value: None,
                         work_type: None,
                         comment: None,
@@ -650,6 +652,7 @@ fn cells_to_save(fields: &[(String, String)], work_type: &str) -> Result<FormCha
                         lesson_id: lesson,
                         student_id: student,
                         mark_id: None,
+                        new_id: None,
                         value: Some(n.to_string()),
                         // The column's форма контроля, else the form's default.
                         work_type: Some(

@@ -184,6 +184,11 @@ pub struct MarkInput {
     pub lesson_id: LessonId,
     pub student_id: PersonId,
     pub mark_id: Option<MarkId>,
+    /// The id a new mark takes, when another system names it (a OneRoster result's
+    /// sourcedId); not part of the journal's own API.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub new_id: Option<MarkId>,
     pub value: Option<String>,
     pub work_type: Option<String>,
     pub comment: Option<String>,

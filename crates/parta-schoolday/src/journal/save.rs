@@ -598,7 +598,8 @@ fn check_mark(
         ));
     };
     let new = store::NewMark {
-        id: old.as_ref().map(|o| o.id).unwrap_or_default(), // a new id
+        // The old id, the one asked for, or a new one.
+        id: old.as_ref().map(|o| o.id).or(m.new_id).unwrap_or_default(),
         lesson_id: l.id,
         student_id: m.student_id,
         day: l.day.clone(),

@@ -231,6 +231,18 @@ const API: &[Row] = &[
     row("GET /ims/oneroster/rostering/v1p2/users", Some("parent"), "/ims/oneroster/rostering/v1p2/users", None, 403),
     row("GET /ims/oneroster/rostering/v1p2/users", None, "/ims/oneroster/rostering/v1p2/users", None, 401),
     row("POST /api/v1/oauth/token", None, "/api/v1/oauth/token", Some(r#"{"grant_type":"client_credentials"}"#), 400),
+    row("GET /ims/oneroster/gradebook/v1p2/categories/{id}", None, "/ims/oneroster/gradebook/v1p2/categories/homework", None, 401),
+    row("GET /ims/oneroster/gradebook/v1p2/lineItems", Some("teacher"), "/ims/oneroster/gradebook/v1p2/lineItems", None, 403),
+    row("GET /ims/oneroster/gradebook/v1p2/lineItems/{id}", Some("director"), "/ims/oneroster/gradebook/v1p2/lineItems/@line_item2", None, 404),
+    row("GET /ims/oneroster/gradebook/v1p2/classes/{id}/lineItems", Some("director"), "/ims/oneroster/gradebook/v1p2/classes/@class2/lineItems", None, 404),
+    row("GET /ims/oneroster/gradebook/v1p2/results", Some("parent"), "/ims/oneroster/gradebook/v1p2/results", None, 403),
+    row("GET /ims/oneroster/gradebook/v1p2/results/{id}", Some("director"), "/ims/oneroster/gradebook/v1p2/results/@mark2", None, 404),
+    row("PUT /ims/oneroster/gradebook/v1p2/results/{id}", Some("director"), "/ims/oneroster/gradebook/v1p2/results/@mark2", Some(r#"{"result":{"lineItem":{"sourcedId":"@line_item2"},"student":{"sourcedId":"@other_child"},"scoreStatus":"fully graded","score":5}}"#), 404),
+    row("DELETE /ims/oneroster/gradebook/v1p2/results/{id}", Some("director"), "/ims/oneroster/gradebook/v1p2/results/@mark2", None, 404),
+    row("GET /ims/oneroster/gradebook/v1p2/classes/{id}/results", Some("director"), "/ims/oneroster/gradebook/v1p2/classes/@class2/results", None, 404),
+    row("GET /ims/oneroster/gradebook/v1p2/lineItems/{id}/results", Some("director"), "/ims/oneroster/gradebook/v1p2/lineItems/@line_item2/results", None, 404),
+    row("GET /ims/oneroster/gradebook/v1p2/scoreScales", None, "/ims/oneroster/gradebook/v1p2/scoreScales", None, 401),
+    row("GET /ims/oneroster/gradebook/v1p2/scoreScales/{id}", None, "/ims/oneroster/gradebook/v1p2/scoreScales/five_point", None, 401),
     row("GET /ims/oneroster/gradebook/v1p2/categories", None, "/ims/oneroster/gradebook/v1p2/categories", None, 401),
     row("GET /ims/oneroster/gradebook/v1p2/schools/{id}/gradingPeriods", Some("director"), "/ims/oneroster/gradebook/v1p2/schools/@school2/gradingPeriods", None, 403),
     row("GET /ims/oneroster/gradebook/v1p2/schools/{id}/lineItems", Some("teacher"), "/ims/oneroster/gradebook/v1p2/schools/@school1/lineItems", None, 403),
@@ -425,6 +437,14 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     f.insert("lesson1", lesson1);
     f.insert("subject1", subject1);
     f.insert("lesson2", fixtures::first_lesson(app, &f["class2"]).await);
+    let mark2 = app
+        .scalar(&format!(
+            "SELECT m.id || '|' || m.lesson_id || '.' || m.work_type FROM marks m JOIN lessons l ON l.id = m.lesson_id WHERE l.organisation_id = '{school2}' ORDER BY m.id LIMIT 1"
+        ))
+        .await;
+    let (mark2, line_item2) = mark2.split_once('|').unwrap();
+    f.insert("mark2", mark2.to_string());
+    f.insert("line_item2", line_item2.to_string());
     f.insert("period1", fixtures::first_period(app, &school1).await);
     f.insert(
         "holiday1",

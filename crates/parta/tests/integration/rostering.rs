@@ -553,3 +553,180 @@ async fn an_access_token_expires() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+const GB: &str = "/ims/oneroster/gradebook/v1p2";
+
+/// The Gradebook service: every collection answers, and a result written by another
+/// system becomes a journal mark with its work type.
+#[tokio::test]
+async fn the_gradebook_service_reads_and_writes_marks() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    let (mark, lesson, work_type, student, class) = {
+        let row = app
+            .scalar(&format!(
+                "SELECT m.id || '|' || m.lesson_id || '|' || m.work_type || '|' || m.student_id || '|' || l.class_id FROM marks m JOIN lessons l ON l.id = m.lesson_id \
+                 WHERE l.organisation_id = '{org}' ORDER BY m.id LIMIT 1"
+            ))
+            .await;
+        let p: Vec<String> = row.split('|').map(str::to_string).collect();
+        (
+            p[0].clone(),
+            p[1].clone(),
+            p[2].clone(),
+            p[3].clone(),
+            p[4].clone(),
+        )
+    };
+    let line_item = format!("{lesson}.{work_type}");
+    let get = |path: String| {
+        let d = &d;
+        async move {
+            let res = d.get(&format!("{GB}{path}")).await;
+            let s = res.status().as_u16();
+            let h = res.headers().clone();
+            (s, h, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let marks_of_school = app
+        .count(&format!("SELECT COUNT(*) FROM marks m JOIN lessons l ON l.id = m.lesson_id WHERE l.organisation_id = '{org}'"))
+        .await;
+    let (s, h, all) = get("/results?limit=10".into()).await;
+    assert_eq!(s, 200, "{all}");
+    assert_eq!(h["x-total-count"], marks_of_school.to_string().as_str());
+    assert_eq!(all["results"].as_array().unwrap().len(), 10);
+    let (s, _, items) = get("/lineItems?limit=5".into()).await;
+    assert_eq!(s, 200);
+    assert_eq!(items["lineItems"].as_array().unwrap().len(), 5);
+    // In a class: filter and sort as the spec defines them.
+    let (s, _, mine) = get(format!(
+        "/classes/{class}/results?filter=student.sourcedId='{student}'&sort=scoreDate&limit=1000"
+    ))
+    .await;
+    assert_eq!(s, 200, "{mine}");
+    let mine = mine["results"].as_array().unwrap();
+    assert!(!mine.is_empty());
+    assert!(mine
+        .iter()
+        .all(|r| r["student"]["sourcedId"] == student.as_str()));
+    let dates: Vec<&str> = mine
+        .iter()
+        .map(|r| r["scoreDate"].as_str().unwrap())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]));
+    let (s, _, by_item) = get(format!("/lineItems/{line_item}/results")).await;
+    assert_eq!(s, 200);
+    assert!(ids(&by_item["results"]).contains(&mark));
+    let (s, _, one) = get(format!("/results/{mark}")).await;
+    assert_eq!(
+        (s, &one["result"]["lineItem"]["sourcedId"]),
+        (200, &json!(line_item))
+    );
+    let (s, _, item) = get(format!("/lineItems/{line_item}")).await;
+    assert_eq!(
+        (s, &item["lineItem"]["category"]["sourcedId"]),
+        (200, &json!(work_type))
+    );
+    let (s, _, scales) = get("/scoreScales".into()).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        scales["scoreScales"][0]["scoreScaleValue"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    let (s, _, cat) = get(format!("/categories/{work_type}")).await;
+    assert_eq!((s, &cat["category"]["sourcedId"]), (200, &json!(work_type)));
+    // School-wide lists are paged, not filtered: the answer says where to filter.
+    let (s, _, e) = get("/results?filter=score='5'".into()).await;
+    assert_eq!(s, 400);
+    assert_eq!(
+        e["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"],
+        "invalid_filter_field"
+    );
+
+    // Another system writes a result: a mark of the lesson with its work type.
+    let other = app
+        .scalar(&format!(
+            "SELECT person_id FROM enrolments WHERE class_id = '{class}' AND ended_on IS NULL AND person_id <> '{student}' ORDER BY person_id LIMIT 1"
+        ))
+        .await;
+    let new_id = uuid::Uuid::new_v4().to_string();
+    let put = |id: String, body: Value| {
+        let d = &d;
+        async move {
+            let res = d
+                .send("PUT", &format!("{GB}/results/{id}"), Some(&body))
+                .await;
+            let s = res.status().as_u16();
+            (s, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let result = |score: Value| json!({"result": {"lineItem": {"sourcedId": line_item}, "student": {"sourcedId": other}, "scoreStatus": "fully graded", "score": score, "comment": "из внешней системы"}});
+    let (s, written) = put(new_id.clone(), result(json!(4))).await;
+    assert_eq!(s, 200, "{written}");
+    assert_eq!(written["result"]["textScore"], "4");
+    let stored = app
+        .scalar(&format!(
+            "SELECT value || '|' || work_type || '|' || lesson_id FROM marks WHERE id = '{new_id}'"
+        ))
+        .await;
+    assert_eq!(stored, format!("4|{work_type}|{lesson}"));
+    // PUT again replaces (and the same PUT twice changes nothing).
+    for _ in 0..2 {
+        let (s, _) = put(new_id.clone(), result(json!(5))).await;
+        assert_eq!(s, 200);
+    }
+    assert_eq!(
+        app.scalar(&format!("SELECT value FROM marks WHERE id = '{new_id}'"))
+            .await,
+        "5"
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM marks WHERE id = '{new_id}'"))
+            .await,
+        1
+    );
+    // The journal's rules: the scale, a UUID for a sourcedId, the same student and lesson.
+    let (s, e) = put(new_id.clone(), result(json!(7))).await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(
+        e["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"],
+        "invaliddata"
+    );
+    let (s, _) = put("not-a-uuid".into(), result(json!(5))).await;
+    assert_eq!(s, 422);
+    let (s, _) = put(mark.clone(), result(json!(5))).await;
+    assert_eq!(s, 409, "another student's mark keeps its id");
+    // DELETE removes the mark.
+    let res = d
+        .send("DELETE", &format!("{GB}/results/{new_id}"), None)
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM marks WHERE id = '{new_id}'"))
+            .await,
+        0
+    );
+    let (s, _, _) = get(format!("/results/{new_id}")).await;
+    assert_eq!(s, 404);
+
+    // A token that reads the gradebook does not write it.
+    let (id, secret) = issue(&app, &["journal:read"]).await;
+    let (_, _, grant) = token_request(
+        &app,
+        Some((&id, &secret)),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    let res = reqwest::Client::new()
+        .put(format!("{}{GB}/results/{}", app.base, uuid::Uuid::new_v4()))
+        .bearer_auth(grant["access_token"].as_str().unwrap())
+        .json(&result(json!(5)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

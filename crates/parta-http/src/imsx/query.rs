@@ -31,7 +31,26 @@ pub struct QueryError {
     pub message: String,
 }
 
+impl From<QueryError> for parta_core::Problem {
+    fn from(e: QueryError) -> Self {
+        let mut p = parta_core::Problem::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            e.code_minor,
+            "Запрос к OneRoster не понят.",
+        )
+        .with_detail(e.message.clone());
+        p.field = Some(e.parameter.to_string());
+        p.errors = vec![parta_core::FieldError::new(e.parameter, e.message)];
+        p
+    }
+}
+
 impl QueryError {
+    /// A filter this collection cannot apply.
+    pub fn filter(message: impl Into<String>) -> Self {
+        Self::new("invalid_filter_field", "filter", message.into())
+    }
+
     fn new(code_minor: &'static str, parameter: &'static str, message: String) -> Self {
         Self {
             code_minor,
@@ -95,6 +114,20 @@ pub struct ListQuery {
     pub fields: Option<Vec<String>>,
     pub limit: usize,
     pub offset: usize,
+}
+
+impl ListQuery {
+    /// No filter, sort or selection; the first `limit` objects.
+    pub fn first(limit: usize) -> Self {
+        ListQuery {
+            filter: None,
+            sort: None,
+            descending: false,
+            fields: None,
+            limit,
+            offset: 0,
+        }
+    }
 }
 
 /// Parses the parameters against the fields the collection's objects have.

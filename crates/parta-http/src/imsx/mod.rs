@@ -10,6 +10,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
 
+pub mod query;
+
 /// The prefix of every OneRoster path.
 pub const PREFIX: &str = "/ims/oneroster/";
 
@@ -129,4 +131,38 @@ pub async fn rewrite(req: Request, next: Next) -> Response {
     );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(json))
+}
+
+/// A collection's answer: `{key: [...]}` with `X-Total-Count` and `Link` (first, prev,
+/// next, last), not to be cached (people and marks).
+pub fn collection(
+    key: &str,
+    total: usize,
+    items: Vec<serde_json::Value>,
+    uri: &axum::http::Uri,
+    q: &query::ListQuery,
+) -> Response {
+    use axum::response::IntoResponse;
+    let mut body = serde_json::Map::new();
+    body.insert(key.to_string(), serde_json::Value::Array(items));
+    let link = query::link_header(uri.path(), uri.query().unwrap_or_default(), total, q);
+    let mut res = axum::Json(serde_json::Value::Object(body)).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-total-count", HeaderValue::from(total));
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        h.insert(header::LINK, v);
+    }
+    res
+}
+
+/// One object's answer: `{key: {...}}`, not to be cached.
+pub fn single(key: &str, object: serde_json::Value) -> Response {
+    use axum::response::IntoResponse;
+    let mut body = serde_json::Map::new();
+    body.insert(key.to_string(), object);
+    let mut res = axum::Json(serde_json::Value::Object(body)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
