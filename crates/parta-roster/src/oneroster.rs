@@ -489,6 +489,16 @@ pub fn parse_versioned(
         line,
     };
 
+    // A set of files with headers only (a template): nothing to write, and said so.
+    if errors.is_empty() && tables.values().all(|t| t.rows.is_empty()) {
+        return Err(vec![RowError::new(
+            "manifest.csv",
+            1,
+            "",
+            "В файлах пакета только заголовки, строк с данными нет (это шаблон?): заполните файлы и загрузите снова. Ничего не записано.",
+        )]);
+    }
+
     // orgs: exactly one school.
     let orgs = &tables["orgs.csv"];
     let mut schools = Vec::new();
@@ -508,11 +518,17 @@ pub fn parse_versioned(
         }
         // A package of changes names its school by the rows' schoolSourcedId (below).
         [] if delta => {}
+        [] => errors.push(RowError::new(
+            "orgs.csv",
+            1,
+            "type",
+            "В пакете нет организации с type = school.",
+        )),
         _ => errors.push(RowError::new(
             "orgs.csv",
-            0,
+            1,
             "type",
-            "В пакете должна быть ровно одна организация с type = school.",
+            "В пакете несколько школ (type = school): загрузите пакет каждой школы в её карточке.",
         )),
     }
     let mut school = p.org_sid.clone().unwrap_or_default();
@@ -615,22 +631,30 @@ pub fn parse_versioned(
         terms.get(parent).cloned()
     };
 
-    let mut course_subject: HashMap<String, String> = HashMap::new();
+    // The names a course gives its subject, in the order they are tried: its code, its
+    // subject codes, its subject titles.
+    let mut course_subject: HashMap<String, Vec<String>> = HashMap::new();
     if let Some(courses) = tables.get("courses.csv") {
         for (line, r) in &courses.rows {
             let sid = courses.get(r, "sourcedId").unwrap_or_default().to_string();
             dup("courses.csv", &sid, *line, &mut errors);
-            // The subject: the course's code, else the first of its subject codes.
-            let code = courses
+            let mut names: Vec<String> = courses
                 .get(r, "courseCode")
                 .map(str::to_string)
-                .or_else(|| {
-                    list(courses.get(r, "subjectCodes"))
-                        .first()
-                        .map(|s| s.to_string())
-                })
-                .unwrap_or_default();
-            course_subject.insert(sid, code);
+                .into_iter()
+                .collect();
+            names.extend(
+                list(courses.get(r, "subjectCodes"))
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            names.extend(
+                list(courses.get(r, "subjects"))
+                    .iter()
+                    .map(|s| s.to_string()),
+            );
+            names.retain(|n| !n.trim().is_empty());
+            course_subject.insert(sid, names);
         }
     }
 
@@ -703,21 +727,26 @@ pub fn parse_versioned(
             }
             "scheduled" => {
                 let course = classes.get(r, "courseSourcedId").unwrap_or_default();
-                let subject = course_subject
-                    .get(course)
-                    .cloned()
-                    .filter(|s| !s.is_empty())
-                    .or_else(|| {
-                        list(classes.get(r, "subjectCodes"))
-                            .first()
-                            .map(|s| s.to_string())
-                    });
-                match subject {
-                    Some(s) if !s.is_empty() => p.groups.push(Group {
+                let mut names = course_subject.get(course).cloned().unwrap_or_default();
+                names.extend(
+                    list(classes.get(r, "subjectCodes"))
+                        .iter()
+                        .map(|s| s.to_string()),
+                );
+                names.extend(
+                    list(classes.get(r, "subjects"))
+                        .iter()
+                        .map(|s| s.to_string()),
+                );
+                names.retain(|n| !n.trim().is_empty());
+                match names.first().cloned() {
+                    Some(s) => p.groups.push(Group {
                         sid,
                         year_sid,
                         name: title.to_string(),
                         subject: s,
+                        subject_names: names,
+                        line: *line,
                     }),
                     _ => errors.push(RowError::new(
                         classes.file,

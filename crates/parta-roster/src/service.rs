@@ -172,22 +172,22 @@ impl Roster {
         let mut tx = self.db.begin_write().await?;
         let (mut report, logins) = apply_in(&mut tx, org, package, dry_run, progress).await?;
         let now = parta_core::time::now_ms();
-        let mut refused = Vec::new();
         for w in logins {
             match parta_identity::bulk::ensure_login_in(&mut tx, w.person, &w.login, now).await? {
                 parta_identity::bulk::LoginOutcome::Created => report.created += 1,
                 parta_identity::bulk::LoginOutcome::Kept => {}
-                parta_identity::bulk::LoginOutcome::Taken => refused.push(RowError::new(
+                // A sign-in name is one across the platform: the person lands without it,
+                // and the school hands them a sign-in letter (which gives a free one).
+                parta_identity::bulk::LoginOutcome::Taken => report.warnings.push(RowError::new(
                     &w.file,
                     w.line,
                     "username",
-                    format!("Логин {} уже занят.", w.login),
+                    format!(
+                        "Логин {} уже занят другим человеком платформы: запись принята без него — выдайте письмо со входом из карточки.",
+                        w.login
+                    ),
                 )),
             }
-        }
-        if !refused.is_empty() {
-            tx.rollback().await?;
-            return Err(ApplyError::Rows(refused));
         }
         if dry_run {
             tx.rollback().await?;

@@ -501,6 +501,35 @@ async fn classes(
     Ok(out)
 }
 
+/// The platform's subject for a group: the first of the package's names that is a
+/// subject's code or title (in any case), else what the school mapped it to before.
+async fn subject_of(c: &mut Ctx<'_>, g: &Group) -> Result<Option<String>, sqlx::Error> {
+    for name in &g.subject_names {
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT code FROM ref_subjects WHERE LOWER(code) = LOWER($1) OR LOWER(name) = LOWER($1) ORDER BY code LIMIT 1",
+        )
+        .bind(name.trim().to_string())
+        .fetch_optional(&mut *c.tx)
+        .await?;
+        if let Some((code,)) = found {
+            return Ok(Some(code));
+        }
+    }
+    for name in &g.subject_names {
+        let mapped: Option<(String,)> = sqlx::query_as(
+            "SELECT subject_code FROM roster_subject_map WHERE organisation_id = $1 AND source_code = $2",
+        )
+        .bind(c.org)
+        .bind(name.trim().to_string())
+        .fetch_optional(&mut *c.tx)
+        .await?;
+        if let Some((code,)) = mapped {
+            return Ok(Some(code));
+        }
+    }
+    Ok(None)
+}
+
 async fn groups(
     c: &mut Ctx<'_>,
     p: &Package,
@@ -508,20 +537,20 @@ async fn groups(
 ) -> Result<HashMap<String, (GroupId, String, AcademicYearId)>, sqlx::Error> {
     let mut out = HashMap::new();
     for g in &p.groups {
-        let known: Option<(String,)> =
-            sqlx::query_as("SELECT code FROM ref_subjects WHERE code = $1")
-                .bind(g.subject.clone())
-                .fetch_optional(&mut *c.tx)
-                .await?;
-        if known.is_none() {
-            c.errors.push(RowError::new(
-                "courses.csv",
-                0,
-                "courseCode",
-                format!("Предмет «{}» не найден в справочнике предметов.", g.subject),
-            ));
+        let Some(subject) = subject_of(c, g).await? else {
+            let mut e = RowError::new(
+                "classes.csv",
+                g.line,
+                "courseSourcedId",
+                format!(
+                    "Предмет «{}» не найден в справочнике предметов: сопоставьте его с предметом из федерального перечня.",
+                    g.subject
+                ),
+            );
+            e.unmapped_subject = Some(g.subject.clone());
+            c.errors.push(e);
             continue;
-        }
+        };
         let year = match years.get(&g.year_sid).copied() {
             Some(y) => Some(y),
             None => known_year(c, &g.year_sid).await?,
@@ -529,7 +558,7 @@ async fn groups(
         let Some(year) = year else {
             c.errors.push(RowError::new(
                 "classes.csv",
-                0,
+                g.line,
                 "termSourcedIds",
                 format!(
                     "Учебный год {} не найден ни в пакете, ни в школе.",
@@ -543,9 +572,7 @@ async fn groups(
             sqlx::query_as("SELECT id, name, subject_code FROM study_groups WHERE organisation_id = $1 AND (source_id = $2 OR id = $2)")
                 .bind(c.org).bind(key).fetch_optional(&mut *c.tx).await?;
         let id = match found {
-            Some((id, name, subject))
-                if name == g.name && subject.as_deref() == Some(g.subject.as_str()) =>
-            {
+            Some((id, name, was)) if name == g.name && was.as_deref() == Some(subject.as_str()) => {
                 c.report.unchanged += 1;
                 id
             }
@@ -553,7 +580,7 @@ async fn groups(
                 sqlx::query("UPDATE study_groups SET name = $2, subject_code = $3 WHERE id = $1")
                     .bind(id)
                     .bind(g.name.clone())
-                    .bind(g.subject.clone())
+                    .bind(subject.clone())
                     .execute(&mut *c.tx)
                     .await?;
                 c.wrote("groups", false, 1);
@@ -562,14 +589,14 @@ async fn groups(
             None => {
                 let id = GroupId::new();
                 sqlx::query("INSERT INTO study_groups (id, organisation_id, academic_year_id, name, subject_code) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id).bind(c.org).bind(year).bind(g.name.clone()).bind(g.subject.clone())
+                    .bind(id).bind(c.org).bind(year).bind(g.name.clone()).bind(subject.clone())
                     .execute(&mut *c.tx).await?;
                 c.wrote("groups", true, 1);
                 id
             }
         };
         c.remember("group", &g.sid, &id.to_string()).await?;
-        out.insert(g.sid.clone(), (id, g.subject.clone(), year));
+        out.insert(g.sid.clone(), (id, subject.clone(), year));
     }
     Ok(out)
 }

@@ -6,3 +6,4 @@
 
 pub mod apply;
 pub mod model;
+pub mod subjects;

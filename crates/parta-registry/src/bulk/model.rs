@@ -10,6 +10,10 @@ pub struct RowError {
     pub line: u64,
     pub column: String,
     pub message: String,
+    /// A course's subject the package names and the platform does not know: the school
+    /// maps it once to the federal subject list (the import wizard asks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmapped_subject: Option<String>,
 }
 
 impl RowError {
@@ -19,6 +23,7 @@ impl RowError {
             line,
             column: column.to_string(),
             message: message.into(),
+            unmapped_subject: None,
         }
     }
 }
@@ -76,7 +81,14 @@ pub struct Group {
     pub sid: String,
     pub year_sid: String,
     pub name: String,
+    /// The subject as the package names it: the course's code, else its first subject
+    /// code (what the school maps when the platform does not know it).
     pub subject: String,
+    /// Every name the package gives the subject (course code, subject codes, subject
+    /// titles of the course and the class), tried in order against the subject list.
+    pub subject_names: Vec<String>,
+    /// The class's row in `classes.csv`.
+    pub line: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ pub fn router() -> Pages<Web> {
     Pages::new()
         .get("/schools/{id}/import", import_page)
         .post("/schools/{id}/import", import_submit)
+        .post("/schools/{id}/import/subjects", map_subjects)
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::service::MAX_UPLOAD + 64 * 1024,
         ))
@@ -33,6 +34,60 @@ struct ImportPage {
     org_name: String,
     report: Option<crate::ImportReport>,
     rows: Vec<crate::RowError>,
+    /// The package's subjects the school has to map (from the rows refused).
+    unmapped: Vec<String>,
+    /// The federal subject list to map them to.
+    subjects: Vec<parta_registry::model::ReferenceEntry>,
+    /// What the school mapped before: (the file's name, the subject's name).
+    mapped: Vec<(String, String)>,
+    /// Pairs just saved.
+    saved: usize,
+}
+
+impl ImportPage {
+    /// The page of a school with its subject map; `rows` refused (their unmapped
+    /// subjects asked for).
+    async fn of(
+        st: &Web,
+        r: &PageReq,
+        org: parta_core::ids::OrganisationId,
+        org_name: String,
+        report: Option<crate::ImportReport>,
+        rows: Vec<crate::RowError>,
+    ) -> Result<Self, parta_registry::RegistryError> {
+        let mut unmapped: Vec<String> = rows
+            .iter()
+            .filter_map(|e| e.unmapped_subject.clone())
+            .collect();
+        unmapped.sort();
+        unmapped.dedup();
+        let subjects = st.registry.reference("subjects").await?;
+        let name = |code: &str| {
+            subjects
+                .iter()
+                .find(|s| s.code == code)
+                .map_or(code.to_string(), |s| s.name.clone())
+        };
+        let mapped = st
+            .registry
+            .subject_map(org)
+            .await?
+            .into_iter()
+            .map(|(src, code)| (src, name(&code)))
+            .collect();
+        Ok(ImportPage {
+            t: super::strings::strings(&r.headers),
+            ctx: r.ctx(),
+            org_id: org.to_string(),
+            org_name,
+            report,
+            rows,
+            unmapped,
+            subjects,
+            mapped,
+            saved: 0,
+        })
+    }
 }
 
 async fn import_page(
@@ -56,15 +111,12 @@ async fn import_page(
         Ok(false) => return fail(Problem::forbidden()),
         Err(e) => return fail(e),
     }
+    let _ = id;
     match st.registry.organisation(&r.caller.principal, org).await {
-        Ok(o) => Ok(render(&ImportPage {
-            t: super::strings::strings(&r.headers),
-            ctx: r.ctx(),
-            org_id: id,
-            org_name: o.short_name,
-            report: None,
-            rows: Vec::new(),
-        })),
+        Ok(o) => match ImportPage::of(&st, &r, org, o.short_name, None, Vec::new()).await {
+            Ok(page) => Ok(render(&page)),
+            Err(e) => fail(e),
+        },
         Err(e) => fail(e),
     }
 }
@@ -130,28 +182,65 @@ async fn import_submit(
             })
             .collect()
     };
+    let _ = id;
     match result {
-        Ok(mut report) => Ok(render(&ImportPage {
-            report: Some({
-                report.warnings = localized(std::mem::take(&mut report.warnings));
-                report
-            }),
-            t: super::strings::strings(&r.headers),
-            ctx: r.ctx(),
-            org_id: id,
-            org_name,
-            rows: Vec::new(),
-        })),
+        Ok(mut report) => {
+            report.warnings = localized(std::mem::take(&mut report.warnings));
+            match ImportPage::of(&st, &r, org, org_name, Some(report), Vec::new()).await {
+                Ok(page) => Ok(render(&page)),
+                Err(e) => fail(e),
+            }
+        }
         Err(crate::RosterError::Rows(rows)) => {
-            let page = ImportPage {
-                t: super::strings::strings(&r.headers),
-                ctx: r.ctx(),
-                org_id: id,
-                org_name,
-                report: None,
-                rows: localized(rows),
-            };
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+            match ImportPage::of(&st, &r, org, org_name, None, localized(rows)).await {
+                Ok(page) => Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()),
+                Err(e) => fail(e),
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Saves the school's subject map (pairs of `source` and `subject` fields, in order) and
+/// shows the wizard again, to upload the file once more.
+async fn map_subjects(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let Ok(org) = id.parse() else {
+        return fail(Problem::not_found());
+    };
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let sources = fields
+        .iter()
+        .filter(|(k, _)| k == "source")
+        .map(|(_, v)| v.clone());
+    let subjects = fields
+        .iter()
+        .filter(|(k, _)| k == "subject")
+        .map(|(_, v)| v.clone());
+    let pairs: Vec<(String, String)> = sources.zip(subjects).collect();
+    let org_name = match st.registry.organisation(&r.caller.principal, org).await {
+        Ok(o) => o.short_name,
+        Err(e) => return fail(e),
+    };
+    let saved = match st
+        .registry
+        .map_subjects(&r.caller.principal, r.caller.origin.ip.clone(), org, &pairs)
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => return fail(e),
+    };
+    match ImportPage::of(&st, &r, org, org_name, None, Vec::new()).await {
+        Ok(mut page) => {
+            page.saved = saved;
+            Ok(render(&page))
         }
         Err(e) => fail(e),
     }

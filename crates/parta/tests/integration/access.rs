@@ -281,6 +281,7 @@ const PAGES: &[Row] = &[
     row("GET /schools/{id}/change-requests", Some("director"), "/schools/@school2/change-requests", None, 403),
     row("POST /change-requests/{id}/decision", Some("director"), "/change-requests/@request2/decision", Some("approve=1&org=@school2"), 404),
     row("POST /schools/{id}/import", None, "/schools/@school2/import", Some("x=1"), 303),
+    row("POST /schools/{id}/import/subjects", Some("director"), "/schools/@school2/import/subjects", Some("source=ALG1&subject=math"), 403),
     // Without a configured provider the external sign-in does not exist.
     row("GET /auth/oidc/start", None, "/auth/oidc/start", None, 404),
     row("GET /auth/oidc/callback", None, "/auth/oidc/callback?code=x&state=y", None, 404),

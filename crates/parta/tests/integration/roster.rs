@@ -1180,3 +1180,186 @@ async fn a_delta_package_enrols_and_ends_and_never_deletes() {
         "{p}"
     );
 }
+
+/// A package under `tests/data/oneroster/` (public samples; see the README there).
+fn sample(name: &str) -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/oneroster")
+        .join(name);
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Public packages written by another project (LongsightGroup/oneroster, MIT): a 1.2 bulk
+/// package with roles, user profiles and a district above the school, its delta form, the
+/// same with the gradebook files, and a header-only template — imported without edits,
+/// again without changes, and beside another school that uses the same ids.
+#[tokio::test]
+async fn public_sample_packages_import_without_edits() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    for name in [
+        "longsight-1.2-bulk",
+        "longsight-1.2-full-bulk",
+        "longsight-1.2-delta",
+        "longsight-1.2-full-delta",
+    ] {
+        let res = upload(&d, &org, rezip(&sample(name)), false).await;
+        assert_eq!(res.status(), 200, "{name}: {}", res.text().await.unwrap());
+        let report: Value = res.json().await.unwrap();
+        if name == "longsight-1.2-bulk" {
+            assert_eq!(report["written"]["groups"], 1, "{report}");
+            assert_eq!(report["written"]["people"], 2, "{report}");
+            assert_eq!(report["written"]["teaching"], 1, "{report}");
+        } else {
+            assert_eq!(
+                report["created"], 0,
+                "{name}: the same people and class again: {report}"
+            );
+            assert_eq!(report["updated"], 0, "{name}: {report}");
+        }
+    }
+    // The course «ALG1» with subject code «MATH» is the platform's mathematics.
+    let subject = app
+        .scalar(&format!("SELECT subject_code FROM study_groups WHERE organisation_id = '{org}' AND name = 'Algebra One A'"))
+        .await;
+    assert_eq!(subject, "math");
+    // Another school's system numbers its records the same way: side by side.
+    let other = app
+        .scalar(&format!(
+            "SELECT id FROM organisations WHERE id <> '{org}' ORDER BY id LIMIT 1"
+        ))
+        .await;
+    let admin = app.login("admin").await;
+    let res = upload(&admin, &other, rezip(&sample("longsight-1.2-bulk")), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // Sign-in names are one across the platform: the people land, the taken logins are
+    // reported (the school hands out sign-in letters instead).
+    let report: Value = res.json().await.unwrap();
+    let warnings: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(warnings, vec!["username", "username"], "{report}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM study_groups WHERE name = 'Algebra One A'")
+            .await,
+        2
+    );
+    // A template: headers only — said so, nothing written.
+    let before = counts(&app).await;
+    let p = problem(
+        upload(&d, &org, rezip(&sample("longsight-1.2-template")), false).await,
+        422,
+    )
+    .await;
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("только заголовки"),
+        "{p}"
+    );
+    assert_eq!(counts(&app).await, before);
+}
+
+/// A subject the platform does not know is mapped once by the school, in the wizard, and
+/// the same package is accepted after that.
+#[tokio::test]
+async fn unknown_subjects_are_mapped_once_per_school() {
+    let app = spawn().await;
+    let d = app.login("director").await;
+    let org = app.director_school().await;
+    let files: Vec<(String, String)> = sample("longsight-1.2-bulk")
+        .into_iter()
+        .map(|(n, t)| {
+            let t = if n == "courses.csv" {
+                t.replace(",Math,MATH", ",Basketry,BSKT")
+            } else {
+                t
+            };
+            let t = if n == "classes.csv" {
+                t.replace(",Math,MATH,", ",Basketry,BSKT,")
+            } else {
+                t
+            };
+            (n, t)
+        })
+        .collect();
+    let p = problem(upload(&d, &org, rezip(&files), false).await, 422).await;
+    assert!(
+        fields_of(&p).contains(&"classes.csv:2:courseSourcedId"),
+        "{p}"
+    );
+    // The wizard asks which subject «ALG1» is.
+    let page = d
+        .http
+        .post(format!("{}/schools/{org}/import", d.base))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("_csrf", d.csrf.clone().unwrap())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(rezip(&files)).file_name("p.zip"),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("name=\"source\" value=\"ALG1\""), "{html}");
+    // Another school's director may not map this school's subjects.
+    let res = d
+        .form(
+            &format!(
+                "/schools/{}/import/subjects",
+                app.scalar(&format!(
+                    "SELECT id FROM organisations WHERE id <> '{org}' ORDER BY id LIMIT 1"
+                ))
+                .await
+            ),
+            &[("source", "ALG1"), ("subject", "math")],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = d
+        .form(
+            &format!("/schools/{org}/import/subjects"),
+            &[("source", "ALG1"), ("subject", "no-such-subject")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM roster_subject_map").await,
+        0
+    );
+    let res = d
+        .form(
+            &format!("/schools/{org}/import/subjects"),
+            &[("source", "ALG1"), ("subject", "math")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("ALG1 →"));
+    let res = upload(&d, &org, rezip(&files), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.scalar(&format!("SELECT subject_code FROM study_groups WHERE organisation_id = '{org}' AND name = 'Algebra One A'")).await,
+        "math"
+    );
+}
