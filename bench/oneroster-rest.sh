@@ -46,5 +46,6 @@ bench() {
   echo "RESULT bench=$label rps=$rps p50=$p50 p99=$p99"
 }
 bench users "$B/users|$B/users?offset=100|$B/users?offset=1000"
-bench users-filtered "$B/users?filter=roles.role='student'%20AND%20familyName~'ов'&sort=familyName&fields=sourcedId,givenName,familyName"
+# roles.role='student' AND familyName~'ов', sorted, three fields.
+bench users-filtered "$B/users?filter=roles.role%3D%27student%27%20AND%20familyName~%27%D0%BE%D0%B2%27&sort=familyName&fields=sourcedId,givenName,familyName"
 bench class-students "$B/classes/$CLASS/students"

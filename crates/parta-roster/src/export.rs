@@ -245,19 +245,23 @@ pub struct People {
 /// The school's people.
 pub async fn people(db: &Db, org: OrganisationId, school: &str) -> Result<People, sqlx::Error> {
     // People: current students (in a class, or only in subject groups), their parents,
-    // staff — a row per role, so a teacher who is a parent here keeps both.
+    // staff — a row per role, so a teacher who is a parent here keeps both. `CROSS JOIN`
+    // keeps the school's few people outermost (SQLite's planner would otherwise walk every
+    // person and guardianship of the region in name order); PostgreSQL plans it freely.
     let people_sql = "WITH s AS (SELECT person_id AS id, 'student' AS role FROM enrolments WHERE organisation_id = $1 AND ended_on IS NULL \
               UNION SELECT m.person_id, 'student' FROM group_members m JOIN study_groups g ON g.id = m.group_id WHERE g.organisation_id = $1 AND g.academic_year_id = (CURRENT_YEAR)), \
-         p AS (SELECT DISTINCT g.parent_id AS id, CASE WHEN g.kind = 'guardian' THEN 'guardian' ELSE 'parent' END AS role FROM guardianships g JOIN s ON s.id = g.child_id), \
+         p AS (SELECT DISTINCT g.parent_id AS id, CASE WHEN g.kind = 'guardian' THEN 'guardian' ELSE 'parent' END AS role FROM s CROSS JOIN guardianships g WHERE g.child_id = s.id), \
          t AS (SELECT DISTINCT person_id AS id, CASE WHEN position IN ('head', 'deputy_head') THEN 'administrator' ELSE 'teacher' END AS role FROM staff_positions WHERE organisation_id = $1 AND ended_on IS NULL), \
          everyone AS (SELECT * FROM s UNION SELECT * FROM p UNION SELECT * FROM t) \
          SELECT COALESCE(x.source_id, x.id), 'active', CAST(x.updated_at AS TEXT), 'true', COALESCE(a.login, ''), CASE WHEN x.snils IS NULL THEN '' ELSE '{snils:' || x.snils || '}' END, \
          x.first_name, x.last_name, COALESCE(x.middle_name, ''), '', COALESCE(x.email, ''), '', COALESCE(x.phone, ''), \
          COALESCE((SELECT GROUP_CONCAT_PLACEHOLDER FROM guardianships g JOIN persons pp ON pp.id = g.parent_id WHERE g.child_id = x.id AND e.role = 'student'), ''), \
          e.role, COALESCE(x.birth_date, ''), COALESCE(x.sex, ''), \
-         CASE WHEN e.role = 'student' THEN COALESCE((SELECT CAST(c.grade_level AS TEXT) FROM enrolments en JOIN classes c ON c.id = en.class_id \
-              WHERE en.person_id = x.id AND en.organisation_id = $1 AND en.ended_on IS NULL ORDER BY en.started_on DESC LIMIT 1), '') ELSE '' END \
-         FROM everyone e JOIN persons x ON x.id = e.id LEFT JOIN accounts a ON a.person_id = x.id \
+         CASE WHEN e.role = 'student' THEN COALESCE(gr.grade, '') ELSE '' END \
+         FROM everyone e CROSS JOIN persons x LEFT JOIN accounts a ON a.person_id = x.id \
+         LEFT JOIN (SELECT en.person_id, MAX(c.grade_level) AS grade FROM enrolments en JOIN classes c ON c.id = en.class_id \
+              WHERE en.organisation_id = $1 AND en.ended_on IS NULL GROUP BY en.person_id) gr ON gr.person_id = x.id \
+         WHERE x.id = e.id \
          ORDER BY x.last_name, x.first_name, x.id, CASE WHEN e.role IN ('parent', 'guardian') THEN 1 ELSE 0 END, e.role";
     let agg = match db.backend {
         parta_db::Backend::Sqlite => "GROUP_CONCAT(COALESCE(pp.source_id, pp.id), ',')",

@@ -90,11 +90,17 @@ fn parse_any(
 pub struct Roster {
     pub db: Db,
     pub audit: AuditLog,
+    /// The Rostering service's built objects, for a few seconds.
+    pub(crate) rest_cache: crate::rest::cache::RestCache,
 }
 
 impl Roster {
     pub fn new(db: Db, audit: AuditLog) -> Self {
-        Self { db, audit }
+        Self {
+            db,
+            audit,
+            rest_cache: Default::default(),
+        }
     }
 
     async fn org_facts(&self, org: OrganisationId) -> Result<OrgFacts, RosterError> {

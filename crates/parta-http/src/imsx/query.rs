@@ -365,16 +365,16 @@ fn holds(obj: &Value, c: &Condition) -> bool {
 }
 
 /// Filters, sorts, pages and selects: (the total that matched, the page).
-pub fn apply(items: Vec<Value>, q: &ListQuery) -> (usize, Vec<Value>) {
-    let mut items: Vec<Value> = match &q.filter {
+pub fn apply<T: std::borrow::Borrow<Value>>(items: Vec<T>, q: &ListQuery) -> (usize, Vec<Value>) {
+    let mut items: Vec<T> = match &q.filter {
         None => items,
         Some(Filter::All(cs)) => items
             .into_iter()
-            .filter(|o| cs.iter().all(|c| holds(o, c)))
+            .filter(|o| cs.iter().all(|c| holds(o.borrow(), c)))
             .collect(),
         Some(Filter::Any(cs)) => items
             .into_iter()
-            .filter(|o| cs.iter().any(|c| holds(o, c)))
+            .filter(|o| cs.iter().any(|c| holds(o.borrow(), c)))
             .collect(),
     };
     if let Some(path) = &q.sort {
@@ -383,7 +383,7 @@ pub fn apply(items: Vec<Value>, q: &ListQuery) -> (usize, Vec<Value>) {
             values_at(o, path, &mut found);
             found.first().and_then(|v| text(v)).unwrap_or_default()
         };
-        let mut keyed: Vec<(String, Value)> = items.into_iter().map(|o| (key(&o), o)).collect();
+        let mut keyed: Vec<(String, T)> = items.into_iter().map(|o| (key(o.borrow()), o)).collect();
         keyed.sort_by(|a, b| compare(&a.0, &b.0));
         if q.descending {
             keyed.reverse();
@@ -391,11 +391,12 @@ pub fn apply(items: Vec<Value>, q: &ListQuery) -> (usize, Vec<Value>) {
         items = keyed.into_iter().map(|(_, o)| o).collect();
     }
     let total = items.len();
+    // Only the page is copied out.
     let page = items
         .into_iter()
         .skip(q.offset)
         .take(q.limit)
-        .map(|o| select(o, q.fields.as_deref()))
+        .map(|o| select(o.borrow().clone(), q.fields.as_deref()))
         .collect();
     (total, page)
 }

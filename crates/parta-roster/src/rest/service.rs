@@ -9,6 +9,7 @@ use parta_core::principal::{Principal, Role};
 use parta_db::audit::AuditEntry;
 use parta_http::imsx::query::{self, ListQuery, QueryError, RawQuery};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// A collection of the Rostering service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,30 @@ pub struct Within {
     pub user: Option<String>,
 }
 
+/// One object of a school's built ones, shared (not copied) until it is answered.
+#[derive(Clone)]
+pub struct Shared(Arc<Vec<Value>>, usize);
+
+impl Shared {
+    fn each(objects: Vec<Value>) -> impl Iterator<Item = Shared> {
+        let all = Arc::new(objects);
+        (0..all.len()).map(move |i| Shared(all.clone(), i))
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.0[self.1]
+    }
+}
+
+impl std::borrow::Borrow<Value> for Shared {
+    fn borrow(&self) -> &Value {
+        self
+    }
+}
+
 /// One page of a collection.
 pub struct Page {
     pub total: usize,
@@ -146,6 +171,69 @@ impl Roster {
         Ok(out)
     }
 
+    /// The school's objects of one kind, built from the rows or remembered for a few
+    /// seconds (see [`crate::rest::cache`]).
+    async fn built(
+        &self,
+        kind: &'static str,
+        org: OrganisationId,
+        sid: &str,
+        now: &str,
+    ) -> Result<Arc<Vec<Value>>, RosterError> {
+        use crate::rest::cache::{FRESH, STALE};
+        if let Some(hit) = self.rest_cache.get(org, kind, FRESH) {
+            return Ok(hit);
+        }
+        if let Some(stale) = self.rest_cache.get(org, kind, STALE) {
+            // Answered as it is; one request builds it again meanwhile.
+            if let Ok(guard) = self.rest_cache.building.clone().try_lock_owned() {
+                let (this, sid, now) = (self.clone(), sid.to_string(), now.to_string());
+                tokio::spawn(async move {
+                    if let Err(e) = this.build(kind, org, &sid, &now).await {
+                        tracing::warn!(error = %e, "rebuilding roster objects failed");
+                    }
+                    drop(guard);
+                });
+            }
+            return Ok(stale);
+        }
+        let _building = self.rest_cache.building.lock().await;
+        if let Some(hit) = self.rest_cache.get(org, kind, FRESH) {
+            return Ok(hit);
+        }
+        self.build(kind, org, sid, now).await
+    }
+
+    /// Builds the school's objects of one kind and remembers them.
+    async fn build(
+        &self,
+        kind: &'static str,
+        org: OrganisationId,
+        sid: &str,
+        now: &str,
+    ) -> Result<Arc<Vec<Value>>, RosterError> {
+        let db = &self.db;
+        let built = match kind {
+            "school" => vec![objects::school(db, org, now).await?.1],
+            "sessions" => objects::sessions(db, org, now).await?,
+            "courses" => objects::courses(db, org, sid, now).await?,
+            "classes" => objects::classes(db, org, sid, now).await?,
+            "enrollments" => objects::enrollments(db, org, sid, now).await?,
+            "users" | "demographics" => {
+                let (users, demographics) = objects::people(db, org, sid, now).await?;
+                let (users, demographics) = (Arc::new(users), Arc::new(demographics));
+                self.rest_cache.put(org, "users", users.clone());
+                self.rest_cache
+                    .put(org, "demographics", demographics.clone());
+                return Ok(if kind == "users" { users } else { demographics });
+            }
+            _ => Vec::new(),
+        };
+        let built = Arc::new(built);
+        self.rest_cache.put(org, kind, built.clone());
+        Ok(built)
+    }
+
     /// Objects of `coll` in the school `org` (whose sourcedId is `sid`).
     async fn of_school(
         &self,
@@ -153,39 +241,31 @@ impl Roster {
         org: OrganisationId,
         sid: &str,
         now: &str,
-    ) -> Result<Vec<Value>, RosterError> {
-        let db = &self.db;
-        Ok(match coll {
-            Collection::Orgs | Collection::Schools => vec![objects::school(db, org, now).await?.1],
-            Collection::AcademicSessions => objects::sessions(db, org, now).await?,
-            Collection::Terms => objects::sessions(db, org, now)
-                .await?
-                .into_iter()
-                .filter(|s| s["type"] == "term")
-                .collect(),
-            Collection::GradingPeriods => objects::sessions(db, org, now)
-                .await?
-                .into_iter()
-                .filter(|s| s["type"] == "gradingPeriod")
-                .collect(),
-            Collection::Courses => objects::courses(db, org, sid, now).await?,
-            Collection::Classes => objects::classes(db, org, sid, now).await?,
-            Collection::Users => objects::people(db, org, sid, now).await?.0,
-            Collection::Students => objects::people(db, org, sid, now)
-                .await?
-                .0
-                .into_iter()
-                .filter(|u| has_role(u, "student"))
-                .collect(),
-            Collection::Teachers => objects::people(db, org, sid, now)
-                .await?
-                .0
-                .into_iter()
-                .filter(|u| has_role(u, "teacher"))
-                .collect(),
-            Collection::Enrollments => objects::enrollments(db, org, sid, now).await?,
-            Collection::Demographics => objects::people(db, org, sid, now).await?.1,
-        })
+    ) -> Result<Vec<Shared>, RosterError> {
+        let kind = match coll {
+            Collection::Orgs | Collection::Schools => "school",
+            Collection::AcademicSessions | Collection::Terms | Collection::GradingPeriods => {
+                "sessions"
+            }
+            Collection::Courses => "courses",
+            Collection::Classes => "classes",
+            Collection::Users | Collection::Students | Collection::Teachers => "users",
+            Collection::Enrollments => "enrollments",
+            Collection::Demographics => "demographics",
+        };
+        let all = self.built(kind, org, sid, now).await?;
+        let wanted = |o: &Value| match coll {
+            Collection::Terms => o["type"] == "term",
+            Collection::GradingPeriods => o["type"] == "gradingPeriod",
+            Collection::Students => has_role(o, "student"),
+            Collection::Teachers => has_role(o, "teacher"),
+            _ => true,
+        };
+        // References into the shared objects: only the answered page is copied.
+        Ok((0..all.len())
+            .filter(|i| wanted(&all[*i]))
+            .map(|i| Shared(all.clone(), i))
+            .collect())
     }
 
     /// Everything of `coll` the caller may read, narrowed by `within`.
@@ -194,7 +274,7 @@ impl Roster {
         p: &Principal,
         coll: Collection,
         within: &Within,
-    ) -> Result<(Vec<Value>, Vec<OrganisationId>), RosterError> {
+    ) -> Result<(Vec<Shared>, Vec<OrganisationId>), RosterError> {
         let now = parta_core::time::now_ms();
         let now = chrono::DateTime::from_timestamp_millis(now)
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
@@ -214,11 +294,11 @@ impl Roster {
                 continue;
             }
             // Narrowed to a class or a person: through the school's enrolments.
-            let enrolments = objects::enrollments(&self.db, *org, sid, &now).await?;
+            let enrolments = self.built("enrollments", *org, sid, &now).await?;
             let of =
                 |e: &Value, key: &str| e[key]["sourcedId"].as_str().unwrap_or_default().to_string();
             if let Some(class) = &within.class {
-                let classes = objects::classes(&self.db, *org, sid, &now).await?;
+                let classes = self.built("classes", *org, sid, &now).await?;
                 if !classes.iter().any(|c| c["sourcedId"] == class.as_str()) {
                     continue;
                 }
@@ -249,7 +329,7 @@ impl Roster {
                         }),
                 );
             } else if let Some(user) = &within.user {
-                let people = objects::people(&self.db, *org, sid, &now).await?.0;
+                let people = self.built("users", *org, sid, &now).await?;
                 if !people.iter().any(|u| u["sourcedId"] == user.as_str()) {
                     continue;
                 }
@@ -271,7 +351,9 @@ impl Roster {
             return Err(RosterError::NotFound);
         }
         if coll == Collection::Orgs && within.school.is_none() {
-            out.extend(objects::districts(&self.db, &schools, &now).await?);
+            out.extend(Shared::each(
+                objects::districts(&self.db, &schools, &now).await?,
+            ));
         }
         Ok((out, schools.into_iter().map(|(o, _)| o).collect()))
     }
@@ -346,6 +428,6 @@ impl Roster {
             format!("OneRoster {} {id}", coll.names().1),
         )
         .await?;
-        Ok(query::select(found, q.fields.as_deref()))
+        Ok(query::select((*found).clone(), q.fields.as_deref()))
     }
 }
