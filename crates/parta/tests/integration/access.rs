@@ -438,14 +438,10 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     f.insert("lesson1", lesson1);
     f.insert("subject1", subject1);
     f.insert("lesson2", fixtures::first_lesson(app, &f["class2"]).await);
-    let mark2 = app
-        .scalar(&format!(
-            "SELECT m.id || '|' || m.lesson_id || '.' || m.work_type FROM marks m JOIN lessons l ON l.id = m.lesson_id WHERE l.organisation_id = '{school2}' ORDER BY m.id LIMIT 1"
-        ))
-        .await;
-    let (mark2, line_item2) = mark2.split_once('|').unwrap();
-    f.insert("mark2", mark2.to_string());
-    f.insert("line_item2", line_item2.to_string());
+    // A mark in the other school (its own row: on the year's first day the demo has none).
+    let mark2 = fixtures::mark_row(app, &f["lesson2"], &f["other_child"]).await;
+    f.insert("line_item2", format!("{}.test", f["lesson2"]));
+    f.insert("mark2", mark2);
     f.insert("period1", fixtures::first_period(app, &school1).await);
     f.insert(
         "holiday1",

@@ -96,6 +96,22 @@ pub async fn first_lesson(app: &TestApp, class: &str) -> String {
     .await
 }
 
+/// A mark on a lesson (the demo has none yet on the year's first day), as a row.
+pub async fn mark_row(app: &TestApp, lesson: &str, student: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO marks (id, lesson_id, student_id, day, subject_code, value, score, work_type, weight, comment, created_by, created_at, updated_by, updated_at) \
+         SELECT $1, l.id, $2, l.day, l.subject_code, '4', 4, 'test', 3, NULL, l.teacher_id, 0, l.teacher_id, 0 FROM lessons l WHERE l.id = $3",
+    )
+    .bind(id.clone())
+    .bind(student.to_string())
+    .bind(lesson.to_string())
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    id
+}
+
 /// A pending correction request about a person (no API files one for another school's
 /// student, which is the point of the refusal rows that use it).
 pub async fn pending_change_request(app: &TestApp, person: &str) -> String {
