@@ -338,12 +338,17 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             read_then(can_see_person(p, f, true), manage)
         }
         (Op::ReadOrganisation, Target::Organisation(_)) => Decision::Allow,
-        (
-            Op::ManageOrganisation | Op::ImportRoster | Op::ReadOrganisationAudit,
-            Target::Organisation(o),
-        ) => {
+        (Op::ManageOrganisation | Op::ReadOrganisationAudit, Target::Organisation(o)) => {
             let manage =
                 role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            read_then(true, manage)
+        }
+        // A school's lists come from the school, or — a package of several schools from a
+        // municipal or regional system — from the operator of its territory.
+        (Op::ImportRoster, Target::Organisation(o)) => {
+            let manage = (role == Role::SchoolAdmin
+                && p.scope.organisations.contains(&o.organisation))
+                || in_territory(p, o);
             read_then(true, manage)
         }
         (

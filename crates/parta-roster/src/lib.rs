@@ -14,6 +14,7 @@ pub mod model {
     pub use parta_registry::bulk::model::*;
 }
 pub mod oneroster;
+pub mod region;
 pub mod rest;
 pub mod service;
 pub mod template;

@@ -15,6 +15,16 @@ pub const MAX_UNPACKED: u64 = 64 * 1024 * 1024;
 pub const MAX_UNPACKED_XLSX: u64 = 24 * 1024 * 1024;
 /// Data rows of one OneRoster file (a school's `enrollments.csv` has ~25,000).
 pub const MAX_TABLE_ROWS: usize = 200_000;
+/// A package of several schools (a municipality's or a region's, uploaded by its
+/// operator): rows of one file — a region of 100,000 students has ~260,000 users with
+/// their parents and ~1,000,000 rows in all.
+pub const MAX_REGION_TABLE_ROWS: usize = 1_500_000;
+/// Bytes unpacked from a region's package (100,000 students: ~110 MB of CSV).
+pub const MAX_REGION_UNPACKED: u64 = 320 * 1024 * 1024;
+/// The packed upload of a region's package.
+pub const MAX_REGION_UPLOAD: usize = 96 * 1024 * 1024;
+/// Schools in one package of several schools.
+pub const MAX_REGION_SCHOOLS: usize = 2_000;
 /// Data rows of the school template (one per student; the largest schools have ~4,000).
 pub const MAX_TEMPLATE_ROWS: usize = 10_000;
 /// Columns of any table (the template has 15, OneRoster's `users.csv` 20).

@@ -77,6 +77,11 @@ pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, RowError> {
     crate::limits::read_zip(bytes, true, crate::limits::MAX_UNPACKED, "(архив)")
 }
 
+/// Reads a region's ZIP (several schools), within its larger bounds.
+pub fn unzip_region(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, RowError> {
+    crate::limits::read_zip(bytes, true, crate::limits::MAX_REGION_UNPACKED, "(архив)")
+}
+
 /// One CSV file as rows addressable by column name.
 pub struct Table {
     pub file: &'static str,
@@ -160,7 +165,7 @@ pub fn table(
                 0,
                 "",
                 format!(
-                    "В файле больше {max_rows} строк — это больше, чем бывает в одной школе. Загрузите данные одной школы."
+                    "В файле больше {max_rows} строк — больше, чем принимается за одну загрузку. Разделите пакет (по школам или муниципалитетам)."
                 ),
             ));
             return None;
@@ -303,15 +308,345 @@ fn read_manifest(text: &str, errors: &mut Vec<RowError>) -> Manifest {
     m
 }
 
-/// Parses and validates a whole OneRoster package, 1.1 or 1.2.
-pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec<RowError>> {
-    parse_versioned(files).map(|(p, enc, _)| (p, enc))
+/// One organisation of `orgs.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRow {
+    pub sid: String,
+    pub name: String,
+    /// `school`, `district`, `department`, … (lower case).
+    pub kind: String,
+    pub identifier: Option<String>,
+    pub parent: Option<String>,
+    pub line: u64,
 }
 
-/// As [`parse`], with the version found.
-pub fn parse_versioned(
+/// Birth date and sex by user sourcedId (`demographics.csv`).
+type Demographics = HashMap<String, (Option<String>, Option<String>)>;
+
+/// A package read and checked as a whole, before it is taken apart by school.
+struct Source {
+    version: Version,
+    encoding: &'static str,
+    delta: bool,
+    delta_files: HashSet<String>,
+    tables: HashMap<&'static str, Table>,
+    demographics: Demographics,
+    orgs: Vec<OrgRow>,
+    /// Every organisation's sourcedId → the school it is part of: a school is its own, a
+    /// building or department the school above it; a district or a state has none.
+    home: HashMap<String, String>,
+    org_sids: HashSet<String>,
+    /// Files and columns read and not applied, each named.
+    warnings: Vec<RowError>,
+}
+
+/// Organisation types of OneRoster (1.1 and 1.2).
+const ORG_TYPES: &[&str] = &[
+    "department",
+    "school",
+    "district",
+    "local",
+    "state",
+    "national",
+];
+
+/// `orgs.csv`: types known, parents present, no cycles; each organisation's school.
+fn read_orgs(
+    orgs: &Table,
+    delta_files: &HashSet<String>,
+    errors: &mut Vec<RowError>,
+) -> (Vec<OrgRow>, HashMap<String, String>) {
+    let mut out: Vec<OrgRow> = Vec::new();
+    for (line, r) in &orgs.rows {
+        if is(orgs.get(r, "status"), "tobedeleted") {
+            errors.push(RowError::new(
+                orgs.file,
+                *line,
+                "status",
+                "Эти записи пакет не удаляет: учебные годы и организации меняются в реестре.",
+            ));
+        }
+        let kind = orgs.get(r, "type").unwrap_or_default().to_ascii_lowercase();
+        if !ORG_TYPES.contains(&kind.as_str()) {
+            errors.push(RowError::new(
+                orgs.file,
+                *line,
+                "type",
+                format!(
+                    "Тип организации «{kind}»: ожидается school, district, department, local, state или national."
+                ),
+            ));
+        }
+        out.push(OrgRow {
+            sid: orgs.get(r, "sourcedId").unwrap_or_default().to_string(),
+            name: orgs.get(r, "name").unwrap_or_default().to_string(),
+            kind,
+            identifier: orgs.get(r, "identifier").map(str::to_string),
+            parent: orgs.get(r, "parentSourcedId").map(str::to_string),
+            line: *line,
+        });
+    }
+    let by_sid: HashMap<&str, &OrgRow> = out.iter().map(|o| (o.sid.as_str(), o)).collect();
+    let mut home = HashMap::new();
+    for o in &out {
+        // Up the parents: a cycle or a missing parent is the file's mistake.
+        let mut chain = vec![o.sid.as_str()];
+        let mut at = o;
+        let mut school = (at.kind == "school").then(|| at.sid.clone());
+        while let Some(parent) = at.parent.as_deref() {
+            if chain.contains(&parent) {
+                chain.push(parent);
+                errors.push(RowError::new(
+                    orgs.file,
+                    o.line,
+                    "parentSourcedId",
+                    format!(
+                        "Организации подчинены друг другу по кругу: {}.",
+                        chain.join(" → ")
+                    ),
+                ));
+                break;
+            }
+            let Some(next) = by_sid.get(parent) else {
+                // A package of changes may name a parent the region has.
+                if !delta_files.contains(orgs.file) {
+                    errors.push(RowError::new(
+                        orgs.file,
+                        o.line,
+                        "parentSourcedId",
+                        format!("Вышестоящей организации {parent} нет в orgs.csv."),
+                    ));
+                }
+                break;
+            };
+            chain.push(parent);
+            at = next;
+            if school.is_none() && at.kind == "school" {
+                school = Some(at.sid.clone());
+            }
+        }
+        if let Some(s) = school {
+            home.insert(o.sid.clone(), s);
+        }
+    }
+    (out, home)
+}
+
+/// Files a package may hold that the platform reads and does not apply: 0 sign-in profiles,
+/// 1 the gradebook, 2 resources.
+const NOT_APPLIED: &[(&str, u8)] = &[
+    ("userProfiles.csv", 0),
+    ("lineItems.csv", 1),
+    ("results.csv", 1),
+    ("categories.csv", 1),
+    ("scoreScales.csv", 1),
+    ("lineItemScoreScales.csv", 1),
+    ("resultScoreScales.csv", 1),
+    ("lineItemLearningObjectiveIds.csv", 1),
+    ("resultLearningObjectiveIds.csv", 1),
+    ("resources.csv", 2),
+    ("classResources.csv", 2),
+    ("courseResources.csv", 2),
+];
+
+/// Columns each file's rows are applied from; any other column with a value is reported.
+fn applied_columns(file: &str) -> &'static [&'static str] {
+    match file {
+        "orgs.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "name",
+            "type",
+            "identifier",
+            "parentSourcedId",
+        ],
+        "academicSessions.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "type",
+            "startDate",
+            "endDate",
+            "parentSourcedId",
+            "schoolYear",
+        ],
+        "courses.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "courseCode",
+            "subjectCodes",
+            "subjects",
+            "orgSourcedId",
+            "schoolYearSourcedId",
+            "grades",
+        ],
+        "classes.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "grades",
+            "courseSourcedId",
+            "classType",
+            "schoolSourcedId",
+            "termSourcedIds",
+            "subjects",
+            "subjectCodes",
+        ],
+        "users.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "enabledUser",
+            "role",
+            "orgSourcedIds",
+            "username",
+            "userIds",
+            "givenName",
+            "familyName",
+            "middleName",
+            "email",
+            "phone",
+            "agentSourcedIds",
+            "grades",
+            "primaryOrgSourcedId",
+        ],
+        "roles.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "userSourcedId",
+            "roleType",
+            "role",
+            "orgSourcedId",
+        ],
+        "enrollments.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "classSourcedId",
+            "schoolSourcedId",
+            "userSourcedId",
+            "role",
+            "primary",
+            "beginDate",
+        ],
+        "demographics.csv" => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "birthDate",
+            "sex",
+        ],
+        _ => &[],
+    }
+}
+
+/// What a package holds and the platform does not keep — whole files and columns with
+/// values — each reported with the file and the reason: nothing is dropped in silence.
+fn unapplied(
     files: &[(String, Vec<u8>)],
-) -> Result<(Package, &'static str, Version), Vec<RowError>> {
+    tables: &HashMap<&'static str, Table>,
+    demographics: Option<&Table>,
+) -> Vec<RowError> {
+    let mut out = Vec::new();
+    for (name, bytes) in files {
+        if name == "manifest.csv"
+            || tables.contains_key(name.as_str())
+            || name == "demographics.csv"
+        {
+            continue;
+        }
+        let rows = bytes
+            .split(|b| *b == b'\n')
+            .skip(1)
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .count();
+        if rows == 0 {
+            continue;
+        }
+        let kind = NOT_APPLIED
+            .iter()
+            .find(|(f, _)| f.eq_ignore_ascii_case(name))
+            .map(|(_, k)| *k);
+        let message = match kind {
+            Some(0) => format!("Файл прочитан, но не перенесён ({rows} строк): профили входа во внешние системы платформа не хранит."),
+            Some(1) => format!("Файл прочитан, но не перенесён ({rows} строк): оценки и работы передаются через сервис Gradebook (REST), а не пакетом CSV."),
+            Some(_) => format!("Файл прочитан, но не перенесён ({rows} строк): ссылки на ресурсы курсов платформа не хранит."),
+            None => format!("Файл прочитан, но не перенесён ({rows} строк): это не файл спецификации OneRoster."),
+        };
+        out.push(RowError::new(name, 0, "", message));
+    }
+    for t in tables.values().chain(demographics) {
+        let applied = applied_columns(t.file);
+        let mut unused: Vec<(&str, usize)> = t
+            .headers
+            .iter()
+            .filter(|(h, _)| !applied.contains(&h.as_str()))
+            .map(|(h, i)| (h.as_str(), *i))
+            .collect();
+        unused.sort_by_key(|(_, i)| *i);
+        let mut named = Vec::new();
+        let mut rows = 0usize;
+        // A class's code equal to its title is kept (as its name).
+        let title = t.headers.get("title").copied();
+        for (h, i) in unused {
+            let n = t
+                .rows
+                .iter()
+                .filter(|(_, r)| {
+                    r.get(i).is_some_and(|v| {
+                        !v.trim().is_empty()
+                            && !(h == "classCode" && title.and_then(|ti| r.get(ti)) == Some(v))
+                    })
+                })
+                .count();
+            if n > 0 {
+                named.push(h);
+                rows = rows.max(n);
+            }
+        }
+        if !named.is_empty() {
+            let passwords = named.contains(&"password");
+            out.push(RowError::new(
+                t.file,
+                1,
+                &named.join(", "),
+                if passwords {
+                    format!("Столбцы прочитаны, но платформа их не хранит: значения (до {rows} строк) не перенесены. Пароли из пакета не переносятся никогда — выдайте письма со входом.")
+                } else {
+                    format!("Столбцы прочитаны, но платформа их не хранит: значения (до {rows} строк) не перенесены.")
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// Bounds of one upload: a school's package or a region's.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub rows: usize,
+    pub unpacked: u64,
+}
+
+impl Bounds {
+    pub const SCHOOL: Bounds = Bounds {
+        rows: MAX_TABLE_ROWS,
+        unpacked: crate::limits::MAX_UNPACKED,
+    };
+    pub const REGION: Bounds = Bounds {
+        rows: crate::limits::MAX_REGION_TABLE_ROWS,
+        unpacked: crate::limits::MAX_REGION_UNPACKED,
+    };
+}
+
+/// Reads a package: its manifest, version and files, each within `bounds`.
+fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut encoding = "UTF-8";
     let present: HashMap<&str, &Vec<u8>> = files.iter().map(|(n, b)| (n.as_str(), b)).collect();
@@ -375,11 +710,11 @@ pub fn parse_versioned(
     }
     // A package of changes: its rows may name what the school already has, and a file
     // it leaves out is simply unchanged.
-    let delta_files: HashSet<&str> = manifest
+    let delta_files: HashSet<String> = manifest
         .modes
         .iter()
         .filter(|(_, (_, m))| m == "delta")
-        .map(|(f, _)| f.as_str())
+        .map(|(f, _)| f.clone())
         .collect();
     let delta = !delta_files.is_empty();
     // One version in one package: 1.2 keeps roles in roles.csv, 1.1 in users.csv.
@@ -412,7 +747,7 @@ pub fn parse_versioned(
     for (name, required) in files_of(version) {
         match texts.get(name) {
             Some(t) => {
-                if let Some(tab) = table(name, t, b',', required, MAX_TABLE_ROWS, &mut errors) {
+                if let Some(tab) = table(name, t, b',', required, bounds.rows, &mut errors) {
                     tables.insert(name, tab);
                 }
             }
@@ -439,56 +774,6 @@ pub fn parse_versioned(
             rows: Vec::new(),
         });
     }
-    let mut p = Package {
-        delta,
-        ..Package::default()
-    };
-    // Each id once a file; a repeat names the line that had it first.
-    let mut seen: HashMap<(&str, String), u64> = HashMap::new();
-    let mut dup = |file: &'static str, sid: &str, line: u64, errors: &mut Vec<RowError>| {
-        if let Some(first) = seen.insert((file, sid.to_string()), line) {
-            seen.insert((file, sid.to_string()), first);
-            errors.push(RowError::new(
-                file,
-                line,
-                "sourcedId",
-                format!("Идентификатор {sid} повторяется: он уже есть в строке {first}."),
-            ));
-        }
-    };
-    // `tobedeleted`: in a delta file, the row ends what it names (true); a full (bulk)
-    // file lists what is, so there it is a mistake.
-    let gone = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| -> bool {
-        if !is(t.get(r, "status"), "tobedeleted") {
-            return false;
-        }
-        if delta_files.contains(t.file) {
-            return true;
-        }
-        errors.push(RowError::new(
-            t.file,
-            line,
-            "status",
-            "tobedeleted бывает только в файле с изменениями (delta); в полной выгрузке (bulk) уберите строку или отчислите человека в карточке.",
-        ));
-        false
-    };
-    let status_ok = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| {
-        if gone(t, r, line, errors) {
-            errors.push(RowError::new(
-                t.file,
-                line,
-                "status",
-                "Эти записи пакет не удаляет: учебные годы и организации меняются в реестре.",
-            ));
-        }
-    };
-    let removal = |t: &Table, r: &csv::StringRecord, line: u64| Gone {
-        sid: t.get(r, "sourcedId").unwrap_or_default().to_string(),
-        file: t.file.to_string(),
-        line,
-    };
-
     // A set of files with headers only (a template): nothing to write, and said so.
     if errors.is_empty() && tables.values().all(|t| t.rows.is_empty()) {
         return Err(vec![RowError::new(
@@ -499,25 +784,84 @@ pub fn parse_versioned(
         )]);
     }
 
-    // orgs: exactly one school.
-    let orgs = &tables["orgs.csv"];
-    let mut schools = Vec::new();
-    let mut org_sids = HashSet::new();
-    for (line, r) in &orgs.rows {
-        status_ok(orgs, r, *line, &mut errors);
-        let sid = orgs.get(r, "sourcedId").unwrap_or_default().to_string();
-        org_sids.insert(sid.clone());
-        if is(orgs.get(r, "type"), "school") {
-            schools.push((sid, orgs.get(r, "identifier").map(str::to_string)));
-        }
+    let (orgs, home) = read_orgs(&tables["orgs.csv"], &delta_files, &mut errors);
+    let org_sids: HashSet<String> = orgs.iter().map(|o| o.sid.clone()).collect();
+    let demo_table = match texts.get("demographics.csv") {
+        Some(t) => table(
+            "demographics.csv",
+            t,
+            b',',
+            &["sourcedId"],
+            bounds.rows,
+            &mut errors,
+        ),
+        None => None,
+    };
+    let demographics: Demographics = demo_table
+        .as_ref()
+        .map(|d| {
+            d.rows
+                .iter()
+                .map(|(_, r)| {
+                    let sex = match d.get(r, "sex").map(str::to_ascii_lowercase).as_deref() {
+                        Some("male") => Some("male".to_string()),
+                        Some("female") => Some("female".to_string()),
+                        _ => None,
+                    };
+                    (
+                        d.get(r, "sourcedId").unwrap_or_default().to_string(),
+                        (date(d.get(r, "birthDate")), sex),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut warnings = unapplied(files, &tables, demo_table.as_ref());
+    drop(demo_table);
+
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    warnings.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
+    Ok(Source {
+        version,
+        encoding,
+        delta,
+        delta_files,
+        tables,
+        demographics,
+        orgs,
+        home,
+        org_sids,
+        warnings,
+    })
+}
+
+/// Parses and validates a whole OneRoster package of one school, 1.1 or 1.2.
+pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec<RowError>> {
+    parse_versioned(files).map(|(p, enc, _)| (p, enc))
+}
+
+/// As [`parse`], with the version found.
+pub fn parse_versioned(
+    files: &[(String, Vec<u8>)],
+) -> Result<(Package, &'static str, Version), Vec<RowError>> {
+    let mut src = read(files, Bounds::SCHOOL)?;
+    let tables = std::mem::take(&mut src.tables);
+    let mut errors = Vec::new();
+    let mut p = Package {
+        delta: src.delta,
+        warnings: std::mem::take(&mut src.warnings),
+        ..Package::default()
+    };
+    let schools: Vec<&OrgRow> = src.orgs.iter().filter(|o| o.kind == "school").collect();
     match schools.as_slice() {
-        [(sid, ident)] => {
-            p.org_sid = Some(sid.clone());
-            p.org_identifier = ident.clone();
+        [one] => {
+            p.org_sid = Some(one.sid.clone());
+            p.org_identifier = one.identifier.clone();
         }
         // A package of changes names its school by the rows' schoolSourcedId (below).
-        [] if delta => {}
+        [] if src.delta => {}
         [] => errors.push(RowError::new(
             "orgs.csv",
             1,
@@ -528,11 +872,14 @@ pub fn parse_versioned(
             "orgs.csv",
             1,
             "type",
-            "В пакете несколько школ (type = school): загрузите пакет каждой школы в её карточке.",
+            format!(
+                "В пакете несколько школ (type = school: {}): такой пакет загружает оператор муниципалитета или региона на странице «Загрузка пакета OneRoster» своей территории, либо загрузите пакет каждой школы в её карточке.",
+                schools.len()
+            ),
         )),
     }
     let mut school = p.org_sid.clone().unwrap_or_default();
-    if school.is_empty() && delta {
+    if school.is_empty() && src.delta {
         // The school the changes are for: the one every row names.
         let mut named: Vec<String> = Vec::new();
         for (file, col) in [
@@ -567,13 +914,487 @@ pub fn parse_versioned(
             )),
         }
     }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    school_package(&src, &tables, &school, None, &mut p, &mut errors);
+    finish(errors)?;
+    Ok((p, src.encoding, src.version))
+}
+
+/// A package of several schools (a district with its schools, a region's export): each
+/// school's part as its own [`Package`], read and checked together.
+#[derive(Debug)]
+pub struct RegionPackage {
+    pub version: Version,
+    pub encoding: &'static str,
+    pub delta: bool,
+    pub orgs: Vec<OrgRow>,
+    /// One a school, in the order of `orgs.csv`.
+    pub schools: Vec<Package>,
+    /// Read and not applied: files, columns, people of no school, district staff.
+    pub warnings: Vec<RowError>,
+}
+
+/// Parses and validates a package of several schools whole; rows are taken apart by the
+/// school they belong to (a class and its enrolments by `schoolSourcedId`, a user by the
+/// schools of their roles, a parent by their children's schools).
+pub fn parse_region(files: &[(String, Vec<u8>)]) -> Result<RegionPackage, Vec<RowError>> {
+    let mut src = read(files, Bounds::REGION)?;
+    let tables = std::mem::take(&mut src.tables);
+    let mut errors = Vec::new();
+    let mut warnings = std::mem::take(&mut src.warnings);
+    // A package of changes may name schools by its rows only.
+    if src.delta {
+        for (file, col) in [
+            ("classes.csv", "schoolSourcedId"),
+            ("enrollments.csv", "schoolSourcedId"),
+        ] {
+            if let Some(t) = tables.get(file) {
+                for (_, r) in &t.rows {
+                    if let Some(v) = t.get(r, col) {
+                        if !src.org_sids.contains(v) {
+                            src.home.insert(v.to_string(), v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut school_sids: Vec<String> = src
+        .orgs
+        .iter()
+        .filter(|o| o.kind == "school")
+        .map(|o| o.sid.clone())
+        .collect();
+    for h in src.home.values() {
+        if !school_sids.contains(h) {
+            school_sids.push(h.clone());
+        }
+    }
+    if school_sids.is_empty() {
+        return Err(vec![RowError::new(
+            "orgs.csv",
+            1,
+            "type",
+            "В пакете нет организации с type = school.",
+        )]);
+    }
+    if school_sids.len() > crate::limits::MAX_REGION_SCHOOLS {
+        return Err(vec![RowError::new(
+            "orgs.csv",
+            0,
+            "type",
+            format!(
+                "В пакете {} школ — больше допустимых {} за одну загрузку: разделите пакет по муниципалитетам.",
+                school_sids.len(),
+                crate::limits::MAX_REGION_SCHOOLS
+            ),
+        )]);
+    }
+    let everyone: HashSet<String> = tables
+        .get("users.csv")
+        .map(|t| {
+            t.rows
+                .iter()
+                .filter_map(|(_, r)| t.get(r, "sourcedId").map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let parts = split(tables, &school_sids, &src, &mut errors, &mut warnings);
+    let mut schools = Vec::new();
+    for (sid, t) in school_sids.iter().zip(parts) {
+        let mut p = Package {
+            delta: src.delta,
+            org_sid: Some(sid.clone()),
+            org_identifier: src
+                .orgs
+                .iter()
+                .find(|o| &o.sid == sid)
+                .and_then(|o| o.identifier.clone()),
+            ..Package::default()
+        };
+        school_package(&src, &t, sid, Some(&everyone), &mut p, &mut errors);
+        drop(t);
+        schools.push(p);
+    }
+    finish(errors)?;
+    warnings.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
+    Ok(RegionPackage {
+        version: src.version,
+        encoding: src.encoding,
+        delta: src.delta,
+        orgs: src.orgs,
+        schools,
+        warnings,
+    })
+}
+
+/// Errors sorted by file and line, once each.
+fn finish(mut errors: Vec<RowError>) -> Result<(), Vec<RowError>> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by(|a, b| {
+        (
+            a.file.as_str(),
+            a.line,
+            a.column.as_str(),
+            a.message.as_str(),
+        )
+            .cmp(&(
+                b.file.as_str(),
+                b.line,
+                b.column.as_str(),
+                b.message.as_str(),
+            ))
+    });
+    errors.dedup();
+    Err(errors)
+}
+
+/// Takes a region's tables apart into one set a school, in the order of `schools`. The
+/// small files (orgs, sessions, courses) go to every school whole; classes and
+/// enrolments to the school they name; users to each school they hold a role in, parents
+/// to their children's schools. What belongs to no school is reported.
+fn split(
+    mut tables: HashMap<&'static str, Table>,
+    schools: &[String],
+    src: &Source,
+    errors: &mut Vec<RowError>,
+    warnings: &mut Vec<RowError>,
+) -> Vec<HashMap<&'static str, Table>> {
+    let index: HashMap<&str, usize> = schools
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let school_of = |org: &str| -> Option<usize> {
+        src.home
+            .get(org)
+            .and_then(|h| index.get(h.as_str()).copied())
+    };
+    let empty_like = |t: &Table| Table {
+        file: t.file,
+        headers: t.headers.clone(),
+        rows: Vec::new(),
+    };
+    let mut parts: Vec<HashMap<&'static str, Table>> = (0..schools.len())
+        .map(|_| {
+            tables
+                .iter()
+                .map(|(name, t)| {
+                    let whole =
+                        matches!(*name, "orgs.csv" | "academicSessions.csv" | "courses.csv");
+                    (
+                        *name,
+                        if whole {
+                            Table {
+                                file: t.file,
+                                headers: t.headers.clone(),
+                                rows: t.rows.clone(),
+                            }
+                        } else {
+                            empty_like(t)
+                        },
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let mut take = |name: &str| tables.remove(name);
+    // Each id once a file across the whole package.
+    let once = |t: &Table,
+                r: &csv::StringRecord,
+                line: u64,
+                seen: &mut HashMap<String, u64>,
+                errors: &mut Vec<RowError>| {
+        let sid = t.get(r, "sourcedId").unwrap_or_default();
+        if let Some(first) = seen.get(sid) {
+            errors.push(RowError::new(
+                t.file,
+                line,
+                "sourcedId",
+                format!("Идентификатор {sid} повторяется: он уже есть в строке {first}."),
+            ));
+        } else {
+            seen.insert(sid.to_string(), line);
+        }
+    };
+
+    // Classes by their school.
+    let mut class_school: HashMap<String, usize> = HashMap::new();
+    if let Some(classes) = take("classes.csv") {
+        let mut seen = HashMap::new();
+        for (line, r) in classes.rows.iter() {
+            once(&classes, r, *line, &mut seen, errors);
+            let org = classes.get(r, "schoolSourcedId").unwrap_or_default();
+            match school_of(org) {
+                Some(i) => {
+                    class_school.insert(
+                        classes.get(r, "sourcedId").unwrap_or_default().to_string(),
+                        i,
+                    );
+                    if let Some(t) = parts[i].get_mut("classes.csv") {
+                        t.rows.push((*line, r.clone()));
+                    }
+                }
+                None => errors.push(RowError::new(
+                    classes.file,
+                    *line,
+                    "schoolSourcedId",
+                    format!(
+                        "Класс относится к организации «{org}», которой нет среди школ orgs.csv."
+                    ),
+                )),
+            }
+        }
+    }
+    // Enrolments by their school; the class must be of the same school.
+    let mut user_schools: HashMap<String, Vec<usize>> = HashMap::new();
+    let add = |user: &str, i: usize, m: &mut HashMap<String, Vec<usize>>| {
+        let v = m.entry(user.to_string()).or_default();
+        if !v.contains(&i) {
+            v.push(i);
+        }
+    };
+    if let Some(enrollments) = take("enrollments.csv") {
+        let mut seen = HashMap::new();
+        for (line, r) in enrollments.rows.iter() {
+            once(&enrollments, r, *line, &mut seen, errors);
+            let class = enrollments.get(r, "classSourcedId").unwrap_or_default();
+            let named = enrollments.get(r, "schoolSourcedId");
+            let by_class = class_school.get(class).copied();
+            let i = match (named.map(|o| (o, school_of(o))), by_class) {
+                (Some((_, Some(a))), Some(b)) if a != b => {
+                    errors.push(RowError::new(
+                        enrollments.file,
+                        *line,
+                        "classSourcedId",
+                        format!(
+                            "Класс {class} относится к школе {}, а запись — к школе {}.",
+                            schools[b], schools[a]
+                        ),
+                    ));
+                    continue;
+                }
+                (Some((_, Some(a))), _) => a,
+                (_, Some(b)) => b,
+                (Some((o, None)), None) => {
+                    errors.push(RowError::new(
+                        enrollments.file,
+                        *line,
+                        "schoolSourcedId",
+                        format!("Организации «{o}» нет среди школ orgs.csv."),
+                    ));
+                    continue;
+                }
+                (None, None) => {
+                    errors.push(RowError::new(
+                        enrollments.file,
+                        *line,
+                        "classSourcedId",
+                        format!("Класс {class} не найден в classes.csv."),
+                    ));
+                    continue;
+                }
+            };
+            if let Some(u) = enrollments.get(r, "userSourcedId") {
+                add(u, i, &mut user_schools);
+            }
+            if let Some(t) = parts[i].get_mut("enrollments.csv") {
+                t.rows.push((*line, r.clone()));
+            }
+        }
+    }
+    // Roles (1.2): at a school, or (family roles) anywhere in the package.
+    let mut family: HashSet<String> = HashSet::new();
+    let mut family_roles: Vec<(u64, csv::StringRecord, String)> = Vec::new();
+    let roles = take("roles.csv");
+    if let Some(roles) = &roles {
+        for (line, r) in roles.rows.iter() {
+            let user = roles
+                .get(r, "userSourcedId")
+                .unwrap_or_default()
+                .to_string();
+            let org = roles.get(r, "orgSourcedId").unwrap_or_default();
+            let is_family = roles
+                .get(r, "role")
+                .and_then(person_role)
+                .is_some_and(PersonRole::is_family);
+            if is_family && src.org_sids.contains(org) {
+                // Held in no organisation: it goes with the user to each of their schools.
+                family.insert(user.clone());
+                if let Some(i) = school_of(org) {
+                    add(&user, i, &mut user_schools);
+                }
+                family_roles.push((*line, r.clone(), user));
+                continue;
+            }
+            match school_of(org) {
+                Some(i) => {
+                    add(&user, i, &mut user_schools);
+                    if let Some(t) = parts[i].get_mut("roles.csv") {
+                        t.rows.push((*line, r.clone()));
+                    }
+                }
+                None if src.org_sids.contains(org) => warnings.push(RowError::new(
+                    roles.file,
+                    *line,
+                    "orgSourcedId",
+                    format!(
+                        "Роль в организации {org} (не школа) не перенесена: сотрудников органов управления назначает оператор в карточке территории."
+                    ),
+                )),
+                None => errors.push(RowError::new(
+                    roles.file,
+                    *line,
+                    "orgSourcedId",
+                    format!("Организации {org} нет в orgs.csv."),
+                )),
+            }
+        }
+    }
+    // Users: 1.1 names their organisations; family by the children either side links.
+    let users = take("users.csv");
+    let mut links: Vec<(String, String)> = Vec::new();
+    if let Some(users) = &users {
+        let mut seen = HashMap::new();
+        for (line, r) in users.rows.iter() {
+            once(users, r, *line, &mut seen, errors);
+            let sid = users.get(r, "sourcedId").unwrap_or_default().to_string();
+            if src.version == Version::V1_1 {
+                let role = users.get(r, "role").and_then(person_role);
+                if role.is_some_and(PersonRole::is_family) {
+                    family.insert(sid.clone());
+                } else {
+                    for o in list(users.get(r, "orgSourcedIds")) {
+                        if let Some(i) = school_of(o) {
+                            add(&sid, i, &mut user_schools);
+                        }
+                    }
+                }
+            }
+            for other in list(users.get(r, "agentSourcedIds")) {
+                links.push((sid.clone(), other.to_string()));
+            }
+        }
+    }
+    // A parent goes where their children study (links from either side).
+    for (a, b) in &links {
+        let (parent, child) = if family.contains(a) { (a, b) } else { (b, a) };
+        if !family.contains(parent) {
+            continue;
+        }
+        let of_child = user_schools.get(child).cloned().unwrap_or_default();
+        for i in of_child {
+            add(parent, i, &mut user_schools);
+        }
+    }
+    for (line, r, user) in family_roles {
+        for i in user_schools.get(&user).cloned().unwrap_or_default() {
+            if let Some(t) = parts[i].get_mut("roles.csv") {
+                t.rows.push((line, r.clone()));
+            }
+        }
+    }
+    if let Some(mut users) = users {
+        let rows = std::mem::take(&mut users.rows);
+        for (line, r) in rows {
+            let sid = users.get(&r, "sourcedId").unwrap_or_default().to_string();
+            match user_schools.get(&sid).map(Vec::as_slice) {
+                Some([]) | None => warnings.push(RowError::new(
+                    users.file,
+                    line,
+                    "sourcedId",
+                    format!("Пользователь {sid} не относится ни к одной школе пакета (нет роли в школе, записи в класс или ребёнка в школе): строка не перенесена."),
+                )),
+                Some([one]) => {
+                    if let Some(t) = parts[*one].get_mut("users.csv") {
+                        t.rows.push((line, r));
+                    }
+                }
+                Some(many) => {
+                    for i in many {
+                        if let Some(t) = parts[*i].get_mut("users.csv") {
+                            t.rows.push((line, r.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    drop(roles);
+    parts
+}
+
+/// One school's part of a package: its years, classes, groups, people, families and
+/// enrolments, every row checked; `p` gets what is read, `errors` what is refused.
+fn school_package(
+    src: &Source,
+    tables: &HashMap<&'static str, Table>,
+    school: &str,
+    // In a package of several schools: every user of it (a link to someone in another
+    // school's part is made there).
+    everyone: Option<&HashSet<String>>,
+    p: &mut Package,
+    errors: &mut Vec<RowError>,
+) {
+    let errors = &mut *errors;
+    // The school itself, or a part of it (a building, a department).
+    let at_school = |org: &str| org == school || src.home.get(org).is_some_and(|h| h == school);
+    // Each id once a file; a repeat names the line that had it first.
+    let mut seen: HashMap<(&str, String), u64> = HashMap::new();
+    let mut dup = |file: &'static str, sid: &str, line: u64, errors: &mut Vec<RowError>| {
+        if let Some(first) = seen.insert((file, sid.to_string()), line) {
+            seen.insert((file, sid.to_string()), first);
+            errors.push(RowError::new(
+                file,
+                line,
+                "sourcedId",
+                format!("Идентификатор {sid} повторяется: он уже есть в строке {first}."),
+            ));
+        }
+    };
+    // `tobedeleted`: in a delta file, the row ends what it names (true); a full (bulk)
+    // file lists what is, so there it is a mistake.
+    let gone = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| -> bool {
+        if !is(t.get(r, "status"), "tobedeleted") {
+            return false;
+        }
+        if src.delta_files.contains(t.file) {
+            return true;
+        }
+        errors.push(RowError::new(
+            t.file,
+            line,
+            "status",
+            "tobedeleted бывает только в файле с изменениями (delta); в полной выгрузке (bulk) уберите строку или отчислите человека в карточке.",
+        ));
+        false
+    };
+    let status_ok = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| {
+        if gone(t, r, line, errors) {
+            errors.push(RowError::new(
+                t.file,
+                line,
+                "status",
+                "Эти записи пакет не удаляет: учебные годы и организации меняются в реестре.",
+            ));
+        }
+    };
+    let removal = |t: &Table, r: &csv::StringRecord, line: u64| Gone {
+        sid: t.get(r, "sourcedId").unwrap_or_default().to_string(),
+        file: t.file.to_string(),
+        line,
+    };
 
     let sessions = &tables["academicSessions.csv"];
     let mut terms: HashMap<String, String> = HashMap::new(); // term → school year
     for (line, r) in &sessions.rows {
-        status_ok(sessions, r, *line, &mut errors);
+        status_ok(sessions, r, *line, errors);
         let sid = sessions.get(r, "sourcedId").unwrap_or_default().to_string();
-        dup("academicSessions.csv", &sid, *line, &mut errors);
+        dup("academicSessions.csv", &sid, *line, errors);
         let (start, end) = (
             date(sessions.get(r, "startDate")),
             date(sessions.get(r, "endDate")),
@@ -637,7 +1458,7 @@ pub fn parse_versioned(
     if let Some(courses) = tables.get("courses.csv") {
         for (line, r) in &courses.rows {
             let sid = courses.get(r, "sourcedId").unwrap_or_default().to_string();
-            dup("courses.csv", &sid, *line, &mut errors);
+            dup("courses.csv", &sid, *line, errors);
             let mut names: Vec<String> = courses
                 .get(r, "courseCode")
                 .map(str::to_string)
@@ -661,14 +1482,14 @@ pub fn parse_versioned(
     let classes = &tables["classes.csv"];
     let mut class_sids = HashSet::new();
     for (line, r) in &classes.rows {
-        if gone(classes, r, *line, &mut errors) {
+        if gone(classes, r, *line, errors) {
             p.removed.classes.push(removal(classes, r, *line));
             continue;
         }
         let sid = classes.get(r, "sourcedId").unwrap_or_default().to_string();
-        dup("classes.csv", &sid, *line, &mut errors);
+        dup("classes.csv", &sid, *line, errors);
         class_sids.insert(sid.clone());
-        if classes.get(r, "schoolSourcedId") != Some(school.as_str()) {
+        if !at_school(classes.get(r, "schoolSourcedId").unwrap_or_default()) {
             errors.push(RowError::new(
                 classes.file,
                 *line,
@@ -681,7 +1502,7 @@ pub fn parse_versioned(
             .map(|t| t.to_string())
             .unwrap_or_default();
         // A delta may name a school year the school already has: found when writing.
-        let year_sid = year_of(&term).or_else(|| delta.then(|| term.clone()));
+        let year_sid = year_of(&term).or_else(|| src.delta.then(|| term.clone()));
         let Some(year_sid) = year_sid else {
             errors.push(RowError::new(
                 classes.file,
@@ -765,42 +1586,12 @@ pub fn parse_versioned(
         }
     }
 
-    let demographics: HashMap<String, (Option<String>, Option<String>)> =
-        match texts.get("demographics.csv") {
-            Some(t) => match table(
-                "demographics.csv",
-                t,
-                b',',
-                &["sourcedId"],
-                MAX_TABLE_ROWS,
-                &mut errors,
-            ) {
-                Some(d) => d
-                    .rows
-                    .iter()
-                    .map(|(_, r)| {
-                        let sex = match d.get(r, "sex").map(str::to_ascii_lowercase).as_deref() {
-                            Some("male") => Some("male".to_string()),
-                            Some("female") => Some("female".to_string()),
-                            _ => None,
-                        };
-                        (
-                            d.get(r, "sourcedId").unwrap_or_default().to_string(),
-                            (date(d.get(r, "birthDate")), sex),
-                        )
-                    })
-                    .collect(),
-                None => HashMap::new(),
-            },
-            None => HashMap::new(),
-        };
-
     // 1.2: every role of every user, in this school, the primary one first.
     let mut roles_of: HashMap<String, Vec<(bool, PersonRole)>> = HashMap::new();
     if let Some(roles) = tables.get("roles.csv") {
         let mut seen_roles: HashSet<(String, String, String)> = HashSet::new();
         for (line, r) in &roles.rows {
-            if gone(roles, r, *line, &mut errors) {
+            if gone(roles, r, *line, errors) {
                 // A role ends with its stay or position (enrollments, users); a role row
                 // alone is noted and left.
                 p.warnings.push(RowError::new(
@@ -826,12 +1617,15 @@ pub fn parse_versioned(
                 ));
                 continue;
             }
-            if org != school {
+            // A family role is held in no organisation: a package may give it in the
+            // district (the region's packages do).
+            let family = person_role(name).is_some_and(PersonRole::is_family);
+            if !at_school(&org) && !(family && src.org_sids.contains(&org)) {
                 errors.push(RowError::new(
                     roles.file,
                     *line,
                     "orgSourcedId",
-                    if org_sids.contains(&org) {
+                    if src.org_sids.contains(&org) {
                         format!("Роль в организации {org}: пакет школы назначает роли только в самой школе.")
                     } else {
                         format!("Организации {org} нет в orgs.csv.")
@@ -876,14 +1670,14 @@ pub fn parse_versioned(
     // (line, parent, child) as the package links them, from either side.
     let mut agents: Vec<(u64, String, String)> = Vec::new();
     for (line, r) in &users.rows {
-        if gone(users, r, *line, &mut errors) {
+        if gone(users, r, *line, errors) {
             p.removed.people.push(removal(users, r, *line));
             continue;
         }
         let sid = users.get(r, "sourcedId").unwrap_or_default().to_string();
-        dup("users.csv", &sid, *line, &mut errors);
+        dup("users.csv", &sid, *line, errors);
         user_sids.insert(sid.clone());
-        let roles: Vec<PersonRole> = match version {
+        let roles: Vec<PersonRole> = match src.version {
             Version::V1_1 => {
                 let name = users.get(r, "role").unwrap_or_default();
                 let Some(role) = person_role(name) else {
@@ -896,7 +1690,9 @@ pub fn parse_versioned(
                     continue;
                 };
                 if !role.is_family()
-                    && !list(users.get(r, "orgSourcedIds")).contains(&school.as_str())
+                    && !list(users.get(r, "orgSourcedIds"))
+                        .iter()
+                        .any(|o| at_school(o))
                 {
                     errors.push(RowError::new(
                         users.file,
@@ -914,7 +1710,7 @@ pub fn parse_versioned(
                 let roles: Vec<PersonRole> = held.into_iter().map(|(_, r)| r).collect();
                 // A change of a known user's name needs no roles; a new user without
                 // one is refused when writing.
-                if roles.is_empty() && !delta {
+                if roles.is_empty() && !src.delta {
                     errors.push(RowError::new(
                         users.file,
                         *line,
@@ -962,7 +1758,7 @@ pub fn parse_versioned(
                 agents.push((*line, sid.clone(), other.to_string()));
             }
         }
-        let (birth, sex) = demographics.get(&sid).cloned().unwrap_or_default();
+        let (birth, sex) = src.demographics.get(&sid).cloned().unwrap_or_default();
         p.people.push(PersonIn {
             sid,
             roles,
@@ -1012,11 +1808,13 @@ pub fn parse_versioned(
                 format!("{child} не обучающийся: родителя связывают с ребёнком."),
             )),
             // A package of changes may link to someone the school has: tried when writing.
-            _ if delta => {
+            _ if src.delta => {
                 if linked.insert((parent.clone(), child.clone())) {
                     p.guardians.push((parent, child));
                 }
             }
+            // Both in the package, in another school's part: linked there.
+            _ if everyone.is_some_and(|all| all.contains(&parent) && all.contains(&child)) => {}
             // A link to someone outside the package is noted and left: the family is
             // linked when both are there.
             _ => p.warnings.push(RowError::new(
@@ -1032,7 +1830,7 @@ pub fn parse_versioned(
 
     let enrollments = &tables["enrollments.csv"];
     for (line, r) in &enrollments.rows {
-        if gone(enrollments, r, *line, &mut errors) {
+        if gone(enrollments, r, *line, errors) {
             p.removed.enrolments.push(removal(enrollments, r, *line));
             continue;
         }
@@ -1040,7 +1838,7 @@ pub fn parse_versioned(
             .get(r, "sourcedId")
             .unwrap_or_default()
             .to_string();
-        dup("enrollments.csv", &sid, *line, &mut errors);
+        dup("enrollments.csv", &sid, *line, errors);
         let class = enrollments
             .get(r, "classSourcedId")
             .unwrap_or_default()
@@ -1049,7 +1847,7 @@ pub fn parse_versioned(
             .get(r, "userSourcedId")
             .unwrap_or_default()
             .to_string();
-        if !class_sids.contains(&class) && !delta {
+        if !class_sids.contains(&class) && !src.delta {
             errors.push(RowError::new(
                 enrollments.file,
                 *line,
@@ -1057,7 +1855,7 @@ pub fn parse_versioned(
                 format!("Класс {class} не найден в classes.csv."),
             ));
         }
-        if !user_sids.contains(&user) && !delta {
+        if !user_sids.contains(&user) && !src.delta {
             errors.push(RowError::new(
                 enrollments.file,
                 *line,
@@ -1104,12 +1902,6 @@ pub fn parse_versioned(
                 }
             }
         }
-    }
-    if errors.is_empty() {
-        Ok((p, encoding, version))
-    } else {
-        errors.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
-        Err(errors)
     }
 }
 

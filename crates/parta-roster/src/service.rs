@@ -120,7 +120,11 @@ impl Roster {
 
     /// Checks the caller may change this school's roster. `None` is the server's own
     /// command line (`parta import`), run by whoever runs the server.
-    async fn allowed(&self, p: Option<&Principal>, org: OrganisationId) -> Result<(), RosterError> {
+    pub(crate) async fn allowed(
+        &self,
+        p: Option<&Principal>,
+        org: OrganisationId,
+    ) -> Result<(), RosterError> {
         let facts = self.org_facts(org).await?;
         match p.map(|p| decide(p, Operation::ImportRoster, Target::Organisation(&facts))) {
             None | Some(Decision::Allow) => Ok(()),

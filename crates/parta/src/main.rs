@@ -76,11 +76,19 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
-    /// Import a OneRoster 1.2 ZIP or the Russian CSV template into a school.
+    /// Import a OneRoster 1.2 ZIP or the Russian CSV template into a school, or a
+    /// OneRoster package of several schools into a territory (`--region` or
+    /// `--municipality`).
     Import {
         /// Organisation id.
-        #[arg(long)]
-        org: String,
+        #[arg(long, required_unless_present_any = ["region", "municipality"])]
+        org: Option<String>,
+        /// A region's package: its code (e.g. 77).
+        #[arg(long, conflicts_with_all = ["org", "municipality"])]
+        region: Option<String>,
+        /// A municipality's package: its id.
+        #[arg(long, conflicts_with_all = ["org", "region"])]
+        municipality: Option<String>,
         #[arg(long)]
         file: PathBuf,
         /// Validate and report only; write nothing.
@@ -222,7 +230,30 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { from } => restore(&config, &from).await,
-        Command::Import { org, file, dry_run } => import(&config, &org, &file, dry_run).await,
+        Command::Import {
+            org: Some(org),
+            file,
+            dry_run,
+            ..
+        } => import(&config, &org, &file, dry_run).await,
+        Command::Import {
+            region,
+            municipality,
+            file,
+            dry_run,
+            ..
+        } => {
+            let territory = match (region, municipality) {
+                (Some(r), _) => {
+                    parta_roster::region::Territory::Region(parta_core::ids::RegionCode(r))
+                }
+                (_, Some(m)) => parta_roster::region::Territory::Municipality(
+                    m.parse().context("идентификатор муниципалитета")?,
+                ),
+                _ => bail!("укажите --org, --region или --municipality"),
+            };
+            import_region(&config, territory, &file, dry_run).await
+        }
         Command::Export { org, to } => {
             let db = open(&config).await?;
             db.migrate().await?;
@@ -447,6 +478,81 @@ async fn import(
         Err(parta_roster::RosterError::Rows(rows)) => {
             eprintln!(
                 "Файл не принят, ничего не записано. Ошибки ({}):",
+                rows.len()
+            );
+            for e in &rows {
+                eprintln!("  {}:{} [{}] {}", e.file, e.line, e.column, e.message);
+            }
+            bail!("импорт отклонён")
+        }
+        Err(e) => bail!("{}", parta_core::Problem::from(e)),
+    }
+}
+
+/// A package of several schools into a territory, with a progress bar.
+async fn import_region(
+    config: &Config,
+    territory: parta_roster::region::Territory,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let db = open(config).await?;
+    db.migrate().await?;
+    let roster =
+        parta_roster::Roster::new(db.clone(), parta_db::audit::AuditLog::start(db.clone()));
+    let bytes = std::fs::read(file).with_context(|| format!("чтение {}", file.display()))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} людей записано ({percent}%, осталось ~{eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("проверка пакета");
+    let progress = |n: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(n);
+    };
+    let result = roster
+        .import_region(None, None, Some(territory), bytes, dry_run, &progress)
+        .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(r) => {
+            println!(
+                "{}: {} ({}). Школ: {}. Людей: {}, классов и групп: {}, зачислений: {}. Создано: {}, изменено: {}, без изменений: {}, закрыто: {}.",
+                if r.dry_run { "Проверка пройдена, ничего не записано" } else { "Импорт выполнен" },
+                r.format, r.encoding, r.schools.len(), r.people, r.classes, r.enrolments, r.created, r.updated, r.unchanged, r.ended
+            );
+            for s in &r.schools {
+                println!(
+                    "  {} → {} (по {}): людей {}, создано {}, изменено {}, без изменений {}",
+                    s.source_id,
+                    s.organisation_name,
+                    s.matched_by,
+                    s.report.people,
+                    s.report.created,
+                    s.report.updated,
+                    s.report.unchanged
+                );
+                for e in &s.report.warnings {
+                    println!(
+                        "    не применено: {}:{} [{}] {}",
+                        e.file, e.line, e.column, e.message
+                    );
+                }
+            }
+            for e in &r.warnings {
+                println!(
+                    "  не применено: {}:{} [{}] {}",
+                    e.file, e.line, e.column, e.message
+                );
+            }
+            Ok(())
+        }
+        Err(parta_roster::RosterError::Rows(rows)) => {
+            eprintln!(
+                "Пакет не принят, ничего не записано. Ошибки ({}):",
                 rows.len()
             );
             for e in &rows {

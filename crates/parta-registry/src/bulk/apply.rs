@@ -30,6 +30,10 @@ struct Ctx<'a> {
     tx: &'a mut sqlx::AnyConnection,
     logins: Vec<WantedLogin>,
     org: OrganisationId,
+    /// Whose ids the package's are (see [`Package::namespace`]).
+    namespace: String,
+    /// A territory's namespace: an id it maps names the same person in each of its schools.
+    shared: bool,
     report: ImportReport,
     errors: Vec<RowError>,
     now: i64,
@@ -52,15 +56,23 @@ impl Ctx<'_> {
     /// The object a package's id names in this school's namespace; otherwise the id as
     /// given (our own ids in our exports, or ids written before namespaces existed).
     async fn resolve(&mut self, kind: &str, sid: &str) -> Result<String, sqlx::Error> {
+        Ok(self
+            .mapped(kind, sid)
+            .await?
+            .unwrap_or_else(|| sid.to_string()))
+    }
+
+    /// The object the namespace maps a package's id to, if any.
+    async fn mapped(&mut self, kind: &str, sid: &str) -> Result<Option<String>, sqlx::Error> {
         let found: Option<(String,)> = sqlx::query_as(
             "SELECT object_id FROM roster_ids WHERE namespace = $1 AND kind = $2 AND source_id = $3",
         )
-        .bind(self.org.to_string())
+        .bind(self.namespace.clone())
         .bind(kind)
         .bind(sid)
         .fetch_optional(&mut *self.tx)
         .await?;
-        Ok(found.map(|f| f.0).unwrap_or_else(|| sid.to_string()))
+        Ok(found.map(|f| f.0))
     }
 
     /// Records which object a package's id names (nothing for our own ids).
@@ -72,7 +84,7 @@ impl Ctx<'_> {
             "INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (namespace, kind, source_id) DO UPDATE SET object_id = excluded.object_id",
         )
-        .bind(self.org.to_string())
+        .bind(self.namespace.clone())
         .bind(kind)
         .bind(sid)
         .bind(object)
@@ -108,6 +120,8 @@ pub async fn apply_in(
         tx,
         logins: Vec::new(),
         org,
+        namespace: p.namespace.clone().unwrap_or_else(|| org.to_string()),
+        shared: p.namespace.is_some(),
         report: ImportReport {
             dry_run,
             warnings: p.warnings.clone(),
@@ -156,11 +170,13 @@ async fn check_org(c: &mut Ctx<'_>, p: &Package) -> Result<(), sqlx::Error> {
     // — the id is the school's in that system from now on.
     let looks_like_inn =
         |s: &str| matches!(s.len(), 10 | 12) && s.bytes().all(|b| b.is_ascii_digit());
-    let known_here: Option<(String,)> =
-        sqlx::query_as("SELECT source_id FROM roster_ids WHERE namespace = $1 AND kind = 'org'")
-            .bind(c.org.to_string())
-            .fetch_optional(&mut *c.tx)
-            .await?;
+    let known_here: Option<(String,)> = sqlx::query_as(
+        "SELECT source_id FROM roster_ids WHERE namespace = $1 AND kind = 'org' AND object_id = $2",
+    )
+    .bind(c.namespace.clone())
+    .bind(c.org.to_string())
+    .fetch_optional(&mut *c.tx)
+    .await?;
     let other: Option<(String,)> = sqlx::query_as(
         "SELECT id FROM organisations WHERE (id = $1 OR source_id = $1) AND id <> $2",
     )
@@ -248,7 +264,8 @@ async fn people(
     let mut out = HashMap::new();
     for (n, x) in p.people.iter().enumerate() {
         progress(n as u64 + 1);
-        let key = c.resolve("person", &x.sid).await?;
+        let mapped = c.mapped("person", &x.sid).await?;
+        let key = mapped.clone().unwrap_or_else(|| x.sid.clone());
         let mut found: Option<Row9> = sqlx::query_as(
             "SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE source_id = $1 OR id = $1",
         )
@@ -257,8 +274,10 @@ async fn people(
         .await?;
         // An id names someone of *this* school; a school's package never reaches people
         // of another school by their ids.
+        // A territory's id maps to one person in all its schools (a teacher of two).
+        let vouched = c.shared && mapped.is_some();
         if let Some(f) = &found {
-            if !linked(c, f.0).await? {
+            if !vouched && !linked(c, f.0).await? {
                 c.errors.push(RowError::new(
                     &x.file,
                     x.line,

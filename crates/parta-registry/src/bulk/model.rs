@@ -14,6 +14,10 @@ pub struct RowError {
     /// maps it once to the federal subject list (the import wizard asks).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unmapped_subject: Option<String>,
+    /// An organisation of a package of several schools that no school of the territory
+    /// matches (its sourcedId): the operator picks the school (the wizard asks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmatched_org: Option<String>,
 }
 
 impl RowError {
@@ -24,6 +28,7 @@ impl RowError {
             column: column.to_string(),
             message: message.into(),
             unmapped_subject: None,
+            unmatched_org: None,
         }
     }
 }
@@ -143,6 +148,11 @@ pub struct Package {
     /// school rather than in the package, and its `tobedeleted` rows end things.
     pub delta: bool,
     pub removed: Removed,
+    /// Whose ids the package's sourcedIds are (`roster_ids.namespace`): `None` for the
+    /// school's own system (the school's id); a territory's (`municipality:…`,
+    /// `region:…`) for a package of several schools, whose system knows a teacher of two
+    /// schools or a parent of children in two schools under one id.
+    pub namespace: Option<String>,
 }
 
 /// What a delta package ends (`status = tobedeleted`): never deleted, closed with a date.

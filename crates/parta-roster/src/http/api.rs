@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()
         .routes(routes!(roster_template))
         .routes(routes!(letters))
+        .routes(routes!(match_orgs))
         .merge(super::rest::router())
         .merge(
             OpenApiRouter::new()
@@ -27,6 +28,9 @@ pub fn router() -> OpenApiRouter<Web> {
                     crate::service::MAX_UPLOAD + 64 * 1024,
                 )),
         )
+        .merge(OpenApiRouter::new().routes(routes!(import_several)).layer(
+            axum::extract::DefaultBodyLimit::max(crate::limits::MAX_REGION_UPLOAD + 64 * 1024),
+        ))
 }
 
 // ---- roster exchange ----
@@ -62,6 +66,62 @@ async fn import_roster(
         )
         .await?;
     Ok(Json(report))
+}
+
+/// Import a OneRoster package of several schools (a district with its schools, a region's
+/// export) into the caller's territory (a municipal or regional operator). Each
+/// organisation is matched to a school of the territory — an earlier match, our id, or
+/// the INN in `identifier`; an unmatched one is a row with `unmatched_org` (match it with
+/// `PUT /api/v1/roster/orgs`). Validated whole; written all or nothing; idempotent.
+#[utoipa::path(post, path = "/api/v1/roster", security(("session" = []), ("token" = ["registry:write"])), tag = "roster", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/zip"),
+    responses((status = 200, body = crate::region::RegionReport), (status = 422, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem)))]
+async fn import_several(
+    State(st): State<Web>,
+    c: Caller,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<crate::region::RegionReport>> {
+    let report = st
+        .roster
+        .import_region(
+            Some(&c.principal),
+            c.origin.ip.clone(),
+            None,
+            body.to_vec(),
+            q.dry_run.unwrap_or(false),
+            &|_, _| {},
+        )
+        .await?;
+    Ok(Json(report))
+}
+
+/// One match of a package's organisation to a school of the territory.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OrgMatch {
+    /// The organisation's sourcedId in the package.
+    pub source: String,
+    /// The school's id on the platform.
+    pub organisation: String,
+}
+
+/// Records which school of the caller's territory each organisation of its packages is.
+#[utoipa::path(put, path = "/api/v1/roster/orgs", security(("session" = []), ("token" = ["registry:write"])), tag = "roster", request_body = [OrgMatch],
+    responses((status = 200, body = usize), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn match_orgs(
+    State(st): State<Web>,
+    c: Caller,
+    parta_http::ApiJson(req): parta_http::ApiJson<Vec<OrgMatch>>,
+) -> ApiResult<Json<usize>> {
+    let pairs: Vec<(String, String)> = req
+        .into_iter()
+        .map(|m| (m.source, m.organisation))
+        .collect();
+    let n = st
+        .roster
+        .map_orgs(&c.principal, c.origin.ip.clone(), &pairs)
+        .await?;
+    Ok(Json(n))
 }
 
 /// The school's roster as a OneRoster 1.2 CSV bulk package.

@@ -20,6 +20,15 @@ pub fn router() -> Pages<Web> {
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::service::MAX_UPLOAD + 64 * 1024,
         ))
+        .merge(
+            Pages::new()
+                .get("/schools/import", region_page)
+                .post("/schools/import", region_submit)
+                .post("/schools/import/orgs", region_map)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::limits::MAX_REGION_UPLOAD + 64 * 1024,
+                )),
+        )
         .merge(super::admin::router())
 }
 
@@ -244,4 +253,187 @@ async fn map_subjects(
         }
         Err(e) => fail(e),
     }
+}
+
+// ---- a package of several schools (the territory's operator) ----
+
+#[derive(Template)]
+#[template(path = "region_import.html")]
+struct RegionPage {
+    ctx: Ctx,
+    t: &'static super::strings::Strings,
+    report: Option<crate::region::RegionReport>,
+    /// Package-wide and each school's rows read and not applied.
+    warnings: Vec<crate::RowError>,
+    rows: Vec<crate::RowError>,
+    /// Organisations of the package no school matched: (sourcedId, the row's message).
+    unmatched: Vec<(String, String)>,
+    schools: Vec<crate::region::TerritorySchool>,
+    /// The territory's matches: (the package's id, the school's name).
+    mapped: Vec<(String, String)>,
+    saved: usize,
+}
+
+impl RegionPage {
+    fn how(&self, by: &str) -> &'static str {
+        match by {
+            "map" => self.t.region_by_map,
+            "id" => self.t.region_by_id,
+            _ => self.t.region_by_identifier,
+        }
+    }
+
+    async fn of(
+        st: &Web,
+        r: &PageReq,
+        report: Option<crate::region::RegionReport>,
+        rows: Vec<crate::RowError>,
+    ) -> Result<Self, crate::RosterError> {
+        let t = crate::region::Territory::of(&r.caller.principal)
+            .ok_or(crate::RosterError::Forbidden)?;
+        let schools = st.roster.territory_schools(&t).await?;
+        let name = |id: &parta_core::ids::OrganisationId| {
+            schools
+                .iter()
+                .find(|s| s.id == *id)
+                .map_or(id.to_string(), |s| s.short_name.clone())
+        };
+        let mapped = st
+            .roster
+            .org_map(&t)
+            .await?
+            .iter()
+            .map(|(src, id)| (src.clone(), name(id)))
+            .collect();
+        let unmatched = rows
+            .iter()
+            .filter_map(|e| e.unmatched_org.clone().map(|o| (o, e.message.clone())))
+            .collect();
+        let lang = r.lang();
+        let localized = |rows: Vec<crate::RowError>| -> Vec<crate::RowError> {
+            rows.into_iter()
+                .map(|mut e| {
+                    e.message = parta_http::messages::translate(lang, &e.message).into_owned();
+                    e
+                })
+                .collect()
+        };
+        let mut warnings = Vec::new();
+        let report = report.map(|mut rep| {
+            warnings.extend(std::mem::take(&mut rep.warnings));
+            for s in &mut rep.schools {
+                warnings.extend(std::mem::take(&mut s.report.warnings));
+            }
+            rep
+        });
+        Ok(RegionPage {
+            t: super::strings::strings(&r.headers),
+            ctx: r.ctx(),
+            report,
+            warnings: localized(warnings),
+            rows: localized(rows),
+            unmatched,
+            schools,
+            mapped,
+            saved: 0,
+        })
+    }
+}
+
+async fn region_page(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let page = RegionPage::of(&st, &r, None, Vec::new()).await?;
+    Ok(render(&page))
+}
+
+async fn region_submit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let mut file = Vec::new();
+    let mut dry_run = false;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("file") => match field.bytes().await {
+                    Ok(b) => file = b.to_vec(),
+                    Err(_) => {
+                        return fail(Problem::payload_too_large(crate::limits::MAX_REGION_UPLOAD))
+                    }
+                },
+                Some("dry_run") => dry_run = true,
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                return fail(Problem::invalid(
+                    "file",
+                    "Не удалось прочитать загруженный файл.",
+                ))
+            }
+        }
+    }
+    if file.is_empty() {
+        return fail(Problem::invalid("file", "Выберите файл для загрузки."));
+    }
+    let result = st
+        .roster
+        .import_region(
+            Some(&r.caller.principal),
+            r.caller.origin.ip.clone(),
+            None,
+            file,
+            dry_run,
+            &|_, _| {},
+        )
+        .await;
+    match result {
+        Ok(report) => Ok(render(
+            &RegionPage::of(&st, &r, Some(report), Vec::new()).await?,
+        )),
+        Err(crate::RosterError::Rows(rows)) => {
+            let page = RegionPage::of(&st, &r, None, rows).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Saves the operator's picks (pairs of `source` and `organisation` fields, in order) and
+/// shows the wizard again, to upload the file once more.
+async fn region_map(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    body: axum::body::Bytes,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| Problem::invalid("orgs", "Форма не разобрана: обновите страницу."))?;
+    let sources = fields
+        .iter()
+        .filter(|(k, _)| k == "source")
+        .map(|(_, v)| v.clone());
+    let orgs = fields
+        .iter()
+        .filter(|(k, _)| k == "organisation")
+        .map(|(_, v)| v.clone());
+    let pairs: Vec<(String, String)> = sources.zip(orgs).collect();
+    let saved = st
+        .roster
+        .map_orgs(&r.caller.principal, r.caller.origin.ip.clone(), &pairs)
+        .await?;
+    let mut page = RegionPage::of(&st, &r, None, Vec::new()).await?;
+    page.saved = saved;
+    Ok(render(&page))
 }

@@ -285,10 +285,8 @@ impl Journal {
         Ok(finish(total, items, &scope, q))
     }
 
-    /// A result written by another system (PUT `/results/{id}`): becomes a journal mark
-    /// of the line item's lesson with its work type, through the journal's own save
-    /// (the policy, the scale, closed periods). The sourcedId is the mark's id, so it
-    /// must be a UUID; a new one creates the mark, a known one replaces it.
+    /// PUT `/results/{id}`: a result written by another system becomes a journal mark
+    /// (the sourcedId is the mark's id), through the journal's own save and its rules.
     pub async fn gradebook_put_result(
         &self,
         p: &Principal,
@@ -302,27 +300,122 @@ impl Journal {
                 "sourcedId результата — UUID (он же номер отметки в журнале).",
             )
         })?;
-        let (lesson, work_type) = parse_line_item(&input.line_item.sourced_id).map_err(|_| {
+        let line_item = input.line_item.sourced_id.clone();
+        let (class, subject, lesson, work_type) = self.line_item_place(p, &line_item).await?;
+        let m = self
+            .result_mark(lesson, &work_type, mark, &input, "")
+            .await?;
+        let save = crate::journal::model::JournalSave {
+            marks: vec![m],
+            attendance: Vec::new(),
+            lessons: Vec::new(),
+        };
+        self.save(p, origin, class, &subject, save, None).await?;
+        let q = ListQuery::first(1);
+        let (_, mut found) = self
+            .gradebook_results(p, origin, Scope::Result(mark.to_string()), &q)
+            .await?;
+        found.pop().ok_or(JournalError::NotFound)
+    }
+
+    /// POST `/lineItems/{id}/results`: several results of one line item (a class's marks
+    /// for one work), written together or not at all. A result without a sourcedId gets
+    /// one; the answer pairs what was supplied with what was allocated.
+    pub async fn gradebook_post_results(
+        &self,
+        p: &Principal,
+        origin: &Origin,
+        line_item: &str,
+        inputs: Vec<ResultIn>,
+        supplied: Vec<Option<String>>,
+    ) -> Result<Vec<(String, String)>> {
+        if inputs.is_empty() || inputs.len() > MAX_POSTED_RESULTS {
+            return Err(JournalError::invalid(
+                "results",
+                format!("От 1 до {MAX_POSTED_RESULTS} результатов за один запрос."),
+            ));
+        }
+        let (class, subject, lesson, work_type) = self.line_item_place(p, line_item).await?;
+        let mut marks = Vec::new();
+        let mut pairs = Vec::new();
+        for (i, (input, given)) in inputs.iter().zip(supplied).enumerate() {
+            let at = format!("results[{i}].");
+            if input.line_item.sourced_id != line_item && !input.line_item.sourced_id.is_empty() {
+                return Err(JournalError::invalid(
+                    format!("{at}lineItem.sourcedId"),
+                    "Результат другого элемента журнала: в этом запросе — только результаты элемента из адреса.",
+                ));
+            }
+            let mark: MarkId = match &given {
+                Some(g) => g.parse().map_err(|_| {
+                    JournalError::invalid(
+                        format!("{at}sourcedId"),
+                        "sourcedId результата — UUID (он же номер отметки в журнале).",
+                    )
+                })?,
+                None => MarkId::new(),
+            };
+            if marks.iter().any(|m: &crate::journal::model::MarkInput| {
+                m.student_id.to_string() == input.student.sourced_id
+            }) {
+                return Err(JournalError::invalid(
+                    format!("{at}student.sourcedId"),
+                    "У ученика уже есть результат в этом запросе.",
+                ));
+            }
+            marks.push(
+                self.result_mark(lesson, &work_type, mark, input, &at)
+                    .await?,
+            );
+            pairs.push((given.unwrap_or_default(), mark.to_string()));
+        }
+        let save = crate::journal::model::JournalSave {
+            marks,
+            attendance: Vec::new(),
+            lessons: Vec::new(),
+        };
+        self.save(p, origin, class, &subject, save, None).await?;
+        Ok(pairs)
+    }
+
+    /// A line item's class, subject, lesson and work type, once the caller may see it.
+    async fn line_item_place(
+        &self,
+        p: &Principal,
+        line_item: &str,
+    ) -> Result<(ClassId, String, LessonId, String)> {
+        let (lesson, work_type) = parse_line_item(line_item).map_err(|_| {
             JournalError::invalid(
                 "lineItem.sourcedId",
                 "Элемент журнала не найден: ожидается «урок.вид работы».",
             )
         })?;
         // Another school's lesson is not found, before anything about it is said.
-        self.gradebook_within(p, &Scope::LineItem(input.line_item.sourced_id.clone()))
+        self.gradebook_within(p, &Scope::LineItem(line_item.to_string()))
             .await?;
-        let student: PersonId = input
-            .student
-            .sourced_id
-            .parse()
-            .map_err(|_| JournalError::invalid("student.sourcedId", "Ученик не найден."))?;
         let (class, subject, _) = store::lesson_place(&self.db, lesson)
             .await?
             .ok_or_else(|| JournalError::invalid("lineItem.sourcedId", "Урок не найден."))?;
+        Ok((class, subject, lesson, work_type))
+    }
+
+    /// A result as the journal's mark input: the student, the value, a new or the same
+    /// mark (a sourcedId never moves a mark to another lesson or student).
+    async fn result_mark(
+        &self,
+        lesson: LessonId,
+        work_type: &str,
+        mark: MarkId,
+        input: &ResultIn,
+        at: &str,
+    ) -> Result<crate::journal::model::MarkInput> {
+        let student: PersonId = input.student.sourced_id.parse().map_err(|_| {
+            JournalError::invalid(format!("{at}student.sourcedId"), "Ученик не найден.")
+        })?;
         let existing = store::mark_lesson(&self.db, mark).await?;
         if existing.is_some_and(|(l, s)| l != lesson || s != student) {
             return Err(JournalError::Conflict(
-                "sourcedId".into(),
+                format!("{at}sourcedId"),
                 "Этот sourcedId уже у другой отметки (другой урок или ученик).".into(),
             ));
         }
@@ -334,29 +427,19 @@ impl Journal {
         };
         if value.is_none() {
             return Err(JournalError::invalid(
-                "score",
+                format!("{at}score"),
                 "Укажите score или textScore.",
             ));
         }
-        let save = crate::journal::model::JournalSave {
-            marks: vec![crate::journal::model::MarkInput {
-                lesson_id: lesson,
-                student_id: student,
-                mark_id: existing.map(|_| mark),
-                new_id: existing.is_none().then_some(mark),
-                value,
-                work_type: Some(work_type),
-                comment: input.comment.clone(),
-            }],
-            attendance: Vec::new(),
-            lessons: Vec::new(),
-        };
-        self.save(p, origin, class, &subject, save, None).await?;
-        let q = ListQuery::first(1);
-        let (_, mut found) = self
-            .gradebook_results(p, origin, Scope::Result(mark.to_string()), &q)
-            .await?;
-        found.pop().ok_or(JournalError::NotFound)
+        Ok(crate::journal::model::MarkInput {
+            lesson_id: lesson,
+            student_id: student,
+            mark_id: existing.map(|_| mark),
+            new_id: existing.is_none().then_some(mark),
+            value,
+            work_type: Some(work_type.to_string()),
+            comment: input.comment.clone(),
+        })
     }
 
     /// DELETE `/results/{id}`: the mark is removed through the journal's save (kept in
@@ -470,8 +553,11 @@ fn result_of(m: Mark, class: ClassId) -> serde_json::Result<serde_json::Value> {
     })
 }
 
+/// Results posted together for one line item (a class's marks for one work).
+pub const MAX_POSTED_RESULTS: usize = 200;
+
 /// A reference in a written result: `{"sourcedId": …}`.
-#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
 pub struct RefIn {
     #[serde(rename = "sourcedId")]
     pub sourced_id: String,
@@ -482,6 +568,9 @@ pub struct RefIn {
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultIn {
+    /// Required in PUT `/results/{id}`; in POST `/lineItems/{id}/results` the address
+    /// names it.
+    #[serde(default)]
     pub line_item: RefIn,
     pub student: RefIn,
     pub score_status: Option<String>,

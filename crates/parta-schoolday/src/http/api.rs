@@ -60,7 +60,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(gb_results_all))
         .routes(routes!(gb_results_school))
         .routes(routes!(gb_results_class))
-        .routes(routes!(gb_results_line_item))
+        .routes(routes!(gb_results_line_item, gb_post_results))
         .routes(routes!(gb_result, gb_put_result, gb_delete_result))
         .routes(routes!(gb_score_scales))
         .routes(routes!(gb_score_scale))
@@ -1121,6 +1121,68 @@ async fn gb_put_result(
         .gradebook_put_result(&c.principal, &c.origin, &id, body.result)
         .await?;
     Ok(imsx::single("result", r))
+}
+
+/// One of the results posted for a line item.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PostedResult {
+    /// The result's sourcedId (a UUID, the mark's id); allocated when absent.
+    #[serde(rename = "sourcedId")]
+    pub sourced_id: Option<String>,
+    #[serde(flatten)]
+    pub result: ResultIn,
+}
+
+/// Results of one line item (`{"results": […]}`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResultsPost {
+    pub results: Vec<PostedResult>,
+}
+
+/// A supplied sourcedId and the one the platform gave.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SourcedIdPair {
+    pub supplied_sourced_id: String,
+    pub allocated_sourced_id: String,
+}
+
+/// The answer to a POST of results (`{"sourcedIdPairs": […]}`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SourcedIdPairs {
+    pub sourced_id_pairs: Vec<SourcedIdPair>,
+}
+
+/// Post several results of one line item (a class's marks for one work), written
+/// together or not at all as journal marks with the line item's work type.
+#[utoipa::path(post, path = "/ims/oneroster/gradebook/v1p2/lineItems/{id}/results", security(("session" = []), ("token" = ["journal:write"])), tag = "gradebook", params(("id" = String, Path)), request_body = ResultsPost,
+    responses((status = 201, body = SourcedIdPairs), (status = 403, body = ImsxStatus), (status = 404, body = ImsxStatus), (status = 422, body = ImsxStatus)))]
+async fn gb_post_results(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResultsPost>,
+) -> ApiResult<Response> {
+    let (supplied, inputs): (Vec<Option<String>>, Vec<ResultIn>) = body
+        .results
+        .into_iter()
+        .map(|r| (r.sourced_id, r.result))
+        .unzip();
+    let pairs = st
+        .journal
+        .gradebook_post_results(&c.principal, &c.origin, &id, inputs, supplied)
+        .await?;
+    let body = SourcedIdPairs {
+        sourced_id_pairs: pairs
+            .into_iter()
+            .map(|(s, a)| SourcedIdPair {
+                supplied_sourced_id: s,
+                allocated_sourced_id: a,
+            })
+            .collect(),
+    };
+    Ok((axum::http::StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// Delete a result: the journal mark is removed (its history is kept).

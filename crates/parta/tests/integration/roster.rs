@@ -1254,7 +1254,17 @@ async fn public_sample_packages_import_without_edits() {
         .iter()
         .map(|w| w["column"].as_str().unwrap())
         .collect();
-    assert_eq!(warnings, vec!["username", "username"], "{report}");
+    assert_eq!(
+        warnings.iter().filter(|c| **c == "username").count(),
+        2,
+        "{report}"
+    );
+    // What the platform does not keep is named, column by column.
+    assert!(
+        warnings.contains(&"classCode, location, periods")
+            && warnings.contains(&"beginDate, userProfileSourcedId"),
+        "{report}"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM study_groups WHERE name = 'Algebra One A'")
             .await,
@@ -1362,4 +1372,224 @@ async fn unknown_subjects_are_mapped_once_per_school() {
         app.scalar(&format!("SELECT subject_code FROM study_groups WHERE organisation_id = '{org}' AND name = 'Algebra One A'")).await,
         "math"
     );
+}
+
+/// A district's package (OneRoster 1.2): the district, two schools (one with a building),
+/// a teacher of both schools, a parent of children in both, the district's own staff.
+fn district_package(year: &(String, String, String), inn: &str) -> Vec<(String, String)> {
+    let (title, start, end) = year;
+    vec![
+        ("manifest.csv".into(), "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\nfile.orgs,bulk\nfile.academicSessions,bulk\nfile.classes,bulk\nfile.users,bulk\nfile.roles,bulk\nfile.enrollments,bulk\nfile.courses,absent\nfile.demographics,absent\nfile.userProfiles,bulk\nsource.systemName,Муниципальная система\n".into()),
+        ("orgs.csv".into(), format!("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\nd1,active,,Управление образования,district,,\ns1,active,,Школа № 1,school,{inn},d1\ns2,active,,Школа № 2,school,,d1\ns2-b,active,,Школа № 2 (корпус Б),department,,s2\n")),
+        ("academicSessions.csv".into(), format!("sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\ny1,active,,{title},schoolYear,{start},{end},,\n")),
+        ("classes.csv".into(), "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\nk1,active,,9Ю,09,,,homeroom,,s1,y1,,,\nk2,active,,9Ю,09,,,homeroom,,s2,y1,,,\n".into()),
+        ("users.csv".into(), "sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds\nu1,active,,true,,,Глеб,Районов,,ID-1,,,,p1\nu2,active,,true,,,Вера,Районова,,ID-2,,,,p1\np1,active,,true,,,Марина,Районова,,,,,,\nt1,active,,true,,,Лев,Учителев,,,,,,\nx1,active,,true,,,Инна,Начальникова,,,,,,\n".into()),
+        ("roles.csv".into(), "sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId\nr1,active,,u1,primary,student,,,s1,\nr2,active,,u2,primary,student,,,s2,\nr3,active,,p1,primary,parent,,,d1,\nr4,active,,t1,primary,teacher,,,s1,\nr5,active,,t1,secondary,teacher,,,s2-b,\nr6,active,,x1,primary,administrator,,,d1,\n".into()),
+        ("enrollments.csv".into(), "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\ne1,active,,k1,s1,u1,student,false,,\ne2,active,,k2,s2,u2,student,false,,\ne3,active,,k1,s1,t1,teacher,true,,\ne4,active,,k2,s2,t1,teacher,true,,\n".into()),
+        ("userProfiles.csv".into(), "sourcedId,status,dateLastModified,userSourcedId,profileType,vendorId,applicationId,description,credentialType,username,password\nup1,active,,u1,lms,v,a,,password,gleb,secret\n".into()),
+    ]
+}
+
+async fn upload_several(c: &Client, body: Vec<u8>, dry_run: bool) -> reqwest::Response {
+    c.post_raw(
+        &format!("/api/v1/roster?dry_run={dry_run}"),
+        "application/zip",
+        body,
+    )
+    .await
+}
+
+/// A district's package is taken apart by school: each organisation matched to a school
+/// of the operator's territory (by INN, or picked once), a teacher of two schools and a
+/// parent of children in two schools one person each, the district's own staff and the
+/// files the platform does not keep reported; written all or nothing, idempotent.
+#[tokio::test]
+async fn a_district_package_with_its_schools() {
+    let app = spawn().await;
+    let region = app.login("region").await;
+    let a = app.director_school().await;
+    let b = app
+        .scalar(&format!(
+            "SELECT o.id FROM organisations o WHERE o.id <> '{a}' AND o.kind = 'school' \
+             AND EXISTS (SELECT 1 FROM academic_years y WHERE y.organisation_id = o.id) ORDER BY o.id LIMIT 1"
+        ))
+        .await;
+    let inn = app
+        .scalar(&format!("SELECT inn FROM organisations WHERE id = '{a}'"))
+        .await;
+    let files = district_package(&latest_year(&app, &a).await, &inn);
+    let before = counts(&app).await;
+
+    // School 2 has no INN: the operator is asked to pick it; nothing is written.
+    let p = problem(upload_several(&region, rezip(&files), true).await, 422).await;
+    let unmatched: Vec<&Value> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["field"].as_str().unwrap().starts_with("orgs.csv:4"))
+        .collect();
+    assert_eq!(unmatched.len(), 1, "{p}");
+    assert!(
+        unmatched[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Школа № 2"),
+        "{p}"
+    );
+    assert_eq!(counts(&app).await, before);
+
+    // A school admin cannot import a district's package, nor match its organisations.
+    let d = app.login("director").await;
+    problem(upload_several(&d, rezip(&files), true).await, 403).await;
+    problem(
+        d.send(
+            "PUT",
+            "/api/v1/roster/orgs",
+            Some(&json!([{"source": "s2", "organisation": b}])),
+        )
+        .await,
+        403,
+    )
+    .await;
+    // A school outside the territory is refused, naming the field.
+    let muni = app.login("municipality").await;
+    let far = app
+        .scalar(
+            "SELECT o.id FROM organisations o JOIN municipalities m ON m.id = o.municipality_id \
+             WHERE m.id NOT IN (SELECT municipality_id FROM role_assignments r JOIN accounts a ON a.person_id = r.person_id WHERE a.login = 'municipality' AND r.municipality_id IS NOT NULL) ORDER BY o.id LIMIT 1",
+        )
+        .await;
+    let p = problem(
+        muni.send(
+            "PUT",
+            "/api/v1/roster/orgs",
+            Some(&json!([{"source": "s2", "organisation": far}])),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&p), vec!["orgs[0].organisation"], "{p}");
+
+    // The operator picks school 2 once.
+    let res = region
+        .send(
+            "PUT",
+            "/api/v1/roster/orgs",
+            Some(&json!([{"source": "s2", "organisation": b}])),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    // A dry run reports both schools and writes nothing.
+    let res = upload_several(&region, rezip(&files), true).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["schools"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(counts(&app).await, before);
+
+    let res = upload_several(&region, rezip(&files), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    let schools = report["schools"].as_array().unwrap();
+    assert_eq!(
+        schools
+            .iter()
+            .map(|s| (
+                s["source_id"].as_str().unwrap(),
+                s["organisation_id"].as_str().unwrap(),
+                s["matched_by"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        vec![("s1", a.as_str(), "identifier"), ("s2", b.as_str(), "map")],
+        "{report}"
+    );
+    // Four people (the district's administrator is reported, not written).
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM persons WHERE last_name IN ('Районов', 'Районова', 'Учителев', 'Начальникова')")
+            .await,
+        4
+    );
+    // The teacher works in both schools; the parent is one person with two children.
+    for org in [&a, &b] {
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM staff_positions s JOIN persons p ON p.id = s.person_id WHERE p.last_name = 'Учителев' AND s.organisation_id = '{org}' AND s.ended_on IS NULL"
+            ))
+            .await,
+            1
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM guardianships g JOIN persons p ON p.id = g.parent_id WHERE p.first_name = 'Марина' AND p.last_name = 'Районова'")
+            .await,
+        2
+    );
+    // Nothing lost in silence: the profiles file, the unused column, the district's staff.
+    let all_warnings: Vec<String> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{}",
+                w["file"].as_str().unwrap(),
+                w["line"],
+                w["column"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for want in [
+        "userProfiles.csv:0:",
+        "users.csv:1:identifier",
+        "roles.csv:7:orgSourcedId",
+        "users.csv:6:sourcedId",
+    ] {
+        assert!(
+            all_warnings.iter().any(|w| w == want),
+            "{want} in {all_warnings:?}"
+        );
+    }
+    // The same package again changes nothing.
+    let after = counts(&app).await;
+    let res = upload_several(&region, rezip(&files), false).await;
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    assert_eq!(counts(&app).await, after);
+
+    // Bad input: organisations subordinate to each other in a circle; an enrolment into
+    // another school's class. Reported with file and line; nothing written.
+    let mut circle = files.clone();
+    circle[1].1 = circle[1].1.replace(
+        "d1,active,,Управление образования,district,,",
+        "d1,active,,Управление образования,district,,s1",
+    );
+    let p = problem(upload_several(&region, rezip(&circle), false).await, 422).await;
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "orgs.csv:2:parentSourcedId"
+                && e["message"].as_str().unwrap().contains("по кругу")),
+        "{p}"
+    );
+    let mut crossed = files.clone();
+    crossed[6].1 = crossed[6]
+        .1
+        .replace("e2,active,,k2,s2,u2", "e2,active,,k1,s2,u2");
+    let p = problem(upload_several(&region, rezip(&crossed), false).await, 422).await;
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "enrollments.csv:3:classSourcedId"),
+        "{p}"
+    );
+    assert_eq!(counts(&app).await, after);
 }

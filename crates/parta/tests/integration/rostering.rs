@@ -725,6 +725,58 @@ async fn the_gradebook_service_reads_and_writes_marks() {
     let (s, _, _) = get(format!("/results/{new_id}")).await;
     assert_eq!(s, 404);
 
+    // POST several results of the line item: all or nothing, ids paired.
+    let third = app
+        .scalar(&format!(
+            "SELECT person_id FROM enrolments WHERE class_id = '{class}' AND ended_on IS NULL AND person_id NOT IN ('{student}', '{other}') ORDER BY person_id LIMIT 1"
+        ))
+        .await;
+    let given = uuid::Uuid::new_v4().to_string();
+    let post = |body: Value| {
+        let d = &d;
+        let line_item = line_item.clone();
+        async move {
+            let res = d
+                .send(
+                    "POST",
+                    &format!("{GB}/lineItems/{line_item}/results"),
+                    Some(&body),
+                )
+                .await;
+            let s = res.status().as_u16();
+            (s, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let marks_before = app.count("SELECT COUNT(*) FROM marks").await;
+    // One bad score refuses the whole request.
+    let (s, e) = post(json!({"results": [
+        {"sourcedId": given, "student": {"sourcedId": other}, "scoreStatus": "fully graded", "score": 4},
+        {"student": {"sourcedId": third}, "scoreStatus": "fully graded", "score": 9}
+    ]}))
+    .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM marks").await, marks_before);
+    let (s, pairs) = post(json!({"results": [
+        {"sourcedId": given, "student": {"sourcedId": other}, "scoreStatus": "fully graded", "score": 4},
+        {"student": {"sourcedId": third}, "scoreStatus": "fully graded", "score": 3}
+    ]}))
+    .await;
+    assert_eq!(s, 201, "{pairs}");
+    let pairs = pairs["sourcedIdPairs"].as_array().unwrap();
+    assert_eq!(pairs[0]["allocatedSourcedId"], json!(given));
+    let allocated = pairs[1]["allocatedSourcedId"].as_str().unwrap();
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT value || '|' || work_type FROM marks WHERE id = '{allocated}'"
+        ))
+        .await,
+        format!("3|{work_type}")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM marks").await,
+        marks_before + 2
+    );
+
     // A token that reads the gradebook does not write it.
     let (id, secret) = issue(&app, &["journal:read"]).await;
     let (_, _, grant) = token_request(
