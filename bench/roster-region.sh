@@ -21,7 +21,7 @@ for tool in sqlite3 python3 /usr/bin/time; do command -v $tool >/dev/null || { e
 [ -n "${NO_BUILD:-}" ] || cargo build --release -p parta -q
 rm -rf "$DATA" "$OUT/region-schools"; mkdir -p "$DATA" "$OUT/region-schools"
 "$BIN" gen --data-dir "$DATA" --students "$STUDENTS" --seed 1 >/dev/null
-REGION=$(sqlite3 "$DATA/parta.db" "SELECT code FROM regions LIMIT 1")
+REGION=$(sqlite3 "$DATA/parta.db" "SELECT region_code FROM municipalities LIMIT 1")
 for org in $(sqlite3 "$DATA/parta.db" "SELECT DISTINCT organisation_id FROM enrolments WHERE ended_on IS NULL"); do
   "$BIN" export --data-dir "$DATA" --org "$org" --to "$OUT/region-schools/$org.zip" >/dev/null
   mun=$(sqlite3 "$DATA/parta.db" "SELECT municipality_id FROM organisations WHERE id = '$org'")

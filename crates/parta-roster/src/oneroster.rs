@@ -574,10 +574,10 @@ fn unapplied(
             .find(|(f, _)| f.eq_ignore_ascii_case(name))
             .map(|(_, k)| *k);
         let message = match kind {
-            Some(0) => format!("Файл прочитан, но не перенесён ({rows} строк): профили входа во внешние системы платформа не хранит."),
-            Some(1) => format!("Файл прочитан, но не перенесён ({rows} строк): оценки и работы передаются через сервис Gradebook (REST), а не пакетом CSV."),
-            Some(_) => format!("Файл прочитан, но не перенесён ({rows} строк): ссылки на ресурсы курсов платформа не хранит."),
-            None => format!("Файл прочитан, но не перенесён ({rows} строк): это не файл спецификации OneRoster."),
+            Some(0) => format!("Файл прочитан, но не перенесён (строк: {rows}): профили входа во внешние системы платформа не хранит."),
+            Some(1) => format!("Файл прочитан, но не перенесён (строк: {rows}): оценки и работы передаются через сервис Gradebook (REST), а не пакетом CSV."),
+            Some(_) => format!("Файл прочитан, но не перенесён (строк: {rows}): ссылки на ресурсы курсов платформа не хранит."),
+            None => format!("Файл прочитан, но не перенесён (строк: {rows}): это не файл спецификации OneRoster."),
         };
         out.push(RowError::new(name, 0, "", message));
     }
@@ -617,9 +617,9 @@ fn unapplied(
                 1,
                 &named.join(", "),
                 if passwords {
-                    format!("Столбцы прочитаны, но платформа их не хранит: значения (до {rows} строк) не перенесены. Пароли из пакета не переносятся никогда — выдайте письма со входом.")
+                    format!("Столбцы прочитаны, но платформа их не хранит: значения не перенесены (строк со значениями: {rows}). Пароли из пакета не переносятся никогда — выдайте письма со входом.")
                 } else {
-                    format!("Столбцы прочитаны, но платформа их не хранит: значения (до {rows} строк) не перенесены.")
+                    format!("Столбцы прочитаны, но платформа их не хранит: значения не перенесены (строк со значениями: {rows}).")
                 },
             ));
         }
@@ -1787,8 +1787,14 @@ fn school_package(
         ));
     }
     let mut linked: HashSet<(String, String)> = HashSet::new();
+    let index: HashMap<String, usize> = p
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.sid.clone(), i))
+        .collect();
     for (line, parent, child) in agents {
-        let of = |sid: &str| p.people.iter().find(|x| x.sid == sid);
+        let of = |sid: &str| index.get(sid).map(|i| &p.people[*i]);
         match (of(&parent), of(&child)) {
             (Some(x), Some(c)) if x.is_family() && c.has(PersonRole::Student) => {
                 if linked.insert((parent.clone(), child.clone())) {
@@ -1889,8 +1895,9 @@ fn school_package(
     }
     // One homeroom per student.
     let mut homeroom_of: HashMap<&str, &str> = HashMap::new();
+    let homerooms: HashSet<&str> = p.classes.iter().map(|c| c.sid.as_str()).collect();
     for m in p.memberships.iter().filter(|m| !m.teacher) {
-        if p.classes.iter().any(|c| c.sid == m.class_sid) {
+        if homerooms.contains(m.class_sid.as_str()) {
             if let Some(prev) = homeroom_of.insert(&m.person_sid, &m.class_sid) {
                 if prev != m.class_sid {
                     errors.push(RowError::new(

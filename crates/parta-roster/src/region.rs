@@ -265,6 +265,7 @@ impl Roster {
         let total: u64 = package.schools.iter().map(|s| s.people.len() as u64).sum();
         let namespace = t.namespace();
         let mut tx = self.db.begin_write().await?;
+        let mut ids = parta_registry::bulk::apply::IdMap::default();
         let mut errors: Vec<RowError> = Vec::new();
         let mut done = 0u64;
         let orgs: HashMap<&str, &OrgRow> =
@@ -275,7 +276,7 @@ impl Roster {
             let sid = school.org_sid.clone().unwrap_or_default();
             let base = done;
             let step = |n: u64| progress(base + n, total);
-            match apply_in(&mut tx, org, &school, dry_run, &step).await {
+            match apply_in(&mut tx, org, &school, dry_run, &step, &mut ids).await {
                 Ok((mut r, logins)) => {
                     let now = parta_core::time::now_ms();
                     for w in logins {

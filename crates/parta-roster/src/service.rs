@@ -180,7 +180,15 @@ impl Roster {
         mut audit: AuditEntry,
     ) -> Result<ImportReport, ApplyError> {
         let mut tx = self.db.begin_write().await?;
-        let (mut report, logins) = apply_in(&mut tx, org, package, dry_run, progress).await?;
+        let (mut report, logins) = apply_in(
+            &mut tx,
+            org,
+            package,
+            dry_run,
+            progress,
+            &mut parta_registry::bulk::apply::IdMap::default(),
+        )
+        .await?;
         let now = parta_core::time::now_ms();
         for w in logins {
             match parta_identity::bulk::ensure_login_in(&mut tx, w.person, &w.login, now).await? {

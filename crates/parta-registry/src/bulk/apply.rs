@@ -26,8 +26,47 @@ pub struct WantedLogin {
     pub line: u64,
 }
 
+/// A namespace's id map (`roster_ids`), read once for an import and kept in step with
+/// what it writes: a package of 100,000 students asks it ~500,000 times.
+#[derive(Debug, Default)]
+pub struct IdMap {
+    namespace: Option<String>,
+    map: HashMap<(String, String), String>,
+    /// Recorded and not yet written (one statement a few hundred).
+    pending: HashMap<(String, String), String>,
+}
+
+impl IdMap {
+    /// Reads the namespace's map unless this one holds it already.
+    async fn ensure(
+        &mut self,
+        tx: &mut sqlx::AnyConnection,
+        namespace: &str,
+    ) -> Result<(), sqlx::Error> {
+        if self.namespace.as_deref() == Some(namespace) {
+            return Ok(());
+        }
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT kind, source_id, object_id FROM roster_ids WHERE namespace = $1",
+        )
+        .bind(namespace.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        self.map = rows.into_iter().map(|(k, s, o)| ((k, s), o)).collect();
+        self.pending.clear();
+        self.namespace = Some(namespace.to_string());
+        Ok(())
+    }
+}
+
 struct Ctx<'a> {
     tx: &'a mut sqlx::AnyConnection,
+    ids: &'a mut IdMap,
+    /// People created and their roles, written together at the end of `people`.
+    new_people: Vec<NewPerson>,
+    new_roles: Vec<(PersonId, &'static str, Option<OrganisationId>)>,
+    /// СНИЛС of the people created (not in the table until written).
+    new_snils: std::collections::HashSet<String>,
     logins: Vec<WantedLogin>,
     org: OrganisationId,
     /// Whose ids the package's are (see [`Package::namespace`]).
@@ -64,15 +103,11 @@ impl Ctx<'_> {
 
     /// The object the namespace maps a package's id to, if any.
     async fn mapped(&mut self, kind: &str, sid: &str) -> Result<Option<String>, sqlx::Error> {
-        let found: Option<(String,)> = sqlx::query_as(
-            "SELECT object_id FROM roster_ids WHERE namespace = $1 AND kind = $2 AND source_id = $3",
-        )
-        .bind(self.namespace.clone())
-        .bind(kind)
-        .bind(sid)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(found.map(|f| f.0))
+        Ok(self
+            .ids
+            .map
+            .get(&(kind.to_string(), sid.to_string()))
+            .cloned())
     }
 
     /// Records which object a package's id names (nothing for our own ids).
@@ -80,17 +115,13 @@ impl Ctx<'_> {
         if sid.is_empty() || sid == object {
             return Ok(());
         }
-        sqlx::query(
-            "INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (namespace, kind, source_id) DO UPDATE SET object_id = excluded.object_id",
-        )
-        .bind(self.namespace.clone())
-        .bind(kind)
-        .bind(sid)
-        .bind(object)
-        .bind(self.now)
-        .execute(&mut *self.tx)
-        .await?;
+        let key = (kind.to_string(), sid.to_string());
+        if self.ids.map.get(&key).is_some_and(|o| o == object) {
+            return Ok(());
+        }
+        self.ids.map.insert(key.clone(), object.to_string());
+        // Written together at the end of the school (`flush_ids`): read from the map.
+        self.ids.pending.insert(key, object.to_string());
         Ok(())
     }
 }
@@ -115,12 +146,19 @@ pub async fn apply_in(
     p: &Package,
     dry_run: bool,
     progress: &(dyn Fn(u64) + Sync),
+    ids: &mut IdMap,
 ) -> Result<(ImportReport, Vec<WantedLogin>), ApplyError> {
+    let namespace = p.namespace.clone().unwrap_or_else(|| org.to_string());
+    ids.ensure(tx, &namespace).await?;
     let mut c = Ctx {
         tx,
+        ids,
+        new_people: Vec::new(),
+        new_roles: Vec::new(),
+        new_snils: Default::default(),
         logins: Vec::new(),
         org,
-        namespace: p.namespace.clone().unwrap_or_else(|| org.to_string()),
+        namespace,
         shared: p.namespace.is_some(),
         report: ImportReport {
             dry_run,
@@ -145,6 +183,7 @@ pub async fn apply_in(
     if !c.errors.is_empty() {
         return Err(ApplyError::Rows(c.errors));
     }
+    flush_ids(&mut c).await?;
     c.report.people = people.len() as u64;
     c.report.classes = (classes.len() + groups.len()) as u64;
     Ok((c.report, c.logins))
@@ -262,6 +301,8 @@ async fn people(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<HashMap<String, PersonId>, sqlx::Error> {
     let mut out = HashMap::new();
+    // Positions of people created here: written after them.
+    let mut positions: Vec<(PersonId, &'static str)> = Vec::new();
     for (n, x) in p.people.iter().enumerate() {
         progress(n as u64 + 1);
         let mapped = c.mapped("person", &x.sid).await?;
@@ -341,6 +382,7 @@ async fn people(
             ));
             continue;
         }
+        let fresh = found.is_none();
         let id = match found {
             Some((id, last, first, middle, birth, sex, snils, email, phone)) => {
                 // Absent values keep what the registry has; present ones overwrite.
@@ -375,20 +417,48 @@ async fn people(
             }
             None => {
                 let id = PersonId::new();
-                sqlx::query(
-                    "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at, email_confirmed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, CASE WHEN $8 IS NULL THEN 0 ELSE 1 END)",
-                )
-                .bind(id).bind(x.last_name.clone()).bind(x.first_name.clone()).bind(x.middle_name.clone()).bind(x.birth_date.clone())
-                .bind(x.sex.clone()).bind(x.snils.clone()).bind(x.email.clone()).bind(x.phone.clone()).bind(c.now)
-                .execute(&mut *c.tx)
-                .await?;
+                if let Some(sn) = &x.snils {
+                    if !c.new_snils.insert(sn.clone()) {
+                        c.errors.push(RowError::new(
+                            &x.file,
+                            x.line,
+                            "userIds",
+                            format!("СНИЛС {sn} повторяется в пакете у двух новых людей."),
+                        ));
+                        continue;
+                    }
+                }
+                c.new_people.push(NewPerson {
+                    id,
+                    x: (
+                        x.last_name.clone(),
+                        x.first_name.clone(),
+                        x.middle_name.clone(),
+                        x.birth_date.clone(),
+                        x.sex.clone(),
+                        x.snils.clone(),
+                        x.email.clone(),
+                        x.phone.clone(),
+                    ),
+                });
                 c.wrote("people", true, 1);
                 id
             }
         };
+        let mut added: Vec<(&str, Option<OrganisationId>)> = Vec::new();
         for r in &x.roles {
-            ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
+            let held = (r.role(), (!r.is_family()).then_some(c.org));
+            if fresh {
+                // Someone just created holds only what this loop gave (a parent who is
+                // also a guardian holds the role once).
+                if !added.contains(&held) {
+                    c.new_roles.push((id, held.0, held.1));
+                    c.wrote("roles", true, 1);
+                    added.push(held);
+                }
+            } else {
+                ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
+            }
         }
         let position = if x.has(PersonRole::Teacher) {
             Some("teacher")
@@ -398,8 +468,14 @@ async fn people(
             None
         };
         if let Some(pos) = position {
-            let has: Option<(String,)> = sqlx::query_as("SELECT id FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL")
-                .bind(id).bind(c.org).fetch_optional(&mut *c.tx).await?;
+            let has: Option<(String,)> = if fresh {
+                // Written once the person is (after the loop).
+                positions.push((id, pos));
+                Some((String::new(),))
+            } else {
+                sqlx::query_as("SELECT id FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL")
+                    .bind(id).bind(c.org).fetch_optional(&mut *c.tx).await?
+            };
             if has.is_none() {
                 sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
                     .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(c.org).bind(pos).bind(parta_core::time::today().to_string())
@@ -417,6 +493,13 @@ async fn people(
         }
         c.remember("person", &x.sid, &id.to_string()).await?;
         out.insert(x.sid.clone(), id);
+    }
+    flush_people(c).await?;
+    for (id, pos) in positions {
+        sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
+            .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(c.org).bind(pos).bind(parta_core::time::today().to_string())
+            .execute(&mut *c.tx).await?;
+        c.wrote("positions", true, 1);
     }
     Ok(out)
 }
@@ -454,10 +537,20 @@ async fn ensure_role(
     )
     .bind(person).bind(role).bind(org).fetch_optional(&mut *c.tx).await?;
     if has.is_none() {
-        sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
-            .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(role).bind(org).bind(c.now).execute(&mut *c.tx).await?;
-        c.wrote("roles", true, 1);
+        add_role(c, person, role, org).await?;
     }
+    Ok(())
+}
+
+async fn add_role(
+    c: &mut Ctx<'_>,
+    person: PersonId,
+    role: &str,
+    org: Option<OrganisationId>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+        .bind(uuid::Uuid::now_v7().to_string()).bind(person).bind(role).bind(org).bind(c.now).execute(&mut *c.tx).await?;
+    c.wrote("roles", true, 1);
     Ok(())
 }
 
@@ -830,6 +923,7 @@ async fn guardians(
     p: &Package,
     people: &HashMap<String, PersonId>,
 ) -> Result<(), sqlx::Error> {
+    let by_sid: HashMap<&str, &PersonIn> = p.people.iter().map(|x| (x.sid.as_str(), x)).collect();
     for (parent_sid, child_sid) in &p.guardians {
         // A package of changes may link to someone the school already has.
         let parent = match people.get(parent_sid) {
@@ -842,7 +936,7 @@ async fn guardians(
         };
         // The same rules as within a package: a parent holds a family role, the child is a
         // student of this school.
-        let parent_ok = match p.people.iter().find(|x| &x.sid == parent_sid) {
+        let parent_ok = match by_sid.get(parent_sid.as_str()) {
             Some(x) => x.is_family(),
             None => match parent {
                 Some(id) => sqlx::query_as::<_, (String,)>(
@@ -891,7 +985,7 @@ async fn guardians(
             ));
             continue;
         };
-        let who = p.people.iter().find(|x| &x.sid == parent_sid);
+        let who = by_sid.get(parent_sid.as_str()).copied();
         // The relation the package names: a guardian stays a guardian, a relative is
         // «other»; a parent is a mother or a father by sex when it is known.
         let kind = match who {
@@ -1066,6 +1160,103 @@ async fn memberships(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// `$1, $2 …` for `rows` rows of `cols` values, as `(…), (…)`.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let one: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", one.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the id map's pending rows, a few hundred a statement.
+async fn flush_ids(c: &mut Ctx<'_>) -> Result<(), sqlx::Error> {
+    let pending: Vec<((String, String), String)> = c.ids.pending.drain().collect();
+    for chunk in pending.chunks(400) {
+        let sql = format!(
+            "INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at) VALUES {} \
+             ON CONFLICT (namespace, kind, source_id) DO UPDATE SET object_id = excluded.object_id",
+            placeholders(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((kind, sid), object) in chunk {
+            q = q
+                .bind(c.namespace.clone())
+                .bind(kind.clone())
+                .bind(sid.clone())
+                .bind(object.clone())
+                .bind(c.now);
+        }
+        q.execute(&mut *c.tx).await?;
+    }
+    Ok(())
+}
+
+/// A person created by the package, written with the others (`flush_people`).
+struct NewPerson {
+    id: PersonId,
+    x: (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+}
+
+/// Writes the people and roles created by the package, a few hundred a statement.
+async fn flush_people(c: &mut Ctx<'_>) -> Result<(), sqlx::Error> {
+    let people = std::mem::take(&mut c.new_people);
+    for chunk in people.chunks(200) {
+        let sql = format!(
+            "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at, email_confirmed) VALUES {}",
+            placeholders(chunk.len(), 12)
+        );
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            let confirmed: i32 = i32::from(n.x.6.is_some());
+            q = q
+                .bind(n.id)
+                .bind(n.x.0.clone())
+                .bind(n.x.1.clone())
+                .bind(n.x.2.clone())
+                .bind(n.x.3.clone())
+                .bind(n.x.4.clone())
+                .bind(n.x.5.clone())
+                .bind(n.x.6.clone())
+                .bind(n.x.7.clone())
+                .bind(c.now)
+                .bind(c.now)
+                .bind(confirmed);
+        }
+        q.execute(&mut *c.tx).await?;
+    }
+    let roles = std::mem::take(&mut c.new_roles);
+    for chunk in roles.chunks(300) {
+        let sql = format!(
+            "INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES {}",
+            placeholders(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for (person, role, org) in chunk {
+            q = q
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(*person)
+                .bind(role.to_string())
+                .bind(*org)
+                .bind(0i32)
+                .bind(c.now);
+        }
+        q.execute(&mut *c.tx).await?;
     }
     Ok(())
 }
