@@ -242,6 +242,7 @@ impl Roster {
                 "Пакет нескольких школ — ZIP-архив OneRoster (manifest.csv и файлы CSV).",
             )]));
         }
+        let started = std::time::Instant::now();
         // Unpacking and checking ~1 M rows is CPU work: off the request threads.
         let package = tokio::task::spawn_blocking(move || {
             let files = oneroster::unzip_region(&bytes).map_err(|e| vec![e])?;
@@ -251,6 +252,10 @@ impl Roster {
         .await
         .map_err(|_| RosterError::Problem(Problem::internal()))?
         .map_err(|rows| RosterError::Rows(crate::limits::cap_errors(rows)))?;
+        tracing::debug!(
+            parse_ms = started.elapsed().as_millis() as u64,
+            "region package read"
+        );
         let matched = self.match_orgs(&t, &package).await?;
         for (org, _, _) in &matched {
             self.allowed(p, *org).await?;

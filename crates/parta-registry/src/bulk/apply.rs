@@ -67,6 +67,8 @@ struct Ctx<'a> {
     new_roles: Vec<(PersonId, &'static str, Option<OrganisationId>)>,
     /// СНИЛС of the people created (not in the table until written).
     new_snils: std::collections::HashSet<String>,
+    /// People this import created: nothing of theirs exists to be looked up.
+    fresh: std::collections::HashSet<PersonId>,
     logins: Vec<WantedLogin>,
     org: OrganisationId,
     /// Whose ids the package's are (see [`Package::namespace`]).
@@ -156,6 +158,7 @@ pub async fn apply_in(
         new_people: Vec::new(),
         new_roles: Vec::new(),
         new_snils: Default::default(),
+        fresh: Default::default(),
         logins: Vec::new(),
         org,
         namespace,
@@ -172,12 +175,23 @@ pub async fn apply_in(
     if !c.errors.is_empty() {
         return Err(ApplyError::Rows(c.errors));
     }
+    let t0 = std::time::Instant::now();
     let years = years(&mut c, p).await?;
     let people = people(&mut c, p, progress).await?;
+    let t1 = t0.elapsed();
     let classes = classes(&mut c, p, &years).await?;
     let groups = groups(&mut c, p, &years).await?;
+    let t2 = t0.elapsed();
     guardians(&mut c, p, &people).await?;
+    let t3 = t0.elapsed();
     memberships(&mut c, p, &people, &classes, &groups).await?;
+    tracing::debug!(
+        people_ms = t1.as_millis() as u64,
+        classes_ms = (t2 - t1).as_millis() as u64,
+        guardians_ms = (t3 - t2).as_millis() as u64,
+        memberships_ms = (t0.elapsed() - t3).as_millis() as u64,
+        "roster applied"
+    );
     // After the new stays: a student moved by the same package ends as moved.
     removals(&mut c, p).await?;
     if !c.errors.is_empty() {
@@ -428,6 +442,7 @@ async fn people(
                         continue;
                     }
                 }
+                c.fresh.insert(id);
                 c.new_people.push(NewPerson {
                     id,
                     x: (
@@ -949,7 +964,12 @@ async fn guardians(
                 None => true,
             },
         };
+        // A student of the package, or one the school has.
+        let in_package = by_sid
+            .get(child_sid.as_str())
+            .is_some_and(|x| x.has(PersonRole::Student));
         let child_ok = match child {
+            Some(_) if in_package => true,
             Some(id) => sqlx::query_as::<_, (String,)>(
                 "SELECT id FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
             )
@@ -957,10 +977,7 @@ async fn guardians(
             .bind(c.org)
             .fetch_optional(&mut *c.tx)
             .await?
-            .is_some()
-                || p.people
-                    .iter()
-                    .any(|x| &x.sid == child_sid && x.has(PersonRole::Student)),
+            .is_some(),
             None => true,
         };
         if !parent_ok || !child_ok {
@@ -995,12 +1012,16 @@ async fn guardians(
             Some(x) if x.sex.as_deref() == Some("male") => "father",
             _ => "other",
         };
-        let has: Option<(String,)> =
+        // Someone the package just created has no family yet.
+        let has: Option<(String,)> = if c.fresh.contains(parent) || c.fresh.contains(child) {
+            None
+        } else {
             sqlx::query_as("SELECT kind FROM guardianships WHERE parent_id = $1 AND child_id = $2")
                 .bind(*parent)
                 .bind(*child)
                 .fetch_optional(&mut *c.tx)
-                .await?;
+                .await?
+        };
         if has.is_none() {
             sqlx::query(
                 "INSERT INTO guardianships (parent_id, child_id, kind) VALUES ($1, $2, $3)",
@@ -1073,9 +1094,16 @@ async fn memberships(
                 continue;
             }
             c.report.enrolments += 1;
-            let open: Option<(String, OrganisationId, Option<ClassId>, String)> =
+            // Someone the package just created studies nowhere yet.
+            let open: Option<(String, OrganisationId, Option<ClassId>, String)> = if c
+                .fresh
+                .contains(&person)
+            {
+                None
+            } else {
                 sqlx::query_as("SELECT id, organisation_id, class_id, started_on FROM enrolments WHERE person_id = $1 AND ended_on IS NULL")
-                    .bind(person).fetch_optional(&mut *c.tx).await?;
+                    .bind(person).fetch_optional(&mut *c.tx).await?
+            };
             let begin = m.begin.clone().unwrap_or_else(|| today.clone());
             let reason = match &open {
                 Some((eid, _, Some(k), _)) if *k == class => {
