@@ -600,8 +600,9 @@ fn unapplied(
                 .iter()
                 .filter(|(_, r)| {
                     r.get(i).is_some_and(|v| {
-                        !v.trim().is_empty()
-                            && !(h == "classCode" && title.and_then(|ti| r.get(ti)) == Some(v))
+                        let kept_as_name =
+                            h == "classCode" && title.and_then(|ti| r.get(ti)) == Some(v);
+                        !v.trim().is_empty() && !kept_as_name
                     })
                 })
                 .count();
@@ -745,9 +746,10 @@ fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowEr
     }
     let mut tables: HashMap<&str, Table> = HashMap::new();
     for (name, required) in files_of(version) {
-        match texts.get(name) {
+        // Each text is let go once its rows are read (a region's are ~100 MB).
+        match texts.remove(name) {
             Some(t) => {
-                if let Some(tab) = table(name, t, b',', required, bounds.rows, &mut errors) {
+                if let Some(tab) = table(name, &t, b',', required, bounds.rows, &mut errors) {
                     tables.insert(name, tab);
                 }
             }
@@ -1084,8 +1086,7 @@ fn split(
             tables
                 .iter()
                 .map(|(name, t)| {
-                    let whole =
-                        matches!(*name, "orgs.csv" | "academicSessions.csv" | "courses.csv");
+                    let whole = matches!(*name, "orgs.csv" | "academicSessions.csv");
                     (
                         *name,
                         if whole {
@@ -1103,6 +1104,20 @@ fn split(
         })
         .collect();
     let mut take = |name: &str| tables.remove(name);
+    // Courses: a school's to the school, a district's (or no one's) to every school.
+    if let Some(courses) = take("courses.csv") {
+        for (line, r) in courses.rows.iter() {
+            let to: Vec<usize> = match courses.get(r, "orgSourcedId").and_then(school_of) {
+                Some(i) => vec![i],
+                None => (0..schools.len()).collect(),
+            };
+            for i in to {
+                if let Some(t) = parts[i].get_mut("courses.csv") {
+                    t.rows.push((*line, r.clone()));
+                }
+            }
+        }
+    }
     // Each id once a file across the whole package.
     let once = |t: &Table,
                 r: &csv::StringRecord,
@@ -1620,7 +1635,8 @@ fn school_package(
             // A family role is held in no organisation: a package may give it in the
             // district (the region's packages do).
             let family = person_role(name).is_some_and(PersonRole::is_family);
-            if !at_school(&org) && !(family && src.org_sids.contains(&org)) {
+            let here = at_school(&org) || (family && src.org_sids.contains(&org));
+            if !here {
                 errors.push(RowError::new(
                     roles.file,
                     *line,

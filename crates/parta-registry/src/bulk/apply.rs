@@ -69,6 +69,8 @@ struct Ctx<'a> {
     new_snils: std::collections::HashSet<String>,
     /// People this import created: nothing of theirs exists to be looked up.
     fresh: std::collections::HashSet<PersonId>,
+    /// The connection is SQLite's (its statements of many rows take `?`).
+    sqlite: bool,
     logins: Vec<WantedLogin>,
     org: OrganisationId,
     /// Whose ids the package's are (see [`Package::namespace`]).
@@ -159,6 +161,7 @@ pub async fn apply_in(
         new_roles: Vec::new(),
         new_snils: Default::default(),
         fresh: Default::default(),
+        sqlite: false,
         logins: Vec::new(),
         org,
         namespace,
@@ -171,6 +174,7 @@ pub async fn apply_in(
         errors: Vec::new(),
         now: now_ms(),
     };
+    c.sqlite = c.tx.backend_name() == "SQLite";
     check_org(&mut c, p).await?;
     if !c.errors.is_empty() {
         return Err(ApplyError::Rows(c.errors));
@@ -1192,11 +1196,22 @@ async fn memberships(
     Ok(())
 }
 
-/// `$1, $2 …` for `rows` rows of `cols` values, as `(…), (…)`.
-fn placeholders(rows: usize, cols: usize) -> String {
+/// `(…), (…)` for `rows` rows of `cols` values: `$1, $2 …` on PostgreSQL, anonymous `?`
+/// on SQLite (which finds a numbered parameter by a linear search — quadratic in a
+/// statement of thousands; bench/RESULTS.md).
+fn placeholders(c: &Ctx<'_>, rows: usize, cols: usize) -> String {
+    let sqlite = c.sqlite;
     (0..rows)
         .map(|r| {
-            let one: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            let one: Vec<String> = (1..=cols)
+                .map(|k| {
+                    if sqlite {
+                        "?".to_string()
+                    } else {
+                        format!("${}", r * cols + k)
+                    }
+                })
+                .collect();
             format!("({})", one.join(", "))
         })
         .collect::<Vec<_>>()
@@ -1210,7 +1225,7 @@ async fn flush_ids(c: &mut Ctx<'_>) -> Result<(), sqlx::Error> {
         let sql = format!(
             "INSERT INTO roster_ids (namespace, kind, source_id, object_id, imported_at) VALUES {} \
              ON CONFLICT (namespace, kind, source_id) DO UPDATE SET object_id = excluded.object_id",
-            placeholders(chunk.len(), 5)
+            placeholders(c, chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
         for ((kind, sid), object) in chunk {
@@ -1227,18 +1242,21 @@ async fn flush_ids(c: &mut Ctx<'_>) -> Result<(), sqlx::Error> {
 }
 
 /// A person created by the package, written with the others (`flush_people`).
+/// Last, first and middle name, birth date, sex, СНИЛС, e-mail, phone.
+type PersonFields = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 struct NewPerson {
     id: PersonId,
-    x: (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
+    x: PersonFields,
 }
 
 /// Writes the people and roles created by the package, a few hundred a statement.
@@ -1247,7 +1265,7 @@ async fn flush_people(c: &mut Ctx<'_>) -> Result<(), sqlx::Error> {
     for chunk in people.chunks(200) {
         let sql = format!(
             "INSERT INTO persons (id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone, created_at, updated_at, email_confirmed) VALUES {}",
-            placeholders(chunk.len(), 12)
+            placeholders(c, chunk.len(), 12)
         );
         let mut q = sqlx::query(&sql);
         for n in chunk {
@@ -1272,7 +1290,7 @@ async fn flush_people(c: &mut Ctx<'_>) -> Result<(), sqlx::Error> {
     for chunk in roles.chunks(300) {
         let sql = format!(
             "INSERT INTO role_assignments (id, person_id, role, organisation_id, personal_data_granted, created_at) VALUES {}",
-            placeholders(chunk.len(), 6)
+            placeholders(c, chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for (person, role, org) in chunk {
