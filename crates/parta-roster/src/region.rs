@@ -283,24 +283,7 @@ impl Roster {
             let step = |n: u64| progress(base + n, total);
             match apply_in(&mut tx, org, &school, dry_run, &step, &mut ids).await {
                 Ok((mut r, logins)) => {
-                    let now = parta_core::time::now_ms();
-                    for w in logins {
-                        match parta_identity::bulk::ensure_login_in(&mut tx, w.person, &w.login, now)
-                            .await?
-                        {
-                            parta_identity::bulk::LoginOutcome::Created => r.created += 1,
-                            parta_identity::bulk::LoginOutcome::Kept => {}
-                            parta_identity::bulk::LoginOutcome::Taken => r.warnings.push(RowError::new(
-                                &w.file,
-                                w.line,
-                                "username",
-                                format!(
-                                    "Логин {} уже занят другим человеком платформы: запись принята без него — выдайте письмо со входом из карточки.",
-                                    w.login
-                                ),
-                            )),
-                        }
-                    }
+                    crate::service::logins_in(&mut tx, logins, &mut r).await?;
                     r.format = report.format.clone();
                     r.encoding = report.encoding.clone();
                     report.people += r.people;

@@ -189,24 +189,7 @@ impl Roster {
             &mut parta_registry::bulk::apply::IdMap::default(),
         )
         .await?;
-        let now = parta_core::time::now_ms();
-        for w in logins {
-            match parta_identity::bulk::ensure_login_in(&mut tx, w.person, &w.login, now).await? {
-                parta_identity::bulk::LoginOutcome::Created => report.created += 1,
-                parta_identity::bulk::LoginOutcome::Kept => {}
-                // A sign-in name is one across the platform: the person lands without it,
-                // and the school hands them a sign-in letter (which gives a free one).
-                parta_identity::bulk::LoginOutcome::Taken => report.warnings.push(RowError::new(
-                    &w.file,
-                    w.line,
-                    "username",
-                    format!(
-                        "Логин {} уже занят другим человеком платформы: запись принята без него — выдайте письмо со входом из карточки.",
-                        w.login
-                    ),
-                )),
-            }
-        }
+        logins_in(&mut tx, logins, &mut report).await?;
         if dry_run {
             tx.rollback().await?;
         } else {
@@ -250,6 +233,33 @@ impl Roster {
             .await?;
         Ok(zip)
     }
+}
+
+/// The logins a package gives, through the identity domain, inside the import's
+/// transaction: created ones counted, taken ones reported (sign-in names are one across
+/// the platform: the person lands without it, and the school hands them a sign-in letter).
+pub(crate) async fn logins_in(
+    tx: &mut sqlx::AnyConnection,
+    logins: Vec<parta_registry::bulk::apply::WantedLogin>,
+    report: &mut ImportReport,
+) -> Result<(), sqlx::Error> {
+    let now = parta_core::time::now_ms();
+    for w in logins {
+        match parta_identity::bulk::ensure_login_in(tx, w.person, &w.login, now).await? {
+            parta_identity::bulk::LoginOutcome::Created => report.created += 1,
+            parta_identity::bulk::LoginOutcome::Kept => {}
+            parta_identity::bulk::LoginOutcome::Taken => report.warnings.push(RowError::new(
+                &w.file,
+                w.line,
+                "username",
+                format!(
+                    "Логин {} уже занят другим человеком платформы: запись принята без него — выдайте письмо со входом из карточки.",
+                    w.login
+                ),
+            )),
+        }
+    }
+    Ok(())
 }
 
 impl axum::response::IntoResponse for RosterError {

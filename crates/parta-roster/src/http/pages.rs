@@ -34,6 +34,44 @@ pub fn router() -> Pages<Web> {
 
 // ---- roster import wizard ----
 
+/// The uploaded file (at most `max` bytes) and whether only a check is asked for.
+async fn upload(
+    form: &mut axum::extract::Multipart,
+    max: usize,
+) -> Result<(Vec<u8>, bool), Problem> {
+    let mut file = Vec::new();
+    let mut dry_run = false;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => match field.name() {
+                Some("file") => match field.bytes().await {
+                    Ok(b) => file = b.to_vec(),
+                    Err(_) => return Err(Problem::payload_too_large(max)),
+                },
+                Some("dry_run") => dry_run = true,
+                _ => {}
+            },
+            Ok(None) => return Ok((file, dry_run)),
+            Err(_) => {
+                return Err(Problem::invalid(
+                    "file",
+                    "Не удалось прочитать загруженный файл.",
+                ))
+            }
+        }
+    }
+}
+
+/// Row messages in the page's language.
+fn localized(lang: parta_http::i18n::Lang, rows: Vec<crate::RowError>) -> Vec<crate::RowError> {
+    rows.into_iter()
+        .map(|mut e| {
+            e.message = parta_http::messages::translate(lang, &e.message).into_owned();
+            e
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "import.html")]
 struct ImportPage {
@@ -142,27 +180,7 @@ async fn import_submit(
     let Ok(org) = id.parse() else {
         return fail(Problem::not_found());
     };
-    let mut file = Vec::new();
-    let mut dry_run = false;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("file") => match field.bytes().await {
-                    Ok(b) => file = b.to_vec(),
-                    Err(_) => return fail(Problem::payload_too_large(crate::service::MAX_UPLOAD)),
-                },
-                Some("dry_run") => dry_run = true,
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                return fail(Problem::invalid(
-                    "file",
-                    "Не удалось прочитать загруженный файл.",
-                ))
-            }
-        }
-    }
+    let (file, dry_run) = upload(&mut form, crate::service::MAX_UPLOAD).await?;
     let org_name = match st.registry.organisation(&r.caller.principal, org).await {
         Ok(o) => o.short_name,
         Err(e) => return fail(e),
@@ -183,14 +201,7 @@ async fn import_submit(
         .await;
     // Row messages in the page's language.
     let lang = r.lang();
-    let localized = |rows: Vec<crate::RowError>| -> Vec<crate::RowError> {
-        rows.into_iter()
-            .map(|mut e| {
-                e.message = parta_http::messages::translate(lang, &e.message).into_owned();
-                e
-            })
-            .collect()
-    };
+    let localized = |rows| localized(lang, rows);
     let _ = id;
     match result {
         Ok(mut report) => {
@@ -310,14 +321,7 @@ impl RegionPage {
             .filter_map(|e| e.unmatched_org.clone().map(|o| (o, e.message.clone())))
             .collect();
         let lang = r.lang();
-        let localized = |rows: Vec<crate::RowError>| -> Vec<crate::RowError> {
-            rows.into_iter()
-                .map(|mut e| {
-                    e.message = parta_http::messages::translate(lang, &e.message).into_owned();
-                    e
-                })
-                .collect()
-        };
+        let localized = |rows| localized(lang, rows);
         let mut warnings = Vec::new();
         let report = report.map(|mut rep| {
             warnings.extend(std::mem::take(&mut rep.warnings));
@@ -359,29 +363,7 @@ async fn region_submit(
     mut form: axum::extract::Multipart,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
-    let mut file = Vec::new();
-    let mut dry_run = false;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => match field.name() {
-                Some("file") => match field.bytes().await {
-                    Ok(b) => file = b.to_vec(),
-                    Err(_) => {
-                        return fail(Problem::payload_too_large(crate::limits::MAX_REGION_UPLOAD))
-                    }
-                },
-                Some("dry_run") => dry_run = true,
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                return fail(Problem::invalid(
-                    "file",
-                    "Не удалось прочитать загруженный файл.",
-                ))
-            }
-        }
-    }
+    let (file, dry_run) = upload(&mut form, crate::limits::MAX_REGION_UPLOAD).await?;
     if file.is_empty() {
         return fail(Problem::invalid("file", "Выберите файл для загрузки."));
     }
