@@ -329,11 +329,27 @@ impl Db {
     }
 
     pub fn placeholders(&self, start: usize, n: usize) -> String {
-        match self.backend {
-            Backend::Postgres => placeholders(start, n),
-            Backend::Sqlite => vec!["?"; n].join(", "),
-        }
+        list_placeholders(self.backend == Backend::Sqlite, start, n)
     }
+}
+
+/// `n` placeholders of a list from `$start`: `?` on SQLite (numbered ones make its
+/// statements of many values quadratic to prepare), `$k` on PostgreSQL.
+pub fn list_placeholders(sqlite: bool, start: usize, n: usize) -> String {
+    if sqlite {
+        vec!["?"; n].join(", ")
+    } else {
+        placeholders(start, n)
+    }
+}
+
+/// `($1, $2), ($3, $4), …`: `rows` rows of `cols` values for a many-row INSERT (`?` on
+/// SQLite, see [`list_placeholders`]).
+pub fn row_placeholders(sqlite: bool, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", list_placeholders(sqlite, r * cols + 1, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `$1, $2, …` placeholders for `n` values starting at `start`: both backends accept them.

@@ -302,7 +302,7 @@ pub fn all() -> Vec<Target> {
             case: oneroster_case,
             run: |b, _| {
                 if let Ok(files) = parta_roster::oneroster::unzip(b) {
-                    let _ = parta_roster::oneroster::parse(&files);
+                    let _ = parta_roster::oneroster::parse(files);
                 }
             },
         },

@@ -1,6 +1,6 @@
 //! OneRoster 1.2 CSV bulk packages: a ZIP with `manifest.csv` and the data files.
 
-use crate::decode::decode;
+use crate::decode::decode_owned;
 use crate::limits::{MAX_CELL_CHARS, MAX_COLUMNS, MAX_TABLE_ROWS};
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
@@ -86,11 +86,47 @@ pub fn unzip_region(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, RowError> {
 pub struct Table {
     pub file: &'static str,
     headers: HashMap<String, usize>,
-    pub rows: Vec<(u64, csv::StringRecord)>,
+    pub rows: Vec<(u64, Row)>,
+}
+
+/// One data row, held compactly: its cells' text one after another and where each ends.
+/// A region's package has ~1 M rows; as `Row`s (a boxed record with a
+/// position, a grown buffer and a `usize` bound a cell) they took about three times
+/// their text.
+#[derive(Debug, Clone)]
+pub struct Row {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl Row {
+    fn of(r: &csv::StringRecord) -> Row {
+        let mut text = String::with_capacity(r.as_slice().len());
+        let mut ends = Vec::with_capacity(r.len());
+        for cell in r {
+            text.push_str(cell);
+            // A package is bounded well below 4 GiB (`limits`): an offset fits.
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        Row {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// The `i`-th cell.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] as usize,
+        };
+        self.text.get(start..end)
+    }
 }
 
 impl Table {
-    pub fn get<'a>(&self, row: &'a csv::StringRecord, col: &str) -> Option<&'a str> {
+    pub fn get<'a>(&self, row: &'a Row, col: &str) -> Option<&'a str> {
         self.headers
             .get(col)
             .and_then(|i| row.get(*i))
@@ -112,7 +148,11 @@ pub fn table(
 ) -> Option<Table> {
     // The csv crate counts lines by '\n' seen *before* a record; with CRLF the '\n' of
     // the previous line is read late, so line numbers would be off by one.
-    let text = text.replace("\r\n", "\n");
+    let text: std::borrow::Cow<str> = if text.contains('\r') {
+        text.replace("\r\n", "\n").into()
+    } else {
+        text.into()
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(false)
@@ -158,7 +198,14 @@ pub fn table(
         }
     }
     let mut rows = Vec::new();
-    for rec in reader.records() {
+    let mut record = csv::StringRecord::new();
+    loop {
+        // One record read into again and again; each row kept as a compact [`Row`].
+        let rec = match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => Ok(&record),
+            Err(e) => Err(e),
+        };
         if rows.len() >= max_rows {
             errors.push(RowError::new(
                 file,
@@ -185,7 +232,7 @@ pub fn table(
                 ));
                 ok = false;
             }
-            Ok(r) => rows.push((r.position().map(|p| p.line()).unwrap_or(0), r)),
+            Ok(r) => rows.push((r.position().map(|p| p.line()).unwrap_or(0), Row::of(r))),
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 errors.push(RowError::new(
@@ -198,6 +245,7 @@ pub fn table(
             }
         }
     }
+    rows.shrink_to_fit();
     ok.then_some(Table {
         file,
         headers,
@@ -549,7 +597,7 @@ fn applied_columns(file: &str) -> &'static [&'static str] {
 /// What a package holds and the platform does not keep — whole files and columns with
 /// values — each reported with the file and the reason: nothing is dropped in silence.
 fn unapplied(
-    files: &[(String, Vec<u8>)],
+    files: &HashMap<String, Vec<u8>>,
     tables: &HashMap<&'static str, Table>,
     demographics: Option<&Table>,
 ) -> Vec<RowError> {
@@ -647,13 +695,19 @@ impl Bounds {
 }
 
 /// Reads a package: its manifest, version and files, each within `bounds`.
-fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowError>> {
+/// Each file's bytes are let go as soon as its text is read, and each text once its rows
+/// are (a region's package is ~100 MB).
+fn read(files: Vec<(String, Vec<u8>)>, bounds: Bounds) -> Result<Source, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut encoding = "UTF-8";
-    let present: HashMap<&str, &Vec<u8>> = files.iter().map(|(n, b)| (n.as_str(), b)).collect();
-    let mut text_of = |name: &'static str, errors: &mut Vec<RowError>| -> Option<String> {
-        let bytes = present.get(name)?;
-        match decode(bytes) {
+    let mut present: HashMap<String, Vec<u8>> = files.into_iter().collect();
+    let has_roles = present.contains_key("roles.csv");
+    let mut text_of = |name: &'static str,
+                       present: &mut HashMap<String, Vec<u8>>,
+                       errors: &mut Vec<RowError>|
+     -> Option<String> {
+        let bytes = present.remove(name)?;
+        match decode_owned(bytes) {
             Ok((t, enc)) => {
                 if enc != "UTF-8" {
                     encoding = enc;
@@ -666,7 +720,7 @@ fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowEr
             }
         }
     };
-    let Some(manifest_text) = text_of("manifest.csv", &mut errors) else {
+    let Some(manifest_text) = text_of("manifest.csv", &mut present, &mut errors) else {
         if errors.is_empty() {
             errors.push(RowError::new(
                 "manifest.csv",
@@ -678,7 +732,6 @@ fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowEr
         return Err(errors);
     };
     let manifest = read_manifest(&manifest_text, &mut errors);
-    let has_roles = present.contains_key("roles.csv");
     let version = match &manifest.version {
         Some((_, v)) if v == "1.1" || v.starts_with("1.1.") => Version::V1_1,
         Some((_, v)) if v == "1.2" || v.starts_with("1.2.") => Version::V1_2,
@@ -705,7 +758,7 @@ fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowEr
         if mode(name) == Some("absent") {
             continue;
         }
-        if let Some(t) = text_of(name, &mut errors) {
+        if let Some(t) = text_of(name, &mut present, &mut errors) {
             texts.insert(name, t);
         }
     }
@@ -818,7 +871,8 @@ fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowEr
                 .collect()
         })
         .unwrap_or_default();
-    let mut warnings = unapplied(files, &tables, demo_table.as_ref());
+    // What is left of the archive was not read: reported.
+    let mut warnings = unapplied(&present, &tables, demo_table.as_ref());
     drop(demo_table);
 
     if !errors.is_empty() {
@@ -840,13 +894,13 @@ fn read(files: &[(String, Vec<u8>)], bounds: Bounds) -> Result<Source, Vec<RowEr
 }
 
 /// Parses and validates a whole OneRoster package of one school, 1.1 or 1.2.
-pub fn parse(files: &[(String, Vec<u8>)]) -> Result<(Package, &'static str), Vec<RowError>> {
+pub fn parse(files: Vec<(String, Vec<u8>)>) -> Result<(Package, &'static str), Vec<RowError>> {
     parse_versioned(files).map(|(p, enc, _)| (p, enc))
 }
 
 /// As [`parse`], with the version found.
 pub fn parse_versioned(
-    files: &[(String, Vec<u8>)],
+    files: Vec<(String, Vec<u8>)>,
 ) -> Result<(Package, &'static str, Version), Vec<RowError>> {
     let mut src = read(files, Bounds::SCHOOL)?;
     let tables = std::mem::take(&mut src.tables);
@@ -941,7 +995,7 @@ pub struct RegionPackage {
 /// Parses and validates a package of several schools whole; rows are taken apart by the
 /// school they belong to (a class and its enrolments by `schoolSourcedId`, a user by the
 /// schools of their roles, a parent by their children's schools).
-pub fn parse_region(files: &[(String, Vec<u8>)]) -> Result<RegionPackage, Vec<RowError>> {
+pub fn parse_region(files: Vec<(String, Vec<u8>)>) -> Result<RegionPackage, Vec<RowError>> {
     let mut src = read(files, Bounds::REGION)?;
     let tables = std::mem::take(&mut src.tables);
     let mut errors = Vec::new();
@@ -1120,7 +1174,7 @@ fn split(
     }
     // Each id once a file across the whole package.
     let once = |t: &Table,
-                r: &csv::StringRecord,
+                r: &Row,
                 line: u64,
                 seen: &mut HashMap<String, u64>,
                 errors: &mut Vec<RowError>| {
@@ -1139,9 +1193,12 @@ fn split(
 
     // Classes by their school.
     let mut class_school: HashMap<String, usize> = HashMap::new();
-    if let Some(classes) = take("classes.csv") {
+    if let Some(mut classes) = take("classes.csv") {
         let mut seen = HashMap::new();
-        for (line, r) in classes.rows.iter() {
+        // Rows move to their school's part (no copy of the file held beside it).
+        for (line, row) in std::mem::take(&mut classes.rows) {
+            let line = &line;
+            let r = &row;
             once(&classes, r, *line, &mut seen, errors);
             let org = classes.get(r, "schoolSourcedId").unwrap_or_default();
             match school_of(org) {
@@ -1151,7 +1208,7 @@ fn split(
                         i,
                     );
                     if let Some(t) = parts[i].get_mut("classes.csv") {
-                        t.rows.push((*line, r.clone()));
+                        t.rows.push((*line, row));
                     }
                 }
                 None => errors.push(RowError::new(
@@ -1173,9 +1230,11 @@ fn split(
             v.push(i);
         }
     };
-    if let Some(enrollments) = take("enrollments.csv") {
+    if let Some(mut enrollments) = take("enrollments.csv") {
         let mut seen = HashMap::new();
-        for (line, r) in enrollments.rows.iter() {
+        for (line, row) in std::mem::take(&mut enrollments.rows) {
+            let line = &line;
+            let r = &row;
             once(&enrollments, r, *line, &mut seen, errors);
             let class = enrollments.get(r, "classSourcedId").unwrap_or_default();
             let named = enrollments.get(r, "schoolSourcedId");
@@ -1218,13 +1277,13 @@ fn split(
                 add(u, i, &mut user_schools);
             }
             if let Some(t) = parts[i].get_mut("enrollments.csv") {
-                t.rows.push((*line, r.clone()));
+                t.rows.push((*line, row));
             }
         }
     }
     // Roles (1.2): at a school, or (family roles) anywhere in the package.
     let mut family: HashSet<String> = HashSet::new();
-    let mut family_roles: Vec<(u64, csv::StringRecord, String)> = Vec::new();
+    let mut family_roles: Vec<(u64, Row, String)> = Vec::new();
     let roles = take("roles.csv");
     if let Some(roles) = &roles {
         for (line, r) in roles.rows.iter() {
@@ -1373,7 +1432,7 @@ fn school_package(
     };
     // `tobedeleted`: in a delta file, the row ends what it names (true); a full (bulk)
     // file lists what is, so there it is a mistake.
-    let gone = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| -> bool {
+    let gone = |t: &Table, r: &Row, line: u64, errors: &mut Vec<RowError>| -> bool {
         if !is(t.get(r, "status"), "tobedeleted") {
             return false;
         }
@@ -1388,7 +1447,7 @@ fn school_package(
         ));
         false
     };
-    let status_ok = |t: &Table, r: &csv::StringRecord, line: u64, errors: &mut Vec<RowError>| {
+    let status_ok = |t: &Table, r: &Row, line: u64, errors: &mut Vec<RowError>| {
         if gone(t, r, line, errors) {
             errors.push(RowError::new(
                 t.file,
@@ -1398,7 +1457,7 @@ fn school_package(
             ));
         }
     };
-    let removal = |t: &Table, r: &csv::StringRecord, line: u64| Gone {
+    let removal = |t: &Table, r: &Row, line: u64| Gone {
         sid: t.get(r, "sourcedId").unwrap_or_default().to_string(),
         file: t.file.to_string(),
         line,
@@ -1958,7 +2017,7 @@ mod tests {
             "sourcedId,givenName,familyName,agentSourcedIds\nu1,Ivan,Petrov,u2\nu2,Anna,Petrova,\n",
             Some("sourcedId,userSourcedId,roleType,role,orgSourcedId\nr1,u1,primary,student,org1\nr3,u2,secondary,Parent,org1\nr2,u2,PRIMARY,teacher,org1\n"),
         );
-        let (p, _, v) = parse_versioned(&files).unwrap();
+        let (p, _, v) = parse_versioned(files.clone()).unwrap();
         assert_eq!(v, Version::V1_2);
         let anna = p.people.iter().find(|x| x.sid == "u2").unwrap();
         assert_eq!(anna.roles, vec![PersonRole::Teacher, PersonRole::Parent]);
@@ -1996,7 +2055,7 @@ mod tests {
             "sourcedId,role,givenName,familyName,orgSourcedIds,agentSourcedIds\nu1,student,Ivan,Petrov,org1,\nu2,guardian,Anna,Petrova,,u1\n",
             None,
         );
-        let (p, _, v) = parse_versioned(&files).unwrap();
+        let (p, _, v) = parse_versioned(files.clone()).unwrap();
         assert_eq!(v, Version::V1_1);
         // The parent's side names the child.
         assert_eq!(p.guardians, vec![("u2".to_string(), "u1".to_string())]);
@@ -2008,11 +2067,11 @@ mod tests {
                 "sourcedId,userSourcedId,roleType,role,orgSourcedId\nr1,u1,primary,student,org1\n",
             ),
         );
-        let errors = parse_versioned(&mixed).unwrap_err();
+        let errors = parse_versioned(mixed.clone()).unwrap_err();
         assert_eq!(errors[0].file, "manifest.csv");
         // A version this importer does not know.
         mixed[0].1 = b"propertyName,value\noneroster.version,2.0\n".to_vec();
-        assert!(parse_versioned(&mixed).unwrap_err()[0]
+        assert!(parse_versioned(mixed.clone()).unwrap_err()[0]
             .message
             .contains("2.0"));
     }

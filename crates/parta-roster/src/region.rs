@@ -247,7 +247,7 @@ impl Roster {
         let package = tokio::task::spawn_blocking(move || {
             let files = oneroster::unzip_region(&bytes).map_err(|e| vec![e])?;
             drop(bytes);
-            oneroster::parse_region(&files)
+            oneroster::parse_region(files)
         })
         .await
         .map_err(|_| RosterError::Problem(Problem::internal()))?

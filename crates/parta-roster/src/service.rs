@@ -78,7 +78,7 @@ fn parse_any(
         Ok((pkg, "шаблон XLSX", "XLSX"))
     } else if bytes.starts_with(b"PK\x03\x04") {
         let files = oneroster::unzip(bytes).map_err(|e| vec![e])?;
-        let (pkg, enc, version) = oneroster::parse_versioned(&files)?;
+        let (pkg, enc, version) = oneroster::parse_versioned(files)?;
         Ok((pkg, version.label(), enc))
     } else {
         let (pkg, enc) = template::parse(bytes)?;
@@ -244,8 +244,13 @@ pub(crate) async fn logins_in(
     report: &mut ImportReport,
 ) -> Result<(), sqlx::Error> {
     let now = parta_core::time::now_ms();
-    for w in logins {
-        match parta_identity::bulk::ensure_login_in(tx, w.person, &w.login, now).await? {
+    let wanted: Vec<(parta_core::ids::PersonId, &str)> = logins
+        .iter()
+        .map(|w| (w.person, w.login.as_str()))
+        .collect();
+    let outcomes = parta_identity::bulk::ensure_logins_in(tx, &wanted, now).await?;
+    for (w, outcome) in logins.iter().zip(outcomes) {
+        match outcome {
             parta_identity::bulk::LoginOutcome::Created => report.created += 1,
             parta_identity::bulk::LoginOutcome::Kept => {}
             parta_identity::bulk::LoginOutcome::Taken => report.warnings.push(RowError::new(

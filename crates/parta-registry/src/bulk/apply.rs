@@ -130,6 +130,20 @@ impl Ctx<'_> {
     }
 }
 
+/// A [`Row9`] with the person's `source_id`.
+type Row9Source = (
+    PersonId,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 type Row9 = (
     PersonId,
     String,
@@ -321,197 +335,210 @@ async fn people(
     let mut out = HashMap::new();
     // Positions of people created here: written after them.
     let mut positions: Vec<(PersonId, &'static str)> = Vec::new();
-    for (n, x) in p.people.iter().enumerate() {
-        progress(n as u64 + 1);
-        let mapped = c.mapped("person", &x.sid).await?;
-        let key = mapped.clone().unwrap_or_else(|| x.sid.clone());
-        let mut found: Option<Row9> = sqlx::query_as(
-            "SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE source_id = $1 OR id = $1",
-        )
-        .bind(key)
-        .fetch_optional(&mut *c.tx)
-        .await?;
-        // An id names someone of *this* school; a school's package never reaches people
-        // of another school by their ids.
-        // A territory's id maps to one person in all its schools (a teacher of two).
-        let vouched = c.shared && mapped.is_some();
-        if let Some(f) = &found {
-            if !vouched && !linked(c, f.0).await? {
+    let mut n = 0u64;
+    for chunk in p.people.chunks(KNOWN_CHUNK) {
+        // What the registry holds of these people, read in a few statements.
+        let mut known = Known::read(c, chunk).await?;
+        for x in chunk {
+            n += 1;
+            progress(n);
+            let mapped = c.mapped("person", &x.sid).await?;
+            let key = mapped.clone().unwrap_or_else(|| x.sid.clone());
+            let mut found: Option<Row9> = known.persons.get(&key).cloned();
+            // An id names someone of *this* school; a school's package never reaches people
+            // of another school by their ids.
+            // A territory's id maps to one person in all its schools (a teacher of two).
+            let vouched = c.shared && mapped.is_some();
+            if let Some(f) = &found {
+                if !vouched && !known.linked.contains(&f.0) {
+                    c.errors.push(RowError::new(
+                        &x.file,
+                        x.line,
+                        "sourcedId",
+                        format!(
+                            "Идентификатор {} принадлежит человеку другой организации.",
+                            x.sid
+                        ),
+                    ));
+                    continue;
+                }
+            }
+            // Someone the registry knows under another id, found by СНИЛС (a transfer from
+            // another school): their record follows them, and a package does not rewrite it —
+            // official data change through a correction request.
+            let mut by_snils = false;
+            if found.is_none() {
+                if let Some(s) = &x.snils {
+                    found = known.by_snils.get(s).cloned();
+                    by_snils = found.is_some();
+                }
+            } else if let (Some(s), Some(f)) = (&x.snils, &found) {
+                let owner = known.by_snils.get(s).map(|o| o.0);
+                if owner.is_some_and(|o| o != f.0) {
+                    c.errors.push(RowError::new(
+                        &x.file,
+                        x.line,
+                        "СНИЛС",
+                        format!("СНИЛС {s} уже принадлежит другому человеку в реестре."),
+                    ));
+                    continue;
+                }
+            }
+            if let (true, Some(f)) = (by_snils, &found) {
+                let id = f.0;
+                c.report.unchanged += 1;
+                // Not remembered by the package's id: found by СНИЛС again next time, the
+                // record stays the registry's (see above).
+                out.insert(x.sid.clone(), id);
+                for r in &x.roles {
+                    known
+                        .ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org))
+                        .await?;
+                }
+                continue;
+            }
+            if found.is_none() && x.roles.is_empty() {
                 c.errors.push(RowError::new(
                     &x.file,
                     x.line,
                     "sourcedId",
                     format!(
-                        "Идентификатор {} принадлежит человеку другой организации.",
+                        "Новый пользователь {} без роли: добавьте его роль в roles.csv.",
                         x.sid
                     ),
                 ));
                 continue;
             }
-        }
-        // Someone the registry knows under another id, found by СНИЛС (a transfer from
-        // another school): their record follows them, and a package does not rewrite it —
-        // official data change through a correction request.
-        let mut by_snils = false;
-        if found.is_none() {
-            if let Some(s) = &x.snils {
-                found = sqlx::query_as("SELECT id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone FROM persons WHERE snils = $1")
-                    .bind(s.clone())
-                    .fetch_optional(&mut *c.tx)
-                    .await?;
-                by_snils = found.is_some();
-            }
-        } else if let (Some(s), Some(f)) = (&x.snils, &found) {
-            let owner: Option<(PersonId,)> =
-                sqlx::query_as("SELECT id FROM persons WHERE snils = $1")
-                    .bind(s.clone())
-                    .fetch_optional(&mut *c.tx)
-                    .await?;
-            if owner.is_some_and(|o| o.0 != f.0) {
-                c.errors.push(RowError::new(
-                    &x.file,
-                    x.line,
-                    "СНИЛС",
-                    format!("СНИЛС {s} уже принадлежит другому человеку в реестре."),
-                ));
-                continue;
-            }
-        }
-        if let (true, Some(f)) = (by_snils, &found) {
-            let id = f.0;
-            c.report.unchanged += 1;
-            // Not remembered by the package's id: found by СНИЛС again next time, the
-            // record stays the registry's (see above).
-            out.insert(x.sid.clone(), id);
-            for r in &x.roles {
-                ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
-            }
-            continue;
-        }
-        if found.is_none() && x.roles.is_empty() {
-            c.errors.push(RowError::new(
-                &x.file,
-                x.line,
-                "sourcedId",
-                format!(
-                    "Новый пользователь {} без роли: добавьте его роль в roles.csv.",
-                    x.sid
-                ),
-            ));
-            continue;
-        }
-        let fresh = found.is_none();
-        let id = match found {
-            Some((id, last, first, middle, birth, sex, snils, email, phone)) => {
-                // Absent values keep what the registry has; present ones overwrite.
-                let pick = |new: &Option<String>, old: &Option<String>| {
-                    new.clone().or_else(|| old.clone())
-                };
-                let next = (
-                    x.last_name.clone(),
-                    x.first_name.clone(),
-                    pick(&x.middle_name, &middle),
-                    pick(&x.birth_date, &birth),
-                    pick(&x.sex, &sex),
-                    pick(&x.snils, &snils),
-                    pick(&x.email, &email),
-                    pick(&x.phone, &phone),
-                );
-                if next != (last, first, middle, birth, sex, snils, email, phone) {
-                    sqlx::query(
+            let fresh = found.is_none();
+            let id = match found {
+                Some((id, last, first, middle, birth, sex, snils, email, phone)) => {
+                    // Absent values keep what the registry has; present ones overwrite.
+                    let pick = |new: &Option<String>, old: &Option<String>| {
+                        new.clone().or_else(|| old.clone())
+                    };
+                    let next = (
+                        x.last_name.clone(),
+                        x.first_name.clone(),
+                        pick(&x.middle_name, &middle),
+                        pick(&x.birth_date, &birth),
+                        pick(&x.sex, &sex),
+                        pick(&x.snils, &snils),
+                        pick(&x.email, &email),
+                        pick(&x.phone, &phone),
+                    );
+                    if next != (last, first, middle, birth, sex, snils, email, phone) {
+                        let (l, f, m, b, sx, sn, e, ph) = next;
+                        // A СНИЛС given now is this person's for the rest of the chunk.
+                        if let Some(v) = &sn {
+                            let row = (
+                                id,
+                                l.clone(),
+                                f.clone(),
+                                m.clone(),
+                                b.clone(),
+                                sx.clone(),
+                                sn.clone(),
+                                e.clone(),
+                                ph.clone(),
+                            );
+                            known.by_snils.insert(v.clone(), row);
+                        }
+                        sqlx::query(
                         "UPDATE persons SET last_name = $2, first_name = $3, middle_name = $4, birth_date = $5, sex = $6, snils = $7, \
                          email = $8, phone = $9, updated_at = $10, \
                          email_confirmed = CASE WHEN $8 IS NULL THEN 0 ELSE 1 END WHERE id = $1",
                     )
-                    .bind(id).bind(next.0).bind(next.1).bind(next.2).bind(next.3).bind(next.4).bind(next.5).bind(next.6).bind(next.7)
+                    .bind(id).bind(l).bind(f).bind(m).bind(b).bind(sx).bind(sn).bind(e).bind(ph)
                     .bind(c.now)
                     .execute(&mut *c.tx)
                     .await?;
-                    c.wrote("people", false, 1);
-                } else {
-                    c.report.unchanged += 1;
-                }
-                id
-            }
-            None => {
-                let id = PersonId::new();
-                if let Some(sn) = &x.snils {
-                    if !c.new_snils.insert(sn.clone()) {
-                        c.errors.push(RowError::new(
-                            &x.file,
-                            x.line,
-                            "userIds",
-                            format!("СНИЛС {sn} повторяется в пакете у двух новых людей."),
-                        ));
-                        continue;
+                        c.wrote("people", false, 1);
+                    } else {
+                        c.report.unchanged += 1;
                     }
+                    id
                 }
-                c.fresh.insert(id);
-                c.new_people.push(NewPerson {
-                    id,
-                    x: (
-                        x.last_name.clone(),
-                        x.first_name.clone(),
-                        x.middle_name.clone(),
-                        x.birth_date.clone(),
-                        x.sex.clone(),
-                        x.snils.clone(),
-                        x.email.clone(),
-                        x.phone.clone(),
-                    ),
-                });
-                c.wrote("people", true, 1);
-                id
-            }
-        };
-        let mut added: Vec<(&str, Option<OrganisationId>)> = Vec::new();
-        for r in &x.roles {
-            let held = (r.role(), (!r.is_family()).then_some(c.org));
-            if fresh {
-                // Someone just created holds only what this loop gave (a parent who is
-                // also a guardian holds the role once).
-                if !added.contains(&held) {
-                    c.new_roles.push((id, held.0, held.1));
-                    c.wrote("roles", true, 1);
-                    added.push(held);
+                None => {
+                    let id = PersonId::new();
+                    if let Some(sn) = &x.snils {
+                        if !c.new_snils.insert(sn.clone()) {
+                            c.errors.push(RowError::new(
+                                &x.file,
+                                x.line,
+                                "userIds",
+                                format!("СНИЛС {sn} повторяется в пакете у двух новых людей."),
+                            ));
+                            continue;
+                        }
+                    }
+                    c.fresh.insert(id);
+                    c.new_people.push(NewPerson {
+                        id,
+                        x: (
+                            x.last_name.clone(),
+                            x.first_name.clone(),
+                            x.middle_name.clone(),
+                            x.birth_date.clone(),
+                            x.sex.clone(),
+                            x.snils.clone(),
+                            x.email.clone(),
+                            x.phone.clone(),
+                        ),
+                    });
+                    c.wrote("people", true, 1);
+                    id
                 }
-            } else {
-                ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org)).await?;
-            }
-        }
-        let position = if x.has(PersonRole::Teacher) {
-            Some("teacher")
-        } else if x.has(PersonRole::Administrator) {
-            Some("deputy_head")
-        } else {
-            None
-        };
-        if let Some(pos) = position {
-            let has: Option<(String,)> = if fresh {
-                // Written once the person is (after the loop).
-                positions.push((id, pos));
-                Some((String::new(),))
-            } else {
-                sqlx::query_as("SELECT id FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL")
-                    .bind(id).bind(c.org).fetch_optional(&mut *c.tx).await?
             };
-            if has.is_none() {
-                sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
+            let mut added: Vec<(&str, Option<OrganisationId>)> = Vec::new();
+            for r in &x.roles {
+                let held = (r.role(), (!r.is_family()).then_some(c.org));
+                if fresh {
+                    // Someone just created holds only what this loop gave (a parent who is
+                    // also a guardian holds the role once).
+                    if !added.contains(&held) {
+                        c.new_roles.push((id, held.0, held.1));
+                        c.wrote("roles", true, 1);
+                        added.push(held);
+                    }
+                } else {
+                    known
+                        .ensure_role(c, id, r.role(), (!r.is_family()).then_some(c.org))
+                        .await?;
+                }
+            }
+            let position = if x.has(PersonRole::Teacher) {
+                Some("teacher")
+            } else if x.has(PersonRole::Administrator) {
+                Some("deputy_head")
+            } else {
+                None
+            };
+            if let Some(pos) = position {
+                let has = if fresh {
+                    // Written once the person is (after the loop).
+                    positions.push((id, pos));
+                    true
+                } else {
+                    !known.positions.insert(id)
+                };
+                if !has {
+                    sqlx::query("INSERT INTO staff_positions (id, person_id, organisation_id, position, started_on) VALUES ($1, $2, $3, $4, $5)")
                     .bind(uuid::Uuid::now_v7().to_string()).bind(id).bind(c.org).bind(pos).bind(parta_core::time::today().to_string())
                     .execute(&mut *c.tx).await?;
-                c.wrote("positions", true, 1);
+                    c.wrote("positions", true, 1);
+                }
             }
+            if let Some(login) = &x.username {
+                c.logins.push(WantedLogin {
+                    person: id,
+                    login: login.clone(),
+                    file: x.file.clone(),
+                    line: x.line,
+                });
+            }
+            c.remember("person", &x.sid, &id.to_string()).await?;
+            out.insert(x.sid.clone(), id);
         }
-        if let Some(login) = &x.username {
-            c.logins.push(WantedLogin {
-                person: id,
-                login: login.clone(),
-                file: x.file.clone(),
-                line: x.line,
-            });
-        }
-        c.remember("person", &x.sid, &id.to_string()).await?;
-        out.insert(x.sid.clone(), id);
     }
     flush_people(c).await?;
     for (id, pos) in positions {
@@ -528,37 +555,172 @@ async fn people(
 /// (a student who comes back). A former school never reaches someone who moved on: a
 /// student belongs to the school of their open stay, whatever roles are left open.
 async fn linked(c: &mut Ctx<'_>, person: PersonId) -> Result<bool, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT 'y' WHERE EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
-         OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL) \
-         OR EXISTS (SELECT 1 FROM role_assignments WHERE person_id = $1 AND organisation_id = $2 AND ended_at IS NULL AND role <> 'student') \
-         OR (EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id = $2) \
-             AND NOT EXISTS (SELECT 1 FROM enrolments WHERE person_id = $1 AND organisation_id <> $2 AND ended_on IS NULL) \
-             AND NOT EXISTS (SELECT 1 FROM staff_positions WHERE person_id = $1 AND organisation_id <> $2 AND ended_on IS NULL)) \
-         OR EXISTS (SELECT 1 FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
-                    WHERE g.parent_id = $1 AND e.organisation_id = $2)",
-    )
-    .bind(person)
-    .bind(c.org)
-    .fetch_optional(&mut *c.tx)
-    .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as(&format!("SELECT 'y' WHERE {}", linked_sql("$1", "$2")))
+            .bind(person)
+            .bind(c.org)
+            .fetch_optional(&mut *c.tx)
+            .await?;
     Ok(row.is_some())
 }
 
-async fn ensure_role(
-    c: &mut Ctx<'_>,
-    person: PersonId,
-    role: &str,
-    org: Option<OrganisationId>,
-) -> Result<(), sqlx::Error> {
-    let has: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM role_assignments WHERE person_id = $1 AND role = $2 AND ended_at IS NULL AND (organisation_id = $3 OR (organisation_id IS NULL AND $3 IS NULL))",
+/// The condition of [`linked`] for the person `who` and the school `org` (placeholders);
+/// `Known::read` asks the same for a chunk of people, one way of belonging a statement.
+fn linked_sql(who: &str, org: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM enrolments WHERE person_id = {who} AND organisation_id = {org} AND ended_on IS NULL) \
+         OR EXISTS (SELECT 1 FROM staff_positions WHERE person_id = {who} AND organisation_id = {org} AND ended_on IS NULL) \
+         OR EXISTS (SELECT 1 FROM role_assignments WHERE person_id = {who} AND organisation_id = {org} AND ended_at IS NULL AND role <> 'student') \
+         OR (EXISTS (SELECT 1 FROM enrolments WHERE person_id = {who} AND organisation_id = {org}) \
+             AND NOT EXISTS (SELECT 1 FROM enrolments WHERE person_id = {who} AND organisation_id <> {org} AND ended_on IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM staff_positions WHERE person_id = {who} AND organisation_id <> {org} AND ended_on IS NULL)) \
+         OR EXISTS (SELECT 1 FROM guardianships g WHERE g.parent_id = {who} AND EXISTS (SELECT 1 FROM enrolments e \
+                    WHERE e.person_id = g.child_id AND e.organisation_id = {org} AND e.ended_on IS NULL))"
     )
-    .bind(person).bind(role).bind(org).fetch_optional(&mut *c.tx).await?;
-    if has.is_none() {
-        add_role(c, person, role, org).await?;
+}
+
+/// People of the package a chunk at a time (a few hundred: the statements' values).
+const KNOWN_CHUNK: usize = 300;
+
+/// What the registry holds of a chunk of the package's people, read in five statements
+/// rather than five a person (a region's re-import has ~200,000 of them); kept current
+/// with what the chunk itself writes.
+struct Known {
+    /// By id and by source_id.
+    persons: HashMap<String, Row9>,
+    by_snils: HashMap<String, Row9>,
+    /// Of those found, who belongs to the school ([`linked`]).
+    linked: std::collections::HashSet<PersonId>,
+    /// Open roles: (person, role, organisation).
+    roles: std::collections::HashSet<(PersonId, String, Option<OrganisationId>)>,
+    /// Open positions at the school.
+    positions: std::collections::HashSet<PersonId>,
+}
+
+impl Known {
+    async fn read(c: &mut Ctx<'_>, chunk: &[PersonIn]) -> Result<Known, sqlx::Error> {
+        let mut keys = Vec::with_capacity(chunk.len());
+        for x in chunk {
+            keys.push(c.resolve("person", &x.sid).await?);
+        }
+        let snils: Vec<String> = chunk.iter().filter_map(|x| x.snils.clone()).collect();
+        const COLS: &str =
+            "id, last_name, first_name, middle_name, birth_date, sex, snils, email, phone";
+        let sql = format!(
+            "SELECT {COLS}, source_id FROM persons WHERE source_id IN ({}) OR id IN ({})",
+            parta_db::list_placeholders(c.sqlite, 1, keys.len()),
+            parta_db::list_placeholders(c.sqlite, keys.len() + 1, keys.len()),
+        );
+        let mut q = sqlx::query_as::<_, Row9Source>(&sql);
+        for k in keys.iter().chain(&keys) {
+            q = q.bind(k.clone());
+        }
+        let mut persons = HashMap::new();
+        for (id, last, first, middle, birth, sex, snils, email, phone, source) in
+            q.fetch_all(&mut *c.tx).await?
+        {
+            let row = (id, last, first, middle, birth, sex, snils, email, phone);
+            if let Some(s) = source {
+                persons.insert(s, row.clone());
+            }
+            persons.insert(id.to_string(), row);
+        }
+        let mut by_snils = HashMap::new();
+        if !snils.is_empty() {
+            let sql = format!(
+                "SELECT {COLS} FROM persons WHERE snils IN ({})",
+                parta_db::list_placeholders(c.sqlite, 1, snils.len())
+            );
+            let mut q = sqlx::query_as::<_, Row9>(&sql);
+            for s in &snils {
+                q = q.bind(s.clone());
+            }
+            for r in q.fetch_all(&mut *c.tx).await? {
+                if let Some(s) = r.6.clone() {
+                    by_snils.insert(s, r);
+                }
+            }
+        }
+        let mut ids: Vec<PersonId> = persons
+            .values()
+            .chain(by_snils.values())
+            .map(|r| r.0)
+            .collect();
+        ids.sort_by_key(|i| i.to_string());
+        ids.dedup();
+        let mut known = Known {
+            persons,
+            by_snils,
+            linked: Default::default(),
+            roles: Default::default(),
+            positions: Default::default(),
+        };
+        if ids.is_empty() {
+            return Ok(known);
+        }
+        let list = parta_db::list_placeholders(c.sqlite, 2, ids.len());
+        let org = if c.sqlite { "?" } else { "$1" };
+        // [`linked`] for the whole chunk, one way of belonging a statement (SQLite numbers
+        // `?` in order: the school's id comes first in each, then the list).
+        for sql in [
+            "SELECT person_id FROM enrolments WHERE organisation_id = {org} AND ended_on IS NULL AND person_id IN ({list})",
+            "SELECT person_id FROM staff_positions WHERE organisation_id = {org} AND ended_on IS NULL AND person_id IN ({list})",
+            "SELECT person_id FROM role_assignments WHERE organisation_id = {org} AND ended_at IS NULL AND role <> 'student' AND person_id IN ({list})",
+            // From the parents' links (a join from the school's enrolments would try every
+            // parent of the list for each of its students).
+            "SELECT g.parent_id FROM guardianships g WHERE EXISTS (SELECT 1 FROM enrolments e WHERE e.organisation_id = {org} \
+             AND e.person_id = g.child_id AND e.ended_on IS NULL) AND g.parent_id IN ({list})",
+            "SELECT x.person_id FROM enrolments x WHERE x.organisation_id = {org} AND x.person_id IN ({list}) \
+             AND NOT EXISTS (SELECT 1 FROM enrolments y WHERE y.person_id = x.person_id AND y.organisation_id <> x.organisation_id AND y.ended_on IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM staff_positions s WHERE s.person_id = x.person_id AND s.organisation_id <> x.organisation_id AND s.ended_on IS NULL)",
+        ] {
+            let sql = sql.replace("{org}", org).replace("{list}", &list);
+            let mut q = sqlx::query_as::<_, (PersonId,)>(&sql).bind(c.org);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            known
+                .linked
+                .extend(q.fetch_all(&mut *c.tx).await?.into_iter().map(|r| r.0));
+        }
+        let sql = format!(
+            "SELECT person_id, role, organisation_id FROM role_assignments WHERE person_id IN ({}) AND ended_at IS NULL",
+            parta_db::list_placeholders(c.sqlite, 1, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (PersonId, String, Option<OrganisationId>)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        known.roles = q.fetch_all(&mut *c.tx).await?.into_iter().collect();
+        let sql = format!(
+            "SELECT person_id FROM staff_positions WHERE organisation_id = {org} AND person_id IN ({list}) AND ended_on IS NULL"
+        );
+        let mut q = sqlx::query_as::<_, (PersonId,)>(&sql).bind(c.org);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        known.positions = q
+            .fetch_all(&mut *c.tx)
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        Ok(known)
     }
-    Ok(())
+
+    /// Gives the role unless the person holds it (as read, or given since).
+    async fn ensure_role(
+        &mut self,
+        c: &mut Ctx<'_>,
+        person: PersonId,
+        role: &str,
+        org: Option<OrganisationId>,
+    ) -> Result<(), sqlx::Error> {
+        if self.roles.insert((person, role.to_string(), org)) {
+            add_role(c, person, role, org).await?;
+        }
+        Ok(())
+    }
 }
 
 async fn add_role(
@@ -943,19 +1105,40 @@ async fn guardians(
     people: &HashMap<String, PersonId>,
 ) -> Result<(), sqlx::Error> {
     let by_sid: HashMap<&str, &PersonIn> = p.people.iter().map(|x| (x.sid.as_str(), x)).collect();
-    for (parent_sid, child_sid) in &p.guardians {
-        // A package of changes may link to someone the school already has.
-        let parent = match people.get(parent_sid) {
-            Some(x) => Some(*x),
-            None => known_person(c, parent_sid).await?,
+    for chunk in p.guardians.chunks(KNOWN_CHUNK) {
+        // The links the registry has for these parents, read at once.
+        let parents: std::collections::HashSet<PersonId> = chunk
+            .iter()
+            .filter_map(|(parent, _)| people.get(parent).copied())
+            .filter(|id| !c.fresh.contains(id))
+            .collect();
+        let mut linked: std::collections::HashSet<(PersonId, PersonId)> = if parents.is_empty() {
+            Default::default()
+        } else {
+            let sql = format!(
+                "SELECT parent_id, child_id FROM guardianships WHERE parent_id IN ({})",
+                parta_db::list_placeholders(c.sqlite, 1, parents.len())
+            );
+            let mut q = sqlx::query_as::<_, (PersonId, PersonId)>(&sql);
+            for id in &parents {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut *c.tx).await?.into_iter().collect()
         };
-        let child = match people.get(child_sid) {
-            Some(x) => Some(*x),
-            None => known_person(c, child_sid).await?,
-        };
-        // The same rules as within a package: a parent holds a family role, the child is a
-        // student of this school.
-        let parent_ok = match by_sid.get(parent_sid.as_str()) {
+        let mut new: Vec<(PersonId, PersonId, &'static str)> = Vec::new();
+        for (parent_sid, child_sid) in chunk {
+            // A package of changes may link to someone the school already has.
+            let parent = match people.get(parent_sid) {
+                Some(x) => Some(*x),
+                None => known_person(c, parent_sid).await?,
+            };
+            let child = match people.get(child_sid) {
+                Some(x) => Some(*x),
+                None => known_person(c, child_sid).await?,
+            };
+            // The same rules as within a package: a parent holds a family role, the child is a
+            // student of this school.
+            let parent_ok = match by_sid.get(parent_sid.as_str()) {
             Some(x) => x.is_family(),
             None => match parent {
                 Some(id) => sqlx::query_as::<_, (String,)>(
@@ -968,11 +1151,11 @@ async fn guardians(
                 None => true,
             },
         };
-        // A student of the package, or one the school has.
-        let in_package = by_sid
-            .get(child_sid.as_str())
-            .is_some_and(|x| x.has(PersonRole::Student));
-        let child_ok = match child {
+            // A student of the package, or one the school has.
+            let in_package = by_sid
+                .get(child_sid.as_str())
+                .is_some_and(|x| x.has(PersonRole::Student));
+            let child_ok = match child {
             Some(_) if in_package => true,
             Some(id) => sqlx::query_as::<_, (String,)>(
                 "SELECT id FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
@@ -984,8 +1167,8 @@ async fn guardians(
             .is_some(),
             None => true,
         };
-        if !parent_ok || !child_ok {
-            c.errors.push(RowError::new(
+            if !parent_ok || !child_ok {
+                c.errors.push(RowError::new(
                 "users.csv",
                 0,
                 "agentSourcedIds",
@@ -993,10 +1176,10 @@ async fn guardians(
                     "Связь {parent_sid} — {child_sid}: родителем может быть только родитель или опекун, ребёнком — обучающийся школы."
                 ),
             ));
-            continue;
-        }
-        let (Some(parent), Some(child)) = (parent.as_ref(), child.as_ref()) else {
-            c.report.warnings.push(RowError::new(
+                continue;
+            }
+            let (Some(parent), Some(child)) = (parent.as_ref(), child.as_ref()) else {
+                c.report.warnings.push(RowError::new(
                 "users.csv",
                 0,
                 "agentSourcedIds",
@@ -1004,40 +1187,51 @@ async fn guardians(
                     "Связь {parent_sid} — {child_sid}: одного из них нет ни в пакете, ни в школе, связь пропущена."
                 ),
             ));
-            continue;
-        };
-        let who = by_sid.get(parent_sid.as_str()).copied();
-        // The relation the package names: a guardian stays a guardian, a relative is
-        // «other»; a parent is a mother or a father by sex when it is known.
-        let kind = match who {
-            Some(x) if x.has(PersonRole::Guardian) => "guardian",
-            Some(x) if x.has(PersonRole::Relative) && !x.has(PersonRole::Parent) => "other",
-            Some(x) if x.sex.as_deref() == Some("female") => "mother",
-            Some(x) if x.sex.as_deref() == Some("male") => "father",
-            _ => "other",
-        };
-        // Someone the package just created has no family yet.
-        let has: Option<(String,)> = if c.fresh.contains(parent) || c.fresh.contains(child) {
-            None
-        } else {
-            sqlx::query_as("SELECT kind FROM guardianships WHERE parent_id = $1 AND child_id = $2")
+                continue;
+            };
+            let who = by_sid.get(parent_sid.as_str()).copied();
+            // The relation the package names: a guardian stays a guardian, a relative is
+            // «other»; a parent is a mother or a father by sex when it is known.
+            let kind = match who {
+                Some(x) if x.has(PersonRole::Guardian) => "guardian",
+                Some(x) if x.has(PersonRole::Relative) && !x.has(PersonRole::Parent) => "other",
+                Some(x) if x.sex.as_deref() == Some("female") => "mother",
+                Some(x) if x.sex.as_deref() == Some("male") => "father",
+                _ => "other",
+            };
+            // Someone the package just created has no family yet.
+            let has = if c.fresh.contains(parent) || c.fresh.contains(child) {
+                !linked.insert((*parent, *child))
+            } else if parents.contains(parent) {
+                !linked.insert((*parent, *child))
+            } else {
+                // A parent the school has and the package does not carry (a package of changes).
+                let found: Option<(String,)> = sqlx::query_as(
+                    "SELECT kind FROM guardianships WHERE parent_id = $1 AND child_id = $2",
+                )
                 .bind(*parent)
                 .bind(*child)
                 .fetch_optional(&mut *c.tx)
-                .await?
-        };
-        if has.is_none() {
-            sqlx::query(
-                "INSERT INTO guardianships (parent_id, child_id, kind) VALUES ($1, $2, $3)",
-            )
-            .bind(*parent)
-            .bind(*child)
-            .bind(kind)
-            .execute(&mut *c.tx)
-            .await?;
-            c.wrote("guardians", true, 1);
-        } else {
-            c.report.unchanged += 1;
+                .await?;
+                found.is_some() || !linked.insert((*parent, *child))
+            };
+            if !has {
+                new.push((*parent, *child, kind));
+                c.wrote("guardians", true, 1);
+            } else {
+                c.report.unchanged += 1;
+            }
+        }
+        if !new.is_empty() {
+            let sql = format!(
+                "INSERT INTO guardianships (parent_id, child_id, kind) VALUES {}",
+                placeholders(c, new.len(), 3)
+            );
+            let mut q = sqlx::query(&sql);
+            for (parent, child, kind) in new {
+                q = q.bind(parent).bind(child).bind(kind);
+            }
+            q.execute(&mut *c.tx).await?;
         }
     }
     Ok(())
@@ -1200,22 +1394,7 @@ async fn memberships(
 /// on SQLite (which finds a numbered parameter by a linear search — quadratic in a
 /// statement of thousands; bench/RESULTS.md).
 fn placeholders(c: &Ctx<'_>, rows: usize, cols: usize) -> String {
-    let sqlite = c.sqlite;
-    (0..rows)
-        .map(|r| {
-            let one: Vec<String> = (1..=cols)
-                .map(|k| {
-                    if sqlite {
-                        "?".to_string()
-                    } else {
-                        format!("${}", r * cols + k)
-                    }
-                })
-                .collect();
-            format!("({})", one.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    parta_db::row_placeholders(c.sqlite, rows, cols)
 }
 
 /// Writes the id map's pending rows, a few hundred a statement.
