@@ -1199,10 +1199,12 @@ async fn guardians(
                 Some(x) if x.sex.as_deref() == Some("male") => "father",
                 _ => "other",
             };
-            // Someone the package just created has no family yet.
-            let has = if c.fresh.contains(parent) || c.fresh.contains(child) {
-                !linked.insert((*parent, *child))
-            } else if parents.contains(parent) {
+            // Someone the package just created has no family yet; a parent whose links
+            // were read has those; the pairs given since are added as they go.
+            let has = if c.fresh.contains(parent)
+                || c.fresh.contains(child)
+                || parents.contains(parent)
+            {
                 !linked.insert((*parent, *child))
             } else {
                 // A parent the school has and the package does not carry (a package of changes).

@@ -1593,3 +1593,95 @@ async fn a_district_package_with_its_schools() {
     );
     assert_eq!(counts(&app).await, after);
 }
+
+/// The district's package as its 1.1 system writes it (roles and organisations in
+/// `users.csv`, the parent naming the children), then a package of changes for two of its
+/// schools: both taken apart by school like the 1.2 package, the 1.1 one changing nothing.
+#[tokio::test]
+async fn a_district_package_in_one_one_and_as_changes() {
+    let app = spawn().await;
+    let region = app.login("region").await;
+    let a = app.director_school().await;
+    let b = app
+        .scalar(&format!(
+            "SELECT o.id FROM organisations o WHERE o.id <> '{a}' AND o.kind = 'school' \
+             AND EXISTS (SELECT 1 FROM academic_years y WHERE y.organisation_id = o.id) ORDER BY o.id LIMIT 1"
+        ))
+        .await;
+    let inn = app
+        .scalar(&format!("SELECT inn FROM organisations WHERE id = '{a}'"))
+        .await;
+    let year = latest_year(&app, &a).await;
+    let files = district_package(&year, &inn);
+    let res = region
+        .send(
+            "PUT",
+            "/api/v1/roster/orgs",
+            Some(&json!([{"source": "s2", "organisation": b}])),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = upload_several(&region, rezip(&files), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let after = counts(&app).await;
+
+    // 1.1: the same people, classes and stays; nothing changes.
+    let (title, start, end) = &year;
+    let one_one: Vec<(String, String)> = vec![
+        ("manifest.csv".into(), "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\nfile.academicSessions,bulk\nfile.classes,bulk\nfile.users,bulk\nfile.enrollments,bulk\nfile.courses,absent\nfile.demographics,absent\n".into()),
+        files[1].clone(),
+        ("academicSessions.csv".into(), format!("sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\ny1,active,,{title},schoolYear,{start},{end},,\n")),
+        files[3].clone(),
+        ("users.csv".into(), "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\nu1,active,,true,s1,student,,,Глеб,Районов,,,,,,,09,\nu2,active,,true,s2,student,,,Вера,Районова,,,,,,,09,\np1,active,,true,d1,parent,,,Марина,Районова,,,,,,\"u1,u2\",,\nt1,active,,true,\"s1,s2-b\",teacher,,,Лев,Учителев,,,,,,,,\n".into()),
+        files[6].clone(),
+    ];
+    let res = upload_several(&region, rezip(&one_one), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["format"], "OneRoster 1.1", "{report}");
+    assert_eq!(report["schools"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(
+        (report["created"].as_u64(), report["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    assert_eq!(counts(&app).await, after);
+
+    // Changes: Вера leaves school 2's class; Нина comes to school 1 as a new student.
+    let when = "2026-11-30T08:00:00Z";
+    let delta: Vec<(String, String)> = vec![
+        ("manifest.csv".into(), "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\nfile.orgs,bulk\nfile.academicSessions,absent\nfile.classes,absent\nfile.users,delta\nfile.roles,delta\nfile.enrollments,delta\nfile.courses,absent\nfile.demographics,absent\n".into()),
+        files[1].clone(),
+        ("users.csv".into(), format!("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds\nu3,active,{when},true,,,Нина,Районова-Новая,,,,,,\n")),
+        ("roles.csv".into(), format!("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId\nr7,active,{when},u3,primary,student,,,s1,\n")),
+        ("enrollments.csv".into(), format!("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\ne2,tobedeleted,{when},k2,s2,u2,student,false,,\ne5,active,{when},k1,s1,u3,student,false,,\n")),
+    ];
+    let res = upload_several(&region, rezip(&delta), false).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["schools"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM enrolments e JOIN persons p ON p.id = e.person_id \
+             WHERE p.last_name = 'Районова-Новая' AND e.organisation_id = '{a}' AND e.ended_on IS NULL"
+        ))
+        .await,
+        1
+    );
+    // Her stay ends; the record and its history stay.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM enrolments e JOIN persons p ON p.id = e.person_id \
+             WHERE p.first_name = 'Вера' AND p.last_name = 'Районова' AND e.organisation_id = '{b}' AND e.ended_on IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM persons WHERE first_name = 'Вера' AND last_name = 'Районова'"
+        )
+        .await,
+        1
+    );
+}
