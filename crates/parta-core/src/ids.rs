@@ -160,3 +160,8 @@ typed_id!(
     /// A file attached to a lesson's homework or to a student's answer.
     AttachmentId
 );
+
+typed_id!(
+    /// Чат: a class's, a staff room, a personal or a group chat.
+    ChatId
+);

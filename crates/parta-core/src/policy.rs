@@ -59,6 +59,12 @@ pub enum Operation {
     /// enrolments, demographics): the school's administration and its territory's
     /// operators — the systems a region integrates act with their tokens.
     ReadRoster,
+    /// A chat's messages and members: its members only (a class's chat: the class and its
+    /// class teacher, or their parents and the class teacher — by the registry, now).
+    ReadChat,
+    /// A message in a chat: its members, unless the chat is read-only (then its
+    /// moderators only).
+    PostInChat,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -75,10 +81,12 @@ pub const TOKEN_SCOPES: &[&str] = &[
     "journal:write",
     "notifications:read",
     "notifications:write",
+    "chats:read",
+    "chats:write",
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 26] = [
+    pub const ALL: [Operation; 28] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -105,6 +113,8 @@ impl Operation {
         Operation::ManagePerson,
         Operation::AppointOperator,
         Operation::ReadRoster,
+        Operation::ReadChat,
+        Operation::PostInChat,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -138,6 +148,8 @@ impl Operation {
             Operation::ManagePerson => 23,
             Operation::AppointOperator => 24,
             Operation::ReadRoster => 25,
+            Operation::ReadChat => 26,
+            Operation::PostInChat => 27,
         }
     }
 
@@ -170,6 +182,8 @@ impl Operation {
             | Operation::SubmitHomework
             | Operation::EditClosedPeriod
             | Operation::GradeStudent => "journal:write",
+            Operation::ReadChat => "chats:read",
+            Operation::PostInChat => "chats:write",
         }
     }
 }
@@ -251,6 +265,28 @@ pub struct GradeFacts {
     pub grader_groups: Option<Vec<PersonId>>,
 }
 
+/// Who a chat is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatAudience {
+    /// The class's students and its class teacher.
+    ClassStudents(ClassId),
+    /// The parents of the class's students and its class teacher.
+    ClassParents(ClassId),
+    /// The school's staff (учительская).
+    StaffRoom,
+    /// Members by name (a personal or a group chat): whether the caller is one, and a
+    /// moderator of it.
+    Members { member: bool, moderator: bool },
+}
+
+/// A chat: its school, who it is for, whether only its moderators write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatFacts {
+    pub org: OrganisationId,
+    pub audience: ChatAudience,
+    pub read_only: bool,
+}
+
 /// What an operation is applied to.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -267,6 +303,7 @@ pub enum Target<'a> {
     },
     /// Platform-wide things (reference data, tokens).
     Platform,
+    Chat(&'a ChatFacts),
 }
 
 tokio::task_local! {
@@ -309,10 +346,22 @@ fn decided(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
 
 fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision {
     let role = p.role();
+    use Operation as Op;
+    // Conversations are their members' own: no role reads into them, the platform's
+    // administrator included (moderation acts on complaints, not by reading along).
+    if let Target::Chat(f) = target {
+        return match op {
+            Op::ReadChat => allow_or_hide(chat_member(p, f).is_some()),
+            Op::PostInChat => match chat_member(p, f) {
+                None => Decision::Hidden,
+                Some(moderator) => read_then(true, !f.read_only || moderator),
+            },
+            _ => Decision::Hidden,
+        };
+    }
     if role == Role::PlatformAdmin {
         return Decision::Allow;
     }
-    use Operation as Op;
     match (op, target) {
         (Op::ReadPerson, Target::Person(f)) => allow_or_hide(can_see_person(p, f, false)),
         (Op::ReadPersonAudit, Target::Person(f)) => {
@@ -639,6 +688,33 @@ fn can_see_person(p: &Principal, f: &PersonFacts, _write: bool) -> bool {
             p.active.personal_data_granted && f.orgs.iter().any(|o| in_territory(p, o))
         }
         Role::PlatformAdmin => true,
+    }
+}
+
+/// Whether the caller (in their active role) is a member of the chat, and if so whether
+/// they moderate it: a class's chats follow the registry (the class teacher moderates),
+/// the staff room is the school's staff (its administration moderates).
+fn chat_member(p: &Principal, f: &ChatFacts) -> Option<bool> {
+    let s = &p.scope;
+    let role = p.role();
+    match &f.audience {
+        ChatAudience::ClassStudents(class) | ChatAudience::ClassParents(class)
+            if role == Role::Teacher && s.led_classes.contains(class) =>
+        {
+            Some(true)
+        }
+        ChatAudience::ClassStudents(class) => {
+            (role == Role::Student && s.own_classes.contains(class)).then_some(false)
+        }
+        ChatAudience::ClassParents(class) => {
+            (role == Role::Parent && s.children_classes.contains(class)).then_some(false)
+        }
+        ChatAudience::StaffRoom => match role {
+            Role::Teacher if s.organisations.contains(&f.org) => Some(false),
+            Role::SchoolAdmin if s.organisations.contains(&f.org) => Some(true),
+            _ => None,
+        },
+        ChatAudience::Members { member, moderator } => member.then_some(*moderator),
     }
 }
 

@@ -20,6 +20,7 @@ pub struct AllPages {
     pub roster: parta_http::Pages<parta_roster::http::Web>,
     pub school_day: parta_http::Pages<parta_schoolday::http::Web>,
     pub notifications: parta_http::Pages<parta_notify::http::Web>,
+    pub chats: parta_http::Pages<parta_chat::http::Web>,
 }
 
 pub fn all_pages() -> AllPages {
@@ -30,6 +31,7 @@ pub fn all_pages() -> AllPages {
         roster: parta_roster::http::pages::router(),
         school_day: parta_schoolday::http::pages::router(),
         notifications: parta_notify::http::pages::router(),
+        chats: parta_chat::http::pages::router(),
     }
 }
 
@@ -44,6 +46,7 @@ pub fn page_routes() -> Vec<String> {
         p.roster.routes(),
         p.school_day.routes(),
         p.notifications.routes(),
+        p.chats.routes(),
     ]
     .concat()
 }
@@ -78,7 +81,8 @@ fn domains(state: &AppState) -> Router<AppState> {
                 .split_for_parts()
                 .0
                 .with_state(w.notifications.clone()),
-        );
+        )
+        .merge(a.chats.split_for_parts().0.with_state(w.chats.clone()));
     let pages = Router::new()
         .merge(p.platform.into_parts().0)
         .merge(p.identity.into_parts().0.with_state(w.identity.clone()))
@@ -91,6 +95,7 @@ fn domains(state: &AppState) -> Router<AppState> {
                 .0
                 .with_state(w.notifications.clone()),
         )
+        .merge(p.chats.into_parts().0.with_state(w.chats.clone()))
         // A page handler's error becomes the error page in the caller's frame.
         .layer(from_fn(parta_http::error_pages));
     api.merge(pages)

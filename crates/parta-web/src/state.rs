@@ -62,6 +62,7 @@ pub struct DomainWebs {
     pub roster: parta_roster::http::Web,
     pub school_day: parta_schoolday::http::Web,
     pub notifications: parta_notify::http::Web,
+    pub chats: parta_chat::http::Web,
 }
 
 impl std::ops::Deref for AppState {
@@ -120,6 +121,7 @@ impl AppState {
         .with_quotas(config.storage);
         let relay = Relay::new(db.clone(), registry.clone(), outbox);
         let notifications = Notifications::new(db.clone());
+        let chats = parta_chat::Chats::new(db.clone());
         let mut identity =
             Identity::new(db.clone(), audit.clone(), throttle, config.session.clone());
         if let Some(oidc) = &config.oidc {
@@ -172,6 +174,10 @@ impl AppState {
                 }),
                 notifications: parta_http::Web::new(parta_notify::http::Deps {
                     notifications: notifications.clone(),
+                    door: door.clone(),
+                }),
+                chats: parta_http::Web::new(parta_chat::http::Deps {
+                    chats,
                     door: door.clone(),
                 }),
             },

@@ -189,6 +189,11 @@ const API: &[Row] = &[
     row("GET /api/v1/attachments/{id}", Some("teacher"), "/api/v1/attachments/@attachment2", None, 404),
     row("GET /api/v1/attachments/{id}", Some("student"), "/api/v1/attachments/@attachment2", None, 404),
     row("GET /api/v1/notifications", None, "/api/v1/notifications", None, 401),
+    row("GET /api/v1/chats", None, "/api/v1/chats", None, 401),
+    row("GET /api/v1/chats/{id}/messages", Some("student"), "/api/v1/chats/@chat2/messages", None, 404),
+    row("POST /api/v1/chats/{id}/messages", Some("parent"), "/api/v1/chats/@chat2/messages", Some(r#"{"text":"привет"}"#), 404),
+    row("POST /api/v1/chats/{id}/read", Some("teacher"), "/api/v1/chats/@chat2/read", Some(r#"{"seq":0}"#), 404),
+    row("GET /api/v1/chats/{id}/events", Some("director"), "/api/v1/chats/@staff2/events", None, 404),
     row("GET /api/v1/notifications/unread", None, "/api/v1/notifications/unread", None, 401),
     row("POST /api/v1/notifications/{id}/read", Some("parent"), "/api/v1/notifications/@notification2/read", None, 404),
     row("POST /api/v1/notifications/read-all", None, "/api/v1/notifications/read-all", None, 401),
@@ -310,6 +315,10 @@ const PAGES: &[Row] = &[
     row("GET /timetable", Some("parent"), "/timetable?student=@other_child", None, 404),
     row("GET /timetable", Some("parent"), "/timetable?school=@school1&room=101", None, 404),
     row("GET /notifications", None, "/notifications", None, 303),
+    row("GET /chats", None, "/chats", None, 303),
+    row("GET /chats/{id}", Some("parent"), "/chats/@parents2", None, 404),
+    row("POST /chats/{id}", Some("student"), "/chats/@chat2", Some("text=x"), 404),
+    row("GET /static/chat.js", None, "/static/chat.js", None, 200),
     row("POST /notifications/read-all", None, "/notifications/read-all", Some("x=1"), 303),
     row("POST /notifications/preferences", None, "/notifications/preferences", Some("on=mark"), 303),
     row("GET /classes/{id}/report", Some("teacher"), "/classes/@class2/report", None, 404),
@@ -477,6 +486,31 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     // A homework file of the other school (its content is never reached: refused first).
     let attachment = fixtures::attachment_row(app, &f["lesson2"], &f["teacher2"]).await;
     f.insert("attachment2", attachment);
+    // The other school's chats: its 5А's, its parents', its staff room.
+    let class2 = f["class2"].clone();
+    for (name, kind, class) in [
+        ("chat2", "class_students", Some(&class2)),
+        ("parents2", "class_parents", Some(&class2)),
+        ("staff2", "staff_room", None),
+    ] {
+        let key = format!("{kind}:{}", class.cloned().unwrap_or(school2.clone()));
+        sqlx::query(
+            "INSERT INTO chats (id, organisation_id, kind, class_id, source_key, title, created_at) VALUES ($1, $2, $3, $4, $5, '5А', 0) \
+             ON CONFLICT (source_key) DO NOTHING",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&school2)
+        .bind(kind)
+        .bind(class.cloned())
+        .bind(&key)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        let id = app
+            .scalar(&format!("SELECT id FROM chats WHERE source_key = '{key}'"))
+            .await;
+        f.insert(name, id);
+    }
     f
 }
 

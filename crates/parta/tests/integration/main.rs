@@ -8,6 +8,7 @@ mod access;
 mod admin;
 mod api;
 mod auth;
+mod chats;
 mod cli;
 mod fixtures;
 mod harness;

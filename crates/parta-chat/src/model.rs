@@ -1,0 +1,155 @@
+//! Chats, their messages and what a member sees of them. No I/O.
+
+use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The longest message, in characters (a long announcement fits; a pasted book does not).
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Messages a page of history.
+pub const PAGE: i64 = 50;
+/// Messages a person may send in [`RATE_WINDOW_SECS`] (a class chat's pace, not a flood).
+pub const RATE_MESSAGES: usize = 20;
+pub const RATE_WINDOW_SECS: u64 = 10;
+
+/// What a chat is: built from the registry or made by people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatKind {
+    /// Класс: its students and the class teacher.
+    ClassStudents,
+    /// Родители класса: the students' parents and the class teacher.
+    ClassParents,
+    /// Учительская: the school's staff.
+    StaffRoom,
+}
+
+impl ChatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatKind::ClassStudents => "class_students",
+            ChatKind::ClassParents => "class_parents",
+            ChatKind::StaffRoom => "staff_room",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChatKind> {
+        Some(match s {
+            "class_students" => ChatKind::ClassStudents,
+            "class_parents" => ChatKind::ClassParents,
+            "staff_room" => ChatKind::StaffRoom,
+            _ => return None,
+        })
+    }
+
+    /// The key a registry-built chat is found by: one per class and kind, one staff room
+    /// per school.
+    pub fn source_key(self, org: OrganisationId, class: Option<ClassId>) -> String {
+        match class {
+            Some(c) => format!("{}:{c}", self.as_str()),
+            None => format!("{}:{org}", self.as_str()),
+        }
+    }
+}
+
+/// A chat as stored.
+#[derive(Debug, Clone)]
+pub struct Chat {
+    pub id: ChatId,
+    pub organisation_id: OrganisationId,
+    pub kind: ChatKind,
+    pub class_id: Option<ClassId>,
+    /// The class's name (a class chat) or the school's short name (the staff room).
+    pub title: String,
+    pub read_only: bool,
+    pub last_seq: i64,
+}
+
+/// A chat in the caller's list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChatSummary {
+    pub id: ChatId,
+    pub kind: ChatKind,
+    pub title: String,
+    pub class_id: Option<ClassId>,
+    pub last_seq: i64,
+    /// Milliseconds since the epoch of the last message (0: none yet).
+    pub last_at: i64,
+    /// Messages after the caller's last read (their own move it on).
+    pub unread: i64,
+    /// The last message's start, for the list.
+    pub last_text: Option<String>,
+    pub last_author: Option<String>,
+}
+
+/// A message.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub chat_id: ChatId,
+    /// Its place in the chat: 1, 2, 3 … with no gaps.
+    pub seq: i64,
+    pub author_id: PersonId,
+    pub author: String,
+    pub text: String,
+    pub reply_to: Option<i64>,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+}
+
+/// A page of a chat's history, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct History {
+    pub chat: ChatSummary,
+    pub messages: Vec<Message>,
+    /// `before` for the previous page, if there is one.
+    pub earlier: Option<i64>,
+    /// Whether the caller may write here (a read-only chat: its moderators only).
+    pub can_post: bool,
+}
+
+/// A message's text as sent: trimmed, not empty, not too long, no control characters
+/// other than line breaks and tabs. Markup is text: escaped wherever it is shown.
+pub fn clean_text(raw: &str) -> Result<String, &'static str> {
+    let text: String = raw
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Напишите сообщение.");
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err("Сообщение длиннее 4000 знаков: разделите его на несколько.");
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_bounded_and_without_controls() {
+        assert_eq!(
+            clean_text("  привет\r\nкласс \u{0007}").unwrap(),
+            "привет\nкласс"
+        );
+        assert!(clean_text(" \n\t ").is_err());
+        assert!(clean_text(&"я".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
+        assert!(clean_text(&"я".repeat(MAX_MESSAGE_CHARS)).is_ok());
+        // Markup is kept as text (escaped when shown).
+        assert_eq!(clean_text("<b>x</b>").unwrap(), "<b>x</b>");
+    }
+
+    #[test]
+    fn kinds_read_back() {
+        for k in [
+            ChatKind::ClassStudents,
+            ChatKind::ClassParents,
+            ChatKind::StaffRoom,
+        ] {
+            assert_eq!(ChatKind::parse(k.as_str()), Some(k));
+        }
+    }
+}

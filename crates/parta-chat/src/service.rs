@@ -1,0 +1,334 @@
+//! Use cases of the chats: the caller's list, a chat's history, a message, a read mark,
+//! and the live stream's catching up. Every one asks the policy with the chat's facts.
+
+use crate::live::Hub;
+use crate::model::*;
+use crate::{registry_reads, store};
+use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
+use parta_core::policy::{decide, ChatAudience, ChatFacts, Decision, Operation, Target};
+use parta_core::principal::{Principal, Role};
+use parta_core::time::now_ms;
+use parta_core::Problem;
+use parta_db::Db;
+use std::collections::HashMap;
+
+#[derive(Clone)]
+pub struct Chats {
+    db: Db,
+    hub: Hub,
+}
+
+fn check(decision: Decision) -> Result<(), Problem> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Hidden => Err(Problem::not_found()),
+        Decision::Forbidden => Err(Problem::forbidden()),
+    }
+}
+
+fn facts(chat: &Chat) -> ChatFacts {
+    let class = chat.class_id.unwrap_or_default();
+    ChatFacts {
+        org: chat.organisation_id,
+        audience: match chat.kind {
+            ChatKind::ClassStudents => ChatAudience::ClassStudents(class),
+            ChatKind::ClassParents => ChatAudience::ClassParents(class),
+            ChatKind::StaffRoom => ChatAudience::StaffRoom,
+        },
+        read_only: chat.read_only,
+    }
+}
+
+/// The registry-built chats the caller's active role belongs to now: (kind, class).
+fn wanted(p: &Principal) -> (Vec<(ChatKind, ClassId)>, Vec<OrganisationId>) {
+    let s = &p.scope;
+    let mut classes = Vec::new();
+    let mut schools = Vec::new();
+    match p.role() {
+        Role::Student => {
+            classes.extend(s.own_classes.iter().map(|c| (ChatKind::ClassStudents, *c)));
+        }
+        Role::Parent => {
+            classes.extend(
+                s.children_classes
+                    .iter()
+                    .map(|c| (ChatKind::ClassParents, *c)),
+            );
+        }
+        Role::Teacher => {
+            for c in &s.led_classes {
+                classes.push((ChatKind::ClassStudents, *c));
+                classes.push((ChatKind::ClassParents, *c));
+            }
+            schools.extend(s.organisations.iter().copied());
+        }
+        Role::SchoolAdmin => schools.extend(s.organisations.iter().copied()),
+        _ => {}
+    }
+    classes.sort_by_key(|(k, c)| (k.as_str(), c.to_string()));
+    classes.dedup();
+    schools.sort_by_key(|o| o.to_string());
+    schools.dedup();
+    (classes, schools)
+}
+
+impl Chats {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            hub: Hub::default(),
+        }
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The caller's chats, the most recent first, each with its unread count. A class's
+    /// chats are made the first time someone of it asks.
+    pub async fn list(&self, p: &Principal) -> Result<Vec<ChatSummary>, Problem> {
+        let keys = self.ensure(p).await?;
+        let rows = store::summaries(&self.db, p.person_id, &keys).await?;
+        let authors: Vec<PersonId> = rows.iter().filter_map(|r| r.4).collect();
+        let names = registry_reads::short_names(&self.db, &authors).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(chat, last_at, read, text, author)| {
+                summary(
+                    &chat,
+                    last_at,
+                    read,
+                    text,
+                    author.and_then(|a| names.get(&a).cloned()),
+                )
+            })
+            .collect())
+    }
+
+    /// Makes the registry's chats the caller belongs to that do not exist yet; their keys.
+    async fn ensure(&self, p: &Principal) -> Result<Vec<String>, Problem> {
+        let (classes, schools) = wanted(p);
+        let class_ids: Vec<ClassId> = classes.iter().map(|(_, c)| *c).collect();
+        let class_rows = registry_reads::classes(&self.db, &class_ids).await?;
+        let of_class: HashMap<ClassId, (OrganisationId, String)> = class_rows
+            .into_iter()
+            .map(|(c, o, n)| (c, (o, n)))
+            .collect();
+        let mut want: Vec<(String, ChatKind, OrganisationId, Option<ClassId>, String)> = Vec::new();
+        for (kind, class) in classes {
+            if let Some((org, name)) = of_class.get(&class) {
+                want.push((
+                    kind.source_key(*org, Some(class)),
+                    kind,
+                    *org,
+                    Some(class),
+                    name.clone(),
+                ));
+            }
+        }
+        for (org, name) in registry_reads::schools(&self.db, &schools).await? {
+            want.push((
+                ChatKind::StaffRoom.source_key(org, None),
+                ChatKind::StaffRoom,
+                org,
+                None,
+                name,
+            ));
+        }
+        let keys: Vec<String> = want.iter().map(|w| w.0.clone()).collect();
+        let have = store::existing_keys(&self.db, &keys).await?;
+        let missing: Vec<_> = want.iter().filter(|w| !have.contains(&w.0)).collect();
+        if !missing.is_empty() {
+            let mut tx = self.db.begin_write().await?;
+            let now = now_ms();
+            for (_, kind, org, class, title) in missing {
+                store::ensure_chat(&mut tx, *kind, *org, *class, title, now).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(keys)
+    }
+
+    /// A chat the caller may do `op` in.
+    async fn chat_for(&self, p: &Principal, id: ChatId, op: Operation) -> Result<Chat, Problem> {
+        let chat = store::chat(&self.db, id)
+            .await?
+            .ok_or_else(Problem::not_found)?;
+        check(decide(p, op, Target::Chat(&facts(&chat))))?;
+        Ok(chat)
+    }
+
+    /// A page of the chat's history: the newest [`PAGE`] messages before `before` (the
+    /// end of the chat when absent), oldest first; the caller's read mark moves to what
+    /// they saw.
+    pub async fn history(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        before: Option<i64>,
+    ) -> Result<History, Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        if before.is_some_and(|b| b < 1) {
+            return Err(Problem::invalid(
+                "before",
+                "Неверная позиция в истории чата.",
+            ));
+        }
+        let rows = store::messages(&self.db, id, 0, before.unwrap_or(i64::MAX), PAGE).await?;
+        let messages = self.messages_of(rows).await?;
+        let earlier = messages.first().filter(|m| m.seq > 1).map(|m| m.seq);
+        let read = store::read_seq(&self.db, id, p.person_id).await?;
+        let seen = messages.last().map(|m| m.seq).unwrap_or(0);
+        let read = match read {
+            Some(r) if r >= seen => r,
+            _ => {
+                let mut tx = self.db.begin_write().await?;
+                store::mark_read(
+                    &mut tx,
+                    id,
+                    p.person_id,
+                    seen.max(read.unwrap_or(0)),
+                    now_ms(),
+                )
+                .await?;
+                tx.commit().await?;
+                seen
+            }
+        };
+        let can_post =
+            decide(p, Operation::PostInChat, Target::Chat(&facts(&chat))) == Decision::Allow;
+        let last = messages.last();
+        Ok(History {
+            chat: summary(
+                &chat,
+                last.map_or(0, |m| m.at),
+                read,
+                last.map(|m| m.text.clone()),
+                last.map(|m| m.author.clone()),
+            ),
+            earlier,
+            messages,
+            can_post,
+        })
+    }
+
+    /// Messages after `after` (at most a page), for a client catching up.
+    pub async fn after(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        after: i64,
+    ) -> Result<Vec<Message>, Problem> {
+        self.chat_for(p, id, Operation::ReadChat).await?;
+        let rows = store::messages_after(&self.db, id, after.max(0), PAGE).await?;
+        self.messages_of(rows).await
+    }
+
+    /// Checks that the caller may listen to the chat (the live stream).
+    pub async fn may_listen(&self, p: &Principal, id: ChatId) -> Result<(), Problem> {
+        self.chat_for(p, id, Operation::ReadChat).await.map(|_| ())
+    }
+
+    /// Sends a message; it is the chat's next place, and the sender has read up to it.
+    pub async fn post(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        text: &str,
+        reply_to: Option<i64>,
+    ) -> Result<Message, Problem> {
+        let chat = self.chat_for(p, id, Operation::PostInChat).await?;
+        let text = clean_text(text).map_err(|m| Problem::invalid("text", m))?;
+        if let Some(r) = reply_to {
+            if r < 1 || r > chat.last_seq {
+                return Err(Problem::invalid(
+                    "reply_to",
+                    "Сообщения, на которое вы отвечаете, в этом чате нет.",
+                ));
+            }
+        }
+        if let Err(wait) = self.hub.admit(p.person_id) {
+            return Err(Problem::too_many(
+                "Слишком много сообщений подряд: подождите несколько секунд.",
+                wait.as_secs().max(1),
+            ));
+        }
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let seq = store::append(&mut tx, id, p.person_id, &text, reply_to, now).await?;
+        store::mark_read(&mut tx, id, p.person_id, seq, now).await?;
+        tx.commit().await?;
+        let author = registry_reads::short_names(&self.db, &[p.person_id])
+            .await?
+            .remove(&p.person_id)
+            .unwrap_or_default();
+        let message = Message {
+            chat_id: id,
+            seq,
+            author_id: p.person_id,
+            author,
+            text,
+            reply_to,
+            at: now,
+        };
+        self.hub.publish(message.clone());
+        Ok(message)
+    }
+
+    /// Moves the caller's read mark to `seq` (never back, never past the chat's end).
+    pub async fn mark_read(&self, p: &Principal, id: ChatId, seq: i64) -> Result<(), Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        if seq < 0 || seq > chat.last_seq {
+            return Err(Problem::invalid(
+                "seq",
+                "В чате нет сообщения с таким номером.",
+            ));
+        }
+        let mut tx = self.db.begin_write().await?;
+        store::mark_read(&mut tx, id, p.person_id, seq, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn messages_of(
+        &self,
+        rows: Vec<(ChatId, i64, PersonId, String, Option<i64>, i64)>,
+    ) -> Result<Vec<Message>, Problem> {
+        let mut authors: Vec<PersonId> = rows.iter().map(|r| r.2).collect();
+        authors.sort_by_key(|a| a.to_string());
+        authors.dedup();
+        let names = registry_reads::short_names(&self.db, &authors).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(chat_id, seq, author_id, text, reply_to, at)| Message {
+                chat_id,
+                seq,
+                author_id,
+                author: names.get(&author_id).cloned().unwrap_or_default(),
+                text,
+                reply_to,
+                at,
+            })
+            .collect())
+    }
+}
+
+fn summary(
+    chat: &Chat,
+    last_at: i64,
+    read: i64,
+    text: Option<String>,
+    author: Option<String>,
+) -> ChatSummary {
+    ChatSummary {
+        id: chat.id,
+        kind: chat.kind,
+        title: chat.title.clone(),
+        class_id: chat.class_id,
+        last_seq: chat.last_seq,
+        last_at,
+        unread: (chat.last_seq - read).max(0),
+        last_text: text.map(|t| t.chars().take(120).collect()),
+        last_author: author,
+    }
+}

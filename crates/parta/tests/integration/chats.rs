@@ -1,0 +1,243 @@
+//! Чаты (issue 12): a class's chats follow the registry; messages have their place in the
+//! chat; a dropped live stream resumes from the last message it had; bad input refused
+//! with the field named and nothing written.
+
+use crate::harness::{fields_of, problem, spawn, Client};
+use serde_json::{json, Value};
+
+async fn chats_of(c: &Client) -> Vec<Value> {
+    let res = c.get("/api/v1/chats").await;
+    assert_eq!(res.status(), 200);
+    res.json::<Vec<Value>>().await.unwrap()
+}
+
+fn find<'a>(list: &'a [Value], kind: &str) -> Option<&'a Value> {
+    list.iter().find(|c| c["kind"] == kind)
+}
+
+/// Reads the event stream until `want` shows (or 10 s pass).
+async fn read_until(res: &mut reqwest::Response, want: &str) -> String {
+    let mut got = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !got.contains(want) {
+        let chunk = tokio::time::timeout_at(deadline, res.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {want:?} in {got:?}"))
+            .unwrap()
+            .unwrap();
+        got.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    got
+}
+
+#[tokio::test]
+async fn class_chats_follow_the_registry_and_deliver_live() {
+    let app = spawn().await;
+    let student = app.person_of("student").await;
+    let teacher = app.person_of("teacher").await;
+    // The demo teacher leads the demo student's class.
+    let class = app
+        .scalar(&format!(
+            "SELECT class_id FROM enrolments WHERE person_id = '{student}' AND ended_on IS NULL"
+        ))
+        .await;
+    sqlx::query("UPDATE classes SET class_teacher_id = $1 WHERE id = $2")
+        .bind(&teacher)
+        .bind(&class)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+    let d = app.login("director").await;
+
+    let mine = chats_of(&t).await;
+    let pupils = find(&mine, "class_students")
+        .expect("the class's chat")
+        .clone();
+    let parents = find(&mine, "class_parents")
+        .expect("the parents' chat")
+        .clone();
+    assert!(find(&mine, "staff_room").is_some(), "{mine:?}");
+    let chat = pupils["id"].as_str().unwrap().to_string();
+    let parents_chat = parents["id"].as_str().unwrap().to_string();
+
+    // The teacher writes; the student sees it unread, reads it, and it is read.
+    let res = t
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Завтра экскурсия <b>в 9:00</b>"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["seq"], 1);
+    let list = chats_of(&s).await;
+    assert_eq!(
+        list.len(),
+        1,
+        "a student has their class's chat only: {list:?}"
+    );
+    assert_eq!(list[0]["unread"], 1);
+    let h: Value = s
+        .get(&format!("/api/v1/chats/{chat}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["messages"][0]["text"], "Завтра экскурсия <b>в 9:00</b>");
+    assert_eq!(h["can_post"], true);
+    assert_eq!(chats_of(&s).await[0]["unread"], 0);
+    // On the page the markup is text.
+    let page = s.get(&format!("/chats/{chat}")).await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Завтра экскурсия &#60;b&#62;в 9:00&#60;/b&#62;")
+            && !html.contains("<b>в 9:00"),
+        "{html}"
+    );
+
+    // The parent is in the parents' chat, not in the students'; the director in neither
+    // (a conversation is its members'), but in the staff room.
+    let list = chats_of(&p).await;
+    assert!(
+        list.iter().any(|c| c["id"] == parents_chat.as_str()),
+        "{list:?}"
+    );
+    assert!(
+        list.iter().all(|c| c["kind"] == "class_parents"),
+        "{list:?}"
+    );
+    problem(p.get(&format!("/api/v1/chats/{chat}/messages")).await, 404).await;
+    problem(d.get(&format!("/api/v1/chats/{chat}/messages")).await, 404).await;
+    assert!(find(&chats_of(&d).await, "staff_room").is_some());
+    assert!(find(&chats_of(&d).await, "class_students").is_none());
+
+    // Live: the student's stream resumes after the message they have, and gets the next
+    // one as it is sent.
+    let mut stream = s
+        .http
+        .get(format!("{}/api/v1/chats/{chat}/events", s.base))
+        .header("Last-Event-ID", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let first = read_until(&mut stream, "id: 1").await;
+    assert!(first.contains("event: message"), "{first}");
+    let res = t
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Не забудьте сменную обувь", "reply_to": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let next = read_until(&mut stream, "id: 2").await;
+    assert!(next.contains("сменную обувь"), "{next}");
+    assert!(!next.contains("id: 1\n"), "nothing twice: {next}");
+    drop(stream);
+    // Catching up by `after`: only what came after.
+    let after: Vec<Value> = s
+        .get(&format!("/api/v1/chats/{chat}/messages?after=1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![2]
+    );
+
+    // Bad input: named, nothing written.
+    let before = app.count("SELECT COUNT(*) FROM chat_messages").await;
+    let p422 = problem(
+        s.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "  \n "}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&p422), vec!["text"]);
+    let long = "я".repeat(4001);
+    problem(
+        s.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": long}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let p422 = problem(
+        s.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "да", "reply_to": 99}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&p422), vec!["reply_to"]);
+    problem(
+        s.send(
+            "POST",
+            &format!("/api/v1/chats/{chat}/read"),
+            Some(&json!({"seq": 99})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    problem(
+        s.get(&format!("/api/v1/chats/{chat}/messages?before=0"))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM chat_messages").await,
+        before
+    );
+
+    // The page: a message through the form; an empty one shows the form again.
+    let res = s
+        .form(&format!("/chats/{chat}"), &[("text", "Хорошо!")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = s.form(&format!("/chats/{chat}"), &[("text", "   ")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Напишите сообщение"));
+
+    // A flood is slowed, the owner not locked out for long.
+    let mut refused = 0;
+    for i in 0..25 {
+        let res = s
+            .post(
+                &format!("/api/v1/chats/{chat}/messages"),
+                &json!({"text": format!("{i}")}),
+            )
+            .await;
+        if res.status() == 429 {
+            refused += 1;
+            assert!(res.headers().contains_key("retry-after"));
+        }
+    }
+    assert!(refused >= 5, "{refused}");
+
+    // A student who leaves the class leaves its chat at once.
+    sqlx::query("UPDATE enrolments SET ended_on = '2026-09-02', end_reason = 'transfer' WHERE person_id = $1 AND ended_on IS NULL")
+        .bind(&student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let s = app.login("student").await;
+    problem(s.get(&format!("/api/v1/chats/{chat}/messages")).await, 404).await;
+    assert!(chats_of(&s).await.is_empty());
+}
