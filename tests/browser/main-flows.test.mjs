@@ -369,3 +369,37 @@ test('on a phone, a municipal operator opens a school from the start page', asyn
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await context.close();
 });
+
+test('a teacher writes in the class parents\' chat and the parent, on a phone, sees it at once', async () => {
+  const tctx = await browser.newContext();
+  const pctx = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const teacher = await tctx.newPage();
+  const parent = await pctx.newPage();
+  await signIn(teacher, 'teacher');
+  await signIn(parent, 'parent');
+  await teacher.goto(`${base}/chats`);
+  await teacher.click('text=5А — родители');
+  await teacher.waitForURL(/\/chats\//);
+  const chatUrl = teacher.url();
+  // The parent finds the chat from the menu.
+  await parent.click('nav >> text=Чаты');
+  await parent.waitForURL(`${base}/chats`);
+  await parent.click('text=5А — родители');
+  await parent.waitForURL(chatUrl);
+  const text = 'Родительское собрание в четверг в 18:00, кабинет 12';
+  await teacher.fill('#text', text);
+  await teacher.click('#send button[type=submit]');
+  // Live: no reload on the parent's side.
+  await parent.waitForSelector(`#messages li:has-text("${text}")`, { timeout: 10000 });
+  assert.equal(await teacher.inputValue('#text'), '');
+  await parent.screenshot({ path: join(tmpdir(), 'parta-chat-parent-phone.png'), fullPage: true });
+  const width = await parent.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `no sideways scrolling: ${width}`);
+  // The parent answers through the same form; the teacher sees the answer.
+  await parent.fill('#text', 'Спасибо, будем!');
+  await parent.click('#send button[type=submit]');
+  await teacher.waitForSelector('#messages li:has-text("Спасибо, будем!")', { timeout: 10000 });
+  await teacher.screenshot({ path: join(tmpdir(), 'parta-chat-teacher.png'), fullPage: true });
+  await tctx.close();
+  await pctx.close();
+});
