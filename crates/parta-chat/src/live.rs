@@ -22,6 +22,10 @@ impl Hub {
     /// Listens to a chat's new messages.
     pub fn subscribe(&self, chat: ChatId) -> broadcast::Receiver<Arc<Message>> {
         let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        // Chats nobody listens to any more are let go now and then.
+        if chats.len() >= 1024 && chats.len().is_power_of_two() {
+            chats.retain(|_, tx| tx.receiver_count() > 0);
+        }
         chats
             .entry(chat)
             .or_insert_with(|| broadcast::channel(BUFFER).0)

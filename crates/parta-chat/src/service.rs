@@ -253,15 +253,17 @@ impl Chats {
                 wait.as_secs().max(1),
             ));
         }
+        // Read before the write: once committed, the message is published with nothing
+        // left that could fail in between.
+        let author = registry_reads::short_names(&self.db, &[p.person_id])
+            .await?
+            .remove(&p.person_id)
+            .unwrap_or_default();
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let seq = store::append(&mut tx, id, p.person_id, &text, reply_to, now).await?;
         store::mark_read(&mut tx, id, p.person_id, seq, now).await?;
         tx.commit().await?;
-        let author = registry_reads::short_names(&self.db, &[p.person_id])
-            .await?
-            .remove(&p.person_id)
-            .unwrap_or_default();
         let message = Message {
             chat_id: id,
             seq,

@@ -135,7 +135,10 @@ async fn events(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<EventsQuery>,
-) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
+) -> ApiResult<(
+    [(axum::http::HeaderName, &'static str); 1],
+    Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>,
+)> {
     let id: ChatId = path_id(&id)?;
     let last = headers
         .get("last-event-id")
@@ -159,6 +162,7 @@ async fn events(
         chat: id,
         sent: last.unwrap_or(i64::MAX),
         behind: backlog.len() as i64 >= crate::PAGE,
+        until: tokio::time::Instant::now() + STREAM_LIFETIME,
         queue: backlog.into_iter().map(Arc::new).collect(),
         rx,
     };
@@ -166,8 +170,17 @@ async fn events(
         let next = s.next().await?;
         Some((Ok(next), s))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Sse::new(stream).keep_alive(KeepAlive::default()),
+    ))
 }
+
+/// How long one connection of the stream lives: the client reconnects by itself (with
+/// `Last-Event-ID`), and the reconnection asks the policy again with the caller's current
+/// classes and session — a pupil who left the class, or a signed-out session, is cut off
+/// within this time.
+const STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(120);
 
 struct Stream {
     chats: crate::Chats,
@@ -176,8 +189,11 @@ struct Stream {
     /// The last seq passed on (`i64::MAX` until the first live one: a client that asked
     /// for no history gets only what is new).
     sent: i64,
-    /// More is waiting in the database than the last page read (a long absence).
+    /// More is waiting in the database than the last page read (a long absence), or a
+    /// message came live before one it follows.
     behind: bool,
+    /// When this connection ends (see [`STREAM_LIFETIME`]).
+    until: tokio::time::Instant,
     queue: VecDeque<Arc<Message>>,
     rx: broadcast::Receiver<Arc<Message>>,
 }
@@ -208,12 +224,22 @@ impl Stream {
                 self.queue.extend(missed.into_iter().map(Arc::new));
                 continue;
             }
-            match self.rx.recv().await {
+            let received = tokio::time::timeout_at(self.until, self.rx.recv())
+                .await
+                .ok()?;
+            match received {
                 Ok(m) => {
                     if self.sent == i64::MAX {
                         self.sent = m.seq - 1;
                     }
-                    self.queue.push_back(m);
+                    if m.seq > self.sent + 1 {
+                        // Two messages published out of their order: the one between is
+                        // committed (places are taken in order), so it is read from the
+                        // database with this one.
+                        self.behind = true;
+                    } else {
+                        self.queue.push_back(m);
+                    }
                 }
                 // Fell behind the channel: catch up from the database.
                 Err(broadcast::error::RecvError::Lagged(_)) => {

@@ -102,6 +102,8 @@ struct ChatPage {
     paged: bool,
     /// What the caller typed, kept when it was refused.
     draft: String,
+    /// The caller's person id: the script marks their own messages by it.
+    me: String,
     error: Option<String>,
 }
 
@@ -141,6 +143,7 @@ fn page(
         paged,
         draft,
         error,
+        me: me.to_string(),
     }
 }
 

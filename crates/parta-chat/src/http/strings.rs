@@ -19,6 +19,7 @@ pub struct Strings {
     pub read_only: &'static str,
     pub all_chats: &'static str,
     pub live_hint: &'static str,
+    pub offline: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -36,6 +37,7 @@ pub static RU: Strings = Strings {
     read_only: "В этом чате пишут только его модераторы.",
     all_chats: "Все чаты",
     live_hint: "Новые сообщения появляются сами; без JavaScript обновите страницу.",
+    offline: "Нет связи с сервером: сообщение не отправлено или ответ не дошёл. Текст сохранён — проверьте список сообщений и отправьте снова.",
 };
 
 pub static EN: Strings = Strings {
@@ -53,6 +55,7 @@ pub static EN: Strings = Strings {
     read_only: "Only the moderators write in this chat.",
     all_chats: "All chats",
     live_hint: "New messages appear by themselves; without JavaScript, reload the page.",
+    offline: "No connection to the server: the message was not sent or its answer was lost. The text is kept — check the messages and send it again.",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {

@@ -426,9 +426,16 @@ async fn people(
                         pick(&x.email, &email),
                         pick(&x.phone, &phone),
                     );
+                    let old_snils = snils.clone();
                     if next != (last, first, middle, birth, sex, snils, email, phone) {
                         let (l, f, m, b, sx, sn, e, ph) = next;
-                        // A СНИЛС given now is this person's for the rest of the chunk.
+                        // A СНИЛС given now is this person's for the rest of the chunk, and
+                        // the one they had is no longer theirs.
+                        if let Some(old) = old_snils.filter(|o| sn.as_ref() != Some(o)) {
+                            if known.by_snils.get(&old).is_some_and(|r| r.0 == id) {
+                                known.by_snils.remove(&old);
+                            }
+                        }
                         if let Some(v) = &sn {
                             let row = (
                                 id,

@@ -125,6 +125,7 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
         .await
         .unwrap();
     assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["cache-control"], "no-store");
     let first = read_until(&mut stream, "id: 1").await;
     assert!(first.contains("event: message"), "{first}");
     let res = t
