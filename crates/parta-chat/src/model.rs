@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 
 /// The longest message, in characters (a long announcement fits; a pasted book does not).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// People a group of the contacts page (a big school's staff is cut there; search later).
+pub const MAX_CONTACTS: usize = 500;
 /// Messages a page of history.
 pub const PAGE: i64 = 50;
 /// Messages a person may send in [`RATE_WINDOW_SECS`] (a class chat's pace, not a flood).
@@ -22,6 +24,8 @@ pub enum ChatKind {
     ClassParents,
     /// Учительская: the school's staff.
     StaffRoom,
+    /// Личная переписка of two people (who may start one: the policy's `StartChat`).
+    Personal,
 }
 
 impl ChatKind {
@@ -30,6 +34,7 @@ impl ChatKind {
             ChatKind::ClassStudents => "class_students",
             ChatKind::ClassParents => "class_parents",
             ChatKind::StaffRoom => "staff_room",
+            ChatKind::Personal => "personal",
         }
     }
 
@@ -38,6 +43,7 @@ impl ChatKind {
             "class_students" => ChatKind::ClassStudents,
             "class_parents" => ChatKind::ClassParents,
             "staff_room" => ChatKind::StaffRoom,
+            "personal" => ChatKind::Personal,
             _ => return None,
         })
     }
@@ -50,6 +56,33 @@ impl ChatKind {
             None => format!("{}:{org}", self.as_str()),
         }
     }
+}
+
+/// The key of two people's personal chat: one a pair, whoever starts it.
+pub fn personal_key(a: PersonId, b: PersonId) -> String {
+    let (a, b) = (a.to_string(), b.to_string());
+    if a < b {
+        format!("personal:{a}:{b}")
+    } else {
+        format!("personal:{b}:{a}")
+    }
+}
+
+/// Someone the caller may write to, for the contacts page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    pub person_id: PersonId,
+    pub name: String,
+}
+
+/// People the caller may write to, in groups (the group's title in the page's strings:
+/// `staff`, `teachers`, `students`, `parents`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contacts {
+    pub staff: Vec<Contact>,
+    pub teachers: Vec<Contact>,
+    pub students: Vec<Contact>,
+    pub parents: Vec<Contact>,
 }
 
 /// A chat as stored.
@@ -148,6 +181,7 @@ mod tests {
             ChatKind::ClassStudents,
             ChatKind::ClassParents,
             ChatKind::StaffRoom,
+            ChatKind::Personal,
         ] {
             assert_eq!(ChatKind::parse(k.as_str()), Some(k));
         }

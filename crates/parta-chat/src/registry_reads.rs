@@ -2,6 +2,7 @@
 //! short names): read-only, one place to change when the registry changes its tables.
 
 use parta_core::ids::{ClassId, OrganisationId, PersonId};
+use parta_core::policy::ContactFacts;
 use parta_db::Db;
 use std::collections::HashMap;
 
@@ -54,4 +55,117 @@ pub async fn short_names(db: &Db, ids: &[PersonId]) -> R<HashMap<PersonId, Strin
         q = q.bind(*id);
     }
     Ok(q.fetch_all(&db.pool).await?.into_iter().collect())
+}
+
+/// Where a person works, teaches, studies and has children now (for `StartChat`).
+pub async fn contact_facts(db: &Db, person: PersonId) -> R<ContactFacts> {
+    let staff_orgs: Vec<(OrganisationId,)> = sqlx::query_as(
+        "SELECT DISTINCT organisation_id FROM staff_positions WHERE person_id = $1 AND ended_on IS NULL",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    let teaches: Vec<(ClassId,)> = sqlx::query_as(
+        "SELECT COALESCE(a.class_id, g.class_id) FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         WHERE a.teacher_id = $1 AND COALESCE(a.class_id, g.class_id) IS NOT NULL \
+         UNION SELECT id FROM classes WHERE class_teacher_id = $1",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    let studies: Vec<(Option<ClassId>, OrganisationId)> = sqlx::query_as(
+        "SELECT class_id, organisation_id FROM enrolments WHERE person_id = $1 AND ended_on IS NULL",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    let children: Vec<(Option<ClassId>, OrganisationId)> = sqlx::query_as(
+        "SELECT e.class_id, e.organisation_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
+         WHERE g.parent_id = $1",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(ContactFacts {
+        person,
+        staff_orgs: staff_orgs.into_iter().map(|r| r.0).collect(),
+        teaches: teaches.into_iter().map(|r| r.0).collect(),
+        student_classes: studies.iter().filter_map(|r| r.0).collect(),
+        student_orgs: studies.iter().map(|r| r.1).collect(),
+        children_classes: children.iter().filter_map(|r| r.0).collect(),
+        children_orgs: children.iter().map(|r| r.1).collect(),
+    })
+}
+
+/// The staff of these schools now.
+pub async fn staff_of(db: &Db, orgs: &[OrganisationId]) -> R<Vec<(PersonId, String)>> {
+    let ids = orgs.iter().map(|o| o.to_string()).collect();
+    people(db, "SELECT s.person_id FROM staff_positions s WHERE s.ended_on IS NULL AND s.organisation_id IN ({})", ids).await
+}
+
+/// The teachers (of a subject, or of a group) and the class teachers of these classes.
+pub async fn teachers_of(db: &Db, classes: &[ClassId]) -> R<Vec<(PersonId, String)>> {
+    let ids: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+    people(
+        db,
+        "SELECT a.teacher_id FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         WHERE COALESCE(a.class_id, g.class_id) IN ({0}) \
+         UNION SELECT class_teacher_id FROM classes WHERE class_teacher_id IS NOT NULL AND id IN ({0})",
+        ids,
+    )
+    .await
+}
+
+/// The students of these classes now.
+pub async fn students_of(db: &Db, classes: &[ClassId]) -> R<Vec<(PersonId, String)>> {
+    let ids = classes.iter().map(|c| c.to_string()).collect();
+    people(
+        db,
+        "SELECT person_id FROM enrolments WHERE ended_on IS NULL AND class_id IN ({})",
+        ids,
+    )
+    .await
+}
+
+/// The parents of the students of these classes now.
+pub async fn parents_of(db: &Db, classes: &[ClassId]) -> R<Vec<(PersonId, String)>> {
+    let ids = classes.iter().map(|c| c.to_string()).collect();
+    people(
+        db,
+        "SELECT g.parent_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
+         WHERE e.class_id IN ({})",
+        ids,
+    )
+    .await
+}
+
+/// The people `inner` selects, by name, at most [`crate::model::MAX_CONTACTS`]. Its `{}`
+/// (or each `{0}`) is the list of `values`, bound once per use.
+async fn people(db: &Db, inner: &str, values: Vec<String>) -> R<Vec<(PersonId, String)>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let uses = inner.matches("{0}").count().max(1);
+    let mut inner = inner.to_string();
+    let mut at = 1;
+    for _ in 0..uses {
+        let list = db.placeholders(at, values.len());
+        inner = match inner.find("{0}") {
+            Some(i) => format!("{}{list}{}", &inner[..i], &inner[i + 3..]),
+            None => inner.replacen("{}", &list, 1),
+        };
+        at += values.len();
+    }
+    let sql = format!(
+        "SELECT p.id, p.last_name || ' ' || p.first_name || COALESCE(' ' || p.middle_name, '') FROM persons p \
+         WHERE p.id IN ({inner}) ORDER BY p.last_name, p.first_name, p.id LIMIT {}",
+        crate::model::MAX_CONTACTS
+    );
+    let mut q = sqlx::query_as(&sql);
+    for _ in 0..uses {
+        for v in &values {
+            q = q.bind(v.clone());
+        }
+    }
+    q.fetch_all(&db.pool).await
 }

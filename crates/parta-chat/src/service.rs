@@ -26,7 +26,8 @@ fn check(decision: Decision) -> Result<(), Problem> {
     }
 }
 
-fn facts(chat: &Chat) -> ChatFacts {
+/// The chat's facts; `member`: whether the caller is a member by name (a personal chat).
+fn facts(chat: &Chat, member: bool) -> ChatFacts {
     let class = chat.class_id.unwrap_or_default();
     ChatFacts {
         org: chat.organisation_id,
@@ -34,6 +35,10 @@ fn facts(chat: &Chat) -> ChatFacts {
             ChatKind::ClassStudents => ChatAudience::ClassStudents(class),
             ChatKind::ClassParents => ChatAudience::ClassParents(class),
             ChatKind::StaffRoom => ChatAudience::StaffRoom,
+            ChatKind::Personal => ChatAudience::Members {
+                member,
+                moderator: false,
+            },
         },
         read_only: chat.read_only,
     }
@@ -87,8 +92,20 @@ impl Chats {
     /// The caller's chats, the most recent first, each with its unread count. A class's
     /// chats are made the first time someone of it asks.
     pub async fn list(&self, p: &Principal) -> Result<Vec<ChatSummary>, Problem> {
-        let keys = self.ensure(p).await?;
-        let rows = store::summaries(&self.db, p.person_id, &keys).await?;
+        let mut keys = self.ensure(p).await?;
+        keys.extend(store::personal_keys(&self.db, p.person_id).await?);
+        let mut rows = store::summaries(&self.db, p.person_id, &keys).await?;
+        let personal: Vec<ChatId> = rows
+            .iter()
+            .filter(|r| r.0.kind == ChatKind::Personal)
+            .map(|r| r.0.id)
+            .collect();
+        let titles = self.personal_titles(&personal, p.person_id).await?;
+        for r in rows.iter_mut() {
+            if let Some(t) = titles.get(&r.0.id) {
+                r.0.title = t.clone();
+            }
+        }
         let authors: Vec<PersonId> = rows.iter().filter_map(|r| r.4).collect();
         let names = registry_reads::short_names(&self.db, &authors).await?;
         Ok(rows
@@ -154,8 +171,126 @@ impl Chats {
         let chat = store::chat(&self.db, id)
             .await?
             .ok_or_else(Problem::not_found)?;
-        check(decide(p, op, Target::Chat(&facts(&chat))))?;
+        let member = self.member(&chat, p).await?;
+        check(decide(p, op, Target::Chat(&facts(&chat, member))))?;
         Ok(chat)
+    }
+
+    async fn member(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
+        Ok(chat.kind == ChatKind::Personal
+            && store::is_member(&self.db, chat.id, p.person_id).await?)
+    }
+
+    /// People the caller may start a personal chat with, by group.
+    pub async fn contacts(&self, p: &Principal) -> Result<Contacts, Problem> {
+        let s = &p.scope;
+        let db = &self.db;
+        let mine: Vec<ClassId> = s
+            .taught_classes
+            .iter()
+            .chain(&s.led_classes)
+            .copied()
+            .collect();
+        let none = Vec::new;
+        let (staff, teachers, students, parents) = match p.role() {
+            Role::Student | Role::SchoolAdmin => (
+                registry_reads::staff_of(db, &s.organisations).await?,
+                none(),
+                none(),
+                none(),
+            ),
+            Role::Parent => (
+                none(),
+                registry_reads::teachers_of(db, &s.children_classes).await?,
+                none(),
+                none(),
+            ),
+            Role::Teacher => (
+                registry_reads::staff_of(db, &s.organisations).await?,
+                none(),
+                registry_reads::students_of(db, &mine).await?,
+                registry_reads::parents_of(db, &mine).await?,
+            ),
+            _ => (none(), none(), none(), none()),
+        };
+        let me = p.person_id;
+        let list = |v: Vec<(PersonId, String)>| -> Vec<Contact> {
+            v.into_iter()
+                .filter(|(id, _)| *id != me)
+                .map(|(person_id, name)| Contact { person_id, name })
+                .collect()
+        };
+        Ok(Contacts {
+            staff: list(staff),
+            teachers: list(teachers),
+            students: list(students),
+            parents: list(parents),
+        })
+    }
+
+    /// The caller's personal chat with someone, made if new — if the caller may write to
+    /// them (`StartChat`: roles and the registry decide).
+    pub async fn start(&self, p: &Principal, other: PersonId) -> Result<ChatId, Problem> {
+        let f = registry_reads::contact_facts(&self.db, other).await?;
+        check(decide(p, Operation::StartChat, Target::Contact(&f)))?;
+        if let Some(id) = store::chat_by_key(&self.db, &personal_key(p.person_id, other)).await? {
+            return Ok(id);
+        }
+        // The school the two share (the chat's moderation and retention follow it).
+        let mine = &p.scope.organisations;
+        let org = f
+            .staff_orgs
+            .iter()
+            .chain(&f.student_orgs)
+            .chain(&f.children_orgs)
+            .find(|o| mine.contains(o))
+            .or(mine.first())
+            .or(f.staff_orgs.first())
+            .copied()
+            .ok_or_else(Problem::not_found)?;
+        let mut tx = self.db.begin_write().await?;
+        let id = store::create_personal(&mut tx, org, p.person_id, other, now_ms()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Whether two members of a personal chat still share a school (as staff, student or
+    /// parent of a student): when one has left, the conversation stays readable and
+    /// closes for new messages.
+    async fn still_related(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
+        let others = store::others(&self.db, &[chat.id], p.person_id).await?;
+        let Some((_, other)) = others.first() else {
+            return Ok(false);
+        };
+        let (a, b) = tokio::try_join!(
+            registry_reads::contact_facts(&self.db, p.person_id),
+            registry_reads::contact_facts(&self.db, *other)
+        )?;
+        let orgs = |f: &parta_core::policy::ContactFacts| -> Vec<OrganisationId> {
+            f.staff_orgs
+                .iter()
+                .chain(&f.student_orgs)
+                .chain(&f.children_orgs)
+                .copied()
+                .collect()
+        };
+        let theirs = orgs(&b);
+        Ok(orgs(&a).iter().any(|o| theirs.contains(o)))
+    }
+
+    /// Titles of personal chats: the other member's name.
+    async fn personal_titles(
+        &self,
+        chats: &[ChatId],
+        me: PersonId,
+    ) -> Result<HashMap<ChatId, String>, Problem> {
+        let others = store::others(&self.db, chats, me).await?;
+        let ids: Vec<PersonId> = others.iter().map(|o| o.1).collect();
+        let names = registry_reads::short_names(&self.db, &ids).await?;
+        Ok(others
+            .into_iter()
+            .map(|(c, o)| (c, names.get(&o).cloned().unwrap_or_default()))
+            .collect())
     }
 
     /// A page of the chat's history: the newest [`PAGE`] messages before `before` (the
@@ -167,7 +302,12 @@ impl Chats {
         id: ChatId,
         before: Option<i64>,
     ) -> Result<History, Problem> {
-        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        let mut chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        if chat.kind == ChatKind::Personal {
+            if let Some(t) = self.personal_titles(&[id], p.person_id).await?.remove(&id) {
+                chat.title = t;
+            }
+        }
         if before.is_some_and(|b| b < 1) {
             return Err(Problem::invalid(
                 "before",
@@ -195,8 +335,13 @@ impl Chats {
                 seen
             }
         };
-        let can_post =
-            decide(p, Operation::PostInChat, Target::Chat(&facts(&chat))) == Decision::Allow;
+        let member = self.member(&chat, p).await?;
+        let can_post = decide(
+            p,
+            Operation::PostInChat,
+            Target::Chat(&facts(&chat, member)),
+        ) == Decision::Allow
+            && (chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?);
         let last = messages.last();
         Ok(History {
             chat: summary(
@@ -238,6 +383,11 @@ impl Chats {
         reply_to: Option<i64>,
     ) -> Result<Message, Problem> {
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
+        if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
+            return Err(Problem::forbidden().with_detail(
+                "Переписка закрыта для новых сообщений: вы больше не связаны общей школой.",
+            ));
+        }
         let text = clean_text(text).map_err(|m| Problem::invalid("text", m))?;
         if let Some(r) = reply_to {
             if r < 1 || r > chat.last_seq {

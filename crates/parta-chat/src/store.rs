@@ -233,3 +233,84 @@ pub async fn append(
     .await?;
     Ok(seq)
 }
+
+/// Whether the person is a member by name (a personal chat).
+pub async fn is_member(db: &Db, chat: ChatId, person: PersonId) -> R<bool> {
+    Ok(read_seq(db, chat, person).await?.is_some())
+}
+
+/// The keys of the person's personal chats.
+pub async fn personal_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.source_key FROM chats c JOIN chat_members m ON m.chat_id = c.id \
+         WHERE m.person_id = $1 AND c.kind = 'personal'",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The other member of each of these personal chats.
+pub async fn others(db: &Db, chats: &[ChatId], me: PersonId) -> R<Vec<(ChatId, PersonId)>> {
+    if chats.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT chat_id, person_id FROM chat_members WHERE person_id <> {} AND chat_id IN ({})",
+        db.placeholders(1, 1),
+        db.placeholders(2, chats.len())
+    );
+    let mut q = sqlx::query_as(&sql).bind(me);
+    for c in chats {
+        q = q.bind(*c);
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// The chat of a key, if made.
+pub async fn chat_by_key(db: &Db, key: &str) -> R<Option<ChatId>> {
+    let row: Option<(ChatId,)> = sqlx::query_as("SELECT id FROM chats WHERE source_key = $1")
+        .bind(key.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Makes two people's personal chat (another request may have made it) with both as
+/// members.
+pub async fn create_personal(
+    conn: &mut sqlx::AnyConnection,
+    org: OrganisationId,
+    a: PersonId,
+    b: PersonId,
+    now: i64,
+) -> R<ChatId> {
+    let key = personal_key(a, b);
+    sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, class_id, source_key, title, created_at) \
+         VALUES ($1, $2, 'personal', NULL, $3, '', $4) ON CONFLICT (source_key) DO NOTHING",
+    )
+    .bind(ChatId::new())
+    .bind(org)
+    .bind(key.clone())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let (id,): (ChatId,) = sqlx::query_as("SELECT id FROM chats WHERE source_key = $1")
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await?;
+    for person in [a, b] {
+        sqlx::query(
+            "INSERT INTO chat_members (chat_id, person_id, read_seq, joined_at) VALUES ($1, $2, 0, $3) \
+             ON CONFLICT (chat_id, person_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(person)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}

@@ -65,6 +65,11 @@ pub enum Operation {
     /// A message in a chat: its members, unless the chat is read-only (then its
     /// moderators only).
     PostInChat,
+    /// A personal chat with someone: who may write to whom follows roles and the registry
+    /// (a student reaches the staff of their school; a parent the teachers of their
+    /// children's classes; a teacher colleagues and the students and parents of the
+    /// classes they teach; the administration its school).
+    StartChat,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -86,7 +91,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 28] = [
+    pub const ALL: [Operation; 29] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -115,6 +120,7 @@ impl Operation {
         Operation::ReadRoster,
         Operation::ReadChat,
         Operation::PostInChat,
+        Operation::StartChat,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -150,6 +156,7 @@ impl Operation {
             Operation::ReadRoster => 25,
             Operation::ReadChat => 26,
             Operation::PostInChat => 27,
+            Operation::StartChat => 28,
         }
     }
 
@@ -183,7 +190,7 @@ impl Operation {
             | Operation::EditClosedPeriod
             | Operation::GradeStudent => "journal:write",
             Operation::ReadChat => "chats:read",
-            Operation::PostInChat => "chats:write",
+            Operation::PostInChat | Operation::StartChat => "chats:write",
         }
     }
 }
@@ -287,6 +294,19 @@ pub struct ChatFacts {
     pub read_only: bool,
 }
 
+/// Someone to write to: where they work, teach, study and have children, now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactFacts {
+    pub person: PersonId,
+    pub staff_orgs: Vec<OrganisationId>,
+    /// Classes they teach (or a group of) or lead.
+    pub teaches: Vec<ClassId>,
+    pub student_classes: Vec<ClassId>,
+    pub student_orgs: Vec<OrganisationId>,
+    pub children_classes: Vec<ClassId>,
+    pub children_orgs: Vec<OrganisationId>,
+}
+
 /// What an operation is applied to.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -304,6 +324,7 @@ pub enum Target<'a> {
     /// Platform-wide things (reference data, tokens).
     Platform,
     Chat(&'a ChatFacts),
+    Contact(&'a ContactFacts),
 }
 
 tokio::task_local! {
@@ -356,6 +377,13 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
                 None => Decision::Hidden,
                 Some(moderator) => read_then(true, !f.read_only || moderator),
             },
+            _ => Decision::Hidden,
+        };
+    }
+    if let Target::Contact(f) = target {
+        return match op {
+            Op::StartChat if f.person == p.person_id => Decision::Forbidden,
+            Op::StartChat => allow_or_hide(may_contact(p, f)),
             _ => Decision::Hidden,
         };
     }
@@ -715,6 +743,35 @@ fn chat_member(p: &Principal, f: &ChatFacts) -> Option<bool> {
             _ => None,
         },
         ChatAudience::Members { member, moderator } => member.then_some(*moderator),
+    }
+}
+
+/// Who may start a conversation with whom (children's safety first): a student only with
+/// the staff of their school, never privately with another child or an outside adult.
+fn may_contact(p: &Principal, f: &ContactFacts) -> bool {
+    let s = &p.scope;
+    let meets = |a: &[OrganisationId], b: &[OrganisationId]| a.iter().any(|x| b.contains(x));
+    let shares = |a: &[ClassId], b: &[ClassId]| a.iter().any(|x| b.contains(x));
+    match p.role() {
+        Role::Student => meets(&f.staff_orgs, &s.organisations),
+        Role::Parent => shares(&f.teaches, &s.children_classes),
+        Role::Teacher => {
+            let mine: Vec<ClassId> = s
+                .taught_classes
+                .iter()
+                .chain(&s.led_classes)
+                .copied()
+                .collect();
+            meets(&f.staff_orgs, &s.organisations)
+                || shares(&f.student_classes, &mine)
+                || shares(&f.children_classes, &mine)
+        }
+        Role::SchoolAdmin => {
+            meets(&f.staff_orgs, &s.organisations)
+                || meets(&f.student_orgs, &s.organisations)
+                || meets(&f.children_orgs, &s.organisations)
+        }
+        _ => false,
     }
 }
 

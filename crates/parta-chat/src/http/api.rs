@@ -3,7 +3,7 @@
 //! last `seq` it has — and gets what it missed before what is new).
 
 use super::Web;
-use crate::{ChatSummary, History, Message};
+use crate::{ChatSummary, Contacts, History, Message};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -23,6 +23,8 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()
         .routes(routes!(chats))
+        .routes(routes!(contacts))
+        .routes(routes!(start_personal))
         .routes(routes!(history, post_message))
         .routes(routes!(read))
         .routes(routes!(events))
@@ -34,6 +36,45 @@ pub fn router() -> OpenApiRouter<Web> {
     responses((status = 200, body = [ChatSummary])))]
 async fn chats(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<ChatSummary>>> {
     Ok(Json(st.chats.list(&c.principal).await?))
+}
+
+/// The people the caller may start a personal chat with: a student — the staff of their
+/// school; a parent — the teachers of their children's classes; a teacher — colleagues and
+/// the students and parents of the classes they teach; the administration — its staff.
+#[utoipa::path(get, path = "/api/v1/chats/contacts", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    responses((status = 200, body = Contacts)))]
+async fn contacts(State(st): State<Web>, c: Caller) -> ApiResult<Json<Contacts>> {
+    Ok(Json(st.chats.contacts(&c.principal).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StartPersonal {
+    /// The person to write to.
+    pub person: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Started {
+    pub id: ChatId,
+}
+
+/// The caller's personal chat with someone (made if new), if roles and the registry let
+/// the caller write to them.
+#[utoipa::path(post, path = "/api/v1/chats/personal", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    request_body = StartPersonal,
+    responses((status = 200, body = Started), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn start_personal(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<StartPersonal>,
+) -> ApiResult<Json<Started>> {
+    let person = req
+        .person
+        .parse()
+        .map_err(|_| Problem::invalid("person", "Неверный идентификатор человека."))?;
+    Ok(Json(Started {
+        id: st.chats.start(&c.principal, person).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -19,6 +19,8 @@ const CHAT_JS: &str = include_str!("../../static/chat.js");
 pub fn router() -> Pages<Web> {
     Pages::new()
         .get("/chats", chats)
+        .get("/chats/contacts", contacts)
+        .post("/chats/personal", start_personal)
         .get("/chats/{id}", chat)
         .post("/chats/{id}", post)
         .get("/static/chat.js", chat_js)
@@ -41,6 +43,7 @@ fn title(t: &Strings, c: &ChatSummary) -> String {
         ChatKind::ClassStudents => format!("{} — {}", c.title, t.students_of),
         ChatKind::ClassParents => format!("{} — {}", c.title, t.parents_of),
         ChatKind::StaffRoom => format!("{} — {}", t.staff_room, c.title),
+        ChatKind::Personal => c.title.clone(),
     }
 }
 
@@ -87,6 +90,58 @@ async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCall
         t,
         chats,
     })))
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    /// (group title, people)
+    groups: Vec<(&'static str, Vec<crate::Contact>)>,
+}
+
+async fn contacts(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let c = st.chats.contacts(&r.caller.principal).await?;
+    let groups = [
+        (t.group_teachers, c.teachers),
+        (t.group_staff, c.staff),
+        (t.group_students, c.students),
+        (t.group_parents, c.parents),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    Ok(private(render(&ContactsPage {
+        ctx: r.ctx(),
+        t,
+        groups,
+    })))
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    person: String,
+}
+
+async fn start_personal(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<StartForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let person = f.person.parse().map_err(|_| Problem::not_found())?;
+    let id = st.chats.start(&r.caller.principal, person).await?;
+    Ok(Redirect::to(&format!("/chats/{id}")).into_response())
 }
 
 #[derive(Template)]

@@ -20,6 +20,14 @@ pub struct Strings {
     pub all_chats: &'static str,
     pub live_hint: &'static str,
     pub offline: &'static str,
+    pub write_to: &'static str,
+    pub contacts: &'static str,
+    pub no_contacts: &'static str,
+    pub write: &'static str,
+    pub group_teachers: &'static str,
+    pub group_staff: &'static str,
+    pub group_students: &'static str,
+    pub group_parents: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -38,6 +46,14 @@ pub static RU: Strings = Strings {
     all_chats: "Все чаты",
     live_hint: "Новые сообщения появляются сами; без JavaScript обновите страницу.",
     offline: "Нет связи с сервером: сообщение не отправлено или ответ не дошёл. Текст сохранён — проверьте список сообщений и отправьте снова.",
+    write_to: "Написать лично…",
+    contacts: "Кому написать",
+    no_contacts: "Писать лично пока некому: список составляется по вашим классам и школе.",
+    write: "Написать",
+    group_teachers: "Учителя ваших детей",
+    group_staff: "Сотрудники школы",
+    group_students: "Ученики ваших классов",
+    group_parents: "Родители учеников ваших классов",
 };
 
 pub static EN: Strings = Strings {
@@ -56,6 +72,14 @@ pub static EN: Strings = Strings {
     all_chats: "All chats",
     live_hint: "New messages appear by themselves; without JavaScript, reload the page.",
     offline: "No connection to the server: the message was not sent or its answer was lost. The text is kept — check the messages and send it again.",
+    write_to: "Write to someone…",
+    contacts: "Whom to write to",
+    no_contacts: "Nobody to write to yet: the list is made from your classes and school.",
+    write: "Write",
+    group_teachers: "Your children's teachers",
+    group_staff: "School staff",
+    group_students: "Students of your classes",
+    group_parents: "Parents of your classes' students",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {
