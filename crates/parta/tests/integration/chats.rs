@@ -278,35 +278,67 @@ async fn personal_chats_follow_who_may_write_to_whom() {
 
     // The student's contacts are the school's staff, the teacher among them.
     let c: Value = s.get("/api/v1/chats/contacts").await.json().await.unwrap();
-    assert!(c["staff"].as_array().unwrap().iter().any(|x| x["person_id"] == teacher.as_str()), "{c}");
+    assert!(
+        c["staff"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["person_id"] == teacher.as_str()),
+        "{c}"
+    );
     assert!(c["parents"].as_array().unwrap().is_empty());
     let start = |who: &str| json!({ "person": who });
     let res = s.post("/api/v1/chats/personal", &start(&teacher)).await;
     assert_eq!(res.status(), 200);
-    let chat = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let chat = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // The same pair, whoever starts it, has one chat.
-    let again: Value = t.post("/api/v1/chats/personal", &start(&student)).await.json().await.unwrap();
+    let again: Value = t
+        .post("/api/v1/chats/personal", &start(&student))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again["id"], chat.as_str());
     // Not with another child, an adult who is not staff, or another school's teacher.
     for who in [&classmate, &parent, &stranger] {
         problem(s.post("/api/v1/chats/personal", &start(who)).await, 404).await;
     }
-    let p422 = problem(s.post("/api/v1/chats/personal", &start("nobody")).await, 422).await;
+    let p422 = problem(
+        s.post("/api/v1/chats/personal", &start("nobody")).await,
+        422,
+    )
+    .await;
     assert_eq!(fields_of(&p422), vec!["person"]);
-    problem(s.post("/api/v1/chats/personal", &start(&student)).await, 403).await;
+    problem(
+        s.post("/api/v1/chats/personal", &start(&student)).await,
+        403,
+    )
+    .await;
 
     // They write; the list names the other person; nobody else reads it.
     let res = s
-        .post(&format!("/api/v1/chats/{chat}/messages"), &json!({"text": "Можно пересдать контрольную?"}))
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Можно пересдать контрольную?"}),
+        )
         .await;
     assert_eq!(res.status(), 201);
     let list = chats_of(&t).await;
-    let mine = list.iter().find(|c| c["id"] == chat.as_str()).expect("in the teacher's list");
+    let mine = list
+        .iter()
+        .find(|c| c["id"] == chat.as_str())
+        .expect("in the teacher's list");
     assert_eq!(mine["kind"], "personal");
     assert_eq!(mine["unread"], 1);
     assert!(!mine["title"].as_str().unwrap().is_empty());
     let res = t
-        .post(&format!("/api/v1/chats/{chat}/messages"), &json!({"text": "Да, в четверг после уроков."}))
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Да, в четверг после уроков."}),
+        )
         .await;
     assert_eq!(res.status(), 201);
     problem(d.get(&format!("/api/v1/chats/{chat}/messages")).await, 404).await;
@@ -314,20 +346,39 @@ async fn personal_chats_follow_who_may_write_to_whom() {
 
     // A parent writes to the class teacher of their child, not to another parent.
     let c: Value = p.get("/api/v1/chats/contacts").await.json().await.unwrap();
-    assert!(c["teachers"].as_array().unwrap().iter().any(|x| x["person_id"] == teacher.as_str()), "{c}");
-    assert_eq!(p.post("/api/v1/chats/personal", &start(&teacher)).await.status(), 200);
+    assert!(
+        c["teachers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["person_id"] == teacher.as_str()),
+        "{c}"
+    );
+    assert_eq!(
+        p.post("/api/v1/chats/personal", &start(&teacher))
+            .await
+            .status(),
+        200
+    );
     let other_parent = app
         .scalar(&format!(
             "SELECT g.parent_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
              WHERE e.class_id = '{class}' AND g.parent_id <> '{parent}' ORDER BY g.parent_id LIMIT 1"
         ))
         .await;
-    problem(p.post("/api/v1/chats/personal", &start(&other_parent)).await, 404).await;
+    problem(
+        p.post("/api/v1/chats/personal", &start(&other_parent))
+            .await,
+        404,
+    )
+    .await;
 
     // The page: the contacts, and a chat started from them.
     let html = s.get("/chats/contacts").await.text().await.unwrap();
     assert!(html.contains("Сотрудники школы"), "{html}");
-    let res = s.form("/chats/personal", &[("person", teacher.as_str())]).await;
+    let res = s
+        .form("/chats/personal", &[("person", teacher.as_str())])
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("/chats/{chat}").as_str());
 
@@ -338,11 +389,20 @@ async fn personal_chats_follow_who_may_write_to_whom() {
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let h: Value = t.get(&format!("/api/v1/chats/{chat}/messages")).await.json().await.unwrap();
+    let h: Value = t
+        .get(&format!("/api/v1/chats/{chat}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(h["messages"].as_array().unwrap().len(), 2);
     assert_eq!(h["can_post"], false);
     problem(
-        t.post(&format!("/api/v1/chats/{chat}/messages"), &json!({"text": "Ты где?"})).await,
+        t.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Ты где?"}),
+        )
+        .await,
         403,
     )
     .await;
