@@ -236,27 +236,40 @@ impl Chats {
         if let Some(id) = store::chat_by_key(&self.db, &personal_key(p.person_id, other)).await? {
             return Ok(id);
         }
-        // The school the two share (the chat's moderation and retention follow it).
-        let mine = &p.scope.organisations;
-        let org = f
-            .staff_orgs
-            .iter()
-            .chain(&f.student_orgs)
-            .chain(&f.children_orgs)
+        // The school the two share (the chat's moderation and retention follow it): the
+        // child's school for a parent and a teacher, the colleagues' school for staff.
+        let me = registry_reads::contact_facts(&self.db, p.person_id).await?;
+        let orgs = |f: &parta_core::policy::ContactFacts| -> Vec<OrganisationId> {
+            f.staff_orgs
+                .iter()
+                .chain(&f.student_orgs)
+                .chain(&f.children_orgs)
+                .copied()
+                .collect()
+        };
+        let mine = orgs(&me);
+        let org = orgs(&f)
+            .into_iter()
             .find(|o| mine.contains(o))
-            .or(mine.first())
-            .or(f.staff_orgs.first())
-            .copied()
-            .ok_or_else(Problem::not_found)?;
+            .ok_or_else(|| {
+                Problem::forbidden().with_detail(
+                    "Переписка закрыта для новых сообщений: вы больше не связаны общей школой.",
+                )
+            })?;
+        if !parta_core::policy::in_touch(&me, &f) {
+            return Err(Problem::forbidden().with_detail(
+                "Переписка закрыта для новых сообщений: вы больше не связаны общей школой.",
+            ));
+        }
         let mut tx = self.db.begin_write().await?;
         let id = store::create_personal(&mut tx, org, p.person_id, other, now_ms()).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    /// Whether two members of a personal chat still share a school (as staff, student or
-    /// parent of a student): when one has left, the conversation stays readable and
-    /// closes for new messages.
+    /// Whether the two members of a personal chat are still in touch through a school
+    /// (`policy::in_touch`): when not, the conversation stays readable and takes no new
+    /// messages.
     async fn still_related(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
         let others = store::others(&self.db, &[chat.id], p.person_id).await?;
         let Some((_, other)) = others.first() else {
@@ -266,16 +279,7 @@ impl Chats {
             registry_reads::contact_facts(&self.db, p.person_id),
             registry_reads::contact_facts(&self.db, *other)
         )?;
-        let orgs = |f: &parta_core::policy::ContactFacts| -> Vec<OrganisationId> {
-            f.staff_orgs
-                .iter()
-                .chain(&f.student_orgs)
-                .chain(&f.children_orgs)
-                .copied()
-                .collect()
-        };
-        let theirs = orgs(&b);
-        Ok(orgs(&a).iter().any(|o| theirs.contains(o)))
+        Ok(parta_core::policy::in_touch(&a, &b))
     }
 
     /// Titles of personal chats: the other member's name.

@@ -775,6 +775,20 @@ fn may_contact(p: &Principal, f: &ContactFacts) -> bool {
     }
 }
 
+/// Whether two people of a personal chat are still in touch through a school, whichever
+/// of them asks: staff with staff, staff with a student or with a student's parent of the
+/// school they work at. Never two children, never two parents, never an adult who no longer
+/// works at the child's school (their own child there does not count): the conversation
+/// then takes no new messages.
+pub fn in_touch(a: &ContactFacts, b: &ContactFacts) -> bool {
+    let meets = |x: &[OrganisationId], y: &[OrganisationId]| x.iter().any(|o| y.contains(o));
+    meets(&a.staff_orgs, &b.staff_orgs)
+        || meets(&a.staff_orgs, &b.student_orgs)
+        || meets(&b.staff_orgs, &a.student_orgs)
+        || meets(&a.staff_orgs, &b.children_orgs)
+        || meets(&b.staff_orgs, &a.children_orgs)
+}
+
 fn can_see_class(p: &Principal, c: &ClassFacts) -> bool {
     let s = &p.scope;
     match p.role() {

@@ -287,6 +287,10 @@ async fn personal_chats_follow_who_may_write_to_whom() {
         "{c}"
     );
     assert!(c["parents"].as_array().unwrap().is_empty());
+    assert!(
+        c["students"].as_array().unwrap().is_empty(),
+        "no other children: {c}"
+    );
     let start = |who: &str| json!({ "person": who });
     let res = s.post("/api/v1/chats/personal", &start(&teacher)).await;
     assert_eq!(res.status(), 200);
@@ -373,6 +377,29 @@ async fn personal_chats_follow_who_may_write_to_whom() {
     )
     .await;
 
+    // A teacher does not reach a student of a class they neither teach nor lead.
+    let untaught = app
+        .scalar(&format!(
+            "SELECT e.person_id FROM enrolments e WHERE e.organisation_id = '{school}' AND e.ended_on IS NULL \
+             AND e.class_id NOT IN (SELECT id FROM classes WHERE class_teacher_id = '{teacher}') \
+             AND e.class_id NOT IN (SELECT COALESCE(a.class_id, g.class_id) FROM teaching_assignments a \
+                 LEFT JOIN study_groups g ON g.id = a.group_id WHERE a.teacher_id = '{teacher}' AND COALESCE(a.class_id, g.class_id) IS NOT NULL) \
+             ORDER BY e.person_id LIMIT 1"
+        ))
+        .await;
+    problem(
+        t.post("/api/v1/chats/personal", &start(&untaught)).await,
+        404,
+    )
+    .await;
+    // Nor do the region's operator or the platform's administrator start private chats.
+    let r = app.login("region").await;
+    problem(
+        r.post("/api/v1/chats/personal", &start(&student)).await,
+        404,
+    )
+    .await;
+
     // The page: the contacts, and a chat started from them.
     let html = s.get("/chats/contacts").await.text().await.unwrap();
     assert!(html.contains("Сотрудники школы"), "{html}");
@@ -381,6 +408,53 @@ async fn personal_chats_follow_who_may_write_to_whom() {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], format!("/chats/{chat}").as_str());
+
+    // The teacher's post ends (their own child still studies there): the parent's chat
+    // with them closes for new messages.
+    let parent_chat: Value = p
+        .post("/api/v1/chats/personal", &start(&teacher))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let parent_chat = parent_chat["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        p.post(
+            &format!("/api/v1/chats/{parent_chat}/messages"),
+            &json!({"text": "Спасибо!"})
+        )
+        .await
+        .status(),
+        201
+    );
+    sqlx::query("UPDATE staff_positions SET ended_on = '2026-09-02' WHERE person_id = $1 AND ended_on IS NULL")
+        .bind(&teacher)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    problem(
+        p.post(
+            &format!("/api/v1/chats/{parent_chat}/messages"),
+            &json!({"text": "Вы здесь?"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(
+        s.post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Вы здесь?"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    sqlx::query("UPDATE staff_positions SET ended_on = NULL WHERE person_id = $1 AND ended_on = '2026-09-02'")
+        .bind(&teacher)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
 
     // The student leaves the school: the conversation stays readable, closed for new
     // messages.
