@@ -35,10 +35,11 @@ impl Hub {
     /// Hands a committed message to the chat's listeners (none: nothing to do).
     pub fn publish(&self, message: Message) {
         let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(tx) = chats.get(&message.chat_id) {
-            if tx.send(Arc::new(message.clone())).is_err() {
+        let chat = message.chat_id;
+        if let Some(tx) = chats.get(&chat) {
+            if tx.send(Arc::new(message)).is_err() {
                 // Nobody listens any more.
-                chats.remove(&message.chat_id);
+                chats.remove(&chat);
             }
         }
     }

@@ -27,6 +27,12 @@ fn check(decision: Decision) -> Result<(), Problem> {
 }
 
 /// The chat's facts; `member`: whether the caller is a member by name (a personal chat).
+/// A personal chat whose two members are no longer in touch through a school.
+fn closed() -> Problem {
+    Problem::forbidden()
+        .with_detail("Переписка закрыта для новых сообщений: вы больше не связаны общей школой.")
+}
+
 fn facts(chat: &Chat, member: bool) -> ChatFacts {
     let class = chat.class_id.unwrap_or_default();
     ChatFacts {
@@ -247,20 +253,14 @@ impl Chats {
                 .copied()
                 .collect()
         };
+        if !parta_core::policy::in_touch(&me, &f) {
+            return Err(closed());
+        }
         let mine = orgs(&me);
         let org = orgs(&f)
             .into_iter()
             .find(|o| mine.contains(o))
-            .ok_or_else(|| {
-                Problem::forbidden().with_detail(
-                    "Переписка закрыта для новых сообщений: вы больше не связаны общей школой.",
-                )
-            })?;
-        if !parta_core::policy::in_touch(&me, &f) {
-            return Err(Problem::forbidden().with_detail(
-                "Переписка закрыта для новых сообщений: вы больше не связаны общей школой.",
-            ));
-        }
+            .ok_or_else(closed)?;
         let mut tx = self.db.begin_write().await?;
         let id = store::create_personal(&mut tx, org, p.person_id, other, now_ms()).await?;
         tx.commit().await?;
@@ -388,9 +388,7 @@ impl Chats {
     ) -> Result<Message, Problem> {
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
         if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
-            return Err(Problem::forbidden().with_detail(
-                "Переписка закрыта для новых сообщений: вы больше не связаны общей школой.",
-            ));
+            return Err(closed());
         }
         let text = clean_text(text).map_err(|m| Problem::invalid("text", m))?;
         if let Some(r) = reply_to {

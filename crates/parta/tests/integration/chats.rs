@@ -2,7 +2,7 @@
 //! chat; a dropped live stream resumes from the last message it had; bad input refused
 //! with the field named and nothing written.
 
-use crate::harness::{fields_of, problem, spawn, Client};
+use crate::harness::{fields_of, problem, spawn, Client, TestApp};
 use serde_json::{json, Value};
 
 async fn chats_of(c: &Client) -> Vec<Value> {
@@ -30,12 +30,11 @@ async fn read_until(res: &mut reqwest::Response, want: &str) -> String {
     got
 }
 
-#[tokio::test]
-async fn class_chats_follow_the_registry_and_deliver_live() {
-    let app = spawn().await;
+/// The demo student, the demo teacher made the class teacher of the student's class, and
+/// that class.
+async fn teacher_leads_students_class(app: &TestApp) -> (String, String, String) {
     let student = app.person_of("student").await;
     let teacher = app.person_of("teacher").await;
-    // The demo teacher leads the demo student's class.
     let class = app
         .scalar(&format!(
             "SELECT class_id FROM enrolments WHERE person_id = '{student}' AND ended_on IS NULL"
@@ -47,6 +46,22 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
         .execute(&app.db.pool)
         .await
         .unwrap();
+    (student, teacher, class)
+}
+
+/// The person's stay ends (a transfer): they no longer study anywhere.
+async fn leaves_school(app: &TestApp, person: &str) {
+    sqlx::query("UPDATE enrolments SET ended_on = '2026-09-02', end_reason = 'transfer' WHERE person_id = $1 AND ended_on IS NULL")
+        .bind(person)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn class_chats_follow_the_registry_and_deliver_live() {
+    let app = spawn().await;
+    let (student, _teacher, _class) = teacher_leads_students_class(&app).await;
     let t = app.login("teacher").await;
     let s = app.login("student").await;
     let p = app.login("parent").await;
@@ -233,11 +248,7 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
     assert!(refused >= 5, "{refused}");
 
     // A student who leaves the class leaves its chat at once.
-    sqlx::query("UPDATE enrolments SET ended_on = '2026-09-02', end_reason = 'transfer' WHERE person_id = $1 AND ended_on IS NULL")
-        .bind(&student)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    leaves_school(&app, &student).await;
     let s = app.login("student").await;
     problem(s.get(&format!("/api/v1/chats/{chat}/messages")).await, 404).await;
     assert!(chats_of(&s).await.is_empty());
@@ -249,20 +260,8 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
 #[tokio::test]
 async fn personal_chats_follow_who_may_write_to_whom() {
     let app = spawn().await;
-    let student = app.person_of("student").await;
-    let teacher = app.person_of("teacher").await;
+    let (student, teacher, class) = teacher_leads_students_class(&app).await;
     let parent = app.person_of("parent").await;
-    let class = app
-        .scalar(&format!(
-            "SELECT class_id FROM enrolments WHERE person_id = '{student}' AND ended_on IS NULL"
-        ))
-        .await;
-    sqlx::query("UPDATE classes SET class_teacher_id = $1 WHERE id = $2")
-        .bind(&teacher)
-        .bind(&class)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
     let school = app.director_school().await;
     let other_school = crate::fixtures::other_school(&app, &school).await;
     let stranger = crate::fixtures::teacher_of_school(&app, &other_school).await;
@@ -458,11 +457,7 @@ async fn personal_chats_follow_who_may_write_to_whom() {
 
     // The student leaves the school: the conversation stays readable, closed for new
     // messages.
-    sqlx::query("UPDATE enrolments SET ended_on = '2026-09-02', end_reason = 'transfer' WHERE person_id = $1 AND ended_on IS NULL")
-        .bind(&student)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    leaves_school(&app, &student).await;
     let h: Value = t
         .get(&format!("/api/v1/chats/{chat}/messages"))
         .await

@@ -1399,14 +1399,16 @@ async fn upload_several(c: &Client, body: Vec<u8>, dry_run: bool) -> reqwest::Re
     .await
 }
 
-/// A district's package is taken apart by school: each organisation matched to a school
-/// of the operator's territory (by INN, or picked once), a teacher of two schools and a
-/// parent of children in two schools one person each, the district's own staff and the
-/// files the platform does not keep reported; written all or nothing, idempotent.
-#[tokio::test]
-async fn a_district_package_with_its_schools() {
-    let app = spawn().await;
-    let region = app.login("region").await;
+/// The district package's two schools: the director's (its INN in the package) and
+/// another with a year (none in the package: the operator picks it), and the package.
+async fn district_schools(
+    app: &TestApp,
+) -> (
+    String,
+    String,
+    (String, String, String),
+    Vec<(String, String)>,
+) {
     let a = app.director_school().await;
     let b = app
         .scalar(&format!(
@@ -1417,7 +1419,20 @@ async fn a_district_package_with_its_schools() {
     let inn = app
         .scalar(&format!("SELECT inn FROM organisations WHERE id = '{a}'"))
         .await;
-    let files = district_package(&latest_year(&app, &a).await, &inn);
+    let year = latest_year(app, &a).await;
+    let files = district_package(&year, &inn);
+    (a, b, year, files)
+}
+
+/// A district's package is taken apart by school: each organisation matched to a school
+/// of the operator's territory (by INN, or picked once), a teacher of two schools and a
+/// parent of children in two schools one person each, the district's own staff and the
+/// files the platform does not keep reported; written all or nothing, idempotent.
+#[tokio::test]
+async fn a_district_package_with_its_schools() {
+    let app = spawn().await;
+    let region = app.login("region").await;
+    let (a, b, _, files) = district_schools(&app).await;
     let before = counts(&app).await;
 
     // School 2 has no INN: the operator is asked to pick it; nothing is written.
@@ -1601,18 +1616,7 @@ async fn a_district_package_with_its_schools() {
 async fn a_district_package_in_one_one_and_as_changes() {
     let app = spawn().await;
     let region = app.login("region").await;
-    let a = app.director_school().await;
-    let b = app
-        .scalar(&format!(
-            "SELECT o.id FROM organisations o WHERE o.id <> '{a}' AND o.kind = 'school' \
-             AND EXISTS (SELECT 1 FROM academic_years y WHERE y.organisation_id = o.id) ORDER BY o.id LIMIT 1"
-        ))
-        .await;
-    let inn = app
-        .scalar(&format!("SELECT inn FROM organisations WHERE id = '{a}'"))
-        .await;
-    let year = latest_year(&app, &a).await;
-    let files = district_package(&year, &inn);
+    let (a, b, year, files) = district_schools(&app).await;
     let res = region
         .send(
             "PUT",
