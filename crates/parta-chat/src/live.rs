@@ -1,9 +1,15 @@
 //! Live delivery in this process: each chat with listeners has a broadcast channel; a new
-//! message is handed to it after its transaction commits. A listener that falls behind
-//! (or reconnects) catches up from the database by `seq`, so nothing is lost or doubled.
+//! message is handed to it after its transaction commits, already written as the frame
+//! every listener sends (serialised once, whatever the number of sockets). A listener
+//! that falls behind (or reconnects) catches up from the database by `seq` ([`Follower`]),
+//! so nothing is lost or doubled.
 
 use crate::model::{Message, RATE_MESSAGES, RATE_WINDOW_SECS};
+use crate::Chats;
+use axum::extract::ws::Utf8Bytes;
 use parta_core::ids::{ChatId, PersonId};
+use parta_core::principal::Principal;
+use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,15 +18,89 @@ use tokio::sync::broadcast;
 /// Messages a slow listener may be behind before it catches up from the database.
 const BUFFER: usize = 256;
 
+/// What goes out to a chat's listeners.
+#[derive(Debug)]
+pub struct Published {
+    /// A new message (kept, with its place); `None`: a passing signal — a change of a
+    /// message, someone typing.
+    pub message: Option<Message>,
+    /// The frame as the socket sends it: `{"type":"message",…}`, `{"type":"update",…}`
+    /// or `{"type":"typing",…}`.
+    pub frame: Utf8Bytes,
+}
+
+#[derive(Serialize)]
+struct MessageFrame<'a> {
+    r#type: &'static str,
+    #[serde(flatten)]
+    message: &'a Message,
+}
+
+#[derive(Serialize)]
+struct TypingFrame<'a> {
+    r#type: &'static str,
+    chat_id: ChatId,
+    person_id: PersonId,
+    name: &'a str,
+}
+
+impl Published {
+    pub fn message(message: Message) -> Arc<Published> {
+        let frame = serde_json::to_string(&MessageFrame {
+            r#type: "message",
+            message: &message,
+        })
+        .unwrap_or_default();
+        Arc::new(Published {
+            message: Some(message),
+            frame: frame.into(),
+        })
+    }
+
+    /// A message changed (edited, deleted): passed on as a signal — a client that missed
+    /// it sees the change when it next reads the history.
+    fn update(message: &Message) -> Arc<Published> {
+        let frame = serde_json::to_string(&MessageFrame {
+            r#type: "update",
+            message,
+        })
+        .unwrap_or_default();
+        Arc::new(Published {
+            message: None,
+            frame: frame.into(),
+        })
+    }
+
+    fn typing(chat: ChatId, person: PersonId, name: &str) -> Arc<Published> {
+        let frame = serde_json::to_string(&TypingFrame {
+            r#type: "typing",
+            chat_id: chat,
+            person_id: person,
+            name,
+        })
+        .unwrap_or_default();
+        Arc::new(Published {
+            message: None,
+            frame: frame.into(),
+        })
+    }
+
+    pub fn seq(&self) -> Option<i64> {
+        self.message.as_ref().map(|m| m.seq)
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Hub {
-    chats: Arc<Mutex<HashMap<ChatId, broadcast::Sender<Arc<Message>>>>>,
+    chats: Arc<Mutex<HashMap<ChatId, broadcast::Sender<Arc<Published>>>>>,
     sent: Arc<Mutex<HashMap<PersonId, VecDeque<Instant>>>>,
+    /// Sockets open now (the live stream's and the WebSocket's).
+    open: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Hub {
     /// Listens to a chat's new messages.
-    pub fn subscribe(&self, chat: ChatId) -> broadcast::Receiver<Arc<Message>> {
+    pub fn subscribe(&self, chat: ChatId) -> broadcast::Receiver<Arc<Published>> {
         let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
         // Chats nobody listens to any more are let go now and then.
         if chats.len() >= 1024 && chats.len().is_power_of_two() {
@@ -34,14 +114,40 @@ impl Hub {
 
     /// Hands a committed message to the chat's listeners (none: nothing to do).
     pub fn publish(&self, message: Message) {
-        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
         let chat = message.chat_id;
+        self.send(chat, || Published::message(message));
+    }
+
+    /// Tells the chat's listeners that a message changed.
+    pub fn update(&self, message: Message) {
+        let chat = message.chat_id;
+        self.send(chat, || Published::update(&message));
+    }
+
+    /// Tells the chat's listeners that someone is typing (not kept anywhere).
+    pub fn typing(&self, chat: ChatId, person: PersonId, name: &str) {
+        self.send(chat, || Published::typing(chat, person, name));
+    }
+
+    fn send(&self, chat: ChatId, make: impl FnOnce() -> Arc<Published>) {
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = chats.get(&chat) {
-            if tx.send(Arc::new(message)).is_err() {
+            if tx.send(make()).is_err() {
                 // Nobody listens any more.
                 chats.remove(&chat);
             }
         }
+    }
+
+    /// Counts an open socket while the guard lives.
+    pub fn opened(&self) -> OpenGuard {
+        self.open.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        OpenGuard(self.open.clone())
+    }
+
+    /// Sockets open now.
+    pub fn open_sockets(&self) -> usize {
+        self.open.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the person may send one more message now (at most [`RATE_MESSAGES`] in
@@ -63,5 +169,114 @@ impl Hub {
         }
         q.push_back(now);
         Ok(())
+    }
+}
+
+/// Keeps a socket counted as open.
+pub struct OpenGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// One listener of one chat: what it has passed on (`sent`), and the way back to the
+/// database when the live channel cannot be trusted to be complete — a long absence, a
+/// lag behind the channel, or two messages published out of their order.
+pub struct Follower {
+    chats: Chats,
+    principal: Principal,
+    chat: ChatId,
+    /// The last seq passed on (`i64::MAX` until the first live one: a client that asked
+    /// for no history gets only what is new).
+    sent: i64,
+    behind: bool,
+    queue: VecDeque<Arc<Published>>,
+    rx: broadcast::Receiver<Arc<Published>>,
+}
+
+impl Follower {
+    /// Listens to the chat from after `after` (`None`: only what is new). The caller has
+    /// been allowed to read it.
+    pub async fn start(
+        chats: &Chats,
+        principal: Principal,
+        chat: ChatId,
+        after: Option<i64>,
+    ) -> Result<Follower, parta_core::Problem> {
+        // Listening first, then catching up: a message sent in between comes by either
+        // way and is passed on once (by its seq).
+        let rx = chats.hub().subscribe(chat);
+        let backlog = match after {
+            Some(after) => chats.after(&principal, chat, after).await?,
+            None => Vec::new(),
+        };
+        Ok(Follower {
+            chats: chats.clone(),
+            principal,
+            chat,
+            sent: after.unwrap_or(i64::MAX),
+            behind: backlog.len() as i64 >= crate::PAGE,
+            queue: backlog.into_iter().map(Published::message).collect(),
+            rx,
+        })
+    }
+
+    pub fn chat(&self) -> ChatId {
+        self.chat
+    }
+
+    /// The next thing to pass on, in order: a message after the last one, or a signal.
+    /// `None`: the chat can no longer be followed (the caller lost access, the channel
+    /// closed).
+    pub async fn next(&mut self) -> Option<Arc<Published>> {
+        loop {
+            if let Some(p) = self.queue.pop_front() {
+                if let Some(seq) = p.seq() {
+                    if self.sent != i64::MAX && seq <= self.sent {
+                        continue;
+                    }
+                    self.sent = seq;
+                }
+                return Some(p);
+            }
+            if self.behind {
+                let missed = self
+                    .chats
+                    .after(&self.principal, self.chat, self.sent)
+                    .await
+                    .ok()?;
+                self.behind = missed.len() as i64 >= crate::PAGE;
+                self.queue
+                    .extend(missed.into_iter().map(Published::message));
+                continue;
+            }
+            match self.rx.recv().await {
+                Ok(p) => match p.seq() {
+                    None => return Some(p),
+                    Some(seq) => {
+                        if self.sent == i64::MAX {
+                            self.sent = seq - 1;
+                        }
+                        if seq > self.sent + 1 {
+                            // Two messages published out of their order: the one between
+                            // is committed (places are taken in order), so it is read from
+                            // the database with this one.
+                            self.behind = true;
+                        } else {
+                            self.queue.push_back(p);
+                        }
+                    }
+                },
+                // Fell behind the channel: catch up from the database.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if self.sent != i64::MAX {
+                        self.behind = true;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
     }
 }

@@ -96,6 +96,8 @@ pub struct Chat {
     pub title: String,
     pub read_only: bool,
     pub last_seq: i64,
+    /// The pinned message's place.
+    pub pinned: Option<i64>,
 }
 
 /// A chat in the caller's list.
@@ -113,6 +115,9 @@ pub struct ChatSummary {
     /// The last message's start, for the list.
     pub last_text: Option<String>,
     pub last_author: Option<String>,
+    /// Urgent announcements of others the caller has not confirmed reading yet.
+    pub to_acknowledge: i64,
+    pub read_only: bool,
 }
 
 /// A message.
@@ -127,17 +132,73 @@ pub struct Message {
     pub reply_to: Option<i64>,
     /// Milliseconds since the epoch.
     pub at: i64,
+    /// An urgent announcement (важное объявление): each member is asked to confirm they
+    /// read it.
+    pub urgent: bool,
+    /// When it was last edited (its earlier texts are kept for moderation).
+    pub edited_at: Option<i64>,
+    /// Deleted by its author or hidden by a moderator: its text is empty.
+    pub deleted: bool,
+}
+
+/// A message as the caller sees it on a page of history: with, for an urgent one, whether
+/// the caller confirmed reading it, and for its author and the chat's moderators how many
+/// did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Line {
+    #[serde(flatten)]
+    pub message: Message,
+    /// An urgent message of someone else: whether the caller confirmed reading it.
+    pub acknowledged: Option<bool>,
+    /// An urgent message, to its author and the moderators: confirmations so far.
+    pub acks: Option<i64>,
+}
+
+/// Who confirmed reading an urgent announcement and who has not yet (its author and the
+/// chat's moderators see it).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AckReport {
+    pub seq: i64,
+    /// (the person, their name, when) — in the order they confirmed.
+    pub acknowledged: Vec<Acked>,
+    /// The chat's members who have not confirmed yet (by the registry, now).
+    pub pending: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Acked {
+    pub person_id: PersonId,
+    pub name: String,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+}
+
+/// What a moderator changes in a chat (absent: unchanged).
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct ChatSettings {
+    /// Only the moderators write (an announcements-only class chat).
+    pub read_only: Option<bool>,
+    /// The message shown on top of the chat; 0 unpins.
+    pub pinned: Option<i64>,
 }
 
 /// A page of a chat's history, oldest first.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct History {
     pub chat: ChatSummary,
-    pub messages: Vec<Message>,
+    pub messages: Vec<Line>,
     /// `before` for the previous page, if there is one.
     pub earlier: Option<i64>,
     /// Whether the caller may write here (a read-only chat: its moderators only).
     pub can_post: bool,
+    /// Whether the caller moderates the chat (urgent announcements, read-only mode, pins,
+    /// hiding messages).
+    pub moderator: bool,
+    /// The pinned message, if any.
+    pub pinned: Option<Message>,
+    /// Urgent announcements anywhere in the chat the caller has not confirmed yet (their
+    /// `seq`), the oldest first.
+    pub to_acknowledge: Vec<i64>,
 }
 
 /// A message's text as sent: trimmed, not empty, not too long, no control characters

@@ -9,6 +9,7 @@ use parta_core::policy::{decide, ChatAudience, ChatFacts, Decision, Operation, T
 use parta_core::principal::{Principal, Role};
 use parta_core::time::now_ms;
 use parta_core::Problem;
+use parta_db::audit::{AuditEntry, AuditLog};
 use parta_db::Db;
 use std::collections::HashMap;
 
@@ -103,27 +104,29 @@ impl Chats {
         let mut rows = store::summaries(&self.db, p.person_id, &keys).await?;
         let personal: Vec<ChatId> = rows
             .iter()
-            .filter(|r| r.0.kind == ChatKind::Personal)
-            .map(|r| r.0.id)
+            .filter(|r| r.chat.kind == ChatKind::Personal)
+            .map(|r| r.chat.id)
             .collect();
         let titles = self.personal_titles(&personal, p.person_id).await?;
         for r in rows.iter_mut() {
-            if let Some(t) = titles.get(&r.0.id) {
-                r.0.title = t.clone();
+            if let Some(t) = titles.get(&r.chat.id) {
+                r.chat.title = t.clone();
             }
         }
-        let authors: Vec<PersonId> = rows.iter().filter_map(|r| r.4).collect();
+        let authors: Vec<PersonId> = rows.iter().filter_map(|r| r.last_author).collect();
         let names = registry_reads::short_names(&self.db, &authors).await?;
         Ok(rows
             .into_iter()
-            .map(|(chat, last_at, read, text, author)| {
-                summary(
-                    &chat,
-                    last_at,
-                    read,
-                    text,
-                    author.and_then(|a| names.get(&a).cloned()),
-                )
+            .map(|r| {
+                let mut s = summary(
+                    &r.chat,
+                    r.last_at,
+                    r.read,
+                    r.last_text,
+                    r.last_author.and_then(|a| names.get(&a).cloned()),
+                );
+                s.to_acknowledge = r.to_acknowledge;
+                s
             })
             .collect())
     }
@@ -340,24 +343,64 @@ impl Chats {
             }
         };
         let member = self.member(&chat, p).await?;
-        let can_post = decide(
-            p,
-            Operation::PostInChat,
-            Target::Chat(&facts(&chat, member)),
-        ) == Decision::Allow
+        let f = facts(&chat, member);
+        let can_post = decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow
             && (chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?);
-        let last = messages.last();
+        let moderator = decide(p, Operation::ModerateChat, Target::Chat(&f)) == Decision::Allow;
+        // Urgent announcements: whether the caller confirmed those of others; how many
+        // confirmed, for their author and the moderators.
+        let urgent: Vec<i64> = messages
+            .iter()
+            .filter(|m| m.urgent && !m.deleted)
+            .map(|m| m.seq)
+            .collect();
+        let mine = store::acked_by(&self.db, id, p.person_id, &urgent).await?;
+        let counted: Vec<i64> = messages
+            .iter()
+            .filter(|m| m.urgent && !m.deleted && (moderator || m.author_id == p.person_id))
+            .map(|m| m.seq)
+            .collect();
+        let counts = store::ack_counts(&self.db, id, &counted).await?;
+        let to_acknowledge = store::unacknowledged(&self.db, id, p.person_id).await?;
+        let pinned = match chat.pinned {
+            Some(seq) => match store::message(&self.db, id, seq).await? {
+                Some(row) => self
+                    .messages_of(vec![row])
+                    .await?
+                    .pop()
+                    .filter(|m| !m.deleted),
+                None => None,
+            },
+            None => None,
+        };
+        let last = messages.last().cloned();
+        let lines = messages
+            .into_iter()
+            .map(|m| Line {
+                acknowledged: (m.urgent && !m.deleted && m.author_id != p.person_id)
+                    .then(|| mine.contains(&m.seq)),
+                acks: counted
+                    .contains(&m.seq)
+                    .then(|| counts.get(&m.seq).copied().unwrap_or(0)),
+                message: m,
+            })
+            .collect();
+        let mut s = summary(
+            &chat,
+            last.as_ref().map_or(0, |m| m.at),
+            read,
+            last.as_ref().map(|m| m.text.clone()),
+            last.map(|m| m.author),
+        );
+        s.to_acknowledge = to_acknowledge.len() as i64;
         Ok(History {
-            chat: summary(
-                &chat,
-                last.map_or(0, |m| m.at),
-                read,
-                last.map(|m| m.text.clone()),
-                last.map(|m| m.author.clone()),
-            ),
+            chat: s,
             earlier,
-            messages,
+            messages: lines,
             can_post,
+            moderator,
+            pinned,
+            to_acknowledge,
         })
     }
 
@@ -373,9 +416,31 @@ impl Chats {
         self.messages_of(rows).await
     }
 
-    /// Checks that the caller may listen to the chat (the live stream).
-    pub async fn may_listen(&self, p: &Principal, id: ChatId) -> Result<(), Problem> {
-        self.chat_for(p, id, Operation::ReadChat).await.map(|_| ())
+    /// Checks that the caller may listen to the chat (the live stream), from after
+    /// `after` — a place the chat has reached (a client cannot claim to be further on
+    /// and so skip what comes).
+    pub async fn listen(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        after: Option<i64>,
+    ) -> Result<Chat, Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        if after.is_some_and(|a| a < 0 || a > chat.last_seq) {
+            return Err(Problem::invalid(
+                "after",
+                "В чате нет сообщения с таким номером: откройте чат заново.",
+            ));
+        }
+        Ok(chat)
+    }
+
+    /// A person's short name as chats show it.
+    pub async fn name_of(&self, person: PersonId) -> Result<String, Problem> {
+        Ok(registry_reads::short_names(&self.db, &[person])
+            .await?
+            .remove(&person)
+            .unwrap_or_default())
     }
 
     /// Sends a message; it is the chat's next place, and the sender has read up to it.
@@ -386,7 +451,33 @@ impl Chats {
         text: &str,
         reply_to: Option<i64>,
     ) -> Result<Message, Problem> {
+        self.post_as(p, id, text, reply_to, false, None).await
+    }
+
+    /// [`Chats::post`] by a caller whose name is known already (an open socket).
+    pub async fn post_as(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        text: &str,
+        reply_to: Option<i64>,
+        urgent: bool,
+        name: Option<&str>,
+    ) -> Result<Message, Problem> {
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
+        if urgent {
+            // Only a chat's moderators ask its members to confirm reading.
+            check(decide(
+                p,
+                Operation::ModerateChat,
+                Target::Chat(&facts(&chat, false)),
+            ))
+            .map_err(|_| {
+                Problem::forbidden().with_detail(
+                    "Важные объявления с подтверждением прочтения отправляют модераторы чата: классный руководитель или администрация.",
+                )
+            })?;
+        }
         if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
             return Err(closed());
         }
@@ -407,13 +498,13 @@ impl Chats {
         }
         // Read before the write: once committed, the message is published with nothing
         // left that could fail in between.
-        let author = registry_reads::short_names(&self.db, &[p.person_id])
-            .await?
-            .remove(&p.person_id)
-            .unwrap_or_default();
+        let author = match name {
+            Some(n) => n.to_string(),
+            None => self.name_of(p.person_id).await?,
+        };
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
-        let seq = store::append(&mut tx, id, p.person_id, &text, reply_to, now).await?;
+        let seq = store::append(&mut tx, id, p.person_id, &text, reply_to, urgent, now).await?;
         store::mark_read(&mut tx, id, p.person_id, seq, now).await?;
         tx.commit().await?;
         let message = Message {
@@ -424,6 +515,9 @@ impl Chats {
             text,
             reply_to,
             at: now,
+            urgent,
+            edited_at: None,
+            deleted: false,
         };
         self.hub.publish(message.clone());
         Ok(message)
@@ -444,26 +538,244 @@ impl Chats {
         Ok(())
     }
 
-    async fn messages_of(
-        &self,
-        rows: Vec<(ChatId, i64, PersonId, String, Option<i64>, i64)>,
-    ) -> Result<Vec<Message>, Problem> {
+    async fn messages_of(&self, rows: Vec<store::MessageRow>) -> Result<Vec<Message>, Problem> {
         let mut authors: Vec<PersonId> = rows.iter().map(|r| r.2).collect();
         authors.sort_by_key(|a| a.to_string());
         authors.dedup();
         let names = registry_reads::short_names(&self.db, &authors).await?;
         Ok(rows
             .into_iter()
-            .map(|(chat_id, seq, author_id, text, reply_to, at)| Message {
-                chat_id,
-                seq,
-                author_id,
-                author: names.get(&author_id).cloned().unwrap_or_default(),
-                text,
-                reply_to,
-                at,
-            })
+            .map(
+                |(chat_id, seq, author_id, text, reply_to, at, urgent, edited_at, deleted_at)| {
+                    Message {
+                        chat_id,
+                        seq,
+                        author_id,
+                        author: names.get(&author_id).cloned().unwrap_or_default(),
+                        // A deleted message's text is kept in its history only.
+                        text: if deleted_at.is_some() {
+                            String::new()
+                        } else {
+                            text
+                        },
+                        reply_to,
+                        at,
+                        urgent: urgent != 0,
+                        edited_at,
+                        deleted: deleted_at.is_some(),
+                    }
+                },
+            )
             .collect())
+    }
+
+    /// One message of a chat the caller reads.
+    async fn one(&self, id: ChatId, seq: i64) -> Result<Message, Problem> {
+        let row = store::message(&self.db, id, seq)
+            .await?
+            .ok_or_else(|| Problem::invalid("seq", "В чате нет сообщения с таким номером."))?;
+        self.messages_of(vec![row])
+            .await?
+            .pop()
+            .ok_or_else(Problem::not_found)
+    }
+
+    /// Confirms reading an urgent announcement (a member other than its author; once).
+    pub async fn acknowledge(&self, p: &Principal, id: ChatId, seq: i64) -> Result<(), Problem> {
+        self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        if !m.urgent || m.deleted {
+            return Err(Problem::invalid(
+                "seq",
+                "Это сообщение не просит подтвердить прочтение.",
+            ));
+        }
+        if m.author_id == p.person_id {
+            return Ok(());
+        }
+        let mut tx = self.db.begin_write().await?;
+        store::ack(&mut tx, id, seq, p.person_id, now_ms()).await?;
+        store::mark_read(&mut tx, id, p.person_id, seq, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Who confirmed an urgent announcement and which members have not yet: its author
+    /// and the chat's moderators.
+    pub async fn acks(&self, p: &Principal, id: ChatId, seq: i64) -> Result<AckReport, Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        if m.author_id != p.person_id {
+            check(decide(
+                p,
+                Operation::ModerateChat,
+                Target::Chat(&facts(&chat, false)),
+            ))?;
+        }
+        if !m.urgent {
+            return Err(Problem::invalid(
+                "seq",
+                "Это сообщение не просит подтвердить прочтение.",
+            ));
+        }
+        let done = store::ackers(&self.db, id, seq).await?;
+        let ids: Vec<PersonId> = done.iter().map(|d| d.0).collect();
+        let names = registry_reads::short_names(&self.db, &ids).await?;
+        let members = match (chat.kind, chat.class_id) {
+            (ChatKind::ClassStudents, Some(c)) => {
+                registry_reads::students_of(&self.db, &[c]).await?
+            }
+            (ChatKind::ClassParents, Some(c)) => registry_reads::parents_of(&self.db, &[c]).await?,
+            (ChatKind::StaffRoom, _) => {
+                registry_reads::staff_of(&self.db, &[chat.organisation_id]).await?
+            }
+            _ => Vec::new(),
+        };
+        let pending = members
+            .into_iter()
+            .filter(|(person, _)| *person != m.author_id && !ids.contains(person))
+            .map(|(person_id, name)| Contact { person_id, name })
+            .collect();
+        Ok(AckReport {
+            seq,
+            acknowledged: done
+                .into_iter()
+                .map(|(person_id, at)| Acked {
+                    person_id,
+                    name: names.get(&person_id).cloned().unwrap_or_default(),
+                    at,
+                })
+                .collect(),
+            pending,
+        })
+    }
+
+    /// Edits one's own message (its earlier text is kept for moderation); the members
+    /// listening see the new text.
+    pub async fn edit(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+        text: &str,
+    ) -> Result<Message, Problem> {
+        let chat = self.chat_for(p, id, Operation::PostInChat).await?;
+        if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
+            return Err(closed());
+        }
+        let m = self.one(id, seq).await?;
+        if m.author_id != p.person_id {
+            return Err(Problem::forbidden().with_detail("Изменить можно только своё сообщение."));
+        }
+        if m.deleted {
+            return Err(Problem::invalid("seq", "Сообщение удалено."));
+        }
+        let text = clean_text(text).map_err(|e| Problem::invalid("text", e))?;
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        store::edit(&mut tx, id, seq, p.person_id, &text, now).await?;
+        tx.commit().await?;
+        let m = Message {
+            text,
+            edited_at: Some(now),
+            ..m
+        };
+        self.hub.update(m.clone());
+        Ok(m)
+    }
+
+    /// The text of one's own message, to edit it.
+    pub async fn own_text(&self, p: &Principal, id: ChatId, seq: i64) -> Result<String, Problem> {
+        self.chat_for(p, id, Operation::PostInChat).await?;
+        let m = self.one(id, seq).await?;
+        if m.author_id != p.person_id || m.deleted {
+            return Err(Problem::forbidden().with_detail("Изменить можно только своё сообщение."));
+        }
+        Ok(m.text)
+    }
+
+    /// Deletes a message: one's own, or — by a moderator — anyone's (hiding it). The
+    /// text is kept in the message's history for the school's moderation; a moderator's
+    /// hiding of another's message is audited.
+    pub async fn delete(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+        ip: Option<String>,
+    ) -> Result<Message, Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        if m.deleted {
+            return Ok(m);
+        }
+        let own = m.author_id == p.person_id;
+        if !own {
+            check(decide(
+                p,
+                Operation::ModerateChat,
+                Target::Chat(&facts(&chat, false)),
+            ))
+            .map_err(|_| {
+                Problem::forbidden()
+                    .with_detail("Удалить чужое сообщение может только модератор чата.")
+            })?;
+        }
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        store::delete(&mut tx, id, seq, p.person_id, now).await?;
+        if !own {
+            let mut e = AuditEntry::by(p, ip, "hide", "chat_message");
+            e.organisation_id = Some(chat.organisation_id);
+            e.subject_person_id = Some(m.author_id);
+            e.object_id = Some(format!("{id}/{seq}"));
+            AuditLog::record_in(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        let m = Message {
+            text: String::new(),
+            deleted: true,
+            ..m
+        };
+        self.hub.update(m.clone());
+        Ok(m)
+    }
+
+    /// A moderator's change of the chat: read-only mode, the pinned message. Audited.
+    pub async fn settle(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        settings: &ChatSettings,
+        ip: Option<String>,
+    ) -> Result<(), Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        check(decide(
+            p,
+            Operation::ModerateChat,
+            Target::Chat(&facts(&chat, false)),
+        ))?;
+        if let Some(seq) = settings.pinned.filter(|s| *s != 0) {
+            let row = store::message(&self.db, id, seq).await?;
+            if seq < 0 || row.is_none_or(|r| r.8.is_some()) {
+                return Err(Problem::invalid(
+                    "pinned",
+                    "В чате нет сообщения с таким номером.",
+                ));
+            }
+        }
+        let mut tx = self.db.begin_write().await?;
+        store::settle(&mut tx, id, settings.read_only, settings.pinned).await?;
+        let mut e = AuditEntry::by(p, ip, "moderate", "chat");
+        e.organisation_id = Some(chat.organisation_id);
+        e.object_id = Some(id.to_string());
+        e.details = Some(format!(
+            "read_only={:?} pinned={:?}",
+            settings.read_only, settings.pinned
+        ));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -484,5 +796,7 @@ fn summary(
         unread: (chat.last_seq - read).max(0),
         last_text: text.map(|t| t.chars().take(120).collect()),
         last_author: author,
+        to_acknowledge: 0,
+        read_only: chat.read_only,
     }
 }

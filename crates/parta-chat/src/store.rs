@@ -6,6 +6,17 @@ use parta_db::Db;
 
 type R<T> = Result<T, sqlx::Error>;
 
+/// A chat in a person's list, as read.
+pub struct SummaryRow {
+    pub chat: Chat,
+    pub last_at: i64,
+    pub read: i64,
+    /// The last message's text (none when it was deleted).
+    pub last_text: Option<String>,
+    pub last_author: Option<PersonId>,
+    pub to_acknowledge: i64,
+}
+
 type ChatRow = (
     ChatId,
     OrganisationId,
@@ -14,6 +25,7 @@ type ChatRow = (
     String,
     i64,
     i64,
+    Option<i64>,
 );
 
 fn chat_of(r: ChatRow) -> Option<Chat> {
@@ -25,10 +37,12 @@ fn chat_of(r: ChatRow) -> Option<Chat> {
         title: r.4,
         read_only: r.5 != 0,
         last_seq: r.6,
+        pinned: r.7.filter(|p| *p > 0),
     })
 }
 
-const CHAT_COLS: &str = "id, organisation_id, kind, class_id, title, read_only, last_seq";
+const CHAT_COLS: &str =
+    "id, organisation_id, kind, class_id, title, read_only, last_seq, pinned_seq";
 
 pub async fn chat(db: &Db, id: ChatId) -> R<Option<Chat>> {
     let row: Option<ChatRow> =
@@ -85,25 +99,28 @@ pub async fn ensure_chat(
     Ok(())
 }
 
-/// The chats of these keys with the person's read position and the last message.
-pub async fn summaries(
-    db: &Db,
-    person: PersonId,
-    keys: &[String],
-) -> R<Vec<(Chat, i64, i64, Option<String>, Option<PersonId>)>> {
+/// The chats of these keys with the person's read position, the last message, and the
+/// urgent announcements of others the person has not confirmed.
+pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<SummaryRow>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    let me = db.placeholders(1, 1);
     let sql = format!(
-        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.title, c.read_only, c.last_seq, c.last_at, \
-         COALESCE(m.read_seq, 0), l.body, l.author_id \
-         FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.person_id = {} \
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.last_at, \
+         COALESCE(m.read_seq, 0), l.body, l.author_id, l.deleted_at, \
+         (SELECT COUNT(*) FROM chat_messages u WHERE u.chat_id = c.id AND u.urgent = 1 \
+            AND u.deleted_at IS NULL AND u.author_id <> {me} AND NOT EXISTS \
+            (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = {me})) \
+         FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.person_id = {me} \
          LEFT JOIN chat_messages l ON l.chat_id = c.id AND l.seq = c.last_seq \
          WHERE c.source_key IN ({}) ORDER BY c.last_at DESC, c.title",
-        // One style in one statement: SQLite's `?` are counted apart from `$n`.
-        db.placeholders(1, 1),
+        // One style in one statement: SQLite's `?` are counted apart from `$n`; the
+        // person is bound once for each time it is named.
         db.placeholders(2, keys.len())
     );
+    // `?` is bound once for each time it is named; `$1` once.
+    let person_binds = if me == "?" { 3 } else { 1 };
     type Row = (
         ChatId,
         OrganisationId,
@@ -112,12 +129,18 @@ pub async fn summaries(
         String,
         i64,
         i64,
+        Option<i64>,
         i64,
         i64,
         Option<String>,
         Option<PersonId>,
+        Option<i64>,
+        i64,
     );
-    let mut q = sqlx::query_as::<_, Row>(&sql).bind(person);
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for _ in 0..person_binds {
+        q = q.bind(person);
+    }
     for k in keys {
         q = q.bind(k.clone());
     }
@@ -125,8 +148,16 @@ pub async fn summaries(
         .await?
         .into_iter()
         .filter_map(|r| {
-            let chat = chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6))?;
-            Some((chat, r.7, r.8, r.9, r.10))
+            let chat = chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?;
+            let text = if r.12.is_some() { None } else { r.10 };
+            Some(SummaryRow {
+                chat,
+                last_at: r.8,
+                read: r.9,
+                last_text: text,
+                last_author: r.11,
+                to_acknowledge: r.13,
+            })
         })
         .collect())
 }
@@ -164,7 +195,21 @@ pub async fn mark_read(
     Ok(())
 }
 
-type MessageRow = (ChatId, i64, PersonId, String, Option<i64>, i64);
+/// chat, seq, author, body, reply_to, created_at, urgent, edited_at, deleted_at
+pub type MessageRow = (
+    ChatId,
+    i64,
+    PersonId,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+const MESSAGE_COLS: &str =
+    "chat_id, seq, author_id, body, reply_to, created_at, urgent, edited_at, deleted_at";
 
 /// Messages with `seq` in (after, before), the newest `limit` of them, oldest first.
 pub async fn messages(
@@ -174,10 +219,10 @@ pub async fn messages(
     before: i64,
     limit: i64,
 ) -> R<Vec<MessageRow>> {
-    let mut rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT chat_id, seq, author_id, body, reply_to, created_at FROM chat_messages \
-         WHERE chat_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4",
-    )
+    let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLS} FROM chat_messages \
+         WHERE chat_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4"
+    ))
     .bind(chat)
     .bind(after)
     .bind(before)
@@ -190,10 +235,10 @@ pub async fn messages(
 
 /// Messages after `after`, oldest first (a client catching up).
 pub async fn messages_after(db: &Db, chat: ChatId, after: i64, limit: i64) -> R<Vec<MessageRow>> {
-    sqlx::query_as(
-        "SELECT chat_id, seq, author_id, body, reply_to, created_at FROM chat_messages \
-         WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLS} FROM chat_messages \
+         WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    ))
     .bind(chat)
     .bind(after)
     .bind(limit)
@@ -208,6 +253,7 @@ pub async fn append(
     author: PersonId,
     text: &str,
     reply_to: Option<i64>,
+    urgent: bool,
     now: i64,
 ) -> R<i64> {
     sqlx::query("UPDATE chats SET last_seq = last_seq + 1, last_at = $2 WHERE id = $1")
@@ -220,7 +266,8 @@ pub async fn append(
         .fetch_one(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO chat_messages (chat_id, seq, id, author_id, body, reply_to, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO chat_messages (chat_id, seq, id, author_id, body, reply_to, created_at, urgent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(chat)
     .bind(seq)
@@ -229,6 +276,7 @@ pub async fn append(
     .bind(text.to_string())
     .bind(reply_to)
     .bind(now)
+    .bind(i64::from(urgent))
     .execute(&mut *conn)
     .await?;
     Ok(seq)
@@ -313,4 +361,199 @@ pub async fn create_personal(
         .await?;
     }
     Ok(id)
+}
+
+/// One message, if the chat has it.
+pub async fn message(db: &Db, chat: ChatId, seq: i64) -> R<Option<MessageRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLS} FROM chat_messages WHERE chat_id = $1 AND seq = $2"
+    ))
+    .bind(chat)
+    .bind(seq)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Which of these messages the person confirmed reading.
+pub async fn acked_by(
+    db: &Db,
+    chat: ChatId,
+    person: PersonId,
+    seqs: &[i64],
+) -> R<std::collections::HashSet<i64>> {
+    if seqs.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT seq FROM chat_acks WHERE chat_id = {} AND person_id = {} AND seq IN ({})",
+        db.placeholders(1, 1),
+        db.placeholders(2, 1),
+        db.placeholders(3, seqs.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(chat).bind(person);
+    for s in seqs {
+        q = q.bind(*s);
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
+}
+
+/// How many confirmed each of these messages.
+pub async fn ack_counts(
+    db: &Db,
+    chat: ChatId,
+    seqs: &[i64],
+) -> R<std::collections::HashMap<i64, i64>> {
+    if seqs.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT seq, COUNT(*) FROM chat_acks WHERE chat_id = {} AND seq IN ({}) GROUP BY seq",
+        db.placeholders(1, 1),
+        db.placeholders(2, seqs.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(chat);
+    for s in seqs {
+        q = q.bind(*s);
+    }
+    Ok(q.fetch_all(&db.pool).await?.into_iter().collect())
+}
+
+/// Who confirmed a message, in order.
+pub async fn ackers(db: &Db, chat: ChatId, seq: i64) -> R<Vec<(PersonId, i64)>> {
+    sqlx::query_as(
+        "SELECT person_id, acked_at FROM chat_acks WHERE chat_id = $1 AND seq = $2 ORDER BY acked_at, person_id",
+    )
+    .bind(chat)
+    .bind(seq)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Urgent announcements of others in the chat the person has not confirmed, oldest first.
+pub async fn unacknowledged(db: &Db, chat: ChatId, person: PersonId) -> R<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.seq FROM chat_messages u WHERE u.chat_id = $1 AND u.urgent = 1 \
+         AND u.deleted_at IS NULL AND u.author_id <> $2 AND NOT EXISTS \
+         (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = $2) \
+         ORDER BY u.seq LIMIT 100",
+    )
+    .bind(chat)
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Records that the person read an urgent message (once).
+pub async fn ack(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    person: PersonId,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO chat_acks (chat_id, seq, person_id, acked_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (chat_id, seq, person_id) DO NOTHING",
+    )
+    .bind(chat)
+    .bind(seq)
+    .bind(person)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a message's text, keeping the old one in its history.
+pub async fn edit(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    by: PersonId,
+    text: &str,
+    now: i64,
+) -> R<()> {
+    keep_history(&mut *conn, chat, seq, by, "edit", now).await?;
+    sqlx::query(
+        "UPDATE chat_messages SET body = $3, edited_at = $4 WHERE chat_id = $1 AND seq = $2",
+    )
+    .bind(chat)
+    .bind(seq)
+    .bind(text.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes (or hides) a message for the members: its text goes to its history.
+pub async fn delete(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    keep_history(&mut *conn, chat, seq, by, "delete", now).await?;
+    sqlx::query(
+        "UPDATE chat_messages SET body = '', deleted_at = $3, deleted_by = $4 WHERE chat_id = $1 AND seq = $2",
+    )
+    .bind(chat)
+    .bind(seq)
+    .bind(now)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn keep_history(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    by: PersonId,
+    action: &str,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO chat_message_history (chat_id, seq, changed_at, changed_by, action, body) \
+         SELECT chat_id, seq, $3, $4, $5, body FROM chat_messages WHERE chat_id = $1 AND seq = $2",
+    )
+    .bind(chat)
+    .bind(seq)
+    .bind(now)
+    .bind(by)
+    .bind(action.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A moderator's change of the chat's mode or its pinned message (0: none).
+pub async fn settle(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    read_only: Option<bool>,
+    pinned: Option<i64>,
+) -> R<()> {
+    if let Some(r) = read_only {
+        sqlx::query("UPDATE chats SET read_only = $2 WHERE id = $1")
+            .bind(chat)
+            .bind(i64::from(r))
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(p) = pinned {
+        sqlx::query("UPDATE chats SET pinned_seq = $2 WHERE id = $1")
+            .bind(chat)
+            .bind((p > 0).then_some(p))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -1,12 +1,14 @@
-// Live chat: new messages appear as they come (Server-Sent Events, resumed from the last
-// message shown after a dropped connection), and a message is sent without a reload.
-// Without JavaScript (or EventSource) the page works through its form and a reload.
+// Live chat: new messages appear as they come and a message is sent without a reload.
+// Messages come by a WebSocket (resumed from the last message shown after a dropped
+// connection); where a proxy or an old browser does not pass sockets, by Server-Sent
+// Events; without either (or without JavaScript) the page works through its forms.
 (function () {
   'use strict';
   var list = document.getElementById('messages');
-  if (!list || !window.EventSource || !window.JSON || list.getAttribute('data-paged')) return;
+  if (!list || !window.JSON || list.getAttribute('data-paged')) return;
   var chat = list.getAttribute('data-chat');
   var me = list.getAttribute('data-me');
+  var csrf = list.getAttribute('data-csrf');
   var last = parseInt(list.getAttribute('data-last'), 10) || 0;
   // Every message shown, by its place: a message that comes twice (from the stream and
   // as the answer to one's own post) is shown once, and each goes in its place.
@@ -14,49 +16,150 @@
   var items = list.getElementsByTagName('li');
   for (var i = 0; i < items.length; i++) seen[items[i].id.slice(1)] = true;
   function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text; // text, never markup
+    return e;
+  }
+  function ackForm(seq) {
+    var f = el('form', 'inline');
+    f.method = 'post';
+    f.action = '/chats/' + chat + '/ack/' + seq;
+    var h = el('input');
+    h.type = 'hidden'; h.name = '_csrf'; h.value = csrf;
+    var b = el('button', '', list.getAttribute('data-confirm'));
+    b.type = 'submit';
+    f.appendChild(h); f.appendChild(b);
+    return f;
+  }
   function add(m) {
+    if (m.seq > last) last = m.seq;
     if (seen[m.seq]) return;
     seen[m.seq] = true;
     var empty = document.getElementById('empty');
     if (empty) empty.parentNode.removeChild(empty);
-    var li = document.createElement('li');
+    var li = el('li', 'message' + (m.author_id === me ? ' own' : '') + (m.urgent ? ' urgent' : ''));
     li.id = 'm' + m.seq;
-    li.className = 'message' + (m.author_id === me ? ' own' : '');
-    var who = document.createElement('span');
-    who.className = 'who';
-    who.textContent = m.author;
-    var at = document.createElement('span');
-    at.className = 'muted';
     var d = new Date(m.at);
-    at.textContent = pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes());
-    var text = document.createElement('div');
-    text.className = 'text';
-    text.textContent = m.text; // text, never markup
-    li.appendChild(who);
+    li.appendChild(el('span', 'who', m.author));
     li.appendChild(document.createTextNode(' '));
-    li.appendChild(at);
-    li.appendChild(text);
+    li.appendChild(el('span', 'muted', pad(d.getUTCHours()) + ':' + pad(d.getUTCMinutes())));
+    if (m.urgent) {
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', 'tag', list.getAttribute('data-urgent')));
+    }
+    li.appendChild(el('div', 'text', m.text));
+    if (m.urgent && m.author_id !== me) li.appendChild(ackForm(m.seq));
     var next = null;
     for (var j = items.length - 1; j >= 0; j--) {
       if (parseInt(items[j].id.slice(1), 10) > m.seq) next = items[j]; else break;
     }
     list.insertBefore(li, next);
     li.scrollIntoView(false);
+    markRead();
   }
-  // The browser resumes with Last-Event-ID itself; the first connection starts after
-  // the last message the page shows.
-  var source = new EventSource('/api/v1/chats/' + chat + '/events?after=' + last);
-  source.addEventListener('message', function (e) {
-    try { add(JSON.parse(e.data)); } catch (err) { /* a broken event is skipped */ }
-  });
+  // An edited or deleted message: its text changes in place.
+  function update(m) {
+    var li = document.getElementById('m' + m.seq);
+    if (!li) return;
+    var divs = li.getElementsByTagName('div');
+    for (var k = 0; k < divs.length; k++) {
+      if (divs[k].className.indexOf('text') < 0) continue;
+      if (m.deleted) {
+        divs[k].className = 'text muted';
+        divs[k].textContent = list.getAttribute('data-deleted');
+      } else {
+        divs[k].textContent = m.text;
+      }
+    }
+  }
+  var typingNote = document.getElementById('typing');
+  var typingTimer = null;
+  function typing(f) {
+    if (!typingNote || f.person_id === me) return;
+    typingNote.textContent = f.name + ' ' + list.getAttribute('data-typing');
+    if (typingTimer) clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typingNote.textContent = ''; }, 4000);
+  }
+  function frame(f) {
+    if (f.type === 'message') { if (typingNote) typingNote.textContent = ''; add(f); }
+    else if (f.type === 'update') update(f);
+    else if (f.type === 'typing') typing(f);
+    // The chat can no longer be followed (left the class, signed out): the page says why.
+    else if (f.type === 'ended') window.location.reload();
+  }
+
+  var sock = null;
+  // Read marks for what came live, at most one a second.
+  var readTimer = null;
+  function markRead() {
+    if (readTimer || !sock) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      if (sock && sock.readyState === 1) sock.send(JSON.stringify({ op: 'read', chat: chat, seq: last }));
+    }, 1000);
+  }
+
+  function sse() {
+    if (!window.EventSource) return;
+    // The browser resumes with Last-Event-ID itself; the first connection starts after
+    // the last message shown.
+    var source = new EventSource('/api/v1/chats/' + chat + '/events?after=' + last);
+    function on(e) { try { frame(JSON.parse(e.data)); } catch (err) { /* skipped */ } }
+    source.addEventListener('message', on);
+    source.addEventListener('typing', on);
+  }
+
+  var failures = 0;
+  function connect() {
+    var ws;
+    try {
+      ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/chats/socket');
+    } catch (e) { return sse(); }
+    var opened = false;
+    ws.onopen = function () {
+      opened = true;
+      failures = 0;
+      ws.send(JSON.stringify({ op: 'subscribe', chat: chat, after: last }));
+    };
+    ws.onmessage = function (e) {
+      var f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      if (f.type === 'subscribed') sock = ws;
+      // Following refused (a place the chat has not reached): the event stream instead.
+      else if (f.type === 'error' && !f.ref && !sock) { ws.onclose = null; ws.close(); sse(); }
+      else frame(f);
+    };
+    ws.onclose = function (e) {
+      sock = null;
+      if (e.code === 4401) { window.location.reload(); return; }
+      failures++;
+      // A socket that never opens: a proxy that does not pass it — the event stream.
+      if (!opened && failures >= 2) return sse();
+      setTimeout(connect, Math.min(30000, 1000 * failures) + Math.random() * 1000);
+    };
+  }
+  if (window.WebSocket) connect(); else sse();
+
   var form = document.getElementById('send');
   if (!form || !window.XMLHttpRequest) return;
+  var box = document.getElementById('text');
+  var lastTyping = 0;
+  box.addEventListener('input', function () {
+    var now = new Date().getTime();
+    if (sock && sock.readyState === 1 && now - lastTyping > 3000) {
+      lastTyping = now;
+      sock.send(JSON.stringify({ op: 'typing', chat: chat }));
+    }
+  });
   var sending = false;
   form.addEventListener('submit', function (e) {
+    var urgent = document.getElementById('urgent');
+    // An urgent announcement goes through the form: the page shows the confirmations.
+    if (urgent && urgent.checked) return;
     e.preventDefault();
     if (sending) return;
-    var box = document.getElementById('text');
-    var csrf = form.querySelector('input[name=_csrf]').value;
     var xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/v1/chats/' + chat + '/messages');
     xhr.setRequestHeader('Content-Type', 'application/json');

@@ -70,6 +70,10 @@ pub enum Operation {
     /// children's classes; a teacher colleagues and the students and parents of the
     /// classes they teach; the administration its school).
     StartChat,
+    /// Moderation of a chat: urgent announcements, read-only mode, the pinned message,
+    /// hiding others' messages, who confirmed an announcement — its moderators only (the
+    /// class teacher for a class's chats, the administration for the staff room).
+    ModerateChat,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -91,7 +95,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 29] = [
+    pub const ALL: [Operation; 30] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -121,6 +125,7 @@ impl Operation {
         Operation::ReadChat,
         Operation::PostInChat,
         Operation::StartChat,
+        Operation::ModerateChat,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -157,6 +162,7 @@ impl Operation {
             Operation::ReadChat => 26,
             Operation::PostInChat => 27,
             Operation::StartChat => 28,
+            Operation::ModerateChat => 29,
         }
     }
 
@@ -190,7 +196,7 @@ impl Operation {
             | Operation::EditClosedPeriod
             | Operation::GradeStudent => "journal:write",
             Operation::ReadChat => "chats:read",
-            Operation::PostInChat | Operation::StartChat => "chats:write",
+            Operation::PostInChat | Operation::StartChat | Operation::ModerateChat => "chats:write",
         }
     }
 }
@@ -376,6 +382,10 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             Op::PostInChat => match chat_member(p, f) {
                 None => Decision::Hidden,
                 Some(moderator) => read_then(true, !f.read_only || moderator),
+            },
+            Op::ModerateChat => match chat_member(p, f) {
+                None => Decision::Hidden,
+                Some(moderator) => read_then(true, moderator),
             },
             _ => Decision::Hidden,
         };

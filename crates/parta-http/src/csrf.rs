@@ -100,7 +100,7 @@ pub async fn csrf(State(door): State<Door>, req: Request, next: Next) -> Respons
 }
 
 /// `Origin` (or `Referer`) must name this host when a browser sends one.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub fn same_origin(headers: &HeaderMap) -> bool {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

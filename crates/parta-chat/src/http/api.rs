@@ -3,7 +3,8 @@
 //! last `seq` it has — and gets what it missed before what is new).
 
 use super::Web;
-use crate::{ChatSummary, Contacts, History, Message};
+use crate::live::Follower;
+use crate::{AckReport, ChatSettings, ChatSummary, Contacts, History, Message};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -12,10 +13,7 @@ use parta_core::ids::ChatId;
 use parta_core::Problem;
 use parta_http::{path_id, ApiJson, ApiResult, Caller};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Arc;
-use tokio::sync::broadcast;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,6 +26,11 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(history, post_message))
         .routes(routes!(read))
         .routes(routes!(events))
+        .routes(routes!(edit_message, delete_message))
+        .routes(routes!(acknowledge))
+        .routes(routes!(acks))
+        .routes(routes!(settle))
+        .merge(super::socket::router())
 }
 
 /// The caller's chats (their classes' chats and their school's staff room), the most
@@ -111,6 +114,10 @@ pub struct NewMessage {
     pub text: String,
     /// The `seq` of the message answered.
     pub reply_to: Option<i64>,
+    /// An urgent announcement: each member is asked to confirm reading it (the chat's
+    /// moderators only).
+    #[serde(default)]
+    pub urgent: bool,
 }
 
 /// Sends a message to the chat; its members listening get it at once.
@@ -125,7 +132,14 @@ async fn post_message(
 ) -> ApiResult<(axum::http::StatusCode, Json<Message>)> {
     let m = st
         .chats
-        .post(&c.principal, path_id(&id)?, &req.text, req.reply_to)
+        .post_as(
+            &c.principal,
+            path_id(&id)?,
+            &req.text,
+            req.reply_to,
+            req.urgent,
+            None,
+        )
         .await?;
     Ok((axum::http::StatusCode::CREATED, Json(m)))
 }
@@ -186,30 +200,16 @@ async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .or(q.after);
-    if last.is_some_and(|l| l < 0) {
-        return Err(Problem::invalid("after", "Неверная позиция в чате.").into());
-    }
-    st.chats.may_listen(&c.principal, id).await?;
-    // Listening first, then catching up: a message sent in between comes by either way
-    // and is passed on once (by its seq).
-    let rx = st.chats.hub().subscribe(id);
-    let backlog = match last {
-        Some(after) => st.chats.after(&c.principal, id, after).await?,
-        None => Vec::new(),
-    };
-    let state = Stream {
-        chats: st.chats.clone(),
-        principal: c.principal,
-        chat: id,
-        sent: last.unwrap_or(i64::MAX),
-        behind: backlog.len() as i64 >= crate::PAGE,
-        until: tokio::time::Instant::now() + STREAM_LIFETIME,
-        queue: backlog.into_iter().map(Arc::new).collect(),
-        rx,
-    };
-    let stream = futures_util::stream::unfold(state, |mut s| async move {
-        let next = s.next().await?;
-        Some((Ok(next), s))
+    st.chats.listen(&c.principal, id, last).await?;
+    let follower = Follower::start(&st.chats, c.principal, id, last).await?;
+    let until = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let stream = futures_util::stream::unfold(follower, move |mut f| async move {
+        let p = tokio::time::timeout_at(until, f.next()).await.ok()??;
+        let event = match p.seq() {
+            Some(seq) => Event::default().id(seq.to_string()).event("message"),
+            None => Event::default().event("typing"),
+        };
+        Some((Ok(event.data(p.frame.as_str())), f))
     });
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
@@ -223,73 +223,100 @@ async fn events(
 /// within this time.
 const STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(120);
 
-struct Stream {
-    chats: crate::Chats,
-    principal: parta_core::principal::Principal,
-    chat: ChatId,
-    /// The last seq passed on (`i64::MAX` until the first live one: a client that asked
-    /// for no history gets only what is new).
-    sent: i64,
-    /// More is waiting in the database than the last page read (a long absence), or a
-    /// message came live before one it follows.
-    behind: bool,
-    /// When this connection ends (see [`STREAM_LIFETIME`]).
-    until: tokio::time::Instant,
-    queue: VecDeque<Arc<Message>>,
-    rx: broadcast::Receiver<Arc<Message>>,
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditMessage {
+    /// The new text (up to 4000 characters).
+    pub text: String,
 }
 
-impl Stream {
-    async fn next(&mut self) -> Option<Event> {
-        loop {
-            if let Some(m) = self.queue.pop_front() {
-                if self.sent != i64::MAX && m.seq <= self.sent {
-                    continue;
-                }
-                self.sent = m.seq;
-                let data = serde_json::to_string(&*m).ok()?;
-                return Some(
-                    Event::default()
-                        .id(m.seq.to_string())
-                        .event("message")
-                        .data(data),
-                );
-            }
-            if self.behind {
-                let missed = self
-                    .chats
-                    .after(&self.principal, self.chat, self.sent)
-                    .await
-                    .ok()?;
-                self.behind = missed.len() as i64 >= crate::PAGE;
-                self.queue.extend(missed.into_iter().map(Arc::new));
-                continue;
-            }
-            let received = tokio::time::timeout_at(self.until, self.rx.recv())
-                .await
-                .ok()?;
-            match received {
-                Ok(m) => {
-                    if self.sent == i64::MAX {
-                        self.sent = m.seq - 1;
-                    }
-                    if m.seq > self.sent + 1 {
-                        // Two messages published out of their order: the one between is
-                        // committed (places are taken in order), so it is read from the
-                        // database with this one.
-                        self.behind = true;
-                    } else {
-                        self.queue.push_back(m);
-                    }
-                }
-                // Fell behind the channel: catch up from the database.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if self.sent != i64::MAX {
-                        self.behind = true;
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
+/// Edits one's own message; the earlier text is kept for the school's moderation, and the
+/// members listening get `update`.
+#[utoipa::path(patch, path = "/api/v1/chats/{id}/messages/{seq}", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)), request_body = EditMessage,
+    responses((status = 200, body = Message), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn edit_message(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+    ApiJson(req): ApiJson<EditMessage>,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(
+        st.chats
+            .edit(&c.principal, path_id(&id)?, seq_of(&seq)?, &req.text)
+            .await?,
+    ))
+}
+
+/// Deletes one's own message, or — a moderator — hides anyone's (audited). Its text is
+/// kept for the school's moderation.
+#[utoipa::path(delete, path = "/api/v1/chats/{id}/messages/{seq}", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = Message), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn delete_message(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(
+        st.chats
+            .delete(&c.principal, path_id(&id)?, seq_of(&seq)?, c.origin.ip)
+            .await?,
+    ))
+}
+
+/// Confirms reading an urgent announcement.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages/{seq}/ack", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = Done), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn acknowledge(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult<Json<Done>> {
+    st.chats
+        .acknowledge(&c.principal, path_id(&id)?, seq_of(&seq)?)
+        .await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Who confirmed an urgent announcement and who has not yet (its author and the chat's
+/// moderators).
+#[utoipa::path(get, path = "/api/v1/chats/{id}/messages/{seq}/acks", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = AckReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn acks(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult<Json<AckReport>> {
+    Ok(Json(
+        st.chats
+            .acks(&c.principal, path_id(&id)?, seq_of(&seq)?)
+            .await?,
+    ))
+}
+
+/// A moderator's change of the chat: read-only mode (only moderators write), the pinned
+/// message (0 unpins). Audited.
+#[utoipa::path(patch, path = "/api/v1/chats/{id}", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)), request_body = ChatSettings,
+    responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn settle(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ChatSettings>,
+) -> ApiResult<Json<Done>> {
+    st.chats
+        .settle(&c.principal, path_id(&id)?, &req, c.origin.ip)
+        .await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// A message's place from the path.
+fn seq_of(raw: &str) -> Result<i64, Problem> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|s| *s > 0)
+        .ok_or_else(|| Problem::invalid("seq", "В чате нет сообщения с таким номером."))
 }

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod socket;
 pub mod strings;
 
 use crate::Chats;

@@ -23,6 +23,13 @@ pub fn router() -> Pages<Web> {
         .post("/chats/personal", start_personal)
         .get("/chats/{id}", chat)
         .post("/chats/{id}", post)
+        .post("/chats/{id}/ack/{seq}", acknowledge)
+        .get("/chats/{id}/acks/{seq}", acks)
+        .post("/chats/{id}/delete/{seq}", delete)
+        .post("/chats/{id}/pin/{seq}", pin)
+        .post("/chats/{id}/settings", settings)
+        .get("/chats/{id}/edit/{seq}", edit_form)
+        .post("/chats/{id}/edit/{seq}", edit)
         .get("/static/chat.js", chat_js)
 }
 
@@ -144,6 +151,20 @@ async fn start_personal(
     Ok(Redirect::to(&format!("/chats/{id}")).into_response())
 }
 
+/// A message as the chat page shows it.
+struct LineView {
+    seq: i64,
+    author: String,
+    at: String,
+    text: String,
+    own: bool,
+    urgent: bool,
+    edited: bool,
+    deleted: bool,
+    acknowledged: Option<bool>,
+    acks: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "chat.html")]
 struct ChatPage {
@@ -151,12 +172,12 @@ struct ChatPage {
     t: &'static Strings,
     title: String,
     history: History,
-    /// (seq, author, time, text, own)
-    lines: Vec<(i64, String, String, String, bool)>,
+    lines: Vec<LineView>,
     /// Paging back (the newest page has no `before`).
     paged: bool,
     /// What the caller typed, kept when it was refused.
     draft: String,
+    urgent: bool,
     /// The caller's person id: the script marks their own messages by it.
     me: String,
     error: Option<String>,
@@ -167,26 +188,32 @@ struct ChatQuery {
     before: Option<i64>,
 }
 
-fn page(
-    r: &PageReq,
-    t: &'static Strings,
-    history: History,
-    paged: bool,
-    draft: String,
+/// What the caller sent, kept when it was refused.
+struct Draft {
+    text: String,
+    urgent: bool,
     error: Option<String>,
-) -> ChatPage {
+}
+
+fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: Draft) -> ChatPage {
     let me = r.caller.principal.person_id;
     let lines = history
         .messages
         .iter()
-        .map(|m| {
-            (
-                m.seq,
-                m.author.clone(),
-                when(m.at),
-                m.text.clone(),
-                m.author_id == me,
-            )
+        .map(|l| {
+            let m = &l.message;
+            LineView {
+                seq: m.seq,
+                author: m.author.clone(),
+                at: when(m.at),
+                text: m.text.clone(),
+                own: m.author_id == me,
+                urgent: m.urgent,
+                edited: m.edited_at.is_some(),
+                deleted: m.deleted,
+                acknowledged: l.acknowledged,
+                acks: l.acks,
+            }
         })
         .collect();
     ChatPage {
@@ -196,10 +223,27 @@ fn page(
         history,
         lines,
         paged,
-        draft,
-        error,
+        draft: draft.text,
+        urgent: draft.urgent,
+        error: draft.error,
         me: me.to_string(),
     }
+}
+
+fn chat_id(raw: &str) -> Result<ChatId, Problem> {
+    raw.parse().map_err(|_| Problem::not_found())
+}
+
+fn seq_of(raw: &str) -> Result<i64, Problem> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|s| *s >= 0)
+        .ok_or_else(Problem::not_found)
+}
+
+/// Back to the message in the chat (its page of history).
+fn back_to(id: ChatId, seq: i64) -> Response {
+    Redirect::to(&format!("/chats/{id}?before={}#m{seq}", seq + 1)).into_response()
 }
 
 async fn chat(
@@ -212,21 +256,26 @@ async fn chat(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
-    let id: ChatId = id.parse().map_err(|_| Problem::not_found())?;
+    let id = chat_id(&id)?;
     let history = st.chats.history(&r.caller.principal, id, q.before).await?;
+    let draft = Draft {
+        text: String::new(),
+        urgent: false,
+        error: None,
+    };
     Ok(private(render(&page(
         &r,
         t,
         history,
         q.before.is_some(),
-        String::new(),
-        None,
+        draft,
     ))))
 }
 
 #[derive(Deserialize)]
 struct PostForm {
     text: String,
+    urgent: Option<String>,
 }
 
 async fn post(
@@ -239,21 +288,185 @@ async fn post(
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
-    let id: ChatId = id.parse().map_err(|_| Problem::not_found())?;
-    match st.chats.post(&r.caller.principal, id, &f.text, None).await {
+    let id = chat_id(&id)?;
+    let urgent = f.urgent.is_some();
+    let p = &r.caller.principal;
+    match st.chats.post_as(p, id, &f.text, None, urgent, None).await {
         Ok(m) => Ok(Redirect::to(&format!("/chats/{id}#m{}", m.seq)).into_response()),
         // A refused message: the chat again with the text kept and the reason.
-        Err(p) if p.status == 422 || p.status == 429 => {
-            let history = st.chats.history(&r.caller.principal, id, None).await?;
-            let reason = parta_http::page::messages(&p, r.ctx().lang).join(" ");
-            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        Err(e) if e.status == 422 || e.status == 429 || (urgent && e.status == 403) => {
+            let history = st.chats.history(p, id, None).await?;
+            let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let draft = Draft {
+                text: f.text,
+                urgent,
+                error: Some(reason),
+            };
+            Ok((status, private(render(&page(&r, t, history, false, draft)))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn acknowledge(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    st.chats.acknowledge(&pc.0.principal, id, seq).await?;
+    Ok(back_to(id, seq))
+}
+
+#[derive(Template)]
+#[template(path = "acks.html")]
+struct AcksPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    chat: ChatId,
+    report: crate::AckReport,
+    /// (name, when)
+    acked: Vec<(String, String)>,
+}
+
+async fn acks(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let report = st.chats.acks(&r.caller.principal, id, seq).await?;
+    let acked = report
+        .acknowledged
+        .iter()
+        .map(|a| (a.name.clone(), when(a.at)))
+        .collect();
+    Ok(private(render(&AcksPage {
+        ctx: r.ctx(),
+        t,
+        chat: id,
+        report,
+        acked,
+    })))
+}
+
+async fn delete(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let c = pc.0;
+    st.chats.delete(&c.principal, id, seq, c.origin.ip).await?;
+    Ok(back_to(id, seq))
+}
+
+async fn pin(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let c = pc.0;
+    let settings = crate::ChatSettings {
+        read_only: None,
+        pinned: Some(seq),
+    };
+    st.chats
+        .settle(&c.principal, id, &settings, c.origin.ip)
+        .await?;
+    Ok(Redirect::to(&format!("/chats/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    read_only: String,
+}
+
+async fn settings(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<SettingsForm>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    let c = pc.0;
+    let settings = crate::ChatSettings {
+        read_only: Some(f.read_only == "1"),
+        pinned: None,
+    };
+    st.chats
+        .settle(&c.principal, id, &settings, c.origin.ip)
+        .await?;
+    Ok(Redirect::to(&format!("/chats/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "edit.html")]
+struct EditPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    chat: ChatId,
+    seq: i64,
+    text: String,
+    error: Option<String>,
+}
+
+async fn edit_form(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let text = st.chats.own_text(&r.caller.principal, id, seq).await?;
+    Ok(private(render(&EditPage {
+        ctx: r.ctx(),
+        t,
+        chat: id,
+        seq,
+        text,
+        error: None,
+    })))
+}
+
+async fn edit(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+    Form(f): Form<PostForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    match st.chats.edit(&r.caller.principal, id, seq, &f.text).await {
+        Ok(_) => Ok(back_to(id, seq)),
+        Err(e) if e.status == 422 => {
+            let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
             Ok((
-                status,
-                private(render(&page(&r, t, history, false, f.text, Some(reason)))),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                private(render(&EditPage {
+                    ctx: r.ctx(),
+                    t,
+                    chat: id,
+                    seq,
+                    text: f.text,
+                    error: Some(reason),
+                })),
             )
                 .into_response())
         }
-        Err(p) => Err(p.into()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -196,6 +196,13 @@ const API: &[Row] = &[
     row("POST /api/v1/chats/{id}/messages", Some("parent"), "/api/v1/chats/@chat2/messages", Some(r#"{"text":"привет"}"#), 404),
     row("POST /api/v1/chats/{id}/read", Some("teacher"), "/api/v1/chats/@chat2/read", Some(r#"{"seq":0}"#), 404),
     row("GET /api/v1/chats/{id}/events", Some("director"), "/api/v1/chats/@staff2/events", None, 404),
+    row("GET /api/v1/chats/socket", None, "/api/v1/chats/socket", None, 401),
+    row("PATCH /api/v1/chats/{id}/messages/{seq}", Some("parent"), "/api/v1/chats/@parents2/messages/1", Some(r#"{"text":"x"}"#), 404),
+    row("DELETE /api/v1/chats/{id}/messages/{seq}", Some("teacher"), "/api/v1/chats/@chat2/messages/1", None, 404),
+    row("POST /api/v1/chats/{id}/messages/{seq}/ack", Some("parent"), "/api/v1/chats/@parents2/messages/1/ack", None, 404),
+    row("GET /api/v1/chats/{id}/messages/{seq}/acks", Some("teacher"), "/api/v1/chats/@chat2/messages/1/acks", None, 404),
+    row("PATCH /api/v1/chats/{id}", Some("director"), "/api/v1/chats/@staff2", Some(r#"{"read_only":true}"#), 404),
+    row("PATCH /api/v1/chats/{id}", Some("student"), "/api/v1/chats/@chat1", Some(r#"{"read_only":true}"#), 403),
     row("GET /api/v1/notifications/unread", None, "/api/v1/notifications/unread", None, 401),
     row("POST /api/v1/notifications/{id}/read", Some("parent"), "/api/v1/notifications/@notification2/read", None, 404),
     row("POST /api/v1/notifications/read-all", None, "/api/v1/notifications/read-all", None, 401),
@@ -322,6 +329,14 @@ const PAGES: &[Row] = &[
     row("POST /chats/personal", Some("parent"), "/chats/personal", Some("person=@teacher2"), 404),
     row("GET /chats/{id}", Some("parent"), "/chats/@parents2", None, 404),
     row("POST /chats/{id}", Some("student"), "/chats/@chat2", Some("text=x"), 404),
+    row("POST /chats/{id}/ack/{seq}", Some("parent"), "/chats/@parents2/ack/1", Some(""), 404),
+    row("GET /chats/{id}/acks/{seq}", Some("teacher"), "/chats/@chat2/acks/1", None, 404),
+    row("POST /chats/{id}/delete/{seq}", Some("student"), "/chats/@chat2/delete/1", Some(""), 404),
+    row("POST /chats/{id}/pin/{seq}", Some("director"), "/chats/@staff2/pin/1", Some(""), 404),
+    row("POST /chats/{id}/settings", Some("director"), "/chats/@staff2/settings", Some("read_only=1"), 404),
+    row("POST /chats/{id}/settings", Some("student"), "/chats/@chat1/settings", Some("read_only=1"), 403),
+    row("GET /chats/{id}/edit/{seq}", Some("student"), "/chats/@chat2/edit/1", None, 404),
+    row("POST /chats/{id}/edit/{seq}", Some("student"), "/chats/@chat2/edit/1", Some("text=x"), 404),
     row("GET /static/chat.js", None, "/static/chat.js", None, 200),
     row("POST /notifications/read-all", None, "/notifications/read-all", Some("x=1"), 303),
     row("POST /notifications/preferences", None, "/notifications/preferences", Some("on=mark"), 303),
@@ -491,19 +506,22 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     let attachment = fixtures::attachment_row(app, &f["lesson2"], &f["teacher2"]).await;
     f.insert("attachment2", attachment);
     // The other school's chats: its 5А's, its parents', its staff room.
+    // And the demo student's own class chat (moderated by its class teacher, not by them).
     let class2 = f["class2"].clone();
-    for (name, kind, class) in [
-        ("chat2", "class_students", Some(&class2)),
-        ("parents2", "class_parents", Some(&class2)),
-        ("staff2", "staff_room", None),
+    let class1 = f["class1"].clone();
+    for (name, kind, class, school) in [
+        ("chat2", "class_students", Some(&class2), &school2),
+        ("parents2", "class_parents", Some(&class2), &school2),
+        ("staff2", "staff_room", None, &school2),
+        ("chat1", "class_students", Some(&class1), &school1),
     ] {
-        let key = format!("{kind}:{}", class.cloned().unwrap_or(school2.clone()));
+        let key = format!("{kind}:{}", class.cloned().unwrap_or(school.clone()));
         sqlx::query(
             "INSERT INTO chats (id, organisation_id, kind, class_id, source_key, title, created_at) VALUES ($1, $2, $3, $4, $5, '5А', 0) \
              ON CONFLICT (source_key) DO NOTHING",
         )
         .bind(uuid::Uuid::now_v7().to_string())
-        .bind(&school2)
+        .bind(school)
         .bind(kind)
         .bind(class.cloned())
         .bind(&key)

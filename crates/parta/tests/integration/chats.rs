@@ -476,3 +476,465 @@ async fn personal_chats_follow_who_may_write_to_whom() {
     )
     .await;
 }
+
+/// A session cookie (`parta_session=…`) for a WebSocket client, and the session's CSRF
+/// token.
+async fn session_of(app: &TestApp, login: &str) -> (String, String) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"login": login, "password": crate::harness::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    let me: Value = res.json().await.unwrap();
+    (
+        set.split(';').next().unwrap().to_string(),
+        me["csrf_token"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn session_cookie(app: &TestApp, login: &str) -> String {
+    session_of(app, login).await.0
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the chats' socket with these headers; the handshake's refusal (status) if any.
+async fn open_socket(app: &TestApp, headers: &[(&str, &str)]) -> Result<Ws, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!(
+        "{}/api/v1/chats/socket",
+        app.base.replace("http://", "ws://")
+    );
+    let mut req = url.into_client_request().unwrap();
+    for (k, v) in headers {
+        req.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+async fn say(ws: &mut Ws, v: Value) {
+    use futures_util::SinkExt;
+    ws.send(tokio_tungstenite::tungstenite::Message::text(v.to_string()))
+        .await
+        .unwrap();
+}
+
+/// The next JSON frame (10 s at most).
+async fn frame(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the socket open")
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+/// Frames until one of `kind` (the others skipped: typing, acknowledgements).
+async fn frame_of(ws: &mut Ws, kind: &str) -> Value {
+    loop {
+        let f = frame(ws).await;
+        if f["type"] == kind {
+            return f;
+        }
+    }
+}
+
+/// The WebSocket: refused without a session and from another site; a subscription
+/// resumes from the last message the client has — nothing lost, nothing twice — and a
+/// claimed place the chat has not reached is refused; a chat of another class is not
+/// followed; messages, read marks and typing go through the socket with the same rules
+/// as the HTTP API.
+#[tokio::test]
+async fn the_socket_resumes_and_refuses_what_it_must() {
+    let app = spawn().await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s_cookie = session_cookie(&app, "student").await;
+    let t_cookie = session_cookie(&app, "teacher").await;
+    let mine = chats_of(&t).await;
+    let chat = find(&mine, "class_students").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parents_chat = find(&mine, "class_parents").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // No session; another site's page with the visitor's session.
+    assert_eq!(open_socket(&app, &[]).await.err(), Some(401));
+    let forged = open_socket(
+        &app,
+        &[("cookie", &s_cookie), ("origin", "http://evil.example")],
+    )
+    .await;
+    assert_eq!(forged.err(), Some(403));
+
+    let host = app.base.replace("http://", "");
+    let origin = format!("http://{host}");
+    let mut s = open_socket(&app, &[("cookie", &s_cookie), ("origin", &origin)])
+        .await
+        .unwrap();
+    say(&mut s, json!({"op": "subscribe", "chat": chat, "after": 0})).await;
+    let sub = frame(&mut s).await;
+    assert_eq!(sub["type"], "subscribed", "{sub}");
+    assert_eq!(sub["last_seq"], 0);
+
+    // A message over HTTP reaches the socket; one over the teacher's socket too.
+    let res = t
+        .post(
+            &format!("/api/v1/chats/{chat}/messages"),
+            &json!({"text": "Первое <script>"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let m = frame_of(&mut s, "message").await;
+    assert_eq!(
+        (m["seq"].as_i64(), m["text"].as_str()),
+        (Some(1), Some("Первое <script>"))
+    );
+    let mut ts = open_socket(&app, &[("cookie", &t_cookie)]).await.unwrap();
+    say(&mut ts, json!({"op": "subscribe", "chat": chat})).await;
+    assert_eq!(frame(&mut ts).await["type"], "subscribed");
+    say(
+        &mut ts,
+        json!({"op": "send", "chat": chat, "text": "Второе", "ref": "a1"}),
+    )
+    .await;
+    let sent = frame_of(&mut ts, "sent").await;
+    assert_eq!(
+        (sent["ref"].as_str(), sent["seq"].as_i64()),
+        (Some("a1"), Some(2))
+    );
+    let m = frame_of(&mut s, "message").await;
+    assert_eq!(m["seq"], 2);
+    // Typing reaches the others.
+    say(&mut ts, json!({"op": "typing", "chat": chat})).await;
+    let typing = frame_of(&mut s, "typing").await;
+    assert_eq!(typing["chat_id"], chat.as_str());
+
+    // The student's connection drops; two messages come meanwhile; resuming from the
+    // last one the student has gives exactly those, in order.
+    drop(s);
+    for text in ["Третье", "Четвёртое"] {
+        say(&mut ts, json!({"op": "send", "chat": chat, "text": text})).await;
+        frame_of(&mut ts, "sent").await;
+    }
+    let mut s = open_socket(&app, &[("cookie", &s_cookie)]).await.unwrap();
+    say(&mut s, json!({"op": "subscribe", "chat": chat, "after": 2})).await;
+    assert_eq!(frame(&mut s).await["type"], "subscribed");
+    let a = frame_of(&mut s, "message").await;
+    let b = frame_of(&mut s, "message").await;
+    assert_eq!((a["seq"].as_i64(), b["seq"].as_i64()), (Some(3), Some(4)));
+    say(&mut s, json!({"op": "ping"})).await;
+    assert_eq!(frame(&mut s).await["type"], "pong", "nothing twice");
+
+    // A forged place; another class's chat (the parents'); nonsense; an empty message;
+    // a read mark past the end: each refused with the reason, the socket still open.
+    say(
+        &mut s,
+        json!({"op": "subscribe", "chat": chat, "after": 999}),
+    )
+    .await;
+    let e = frame(&mut s).await;
+    assert_eq!(
+        (e["type"].as_str(), e["problem"]["field"].as_str()),
+        (Some("error"), Some("after")),
+        "{e}"
+    );
+    say(
+        &mut s,
+        json!({"op": "subscribe", "chat": parents_chat, "after": 0}),
+    )
+    .await;
+    let e = frame(&mut s).await;
+    assert_eq!(e["problem"]["status"], 404, "{e}");
+    say(
+        &mut s,
+        json!({"op": "send", "chat": parents_chat, "text": "чужой чат", "ref": "x"}),
+    )
+    .await;
+    let e = frame(&mut s).await;
+    assert_eq!(
+        (e["ref"].as_str(), e["problem"]["status"].as_i64()),
+        (Some("x"), Some(404)),
+        "{e}"
+    );
+    use futures_util::SinkExt;
+    s.send(tokio_tungstenite::tungstenite::Message::text("{oops"))
+        .await
+        .unwrap();
+    let e = frame(&mut s).await;
+    assert_eq!(e["problem"]["field"], "op", "{e}");
+    say(
+        &mut s,
+        json!({"op": "send", "chat": chat, "text": "  ", "ref": "b"}),
+    )
+    .await;
+    let e = frame(&mut s).await;
+    assert_eq!(e["problem"]["field"], "text", "{e}");
+    say(&mut s, json!({"op": "read", "chat": chat, "seq": 99})).await;
+    let e = frame(&mut s).await;
+    assert_eq!(e["problem"]["field"], "seq", "{e}");
+    // An urgent announcement is the moderators' (the class teacher's), not a pupil's.
+    say(
+        &mut s,
+        json!({"op": "send", "chat": chat, "text": "Срочно!", "urgent": true, "ref": "u"}),
+    )
+    .await;
+    let e = frame(&mut s).await;
+    assert_eq!(e["problem"]["status"], 403, "{e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM chat_messages").await, 4);
+    // A read mark moves the student's unread count.
+    say(&mut s, json!({"op": "read", "chat": chat, "seq": 4})).await;
+    say(&mut s, json!({"op": "ping"})).await;
+    assert_eq!(frame(&mut s).await["type"], "pong");
+    let sc = app.login("student").await;
+    assert_eq!(chats_of(&sc).await[0]["unread"], 0);
+    // Signed out: the socket cannot be opened with the session any more.
+    let (out_cookie, csrf) = session_of(&app, "student").await;
+    let res = reqwest::Client::new()
+        .delete(format!("{}/api/v1/session", app.base))
+        .header("cookie", &out_cookie)
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(
+        open_socket(&app, &[("cookie", &out_cookie)]).await.err(),
+        Some(401)
+    );
+}
+
+/// Urgent announcements: the class teacher asks the parents to confirm reading; each
+/// parent's list and chat show what waits for them; a confirmation is counted once; the
+/// teacher sees who has not confirmed. Edits and deletions keep the earlier text for
+/// moderation; a moderator hides a message (audited), makes the chat read-only and pins a
+/// message; a parent can do none of that.
+#[tokio::test]
+async fn urgent_announcements_are_confirmed_and_chats_moderated() {
+    let app = spawn().await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let p = app.login("parent").await;
+    let parent = app.person_of("parent").await;
+    let chat = find(&chats_of(&t).await, "class_parents").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+
+    let res = t
+        .post(
+            &msgs,
+            &json!({"text": "Родительское собрание в четверг в 18:00", "urgent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let urgent: Value = res.json().await.unwrap();
+    assert_eq!(urgent["urgent"], true);
+    let seq = urgent["seq"].as_i64().unwrap();
+    // The parent's list and chat show it waiting; a parent cannot send one.
+    let list = chats_of(&p).await;
+    let c = list.iter().find(|c| c["id"] == chat.as_str()).unwrap();
+    assert_eq!(c["to_acknowledge"], 1, "{c}");
+    let h: Value = p.get(&msgs).await.json().await.unwrap();
+    assert_eq!(h["to_acknowledge"], json!([seq]));
+    assert_eq!(h["messages"][0]["acknowledged"], false);
+    assert!(
+        h["messages"][0]["acks"].is_null(),
+        "counts are the teacher's"
+    );
+    assert_eq!(h["moderator"], false);
+    problem(
+        p.post(&msgs, &json!({"text": "Срочно", "urgent": true}))
+            .await,
+        403,
+    )
+    .await;
+    problem(p.get(&format!("{msgs}/{seq}/acks")).await, 403).await;
+    // The teacher sees who has not confirmed: the parent among them.
+    let r: Value = t
+        .get(&format!("{msgs}/{seq}/acks"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        r["pending"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["person_id"] == parent.as_str()),
+        "{r}"
+    );
+    assert_eq!(r["acknowledged"], json!([]));
+    // The parent confirms (twice: counted once).
+    for _ in 0..2 {
+        let res = p.post(&format!("{msgs}/{seq}/ack"), &json!({})).await;
+        assert_eq!(res.status(), 200);
+    }
+    let r: Value = t
+        .get(&format!("{msgs}/{seq}/acks"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["acknowledged"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["acknowledged"][0]["person_id"], parent.as_str());
+    assert!(!r["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["person_id"] == parent.as_str()));
+    let h: Value = t.get(&msgs).await.json().await.unwrap();
+    assert_eq!(h["messages"][0]["acks"], 1);
+    assert_eq!(h["moderator"], true);
+    let list = chats_of(&p).await;
+    assert_eq!(
+        list.iter().find(|c| c["id"] == chat.as_str()).unwrap()["to_acknowledge"],
+        0
+    );
+
+    // Edits and deletions: one's own only; the earlier text kept for moderation.
+    let res = p.post(&msgs, &json!({"text": "Будем обязательно"})).await;
+    let mine: Value = res.json().await.unwrap();
+    let mseq = mine["seq"].as_i64().unwrap();
+    let res = p
+        .send(
+            "PATCH",
+            &format!("{msgs}/{mseq}"),
+            Some(&json!({"text": "Будем, но опоздаем"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let edited: Value = res.json().await.unwrap();
+    assert!(edited["edited_at"].is_i64());
+    problem(
+        p.send(
+            "PATCH",
+            &format!("{msgs}/{seq}"),
+            Some(&json!({"text": "подделка"})),
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(p.send("DELETE", &format!("{msgs}/{seq}"), None).await, 403).await;
+    let bad = problem(
+        p.send(
+            "PATCH",
+            &format!("{msgs}/{mseq}"),
+            Some(&json!({"text": ""})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["text"]);
+    // The teacher hides the parent's message: the members see it deleted, the history
+    // keeps both texts, and the hiding is audited.
+    let res = t.send("DELETE", &format!("{msgs}/{mseq}"), None).await;
+    assert_eq!(res.status(), 200);
+    let h: Value = p.get(&msgs).await.json().await.unwrap();
+    let line = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["seq"] == mseq)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (line["deleted"].as_bool(), line["text"].as_str()),
+        (Some(true), Some(""))
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM chat_message_history WHERE chat_id = '{chat}' AND seq = {mseq}"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'hide' AND object_id = '{chat}/{mseq}'"
+        ))
+        .await,
+        1
+    );
+
+    // Read-only mode and a pinned message: the moderator's; then only they write.
+    problem(
+        p.send(
+            "PATCH",
+            &format!("/api/v1/chats/{chat}"),
+            Some(&json!({"read_only": true})),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let bad = problem(
+        t.send(
+            "PATCH",
+            &format!("/api/v1/chats/{chat}"),
+            Some(&json!({"pinned": 99})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["pinned"]);
+    let res = t
+        .send(
+            "PATCH",
+            &format!("/api/v1/chats/{chat}"),
+            Some(&json!({"read_only": true, "pinned": seq})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let h: Value = p.get(&msgs).await.json().await.unwrap();
+    assert_eq!(
+        (h["can_post"].as_bool(), h["pinned"]["seq"].as_i64()),
+        (Some(false), Some(seq))
+    );
+    problem(p.post(&msgs, &json!({"text": "можно?"})).await, 403).await;
+    assert_eq!(
+        t.post(&msgs, &json!({"text": "Только объявления"}))
+            .await
+            .status(),
+        201
+    );
+
+    // The pages: the parent's chat shows the confirmation; the teacher's the count and the
+    // list of who has not confirmed; a refused urgent form keeps the text.
+    let html = p.get(&format!("/chats/{chat}")).await.text().await.unwrap();
+    assert!(
+        html.contains("Вы подтвердили прочтение") && html.contains("Закреплено"),
+        "{html}"
+    );
+    let res = t.get(&format!("/chats/{chat}/acks/{seq}")).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Ещё не подтвердили"));
+    let res = t
+        .form(&format!("/chats/{chat}"), &[("text", " "), ("urgent", "1")])
+        .await;
+    assert_eq!(res.status(), 422);
+}
