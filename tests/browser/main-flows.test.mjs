@@ -403,3 +403,40 @@ test('a teacher writes in the class parents\' chat and the parent, on a phone, s
   await tctx.close();
   await pctx.close();
 });
+
+test('an urgent announcement reaches the parent live and the teacher sees it confirmed', async () => {
+  const tctx = await browser.newContext();
+  const pctx = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const teacher = await tctx.newPage();
+  const parent = await pctx.newPage();
+  await signIn(teacher, 'teacher');
+  await signIn(parent, 'parent');
+  await teacher.goto(`${base}/chats`);
+  await teacher.click('text=5А — родители');
+  await teacher.waitForURL(/\/chats\//);
+  await parent.goto(teacher.url());
+  const text = 'Завтра уроки до 12:00: в школе отключат воду';
+  await teacher.fill('#text', text);
+  await teacher.check('#urgent');
+  await teacher.click('#send button[type=submit]');
+  await teacher.waitForSelector(`#messages li.urgent:has-text("${text}") >> text=Подтвердили: 0`);
+  // The parent's page gets it live, marked and with the button to confirm.
+  const item = parent.locator(`#messages li.urgent:has-text("${text}")`);
+  await item.waitFor({ timeout: 10000 });
+  assert.match(await item.textContent(), /Важное/);
+  await parent.screenshot({ path: join(tmpdir(), 'parta-chat-urgent-parent-phone.png'), fullPage: true });
+  await item.locator('button', { hasText: 'Прочитал(а), подтверждаю' }).click();
+  await parent.waitForSelector(`#messages li.urgent:has-text("${text}") >> text=Вы подтвердили прочтение`);
+  const width = await parent.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `no sideways scrolling: ${width}`);
+  // The teacher sees who confirmed and who has not.
+  await teacher.reload();
+  const mine = teacher.locator(`#messages li.urgent:has-text("${text}")`);
+  assert.match(await mine.textContent(), /Подтвердили: 1/);
+  await mine.locator('text=кто ещё не подтвердил').click();
+  await teacher.waitForURL(/\/acks\//);
+  assert.match(await teacher.textContent('main'), /Подтвердили \(1\)/);
+  await teacher.screenshot({ path: join(tmpdir(), 'parta-chat-acks-teacher.png'), fullPage: true });
+  await tctx.close();
+  await pctx.close();
+});
