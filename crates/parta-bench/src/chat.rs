@@ -7,7 +7,8 @@
 //! message was planned to be sent to the moment a receiving socket read it.
 //!
 //! `parta-chat-load <url> <logins file> [rate msg/s] [seconds]`; `SERVER_PID` names the server
-//! process whose memory is read.
+//! process whose memory is read; `SESSIONS_OUT` a file to write each session's cookie and
+//! chat to (for `bench/chat.lua`).
 
 use futures_util::{SinkExt, StreamExt};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -35,6 +36,18 @@ fn rss_kb(pid: &str) -> u64 {
                 .find(|l| l.starts_with("VmRSS:"))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// User and system CPU time of a process, in clock ticks (1/100 s).
+fn cpu_ticks(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.to_string();
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
         })
         .unwrap_or(0)
 }
@@ -173,25 +186,46 @@ async fn main() -> Result<(), Error> {
         .pool_max_idle_per_host(32)
         .build()?;
 
-    // Sign-ins (argon2 on the server: its floor sets the pace).
+    // Sign-ins (argon2 on the server: its floor sets the pace) — or the sessions of an
+    // earlier run against the same server (`SESSIONS_IN`: lines of cookie and chat).
     let t0 = Instant::now();
-    let sessions: Vec<(String, String)> = futures_util::stream::iter(logins.iter().cloned())
-        .map(|login| {
-            let (http, url) = (http.clone(), url.clone());
-            async move { sign_in(&http, &url, &login).await }
-        })
-        .buffer_unordered(8)
-        .filter_map(|r| async move {
-            match r {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    eprintln!("{e}");
-                    None
+    let earlier: Option<Vec<(String, String)>> = std::env::var("SESSIONS_IN").ok().map(|p| {
+        std::fs::read_to_string(p)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(c, h)| (c.to_string(), h.to_string()))
+            .collect()
+    });
+    let sessions: Vec<(String, String)> = if let Some(s) = earlier {
+        s
+    } else {
+        futures_util::stream::iter(logins.iter().cloned())
+            .map(|login| {
+                let (http, url) = (http.clone(), url.clone());
+                async move { sign_in(&http, &url, &login).await }
+            })
+            .buffer_unordered(8)
+            .filter_map(|r| async move {
+                match r {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        None
+                    }
                 }
-            }
-        })
-        .collect()
-        .await;
+            })
+            .collect()
+            .await
+    };
+    // The sessions for the history benchmark (wrk): cookie and chat.
+    if let Ok(path) = std::env::var("SESSIONS_OUT") {
+        let lines: Vec<String> = sessions
+            .iter()
+            .map(|(c, chat)| format!("{c}\t{chat}"))
+            .collect();
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
     let chats: std::collections::HashSet<&String> = sessions.iter().map(|s| &s.1).collect();
     println!(
         "RESULT sessions={} chats={} sign_in_s={:.1}",
@@ -201,6 +235,7 @@ async fn main() -> Result<(), Error> {
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kb(&pid);
+    let cpu_before = cpu_ticks(&pid);
 
     // The connect storm: every socket at once (at most 1,000 handshakes in flight).
     let counters = Arc::new(Counters {
@@ -255,6 +290,8 @@ async fn main() -> Result<(), Error> {
 
     // The load: `rate` messages a second from random people.
     let delivered0 = counters.delivered.load(Ordering::Relaxed);
+    let cpu_at_load = cpu_ticks(&pid);
+    let own_at_load = cpu_ticks("self");
     let load_start = Instant::now();
     let load_offset = start.elapsed().as_micros() as f64;
     let mut sent = 0u64;
@@ -278,6 +315,8 @@ async fn main() -> Result<(), Error> {
         }
     }
     let load_time = load_start.elapsed().as_secs_f64();
+    let cpu_load = cpu_ticks(&pid);
+    let own_load = cpu_ticks("self");
     // Deliveries in flight land.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let accepted = counters.accepted.load(Ordering::Relaxed);
@@ -308,6 +347,12 @@ async fn main() -> Result<(), Error> {
         pct(1.0),
         all.len()
     );
-    println!("RESULT server_rss_after_kb={}", rss_kb(&pid));
+    println!(
+        "RESULT server_rss_after_kb={} server_cpu_s={:.1} load_cpu_s={:.1} load_generator_cpu_s={:.1} load_s={load_time:.0}",
+        rss_kb(&pid),
+        (cpu_load.saturating_sub(cpu_before)) as f64 / 100.0,
+        (cpu_load.saturating_sub(cpu_at_load)) as f64 / 100.0,
+        (own_load.saturating_sub(own_at_load)) as f64 / 100.0
+    );
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod model;
 pub mod registry_reads;
 pub mod service;
 pub mod store;
+pub mod writer;
 
 pub use model::*;
 pub use service::Chats;

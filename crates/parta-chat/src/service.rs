@@ -3,6 +3,7 @@
 
 use crate::live::Hub;
 use crate::model::*;
+use crate::writer::Writer;
 use crate::{registry_reads, store};
 use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
 use parta_core::policy::{decide, ChatAudience, ChatFacts, Decision, Operation, Target};
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 pub struct Chats {
     db: Db,
     hub: Hub,
+    writer: Writer,
 }
 
 fn check(decision: Decision) -> Result<(), Problem> {
@@ -85,10 +87,13 @@ fn wanted(p: &Principal) -> (Vec<(ChatKind, ClassId)>, Vec<OrganisationId>) {
 }
 
 impl Chats {
+    /// The chats of this database; starts their writer on the current runtime.
     pub fn new(db: Db) -> Self {
+        let hub = Hub::default();
         Self {
+            writer: Writer::start(db.clone(), hub.clone()),
             db,
-            hub: Hub::default(),
+            hub,
         }
     }
 
@@ -329,16 +334,10 @@ impl Chats {
         let read = match read {
             Some(r) if r >= seen => r,
             _ => {
-                let mut tx = self.db.begin_write().await?;
-                store::mark_read(
-                    &mut tx,
-                    id,
-                    p.person_id,
-                    seen.max(read.unwrap_or(0)),
-                    now_ms(),
-                )
-                .await?;
-                tx.commit().await?;
+                // With the other read marks and messages of the moment: one commit.
+                self.writer
+                    .mark_read(id, p.person_id, seen.max(read.unwrap_or(0)), now_ms())
+                    .await?;
                 seen
             }
         };
@@ -496,31 +495,26 @@ impl Chats {
                 wait.as_secs().max(1),
             ));
         }
-        // Read before the write: once committed, the message is published with nothing
-        // left that could fail in between.
         let author = match name {
             Some(n) => n.to_string(),
             None => self.name_of(p.person_id).await?,
         };
-        let now = now_ms();
-        let mut tx = self.db.begin_write().await?;
-        let seq = store::append(&mut tx, id, p.person_id, &text, reply_to, urgent, now).await?;
-        store::mark_read(&mut tx, id, p.person_id, seq, now).await?;
-        tx.commit().await?;
-        let message = Message {
-            chat_id: id,
-            seq,
-            author_id: p.person_id,
-            author,
-            text,
-            reply_to,
-            at: now,
-            urgent,
-            edited_at: None,
-            deleted: false,
-        };
-        self.hub.publish(message.clone());
-        Ok(message)
+        // Written with the messages sent meanwhile in one transaction, published in
+        // their order once committed.
+        self.writer
+            .append(Message {
+                chat_id: id,
+                seq: 0,
+                author_id: p.person_id,
+                author,
+                text,
+                reply_to,
+                at: now_ms(),
+                urgent,
+                edited_at: None,
+                deleted: false,
+            })
+            .await
     }
 
     /// Moves the caller's read mark to `seq` (never back, never past the chat's end).
@@ -532,10 +526,7 @@ impl Chats {
                 "В чате нет сообщения с таким номером.",
             ));
         }
-        let mut tx = self.db.begin_write().await?;
-        store::mark_read(&mut tx, id, p.person_id, seq, now_ms()).await?;
-        tx.commit().await?;
-        Ok(())
+        self.writer.mark_read(id, p.person_id, seq, now_ms()).await
     }
 
     async fn messages_of(&self, rows: Vec<store::MessageRow>) -> Result<Vec<Message>, Problem> {

@@ -211,7 +211,18 @@ fn frame(out: &Out) -> Utf8Bytes {
 impl Conn {
     async fn run(mut self, mut socket: WebSocket) {
         let _open = self.chats.hub().opened();
-        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+        // Sockets opened together (a school's morning, a server's restart) spread their
+        // checks over the interval instead of making them all at once.
+        let jitter = RECHECK.mul_f64(
+            (std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .subsec_nanos()
+                % 1000) as f64
+                / 1000.0,
+        );
+        let mut recheck =
+            tokio::time::interval_at(tokio::time::Instant::now() + RECHECK + jitter, RECHECK);
         loop {
             tokio::select! {
                 incoming = socket.recv() => {
@@ -229,7 +240,9 @@ impl Conn {
                         let _ = close(&mut socket, 1008, "too many frames").await;
                         break;
                     }
-                    if self.handle(&mut socket, &text).await.is_err() { break; }
+                    // Boxed: an idle socket's task does not carry the largest state of its
+                    // handling.
+                    if Box::pin(self.handle(&mut socket, &text)).await.is_err() { break; }
                 }
                 Some((_, out)) = self.subs.next(), if !self.subs.is_empty() => {
                     if socket.feed(Frame::Text(out)).await.is_err() { break; }
@@ -243,7 +256,7 @@ impl Conn {
                     match self.credential.principal(&self.door).await {
                         Some(p) => {
                             self.principal = p;
-                            if self.recheck(&mut socket).await.is_err() { break; }
+                            if Box::pin(self.recheck(&mut socket)).await.is_err() { break; }
                         }
                         None => {
                             let _ = close(&mut socket, 4401, "session ended").await;

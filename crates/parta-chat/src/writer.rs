@@ -1,0 +1,170 @@
+//! Messages and read marks are written by one task in batches (group commit): a sender
+//! waits until its message (a reader until their read mark) is committed, and what came
+//! while the previous batch was being written shares the next transaction — one commit
+//! (one `fsync`) for many, places taken in the order messages came, published to the
+//! listeners in that order once committed.
+
+use crate::live::Hub;
+use crate::model::Message;
+use crate::store;
+use parta_core::ids::{ChatId, PersonId};
+use parta_core::Problem;
+use parta_db::Db;
+use tokio::sync::{mpsc, oneshot};
+
+/// Messages in one transaction at most.
+const MAX_BATCH: usize = 256;
+
+enum Job {
+    Message {
+        /// The message without its place (`seq` 0).
+        message: Message,
+        done: oneshot::Sender<Result<Option<Message>, Problem>>,
+    },
+    Read {
+        chat: ChatId,
+        person: PersonId,
+        seq: i64,
+        at: i64,
+        done: oneshot::Sender<Result<Option<Message>, Problem>>,
+    },
+}
+
+impl Job {
+    fn done(self) -> oneshot::Sender<Result<Option<Message>, Problem>> {
+        match self {
+            Job::Message { done, .. } | Job::Read { done, .. } => done,
+        }
+    }
+}
+
+/// Handle to the writer; cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db, hub: Hub) -> Writer {
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(run(db, hub, rx));
+        Writer { tx }
+    }
+
+    /// Writes the message as its chat's next place; answers it with its place once it is
+    /// committed (and handed to the chat's listeners).
+    pub async fn append(&self, message: Message) -> Result<Message, Problem> {
+        let (done, wait) = oneshot::channel();
+        self.send(Job::Message { message, done }).await?;
+        wait.await
+            .unwrap_or_else(|_| Err(Problem::internal()))?
+            .ok_or_else(Problem::internal)
+    }
+
+    /// Moves a person's read mark forward (never back); answers once it is committed.
+    pub async fn mark_read(
+        &self,
+        chat: ChatId,
+        person: PersonId,
+        seq: i64,
+        at: i64,
+    ) -> Result<(), Problem> {
+        let (done, wait) = oneshot::channel();
+        self.send(Job::Read {
+            chat,
+            person,
+            seq,
+            at,
+            done,
+        })
+        .await?;
+        wait.await
+            .unwrap_or_else(|_| Err(Problem::internal()))
+            .map(|_| ())
+    }
+
+    async fn send(&self, job: Job) -> Result<(), Problem> {
+        self.tx.send(job).await.map_err(|_| {
+            tracing::error!("chat writer is gone");
+            Problem::internal()
+        })
+    }
+}
+
+async fn run(db: Db, hub: Hub, mut rx: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let jobs = std::mem::take(&mut batch);
+        match write(&db, &jobs).await {
+            Ok(seqs) => finish(&hub, jobs, seqs),
+            Err(e) => {
+                // One bad job must not sink the others: each alone.
+                tracing::warn!(error = %e, n = jobs.len(), "chat batch failed; writing one by one");
+                for job in jobs {
+                    let one = [job];
+                    match write(&db, &one).await {
+                        Ok(seqs) => finish(&hub, Vec::from(one), seqs),
+                        Err(e) => {
+                            tracing::error!(error = %e, "chat message or read mark not written");
+                            let [job] = one;
+                            let _ = job.done().send(Err(Problem::internal()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes the jobs in one transaction; each message's place (0 for a read mark).
+async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let mut seqs = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match job {
+            Job::Message { message: m, .. } => {
+                let seq = store::append(
+                    &mut tx,
+                    m.chat_id,
+                    m.author_id,
+                    &m.text,
+                    m.reply_to,
+                    m.urgent,
+                    m.at,
+                )
+                .await?;
+                store::mark_read(&mut tx, m.chat_id, m.author_id, seq, m.at).await?;
+                seqs.push(seq);
+            }
+            Job::Read {
+                chat,
+                person,
+                seq,
+                at,
+                ..
+            } => {
+                store::mark_read(&mut tx, *chat, *person, *seq, *at).await?;
+                seqs.push(0);
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(seqs)
+}
+
+/// Publishes the committed messages in their order and answers their senders.
+fn finish(hub: &Hub, jobs: Vec<Job>, seqs: Vec<i64>) {
+    for (job, seq) in jobs.into_iter().zip(seqs) {
+        match job {
+            Job::Message { message, done } => {
+                let message = Message { seq, ..message };
+                hub.publish(message.clone());
+                let _ = done.send(Ok(Some(message)));
+            }
+            Job::Read { done, .. } => {
+                let _ = done.send(Ok(None));
+            }
+        }
+    }
+}
