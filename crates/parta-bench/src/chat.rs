@@ -26,6 +26,7 @@ struct Counters {
     refused: AtomicU64,
     delivered: AtomicU64,
     failed: AtomicUsize,
+    retried: AtomicUsize,
 }
 
 fn rss_kb(pid: &str) -> u64 {
@@ -117,15 +118,26 @@ async fn client(
     if let Ok(v) = cookie.parse() {
         req.headers_mut().insert("cookie", v);
     }
-    let permit = gate.acquire().await;
-    let ws = match tokio_tungstenite::connect_async(req).await {
-        Ok((ws, _)) => ws,
-        Err(_) => {
-            counters.failed.fetch_add(1, Ordering::Relaxed);
-            return latencies;
+    // A refused handshake (the server sheds load with 503 and Retry-After) is tried again
+    // a second later, as the page's script does, at most three times.
+    let mut tries = 0;
+    let ws = loop {
+        let permit = gate.acquire().await;
+        let attempt = tokio_tungstenite::connect_async(req.clone()).await;
+        drop(permit);
+        match attempt {
+            Ok((ws, _)) => break ws,
+            Err(_) if tries < 3 => {
+                tries += 1;
+                counters.retried.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(_) => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                return latencies;
+            }
         }
     };
-    drop(permit);
     let (mut tx, mut rx) = ws.split();
     let sub = serde_json::json!({"op": "subscribe", "chat": chat}).to_string();
     if tx.send(Message::text(sub)).await.is_err() {
@@ -244,6 +256,7 @@ async fn main() -> Result<(), Error> {
         refused: AtomicU64::new(0),
         delivered: AtomicU64::new(0),
         failed: AtomicUsize::new(0),
+        retried: AtomicUsize::new(0),
     });
     let start = Instant::now();
     let gate = Arc::new(Semaphore::new(1000));
@@ -275,9 +288,10 @@ async fn main() -> Result<(), Error> {
     }
     let storm = connect_start.elapsed().as_secs_f64();
     println!(
-        "RESULT connected={} failed={} connect_storm_s={storm:.1}",
+        "RESULT connected={} failed={} retried_handshakes={} connect_storm_s={storm:.1}",
         counters.subscribed.load(Ordering::Relaxed),
-        counters.failed.load(Ordering::Relaxed)
+        counters.failed.load(Ordering::Relaxed),
+        counters.retried.load(Ordering::Relaxed)
     );
     tokio::time::sleep(Duration::from_secs(5)).await;
     let rss_idle = rss_kb(&pid);
