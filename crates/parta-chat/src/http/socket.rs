@@ -425,7 +425,12 @@ impl Conn {
                     .typed
                     .get(&id)
                     .is_some_and(|t| now.duration_since(*t) < TYPING_EVERY);
-                let kind = self.kinds.get(&id).copied();
+                // A chat whose feed ended (access lost) is no longer followed.
+                let kind = self
+                    .subs
+                    .contains_key(&id)
+                    .then(|| self.kinds.get(&id).copied())
+                    .flatten();
                 if self.may_write().is_ok()
                     && !recent
                     && kind.is_some_and(|k| k != ChatKind::StaffRoom)
