@@ -94,8 +94,6 @@ impl Published {
 pub struct Hub {
     chats: Arc<Mutex<HashMap<ChatId, broadcast::Sender<Arc<Published>>>>>,
     sent: Arc<Mutex<HashMap<PersonId, VecDeque<Instant>>>>,
-    /// Sockets open now (the live stream's and the WebSocket's).
-    open: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Hub {
@@ -139,15 +137,10 @@ impl Hub {
         }
     }
 
-    /// Counts an open socket while the guard lives.
+    /// Counts an open socket while the guard lives (`chat_sockets_open` on `/metrics`).
     pub fn opened(&self) -> OpenGuard {
-        self.open.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        OpenGuard(self.open.clone())
-    }
-
-    /// Sockets open now.
-    pub fn open_sockets(&self) -> usize {
-        self.open.load(std::sync::atomic::Ordering::Relaxed)
+        metrics::gauge!("chat_sockets_open").increment(1.0);
+        OpenGuard
     }
 
     /// Whether the person may send one more message now (at most [`RATE_MESSAGES`] in
@@ -173,11 +166,11 @@ impl Hub {
 }
 
 /// Keeps a socket counted as open.
-pub struct OpenGuard(Arc<std::sync::atomic::AtomicUsize>);
+pub struct OpenGuard;
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        metrics::gauge!("chat_sockets_open").decrement(1.0);
     }
 }
 

@@ -36,6 +36,16 @@ fn closed() -> Problem {
         .with_detail("Переписка закрыта для новых сообщений: вы больше не связаны общей школой.")
 }
 
+/// Whether the caller moderates the chat (its moderators are decided by the policy from
+/// the registry; a personal chat has none).
+fn moderation(p: &Principal, chat: &Chat) -> Decision {
+    decide(
+        p,
+        Operation::ModerateChat,
+        Target::Chat(&facts(chat, false)),
+    )
+}
+
 fn facts(chat: &Chat, member: bool) -> ChatFacts {
     let class = chat.class_id.unwrap_or_default();
     ChatFacts {
@@ -345,7 +355,7 @@ impl Chats {
         let f = facts(&chat, member);
         let can_post = decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow
             && (chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?);
-        let moderator = decide(p, Operation::ModerateChat, Target::Chat(&f)) == Decision::Allow;
+        let moderator = moderation(p, &chat) == Decision::Allow;
         // Urgent announcements: whether the caller confirmed those of others; how many
         // confirmed, for their author and the moderators.
         let urgent: Vec<i64> = messages
@@ -466,11 +476,7 @@ impl Chats {
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
         if urgent {
             // Only a chat's moderators ask its members to confirm reading.
-            check(decide(
-                p,
-                Operation::ModerateChat,
-                Target::Chat(&facts(&chat, false)),
-            ))
+            check(moderation(p, &chat))
             .map_err(|_| {
                 Problem::forbidden().with_detail(
                     "Важные объявления с подтверждением прочтения отправляют модераторы чата: классный руководитель или администрация.",
@@ -597,11 +603,7 @@ impl Chats {
         let chat = self.chat_for(p, id, Operation::ReadChat).await?;
         let m = self.one(id, seq).await?;
         if m.author_id != p.person_id {
-            check(decide(
-                p,
-                Operation::ModerateChat,
-                Target::Chat(&facts(&chat, false)),
-            ))?;
+            check(moderation(p, &chat))?;
         }
         if !m.urgent {
             return Err(Problem::invalid(
@@ -702,12 +704,7 @@ impl Chats {
         }
         let own = m.author_id == p.person_id;
         if !own {
-            check(decide(
-                p,
-                Operation::ModerateChat,
-                Target::Chat(&facts(&chat, false)),
-            ))
-            .map_err(|_| {
+            check(moderation(p, &chat)).map_err(|_| {
                 Problem::forbidden()
                     .with_detail("Удалить чужое сообщение может только модератор чата.")
             })?;
@@ -740,12 +737,7 @@ impl Chats {
         settings: &ChatSettings,
         ip: Option<String>,
     ) -> Result<(), Problem> {
-        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
-        check(decide(
-            p,
-            Operation::ModerateChat,
-            Target::Chat(&facts(&chat, false)),
-        ))?;
+        let chat = self.chat_for(p, id, Operation::ModerateChat).await?;
         if let Some(seq) = settings.pinned.filter(|s| *s != 0) {
             let row = store::message(&self.db, id, seq).await?;
             if seq < 0 || row.is_none_or(|r| r.8.is_some()) {
