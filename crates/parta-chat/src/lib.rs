@@ -10,6 +10,7 @@ pub mod http;
 pub mod live;
 pub mod model;
 pub mod registry_reads;
+pub mod search;
 pub mod service;
 pub mod store;
 pub mod writer;

@@ -201,6 +201,40 @@ pub struct History {
     pub to_acknowledge: Vec<i64>,
 }
 
+/// A part of a found message's text; `found`: one of the words looked for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TextPart {
+    pub text: String,
+    pub found: bool,
+}
+
+/// A message found by a search, with its chat.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Found {
+    pub chat_id: ChatId,
+    pub chat_kind: ChatKind,
+    /// The class's name, the school's, or the other person's (a personal chat).
+    pub chat_title: String,
+    pub message: Message,
+    /// The message's text with the found words marked.
+    pub parts: Vec<TextPart>,
+}
+
+/// Messages found in the caller's chats, the newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub found: Vec<Found>,
+    /// `offset` for the next page of results, if there may be one.
+    pub more: Option<usize>,
+}
+
+/// Results a page of a search.
+pub const SEARCH_PAGE: usize = 30;
+/// How far a search can be paged (results beyond are found by a narrower query).
+pub const MAX_SEARCH_OFFSET: usize = 600;
+/// The longest query, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
 /// A message's text as sent: trimmed, not empty, not too long, no control characters
 /// other than line breaks and tabs. Markup is text: escaped wherever it is shown.
 pub fn clean_text(raw: &str) -> Result<String, &'static str> {

@@ -3,6 +3,7 @@
 
 use crate::live::Hub;
 use crate::model::*;
+use crate::search::{Change, SearchIndex};
 use crate::writer::Writer;
 use crate::{registry_reads, store};
 use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
@@ -19,6 +20,7 @@ pub struct Chats {
     db: Db,
     hub: Hub,
     writer: Writer,
+    index: SearchIndex,
 }
 
 fn check(decision: Decision) -> Result<(), Problem> {
@@ -97,14 +99,20 @@ fn wanted(p: &Principal) -> (Vec<(ChatKind, ClassId)>, Vec<OrganisationId>) {
 }
 
 impl Chats {
-    /// The chats of this database; starts their writer on the current runtime.
-    pub fn new(db: Db) -> Self {
+    /// The chats of this database, searched through `index`; starts their writer on the
+    /// current runtime.
+    pub fn new(db: Db, index: SearchIndex) -> Self {
         let hub = Hub::default();
         Self {
             writer: Writer::start(db.clone(), hub.clone()),
             db,
             hub,
+            index,
         }
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
     }
 
     pub fn hub(&self) -> &Hub {
@@ -507,7 +515,8 @@ impl Chats {
         };
         // Written with the messages sent meanwhile in one transaction, published in
         // their order once committed.
-        self.writer
+        let m = self
+            .writer
             .append(Message {
                 chat_id: id,
                 seq: 0,
@@ -520,7 +529,9 @@ impl Chats {
                 edited_at: None,
                 deleted: false,
             })
-            .await
+            .await?;
+        self.index.feed(Change::of(&m));
+        Ok(m)
     }
 
     /// Moves the caller's read mark to `seq` (never back, never past the chat's end).
@@ -673,6 +684,7 @@ impl Chats {
             edited_at: Some(now),
             ..m
         };
+        self.index.feed(Change::of(&m));
         self.hub.update(m.clone());
         Ok(m)
     }
@@ -725,8 +737,90 @@ impl Chats {
             deleted: true,
             ..m
         };
+        self.index.feed(Change::of(&m));
         self.hub.update(m.clone());
         Ok(m)
+    }
+
+    /// Messages of the caller's chats (or of one of them) with every word of `q` in any
+    /// of its forms, the newest first: a page of [`SEARCH_PAGE`] from `offset`.
+    pub async fn search(
+        &self,
+        p: &Principal,
+        q: &str,
+        chat: Option<ChatId>,
+        offset: usize,
+    ) -> Result<SearchResults, Problem> {
+        let q = q.trim();
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(Problem::invalid(
+                "q",
+                "Слишком длинный запрос: не больше 200 знаков.",
+            ));
+        }
+        if offset > MAX_SEARCH_OFFSET {
+            return Err(Problem::invalid(
+                "offset",
+                "Так далеко результаты не листаются: уточните запрос.",
+            ));
+        }
+        let words = self.index.words(q)?;
+        let mut chats = match chat {
+            Some(id) => vec![self.chat_for(p, id, Operation::ReadChat).await?],
+            None => {
+                let mut keys = self.ensure(p).await?;
+                keys.extend(store::personal_keys(&self.db, p.person_id).await?);
+                store::chats_by_keys(&self.db, &keys).await?
+            }
+        };
+        let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
+        let mut places = self
+            .index
+            .search(&ids, words.clone(), offset, SEARCH_PAGE + 1)
+            .await?;
+        let more = (places.len() > SEARCH_PAGE).then_some(offset + SEARCH_PAGE);
+        places.truncate(SEARCH_PAGE);
+        let rows = store::messages_at(&self.db, &places).await?;
+        let mut by_place: HashMap<(ChatId, i64), Message> = self
+            .messages_of(rows)
+            .await?
+            .into_iter()
+            .filter(|m| !m.deleted)
+            .map(|m| ((m.chat_id, m.seq), m))
+            .collect();
+        let personal: Vec<ChatId> = chats
+            .iter()
+            .filter(|c| c.kind == ChatKind::Personal)
+            .map(|c| c.id)
+            .collect();
+        let titles = self.personal_titles(&personal, p.person_id).await?;
+        for c in chats.iter_mut() {
+            if let Some(t) = titles.get(&c.id) {
+                c.title = t.clone();
+            }
+        }
+        let of: HashMap<ChatId, &Chat> = chats.iter().map(|c| (c.id, c)).collect();
+        let found = places
+            .iter()
+            .filter_map(|place| {
+                let m = by_place.remove(place)?;
+                let chat = of.get(&m.chat_id)?;
+                let parts = self
+                    .index
+                    .marks(&m.text, &words)
+                    .into_iter()
+                    .map(|(text, found)| TextPart { text, found })
+                    .collect();
+                Some(Found {
+                    chat_id: chat.id,
+                    chat_kind: chat.kind,
+                    chat_title: chat.title.clone(),
+                    message: m,
+                    parts,
+                })
+            })
+            .collect();
+        Ok(SearchResults { found, more })
     }
 
     /// A moderator's change of the chat: read-only mode, the pinned message. Audited.

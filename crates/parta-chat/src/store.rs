@@ -557,3 +557,45 @@ pub async fn settle(
     }
     Ok(())
 }
+
+/// The chats of these registry keys (a search's chats).
+pub async fn chats_by_keys(db: &Db, keys: &[String]) -> R<Vec<Chat>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ChatRow> = {
+        let sql = format!(
+            "SELECT {CHAT_COLS} FROM chats WHERE source_key IN ({})",
+            db.placeholders(1, keys.len())
+        );
+        let mut q = sqlx::query_as(&sql);
+        for k in keys {
+            q = q.bind(k.clone());
+        }
+        q.fetch_all(&db.pool).await?
+    };
+    Ok(rows.into_iter().filter_map(chat_of).collect())
+}
+
+/// These messages (chat, seq), those the database has, in no order.
+pub async fn messages_at(db: &Db, places: &[(ChatId, i64)]) -> R<Vec<MessageRow>> {
+    if places.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {MESSAGE_COLS} FROM chat_messages WHERE {}",
+        (0..places.len())
+            .map(|i| if db.placeholders(1, 1) == "?" {
+                "(chat_id = ? AND seq = ?)".to_string()
+            } else {
+                format!("(chat_id = ${} AND seq = ${})", 2 * i + 1, 2 * i + 2)
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for (chat, seq) in places {
+        q = q.bind(*chat).bind(*seq);
+    }
+    q.fetch_all(&db.pool).await
+}

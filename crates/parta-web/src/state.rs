@@ -121,7 +121,10 @@ impl AppState {
         .with_quotas(config.storage);
         let relay = Relay::new(db.clone(), registry.clone(), outbox);
         let notifications = Notifications::new(db.clone());
-        let chats = parta_chat::Chats::new(db.clone());
+        let chats = parta_chat::Chats::new(
+            db.clone(),
+            parta_chat::search::open(&parta_chat::search::dir_in(&config.data_dir), db.clone())?,
+        );
         let mut identity =
             Identity::new(db.clone(), audit.clone(), throttle, config.session.clone());
         if let Some(oidc) = &config.oidc {

@@ -102,6 +102,9 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Rebuild the chats' search index from the database (it also rebuilds by itself at
+    /// start when missing or unreadable). Stop the server first.
+    Reindex,
     /// Replace the SQLite database with a checked backup (stop the server first).
     Restore {
         #[arg(long)]
@@ -230,6 +233,29 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { from } => restore(&config, &from).await,
+        Command::Reindex => {
+            let db = open(&config).await?;
+            db.migrate().await?;
+            let started = Instant::now();
+            let dir = parta_chat::search::dir_in(&config.data_dir);
+            let mut shown = 0;
+            let n = parta_chat::search::rebuild(&dir, &db, |done| {
+                if done >= shown + 100_000 {
+                    shown = done;
+                    eprint!("\rСообщений чатов проиндексировано: {done}");
+                }
+            })
+            .await
+            .map_err(anyhow::Error::msg)
+            .context("поисковый индекс чатов")?;
+            eprintln!();
+            println!(
+                "Поисковый индекс чатов перестроен за {:.1} с: сообщений — {n} ({}).",
+                started.elapsed().as_secs_f64(),
+                dir.display()
+            );
+            Ok(())
+        }
         Command::Import {
             org: Some(org),
             file,

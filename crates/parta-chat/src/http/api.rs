@@ -4,7 +4,7 @@
 
 use super::Web;
 use crate::live::Follower;
-use crate::{AckReport, ChatSettings, ChatSummary, Contacts, History, Message};
+use crate::{AckReport, ChatSettings, ChatSummary, Contacts, History, Message, SearchResults};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<Web> {
     OpenApiRouter::new()
         .routes(routes!(chats))
         .routes(routes!(contacts))
+        .routes(routes!(search))
         .routes(routes!(start_personal))
         .routes(routes!(history, post_message))
         .routes(routes!(read))
@@ -48,6 +49,53 @@ async fn chats(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<ChatSumma
     responses((status = 200, body = Contacts)))]
 async fn contacts(State(st): State<Web>, c: Caller) -> ApiResult<Json<Contacts>> {
     Ok(Json(st.chats.contacts(&c.principal).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Words to find, in any of their forms (up to 8 words, 200 characters).
+    #[serde(default)]
+    pub q: String,
+    /// Only this chat.
+    pub chat: Option<String>,
+    /// `more` of the previous page.
+    pub offset: Option<String>,
+}
+
+/// Parses the search's optional chat and offset, naming the field when they are wrong.
+pub(crate) fn search_args(
+    chat: Option<&str>,
+    offset: Option<&str>,
+) -> Result<(Option<ChatId>, usize), Problem> {
+    let chat = match chat.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => Some(path_id(c).map_err(|_| Problem::not_found())?),
+        None => None,
+    };
+    let offset = match offset.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(o) => o
+            .parse()
+            .map_err(|_| Problem::invalid("offset", "Неверная страница результатов."))?,
+        None => 0,
+    };
+    Ok((chat, offset))
+}
+
+/// Messages of the caller's chats (or of one) with every word in any of its forms
+/// («контрольную» finds «контрольная»; one typo forgiven when nothing matches exactly),
+/// the newest first, 30 a page.
+#[utoipa::path(get, path = "/api/v1/chats/search", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(SearchQuery),
+    responses((status = 200, body = SearchResults), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn search(
+    State(st): State<Web>,
+    c: Caller,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<SearchResults>> {
+    let (chat, offset) = search_args(q.chat.as_deref(), q.offset.as_deref())?;
+    Ok(Json(
+        st.chats.search(&c.principal, &q.q, chat, offset).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

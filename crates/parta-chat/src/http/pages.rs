@@ -20,6 +20,7 @@ pub fn router() -> Pages<Web> {
     Pages::new()
         .get("/chats", chats)
         .get("/chats/contacts", contacts)
+        .get("/chats/search", search)
         .post("/chats/personal", start_personal)
         .get("/chats/{id}", chat)
         .post("/chats/{id}", post)
@@ -46,11 +47,15 @@ async fn chat_js() -> Response {
 
 /// A chat's title in the reader's language: «5А — ученики», «Учительская».
 fn title(t: &Strings, c: &ChatSummary) -> String {
-    match c.kind {
-        ChatKind::ClassStudents => format!("{} — {}", c.title, t.students_of),
-        ChatKind::ClassParents => format!("{} — {}", c.title, t.parents_of),
-        ChatKind::StaffRoom => format!("{} — {}", t.staff_room, c.title),
-        ChatKind::Personal => c.title.clone(),
+    title_of(t, c.kind, &c.title)
+}
+
+fn title_of(t: &Strings, kind: ChatKind, name: &str) -> String {
+    match kind {
+        ChatKind::ClassStudents => format!("{name} — {}", t.students_of),
+        ChatKind::ClassParents => format!("{name} — {}", t.parents_of),
+        ChatKind::StaffRoom => format!("{} — {name}", t.staff_room),
+        ChatKind::Personal => name.to_string(),
     }
 }
 
@@ -97,6 +102,100 @@ async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCall
         t,
         chats,
     })))
+}
+
+/// A found message as the results page shows it.
+struct FoundView {
+    chat: ChatId,
+    chat_title: String,
+    seq: i64,
+    author: String,
+    at: String,
+    parts: Vec<crate::TextPart>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    q: String,
+    /// Searching one chat: its id (the form keeps it).
+    chat: String,
+    /// Whether a search was made (the form alone otherwise).
+    searched: bool,
+    found: Vec<FoundView>,
+    /// The next page's link.
+    more: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SearchForm {
+    q: Option<String>,
+    chat: Option<String>,
+    offset: Option<String>,
+}
+
+/// Search in the caller's chats (or one of them): the form, and what it found.
+async fn search(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(f): Query<SearchForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let q = f.q.unwrap_or_default();
+    let chat_raw = f.chat.unwrap_or_default();
+    let mut page = SearchPage {
+        ctx: r.ctx(),
+        t,
+        q: q.clone(),
+        chat: chat_raw.clone(),
+        searched: false,
+        found: Vec::new(),
+        more: None,
+        error: None,
+    };
+    if q.trim().is_empty() {
+        return Ok(private(render(&page)));
+    }
+    let (chat, offset) = super::api::search_args(Some(&chat_raw), f.offset.as_deref())?;
+    match st.chats.search(&r.caller.principal, &q, chat, offset).await {
+        Ok(res) => {
+            page.searched = true;
+            page.more = res.more.map(|o| {
+                let mut u = form_urlencoded::Serializer::new(String::new());
+                u.append_pair("q", &q);
+                if !chat_raw.is_empty() {
+                    u.append_pair("chat", &chat_raw);
+                }
+                u.append_pair("offset", &o.to_string());
+                format!("/chats/search?{}", u.finish())
+            });
+            page.found = res
+                .found
+                .into_iter()
+                .map(|f| FoundView {
+                    chat: f.chat_id,
+                    chat_title: title_of(t, f.chat_kind, &f.chat_title),
+                    seq: f.message.seq,
+                    author: f.message.author,
+                    at: when(f.message.at),
+                    parts: f.parts,
+                })
+                .collect();
+            Ok(private(render(&page)))
+        }
+        // A query it cannot look for: the form again with it kept and the reason.
+        Err(e) if e.status == 422 => {
+            page.error = Some(parta_http::page::messages(&e, r.ctx().lang).join(" "));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, private(render(&page))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

@@ -62,6 +62,14 @@ pub struct Strings {
     pub back_to_chat: &'static str,
     pub typing: &'static str,
     pub reply: &'static str,
+    pub search: &'static str,
+    pub search_title: &'static str,
+    pub search_here: &'static str,
+    pub search_hint: &'static str,
+    pub find: &'static str,
+    pub nothing_found: &'static str,
+    pub more_results: &'static str,
+    pub open_in_chat: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -122,6 +130,14 @@ pub static RU: Strings = Strings {
     back_to_chat: "Вернуться в чат",
     typing: "печатает…",
     reply: "Ответ на сообщение",
+    search: "Поиск",
+    search_title: "Поиск по чатам",
+    search_here: "Поиск в этом чате",
+    search_hint: "Слова находятся в любой форме: «контрольную» найдёт «контрольная».",
+    find: "Найти",
+    nothing_found: "Ничего не нашлось. Проверьте слова или ищите по одному слову.",
+    more_results: "Ещё результаты",
+    open_in_chat: "открыть в чате",
 };
 
 pub static EN: Strings = Strings {
@@ -182,6 +198,14 @@ pub static EN: Strings = Strings {
     back_to_chat: "Back to the chat",
     typing: "is typing…",
     reply: "Reply to message",
+    search: "Search",
+    search_title: "Search the chats",
+    search_here: "Search this chat",
+    search_hint: "Words are found in any form: «контрольную» finds «контрольная».",
+    find: "Find",
+    nothing_found: "Nothing found. Check the words or search for one word.",
+    more_results: "More results",
+    open_in_chat: "open in the chat",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {

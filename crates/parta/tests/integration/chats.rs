@@ -938,3 +938,307 @@ async fn urgent_announcements_are_confirmed_and_chats_moderated() {
         .await;
     assert_eq!(res.status(), 422);
 }
+
+/// Waits until `cond` holds of a search (the index commits within a second).
+async fn found_by(c: &Client, url: &str, cond: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let res = c.get(url).await;
+        assert_eq!(res.status(), 200, "{url}");
+        let v: Value = res.json().await.unwrap();
+        if cond(&v) {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{url}: never as expected: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn seqs(v: &Value) -> Vec<i64> {
+    v["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"]["seq"].as_i64().unwrap())
+        .collect()
+}
+
+fn search_url(q: &str, chat: Option<&str>) -> String {
+    let mut u = format!("/api/v1/chats/search?q={}", urlencode(q));
+    if let Some(c) = chat {
+        u.push_str(&format!("&chat={c}"));
+    }
+    u
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn history_is_searched_by_word_forms_within_ones_own_chats() {
+    let app = spawn().await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+    let mine = chats_of(&t).await;
+    let pupils = find(&mine, "class_students").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parents = find(&mine, "class_parents").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let say = |chat: &str, text: &str| {
+        let (t, chat, text) = (&t, chat.to_string(), text.to_string());
+        async move {
+            let res = t
+                .post(
+                    &format!("/api/v1/chats/{chat}/messages"),
+                    &json!({ "text": text }),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap()
+        }
+    };
+    let test = say(
+        &parents,
+        "Контрольная работа по математике в пятницу, повторите дроби.",
+    )
+    .await;
+    let trip = say(
+        &pupils,
+        "Экскурсия в театр: сбор у школы в 9:00. Берём ёлочные игрушки <script>alert(1)</script>",
+    )
+    .await;
+    let other = say(&pupils, "Завтра дежурят Петров и Сидорова.").await;
+
+    // Another form of the word finds it; the parent sees the parents' chat only.
+    let v = found_by(&p, &search_url("контрольную", None), |v| {
+        !seqs(v).is_empty()
+    })
+    .await;
+    assert_eq!(seqs(&v), vec![test]);
+    assert_eq!(v["found"][0]["chat_id"], parents.as_str());
+    assert_eq!(v["found"][0]["chat_kind"], "class_parents");
+    let marked: Vec<&str> = v["found"][0]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["found"] == true)
+        .map(|x| x["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, vec!["Контрольная"]);
+    // The student of the class does not find what was said to the parents…
+    let v = found_by(&s, &search_url("экскурсии", None), |v| {
+        !seqs(v).is_empty()
+    })
+    .await;
+    assert_eq!(seqs(&v), vec![trip]);
+    let v: Value = s
+        .get(&search_url("контрольная", None))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seqs(&v), Vec::<i64>::new(), "{v}");
+    // …nor can they name the parents' chat.
+    problem(s.get(&search_url("контрольная", Some(&parents))).await, 404).await;
+    // «ё» as «е», every word required, one typo forgiven when nothing matches exactly.
+    let v = found_by(
+        &s,
+        &search_url("елочных игрушек", Some(&pupils)),
+        |v| !seqs(v).is_empty(),
+    )
+    .await;
+    assert_eq!(seqs(&v), vec![trip]);
+    let v: Value = s
+        .get(&search_url("театр дроби", None))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seqs(&v), Vec::<i64>::new());
+    let v: Value = s
+        .get(&search_url("экскурсея", None))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seqs(&v), vec![trip], "one typo: {v}");
+    // Markup stays text (escaped on the page).
+    let page = s
+        .get(&format!("/chats/search?q={}", urlencode("театр")))
+        .await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<mark>театр</mark>"), "{html}");
+    assert!(
+        (html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"))
+            && !html.contains("<script>alert"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("/chats/{pupils}?before={}#m{trip}", trip + 1)));
+
+    // Edits are found by their new text, deleted messages not at all.
+    let res = t
+        .send(
+            "PATCH",
+            &format!("/api/v1/chats/{pupils}/messages/{other}"),
+            Some(&json!({"text": "Завтра дежурят Иванов и Смирнова."})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    found_by(&s, &search_url("Иванов", None), |v| {
+        seqs(v) == vec![other]
+    })
+    .await;
+    found_by(&s, &search_url("Петров", None), |v| {
+        seqs(v).is_empty()
+    })
+    .await;
+    let res = t
+        .send(
+            "DELETE",
+            &format!("/api/v1/chats/{pupils}/messages/{trip}"),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let v: Value = s
+        .get(&search_url("театр", None))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seqs(&v),
+        Vec::<i64>::new(),
+        "a deleted message is never shown: {v}"
+    );
+
+    // Bad input names the field; the page keeps what was typed.
+    let bad = problem(s.get(&search_url(" ,.; ", None)).await, 422).await;
+    assert_eq!(fields_of(&bad), vec!["q"]);
+    let bad = problem(
+        s.get(&search_url(
+            "раз два три четыре пять шесть семь восемь девять",
+            None,
+        ))
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["q"]);
+    let bad = problem(s.get(&search_url(&"я".repeat(201), None)).await, 422).await;
+    assert_eq!(fields_of(&bad), vec!["q"]);
+    let bad = problem(
+        s.get(&format!("{}&offset=minus", search_url("театр", None)))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["offset"]);
+    let bad = problem(
+        s.get(&format!("{}&offset=100000", search_url("театр", None)))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["offset"]);
+    let page = s.get("/chats/search?q=%2C%2C%3C%3E").await;
+    assert_eq!(page.status(), 422);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("value=\",,&lt;&gt;\"") || html.contains("value=\",,&#60;&#62;\""),
+        "{html}"
+    );
+    assert!(html.contains("Введите слово для поиска."));
+}
+
+#[tokio::test]
+async fn the_search_index_catches_up_from_the_database_after_a_stop() {
+    let app = spawn().await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let chat = find(&chats_of(&t).await, "class_students").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+    let res = t
+        .post(&msgs, &json!({"text": "Олимпиада по физике во вторник"}))
+        .await;
+    let first = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+    let id: parta_core::ids::ChatId = chat.parse().unwrap();
+
+    // Another index of the same database (a node that was down): built from it at start.
+    let dir = std::env::temp_dir().join(format!(
+        "parta-test-index-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let wait_for = |index: parta_chat::search::SearchIndex, word: &'static str, want: Vec<i64>| async move {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let words = index.words(word).unwrap();
+            let got: Vec<i64> = index
+                .search(&[id], words, 0, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect();
+            if got == want {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{word}: {got:?}, not {want:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    let index = parta_chat::search::open(&dir, app.db.clone()).unwrap();
+    wait_for(index.clone(), "олимпиады", vec![first]).await;
+    drop(index);
+    // While it is stopped (its writer lets go of the directory within a commit's pause):
+    // a new message, an edit, a deletion.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let res = t
+        .post(&msgs, &json!({"text": "Олимпиада по химии в среду"}))
+        .await;
+    let second = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+    let res = t
+        .send(
+            "PATCH",
+            &format!("{msgs}/{first}"),
+            Some(&json!({"text": "Олимпиада по астрономии во вторник"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // Opened again on its directory, it catches up from its watermark.
+    let index = parta_chat::search::open(&dir, app.db.clone()).unwrap();
+    wait_for(index.clone(), "химии", vec![second]).await;
+    wait_for(index.clone(), "астрономия", vec![first]).await;
+    wait_for(index.clone(), "физика", vec![]).await;
+    let res = t.send("DELETE", &format!("{msgs}/{second}"), None).await;
+    assert_eq!(res.status(), 200);
+    drop(index);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let index = parta_chat::search::open(&dir, app.db.clone()).unwrap();
+    wait_for(index.clone(), "химии", vec![]).await;
+    wait_for(index, "олимпиада", vec![first]).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
