@@ -10,12 +10,20 @@ end
 local kind = os.getenv("KIND") or "history"
 local depth = tonumber(os.getenv("DEPTH") or "1000")
 local n = 0
+-- Searches: a word in another form, two words, a misspelt word (no exact match: the
+-- fuzzy pass), a word nobody wrote (both passes, nothing found).
+local queries = { "%D0%BA%D0%BE%D0%BD%D1%82%D1%80%D0%BE%D0%BB%D1%8C%D0%BD%D1%83%D1%8E",
+  "%D1%81%D0%BE%D0%B1%D1%80%D0%B0%D0%BD%D0%B8%D1%8F+%D1%87%D0%B5%D1%82%D0%B2%D0%B5%D1%80%D0%B3",
+  "%D1%8D%D0%BA%D1%81%D0%BA%D1%83%D1%80%D1%81%D0%B5%D1%8F",
+  "%D0%B0%D1%81%D1%82%D1%80%D0%BE%D0%BD%D0%BE%D0%BC%D0%B8%D1%8F" }
 request = function()
   n = n + 1
   local r = rows[(n % #rows) + 1]
   local path
   if kind == "list" then
     path = "/api/v1/chats"
+  elseif kind == "search" then
+    path = "/api/v1/chats/search?q=" .. queries[(n % #queries) + 1]
   elseif kind == "history-old" then
     path = "/api/v1/chats/" .. r[2] .. "/messages?before=" .. math.random(2, depth)
   else

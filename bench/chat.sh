@@ -6,7 +6,9 @@
 # MESSAGES messages stored.
 #   bench/chat.sh [clients] [rate msg/s] [seconds]      defaults 10000 2000 20
 #   PG_URL=postgres://…/db bench/chat.sh …              the same on PostgreSQL
-#   MESSAGES=10000000 (stored before the reads; 0 skips them)
+#   MESSAGES=10000000 (stored before the reads, then indexed by `parta reindex`; 0 skips
+#   them); KIND=search looks for words of those messages in other forms (one of eight
+#   messages has each), two words at once, a misspelt word, and a word nobody wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS="${1:-10000}"
@@ -59,6 +61,9 @@ if [ "$MESSAGES" -gt 0 ]; then
   have=$(sql "SELECT COUNT(*) FROM chat_messages")
   if [ "$have" -lt "$MESSAGES" ]; then
     echo "== store $MESSAGES messages in the class chats =="
+    # Eight everyday phrases in turn (the search looks for their words in other forms).
+    PHRASE_LIST='Напоминаю: завтра контрольная работа по математике, повторите дроби.|Родительское собрание в четверг в 18:00 в кабинете 12.|Экскурсия в музей переносится на следующую неделю.|Кто может принести краски и кисти на урок рисования?|Домашнее задание по русскому языку: упражнение 125.|Спасибо всем, кто пришёл на субботник!|Не забудьте сменную обувь и форму на физкультуру.|Олимпиада по информатике пройдёт в среду на седьмом уроке.'
+    PHRASES=$(IFS='|'; sep=; for ph in $PHRASE_LIST; do echo -n "$sep'$ph'"; sep=,; done)
     kill $pid; wait $pid 2>/dev/null || true
     # Each chat's history grows by the same number of messages, written by its members'
     # author (the chat's first author), with places after the chat's last one.
@@ -66,25 +71,30 @@ if [ "$MESSAGES" -gt 0 ]; then
     per=$(( (MESSAGES - have) / chats + 1 ))
     if [ -n "${PG_URL:-}" ]; then
       sql "INSERT INTO chat_messages (chat_id, seq, id, author_id, body, created_at) \
-           SELECT c.id, c.last_seq + g, md5(c.id || g), (SELECT author_id FROM chat_messages m WHERE m.chat_id = c.id LIMIT 1), \
-                  'Сообщение номер ' || g || ': домашнее задание, собрание, экскурсия', 1764460800000 + g * 1000 \
+           SELECT c.id, c.last_seq + g, c.id || '-' || g, (SELECT author_id FROM chat_messages m WHERE m.chat_id = c.id LIMIT 1), \
+                  (ARRAY[$PHRASES])[1 + g % 8], 1764460800000 + g * 1000 \
            FROM chats c CROSS JOIN generate_series(1, $per) g WHERE EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = c.id)"
     else
       sql "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < $per) \
            INSERT INTO chat_messages (chat_id, seq, id, author_id, body, created_at) \
            SELECT c.id, c.last_seq + g.n, c.id || '-' || g.n, (SELECT author_id FROM chat_messages m WHERE m.chat_id = c.id LIMIT 1), \
-                  'Сообщение номер ' || g.n || ': домашнее задание, собрание, экскурсия', 1764460800000 + g.n * 1000 \
+                  CASE g.n % 8 $(i=0; IFS='|'; for ph in $PHRASE_LIST; do echo -n "WHEN $i THEN '$ph' "; i=$((i+1)); done) END, 1764460800000 + g.n * 1000 \
            FROM chats c CROSS JOIN g WHERE EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = c.id)"
     fi
     sql "UPDATE chats SET last_seq = (SELECT MAX(seq) FROM chat_messages m WHERE m.chat_id = chats.id), \
          last_at = (SELECT MAX(created_at) FROM chat_messages m WHERE m.chat_id = chats.id) \
          WHERE EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = chats.id)"
+    echo "== search index of the stored messages =="
+    t0=$(date +%s.%N)
+    "$BIN" reindex "${DB_ARGS[@]}" 2>/dev/null | tee "$OUT/chat-reindex.txt"
+    t1=$(date +%s.%N)
+    echo "RESULT reindex_s=$(echo "$t1 - $t0" | bc) index_mb=$(du -sm "$DATA/index/chats" | cut -f1)"
     PARTA_SIGN_IN__ADDRESS_FREE_FAILURES=1000000000 PARTA_LOG=warn "$BIN" serve "${DB_ARGS[@]}" --port "$PORT" >"$OUT/chat-serve.log" 2>&1 &
     pid=$!
     until curl -sf "$URL/readyz" >/dev/null; do sleep 0.1; done
   fi
   echo "RESULT messages=$(sql "SELECT COUNT(*) FROM chat_messages") chats=$(sql "SELECT COUNT(*) FROM chats")"
-  for kind in history history-old list; do
+  for kind in history history-old list search; do
     SESSIONS="$OUT/chat-sessions.txt" KIND=$kind wrk -t2 -c32 -d5s -s bench/chat.lua "$URL" >/dev/null
     echo "== $kind =="
     SESSIONS="$OUT/chat-sessions.txt" KIND=$kind DEPTH=20000 wrk -t2 -c32 -d"$DURATION" --latency -s bench/chat.lua "$URL" | tee "$OUT/chat-$kind.txt" | grep RESULT
