@@ -94,6 +94,8 @@ impl Published {
 pub struct Hub {
     chats: Arc<Mutex<HashMap<ChatId, broadcast::Sender<Arc<Published>>>>>,
     sent: Arc<Mutex<HashMap<PersonId, VecDeque<Instant>>>>,
+    /// Slow mode: when each person last wrote in each slow chat.
+    slow: Arc<Mutex<HashMap<(ChatId, PersonId), Instant>>>,
 }
 
 impl Hub {
@@ -161,6 +163,33 @@ impl Hub {
             return Err(window.saturating_sub(now.duration_since(oldest)));
         }
         q.push_back(now);
+        Ok(())
+    }
+}
+
+impl Hub {
+    /// Slow mode: whether the person may write in the chat again now (once in `every`);
+    /// when not, how long to wait. Kept by this node (a cluster's nodes each keep their
+    /// own: a member spread over two nodes could write twice as often).
+    pub fn admit_slow(
+        &self,
+        chat: ChatId,
+        person: PersonId,
+        every: Duration,
+    ) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut slow = self.slow.lock().unwrap_or_else(|e| e.into_inner());
+        if slow.len() > 100_000 {
+            // The longest slow mode is five minutes.
+            slow.retain(|_, t| now.duration_since(*t) < Duration::from_secs(300));
+        }
+        if let Some(last) = slow.get(&(chat, person)) {
+            let since = now.duration_since(*last);
+            if since < every {
+                return Err(every - since);
+            }
+        }
+        slow.insert((chat, person), now);
         Ok(())
     }
 }

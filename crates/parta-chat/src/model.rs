@@ -98,6 +98,8 @@ pub struct Chat {
     pub last_seq: i64,
     /// The pinned message's place.
     pub pinned: Option<i64>,
+    /// Slow mode: a member writes at most once in this many seconds (0: off).
+    pub slow_seconds: i64,
 }
 
 /// A chat in the caller's list.
@@ -118,6 +120,8 @@ pub struct ChatSummary {
     /// Urgent announcements of others the caller has not confirmed reading yet.
     pub to_acknowledge: i64,
     pub read_only: bool,
+    /// Slow mode: a member writes at most once in this many seconds (0: off).
+    pub slow_seconds: i64,
 }
 
 /// A message.
@@ -180,6 +184,119 @@ pub struct ChatSettings {
     pub read_only: Option<bool>,
     /// The message shown on top of the chat; 0 unpins.
     pub pinned: Option<i64>,
+    /// Slow mode: a member (not a moderator) writes at most once in this many seconds;
+    /// 0 turns it off. One of [`SLOW_MODES`].
+    pub slow_seconds: Option<i64>,
+}
+
+/// The slow modes a moderator chooses from, in seconds (0: off).
+pub const SLOW_MODES: [i64; 5] = [0, 10, 30, 60, 300];
+/// Complaints a person may make a day (a flood of complaints is a flood).
+pub const COMPLAINTS_A_DAY: i64 = 20;
+/// The longest comment to a complaint, in characters.
+pub const MAX_COMPLAINT_COMMENT: usize = 500;
+/// Open complaints a moderator's list shows at most (the oldest first).
+pub const MAX_OPEN_COMPLAINTS: i64 = 200;
+/// How long a moderator may mute someone, in hours at most (a term); for good: remove.
+pub const MAX_MUTE_HOURS: i64 = 24 * 120;
+
+/// Why a message is complained about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintReason {
+    /// Оскорбления, травля.
+    Abuse,
+    /// Спам, реклама.
+    Spam,
+    /// Чужие персональные данные.
+    PersonalData,
+    /// Неподобающее для детей.
+    Inappropriate,
+    Other,
+}
+
+impl ComplaintReason {
+    pub const ALL: [ComplaintReason; 5] = [
+        ComplaintReason::Abuse,
+        ComplaintReason::Spam,
+        ComplaintReason::PersonalData,
+        ComplaintReason::Inappropriate,
+        ComplaintReason::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintReason::Abuse => "abuse",
+            ComplaintReason::Spam => "spam",
+            ComplaintReason::PersonalData => "personal_data",
+            ComplaintReason::Inappropriate => "inappropriate",
+            ComplaintReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ComplaintReason> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What a moderator does about a message (a complaint's outcome, or on their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// Nothing wrong: the complaints are closed.
+    Dismiss,
+    /// The message is hidden from the members.
+    Hide,
+    /// The message hidden and its author muted for `hours`.
+    Mute,
+    /// The message hidden and its author removed from the chat.
+    Remove,
+}
+
+impl Resolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Dismiss => "dismissed",
+            Resolution::Hide => "hidden",
+            Resolution::Mute => "muted",
+            Resolution::Remove => "removed",
+        }
+    }
+}
+
+/// An open complaint as a moderator sees it: the message (its text even when deleted since,
+/// and its earlier texts), who wrote it and who complained.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Complaint {
+    pub id: String,
+    pub chat_id: ChatId,
+    pub chat_kind: ChatKind,
+    pub chat_title: String,
+    pub seq: i64,
+    pub author_id: PersonId,
+    pub author: String,
+    /// The message's text now ("" when it was deleted).
+    pub text: String,
+    /// Its earlier texts, oldest first.
+    pub earlier: Vec<String>,
+    pub reason: ComplaintReason,
+    pub comment: String,
+    pub by: String,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    /// Complaints about the same message (this one included).
+    pub count: i64,
+}
+
+/// Someone a chat's moderators muted or removed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Restricted {
+    pub person_id: PersonId,
+    pub name: String,
+    /// "mute" or "remove".
+    pub kind: String,
+    /// Milliseconds since the epoch (none: until lifted).
+    pub until: Option<i64>,
 }
 
 /// A page of a chat's history, oldest first.
@@ -191,6 +308,8 @@ pub struct History {
     pub earlier: Option<i64>,
     /// Whether the caller may write here (a read-only chat: its moderators only).
     pub can_post: bool,
+    /// The chat's moderators have muted the caller here for now.
+    pub muted: bool,
     /// Whether the caller moderates the chat (urgent announcements, read-only mode, pins,
     /// hiding messages).
     pub moderator: bool,

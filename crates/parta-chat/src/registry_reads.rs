@@ -169,3 +169,24 @@ async fn people(db: &Db, inner: &str, values: Vec<String>) -> R<Vec<(PersonId, S
     }
     q.fetch_all(&db.pool).await
 }
+
+/// The class's class teacher, if it has one.
+pub async fn class_teacher(db: &Db, class: ClassId) -> R<Option<PersonId>> {
+    let row: Option<(Option<PersonId>,)> =
+        sqlx::query_as("SELECT class_teacher_id FROM classes WHERE id = $1")
+            .bind(class)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// The school's administration (those with its school-admin role).
+pub async fn admins_of(db: &Db, org: OrganisationId) -> R<Vec<PersonId>> {
+    let rows: Vec<(PersonId,)> = sqlx::query_as(
+        "SELECT person_id FROM role_assignments WHERE role = 'school_admin' AND organisation_id = $1",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

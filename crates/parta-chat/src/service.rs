@@ -7,7 +7,9 @@ use crate::search::{Change, SearchIndex};
 use crate::writer::Writer;
 use crate::{registry_reads, store};
 use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
-use parta_core::policy::{decide, ChatAudience, ChatFacts, Decision, Operation, Target};
+use parta_core::policy::{
+    decide, ChatAudience, ChatFacts, ChatRestriction, Decision, Operation, Target,
+};
 use parta_core::principal::{Principal, Role};
 use parta_core::time::now_ms;
 use parta_core::Problem;
@@ -44,11 +46,11 @@ fn moderation(p: &Principal, chat: &Chat) -> Decision {
     decide(
         p,
         Operation::ModerateChat,
-        Target::Chat(&facts(chat, false)),
+        Target::Chat(&facts(chat, false, ChatRestriction::None)),
     )
 }
 
-fn facts(chat: &Chat, member: bool) -> ChatFacts {
+fn facts(chat: &Chat, member: bool, restriction: ChatRestriction) -> ChatFacts {
     let class = chat.class_id.unwrap_or_default();
     ChatFacts {
         org: chat.organisation_id,
@@ -62,6 +64,7 @@ fn facts(chat: &Chat, member: bool) -> ChatFacts {
             },
         },
         read_only: chat.read_only,
+        restriction,
     }
 }
 
@@ -125,6 +128,8 @@ impl Chats {
         let mut keys = self.ensure(p).await?;
         keys.extend(store::personal_keys(&self.db, p.person_id).await?);
         let mut rows = store::summaries(&self.db, p.person_id, &keys).await?;
+        let removed = store::removed_from(&self.db, p.person_id).await?;
+        rows.retain(|r| !removed.contains(&r.chat.id));
         let personal: Vec<ChatId> = rows
             .iter()
             .filter(|r| r.chat.kind == ChatKind::Personal)
@@ -204,7 +209,14 @@ impl Chats {
             .await?
             .ok_or_else(Problem::not_found)?;
         let member = self.member(&chat, p).await?;
-        check(decide(p, op, Target::Chat(&facts(&chat, member))))?;
+        let restriction = store::restriction(&self.db, id, p.person_id, now_ms()).await?;
+        let decision = decide(p, op, Target::Chat(&facts(&chat, member, restriction)));
+        if decision == Decision::Forbidden && restriction == ChatRestriction::Muted {
+            return Err(Problem::forbidden().with_detail(
+                "Модератор чата запретил вам писать в нём на время. Читать чат вы можете.",
+            ));
+        }
+        check(decision)?;
         Ok(chat)
     }
 
@@ -360,7 +372,8 @@ impl Chats {
             }
         };
         let member = self.member(&chat, p).await?;
-        let f = facts(&chat, member);
+        let restriction = store::restriction(&self.db, id, p.person_id, now_ms()).await?;
+        let f = facts(&chat, member, restriction);
         let can_post = decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow
             && (chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?);
         let moderator = moderation(p, &chat) == Decision::Allow;
@@ -415,6 +428,7 @@ impl Chats {
             earlier,
             messages: lines,
             can_post,
+            muted: restriction == ChatRestriction::Muted,
             moderator,
             pinned,
             to_acknowledge,
@@ -508,6 +522,15 @@ impl Chats {
                 "Слишком много сообщений подряд: подождите несколько секунд.",
                 wait.as_secs().max(1),
             ));
+        }
+        if chat.slow_seconds > 0 && moderation(p, &chat) != Decision::Allow {
+            let every = std::time::Duration::from_secs(chat.slow_seconds.unsigned_abs());
+            if let Err(wait) = self.hub.admit_slow(id, p.person_id, every) {
+                return Err(Problem::too_many(
+                    "В чате медленный режим: следующее сообщение можно будет отправить чуть позже.",
+                    wait.as_secs().max(1),
+                ));
+            }
         }
         let author = match name {
             Some(n) => n.to_string(),
@@ -770,7 +793,10 @@ impl Chats {
             None => {
                 let mut keys = self.ensure(p).await?;
                 keys.extend(store::personal_keys(&self.db, p.person_id).await?);
-                store::chats_by_keys(&self.db, &keys).await?
+                let removed = store::removed_from(&self.db, p.person_id).await?;
+                let mut chats = store::chats_by_keys(&self.db, &keys).await?;
+                chats.retain(|c| !removed.contains(&c.id));
+                chats
             }
         };
         let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
@@ -823,6 +849,331 @@ impl Chats {
         Ok(SearchResults { found, more })
     }
 
+    /// One message of a chat the caller reads (the complaint form shows it).
+    pub async fn message_of(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+    ) -> Result<Message, Problem> {
+        self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        if m.deleted {
+            return Err(Problem::invalid("seq", "Сообщение удалено."));
+        }
+        Ok(m)
+    }
+
+    /// A member's complaint about someone else's message: the chat's moderators and the
+    /// school's administration see it among the open complaints. Once a person and
+    /// message; at most [`COMPLAINTS_A_DAY`] a day.
+    pub async fn complain(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+        reason: &str,
+        comment: &str,
+    ) -> Result<(), Problem> {
+        self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        if m.author_id == p.person_id {
+            return Err(Problem::invalid(
+                "seq",
+                "На своё сообщение жаловаться не нужно: его можно изменить или удалить.",
+            ));
+        }
+        let reason = ComplaintReason::parse(reason)
+            .ok_or_else(|| Problem::invalid("reason", "Выберите, что не так с сообщением."))?;
+        let comment: String = comment
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .collect();
+        let comment = comment.trim();
+        if comment.chars().count() > MAX_COMPLAINT_COMMENT {
+            return Err(Problem::invalid(
+                "comment",
+                "Пояснение длиннее 500 знаков: сократите его.",
+            ));
+        }
+        let now = now_ms();
+        if store::complaints_since(&self.db, p.person_id, now - 86_400_000).await?
+            >= COMPLAINTS_A_DAY
+        {
+            return Err(Problem::too_many(
+                "Слишком много жалоб за сутки: модераторы уже разбирают ваши жалобы.",
+                3600,
+            ));
+        }
+        let mut tx = self.db.begin_write().await?;
+        store::complain(&mut tx, id, seq, p.person_id, reason.as_str(), comment, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The open complaints the caller settles: about the chats they moderate and, for a
+    /// school's administration, every chat of its school. Reading them is audited (they
+    /// show messages of chats the reader is not a member of).
+    pub async fn complaints(
+        &self,
+        p: &Principal,
+        ip: Option<String>,
+    ) -> Result<Vec<Complaint>, Problem> {
+        let orgs: Vec<OrganisationId> = if p.role() == Role::SchoolAdmin {
+            p.scope.organisations.clone()
+        } else {
+            Vec::new()
+        };
+        let mut chats: Vec<Chat> = Vec::new();
+        if p.role() == Role::Teacher {
+            let keys = self.ensure(p).await?;
+            chats = store::chats_by_keys(&self.db, &keys)
+                .await?
+                .into_iter()
+                .filter(|c| moderation(p, c) == Decision::Allow)
+                .collect();
+        }
+        let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
+        let rows = store::open_complaints(&self.db, &orgs, &ids, MAX_OPEN_COMPLAINTS).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out: Vec<Complaint> = Vec::new();
+        let mut people: Vec<PersonId> = rows.iter().map(|r| r.3).collect();
+        let mut of_chat: HashMap<ChatId, Chat> = chats.into_iter().map(|c| (c.id, c)).collect();
+        for (cid, chat_id, seq, by, reason, comment, at) in rows {
+            if let Some(c) = out
+                .iter_mut()
+                .find(|c| c.chat_id == chat_id && c.seq == seq)
+            {
+                c.count += 1;
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = of_chat.entry(chat_id) {
+                if let Some(c) = store::chat(&self.db, chat_id).await? {
+                    e.insert(c);
+                }
+            }
+            let Some(chat) = of_chat.get(&chat_id) else {
+                continue;
+            };
+            let Some(row) = store::message(&self.db, chat_id, seq).await? else {
+                continue;
+            };
+            let earlier = store::message_history(&self.db, chat_id, seq)
+                .await?
+                .into_iter()
+                .map(|h| h.3)
+                .collect();
+            people.push(row.2);
+            out.push(Complaint {
+                id: cid,
+                chat_id,
+                chat_kind: chat.kind,
+                chat_title: chat.title.clone(),
+                seq,
+                author_id: row.2,
+                author: String::new(),
+                text: if row.8.is_some() {
+                    String::new()
+                } else {
+                    row.3
+                },
+                earlier,
+                reason: ComplaintReason::parse(&reason).unwrap_or(ComplaintReason::Other),
+                comment,
+                by: by.to_string(),
+                at,
+                count: 1,
+            });
+        }
+        people.sort_by_key(|x| x.to_string());
+        people.dedup();
+        let names = registry_reads::short_names(&self.db, &people).await?;
+        for c in out.iter_mut() {
+            c.author = names.get(&c.author_id).cloned().unwrap_or_default();
+            c.by =
+                c.by.parse::<PersonId>()
+                    .ok()
+                    .and_then(|b| names.get(&b).cloned())
+                    .unwrap_or_default();
+            if c.chat_kind == ChatKind::Personal {
+                c.chat_title = String::new();
+            }
+        }
+        let mut e = AuditEntry::by(p, ip, "read", "chat_complaints");
+        e.details = Some(format!("{} complaints", out.len()));
+        let mut tx = self.db.begin_write().await?;
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A moderator's decision about a message: the complaints about it closed, and the
+    /// message hidden, its author muted for `hours` or removed from the chat. Audited.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn moderate(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+        action: Resolution,
+        hours: Option<i64>,
+        ip: Option<String>,
+    ) -> Result<(), Problem> {
+        let chat = self.chat_for_moderator(p, id).await?;
+        let row = store::message(&self.db, id, seq)
+            .await?
+            .ok_or_else(|| Problem::invalid("seq", "В чате нет сообщения с таким номером."))?;
+        let author = row.2;
+        let now = now_ms();
+        let until = match (action, hours) {
+            (Resolution::Mute, Some(h)) if (1..=MAX_MUTE_HOURS).contains(&h) => {
+                Some(now + h * 3_600_000)
+            }
+            (Resolution::Mute, _) => {
+                return Err(Problem::invalid(
+                    "hours",
+                    "Укажите, на сколько часов запретить писать: от 1 до 2880.",
+                ))
+            }
+            _ => None,
+        };
+        if matches!(action, Resolution::Mute | Resolution::Remove) {
+            self.may_restrict(p, &chat, author).await?;
+        }
+        let mut tx = self.db.begin_write().await?;
+        let hide = action != Resolution::Dismiss && row.8.is_none();
+        if hide {
+            store::delete(&mut tx, id, seq, p.person_id, now).await?;
+        }
+        match action {
+            Resolution::Mute => {
+                store::restrict(&mut tx, id, author, Some("mute"), until, p.person_id, now).await?
+            }
+            Resolution::Remove => {
+                store::restrict(&mut tx, id, author, Some("remove"), None, p.person_id, now).await?
+            }
+            _ => {}
+        }
+        store::resolve_complaints(&mut tx, id, seq, p.person_id, action.as_str(), now).await?;
+        let mut e = AuditEntry::by(p, ip, "moderate", "chat_message");
+        e.organisation_id = Some(chat.organisation_id);
+        e.subject_person_id = Some(author);
+        e.object_id = Some(format!("{id}/{seq}"));
+        e.details = Some(format!("{} hours={hours:?}", action.as_str()));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        if hide {
+            let m = self.one(id, seq).await?;
+            self.index.feed(Change::of(&m));
+            self.hub.update(m);
+        }
+        Ok(())
+    }
+
+    /// A chat the caller moderates (the school's administration: any chat of its school,
+    /// though not a member).
+    async fn chat_for_moderator(&self, p: &Principal, id: ChatId) -> Result<Chat, Problem> {
+        let chat = store::chat(&self.db, id)
+            .await?
+            .ok_or_else(Problem::not_found)?;
+        check(moderation(p, &chat))?;
+        Ok(chat)
+    }
+
+    /// Moderators are not muted or removed by each other, nor oneself.
+    async fn may_restrict(
+        &self,
+        p: &Principal,
+        chat: &Chat,
+        person: PersonId,
+    ) -> Result<(), Problem> {
+        let refuse = || {
+            Problem::forbidden().with_detail(
+                "Запретить писать или удалить из чата можно участника, но не модератора и не себя.",
+            )
+        };
+        if person == p.person_id {
+            return Err(refuse());
+        }
+        let is_moderator = match (chat.kind, chat.class_id) {
+            (ChatKind::ClassStudents | ChatKind::ClassParents, Some(c)) => {
+                registry_reads::class_teacher(&self.db, c).await? == Some(person)
+            }
+            _ => false,
+        } || registry_reads::admins_of(&self.db, chat.organisation_id)
+            .await?
+            .contains(&person);
+        if is_moderator {
+            return Err(refuse());
+        }
+        Ok(())
+    }
+
+    /// Mutes a member (`hours`), removes them, or lets them back (`none`). Audited.
+    pub async fn restrict(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        person: PersonId,
+        kind: &str,
+        hours: Option<i64>,
+        ip: Option<String>,
+    ) -> Result<(), Problem> {
+        let chat = self.chat_for_moderator(p, id).await?;
+        let now = now_ms();
+        let (kind, until) = match (kind, hours) {
+            ("none", _) => (None, None),
+            ("remove", _) => (Some("remove"), None),
+            ("mute", Some(h)) if (1..=MAX_MUTE_HOURS).contains(&h) => {
+                (Some("mute"), Some(now + h * 3_600_000))
+            }
+            ("mute", _) => {
+                return Err(Problem::invalid(
+                    "hours",
+                    "Укажите, на сколько часов запретить писать: от 1 до 2880.",
+                ))
+            }
+            _ => {
+                return Err(Problem::invalid(
+                    "kind",
+                    "Выберите: запретить писать (mute), удалить из чата (remove) или снять ограничение (none).",
+                ))
+            }
+        };
+        if kind.is_some() {
+            self.may_restrict(p, &chat, person).await?;
+        }
+        let mut tx = self.db.begin_write().await?;
+        store::restrict(&mut tx, id, person, kind, until, p.person_id, now).await?;
+        let mut e = AuditEntry::by(p, ip, "restrict", "chat");
+        e.organisation_id = Some(chat.organisation_id);
+        e.subject_person_id = Some(person);
+        e.object_id = Some(id.to_string());
+        e.details = Some(format!("{} hours={hours:?}", kind.unwrap_or("none")));
+        AuditLog::record_in(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Who is muted or removed in the chat now (its moderators).
+    pub async fn restricted(&self, p: &Principal, id: ChatId) -> Result<Vec<Restricted>, Problem> {
+        self.chat_for_moderator(p, id).await?;
+        let rows = store::restrictions(&self.db, id, now_ms()).await?;
+        let ids: Vec<PersonId> = rows.iter().map(|r| r.0).collect();
+        let names = registry_reads::short_names(&self.db, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(person_id, kind, until)| Restricted {
+                name: names.get(&person_id).cloned().unwrap_or_default(),
+                person_id,
+                kind,
+                until,
+            })
+            .collect())
+    }
+
     /// A moderator's change of the chat: read-only mode, the pinned message. Audited.
     pub async fn settle(
         &self,
@@ -841,14 +1192,30 @@ impl Chats {
                 ));
             }
         }
+        if settings
+            .slow_seconds
+            .is_some_and(|s| !SLOW_MODES.contains(&s))
+        {
+            return Err(Problem::invalid(
+                "slow_seconds",
+                "Медленный режим: выберите 0 (выключен), 10, 30, 60 или 300 секунд.",
+            ));
+        }
         let mut tx = self.db.begin_write().await?;
-        store::settle(&mut tx, id, settings.read_only, settings.pinned).await?;
+        store::settle(
+            &mut tx,
+            id,
+            settings.read_only,
+            settings.pinned,
+            settings.slow_seconds,
+        )
+        .await?;
         let mut e = AuditEntry::by(p, ip, "moderate", "chat");
         e.organisation_id = Some(chat.organisation_id);
         e.object_id = Some(id.to_string());
         e.details = Some(format!(
-            "read_only={:?} pinned={:?}",
-            settings.read_only, settings.pinned
+            "read_only={:?} pinned={:?} slow_seconds={:?}",
+            settings.read_only, settings.pinned, settings.slow_seconds
         ));
         AuditLog::record_in(&mut tx, e).await?;
         tx.commit().await?;
@@ -875,5 +1242,6 @@ fn summary(
         last_author: author,
         to_acknowledge: 0,
         read_only: chat.read_only,
+        slow_seconds: chat.slow_seconds,
     }
 }

@@ -26,6 +26,7 @@ type ChatRow = (
     i64,
     i64,
     Option<i64>,
+    i64,
 );
 
 fn chat_of(r: ChatRow) -> Option<Chat> {
@@ -38,11 +39,12 @@ fn chat_of(r: ChatRow) -> Option<Chat> {
         read_only: r.5 != 0,
         last_seq: r.6,
         pinned: r.7.filter(|p| *p > 0),
+        slow_seconds: r.8,
     })
 }
 
 const CHAT_COLS: &str =
-    "id, organisation_id, kind, class_id, title, read_only, last_seq, pinned_seq";
+    "id, organisation_id, kind, class_id, title, read_only, last_seq, pinned_seq, slow_seconds";
 
 pub async fn chat(db: &Db, id: ChatId) -> R<Option<Chat>> {
     let row: Option<ChatRow> =
@@ -107,7 +109,7 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     }
     let me = db.placeholders(1, 1);
     let sql = format!(
-        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.last_at, \
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.last_at, \
          COALESCE(m.read_seq, 0), l.body, l.author_id, l.deleted_at, \
          (SELECT COUNT(*) FROM chat_messages u WHERE u.chat_id = c.id AND u.urgent = 1 \
             AND u.deleted_at IS NULL AND u.author_id <> {me} AND NOT EXISTS \
@@ -132,6 +134,7 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
         Option<i64>,
         i64,
         i64,
+        i64,
         Option<String>,
         Option<PersonId>,
         Option<i64>,
@@ -148,15 +151,15 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
         .await?
         .into_iter()
         .filter_map(|r| {
-            let chat = chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?;
-            let text = if r.12.is_some() { None } else { r.10 };
+            let chat = chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?;
+            let text = if r.13.is_some() { None } else { r.11 };
             Some(SummaryRow {
                 chat,
-                last_at: r.8,
-                read: r.9,
+                last_at: r.9,
+                read: r.10,
                 last_text: text,
-                last_author: r.11,
-                to_acknowledge: r.13,
+                last_author: r.12,
+                to_acknowledge: r.14,
             })
         })
         .collect())
@@ -540,7 +543,15 @@ pub async fn settle(
     chat: ChatId,
     read_only: Option<bool>,
     pinned: Option<i64>,
+    slow_seconds: Option<i64>,
 ) -> R<()> {
+    if let Some(s) = slow_seconds {
+        sqlx::query("UPDATE chats SET slow_seconds = $2 WHERE id = $1")
+            .bind(chat)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+    }
     if let Some(r) = read_only {
         sqlx::query("UPDATE chats SET read_only = $2 WHERE id = $1")
             .bind(chat)
@@ -598,4 +609,218 @@ pub async fn messages_at(db: &Db, places: &[(ChatId, i64)]) -> R<Vec<MessageRow>
         q = q.bind(*chat).bind(*seq);
     }
     q.fetch_all(&db.pool).await
+}
+
+/// What the chat's moderators imposed on the person now (an ended mute is none).
+pub async fn restriction(
+    db: &Db,
+    chat: ChatId,
+    person: PersonId,
+    now: i64,
+) -> R<parta_core::policy::ChatRestriction> {
+    use parta_core::policy::ChatRestriction;
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT kind FROM chat_restrictions WHERE chat_id = $1 AND person_id = $2 \
+         AND (until IS NULL OR until > $3)",
+    )
+    .bind(chat)
+    .bind(person)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row.as_ref().map(|r| r.0.as_str()) {
+        Some("remove") => ChatRestriction::Removed,
+        Some(_) => ChatRestriction::Muted,
+        None => ChatRestriction::None,
+    })
+}
+
+/// Mutes or removes a member (replacing what was imposed before); `kind` none lifts it.
+pub async fn restrict(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    person: PersonId,
+    kind: Option<&str>,
+    until: Option<i64>,
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    sqlx::query("DELETE FROM chat_restrictions WHERE chat_id = $1 AND person_id = $2")
+        .bind(chat)
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(kind) = kind {
+        sqlx::query(
+            "INSERT INTO chat_restrictions (chat_id, person_id, kind, until, by_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(chat)
+        .bind(person)
+        .bind(kind.to_string())
+        .bind(until)
+        .bind(by)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The chat's members under a restriction now: (person, kind, until).
+pub async fn restrictions(
+    db: &Db,
+    chat: ChatId,
+    now: i64,
+) -> R<Vec<(PersonId, String, Option<i64>)>> {
+    sqlx::query_as(
+        "SELECT person_id, kind, until FROM chat_restrictions WHERE chat_id = $1 \
+         AND (until IS NULL OR until > $2) ORDER BY created_at",
+    )
+    .bind(chat)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Records a complaint (a second one of the same person about the same message changes
+/// nothing); whether it is new.
+#[allow(clippy::too_many_arguments)]
+pub async fn complain(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    person: PersonId,
+    reason: &str,
+    comment: &str,
+    now: i64,
+) -> R<bool> {
+    let done = sqlx::query(
+        "INSERT INTO chat_complaints (id, chat_id, seq, person_id, reason, comment, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (chat_id, seq, person_id) DO NOTHING",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(chat)
+    .bind(seq)
+    .bind(person)
+    .bind(reason.to_string())
+    .bind(comment.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Complaints the person made since `since` (their daily quota).
+pub async fn complaints_since(db: &Db, person: PersonId, since: i64) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM chat_complaints WHERE person_id = $1 AND created_at >= $2",
+    )
+    .bind(person)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n)
+}
+
+/// An open complaint: id, chat, seq, who complained, reason, comment, when.
+pub type ComplaintRow = (String, ChatId, i64, PersonId, String, String, i64);
+
+/// Open complaints about messages of chats of these schools or these chats, the oldest
+/// first (at most `limit`).
+pub async fn open_complaints(
+    db: &Db,
+    orgs: &[OrganisationId],
+    chats: &[ChatId],
+    limit: i64,
+) -> R<Vec<ComplaintRow>> {
+    if orgs.is_empty() && chats.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut filters = Vec::new();
+    if !orgs.is_empty() {
+        filters.push(format!(
+            "c.organisation_id IN ({})",
+            db.placeholders(1, orgs.len())
+        ));
+    }
+    if !chats.is_empty() {
+        filters.push(format!(
+            "k.chat_id IN ({})",
+            db.placeholders(1 + orgs.len(), chats.len())
+        ));
+    }
+    let sql = format!(
+        "SELECT k.id, k.chat_id, k.seq, k.person_id, k.reason, k.comment, k.created_at \
+         FROM chat_complaints k JOIN chats c ON c.id = k.chat_id \
+         WHERE k.resolved_at IS NULL AND ({}) ORDER BY k.created_at LIMIT {limit}",
+        filters.join(" OR ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for o in orgs {
+        q = q.bind(*o);
+    }
+    for c in chats {
+        q = q.bind(*c);
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// An open complaint by its id: (chat, seq).
+pub async fn complaint(db: &Db, id: &str) -> R<Option<(ChatId, i64)>> {
+    sqlx::query_as("SELECT chat_id, seq FROM chat_complaints WHERE id = $1 AND resolved_at IS NULL")
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Settles every open complaint about the message.
+pub async fn resolve_complaints(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    by: PersonId,
+    resolution: &str,
+    now: i64,
+) -> R<u64> {
+    Ok(sqlx::query(
+        "UPDATE chat_complaints SET resolved_at = $4, resolved_by = $3, resolution = $5 \
+         WHERE chat_id = $1 AND seq = $2 AND resolved_at IS NULL",
+    )
+    .bind(chat)
+    .bind(seq)
+    .bind(by)
+    .bind(now)
+    .bind(resolution.to_string())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+/// The texts a message had before its edits and deletion (what the moderators read when a
+/// complaint comes), oldest first: (when, by, action, text).
+pub async fn message_history(
+    db: &Db,
+    chat: ChatId,
+    seq: i64,
+) -> R<Vec<(i64, PersonId, String, String)>> {
+    sqlx::query_as(
+        "SELECT changed_at, changed_by, action, body FROM chat_message_history \
+         WHERE chat_id = $1 AND seq = $2 ORDER BY changed_at",
+    )
+    .bind(chat)
+    .bind(seq)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The chats the person was removed from.
+pub async fn removed_from(db: &Db, person: PersonId) -> R<std::collections::HashSet<ChatId>> {
+    let rows: Vec<(ChatId,)> = sqlx::query_as(
+        "SELECT chat_id FROM chat_restrictions WHERE person_id = $1 AND kind = 'remove'",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }

@@ -70,9 +70,11 @@ pub enum Operation {
     /// children's classes; a teacher colleagues and the students and parents of the
     /// classes they teach; the administration its school).
     StartChat,
-    /// Moderation of a chat: urgent announcements, read-only mode, the pinned message,
-    /// hiding others' messages, who confirmed an announcement — its moderators only (the
-    /// class teacher for a class's chats, the administration for the staff room).
+    /// Moderation of a chat: urgent announcements, read-only mode, slow mode, the pinned
+    /// message, hiding others' messages, muting and removing members, complaints, who
+    /// confirmed an announcement — its moderators (the class teacher for a class's chats)
+    /// and the school's administration for every chat of its school (complaints about a
+    /// personal chat reach it).
     ModerateChat,
 }
 
@@ -292,12 +294,26 @@ pub enum ChatAudience {
     Members { member: bool, moderator: bool },
 }
 
-/// A chat: its school, who it is for, whether only its moderators write.
+/// What a chat's moderators have imposed on the caller there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChatRestriction {
+    #[default]
+    None,
+    /// Reads, does not write (until the mute ends).
+    Muted,
+    /// Removed from the chat: neither reads nor writes it (a registry-built chat keeps
+    /// them out although the registry still counts them in).
+    Removed,
+}
+
+/// A chat: its school, who it is for, whether only its moderators write, and what its
+/// moderators imposed on the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatFacts {
     pub org: OrganisationId,
     pub audience: ChatAudience,
     pub read_only: bool,
+    pub restriction: ChatRestriction,
 }
 
 /// Someone to write to: where they work, teach, study and have children, now.
@@ -381,8 +397,16 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             Op::ReadChat => allow_or_hide(chat_member(p, f).is_some()),
             Op::PostInChat => match chat_member(p, f) {
                 None => Decision::Hidden,
-                Some(moderator) => read_then(true, !f.read_only || moderator),
+                Some(moderator) => read_then(
+                    true,
+                    moderator || (!f.read_only && f.restriction == ChatRestriction::None),
+                ),
             },
+            Op::ModerateChat
+                if p.role() == Role::SchoolAdmin && p.scope.organisations.contains(&f.org) =>
+            {
+                Decision::Allow
+            }
             Op::ModerateChat => match chat_member(p, f) {
                 None => Decision::Hidden,
                 Some(moderator) => read_then(true, moderator),
@@ -735,6 +759,9 @@ fn can_see_person(p: &Principal, f: &PersonFacts, _write: bool) -> bool {
 fn chat_member(p: &Principal, f: &ChatFacts) -> Option<bool> {
     let s = &p.scope;
     let role = p.role();
+    if f.restriction == ChatRestriction::Removed {
+        return None;
+    }
     match &f.audience {
         ChatAudience::ClassStudents(class) | ChatAudience::ClassParents(class)
             if role == Role::Teacher && s.led_classes.contains(class) =>
@@ -917,6 +944,73 @@ mod tests {
             municipality: MunicipalityId::new(),
             region: RegionCode("77".into()),
         }
+    }
+
+    #[test]
+    fn chat_restrictions_and_the_schools_moderation() {
+        let o = org().organisation;
+        let class = ClassId::new();
+        let chat = |restriction| ChatFacts {
+            org: o,
+            audience: ChatAudience::ClassStudents(class),
+            read_only: false,
+            restriction,
+        };
+        let student = principal(
+            Role::Student,
+            Scope {
+                own_classes: vec![class],
+                organisations: vec![o],
+                ..Scope::default()
+            },
+        );
+        let free = chat(ChatRestriction::None);
+        let muted = chat(ChatRestriction::Muted);
+        let removed = chat(ChatRestriction::Removed);
+        let d = |p: &Principal, op, f: &ChatFacts| decide(p, op, Target::Chat(f));
+        assert_eq!(d(&student, Operation::PostInChat, &free), Decision::Allow);
+        // Muted: reads, does not write; removed: neither, the chat hidden.
+        assert_eq!(d(&student, Operation::ReadChat, &muted), Decision::Allow);
+        assert_eq!(
+            d(&student, Operation::PostInChat, &muted),
+            Decision::Forbidden
+        );
+        assert_eq!(d(&student, Operation::ReadChat, &removed), Decision::Hidden);
+        assert_eq!(
+            d(&student, Operation::PostInChat, &removed),
+            Decision::Hidden
+        );
+        assert_eq!(
+            d(&student, Operation::ModerateChat, &free),
+            Decision::Forbidden
+        );
+        // The school's administration moderates every chat of its school (complaints), not
+        // another school's, and reads none it is not a member of.
+        let admin = |orgs| {
+            principal(
+                Role::SchoolAdmin,
+                Scope {
+                    organisations: orgs,
+                    ..Scope::default()
+                },
+            )
+        };
+        assert_eq!(
+            d(&admin(vec![o]), Operation::ModerateChat, &free),
+            Decision::Allow
+        );
+        assert_eq!(
+            d(&admin(vec![o]), Operation::ReadChat, &free),
+            Decision::Hidden
+        );
+        assert_eq!(
+            d(
+                &admin(vec![OrganisationId::new()]),
+                Operation::ModerateChat,
+                &free
+            ),
+            Decision::Hidden
+        );
     }
 
     #[test]

@@ -4,7 +4,10 @@
 
 use super::Web;
 use crate::live::Follower;
-use crate::{AckReport, ChatSettings, ChatSummary, Contacts, History, Message, SearchResults};
+use crate::{
+    AckReport, ChatSettings, ChatSummary, Complaint, ComplaintReason, Contacts, History, Message,
+    Resolution, Restricted, SearchResults,
+};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -31,6 +34,11 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(acknowledge))
         .routes(routes!(acks))
         .routes(routes!(settle))
+        .routes(routes!(complain))
+        .routes(routes!(complaints))
+        .routes(routes!(moderate))
+        .routes(routes!(restricted))
+        .routes(routes!(restrict))
         .merge(super::socket::router())
 }
 
@@ -367,4 +375,122 @@ fn seq_of(raw: &str) -> Result<i64, Problem> {
         .ok()
         .filter(|s| *s > 0)
         .ok_or_else(|| Problem::invalid("seq", "В чате нет сообщения с таким номером."))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewComplaint {
+    pub reason: ComplaintReason,
+    /// Up to 500 characters.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A complaint about someone's message: the chat's moderators and the school's
+/// administration settle it. Once a person and message (a repeat changes nothing); 20 a
+/// day at most.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages/{seq}/complaints", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)), request_body = NewComplaint,
+    responses((status = 201, body = Done), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn complain(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+    ApiJson(req): ApiJson<NewComplaint>,
+) -> ApiResult<(axum::http::StatusCode, Json<Done>)> {
+    st.chats
+        .complain(
+            &c.principal,
+            path_id(&id)?,
+            seq_of(&seq)?,
+            req.reason.as_str(),
+            &req.comment,
+        )
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Done { ok: true })))
+}
+
+/// The open complaints the caller settles (the chats they moderate; for a school's
+/// administration every chat of its school), the oldest first. Audited.
+#[utoipa::path(get, path = "/api/v1/chats/complaints", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    responses((status = 200, body = [Complaint])))]
+async fn complaints(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<Complaint>>> {
+    Ok(Json(st.chats.complaints(&c.principal, c.origin.ip).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Decision {
+    pub action: Resolution,
+    /// With `mute`: for how many hours (1…2880).
+    pub hours: Option<i64>,
+}
+
+/// A moderator's decision about a message: `dismiss` (the complaints closed), `hide`,
+/// `mute` (hidden, and its author reads but does not write for `hours`), `remove` (hidden,
+/// and its author is out of the chat). Audited.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages/{seq}/moderation", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)), request_body = Decision,
+    responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn moderate(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+    ApiJson(req): ApiJson<Decision>,
+) -> ApiResult<Json<Done>> {
+    st.chats
+        .moderate(
+            &c.principal,
+            path_id(&id)?,
+            seq_of(&seq)?,
+            req.action,
+            req.hours,
+            c.origin.ip,
+        )
+        .await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Who is muted or removed in the chat now (its moderators).
+#[utoipa::path(get, path = "/api/v1/chats/{id}/restrictions", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 200, body = [Restricted]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn restricted(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Restricted>>> {
+    Ok(Json(
+        st.chats.restricted(&c.principal, path_id(&id)?).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Restriction {
+    /// `mute`, `remove` or `none` (lifts what was imposed).
+    pub kind: String,
+    /// With `mute`: for how many hours (1…2880).
+    pub hours: Option<i64>,
+}
+
+/// Mutes a member for some hours, removes them from the chat, or lets them back. Not a
+/// moderator, not oneself. Audited.
+#[utoipa::path(put, path = "/api/v1/chats/{id}/restrictions/{person}", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("person" = String, Path)), request_body = Restriction,
+    responses((status = 200, body = Done), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn restrict(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, person)): Path<(String, String)>,
+    ApiJson(req): ApiJson<Restriction>,
+) -> ApiResult<Json<Done>> {
+    st.chats
+        .restrict(
+            &c.principal,
+            path_id(&id)?,
+            path_id(&person)?,
+            &req.kind,
+            req.hours,
+            c.origin.ip,
+        )
+        .await?;
+    Ok(Json(Done { ok: true }))
 }

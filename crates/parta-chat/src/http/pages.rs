@@ -31,6 +31,12 @@ pub fn router() -> Pages<Web> {
         .post("/chats/{id}/settings", settings)
         .get("/chats/{id}/edit/{seq}", edit_form)
         .post("/chats/{id}/edit/{seq}", edit)
+        .get("/chats/complaints", complaints)
+        .get("/chats/{id}/complain/{seq}", complain_form)
+        .post("/chats/{id}/complain/{seq}", complain)
+        .post("/chats/{id}/moderate/{seq}", moderate)
+        .get("/chats/{id}/restrictions", restrictions)
+        .post("/chats/{id}/restrictions/{person}", restrict)
         .get("/static/chat.js", chat_js)
 }
 
@@ -77,6 +83,8 @@ struct ChatsPage {
     t: &'static Strings,
     /// (chat, its title, when its last message came)
     chats: Vec<(ChatSummary, String, String)>,
+    /// A teacher or the administration: the complaints page is theirs.
+    moderates: bool,
 }
 
 async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> PageResult {
@@ -97,10 +105,15 @@ async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCall
             (c, name, at)
         })
         .collect();
+    let role = r.caller.principal.role();
     Ok(private(render(&ChatsPage {
         ctx: r.ctx(),
         t,
         chats,
+        moderates: matches!(
+            role,
+            parta_core::principal::Role::Teacher | parta_core::principal::Role::SchoolAdmin
+        ),
     })))
 }
 
@@ -280,6 +293,19 @@ struct ChatPage {
     /// The caller's person id: the script marks their own messages by it.
     me: String,
     error: Option<String>,
+    /// Slow modes to choose from: (seconds, label).
+    slow_modes: Vec<(i64, String)>,
+    /// The chat's slow mode in words.
+    slow_label: String,
+}
+
+/// «30 с», «5 мин», «выключен».
+fn slow_label(t: &Strings, secs: i64) -> String {
+    match secs {
+        0 => t.slow_off.to_string(),
+        s if s % 60 == 0 => format!("{} {}", s / 60, t.minutes),
+        s => format!("{s} {}", t.seconds),
+    }
 }
 
 #[derive(Deserialize)]
@@ -315,6 +341,7 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
             }
         })
         .collect();
+    let slow = slow_label(t, history.chat.slow_seconds);
     ChatPage {
         ctx: r.ctx(),
         t,
@@ -326,6 +353,11 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
         urgent: draft.urgent,
         error: draft.error,
         me: me.to_string(),
+        slow_label: slow,
+        slow_modes: crate::SLOW_MODES
+            .iter()
+            .map(|s| (*s, slow_label(t, *s)))
+            .collect(),
     }
 }
 
@@ -473,8 +505,8 @@ async fn pin(
     let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
     let c = pc.0;
     let settings = crate::ChatSettings {
-        read_only: None,
         pinned: Some(seq),
+        ..Default::default()
     };
     st.chats
         .settle(&c.principal, id, &settings, c.origin.ip)
@@ -484,7 +516,8 @@ async fn pin(
 
 #[derive(Deserialize)]
 struct SettingsForm {
-    read_only: String,
+    read_only: Option<String>,
+    slow_seconds: Option<String>,
 }
 
 async fn settings(
@@ -495,9 +528,19 @@ async fn settings(
 ) -> PageResult {
     let id = chat_id(&id)?;
     let c = pc.0;
+    let slow_seconds = match f.slow_seconds.as_deref() {
+        Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
+            Problem::invalid(
+                "slow_seconds",
+                "Медленный режим: выберите 0 (выключен), 10, 30, 60 или 300 секунд.",
+            )
+        })?),
+        None => None,
+    };
     let settings = crate::ChatSettings {
-        read_only: Some(f.read_only == "1"),
+        read_only: f.read_only.map(|r| r == "1"),
         pinned: None,
+        slow_seconds,
     };
     st.chats
         .settle(&c.principal, id, &settings, c.origin.ip)
@@ -576,4 +619,290 @@ fn private(mut res: Response) -> Response {
         axum::http::HeaderValue::from_static("no-store"),
     );
     res
+}
+
+#[derive(Template)]
+#[template(path = "complain.html")]
+struct ComplainPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    chat: ChatId,
+    seq: i64,
+    author: String,
+    text: String,
+    /// (value, label)
+    reasons: Vec<(&'static str, &'static str)>,
+    reason: String,
+    comment: String,
+    sent: bool,
+    error: Option<String>,
+}
+
+fn reasons(t: &Strings) -> Vec<(&'static str, &'static str)> {
+    use crate::ComplaintReason as R;
+    R::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str(),
+                match r {
+                    R::Abuse => t.reason_abuse,
+                    R::Spam => t.reason_spam,
+                    R::PersonalData => t.reason_personal_data,
+                    R::Inappropriate => t.reason_inappropriate,
+                    R::Other => t.reason_other,
+                },
+            )
+        })
+        .collect()
+}
+
+fn reason_label(t: &Strings, r: crate::ComplaintReason) -> &'static str {
+    reasons(t)
+        .into_iter()
+        .find(|(v, _)| *v == r.as_str())
+        .map(|(_, l)| l)
+        .unwrap_or(t.reason_other)
+}
+
+async fn complain_page(
+    st: &Web,
+    r: &PageReq,
+    id: ChatId,
+    seq: i64,
+) -> Result<ComplainPage, Problem> {
+    let t = strings(&r.headers);
+    let m = st.chats.message_of(&r.caller.principal, id, seq).await?;
+    Ok(ComplainPage {
+        ctx: r.ctx(),
+        t,
+        chat: id,
+        seq,
+        author: m.author,
+        text: m.text,
+        reasons: reasons(t),
+        reason: String::new(),
+        comment: String::new(),
+        sent: false,
+        error: None,
+    })
+}
+
+async fn complain_form(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    Ok(private(render(&complain_page(&st, &r, id, seq).await?)))
+}
+
+#[derive(Deserialize)]
+struct ComplainForm {
+    reason: Option<String>,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn complain(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+    Form(f): Form<ComplainForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let reason = f.reason.unwrap_or_default();
+    let mut page = complain_page(&st, &r, id, seq).await?;
+    match st
+        .chats
+        .complain(&r.caller.principal, id, seq, &reason, &f.comment)
+        .await
+    {
+        Ok(()) => {
+            page.sent = true;
+            Ok(private(render(&page)))
+        }
+        // Refused: the form again with what was chosen and typed, and the reason.
+        Err(e) if e.status == 422 || e.status == 429 => {
+            page.error = Some(parta_http::page::messages(&e, r.ctx().lang).join(" "));
+            page.reason = reason;
+            page.comment = f.comment;
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            Ok((status, private(render(&page))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An open complaint as the page shows it.
+struct ComplaintView {
+    chat: ChatId,
+    chat_title: String,
+    seq: i64,
+    author: String,
+    text: String,
+    earlier: Vec<String>,
+    reason: &'static str,
+    comment: String,
+    by: String,
+    at: String,
+    count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "complaints.html")]
+struct ComplaintsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    items: Vec<ComplaintView>,
+}
+
+async fn complaints(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let list = st
+        .chats
+        .complaints(&r.caller.principal, r.caller.origin.ip.clone())
+        .await?;
+    let items = list
+        .into_iter()
+        .map(|c| ComplaintView {
+            chat: c.chat_id,
+            chat_title: if c.chat_kind == ChatKind::Personal {
+                t.personal_chat.to_string()
+            } else {
+                title_of(t, c.chat_kind, &c.chat_title)
+            },
+            seq: c.seq,
+            author: c.author,
+            text: c.text,
+            earlier: c.earlier,
+            reason: reason_label(t, c.reason),
+            comment: c.comment,
+            by: c.by,
+            at: when(c.at),
+            count: c.count,
+        })
+        .collect();
+    Ok(private(render(&ComplaintsPage {
+        ctx: r.ctx(),
+        t,
+        items,
+    })))
+}
+
+#[derive(Deserialize)]
+struct ModerateForm {
+    action: String,
+    hours: Option<String>,
+    /// "complaints": back to the complaints page (else to the message).
+    back: Option<String>,
+}
+
+async fn moderate(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+    Form(f): Form<ModerateForm>,
+) -> PageResult {
+    use crate::Resolution as R;
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let action = match f.action.as_str() {
+        "dismiss" => R::Dismiss,
+        "hide" => R::Hide,
+        "mute" => R::Mute,
+        "remove" => R::Remove,
+        _ => return Err(Problem::invalid("action", "Выберите, что сделать с сообщением.").into()),
+    };
+    let hours = match f.hours.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(h) => Some(h.parse::<i64>().map_err(|_| {
+            Problem::invalid(
+                "hours",
+                "Укажите, на сколько часов запретить писать: от 1 до 2880.",
+            )
+        })?),
+        None => None,
+    };
+    let c = pc.0;
+    st.chats
+        .moderate(&c.principal, id, seq, action, hours, c.origin.ip)
+        .await?;
+    Ok(if f.back.as_deref() == Some("complaints") {
+        Redirect::to("/chats/complaints").into_response()
+    } else {
+        back_to(id, seq)
+    })
+}
+
+#[derive(Template)]
+#[template(path = "restrictions.html")]
+struct RestrictionsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    chat: ChatId,
+    /// (name, what, person id)
+    items: Vec<(String, String, String)>,
+}
+
+async fn restrictions(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let id = chat_id(&id)?;
+    let list = st.chats.restricted(&r.caller.principal, id).await?;
+    let items = list
+        .into_iter()
+        .map(|x| {
+            let what = match (x.kind.as_str(), x.until) {
+                ("remove", _) => t.removed.to_string(),
+                (_, Some(u)) => format!("{} {}", t.muted_until, parta_core::time::format_ms(u)),
+                _ => t.muted_forever.to_string(),
+            };
+            (x.name, what, x.person_id.to_string())
+        })
+        .collect();
+    Ok(private(render(&RestrictionsPage {
+        ctx: r.ctx(),
+        t,
+        chat: id,
+        items,
+    })))
+}
+
+#[derive(Deserialize)]
+struct RestrictForm {
+    kind: String,
+    hours: Option<String>,
+}
+
+async fn restrict(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, person)): Path<(String, String)>,
+    Form(f): Form<RestrictForm>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    let person = person.parse().map_err(|_| Problem::not_found())?;
+    let hours = f.hours.as_deref().and_then(|h| h.trim().parse().ok());
+    let c = pc.0;
+    st.chats
+        .restrict(&c.principal, id, person, &f.kind, hours, c.origin.ip)
+        .await?;
+    Ok(Redirect::to(&format!("/chats/{id}/restrictions")).into_response())
 }

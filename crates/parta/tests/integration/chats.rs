@@ -1242,3 +1242,304 @@ async fn the_search_index_catches_up_from_the_database_after_a_stop() {
     wait_for(index, "олимпиада", vec![first]).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+async fn send_text(c: &Client, msgs: &str, text: &str) -> reqwest::Response {
+    c.post(msgs, &json!({ "text": text })).await
+}
+
+async fn complain_on(c: &Client, msgs: &str, seq: i64, body: Value) -> reqwest::Response {
+    c.post(&format!("{msgs}/{seq}/complaints"), &body).await
+}
+
+#[tokio::test]
+async fn complaints_mutes_removals_and_slow_mode_keep_a_chat_safe() {
+    let app = spawn().await;
+    let (student, teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let d = app.login("director").await;
+    let p = app.login("parent").await;
+    let chat = find(&chats_of(&t).await, "class_students").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+    let res = send_text(&t, &msgs, "Завтра контрольная.").await;
+    let tseq = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+    let res = send_text(&s, &msgs, "Ну и дурацкая же контрольная").await;
+    assert_eq!(res.status(), 201);
+    let sseq = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+
+    // A complaint: about someone else's message, with a reason; bad ones name the field.
+    let bad = problem(
+        complain_on(&s, &msgs, sseq, json!({"reason": "abuse"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["seq"]);
+    let res = complain_on(&s, &msgs, tseq, json!({"reason": "rude"})).await;
+    assert_eq!(res.status(), 422);
+    let bad = problem(
+        complain_on(
+            &s,
+            &msgs,
+            tseq,
+            json!({"reason": "other", "comment": "я".repeat(501)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["comment"]);
+    for _ in 0..2 {
+        let res = complain_on(
+            &t,
+            &msgs,
+            sseq,
+            json!({"reason": "abuse", "comment": "грубость"}),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    // Seen by the class teacher and the school's administration, not by the family.
+    let list: Value = t
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["seq"], sseq);
+    assert_eq!(list[0]["reason"], "abuse");
+    assert_eq!(list[0]["count"], 1, "a repeat changes nothing");
+    let list: Value = d
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let list: Value = p
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+    assert!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'read' AND object_type = 'chat_complaints'")
+            .await
+            >= 2
+    );
+
+    // The class teacher hides it and mutes the student for an hour: they read, not write.
+    let res = t
+        .post(
+            &format!("{msgs}/{sseq}/moderation"),
+            &json!({"action": "mute", "hours": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let list: Value = t
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]), "settled");
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    assert_eq!(
+        (h["can_post"].as_bool(), h["muted"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let line = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["seq"] == sseq)
+        .unwrap()
+        .clone();
+    assert_eq!(line["deleted"], true);
+    let refused = problem(send_text(&s, &msgs, "А я всё равно напишу").await, 403).await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("запретил"),
+        "{refused}"
+    );
+    let page = s.get(&format!("/chats/{chat}")).await.text().await.unwrap();
+    assert!(page.contains("запретил вам писать"));
+    // Bad moderation input; nobody mutes a moderator or themselves.
+    let bad = problem(
+        t.post(
+            &format!("{msgs}/{tseq}/moderation"),
+            &json!({"action": "mute", "hours": 0}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["hours"]);
+    problem(
+        d.send(
+            "PUT",
+            &format!("/api/v1/chats/{chat}/restrictions/{teacher}"),
+            Some(&json!({"kind": "mute", "hours": 5})),
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(
+        s.post(
+            &format!("{msgs}/{tseq}/moderation"),
+            &json!({"action": "hide"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let r: Value = t
+        .get(&format!("/api/v1/chats/{chat}/restrictions"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r[0]["person_id"], student.as_str());
+    assert_eq!(r[0]["kind"], "mute");
+    // Lifted: they write again.
+    let res = t
+        .send(
+            "PUT",
+            &format!("/api/v1/chats/{chat}/restrictions/{student}"),
+            Some(&json!({"kind": "none"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(send_text(&s, &msgs, "Извините.").await.status(), 201);
+
+    // Slow mode: a member writes once in 10 s; the moderator is not slowed.
+    let bad = problem(
+        t.send(
+            "PATCH",
+            &format!("/api/v1/chats/{chat}"),
+            Some(&json!({"slow_seconds": 7})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["slow_seconds"]);
+    let res = t
+        .send(
+            "PATCH",
+            &format!("/api/v1/chats/{chat}"),
+            Some(&json!({"slow_seconds": 10})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(send_text(&s, &msgs, "Первое").await.status(), 201);
+    let res = send_text(&s, &msgs, "Второе сразу").await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    for _ in 0..3 {
+        assert_eq!(
+            send_text(&t, &msgs, "Учитель пишет без ожидания")
+                .await
+                .status(),
+            201
+        );
+    }
+
+    // Removed: the chat is gone from their list, its history, search and live stream.
+    let res = t
+        .send(
+            "PUT",
+            &format!("/api/v1/chats/{chat}/restrictions/{student}"),
+            Some(&json!({"kind": "remove"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(chats_of(&s).await.iter().all(|c| c["id"] != chat.as_str()));
+    problem(s.get(&msgs).await, 404).await;
+    problem(s.get(&format!("/api/v1/chats/{chat}/events")).await, 404).await;
+    problem(s.get(&search_url("контрольная", Some(&chat))).await, 404).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('moderate', 'restrict') AND organisation_id IS NOT NULL AND subject_person_id = '{student}'"
+        ))
+        .await,
+        3
+    );
+
+    // A personal chat: a complaint reaches the school's administration, not the teacher.
+    let parent = app.person_of("parent").await;
+    let res = t
+        .post("/api/v1/chats/personal", &json!({ "person": parent }))
+        .await;
+    assert_eq!(res.status(), 200);
+    let pchat = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = t
+        .post(
+            &format!("/api/v1/chats/{pchat}/messages"),
+            &json!({"text": "Ваш сын опять без формы"}),
+        )
+        .await;
+    let pseq = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+    let res = p
+        .post(
+            &format!("/api/v1/chats/{pchat}/messages/{pseq}/complaints"),
+            &json!({"reason": "abuse"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let list: Value = d
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["chat_id"] == pchat.as_str() && c["chat_kind"] == "personal"),
+        "{list}"
+    );
+    let list: Value = t
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["chat_id"] != pchat.as_str()));
+    let res = d
+        .post(
+            &format!("/api/v1/chats/{pchat}/messages/{pseq}/moderation"),
+            &json!({"action": "dismiss"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // The complaints page of the administration, and the complaint form of a member.
+    let html = d.get("/chats/complaints").await.text().await.unwrap();
+    assert!(html.contains("Жалобы"), "{html}");
+    let form = p.get(&format!("/chats/{pchat}/complain/{pseq}")).await;
+    assert_eq!(form.status(), 200);
+    let res = p
+        .form(
+            &format!("/chats/{pchat}/complain/{pseq}"),
+            &[("comment", "без причины")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("без причины") && html.contains("Выберите, что не так"),
+        "{html}"
+    );
+}
