@@ -183,7 +183,8 @@ pub async fn class_teacher(db: &Db, class: ClassId) -> R<Option<PersonId>> {
 /// The school's administration (those with its school-admin role).
 pub async fn admins_of(db: &Db, org: OrganisationId) -> R<Vec<PersonId>> {
     let rows: Vec<(PersonId,)> = sqlx::query_as(
-        "SELECT person_id FROM role_assignments WHERE role = 'school_admin' AND organisation_id = $1",
+        "SELECT person_id FROM role_assignments WHERE role = 'school_admin' AND organisation_id = $1 \
+         AND ended_at IS NULL",
     )
     .bind(org)
     .fetch_all(&db.pool)

@@ -222,8 +222,12 @@ pub fn open(dir: &Path, db: Db) -> Result<SearchIndex, Problem> {
     })
 }
 
+/// How often a failed catch-up is tried again.
+const CATCH_UP_RETRY: Duration = Duration::from_secs(30);
+
 /// The writer task: catches up from the database, then applies what is fed and commits
-/// every [`COMMIT_EVERY`].
+/// every [`COMMIT_EVERY`]. Until a catch-up has succeeded, its commits keep the old
+/// watermark (the next start reads the missed range again); it is retried meanwhile.
 async fn run(
     index: Index,
     mark: Option<Watermark>,
@@ -239,42 +243,87 @@ async fn run(
         }
     };
     let mut w = Some(writer);
-    let started = Instant::now();
-    match catch_up(&db, &mut w, fields, mark, |_| {}).await {
-        Ok(n) if n > 0 => {
-            tracing::info!(
-                messages = n,
-                secs = started.elapsed().as_secs_f64(),
-                "chat search index caught up"
-            )
-        }
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "chat search index catch-up failed"),
-    }
+    let mut kept = mark;
+    let mut behind = true;
+    let mut tried: Option<Instant> = None;
     let mut batch = Vec::with_capacity(1024);
     loop {
-        let n = rx.recv_many(&mut batch, 4096).await;
+        if behind && tried.is_none_or(|t| t.elapsed() >= CATCH_UP_RETRY) {
+            tried = Some(Instant::now());
+            let started = Instant::now();
+            match catch_up(&db, &mut w, fields, kept, |_| {}).await {
+                Ok((n, now)) => {
+                    behind = false;
+                    kept = Some(now);
+                    if n > 0 {
+                        tracing::info!(
+                            messages = n,
+                            secs = started.elapsed().as_secs_f64(),
+                            "chat search index caught up"
+                        );
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "chat search index catch-up failed; tried again later")
+                }
+            }
+        }
+        let n = if behind {
+            match tokio::time::timeout(CATCH_UP_RETRY, rx.recv_many(&mut batch, 4096)).await {
+                Ok(n) => n,
+                Err(_) => continue,
+            }
+        } else {
+            rx.recv_many(&mut batch, 4096).await
+        };
         if n == 0 {
             break;
         }
-        let mark = Watermark {
+        let stamp = Watermark {
             v: VERSION,
             system_ms: system_ms(),
             clock_ms: parta_core::time::now_ms(),
         };
-        let Some(writer) = w.as_mut() else { return };
-        for change in batch.drain(..) {
-            apply(writer, fields, change, true);
-        }
         // Whatever else comes meanwhile joins this commit.
         tokio::time::sleep(COMMIT_EVERY).await;
         while let Ok(change) = rx.try_recv() {
-            apply(writer, fields, change, true);
+            batch.push(change);
         }
-        if let Err(e) = commit(&mut w, mark).await {
-            tracing::error!(error = %e, "chat search index commit failed");
+        let changes = std::mem::take(&mut batch);
+        if let Err(e) = apply_all(&mut w, fields, changes, true).await {
+            tracing::error!(error = %e, "chat search index: changes not applied");
+            continue;
+        }
+        let payload = if behind { kept } else { Some(stamp) };
+        match commit(&mut w, payload).await {
+            Ok(()) if !behind => kept = Some(stamp),
+            Ok(()) => {}
+            Err(e) => tracing::error!(error = %e, "chat search index commit failed"),
         }
     }
+}
+
+/// Applies the changes off the async threads (the writer blocks when its indexing queue
+/// is full).
+async fn apply_all(
+    w: &mut Option<IndexWriter>,
+    fields: Fields,
+    changes: Vec<Change>,
+    replace: bool,
+) -> Result<(), String> {
+    let Some(writer) = w.take() else {
+        return Err("no writer".into());
+    };
+    let writer = tokio::task::spawn_blocking(move || {
+        for change in changes {
+            apply(&writer, fields, change, replace);
+        }
+        writer
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    *w = Some(writer);
+    Ok(())
 }
 
 fn apply(writer: &IndexWriter, f: Fields, change: Change, replace: bool) {
@@ -304,15 +353,18 @@ fn apply(writer: &IndexWriter, f: Fields, change: Change, replace: bool) {
     }
 }
 
-/// Commits with the watermark (off the async threads: a commit writes files and syncs).
-async fn commit(w: &mut Option<IndexWriter>, mark: Watermark) -> Result<(), String> {
+/// Commits with the watermark, or none (a partial build: the next start builds anew). Off
+/// the async threads: a commit writes files and syncs.
+async fn commit(w: &mut Option<IndexWriter>, mark: Option<Watermark>) -> Result<(), String> {
     let Some(mut writer) = w.take() else {
         return Err("no writer".into());
     };
     let (writer, result) = tokio::task::spawn_blocking(move || {
-        let payload = serde_json::to_string(&mark).unwrap_or_default();
+        let payload = mark.and_then(|m| serde_json::to_string(&m).ok());
         let result = writer.prepare_commit().and_then(|mut c| {
-            c.set_payload(&payload);
+            if let Some(p) = &payload {
+                c.set_payload(p);
+            }
             c.commit()
         });
         (writer, result)
@@ -327,14 +379,16 @@ type Row = (String, ChatId, i64, String, i64, Option<i64>);
 
 /// Feeds the writer what the database has and the index may not: messages from a little
 /// before the watermark on (all of them without one), and edits and deletions since it.
-/// `progress` hears the number done so far. Commits as it goes.
+/// `progress` hears the number done so far. Commits as it goes — with the old watermark
+/// until the end, so that a catch-up cut short is done again — and answers how many rows
+/// it read and the watermark it committed at the end.
 async fn catch_up(
     db: &Db,
     w: &mut Option<IndexWriter>,
     fields: Fields,
     mark: Option<Watermark>,
     mut progress: impl FnMut(u64),
-) -> Result<u64, String> {
+) -> Result<(u64, Watermark), String> {
     let err = |e: sqlx::Error| e.to_string();
     let now = Watermark {
         v: VERSION,
@@ -361,30 +415,24 @@ async fn catch_up(
         let Some(last) = rows.last() else { break };
         from = last.0.clone();
         let n = rows.len() as i64;
-        let Some(writer) = w.as_mut() else {
-            return Err("no writer".into());
-        };
-        for (_, chat, seq, body, at, deleted) in rows {
-            if deleted.is_none() {
-                apply(
-                    writer,
-                    fields,
-                    Change::Put {
-                        chat,
-                        seq,
-                        at,
-                        text: body,
-                    },
-                    replace,
-                );
-            } else if replace {
-                apply(writer, fields, Change::Remove { chat, seq }, true);
-            }
-        }
+        let changes: Vec<Change> = rows
+            .into_iter()
+            .filter_map(|(_, chat, seq, body, at, deleted)| match deleted {
+                None => Some(Change::Put {
+                    chat,
+                    seq,
+                    at,
+                    text: body,
+                }),
+                Some(_) if replace => Some(Change::Remove { chat, seq }),
+                Some(_) => None,
+            })
+            .collect();
+        apply_all(w, fields, changes, replace).await?;
         done += n as u64;
         progress(done);
         if done % 200_000 < n as u64 {
-            commit(w, now).await?;
+            commit(w, mark).await?;
         }
         if n < CATCH_UP_PAGE {
             break;
@@ -402,11 +450,10 @@ async fn catch_up(
             .fetch_all(&db.pool)
             .await
             .map_err(err)?;
-            let Some(writer) = w.as_mut() else {
-                return Err("no writer".into());
-            };
-            for (_, chat, seq, body, at, deleted) in rows {
-                let change = match deleted {
+            done += rows.len() as u64;
+            let changes = rows
+                .into_iter()
+                .map(|(_, chat, seq, body, at, deleted)| match deleted {
                     Some(_) => Change::Remove { chat, seq },
                     None => Change::Put {
                         chat,
@@ -414,14 +461,13 @@ async fn catch_up(
                         at,
                         text: body,
                     },
-                };
-                apply(writer, fields, change, true);
-                done += 1;
-            }
+                })
+                .collect();
+            apply_all(w, fields, changes, true).await?;
         }
     }
-    commit(w, now).await?;
-    Ok(done)
+    commit(w, Some(now)).await?;
+    Ok((done, now))
 }
 
 /// Rebuilds the index in `dir` from the database (`parta reindex`): the old one is thrown
@@ -440,12 +486,13 @@ pub async fn rebuild(dir: &Path, db: &Db, progress: impl FnMut(u64)) -> Result<u
     let (_, fields) = schema();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1);
+        .unwrap_or(1)
+        .min(4);
     let writer: IndexWriter = index
-        .writer_with_num_threads(threads, 200_000_000)
+        .writer_with_num_threads(threads, 64_000_000 * threads)
         .map_err(|e| e.to_string())?;
     let mut w = Some(writer);
-    let n = catch_up(db, &mut w, fields, None, progress).await?;
+    let (n, _) = catch_up(db, &mut w, fields, None, progress).await?;
     if let Some(writer) = w {
         tokio::task::spawn_blocking(move || writer.wait_merging_threads())
             .await
@@ -517,7 +564,11 @@ impl SearchIndex {
         let chats: Vec<ChatId> = chats.iter().take(MAX_CHATS).copied().collect();
         tokio::task::spawn_blocking(move || {
             let exact = inner.find(&chats, &words, false, offset, limit)?;
-            if !exact.is_empty() || offset > 0 {
+            // A later page of exact results that ran out stays empty; a search with no
+            // exact result at all pages through the forgiving one.
+            if !exact.is_empty()
+                || (offset > 0 && !inner.find(&chats, &words, false, 0, 1)?.is_empty())
+            {
                 return Ok(exact);
             }
             inner.find(&chats, &words, true, offset, limit)

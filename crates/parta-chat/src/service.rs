@@ -128,8 +128,7 @@ impl Chats {
         let mut keys = self.ensure(p).await?;
         keys.extend(store::personal_keys(&self.db, p.person_id).await?);
         let mut rows = store::summaries(&self.db, p.person_id, &keys).await?;
-        let removed = store::removed_from(&self.db, p.person_id).await?;
-        rows.retain(|r| !removed.contains(&r.chat.id));
+
         let personal: Vec<ChatId> = rows
             .iter()
             .filter(|r| r.chat.kind == ChatKind::Personal)
@@ -203,15 +202,21 @@ impl Chats {
         Ok(keys)
     }
 
-    /// A chat the caller may do `op` in.
-    async fn chat_for(&self, p: &Principal, id: ChatId, op: Operation) -> Result<Chat, Problem> {
-        let chat = store::chat(&self.db, id)
+    /// The chat and its facts for the caller (what the policy decides by).
+    async fn access(&self, p: &Principal, id: ChatId) -> Result<(Chat, ChatFacts), Problem> {
+        let (chat, restriction) = store::chat_with_restriction(&self.db, id, p.person_id, now_ms())
             .await?
             .ok_or_else(Problem::not_found)?;
         let member = self.member(&chat, p).await?;
-        let restriction = store::restriction(&self.db, id, p.person_id, now_ms()).await?;
-        let decision = decide(p, op, Target::Chat(&facts(&chat, member, restriction)));
-        if decision == Decision::Forbidden && restriction == ChatRestriction::Muted {
+        let f = facts(&chat, member, restriction);
+        Ok((chat, f))
+    }
+
+    /// A chat the caller may do `op` in.
+    async fn chat_for(&self, p: &Principal, id: ChatId, op: Operation) -> Result<Chat, Problem> {
+        let (chat, f) = self.access(p, id).await?;
+        let decision = decide(p, op, Target::Chat(&f));
+        if decision == Decision::Forbidden && f.restriction == ChatRestriction::Muted {
             return Err(Problem::forbidden().with_detail(
                 "Модератор чата запретил вам писать в нём на время. Читать чат вы можете.",
             ));
@@ -344,7 +349,8 @@ impl Chats {
         id: ChatId,
         before: Option<i64>,
     ) -> Result<History, Problem> {
-        let mut chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        let (mut chat, f) = self.access(p, id).await?;
+        check(decide(p, Operation::ReadChat, Target::Chat(&f)))?;
         if chat.kind == ChatKind::Personal {
             if let Some(t) = self.personal_titles(&[id], p.person_id).await?.remove(&id) {
                 chat.title = t;
@@ -371,12 +377,11 @@ impl Chats {
                 seen
             }
         };
-        let member = self.member(&chat, p).await?;
-        let restriction = store::restriction(&self.db, id, p.person_id, now_ms()).await?;
-        let f = facts(&chat, member, restriction);
         let can_post = decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow
             && (chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?);
-        let moderator = moderation(p, &chat) == Decision::Allow;
+        // A personal chat has no moderators of its own: complaints about it reach the
+        // school's administration.
+        let moderator = chat.kind != ChatKind::Personal && moderation(p, &chat) == Decision::Allow;
         // Urgent announcements: whether the caller confirmed those of others; how many
         // confirmed, for their author and the moderators.
         let urgent: Vec<i64> = messages
@@ -428,7 +433,7 @@ impl Chats {
             earlier,
             messages: lines,
             can_post,
-            muted: restriction == ChatRestriction::Muted,
+            muted: f.restriction == ChatRestriction::Muted,
             moderator,
             pinned,
             to_acknowledge,
@@ -450,20 +455,24 @@ impl Chats {
     /// Checks that the caller may listen to the chat (the live stream), from after
     /// `after` — a place the chat has reached (a client cannot claim to be further on
     /// and so skip what comes).
+    /// Answers the chat and whether the caller may write in it now (a muted member
+    /// listens, and does not "type").
     pub async fn listen(
         &self,
         p: &Principal,
         id: ChatId,
         after: Option<i64>,
-    ) -> Result<Chat, Problem> {
-        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+    ) -> Result<(Chat, bool), Problem> {
+        let (chat, f) = self.access(p, id).await?;
+        check(decide(p, Operation::ReadChat, Target::Chat(&f)))?;
         if after.is_some_and(|a| a < 0 || a > chat.last_seq) {
             return Err(Problem::invalid(
                 "after",
                 "В чате нет сообщения с таким номером: откройте чат заново.",
             ));
         }
-        Ok(chat)
+        let may_post = decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow;
+        Ok((chat, may_post))
     }
 
     /// A person's short name as chats show it.
@@ -739,7 +748,14 @@ impl Chats {
         }
         let own = m.author_id == p.person_id;
         if !own {
-            check(moderation(p, &chat)).map_err(|_| {
+            let moderates =
+                chat.kind != ChatKind::Personal && moderation(p, &chat) == Decision::Allow;
+            check(if moderates {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            })
+            .map_err(|_| {
                 Problem::forbidden()
                     .with_detail("Удалить чужое сообщение может только модератор чата.")
             })?;
@@ -804,7 +820,8 @@ impl Chats {
             .index
             .search(&ids, words.clone(), offset, SEARCH_PAGE + 1)
             .await?;
-        let more = (places.len() > SEARCH_PAGE).then_some(offset + SEARCH_PAGE);
+        let more = (places.len() > SEARCH_PAGE && offset + SEARCH_PAGE <= MAX_SEARCH_OFFSET)
+            .then_some(offset + SEARCH_PAGE);
         places.truncate(SEARCH_PAGE);
         let rows = store::messages_at(&self.db, &places).await?;
         let mut by_place: HashMap<(ChatId, i64), Message> = self
@@ -897,7 +914,8 @@ impl Chats {
             ));
         }
         let now = now_ms();
-        if store::complaints_since(&self.db, p.person_id, now - 86_400_000).await?
+        let mut tx = self.db.begin_write().await?;
+        if store::complaints_since(&mut tx, p.person_id, now - 86_400_000).await?
             >= COMPLAINTS_A_DAY
         {
             return Err(Problem::too_many(
@@ -905,7 +923,6 @@ impl Chats {
                 3600,
             ));
         }
-        let mut tx = self.db.begin_write().await?;
         store::complain(&mut tx, id, seq, p.person_id, reason.as_str(), comment, now).await?;
         tx.commit().await?;
         Ok(())
@@ -1082,6 +1099,26 @@ impl Chats {
         Ok(chat)
     }
 
+    /// Whether the person is among the chat's members now (by the registry, or by name).
+    async fn in_chat(&self, chat: &Chat, person: PersonId) -> Result<bool, Problem> {
+        let db = &self.db;
+        if let Some(c) = chat.class_id {
+            if registry_reads::class_teacher(db, c).await? == Some(person) {
+                return Ok(true);
+            }
+        }
+        let members = match (chat.kind, chat.class_id) {
+            (ChatKind::ClassStudents, Some(c)) => registry_reads::students_of(db, &[c]).await?,
+            (ChatKind::ClassParents, Some(c)) => registry_reads::parents_of(db, &[c]).await?,
+            (ChatKind::StaffRoom, _) => {
+                registry_reads::staff_of(db, &[chat.organisation_id]).await?
+            }
+            (ChatKind::Personal, _) => return Ok(store::is_member(db, chat.id, person).await?),
+            _ => Vec::new(),
+        };
+        Ok(members.iter().any(|(m, _)| *m == person))
+    }
+
     /// Moderators are not muted or removed by each other, nor oneself.
     async fn may_restrict(
         &self,
@@ -1143,6 +1180,9 @@ impl Chats {
             }
         };
         if kind.is_some() {
+            if !self.in_chat(&chat, person).await? {
+                return Err(Problem::not_found());
+            }
             self.may_restrict(p, &chat, person).await?;
         }
         let mut tx = self.db.begin_write().await?;
@@ -1183,6 +1223,11 @@ impl Chats {
         ip: Option<String>,
     ) -> Result<(), Problem> {
         let chat = self.chat_for(p, id, Operation::ModerateChat).await?;
+        if chat.kind == ChatKind::Personal {
+            return Err(Problem::forbidden().with_detail(
+                "У личной переписки нет настроек модерации: жалобы на неё разбирает администрация школы.",
+            ));
+        }
         if let Some(seq) = settings.pinned.filter(|s| *s != 0) {
             let row = store::message(&self.db, id, seq).await?;
             if seq < 0 || row.is_none_or(|r| r.8.is_some()) {

@@ -46,6 +46,49 @@ fn chat_of(r: ChatRow) -> Option<Chat> {
 const CHAT_COLS: &str =
     "id, organisation_id, kind, class_id, title, read_only, last_seq, pinned_seq, slow_seconds";
 
+/// The chat, and what its moderators imposed on the person now (one query: every chat
+/// operation asks it).
+pub async fn chat_with_restriction(
+    db: &Db,
+    id: ChatId,
+    person: PersonId,
+    now: i64,
+) -> R<Option<(Chat, parta_core::policy::ChatRestriction)>> {
+    use parta_core::policy::ChatRestriction;
+    type Row = (
+        ChatId,
+        OrganisationId,
+        String,
+        Option<ClassId>,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        i64,
+        Option<String>,
+    );
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {CHAT_COLS}, (SELECT r.kind FROM chat_restrictions r WHERE r.chat_id = chats.id \
+           AND r.person_id = $2 AND (r.until IS NULL OR r.until > $3)) FROM chats WHERE id = $1"
+    ))
+    .bind(id)
+    .bind(person)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        let restriction = match r.9.as_deref() {
+            Some("remove") => ChatRestriction::Removed,
+            Some(_) => ChatRestriction::Muted,
+            None => ChatRestriction::None,
+        };
+        Some((
+            chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?,
+            restriction,
+        ))
+    }))
+}
+
 pub async fn chat(db: &Db, id: ChatId) -> R<Option<Chat>> {
     let row: Option<ChatRow> =
         sqlx::query_as(&format!("SELECT {CHAT_COLS} FROM chats WHERE id = $1"))
@@ -102,7 +145,8 @@ pub async fn ensure_chat(
 }
 
 /// The chats of these keys with the person's read position, the last message, and the
-/// urgent announcements of others the person has not confirmed.
+/// urgent announcements of others the person has not confirmed — not those the person was
+/// removed from.
 pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<SummaryRow>> {
     if keys.is_empty() {
         return Ok(Vec::new());
@@ -116,7 +160,9 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
             (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = {me})) \
          FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.person_id = {me} \
          LEFT JOIN chat_messages l ON l.chat_id = c.id AND l.seq = c.last_seq \
-         WHERE c.source_key IN ({}) ORDER BY c.last_at DESC, c.title",
+         WHERE c.source_key IN ({}) AND NOT EXISTS (SELECT 1 FROM chat_restrictions r \
+            WHERE r.chat_id = c.id AND r.person_id = {me} AND r.kind = 'remove') \
+         ORDER BY c.last_at DESC, c.title",
         // One style in one statement: SQLite's `?` are counted apart from `$n`; the
         // person is bound once for each time it is named.
         db.placeholders(2, keys.len())
@@ -146,6 +192,10 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     }
     for k in keys {
         q = q.bind(k.clone());
+    }
+    if me == "?" {
+        // The removal check, after the keys.
+        q = q.bind(person);
     }
     Ok(q.fetch_all(&db.pool)
         .await?
@@ -611,30 +661,6 @@ pub async fn messages_at(db: &Db, places: &[(ChatId, i64)]) -> R<Vec<MessageRow>
     q.fetch_all(&db.pool).await
 }
 
-/// What the chat's moderators imposed on the person now (an ended mute is none).
-pub async fn restriction(
-    db: &Db,
-    chat: ChatId,
-    person: PersonId,
-    now: i64,
-) -> R<parta_core::policy::ChatRestriction> {
-    use parta_core::policy::ChatRestriction;
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT kind FROM chat_restrictions WHERE chat_id = $1 AND person_id = $2 \
-         AND (until IS NULL OR until > $3)",
-    )
-    .bind(chat)
-    .bind(person)
-    .bind(now)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(match row.as_ref().map(|r| r.0.as_str()) {
-        Some("remove") => ChatRestriction::Removed,
-        Some(_) => ChatRestriction::Muted,
-        None => ChatRestriction::None,
-    })
-}
-
 /// Mutes or removes a member (replacing what was imposed before); `kind` none lifts it.
 pub async fn restrict(
     conn: &mut sqlx::AnyConnection,
@@ -712,13 +738,17 @@ pub async fn complain(
 }
 
 /// Complaints the person made since `since` (their daily quota).
-pub async fn complaints_since(db: &Db, person: PersonId, since: i64) -> R<i64> {
+pub async fn complaints_since(
+    conn: &mut sqlx::AnyConnection,
+    person: PersonId,
+    since: i64,
+) -> R<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM chat_complaints WHERE person_id = $1 AND created_at >= $2",
     )
     .bind(person)
     .bind(since)
-    .fetch_one(&db.pool)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(n)
 }

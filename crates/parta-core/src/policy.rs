@@ -402,8 +402,12 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
                     moderator || (!f.read_only && f.restriction == ChatRestriction::None),
                 ),
             },
+            // The administration settles complaints about every chat of its school — but
+            // not in a personal chat it is itself part of.
             Op::ModerateChat
-                if p.role() == Role::SchoolAdmin && p.scope.organisations.contains(&f.org) =>
+                if p.role() == Role::SchoolAdmin
+                    && p.scope.organisations.contains(&f.org)
+                    && !matches!(f.audience, ChatAudience::Members { member: true, .. }) =>
             {
                 Decision::Allow
             }
@@ -1010,6 +1014,23 @@ mod tests {
                 &free
             ),
             Decision::Hidden
+        );
+        // A personal chat: the administration settles complaints about others', not one
+        // it is part of.
+        let personal = |member| ChatFacts {
+            audience: ChatAudience::Members {
+                member,
+                moderator: false,
+            },
+            ..free.clone()
+        };
+        assert_eq!(
+            d(&admin(vec![o]), Operation::ModerateChat, &personal(false)),
+            Decision::Allow
+        );
+        assert_eq!(
+            d(&admin(vec![o]), Operation::ModerateChat, &personal(true)),
+            Decision::Forbidden
         );
     }
 

@@ -1036,6 +1036,16 @@ async fn school(
     Ok((org, students_out))
 }
 
+/// The demo's showcase class (5А of its first school), whose chats the demo fills.
+pub async fn demo_class(db: &Db) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM classes WHERE organisation_id = $1 AND name = '5А'")
+            .bind(seeded_uuid(Spec::demo().seed, kind::ORG, 1).to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|r| r.0))
+}
+
 /// Gives the showcase people of the demo friendly logins and makes the class teacher
 /// of the first school's 5А also a parent, so one role switch can be tried.
 async fn showcase(db: &Db, seed: u64) -> Result<Vec<DemoAccount>, sqlx::Error> {

@@ -150,7 +150,7 @@ fn load_config(c: &Common) -> anyhow::Result<Config> {
 
 fn init_logs(format: LogFormat) {
     let filter = EnvFilter::try_from_env("PARTA_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=warn,tantivy=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder.json().init(),
@@ -326,6 +326,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         );
         for a in &s.accounts {
             println!("  {:<14} {} — {}", a.login, a.role, a.name);
+        }
+        // The showcase class's chats and the staff room, with recent messages.
+        if let Some(class) = parta_gen::demo_class(&db).await? {
+            let class = class.parse().context("демо-класс")?;
+            parta_chat::demo::seed(&db, class)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("чаты демо-региона")?;
         }
     }
     let throttle = Throttle::new((&config.sign_in).into());
@@ -618,6 +626,8 @@ async fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> 
         println!("Прежняя база сохранена как {}", old.display());
     }
     std::fs::copy(from, &target)?;
+    // The chats' search index was of the database replaced: built anew at the next start.
+    let _ = std::fs::remove_dir_all(parta_chat::search::dir_in(&config.data_dir));
     println!("База восстановлена из {}", from.display());
     Ok(())
 }

@@ -172,10 +172,10 @@ async fn search(
         more: None,
         error: None,
     };
+    let (chat, offset) = super::api::search_args(Some(&chat_raw), f.offset.as_deref())?;
     if q.trim().is_empty() {
         return Ok(private(render(&page)));
     }
-    let (chat, offset) = super::api::search_args(Some(&chat_raw), f.offset.as_deref())?;
     match st.chats.search(&r.caller.principal, &q, chat, offset).await {
         Ok(res) => {
             page.searched = true;

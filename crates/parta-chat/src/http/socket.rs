@@ -183,7 +183,8 @@ struct Conn {
     lang: Lang,
     name: String,
     subs: StreamMap<ChatId, Feed>,
-    kinds: HashMap<ChatId, ChatKind>,
+    /// Each followed chat's kind and whether the caller may write there (typing).
+    kinds: HashMap<ChatId, (ChatKind, bool)>,
     typed: HashMap<ChatId, Instant>,
     /// When the client's recent frames came (see [`MAX_OPS`]).
     ops: Vec<Instant>,
@@ -279,17 +280,17 @@ impl Conn {
     async fn recheck(&mut self, socket: &mut WebSocket) -> Result<(), axum::Error> {
         let chats: Vec<ChatId> = self.subs.keys().copied().collect();
         for chat in chats {
-            if self
-                .chats
-                .listen(&self.principal, chat, None)
-                .await
-                .is_err()
-            {
-                self.subs.remove(&chat);
-                self.kinds.remove(&chat);
-                socket
-                    .send(Frame::Text(frame(&Out::Ended { chat_id: chat })))
-                    .await?;
+            match self.chats.listen(&self.principal, chat, None).await {
+                Ok((c, may_post)) => {
+                    self.kinds.insert(chat, (c.kind, may_post));
+                }
+                Err(_) => {
+                    self.subs.remove(&chat);
+                    self.kinds.remove(&chat);
+                    socket
+                        .send(Frame::Text(frame(&Out::Ended { chat_id: chat })))
+                        .await?;
+                }
             }
         }
         Ok(())
@@ -338,16 +339,16 @@ impl Conn {
                             "Слишком много чатов открыто в одном соединении (не больше 200).",
                         ));
                     }
-                    let c = chats.listen(principal, id, after).await?;
+                    let (c, may_post) = chats.listen(principal, id, after).await?;
                     let follower = Follower::start(chats, principal.clone(), id, after).await?;
-                    Ok((id, c, follower))
+                    Ok((id, (c, may_post), follower))
                 }
                 .await;
                 match result {
-                    Ok((id, c, follower)) => {
+                    Ok((id, (c, may_post), follower)) => {
                         // Subscribing again starts again from the place given.
                         self.subs.insert(id, feed(follower));
-                        self.kinds.insert(id, c.kind);
+                        self.kinds.insert(id, (c.kind, may_post));
                         socket
                             .send(Frame::Text(frame(&Out::Subscribed {
                                 chat_id: id,
@@ -431,9 +432,10 @@ impl Conn {
                     .contains_key(&id)
                     .then(|| self.kinds.get(&id).copied())
                     .flatten();
+                // A muted member does not "type" either.
                 if self.may_write().is_ok()
                     && !recent
-                    && kind.is_some_and(|k| k != ChatKind::StaffRoom)
+                    && kind.is_some_and(|(k, may_post)| may_post && k != ChatKind::StaffRoom)
                 {
                     self.typed.insert(id, now);
                     self.chats
