@@ -977,6 +977,10 @@ impl Chats {
             let Some(row) = store::message(&self.db, chat_id, seq).await? else {
                 continue;
             };
+            // A complaint about the reader's own message goes to the administration.
+            if row.2 == p.person_id {
+                continue;
+            }
             let earlier = store::message_history(&self.db, chat_id, seq)
                 .await?
                 .into_iter()
@@ -1043,6 +1047,12 @@ impl Chats {
             .await?
             .ok_or_else(|| Problem::invalid("seq", "В чате нет сообщения с таким номером."))?;
         let author = row.2;
+        if author == p.person_id {
+            // Nobody judges their own case: the school's administration does.
+            return Err(Problem::forbidden().with_detail(
+                "Жалобу на ваше собственное сообщение разбирает администрация школы.",
+            ));
+        }
         let now = now_ms();
         let until = match (action, hours) {
             (Resolution::Mute, Some(h)) if (1..=MAX_MUTE_HOURS).contains(&h) => {

@@ -1394,7 +1394,7 @@ async fn complaints_mutes_removals_and_slow_mode_keep_a_chat_safe() {
     // Bad moderation input; nobody mutes a moderator or themselves.
     let bad = problem(
         t.post(
-            &format!("{msgs}/{tseq}/moderation"),
+            &format!("{msgs}/{sseq}/moderation"),
             &json!({"action": "mute", "hours": 0}),
         )
         .await,
@@ -1439,6 +1439,49 @@ async fn complaints_mutes_removals_and_slow_mode_keep_a_chat_safe() {
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(send_text(&s, &msgs, "Извините.").await.status(), 201);
+
+    // A complaint about the moderator's own message goes to the administration only.
+    let res = complain_on(
+        &s,
+        &msgs,
+        tseq,
+        json!({"reason": "other", "comment": "несправедливо"}),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let list: Value = t
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]), "not the teacher's own case");
+    let list: Value = d
+        .get("/api/v1/chats/complaints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list.as_array().unwrap().iter().any(|c| c["seq"] == tseq),
+        "{list}"
+    );
+    problem(
+        t.post(
+            &format!("{msgs}/{tseq}/moderation"),
+            &json!({"action": "dismiss"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let res = d
+        .post(
+            &format!("{msgs}/{tseq}/moderation"),
+            &json!({"action": "dismiss"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
 
     // Slow mode: a member writes once in 10 s; the moderator is not slowed.
     let bad = problem(
