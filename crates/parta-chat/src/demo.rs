@@ -145,12 +145,18 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
             continue;
         }
         let mut tx = db.begin_write().await?;
+        let mut per_chat = std::collections::BTreeMap::new();
+        let mut per_author = std::collections::BTreeMap::new();
         for (ago, w, text, urgent) in lines {
             let Some(author) = who(*w) else { continue };
             let at = now - ago;
             let seq = store::append(&mut tx, id, author, text, None, *urgent, at).await?;
             store::mark_read(&mut tx, id, author, seq, at).await?;
+            let week = parta_core::time::monday_of_ms(at).to_string();
+            *per_chat.entry((week.clone(), id)).or_insert(0) += 1;
+            *per_author.entry((week, id, author)).or_insert(0) += 1;
         }
+        store::count_activity(db, &mut tx, &per_chat, &per_author).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -354,6 +354,46 @@ pub const MAX_SEARCH_OFFSET: usize = 600;
 /// The longest query, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
 
+/// The MON-4 target: in this share of teacher-led chats, at least
+/// [`ACTIVE_CHAT_MESSAGES`] messages a week.
+pub const TARGET_ACTIVE_SHARE: f64 = 0.25;
+pub const ACTIVE_CHAT_MESSAGES: i64 = 10;
+
+/// A school's chats in a week (MON-3, MON-4): figures, no messages.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct SchoolActivity {
+    pub organisation_id: Option<OrganisationId>,
+    /// The school's short name («всего» for the sum).
+    pub name: String,
+    /// Chats of the school (made when first opened).
+    pub chats: i64,
+    /// Chats with at least one message in the week.
+    pub active_chats: i64,
+    /// Chats a teacher leads (a class's chats, led by its class teacher).
+    pub teacher_chats: i64,
+    /// Of those, chats with at least 10 messages in the week.
+    pub teacher_chats_active: i64,
+    /// `teacher_chats_active` ÷ `teacher_chats` (0 without teacher-led chats).
+    pub teacher_chats_share: f64,
+    pub messages: i64,
+    /// People who wrote in the week.
+    pub active_members: i64,
+    /// Of them, the school's staff.
+    pub active_teachers: i64,
+}
+
+/// The chats' activity of the caller's schools in a week.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityReport {
+    /// The week's Monday (YYYY-MM-DD).
+    pub week: String,
+    pub schools: Vec<SchoolActivity>,
+    /// The sum over the schools (the share over all their teacher-led chats).
+    pub total: SchoolActivity,
+    /// The target share (MON-4).
+    pub target_share: f64,
+}
+
 /// A message's text as sent: trimmed, not empty, not too long, no control characters
 /// other than line breaks and tabs. Markup is text: escaped wherever it is shown.
 pub fn clean_text(raw: &str) -> Result<String, &'static str> {

@@ -191,3 +191,72 @@ pub async fn admins_of(db: &Db, org: OrganisationId) -> R<Vec<PersonId>> {
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// A school with where it sits (what the policy decides a territory's operator by).
+pub struct School {
+    pub facts: parta_core::policy::OrgFacts,
+    pub name: String,
+}
+
+type SchoolRow = (
+    OrganisationId,
+    String,
+    parta_core::ids::MunicipalityId,
+    String,
+);
+
+fn school_of(r: SchoolRow) -> School {
+    School {
+        facts: parta_core::policy::OrgFacts {
+            organisation: r.0,
+            municipality: r.2,
+            region: parta_core::ids::RegionCode(r.3),
+        },
+        name: r.1,
+    }
+}
+
+/// The schools of these organisations, these municipalities and these regions (an
+/// operator's territory), by name.
+pub async fn schools_where(
+    db: &Db,
+    orgs: &[OrganisationId],
+    municipalities: &[parta_core::ids::MunicipalityId],
+    regions: &[parta_core::ids::RegionCode],
+) -> R<Vec<School>> {
+    let mut filters = Vec::new();
+    let mut at = 1;
+    for (column, n) in [
+        ("o.id", orgs.len()),
+        ("o.municipality_id", municipalities.len()),
+        ("m.region_code", regions.len()),
+    ] {
+        if n > 0 {
+            filters.push(format!("{column} IN ({})", db.placeholders(at, n)));
+            at += n;
+        }
+    }
+    if filters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT o.id, o.short_name, o.municipality_id, m.region_code FROM organisations o \
+         JOIN municipalities m ON m.id = o.municipality_id WHERE {} ORDER BY o.short_name, o.id",
+        filters.join(" OR ")
+    );
+    let mut q = sqlx::query_as::<_, SchoolRow>(&sql);
+    for o in orgs {
+        q = q.bind(*o);
+    }
+    for m in municipalities {
+        q = q.bind(*m);
+    }
+    for r in regions {
+        q = q.bind(r.0.clone());
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(school_of)
+        .collect())
+}

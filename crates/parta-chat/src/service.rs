@@ -1224,6 +1224,137 @@ impl Chats {
             .collect())
     }
 
+    /// Activity in the chats of the caller's schools in the week of `week` (this week when
+    /// absent): the school's administration its school, an operator their territory's
+    /// schools (`org`: one of them).
+    pub async fn activity(
+        &self,
+        p: &Principal,
+        week: Option<&str>,
+        org: Option<OrganisationId>,
+    ) -> Result<ActivityReport, Problem> {
+        let day = match week.map(str::trim).filter(|w| !w.is_empty()) {
+            Some(w) => parta_core::time::parse_day(w)
+                .ok_or_else(|| Problem::invalid("week", "Неделя — дата в виде ГГГГ-ММ-ДД."))?,
+            None => parta_core::time::today(),
+        };
+        let week = parta_core::time::monday_of(day).to_string();
+        let s = &p.scope;
+        let schools = match (org, p.role()) {
+            (Some(o), _) => registry_reads::schools_where(&self.db, &[o], &[], &[]).await?,
+            (None, Role::SchoolAdmin) => {
+                registry_reads::schools_where(&self.db, &s.organisations, &[], &[]).await?
+            }
+            (None, Role::MunicipalOperator | Role::RegionalOperator) => {
+                registry_reads::schools_where(&self.db, &[], &s.municipalities, &s.regions).await?
+            }
+            // Figures of schools are for their administration and operators.
+            (None, _) => return Err(Problem::forbidden()),
+        };
+        if org.is_some() && schools.is_empty() {
+            return Err(Problem::not_found());
+        }
+        let mut allowed = Vec::new();
+        for school in schools {
+            let d = decide(
+                p,
+                Operation::ReadChatActivity,
+                Target::Organisation(&school.facts),
+            );
+            if org.is_some() {
+                check(d)?;
+            }
+            if d == Decision::Allow {
+                allowed.push(school);
+            }
+        }
+        let ids: Vec<OrganisationId> = allowed.iter().map(|s| s.facts.organisation).collect();
+        let rows = store::activity_of(&self.db, &ids, &week).await?;
+        let authors = store::authors_of(&self.db, &ids, &week).await?;
+        let mut by_school: HashMap<OrganisationId, SchoolActivity> = allowed
+            .iter()
+            .map(|s| {
+                (
+                    s.facts.organisation,
+                    SchoolActivity {
+                        organisation_id: Some(s.facts.organisation),
+                        name: s.name.clone(),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        for (o, _, kind, n) in rows {
+            let Some(a) = by_school.get_mut(&o) else {
+                continue;
+            };
+            a.chats += 1;
+            a.messages += n;
+            if n > 0 {
+                a.active_chats += 1;
+            }
+            if matches!(
+                ChatKind::parse(&kind),
+                Some(ChatKind::ClassStudents | ChatKind::ClassParents)
+            ) {
+                a.teacher_chats += 1;
+                if n >= ACTIVE_CHAT_MESSAGES {
+                    a.teacher_chats_active += 1;
+                }
+            }
+        }
+        for school in &allowed {
+            let o = school.facts.organisation;
+            let staff: std::collections::HashSet<PersonId> =
+                registry_reads::staff_of(&self.db, &[o])
+                    .await?
+                    .into_iter()
+                    .map(|x| x.0)
+                    .collect();
+            let Some(a) = by_school.get_mut(&o) else {
+                continue;
+            };
+            for (_, person) in authors.iter().filter(|(ao, _)| *ao == o) {
+                a.active_members += 1;
+                if staff.contains(person) {
+                    a.active_teachers += 1;
+                }
+            }
+        }
+        let share = |a: &SchoolActivity| {
+            if a.teacher_chats > 0 {
+                a.teacher_chats_active as f64 / a.teacher_chats as f64
+            } else {
+                0.0
+            }
+        };
+        let mut total = SchoolActivity {
+            name: String::new(),
+            ..Default::default()
+        };
+        let mut schools = Vec::with_capacity(allowed.len());
+        for s in &allowed {
+            if let Some(mut a) = by_school.remove(&s.facts.organisation) {
+                a.teacher_chats_share = share(&a);
+                total.chats += a.chats;
+                total.active_chats += a.active_chats;
+                total.teacher_chats += a.teacher_chats;
+                total.teacher_chats_active += a.teacher_chats_active;
+                total.messages += a.messages;
+                total.active_members += a.active_members;
+                total.active_teachers += a.active_teachers;
+                schools.push(a);
+            }
+        }
+        total.teacher_chats_share = share(&total);
+        Ok(ActivityReport {
+            week,
+            schools,
+            total,
+            target_share: TARGET_ACTIVE_SHARE,
+        })
+    }
+
     /// A moderator's change of the chat: read-only mode, the pinned message. Audited.
     pub async fn settle(
         &self,

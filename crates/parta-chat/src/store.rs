@@ -854,3 +854,86 @@ pub async fn removed_from(db: &Db, person: PersonId) -> R<std::collections::Hash
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// Adds a batch's messages to the activity figures (one statement for the chats, one for
+/// the authors).
+pub async fn count_activity(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    per_chat: &std::collections::BTreeMap<(String, ChatId), i64>,
+    per_author: &std::collections::BTreeMap<(String, ChatId, PersonId), i64>,
+) -> R<()> {
+    if !per_chat.is_empty() {
+        let sql = format!(
+            "INSERT INTO chat_activity (week, chat_id, messages) VALUES {} \
+             ON CONFLICT (week, chat_id) DO UPDATE SET messages = chat_activity.messages + excluded.messages",
+            parta_db::row_placeholders(db.backend == parta_db::Backend::Sqlite, per_chat.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((week, chat), n) in per_chat {
+            q = q.bind(week.clone()).bind(*chat).bind(*n);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if !per_author.is_empty() {
+        let sql = format!(
+            "INSERT INTO chat_activity_authors (week, chat_id, person_id, messages) VALUES {} \
+             ON CONFLICT (week, chat_id, person_id) DO UPDATE SET messages = chat_activity_authors.messages + excluded.messages",
+            parta_db::row_placeholders(db.backend == parta_db::Backend::Sqlite, per_author.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((week, chat, person), n) in per_author {
+            q = q.bind(week.clone()).bind(*chat).bind(*person).bind(*n);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A school's chats with their messages in the week: (school, chat, kind, messages).
+pub async fn activity_of(
+    db: &Db,
+    orgs: &[OrganisationId],
+    week: &str,
+) -> R<Vec<(OrganisationId, ChatId, String, i64)>> {
+    let mut out = Vec::new();
+    for part in orgs.chunks(500) {
+        let sql = format!(
+            "SELECT c.organisation_id, c.id, c.kind, COALESCE(a.messages, 0) FROM chats c \
+             LEFT JOIN chat_activity a ON a.chat_id = c.id AND a.week = {} \
+             WHERE c.organisation_id IN ({})",
+            db.placeholders(1, 1),
+            db.placeholders(2, part.len())
+        );
+        let mut q =
+            sqlx::query_as::<_, (OrganisationId, ChatId, String, i64)>(&sql).bind(week.to_string());
+        for o in part {
+            q = q.bind(*o);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
+/// The people who wrote in the schools' chats in the week: (school, person).
+pub async fn authors_of(
+    db: &Db,
+    orgs: &[OrganisationId],
+    week: &str,
+) -> R<Vec<(OrganisationId, PersonId)>> {
+    let mut out = Vec::new();
+    for part in orgs.chunks(500) {
+        let sql = format!(
+            "SELECT DISTINCT c.organisation_id, x.person_id FROM chat_activity_authors x \
+             JOIN chats c ON c.id = x.chat_id WHERE x.week = {} AND c.organisation_id IN ({})",
+            db.placeholders(1, 1),
+            db.placeholders(2, part.len())
+        );
+        let mut q = sqlx::query_as::<_, (OrganisationId, PersonId)>(&sql).bind(week.to_string());
+        for o in part {
+            q = q.bind(*o);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}

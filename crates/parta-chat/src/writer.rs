@@ -121,6 +121,10 @@ async fn run(db: Db, hub: Hub, mut rx: mpsc::Receiver<Job>) {
 async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let mut seqs = Vec::with_capacity(jobs.len());
+    // Activity figures of the batch: messages per (week, chat) and per (week, chat, author).
+    let mut per_chat: std::collections::BTreeMap<(String, ChatId), i64> = Default::default();
+    let mut per_author: std::collections::BTreeMap<(String, ChatId, PersonId), i64> =
+        Default::default();
     for job in jobs {
         match job {
             Job::Message { message: m, .. } => {
@@ -135,6 +139,11 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
                 )
                 .await?;
                 store::mark_read(&mut tx, m.chat_id, m.author_id, seq, m.at).await?;
+                let week = parta_core::time::monday_of_ms(m.at).to_string();
+                *per_chat.entry((week.clone(), m.chat_id)).or_default() += 1;
+                *per_author
+                    .entry((week, m.chat_id, m.author_id))
+                    .or_default() += 1;
                 seqs.push(seq);
             }
             Job::Read {
@@ -149,6 +158,7 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
             }
         }
     }
+    store::count_activity(db, &mut tx, &per_chat, &per_author).await?;
     tx.commit().await?;
     Ok(seqs)
 }

@@ -76,6 +76,9 @@ pub enum Operation {
     /// and the school's administration for every chat of its school (complaints about a
     /// personal chat reach it).
     ModerateChat,
+    /// Activity in a school's chats by week (MON-4): its administration and its
+    /// territory's operators — figures, no messages.
+    ReadChatActivity,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -97,7 +100,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 30] = [
+    pub const ALL: [Operation; 31] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -128,6 +131,7 @@ impl Operation {
         Operation::PostInChat,
         Operation::StartChat,
         Operation::ModerateChat,
+        Operation::ReadChatActivity,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -165,6 +169,7 @@ impl Operation {
             Operation::PostInChat => 27,
             Operation::StartChat => 28,
             Operation::ModerateChat => 29,
+            Operation::ReadChatActivity => 30,
         }
     }
 
@@ -197,7 +202,7 @@ impl Operation {
             | Operation::SubmitHomework
             | Operation::EditClosedPeriod
             | Operation::GradeStudent => "journal:write",
-            Operation::ReadChat => "chats:read",
+            Operation::ReadChat | Operation::ReadChatActivity => "chats:read",
             Operation::PostInChat | Operation::StartChat | Operation::ModerateChat => "chats:write",
         }
     }
@@ -481,6 +486,11 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             read_then(true, ok)
         }
         (Op::ReadClass, Target::Class(c)) => allow_or_hide(can_see_class(p, c)),
+        (Op::ReadChatActivity, Target::Organisation(o)) => {
+            let admin =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            read_then(true, admin || in_territory(p, o))
+        }
         (Op::ListClasses, Target::Organisation(o)) => {
             let staff = matches!(role, Role::Teacher | Role::SchoolAdmin)
                 && p.scope.organisations.contains(&o.organisation);

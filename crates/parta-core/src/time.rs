@@ -68,6 +68,20 @@ pub fn is_set() -> bool {
     offset_days() != 0
 }
 
+/// The Monday of the week of epoch milliseconds (the server's calendar, UTC).
+pub fn monday_of_ms(ms: i64) -> NaiveDate {
+    let day = chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    monday_of(day)
+}
+
+/// The Monday of the day's week.
+pub fn monday_of(day: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
+}
+
 /// Formats epoch milliseconds for people: `24.11.2026 10:15` (UTC).
 pub fn format_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)

@@ -5,8 +5,8 @@
 use super::Web;
 use crate::live::Follower;
 use crate::{
-    AckReport, ChatSettings, ChatSummary, Complaint, ComplaintReason, Contacts, History, Message,
-    Resolution, Restricted, SearchResults,
+    AckReport, ActivityReport, ChatSettings, ChatSummary, Complaint, ComplaintReason, Contacts,
+    History, Message, Resolution, Restricted, SearchResults,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(chats))
         .routes(routes!(contacts))
         .routes(routes!(search))
+        .routes(routes!(activity))
         .routes(routes!(start_personal))
         .routes(routes!(history, post_message))
         .routes(routes!(read))
@@ -493,4 +494,36 @@ async fn restrict(
         )
         .await?;
     Ok(Json(Done { ok: true }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityQuery {
+    /// A day of the week (YYYY-MM-DD); this week when absent.
+    pub week: Option<String>,
+    /// One school.
+    pub org: Option<String>,
+}
+
+/// Activity in the chats by week (MON-3, MON-4): per school — chats, chats with messages,
+/// teacher-led chats and how many of them had at least 10 messages (the target: 25 %),
+/// messages, people and staff who wrote. The school's administration sees its school, an
+/// operator the schools of their territory. Figures only: no messages, no names.
+#[utoipa::path(get, path = "/api/v1/chats/activity", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(ActivityQuery),
+    responses((status = 200, body = ActivityReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn activity(
+    State(st): State<Web>,
+    c: Caller,
+    Query(q): Query<ActivityQuery>,
+) -> ApiResult<Json<ActivityReport>> {
+    let org = match q.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(o) => Some(path_id(o)?),
+        None => None,
+    };
+    Ok(Json(
+        st.chats
+            .activity(&c.principal, q.week.as_deref(), org)
+            .await?,
+    ))
 }

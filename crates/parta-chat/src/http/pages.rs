@@ -32,6 +32,7 @@ pub fn router() -> Pages<Web> {
         .get("/chats/{id}/edit/{seq}", edit_form)
         .post("/chats/{id}/edit/{seq}", edit)
         .get("/chats/complaints", complaints)
+        .get("/chats/activity", activity)
         .get("/chats/{id}/complain/{seq}", complain_form)
         .post("/chats/{id}/complain/{seq}", complain)
         .post("/chats/{id}/moderate/{seq}", moderate)
@@ -85,6 +86,8 @@ struct ChatsPage {
     chats: Vec<(ChatSummary, String, String)>,
     /// A teacher or the administration: the complaints page is theirs.
     moderates: bool,
+    /// The administration and the operators: the activity figures are theirs.
+    figures: bool,
 }
 
 async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> PageResult {
@@ -113,6 +116,12 @@ async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCall
         moderates: matches!(
             role,
             parta_core::principal::Role::Teacher | parta_core::principal::Role::SchoolAdmin
+        ),
+        figures: matches!(
+            role,
+            parta_core::principal::Role::SchoolAdmin
+                | parta_core::principal::Role::MunicipalOperator
+                | parta_core::principal::Role::RegionalOperator
         ),
     })))
 }
@@ -905,4 +914,84 @@ async fn restrict(
         .restrict(&c.principal, id, person, &f.kind, hours, c.origin.ip)
         .await?;
     Ok(Redirect::to(&format!("/chats/{id}/restrictions")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    report: crate::ActivityReport,
+    /// (the school's figures, its share in per cent, whether it reaches the target)
+    rows: Vec<(crate::SchoolActivity, String, bool)>,
+    total_share: String,
+    total_ok: bool,
+    /// The weeks before and after (YYYY-MM-DD).
+    prev: String,
+    next: String,
+    /// The week as «23.11–29.11.2026».
+    label: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ActivityForm {
+    week: Option<String>,
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
+}
+
+async fn activity(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Query(f): Query<ActivityForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let p = &r.caller.principal;
+    let (report, error) = match st.chats.activity(p, f.week.as_deref(), None).await {
+        Ok(rep) => (rep, None),
+        // A week it cannot read: this week, and the reason.
+        Err(e) if e.status == 422 => (
+            st.chats.activity(p, None, None).await?,
+            Some(parta_http::page::messages(&e, r.ctx().lang).join(" ")),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let monday = parta_core::time::parse_day(&report.week).unwrap_or_default();
+    let day = |n: i64| monday + chrono::Duration::days(n);
+    let target = report.target_share;
+    let rows = report
+        .schools
+        .iter()
+        .map(|a| {
+            (
+                a.clone(),
+                percent(a.teacher_chats_share),
+                a.teacher_chats_share >= target,
+            )
+        })
+        .collect();
+    let page = ActivityPage {
+        ctx: r.ctx(),
+        t,
+        total_share: percent(report.total.teacher_chats_share),
+        total_ok: report.total.teacher_chats_share >= target,
+        prev: day(-7).to_string(),
+        next: day(7).to_string(),
+        label: format!("{}–{}", day(0).format("%d.%m"), day(6).format("%d.%m.%Y")),
+        rows,
+        report,
+        error: error.clone(),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, private(render(&page))).into_response())
 }

@@ -1641,3 +1641,96 @@ async fn complaints_mutes_removals_and_slow_mode_keep_a_chat_safe() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn chat_activity_is_counted_by_week_for_the_school_and_its_operators() {
+    let app = spawn().await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let p = app.login("parent").await;
+    let mine = chats_of(&t).await;
+    let pupils = find(&mine, "class_students").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let parents = find(&mine, "class_parents").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for i in 0..10 {
+        let res = send_text(
+            &t,
+            &format!("/api/v1/chats/{pupils}/messages"),
+            &format!("Сообщение {i}"),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    let res = send_text(
+        &p,
+        &format!("/api/v1/chats/{parents}/messages"),
+        "Добрый день!",
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let school = app.director_school().await;
+
+    let d = app.login("director").await;
+    let rep: Value = d.get("/api/v1/chats/activity").await.json().await.unwrap();
+    let row = rep["schools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["organisation_id"] == school.as_str())
+        .unwrap_or_else(|| panic!("{rep}"))
+        .clone();
+    // Two chats of the class, led by its class teacher; one has 10 messages this week.
+    assert_eq!(row["teacher_chats"], 2, "{row}");
+    assert_eq!(row["teacher_chats_active"], 1, "{row}");
+    assert_eq!(row["teacher_chats_share"], 0.5, "{row}");
+    assert_eq!(row["messages"], 11, "{row}");
+    assert_eq!(row["active_chats"], 2, "{row}");
+    assert_eq!(row["active_members"], 2, "{row}");
+    assert_eq!(row["active_teachers"], 1, "{row}");
+    assert_eq!(rep["target_share"], 0.25);
+    // Last week: nothing; the week is named by any of its days.
+    let week = rep["week"].as_str().unwrap().to_string();
+    let monday = chrono::NaiveDate::parse_from_str(&week, "%Y-%m-%d").unwrap();
+    let before = (monday - chrono::Duration::days(3)).to_string();
+    let old: Value = d
+        .get(&format!("/api/v1/chats/activity?week={before}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(old["week"], week.as_str());
+    assert_eq!(old["total"]["messages"], 0, "{old}");
+    let bad = problem(d.get("/api/v1/chats/activity?week=прошлая").await, 422).await;
+    assert_eq!(fields_of(&bad), vec!["week"]);
+    // The territory's operators see the school among theirs; its teachers do not.
+    for login in ["municipality", "region"] {
+        let o = app.login(login).await;
+        let rep: Value = o.get("/api/v1/chats/activity").await.json().await.unwrap();
+        assert!(
+            rep["schools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["organisation_id"] == school.as_str() && s["messages"] == 11),
+            "{login}: {rep}"
+        );
+        let one: Value = o
+            .get(&format!("/api/v1/chats/activity?org={school}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["schools"].as_array().unwrap().len(), 1);
+    }
+    problem(t.get("/api/v1/chats/activity").await, 403).await;
+    let html = d.get("/chats/activity").await.text().await.unwrap();
+    assert!(
+        html.contains("Активность в чатах") && html.contains("50 %"),
+        "{html}"
+    );
+}
