@@ -42,8 +42,12 @@ pub const MAX_CHATS: usize = 1000;
 /// How far back of the last watermark the catch-up reads (a message's id is taken a
 /// moment before its transaction commits).
 const CATCH_UP_MARGIN_MS: i64 = 30_000;
-/// How often fed changes are committed (what a search sees lags by about this).
-const COMMIT_EVERY: Duration = Duration::from_millis(500);
+/// Fed changes are committed after this long without new ones…
+const COMMIT_QUIET: Duration = Duration::from_millis(500);
+/// …or at the latest after this long: a commit writes and syncs files, which under a
+/// steady stream of messages would compete with the database's own syncs (what a search
+/// sees lags by up to this).
+const COMMIT_EVERY: Duration = Duration::from_secs(5);
 /// Rows a catch-up reads at a time.
 const CATCH_UP_PAGE: i64 = 5_000;
 
@@ -226,7 +230,7 @@ pub fn open(dir: &Path, db: Db) -> Result<SearchIndex, Problem> {
 const CATCH_UP_RETRY: Duration = Duration::from_secs(30);
 
 /// The writer task: catches up from the database, then applies what is fed and commits
-/// every [`COMMIT_EVERY`]. Until a catch-up has succeeded, its commits keep the old
+/// after a pause or every [`COMMIT_EVERY`]. Until a catch-up has succeeded, its commits keep the old
 /// watermark (the next start reads the missed range again); it is retried meanwhile.
 async fn run(
     index: Index,
@@ -284,10 +288,25 @@ async fn run(
             system_ms: system_ms(),
             clock_ms: parta_core::time::now_ms(),
         };
-        // Whatever else comes meanwhile joins this commit.
-        tokio::time::sleep(COMMIT_EVERY).await;
-        while let Ok(change) = rx.try_recv() {
-            batch.push(change);
+        // Whatever else comes meanwhile joins this commit: until a pause, or for at most
+        // COMMIT_EVERY.
+        let first = Instant::now();
+        loop {
+            tokio::time::sleep(COMMIT_QUIET).await;
+            let before = batch.len();
+            while let Ok(change) = rx.try_recv() {
+                batch.push(change);
+            }
+            if batch.len() == before || first.elapsed() >= COMMIT_EVERY {
+                break;
+            }
+            if batch.len() >= 8192 {
+                // Apply as they come (the writer's memory is its own budget).
+                let changes = std::mem::take(&mut batch);
+                if let Err(e) = apply_all(&mut w, fields, changes, true).await {
+                    tracing::error!(error = %e, "chat search index: changes not applied");
+                }
+            }
         }
         let changes = std::mem::take(&mut batch);
         if let Err(e) = apply_all(&mut w, fields, changes, true).await {
