@@ -1194,6 +1194,13 @@ impl Chats {
                 return Err(Problem::not_found());
             }
             self.may_restrict(p, &chat, person).await?;
+        } else if !store::restrictions(&self.db, id, now)
+            .await?
+            .iter()
+            .any(|r| r.0 == person)
+        {
+            // Nothing to lift: not someone this chat restricted.
+            return Err(Problem::not_found());
         }
         let mut tx = self.db.begin_write().await?;
         store::restrict(&mut tx, id, person, kind, until, p.person_id, now).await?;

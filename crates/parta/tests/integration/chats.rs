@@ -1439,6 +1439,19 @@ async fn complaints_mutes_removals_and_slow_mode_keep_a_chat_safe() {
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(send_text(&s, &msgs, "Извините.").await.status(), 201);
+    // Nothing left to lift: an unknown person, or the same one again.
+    for who in [student.as_str(), "01900000-0000-7000-8000-000000000000"] {
+        problem(
+            t.send(
+                "PUT",
+                &format!("/api/v1/chats/{chat}/restrictions/{who}"),
+                Some(&json!({"kind": "none"})),
+            )
+            .await,
+            404,
+        )
+        .await;
+    }
 
     // A complaint about the moderator's own message goes to the administration only.
     let res = complain_on(
