@@ -15,6 +15,14 @@ fn find<'a>(list: &'a [Value], kind: &str) -> Option<&'a Value> {
     list.iter().find(|c| c["kind"] == kind)
 }
 
+/// The id of the caller's chat of that kind (it must be there).
+fn id_of(list: &[Value], kind: &str) -> String {
+    find(list, kind).expect(kind)["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
 /// Reads the event stream until `want` shows (or 10 s pass).
 async fn read_until(res: &mut reqwest::Response, want: &str) -> String {
     let mut got = String::new();
@@ -568,14 +576,8 @@ async fn the_socket_resumes_and_refuses_what_it_must() {
     let s_cookie = session_cookie(&app, "student").await;
     let t_cookie = session_cookie(&app, "teacher").await;
     let mine = chats_of(&t).await;
-    let chat = find(&mine, "class_students").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let parents_chat = find(&mine, "class_parents").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = id_of(&mine, "class_students");
+    let parents_chat = id_of(&mine, "class_parents");
 
     // No session; another site's page with the visitor's session.
     assert_eq!(open_socket(&app, &[]).await.err(), Some(401));
@@ -735,10 +737,7 @@ async fn urgent_announcements_are_confirmed_and_chats_moderated() {
     let t = app.login("teacher").await;
     let p = app.login("parent").await;
     let parent = app.person_of("parent").await;
-    let chat = find(&chats_of(&t).await, "class_parents").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = id_of(&chats_of(&t).await, "class_parents");
     let msgs = format!("/api/v1/chats/{chat}/messages");
 
     let res = t
@@ -991,14 +990,8 @@ async fn history_is_searched_by_word_forms_within_ones_own_chats() {
     let s = app.login("student").await;
     let p = app.login("parent").await;
     let mine = chats_of(&t).await;
-    let pupils = find(&mine, "class_students").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let parents = find(&mine, "class_parents").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pupils = id_of(&mine, "class_students");
+    let parents = id_of(&mine, "class_parents");
     let say = |chat: &str, text: &str| {
         let (t, chat, text) = (&t, chat.to_string(), text.to_string());
         async move {
@@ -1173,10 +1166,7 @@ async fn the_search_index_catches_up_from_the_database_after_a_stop() {
     let app = spawn().await;
     let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
     let t = app.login("teacher").await;
-    let chat = find(&chats_of(&t).await, "class_students").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = id_of(&chats_of(&t).await, "class_students");
     let msgs = format!("/api/v1/chats/{chat}/messages");
     let res = t
         .post(&msgs, &json!({"text": "Олимпиада по физике во вторник"}))
@@ -1283,10 +1273,7 @@ async fn complaints_mutes_removals_and_slow_mode_keep_a_chat_safe() {
     let s = app.login("student").await;
     let d = app.login("director").await;
     let p = app.login("parent").await;
-    let chat = find(&chats_of(&t).await, "class_students").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let chat = id_of(&chats_of(&t).await, "class_students");
     let msgs = format!("/api/v1/chats/{chat}/messages");
     let res = send_text(&t, &msgs, "Завтра контрольная.").await;
     let tseq = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
@@ -1662,14 +1649,8 @@ async fn chat_activity_is_counted_by_week_for_the_school_and_its_operators() {
     let t = app.login("teacher").await;
     let p = app.login("parent").await;
     let mine = chats_of(&t).await;
-    let pupils = find(&mine, "class_students").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let parents = find(&mine, "class_parents").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pupils = id_of(&mine, "class_students");
+    let parents = id_of(&mine, "class_parents");
     for i in 0..10 {
         let res = send_text(
             &t,
