@@ -150,7 +150,17 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
         for (ago, w, text, urgent) in lines {
             let Some(author) = who(*w) else { continue };
             let at = now - ago;
-            let seq = store::append(&mut tx, id, author, text, None, *urgent, at).await?;
+            let m = store::Appended {
+                chat: id,
+                author,
+                text,
+                reply_to: None,
+                urgent: *urgent,
+                poll: None,
+                files: None,
+                at,
+            };
+            let seq = store::append(&mut tx, &m).await?;
             store::mark_read(&mut tx, id, author, seq, at).await?;
             let week = parta_core::time::monday_of_ms(at).to_string();
             *per_chat.entry((week.clone(), id)).or_insert(0) += 1;

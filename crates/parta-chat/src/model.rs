@@ -143,6 +143,197 @@ pub struct Message {
     pub edited_at: Option<i64>,
     /// Deleted by its author or hidden by a moderator: its text is empty.
     pub deleted: bool,
+    /// Reactions by kind with their counts (only kinds someone chose).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionCount>,
+    /// A poll (опрос): the message's text is its question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll: Option<Poll>,
+    /// Photos and documents sent with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileRef>,
+}
+
+/// A file sent in a chat (its content: `GET /api/v1/chats/{chat}/files/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct FileRef {
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// A picture's size in pixels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// A small preview exists (`?preview=1`).
+    #[serde(default)]
+    pub preview: bool,
+}
+
+/// The largest file a chat takes (a phone's photo, a scanned form).
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// The longest file name kept, in characters.
+pub const MAX_FILE_NAME: usize = 120;
+/// Files a message carries at most.
+pub const MAX_FILES_PER_MESSAGE: usize = 5;
+/// Files a person may have uploaded and not sent yet.
+pub const MAX_WAITING_FILES: i64 = 10;
+/// Files a person may upload a day.
+pub const FILES_A_DAY: i64 = 100;
+
+/// The reactions a member may put on a message: a small fixed set (no free text — nothing
+/// to moderate), each at most once per person and message.
+pub const REACTIONS: [(&str, &str); 6] = [
+    ("like", "👍"),
+    ("heart", "❤️"),
+    ("laugh", "😂"),
+    ("wow", "😮"),
+    ("sad", "😢"),
+    ("thanks", "🙏"),
+];
+
+/// The emoji of a reaction's name (`None`: not one of [`REACTIONS`]).
+pub fn reaction_emoji(name: &str) -> Option<&'static str> {
+    REACTIONS.iter().find(|r| r.0 == name).map(|r| r.1)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReactionCount {
+    /// One of `like`, `heart`, `laugh`, `wow`, `sad`, `thanks`.
+    pub reaction: String,
+    pub emoji: String,
+    pub count: i64,
+}
+
+/// The reactions' summary a message row keeps: `like:3 heart:1` (in [`REACTIONS`]' order).
+pub fn reactions_summary(counts: &[(String, i64)]) -> Option<String> {
+    let parts: Vec<String> = REACTIONS
+        .iter()
+        .filter_map(|(name, _)| {
+            counts
+                .iter()
+                .find(|(r, n)| r == name && *n > 0)
+                .map(|(_, n)| format!("{name}:{n}"))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// Reads a message row's reactions' summary back (unknown kinds are dropped).
+pub fn parse_reactions(summary: Option<&str>) -> Vec<ReactionCount> {
+    summary
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|part| {
+            let (name, n) = part.split_once(':')?;
+            Some(ReactionCount {
+                reaction: name.to_string(),
+                emoji: reaction_emoji(name)?.to_string(),
+                count: n.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Options a poll has at least and at most, and the longest option.
+pub const MIN_POLL_OPTIONS: usize = 2;
+pub const MAX_POLL_OPTIONS: usize = 10;
+pub const MAX_POLL_OPTION_CHARS: usize = 100;
+
+/// A poll as its message shows it (stored on the message row, recomputed with each vote).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct Poll {
+    pub options: Vec<PollOption>,
+    /// Several options may be chosen (dates that suit), or one.
+    pub multiple: bool,
+    /// Nobody sees who voted for what (otherwise the chat's members do).
+    pub anonymous: bool,
+    /// Closed by its author or a moderator: no more votes.
+    pub closed: bool,
+    /// People who voted.
+    pub voters: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct PollOption {
+    pub text: String,
+    pub votes: i64,
+}
+
+/// A message to send: its text, and what it may be besides.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outgoing<'a> {
+    pub text: &'a str,
+    pub reply_to: Option<i64>,
+    /// An urgent announcement (the chat's moderators).
+    pub urgent: bool,
+    /// A poll whose question is the text.
+    pub poll: Option<&'a NewPoll>,
+    /// Files uploaded to the chat to send with it (then the text may be empty).
+    pub files: &'a [String],
+}
+
+/// A new poll: its options, one per line on the page.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct NewPoll {
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub multiple: bool,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+/// Checks a new poll's options: 2–10, none empty or longer than 100 characters, no two
+/// the same.
+pub fn clean_poll(new: &NewPoll) -> Result<Poll, String> {
+    let mut options: Vec<PollOption> = Vec::new();
+    for raw in &new.options {
+        let text: String = raw.chars().filter(|c| !c.is_control()).collect();
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if text.chars().count() > MAX_POLL_OPTION_CHARS {
+            return Err(format!(
+                "Вариант ответа длиннее {MAX_POLL_OPTION_CHARS} знаков: «{}…».",
+                text.chars().take(20).collect::<String>()
+            ));
+        }
+        if options
+            .iter()
+            .any(|o| o.text.to_lowercase() == text.to_lowercase())
+        {
+            return Err(format!("Вариант «{text}» повторяется."));
+        }
+        options.push(PollOption {
+            text: text.to_string(),
+            votes: 0,
+        });
+        if options.len() > MAX_POLL_OPTIONS {
+            return Err(format!(
+                "В опросе не больше {MAX_POLL_OPTIONS} вариантов ответа."
+            ));
+        }
+    }
+    if options.len() < MIN_POLL_OPTIONS {
+        return Err("Дайте хотя бы два варианта ответа.".into());
+    }
+    Ok(Poll {
+        options,
+        multiple: new.multiple,
+        anonymous: new.anonymous,
+        closed: false,
+        voters: 0,
+    })
+}
+
+/// Who voted for an option of a poll that is not anonymous.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PollVoters {
+    pub seq: i64,
+    /// For each option in order: who chose it.
+    pub options: Vec<Vec<Contact>>,
 }
 
 /// A message as the caller sees it on a page of history: with, for an urgent one, whether
@@ -156,6 +347,12 @@ pub struct Line {
     pub acknowledged: Option<bool>,
     /// An urgent message, to its author and the moderators: confirmations so far.
     pub acks: Option<i64>,
+    /// The reactions the caller put on it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub my_reactions: Vec<String>,
+    /// A poll: the options the caller chose (by their index).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub my_votes: Vec<i64>,
 }
 
 /// Who confirmed reading an urgent announcement and who has not yet (its author and the
@@ -310,6 +507,9 @@ pub struct History {
     pub can_post: bool,
     /// The chat's moderators have muted the caller here for now.
     pub muted: bool,
+    /// Whether the caller may react and vote here (not muted; a read-only chat's members
+    /// may).
+    pub can_react: bool,
     /// Whether the caller moderates the chat (urgent announcements, read-only mode, pins,
     /// hiding messages).
     pub moderator: bool,

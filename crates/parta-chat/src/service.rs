@@ -19,13 +19,18 @@ use std::collections::HashMap;
 
 #[derive(Clone)]
 pub struct Chats {
-    db: Db,
+    pub(crate) db: Db,
     hub: Hub,
     writer: Writer,
     index: SearchIndex,
+    /// Files sent in chats (under the file store's `chat` part).
+    pub(crate) files: parta_db::files::FileStore,
+    pub(crate) quotas: parta_core::config::StorageConfig,
+    /// Pictures being decoded for their previews at once.
+    pub(crate) decoding: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
-fn check(decision: Decision) -> Result<(), Problem> {
+pub(crate) fn check(decision: Decision) -> Result<(), Problem> {
     match decision {
         Decision::Allow => Ok(()),
         Decision::Hidden => Err(Problem::not_found()),
@@ -35,7 +40,7 @@ fn check(decision: Decision) -> Result<(), Problem> {
 
 /// The chat's facts; `member`: whether the caller is a member by name (a personal chat).
 /// A personal chat whose two members are no longer in touch through a school.
-fn closed() -> Problem {
+pub(crate) fn closed() -> Problem {
     Problem::forbidden()
         .with_detail("Переписка закрыта для новых сообщений: вы больше не связаны общей школой.")
 }
@@ -104,13 +109,22 @@ fn wanted(p: &Principal) -> (Vec<(ChatKind, ClassId)>, Vec<OrganisationId>) {
 impl Chats {
     /// The chats of this database, searched through `index`; starts their writer on the
     /// current runtime.
-    pub fn new(db: Db, index: SearchIndex) -> Self {
+    /// Files go to `files` (its `chat` part), within the people's and schools' `quotas`.
+    pub fn new(
+        db: Db,
+        index: SearchIndex,
+        files: &parta_db::files::FileStore,
+        quotas: parta_core::config::StorageConfig,
+    ) -> Self {
         let hub = Hub::default();
         Self {
             writer: Writer::start(db.clone(), hub.clone()),
             db,
             hub,
             index,
+            files: files.within("chat"),
+            quotas,
+            decoding: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
         }
     }
 
@@ -203,7 +217,11 @@ impl Chats {
     }
 
     /// The chat and its facts for the caller (what the policy decides by).
-    async fn access(&self, p: &Principal, id: ChatId) -> Result<(Chat, ChatFacts), Problem> {
+    pub(crate) async fn access(
+        &self,
+        p: &Principal,
+        id: ChatId,
+    ) -> Result<(Chat, ChatFacts), Problem> {
         let (chat, restriction) = store::chat_with_restriction(&self.db, id, p.person_id, now_ms())
             .await?
             .ok_or_else(Problem::not_found)?;
@@ -213,7 +231,12 @@ impl Chats {
     }
 
     /// A chat the caller may do `op` in.
-    async fn chat_for(&self, p: &Principal, id: ChatId, op: Operation) -> Result<Chat, Problem> {
+    pub(crate) async fn chat_for(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        op: Operation,
+    ) -> Result<Chat, Problem> {
         let (chat, f) = self.access(p, id).await?;
         let decision = decide(p, op, Target::Chat(&f));
         if decision == Decision::Forbidden && f.restriction == ChatRestriction::Muted {
@@ -313,7 +336,7 @@ impl Chats {
     /// Whether the two members of a personal chat are still in touch through a school
     /// (`policy::in_touch`): when not, the conversation stays readable and takes no new
     /// messages.
-    async fn still_related(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
+    pub(crate) async fn still_related(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
         let others = store::others(&self.db, &[chat.id], p.person_id).await?;
         let Some((_, other)) = others.first() else {
             return Ok(false);
@@ -377,8 +400,10 @@ impl Chats {
                 seen
             }
         };
-        let can_post = decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow
-            && (chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?);
+        let related = chat.kind != ChatKind::Personal || self.still_related(&chat, p).await?;
+        let can_post =
+            decide(p, Operation::PostInChat, Target::Chat(&f)) == Decision::Allow && related;
+        let can_react = f.restriction != ChatRestriction::Muted && related;
         // A personal chat has no moderators of its own: complaints about it reach the
         // school's administration.
         let moderator = chat.kind != ChatKind::Personal && moderation(p, &chat) == Decision::Allow;
@@ -408,10 +433,31 @@ impl Chats {
             },
             None => None,
         };
+        // The caller's own reactions and votes, when the page has any of either.
+        let (my_reactions, my_votes) = match (messages.first(), messages.last()) {
+            (Some(first), Some(last))
+                if messages
+                    .iter()
+                    .any(|m| !m.reactions.is_empty() || m.poll.is_some()) =>
+            {
+                store::mine(&self.db, id, p.person_id, first.seq, last.seq).await?
+            }
+            _ => Default::default(),
+        };
         let last = messages.last().cloned();
         let lines = messages
             .into_iter()
             .map(|m| Line {
+                my_reactions: my_reactions
+                    .iter()
+                    .filter(|r| r.0 == m.seq)
+                    .map(|r| r.1.clone())
+                    .collect(),
+                my_votes: my_votes
+                    .iter()
+                    .filter(|v| v.0 == m.seq)
+                    .map(|v| v.1)
+                    .collect(),
                 acknowledged: (m.urgent && !m.deleted && m.author_id != p.person_id)
                     .then(|| mine.contains(&m.seq)),
                 acks: counted
@@ -434,6 +480,7 @@ impl Chats {
             messages: lines,
             can_post,
             muted: f.restriction == ChatRestriction::Muted,
+            can_react,
             moderator,
             pinned,
             to_acknowledge,
@@ -491,19 +538,30 @@ impl Chats {
         text: &str,
         reply_to: Option<i64>,
     ) -> Result<Message, Problem> {
-        self.post_as(p, id, text, reply_to, false, None).await
+        let out = Outgoing {
+            text,
+            reply_to,
+            ..Default::default()
+        };
+        self.post_as(p, id, out, None).await
     }
 
-    /// [`Chats::post`] by a caller whose name is known already (an open socket).
+    /// [`Chats::post`] of a message that may be urgent or a poll, by a caller whose name
+    /// may be known already (an open socket).
     pub async fn post_as(
         &self,
         p: &Principal,
         id: ChatId,
-        text: &str,
-        reply_to: Option<i64>,
-        urgent: bool,
+        out: Outgoing<'_>,
         name: Option<&str>,
     ) -> Result<Message, Problem> {
+        let Outgoing {
+            text,
+            reply_to,
+            urgent,
+            poll,
+            files,
+        } = out;
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
         if urgent {
             // Only a chat's moderators ask its members to confirm reading.
@@ -517,7 +575,22 @@ impl Chats {
         if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
             return Err(closed());
         }
-        let text = clean_text(text).map_err(|m| Problem::invalid("text", m))?;
+        // A photo or a document may go without words.
+        let text = match clean_text(text) {
+            Err(_) if !files.is_empty() && text.trim().is_empty() => String::new(),
+            other => other.map_err(|m| Problem::invalid("text", m))?,
+        };
+        let files = self.files_to_send(p, id, files).await?;
+        if poll.is_some() && !files.is_empty() {
+            return Err(Problem::invalid(
+                "files",
+                "Опрос отправляется без файлов: отправьте файл отдельным сообщением.",
+            ));
+        }
+        let poll = match poll {
+            Some(new) => Some(clean_poll(new).map_err(|m| Problem::invalid("options", m))?),
+            None => None,
+        };
         if let Some(r) = reply_to {
             if r < 1 || r > chat.last_seq {
                 return Err(Problem::invalid(
@@ -560,6 +633,9 @@ impl Chats {
                 urgent,
                 edited_at: None,
                 deleted: false,
+                reactions: Vec::new(),
+                poll,
+                files,
             })
             .await?;
         self.index.feed(Change::of(&m));
@@ -579,33 +655,42 @@ impl Chats {
     }
 
     async fn messages_of(&self, rows: Vec<store::MessageRow>) -> Result<Vec<Message>, Problem> {
-        let mut authors: Vec<PersonId> = rows.iter().map(|r| r.2).collect();
+        let mut authors: Vec<PersonId> = rows.iter().map(|r| r.author_id).collect();
         authors.sort_by_key(|a| a.to_string());
         authors.dedup();
         let names = registry_reads::short_names(&self.db, &authors).await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(chat_id, seq, author_id, text, reply_to, at, urgent, edited_at, deleted_at)| {
-                    Message {
-                        chat_id,
-                        seq,
-                        author_id,
-                        author: names.get(&author_id).cloned().unwrap_or_default(),
-                        // A deleted message's text is kept in its history only.
-                        text: if deleted_at.is_some() {
-                            String::new()
-                        } else {
-                            text
-                        },
-                        reply_to,
-                        at,
-                        urgent: urgent != 0,
-                        edited_at,
-                        deleted: deleted_at.is_some(),
-                    }
-                },
-            )
+            .map(|r| {
+                let deleted = r.deleted_at.is_some();
+                Message {
+                    chat_id: r.chat_id,
+                    seq: r.seq,
+                    author_id: r.author_id,
+                    author: names.get(&r.author_id).cloned().unwrap_or_default(),
+                    // A deleted message's text is kept in its history only.
+                    text: if deleted { String::new() } else { r.body },
+                    reply_to: r.reply_to,
+                    at: r.created_at,
+                    urgent: r.urgent != 0,
+                    edited_at: r.edited_at,
+                    deleted,
+                    reactions: if deleted {
+                        Vec::new()
+                    } else {
+                        parse_reactions(r.reactions.as_deref())
+                    },
+                    poll: r
+                        .poll
+                        .filter(|_| !deleted)
+                        .and_then(|j| serde_json::from_str(&j).ok()),
+                    files: r
+                        .files
+                        .filter(|_| !deleted)
+                        .and_then(|j| serde_json::from_str(&j).ok())
+                        .unwrap_or_default(),
+                }
+            })
             .collect())
     }
 
@@ -684,6 +769,167 @@ impl Chats {
                 .collect(),
             pending,
         })
+    }
+
+    /// Whether the caller may take part in the chat beyond reading — react, vote: a
+    /// member the moderators have not muted, in a personal chat still in touch. A
+    /// read-only chat's members react and vote (an announcement's "seen", a poll).
+    async fn may_take_part(&self, p: &Principal, id: ChatId) -> Result<Chat, Problem> {
+        let (chat, f) = self.access(p, id).await?;
+        check(decide(p, Operation::ReadChat, Target::Chat(&f)))?;
+        if f.restriction == ChatRestriction::Muted {
+            return Err(Problem::forbidden()
+                .with_detail("Модератор чата временно ограничил вам участие в нём."));
+        }
+        if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
+            return Err(closed());
+        }
+        Ok(chat)
+    }
+
+    /// Puts (`on`) or takes back the caller's reaction to a message; the members listening
+    /// see the new counts.
+    pub async fn react(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+        reaction: &str,
+        on: bool,
+    ) -> Result<Message, Problem> {
+        self.may_take_part(p, id).await?;
+        if reaction_emoji(reaction).is_none() {
+            return Err(Problem::invalid(
+                "reaction",
+                "Такой реакции нет: выберите 👍, ❤️, 😂, 😮, 😢 или 🙏.",
+            ));
+        }
+        let m = self.one(id, seq).await?;
+        if m.deleted {
+            return Err(Problem::invalid("seq", "Сообщение удалено."));
+        }
+        let mut tx = self.db.begin_write().await?;
+        let summary = store::react(&mut tx, id, seq, p.person_id, reaction, on, now_ms()).await?;
+        tx.commit().await?;
+        let m = Message {
+            reactions: parse_reactions(summary.as_deref()),
+            ..m
+        };
+        self.hub.update(m.clone());
+        Ok(m)
+    }
+
+    /// The caller's vote in a poll: the options they choose now (by index; none takes the
+    /// vote back). One option unless the poll allows several; not in a closed poll.
+    pub async fn vote(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+        options: &[i64],
+    ) -> Result<Message, Problem> {
+        self.may_take_part(p, id).await?;
+        let m = self.one(id, seq).await?;
+        let poll = match (&m.poll, m.deleted) {
+            (Some(poll), false) => poll.clone(),
+            _ => return Err(Problem::invalid("seq", "В этом сообщении нет опроса.")),
+        };
+        if poll.closed {
+            return Err(Problem::invalid(
+                "options",
+                "Опрос закрыт: голосовать уже нельзя.",
+            ));
+        }
+        let mut chosen: Vec<i64> = options.to_vec();
+        chosen.sort_unstable();
+        chosen.dedup();
+        if chosen
+            .iter()
+            .any(|o| *o < 0 || *o >= poll.options.len() as i64)
+        {
+            return Err(Problem::invalid(
+                "options",
+                "Такого варианта ответа в опросе нет.",
+            ));
+        }
+        if chosen.len() > 1 && !poll.multiple {
+            return Err(Problem::invalid(
+                "options",
+                "В этом опросе выбирают один вариант.",
+            ));
+        }
+        let mut tx = self.db.begin_write().await?;
+        let poll = store::vote(&mut tx, id, seq, p.person_id, &chosen, poll, now_ms()).await?;
+        tx.commit().await?;
+        let m = Message {
+            poll: Some(poll),
+            ..m
+        };
+        self.hub.update(m.clone());
+        Ok(m)
+    }
+
+    /// Closes a poll: its author or the chat's moderators. Closing twice is closing.
+    pub async fn close_poll(
+        &self,
+        p: &Principal,
+        id: ChatId,
+        seq: i64,
+    ) -> Result<Message, Problem> {
+        let chat = self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        let Some(mut poll) = m.poll.clone().filter(|_| !m.deleted) else {
+            return Err(Problem::invalid("seq", "В этом сообщении нет опроса."));
+        };
+        if m.author_id != p.person_id
+            && (chat.kind == ChatKind::Personal || moderation(p, &chat) != Decision::Allow)
+        {
+            return Err(Problem::forbidden()
+                .with_detail("Закрыть опрос может его автор или модератор чата."));
+        }
+        if poll.closed {
+            return Ok(m);
+        }
+        poll.closed = true;
+        let mut tx = self.db.begin_write().await?;
+        store::save_poll(&mut tx, id, seq, &poll).await?;
+        tx.commit().await?;
+        let m = Message {
+            poll: Some(poll),
+            ..m
+        };
+        self.hub.update(m.clone());
+        Ok(m)
+    }
+
+    /// Who chose which option of a poll that is not anonymous (the chat's members see it,
+    /// as they would see hands raised at a meeting).
+    pub async fn voters(&self, p: &Principal, id: ChatId, seq: i64) -> Result<PollVoters, Problem> {
+        self.chat_for(p, id, Operation::ReadChat).await?;
+        let m = self.one(id, seq).await?;
+        let Some(poll) = m.poll.filter(|_| !m.deleted) else {
+            return Err(Problem::invalid("seq", "В этом сообщении нет опроса."));
+        };
+        if poll.anonymous {
+            return Err(Problem::forbidden().with_detail(
+                "Опрос анонимный: видно только, сколько человек выбрали каждый вариант.",
+            ));
+        }
+        let votes = store::voters(&self.db, id, seq).await?;
+        let mut people: Vec<PersonId> = votes.iter().map(|v| v.1).collect();
+        people.sort_by_key(|a| a.to_string());
+        people.dedup();
+        let names = registry_reads::short_names(&self.db, &people).await?;
+        let mut options = vec![Vec::new(); poll.options.len()];
+        for (o, person) in votes {
+            if let Some(list) = usize::try_from(o).ok().and_then(|o| options.get_mut(o)) {
+                list.push(Contact {
+                    person_id: person,
+                    name: names.get(&person).cloned().unwrap_or_default(),
+                });
+            }
+        }
+        Ok(PollVoters { seq, options })
     }
 
     /// Edits one's own message (its earlier text is kept for moderation); the members
@@ -774,6 +1020,9 @@ impl Chats {
         let m = Message {
             text: String::new(),
             deleted: true,
+            reactions: Vec::new(),
+            poll: None,
+            files: Vec::new(),
             ..m
         };
         self.index.feed(Change::of(&m));
@@ -978,7 +1227,7 @@ impl Chats {
                 continue;
             };
             // A complaint about the reader's own message goes to the administration.
-            if row.2 == p.person_id {
+            if row.author_id == p.person_id {
                 continue;
             }
             let earlier = store::message_history(&self.db, chat_id, seq)
@@ -986,19 +1235,19 @@ impl Chats {
                 .into_iter()
                 .map(|h| h.3)
                 .collect();
-            people.push(row.2);
+            people.push(row.author_id);
             out.push(Complaint {
                 id: cid,
                 chat_id,
                 chat_kind: chat.kind,
                 chat_title: chat.title.clone(),
                 seq,
-                author_id: row.2,
+                author_id: row.author_id,
                 author: String::new(),
-                text: if row.8.is_some() {
+                text: if row.deleted_at.is_some() {
                     String::new()
                 } else {
-                    row.3
+                    row.body
                 },
                 earlier,
                 reason: ComplaintReason::parse(&reason).unwrap_or(ComplaintReason::Other),
@@ -1046,7 +1295,7 @@ impl Chats {
         let row = store::message(&self.db, id, seq)
             .await?
             .ok_or_else(|| Problem::invalid("seq", "В чате нет сообщения с таким номером."))?;
-        let author = row.2;
+        let author = row.author_id;
         if author == p.person_id {
             // Nobody judges their own case: the school's administration does.
             return Err(Problem::forbidden().with_detail(
@@ -1070,7 +1319,7 @@ impl Chats {
             self.may_restrict(p, &chat, author).await?;
         }
         let mut tx = self.db.begin_write().await?;
-        let hide = action != Resolution::Dismiss && row.8.is_none();
+        let hide = action != Resolution::Dismiss && row.deleted_at.is_none();
         if hide {
             store::delete(&mut tx, id, seq, p.person_id, now).await?;
         }
@@ -1378,7 +1627,7 @@ impl Chats {
         }
         if let Some(seq) = settings.pinned.filter(|s| *s != 0) {
             let row = store::message(&self.db, id, seq).await?;
-            if seq < 0 || row.is_none_or(|r| r.8.is_some()) {
+            if seq < 0 || row.is_none_or(|r| r.deleted_at.is_some()) {
                 return Err(Problem::invalid(
                     "pinned",
                     "В чате нет сообщения с таким номером.",

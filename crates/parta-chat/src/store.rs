@@ -248,21 +248,27 @@ pub async fn mark_read(
     Ok(())
 }
 
-/// chat, seq, author, body, reply_to, created_at, urgent, edited_at, deleted_at
-pub type MessageRow = (
-    ChatId,
-    i64,
-    PersonId,
-    String,
-    Option<i64>,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
+/// A message as stored.
+#[derive(sqlx::FromRow)]
+pub struct MessageRow {
+    pub chat_id: ChatId,
+    pub seq: i64,
+    pub author_id: PersonId,
+    pub body: String,
+    pub reply_to: Option<i64>,
+    pub created_at: i64,
+    pub urgent: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    /// The reactions' summary (`like:3 heart:1`).
+    pub reactions: Option<String>,
+    /// The poll's view as JSON.
+    pub poll: Option<String>,
+    /// The files' list as JSON.
+    pub files: Option<String>,
+}
 
-const MESSAGE_COLS: &str =
-    "chat_id, seq, author_id, body, reply_to, created_at, urgent, edited_at, deleted_at";
+const MESSAGE_COLS: &str = "chat_id, seq, author_id, body, reply_to, created_at, urgent, edited_at, deleted_at, reactions, poll, files";
 
 /// Messages with `seq` in (after, before), the newest `limit` of them, oldest first.
 pub async fn messages(
@@ -299,37 +305,45 @@ pub async fn messages_after(db: &Db, chat: ChatId, after: i64, limit: i64) -> R<
     .await
 }
 
+/// A message to append; its place is taken in the writing transaction.
+pub struct Appended<'a> {
+    pub chat: ChatId,
+    pub author: PersonId,
+    pub text: &'a str,
+    pub reply_to: Option<i64>,
+    pub urgent: bool,
+    /// The poll's view as JSON.
+    pub poll: Option<&'a str>,
+    /// The files' list as JSON.
+    pub files: Option<&'a str>,
+    pub at: i64,
+}
+
 /// Appends a message: the chat's next place, taken in the write transaction.
-pub async fn append(
-    conn: &mut sqlx::AnyConnection,
-    chat: ChatId,
-    author: PersonId,
-    text: &str,
-    reply_to: Option<i64>,
-    urgent: bool,
-    now: i64,
-) -> R<i64> {
+pub async fn append(conn: &mut sqlx::AnyConnection, m: &Appended<'_>) -> R<i64> {
     sqlx::query("UPDATE chats SET last_seq = last_seq + 1, last_at = $2 WHERE id = $1")
-        .bind(chat)
-        .bind(now)
+        .bind(m.chat)
+        .bind(m.at)
         .execute(&mut *conn)
         .await?;
     let (seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM chats WHERE id = $1")
-        .bind(chat)
+        .bind(m.chat)
         .fetch_one(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO chat_messages (chat_id, seq, id, author_id, body, reply_to, created_at, urgent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO chat_messages (chat_id, seq, id, author_id, body, reply_to, created_at, urgent, poll, files) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(chat)
+    .bind(m.chat)
     .bind(seq)
     .bind(uuid::Uuid::now_v7().to_string())
-    .bind(author)
-    .bind(text.to_string())
-    .bind(reply_to)
-    .bind(now)
-    .bind(i64::from(urgent))
+    .bind(m.author)
+    .bind(m.text.to_string())
+    .bind(m.reply_to)
+    .bind(m.at)
+    .bind(i64::from(m.urgent))
+    .bind(m.poll.map(str::to_string))
+    .bind(m.files.map(str::to_string))
     .execute(&mut *conn)
     .await?;
     Ok(seq)
@@ -936,4 +950,370 @@ pub async fn authors_of(
         out.extend(q.fetch_all(&db.pool).await?);
     }
     Ok(out)
+}
+
+/// Puts (`on`) or takes back a person's reaction and rewrites the message's summary;
+/// answers the summary.
+pub async fn react(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    person: PersonId,
+    reaction: &str,
+    on: bool,
+    now: i64,
+) -> R<Option<String>> {
+    if on {
+        sqlx::query(
+            "INSERT INTO chat_reactions (chat_id, seq, person_id, reaction, reacted_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(chat)
+        .bind(seq)
+        .bind(person)
+        .bind(reaction.to_string())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        sqlx::query(
+            "DELETE FROM chat_reactions WHERE chat_id = $1 AND seq = $2 AND person_id = $3 AND reaction = $4",
+        )
+        .bind(chat)
+        .bind(seq)
+        .bind(person)
+        .bind(reaction.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT reaction, COUNT(*) FROM chat_reactions WHERE chat_id = $1 AND seq = $2 GROUP BY reaction",
+    )
+    .bind(chat)
+    .bind(seq)
+    .fetch_all(&mut *conn)
+    .await?;
+    let summary = reactions_summary(&counts);
+    sqlx::query("UPDATE chat_messages SET reactions = $3 WHERE chat_id = $1 AND seq = $2")
+        .bind(chat)
+        .bind(seq)
+        .bind(summary.clone())
+        .execute(&mut *conn)
+        .await?;
+    Ok(summary)
+}
+
+/// The person's reactions and votes on messages with `seq` in [from, to]: (seq, reaction)
+/// and (seq, option).
+pub async fn mine(
+    db: &Db,
+    chat: ChatId,
+    person: PersonId,
+    from: i64,
+    to: i64,
+) -> R<(Vec<(i64, String)>, Vec<(i64, i64)>)> {
+    let reactions = sqlx::query_as(
+        "SELECT seq, reaction FROM chat_reactions \
+         WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 AND person_id = $4",
+    )
+    .bind(chat)
+    .bind(from)
+    .bind(to)
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    let votes = sqlx::query_as(
+        "SELECT seq, option_index FROM chat_poll_votes \
+         WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 AND person_id = $4",
+    )
+    .bind(chat)
+    .bind(from)
+    .bind(to)
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((reactions, votes))
+}
+
+/// Replaces a person's votes in a poll and rewrites the poll's view from the votes
+/// (`poll`: the view as it stands, its options' texts and flags); answers the new view.
+pub async fn vote(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    person: PersonId,
+    options: &[i64],
+    mut poll: Poll,
+    now: i64,
+) -> R<Poll> {
+    sqlx::query("DELETE FROM chat_poll_votes WHERE chat_id = $1 AND seq = $2 AND person_id = $3")
+        .bind(chat)
+        .bind(seq)
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
+    for o in options {
+        sqlx::query(
+            "INSERT INTO chat_poll_votes (chat_id, seq, person_id, option_index, voted_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(chat)
+        .bind(seq)
+        .bind(person)
+        .bind(*o)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let counts: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT option_index, COUNT(*) FROM chat_poll_votes WHERE chat_id = $1 AND seq = $2 GROUP BY option_index",
+    )
+    .bind(chat)
+    .bind(seq)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (voters,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT person_id) FROM chat_poll_votes WHERE chat_id = $1 AND seq = $2",
+    )
+    .bind(chat)
+    .bind(seq)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (i, o) in poll.options.iter_mut().enumerate() {
+        o.votes = counts
+            .iter()
+            .find(|(idx, _)| *idx == i as i64)
+            .map_or(0, |c| c.1);
+    }
+    poll.voters = voters;
+    save_poll(conn, chat, seq, &poll).await?;
+    Ok(poll)
+}
+
+/// Writes a poll's view on its message.
+pub async fn save_poll(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    seq: i64,
+    poll: &Poll,
+) -> R<()> {
+    let json = serde_json::to_string(poll).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("UPDATE chat_messages SET poll = $3 WHERE chat_id = $1 AND seq = $2")
+        .bind(chat)
+        .bind(seq)
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Who chose which option of a poll: (option, person), in the order they voted.
+pub async fn voters(db: &Db, chat: ChatId, seq: i64) -> R<Vec<(i64, PersonId)>> {
+    sqlx::query_as(
+        "SELECT option_index, person_id FROM chat_poll_votes WHERE chat_id = $1 AND seq = $2 \
+         ORDER BY voted_at, person_id",
+    )
+    .bind(chat)
+    .bind(seq)
+    .fetch_all(&db.pool)
+    .await
+}
+
+// ---- files ----
+
+/// How many files the person has waiting (uploaded after `waiting_since`, not sent) and
+/// uploaded after `day_since`.
+pub async fn upload_counts(
+    db: &Db,
+    person: PersonId,
+    waiting_since: i64,
+    day_since: i64,
+) -> R<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN seq IS NULL AND created_at > $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                COUNT(*) \
+         FROM chat_files WHERE uploaded_by = $1 AND created_at > $3",
+    )
+    .bind(person)
+    .bind(waiting_since)
+    .bind(day_since)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Bytes of chat files the person uploaded, and the school's.
+pub async fn file_usage(
+    conn: &mut sqlx::AnyConnection,
+    person: PersonId,
+    org: OrganisationId,
+) -> R<(i64, i64)> {
+    let (mine,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM chat_files WHERE uploaded_by = $1",
+    )
+    .bind(person)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (school,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM chat_files WHERE organisation_id = $1",
+    )
+    .bind(org)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((mine, school))
+}
+
+/// Records an uploaded file, not sent yet: (chat, school, uploader), (content, preview).
+pub async fn add_file(
+    conn: &mut sqlx::AnyConnection,
+    f: &FileRef,
+    (chat, org, person): (ChatId, OrganisationId, PersonId),
+    (sha, preview): (&str, Option<&str>),
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO chat_files (id, chat_id, organisation_id, uploaded_by, file_name, content_type, size, sha256, width, height, thumb_sha256, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(f.id.clone())
+    .bind(chat)
+    .bind(org)
+    .bind(person)
+    .bind(f.name.clone())
+    .bind(f.content_type.clone())
+    .bind(f.size)
+    .bind(sha.to_string())
+    .bind(f.width.map(i64::from))
+    .bind(f.height.map(i64::from))
+    .bind(preview.map(str::to_string))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct FileRow {
+    id: String,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    width: Option<i64>,
+    height: Option<i64>,
+    thumb_sha256: Option<String>,
+    seq: Option<i64>,
+    uploaded_by: PersonId,
+    sha256: String,
+}
+
+const FILE_COLS: &str =
+    "id, file_name, content_type, size, width, height, thumb_sha256, seq, uploaded_by, sha256";
+
+impl FileRow {
+    fn file(&self) -> FileRef {
+        FileRef {
+            id: self.id.clone(),
+            name: self.file_name.clone(),
+            content_type: self.content_type.clone(),
+            size: self.size,
+            width: self.width.and_then(|w| u32::try_from(w).ok()),
+            height: self.height.and_then(|h| u32::try_from(h).ok()),
+            preview: self.thumb_sha256.is_some(),
+        }
+    }
+}
+
+/// The person's files of the chat among `ids` that are not sent yet.
+pub async fn waiting_files(
+    db: &Db,
+    chat: ChatId,
+    person: PersonId,
+    ids: &[String],
+) -> R<Vec<FileRef>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {FILE_COLS} FROM chat_files WHERE chat_id = $1 AND uploaded_by = $2 AND seq IS NULL AND id IN ({})",
+        // Numbered on both backends: a handful at most, after $1 and $2.
+        parta_db::placeholders(3, ids.len())
+    );
+    let mut q = sqlx::query_as::<_, FileRow>(&sql).bind(chat).bind(person);
+    for id in ids {
+        q = q.bind(id.clone());
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(FileRow::file)
+        .collect())
+}
+
+/// Sends the person's waiting files with the message at `seq`; fails (nothing changed
+/// by the caller's transaction) when one of them was sent meanwhile.
+pub async fn attach_files(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    person: PersonId,
+    seq: i64,
+    ids: &[&str],
+) -> R<()> {
+    for id in ids {
+        let done = sqlx::query(
+            "UPDATE chat_files SET seq = $1 WHERE id = $2 AND chat_id = $3 AND uploaded_by = $4 AND seq IS NULL",
+        )
+        .bind(seq)
+        .bind(id.to_string())
+        .bind(chat)
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(sqlx::Error::RowNotFound);
+        }
+    }
+    Ok(())
+}
+
+/// A file of the chat: it, the message it was sent with, its uploader, its content's and
+/// preview's names in the store.
+pub async fn chat_file(
+    db: &Db,
+    chat: ChatId,
+    id: &str,
+) -> R<Option<(FileRef, Option<i64>, PersonId, String, Option<String>)>> {
+    let row: Option<FileRow> = sqlx::query_as(&format!(
+        "SELECT {FILE_COLS} FROM chat_files WHERE id = $1 AND chat_id = $2"
+    ))
+    .bind(id.to_string())
+    .bind(chat)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| {
+        let f = r.file();
+        (f, r.seq, r.uploaded_by, r.sha256, r.thumb_sha256)
+    }))
+}
+
+/// Forgets files uploaded before `before` and never sent (their content goes with the
+/// next sweep of the store).
+pub async fn drop_unsent_files(db: &Db, before: i64) -> R<u64> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query("DELETE FROM chat_files WHERE seq IS NULL AND created_at < $1")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// Every stored name chat files refer to (contents and previews).
+pub async fn referenced_files(db: &Db) -> R<std::collections::HashSet<String>> {
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT sha256, thumb_sha256 FROM chat_files")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(a, b)| std::iter::once(a).chain(b))
+        .collect())
 }

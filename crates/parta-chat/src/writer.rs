@@ -31,6 +31,10 @@ enum Job {
 }
 
 impl Job {
+    fn has_files(&self) -> bool {
+        matches!(self, Job::Message { message, .. } if !message.files.is_empty())
+    }
+
     fn done(self) -> oneshot::Sender<Result<Option<Message>, Problem>> {
         match self {
             Job::Message { done, .. } | Job::Read { done, .. } => done,
@@ -105,6 +109,13 @@ async fn run(db: Db, hub: Hub, mut rx: mpsc::Receiver<Job>) {
                     let one = [job];
                     match write(&db, &one).await {
                         Ok(seqs) => finish(&hub, Vec::from(one), seqs),
+                        Err(sqlx::Error::RowNotFound) if one[0].has_files() => {
+                            let [job] = one;
+                            let _ = job.done().send(Err(Problem::invalid(
+                                "files",
+                                "Файл уже отправлен: загрузите его снова.",
+                            )));
+                        }
                         Err(e) => {
                             tracing::error!(error = %e, "chat message or read mark not written");
                             let [job] = one;
@@ -128,16 +139,35 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     for job in jobs {
         match job {
             Job::Message { message: m, .. } => {
+                let json = |v: Result<String, serde_json::Error>| {
+                    v.map_err(|e| sqlx::Error::Encode(Box::new(e)))
+                };
+                let poll = match &m.poll {
+                    Some(p) => Some(json(serde_json::to_string(p))?),
+                    None => None,
+                };
+                let files = match m.files.is_empty() {
+                    true => None,
+                    false => Some(json(serde_json::to_string(&m.files))?),
+                };
                 let seq = store::append(
                     &mut tx,
-                    m.chat_id,
-                    m.author_id,
-                    &m.text,
-                    m.reply_to,
-                    m.urgent,
-                    m.at,
+                    &store::Appended {
+                        chat: m.chat_id,
+                        author: m.author_id,
+                        text: &m.text,
+                        reply_to: m.reply_to,
+                        urgent: m.urgent,
+                        poll: poll.as_deref(),
+                        files: files.as_deref(),
+                        at: m.at,
+                    },
                 )
                 .await?;
+                if !m.files.is_empty() {
+                    let ids: Vec<&str> = m.files.iter().map(|f| f.id.as_str()).collect();
+                    store::attach_files(&mut tx, m.chat_id, m.author_id, seq, &ids).await?;
+                }
                 store::mark_read(&mut tx, m.chat_id, m.author_id, seq, m.at).await?;
                 let week = parta_core::time::monday_of_ms(m.at).to_string();
                 *per_chat.entry((week.clone(), m.chat_id)).or_default() += 1;

@@ -33,6 +33,91 @@
     f.appendChild(h); f.appendChild(b);
     return f;
   }
+  function hidden(f) {
+    var h = el('input');
+    h.type = 'hidden'; h.name = '_csrf'; h.value = csrf;
+    f.appendChild(h);
+  }
+  function pct(n, of) { return of > 0 ? Math.floor(n * 100 / of) : 0; }
+  // A poll that came live: its options to choose from (the page's form, posted as is).
+  function pollForm(m) {
+    var p = m.poll;
+    var f = el('form', 'poll');
+    f.method = 'post';
+    f.action = '/chats/' + chat + '/vote/' + m.seq;
+    hidden(f);
+    var ul = el('ul', 'plain');
+    for (var i = 0; i < p.options.length; i++) {
+      var li = el('li');
+      var label = el('label', 'check');
+      var input = el('input');
+      input.type = p.multiple ? 'checkbox' : 'radio';
+      input.name = 'option'; input.value = String(i);
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(' ' + p.options[i].text));
+      li.appendChild(label);
+      li.appendChild(document.createTextNode(' '));
+      var v = el('span', 'muted small votes', p.options[i].votes + ' · ' + pct(p.options[i].votes, p.voters) + ' %');
+      v.setAttribute('data-option', String(i));
+      li.appendChild(v);
+      ul.appendChild(li);
+    }
+    f.appendChild(ul);
+    var b = el('button', '', list.getAttribute('data-vote'));
+    b.type = 'submit';
+    f.appendChild(b);
+    return f;
+  }
+  // New counts of a poll's options and of its voters.
+  function pollCounts(li, p) {
+    var spans = li.getElementsByTagName('span');
+    for (var i = 0; i < spans.length; i++) {
+      var o = spans[i].getAttribute('data-option');
+      if (o !== null && p.options[o]) {
+        spans[i].textContent = p.options[o].votes + ' · ' + pct(p.options[o].votes, p.voters) + ' %';
+      } else if (spans[i].className === 'voters') spans[i].textContent = String(p.voters);
+    }
+    var bars = li.getElementsByTagName('progress');
+    for (var j = 0; j < bars.length && j < p.options.length; j++) {
+      bars[j].max = Math.max(1, p.voters);
+      bars[j].value = p.options[j].votes;
+    }
+  }
+  // The reactions under a message, with the reader's own kept marked.
+  function reactionsOf(li, m) {
+    var forms = li.getElementsByTagName('form');
+    var form = null;
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].className === 'reactions') form = forms[i];
+    }
+    var mine = {};
+    if (form) {
+      var bs = form.getElementsByTagName('button');
+      for (var k = 0; k < bs.length; k++) {
+        if (bs[k].className.indexOf('mine') >= 0) mine[bs[k].value.split(':')[0]] = true;
+      }
+      form.parentNode.removeChild(form);
+    }
+    var rs = m.reactions || [];
+    if (!rs.length || m.deleted) return;
+    form = el('form', 'reactions');
+    form.method = 'post';
+    form.action = '/chats/' + chat + '/react/' + m.seq;
+    hidden(form);
+    for (var r = 0; r < rs.length; r++) {
+      var own = mine[rs[r].reaction];
+      var b = el('button', 'reaction' + (own ? ' mine' : ''), rs[r].emoji + ' ' + rs[r].count);
+      b.type = 'submit'; b.name = 'reaction';
+      b.value = rs[r].reaction + (own ? ':off' : ':on');
+      form.appendChild(b);
+    }
+    var text = null;
+    var divs = li.getElementsByTagName('div');
+    for (var d = 0; d < divs.length; d++) if (divs[d].className.indexOf('text') >= 0) text = divs[d];
+    var after = text ? text.nextSibling : null;
+    while (after && after.tagName === 'FORM' && after.className.indexOf('poll') === 0) after = after.nextSibling;
+    li.insertBefore(form, after);
+  }
   function add(m) {
     if (m.seq > last) last = m.seq;
     if (seen[m.seq]) return;
@@ -50,6 +135,7 @@
       li.appendChild(el('span', 'tag', list.getAttribute('data-urgent')));
     }
     li.appendChild(el('div', 'text', m.text));
+    if (m.poll) li.appendChild(pollForm(m));
     if (m.urgent && m.author_id !== me) li.appendChild(ackForm(m.seq));
     var next = null;
     for (var j = items.length - 1; j >= 0; j--) {
@@ -73,6 +159,14 @@
         divs[k].textContent = m.text;
       }
     }
+    if (m.poll) pollCounts(li, m.poll);
+    if (m.deleted) {
+      var fs = li.getElementsByTagName('form');
+      for (var q = fs.length - 1; q >= 0; q--) {
+        if (fs[q].className.indexOf('poll') === 0) fs[q].parentNode.removeChild(fs[q]);
+      }
+    }
+    reactionsOf(li, m);
   }
   var typingNote = document.getElementById('typing');
   var typingTimer = null;
@@ -158,6 +252,9 @@
     var urgent = document.getElementById('urgent');
     // An urgent announcement goes through the form: the page shows the confirmations.
     if (urgent && urgent.checked) return;
+    // So does a poll (its options are checked on the page, kept when refused).
+    var options = document.getElementById('options');
+    if (options && /\S/.test(options.value)) return;
     e.preventDefault();
     if (sending) return;
     var xhr = new XMLHttpRequest();

@@ -18,6 +18,14 @@ impl FileStore {
         }
     }
 
+    /// The store's own part for a domain (`files/<part>`): swept by that domain with the
+    /// names its rows refer to, never by another's sweep.
+    pub fn within(&self, part: &str) -> Self {
+        Self {
+            dir: self.dir.join(part),
+        }
+    }
+
     fn path(&self, sha: &str) -> Option<PathBuf> {
         // Only our own names: 64 hex digits.
         if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -63,7 +71,13 @@ impl FileStore {
             Err(e) => return Err(e),
         };
         while let Some(d) = dirs.next_entry().await? {
-            if !d.file_type().await?.is_dir() {
+            // Only the two-digit shards: a domain's own part (`chat/`) is not this sweep's.
+            let shard = d.file_name();
+            let shard = shard.to_string_lossy();
+            if !d.file_type().await?.is_dir()
+                || shard.len() != 2
+                || !shard.bytes().all(|b| b.is_ascii_hexdigit())
+            {
                 continue;
             }
             let mut files = tokio::fs::read_dir(d.path()).await?;
@@ -171,6 +185,18 @@ mod tests {
         );
         assert!(store.get(&kept).await.is_ok());
         assert!(store.get(&orphan).await.is_err());
+        // A domain's own part is left to that domain's sweep.
+        let part = store.within("chat");
+        let theirs = part.put(b"a chat's photo").await.unwrap();
+        assert_eq!(
+            store.sweep(&none, std::time::Duration::ZERO).await.unwrap(),
+            0
+        );
+        assert!(part.get(&theirs).await.is_ok());
+        assert_eq!(
+            part.sweep(&none, std::time::Duration::ZERO).await.unwrap(),
+            1
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -116,3 +116,50 @@ impl ProblemResponse for Problem {
         problem_response(self)
     }
 }
+
+/// A stored file's answer: its checked type, its name (RFC 6266, UTF-8) — shown in the
+/// browser (`inline`: a picture) or saved (`attachment`) — never sniffed into something
+/// else, and kept by no cache (it is someone's personal data).
+pub fn file_response(
+    content_type: &str,
+    name: &str,
+    inline: bool,
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let how = if inline { "inline" } else { "attachment" };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{how}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

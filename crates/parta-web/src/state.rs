@@ -116,7 +116,7 @@ impl AppState {
             audit.clone(),
             registry.clone(),
             outbox.clone(),
-            files,
+            files.clone(),
         )
         .with_quotas(config.storage);
         let relay = Relay::new(db.clone(), registry.clone(), outbox);
@@ -124,6 +124,8 @@ impl AppState {
         let chats = parta_chat::Chats::new(
             db.clone(),
             parta_chat::search::open(&parta_chat::search::dir_in(&config.data_dir), db.clone())?,
+            &files,
+            config.storage,
         );
         let mut identity =
             Identity::new(db.clone(), audit.clone(), throttle, config.session.clone());
@@ -197,16 +199,27 @@ impl AppState {
     }
 
     /// Starts housekeeping that needs nobody to look after it: a sweep of orphaned
-    /// homework files at start and then daily.
+    /// homework files at start and then daily; of chat files uploaded and never sent, at
+    /// start and then hourly.
     pub fn start_housekeeping(&self) -> tokio::task::JoinHandle<()> {
         let journal = self.journal.clone();
+        let chats = self.web.chats.chats.clone();
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            let mut hours = 0u64;
             loop {
                 every.tick().await;
-                match journal.sweep_files().await {
+                if hours % 24 == 0 {
+                    match journal.sweep_files().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(removed = n, "orphaned files removed"),
+                        Err(_) => {} // logged by the sweep
+                    }
+                }
+                hours += 1;
+                match chats.sweep_files().await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(removed = n, "orphaned files removed"),
+                    Ok(n) => tracing::info!(removed = n, "unsent chat files removed"),
                     Err(_) => {} // logged by the sweep
                 }
             }

@@ -6,7 +6,8 @@ use super::Web;
 use crate::live::Follower;
 use crate::{
     AckReport, ActivityReport, ChatSettings, ChatSummary, Complaint, ComplaintReason, Contacts,
-    History, Message, Resolution, Restricted, SearchResults,
+    FileRef, History, Message, NewPoll, Outgoing, PollVoters, Resolution, Restricted,
+    SearchResults,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -33,6 +34,10 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(events))
         .routes(routes!(edit_message, delete_message))
         .routes(routes!(acknowledge))
+        .routes(routes!(react))
+        .routes(routes!(vote))
+        .routes(routes!(voters))
+        .routes(routes!(close_poll))
         .routes(routes!(acks))
         .routes(routes!(settle))
         .routes(routes!(complain))
@@ -40,6 +45,10 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(moderate))
         .routes(routes!(restricted))
         .routes(routes!(restrict))
+        .routes(routes!(download))
+        .merge(OpenApiRouter::new().routes(routes!(upload)).layer(
+            axum::extract::DefaultBodyLimit::max(crate::MAX_FILE_BYTES + 64 * 1024),
+        ))
         .merge(super::socket::router())
 }
 
@@ -175,6 +184,12 @@ pub struct NewMessage {
     /// moderators only).
     #[serde(default)]
     pub urgent: bool,
+    /// A poll whose question is the text: 2–10 options.
+    pub poll: Option<NewPoll>,
+    /// Files uploaded to this chat (`POST /api/v1/chats/{id}/files`) to send with it, up
+    /// to 5; then the text may be empty.
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 /// Sends a message to the chat; its members listening get it at once.
@@ -192,9 +207,13 @@ async fn post_message(
         .post_as(
             &c.principal,
             path_id(&id)?,
-            &req.text,
-            req.reply_to,
-            req.urgent,
+            Outgoing {
+                text: &req.text,
+                reply_to: req.reply_to,
+                urgent: req.urgent,
+                poll: req.poll.as_ref(),
+                files: &req.files,
+            },
             None,
         )
         .await?;
@@ -334,6 +353,103 @@ async fn acknowledge(
         .acknowledge(&c.principal, path_id(&id)?, seq_of(&seq)?)
         .await?;
     Ok(Json(Done { ok: true }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Reaction {
+    /// `like`, `heart`, `laugh`, `wow`, `sad` or `thanks`.
+    pub reaction: String,
+    /// Put (true) or take back (false).
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Puts or takes back the caller's reaction to a message (each kind once); the members
+/// listening see the new counts. A muted member does not react.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages/{seq}/reactions", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)), request_body = Reaction,
+    responses((status = 200, body = Message), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn react(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+    ApiJson(req): ApiJson<Reaction>,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(
+        st.chats
+            .react(
+                &c.principal,
+                path_id(&id)?,
+                seq_of(&seq)?,
+                &req.reaction,
+                req.on,
+            )
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Vote {
+    /// The options chosen, by their index from 0 (one unless the poll allows several);
+    /// empty takes the vote back.
+    pub options: Vec<i64>,
+}
+
+/// Votes in a poll (a second vote replaces the first); the members listening see the
+/// new counts.
+#[utoipa::path(put, path = "/api/v1/chats/{id}/messages/{seq}/vote", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)), request_body = Vote,
+    responses((status = 200, body = Message), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn vote(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+    ApiJson(req): ApiJson<Vote>,
+) -> ApiResult<Json<Message>> {
+    if req.options.len() > crate::MAX_POLL_OPTIONS {
+        return Err(Problem::invalid("options", "Такого варианта ответа в опросе нет.").into());
+    }
+    Ok(Json(
+        st.chats
+            .vote(&c.principal, path_id(&id)?, seq_of(&seq)?, &req.options)
+            .await?,
+    ))
+}
+
+/// Who chose which option of a poll that is not anonymous.
+#[utoipa::path(get, path = "/api/v1/chats/{id}/messages/{seq}/vote", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = PollVoters), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn voters(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult<Json<PollVoters>> {
+    Ok(Json(
+        st.chats
+            .voters(&c.principal, path_id(&id)?, seq_of(&seq)?)
+            .await?,
+    ))
+}
+
+/// Closes a poll (its author or the chat's moderators): no more votes.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages/{seq}/close", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = Message), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn close_poll(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> ApiResult<Json<Message>> {
+    Ok(Json(
+        st.chats
+            .close_poll(&c.principal, path_id(&id)?, seq_of(&seq)?)
+            .await?,
+    ))
 }
 
 /// Who confirmed an urgent announcement and who has not yet (its author and the chat's
@@ -525,5 +641,71 @@ async fn activity(
         st.chats
             .activity(&c.principal, q.week.as_deref(), org)
             .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The file's name with its extension (the type is checked by content and must match).
+    pub file_name: Option<String>,
+}
+
+/// Uploads a photo (JPG, PNG, GIF: a preview is made) or a document (PDF, office
+/// formats, TXT) up to 10 MB to send in the chat: then name it in a new message's
+/// `files`. Not sent within an hour, it is removed. Counted against the caller's and the
+/// school's quotas for chat files.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/files", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = FileRef), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn upload(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(axum::http::StatusCode, Json<FileRef>)> {
+    let name = q.file_name.unwrap_or_default();
+    let f = st
+        .chats
+        .upload(&c.principal, path_id(&id)?, &name, &body)
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(f)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// `1`: the picture's small preview.
+    pub preview: Option<String>,
+}
+
+/// A file sent in the chat (a picture shown, a document saved), or a picture's preview.
+#[utoipa::path(get, path = "/api/v1/chats/{id}/files/{file}", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(("id" = ChatId, Path), ("file" = String, Path), DownloadQuery),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+async fn download(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, file)): Path<(String, String)>,
+    Query(q): Query<DownloadQuery>,
+) -> ApiResult<axum::response::Response> {
+    let small = q.preview.as_deref() == Some("1");
+    let (f, bytes) = st
+        .chats
+        .file(&c.principal, path_id(&id)?, &file, small)
+        .await?;
+    let (content_type, name) = if small {
+        ("image/jpeg".to_string(), format!("preview-{}.jpg", f.id))
+    } else {
+        (f.content_type.clone(), f.name.clone())
+    };
+    let inline = content_type.starts_with("image/");
+    Ok(parta_http::file_response(
+        &content_type,
+        &name,
+        inline,
+        bytes,
     ))
 }

@@ -17,7 +17,11 @@ use serde::Deserialize;
 const CHAT_JS: &str = include_str!("../../static/chat.js");
 
 pub fn router() -> Pages<Web> {
+    let uploads = Pages::new().post("/chats/{id}/files", send_file).layer(
+        axum::extract::DefaultBodyLimit::max(crate::MAX_FILE_BYTES + 64 * 1024),
+    );
     Pages::new()
+        .merge(uploads)
         .get("/chats", chats)
         .get("/chats/contacts", contacts)
         .get("/chats/search", search)
@@ -25,6 +29,10 @@ pub fn router() -> Pages<Web> {
         .get("/chats/{id}", chat)
         .post("/chats/{id}", post)
         .post("/chats/{id}/ack/{seq}", acknowledge)
+        .post("/chats/{id}/react/{seq}", react)
+        .post("/chats/{id}/vote/{seq}", vote)
+        .get("/chats/{id}/vote/{seq}", voters)
+        .post("/chats/{id}/close/{seq}", close_poll)
         .get("/chats/{id}/acks/{seq}", acks)
         .post("/chats/{id}/delete/{seq}", delete)
         .post("/chats/{id}/pin/{seq}", pin)
@@ -284,6 +292,45 @@ struct LineView {
     deleted: bool,
     acknowledged: Option<bool>,
     acks: Option<i64>,
+    /// Reactions someone chose: (name, emoji, count, the caller's own).
+    reactions: Vec<(String, String, i64, bool)>,
+    /// Reactions the caller has not put yet: (name, emoji).
+    more_reactions: Vec<(&'static str, &'static str)>,
+    poll: Option<PollView>,
+    files: Vec<FileView>,
+}
+
+/// A file under a message: a picture's preview (its size fitted in 320 px) or a
+/// document's name and size.
+struct FileView {
+    id: String,
+    name: String,
+    size: String,
+    /// A preview to show: (width, height).
+    preview: Option<(u32, u32)>,
+}
+
+/// «2,4 МБ», «36 КБ».
+fn size_label(t: &Strings, bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} {}", bytes as f64 / 1048576.0, t.mb).replace('.', ",")
+    } else {
+        format!("{} {}", (bytes + 1023) / 1024, t.kb)
+    }
+}
+
+/// A poll on the page.
+struct PollView {
+    /// (index, text, votes, share in whole percent, the caller chose it)
+    options: Vec<(i64, String, i64, i64, bool)>,
+    multiple: bool,
+    anonymous: bool,
+    closed: bool,
+    voters: i64,
+    /// The caller may close it (its author or a moderator).
+    can_close: bool,
+    /// The caller has voted.
+    voted: bool,
 }
 
 #[derive(Template)]
@@ -297,11 +344,9 @@ struct ChatPage {
     /// Paging back (the newest page has no `before`).
     paged: bool,
     /// What the caller typed, kept when it was refused.
-    draft: String,
-    urgent: bool,
+    draft: Draft,
     /// The caller's person id: the script marks their own messages by it.
     me: String,
-    error: Option<String>,
     /// Slow modes to choose from: (seconds, label).
     slow_modes: Vec<(i64, String)>,
     /// The chat's slow mode in words.
@@ -323,10 +368,18 @@ struct ChatQuery {
 }
 
 /// What the caller sent, kept when it was refused.
+#[derive(Default)]
 struct Draft {
     text: String,
     urgent: bool,
+    /// A poll's options as typed, one a line.
+    options: String,
+    multiple: bool,
+    anonymous: bool,
     error: Option<String>,
+    /// The caption of a file that was refused, and why.
+    caption: String,
+    file_error: Option<String>,
 }
 
 fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: Draft) -> ChatPage {
@@ -347,6 +400,60 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
                 deleted: m.deleted,
                 acknowledged: l.acknowledged,
                 acks: l.acks,
+                reactions: m
+                    .reactions
+                    .iter()
+                    .map(|r| {
+                        let mine = l.my_reactions.contains(&r.reaction);
+                        (r.reaction.clone(), r.emoji.clone(), r.count, mine)
+                    })
+                    .collect(),
+                more_reactions: crate::REACTIONS
+                    .iter()
+                    .filter(|r| !l.my_reactions.iter().any(|m| m == r.0))
+                    .copied()
+                    .collect(),
+                poll: m.poll.as_ref().map(|p| PollView {
+                    options: p
+                        .options
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| {
+                            let i = i as i64;
+                            let share = if p.voters > 0 {
+                                o.votes * 100 / p.voters
+                            } else {
+                                0
+                            };
+                            (i, o.text.clone(), o.votes, share, l.my_votes.contains(&i))
+                        })
+                        .collect(),
+                    multiple: p.multiple,
+                    anonymous: p.anonymous,
+                    closed: p.closed,
+                    voters: p.voters,
+                    can_close: m.author_id == me || history.moderator,
+                    voted: !l.my_votes.is_empty(),
+                }),
+                files: m
+                    .files
+                    .iter()
+                    .map(|f| FileView {
+                        id: f.id.clone(),
+                        name: f.name.clone(),
+                        size: size_label(t, f.size),
+                        preview: match (f.preview, f.width, f.height) {
+                            (true, Some(w), Some(h)) if w > 0 && h > 0 => {
+                                let scale = (320.0 / w.max(h) as f64).min(1.0);
+                                Some((
+                                    ((w as f64 * scale).round() as u32).max(1),
+                                    ((h as f64 * scale).round() as u32).max(1),
+                                ))
+                            }
+                            _ => None,
+                        },
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -358,9 +465,7 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
         history,
         lines,
         paged,
-        draft: draft.text,
-        urgent: draft.urgent,
-        error: draft.error,
+        draft,
         me: me.to_string(),
         slow_label: slow,
         slow_modes: crate::SLOW_MODES
@@ -398,11 +503,7 @@ async fn chat(
     let t = strings(&r.headers);
     let id = chat_id(&id)?;
     let history = st.chats.history(&r.caller.principal, id, q.before).await?;
-    let draft = Draft {
-        text: String::new(),
-        urgent: false,
-        error: None,
-    };
+    let draft = Draft::default();
     Ok(private(render(&page(
         &r,
         t,
@@ -416,6 +517,11 @@ async fn chat(
 struct PostForm {
     text: String,
     urgent: Option<String>,
+    /// A poll's options, one a line (empty: no poll).
+    #[serde(default)]
+    options: String,
+    multiple: Option<String>,
+    anonymous: Option<String>,
 }
 
 async fn post(
@@ -431,7 +537,20 @@ async fn post(
     let id = chat_id(&id)?;
     let urgent = f.urgent.is_some();
     let p = &r.caller.principal;
-    match st.chats.post_as(p, id, &f.text, None, urgent, None).await {
+    let lines: Vec<String> = f.options.lines().map(str::to_string).take(64).collect();
+    let poll = (!f.options.trim().is_empty()).then(|| crate::NewPoll {
+        options: lines,
+        multiple: f.multiple.is_some(),
+        anonymous: f.anonymous.is_some(),
+    });
+    let out = crate::Outgoing {
+        text: &f.text,
+        reply_to: None,
+        urgent,
+        poll: poll.as_ref(),
+        files: &[],
+    };
+    match st.chats.post_as(p, id, out, None).await {
         Ok(m) => Ok(Redirect::to(&format!("/chats/{id}#m{}", m.seq)).into_response()),
         // A refused message: the chat again with the text kept and the reason.
         Err(e) if e.status == 422 || e.status == 429 || (urgent && e.status == 403) => {
@@ -441,12 +560,189 @@ async fn post(
             let draft = Draft {
                 text: f.text,
                 urgent,
+                multiple: f.multiple.is_some(),
+                anonymous: f.anonymous.is_some(),
+                options: f.options,
                 error: Some(reason),
+                ..Default::default()
             };
             Ok((status, private(render(&page(&r, t, history, false, draft)))).into_response())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+struct ReactForm {
+    /// `like:on` or `like:off`
+    reaction: String,
+}
+
+async fn react(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+    Form(f): Form<ReactForm>,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let (name, on) = match f.reaction.split_once(':') {
+        Some((name, "off")) => (name, false),
+        Some((name, _)) => (name, true),
+        None => (f.reaction.as_str(), true),
+    };
+    st.chats.react(&pc.0.principal, id, seq, name, on).await?;
+    Ok(back_to(id, seq))
+}
+
+/// A vote from the page: `option` once (a single choice) or several times.
+async fn vote(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+    body: String,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let mut options = Vec::new();
+    for (k, v) in form_urlencoded::parse(body.as_bytes()).take(64) {
+        if k == "option" {
+            let o = v
+                .parse::<i64>()
+                .map_err(|_| Problem::invalid("options", "Такого варианта ответа в опросе нет."))?;
+            options.push(o);
+        }
+    }
+    if options.len() > crate::MAX_POLL_OPTIONS {
+        return Err(Problem::invalid("options", "Такого варианта ответа в опросе нет.").into());
+    }
+    st.chats.vote(&pc.0.principal, id, seq, &options).await?;
+    Ok(back_to(id, seq))
+}
+
+async fn close_poll(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    st.chats.close_poll(&pc.0.principal, id, seq).await?;
+    Ok(back_to(id, seq))
+}
+
+/// A photo or document from the page, with an optional caption: uploaded and sent in
+/// one go. Refused: the chat again with the caption kept and the reason.
+async fn send_file(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let id = chat_id(&id)?;
+    let p = &r.caller.principal;
+    let mut text = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut refusal: Option<Problem> = None;
+    match form {
+        Ok(mut form) => loop {
+            match form.next_field().await {
+                Ok(Some(field)) => match field.name() {
+                    Some("file") => {
+                        let name = field.file_name().unwrap_or_default().to_string();
+                        match field.bytes().await {
+                            Ok(b) if !name.is_empty() || !b.is_empty() => {
+                                file = Some((name, b.to_vec()))
+                            }
+                            Ok(_) => {}
+                            Err(_) => {
+                                refusal = Some(Problem::payload_too_large(crate::MAX_FILE_BYTES));
+                                break;
+                            }
+                        }
+                    }
+                    Some("text") => text = field.text().await.unwrap_or_default(),
+                    _ => {}
+                },
+                Ok(None) => break,
+                Err(_) => {
+                    refusal = Some(Problem::payload_too_large(crate::MAX_FILE_BYTES));
+                    break;
+                }
+            }
+        },
+        Err(_) => {
+            refusal = Some(Problem::invalid(
+                "file",
+                "Отправьте файл формой (multipart/form-data).",
+            ))
+        }
+    }
+    let sent = match (refusal, file) {
+        (Some(e), _) => Err(e),
+        (None, None) => Err(Problem::invalid("file", "Выберите файл.")),
+        (None, Some((name, bytes))) => st.chats.send_file(p, id, &name, &bytes, &text).await,
+    };
+    match sent {
+        Ok(m) => Ok(Redirect::to(&format!("/chats/{id}#m{}", m.seq)).into_response()),
+        Err(e) if matches!(e.status, 413 | 422 | 429) => {
+            let history = st.chats.history(p, id, None).await?;
+            let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let draft = Draft {
+                caption: text,
+                file_error: Some(reason),
+                ..Default::default()
+            };
+            Ok((status, private(render(&page(&r, t, history, false, draft)))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "voters.html")]
+struct VotersPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    chat: ChatId,
+    seq: i64,
+    question: String,
+    /// (option, who chose it)
+    options: Vec<(String, Vec<String>)>,
+}
+
+async fn voters(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let t = strings(&r.headers);
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    let p = &r.caller.principal;
+    let voters = st.chats.voters(p, id, seq).await?;
+    let m = st.chats.message_of(p, id, seq).await?;
+    let texts: Vec<String> = m
+        .poll
+        .map(|poll| poll.options.into_iter().map(|o| o.text).collect())
+        .unwrap_or_default();
+    let options = texts
+        .into_iter()
+        .zip(voters.options)
+        .map(|(text, people)| (text, people.into_iter().map(|c| c.name).collect()))
+        .collect();
+    Ok(private(render(&VotersPage {
+        ctx: r.ctx(),
+        t,
+        chat: id,
+        seq,
+        question: m.text,
+        options,
+    })))
 }
 
 async fn acknowledge(

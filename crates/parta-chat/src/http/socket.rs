@@ -381,7 +381,18 @@ impl Conn {
                     writable?;
                     let id = chat_of(&chat)?;
                     chats
-                        .post_as(principal, id, &text, reply_to, urgent, Some(name))
+                        .post_as(
+                            principal,
+                            id,
+                            crate::Outgoing {
+                                text: &text,
+                                reply_to,
+                                urgent,
+                                poll: None,
+                                files: &[],
+                            },
+                            Some(name),
+                        )
                         .await
                 }
                 .await;

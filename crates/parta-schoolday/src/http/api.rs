@@ -801,39 +801,7 @@ async fn storage(
 
 /// A stored file as a download: its checked type, its name (RFC 6266, UTF-8).
 pub(crate) fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
-    let ascii: String = a
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = a
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, a.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    parta_http::file_response(&a.content_type, &a.file_name, false, bytes)
 }
 
 // ---- OneRoster 1.2 gradebook ----

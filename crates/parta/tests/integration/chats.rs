@@ -1728,3 +1728,500 @@ async fn chat_activity_is_counted_by_week_for_the_school_and_its_operators() {
         "{html}"
     );
 }
+
+async fn react_on(c: &Client, msgs: &str, seq: i64, body: Value) -> reqwest::Response {
+    c.post(&format!("{msgs}/{seq}/reactions"), &body).await
+}
+
+#[tokio::test]
+async fn reactions_and_polls_are_counted_once_a_person_and_seen_live() {
+    let app = spawn().await;
+    let (student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let chat = id_of(&chats_of(&t).await, "class_students");
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+    let seq = send_text(&t, &msgs, "Завтра экскурсия в музей")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["seq"]
+        .as_i64()
+        .unwrap();
+
+    // The student listens; a reaction comes as an update with the counts.
+    let cookie = session_cookie(&app, "student").await;
+    let mut ws = open_socket(&app, &[("Cookie", &cookie)]).await.unwrap();
+    say(
+        &mut ws,
+        json!({"op": "subscribe", "chat": chat, "after": seq}),
+    )
+    .await;
+    frame_of(&mut ws, "subscribed").await;
+    let res = react_on(&s, &msgs, seq, json!({"reaction": "like"})).await;
+    assert_eq!(res.status(), 200);
+    let u = frame_of(&mut ws, "update").await;
+    assert_eq!(
+        u["reactions"],
+        json!([{"reaction": "like", "emoji": "👍", "count": 1}])
+    );
+    // Twice is once; the teacher adds theirs and a heart.
+    react_on(&s, &msgs, seq, json!({"reaction": "like"})).await;
+    react_on(&t, &msgs, seq, json!({"reaction": "like"})).await;
+    let m: Value = react_on(&t, &msgs, seq, json!({"reaction": "heart"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["reactions"][0]["count"], 2, "{m}");
+    assert_eq!(m["reactions"][1]["reaction"], "heart");
+    // The history shows the counts and the reader's own.
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    let line = &h["messages"][0];
+    assert_eq!(line["reactions"][0]["count"], 2);
+    assert_eq!(line["my_reactions"], json!(["like"]));
+    // Taken back.
+    let m: Value = react_on(&t, &msgs, seq, json!({"reaction": "heart", "on": false}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        m["reactions"],
+        json!([{"reaction": "like", "emoji": "👍", "count": 2}])
+    );
+    // Bad input: an unknown reaction, a message that is not there — the field named,
+    // nothing written.
+    let bad = problem(
+        react_on(&s, &msgs, seq, json!({"reaction": "<script>"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["reaction"]);
+    let bad = problem(
+        react_on(&s, &msgs, 999, json!({"reaction": "like"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["seq"]);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM chat_reactions")
+            .await,
+        "2"
+    );
+
+    // A poll: the text is the question; bad options are named.
+    for (options, why) in [
+        (json!(["Суббота"]), "one option"),
+        (json!(["Суббота", "суббота"]), "the same twice"),
+        (
+            json!((0..11).map(|i| format!("Вариант {i}")).collect::<Vec<_>>()),
+            "eleven",
+        ),
+        (json!(["я".repeat(101), "Воскресенье"]), "too long"),
+    ] {
+        let res = t
+            .post(
+                &msgs,
+                &json!({"text": "Когда собрание?", "poll": {"options": options}}),
+            )
+            .await;
+        let bad = problem(res, 422).await;
+        assert_eq!(fields_of(&bad), vec!["options"], "{why}");
+    }
+    let res = t
+        .post(
+            &msgs,
+            &json!({"text": "Когда собрание?", "poll": {"options": ["Суббота", " Воскресенье ", ""]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let m: Value = res.json().await.unwrap();
+    let poll = m["seq"].as_i64().unwrap();
+    assert_eq!(m["poll"]["options"][1]["text"], "Воскресенье");
+    assert_eq!(m["poll"]["multiple"], false);
+    let live = frame_of(&mut ws, "message").await;
+    assert_eq!(live["poll"]["options"].as_array().unwrap().len(), 2);
+    let vote = format!("{msgs}/{poll}/vote");
+    // One option in a single-choice poll; an option that is not there is refused.
+    let bad = problem(
+        s.send("PUT", &vote, Some(&json!({"options": [0, 1]})))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["options"]);
+    let bad = problem(
+        s.send("PUT", &vote, Some(&json!({"options": [2]}))).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["options"]);
+    let res = s.send("PUT", &vote, Some(&json!({"options": [0]}))).await;
+    assert_eq!(res.status(), 200);
+    let u = frame_of(&mut ws, "update").await;
+    assert_eq!(u["poll"]["voters"], 1);
+    assert_eq!(u["poll"]["options"][0]["votes"], 1);
+    // Changing one's mind moves the vote; the teacher votes too.
+    s.send("PUT", &vote, Some(&json!({"options": [1]}))).await;
+    let m: Value = t
+        .send("PUT", &vote, Some(&json!({"options": [1]})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["poll"]["options"][0]["votes"], 0, "{m}");
+    assert_eq!(m["poll"]["options"][1]["votes"], 2);
+    assert_eq!(m["poll"]["voters"], 2);
+    // Who chose what (not anonymous): the class sees it.
+    let who: Value = s.get(&vote).await.json().await.unwrap();
+    assert_eq!(who["options"][1].as_array().unwrap().len(), 2, "{who}");
+    assert!(who["options"][1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["person_id"] == student.as_str()));
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    let line = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["seq"] == poll)
+        .unwrap()
+        .clone();
+    assert_eq!(line["my_votes"], json!([1]));
+    // Only its author or a moderator closes it; then no more votes.
+    let close = format!("{msgs}/{poll}/close");
+    assert_eq!(s.post(&close, &json!({})).await.status(), 403);
+    let m: Value = t.post(&close, &json!({})).await.json().await.unwrap();
+    assert_eq!(m["poll"]["closed"], true);
+    let bad = problem(
+        s.send("PUT", &vote, Some(&json!({"options": [0]}))).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["options"]);
+
+    // An anonymous poll with several choices, from the page; who chose what stays hidden.
+    let page = format!("/chats/{chat}");
+    let res = t
+        .form(
+            &page,
+            &[
+                ("text", "Что взять в поход?"),
+                ("options", "Палатку\r\nКотелок\r\nГитару"),
+                ("multiple", "1"),
+                ("anonymous", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let anon = poll + 1;
+    let res = s
+        .post_raw(
+            &format!("/chats/{chat}/vote/{anon}"),
+            "application/x-www-form-urlencoded",
+            "option=0&option=2",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    let line = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["seq"] == anon)
+        .unwrap()
+        .clone();
+    assert_eq!(line["poll"]["anonymous"], true);
+    assert_eq!(line["poll"]["options"][2]["votes"], 1);
+    assert_eq!(line["my_votes"], json!([0, 2]));
+    assert_eq!(t.get(&format!("{msgs}/{anon}/vote")).await.status(), 403);
+    // A refused poll on the page keeps what was typed.
+    let res = t
+        .form(
+            &page,
+            &[("text", "Куда?"), ("options", "Только один вариант")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Дайте хотя бы два варианта ответа."),
+        "{html}"
+    );
+    assert!(html.contains("Только один вариант"));
+    // The page shows the counts and a reaction's button; a reaction from the page.
+    let html = s.get(&page).await.text().await.unwrap();
+    assert!(html.contains("Что взять в поход?"));
+    assert!(
+        html.contains("value=\"like:off\""),
+        "the student's own like"
+    );
+    let res = s
+        .form(
+            &format!("/chats/{chat}/react/{seq}"),
+            &[("reaction", "thanks:on")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    assert_eq!(h["messages"][0]["my_reactions"], json!(["like", "thanks"]));
+
+    // A deleted message loses its reactions and poll; none can be added.
+    assert_eq!(
+        t.send("DELETE", &format!("{msgs}/{seq}"), None)
+            .await
+            .status(),
+        200
+    );
+    let bad = problem(
+        react_on(&s, &msgs, seq, json!({"reaction": "like"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["seq"]);
+}
+
+/// A picture of `w`×`h` as PNG (half transparent) or JPEG.
+fn picture(w: u32, h: u32, png: bool) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(w, h, |x, y| {
+        image::Rgba([
+            (x % 256) as u8,
+            (y % 256) as u8,
+            128,
+            if x < w / 2 { 255 } else { 0 },
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    if png {
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    } else {
+        image::DynamicImage::ImageRgba8(img)
+            .to_rgb8()
+            .write_to(&mut out, image::ImageFormat::Jpeg)
+            .unwrap();
+    }
+    out.into_inner()
+}
+
+/// A PNG of noise (it does not compress): about `w`×`h`×4 bytes.
+fn noise(w: u32, h: u32) -> Vec<u8> {
+    let mut x: u32 = 12345;
+    let img = image::RgbaImage::from_fn(w, h, |_, _| {
+        let mut next = || {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        };
+        image::Rgba([next(), next(), next(), next()])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(c: &Client, chat: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    c.post_raw(
+        &format!("/api/v1/chats/{chat}/files?file_name={name}"),
+        "application/octet-stream",
+        bytes,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn photos_and_documents_are_checked_stored_and_shown_to_the_chat_only() {
+    let mut config = parta_core::config::Config::default();
+    config.storage.student_quota_mb = 2;
+    let app = crate::harness::spawn_with(config).await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+    let chat = id_of(&chats_of(&t).await, "class_students");
+    let parents = id_of(&chats_of(&t).await, "class_parents");
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+
+    // A photo: its size read, a preview made.
+    let res = upload(&t, &chat, "доска.png", picture(800, 600, true)).await;
+    assert_eq!(res.status(), 201);
+    let f: Value = res.json().await.unwrap();
+    assert_eq!(
+        (f["width"].as_i64(), f["height"].as_i64()),
+        (Some(800), Some(600))
+    );
+    assert_eq!(f["preview"], true);
+    assert_eq!(f["content_type"], "image/png");
+    let photo = f["id"].as_str().unwrap().to_string();
+    // Not sent yet: its uploader sees it, the class does not.
+    let file_url = format!("/api/v1/chats/{chat}/files/{photo}");
+    assert_eq!(t.get(&file_url).await.status(), 200);
+    assert_eq!(s.get(&file_url).await.status(), 404);
+
+    // Refused by content, size and name: the field named, nothing stored.
+    for (name, bytes, why) in [
+        (
+            "virus.pdf",
+            b"MZ\x90\x00rest".to_vec(),
+            "an executable named .pdf",
+        ),
+        (
+            "photo.png",
+            b"\x89PNG\r\n\x1a\nbroken".to_vec(),
+            "a damaged picture",
+        ),
+        (
+            "script.html",
+            b"<script>alert(1)</script>".to_vec(),
+            "a web page",
+        ),
+        ("empty.txt", Vec::new(), "empty"),
+    ] {
+        let bad = problem(upload(&t, &chat, name, bytes).await, 422).await;
+        assert_eq!(fields_of(&bad), vec!["file"], "{why}");
+    }
+    let res = upload(
+        &t,
+        &chat,
+        "big.pdf",
+        [b"%PDF-".to_vec(), vec![b' '; 10 * 1024 * 1024]].concat(),
+    )
+    .await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM chat_files")
+            .await,
+        "1"
+    );
+
+    // Sent without words; it comes live with its file; the class sees it and its preview.
+    let cookie = session_cookie(&app, "student").await;
+    let mut ws = open_socket(&app, &[("Cookie", &cookie)]).await.unwrap();
+    say(&mut ws, json!({"op": "subscribe", "chat": chat})).await;
+    frame_of(&mut ws, "subscribed").await;
+    let res = t.post(&msgs, &json!({"text": "", "files": [photo]})).await;
+    let m: Value = res.json().await.unwrap();
+    assert!(m["seq"].is_i64(), "{m}");
+    assert_eq!(m["files"][0]["id"], photo.as_str());
+    let live = frame_of(&mut ws, "message").await;
+    assert_eq!(live["files"][0]["name"], "доска.png");
+    let res = s.get(&file_url).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let res = s.get(&format!("{file_url}?preview=1")).await;
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let small = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((small.width(), small.height()), (320, 240));
+    // Sent once: the same file again, or someone else's, is refused.
+    let bad = problem(
+        t.post(&msgs, &json!({"text": "ещё раз", "files": [photo]}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["files"]);
+    let doc = upload(&s, &chat, "ответ.txt", "Решение: 42".as_bytes().to_vec()).await;
+    assert_eq!(doc.status(), 201);
+    let doc = doc.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bad = problem(
+        t.post(&msgs, &json!({"text": "чужой", "files": [doc]}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["files"]);
+    // Nor in another chat, nor more than five.
+    let bad = problem(
+        t.post(
+            &format!("/api/v1/chats/{parents}/messages"),
+            &json!({"text": "x", "files": [photo]}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["files"]);
+    let six: Vec<String> = (0..6).map(|i| format!("f{i}")).collect();
+    let bad = problem(
+        t.post(&msgs, &json!({"text": "x", "files": six})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), vec!["files"]);
+    // Another chat's reader — a parent — gets nothing, whichever chat the address names.
+    assert_eq!(p.get(&file_url).await.status(), 404);
+    assert_eq!(
+        p.get(&format!("/api/v1/chats/{parents}/files/{photo}"))
+            .await
+            .status(),
+        404
+    );
+
+    // The student's quota (2 MB here): a photo of a phone fits once, not twice.
+    let big = noise(620, 620);
+    assert!(big.len() > 1024 * 1024, "{}", big.len());
+    let res = upload(&s, &chat, "фото.png", big.clone()).await;
+    assert_eq!(res.status(), 201);
+    let bad = problem(upload(&s, &chat, "фото2.png", big).await, 422).await;
+    assert_eq!(bad["code"], "quota");
+    assert_eq!(fields_of(&bad), vec!["file"]);
+
+    // From the page: a JPEG with a caption, uploaded and sent in one go; the page shows
+    // its preview.
+    let csrf = s.csrf.clone().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .text("text", "Моё решение")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(picture(400, 300, false)).file_name("решение.jpg"),
+        );
+    let res = s
+        .http
+        .post(format!("{}/chats/{chat}/files", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = s.get(&format!("/chats/{chat}")).await.text().await.unwrap();
+    assert!(html.contains("Моё решение"));
+    assert!(
+        html.contains("?preview=1\" width=\"320\" height=\"240\""),
+        "{html}"
+    );
+    // A refused file from the page: the chat again with the caption kept and the reason.
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf)
+        .text("text", "Подпись остаётся")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"MZ\x90\x00".to_vec()).file_name("игра.exe"),
+        );
+    let res = s
+        .http
+        .post(format!("{}/chats/{chat}/files", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Подпись остаётся"));
+    assert!(html.contains("Такой файл не принимается"));
+
+    // A deleted message takes its file out of sight.
+    let seq = m["seq"].as_i64().unwrap();
+    assert_eq!(
+        t.send("DELETE", &format!("{msgs}/{seq}"), None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(s.get(&file_url).await.status(), 404);
+}
