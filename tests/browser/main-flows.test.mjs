@@ -440,3 +440,53 @@ test('an urgent announcement reaches the parent live and the teacher sees it con
   await tctx.close();
   await pctx.close();
 });
+
+test('a teacher asks the parents a poll and sends a photo; votes, likes and the photo show live', async () => {
+  const tctx = await browser.newContext();
+  const pctx = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const teacher = await tctx.newPage();
+  const parent = await pctx.newPage();
+  await signIn(teacher, 'teacher');
+  await signIn(parent, 'parent');
+  await teacher.goto(`${base}/chats`);
+  await teacher.click('text=5А — родители');
+  await teacher.waitForURL(/\/chats\//);
+  await parent.goto(teacher.url());
+  const question = 'Когда удобнее собраться: во вторник или в среду?';
+  await teacher.fill('#text', question);
+  await teacher.click('details.poll-new summary');
+  await teacher.fill('#options', 'Во вторник\nВ среду');
+  await teacher.click('#send button[type=submit]');
+  const poll = teacher.locator(`#messages li:has-text("${question}")`);
+  await poll.waitFor();
+  // The parent's page gets the poll live, with its options to choose from.
+  const theirs = parent.locator(`#messages li:has-text("${question}")`);
+  await theirs.locator('input[type=radio]').nth(1).waitFor({ timeout: 10000 });
+  await theirs.locator('input[type=radio]').nth(1).check();
+  await theirs.locator('button', { hasText: 'Ответить' }).click();
+  await parent.waitForLoadState('load');
+  // The teacher's page counts it without a reload.
+  await teacher.waitForSelector(`#messages li:has-text("${question}") >> text=1 · 100 %`, { timeout: 10000 });
+  // A like from the parent's page shows on the teacher's.
+  const mine = parent.locator(`#messages li:has-text("${question}")`);
+  await mine.locator('details.actions summary').click();
+  await mine.locator('button[value="like:on"]').click();
+  await parent.waitForLoadState('load');
+  await teacher.waitForSelector(`#messages li:has-text("${question}") .reactions button:has-text("1")`, { timeout: 10000 });
+  const width = await parent.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `no sideways scrolling: ${width}`);
+  await teacher.screenshot({ path: join(tmpdir(), 'parta-chat-poll-teacher.png'), fullPage: true });
+  // A photo from the teacher's page reaches the parent's page live, its preview shown.
+  await parent.goto(teacher.url().split(/[?#]/)[0]);
+  const shot = await teacher.screenshot();
+  await teacher.click('details.file-new summary');
+  await teacher.setInputFiles('#file', { name: 'доска.png', mimeType: 'image/png', buffer: shot });
+  await teacher.fill('#caption', 'Фото доски с заданием');
+  await teacher.click('details.file-new button[type=submit]');
+  await parent.waitForSelector('#messages li:has-text("Фото доски с заданием") img', { timeout: 10000 });
+  await parent.waitForFunction(() => [...document.querySelectorAll('#messages li img')]
+    .some((i) => i.complete && i.naturalWidth > 0));
+  await parent.screenshot({ path: join(tmpdir(), 'parta-chat-photo-parent-phone.png'), fullPage: true });
+  await tctx.close();
+  await pctx.close();
+});

@@ -56,10 +56,11 @@
       label.appendChild(input);
       label.appendChild(document.createTextNode(' ' + p.options[i].text));
       li.appendChild(label);
-      li.appendChild(document.createTextNode(' '));
+      var tally = el('span', 'tally');
       var v = el('span', 'muted small votes', p.options[i].votes + ' · ' + pct(p.options[i].votes, p.voters) + ' %');
       v.setAttribute('data-option', String(i));
-      li.appendChild(v);
+      tally.appendChild(v);
+      li.appendChild(tally);
       ul.appendChild(li);
     }
     f.appendChild(ul);
@@ -111,12 +112,37 @@
       b.value = rs[r].reaction + (own ? ':off' : ':on');
       form.appendChild(b);
     }
-    var text = null;
-    var divs = li.getElementsByTagName('div');
-    for (var d = 0; d < divs.length; d++) if (divs[d].className.indexOf('text') >= 0) text = divs[d];
-    var after = text ? text.nextSibling : null;
-    while (after && after.tagName === 'FORM' && after.className.indexOf('poll') === 0) after = after.nextSibling;
+    // In the page's order: after the text, files and poll; before the confirmations and
+    // the message's actions.
+    var after = null;
+    for (var c = li.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 1 && (c.tagName === 'P' || c.tagName === 'DETAILS' ||
+          (c.tagName === 'FORM' && c.action.indexOf('/ack/') >= 0))) { after = c; break; }
+    }
     li.insertBefore(form, after);
+  }
+  // Photos (their previews) and documents of a message that came live.
+  function filesOf(m) {
+    var box = el('div', 'files');
+    for (var i = 0; i < m.files.length; i++) {
+      var f = m.files[i];
+      var url = '/api/v1/chats/' + chat + '/files/' + f.id;
+      var a = el('a', f.preview ? 'picture' : 'document', f.preview ? '' : '📄 ' + f.name);
+      a.href = url;
+      if (f.preview && f.width && f.height) {
+        var scale = Math.min(1, 320 / Math.max(f.width, f.height));
+        var img = el('img');
+        img.src = url + '?preview=1';
+        img.alt = f.name;
+        img.width = Math.max(1, Math.round(f.width * scale));
+        img.height = Math.max(1, Math.round(f.height * scale));
+        a.appendChild(img);
+      } else {
+        a.setAttribute('download', '');
+      }
+      box.appendChild(a);
+    }
+    return box;
   }
   function add(m) {
     if (m.seq > last) last = m.seq;
@@ -135,6 +161,7 @@
       li.appendChild(el('span', 'tag', list.getAttribute('data-urgent')));
     }
     li.appendChild(el('div', 'text', m.text));
+    if (m.files && m.files.length) li.appendChild(filesOf(m));
     if (m.poll) li.appendChild(pollForm(m));
     if (m.urgent && m.author_id !== me) li.appendChild(ackForm(m.seq));
     var next = null;
@@ -164,6 +191,10 @@
       var fs = li.getElementsByTagName('form');
       for (var q = fs.length - 1; q >= 0; q--) {
         if (fs[q].className.indexOf('poll') === 0) fs[q].parentNode.removeChild(fs[q]);
+      }
+      var ds = li.getElementsByTagName('div');
+      for (var r = ds.length - 1; r >= 0; r--) {
+        if (ds[r].className === 'files') ds[r].parentNode.removeChild(ds[r]);
       }
     }
     reactionsOf(li, m);

@@ -292,10 +292,10 @@ struct LineView {
     deleted: bool,
     acknowledged: Option<bool>,
     acks: Option<i64>,
-    /// Reactions someone chose: (name, emoji, count, the caller's own).
-    reactions: Vec<(String, String, i64, bool)>,
-    /// Reactions the caller has not put yet: (name, emoji).
-    more_reactions: Vec<(&'static str, &'static str)>,
+    /// Reactions someone chose: (name, emoji, count, the caller's own, its words).
+    reactions: Vec<(String, String, i64, bool, &'static str)>,
+    /// Reactions the caller has not put yet: (name, emoji, its words).
+    more_reactions: Vec<(&'static str, &'static str, &'static str)>,
     poll: Option<PollView>,
     files: Vec<FileView>,
 }
@@ -308,6 +308,18 @@ struct FileView {
     size: String,
     /// A preview to show: (width, height).
     preview: Option<(u32, u32)>,
+}
+
+/// A reaction in words (a title for screen readers and fonts without emoji).
+fn reaction_words(t: &Strings, name: &str) -> &'static str {
+    match name {
+        "like" => t.r_like,
+        "heart" => t.r_heart,
+        "laugh" => t.r_laugh,
+        "wow" => t.r_wow,
+        "sad" => t.r_sad,
+        _ => t.r_thanks,
+    }
 }
 
 /// «2,4 МБ», «36 КБ».
@@ -405,13 +417,14 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
                     .iter()
                     .map(|r| {
                         let mine = l.my_reactions.contains(&r.reaction);
-                        (r.reaction.clone(), r.emoji.clone(), r.count, mine)
+                        let words = reaction_words(t, &r.reaction);
+                        (r.reaction.clone(), r.emoji.clone(), r.count, mine, words)
                     })
                     .collect(),
                 more_reactions: crate::REACTIONS
                     .iter()
                     .filter(|r| !l.my_reactions.iter().any(|m| m == r.0))
-                    .copied()
+                    .map(|(name, emoji)| (*name, *emoji, reaction_words(t, name)))
                     .collect(),
                 poll: m.poll.as_ref().map(|p| PollView {
                     options: p

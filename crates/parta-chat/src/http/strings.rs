@@ -145,6 +145,12 @@ pub struct Strings {
     pub file_caption: &'static str,
     pub mb: &'static str,
     pub kb: &'static str,
+    pub r_like: &'static str,
+    pub r_heart: &'static str,
+    pub r_laugh: &'static str,
+    pub r_wow: &'static str,
+    pub r_sad: &'static str,
+    pub r_thanks: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -288,6 +294,12 @@ pub static RU: Strings = Strings {
     file_caption: "Подпись (необязательно)",
     mb: "МБ",
     kb: "КБ",
+    r_like: "Нравится",
+    r_heart: "Люблю",
+    r_laugh: "Смешно",
+    r_wow: "Удивительно",
+    r_sad: "Грустно",
+    r_thanks: "Спасибо",
 };
 
 pub static EN: Strings = Strings {
@@ -431,6 +443,12 @@ pub static EN: Strings = Strings {
     file_caption: "Caption (optional)",
     mb: "MB",
     kb: "KB",
+    r_like: "Like",
+    r_heart: "Love",
+    r_laugh: "Funny",
+    r_wow: "Wow",
+    r_sad: "Sad",
+    r_thanks: "Thank you",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {
