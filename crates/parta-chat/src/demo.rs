@@ -134,7 +134,13 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
     ];
     let mut tx = db.begin_write().await?;
     for (kind, class, title, _) in &chats {
-        store::ensure_chat(&mut tx, *kind, org, *class, title, now).await?;
+        let w = crate::Wanted {
+            kind: *kind,
+            org,
+            class: *class,
+            group: None,
+        };
+        store::ensure_chat(&mut tx, &w, title, now).await?;
     }
     tx.commit().await?;
     for (kind, class, _, lines) in chats {

@@ -1,6 +1,6 @@
 //! Chats, their messages and what a member sees of them. No I/O.
 
-use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
+use parta_core::ids::{ChatId, ClassId, GroupId, OrganisationId, PersonId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -24,6 +24,9 @@ pub enum ChatKind {
     ClassParents,
     /// Учительская: the school's staff.
     StaffRoom,
+    /// A subject group (группа: a class's English group, an elective): its teachers and
+    /// students.
+    SubjectGroup,
     /// Личная переписка of two people (who may start one: the policy's `StartChat`).
     Personal,
 }
@@ -34,6 +37,7 @@ impl ChatKind {
             ChatKind::ClassStudents => "class_students",
             ChatKind::ClassParents => "class_parents",
             ChatKind::StaffRoom => "staff_room",
+            ChatKind::SubjectGroup => "subject_group",
             ChatKind::Personal => "personal",
         }
     }
@@ -43,6 +47,7 @@ impl ChatKind {
             "class_students" => ChatKind::ClassStudents,
             "class_parents" => ChatKind::ClassParents,
             "staff_room" => ChatKind::StaffRoom,
+            "subject_group" => ChatKind::SubjectGroup,
             "personal" => ChatKind::Personal,
             _ => return None,
         })
@@ -54,6 +59,26 @@ impl ChatKind {
         match class {
             Some(c) => format!("{}:{c}", self.as_str()),
             None => format!("{}:{org}", self.as_str()),
+        }
+    }
+}
+
+/// A registry-built chat someone belongs to: what it is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub kind: ChatKind,
+    pub org: OrganisationId,
+    pub class: Option<ClassId>,
+    pub group: Option<GroupId>,
+}
+
+impl Wanted {
+    /// The key it is found by: one per class and kind, one per group, one staff room per
+    /// school.
+    pub fn key(&self) -> String {
+        match self.group {
+            Some(g) => format!("{}:{g}", self.kind.as_str()),
+            None => self.kind.source_key(self.org, self.class),
         }
     }
 }
@@ -92,6 +117,8 @@ pub struct Chat {
     pub organisation_id: OrganisationId,
     pub kind: ChatKind,
     pub class_id: Option<ClassId>,
+    /// The subject group a group's chat follows.
+    pub group_id: Option<GroupId>,
     /// The class's name (a class chat) or the school's short name (the staff room).
     pub title: String,
     pub read_only: bool,
@@ -100,6 +127,16 @@ pub struct Chat {
     pub pinned: Option<i64>,
     /// Slow mode: a member writes at most once in this many seconds (0: off).
     pub slow_seconds: i64,
+    /// The caller's membership by name or by group, when the chat was read for a caller.
+    pub caller: Membership,
+}
+
+/// Whether the caller is a member of a chat by name (a personal chat) or by the
+/// registry's groups (a group's chat), and whether they moderate it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Membership {
+    pub member: bool,
+    pub moderator: bool,
 }
 
 /// A chat in the caller's list.
@@ -569,7 +606,8 @@ pub struct SchoolActivity {
     pub chats: i64,
     /// Chats with at least one message in the week.
     pub active_chats: i64,
-    /// Chats a teacher leads (a class's chats, led by its class teacher).
+    /// Chats a teacher leads (a class's chats, led by its class teacher; a subject group's, by
+    /// its teacher).
     pub teacher_chats: i64,
     /// Of those, chats with at least 10 messages in the week.
     pub teacher_chats_active: i64,

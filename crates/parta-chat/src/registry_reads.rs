@@ -1,7 +1,7 @@
 //! Published reads of the registry the chats need (class names, the school's name, people's
 //! short names): read-only, one place to change when the registry changes its tables.
 
-use parta_core::ids::{ClassId, OrganisationId, PersonId};
+use parta_core::ids::{ClassId, GroupId, OrganisationId, PersonId};
 use parta_core::policy::ContactFacts;
 use parta_db::Db;
 use std::collections::HashMap;
@@ -259,4 +259,83 @@ pub async fn schools_where(
         .into_iter()
         .map(school_of)
         .collect())
+}
+
+/// A subject group someone belongs to: its school and its chat's title («5А · Английский
+/// язык · Группа 1»).
+pub struct GroupRow {
+    pub group: GroupId,
+    pub org: OrganisationId,
+    pub title: String,
+}
+
+const GROUP_TITLE: &str =
+    "COALESCE(c.name || ' · ', '') || COALESCE(s.name || ' · ', '') || g.name";
+
+/// The subject groups (with a subject) a student is in, in the classes they study in now
+/// (or across classes in their school).
+pub async fn groups_of_student(db: &Db, person: PersonId) -> R<Vec<GroupRow>> {
+    let rows: Vec<(GroupId, OrganisationId, String)> = sqlx::query_as(&format!(
+        "SELECT g.id, g.organisation_id, {GROUP_TITLE} FROM group_members m \
+         JOIN study_groups g ON g.id = m.group_id \
+         LEFT JOIN classes c ON c.id = g.class_id LEFT JOIN ref_subjects s ON s.code = g.subject_code \
+         WHERE m.person_id = $1 AND g.subject_code IS NOT NULL AND EXISTS (SELECT 1 FROM enrolments e \
+            WHERE e.person_id = m.person_id AND e.ended_on IS NULL \
+            AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id)))"
+    ))
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(group, org, title)| GroupRow { group, org, title })
+        .collect())
+}
+
+/// The subject groups a teacher teaches.
+pub async fn groups_of_teacher(db: &Db, person: PersonId) -> R<Vec<GroupRow>> {
+    let rows: Vec<(GroupId, OrganisationId, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT g.id, g.organisation_id, {GROUP_TITLE} FROM teaching_assignments a \
+         JOIN study_groups g ON g.id = a.group_id \
+         LEFT JOIN classes c ON c.id = g.class_id LEFT JOIN ref_subjects s ON s.code = g.subject_code \
+         WHERE a.teacher_id = $1"
+    ))
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(group, org, title)| GroupRow { group, org, title })
+        .collect())
+}
+
+/// The group's teachers and its students now.
+pub async fn group_people(db: &Db, group: GroupId) -> R<Vec<(PersonId, String)>> {
+    people(
+        db,
+        "SELECT a.teacher_id FROM teaching_assignments a WHERE a.group_id = {0} \
+         UNION SELECT m.person_id FROM group_members m JOIN study_groups g ON g.id = m.group_id \
+         JOIN enrolments e ON e.person_id = m.person_id AND e.ended_on IS NULL \
+           AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id)) \
+         WHERE m.group_id = {0}",
+        vec![group.to_string()],
+    )
+    .await
+}
+
+/// Whether the person teaches the group, and whether they study in it now.
+pub async fn group_role(db: &Db, group: GroupId, person: PersonId) -> R<(bool, bool)> {
+    let (teaches, studies): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           (SELECT COUNT(*) FROM teaching_assignments a WHERE a.group_id = $1 AND a.teacher_id = $2), \
+           (SELECT COUNT(*) FROM group_members m JOIN study_groups g ON g.id = m.group_id \
+              JOIN enrolments e ON e.person_id = m.person_id AND e.ended_on IS NULL \
+                AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id)) \
+              WHERE m.group_id = $1 AND m.person_id = $2)",
+    )
+    .bind(group)
+    .bind(person)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((teaches > 0, studies > 0))
 }

@@ -51,12 +51,14 @@ fn moderation(p: &Principal, chat: &Chat) -> Decision {
     decide(
         p,
         Operation::ModerateChat,
-        Target::Chat(&facts(chat, false, ChatRestriction::None)),
+        Target::Chat(&facts(chat, ChatRestriction::None)),
     )
 }
 
-fn facts(chat: &Chat, member: bool, restriction: ChatRestriction) -> ChatFacts {
+/// The chat's facts for the caller (`chat.caller`: their membership by name or group).
+fn facts(chat: &Chat, restriction: ChatRestriction) -> ChatFacts {
     let class = chat.class_id.unwrap_or_default();
+    let Membership { member, moderator } = chat.caller;
     ChatFacts {
         org: chat.organisation_id,
         audience: match chat.kind {
@@ -67,6 +69,8 @@ fn facts(chat: &Chat, member: bool, restriction: ChatRestriction) -> ChatFacts {
                 member,
                 moderator: false,
             },
+            // A group's teachers moderate it; its students are members.
+            ChatKind::SubjectGroup => ChatAudience::Members { member, moderator },
         },
         read_only: chat.read_only,
         restriction,
@@ -181,35 +185,53 @@ impl Chats {
             .into_iter()
             .map(|(c, o, n)| (c, (o, n)))
             .collect();
-        let mut want: Vec<(String, ChatKind, OrganisationId, Option<ClassId>, String)> = Vec::new();
+        let mut want: Vec<(Wanted, String)> = Vec::new();
         for (kind, class) in classes {
             if let Some((org, name)) = of_class.get(&class) {
-                want.push((
-                    kind.source_key(*org, Some(class)),
+                let w = Wanted {
                     kind,
-                    *org,
-                    Some(class),
-                    name.clone(),
-                ));
+                    org: *org,
+                    class: Some(class),
+                    group: None,
+                };
+                want.push((w, name.clone()));
             }
         }
         for (org, name) in registry_reads::schools(&self.db, &schools).await? {
-            want.push((
-                ChatKind::StaffRoom.source_key(org, None),
-                ChatKind::StaffRoom,
+            let w = Wanted {
+                kind: ChatKind::StaffRoom,
                 org,
-                None,
-                name,
-            ));
+                class: None,
+                group: None,
+            };
+            want.push((w, name));
         }
-        let keys: Vec<String> = want.iter().map(|w| w.0.clone()).collect();
+        // The subject groups a student is in or a teacher teaches (in this role's school).
+        let groups = match p.role() {
+            Role::Student => registry_reads::groups_of_student(&self.db, p.person_id).await?,
+            Role::Teacher => registry_reads::groups_of_teacher(&self.db, p.person_id).await?,
+            _ => Vec::new(),
+        };
+        for g in groups {
+            if p.role() == Role::Teacher && !p.scope.organisations.contains(&g.org) {
+                continue;
+            }
+            let w = Wanted {
+                kind: ChatKind::SubjectGroup,
+                org: g.org,
+                class: None,
+                group: Some(g.group),
+            };
+            want.push((w, g.title));
+        }
+        let keys: Vec<String> = want.iter().map(|w| w.0.key()).collect();
         let have = store::existing_keys(&self.db, &keys).await?;
-        let missing: Vec<_> = want.iter().filter(|w| !have.contains(&w.0)).collect();
+        let missing: Vec<_> = want.iter().filter(|w| !have.contains(&w.0.key())).collect();
         if !missing.is_empty() {
             let mut tx = self.db.begin_write().await?;
             let now = now_ms();
-            for (_, kind, org, class, title) in missing {
-                store::ensure_chat(&mut tx, *kind, *org, *class, title, now).await?;
+            for (w, title) in missing {
+                store::ensure_chat(&mut tx, w, title, now).await?;
             }
             tx.commit().await?;
         }
@@ -225,8 +247,8 @@ impl Chats {
         let (chat, restriction) = store::chat_with_restriction(&self.db, id, p.person_id, now_ms())
             .await?
             .ok_or_else(Problem::not_found)?;
-        let member = self.member(&chat, p).await?;
-        let f = facts(&chat, member, restriction);
+        let chat = self.with_caller(chat, p).await?;
+        let f = facts(&chat, restriction);
         Ok((chat, f))
     }
 
@@ -248,9 +270,32 @@ impl Chats {
         Ok(chat)
     }
 
-    async fn member(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
-        Ok(chat.kind == ChatKind::Personal
-            && store::is_member(&self.db, chat.id, p.person_id).await?)
+    /// The chat with the caller's membership by name (a personal chat) or by the
+    /// registry's groups (a group's chat: its teacher moderates, its students take part).
+    async fn with_caller(&self, mut chat: Chat, p: &Principal) -> Result<Chat, Problem> {
+        chat.caller = match (chat.kind, chat.group_id) {
+            (ChatKind::Personal, _) => Membership {
+                member: store::is_member(&self.db, chat.id, p.person_id).await?,
+                moderator: false,
+            },
+            (ChatKind::SubjectGroup, Some(group)) => {
+                let (teaches, studies) =
+                    registry_reads::group_role(&self.db, group, p.person_id).await?;
+                match p.role() {
+                    Role::Teacher if teaches => Membership {
+                        member: true,
+                        moderator: true,
+                    },
+                    Role::Student if studies => Membership {
+                        member: true,
+                        moderator: false,
+                    },
+                    _ => Membership::default(),
+                }
+            }
+            _ => Membership::default(),
+        };
+        Ok(chat)
     }
 
     /// People the caller may start a personal chat with, by group.
@@ -750,6 +795,10 @@ impl Chats {
             (ChatKind::StaffRoom, _) => {
                 registry_reads::staff_of(&self.db, &[chat.organisation_id]).await?
             }
+            (ChatKind::SubjectGroup, _) => match chat.group_id {
+                Some(g) => registry_reads::group_people(&self.db, g).await?,
+                None => Vec::new(),
+            },
             _ => Vec::new(),
         };
         let pending = members
@@ -1193,11 +1242,12 @@ impl Chats {
         let mut chats: Vec<Chat> = Vec::new();
         if p.role() == Role::Teacher {
             let keys = self.ensure(p).await?;
-            chats = store::chats_by_keys(&self.db, &keys)
-                .await?
-                .into_iter()
-                .filter(|c| moderation(p, c) == Decision::Allow)
-                .collect();
+            for c in store::chats_by_keys(&self.db, &keys).await? {
+                let c = self.with_caller(c, p).await?;
+                if moderation(p, &c) == Decision::Allow {
+                    chats.push(c);
+                }
+            }
         }
         let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
         let rows = store::open_complaints(&self.db, &orgs, &ids, MAX_OPEN_COMPLAINTS).await?;
@@ -1354,6 +1404,7 @@ impl Chats {
         let chat = store::chat(&self.db, id)
             .await?
             .ok_or_else(Problem::not_found)?;
+        let chat = self.with_caller(chat, p).await?;
         check(moderation(p, &chat))?;
         Ok(chat)
     }
@@ -1373,6 +1424,10 @@ impl Chats {
                 registry_reads::staff_of(db, &[chat.organisation_id]).await?
             }
             (ChatKind::Personal, _) => return Ok(store::is_member(db, chat.id, person).await?),
+            (ChatKind::SubjectGroup, _) => match chat.group_id {
+                Some(g) => registry_reads::group_people(db, g).await?,
+                None => Vec::new(),
+            },
             _ => Vec::new(),
         };
         Ok(members.iter().any(|(m, _)| *m == person))
@@ -1393,9 +1448,12 @@ impl Chats {
         if person == p.person_id {
             return Err(refuse());
         }
-        let is_moderator = match (chat.kind, chat.class_id) {
-            (ChatKind::ClassStudents | ChatKind::ClassParents, Some(c)) => {
+        let is_moderator = match (chat.kind, chat.class_id, chat.group_id) {
+            (ChatKind::ClassStudents | ChatKind::ClassParents, Some(c), _) => {
                 registry_reads::class_teacher(&self.db, c).await? == Some(person)
+            }
+            (ChatKind::SubjectGroup, _, Some(g)) => {
+                registry_reads::group_role(&self.db, g, person).await?.0
             }
             _ => false,
         } || registry_reads::admins_of(&self.db, chat.organisation_id)
@@ -1551,7 +1609,7 @@ impl Chats {
             }
             if matches!(
                 ChatKind::parse(&kind),
-                Some(ChatKind::ClassStudents | ChatKind::ClassParents)
+                Some(ChatKind::ClassStudents | ChatKind::ClassParents | ChatKind::SubjectGroup)
             ) {
                 a.teacher_chats += 1;
                 if n >= ACTIVE_CHAT_MESSAGES {

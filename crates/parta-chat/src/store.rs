@@ -1,7 +1,7 @@
 //! SQL of the chats: `chats`, `chat_members`, `chat_messages` (this domain's own tables).
 
 use crate::model::*;
-use parta_core::ids::{ChatId, ClassId, OrganisationId, PersonId};
+use parta_core::ids::{ChatId, ClassId, GroupId, OrganisationId, PersonId};
 use parta_db::Db;
 
 type R<T> = Result<T, sqlx::Error>;
@@ -17,34 +17,38 @@ pub struct SummaryRow {
     pub to_acknowledge: i64,
 }
 
-type ChatRow = (
-    ChatId,
-    OrganisationId,
-    String,
-    Option<ClassId>,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    i64,
-);
+/// A chat's row as read.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChatRow {
+    id: ChatId,
+    organisation_id: OrganisationId,
+    kind: String,
+    class_id: Option<ClassId>,
+    group_id: Option<GroupId>,
+    title: String,
+    read_only: i64,
+    last_seq: i64,
+    pinned_seq: Option<i64>,
+    slow_seconds: i64,
+}
 
 fn chat_of(r: ChatRow) -> Option<Chat> {
     Some(Chat {
-        id: r.0,
-        organisation_id: r.1,
-        kind: ChatKind::parse(&r.2)?,
-        class_id: r.3,
-        title: r.4,
-        read_only: r.5 != 0,
-        last_seq: r.6,
-        pinned: r.7.filter(|p| *p > 0),
-        slow_seconds: r.8,
+        id: r.id,
+        organisation_id: r.organisation_id,
+        kind: ChatKind::parse(&r.kind)?,
+        class_id: r.class_id,
+        group_id: r.group_id,
+        title: r.title,
+        read_only: r.read_only != 0,
+        last_seq: r.last_seq,
+        pinned: r.pinned_seq.filter(|p| *p > 0),
+        slow_seconds: r.slow_seconds,
+        caller: Membership::default(),
     })
 }
 
-const CHAT_COLS: &str =
-    "id, organisation_id, kind, class_id, title, read_only, last_seq, pinned_seq, slow_seconds";
+const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds";
 
 /// The chat, and what its moderators imposed on the person now (one query: every chat
 /// operation asks it).
@@ -55,21 +59,15 @@ pub async fn chat_with_restriction(
     now: i64,
 ) -> R<Option<(Chat, parta_core::policy::ChatRestriction)>> {
     use parta_core::policy::ChatRestriction;
-    type Row = (
-        ChatId,
-        OrganisationId,
-        String,
-        Option<ClassId>,
-        String,
-        i64,
-        i64,
-        Option<i64>,
-        i64,
-        Option<String>,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        chat: ChatRow,
+        restriction: Option<String>,
+    }
     let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT {CHAT_COLS}, (SELECT r.kind FROM chat_restrictions r WHERE r.chat_id = chats.id \
-           AND r.person_id = $2 AND (r.until IS NULL OR r.until > $3)) FROM chats WHERE id = $1"
+           AND r.person_id = $2 AND (r.until IS NULL OR r.until > $3)) AS restriction FROM chats WHERE id = $1"
     ))
     .bind(id)
     .bind(person)
@@ -77,15 +75,12 @@ pub async fn chat_with_restriction(
     .fetch_optional(&db.pool)
     .await?;
     Ok(row.and_then(|r| {
-        let restriction = match r.9.as_deref() {
+        let restriction = match r.restriction.as_deref() {
             Some("remove") => ChatRestriction::Removed,
             Some(_) => ChatRestriction::Muted,
             None => ChatRestriction::None,
         };
-        Some((
-            chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?,
-            restriction,
-        ))
+        Some((chat_of(r.chat)?, restriction))
     }))
 }
 
@@ -121,22 +116,20 @@ pub async fn existing_keys(db: &Db, keys: &[String]) -> R<std::collections::Hash
 /// A registry-built chat, made when first wanted (another request may have made it).
 pub async fn ensure_chat(
     conn: &mut sqlx::AnyConnection,
-    kind: ChatKind,
-    org: OrganisationId,
-    class: Option<ClassId>,
+    w: &Wanted,
     title: &str,
     now: i64,
 ) -> R<()> {
-    let key = kind.source_key(org, class);
     sqlx::query(
-        "INSERT INTO chats (id, organisation_id, kind, class_id, source_key, title, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_key) DO NOTHING",
+        "INSERT INTO chats (id, organisation_id, kind, class_id, group_id, source_key, title, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_key) DO NOTHING",
     )
     .bind(ChatId::new())
-    .bind(org)
-    .bind(kind.as_str())
-    .bind(class)
-    .bind(key)
+    .bind(w.org)
+    .bind(w.kind.as_str())
+    .bind(w.class)
+    .bind(w.group)
+    .bind(w.key())
     .bind(title.to_string())
     .bind(now)
     .execute(conn)
@@ -153,11 +146,11 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     }
     let me = db.placeholders(1, 1);
     let sql = format!(
-        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.last_at, \
-         COALESCE(m.read_seq, 0), l.body, l.author_id, l.deleted_at, \
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.last_at, \
+         COALESCE(m.read_seq, 0) AS read_seq, l.body, l.author_id, l.deleted_at, \
          (SELECT COUNT(*) FROM chat_messages u WHERE u.chat_id = c.id AND u.urgent = 1 \
             AND u.deleted_at IS NULL AND u.author_id <> {me} AND NOT EXISTS \
-            (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = {me})) \
+            (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = {me})) AS to_ack \
          FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.person_id = {me} \
          LEFT JOIN chat_messages l ON l.chat_id = c.id AND l.seq = c.last_seq \
          WHERE c.source_key IN ({}) AND NOT EXISTS (SELECT 1 FROM chat_restrictions r \
@@ -169,23 +162,17 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     );
     // `?` is bound once for each time it is named; `$1` once.
     let person_binds = if me == "?" { 3 } else { 1 };
-    type Row = (
-        ChatId,
-        OrganisationId,
-        String,
-        Option<ClassId>,
-        String,
-        i64,
-        i64,
-        Option<i64>,
-        i64,
-        i64,
-        i64,
-        Option<String>,
-        Option<PersonId>,
-        Option<i64>,
-        i64,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        chat: ChatRow,
+        last_at: i64,
+        read_seq: i64,
+        body: Option<String>,
+        author_id: Option<PersonId>,
+        deleted_at: Option<i64>,
+        to_ack: i64,
+    }
     let mut q = sqlx::query_as::<_, Row>(&sql);
     for _ in 0..person_binds {
         q = q.bind(person);
@@ -201,15 +188,14 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
         .await?
         .into_iter()
         .filter_map(|r| {
-            let chat = chat_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?;
-            let text = if r.13.is_some() { None } else { r.11 };
+            let text = if r.deleted_at.is_some() { None } else { r.body };
             Some(SummaryRow {
-                chat,
-                last_at: r.9,
-                read: r.10,
+                chat: chat_of(r.chat)?,
+                last_at: r.last_at,
+                read: r.read_seq,
                 last_text: text,
-                last_author: r.12,
-                to_acknowledge: r.14,
+                last_author: r.author_id,
+                to_acknowledge: r.to_ack,
             })
         })
         .collect())

@@ -70,7 +70,7 @@ fn title_of(t: &Strings, kind: ChatKind, name: &str) -> String {
         ChatKind::ClassStudents => format!("{name} — {}", t.students_of),
         ChatKind::ClassParents => format!("{name} — {}", t.parents_of),
         ChatKind::StaffRoom => format!("{} — {name}", t.staff_room),
-        ChatKind::Personal => name.to_string(),
+        ChatKind::SubjectGroup | ChatKind::Personal => name.to_string(),
     }
 }
 

@@ -196,6 +196,7 @@ const API: &[Row] = &[
     row("GET /api/v1/chats/search", Some("parent"), "/api/v1/chats/search?q=собрание&chat=@parents2", None, 404),
     row("POST /api/v1/chats/personal", Some("student"), "/api/v1/chats/personal", Some(r#"{"person":"@teacher2"}"#), 404),
     row("GET /api/v1/chats/{id}/messages", Some("student"), "/api/v1/chats/@chat2/messages", None, 404),
+    row("GET /api/v1/chats/{id}/messages", Some("teacher"), "/api/v1/chats/@groupchat2/messages", None, 404),
     row("POST /api/v1/chats/{id}/messages", Some("parent"), "/api/v1/chats/@chat2/messages", Some(r#"{"text":"привет"}"#), 404),
     row("POST /api/v1/chats/{id}/read", Some("teacher"), "/api/v1/chats/@chat2/read", Some(r#"{"seq":0}"#), 404),
     row("GET /api/v1/chats/{id}/events", Some("director"), "/api/v1/chats/@staff2/events", None, 404),
@@ -562,6 +563,20 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
             .await;
         f.insert(name, id);
     }
+    // The other school's group's chat.
+    let group_chat = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, group_id, source_key, title, created_at) \
+         VALUES ($1, $2, 'subject_group', $3, $4, '5А · Математика · Группа', 0)",
+    )
+    .bind(&group_chat)
+    .bind(&school2)
+    .bind(&f["group2"])
+    .bind(format!("subject_group:{}", f["group2"]))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    f.insert("groupchat2", group_chat);
     f
 }
 

@@ -2225,3 +2225,139 @@ async fn photos_and_documents_are_checked_stored_and_shown_to_the_chat_only() {
     );
     assert_eq!(s.get(&file_url).await.status(), 404);
 }
+
+#[tokio::test]
+async fn a_subject_groups_chat_follows_the_group_and_its_teacher_moderates_it() {
+    let app = spawn().await;
+    let student = app.person_of("student").await;
+    let teacher = app.person_of("teacher").await;
+    let (class, org, year): (String, String, String) = sqlx::query_as(
+        "SELECT c.id, c.organisation_id, c.academic_year_id FROM enrolments e JOIN classes c ON c.id = e.class_id \
+         WHERE e.person_id = $1 AND e.ended_on IS NULL",
+    )
+    .bind(&student)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let group = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO study_groups (id, organisation_id, academic_year_id, class_id, name, subject_code) \
+         VALUES ($1, $2, $3, $4, 'Группа 1', 'math')",
+    )
+    .bind(&group)
+    .bind(&org)
+    .bind(&year)
+    .bind(&class)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO group_members (group_id, person_id) VALUES ($1, $2)")
+        .bind(&group)
+        .bind(&student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO teaching_assignments (id, teacher_id, group_id, subject_code, academic_year_id) \
+         VALUES ($1, $2, $3, 'math', $4)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&teacher)
+    .bind(&group)
+    .bind(&year)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+    let d = app.login("director").await;
+
+    // The group's teacher and student have it, titled by class, subject and group.
+    let mine = chats_of(&t).await;
+    let chat = id_of(&mine, "subject_group");
+    let title = find(&mine, "subject_group").unwrap()["title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        title.ends_with("Группа 1") && title.contains(" · "),
+        "{title}"
+    );
+    assert_eq!(id_of(&chats_of(&s).await, "subject_group"), chat);
+    // Not the family, not the administration (it moderates, it does not read along).
+    assert!(find(&chats_of(&p).await, "subject_group").is_none());
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+    assert_eq!(p.get(&msgs).await.status(), 404);
+    assert_eq!(d.get(&msgs).await.status(), 404);
+
+    // The student writes; the teacher reads and moderates — the student does not.
+    let res = send_text(&s, &msgs, "Я не понял задачу №5").await;
+    assert_eq!(res.status(), 201);
+    let seq = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+    let h: Value = t.get(&msgs).await.json().await.unwrap();
+    assert_eq!(h["moderator"], true);
+    assert_eq!(h["messages"][0]["text"], "Я не понял задачу №5");
+    let settings = format!("/api/v1/chats/{chat}");
+    assert_eq!(
+        s.send("PATCH", &settings, Some(&json!({"slow_seconds": 30})))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        t.send("PATCH", &settings, Some(&json!({"slow_seconds": 30})))
+            .await
+            .status(),
+        200
+    );
+    // The school's administration settles complaints about it.
+    assert_eq!(
+        d.send("PATCH", &settings, Some(&json!({"slow_seconds": 0})))
+            .await
+            .status(),
+        200
+    );
+    // An urgent announcement asks the group, not the whole class.
+    let res = t
+        .post(
+            &msgs,
+            &json!({"text": "Завтра самостоятельная", "urgent": true}),
+        )
+        .await;
+    let useq = res.json::<Value>().await.unwrap()["seq"].as_i64().unwrap();
+    let acks: Value = t
+        .get(&format!("{msgs}/{useq}/acks"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pending: Vec<&str> = acks["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["person_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(pending, vec![student.as_str()], "{acks}");
+    // The teacher may mute a student of the group, not the other way round.
+    let res = t
+        .send(
+            "PUT",
+            &format!("/api/v1/chats/{chat}/restrictions/{student}"),
+            Some(&json!({"kind": "mute", "hours": 1})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(send_text(&s, &msgs, "ещё").await.status(), 403);
+    let _ = seq;
+
+    // Out of the group: the chat leaves the student's list and is closed to them.
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND person_id = $2")
+        .bind(&group)
+        .bind(&student)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(find(&chats_of(&s).await, "subject_group").is_none());
+    assert_eq!(s.get(&msgs).await.status(), 404);
+}
