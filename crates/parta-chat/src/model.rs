@@ -679,3 +679,56 @@ mod tests {
         }
     }
 }
+
+/// Where a scheduled message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduledState {
+    Pending,
+    /// Being sent by a server now.
+    Sending,
+    Sent,
+    Cancelled,
+    /// Not sent: the author could no longer write there (the reason in `failure`).
+    Failed,
+}
+
+impl ScheduledState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScheduledState::Pending => "pending",
+            ScheduledState::Sending => "sending",
+            ScheduledState::Sent => "sent",
+            ScheduledState::Cancelled => "cancelled",
+            ScheduledState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ScheduledState> {
+        [
+            ScheduledState::Pending,
+            ScheduledState::Sending,
+            ScheduledState::Sent,
+            ScheduledState::Cancelled,
+            ScheduledState::Failed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A message written now to be sent later.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Scheduled {
+    pub id: String,
+    pub chat_id: ChatId,
+    pub text: String,
+    pub urgent: bool,
+    /// When it is to be sent, milliseconds since the epoch (the platform's clock).
+    pub send_at: i64,
+    pub state: ScheduledState,
+    /// Its place in the chat once sent.
+    pub seq: Option<i64>,
+    /// Why it was not sent.
+    pub failure: Option<String>,
+}

@@ -21,8 +21,10 @@ use std::collections::HashMap;
 pub struct Chats {
     pub(crate) db: Db,
     hub: Hub,
-    writer: Writer,
-    index: SearchIndex,
+    pub(crate) writer: Writer,
+    pub(crate) index: SearchIndex,
+    /// Woken when a message is scheduled (the scheduler's next round may be sooner).
+    pub(crate) due: std::sync::Arc<tokio::sync::Notify>,
     /// Files sent in chats (under the file store's `chat` part).
     pub(crate) files: parta_db::files::FileStore,
     pub(crate) quotas: parta_core::config::StorageConfig,
@@ -47,7 +49,7 @@ pub(crate) fn closed() -> Problem {
 
 /// Whether the caller moderates the chat (its moderators are decided by the policy from
 /// the registry; a personal chat has none).
-fn moderation(p: &Principal, chat: &Chat) -> Decision {
+pub(crate) fn moderation(p: &Principal, chat: &Chat) -> Decision {
     decide(
         p,
         Operation::ModerateChat,
@@ -129,6 +131,7 @@ impl Chats {
             files: files.within("chat"),
             quotas,
             decoding: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
+            due: Default::default(),
         }
     }
 
@@ -382,12 +385,21 @@ impl Chats {
     /// (`policy::in_touch`): when not, the conversation stays readable and takes no new
     /// messages.
     pub(crate) async fn still_related(&self, chat: &Chat, p: &Principal) -> Result<bool, Problem> {
-        let others = store::others(&self.db, &[chat.id], p.person_id).await?;
+        self.still_in_touch(chat, p.person_id).await
+    }
+
+    /// [`Chats::still_related`] of a person.
+    pub(crate) async fn still_in_touch(
+        &self,
+        chat: &Chat,
+        person: PersonId,
+    ) -> Result<bool, Problem> {
+        let others = store::others(&self.db, &[chat.id], person).await?;
         let Some((_, other)) = others.first() else {
             return Ok(false);
         };
         let (a, b) = tokio::try_join!(
-            registry_reads::contact_facts(&self.db, p.person_id),
+            registry_reads::contact_facts(&self.db, person),
             registry_reads::contact_facts(&self.db, *other)
         )?;
         Ok(parta_core::policy::in_touch(&a, &b))
@@ -1410,7 +1422,7 @@ impl Chats {
     }
 
     /// Whether the person is among the chat's members now (by the registry, or by name).
-    async fn in_chat(&self, chat: &Chat, person: PersonId) -> Result<bool, Problem> {
+    pub(crate) async fn in_chat(&self, chat: &Chat, person: PersonId) -> Result<bool, Problem> {
         let db = &self.db;
         if let Some(c) = chat.class_id {
             if registry_reads::class_teacher(db, c).await? == Some(person) {
@@ -1448,7 +1460,20 @@ impl Chats {
         if person == p.person_id {
             return Err(refuse());
         }
-        let is_moderator = match (chat.kind, chat.class_id, chat.group_id) {
+        if self.is_moderator(chat, person).await? {
+            return Err(refuse());
+        }
+        Ok(())
+    }
+
+    /// Whether the person moderates the chat by the registry: its class's teacher, its
+    /// group's teacher, the school's administration.
+    pub(crate) async fn is_moderator(
+        &self,
+        chat: &Chat,
+        person: PersonId,
+    ) -> Result<bool, Problem> {
+        let by_registry = match (chat.kind, chat.class_id, chat.group_id) {
             (ChatKind::ClassStudents | ChatKind::ClassParents, Some(c), _) => {
                 registry_reads::class_teacher(&self.db, c).await? == Some(person)
             }
@@ -1456,13 +1481,12 @@ impl Chats {
                 registry_reads::group_role(&self.db, g, person).await?.0
             }
             _ => false,
-        } || registry_reads::admins_of(&self.db, chat.organisation_id)
-            .await?
-            .contains(&person);
-        if is_moderator {
-            return Err(refuse());
-        }
-        Ok(())
+        };
+        Ok(by_registry
+            || (chat.kind != ChatKind::Personal
+                && registry_reads::admins_of(&self.db, chat.organisation_id)
+                    .await?
+                    .contains(&person)))
     }
 
     /// Mutes a member (`hours`), removes them, or lets them back (`none`). Audited.

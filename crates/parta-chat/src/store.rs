@@ -1303,3 +1303,169 @@ pub async fn referenced_files(db: &Db) -> R<std::collections::HashSet<String>> {
         .flat_map(|(a, b)| std::iter::once(a).chain(b))
         .collect())
 }
+
+// ---- scheduled messages ----
+
+/// Messages the person has waiting to be sent, in all chats.
+pub async fn pending_scheduled(db: &Db, person: PersonId) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM chat_scheduled WHERE author_id = $1 AND state = 'pending'",
+    )
+    .bind(person)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n)
+}
+
+pub async fn add_scheduled(
+    conn: &mut sqlx::AnyConnection,
+    s: &Scheduled,
+    author: PersonId,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO chat_scheduled (id, chat_id, author_id, body, urgent, send_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(s.id.clone())
+    .bind(s.chat_id)
+    .bind(author)
+    .bind(s.text.clone())
+    .bind(i64::from(s.urgent))
+    .bind(s.send_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ScheduledRow {
+    id: String,
+    chat_id: ChatId,
+    author_id: PersonId,
+    body: String,
+    urgent: i64,
+    send_at: i64,
+    state: String,
+    sent_seq: Option<i64>,
+    failure: Option<String>,
+}
+
+const SCHEDULED_COLS: &str =
+    "id, chat_id, author_id, body, urgent, send_at, state, sent_seq, failure";
+
+impl ScheduledRow {
+    fn scheduled(self) -> (Scheduled, PersonId) {
+        (
+            Scheduled {
+                id: self.id,
+                chat_id: self.chat_id,
+                text: self.body,
+                urgent: self.urgent != 0,
+                send_at: self.send_at,
+                state: ScheduledState::parse(&self.state).unwrap_or(ScheduledState::Failed),
+                seq: self.sent_seq,
+                failure: self.failure,
+            },
+            self.author_id,
+        )
+    }
+}
+
+/// The person's messages scheduled in the chat, waiting or failed, the soonest first.
+pub async fn scheduled_of(db: &Db, chat: ChatId, person: PersonId) -> R<Vec<Scheduled>> {
+    let rows: Vec<ScheduledRow> = sqlx::query_as(&format!(
+        "SELECT {SCHEDULED_COLS} FROM chat_scheduled WHERE author_id = $1 AND chat_id = $2 \
+         AND state IN ('pending', 'sending', 'failed') ORDER BY send_at, id"
+    ))
+    .bind(person)
+    .bind(chat)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.scheduled().0).collect())
+}
+
+/// Cancels the person's waiting message (or forgets a failed one); whether there was one.
+pub async fn cancel_scheduled(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    person: PersonId,
+    id: &str,
+) -> R<bool> {
+    let done = sqlx::query(
+        "UPDATE chat_scheduled SET state = 'cancelled' WHERE id = $1 AND chat_id = $2 \
+         AND author_id = $3 AND state IN ('pending', 'failed')",
+    )
+    .bind(id.to_string())
+    .bind(chat)
+    .bind(person)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Waiting messages whose time has come, the oldest first, with their authors.
+pub async fn due_scheduled(db: &Db, now: i64, limit: i64) -> R<Vec<(Scheduled, PersonId)>> {
+    let rows: Vec<ScheduledRow> = sqlx::query_as(&format!(
+        "SELECT {SCHEDULED_COLS} FROM chat_scheduled WHERE state = 'pending' AND send_at <= $1 \
+         ORDER BY send_at, id LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(ScheduledRow::scheduled).collect())
+}
+
+/// Takes a waiting message to send it; false when another server took it first.
+pub async fn claim_scheduled(conn: &mut sqlx::AnyConnection, id: &str) -> R<bool> {
+    let done = sqlx::query(
+        "UPDATE chat_scheduled SET state = 'sending' WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a claimed message as sent (its place) or failed (why).
+pub async fn finish_scheduled(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    seq: Option<i64>,
+    failure: Option<&str>,
+) -> R<()> {
+    sqlx::query("UPDATE chat_scheduled SET state = $2, sent_seq = $3, failure = $4 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(if seq.is_some() { "sent" } else { "failed" })
+        .bind(seq)
+        .bind(failure.map(str::to_string))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When the next waiting message is due.
+pub async fn next_due(db: &Db) -> R<Option<i64>> {
+    let (at,): (Option<i64>,) =
+        sqlx::query_as("SELECT MIN(send_at) FROM chat_scheduled WHERE state = 'pending'")
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(at)
+}
+
+/// Messages claimed before `before` and never finished (their server stopped mid-send):
+/// failed, for their authors to check the chat and send again if need be.
+pub async fn fail_stuck_scheduled(db: &Db, before: i64) -> R<u64> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE chat_scheduled SET state = 'failed', failure = $2 WHERE state = 'sending' AND send_at < $1",
+    )
+    .bind(before)
+    .bind("Отправка прервалась: проверьте чат и отправьте снова, если сообщения там нет.")
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}

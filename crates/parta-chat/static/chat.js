@@ -286,6 +286,9 @@
     // So does a poll (its options are checked on the page, kept when refused).
     var options = document.getElementById('options');
     if (options && /\S/.test(options.value)) return;
+    // And a message to send later (the page lists it).
+    var later = document.getElementById('send_at');
+    if (later && later.value) return;
     e.preventDefault();
     if (sending) return;
     var xhr = new XMLHttpRequest();

@@ -198,6 +198,11 @@ impl AppState {
         self.relay.clone().spawn()
     }
 
+    /// Starts sending scheduled chat messages at their time.
+    pub fn start_chat_scheduler(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.web.chats.chats.clone().run_scheduler())
+    }
+
     /// Starts housekeeping that needs nobody to look after it: a sweep of orphaned
     /// homework files at start and then daily; of chat files uploaded and never sent, at
     /// start and then hourly.

@@ -343,6 +343,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let state = AppState::new(db.clone(), config, throttle)
         .map_err(|e| anyhow::anyhow!("{}", parta_core::Problem::from(e)))?;
     state.start_relay();
+    state.start_chat_scheduler();
     state.start_housekeeping();
     let housekeeping = state.identity.clone();
     tokio::spawn(async move {

@@ -6,7 +6,7 @@ use super::Web;
 use crate::live::Follower;
 use crate::{
     AckReport, ActivityReport, ChatSettings, ChatSummary, Complaint, ComplaintReason, Contacts,
-    FileRef, History, Message, NewPoll, Outgoing, PollVoters, Resolution, Restricted,
+    FileRef, History, Message, NewPoll, Outgoing, PollVoters, Resolution, Restricted, Scheduled,
     SearchResults,
 };
 use axum::extract::{Path, Query, State};
@@ -46,6 +46,8 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(restricted))
         .routes(routes!(restrict))
         .routes(routes!(download))
+        .routes(routes!(scheduled, schedule))
+        .routes(routes!(cancel_scheduled))
         .merge(OpenApiRouter::new().routes(routes!(upload)).layer(
             axum::extract::DefaultBodyLimit::max(crate::MAX_FILE_BYTES + 64 * 1024),
         ))
@@ -708,4 +710,67 @@ async fn download(
         inline,
         bytes,
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewScheduled {
+    /// Up to 4000 characters.
+    pub text: String,
+    /// When to send it: `2026-12-02T09:00` in the platform's time; in the future, at most
+    /// 92 days ahead.
+    pub send_at: String,
+    /// An urgent announcement (the chat's moderators).
+    #[serde(default)]
+    pub urgent: bool,
+}
+
+/// Schedules a message to be sent later (at most 50 waiting a person). At its time it is
+/// sent if its author may still write there; otherwise it fails with the reason.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/scheduled", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)), request_body = NewScheduled,
+    responses((status = 201, body = Scheduled), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn schedule(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewScheduled>,
+) -> ApiResult<(axum::http::StatusCode, Json<Scheduled>)> {
+    let s = st
+        .chats
+        .schedule(
+            &c.principal,
+            path_id(&id)?,
+            &req.text,
+            &req.send_at,
+            req.urgent,
+        )
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(s)))
+}
+
+/// The caller's messages scheduled in the chat: waiting, and those that failed.
+#[utoipa::path(get, path = "/api/v1/chats/{id}/scheduled", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 200, body = [Scheduled]), (status = 404, body = Problem)))]
+async fn scheduled(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Scheduled>>> {
+    Ok(Json(st.chats.scheduled(&c.principal, path_id(&id)?).await?))
+}
+
+/// Cancels one of the caller's scheduled messages.
+#[utoipa::path(delete, path = "/api/v1/chats/{id}/scheduled/{scheduled}", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("scheduled" = String, Path)),
+    responses((status = 200, body = Done), (status = 404, body = Problem)))]
+async fn cancel_scheduled(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, scheduled)): Path<(String, String)>,
+) -> ApiResult<Json<Done>> {
+    st.chats
+        .cancel_scheduled(&c.principal, path_id(&id)?, &scheduled)
+        .await?;
+    Ok(Json(Done { ok: true }))
 }

@@ -33,6 +33,7 @@ pub fn router() -> Pages<Web> {
         .post("/chats/{id}/vote/{seq}", vote)
         .get("/chats/{id}/vote/{seq}", voters)
         .post("/chats/{id}/close/{seq}", close_poll)
+        .post("/chats/{id}/scheduled/{scheduled}/cancel", cancel_scheduled)
         .get("/chats/{id}/acks/{seq}", acks)
         .post("/chats/{id}/delete/{seq}", delete)
         .post("/chats/{id}/pin/{seq}", pin)
@@ -363,6 +364,10 @@ struct ChatPage {
     slow_modes: Vec<(i64, String)>,
     /// The chat's slow mode in words.
     slow_label: String,
+    /// The caller's messages scheduled here: (id, when, text, why it failed).
+    scheduled: Vec<(String, String, String, Option<String>)>,
+    /// The earliest time to schedule for, as the form's input wants it.
+    schedule_min: String,
 }
 
 /// «30 с», «5 мин», «выключен».
@@ -389,6 +394,8 @@ struct Draft {
     multiple: bool,
     anonymous: bool,
     error: Option<String>,
+    /// The time to send at, as typed.
+    send_at: String,
     /// The caption of a file that was refused, and why.
     caption: String,
     file_error: Option<String>,
@@ -485,7 +492,32 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
             .iter()
             .map(|s| (*s, slow_label(t, *s)))
             .collect(),
+        scheduled: Vec::new(),
+        schedule_min: chrono::DateTime::from_timestamp_millis(parta_core::time::now_ms())
+            .map(|d| d.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default(),
     }
+}
+
+/// The chat page with the caller's scheduled messages.
+async fn page_with_scheduled(
+    st: &Web,
+    r: &PageReq,
+    t: &'static Strings,
+    history: History,
+    paged: bool,
+    draft: Draft,
+) -> Result<ChatPage, Problem> {
+    let id = history.chat.id;
+    let mut pg = page(r, t, history, paged, draft);
+    pg.scheduled = st
+        .chats
+        .scheduled(&r.caller.principal, id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, when(s.send_at), s.text, s.failure))
+        .collect();
+    Ok(pg)
 }
 
 fn chat_id(raw: &str) -> Result<ChatId, Problem> {
@@ -517,13 +549,8 @@ async fn chat(
     let id = chat_id(&id)?;
     let history = st.chats.history(&r.caller.principal, id, q.before).await?;
     let draft = Draft::default();
-    Ok(private(render(&page(
-        &r,
-        t,
-        history,
-        q.before.is_some(),
-        draft,
-    ))))
+    let pg = page_with_scheduled(&st, &r, t, history, q.before.is_some(), draft).await?;
+    Ok(private(render(&pg)))
 }
 
 #[derive(Deserialize)]
@@ -535,6 +562,9 @@ struct PostForm {
     options: String,
     multiple: Option<String>,
     anonymous: Option<String>,
+    /// Send later, at this time (empty: now).
+    #[serde(default)]
+    send_at: String,
 }
 
 async fn post(
@@ -563,8 +593,26 @@ async fn post(
         poll: poll.as_ref(),
         files: &[],
     };
-    match st.chats.post_as(p, id, out, None).await {
-        Ok(m) => Ok(Redirect::to(&format!("/chats/{id}#m{}", m.seq)).into_response()),
+    let later = !f.send_at.trim().is_empty();
+    let sent = match (later, poll.is_some()) {
+        (true, true) => Err(Problem::invalid(
+            "send_at",
+            "Опрос отправляется сразу: уберите время отправки или варианты ответа.",
+        )),
+        (true, false) => st
+            .chats
+            .schedule(p, id, &f.text, &f.send_at, urgent)
+            .await
+            .map(|_| None),
+        (false, _) => st
+            .chats
+            .post_as(p, id, out, None)
+            .await
+            .map(|m| Some(m.seq)),
+    };
+    match sent {
+        Ok(Some(seq)) => Ok(Redirect::to(&format!("/chats/{id}#m{seq}")).into_response()),
+        Ok(None) => Ok(Redirect::to(&format!("/chats/{id}#scheduled")).into_response()),
         // A refused message: the chat again with the text kept and the reason.
         Err(e) if e.status == 422 || e.status == 429 || (urgent && e.status == 403) => {
             let history = st.chats.history(p, id, None).await?;
@@ -576,10 +624,12 @@ async fn post(
                 multiple: f.multiple.is_some(),
                 anonymous: f.anonymous.is_some(),
                 options: f.options,
+                send_at: f.send_at,
                 error: Some(reason),
                 ..Default::default()
             };
-            Ok((status, private(render(&page(&r, t, history, false, draft)))).into_response())
+            let pg = page_with_scheduled(&st, &r, t, history, false, draft).await?;
+            Ok((status, private(render(&pg))).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -712,6 +762,18 @@ async fn send_file(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn cancel_scheduled(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, scheduled)): Path<(String, String)>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    st.chats
+        .cancel_scheduled(&pc.0.principal, id, &scheduled)
+        .await?;
+    Ok(Redirect::to(&format!("/chats/{id}#scheduled")).into_response())
 }
 
 #[derive(Template)]

@@ -151,6 +151,13 @@ pub struct Strings {
     pub r_wow: &'static str,
     pub r_sad: &'static str,
     pub r_thanks: &'static str,
+    pub later: &'static str,
+    pub later_at: &'static str,
+    pub later_hint: &'static str,
+    pub scheduled: &'static str,
+    pub later_on: &'static str,
+    pub cancel_later: &'static str,
+    pub forget: &'static str,
 }
 
 pub static RU: Strings = Strings {
@@ -300,6 +307,13 @@ pub static RU: Strings = Strings {
     r_wow: "Удивительно",
     r_sad: "Грустно",
     r_thanks: "Спасибо",
+    later: "Отправить позже",
+    later_at: "Дата и время отправки",
+    later_hint: "Сообщение уйдёт в это время само. Отменить можно до отправки.",
+    scheduled: "Запланированные сообщения",
+    later_on: "Отправится",
+    cancel_later: "Отменить отправку",
+    forget: "Убрать",
 };
 
 pub static EN: Strings = Strings {
@@ -449,6 +463,13 @@ pub static EN: Strings = Strings {
     r_wow: "Wow",
     r_sad: "Sad",
     r_thanks: "Thank you",
+    later: "Send later",
+    later_at: "Date and time to send",
+    later_hint: "The message goes out by itself at that time. You can cancel it until then.",
+    scheduled: "Scheduled messages",
+    later_on: "Goes out",
+    cancel_later: "Cancel sending",
+    forget: "Remove",
 };
 
 pub fn strings(headers: &HeaderMap) -> &'static Strings {

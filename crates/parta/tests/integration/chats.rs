@@ -2361,3 +2361,143 @@ async fn a_subject_groups_chat_follows_the_group_and_its_teacher_moderates_it() 
     assert!(find(&chats_of(&s).await, "subject_group").is_none());
     assert_eq!(s.get(&msgs).await.status(), 404);
 }
+
+/// The platform's time `secs` from now as a scheduled message's `send_at`.
+fn in_secs(secs: i64) -> String {
+    let at = parta_core::time::now_ms() + secs * 1000;
+    chrono::DateTime::from_timestamp_millis(at)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+#[tokio::test]
+async fn scheduled_messages_go_out_at_their_time_if_their_author_may_still_write() {
+    let app = spawn().await;
+    let (student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let chat = id_of(&chats_of(&t).await, "class_students");
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+    let later = format!("/api/v1/chats/{chat}/scheduled");
+
+    // Bad times and texts name their field; nothing is scheduled.
+    for (body, field) in [
+        (json!({"text": "x", "send_at": "завтра"}), "send_at"),
+        (json!({"text": "x", "send_at": in_secs(-60)}), "send_at"),
+        (
+            json!({"text": "x", "send_at": in_secs(93 * 86_400)}),
+            "send_at",
+        ),
+        (json!({"text": " ", "send_at": in_secs(60)}), "text"),
+    ] {
+        let bad = problem(t.post(&later, &body).await, 422).await;
+        assert_eq!(fields_of(&bad), vec![field], "{body}");
+    }
+    // Urgent: moderators only.
+    let res = s
+        .post(
+            &later,
+            &json!({"text": "x", "send_at": in_secs(60), "urgent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // The teacher schedules a reminder in two seconds and another for tomorrow; the
+    // student sees neither until its time.
+    let res = t
+        .post(
+            &later,
+            &json!({"text": "Напоминаю: завтра экскурсия", "send_at": in_secs(2), "urgent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = t
+        .post(
+            &later,
+            &json!({"text": "Завтрашнее", "send_at": in_secs(86_400)}),
+        )
+        .await;
+    let tomorrow = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mine: Value = t.get(&later).await.json().await.unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+    assert_eq!(
+        s.get(&later).await.json::<Value>().await.unwrap(),
+        json!([])
+    );
+    // It goes out by itself, as the teacher's urgent message.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let sent = loop {
+        let h: Value = s.get(&msgs).await.json().await.unwrap();
+        if let Some(m) = h["messages"].as_array().unwrap().first() {
+            break m.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not sent in time");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(sent["text"], "Напоминаю: завтра экскурсия");
+    assert_eq!(sent["urgent"], true);
+    assert_eq!(sent["acknowledged"], false);
+    let mine: Value = t.get(&later).await.json().await.unwrap();
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    // Cancelled: gone; cancelling twice or someone else's is not found.
+    let cancel = format!("{later}/{tomorrow}");
+    assert_eq!(s.send("DELETE", &cancel, None).await.status(), 404);
+    assert_eq!(t.send("DELETE", &cancel, None).await.status(), 200);
+    assert_eq!(t.send("DELETE", &cancel, None).await.status(), 404);
+
+    // The student schedules a message, then is muted: at its time it fails, with the
+    // reason shown to them, and nothing reaches the chat.
+    let res = s
+        .post(
+            &later,
+            &json!({"text": "Отложенное", "send_at": in_secs(2)}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = t
+        .send(
+            "PUT",
+            &format!("/api/v1/chats/{chat}/restrictions/{student}"),
+            Some(&json!({"kind": "mute", "hours": 1})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    let failed = loop {
+        let mine: Value = s.get(&later).await.json().await.unwrap();
+        if mine[0]["state"] == "failed" {
+            break mine[0].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not tried in time: {mine}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(failed["failure"]
+        .as_str()
+        .unwrap()
+        .contains("больше не можете писать"));
+    let h: Value = t.get(&msgs).await.json().await.unwrap();
+    assert_eq!(h["messages"].as_array().unwrap().len(), 1);
+
+    // From the page: the time kept with the text when refused; listed once scheduled.
+    let page = format!("/chats/{chat}");
+    let res = t
+        .form(&page, &[("text", "Позже"), ("send_at", "когда-нибудь")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("когда-нибудь") && html.contains("Позже"));
+    let at = in_secs(3600);
+    let res = t
+        .form(&page, &[("text", "Через час"), ("send_at", &at[..16])])
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = t.get(&page).await.text().await.unwrap();
+    assert!(html.contains("Запланированные сообщения") && html.contains("Через час"));
+}

@@ -238,6 +238,7 @@ async fn serve(
     let throttle = Throttle::new((&config.sign_in).into());
     let state = AppState::new(db.clone(), config, throttle).expect("state");
     state.start_relay();
+    state.start_chat_scheduler();
     let addr = listener.local_addr().expect("addr");
     let app = parta_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
