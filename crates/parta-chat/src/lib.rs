@@ -12,6 +12,7 @@ pub mod http;
 pub mod live;
 pub mod model;
 pub mod registry_reads;
+pub mod retention;
 pub mod scheduled;
 pub mod search;
 pub mod service;

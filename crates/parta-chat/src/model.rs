@@ -127,6 +127,8 @@ pub struct Chat {
     pub pinned: Option<i64>,
     /// Slow mode: a member writes at most once in this many seconds (0: off).
     pub slow_seconds: i64,
+    /// Messages up to this place were deleted by the retention policy.
+    pub purged: i64,
     /// The caller's membership by name or by group, when the chat was read for a caller.
     pub caller: Membership,
 }

@@ -28,6 +28,8 @@ pub struct Chats {
     /// Files sent in chats (under the file store's `chat` part).
     pub(crate) files: parta_db::files::FileStore,
     pub(crate) quotas: parta_core::config::StorageConfig,
+    /// How long each kind of chat keeps its messages.
+    pub(crate) retention: parta_core::config::ChatsConfig,
     /// Pictures being decoded for their previews at once.
     pub(crate) decoding: std::sync::Arc<tokio::sync::Semaphore>,
 }
@@ -121,6 +123,7 @@ impl Chats {
         index: SearchIndex,
         files: &parta_db::files::FileStore,
         quotas: parta_core::config::StorageConfig,
+        retention: parta_core::config::ChatsConfig,
     ) -> Self {
         let hub = Hub::default();
         Self {
@@ -130,6 +133,7 @@ impl Chats {
             index,
             files: files.within("chat"),
             quotas,
+            retention,
             decoding: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             due: Default::default(),
         }
@@ -444,7 +448,11 @@ impl Chats {
         }
         let rows = store::messages(&self.db, id, 0, before.unwrap_or(i64::MAX), PAGE).await?;
         let messages = self.messages_of(rows).await?;
-        let earlier = messages.first().filter(|m| m.seq > 1).map(|m| m.seq);
+        // Nothing before what the retention policy deleted.
+        let earlier = messages
+            .first()
+            .filter(|m| m.seq > chat.purged + 1)
+            .map(|m| m.seq);
         let read = store::read_seq(&self.db, id, p.person_id).await?;
         let seen = messages.last().map(|m| m.seq).unwrap_or(0);
         let read = match read {

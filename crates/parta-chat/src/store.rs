@@ -30,6 +30,7 @@ pub(crate) struct ChatRow {
     last_seq: i64,
     pinned_seq: Option<i64>,
     slow_seconds: i64,
+    purged_seq: i64,
 }
 
 fn chat_of(r: ChatRow) -> Option<Chat> {
@@ -44,11 +45,12 @@ fn chat_of(r: ChatRow) -> Option<Chat> {
         last_seq: r.last_seq,
         pinned: r.pinned_seq.filter(|p| *p > 0),
         slow_seconds: r.slow_seconds,
+        purged: r.purged_seq,
         caller: Membership::default(),
     })
 }
 
-const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds";
+const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds, purged_seq";
 
 /// The chat, and what its moderators imposed on the person now (one query: every chat
 /// operation asks it).
@@ -146,7 +148,7 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     }
     let me = db.placeholders(1, 1);
     let sql = format!(
-        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.last_at, \
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.purged_seq, c.last_at, \
          COALESCE(m.read_seq, 0) AS read_seq, l.body, l.author_id, l.deleted_at, \
          (SELECT COUNT(*) FROM chat_messages u WHERE u.chat_id = c.id AND u.urgent = 1 \
             AND u.deleted_at IS NULL AND u.author_id <> {me} AND NOT EXISTS \
@@ -1464,6 +1466,93 @@ pub async fn fail_stuck_scheduled(db: &Db, before: i64) -> R<u64> {
     )
     .bind(before)
     .bind("Отправка прервалась: проверьте чат и отправьте снова, если сообщения там нет.")
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+// ---- retention ----
+
+/// Chats of this kind with messages before `before` not deleted yet: (chat, deleted up
+/// to, the last place to delete) — held back before the first message with a complaint
+/// still open.
+pub async fn expired(db: &Db, kind: ChatKind, before: i64) -> R<Vec<(ChatId, i64, i64)>> {
+    let rows: Vec<(ChatId, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT c.id, c.purged_seq, \
+           (SELECT MAX(m.seq) FROM chat_messages m WHERE m.chat_id = c.id AND m.seq > c.purged_seq AND m.created_at < $2), \
+           (SELECT MIN(k.seq) FROM chat_complaints k WHERE k.chat_id = c.id AND k.resolved_at IS NULL) \
+         FROM chats c WHERE c.kind = $1",
+    )
+    .bind(kind.as_str())
+    .bind(before)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(chat, purged, cut, open)| {
+            let cut = match open {
+                Some(o) => cut?.min(o - 1),
+                None => cut?,
+            };
+            (cut > purged).then_some((chat, purged, cut))
+        })
+        .collect())
+}
+
+/// Deletes the chat's messages in (`from`, `to`] with what hangs on them — reactions,
+/// votes, confirmations, earlier texts, settled complaints, files (their content goes
+/// with the next sweep), the pin — and records how far the chat is deleted.
+pub async fn purge(conn: &mut sqlx::AnyConnection, chat: ChatId, from: i64, to: i64) -> R<u64> {
+    for table in [
+        "chat_reactions",
+        "chat_poll_votes",
+        "chat_acks",
+        "chat_message_history",
+        "chat_files",
+    ] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE chat_id = $1 AND seq > $2 AND seq <= $3"
+        ))
+        .bind(chat)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "DELETE FROM chat_complaints WHERE chat_id = $1 AND seq > $2 AND seq <= $3 AND resolved_at IS NOT NULL",
+    )
+    .bind(chat)
+    .bind(from)
+    .bind(to)
+    .execute(&mut *conn)
+    .await?;
+    let done =
+        sqlx::query("DELETE FROM chat_messages WHERE chat_id = $1 AND seq > $2 AND seq <= $3")
+            .bind(chat)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+    sqlx::query(
+        "UPDATE chats SET purged_seq = $2, \
+           pinned_seq = CASE WHEN pinned_seq <= $2 THEN NULL ELSE pinned_seq END WHERE id = $1",
+    )
+    .bind(chat)
+    .bind(to)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Forgets scheduled messages sent, cancelled or failed before `before` (their texts).
+pub async fn purge_scheduled(db: &Db, before: i64) -> R<u64> {
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "DELETE FROM chat_scheduled WHERE state IN ('sent', 'cancelled', 'failed') AND send_at < $1",
+    )
+    .bind(before)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -50,6 +50,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub storage: StorageConfig,
     pub admission: AdmissionConfig,
+    pub chats: ChatsConfig,
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
@@ -137,6 +138,30 @@ impl Default for StorageConfig {
     }
 }
 
+/// How long chats keep their messages, in days by the chat's kind (0: for good). Older
+/// messages are deleted daily with their reactions, votes, confirmations, files and
+/// history — except those with a complaint still open.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatsConfig {
+    /// A class's, its parents' and subject groups' chats: a school year and its summer.
+    pub class_days: u32,
+    /// The staff room.
+    pub staff_room_days: u32,
+    /// Personal chats.
+    pub personal_days: u32,
+}
+
+impl Default for ChatsConfig {
+    fn default() -> Self {
+        Self {
+            class_days: 400,
+            staff_room_days: 1100,
+            personal_days: 400,
+        }
+    }
+}
+
 /// Load shedding: at most this many reads and writes are served at once; the rest wait
 /// up to `max_wait_ms` for a place and are then answered 503 with `Retry-After`, so an
 /// overloaded server stays quick for those it admits instead of queueing without bound.
@@ -199,6 +224,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             storage: StorageConfig::default(),
             admission: AdmissionConfig::default(),
+            chats: ChatsConfig::default(),
             today: None,
             demo: false,
         }

@@ -126,6 +126,7 @@ impl AppState {
             parta_chat::search::open(&parta_chat::search::dir_in(&config.data_dir), db.clone())?,
             &files,
             config.storage,
+            config.chats,
         );
         let mut identity =
             Identity::new(db.clone(), audit.clone(), throttle, config.session.clone());
@@ -204,8 +205,8 @@ impl AppState {
     }
 
     /// Starts housekeeping that needs nobody to look after it: a sweep of orphaned
-    /// homework files at start and then daily; of chat files uploaded and never sent, at
-    /// start and then hourly.
+    /// homework files and the chats' retention at start and then daily; of chat files
+    /// uploaded and never sent, at start and then hourly.
     pub fn start_housekeeping(&self) -> tokio::task::JoinHandle<()> {
         let journal = self.journal.clone();
         let chats = self.web.chats.chats.clone();
@@ -219,6 +220,13 @@ impl AppState {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(removed = n, "orphaned files removed"),
                         Err(_) => {} // logged by the sweep
+                    }
+                    match chats.apply_retention().await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(deleted = n, "chat messages past their keeping deleted")
+                        }
+                        Err(e) => tracing::warn!(error = %e.title, "chat retention not applied"),
                     }
                 }
                 hours += 1;

@@ -2501,3 +2501,115 @@ async fn scheduled_messages_go_out_at_their_time_if_their_author_may_still_write
     let html = t.get(&page).await.text().await.unwrap();
     assert!(html.contains("Запланированные сообщения") && html.contains("Через час"));
 }
+
+#[tokio::test]
+async fn old_messages_are_deleted_after_their_keeping_and_unsent_files_after_an_hour() {
+    let app = spawn().await;
+    let (_student, _teacher, _class) = teacher_leads_students_class(&app).await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let chat = id_of(&chats_of(&t).await, "class_students");
+    let staff = id_of(&chats_of(&t).await, "staff_room");
+    let msgs = format!("/api/v1/chats/{chat}/messages");
+    for i in 1..=5 {
+        assert_eq!(
+            send_text(&t, &msgs, &format!("Сообщение {i}"))
+                .await
+                .status(),
+            201
+        );
+    }
+    assert_eq!(
+        send_text(
+            &t,
+            &format!("/api/v1/chats/{staff}/messages"),
+            "В учительской"
+        )
+        .await
+        .status(),
+        201
+    );
+    // A like on the second, a complaint (still open) on the fourth.
+    react_on(&s, &msgs, 2, json!({"reaction": "like"})).await;
+    assert_eq!(
+        complain_on(&s, &msgs, 4, json!({"reason": "spam"}))
+            .await
+            .status(),
+        201
+    );
+    // The first four (and the staff room's one) are 401 days old: past the class chats'
+    // 400, not the staff room's 1100.
+    let old = parta_core::time::now_ms() - 401 * 86_400_000;
+    sqlx::query("UPDATE chat_messages SET created_at = $1 WHERE (chat_id = $2 AND seq <= 4) OR chat_id = $3")
+        .bind(old)
+        .bind(&chat)
+        .bind(&staff)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let deleted = app.chats.apply_retention().await.unwrap();
+    // Up to the one with an open complaint: 1–3.
+    assert_eq!(deleted, 3);
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    let seqs: Vec<i64> = h["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![4, 5]);
+    assert!(
+        h["earlier"].is_null(),
+        "nothing before what was deleted: {h}"
+    );
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM chat_reactions")
+            .await,
+        "0"
+    );
+    // The staff room keeps its message; run again, nothing more goes.
+    let h: Value = t
+        .get(&format!("/api/v1/chats/{staff}/messages"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(app.chats.apply_retention().await.unwrap(), 0);
+    // Once the complaint is settled (by the administration: it is about the teacher's
+    // own message), the fourth goes too.
+    let d = app.login("director").await;
+    let res = d
+        .post(
+            &format!("{msgs}/4/moderation"),
+            &json!({"action": "dismiss"}),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(app.chats.apply_retention().await.unwrap(), 1);
+
+    // A file uploaded and not sent is forgotten after an hour, its content swept.
+    let res = upload(&t, &chat, "доска.png", picture(40, 30, true)).await;
+    let file = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sqlx::query("UPDATE chat_files SET created_at = $1 WHERE id = $2")
+        .bind(parta_core::time::now_ms() - 2 * 3_600_000)
+        .bind(&file)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.chats.sweep_files().await.unwrap();
+    assert_eq!(
+        app.scalar("SELECT CAST(COUNT(*) AS TEXT) FROM chat_files")
+            .await,
+        "0"
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/chats/{chat}/files/{file}"))
+            .await
+            .status(),
+        404
+    );
+}

@@ -114,6 +114,8 @@ async fn fresh_db_file() -> (Db, Option<std::path::PathBuf>) {
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// The chats' service, for housekeeping a test runs now (retention, sweeps).
+    pub chats: parta_chat::Chats,
     /// A real OpenID provider (node oidc-provider), killed with the app.
     _provider: Option<tokio::process::Child>,
     /// Files of this test (its SQLite copy, its data directory), removed when it ends;
@@ -239,6 +241,7 @@ async fn serve(
     let state = AppState::new(db.clone(), config, throttle).expect("state");
     state.start_relay();
     state.start_chat_scheduler();
+    let chats = state.web.chats.chats.clone();
     let addr = listener.local_addr().expect("addr");
     let app = parta_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
@@ -247,6 +250,7 @@ async fn serve(
     TestApp {
         base: format!("http://{addr}"),
         db,
+        chats,
         _provider: provider,
         files: file.into_iter().chain([data_dir]).collect(),
     }
