@@ -487,6 +487,11 @@ test('a teacher asks the parents a poll and sends a photo; votes, likes and the 
   await parent.waitForFunction(() => [...document.querySelectorAll('#messages li img')]
     .some((i) => i.complete && i.naturalWidth > 0));
   await parent.screenshot({ path: join(tmpdir(), 'parta-chat-photo-parent-phone.png'), fullPage: true });
+  // A message that came live has its actions too: the parent thanks for it.
+  const photo = parent.locator('#messages li:has-text("Фото доски с заданием")');
+  await photo.locator('details.actions summary').click();
+  await photo.locator('button[value="thanks:on"]').click();
+  await parent.waitForSelector('#messages li:has-text("Фото доски с заданием") .reactions button.mine');
   await tctx.close();
   await pctx.close();
 });

@@ -144,6 +144,49 @@
     }
     return box;
   }
+  // What the page offers under a message, for one that came live: reactions, and to edit
+  // or delete one's own or to report someone else's.
+  var REACTIONS = [['like', '👍'], ['heart', '❤️'], ['laugh', '😂'], ['wow', '😮'], ['sad', '😢'], ['thanks', '🙏']];
+  function postForm(action, label, cls) {
+    var f = el('form', 'inline');
+    f.method = 'post';
+    f.action = action;
+    hidden(f);
+    var b = el('button', cls || 'link', label);
+    b.type = 'submit';
+    f.appendChild(b);
+    return f;
+  }
+  function actionsOf(m) {
+    var d = el('details', 'actions small');
+    d.appendChild(el('summary', '', list.getAttribute('data-actions')));
+    if (list.getAttribute('data-can-react')) {
+      var r = el('form', 'reactions pick');
+      r.method = 'post';
+      r.action = '/chats/' + chat + '/react/' + m.seq;
+      hidden(r);
+      r.appendChild(el('span', 'muted', list.getAttribute('data-react') + ': '));
+      for (var i = 0; i < REACTIONS.length; i++) {
+        var b = el('button', 'reaction', REACTIONS[i][1]);
+        b.type = 'submit'; b.name = 'reaction'; b.value = REACTIONS[i][0] + ':on';
+        r.appendChild(b);
+      }
+      d.appendChild(r);
+    }
+    if (m.author_id === me) {
+      if (list.getAttribute('data-can-post')) {
+        var e = el('a', '', list.getAttribute('data-edit'));
+        e.href = '/chats/' + chat + '/edit/' + m.seq;
+        d.appendChild(e);
+      }
+      d.appendChild(postForm('/chats/' + chat + '/delete/' + m.seq, list.getAttribute('data-delete')));
+    } else {
+      var c = el('a', '', list.getAttribute('data-complain'));
+      c.href = '/chats/' + chat + '/complain/' + m.seq;
+      d.appendChild(c);
+    }
+    return d;
+  }
   function add(m) {
     if (m.seq > last) last = m.seq;
     if (seen[m.seq]) return;
@@ -164,6 +207,7 @@
     if (m.files && m.files.length) li.appendChild(filesOf(m));
     if (m.poll) li.appendChild(pollForm(m));
     if (m.urgent && m.author_id !== me) li.appendChild(ackForm(m.seq));
+    if (!m.deleted) li.appendChild(actionsOf(m));
     var next = null;
     for (var j = items.length - 1; j >= 0; j--) {
       if (parseInt(items[j].id.slice(1), 10) > m.seq) next = items[j]; else break;

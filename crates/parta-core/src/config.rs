@@ -251,7 +251,18 @@ impl Config {
         }
         // PARTA_LOG is the log filter, read by the binary before the configuration.
         fig = fig.merge(Env::prefixed("PARTA_").split("__").ignore(&["log"]));
-        fig.extract().map_err(|e| ConfigError(e.to_string()))
+        let config: Config = fig.extract().map_err(|e| ConfigError(e.to_string()))?;
+        config.check_destinations()?;
+        Ok(config)
+    }
+
+    /// Refuses outbound destinations that are foreign messengers (INT-8): no integration
+    /// may send personal data there.
+    pub fn check_destinations(&self) -> Result<(), ConfigError> {
+        if let Some(oidc) = &self.oidc {
+            crate::outbound::check_destination("oidc.issuer", &oidc.issuer).map_err(ConfigError)?;
+        }
+        Ok(())
     }
 
     /// The database URL in force: explicit, or SQLite in the data directory.
@@ -285,6 +296,18 @@ mod tests {
         let err = Config::load(Some(&bad)).unwrap_err().to_string();
         assert!(err.contains("prot"), "{err}");
         assert!(Config::load(Some(&dir.join("missing.toml"))).is_err());
+        // INT-8: a sign-in provider at a foreign messenger cannot be configured.
+        let foreign = dir.join("foreign.toml");
+        std::fs::write(
+            &foreign,
+            "[oidc]\nissuer = \"https://oauth.telegram.org\"\nclient_id = \"x\"\nclient_secret = \"y\"\n",
+        )
+        .unwrap();
+        let err = Config::load(Some(&foreign)).unwrap_err().to_string();
+        assert!(
+            err.contains("Telegram") && err.contains("oidc.issuer"),
+            "{err}"
+        );
     }
 
     #[test]

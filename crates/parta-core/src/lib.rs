@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod outbound;
 pub mod policy;
 pub mod principal;
 pub mod snils;
