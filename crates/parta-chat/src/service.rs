@@ -285,7 +285,11 @@ impl Chats {
                 member: store::is_member(&self.db, chat.id, p.person_id).await?,
                 moderator: false,
             },
-            (ChatKind::SubjectGroup, Some(group)) => {
+            // Only in the school of the caller's active role (a teacher of two schools
+            // holds a role in each).
+            (ChatKind::SubjectGroup, Some(group))
+                if p.scope.organisations.contains(&chat.organisation_id) =>
+            {
                 let (teaches, studies) =
                     registry_reads::group_role(&self.db, group, p.person_id).await?;
                 match p.role() {
