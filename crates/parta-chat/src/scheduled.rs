@@ -133,30 +133,7 @@ impl Chats {
                 continue;
             }
             let outcome = match self.may_still_send(&s, author).await {
-                Ok(()) => {
-                    let author_name = self.name_of(author).await?;
-                    self.writer
-                        .append(Message {
-                            chat_id: s.chat_id,
-                            seq: 0,
-                            author_id: author,
-                            author: author_name,
-                            text: s.text.clone(),
-                            reply_to: None,
-                            at: now_ms(),
-                            urgent: s.urgent,
-                            edited_at: None,
-                            deleted: false,
-                            reactions: Vec::new(),
-                            poll: None,
-                            files: Vec::new(),
-                        })
-                        .await
-                        .map(|m| {
-                            self.index.feed(Change::of(&m));
-                            m.seq
-                        })
-                }
+                Ok(()) => self.send_now(&s, author).await,
                 Err(e) => Err(e),
             };
             let mut tx = self.db.begin_write().await?;
@@ -173,6 +150,31 @@ impl Chats {
             tx.commit().await?;
         }
         Ok(sent)
+    }
+
+    /// Writes a claimed message as the chat's next place; its place.
+    async fn send_now(&self, s: &Scheduled, author: PersonId) -> Result<i64, Problem> {
+        let author_name = self.name_of(author).await?;
+        let m = self
+            .writer
+            .append(Message {
+                chat_id: s.chat_id,
+                seq: 0,
+                author_id: author,
+                author: author_name,
+                text: s.text.clone(),
+                reply_to: None,
+                at: now_ms(),
+                urgent: s.urgent,
+                edited_at: None,
+                deleted: false,
+                reactions: Vec::new(),
+                poll: None,
+                files: Vec::new(),
+            })
+            .await?;
+        self.index.feed(Change::of(&m));
+        Ok(m.seq)
     }
 
     /// Whether the author may still send it now: a member of the chat by the registry,
