@@ -7,7 +7,7 @@ use crate::model::*;
 use crate::service::{check, closed, Chats};
 use crate::store;
 use parta_core::ids::ChatId;
-use parta_core::policy::{decide, ChatRestriction, Operation, Target};
+use parta_core::policy::{decide, Operation, Target};
 use parta_core::principal::{Principal, Role};
 use parta_core::time::now_ms;
 use parta_core::Problem;
@@ -95,10 +95,8 @@ impl Chats {
         bytes: &[u8],
     ) -> Result<FileRef, Problem> {
         let (chat, f) = self.access(p, id).await?;
+        // A muted member is refused here too: the policy decides by the restriction.
         check(decide(p, Operation::PostInChat, Target::Chat(&f)))?;
-        if f.restriction == ChatRestriction::Muted {
-            return Err(Problem::forbidden());
-        }
         if chat.kind == ChatKind::Personal && !self.still_related(&chat, p).await? {
             return Err(closed());
         }

@@ -261,63 +261,56 @@ pub async fn schools_where(
         .collect())
 }
 
-/// A subject group someone belongs to: its school and its chat's title («5А · Английский
-/// язык · Группа 1»).
+/// A subject group someone belongs to: its school and its chat's title («5А · Математика ·
+/// Группа 1»).
+#[derive(sqlx::FromRow)]
 pub struct GroupRow {
     pub group: GroupId,
     pub org: OrganisationId,
     pub title: String,
 }
 
-const GROUP_TITLE: &str =
-    "COALESCE(c.name || ' · ', '') || COALESCE(s.name || ' · ', '') || g.name";
+/// The group's columns as a [`GroupRow`], over `study_groups g`.
+const GROUP_ROW: &str = "g.id AS \"group\", g.organisation_id AS org, \
+    COALESCE(c.name || ' · ', '') || COALESCE(s.name || ' · ', '') || g.name AS title";
+const GROUP_NAMES: &str = "LEFT JOIN classes c ON c.id = g.class_id \
+    LEFT JOIN ref_subjects s ON s.code = g.subject_code";
+/// A member `m` of group `g` studies in it now: enrolled in the group's class (or, for a
+/// group across classes, in its school).
+const STUDIES_NOW: &str = "JOIN enrolments e ON e.person_id = m.person_id AND e.ended_on IS NULL \
+    AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id))";
 
-/// The subject groups (with a subject) a student is in, in the classes they study in now
-/// (or across classes in their school).
+/// The subject groups (with a subject) a student studies in now.
 pub async fn groups_of_student(db: &Db, person: PersonId) -> R<Vec<GroupRow>> {
-    let rows: Vec<(GroupId, OrganisationId, String)> = sqlx::query_as(&format!(
-        "SELECT g.id, g.organisation_id, {GROUP_TITLE} FROM group_members m \
-         JOIN study_groups g ON g.id = m.group_id \
-         LEFT JOIN classes c ON c.id = g.class_id LEFT JOIN ref_subjects s ON s.code = g.subject_code \
-         WHERE m.person_id = $1 AND g.subject_code IS NOT NULL AND EXISTS (SELECT 1 FROM enrolments e \
-            WHERE e.person_id = m.person_id AND e.ended_on IS NULL \
-            AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id)))"
+    sqlx::query_as(&format!(
+        "SELECT DISTINCT {GROUP_ROW} FROM group_members m JOIN study_groups g ON g.id = m.group_id \
+         {STUDIES_NOW} {GROUP_NAMES} WHERE m.person_id = $1 AND g.subject_code IS NOT NULL"
     ))
     .bind(person)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(group, org, title)| GroupRow { group, org, title })
-        .collect())
+    .await
 }
 
 /// The subject groups a teacher teaches.
 pub async fn groups_of_teacher(db: &Db, person: PersonId) -> R<Vec<GroupRow>> {
-    let rows: Vec<(GroupId, OrganisationId, String)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT g.id, g.organisation_id, {GROUP_TITLE} FROM teaching_assignments a \
-         JOIN study_groups g ON g.id = a.group_id \
-         LEFT JOIN classes c ON c.id = g.class_id LEFT JOIN ref_subjects s ON s.code = g.subject_code \
-         WHERE a.teacher_id = $1"
+    sqlx::query_as(&format!(
+        "SELECT DISTINCT {GROUP_ROW} FROM teaching_assignments a JOIN study_groups g ON g.id = a.group_id \
+         {GROUP_NAMES} WHERE a.teacher_id = $1"
     ))
     .bind(person)
     .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(group, org, title)| GroupRow { group, org, title })
-        .collect())
+    .await
 }
 
 /// The group's teachers and its students now.
 pub async fn group_people(db: &Db, group: GroupId) -> R<Vec<(PersonId, String)>> {
     people(
         db,
-        "SELECT a.teacher_id FROM teaching_assignments a WHERE a.group_id = {0} \
-         UNION SELECT m.person_id FROM group_members m JOIN study_groups g ON g.id = m.group_id \
-         JOIN enrolments e ON e.person_id = m.person_id AND e.ended_on IS NULL \
-           AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id)) \
-         WHERE m.group_id = {0}",
+        &format!(
+            "SELECT a.teacher_id FROM teaching_assignments a WHERE a.group_id = {{0}} \
+             UNION SELECT m.person_id FROM group_members m JOIN study_groups g ON g.id = m.group_id \
+             {STUDIES_NOW} WHERE m.group_id = {{0}}"
+        ),
         vec![group.to_string()],
     )
     .await
@@ -325,14 +318,12 @@ pub async fn group_people(db: &Db, group: GroupId) -> R<Vec<(PersonId, String)>>
 
 /// Whether the person teaches the group, and whether they study in it now.
 pub async fn group_role(db: &Db, group: GroupId, person: PersonId) -> R<(bool, bool)> {
-    let (teaches, studies): (i64, i64) = sqlx::query_as(
+    let (teaches, studies): (i64, i64) = sqlx::query_as(&format!(
         "SELECT \
            (SELECT COUNT(*) FROM teaching_assignments a WHERE a.group_id = $1 AND a.teacher_id = $2), \
            (SELECT COUNT(*) FROM group_members m JOIN study_groups g ON g.id = m.group_id \
-              JOIN enrolments e ON e.person_id = m.person_id AND e.ended_on IS NULL \
-                AND (e.class_id = g.class_id OR (g.class_id IS NULL AND e.organisation_id = g.organisation_id)) \
-              WHERE m.group_id = $1 AND m.person_id = $2)",
-    )
+              {STUDIES_NOW} WHERE m.group_id = $1 AND m.person_id = $2)"
+    ))
     .bind(group)
     .bind(person)
     .fetch_one(&db.pool)

@@ -502,14 +502,15 @@ impl Chats {
             },
             None => None,
         };
-        // The caller's own reactions and votes, when the page has any of either.
+        // The caller's own reactions and votes, asked only when the page has any.
+        let (reacted, polled) = (
+            messages.iter().any(|m| !m.reactions.is_empty()),
+            messages.iter().any(|m| m.poll.is_some()),
+        );
         let (my_reactions, my_votes) = match (messages.first(), messages.last()) {
-            (Some(first), Some(last))
-                if messages
-                    .iter()
-                    .any(|m| !m.reactions.is_empty() || m.poll.is_some()) =>
-            {
-                store::mine(&self.db, id, p.person_id, first.seq, last.seq).await?
+            (Some(first), Some(last)) if reacted || polled => {
+                let range = (first.seq, last.seq);
+                store::mine(&self.db, id, p.person_id, range, (reacted, polled)).await?
             }
             _ => Default::default(),
         };
@@ -911,6 +912,12 @@ impl Chats {
             return Err(Problem::invalid(
                 "options",
                 "Опрос закрыт: голосовать уже нельзя.",
+            ));
+        }
+        if options.len() > poll.options.len() {
+            return Err(Problem::invalid(
+                "options",
+                "Такого варианта ответа в опросе нет.",
             ));
         }
         let mut chosen: Vec<i64> = options.to_vec();

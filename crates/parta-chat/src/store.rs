@@ -991,35 +991,43 @@ pub async fn react(
     Ok(summary)
 }
 
-/// The person's reactions and votes on messages with `seq` in [from, to]: (seq, reaction)
-/// and (seq, option).
+/// The person's reactions and votes on messages with `seq` in [from, to] — each asked
+/// only if wanted: (seq, reaction) and (seq, option).
 pub async fn mine(
     db: &Db,
     chat: ChatId,
     person: PersonId,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
+    (reactions, votes): (bool, bool),
 ) -> R<(Vec<(i64, String)>, Vec<(i64, i64)>)> {
-    let reactions = sqlx::query_as(
-        "SELECT seq, reaction FROM chat_reactions \
-         WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 AND person_id = $4",
-    )
-    .bind(chat)
-    .bind(from)
-    .bind(to)
-    .bind(person)
-    .fetch_all(&db.pool)
-    .await?;
-    let votes = sqlx::query_as(
-        "SELECT seq, option_index FROM chat_poll_votes \
-         WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 AND person_id = $4",
-    )
-    .bind(chat)
-    .bind(from)
-    .bind(to)
-    .bind(person)
-    .fetch_all(&db.pool)
-    .await?;
+    let reactions = if reactions {
+        sqlx::query_as(
+            "SELECT seq, reaction FROM chat_reactions \
+             WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 AND person_id = $4",
+        )
+        .bind(chat)
+        .bind(from)
+        .bind(to)
+        .bind(person)
+        .fetch_all(&db.pool)
+        .await?
+    } else {
+        Vec::new()
+    };
+    let votes = if votes {
+        sqlx::query_as(
+            "SELECT seq, option_index FROM chat_poll_votes \
+             WHERE chat_id = $1 AND seq >= $2 AND seq <= $3 AND person_id = $4",
+        )
+        .bind(chat)
+        .bind(from)
+        .bind(to)
+        .bind(person)
+        .fetch_all(&db.pool)
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok((reactions, votes))
 }
 
