@@ -79,6 +79,31 @@ const STAFF: &[Line] = &[
     ),
 ];
 
+/// Новости школы: the head's posts; a parent's comment on the last one (comments on).
+const NEWS: &[Line] = &[
+    (
+        4 * DAY + 2 * HOUR,
+        Who::Head,
+        "Уважаемые родители и ученики! С понедельника столовая работает по новому графику: завтрак после второго урока, обед после пятого.",
+        false,
+    ),
+    (
+        DAY + 2 * HOUR,
+        Who::Head,
+        "В субботу в 11:00 — школьная ярмарка в спортивном зале. Приглашаем всех! Вырученные средства пойдут на новые книги для библиотеки.",
+        false,
+    ),
+];
+const NEWS_COMMENT: &str = "Спасибо! Можно ли принести на ярмарку выпечку?";
+
+/// Канал класса: the class teacher's posts.
+const CLASS_NEWS: &[Line] = &[(
+    2 * DAY + HOUR,
+    Who::Teacher,
+    "Расписание консультаций перед контрольными: вторник и четверг после седьмого урока, кабинет 12.",
+    false,
+)];
+
 /// Fills the showcase class's chats (its students', its parents') and its school's staff
 /// room, if they have no messages yet.
 pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
@@ -129,8 +154,20 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
             class_name.clone(),
             STUDENTS,
         ),
-        (ChatKind::ClassParents, Some(class), class_name, PARENTS),
-        (ChatKind::StaffRoom, None, school, STAFF),
+        (
+            ChatKind::ClassParents,
+            Some(class),
+            class_name.clone(),
+            PARENTS,
+        ),
+        (ChatKind::StaffRoom, None, school.clone(), STAFF),
+        (ChatKind::SchoolChannel, None, school, NEWS),
+        (
+            ChatKind::ClassChannel,
+            Some(class),
+            class_name.clone(),
+            CLASS_NEWS,
+        ),
     ];
     let mut tx = db.begin_write().await?;
     for (kind, class, title, _) in &chats {
@@ -172,7 +209,31 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
             *per_chat.entry((week.clone(), id)).or_insert(0) += 1;
             *per_author.entry((week, id, author)).or_insert(0) += 1;
         }
-        store::count_activity(db, &mut tx, &per_chat, &per_author).await?;
+        if kind.is_channel() {
+            // Read by some of the class's families (the posts' views), and the school's
+            // news open to comments with a parent's.
+            let last = store::chat(db, id).await?.map_or(0, |c| c.last_seq);
+            for reader in students.iter().take(4).chain(parents.iter().take(3)) {
+                store::mark_read(&mut tx, id, *reader, last, now - HOUR).await?;
+            }
+            if let (ChatKind::SchoolChannel, Some(parent)) = (kind, parents.first()) {
+                store::settle(&mut tx, id, Some(false), None, None).await?;
+                let m = store::Appended {
+                    chat: id,
+                    author: *parent,
+                    text: NEWS_COMMENT,
+                    reply_to: Some(last),
+                    urgent: false,
+                    poll: None,
+                    files: None,
+                    at: now - 20 * HOUR,
+                };
+                let seq = store::append(&mut tx, &m).await?;
+                store::mark_read(&mut tx, id, *parent, seq, now - 20 * HOUR).await?;
+            }
+        } else {
+            store::count_activity(db, &mut tx, &per_chat, &per_author).await?;
+        }
         tx.commit().await?;
     }
     Ok(())

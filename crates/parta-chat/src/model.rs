@@ -29,6 +29,15 @@ pub enum ChatKind {
     SubjectGroup,
     /// Личная переписка of two people (who may start one: the policy's `StartChat`).
     Personal,
+    /// Новости школы: the administration posts; the school's staff, students and their
+    /// parents read (without subscribing).
+    SchoolChannel,
+    /// Канал класса: the class teacher posts; the class's students, parents and teachers
+    /// read.
+    ClassChannel,
+    /// A teacher's own channel (канал учителя): its owner posts; the school's staff and
+    /// the students and parents of the classes the owner teaches may subscribe.
+    TeacherChannel,
 }
 
 impl ChatKind {
@@ -39,6 +48,9 @@ impl ChatKind {
             ChatKind::StaffRoom => "staff_room",
             ChatKind::SubjectGroup => "subject_group",
             ChatKind::Personal => "personal",
+            ChatKind::SchoolChannel => "school_channel",
+            ChatKind::ClassChannel => "class_channel",
+            ChatKind::TeacherChannel => "teacher_channel",
         }
     }
 
@@ -49,8 +61,20 @@ impl ChatKind {
             "staff_room" => ChatKind::StaffRoom,
             "subject_group" => ChatKind::SubjectGroup,
             "personal" => ChatKind::Personal,
+            "school_channel" => ChatKind::SchoolChannel,
+            "class_channel" => ChatKind::ClassChannel,
+            "teacher_channel" => ChatKind::TeacherChannel,
             _ => return None,
         })
+    }
+
+    /// A channel (канал): posts by its authors, readers comment on a post (when comments
+    /// are on), each post's views counted.
+    pub fn is_channel(self) -> bool {
+        matches!(
+            self,
+            ChatKind::SchoolChannel | ChatKind::ClassChannel | ChatKind::TeacherChannel
+        )
     }
 
     /// The key a registry-built chat is found by: one per class and kind, one staff room
@@ -81,6 +105,45 @@ impl Wanted {
             None => self.kind.source_key(self.org, self.class),
         }
     }
+}
+
+/// The key of a teacher's channel: one a teacher in each school they work at.
+pub fn teacher_channel_key(org: OrganisationId, owner: PersonId) -> String {
+    format!("{}:{org}:{owner}", ChatKind::TeacherChannel.as_str())
+}
+
+/// The longest channel title and description, in characters.
+pub const MAX_CHANNEL_TITLE: usize = 100;
+pub const MAX_CHANNEL_DESCRIPTION: usize = 500;
+
+/// A channel the caller may read, for the channels' page: whether they follow it and
+/// whether they may choose (a teacher's channel) or read it as one of its people.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChannelEntry {
+    pub id: ChatId,
+    pub kind: ChatKind,
+    /// The class's name (a class's channel), the school's short name (its news), or the
+    /// title its owner gave (a teacher's channel).
+    pub title: String,
+    pub description: String,
+    /// A teacher's channel: its owner's name.
+    pub owner: Option<String>,
+    /// It is in the caller's list of chats.
+    pub subscribed: bool,
+    /// The caller subscribes and unsubscribes (a teacher's channel, not its owner).
+    pub optional: bool,
+    /// The caller posts in it.
+    pub author: bool,
+    /// Milliseconds since the epoch of its last message (0: none yet).
+    pub last_at: i64,
+}
+
+/// A new teacher's channel.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct NewChannel {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
 }
 
 /// The key of two people's personal chat: one a pair, whoever starts it.
@@ -129,6 +192,10 @@ pub struct Chat {
     pub slow_seconds: i64,
     /// Messages up to this place were deleted by the retention policy.
     pub purged: i64,
+    /// A teacher's channel: its owner.
+    pub owner_id: Option<PersonId>,
+    /// A channel's description.
+    pub description: String,
     /// The caller's membership by name or by group, when the chat was read for a caller.
     pub caller: Membership,
 }
@@ -392,6 +459,12 @@ pub struct Line {
     /// A poll: the options the caller chose (by their index).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub my_votes: Vec<i64>,
+    /// A channel's post: the people who read up to it (its author not counted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub views: Option<i64>,
+    /// A channel's post: its comments (not deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<i64>,
 }
 
 /// Who confirmed reading an urgent announcement and who has not yet (its author and the
@@ -557,6 +630,21 @@ pub struct History {
     /// Urgent announcements anywhere in the chat the caller has not confirmed yet (their
     /// `seq`), the oldest first.
     pub to_acknowledge: Vec<i64>,
+    /// A thread: the message (a channel's post) whose replies these are, after it.
+    pub thread: Option<i64>,
+    /// A channel's description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// Which of a chat's messages a page of history holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    /// A channel's posts (not the comments).
+    Posts,
+    /// A message and its replies (a post and its comments).
+    Thread(i64),
 }
 
 /// A part of a found message's text; `found`: one of the words looked for.

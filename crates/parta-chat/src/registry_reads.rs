@@ -330,3 +330,48 @@ pub async fn group_role(db: &Db, group: GroupId, person: PersonId) -> R<(bool, b
     .await?;
     Ok((teaches > 0, studies > 0))
 }
+
+/// The classes a teacher teaches (a subject, a group of) or leads in this school.
+pub async fn classes_taught_in(db: &Db, person: PersonId, org: OrganisationId) -> R<Vec<ClassId>> {
+    let rows: Vec<(ClassId,)> = sqlx::query_as(
+        "SELECT c.id FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+         JOIN classes c ON c.id = COALESCE(a.class_id, g.class_id) \
+         WHERE a.teacher_id = $1 AND c.organisation_id = $2 \
+         UNION SELECT id FROM classes WHERE class_teacher_id = $1 AND organisation_id = $2",
+    )
+    .bind(person)
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Whether the person belongs to the school now: works there, studies there, or has a
+/// child studying there.
+pub async fn of_school(db: &Db, org: OrganisationId, person: PersonId) -> R<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM staff_positions WHERE person_id = $2 AND organisation_id = $1 AND ended_on IS NULL) \
+         + (SELECT COUNT(*) FROM enrolments WHERE person_id = $2 AND organisation_id = $1 AND ended_on IS NULL) \
+         + (SELECT COUNT(*) FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
+            WHERE g.parent_id = $2 AND e.organisation_id = $1)",
+    )
+    .bind(org)
+    .bind(person)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The school's people now — its staff, its students and their parents — by name (at most
+/// [`crate::model::MAX_CONTACTS`]).
+pub async fn school_people(db: &Db, org: OrganisationId) -> R<Vec<(PersonId, String)>> {
+    people(
+        db,
+        "SELECT s.person_id FROM staff_positions s WHERE s.ended_on IS NULL AND s.organisation_id = {0} \
+         UNION SELECT e.person_id FROM enrolments e WHERE e.ended_on IS NULL AND e.organisation_id = {0} \
+         UNION SELECT g.parent_id FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id \
+           AND e.ended_on IS NULL WHERE e.organisation_id = {0}",
+        vec![org.to_string()],
+    )
+    .await
+}

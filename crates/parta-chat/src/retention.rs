@@ -25,6 +25,9 @@ impl Chats {
             (ChatKind::SubjectGroup, r.class_days),
             (ChatKind::StaffRoom, r.staff_room_days),
             (ChatKind::Personal, r.personal_days),
+            (ChatKind::SchoolChannel, r.channel_days),
+            (ChatKind::ClassChannel, r.channel_days),
+            (ChatKind::TeacherChannel, r.channel_days),
         ] {
             if days == 0 {
                 continue;
@@ -44,10 +47,15 @@ impl Chats {
                 }
             }
         }
-        let longest = [r.class_days, r.staff_room_days, r.personal_days]
-            .into_iter()
-            .max()
-            .unwrap_or(0);
+        let longest = [
+            r.class_days,
+            r.staff_room_days,
+            r.personal_days,
+            r.channel_days,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
         if longest > 0 {
             store::purge_scheduled(&self.db, now - i64::from(longest) * 86_400_000).await?;
         }

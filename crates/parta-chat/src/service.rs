@@ -75,32 +75,46 @@ fn facts(chat: &Chat, restriction: ChatRestriction) -> ChatFacts {
             },
             // A group's teachers moderate it; its students are members.
             ChatKind::SubjectGroup => ChatAudience::Members { member, moderator },
+            // A channel's readers and authors, by the registry now.
+            ChatKind::SchoolChannel | ChatKind::ClassChannel | ChatKind::TeacherChannel => {
+                ChatAudience::Channel {
+                    reader: member,
+                    author: moderator,
+                }
+            }
         },
         read_only: chat.read_only,
         restriction,
     }
 }
 
-/// The registry-built chats the caller's active role belongs to now: (kind, class).
+/// The registry-built chats the caller's active role belongs to now: (kind, class), and
+/// the schools whose staff room they are in. The schools' news come with the schools the
+/// role reaches (its own, or the children's).
 fn wanted(p: &Principal) -> (Vec<(ChatKind, ClassId)>, Vec<OrganisationId>) {
     let s = &p.scope;
     let mut classes = Vec::new();
     let mut schools = Vec::new();
     match p.role() {
         Role::Student => {
-            classes.extend(s.own_classes.iter().map(|c| (ChatKind::ClassStudents, *c)));
+            for c in &s.own_classes {
+                classes.push((ChatKind::ClassStudents, *c));
+                classes.push((ChatKind::ClassChannel, *c));
+            }
         }
         Role::Parent => {
-            classes.extend(
-                s.children_classes
-                    .iter()
-                    .map(|c| (ChatKind::ClassParents, *c)),
-            );
+            for c in &s.children_classes {
+                classes.push((ChatKind::ClassParents, *c));
+                classes.push((ChatKind::ClassChannel, *c));
+            }
         }
         Role::Teacher => {
             for c in &s.led_classes {
                 classes.push((ChatKind::ClassStudents, *c));
                 classes.push((ChatKind::ClassParents, *c));
+            }
+            for c in s.led_classes.iter().chain(&s.taught_classes) {
+                classes.push((ChatKind::ClassChannel, *c));
             }
             schools.extend(s.organisations.iter().copied());
         }
@@ -152,7 +166,21 @@ impl Chats {
     pub async fn list(&self, p: &Principal) -> Result<Vec<ChatSummary>, Problem> {
         let mut keys = self.ensure(p).await?;
         keys.extend(store::personal_keys(&self.db, p.person_id).await?);
-        let mut rows = store::summaries(&self.db, p.person_id, &keys).await?;
+        keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
+        let rows = store::summaries(&self.db, p.person_id, &keys).await?;
+        // A teacher's channel followed while its reader: not once they are no longer one
+        // (a pupil who left the owner's class).
+        let mut kept = Vec::with_capacity(rows.len());
+        for r in rows {
+            if r.chat.kind == ChatKind::TeacherChannel {
+                let chat = self.with_caller(r.chat.clone(), p).await?;
+                if !(chat.caller.member || chat.caller.moderator) {
+                    continue;
+                }
+            }
+            kept.push(r);
+        }
+        let mut rows = kept;
 
         let personal: Vec<ChatId> = rows
             .iter()
@@ -178,13 +206,16 @@ impl Chats {
                     r.last_author.and_then(|a| names.get(&a).cloned()),
                 );
                 s.to_acknowledge = r.to_acknowledge;
+                if let Some(n) = r.unread_posts {
+                    s.unread = n;
+                }
                 s
             })
             .collect())
     }
 
     /// Makes the registry's chats the caller belongs to that do not exist yet; their keys.
-    async fn ensure(&self, p: &Principal) -> Result<Vec<String>, Problem> {
+    pub(crate) async fn ensure(&self, p: &Principal) -> Result<Vec<String>, Problem> {
         let (classes, schools) = wanted(p);
         let class_ids: Vec<ClassId> = classes.iter().map(|(_, c)| *c).collect();
         let class_rows = registry_reads::classes(&self.db, &class_ids).await?;
@@ -204,13 +235,29 @@ impl Chats {
                 want.push((w, name.clone()));
             }
         }
-        for (org, name) in registry_reads::schools(&self.db, &schools).await? {
+        // The news of the schools the role reaches: where they work or study, where the
+        // children study.
+        let mut news: Vec<OrganisationId> = match p.role() {
+            Role::Student | Role::Teacher | Role::SchoolAdmin => p.scope.organisations.clone(),
+            Role::Parent => of_class.values().map(|(o, _)| *o).collect(),
+            _ => Vec::new(),
+        };
+        news.sort_by_key(|o| o.to_string());
+        news.dedup();
+        for (org, name) in registry_reads::schools(&self.db, &news).await? {
             let w = Wanted {
-                kind: ChatKind::StaffRoom,
+                kind: ChatKind::SchoolChannel,
                 org,
                 class: None,
                 group: None,
             };
+            if schools.contains(&org) {
+                let room = Wanted {
+                    kind: ChatKind::StaffRoom,
+                    ..w.clone()
+                };
+                want.push((room, name.clone()));
+            }
             want.push((w, name));
         }
         // The subject groups a student is in or a teacher teaches (in this role's school).
@@ -273,13 +320,19 @@ impl Chats {
                 "Модератор чата запретил вам писать в нём на время. Читать чат вы можете.",
             ));
         }
+        if decision == Decision::Forbidden && op == Operation::PostInChat && chat.kind.is_channel()
+        {
+            return Err(Problem::forbidden().with_detail(
+                "Записи в канале публикуют его авторы, а комментарии к записям сейчас выключены.",
+            ));
+        }
         check(decision)?;
         Ok(chat)
     }
 
     /// The chat with the caller's membership by name (a personal chat) or by the
     /// registry's groups (a group's chat: its teacher moderates, its students take part).
-    async fn with_caller(&self, mut chat: Chat, p: &Principal) -> Result<Chat, Problem> {
+    pub(crate) async fn with_caller(&self, mut chat: Chat, p: &Principal) -> Result<Chat, Problem> {
         chat.caller = match (chat.kind, chat.group_id) {
             (ChatKind::Personal, _) => Membership {
                 member: store::is_member(&self.db, chat.id, p.person_id).await?,
@@ -304,6 +357,7 @@ impl Chats {
                     _ => Membership::default(),
                 }
             }
+            (k, _) if k.is_channel() => self.channel_membership(&chat, p).await?,
             _ => Membership::default(),
         };
         Ok(chat)
@@ -431,11 +485,13 @@ impl Chats {
     /// A page of the chat's history: the newest [`PAGE`] messages before `before` (the
     /// end of the chat when absent), oldest first; the caller's read mark moves to what
     /// they saw.
+    /// A channel's page holds its posts; `thread`: a message (a post) and its replies.
     pub async fn history(
         &self,
         p: &Principal,
         id: ChatId,
         before: Option<i64>,
+        thread: Option<i64>,
     ) -> Result<History, Problem> {
         let (mut chat, f) = self.access(p, id).await?;
         check(decide(p, Operation::ReadChat, Target::Chat(&f)))?;
@@ -450,15 +506,45 @@ impl Chats {
                 "Неверная позиция в истории чата.",
             ));
         }
-        let rows = store::messages(&self.db, id, 0, before.unwrap_or(i64::MAX), PAGE).await?;
+        if thread.is_some_and(|t| t < 1 || t > chat.last_seq) {
+            return Err(Problem::invalid(
+                "thread",
+                "В чате нет сообщения с таким номером.",
+            ));
+        }
+        let channel = chat.kind.is_channel();
+        let filter = match thread {
+            Some(t) => Filter::Thread(t),
+            None if channel => Filter::Posts,
+            None => Filter::All,
+        };
+        let range = (0, before.unwrap_or(i64::MAX));
+        let rows = store::messages(&self.db, id, range, filter, PAGE).await?;
         let messages = self.messages_of(rows).await?;
+        if let Some(t) = thread {
+            // A reply's thread is its message's.
+            if messages
+                .first()
+                .is_some_and(|m| m.seq == t && m.reply_to.is_some())
+            {
+                return Err(Problem::invalid(
+                    "thread",
+                    "Это ответ: откройте сообщение, на которое он написан.",
+                ));
+            }
+        }
         // Nothing before what the retention policy deleted.
         let earlier = messages
             .first()
             .filter(|m| m.seq > chat.purged + 1)
             .map(|m| m.seq);
         let read = store::read_seq(&self.db, id, p.person_id).await?;
-        let seen = messages.last().map(|m| m.seq).unwrap_or(0);
+        // A channel's newest posts seen: everything up to now is read (its comments are
+        // not waiting for the reader).
+        let seen = match (filter, before) {
+            (Filter::Posts, None) => chat.last_seq,
+            _ => messages.last().map(|m| m.seq).unwrap_or(0),
+        };
         let read = match read {
             Some(r) if r >= seen => r,
             _ => {
@@ -514,10 +600,25 @@ impl Chats {
             }
             _ => Default::default(),
         };
+        // A channel's posts: their views and comments.
+        let posts: Vec<(i64, PersonId)> = if channel {
+            messages
+                .iter()
+                .filter(|m| m.reply_to.is_none() && !m.deleted)
+                .map(|m| (m.seq, m.author_id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (views, comments) = self.post_figures(id, &posts).await?;
         let last = messages.last().cloned();
         let lines = messages
             .into_iter()
             .map(|m| Line {
+                views: views.get(&m.seq).copied(),
+                comments: views
+                    .contains_key(&m.seq)
+                    .then(|| comments.get(&m.seq).copied().unwrap_or(0)),
                 my_reactions: my_reactions
                     .iter()
                     .filter(|r| r.0 == m.seq)
@@ -554,6 +655,8 @@ impl Chats {
             moderator,
             pinned,
             to_acknowledge,
+            thread,
+            description: chat.description.clone(),
         })
     }
 
@@ -669,6 +772,10 @@ impl Chats {
                 ));
             }
         }
+        if chat.kind.is_channel() {
+            self.channel_message(&chat, reply_to, urgent || poll.is_some())
+                .await?;
+        }
         if let Err(wait) = self.hub.admit(p.person_id) {
             return Err(Problem::too_many(
                 "Слишком много сообщений подряд: подождите несколько секунд.",
@@ -710,6 +817,38 @@ impl Chats {
             .await?;
         self.index.feed(Change::of(&m));
         Ok(m)
+    }
+
+    /// A channel's post comes from its authors (by the registry: not the administration
+    /// into a teacher's channel); anything else is a comment on a post — not on a
+    /// comment, and neither urgent nor a poll.
+    async fn channel_message(
+        &self,
+        chat: &Chat,
+        reply_to: Option<i64>,
+        announcement: bool,
+    ) -> Result<(), Problem> {
+        match reply_to {
+            None if !chat.caller.moderator => Err(Problem::forbidden().with_detail(
+                "Записи в канале публикуют его авторы; читатели комментируют записи.",
+            )),
+            None => Ok(()),
+            Some(_) if announcement => Err(Problem::invalid(
+                "reply_to",
+                "Опрос и важное объявление публикуются записью канала, а не комментарием.",
+            )),
+            Some(r) => {
+                let post = store::message(&self.db, chat.id, r).await?;
+                if post.is_some_and(|m| m.reply_to.is_none() && m.deleted_at.is_none()) {
+                    Ok(())
+                } else {
+                    Err(Problem::invalid(
+                        "reply_to",
+                        "Комментировать можно запись канала, а не комментарий.",
+                    ))
+                }
+            }
+        }
     }
 
     /// Moves the caller's read mark to `seq` (never back, never past the chat's end).
@@ -824,6 +963,7 @@ impl Chats {
                 Some(g) => registry_reads::group_people(&self.db, g).await?,
                 None => Vec::new(),
             },
+            (k, _) if k.is_channel() => self.channel_people(&chat).await?,
             _ => Vec::new(),
         };
         let pending = members
@@ -1443,6 +1583,9 @@ impl Chats {
     /// Whether the person is among the chat's members now (by the registry, or by name).
     pub(crate) async fn in_chat(&self, chat: &Chat, person: PersonId) -> Result<bool, Problem> {
         let db = &self.db;
+        if chat.kind.is_channel() {
+            return self.in_channel(chat, person).await;
+        }
         if let Some(c) = chat.class_id {
             if registry_reads::class_teacher(db, c).await? == Some(person) {
                 return Ok(true);
@@ -1499,6 +1642,10 @@ impl Chats {
             (ChatKind::SubjectGroup, _, Some(g)) => {
                 registry_reads::group_role(&self.db, g, person).await?.0
             }
+            (ChatKind::ClassChannel, Some(c), _) => {
+                registry_reads::class_teacher(&self.db, c).await? == Some(person)
+            }
+            (ChatKind::TeacherChannel, _, _) => chat.owner_id == Some(person),
             _ => false,
         };
         Ok(by_registry
@@ -1642,6 +1789,10 @@ impl Chats {
             })
             .collect();
         for (o, _, kind, n) in rows {
+            // Channels are not conversations: MON-4 counts chats.
+            if ChatKind::parse(&kind).is_some_and(|k| k.is_channel()) {
+                continue;
+            }
             let Some(a) = by_school.get_mut(&o) else {
                 continue;
             };

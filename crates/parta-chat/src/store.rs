@@ -15,6 +15,8 @@ pub struct SummaryRow {
     pub last_text: Option<String>,
     pub last_author: Option<PersonId>,
     pub to_acknowledge: i64,
+    /// A channel: its posts after the person's read mark (comments are not counted).
+    pub unread_posts: Option<i64>,
 }
 
 /// A chat's row as read.
@@ -31,6 +33,8 @@ pub(crate) struct ChatRow {
     pinned_seq: Option<i64>,
     slow_seconds: i64,
     purged_seq: i64,
+    owner_id: Option<PersonId>,
+    description: String,
 }
 
 fn chat_of(r: ChatRow) -> Option<Chat> {
@@ -46,11 +50,13 @@ fn chat_of(r: ChatRow) -> Option<Chat> {
         pinned: r.pinned_seq.filter(|p| *p > 0),
         slow_seconds: r.slow_seconds,
         purged: r.purged_seq,
+        owner_id: r.owner_id,
+        description: r.description,
         caller: Membership::default(),
     })
 }
 
-const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds, purged_seq";
+const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds, purged_seq, owner_id, description";
 
 /// The chat, and what its moderators imposed on the person now (one query: every chat
 /// operation asks it).
@@ -123,8 +129,8 @@ pub async fn ensure_chat(
     now: i64,
 ) -> R<()> {
     sqlx::query(
-        "INSERT INTO chats (id, organisation_id, kind, class_id, group_id, source_key, title, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_key) DO NOTHING",
+        "INSERT INTO chats (id, organisation_id, kind, class_id, group_id, source_key, title, read_only, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8) ON CONFLICT (source_key) DO NOTHING",
     )
     .bind(ChatId::new())
     .bind(w.org)
@@ -134,6 +140,8 @@ pub async fn ensure_chat(
     .bind(w.key())
     .bind(title.to_string())
     .bind(now)
+    // A channel opens with comments off (its authors turn them on).
+    .bind(i64::from(w.kind.is_channel()))
     .execute(conn)
     .await?;
     Ok(())
@@ -148,8 +156,11 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     }
     let me = db.placeholders(1, 1);
     let sql = format!(
-        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.purged_seq, c.last_at, \
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.purged_seq, c.owner_id, c.description, c.last_at, \
          COALESCE(m.read_seq, 0) AS read_seq, l.body, l.author_id, l.deleted_at, \
+         CASE WHEN c.kind IN ('school_channel', 'class_channel', 'teacher_channel') THEN \
+           (SELECT COUNT(*) FROM chat_messages p WHERE p.chat_id = c.id AND p.seq > COALESCE(m.read_seq, 0) \
+            AND p.reply_to IS NULL AND p.deleted_at IS NULL) ELSE -1 END AS unread_posts, \
          (SELECT COUNT(*) FROM chat_messages u WHERE u.chat_id = c.id AND u.urgent = 1 \
             AND u.deleted_at IS NULL AND u.author_id <> {me} AND NOT EXISTS \
             (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = {me})) AS to_ack \
@@ -174,6 +185,7 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
         author_id: Option<PersonId>,
         deleted_at: Option<i64>,
         to_ack: i64,
+        unread_posts: i64,
     }
     let mut q = sqlx::query_as::<_, Row>(&sql);
     for _ in 0..person_binds {
@@ -198,6 +210,7 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
                 last_text: text,
                 last_author: r.author_id,
                 to_acknowledge: r.to_ack,
+                unread_posts: (r.unread_posts >= 0).then_some(r.unread_posts),
             })
         })
         .collect())
@@ -258,24 +271,33 @@ pub struct MessageRow {
 
 const MESSAGE_COLS: &str = "chat_id, seq, author_id, body, reply_to, created_at, urgent, edited_at, deleted_at, reactions, poll, files";
 
-/// Messages with `seq` in (after, before), the newest `limit` of them, oldest first.
+/// Messages with `seq` in (after, before) that pass the filter, the newest `limit` of
+/// them, oldest first.
 pub async fn messages(
     db: &Db,
     chat: ChatId,
-    after: i64,
-    before: i64,
+    (after, before): (i64, i64),
+    filter: Filter,
     limit: i64,
 ) -> R<Vec<MessageRow>> {
-    let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
+    let (which, thread) = match filter {
+        Filter::All => ("", 0),
+        Filter::Posts => (" AND reply_to IS NULL", 0),
+        Filter::Thread(t) => (" AND (seq = $5 OR reply_to = $5)", t),
+    };
+    let sql = format!(
         "SELECT {MESSAGE_COLS} FROM chat_messages \
-         WHERE chat_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4"
-    ))
-    .bind(chat)
-    .bind(after)
-    .bind(before)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+         WHERE chat_id = $1 AND seq > $2 AND seq < $3{which} ORDER BY seq DESC LIMIT $4"
+    );
+    let mut q = sqlx::query_as(&sql)
+        .bind(chat)
+        .bind(after)
+        .bind(before)
+        .bind(limit);
+    if let Filter::Thread(_) = filter {
+        q = q.bind(thread);
+    }
+    let mut rows: Vec<MessageRow> = q.fetch_all(&db.pool).await?;
     rows.reverse();
     Ok(rows)
 }
@@ -1565,4 +1587,161 @@ pub async fn purge_scheduled(db: &Db, before: i64) -> R<u64> {
     .await?;
     tx.commit().await?;
     Ok(done.rows_affected())
+}
+
+/// The keys of the teachers' channels the person follows or owns.
+pub async fn followed_channel_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.source_key FROM chats c WHERE c.kind = 'teacher_channel' AND (c.owner_id = $1 \
+         OR EXISTS (SELECT 1 FROM chat_subscriptions s WHERE s.chat_id = c.id AND s.person_id = $1))",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The teachers' channels of these schools, with whether the person follows each.
+pub async fn teacher_channels(
+    db: &Db,
+    orgs: &[OrganisationId],
+    person: PersonId,
+) -> R<Vec<(Chat, bool, i64)>> {
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        chat: ChatRow,
+        followed: i64,
+        last_at: i64,
+    }
+    let sql = format!(
+        "SELECT {CHAT_COLS}, last_at, (SELECT COUNT(*) FROM chat_subscriptions s WHERE s.chat_id = chats.id \
+           AND s.person_id = $1) AS followed FROM chats \
+         WHERE kind = 'teacher_channel' AND organisation_id IN ({}) ORDER BY title, id",
+        // `$1` is named: numbered placeholders for the list too (one style a statement).
+        parta_db::placeholders(2, orgs.len())
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql).bind(person);
+    for o in orgs {
+        q = q.bind(*o);
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((chat_of(r.chat)?, r.followed > 0, r.last_at)))
+        .collect())
+}
+
+/// The chats of these keys (made from the registry) with when their last message came.
+pub async fn chats_with_last(db: &Db, keys: &[String]) -> R<Vec<(Chat, i64)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        chat: ChatRow,
+        last_at: i64,
+    }
+    let sql = format!(
+        "SELECT {CHAT_COLS}, last_at FROM chats WHERE source_key IN ({}) ORDER BY title, id",
+        db.placeholders(1, keys.len())
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for k in keys {
+        q = q.bind(k.clone());
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((chat_of(r.chat)?, r.last_at)))
+        .collect())
+}
+
+/// A teacher's new channel; `false` when they have one in this school already.
+pub async fn create_channel(
+    conn: &mut sqlx::AnyConnection,
+    org: OrganisationId,
+    owner: PersonId,
+    title: &str,
+    description: &str,
+    now: i64,
+) -> R<Option<ChatId>> {
+    let id = ChatId::new();
+    let done = sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, source_key, title, description, owner_id, read_only, created_at) \
+         VALUES ($1, $2, 'teacher_channel', $3, $4, $5, $6, 1, $7) ON CONFLICT (source_key) DO NOTHING",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(teacher_channel_key(org, owner))
+    .bind(title.to_string())
+    .bind(description.to_string())
+    .bind(owner)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() > 0).then_some(id))
+}
+
+/// Follows a teacher's channel (`on`) or stops following it.
+pub async fn subscribe(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    person: PersonId,
+    on: bool,
+    now: i64,
+) -> R<()> {
+    if on {
+        sqlx::query(
+            "INSERT INTO chat_subscriptions (chat_id, person_id, subscribed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (chat_id, person_id) DO NOTHING",
+        )
+        .bind(chat)
+        .bind(person)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM chat_subscriptions WHERE chat_id = $1 AND person_id = $2")
+            .bind(chat)
+            .bind(person)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Everyone's read mark in the chat, with who (a post's views are counted from them).
+pub async fn read_marks(db: &Db, chat: ChatId) -> R<Vec<(PersonId, i64)>> {
+    sqlx::query_as(
+        "SELECT person_id, read_seq FROM chat_members WHERE chat_id = $1 AND read_seq > 0",
+    )
+    .bind(chat)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The comments (replies not deleted) of these posts.
+pub async fn reply_counts(
+    db: &Db,
+    chat: ChatId,
+    posts: &[i64],
+) -> R<std::collections::HashMap<i64, i64>> {
+    if posts.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT reply_to, COUNT(*) FROM chat_messages WHERE chat_id = $1 AND deleted_at IS NULL \
+         AND reply_to IN ({}) GROUP BY reply_to",
+        parta_db::placeholders(2, posts.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(chat);
+    for p in posts {
+        q = q.bind(*p);
+    }
+    Ok(q.fetch_all(&db.pool).await?.into_iter().collect())
 }

@@ -10,6 +10,13 @@
   var me = list.getAttribute('data-me');
   var csrf = list.getAttribute('data-csrf');
   var last = parseInt(list.getAttribute('data-last'), 10) || 0;
+  // A channel's page shows its posts; a thread its post and the replies to it.
+  var channel = list.getAttribute('data-channel');
+  var thread = parseInt(list.getAttribute('data-thread'), 10) || 0;
+  function here(m) {
+    if (thread) return m.seq === thread || m.reply_to === thread;
+    return !(channel && m.reply_to);
+  }
   // Every message shown, by its place: a message that comes twice (from the stream and
   // as the answer to one's own post) is shown once, and each goes in its place.
   var seen = {};
@@ -189,7 +196,7 @@
   }
   function add(m) {
     if (m.seq > last) last = m.seq;
-    if (seen[m.seq]) return;
+    if (seen[m.seq] || !here(m)) return;
     seen[m.seq] = true;
     var empty = document.getElementById('empty');
     if (empty) empty.parentNode.removeChild(empty);
@@ -360,6 +367,6 @@
       var note = document.getElementById('send-note');
       if (note) note.textContent = form.getAttribute('data-offline');
     };
-    xhr.send(JSON.stringify({ text: box.value }));
+    xhr.send(JSON.stringify(thread ? { text: box.value, reply_to: thread } : { text: box.value }));
   });
 })();

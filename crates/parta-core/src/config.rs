@@ -150,6 +150,8 @@ pub struct ChatsConfig {
     pub staff_room_days: u32,
     /// Personal chats.
     pub personal_days: u32,
+    /// Channels (a school's news, a class's and a teacher's channels) with their comments.
+    pub channel_days: u32,
 }
 
 impl Default for ChatsConfig {
@@ -158,6 +160,7 @@ impl Default for ChatsConfig {
             class_days: 400,
             staff_room_days: 1100,
             personal_days: 400,
+            channel_days: 1100,
         }
     }
 }

@@ -79,6 +79,8 @@ pub enum Operation {
     /// Activity in a school's chats by week (MON-4): its administration and its
     /// territory's operators — figures, no messages.
     ReadChatActivity,
+    /// A teacher's own channel (канал учителя) in a school: its teachers, one each.
+    CreateChannel,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -100,7 +102,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 31] = [
+    pub const ALL: [Operation; 32] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -132,6 +134,7 @@ impl Operation {
         Operation::StartChat,
         Operation::ModerateChat,
         Operation::ReadChatActivity,
+        Operation::CreateChannel,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -170,6 +173,7 @@ impl Operation {
             Operation::StartChat => 28,
             Operation::ModerateChat => 29,
             Operation::ReadChatActivity => 30,
+            Operation::CreateChannel => 31,
         }
     }
 
@@ -203,7 +207,10 @@ impl Operation {
             | Operation::EditClosedPeriod
             | Operation::GradeStudent => "journal:write",
             Operation::ReadChat | Operation::ReadChatActivity => "chats:read",
-            Operation::PostInChat | Operation::StartChat | Operation::ModerateChat => "chats:write",
+            Operation::PostInChat
+            | Operation::StartChat
+            | Operation::ModerateChat
+            | Operation::CreateChannel => "chats:write",
         }
     }
 }
@@ -297,6 +304,13 @@ pub enum ChatAudience {
     /// Members by name (a personal or a group chat): whether the caller is one, and a
     /// moderator of it.
     Members { member: bool, moderator: bool },
+    /// A channel (канал): whether the caller is among its readers now (a school's news:
+    /// the school's staff, students and their parents; a class's channel: the class's
+    /// students, parents and teachers; a teacher's channel: the school's staff and the
+    /// families of the classes its owner teaches) and among its authors (the school's
+    /// administration; the class teacher; the owner). Readers comment on posts when the
+    /// channel is not read-only.
+    Channel { reader: bool, author: bool },
 }
 
 /// What a chat's moderators have imposed on the caller there.
@@ -429,6 +443,12 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             Op::StartChat => allow_or_hide(may_contact(p, f)),
             _ => Decision::Hidden,
         };
+    }
+    // A teacher's channel is a teacher's own: no other role opens one in their name, the
+    // platform's administrator included.
+    if let (Op::CreateChannel, Target::Organisation(o)) = (op, target) {
+        let teacher = role == Role::Teacher && p.scope.organisations.contains(&o.organisation);
+        return read_then(true, teacher);
     }
     if role == Role::PlatformAdmin {
         return Decision::Allow;
@@ -794,6 +814,7 @@ fn chat_member(p: &Principal, f: &ChatFacts) -> Option<bool> {
             _ => None,
         },
         ChatAudience::Members { member, moderator } => member.then_some(*moderator),
+        ChatAudience::Channel { reader, author } => (*reader || *author).then_some(*author),
     }
 }
 
@@ -1040,6 +1061,81 @@ mod tests {
         );
         assert_eq!(
             d(&admin(vec![o]), Operation::ModerateChat, &personal(true)),
+            Decision::Forbidden
+        );
+    }
+
+    #[test]
+    fn a_channel_is_written_by_its_authors_and_commented_by_its_readers() {
+        let o = OrganisationId::new();
+        let channel = |reader, author, read_only, restriction| ChatFacts {
+            org: o,
+            audience: ChatAudience::Channel { reader, author },
+            read_only,
+            restriction,
+        };
+        let parent = principal(Role::Parent, Scope::default());
+        let d = |p: &Principal, op, f: &ChatFacts| decide(p, op, Target::Chat(f));
+        let none = ChatRestriction::None;
+        // A reader reads; comments only when the channel is not read-only, not muted.
+        let closed = channel(true, false, true, none);
+        let open = channel(true, false, false, none);
+        assert_eq!(d(&parent, Operation::ReadChat, &closed), Decision::Allow);
+        assert_eq!(
+            d(&parent, Operation::PostInChat, &closed),
+            Decision::Forbidden
+        );
+        assert_eq!(d(&parent, Operation::PostInChat, &open), Decision::Allow);
+        let muted = channel(true, false, false, ChatRestriction::Muted);
+        assert_eq!(
+            d(&parent, Operation::PostInChat, &muted),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            d(&parent, Operation::ModerateChat, &open),
+            Decision::Forbidden
+        );
+        // Not a reader: the channel is hidden.
+        let stranger = channel(false, false, false, none);
+        assert_eq!(d(&parent, Operation::ReadChat, &stranger), Decision::Hidden);
+        assert_eq!(
+            d(&parent, Operation::PostInChat, &stranger),
+            Decision::Hidden
+        );
+        // An author posts in a read-only channel and moderates it.
+        let author = channel(false, true, true, none);
+        assert_eq!(d(&parent, Operation::PostInChat, &author), Decision::Allow);
+        assert_eq!(
+            d(&parent, Operation::ModerateChat, &author),
+            Decision::Allow
+        );
+        // A teacher opens their own channel in their school; nobody else, the platform's
+        // administrator included.
+        let school = OrgFacts {
+            organisation: o,
+            municipality: MunicipalityId::new(),
+            region: RegionCode("77".into()),
+        };
+        let in_school = Scope {
+            organisations: vec![o],
+            ..Scope::default()
+        };
+        let create =
+            |p: &Principal| decide(p, Operation::CreateChannel, Target::Organisation(&school));
+        assert_eq!(
+            create(&principal(Role::Teacher, in_school.clone())),
+            Decision::Allow
+        );
+        assert_eq!(
+            create(&principal(Role::Teacher, Scope::default())),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            create(&principal(Role::SchoolAdmin, in_school)),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            create(&principal(Role::PlatformAdmin, Scope::default())),
             Decision::Forbidden
         );
     }

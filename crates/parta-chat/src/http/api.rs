@@ -5,9 +5,9 @@
 use super::Web;
 use crate::live::Follower;
 use crate::{
-    AckReport, ActivityReport, ChatSettings, ChatSummary, Complaint, ComplaintReason, Contacts,
-    FileRef, History, Message, NewPoll, Outgoing, PollVoters, Resolution, Restricted, Scheduled,
-    SearchResults,
+    AckReport, ActivityReport, ChannelEntry, ChatSettings, ChatSummary, Complaint, ComplaintReason,
+    Contacts, FileRef, History, Message, NewChannel, NewPoll, Outgoing, PollVoters, Resolution,
+    Restricted, Scheduled, SearchResults,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(search))
         .routes(routes!(activity))
         .routes(routes!(start_personal))
+        .routes(routes!(channels, create_channel))
+        .routes(routes!(subscribe, unsubscribe))
         .routes(routes!(history, post_message))
         .routes(routes!(read))
         .routes(routes!(events))
@@ -148,6 +150,60 @@ async fn start_personal(
     }))
 }
 
+/// The channels the caller reads (каналы): their school's news and their classes'
+/// channels, followed by all their people, and the teachers' channels of their schools
+/// they may follow (`optional`; `subscribed`: in their list of chats). Posts and comments
+/// are a chat's messages: `/api/v1/chats/{id}/messages` (`thread` for a post's comments).
+#[utoipa::path(get, path = "/api/v1/channels", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    responses((status = 200, body = [ChannelEntry])))]
+async fn channels(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<ChannelEntry>>> {
+    Ok(Json(st.chats.channels(&c.principal).await?))
+}
+
+/// Opens the caller's own channel (a teacher, one in their school); comments are off
+/// until they turn them on (`PATCH /api/v1/chats/{id}` with `read_only: false`).
+#[utoipa::path(post, path = "/api/v1/channels", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    request_body = NewChannel,
+    responses((status = 201, body = Started), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_channel(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewChannel>,
+) -> ApiResult<(axum::http::StatusCode, Json<Started>)> {
+    let id = st.chats.create_channel(&c.principal, &req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Started { id })))
+}
+
+/// Follows a teacher's channel: it comes into the caller's list of chats.
+#[utoipa::path(put, path = "/api/v1/channels/{id}/subscription", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn subscribe(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    st.chats
+        .subscribe(&c.principal, path_id(&id)?, true)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Stops following a teacher's channel.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}/subscription", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn unsubscribe(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    st.chats
+        .subscribe(&c.principal, path_id(&id)?, false)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
@@ -155,6 +211,9 @@ pub struct HistoryQuery {
     pub before: Option<i64>,
     /// Instead of a page back: the messages after this place (catching up).
     pub after: Option<i64>,
+    /// A message and its replies (a channel's post and its comments). Without it a
+    /// channel's page holds its posts only.
+    pub thread: Option<i64>,
 }
 
 /// A chat's messages: the newest page (or the one before `before`), oldest first; or,
@@ -172,7 +231,12 @@ async fn history(
     let id: ChatId = path_id(&id)?;
     Ok(match q.after {
         Some(after) => Json(st.chats.after(&c.principal, id, after).await?).into_response(),
-        None => Json(st.chats.history(&c.principal, id, q.before).await?).into_response(),
+        None => Json(
+            st.chats
+                .history(&c.principal, id, q.before, q.thread)
+                .await?,
+        )
+        .into_response(),
     })
 }
 

@@ -26,7 +26,11 @@ pub fn router() -> Pages<Web> {
         .get("/chats/contacts", contacts)
         .get("/chats/search", search)
         .post("/chats/personal", start_personal)
+        .get("/channels", channels)
+        .post("/channels", create_channel)
+        .post("/channels/{id}/follow", follow)
         .get("/chats/{id}", chat)
+        .get("/chats/{id}/at/{seq}", at)
         .post("/chats/{id}", post)
         .post("/chats/{id}/ack/{seq}", acknowledge)
         .post("/chats/{id}/react/{seq}", react)
@@ -71,7 +75,9 @@ fn title_of(t: &Strings, kind: ChatKind, name: &str) -> String {
         ChatKind::ClassStudents => format!("{name} — {}", t.students_of),
         ChatKind::ClassParents => format!("{name} — {}", t.parents_of),
         ChatKind::StaffRoom => format!("{} — {name}", t.staff_room),
-        ChatKind::SubjectGroup | ChatKind::Personal => name.to_string(),
+        ChatKind::SchoolChannel => format!("{}: {name}", t.school_news),
+        ChatKind::ClassChannel => format!("{name} — {}", t.class_channel),
+        ChatKind::SubjectGroup | ChatKind::Personal | ChatKind::TeacherChannel => name.to_string(),
     }
 }
 
@@ -133,6 +139,120 @@ async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCall
                 | parta_core::principal::Role::RegionalOperator
         ),
     })))
+}
+
+/// A channel on the channels' page.
+struct ChannelView {
+    id: ChatId,
+    title: String,
+    description: String,
+    owner: Option<String>,
+    subscribed: bool,
+    optional: bool,
+    author: bool,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "channels.html")]
+struct ChannelsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    channels: Vec<ChannelView>,
+    /// A teacher without a channel of their own in this school opens one here.
+    may_create: bool,
+    error: Option<String>,
+    draft_title: String,
+    draft_description: String,
+}
+
+async fn channels_page(
+    st: &Web,
+    r: &PageReq,
+    draft: crate::NewChannel,
+    error: Option<String>,
+) -> Result<ChannelsPage, Problem> {
+    let t = strings(&r.headers);
+    let p = &r.caller.principal;
+    let list = st.chats.channels(p).await?;
+    let may_create = p.role() == parta_core::principal::Role::Teacher
+        && !list
+            .iter()
+            .any(|c| c.author && c.kind == ChatKind::TeacherChannel);
+    Ok(ChannelsPage {
+        ctx: r.ctx(),
+        t,
+        channels: list
+            .into_iter()
+            .map(|c| ChannelView {
+                id: c.id,
+                title: title_of(t, c.kind, &c.title),
+                description: c.description,
+                owner: c.owner,
+                subscribed: c.subscribed,
+                optional: c.optional,
+                author: c.author,
+                when: if c.last_at > 0 {
+                    when(c.last_at)
+                } else {
+                    String::new()
+                },
+            })
+            .collect(),
+        may_create,
+        error,
+        draft_title: draft.title,
+        draft_description: draft.description,
+    })
+}
+
+/// The channels the caller reads, follows or may follow; a teacher opens their own.
+async fn channels(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let pg = channels_page(&st, &r, crate::NewChannel::default(), None).await?;
+    Ok(private(render(&pg)))
+}
+
+async fn create_channel(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<crate::NewChannel>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    match st.chats.create_channel(&r.caller.principal, &f).await {
+        Ok(id) => Ok(Redirect::to(&format!("/chats/{id}")).into_response()),
+        // Refused: the form again with what was typed and the reason.
+        Err(e) if matches!(e.status, 409 | 422) => {
+            let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let pg = channels_page(&st, &r, f, Some(reason)).await?;
+            Ok((status, private(render(&pg))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct FollowForm {
+    on: String,
+}
+
+async fn follow(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<FollowForm>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    st.chats.subscribe(&pc.0.principal, id, f.on == "1").await?;
+    Ok(Redirect::to("/channels").into_response())
 }
 
 /// A found message as the results page shows it.
@@ -293,6 +413,9 @@ struct LineView {
     deleted: bool,
     acknowledged: Option<bool>,
     acks: Option<i64>,
+    /// A channel's post: who read up to it, and its comments.
+    views: Option<i64>,
+    comments: Option<i64>,
     /// Reactions someone chose: (name, emoji, count, the caller's own, its words).
     reactions: Vec<(String, String, i64, bool, &'static str)>,
     /// Reactions the caller has not put yet: (name, emoji, its words).
@@ -368,6 +491,11 @@ struct ChatPage {
     scheduled: Vec<(String, String, String, Option<String>)>,
     /// The earliest time to schedule for, as the form's input wants it.
     schedule_min: String,
+    /// A channel: its posts on the page (or a post's comments, in a thread).
+    channel: bool,
+    /// The send form is there: a chat's member, a channel's author on its posts' page, a
+    /// reader in a post's thread when comments are on.
+    show_form: bool,
 }
 
 /// «30 с», «5 мин», «выключен».
@@ -382,6 +510,8 @@ fn slow_label(t: &Strings, secs: i64) -> String {
 #[derive(Deserialize)]
 struct ChatQuery {
     before: Option<i64>,
+    /// A post and its comments.
+    thread: Option<i64>,
 }
 
 /// What the caller sent, kept when it was refused.
@@ -419,6 +549,8 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
                 deleted: m.deleted,
                 acknowledged: l.acknowledged,
                 acks: l.acks,
+                views: l.views,
+                comments: l.comments,
                 reactions: m
                     .reactions
                     .iter()
@@ -478,7 +610,11 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
         })
         .collect();
     let slow = slow_label(t, history.chat.slow_seconds);
+    let channel = history.chat.kind.is_channel();
+    let show_form = history.can_post && (!channel || history.thread.is_some() || history.moderator);
     ChatPage {
+        channel,
+        show_form,
         ctx: r.ctx(),
         t,
         title: title(t, &history.chat),
@@ -531,9 +667,23 @@ fn seq_of(raw: &str) -> Result<i64, Problem> {
         .ok_or_else(Problem::not_found)
 }
 
-/// Back to the message in the chat (its page of history).
+/// Back to the message in the chat (its page of history, or its post's comments).
 fn back_to(id: ChatId, seq: i64) -> Response {
-    Redirect::to(&format!("/chats/{id}?before={}#m{seq}", seq + 1)).into_response()
+    Redirect::to(&format!("/chats/{id}/at/{seq}")).into_response()
+}
+
+/// Where a message is shown: its page of the chat, or — a comment — its post's thread.
+async fn at(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, seq)): Path<(String, String)>,
+) -> PageResult {
+    let (id, seq) = (chat_id(&id)?, seq_of(&seq)?);
+    Ok(match st.chats.thread_of(&pc.0.principal, id, seq).await? {
+        Some(post) => Redirect::to(&format!("/chats/{id}?thread={post}#m{seq}")),
+        None => Redirect::to(&format!("/chats/{id}?before={}#m{seq}", seq + 1)),
+    }
+    .into_response())
 }
 
 async fn chat(
@@ -547,7 +697,10 @@ async fn chat(
     let r = PageReq::new(headers, uri, pc);
     let t = strings(&r.headers);
     let id = chat_id(&id)?;
-    let history = st.chats.history(&r.caller.principal, id, q.before).await?;
+    let history = st
+        .chats
+        .history(&r.caller.principal, id, q.before, q.thread)
+        .await?;
     let draft = Draft::default();
     let pg = page_with_scheduled(&st, &r, t, history, q.before.is_some(), draft).await?;
     Ok(private(render(&pg)))
@@ -565,6 +718,9 @@ struct PostForm {
     /// Send later, at this time (empty: now).
     #[serde(default)]
     send_at: String,
+    /// A comment on this post (a channel's thread).
+    #[serde(default)]
+    reply_to: String,
 }
 
 async fn post(
@@ -586,15 +742,19 @@ async fn post(
         multiple: f.multiple.is_some(),
         anonymous: f.anonymous.is_some(),
     });
+    let reply_to = match f.reply_to.trim() {
+        "" => None,
+        raw => Some(seq_of(raw)?),
+    };
     let out = crate::Outgoing {
         text: &f.text,
-        reply_to: None,
+        reply_to,
         urgent,
         poll: poll.as_ref(),
         files: &[],
     };
     let later = !f.send_at.trim().is_empty();
-    let sent = match (later, poll.is_some()) {
+    let sent = match (later && reply_to.is_none(), poll.is_some()) {
         (true, true) => Err(Problem::invalid(
             "send_at",
             "Опрос отправляется сразу: уберите время отправки или варианты ответа.",
@@ -611,11 +771,15 @@ async fn post(
             .map(|m| Some(m.seq)),
     };
     match sent {
-        Ok(Some(seq)) => Ok(Redirect::to(&format!("/chats/{id}#m{seq}")).into_response()),
+        Ok(Some(seq)) => Ok(match reply_to {
+            Some(post) => Redirect::to(&format!("/chats/{id}?thread={post}#m{seq}")),
+            None => Redirect::to(&format!("/chats/{id}#m{seq}")),
+        }
+        .into_response()),
         Ok(None) => Ok(Redirect::to(&format!("/chats/{id}#scheduled")).into_response()),
         // A refused message: the chat again with the text kept and the reason.
         Err(e) if e.status == 422 || e.status == 429 || (urgent && e.status == 403) => {
-            let history = st.chats.history(p, id, None).await?;
+            let history = st.chats.history(p, id, None, reply_to).await?;
             let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let draft = Draft {
@@ -747,7 +911,7 @@ async fn send_file(
     match sent {
         Ok(m) => Ok(Redirect::to(&format!("/chats/{id}#m{}", m.seq)).into_response()),
         Err(e) if matches!(e.status, 413 | 422 | 429) => {
-            let history = st.chats.history(p, id, None).await?;
+            let history = st.chats.history(p, id, None, None).await?;
             let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let draft = Draft {

@@ -201,6 +201,12 @@ const API: &[Row] = &[
     row("POST /api/v1/chats/{id}/read", Some("teacher"), "/api/v1/chats/@chat2/read", Some(r#"{"seq":0}"#), 404),
     row("GET /api/v1/chats/{id}/events", Some("director"), "/api/v1/chats/@staff2/events", None, 404),
     row("GET /api/v1/chats/socket", None, "/api/v1/chats/socket", None, 401),
+    row("GET /api/v1/channels", None, "/api/v1/channels", None, 401),
+    row("POST /api/v1/channels", Some("director"), "/api/v1/channels", Some(r#"{"title":"Директорский"}"#), 403),
+    row("PUT /api/v1/channels/{id}/subscription", Some("parent"), "/api/v1/channels/@tchannel2/subscription", None, 404),
+    row("DELETE /api/v1/channels/{id}/subscription", Some("student"), "/api/v1/channels/@tchannel2/subscription", None, 404),
+    row("GET /api/v1/chats/{id}/messages", Some("parent"), "/api/v1/chats/@news2/messages", None, 404),
+    row("POST /api/v1/chats/{id}/messages", Some("director"), "/api/v1/chats/@news2/messages", Some(r#"{"text":"чужие новости"}"#), 404),
     row("PATCH /api/v1/chats/{id}/messages/{seq}", Some("parent"), "/api/v1/chats/@parents2/messages/1", Some(r#"{"text":"x"}"#), 404),
     row("DELETE /api/v1/chats/{id}/messages/{seq}", Some("teacher"), "/api/v1/chats/@chat2/messages/1", None, 404),
     row("POST /api/v1/chats/{id}/messages/{seq}/ack", Some("parent"), "/api/v1/chats/@parents2/messages/1/ack", None, 404),
@@ -348,6 +354,11 @@ const PAGES: &[Row] = &[
     row("GET /chats/search", Some("student"), "/chats/search?q=контрольная&chat=@chat2", None, 404),
     row("POST /chats/personal", Some("parent"), "/chats/personal", Some("person=@teacher2"), 404),
     row("GET /chats/{id}", Some("parent"), "/chats/@parents2", None, 404),
+    row("GET /chats/{id}", Some("teacher"), "/chats/@tchannel2?thread=1", None, 404),
+    row("GET /chats/{id}/at/{seq}", Some("student"), "/chats/@news2/at/1", None, 404),
+    row("GET /channels", None, "/channels", None, 303),
+    row("POST /channels", Some("parent"), "/channels", Some("title=Родительский"), 403),
+    row("POST /channels/{id}/follow", Some("parent"), "/channels/@tchannel2/follow", Some("on=1"), 404),
     row("POST /chats/{id}", Some("student"), "/chats/@chat2", Some("text=x"), 404),
     row("POST /chats/{id}/ack/{seq}", Some("parent"), "/chats/@parents2/ack/1", Some(""), 404),
     row("GET /chats/{id}/acks/{seq}", Some("teacher"), "/chats/@chat2/acks/1", None, 404),
@@ -581,6 +592,38 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     .await
     .unwrap();
     f.insert("groupchat2", group_chat);
+    // The other school's news and its teacher's channel.
+    for (name, kind, key, owner) in [
+        (
+            "news2",
+            "school_channel",
+            format!("school_channel:{school2}"),
+            None,
+        ),
+        (
+            "tchannel2",
+            "teacher_channel",
+            format!("teacher_channel:{school2}:{}", f["teacher2"]),
+            Some(f["teacher2"].clone()),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO chats (id, organisation_id, kind, source_key, title, owner_id, created_at) \
+             VALUES ($1, $2, $3, $4, 'Канал', $5, 0) ON CONFLICT (source_key) DO NOTHING",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(&school2)
+        .bind(kind)
+        .bind(&key)
+        .bind(owner)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        let id = app
+            .scalar(&format!("SELECT id FROM chats WHERE source_key = '{key}'"))
+            .await;
+        f.insert(name, id);
+    }
     f
 }
 

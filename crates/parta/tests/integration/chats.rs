@@ -97,12 +97,15 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
     let m: Value = res.json().await.unwrap();
     assert_eq!(m["seq"], 1);
     let list = chats_of(&s).await;
+    let kinds: Vec<&str> = list.iter().filter_map(|c| c["kind"].as_str()).collect();
+    let mut sorted = kinds.clone();
+    sorted.sort_unstable();
     assert_eq!(
-        list.len(),
-        1,
-        "a student has their class's chat only: {list:?}"
+        sorted,
+        ["class_channel", "class_students", "school_channel"],
+        "a student has their class's chat and channels only: {list:?}"
     );
-    assert_eq!(list[0]["unread"], 1);
+    assert_eq!(find(&list, "class_students").unwrap()["unread"], 1);
     let h: Value = s
         .get(&format!("/api/v1/chats/{chat}/messages"))
         .await
@@ -111,7 +114,10 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
         .unwrap();
     assert_eq!(h["messages"][0]["text"], "Завтра экскурсия <b>в 9:00</b>");
     assert_eq!(h["can_post"], true);
-    assert_eq!(chats_of(&s).await[0]["unread"], 0);
+    assert_eq!(
+        find(&chats_of(&s).await, "class_students").unwrap()["unread"],
+        0
+    );
     // On the page the markup is text.
     let page = s.get(&format!("/chats/{chat}")).await;
     assert_eq!(page.headers()["cache-control"], "no-store");
@@ -130,7 +136,8 @@ async fn class_chats_follow_the_registry_and_deliver_live() {
         "{list:?}"
     );
     assert!(
-        list.iter().all(|c| c["kind"] == "class_parents"),
+        list.iter().all(|c| c["kind"] == "class_parents"
+            || c["kind"].as_str().is_some_and(|k| k.ends_with("_channel"))),
         "{list:?}"
     );
     problem(p.get(&format!("/api/v1/chats/{chat}/messages")).await, 404).await;
@@ -708,7 +715,10 @@ async fn the_socket_resumes_and_refuses_what_it_must() {
     say(&mut s, json!({"op": "ping"})).await;
     assert_eq!(frame(&mut s).await["type"], "pong");
     let sc = app.login("student").await;
-    assert_eq!(chats_of(&sc).await[0]["unread"], 0);
+    assert_eq!(
+        find(&chats_of(&sc).await, "class_students").unwrap()["unread"],
+        0
+    );
     // Signed out: the socket cannot be opened with the session any more.
     let (out_cookie, csrf) = session_of(&app, "student").await;
     let res = reqwest::Client::new()
@@ -2612,4 +2622,296 @@ async fn old_messages_are_deleted_after_their_keeping_and_unsent_files_after_an_
             .status(),
         404
     );
+}
+
+/// The places of a page of history's messages.
+fn places(v: &Value) -> Vec<i64> {
+    v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
+}
+
+async fn channels_of(c: &Client) -> Vec<Value> {
+    let res = c.get("/api/v1/channels").await;
+    assert_eq!(res.status(), 200);
+    res.json::<Vec<Value>>().await.unwrap()
+}
+
+fn channel<'a>(list: &'a [Value], id: &str) -> Option<&'a Value> {
+    list.iter().find(|c| c["id"] == id)
+}
+
+#[tokio::test]
+async fn channels_reach_their_people_and_readers_comment_on_posts() {
+    let app = spawn().await;
+    let (student, _teacher, class) = teacher_leads_students_class(&app).await;
+    let d = app.login("director").await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+
+    // The school's news: the administration writes them; its staff, students and their
+    // parents read them without subscribing, and find them in their chats.
+    let mine = channels_of(&d).await;
+    let news = mine
+        .iter()
+        .find(|c| c["kind"] == "school_channel")
+        .expect("the school's news")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(channel(&mine, &news).unwrap()["author"], true);
+    for c in [&t, &s, &p] {
+        let list = channels_of(c).await;
+        let n = channel(&list, &news).expect("the news reach everyone of the school");
+        assert_eq!(
+            (n["author"].clone(), n["optional"].clone()),
+            (json!(false), json!(false))
+        );
+        assert_eq!(id_of(&chats_of(c).await, "school_channel"), news);
+    }
+    let msgs = format!("/api/v1/chats/{news}/messages");
+    // A reader does not post.
+    let refused = problem(p.post(&msgs, &json!({"text": "Моя запись"})).await, 403).await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("авторы"),
+        "{refused}"
+    );
+    let res = d
+        .post(&msgs, &json!({"text": "В субботу ярмарка в спортзале"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    // Comments are off until the authors turn them on.
+    let off = problem(
+        p.post(&msgs, &json!({"text": "Придём!", "reply_to": 1}))
+            .await,
+        403,
+    )
+    .await;
+    assert!(
+        off["detail"].as_str().unwrap().contains("выключены"),
+        "{off}"
+    );
+    let res = d
+        .send(
+            "PATCH",
+            &format!("/api/v1/chats/{news}"),
+            Some(&json!({"read_only": false})),
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let res = p
+        .post(
+            &msgs,
+            &json!({"text": "Придём всей семьёй!", "reply_to": 1}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    // A comment is on a post: not on a comment, not on nothing; neither a poll nor urgent.
+    for body in [
+        json!({"text": "Ответ на ответ", "reply_to": 2}),
+        json!({"text": "Куда?", "reply_to": 9}),
+        json!({"text": "Когда?", "reply_to": 1, "poll": {"options": ["10:00", "12:00"]}}),
+    ] {
+        let bad = problem(p.post(&msgs, &body).await, 422).await;
+        assert_eq!(fields_of(&bad), ["reply_to"], "{body}");
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM chat_messages WHERE chat_id = '{news}'"
+        ))
+        .await,
+        2,
+        "nothing written by the refused"
+    );
+    // The student has one unread post (the comment is not waiting for them); the page of
+    // posts holds the post, with its views and comments; its thread, the comment.
+    assert_eq!(
+        find(&chats_of(&s).await, "school_channel").unwrap()["unread"],
+        1
+    );
+    let h: Value = s.get(&msgs).await.json().await.unwrap();
+    let posts = h["messages"].as_array().unwrap();
+    assert_eq!(places(&h), [1]);
+    assert_eq!(posts[0]["comments"], 1);
+    // The parent (who commented) and the student read it; its author is not counted.
+    assert_eq!(posts[0]["views"], 2, "{h}");
+    assert_eq!(
+        find(&chats_of(&s).await, "school_channel").unwrap()["unread"],
+        0
+    );
+    let th: Value = s
+        .get(&format!("{msgs}?thread=1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(places(&th), [1, 2]);
+    assert_eq!(th["thread"], 1);
+    let bad = problem(s.get(&format!("{msgs}?thread=2")).await, 422).await;
+    assert_eq!(fields_of(&bad), ["thread"]);
+    // On the pages: the post with its figures, the thread with the comment and a form
+    // that comments; a comment sent from it goes back to the thread.
+    let html = s.get(&format!("/chats/{news}")).await.text().await.unwrap();
+    assert!(html.contains("Просмотры: 2"), "{html}");
+    assert!(html.contains(&format!("href=\"/chats/{news}?thread=1\">Комментарии: 1")));
+    assert!(
+        !html.contains("Придём всей семьёй"),
+        "comments stay in their thread"
+    );
+    let html = s
+        .get(&format!("/chats/{news}?thread=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Придём всей семьёй"));
+    assert!(html.contains("name=\"reply_to\" value=\"1\""));
+    let res = s
+        .form(
+            &format!("/chats/{news}"),
+            &[("text", "А можно с выпечкой?"), ("reply_to", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/chats/{news}?thread=1#m3").as_str()
+    );
+    // A comment's place: its thread.
+    let res = s.get(&format!("/chats/{news}/at/3")).await;
+    assert_eq!(
+        res.headers()["location"],
+        format!("/chats/{news}?thread=1#m3").as_str()
+    );
+
+    // A class's channel: its class teacher posts, the class's families read.
+    let class_channel = id_of(&chats_of(&s).await, "class_channel");
+    let led = chats_of(&t).await;
+    let of_class = led
+        .iter()
+        .find(|c| c["kind"] == "class_channel" && c["class_id"] == class.as_str())
+        .expect("the class teacher's class's channel");
+    assert_eq!(of_class["id"], class_channel.as_str());
+    assert!(chats_of(&p)
+        .await
+        .iter()
+        .any(|c| c["id"] == class_channel.as_str()));
+    let cm = format!("/api/v1/chats/{class_channel}/messages");
+    assert_eq!(
+        t.post(&cm, &json!({"text": "Консультация во вторник"}))
+            .await
+            .status(),
+        201
+    );
+    problem(s.post(&cm, &json!({"text": "Ура"})).await, 403).await;
+    // The director settles complaints there but does not read along.
+    problem(d.get(&cm).await, 404).await;
+
+    // A teacher's own channel: one in their school, a title needed.
+    let bad = problem(
+        t.post("/api/v1/channels", &json!({"title": "  "})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), ["title"]);
+    let long = "Я".repeat(101);
+    let bad = problem(
+        t.post("/api/v1/channels", &json!({"title": long})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), ["title"]);
+    let res = t
+        .post(
+            "/api/v1/channels",
+            &json!({"title": "Математика без страха", "description": "Разборы задач и советы"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let own = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let again = problem(
+        t.post("/api/v1/channels", &json!({"title": "Второй"}))
+            .await,
+        409,
+    )
+    .await;
+    assert_eq!(fields_of(&again), ["channel"]);
+    problem(
+        d.post("/api/v1/channels", &json!({"title": "Директорский"}))
+            .await,
+        403,
+    )
+    .await;
+    assert!(chats_of(&t).await.iter().any(|c| c["id"] == own.as_str()));
+    // Its families may follow it; it comes into their chats when they do.
+    let offered = channels_of(&s).await;
+    let entry = channel(&offered, &own).expect("offered to the teacher's pupils");
+    assert_eq!(
+        (entry["optional"].clone(), entry["subscribed"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(entry["description"], "Разборы задач и советы");
+    assert!(!chats_of(&s).await.iter().any(|c| c["id"] == own.as_str()));
+    let sub = format!("/api/v1/channels/{own}/subscription");
+    assert_eq!(s.send("PUT", &sub, None).await.status(), 204);
+    assert!(chats_of(&s).await.iter().any(|c| c["id"] == own.as_str()));
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/chats/{own}/messages"),
+            &json!({"text": "Первая задача недели"})
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        find(&chats_of(&s).await, "teacher_channel").unwrap()["unread"],
+        1
+    );
+    assert_eq!(s.send("DELETE", &sub, None).await.status(), 204);
+    assert!(!chats_of(&s).await.iter().any(|c| c["id"] == own.as_str()));
+    // The school's news are followed by all: not unsubscribed.
+    let stay = problem(
+        s.send(
+            "DELETE",
+            &format!("/api/v1/channels/{news}/subscription"),
+            None,
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(fields_of(&stay), ["channel"]);
+    // The channels' page: follow from it.
+    let html = s.get("/channels").await.text().await.unwrap();
+    assert!(
+        html.contains("Математика без страха") && html.contains("Подписаться"),
+        "{html}"
+    );
+    let res = s
+        .form(&format!("/channels/{own}/follow"), &[("on", "1")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(chats_of(&s).await.iter().any(|c| c["id"] == own.as_str()));
+    // A teacher's page offers to open a channel until they have one; refused input is
+    // kept with the reason.
+    let html = t.get("/channels").await.text().await.unwrap();
+    assert!(
+        !html.contains("action=\"/channels\""),
+        "one channel a teacher"
+    );
+
+    // A pupil who leaves the school no longer reads its channels, nor the teacher's.
+    leaves_school(&app, &student).await;
+    let s = app.login("student").await;
+    problem(s.get(&msgs).await, 404).await;
+    problem(s.get(&format!("/api/v1/chats/{own}/messages")).await, 404).await;
+    assert!(!chats_of(&s).await.iter().any(|c| c["id"] == own.as_str()));
 }
