@@ -107,13 +107,43 @@ impl Chats {
     pub(crate) async fn in_channel(&self, chat: &Chat, person: PersonId) -> Result<bool, Problem> {
         let db = &self.db;
         let org = chat.organisation_id;
-        Ok(match chat.kind {
-            ChatKind::SchoolChannel => registry_reads::of_school(db, org, person).await?,
-            _ => self
-                .channel_people(chat)
+        Ok(match (chat.kind, chat.class_id) {
+            (ChatKind::SchoolChannel, _) => registry_reads::of_school(db, org, person).await?,
+            (ChatKind::ClassChannel, Some(c)) => {
+                registry_reads::of_classes(db, &[c], person, true).await?
+            }
+            (ChatKind::TeacherChannel, _) => {
+                let classes = match chat.owner_id {
+                    Some(owner) => registry_reads::classes_taught_in(db, owner, org).await?,
+                    None => Vec::new(),
+                };
+                registry_reads::works_at(db, org, person).await?
+                    || registry_reads::of_classes(db, &classes, person, false).await?
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether the person publishes the channel's posts now: the school's administration
+    /// its news, the class teacher a class's channel, the owner their channel.
+    pub(crate) async fn is_channel_author(
+        &self,
+        chat: &Chat,
+        person: PersonId,
+    ) -> Result<bool, Problem> {
+        let db = &self.db;
+        Ok(match (chat.kind, chat.class_id) {
+            (ChatKind::SchoolChannel, _) => registry_reads::admins_of(db, chat.organisation_id)
                 .await?
-                .iter()
-                .any(|(p, _)| *p == person),
+                .contains(&person),
+            (ChatKind::ClassChannel, Some(c)) => {
+                registry_reads::class_teacher(db, c).await? == Some(person)
+            }
+            (ChatKind::TeacherChannel, _) => {
+                chat.owner_id == Some(person)
+                    && registry_reads::works_at(db, chat.organisation_id, person).await?
+            }
+            _ => false,
         })
     }
 
@@ -134,6 +164,8 @@ impl Chats {
             .map(|(c, _, _)| c.organisation_id)
             .collect();
         found.extend(store::teacher_channels(&self.db, &schools, p.person_id).await?);
+        let removed = store::removed_from(&self.db, p.person_id).await?;
+        found.retain(|c| !removed.contains(&c.0.id));
         let owners: Vec<PersonId> = found.iter().filter_map(|c| c.0.owner_id).collect();
         let names = registry_reads::short_names(&self.db, &owners).await?;
         let mut out = Vec::new();
@@ -156,10 +188,13 @@ impl Chats {
                 last_at,
             });
         }
-        // The always-followed first, then by title.
-        out.sort_by(|a, b| {
-            (a.optional, a.kind.as_str(), &a.title).cmp(&(b.optional, b.kind.as_str(), &b.title))
-        });
+        // The school's news first, then the classes', then the teachers' — each by title.
+        let rank = |k: ChatKind| match k {
+            ChatKind::SchoolChannel => 0,
+            ChatKind::ClassChannel => 1,
+            _ => 2,
+        };
+        out.sort_by(|a, b| (rank(a.kind), &a.title).cmp(&(rank(b.kind), &b.title)));
         Ok(out)
     }
 

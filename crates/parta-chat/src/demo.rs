@@ -190,6 +190,7 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
         let mut tx = db.begin_write().await?;
         let mut per_chat = std::collections::BTreeMap::new();
         let mut per_author = std::collections::BTreeMap::new();
+        let mut last = 0;
         for (ago, w, text, urgent) in lines {
             let Some(author) = who(*w) else { continue };
             let at = now - ago;
@@ -204,6 +205,7 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
                 at,
             };
             let seq = store::append(&mut tx, &m).await?;
+            last = seq;
             store::mark_read(&mut tx, id, author, seq, at).await?;
             let week = parta_core::time::monday_of_ms(at).to_string();
             *per_chat.entry((week.clone(), id)).or_insert(0) += 1;
@@ -212,7 +214,6 @@ pub async fn seed(db: &Db, class: ClassId) -> Result<(), Problem> {
         if kind.is_channel() {
             // Read by some of the class's families (the posts' views), and the school's
             // news open to comments with a parent's.
-            let last = store::chat(db, id).await?.map_or(0, |c| c.last_seq);
             for reader in students.iter().take(4).chain(parents.iter().take(3)) {
                 store::mark_read(&mut tx, id, *reader, last, now - HOUR).await?;
             }

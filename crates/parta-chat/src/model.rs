@@ -632,6 +632,10 @@ pub struct History {
     pub to_acknowledge: Vec<i64>,
     /// A thread: the message (a channel's post) whose replies these are, after it.
     pub thread: Option<i64>,
+    /// A channel: the caller publishes its posts (its authors by the registry; the
+    /// school's administration moderates every channel of its school but publishes only
+    /// its news).
+    pub author: bool,
     /// A channel's description.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,

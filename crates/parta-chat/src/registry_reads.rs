@@ -375,3 +375,44 @@ pub async fn school_people(db: &Db, org: OrganisationId) -> R<Vec<(PersonId, Str
     )
     .await
 }
+
+/// Whether the person studies in one of these classes now, has a child who does, or
+/// (`teachers`) teaches or leads one of them.
+pub async fn of_classes(db: &Db, classes: &[ClassId], person: PersonId, teachers: bool) -> R<bool> {
+    if classes.is_empty() {
+        return Ok(false);
+    }
+    // Numbered: the list is named several times and bound once.
+    let list = parta_db::placeholders(2, classes.len());
+    let teaching = if teachers {
+        format!(
+            " + (SELECT COUNT(*) FROM teaching_assignments a LEFT JOIN study_groups g ON g.id = a.group_id \
+             WHERE a.teacher_id = $1 AND COALESCE(a.class_id, g.class_id) IN ({list})) \
+             + (SELECT COUNT(*) FROM classes WHERE class_teacher_id = $1 AND id IN ({list}))"
+        )
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM enrolments WHERE person_id = $1 AND ended_on IS NULL AND class_id IN ({list})) \
+         + (SELECT COUNT(*) FROM guardianships g JOIN enrolments e ON e.person_id = g.child_id AND e.ended_on IS NULL \
+            WHERE g.parent_id = $1 AND e.class_id IN ({list})){teaching}"
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(person);
+    for c in classes {
+        q = q.bind(*c);
+    }
+    Ok(q.fetch_one(&db.pool).await?.0 > 0)
+}
+
+/// Whether the person works at the school now.
+pub async fn works_at(db: &Db, org: OrganisationId, person: PersonId) -> R<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM staff_positions WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+    )
+    .bind(person)
+    .bind(org)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}

@@ -41,6 +41,12 @@ impl Chats {
         urgent: bool,
     ) -> Result<Scheduled, Problem> {
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
+        // A channel's post, later: its authors' (a comment goes at once).
+        if chat.kind.is_channel() && !chat.caller.moderator {
+            return Err(Problem::forbidden().with_detail(
+                "Записи в канале публикуют его авторы; читатели комментируют записи.",
+            ));
+        }
         if urgent {
             check(moderation(p, &chat)).map_err(|_| {
                 Problem::forbidden().with_detail(
@@ -157,21 +163,24 @@ impl Chats {
         let author_name = self.name_of(author).await?;
         let m = self
             .writer
-            .append(Message {
-                chat_id: s.chat_id,
-                seq: 0,
-                author_id: author,
-                author: author_name,
-                text: s.text.clone(),
-                reply_to: None,
-                at: now_ms(),
-                urgent: s.urgent,
-                edited_at: None,
-                deleted: false,
-                reactions: Vec::new(),
-                poll: None,
-                files: Vec::new(),
-            })
+            .append(
+                Message {
+                    chat_id: s.chat_id,
+                    seq: 0,
+                    author_id: author,
+                    author: author_name,
+                    text: s.text.clone(),
+                    reply_to: None,
+                    at: now_ms(),
+                    urgent: s.urgent,
+                    edited_at: None,
+                    deleted: false,
+                    reactions: Vec::new(),
+                    poll: None,
+                    files: Vec::new(),
+                },
+                true,
+            )
             .await?;
         self.index.feed(Change::of(&m));
         Ok(m.seq)
@@ -194,6 +203,12 @@ impl Chats {
         }
         if chat.kind == ChatKind::Personal && !self.still_in_touch(&chat, author).await? {
             return Err(closed());
+        }
+        // A channel's post: its authors only (not the administration into a teacher's
+        // channel).
+        if chat.kind.is_channel() && !self.is_channel_author(&chat, author).await? {
+            return Err(Problem::forbidden()
+                .with_detail("Не отправлено: записи в канале публикуют его авторы."));
         }
         if (chat.read_only || s.urgent) && !self.is_moderator(&chat, author).await? {
             return Err(Problem::forbidden()

@@ -533,10 +533,17 @@ impl Chats {
                 ));
             }
         }
-        // Nothing before what the retention policy deleted.
+        // Nothing before what the retention policy deleted; nothing before a thread's
+        // message; a channel's earlier posts only when this page is full (comments fill
+        // the places between them).
         let earlier = messages
             .first()
             .filter(|m| m.seq > chat.purged + 1)
+            .filter(|m| match filter {
+                Filter::All => true,
+                Filter::Posts => messages.len() as i64 == PAGE,
+                Filter::Thread(t) => m.seq != t,
+            })
             .map(|m| m.seq);
         let read = store::read_seq(&self.db, id, p.person_id).await?;
         // A channel's newest posts seen: everything up to now is read (its comments are
@@ -546,6 +553,8 @@ impl Chats {
             _ => messages.last().map(|m| m.seq).unwrap_or(0),
         };
         let read = match read {
+            // A thread does not move the mark: the posts between may be unseen.
+            _ if thread.is_some() => read.unwrap_or(0),
             Some(r) if r >= seen => r,
             _ => {
                 // With the other read marks and messages of the moment: one commit.
@@ -656,6 +665,7 @@ impl Chats {
             pinned,
             to_acknowledge,
             thread,
+            author: channel && chat.caller.moderator,
             description: chat.description.clone(),
         })
     }
@@ -799,21 +809,25 @@ impl Chats {
         // their order once committed.
         let m = self
             .writer
-            .append(Message {
-                chat_id: id,
-                seq: 0,
-                author_id: p.person_id,
-                author,
-                text,
-                reply_to,
-                at: now_ms(),
-                urgent,
-                edited_at: None,
-                deleted: false,
-                reactions: Vec::new(),
-                poll,
-                files,
-            })
+            .append(
+                Message {
+                    chat_id: id,
+                    seq: 0,
+                    author_id: p.person_id,
+                    author,
+                    text,
+                    reply_to,
+                    at: now_ms(),
+                    urgent,
+                    edited_at: None,
+                    deleted: false,
+                    reactions: Vec::new(),
+                    poll,
+                    files,
+                },
+                // A channel's comment leaves its author's read mark where it was.
+                !(chat.kind.is_channel() && reply_to.is_some()),
+            )
             .await?;
         self.index.feed(Change::of(&m));
         Ok(m)
@@ -1278,10 +1292,23 @@ impl Chats {
             None => {
                 let mut keys = self.ensure(p).await?;
                 keys.extend(store::personal_keys(&self.db, p.person_id).await?);
+                keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
                 let removed = store::removed_from(&self.db, p.person_id).await?;
-                let mut chats = store::chats_by_keys(&self.db, &keys).await?;
-                chats.retain(|c| !removed.contains(&c.id));
-                chats
+                let mut found = Vec::new();
+                for c in store::chats_by_keys(&self.db, &keys).await? {
+                    if removed.contains(&c.id) {
+                        continue;
+                    }
+                    // A teacher's channel followed: while its reader.
+                    if c.kind == ChatKind::TeacherChannel {
+                        let c = self.with_caller(c.clone(), p).await?;
+                        if !c.caller.member {
+                            continue;
+                        }
+                    }
+                    found.push(c);
+                }
+                found
             }
         };
         let ids: Vec<ChatId> = chats.iter().map(|c| c.id).collect();
@@ -1412,7 +1439,8 @@ impl Chats {
         };
         let mut chats: Vec<Chat> = Vec::new();
         if p.role() == Role::Teacher {
-            let keys = self.ensure(p).await?;
+            let mut keys = self.ensure(p).await?;
+            keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
             for c in store::chats_by_keys(&self.db, &keys).await? {
                 let c = self.with_caller(c, p).await?;
                 if moderation(p, &c) == Decision::Allow {

@@ -165,7 +165,9 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
             AND u.deleted_at IS NULL AND u.author_id <> {me} AND NOT EXISTS \
             (SELECT 1 FROM chat_acks a WHERE a.chat_id = u.chat_id AND a.seq = u.seq AND a.person_id = {me})) AS to_ack \
          FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.person_id = {me} \
-         LEFT JOIN chat_messages l ON l.chat_id = c.id AND l.seq = c.last_seq \
+         LEFT JOIN chat_messages l ON l.chat_id = c.id AND l.seq = CASE WHEN c.kind IN \
+           ('school_channel', 'class_channel', 'teacher_channel') THEN (SELECT MAX(p.seq) FROM chat_messages p \
+           WHERE p.chat_id = c.id AND p.reply_to IS NULL) ELSE c.last_seq END \
          WHERE c.source_key IN ({}) AND NOT EXISTS (SELECT 1 FROM chat_restrictions r \
             WHERE r.chat_id = c.id AND r.person_id = {me} AND r.kind = 'remove') \
          ORDER BY c.last_at DESC, c.title",

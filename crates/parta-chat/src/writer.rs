@@ -19,6 +19,9 @@ enum Job {
     Message {
         /// The message without its place (`seq` 0).
         message: Message,
+        /// Whether its author's read mark moves to it (not a channel's comment: the
+        /// posts between stay unread for them).
+        mark: bool,
         done: oneshot::Sender<Result<Option<Message>, Problem>>,
     },
     Read {
@@ -58,9 +61,14 @@ impl Writer {
 
     /// Writes the message as its chat's next place; answers it with its place once it is
     /// committed (and handed to the chat's listeners).
-    pub async fn append(&self, message: Message) -> Result<Message, Problem> {
+    pub async fn append(&self, message: Message, mark: bool) -> Result<Message, Problem> {
         let (done, wait) = oneshot::channel();
-        self.send(Job::Message { message, done }).await?;
+        self.send(Job::Message {
+            message,
+            mark,
+            done,
+        })
+        .await?;
         wait.await
             .unwrap_or_else(|_| Err(Problem::internal()))?
             .ok_or_else(Problem::internal)
@@ -138,7 +146,9 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
         Default::default();
     for job in jobs {
         match job {
-            Job::Message { message: m, .. } => {
+            Job::Message {
+                message: m, mark, ..
+            } => {
                 let json = |v: Result<String, serde_json::Error>| {
                     v.map_err(|e| sqlx::Error::Encode(Box::new(e)))
                 };
@@ -168,7 +178,9 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
                     let ids: Vec<&str> = m.files.iter().map(|f| f.id.as_str()).collect();
                     store::attach_files(&mut tx, m.chat_id, m.author_id, seq, &ids).await?;
                 }
-                store::mark_read(&mut tx, m.chat_id, m.author_id, seq, m.at).await?;
+                if *mark {
+                    store::mark_read(&mut tx, m.chat_id, m.author_id, seq, m.at).await?;
+                }
                 let week = parta_core::time::monday_of_ms(m.at).to_string();
                 *per_chat.entry((week.clone(), m.chat_id)).or_default() += 1;
                 *per_author
@@ -197,7 +209,7 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
 fn finish(hub: &Hub, jobs: Vec<Job>, seqs: Vec<i64>) {
     for (job, seq) in jobs.into_iter().zip(seqs) {
         match job {
-            Job::Message { message, done } => {
+            Job::Message { message, done, .. } => {
                 let message = Message { seq, ..message };
                 hub.publish(message.clone());
                 let _ = done.send(Ok(Some(message)));

@@ -270,7 +270,8 @@
   // Read marks for what came live, at most one a second.
   var readTimer = null;
   function markRead() {
-    if (readTimer || !sock) return;
+    // A thread's page leaves the mark where it is (the posts between may be unseen).
+    if (readTimer || !sock || thread) return;
     readTimer = setTimeout(function () {
       readTimer = null;
       if (sock && sock.readyState === 1) sock.send(JSON.stringify({ op: 'read', chat: chat, seq: last }));

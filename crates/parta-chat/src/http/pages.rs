@@ -611,7 +611,7 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
         .collect();
     let slow = slow_label(t, history.chat.slow_seconds);
     let channel = history.chat.kind.is_channel();
-    let show_form = history.can_post && (!channel || history.thread.is_some() || history.moderator);
+    let show_form = history.can_post && (!channel || history.thread.is_some() || history.author);
     ChatPage {
         channel,
         show_form,

@@ -446,7 +446,9 @@ impl Conn {
                 // A muted member does not "type" either.
                 if self.may_write().is_ok()
                     && !recent
-                    && kind.is_some_and(|(k, may_post)| may_post && k != ChatKind::StaffRoom)
+                    && kind.is_some_and(|(k, may_post)| {
+                        may_post && k != ChatKind::StaffRoom && !k.is_channel()
+                    })
                 {
                     self.typed.insert(id, now);
                     self.chats

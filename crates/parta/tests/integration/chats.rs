@@ -1093,7 +1093,7 @@ async fn history_is_searched_by_word_forms_within_ones_own_chats() {
             && !html.contains("<script>alert"),
         "{html}"
     );
-    assert!(html.contains(&format!("/chats/{pupils}?before={}#m{trip}", trip + 1)));
+    assert!(html.contains(&format!("/chats/{pupils}/at/{trip}")));
 
     // Edits are found by their new text, deleted messages not at all.
     let res = t
@@ -2733,11 +2733,18 @@ async fn channels_reach_their_people_and_readers_comment_on_posts() {
         find(&chats_of(&s).await, "school_channel").unwrap()["unread"],
         1
     );
+    // Commenting, or opening a post's comments, does not read the posts between.
+    let unread = |list: Vec<Value>| find(&list, "school_channel").unwrap()["unread"].clone();
+    assert_eq!(unread(chats_of(&p).await), 1);
+    assert_eq!(p.get(&format!("{msgs}?thread=1")).await.status(), 200);
+    assert_eq!(unread(chats_of(&p).await), 1);
+    assert_eq!(p.get(&msgs).await.status(), 200);
+    assert_eq!(unread(chats_of(&p).await), 0);
     let h: Value = s.get(&msgs).await.json().await.unwrap();
     let posts = h["messages"].as_array().unwrap();
     assert_eq!(places(&h), [1]);
     assert_eq!(posts[0]["comments"], 1);
-    // The parent (who commented) and the student read it; its author is not counted.
+    // The parent and the student read it; its author is not counted.
     assert_eq!(posts[0]["views"], 2, "{h}");
     assert_eq!(
         find(&chats_of(&s).await, "school_channel").unwrap()["unread"],
@@ -2850,6 +2857,28 @@ async fn channels_reach_their_people_and_readers_comment_on_posts() {
     )
     .await;
     assert!(chats_of(&t).await.iter().any(|c| c["id"] == own.as_str()));
+    // The administration moderates it, but does not publish in it — now or later.
+    let posts = format!("/api/v1/chats/{own}/messages");
+    problem(
+        d.post(&posts, &json!({"text": "Слово директора"})).await,
+        403,
+    )
+    .await;
+    let later = json!({"text": "Позже", "send_at": in_secs(3600)});
+    let sched = format!("/api/v1/chats/{own}/scheduled");
+    problem(d.post(&sched, &later).await, 403).await;
+    let html = d.get(&format!("/chats/{own}")).await.text().await.unwrap();
+    assert!(
+        !html.contains("id=\"send\""),
+        "no post form for the administration"
+    );
+    // Nor does a reader of the school's news schedule a post there.
+    problem(
+        p.post(&format!("/api/v1/chats/{news}/scheduled"), &later)
+            .await,
+        403,
+    )
+    .await;
     // Its families may follow it; it comes into their chats when they do.
     let offered = channels_of(&s).await;
     let entry = channel(&offered, &own).expect("offered to the teacher's pupils");
