@@ -495,3 +495,43 @@ test('a teacher asks the parents a poll and sends a photo; votes, likes and the 
   await tctx.close();
   await pctx.close();
 });
+
+test('the director posts the school news; a parent on a phone sees it live and comments', async () => {
+  const dctx = await browser.newContext();
+  const pctx = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+  const director = await dctx.newPage();
+  const parent = await pctx.newPage();
+  await signIn(director, 'director');
+  await signIn(parent, 'parent');
+  await director.goto(`${base}/chats`);
+  await director.click('text=Новости школы');
+  await director.waitForURL(/\/chats\//);
+  const newsUrl = director.url();
+  // The parent finds the news among the channels.
+  await parent.goto(`${base}/chats`);
+  await parent.click('text=Каналы');
+  await parent.waitForURL(`${base}/channels`);
+  await parent.click('text=Новости школы');
+  await parent.waitForURL(newsUrl);
+  const text = 'В пятницу — день открытых дверей, приглашаем родителей';
+  await director.fill('#text', text);
+  await director.click('#send button[type=submit]');
+  const post = parent.locator(`#messages li:has-text("${text}")`);
+  await post.waitFor({ timeout: 10000 });
+  // Readers comment in the post's thread, not in the posts' feed.
+  assert.equal(await parent.locator('#send').count(), 0);
+  await post.locator('text=Комментарии: 0').click();
+  await parent.waitForURL(/thread=/);
+  await parent.fill('#text', 'Спасибо, придём!');
+  await parent.click('#send button[type=submit]');
+  await parent.waitForSelector('#messages li:has-text("Спасибо, придём!")', { timeout: 10000 });
+  const width = await parent.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `no sideways scrolling: ${width}`);
+  await parent.screenshot({ path: join(tmpdir(), 'parta-channel-parent-phone.png'), fullPage: true });
+  // The director's feed counts the comment under the post, live.
+  await director.waitForSelector(`#messages li:has-text("${text}") >> text=Комментарии: 1`, { timeout: 10000 });
+  assert.equal(await director.locator('#messages li:has-text("Спасибо, придём!")').count(), 0);
+  await director.screenshot({ path: join(tmpdir(), 'parta-channel-director.png'), fullPage: true });
+  await dctx.close();
+  await pctx.close();
+});

@@ -295,7 +295,7 @@ impl Chats {
 }
 
 /// One line of text without control characters, at most `max` characters.
-fn clean_line(raw: &str, max: usize) -> Result<String, String> {
+pub(crate) fn clean_line(raw: &str, max: usize) -> Result<String, String> {
     let text: String = raw.chars().filter(|c| !c.is_control()).collect();
     let text = text.trim();
     if text.chars().count() > max {
@@ -305,7 +305,7 @@ fn clean_line(raw: &str, max: usize) -> Result<String, String> {
 }
 
 /// Text of a few lines, at most `max` characters.
-fn clean_block(raw: &str, max: usize) -> Result<String, String> {
+pub(crate) fn clean_block(raw: &str, max: usize) -> Result<String, String> {
     let text: String = raw
         .chars()
         .filter(|c| *c == '\n' || !c.is_control())

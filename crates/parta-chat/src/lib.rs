@@ -7,6 +7,7 @@
 //! hands each new message to the chat's listeners in this process.
 
 pub mod channels;
+pub mod communities;
 pub mod demo;
 pub mod files;
 pub mod http;

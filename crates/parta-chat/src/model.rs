@@ -38,6 +38,10 @@ pub enum ChatKind {
     /// A teacher's own channel (канал учителя): its owner posts; the school's staff and
     /// the students and parents of the classes the owner teaches may subscribe.
     TeacherChannel,
+    /// Сообщество: a school's club or interest group (its staff and students), or a
+    /// teachers' professional community across a municipality's or a region's schools;
+    /// members by name, joined openly, by request or by invitation.
+    Community,
 }
 
 impl ChatKind {
@@ -51,6 +55,7 @@ impl ChatKind {
             ChatKind::SchoolChannel => "school_channel",
             ChatKind::ClassChannel => "class_channel",
             ChatKind::TeacherChannel => "teacher_channel",
+            ChatKind::Community => "community",
         }
     }
 
@@ -64,6 +69,7 @@ impl ChatKind {
             "school_channel" => ChatKind::SchoolChannel,
             "class_channel" => ChatKind::ClassChannel,
             "teacher_channel" => ChatKind::TeacherChannel,
+            "community" => ChatKind::Community,
             _ => return None,
         })
     }
@@ -146,6 +152,151 @@ pub struct NewChannel {
     pub description: String,
 }
 
+/// Whose people find and join a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// Its school's staff and students (a club, a section, an interest group).
+    School,
+    /// The teachers and administrations of its municipality's schools.
+    Municipality,
+    /// The teachers and administrations of its region's schools.
+    Region,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::School => "school",
+            Reach::Municipality => "municipality",
+            Reach::Region => "region",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Reach> {
+        Some(match s {
+            "school" => Reach::School,
+            "municipality" => Reach::Municipality,
+            "region" => Reach::Region,
+            _ => return None,
+        })
+    }
+}
+
+/// How one becomes a community's member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinMode {
+    /// Anyone it reaches joins at once.
+    Open,
+    /// One asks; a moderator lets them in.
+    Request,
+    /// A moderator invites; the invited accepts.
+    Invite,
+}
+
+impl JoinMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinMode::Open => "open",
+            JoinMode::Request => "request",
+            JoinMode::Invite => "invite",
+        }
+    }
+    pub fn parse(s: &str) -> Option<JoinMode> {
+        Some(match s {
+            "open" => JoinMode::Open,
+            "request" => JoinMode::Request,
+            "invite" => JoinMode::Invite,
+            _ => return None,
+        })
+    }
+}
+
+/// Where someone stands with a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Not a member; may join or ask (by its mode).
+    Outside,
+    Member,
+    Moderator,
+    /// Asked to join; waits for a moderator.
+    Requested,
+    /// Invited; joins when they accept.
+    Invited,
+}
+
+impl Standing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Outside => "outside",
+            Standing::Member => "member",
+            Standing::Moderator => "moderator",
+            Standing::Requested => "requested",
+            Standing::Invited => "invited",
+        }
+    }
+    pub fn parse(s: &str) -> Standing {
+        match s {
+            "member" => Standing::Member,
+            "moderator" => Standing::Moderator,
+            "requested" => Standing::Requested,
+            "invited" => Standing::Invited,
+            _ => Standing::Outside,
+        }
+    }
+}
+
+/// The most communities a person founds (a flood of empty clubs helps nobody).
+pub const MAX_FOUNDED_COMMUNITIES: i64 = 20;
+/// The most people waiting (requests and invitations) in one community.
+pub const MAX_WAITING: i64 = 500;
+
+/// A community in the directory.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityEntry {
+    pub id: ChatId,
+    pub title: String,
+    pub description: String,
+    pub reach: Reach,
+    pub join_mode: JoinMode,
+    /// Its school (a club's) or its founder's (a professional community's).
+    pub school: String,
+    pub members: i64,
+    /// The caller's standing.
+    pub standing: Standing,
+}
+
+/// A new community.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct NewCommunity {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub reach: Reach,
+    pub join_mode: JoinMode,
+}
+
+/// A community's people as its moderators manage them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityPeople {
+    pub members: Vec<CommunityPerson>,
+    /// Asked to join, waiting for a moderator.
+    pub requests: Vec<CommunityPerson>,
+    /// Invited, waiting for them.
+    pub invited: Vec<CommunityPerson>,
+    /// People it reaches whom a moderator may invite (their contacts; at most
+    /// [`MAX_CONTACTS`]).
+    pub invitable: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityPerson {
+    pub person_id: PersonId,
+    pub name: String,
+    pub standing: Standing,
+}
+
 /// The key of two people's personal chat: one a pair, whoever starts it.
 pub fn personal_key(a: PersonId, b: PersonId) -> String {
     let (a, b) = (a.to_string(), b.to_string());
@@ -194,8 +345,11 @@ pub struct Chat {
     pub purged: i64,
     /// A teacher's channel: its owner.
     pub owner_id: Option<PersonId>,
-    /// A channel's description.
+    /// A channel's or a community's description.
     pub description: String,
+    /// A community: whose people find and join it, and how.
+    pub reach: Option<Reach>,
+    pub join_mode: Option<JoinMode>,
     /// The caller's membership by name or by group, when the chat was read for a caller.
     pub caller: Membership,
 }

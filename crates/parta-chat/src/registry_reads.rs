@@ -416,3 +416,36 @@ pub async fn works_at(db: &Db, org: OrganisationId, person: PersonId) -> R<bool>
     .await?;
     Ok(n > 0)
 }
+
+/// Whether the person studies at the school now.
+pub async fn studies_at(db: &Db, org: OrganisationId, person: PersonId) -> R<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM enrolments WHERE person_id = $1 AND organisation_id = $2 AND ended_on IS NULL",
+    )
+    .bind(person)
+    .bind(org)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether the person works now at a school of the same municipality (`region`: of the
+/// same region) as this one.
+pub async fn works_near(db: &Db, org: OrganisationId, person: PersonId, region: bool) -> R<bool> {
+    let sql = if region {
+        "SELECT COUNT(*) FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id \
+         JOIN municipalities m ON m.id = o.municipality_id \
+         WHERE s.person_id = $1 AND s.ended_on IS NULL AND m.region_code = \
+           (SELECT m2.region_code FROM organisations o2 JOIN municipalities m2 ON m2.id = o2.municipality_id WHERE o2.id = $2)"
+    } else {
+        "SELECT COUNT(*) FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id \
+         WHERE s.person_id = $1 AND s.ended_on IS NULL AND o.municipality_id = \
+           (SELECT o2.municipality_id FROM organisations o2 WHERE o2.id = $2)"
+    };
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .bind(person)
+        .bind(org)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
+}

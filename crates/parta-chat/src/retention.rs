@@ -28,6 +28,7 @@ impl Chats {
             (ChatKind::SchoolChannel, r.channel_days),
             (ChatKind::ClassChannel, r.channel_days),
             (ChatKind::TeacherChannel, r.channel_days),
+            (ChatKind::Community, r.community_days),
         ] {
             if days == 0 {
                 continue;
@@ -52,6 +53,7 @@ impl Chats {
             r.staff_room_days,
             r.personal_days,
             r.channel_days,
+            r.community_days,
         ]
         .into_iter()
         .max()

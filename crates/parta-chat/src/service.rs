@@ -73,8 +73,11 @@ fn facts(chat: &Chat, restriction: ChatRestriction) -> ChatFacts {
                 member,
                 moderator: false,
             },
-            // A group's teachers moderate it; its students are members.
-            ChatKind::SubjectGroup => ChatAudience::Members { member, moderator },
+            // A group's teachers moderate it; its students are members. A community's
+            // members and moderators by its list, while it reaches them.
+            ChatKind::SubjectGroup | ChatKind::Community => {
+                ChatAudience::Members { member, moderator }
+            }
             // A channel's readers and authors, by the registry now.
             ChatKind::SchoolChannel | ChatKind::ClassChannel | ChatKind::TeacherChannel => {
                 ChatAudience::Channel {
@@ -167,12 +170,13 @@ impl Chats {
         let mut keys = self.ensure(p).await?;
         keys.extend(store::personal_keys(&self.db, p.person_id).await?);
         keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
+        keys.extend(store::community_keys(&self.db, p.person_id).await?);
         let rows = store::summaries(&self.db, p.person_id, &keys).await?;
-        // A teacher's channel followed while its reader: not once they are no longer one
-        // (a pupil who left the owner's class).
+        // A teacher's channel followed, a community joined: while they reach the caller
+        // (not a pupil who left the owner's class or the school).
         let mut kept = Vec::with_capacity(rows.len());
         for r in rows {
-            if r.chat.kind == ChatKind::TeacherChannel {
+            if matches!(r.chat.kind, ChatKind::TeacherChannel | ChatKind::Community) {
                 let chat = self.with_caller(r.chat.clone(), p).await?;
                 if !(chat.caller.member || chat.caller.moderator) {
                     continue;
@@ -358,6 +362,7 @@ impl Chats {
                 }
             }
             (k, _) if k.is_channel() => self.channel_membership(&chat, p).await?,
+            (ChatKind::Community, _) => self.community_membership(&chat, p).await?,
             _ => Membership::default(),
         };
         Ok(chat)
@@ -978,6 +983,18 @@ impl Chats {
                 None => Vec::new(),
             },
             (k, _) if k.is_channel() => self.channel_people(&chat).await?,
+            (ChatKind::Community, _) => {
+                let ids: Vec<PersonId> = store::community_people(&self.db, id)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, s)| matches!(s, Standing::Member | Standing::Moderator))
+                    .map(|(p, _)| p)
+                    .collect();
+                let names = registry_reads::short_names(&self.db, &ids).await?;
+                ids.into_iter()
+                    .map(|p| (p, names.get(&p).cloned().unwrap_or_default()))
+                    .collect()
+            }
             _ => Vec::new(),
         };
         let pending = members
@@ -1293,14 +1310,16 @@ impl Chats {
                 let mut keys = self.ensure(p).await?;
                 keys.extend(store::personal_keys(&self.db, p.person_id).await?);
                 keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
+                keys.extend(store::community_keys(&self.db, p.person_id).await?);
                 let removed = store::removed_from(&self.db, p.person_id).await?;
                 let mut found = Vec::new();
                 for c in store::chats_by_keys(&self.db, &keys).await? {
                     if removed.contains(&c.id) {
                         continue;
                     }
-                    // A teacher's channel followed: while its reader.
-                    if c.kind == ChatKind::TeacherChannel {
+                    // A teacher's channel followed, a community joined: while it reaches
+                    // them.
+                    if matches!(c.kind, ChatKind::TeacherChannel | ChatKind::Community) {
                         let c = self.with_caller(c.clone(), p).await?;
                         if !c.caller.member {
                             continue;
@@ -1441,6 +1460,7 @@ impl Chats {
         if p.role() == Role::Teacher {
             let mut keys = self.ensure(p).await?;
             keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
+            keys.extend(store::community_keys(&self.db, p.person_id).await?);
             for c in store::chats_by_keys(&self.db, &keys).await? {
                 let c = self.with_caller(c, p).await?;
                 if moderation(p, &c) == Decision::Allow {
@@ -1614,6 +1634,9 @@ impl Chats {
         if chat.kind.is_channel() {
             return self.in_channel(chat, person).await;
         }
+        if chat.kind == ChatKind::Community {
+            return self.in_community(chat, person).await;
+        }
         if let Some(c) = chat.class_id {
             if registry_reads::class_teacher(db, c).await? == Some(person) {
                 return Ok(true);
@@ -1674,6 +1697,7 @@ impl Chats {
                 registry_reads::class_teacher(&self.db, c).await? == Some(person)
             }
             (ChatKind::TeacherChannel, _, _) => chat.owner_id == Some(person),
+            (ChatKind::Community, _, _) => self.moderates_community(chat, person).await?,
             _ => false,
         };
         Ok(by_registry
@@ -1960,7 +1984,15 @@ fn summary(
         last_seq: chat.last_seq,
         last_at,
         unread: (chat.last_seq - read).max(0),
-        last_text: text.map(|t| t.chars().take(120).collect()),
+        // The start of the last message, cut at a word with "…" when longer.
+        last_text: text.map(|t| {
+            if t.chars().count() <= 120 {
+                return t;
+            }
+            let head: String = t.chars().take(119).collect();
+            let cut = head.rfind(' ').filter(|i| *i > 60).unwrap_or(head.len());
+            format!("{}…", head[..cut].trim_end())
+        }),
         last_author: author,
         to_acknowledge: 0,
         read_only: chat.read_only,

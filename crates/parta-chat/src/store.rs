@@ -35,6 +35,8 @@ pub(crate) struct ChatRow {
     purged_seq: i64,
     owner_id: Option<PersonId>,
     description: String,
+    reach: Option<String>,
+    join_mode: Option<String>,
 }
 
 fn chat_of(r: ChatRow) -> Option<Chat> {
@@ -52,11 +54,13 @@ fn chat_of(r: ChatRow) -> Option<Chat> {
         purged: r.purged_seq,
         owner_id: r.owner_id,
         description: r.description,
+        reach: r.reach.as_deref().and_then(Reach::parse),
+        join_mode: r.join_mode.as_deref().and_then(JoinMode::parse),
         caller: Membership::default(),
     })
 }
 
-const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds, purged_seq, owner_id, description";
+const CHAT_COLS: &str = "id, organisation_id, kind, class_id, group_id, title, read_only, last_seq, pinned_seq, slow_seconds, purged_seq, owner_id, description, reach, join_mode";
 
 /// The chat, and what its moderators imposed on the person now (one query: every chat
 /// operation asks it).
@@ -156,7 +160,7 @@ pub async fn summaries(db: &Db, person: PersonId, keys: &[String]) -> R<Vec<Summ
     }
     let me = db.placeholders(1, 1);
     let sql = format!(
-        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.purged_seq, c.owner_id, c.description, c.last_at, \
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, c.pinned_seq, c.slow_seconds, c.purged_seq, c.owner_id, c.description, c.reach, c.join_mode, c.last_at, \
          COALESCE(m.read_seq, 0) AS read_seq, l.body, l.author_id, l.deleted_at, \
          CASE WHEN c.kind IN ('school_channel', 'class_channel', 'teacher_channel') THEN \
            (SELECT COUNT(*) FROM chat_messages p WHERE p.chat_id = c.id AND p.seq > COALESCE(m.read_seq, 0) \
@@ -1746,4 +1750,216 @@ pub async fn reply_counts(
         q = q.bind(*p);
     }
     Ok(q.fetch_all(&db.pool).await?.into_iter().collect())
+}
+
+/// The keys of the communities the person is a member of.
+pub async fn community_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.source_key FROM chats c JOIN community_members m ON m.chat_id = c.id \
+         WHERE m.person_id = $1 AND m.state IN ('member', 'moderator')",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The communities a person founded (their limit).
+pub async fn founded(db: &Db, person: PersonId) -> R<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM chats WHERE kind = 'community' AND owner_id = $1")
+            .bind(person)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(n)
+}
+
+/// A new community with its founder as its moderator.
+pub async fn create_community(
+    conn: &mut sqlx::AnyConnection,
+    org: OrganisationId,
+    founder: PersonId,
+    new: (&str, &str, Reach, JoinMode),
+    now: i64,
+) -> R<ChatId> {
+    let (title, description, reach, mode) = new;
+    let id = ChatId::new();
+    sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, source_key, title, description, owner_id, reach, join_mode, created_at) \
+         VALUES ($1, $2, 'community', $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(format!("community:{id}"))
+    .bind(title.to_string())
+    .bind(description.to_string())
+    .bind(founder)
+    .bind(reach.as_str())
+    .bind(mode.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    set_standing(conn, id, founder, Standing::Moderator, founder, now).await?;
+    Ok(id)
+}
+
+/// The person's standing in a community (none: outside).
+pub async fn standing(db: &Db, chat: ChatId, person: PersonId) -> R<Standing> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT state FROM community_members WHERE chat_id = $1 AND person_id = $2")
+            .bind(chat)
+            .bind(person)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map_or(Standing::Outside, |r| Standing::parse(&r.0)))
+}
+
+/// Sets the person's standing (outside: removes it).
+pub async fn set_standing(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    person: PersonId,
+    standing: Standing,
+    by: PersonId,
+    now: i64,
+) -> R<()> {
+    if standing == Standing::Outside {
+        sqlx::query("DELETE FROM community_members WHERE chat_id = $1 AND person_id = $2")
+            .bind(chat)
+            .bind(person)
+            .execute(conn)
+            .await?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO community_members (chat_id, person_id, state, by_id, at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (chat_id, person_id) DO UPDATE SET state = excluded.state, by_id = excluded.by_id, at = excluded.at",
+    )
+    .bind(chat)
+    .bind(person)
+    .bind(standing.as_str())
+    .bind(by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A community's people with their standing.
+pub async fn community_people(db: &Db, chat: ChatId) -> R<Vec<(PersonId, Standing)>> {
+    let rows: Vec<(PersonId, String)> = sqlx::query_as(
+        "SELECT person_id, state FROM community_members WHERE chat_id = $1 ORDER BY at",
+    )
+    .bind(chat)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(p, s)| (p, Standing::parse(&s)))
+        .collect())
+}
+
+/// People waiting in a community (requests and invitations).
+pub async fn waiting(db: &Db, chat: ChatId) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM community_members WHERE chat_id = $1 AND state IN ('requested', 'invited')",
+    )
+    .bind(chat)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n)
+}
+
+/// A community in the directory as read: the chat, its school's short name, its members,
+/// the person's standing.
+pub struct CommunityRow {
+    pub chat: Chat,
+    pub school: String,
+    pub members: i64,
+    pub standing: Standing,
+}
+
+/// The communities of these schools (reach `school`) and, for staff, those reaching these
+/// municipalities or regions — with the person's standing.
+pub async fn communities(
+    db: &Db,
+    person: PersonId,
+    schools: &[OrganisationId],
+    territory: Option<(&[String], &[String])>,
+) -> R<Vec<CommunityRow>> {
+    let mut filters = Vec::new();
+    let mut at = 2;
+    let list = |at: &mut usize, n: usize| {
+        let l = parta_db::placeholders(*at, n);
+        *at += n;
+        l
+    };
+    if !schools.is_empty() {
+        filters.push(format!(
+            "(c.reach = 'school' AND c.organisation_id IN ({}))",
+            list(&mut at, schools.len())
+        ));
+    }
+    if let Some((muns, regions)) = territory {
+        if !muns.is_empty() {
+            filters.push(format!(
+                "(c.reach = 'municipality' AND o.municipality_id IN ({}))",
+                list(&mut at, muns.len())
+            ));
+        }
+        if !regions.is_empty() {
+            filters.push(format!(
+                "(c.reach = 'region' AND mu.region_code IN ({}))",
+                list(&mut at, regions.len())
+            ));
+        }
+    }
+    if filters.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        chat: ChatRow,
+        school: String,
+        members: i64,
+        state: Option<String>,
+    }
+    let sql = format!(
+        "SELECT c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, c.last_seq, \
+           c.pinned_seq, c.slow_seconds, c.purged_seq, c.owner_id, c.description, c.reach, c.join_mode, \
+           o.short_name AS school, \
+           (SELECT COUNT(*) FROM community_members x WHERE x.chat_id = c.id AND x.state IN ('member', 'moderator')) AS members, \
+           (SELECT x.state FROM community_members x WHERE x.chat_id = c.id AND x.person_id = $1) AS state \
+         FROM chats c JOIN organisations o ON o.id = c.organisation_id JOIN municipalities mu ON mu.id = o.municipality_id \
+         WHERE c.kind = 'community' AND ({}) ORDER BY c.title, c.id LIMIT 500",
+        filters.join(" OR ")
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql).bind(person);
+    for s in schools {
+        q = q.bind(*s);
+    }
+    if let Some((muns, regions)) = territory {
+        for m in muns {
+            q = q.bind(m.clone());
+        }
+        for r in regions {
+            q = q.bind(r.clone());
+        }
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Some(CommunityRow {
+                chat: chat_of(r.chat)?,
+                school: r.school,
+                members: r.members,
+                standing: r
+                    .state
+                    .as_deref()
+                    .map_or(Standing::Outside, Standing::parse),
+            })
+        })
+        .collect())
 }

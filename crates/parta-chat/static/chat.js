@@ -194,8 +194,27 @@
     }
     return d;
   }
+  // A channel's post: its views and a link to its comments; a comment that comes on the
+  // posts' page counts under its post.
+  function figures(m) {
+    var p = el('p', 'small muted figures', list.getAttribute('data-views') + ': 0 · ');
+    var a = el('a', null, list.getAttribute('data-comments') + ': 0');
+    a.href = '/chats/' + chat + '?thread=' + m.seq;
+    p.appendChild(a);
+    return p;
+  }
+  function counted(m) {
+    var post = document.getElementById('m' + m.reply_to);
+    var links = post ? post.getElementsByTagName('a') : [];
+    for (var k = 0; k < links.length; k++) {
+      if (links[k].href.indexOf('?thread=' + m.reply_to) < 0) continue;
+      var n = (parseInt(links[k].textContent.replace(/^\D+/, ''), 10) || 0) + 1;
+      links[k].textContent = list.getAttribute('data-comments') + ': ' + n;
+    }
+  }
   function add(m) {
     if (m.seq > last) last = m.seq;
+    if (channel && !thread && m.reply_to && !seen[m.seq]) { seen[m.seq] = true; counted(m); }
     if (seen[m.seq] || !here(m)) return;
     seen[m.seq] = true;
     var empty = document.getElementById('empty');
@@ -214,6 +233,7 @@
     if (m.files && m.files.length) li.appendChild(filesOf(m));
     if (m.poll) li.appendChild(pollForm(m));
     if (m.urgent && m.author_id !== me) li.appendChild(ackForm(m.seq));
+    if (channel && !m.reply_to) li.appendChild(figures(m));
     if (!m.deleted) li.appendChild(actionsOf(m));
     var next = null;
     for (var j = items.length - 1; j >= 0; j--) {

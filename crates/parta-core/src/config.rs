@@ -152,6 +152,8 @@ pub struct ChatsConfig {
     pub personal_days: u32,
     /// Channels (a school's news, a class's and a teacher's channels) with their comments.
     pub channel_days: u32,
+    /// Communities (clubs, interest groups, teachers' professional communities).
+    pub community_days: u32,
 }
 
 impl Default for ChatsConfig {
@@ -161,6 +163,7 @@ impl Default for ChatsConfig {
             staff_room_days: 1100,
             personal_days: 400,
             channel_days: 1100,
+            community_days: 400,
         }
     }
 }

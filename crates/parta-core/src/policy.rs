@@ -81,6 +81,8 @@ pub enum Operation {
     ReadChatActivity,
     /// A teacher's own channel (канал учителя) in a school: its teachers, one each.
     CreateChannel,
+    /// A community (сообщество) founded in a school: its teachers and administration.
+    CreateCommunity,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -102,7 +104,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 32] = [
+    pub const ALL: [Operation; 33] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -135,6 +137,7 @@ impl Operation {
         Operation::ModerateChat,
         Operation::ReadChatActivity,
         Operation::CreateChannel,
+        Operation::CreateCommunity,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -174,6 +177,7 @@ impl Operation {
             Operation::ModerateChat => 29,
             Operation::ReadChatActivity => 30,
             Operation::CreateChannel => 31,
+            Operation::CreateCommunity => 32,
         }
     }
 
@@ -210,7 +214,8 @@ impl Operation {
             Operation::PostInChat
             | Operation::StartChat
             | Operation::ModerateChat
-            | Operation::CreateChannel => "chats:write",
+            | Operation::CreateChannel
+            | Operation::CreateCommunity => "chats:write",
         }
     }
 }
@@ -449,6 +454,13 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
     if let (Op::CreateChannel, Target::Organisation(o)) = (op, target) {
         let teacher = role == Role::Teacher && p.scope.organisations.contains(&o.organisation);
         return read_then(true, teacher);
+    }
+    // A community is founded by the staff of a school in it (children do not found
+    // groups of their own).
+    if let (Op::CreateCommunity, Target::Organisation(o)) = (op, target) {
+        let staff = matches!(role, Role::Teacher | Role::SchoolAdmin)
+            && p.scope.organisations.contains(&o.organisation);
+        return read_then(true, staff);
     }
     if role == Role::PlatformAdmin {
         return Decision::Allow;

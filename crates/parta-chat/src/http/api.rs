@@ -5,9 +5,10 @@
 use super::Web;
 use crate::live::Follower;
 use crate::{
-    AckReport, ActivityReport, ChannelEntry, ChatSettings, ChatSummary, Complaint, ComplaintReason,
-    Contacts, FileRef, History, Message, NewChannel, NewPoll, Outgoing, PollVoters, Resolution,
-    Restricted, Scheduled, SearchResults,
+    AckReport, ActivityReport, ChannelEntry, ChatSettings, ChatSummary, CommunityEntry,
+    CommunityPeople, Complaint, ComplaintReason, Contacts, FileRef, History, Message, NewChannel,
+    NewCommunity, NewPoll, Outgoing, PollVoters, Resolution, Restricted, Scheduled, SearchResults,
+    Standing,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -31,6 +32,10 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(start_personal))
         .routes(routes!(channels, create_channel))
         .routes(routes!(subscribe, unsubscribe))
+        .routes(routes!(communities, create_community))
+        .routes(routes!(join_community, leave_community))
+        .routes(routes!(community_people))
+        .routes(routes!(set_member))
         .routes(routes!(history, post_message))
         .routes(routes!(read))
         .routes(routes!(events))
@@ -202,6 +207,106 @@ async fn unsubscribe(
         .subscribe(&c.principal, path_id(&id)?, false)
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The communities the caller may find (сообщества): their school's clubs and interest
+/// groups (staff and students), and for staff the professional communities of their
+/// municipality and region — invitation-only ones when they are in them or invited — with
+/// the caller's standing. A community's messages: `/api/v1/chats/{id}/messages`.
+#[utoipa::path(get, path = "/api/v1/communities", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    responses((status = 200, body = [CommunityEntry])))]
+async fn communities(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<CommunityEntry>>> {
+    Ok(Json(st.chats.communities(&c.principal).await?))
+}
+
+/// Founds a community in the caller's school (a teacher or the administration), with its
+/// reach (`school`, `municipality`, `region`) and how one joins (`open`, `request`,
+/// `invite`); the founder moderates it.
+#[utoipa::path(post, path = "/api/v1/communities", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    request_body = NewCommunity,
+    responses((status = 201, body = Started), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_community(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewCommunity>,
+) -> ApiResult<(axum::http::StatusCode, Json<Started>)> {
+    let id = st.chats.create_community(&c.principal, &req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Started { id })))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StandingIs {
+    /// `outside`, `member`, `moderator`, `requested`, `invited`.
+    pub standing: Standing,
+}
+
+/// Joins a community: an open one at once, one by request asks its moderators
+/// (`requested`), an invitation accepted.
+#[utoipa::path(post, path = "/api/v1/communities/{id}/membership", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 200, body = StandingIs), (status = 404, body = Problem), (status = 429, body = Problem)))]
+async fn join_community(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StandingIs>> {
+    let standing = st.chats.join(&c.principal, path_id(&id)?).await?;
+    Ok(Json(StandingIs { standing }))
+}
+
+/// Leaves a community, takes back a request or declines an invitation.
+#[utoipa::path(delete, path = "/api/v1/communities/{id}/membership", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn leave_community(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    st.chats.leave(&c.principal, path_id(&id)?).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// A community's members, requests and invitations, and whom its moderator may invite:
+/// its moderators.
+#[utoipa::path(get, path = "/api/v1/communities/{id}/people", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 200, body = CommunityPeople), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn community_people(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CommunityPeople>> {
+    Ok(Json(
+        st.chats
+            .community_people(&c.principal, path_id(&id)?)
+            .await?,
+    ))
+}
+
+/// A moderator's decision: let a request in (`member`), make a member a moderator or back
+/// (`moderator`, `member`), invite someone the community reaches (`invited`), turn a
+/// request away, take an invitation back or remove a member (`outside`). Audited.
+#[utoipa::path(put, path = "/api/v1/communities/{id}/people/{person}", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path), ("person" = String, Path)), request_body = StandingIs,
+    responses((status = 200, body = StandingIs), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn set_member(
+    State(st): State<Web>,
+    c: Caller,
+    Path((id, person)): Path<(String, String)>,
+    ApiJson(req): ApiJson<StandingIs>,
+) -> ApiResult<Json<StandingIs>> {
+    let standing = st
+        .chats
+        .set_member(
+            &c.principal,
+            path_id(&id)?,
+            path_id(&person)?,
+            req.standing,
+            c.origin.ip,
+        )
+        .await?;
+    Ok(Json(StandingIs { standing }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

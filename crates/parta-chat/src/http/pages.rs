@@ -29,6 +29,13 @@ pub fn router() -> Pages<Web> {
         .get("/channels", channels)
         .post("/channels", create_channel)
         .post("/channels/{id}/follow", follow)
+        .get("/communities", communities)
+        .post("/communities", create_community)
+        .post("/communities/{id}/join", join_community)
+        .post("/communities/{id}/leave", leave_community)
+        .get("/communities/{id}/people", community_people)
+        .post("/communities/{id}/invite", invite)
+        .post("/communities/{id}/people/{person}", set_member)
         .get("/chats/{id}", chat)
         .get("/chats/{id}/at/{seq}", at)
         .post("/chats/{id}", post)
@@ -77,7 +84,10 @@ fn title_of(t: &Strings, kind: ChatKind, name: &str) -> String {
         ChatKind::StaffRoom => format!("{} — {name}", t.staff_room),
         ChatKind::SchoolChannel => format!("{}: {name}", t.school_news),
         ChatKind::ClassChannel => format!("{name} — {}", t.class_channel),
-        ChatKind::SubjectGroup | ChatKind::Personal | ChatKind::TeacherChannel => name.to_string(),
+        ChatKind::SubjectGroup
+        | ChatKind::Personal
+        | ChatKind::TeacherChannel
+        | ChatKind::Community => name.to_string(),
     }
 }
 
@@ -253,6 +263,268 @@ async fn follow(
     let id = chat_id(&id)?;
     st.chats.subscribe(&pc.0.principal, id, f.on == "1").await?;
     Ok(Redirect::to("/channels").into_response())
+}
+
+/// A community in the directory.
+struct CommunityView {
+    id: ChatId,
+    title: String,
+    description: String,
+    school: String,
+    members: i64,
+    /// How one joins, in words.
+    mode: &'static str,
+    open: bool,
+    moderator: bool,
+    requested: bool,
+}
+
+#[derive(Template)]
+#[template(path = "communities.html")]
+struct CommunitiesPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    invited: Vec<CommunityView>,
+    mine: Vec<CommunityView>,
+    others: Vec<CommunityView>,
+    may_create: bool,
+    error: Option<String>,
+    /// What was typed: title, description, reach, join mode.
+    draft: (String, String, String, String),
+    reaches: Vec<(&'static str, &'static str)>,
+    modes: Vec<(&'static str, &'static str)>,
+}
+
+fn mode_words(t: &Strings, m: crate::JoinMode) -> &'static str {
+    match m {
+        crate::JoinMode::Open => t.mode_open,
+        crate::JoinMode::Request => t.mode_request,
+        crate::JoinMode::Invite => t.mode_invite,
+    }
+}
+
+async fn communities_page(
+    st: &Web,
+    r: &PageReq,
+    draft: (String, String, String, String),
+    error: Option<String>,
+) -> Result<CommunitiesPage, Problem> {
+    use crate::Standing;
+    let t = strings(&r.headers);
+    let p = &r.caller.principal;
+    let list = st.chats.communities(p).await?;
+    let (mut invited, mut mine, mut others) = (Vec::new(), Vec::new(), Vec::new());
+    for c in list {
+        let v = CommunityView {
+            id: c.id,
+            title: c.title,
+            description: c.description,
+            school: c.school,
+            members: c.members,
+            mode: mode_words(t, c.join_mode),
+            open: c.join_mode == crate::JoinMode::Open,
+            moderator: c.standing == Standing::Moderator,
+            requested: c.standing == Standing::Requested,
+        };
+        match c.standing {
+            Standing::Invited => invited.push(v),
+            Standing::Member | Standing::Moderator => mine.push(v),
+            _ => others.push(v),
+        }
+    }
+    Ok(CommunitiesPage {
+        ctx: r.ctx(),
+        t,
+        invited,
+        mine,
+        others,
+        may_create: matches!(
+            p.role(),
+            parta_core::principal::Role::Teacher | parta_core::principal::Role::SchoolAdmin
+        ),
+        error,
+        draft,
+        reaches: vec![
+            ("school", t.reach_school),
+            ("municipality", t.reach_municipality),
+            ("region", t.reach_region),
+        ],
+        modes: vec![
+            ("open", t.mode_open),
+            ("request", t.mode_request),
+            ("invite", t.mode_invite),
+        ],
+    })
+}
+
+/// The communities the caller is in, is invited to, or may join; staff found one here.
+async fn communities(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let draft = (String::new(), String::new(), "school".into(), "open".into());
+    Ok(private(render(
+        &communities_page(&st, &r, draft, None).await?,
+    )))
+}
+
+#[derive(Deserialize)]
+struct CommunityForm {
+    title: String,
+    #[serde(default)]
+    description: String,
+    reach: String,
+    join_mode: String,
+}
+
+async fn create_community(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<CommunityForm>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let new = match (
+        crate::Reach::parse(&f.reach),
+        crate::JoinMode::parse(&f.join_mode),
+    ) {
+        (Some(reach), Some(join_mode)) => Ok(crate::NewCommunity {
+            title: f.title.clone(),
+            description: f.description.clone(),
+            reach,
+            join_mode,
+        }),
+        (None, _) => Err(Problem::invalid("reach", "Выберите, для кого сообщество.")),
+        (_, None) => Err(Problem::invalid(
+            "join_mode",
+            "Выберите, как в него вступить.",
+        )),
+    };
+    let made = match new {
+        Ok(new) => st.chats.create_community(&r.caller.principal, &new).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(id) => Ok(Redirect::to(&format!("/chats/{id}")).into_response()),
+        // Refused: the form again with what was typed and the reason.
+        Err(e) if e.status == 422 => {
+            let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
+            let draft = (f.title, f.description, f.reach, f.join_mode);
+            let pg = communities_page(&st, &r, draft, Some(reason)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, private(render(&pg))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn join_community(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    let standing = st.chats.join(&pc.0.principal, id).await?;
+    Ok(match standing {
+        crate::Standing::Member | crate::Standing::Moderator => {
+            Redirect::to(&format!("/chats/{id}"))
+        }
+        _ => Redirect::to("/communities"),
+    }
+    .into_response())
+}
+
+async fn leave_community(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    st.chats.leave(&pc.0.principal, chat_id(&id)?).await?;
+    Ok(Redirect::to("/communities").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "community_people.html")]
+struct CommunityPeoplePage {
+    ctx: Ctx,
+    t: &'static Strings,
+    id: ChatId,
+    people: crate::CommunityPeople,
+    me: String,
+}
+
+async fn community_people(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let id = chat_id(&id)?;
+    let people = st.chats.community_people(&r.caller.principal, id).await?;
+    Ok(private(render(&CommunityPeoplePage {
+        ctx: r.ctx(),
+        t: strings(&r.headers),
+        id,
+        people,
+        me: r.caller.principal.person_id.to_string(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    person: String,
+}
+
+async fn invite(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<InviteForm>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    let person = f.person.parse().map_err(|_| Problem::not_found())?;
+    let c = &pc.0;
+    st.chats
+        .set_member(
+            &c.principal,
+            id,
+            person,
+            crate::Standing::Invited,
+            c.origin.ip.clone(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/communities/{id}/people")).into_response())
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    standing: String,
+}
+
+async fn set_member(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path((id, person)): Path<(String, String)>,
+    Form(f): Form<MemberForm>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    let person = person.parse().map_err(|_| Problem::not_found())?;
+    let to = match f.standing.as_str() {
+        "member" => crate::Standing::Member,
+        "moderator" => crate::Standing::Moderator,
+        "outside" => crate::Standing::Outside,
+        _ => return Err(Problem::invalid("standing", "Неизвестное действие.").into()),
+    };
+    let c = &pc.0;
+    st.chats
+        .set_member(&c.principal, id, person, to, c.origin.ip.clone())
+        .await?;
+    Ok(Redirect::to(&format!("/communities/{id}/people")).into_response())
 }
 
 /// A found message as the results page shows it.
@@ -1453,6 +1725,9 @@ async fn restrict(
 struct ActivityPage {
     ctx: Ctx,
     t: &'static Strings,
+    /// A territory's operator: the figures are all they have of the chats (no list to go
+    /// back to).
+    operator: bool,
     report: crate::ActivityReport,
     /// (the school's figures, its share in per cent, whether it reaches the target)
     rows: Vec<(crate::SchoolActivity, String, bool)>,
@@ -1509,6 +1784,11 @@ async fn activity(
         })
         .collect();
     let page = ActivityPage {
+        operator: matches!(
+            r.caller.principal.role(),
+            parta_core::principal::Role::MunicipalOperator
+                | parta_core::principal::Role::RegionalOperator
+        ),
         ctx: r.ctx(),
         t,
         total_share: percent(report.total.teacher_chats_share),

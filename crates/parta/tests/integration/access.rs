@@ -202,6 +202,13 @@ const API: &[Row] = &[
     row("GET /api/v1/chats/{id}/events", Some("director"), "/api/v1/chats/@staff2/events", None, 404),
     row("GET /api/v1/chats/socket", None, "/api/v1/chats/socket", None, 401),
     row("GET /api/v1/channels", None, "/api/v1/channels", None, 401),
+    row("GET /api/v1/communities", None, "/api/v1/communities", None, 401),
+    row("POST /api/v1/communities", Some("parent"), "/api/v1/communities", Some(r#"{"title":"Родительский клуб","reach":"school","join_mode":"open"}"#), 403),
+    row("POST /api/v1/communities/{id}/membership", Some("student"), "/api/v1/communities/@community2/membership", None, 404),
+    row("DELETE /api/v1/communities/{id}/membership", Some("teacher"), "/api/v1/communities/@community2/membership", None, 404),
+    row("GET /api/v1/communities/{id}/people", Some("director"), "/api/v1/communities/@community2/people", None, 404),
+    row("PUT /api/v1/communities/{id}/people/{person}", Some("teacher"), "/api/v1/communities/@community2/people/@teacher2", Some(r#"{"standing":"member"}"#), 404),
+    row("GET /api/v1/chats/{id}/messages", Some("student"), "/api/v1/chats/@community2/messages", None, 404),
     row("POST /api/v1/channels", Some("director"), "/api/v1/channels", Some(r#"{"title":"Директорский"}"#), 403),
     row("PUT /api/v1/channels/{id}/subscription", Some("parent"), "/api/v1/channels/@tchannel2/subscription", None, 404),
     row("DELETE /api/v1/channels/{id}/subscription", Some("student"), "/api/v1/channels/@tchannel2/subscription", None, 404),
@@ -357,6 +364,13 @@ const PAGES: &[Row] = &[
     row("GET /chats/{id}", Some("teacher"), "/chats/@tchannel2?thread=1", None, 404),
     row("GET /chats/{id}/at/{seq}", Some("student"), "/chats/@news2/at/1", None, 404),
     row("GET /channels", None, "/channels", None, 303),
+    row("GET /communities", None, "/communities", None, 303),
+    row("POST /communities", Some("student"), "/communities", Some("title=Клуб&reach=school&join_mode=open"), 403),
+    row("POST /communities/{id}/join", Some("student"), "/communities/@community2/join", Some(""), 404),
+    row("POST /communities/{id}/leave", Some("teacher"), "/communities/@community2/leave", Some(""), 404),
+    row("GET /communities/{id}/people", Some("director"), "/communities/@community2/people", None, 404),
+    row("POST /communities/{id}/invite", Some("director"), "/communities/@community2/invite", Some("person=@teacher2"), 404),
+    row("POST /communities/{id}/people/{person}", Some("teacher"), "/communities/@community2/people/@teacher2", Some("standing=member"), 404),
     row("POST /channels", Some("parent"), "/channels", Some("title=Родительский"), 403),
     row("POST /channels/{id}/follow", Some("parent"), "/channels/@tchannel2/follow", Some("on=1"), 404),
     row("POST /chats/{id}", Some("student"), "/chats/@chat2", Some("text=x"), 404),
@@ -624,6 +638,28 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
             .await;
         f.insert(name, id);
     }
+    // The other school's open club, founded by its teacher.
+    let club = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, source_key, title, owner_id, reach, join_mode, created_at) \
+         VALUES ($1, $2, 'community', $3, 'Шахматы', $4, 'school', 'open', 0)",
+    )
+    .bind(&club)
+    .bind(&school2)
+    .bind(format!("community:{club}"))
+    .bind(&f["teacher2"])
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO community_members (chat_id, person_id, state, at) VALUES ($1, $2, 'moderator', 0)",
+    )
+    .bind(&club)
+    .bind(&f["teacher2"])
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    f.insert("community2", club);
     f
 }
 

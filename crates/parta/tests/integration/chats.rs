@@ -2944,3 +2944,258 @@ async fn channels_reach_their_people_and_readers_comment_on_posts() {
     problem(s.get(&format!("/api/v1/chats/{own}/messages")).await, 404).await;
     assert!(!chats_of(&s).await.iter().any(|c| c["id"] == own.as_str()));
 }
+
+async fn communities_of(c: &Client) -> Vec<Value> {
+    let res = c.get("/api/v1/communities").await;
+    assert_eq!(res.status(), 200);
+    res.json::<Vec<Value>>().await.unwrap()
+}
+
+async fn found(c: &Client, title: &str) -> Value {
+    communities_of(c)
+        .await
+        .into_iter()
+        .find(|x| x["title"] == title)
+        .unwrap_or(Value::Null)
+}
+
+async fn new_community(c: &Client, title: &str, reach: &str, mode: &str) -> String {
+    let res = c
+        .post(
+            "/api/v1/communities",
+            &json!({"title": title, "description": "Встречи по средам", "reach": reach, "join_mode": mode}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn communities_are_found_by_their_reach_and_joined_by_their_mode() {
+    let app = spawn().await;
+    let student = app.person_of("student").await;
+    let d = app.login("director").await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+
+    // Staff found communities; children and parents do not.
+    problem(
+        s.post(
+            "/api/v1/communities",
+            &json!({"title": "Мой клуб", "reach": "school", "join_mode": "open"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(
+        p.post(
+            "/api/v1/communities",
+            &json!({"title": "Клуб", "reach": "school", "join_mode": "open"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let bad = problem(
+        t.post(
+            "/api/v1/communities",
+            &json!({"title": " ", "reach": "school", "join_mode": "open"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), ["title"]);
+    assert_eq!(
+        t.post(
+            "/api/v1/communities",
+            &json!({"title": "Клуб", "reach": "galaxy", "join_mode": "open"})
+        )
+        .await
+        .status(),
+        422
+    );
+
+    // An open club of the school: a pupil finds it and joins at once; it is in their chats.
+    let chess = new_community(&t, "Шахматный клуб", "school", "open").await;
+    assert_eq!(found(&t, "Шахматный клуб").await["standing"], "moderator");
+    let entry = found(&s, "Шахматный клуб").await;
+    assert_eq!(
+        (entry["standing"].clone(), entry["members"].clone()),
+        (json!("outside"), json!(1))
+    );
+    problem(s.get(&format!("/api/v1/chats/{chess}/messages")).await, 404).await;
+    let joined: Value = s
+        .post(
+            &format!("/api/v1/communities/{chess}/membership"),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(joined["standing"], "member");
+    assert_eq!(id_of(&chats_of(&s).await, "community"), chess);
+    let res = s
+        .post(
+            &format!("/api/v1/chats/{chess}/messages"),
+            &json!({"text": "Я приду в среду"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    // Parents are not reached by a school's club.
+    assert!(communities_of(&p).await.is_empty());
+
+    // By request: the pupil asks, the moderator lets them in.
+    let theatre = new_community(&t, "Театральная студия", "school", "request").await;
+    let asked: Value = s
+        .post(
+            &format!("/api/v1/communities/{theatre}/membership"),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(asked["standing"], "requested");
+    problem(
+        s.get(&format!("/api/v1/chats/{theatre}/messages")).await,
+        404,
+    )
+    .await;
+    let people: Value = t
+        .get(&format!("/api/v1/communities/{theatre}/people"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(people["requests"][0]["person_id"], student.as_str());
+    // Only its moderators manage its people; nobody changes their own standing.
+    problem(
+        s.get(&format!("/api/v1/communities/{theatre}/people"))
+            .await,
+        403,
+    )
+    .await;
+    let me = app.person_of("teacher").await;
+    let own = problem(
+        t.send(
+            "PUT",
+            &format!("/api/v1/communities/{theatre}/people/{me}"),
+            Some(&json!({"standing": "member"})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&own), ["person"]);
+    let res = t
+        .send(
+            "PUT",
+            &format!("/api/v1/communities/{theatre}/people/{student}"),
+            Some(&json!({"standing": "member"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        s.get(&format!("/api/v1/chats/{theatre}/messages"))
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'community_member'")
+            .await
+            >= 1
+    );
+
+    // By invitation: not found until invited; the invited accepts.
+    let team = new_community(&t, "Олимпиадная команда", "school", "invite").await;
+    assert_eq!(found(&s, "Олимпиадная команда").await, Value::Null);
+    problem(
+        s.post(
+            &format!("/api/v1/communities/{team}/membership"),
+            &json!({}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let res = t
+        .send(
+            "PUT",
+            &format!("/api/v1/communities/{team}/people/{student}"),
+            Some(&json!({"standing": "invited"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        found(&s, "Олимпиадная команда").await["standing"],
+        "invited"
+    );
+    let html = s.get("/communities").await.text().await.unwrap();
+    assert!(
+        html.contains("Вас пригласили") && html.contains("Олимпиадная команда"),
+        "{html}"
+    );
+    let res = s.form(&format!("/communities/{team}/join"), &[]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], format!("/chats/{team}").as_str());
+    assert_eq!(found(&s, "Олимпиадная команда").await["standing"], "member");
+
+    // A professional community of the municipality: its schools' staff, not pupils.
+    let method = new_community(
+        &d,
+        "Методическое объединение учителей математики",
+        "municipality",
+        "open",
+    )
+    .await;
+    assert_eq!(
+        found(&t, "Методическое объединение учителей математики").await["standing"],
+        "outside"
+    );
+    assert_eq!(
+        found(&s, "Методическое объединение учителей математики").await,
+        Value::Null
+    );
+    problem(
+        s.post(
+            &format!("/api/v1/communities/{method}/membership"),
+            &json!({}),
+        )
+        .await,
+        404,
+    )
+    .await;
+
+    // The page: founding with a refused title keeps what was typed.
+    let res = t
+        .form(
+            "/communities",
+            &[
+                ("title", ""),
+                ("description", "Про роботов"),
+                ("reach", "school"),
+                ("join_mode", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Назовите сообщество") && html.contains("Про роботов"),
+        "{html}"
+    );
+
+    // A pupil who leaves the school leaves its clubs.
+    leaves_school(&app, &student).await;
+    let s = app.login("student").await;
+    problem(s.get(&format!("/api/v1/chats/{chess}/messages")).await, 404).await;
+    assert!(!chats_of(&s).await.iter().any(|c| c["id"] == chess.as_str()));
+}
