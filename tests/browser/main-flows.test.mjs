@@ -504,14 +504,14 @@ test('the director posts the school news; a parent on a phone sees it live and c
   await signIn(director, 'director');
   await signIn(parent, 'parent');
   await director.goto(`${base}/chats`);
-  await director.click('text=Новости школы');
+  await director.click('a:has-text("Новости школы")');
   await director.waitForURL(/\/chats\//);
   const newsUrl = director.url();
   // The parent finds the news among the channels.
   await parent.goto(`${base}/chats`);
-  await parent.click('text=Каналы');
+  await parent.click('a:has-text("Каналы")');
   await parent.waitForURL(`${base}/channels`);
-  await parent.click('text=Новости школы');
+  await parent.click('a:has-text("Новости школы")');
   await parent.waitForURL(newsUrl);
   const text = 'В пятницу — день открытых дверей, приглашаем родителей';
   await director.fill('#text', text);

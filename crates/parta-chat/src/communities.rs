@@ -48,13 +48,34 @@ impl Chats {
         let org = chat.organisation_id;
         Ok(match chat.reach {
             Some(Reach::School) => {
-                registry_reads::works_at(db, org, person).await?
+                self.is_staff_of(chat, person).await?
                     || registry_reads::studies_at(db, org, person).await?
             }
             Some(Reach::Municipality) => registry_reads::works_near(db, org, person, false).await?,
             Some(Reach::Region) => registry_reads::works_near(db, org, person, true).await?,
             None => false,
         })
+    }
+
+    /// Whether the person works at the community's school (a position or its
+    /// administration).
+    async fn is_staff_of(&self, chat: &Chat, person: PersonId) -> Result<bool, Problem> {
+        let org = chat.organisation_id;
+        Ok(registry_reads::works_at(&self.db, org, person).await?
+            || registry_reads::admins_of(&self.db, org)
+                .await?
+                .contains(&person))
+    }
+
+    /// Moderators of the community it still reaches.
+    async fn moderators_left(&self, chat: &Chat) -> Result<Vec<PersonId>, Problem> {
+        let mut left = Vec::new();
+        for (person, standing) in store::community_people(&self.db, chat.id).await? {
+            if standing == Standing::Moderator && self.reaches_person(chat, person).await? {
+                left.push(person);
+            }
+        }
+        Ok(left)
     }
 
     /// The caller's membership of a community: a member or moderator it still reaches.
@@ -213,6 +234,15 @@ impl Chats {
     /// invitation accepted. Answers the caller's standing after.
     pub async fn join(&self, p: &Principal, id: ChatId) -> Result<Standing, Problem> {
         let (chat, standing) = self.found(p, id).await?;
+        let removed = store::restrictions(&self.db, id, now_ms())
+            .await?
+            .iter()
+            .any(|r| r.0 == p.person_id && r.1 == "remove");
+        if removed {
+            return Err(
+                Problem::forbidden().with_detail("Модератор исключил вас из этого сообщества.")
+            );
+        }
         let next = match (standing, chat.join_mode) {
             (Standing::Member | Standing::Moderator | Standing::Requested, _) => {
                 return Ok(standing)
@@ -237,9 +267,15 @@ impl Chats {
 
     /// Leaves a community (or takes back a request, or declines an invitation).
     pub async fn leave(&self, p: &Principal, id: ChatId) -> Result<(), Problem> {
-        let (_, standing) = self.found(p, id).await?;
+        let (chat, standing) = self.found(p, id).await?;
         if standing == Standing::Outside {
             return Err(Problem::not_found());
+        }
+        if standing == Standing::Moderator && self.moderators_left(&chat).await?.len() <= 1 {
+            return Err(Problem::conflict(
+                "community",
+                "Вы единственный модератор: назначьте другого, прежде чем выйти.",
+            ));
         }
         let mut tx = self.db.begin_write().await?;
         store::set_standing(
@@ -329,6 +365,12 @@ impl Chats {
                 "Свою роль в сообществе меняют другие модераторы; выйти можно кнопкой «Выйти».",
             ));
         }
+        if chat.owner_id == Some(person) {
+            return Err(Problem::invalid(
+                "person",
+                "Участие основателя сообщества меняет только он сам.",
+            ));
+        }
         let now_standing = store::standing(&self.db, id, person).await?;
         let allowed = matches!(
             (now_standing, to),
@@ -350,6 +392,23 @@ impl Chats {
                 "Так изменить участие этого человека нельзя: обновите страницу.",
             ));
         }
+        // Moderators are adults of the school (or of the territory's schools): a pupil
+        // does not moderate teachers.
+        if to == Standing::Moderator
+            && !self.is_staff_of(&chat, person).await?
+            && chat.reach == Some(Reach::School)
+        {
+            return Err(Problem::invalid(
+                "standing",
+                "Модераторами сообщества назначают учителей и администрацию школы.",
+            ));
+        }
+        if now_standing == Standing::Moderator && self.moderators_left(&chat).await?.len() <= 1 {
+            return Err(Problem::conflict(
+                "community",
+                "Это единственный модератор: сначала назначьте другого.",
+            ));
+        }
         if to == Standing::Invited {
             if !self.reaches_person(&chat, person).await? {
                 return Err(Problem::not_found());
@@ -361,8 +420,21 @@ impl Chats {
                 ));
             }
         }
+        let now = now_ms();
         let mut tx = self.db.begin_write().await?;
-        store::set_standing(&mut tx, id, person, to, p.person_id, now_ms()).await?;
+        // Only from the standing seen (a join meanwhile is not overwritten).
+        if !store::change_standing(&mut tx, id, person, now_standing, to, p.person_id, now).await? {
+            return Err(Problem::conflict(
+                "standing",
+                "Участие этого человека только что изменилось: обновите страницу.",
+            ));
+        }
+        // A member removed stays out (an open community would let them straight back);
+        // the moderators let them back on the chat's restrictions page.
+        if to == Standing::Outside && matches!(now_standing, Standing::Member | Standing::Moderator)
+        {
+            store::restrict(&mut tx, id, person, Some("remove"), None, p.person_id, now).await?;
+        }
         let mut e = AuditEntry::by(p, ip, "community_member", "chat");
         e.organisation_id = Some(chat.organisation_id);
         e.subject_person_id = Some(person);

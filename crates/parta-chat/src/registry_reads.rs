@@ -432,17 +432,23 @@ pub async fn studies_at(db: &Db, org: OrganisationId, person: PersonId) -> R<boo
 /// Whether the person works now at a school of the same municipality (`region`: of the
 /// same region) as this one.
 pub async fn works_near(db: &Db, org: OrganisationId, person: PersonId, region: bool) -> R<bool> {
+    // Where they work: a position, or the school's administration.
+    const WORKS: &str = "(SELECT organisation_id FROM staff_positions WHERE person_id = $1 AND ended_on IS NULL \
+         UNION SELECT organisation_id FROM role_assignments WHERE person_id = $1 AND role = 'school_admin' \
+           AND ended_at IS NULL AND organisation_id IS NOT NULL)";
     let sql = if region {
-        "SELECT COUNT(*) FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id \
-         JOIN municipalities m ON m.id = o.municipality_id \
-         WHERE s.person_id = $1 AND s.ended_on IS NULL AND m.region_code = \
-           (SELECT m2.region_code FROM organisations o2 JOIN municipalities m2 ON m2.id = o2.municipality_id WHERE o2.id = $2)"
+        format!(
+            "SELECT COUNT(*) FROM {WORKS} w JOIN organisations o ON o.id = w.organisation_id \
+             JOIN municipalities m ON m.id = o.municipality_id WHERE m.region_code = \
+               (SELECT m2.region_code FROM organisations o2 JOIN municipalities m2 ON m2.id = o2.municipality_id WHERE o2.id = $2)"
+        )
     } else {
-        "SELECT COUNT(*) FROM staff_positions s JOIN organisations o ON o.id = s.organisation_id \
-         WHERE s.person_id = $1 AND s.ended_on IS NULL AND o.municipality_id = \
-           (SELECT o2.municipality_id FROM organisations o2 WHERE o2.id = $2)"
+        format!(
+            "SELECT COUNT(*) FROM {WORKS} w JOIN organisations o ON o.id = w.organisation_id \
+             WHERE o.municipality_id = (SELECT o2.municipality_id FROM organisations o2 WHERE o2.id = $2)"
+        )
     };
-    let (n,): (i64,) = sqlx::query_as(sql)
+    let (n,): (i64,) = sqlx::query_as(&sql)
         .bind(person)
         .bind(org)
         .fetch_one(&db.pool)

@@ -75,9 +75,8 @@ fn facts(chat: &Chat, restriction: ChatRestriction) -> ChatFacts {
             },
             // A group's teachers moderate it; its students are members. A community's
             // members and moderators by its list, while it reaches them.
-            ChatKind::SubjectGroup | ChatKind::Community => {
-                ChatAudience::Members { member, moderator }
-            }
+            ChatKind::SubjectGroup => ChatAudience::Members { member, moderator },
+            ChatKind::Community => ChatAudience::Community { member, moderator },
             // A channel's readers and authors, by the registry now.
             ChatKind::SchoolChannel | ChatKind::ClassChannel | ChatKind::TeacherChannel => {
                 ChatAudience::Channel {

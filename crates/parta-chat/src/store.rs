@@ -1845,6 +1845,58 @@ pub async fn set_standing(
     Ok(())
 }
 
+/// Changes the person's standing from `from` only (none changed: it was no longer that).
+pub async fn change_standing(
+    conn: &mut sqlx::AnyConnection,
+    chat: ChatId,
+    person: PersonId,
+    from: Standing,
+    to: Standing,
+    by: PersonId,
+    now: i64,
+) -> R<bool> {
+    let done = match (from, to) {
+        (Standing::Outside, _) => {
+            sqlx::query(
+                "INSERT INTO community_members (chat_id, person_id, state, by_id, at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (chat_id, person_id) DO NOTHING",
+            )
+            .bind(chat)
+            .bind(person)
+            .bind(to.as_str())
+            .bind(by)
+            .bind(now)
+            .execute(conn)
+            .await?
+        }
+        (_, Standing::Outside) => {
+            sqlx::query(
+                "DELETE FROM community_members WHERE chat_id = $1 AND person_id = $2 AND state = $3",
+            )
+            .bind(chat)
+            .bind(person)
+            .bind(from.as_str())
+            .execute(conn)
+            .await?
+        }
+        _ => {
+            sqlx::query(
+                "UPDATE community_members SET state = $3, by_id = $4, at = $5 \
+                 WHERE chat_id = $1 AND person_id = $2 AND state = $6",
+            )
+            .bind(chat)
+            .bind(person)
+            .bind(to.as_str())
+            .bind(by)
+            .bind(now)
+            .bind(from.as_str())
+            .execute(conn)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() > 0)
+}
+
 /// A community's people with their standing.
 pub async fn community_people(db: &Db, chat: ChatId) -> R<Vec<(PersonId, Standing)>> {
     let rows: Vec<(PersonId, String)> = sqlx::query_as(
@@ -1932,7 +1984,10 @@ pub async fn communities(
            (SELECT COUNT(*) FROM community_members x WHERE x.chat_id = c.id AND x.state IN ('member', 'moderator')) AS members, \
            (SELECT x.state FROM community_members x WHERE x.chat_id = c.id AND x.person_id = $1) AS state \
          FROM chats c JOIN organisations o ON o.id = c.organisation_id JOIN municipalities mu ON mu.id = o.municipality_id \
-         WHERE c.kind = 'community' AND ({}) ORDER BY c.title, c.id LIMIT 500",
+         WHERE c.kind = 'community' AND ({}) \
+           AND (c.join_mode <> 'invite' OR EXISTS (SELECT 1 FROM community_members y WHERE y.chat_id = c.id AND y.person_id = $1)) \
+         ORDER BY CASE WHEN EXISTS (SELECT 1 FROM community_members y WHERE y.chat_id = c.id AND y.person_id = $1) \
+           THEN 0 ELSE 1 END, c.title, c.id LIMIT 500",
         filters.join(" OR ")
     );
     let mut q = sqlx::query_as::<_, Row>(&sql).bind(person);

@@ -309,6 +309,9 @@ pub enum ChatAudience {
     /// Members by name (a personal or a group chat): whether the caller is one, and a
     /// moderator of it.
     Members { member: bool, moderator: bool },
+    /// A community (сообщество): members and moderators by its own list, while it reaches
+    /// them. The school's administration settles complaints about it, member or not.
+    Community { member: bool, moderator: bool },
     /// A channel (канал): whether the caller is among its readers now (a school's news:
     /// the school's staff, students and their parents; a class's channel: the class's
     /// students, parents and teachers; a teacher's channel: the school's staff and the
@@ -825,7 +828,8 @@ fn chat_member(p: &Principal, f: &ChatFacts) -> Option<bool> {
             Role::SchoolAdmin if s.organisations.contains(&f.org) => Some(true),
             _ => None,
         },
-        ChatAudience::Members { member, moderator } => member.then_some(*moderator),
+        ChatAudience::Members { member, moderator }
+        | ChatAudience::Community { member, moderator } => member.then_some(*moderator),
         ChatAudience::Channel { reader, author } => (*reader || *author).then_some(*author),
     }
 }
@@ -1075,6 +1079,21 @@ mod tests {
             d(&admin(vec![o]), Operation::ModerateChat, &personal(true)),
             Decision::Forbidden
         );
+        // A community of its school: the administration settles complaints, a member of
+        // it or not.
+        let community = |member| ChatFacts {
+            audience: ChatAudience::Community {
+                member,
+                moderator: false,
+            },
+            ..free.clone()
+        };
+        for member in [true, false] {
+            assert_eq!(
+                d(&admin(vec![o]), Operation::ModerateChat, &community(member)),
+                Decision::Allow
+            );
+        }
     }
 
     #[test]

@@ -3108,6 +3108,71 @@ async fn communities_are_found_by_their_reach_and_joined_by_their_mode() {
             .status(),
         200
     );
+    // A pupil does not moderate; the founder's part is theirs; the last moderator stays.
+    let put = |id: &str, person: &str| format!("/api/v1/communities/{id}/people/{person}");
+    let bad = problem(
+        t.send(
+            "PUT",
+            &put(&theatre, &student),
+            Some(&json!({"standing": "moderator"})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), ["standing"]);
+    let last = problem(
+        t.send(
+            "DELETE",
+            &format!("/api/v1/communities/{theatre}/membership"),
+            None,
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(fields_of(&last), ["community"]);
+    // A member removed stays out of an open club (until let back).
+    let res = t
+        .send(
+            "PUT",
+            &put(&chess, &student),
+            Some(&json!({"standing": "outside"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    problem(s.get(&format!("/api/v1/chats/{chess}/messages")).await, 404).await;
+    let out = problem(
+        s.post(
+            &format!("/api/v1/communities/{chess}/membership"),
+            &json!({}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    assert!(
+        out["detail"].as_str().unwrap().contains("исключил"),
+        "{out}"
+    );
+    let back = t
+        .send(
+            "PUT",
+            &format!("/api/v1/chats/{chess}/restrictions/{student}"),
+            Some(&json!({"kind": "none"})),
+        )
+        .await;
+    assert!(back.status().is_success(), "{}", back.status());
+    let rejoined: Value = s
+        .post(
+            &format!("/api/v1/communities/{chess}/membership"),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rejoined["standing"], "member");
     assert!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'community_member'")
             .await
