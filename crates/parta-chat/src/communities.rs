@@ -312,6 +312,19 @@ impl Chats {
         let rows = store::community_people(&self.db, id).await?;
         let ids: Vec<PersonId> = rows.iter().map(|r| r.0).collect();
         let names = registry_reads::short_names(&self.db, &ids).await?;
+        // Who may moderate: in a school's community its staff and administration; in a
+        // territory's, everyone it reaches is staff.
+        let staff: Vec<PersonId> = if chat.reach == Some(Reach::School) {
+            let mut s: Vec<PersonId> = registry_reads::staff_of(&self.db, &[chat.organisation_id])
+                .await?
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+            s.extend(registry_reads::admins_of(&self.db, chat.organisation_id).await?);
+            s
+        } else {
+            ids.clone()
+        };
         let of = |want: &[Standing]| -> Vec<CommunityPerson> {
             rows.iter()
                 .filter(|r| want.contains(&r.1))
@@ -319,6 +332,7 @@ impl Chats {
                     person_id: *person_id,
                     name: names.get(person_id).cloned().unwrap_or_default(),
                     standing: *standing,
+                    may_moderate: staff.contains(person_id),
                 })
                 .collect()
         };

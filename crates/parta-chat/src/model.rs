@@ -295,6 +295,8 @@ pub struct CommunityPerson {
     pub person_id: PersonId,
     pub name: String,
     pub standing: Standing,
+    /// May be made a moderator (an adult of the school or of the territory's schools).
+    pub may_moderate: bool,
 }
 
 /// The key of two people's personal chat: one a pair, whoever starts it.

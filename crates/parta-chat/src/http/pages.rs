@@ -271,7 +271,8 @@ struct CommunityView {
     title: String,
     description: String,
     school: String,
-    members: i64,
+    /// «12 участников».
+    members: String,
     /// How one joins, in words.
     mode: &'static str,
     open: bool,
@@ -320,7 +321,7 @@ async fn communities_page(
             title: c.title,
             description: c.description,
             school: c.school,
-            members: c.members,
+            members: super::strings::members(t, c.members),
             mode: mode_words(t, c.join_mode),
             open: c.join_mode == crate::JoinMode::Open,
             moderator: c.standing == Standing::Moderator,

@@ -217,7 +217,9 @@ pub struct Strings {
     pub mode_request: &'static str,
     pub mode_invite: &'static str,
     pub create_community: &'static str,
-    pub members_count: &'static str,
+    pub member_one: &'static str,
+    pub member_few: &'static str,
+    pub member_many: &'static str,
     pub people_title: &'static str,
     pub requests: &'static str,
     pub invited_list: &'static str,
@@ -449,7 +451,9 @@ pub static RU: Strings = Strings {
     mode_request: "по заявке",
     mode_invite: "по приглашению",
     create_community: "Создать",
-    members_count: "участников",
+    member_one: "участник",
+    member_few: "участника",
+    member_many: "участников",
     people_title: "Участники сообщества",
     requests: "Заявки",
     invited_list: "Приглашены",
@@ -681,7 +685,9 @@ pub static EN: Strings = Strings {
     mode_request: "by request",
     mode_invite: "by invitation",
     create_community: "Found",
-    members_count: "members",
+    member_one: "member",
+    member_few: "members",
+    member_many: "members",
     people_title: "The community's members",
     requests: "Requests",
     invited_list: "Invited",
@@ -700,6 +706,19 @@ pub static EN: Strings = Strings {
     community_chat: "Open the community's chat",
 };
 
+/// «1 участник», «3 участника», «5 участников»; «1 member», «5 members».
+pub fn members(t: &Strings, n: i64) -> String {
+    let russian = std::ptr::eq(t, &RU);
+    let word = match (n % 10, n % 100) {
+        (1, 11) | (2..=4, 12..=14) => t.member_many,
+        (1, _) if russian || n == 1 => t.member_one,
+        (2..=4, _) if russian => t.member_few,
+        _ if !russian && n == 1 => t.member_one,
+        _ => t.member_many,
+    };
+    format!("{n} {word}")
+}
+
 pub fn strings(headers: &HeaderMap) -> &'static Strings {
     Lang::from_headers(headers).pick(&RU, &EN)
 }
@@ -707,6 +726,29 @@ pub fn strings(headers: &HeaderMap) -> &'static Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_counted_in_each_language() {
+        let got: Vec<String> = [1, 2, 5, 11, 12, 21, 24, 111]
+            .iter()
+            .map(|n| members(&RU, *n))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1 участник",
+                "2 участника",
+                "5 участников",
+                "11 участников",
+                "12 участников",
+                "21 участник",
+                "24 участника",
+                "111 участников"
+            ]
+        );
+        assert_eq!(members(&EN, 1), "1 member");
+        assert_eq!(members(&EN, 21), "21 members");
+    }
 
     #[test]
     fn every_key_has_russian_and_english() {
