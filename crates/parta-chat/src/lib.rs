@@ -6,6 +6,7 @@
 //! connection asks for what came after the last one it has, and live delivery (`live`)
 //! hands each new message to the chat's listeners in this process.
 
+pub mod broadcasts;
 pub mod channels;
 pub mod communities;
 pub mod demo;

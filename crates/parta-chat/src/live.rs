@@ -139,6 +139,12 @@ impl Hub {
         }
     }
 
+    /// How many follow the chat live on this server now (a broadcast's viewers).
+    pub fn listeners(&self, chat: ChatId) -> usize {
+        let chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        chats.get(&chat).map_or(0, |tx| tx.receiver_count())
+    }
+
     /// Counts an open socket while the guard lives (`chat_sockets_open` on `/metrics`).
     pub fn opened(&self) -> OpenGuard {
         metrics::gauge!("chat_sockets_open").increment(1.0);

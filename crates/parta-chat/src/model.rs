@@ -42,6 +42,10 @@ pub enum ChatKind {
     /// teachers' professional community across a municipality's or a region's schools;
     /// members by name, joined openly, by request or by invitation.
     Community,
+    /// Трансляция: a scheduled online lesson or school event with its stream; its chat is
+    /// the live comment feed — the school's people (or a class's) watch and comment, its
+    /// organiser and the school's administration moderate.
+    Broadcast,
 }
 
 impl ChatKind {
@@ -56,6 +60,7 @@ impl ChatKind {
             ChatKind::ClassChannel => "class_channel",
             ChatKind::TeacherChannel => "teacher_channel",
             ChatKind::Community => "community",
+            ChatKind::Broadcast => "broadcast",
         }
     }
 
@@ -70,6 +75,7 @@ impl ChatKind {
             "class_channel" => ChatKind::ClassChannel,
             "teacher_channel" => ChatKind::TeacherChannel,
             "community" => ChatKind::Community,
+            "broadcast" => ChatKind::Broadcast,
             _ => return None,
         })
     }
@@ -151,6 +157,48 @@ pub struct NewChannel {
     #[serde(default)]
     pub description: String,
 }
+
+/// A broadcast (трансляция) as its page and the list show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Broadcast {
+    /// Its chat: the comment feed (`/api/v1/chats/{id}/messages`).
+    pub id: ChatId,
+    pub title: String,
+    pub description: String,
+    /// A class's broadcast (its families and teachers), or the school's (none).
+    pub class_id: Option<ClassId>,
+    /// The class's name or the school's short name.
+    pub audience: String,
+    /// Milliseconds since the epoch.
+    pub starts_at: i64,
+    /// The stream: an HLS address (…m3u8) or an external video room.
+    pub stream_url: String,
+    /// The recording, once it is over.
+    pub recording_url: Option<String>,
+    pub ended_at: Option<i64>,
+    /// People following its comment feed on this server now.
+    pub viewers: i64,
+    /// The caller organises it (ends it, gives the recording, moderates the comments).
+    pub organiser: bool,
+}
+
+/// A new broadcast.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+pub struct NewBroadcast {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// When it starts: `2026-12-05T15:00`.
+    pub starts_at: String,
+    pub stream_url: String,
+    /// A class's broadcast (its class teacher, a teacher of it, or the administration);
+    /// absent: the school's (the administration).
+    #[serde(default)]
+    pub class_id: Option<ClassId>,
+}
+
+/// The longest stream or recording address.
+pub const MAX_URL_CHARS: usize = 500;
 
 /// Whose people find and join a community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]

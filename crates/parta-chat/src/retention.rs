@@ -29,6 +29,7 @@ impl Chats {
             (ChatKind::ClassChannel, r.channel_days),
             (ChatKind::TeacherChannel, r.channel_days),
             (ChatKind::Community, r.community_days),
+            (ChatKind::Broadcast, r.channel_days),
         ] {
             if days == 0 {
                 continue;

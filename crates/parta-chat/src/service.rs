@@ -78,12 +78,13 @@ fn facts(chat: &Chat, restriction: ChatRestriction) -> ChatFacts {
             ChatKind::SubjectGroup => ChatAudience::Members { member, moderator },
             ChatKind::Community => ChatAudience::Community { member, moderator },
             // A channel's readers and authors, by the registry now.
-            ChatKind::SchoolChannel | ChatKind::ClassChannel | ChatKind::TeacherChannel => {
-                ChatAudience::Channel {
-                    reader: member,
-                    author: moderator,
-                }
-            }
+            ChatKind::SchoolChannel
+            | ChatKind::ClassChannel
+            | ChatKind::TeacherChannel
+            | ChatKind::Broadcast => ChatAudience::Channel {
+                reader: member,
+                author: moderator,
+            },
         },
         read_only: chat.read_only,
         restriction,
@@ -362,6 +363,7 @@ impl Chats {
             }
             (k, _) if k.is_channel() => self.channel_membership(&chat, p).await?,
             (ChatKind::Community, _) => self.community_membership(&chat, p).await?,
+            (ChatKind::Broadcast, _) => self.broadcast_membership(&chat, p).await?,
             _ => Membership::default(),
         };
         Ok(chat)
@@ -1636,6 +1638,9 @@ impl Chats {
         if chat.kind == ChatKind::Community {
             return self.in_community(chat, person).await;
         }
+        if chat.kind == ChatKind::Broadcast {
+            return self.in_broadcast(chat, person).await;
+        }
         if let Some(c) = chat.class_id {
             if registry_reads::class_teacher(db, c).await? == Some(person) {
                 return Ok(true);
@@ -1697,6 +1702,7 @@ impl Chats {
             }
             (ChatKind::TeacherChannel, _, _) => chat.owner_id == Some(person),
             (ChatKind::Community, _, _) => self.moderates_community(chat, person).await?,
+            (ChatKind::Broadcast, _, _) => chat.owner_id == Some(person),
             _ => false,
         };
         Ok(by_registry
@@ -1841,7 +1847,7 @@ impl Chats {
             .collect();
         for (o, _, kind, n) in rows {
             // Channels are not conversations: MON-4 counts chats.
-            if ChatKind::parse(&kind).is_some_and(|k| k.is_channel()) {
+            if ChatKind::parse(&kind).is_some_and(|k| k.is_channel() || k == ChatKind::Broadcast) {
                 continue;
             }
             let Some(a) = by_school.get_mut(&o) else {

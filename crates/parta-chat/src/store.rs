@@ -2018,3 +2018,122 @@ pub async fn communities(
         })
         .collect())
 }
+
+/// A new broadcast with its chat (comments on, a slow pace for a big audience).
+pub async fn create_broadcast(
+    conn: &mut sqlx::AnyConnection,
+    org: OrganisationId,
+    class: Option<ClassId>,
+    organiser: PersonId,
+    new: (&str, &str, i64, &str),
+    now: i64,
+) -> R<ChatId> {
+    let (title, description, starts_at, stream) = new;
+    let id = ChatId::new();
+    sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, class_id, source_key, title, description, owner_id, slow_seconds, created_at) \
+         VALUES ($1, $2, 'broadcast', $3, $4, $5, $6, $7, 10, $8)",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(class)
+    .bind(format!("broadcast:{id}"))
+    .bind(title.to_string())
+    .bind(description.to_string())
+    .bind(organiser)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO chat_broadcasts (chat_id, starts_at, stream_url) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(starts_at)
+        .bind(stream.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// A broadcast's own row: when it starts, its stream, its recording, when it ended.
+pub struct BroadcastRow {
+    pub chat: Chat,
+    pub starts_at: i64,
+    pub stream_url: String,
+    pub recording_url: Option<String>,
+    pub ended_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BroadcastJoin {
+    #[sqlx(flatten)]
+    chat: ChatRow,
+    starts_at: i64,
+    stream_url: String,
+    recording_url: Option<String>,
+    ended_at: Option<i64>,
+}
+
+fn broadcast_of(r: BroadcastJoin) -> Option<BroadcastRow> {
+    Some(BroadcastRow {
+        chat: chat_of(r.chat)?,
+        starts_at: r.starts_at,
+        stream_url: r.stream_url,
+        recording_url: r.recording_url,
+        ended_at: r.ended_at,
+    })
+}
+
+const BROADCAST_COLS: &str = "c.id, c.organisation_id, c.kind, c.class_id, c.group_id, c.title, c.read_only, \
+    c.last_seq, c.pinned_seq, c.slow_seconds, c.purged_seq, c.owner_id, c.description, c.reach, c.join_mode, \
+    b.starts_at, b.stream_url, b.recording_url, b.ended_at";
+
+/// One broadcast.
+pub async fn broadcast(db: &Db, id: ChatId) -> R<Option<BroadcastRow>> {
+    let row: Option<BroadcastJoin> = sqlx::query_as(&format!(
+        "SELECT {BROADCAST_COLS} FROM chats c JOIN chat_broadcasts b ON b.chat_id = c.id WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.and_then(broadcast_of))
+}
+
+/// The broadcasts of these schools since `since` (milliseconds), the soonest first, at
+/// most 200.
+pub async fn broadcasts(db: &Db, orgs: &[OrganisationId], since: i64) -> R<Vec<BroadcastRow>> {
+    if orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {BROADCAST_COLS} FROM chats c JOIN chat_broadcasts b ON b.chat_id = c.id \
+         WHERE c.organisation_id IN ({}) AND b.starts_at >= $1 ORDER BY b.starts_at, c.id LIMIT 200",
+        parta_db::placeholders(2, orgs.len())
+    );
+    let mut q = sqlx::query_as::<_, BroadcastJoin>(&sql).bind(since);
+    for o in orgs {
+        q = q.bind(*o);
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .filter_map(broadcast_of)
+        .collect())
+}
+
+/// Ends a broadcast, with its recording's address (if given).
+pub async fn end_broadcast(
+    conn: &mut sqlx::AnyConnection,
+    id: ChatId,
+    recording: Option<&str>,
+    now: i64,
+) -> R<()> {
+    sqlx::query(
+        "UPDATE chat_broadcasts SET ended_at = COALESCE(ended_at, $2), recording_url = COALESCE($3, recording_url) \
+         WHERE chat_id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(recording.map(str::to_string))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -286,6 +286,21 @@
     else if (f.type === 'ended') window.location.reload();
   }
 
+  // A broadcast: who watches now, every half a minute.
+  var viewers = document.getElementById('viewers');
+  if (viewers && window.XMLHttpRequest) {
+    setInterval(function () {
+      var q = new XMLHttpRequest();
+      q.open('GET', '/api/v1/broadcasts/' + chat);
+      q.onload = function () {
+        if (q.status === 200) {
+          try { viewers.textContent = JSON.parse(q.responseText).viewers; } catch (err) { /* kept */ }
+        }
+      };
+      q.send();
+    }, 30000);
+  }
+
   var sock = null;
   // Read marks for what came live, at most one a second.
   var readTimer = null;

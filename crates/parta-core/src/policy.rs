@@ -83,6 +83,9 @@ pub enum Operation {
     CreateChannel,
     /// A community (сообщество) founded in a school: its teachers and administration.
     CreateCommunity,
+    /// A broadcast (трансляция): the school's — its administration; a class's — its class
+    /// teacher, a teacher of it, or the administration.
+    CreateBroadcast,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -104,7 +107,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 33] = [
+    pub const ALL: [Operation; 34] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -138,6 +141,7 @@ impl Operation {
         Operation::ReadChatActivity,
         Operation::CreateChannel,
         Operation::CreateCommunity,
+        Operation::CreateBroadcast,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -178,6 +182,7 @@ impl Operation {
             Operation::ReadChatActivity => 30,
             Operation::CreateChannel => 31,
             Operation::CreateCommunity => 32,
+            Operation::CreateBroadcast => 33,
         }
     }
 
@@ -215,7 +220,8 @@ impl Operation {
             | Operation::StartChat
             | Operation::ModerateChat
             | Operation::CreateChannel
-            | Operation::CreateCommunity => "chats:write",
+            | Operation::CreateCommunity
+            | Operation::CreateBroadcast => "chats:write",
         }
     }
 }
@@ -460,6 +466,27 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
     }
     // A community is founded by the staff of a school in it (children do not found
     // groups of their own).
+    // A broadcast is the school's staff's to hold: the administration for the school, a
+    // class's teachers for the class.
+    match (op, target) {
+        (Op::CreateBroadcast, Target::Organisation(o)) => {
+            let admin =
+                role == Role::SchoolAdmin && p.scope.organisations.contains(&o.organisation);
+            return read_then(true, admin);
+        }
+        (Op::CreateBroadcast, Target::Class(c)) => {
+            let s = &p.scope;
+            let ok = match role {
+                Role::SchoolAdmin => s.organisations.contains(&c.org.organisation),
+                Role::Teacher => {
+                    s.led_classes.contains(&c.class) || s.taught_classes.contains(&c.class)
+                }
+                _ => false,
+            };
+            return read_then(true, ok);
+        }
+        _ => {}
+    }
     if let (Op::CreateCommunity, Target::Organisation(o)) = (op, target) {
         let staff = matches!(role, Role::Teacher | Role::SchoolAdmin)
             && p.scope.organisations.contains(&o.organisation);

@@ -393,7 +393,7 @@ pub async fn security_headers(State(st): State<AppState>, req: Request, next: Ne
     }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; media-src 'self' https:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -5,10 +5,10 @@
 use super::Web;
 use crate::live::Follower;
 use crate::{
-    AckReport, ActivityReport, ChannelEntry, ChatSettings, ChatSummary, CommunityEntry,
-    CommunityPeople, Complaint, ComplaintReason, Contacts, FileRef, History, Message, NewChannel,
-    NewCommunity, NewPoll, Outgoing, PollVoters, Resolution, Restricted, Scheduled, SearchResults,
-    Standing,
+    AckReport, ActivityReport, Broadcast, ChannelEntry, ChatSettings, ChatSummary, CommunityEntry,
+    CommunityPeople, Complaint, ComplaintReason, Contacts, FileRef, History, Message, NewBroadcast,
+    NewChannel, NewCommunity, NewPoll, Outgoing, PollVoters, Resolution, Restricted, Scheduled,
+    SearchResults, Standing,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -32,6 +32,9 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(start_personal))
         .routes(routes!(channels, create_channel))
         .routes(routes!(subscribe, unsubscribe))
+        .routes(routes!(broadcasts, create_broadcast))
+        .routes(routes!(broadcast))
+        .routes(routes!(end_broadcast))
         .routes(routes!(communities, create_community))
         .routes(routes!(join_community, leave_community))
         .routes(routes!(community_people))
@@ -207,6 +210,64 @@ async fn unsubscribe(
         .subscribe(&c.principal, path_id(&id)?, false)
         .await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The broadcasts the caller may watch (трансляции) from a week back, the soonest first:
+/// the school's and their classes'. A broadcast's comments are its chat's messages
+/// (`/api/v1/chats/{id}/messages`).
+#[utoipa::path(get, path = "/api/v1/broadcasts", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    responses((status = 200, body = [Broadcast])))]
+async fn broadcasts(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<Broadcast>>> {
+    Ok(Json(st.chats.broadcasts(&c.principal).await?))
+}
+
+/// Schedules a broadcast: the school's (its administration) or a class's (`class_id`: its
+/// class teacher, a teacher of it, the administration), with its stream's address.
+#[utoipa::path(post, path = "/api/v1/broadcasts", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    request_body = NewBroadcast,
+    responses((status = 201, body = Started), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_broadcast(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<NewBroadcast>,
+) -> ApiResult<(axum::http::StatusCode, Json<Started>)> {
+    let id = st.chats.create_broadcast(&c.principal, &req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Started { id })))
+}
+
+/// A broadcast with who follows it now.
+#[utoipa::path(get, path = "/api/v1/broadcasts/{id}", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
+    params(("id" = ChatId, Path)),
+    responses((status = 200, body = Broadcast), (status = 404, body = Problem)))]
+async fn broadcast(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Broadcast>> {
+    Ok(Json(st.chats.broadcast(&c.principal, path_id(&id)?).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndBroadcast {
+    /// The recording's address, if there is one (may be given later).
+    pub recording_url: Option<String>,
+}
+
+/// Ends a broadcast (its organiser or the administration), with the recording's address.
+#[utoipa::path(post, path = "/api/v1/broadcasts/{id}/end", security(("session" = []), ("token" = ["chats:write"])), tag = "chats",
+    params(("id" = ChatId, Path)), request_body = EndBroadcast,
+    responses((status = 200, body = Broadcast), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn end_broadcast(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<EndBroadcast>,
+) -> ApiResult<Json<Broadcast>> {
+    Ok(Json(
+        st.chats
+            .end_broadcast(&c.principal, path_id(&id)?, req.recording_url.as_deref())
+            .await?,
+    ))
 }
 
 /// The communities the caller may find (сообщества): their school's clubs and interest

@@ -29,6 +29,9 @@ pub fn router() -> Pages<Web> {
         .get("/channels", channels)
         .post("/channels", create_channel)
         .post("/channels/{id}/follow", follow)
+        .get("/broadcasts", broadcasts)
+        .post("/broadcasts", create_broadcast)
+        .post("/broadcasts/{id}/end", end_broadcast)
         .get("/communities", communities)
         .post("/communities", create_community)
         .post("/communities/{id}/join", join_community)
@@ -87,7 +90,8 @@ fn title_of(t: &Strings, kind: ChatKind, name: &str) -> String {
         ChatKind::SubjectGroup
         | ChatKind::Personal
         | ChatKind::TeacherChannel
-        | ChatKind::Community => name.to_string(),
+        | ChatKind::Community
+        | ChatKind::Broadcast => name.to_string(),
     }
 }
 
@@ -263,6 +267,176 @@ async fn follow(
     let id = chat_id(&id)?;
     st.chats.subscribe(&pc.0.principal, id, f.on == "1").await?;
     Ok(Redirect::to("/channels").into_response())
+}
+
+/// A broadcast in the list and on its page.
+struct BroadcastView {
+    id: ChatId,
+    title: String,
+    description: String,
+    audience: String,
+    /// «05.12.2026 15:00».
+    when: String,
+    /// soon, live now, over — in words.
+    status: &'static str,
+    stream_url: String,
+    /// The stream plays on the page (an HLS or MP4 address); otherwise it opens apart.
+    playable: bool,
+    recording_url: Option<String>,
+    ended: bool,
+    viewers: i64,
+    organiser: bool,
+}
+
+fn broadcast_view(t: &Strings, b: crate::Broadcast) -> BroadcastView {
+    let now = parta_core::time::now_ms();
+    let status = match b.ended_at {
+        Some(_) => t.status_over,
+        None if b.starts_at <= now => t.status_live,
+        None => t.status_soon,
+    };
+    let path = b
+        .stream_url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    BroadcastView {
+        id: b.id,
+        title: b.title,
+        description: b.description,
+        audience: b.audience,
+        when: parta_core::time::format_ms(b.starts_at),
+        status,
+        playable: b.stream_url.starts_with("https://")
+            && (path.ends_with(".m3u8") || path.ends_with(".mp4")),
+        stream_url: b.stream_url,
+        recording_url: b.recording_url,
+        ended: b.ended_at.is_some(),
+        viewers: b.viewers,
+        organiser: b.organiser,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "broadcasts.html")]
+struct BroadcastsPage {
+    ctx: Ctx,
+    t: &'static Strings,
+    list: Vec<BroadcastView>,
+    /// Whom the caller may hold a broadcast for: (class id or "" for the school, name).
+    classes: Vec<(String, String)>,
+    error: Option<String>,
+    draft: BroadcastDraft,
+}
+
+#[derive(Deserialize, Default)]
+struct BroadcastDraft {
+    title: String,
+    #[serde(default)]
+    description: String,
+    starts_at: String,
+    stream_url: String,
+    #[serde(default)]
+    class_id: String,
+}
+
+async fn broadcasts_page(
+    st: &Web,
+    r: &PageReq,
+    draft: BroadcastDraft,
+    error: Option<String>,
+) -> Result<BroadcastsPage, Problem> {
+    use parta_core::principal::Role;
+    let t = strings(&r.headers);
+    let p = &r.caller.principal;
+    let list = st.chats.broadcasts(p).await?;
+    let classes = match p.role() {
+        Role::SchoolAdmin => vec![(String::new(), t.whole_school.to_string())],
+        Role::Teacher => {
+            let mut ids: Vec<parta_core::ids::ClassId> = p
+                .scope
+                .led_classes
+                .iter()
+                .chain(&p.scope.taught_classes)
+                .copied()
+                .collect();
+            ids.sort_by_key(|c| c.to_string());
+            ids.dedup();
+            st.chats.class_names(&ids).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(BroadcastsPage {
+        ctx: r.ctx(),
+        t,
+        list: list.into_iter().map(|b| broadcast_view(t, b)).collect(),
+        classes,
+        error,
+        draft,
+    })
+}
+
+/// The broadcasts the caller may watch; staff schedule one here.
+async fn broadcasts(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let pg = broadcasts_page(&st, &r, BroadcastDraft::default(), None).await?;
+    Ok(private(render(&pg)))
+}
+
+async fn create_broadcast(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Form(f): Form<BroadcastDraft>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let class_id = match f.class_id.trim() {
+        "" => None,
+        raw => Some(raw.parse().map_err(|_| Problem::not_found())?),
+    };
+    let new = crate::NewBroadcast {
+        title: f.title.clone(),
+        description: f.description.clone(),
+        starts_at: f.starts_at.clone(),
+        stream_url: f.stream_url.clone(),
+        class_id,
+    };
+    match st.chats.create_broadcast(&r.caller.principal, &new).await {
+        Ok(id) => Ok(Redirect::to(&format!("/chats/{id}")).into_response()),
+        // Refused: the form again with what was typed and the reason.
+        Err(e) if e.status == 422 => {
+            let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
+            let pg = broadcasts_page(&st, &r, f, Some(reason)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, private(render(&pg))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    recording_url: String,
+}
+
+async fn end_broadcast(
+    State(st): State<Web>,
+    pc: PageCaller,
+    Path(id): Path<String>,
+    Form(f): Form<EndForm>,
+) -> PageResult {
+    let id = chat_id(&id)?;
+    st.chats
+        .end_broadcast(&pc.0.principal, id, Some(&f.recording_url))
+        .await?;
+    Ok(Redirect::to(&format!("/chats/{id}")).into_response())
 }
 
 /// A community in the directory.
@@ -769,6 +943,8 @@ struct ChatPage {
     /// The send form is there: a chat's member, a channel's author on its posts' page, a
     /// reader in a post's thread when comments are on.
     show_form: bool,
+    /// A broadcast: its stream above its comments.
+    broadcast: Option<BroadcastView>,
 }
 
 /// «30 с», «5 мин», «выключен».
@@ -886,6 +1062,7 @@ fn page(r: &PageReq, t: &'static Strings, history: History, paged: bool, draft: 
     let channel = history.chat.kind.is_channel();
     let show_form = history.can_post && (!channel || history.thread.is_some() || history.author);
     ChatPage {
+        broadcast: None,
         channel,
         show_form,
         ctx: r.ctx(),
@@ -918,7 +1095,12 @@ async fn page_with_scheduled(
     draft: Draft,
 ) -> Result<ChatPage, Problem> {
     let id = history.chat.id;
+    let kind = history.chat.kind;
     let mut pg = page(r, t, history, paged, draft);
+    if kind == ChatKind::Broadcast {
+        let b = st.chats.broadcast(&r.caller.principal, id).await?;
+        pg.broadcast = Some(broadcast_view(t, b));
+    }
     pg.scheduled = st
         .chats
         .scheduled(&r.caller.principal, id)

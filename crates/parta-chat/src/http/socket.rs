@@ -447,7 +447,9 @@ impl Conn {
                 if self.may_write().is_ok()
                     && !recent
                     && kind.is_some_and(|(k, may_post)| {
-                        may_post && k != ChatKind::StaffRoom && !k.is_channel()
+                        may_post
+                            && !matches!(k, ChatKind::StaffRoom | ChatKind::Broadcast)
+                            && !k.is_channel()
                     })
                 {
                     self.typed.insert(id, now);

@@ -203,6 +203,11 @@ const API: &[Row] = &[
     row("GET /api/v1/chats/socket", None, "/api/v1/chats/socket", None, 401),
     row("GET /api/v1/channels", None, "/api/v1/channels", None, 401),
     row("GET /api/v1/communities", None, "/api/v1/communities", None, 401),
+    row("GET /api/v1/broadcasts", None, "/api/v1/broadcasts", None, 401),
+    row("POST /api/v1/broadcasts", Some("parent"), "/api/v1/broadcasts", Some(r#"{"title":"Родительское собрание","starts_at":"2026-12-20T18:00","stream_url":"https://video.school.ru/live.m3u8"}"#), 403),
+    row("GET /api/v1/broadcasts/{id}", Some("student"), "/api/v1/broadcasts/@broadcast2", None, 404),
+    row("POST /api/v1/broadcasts/{id}/end", Some("director"), "/api/v1/broadcasts/@broadcast2/end", Some(r#"{}"#), 404),
+    row("POST /api/v1/chats/{id}/messages", Some("parent"), "/api/v1/chats/@broadcast2/messages", Some(r#"{"text":"здравствуйте"}"#), 404),
     row("POST /api/v1/communities", Some("parent"), "/api/v1/communities", Some(r#"{"title":"Родительский клуб","reach":"school","join_mode":"open"}"#), 403),
     row("POST /api/v1/communities/{id}/membership", Some("student"), "/api/v1/communities/@community2/membership", None, 404),
     row("DELETE /api/v1/communities/{id}/membership", Some("teacher"), "/api/v1/communities/@community2/membership", None, 404),
@@ -365,6 +370,9 @@ const PAGES: &[Row] = &[
     row("GET /chats/{id}/at/{seq}", Some("student"), "/chats/@news2/at/1", None, 404),
     row("GET /channels", None, "/channels", None, 303),
     row("GET /communities", None, "/communities", None, 303),
+    row("GET /broadcasts", None, "/broadcasts", None, 303),
+    row("POST /broadcasts", Some("student"), "/broadcasts", Some("title=Концерт&starts_at=2026-12-20T18:00&stream_url=https://video.school.ru/live.m3u8"), 403),
+    row("POST /broadcasts/{id}/end", Some("director"), "/broadcasts/@broadcast2/end", Some("recording_url="), 404),
     row("POST /communities", Some("student"), "/communities", Some("title=Клуб&reach=school&join_mode=open"), 403),
     row("POST /communities/{id}/join", Some("student"), "/communities/@community2/join", Some(""), 404),
     row("POST /communities/{id}/leave", Some("teacher"), "/communities/@community2/leave", Some(""), 404),
@@ -660,6 +668,27 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     .await
     .unwrap();
     f.insert("community2", club);
+    // The other school's broadcast.
+    let show = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO chats (id, organisation_id, kind, source_key, title, owner_id, created_at) \
+         VALUES ($1, $2, 'broadcast', $3, 'Концерт', $4, 0)",
+    )
+    .bind(&show)
+    .bind(&school2)
+    .bind(format!("broadcast:{show}"))
+    .bind(&f["teacher2"])
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO chat_broadcasts (chat_id, starts_at, stream_url) VALUES ($1, 0, 'https://video.school.ru/live.m3u8')",
+    )
+    .bind(&show)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    f.insert("broadcast2", show);
     f
 }
 

@@ -3264,3 +3264,159 @@ async fn communities_are_found_by_their_reach_and_joined_by_their_mode() {
     problem(s.get(&format!("/api/v1/chats/{chess}/messages")).await, 404).await;
     assert!(!chats_of(&s).await.iter().any(|c| c["id"] == chess.as_str()));
 }
+
+#[tokio::test]
+async fn broadcasts_are_watched_and_commented_by_their_audience() {
+    let app = spawn().await;
+    let (_student, _teacher, class) = teacher_leads_students_class(&app).await;
+    let d = app.login("director").await;
+    let t = app.login("teacher").await;
+    let s = app.login("student").await;
+    let p = app.login("parent").await;
+    let stream = "https://video.school.ru/live/index.m3u8";
+    let new = |title: &str, class: Option<&str>| json!({"title": title, "starts_at": in_secs(3600), "stream_url": stream, "class_id": class});
+
+    // Refused input names its field, and nothing is made.
+    for (body, field) in [
+        (
+            json!({"title": " ", "starts_at": in_secs(60), "stream_url": stream}),
+            "title",
+        ),
+        (
+            json!({"title": "Концерт", "starts_at": "завтра", "stream_url": stream}),
+            "starts_at",
+        ),
+        (
+            json!({"title": "Концерт", "starts_at": in_secs(60), "stream_url": "ftp://video.school.ru/a"}),
+            "stream_url",
+        ),
+        (
+            json!({"title": "Концерт", "starts_at": in_secs(60), "stream_url": "https://t.me/school_live"}),
+            "stream_url",
+        ),
+    ] {
+        let bad = problem(d.post("/api/v1/broadcasts", &body).await, 422).await;
+        assert_eq!(fields_of(&bad), [field], "{body}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM chat_broadcasts").await, 0);
+    // The school's broadcast is its administration's; a class's its teachers'.
+    problem(
+        t.post("/api/v1/broadcasts", &new("Концерт", None)).await,
+        403,
+    )
+    .await;
+    problem(
+        s.post("/api/v1/broadcasts", &new("Мой стрим", Some(&class)))
+            .await,
+        403,
+    )
+    .await;
+    problem(
+        p.post("/api/v1/broadcasts", &new("Собрание", Some(&class)))
+            .await,
+        403,
+    )
+    .await;
+    let res = d
+        .post("/api/v1/broadcasts", &new("Новогодний концерт", None))
+        .await;
+    assert_eq!(res.status(), 201);
+    let show = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = t
+        .post(
+            "/api/v1/broadcasts",
+            &new("Открытый урок математики", Some(&class)),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let lesson = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The school's people see the school's; the class's families its own.
+    for c in [&s, &p, &t] {
+        let list: Vec<Value> = c.get("/api/v1/broadcasts").await.json().await.unwrap();
+        let ids: Vec<&str> = list.iter().filter_map(|b| b["id"].as_str()).collect();
+        assert!(
+            ids.contains(&show.as_str()) && ids.contains(&lesson.as_str()),
+            "{list:?}"
+        );
+    }
+    let b: Value = s
+        .get(&format!("/api/v1/broadcasts/{show}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (b["organiser"].clone(), b["stream_url"].clone()),
+        (json!(false), json!(stream))
+    );
+    // Who follows its comments live counts as watching.
+    let mut live = s.get(&format!("/api/v1/chats/{show}/events")).await;
+    assert_eq!(live.status(), 200);
+    let b: Value = d
+        .get(&format!("/api/v1/broadcasts/{show}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["viewers"], 1, "{b}");
+    // Comments: the audience writes, at a slow pace.
+    let msgs = format!("/api/v1/chats/{show}/messages");
+    assert_eq!(s.post(&msgs, &json!({"text": "Ждём!"})).await.status(), 201);
+    read_until(&mut live, "Ждём!").await;
+    problem(s.post(&msgs, &json!({"text": "Очень ждём!"})).await, 429).await;
+    assert_eq!(
+        p.post(&msgs, &json!({"text": "Мы тоже"})).await.status(),
+        201
+    );
+    drop(live);
+
+    // On its page: the stream plays, and opens apart.
+    let html = s.get(&format!("/chats/{show}")).await.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "<video class=\"stream\" controls playsinline preload=\"none\" src=\"{stream}\""
+        )),
+        "{html}"
+    );
+    assert!(html.contains("Открыть трансляцию"));
+    // Its organiser ends it with the recording; the audience cannot.
+    problem(
+        s.post(&format!("/api/v1/broadcasts/{show}/end"), &json!({}))
+            .await,
+        403,
+    )
+    .await;
+    let bad = problem(
+        d.post(
+            &format!("/api/v1/broadcasts/{show}/end"),
+            &json!({"recording_url": "запись"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields_of(&bad), ["recording_url"]);
+    let ended: Value = d
+        .post(
+            &format!("/api/v1/broadcasts/{show}/end"),
+            &json!({"recording_url": "https://video.school.ru/rec/concert.mp4"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(ended["ended_at"].is_i64(), "{ended}");
+    let html = p.get(&format!("/chats/{show}")).await.text().await.unwrap();
+    assert!(
+        html.contains("Запись трансляции")
+            && html.contains("https://video.school.ru/rec/concert.mp4")
+    );
+    assert!(!html.contains("<video"), "no stream once it is over");
+}
