@@ -22,7 +22,12 @@ fn clean_url(field: &str, raw: &str) -> Result<String, Problem> {
         .or_else(|| url.strip_prefix("http://"))
         .and_then(|rest| rest.split(['/', '?', '#']).next())
         .filter(|h| !h.is_empty());
-    if host.is_none() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // No `\` or `@`: a browser reads `https://t.me\@video.school.ru/` as t.me.
+    if host.is_none()
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\' || c == '@')
+    {
         return Err(Problem::invalid(
             field,
             "Укажите адрес целиком, начиная с https:// (например, https://video.school.ru/live/index.m3u8).",
@@ -39,6 +44,18 @@ fn clean_url(field: &str, raw: &str) -> Result<String, Problem> {
     Ok(url.to_string())
 }
 
+/// The channel whose readers a broadcast's audience is: the class's, or the school's news.
+fn audience_of(chat: &Chat) -> Chat {
+    Chat {
+        kind: if chat.class_id.is_some() {
+            ChatKind::ClassChannel
+        } else {
+            ChatKind::SchoolChannel
+        },
+        ..chat.clone()
+    }
+}
+
 impl Chats {
     /// Whether the caller watches the broadcast (a class's: its students, parents and
     /// teachers; the school's: its staff, students and their parents) and whether they
@@ -48,15 +65,7 @@ impl Chats {
         chat: &Chat,
         p: &Principal,
     ) -> Result<Membership, Problem> {
-        let as_channel = Chat {
-            kind: if chat.class_id.is_some() {
-                ChatKind::ClassChannel
-            } else {
-                ChatKind::SchoolChannel
-            },
-            ..chat.clone()
-        };
-        let watch = self.channel_membership(&as_channel, p).await?;
+        let watch = self.channel_membership(&audience_of(chat), p).await?;
         let here = p.scope.organisations.contains(&chat.organisation_id);
         let organiser = here
             && matches!(p.role(), Role::Teacher | Role::SchoolAdmin)
@@ -73,15 +82,19 @@ impl Chats {
         chat: &Chat,
         person: parta_core::ids::PersonId,
     ) -> Result<bool, Problem> {
-        let as_channel = Chat {
-            kind: if chat.class_id.is_some() {
-                ChatKind::ClassChannel
-            } else {
-                ChatKind::SchoolChannel
-            },
-            ..chat.clone()
-        };
-        self.in_channel(&as_channel, person).await
+        Ok(self.in_channel(&audience_of(chat), person).await?
+            || (chat.class_id.is_some()
+                && registry_reads::admins_of(&self.db, chat.organisation_id)
+                    .await?
+                    .contains(&person)))
+    }
+
+    /// A broadcast's audience by name (an urgent comment's "not yet").
+    pub(crate) async fn broadcast_people(
+        &self,
+        chat: &Chat,
+    ) -> Result<Vec<(parta_core::ids::PersonId, String)>, Problem> {
+        self.channel_people(&audience_of(chat)).await
     }
 
     fn broadcast_of(&self, row: store::BroadcastRow, audience: String) -> Broadcast {
@@ -180,8 +193,8 @@ impl Chats {
         Ok(id)
     }
 
-    /// The broadcasts the caller may watch from yesterday on (a week back for those
-    /// with a recording), the soonest first.
+    /// The broadcasts the caller may watch from a week back: those not over first, the
+    /// soonest first; then those over, the latest first.
     pub async fn broadcasts(&self, p: &Principal) -> Result<Vec<Broadcast>, Problem> {
         let mut orgs: Vec<OrganisationId> = match p.role() {
             Role::Student | Role::Teacher | Role::SchoolAdmin => p.scope.organisations.clone(),
@@ -194,7 +207,27 @@ impl Chats {
         };
         orgs.sort_by_key(|o| o.to_string());
         orgs.dedup();
-        let rows = store::broadcasts(&self.db, &orgs, now_ms() - 7 * 86_400_000).await?;
+        // The classes whose broadcasts are theirs (the administration: all of its school).
+        let s = &p.scope;
+        let classes: Option<Vec<ClassId>> = match p.role() {
+            Role::SchoolAdmin => None,
+            Role::Student => Some(s.own_classes.clone()),
+            Role::Parent => Some(s.children_classes.clone()),
+            _ => Some(
+                s.led_classes
+                    .iter()
+                    .chain(&s.taught_classes)
+                    .copied()
+                    .collect(),
+            ),
+        };
+        let rows = store::broadcasts(
+            &self.db,
+            &orgs,
+            classes.as_deref(),
+            now_ms() - 7 * 86_400_000,
+        )
+        .await?;
         let names = self.audiences(&rows).await?;
         let mut out = Vec::new();
         for mut row in rows {

@@ -41,8 +41,9 @@ impl Chats {
         urgent: bool,
     ) -> Result<Scheduled, Problem> {
         let chat = self.chat_for(p, id, Operation::PostInChat).await?;
-        // A channel's post, later: its authors' (a comment goes at once).
-        if chat.kind.is_channel() && !chat.caller.moderator {
+        // A channel's post, later: its authors' (a comment goes at once); a broadcast's
+        // comments go at once too (its slow mode is kept as they come).
+        if (chat.kind.is_channel() || chat.kind == ChatKind::Broadcast) && !chat.caller.moderator {
             return Err(Problem::forbidden().with_detail(
                 "Записи в канале публикуют его авторы; читатели комментируют записи.",
             ));

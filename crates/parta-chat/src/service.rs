@@ -984,6 +984,7 @@ impl Chats {
                 None => Vec::new(),
             },
             (k, _) if k.is_channel() => self.channel_people(&chat).await?,
+            (ChatKind::Broadcast, _) => self.broadcast_people(&chat).await?,
             (ChatKind::Community, _) => {
                 let ids: Vec<PersonId> = store::community_people(&self.db, id)
                     .await?
@@ -1462,6 +1463,7 @@ impl Chats {
             let mut keys = self.ensure(p).await?;
             keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
             keys.extend(store::community_keys(&self.db, p.person_id).await?);
+            keys.extend(store::owned_broadcast_keys(&self.db, p.person_id).await?);
             for c in store::chats_by_keys(&self.db, &keys).await? {
                 let c = self.with_caller(c, p).await?;
                 if moderation(p, &c) == Decision::Allow {

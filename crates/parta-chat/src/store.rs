@@ -2097,20 +2097,39 @@ pub async fn broadcast(db: &Db, id: ChatId) -> R<Option<BroadcastRow>> {
     Ok(row.and_then(broadcast_of))
 }
 
-/// The broadcasts of these schools since `since` (milliseconds), the soonest first, at
-/// most 200.
-pub async fn broadcasts(db: &Db, orgs: &[OrganisationId], since: i64) -> R<Vec<BroadcastRow>> {
+/// The broadcasts of these schools since `since` (milliseconds) — the schools' own and
+/// those of these classes (all of them: `None`) — those not over first, the soonest
+/// first, then those over, the latest first; at most 200.
+pub async fn broadcasts(
+    db: &Db,
+    orgs: &[OrganisationId],
+    classes: Option<&[ClassId]>,
+    since: i64,
+) -> R<Vec<BroadcastRow>> {
     if orgs.is_empty() {
         return Ok(Vec::new());
     }
+    let of_classes = match classes {
+        None => String::new(),
+        Some([]) => " AND c.class_id IS NULL".to_string(),
+        Some(list) => format!(
+            " AND (c.class_id IS NULL OR c.class_id IN ({}))",
+            parta_db::placeholders(2 + orgs.len(), list.len())
+        ),
+    };
     let sql = format!(
         "SELECT {BROADCAST_COLS} FROM chats c JOIN chat_broadcasts b ON b.chat_id = c.id \
-         WHERE c.organisation_id IN ({}) AND b.starts_at >= $1 ORDER BY b.starts_at, c.id LIMIT 200",
+         WHERE c.organisation_id IN ({}){of_classes} AND b.starts_at >= $1 \
+         ORDER BY CASE WHEN b.ended_at IS NULL THEN 0 ELSE 1 END, \
+           CASE WHEN b.ended_at IS NULL THEN b.starts_at ELSE -b.starts_at END, c.id LIMIT 200",
         parta_db::placeholders(2, orgs.len())
     );
     let mut q = sqlx::query_as::<_, BroadcastJoin>(&sql).bind(since);
     for o in orgs {
         q = q.bind(*o);
+    }
+    for c in classes.unwrap_or_default() {
+        q = q.bind(*c);
     }
     Ok(q.fetch_all(&db.pool)
         .await?
@@ -2136,4 +2155,14 @@ pub async fn end_broadcast(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The keys of the broadcasts the person organises.
+pub async fn owned_broadcast_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT source_key FROM chats WHERE kind = 'broadcast' AND owner_id = $1")
+            .bind(person)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }

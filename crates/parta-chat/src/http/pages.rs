@@ -290,8 +290,10 @@ struct BroadcastView {
 
 fn broadcast_view(t: &Strings, b: crate::Broadcast) -> BroadcastView {
     let now = parta_core::time::now_ms();
+    // One not ended six hours after its start is over all the same.
     let status = match b.ended_at {
         Some(_) => t.status_over,
+        None if b.starts_at + 6 * 3_600_000 < now => t.status_over,
         None if b.starts_at <= now => t.status_live,
         None => t.status_soon,
     };
@@ -1374,7 +1376,8 @@ async fn send_file(
                 file_error: Some(reason),
                 ..Default::default()
             };
-            Ok((status, private(render(&page(&r, t, history, false, draft)))).into_response())
+            let pg = page_with_scheduled(&st, &r, t, history, false, draft).await?;
+            Ok((status, private(render(&pg))).into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -3294,6 +3294,14 @@ async fn broadcasts_are_watched_and_commented_by_their_audience() {
             json!({"title": "Концерт", "starts_at": in_secs(60), "stream_url": "https://t.me/school_live"}),
             "stream_url",
         ),
+        (
+            json!({"title": "Концерт", "starts_at": in_secs(60), "stream_url": "https://t.me\\@video.school.ru/live"}),
+            "stream_url",
+        ),
+        (
+            json!({"title": "Концерт", "starts_at": in_secs(60), "stream_url": "javascript:alert(1)"}),
+            "stream_url",
+        ),
     ] {
         let bad = problem(d.post("/api/v1/broadcasts", &body).await, 422).await;
         assert_eq!(fields_of(&bad), [field], "{body}");
@@ -3375,6 +3383,14 @@ async fn broadcasts_are_watched_and_commented_by_their_audience() {
         p.post(&msgs, &json!({"text": "Мы тоже"})).await.status(),
         201
     );
+    // Not past the slow mode by scheduling either.
+    let later = json!({"text": "Позже", "send_at": in_secs(600)});
+    problem(
+        p.post(&format!("/api/v1/chats/{show}/scheduled"), &later)
+            .await,
+        403,
+    )
+    .await;
     drop(live);
 
     // On its page: the stream plays, and opens apart.
