@@ -792,6 +792,17 @@ impl Chats {
             self.channel_message(&chat, reply_to, urgent || poll.is_some())
                 .await?;
         }
+        // A broadcast's audience comments in words (its moderators may add a poll or a
+        // picture).
+        if chat.kind == ChatKind::Broadcast
+            && !chat.caller.moderator
+            && (poll.is_some() || !files.is_empty())
+        {
+            return Err(Problem::invalid(
+                "text",
+                "В комментариях к трансляции — только текст.",
+            ));
+        }
         if let Err(wait) = self.hub.admit(p.person_id) {
             return Err(Problem::too_many(
                 "Слишком много сообщений подряд: подождите несколько секунд.",

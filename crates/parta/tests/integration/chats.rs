@@ -3383,6 +3383,10 @@ async fn broadcasts_are_watched_and_commented_by_their_audience() {
         p.post(&msgs, &json!({"text": "Мы тоже"})).await.status(),
         201
     );
+    // The audience comments in words: no polls.
+    let poll = json!({"text": "Что споём?", "poll": {"options": ["Ёлочка", "Снежинка"]}});
+    let bad = problem(t.post(&msgs, &poll).await, 422).await;
+    assert_eq!(fields_of(&bad), ["text"]);
     // Not past the slow mode by scheduling either.
     let later = json!({"text": "Позже", "send_at": in_secs(600)});
     problem(
