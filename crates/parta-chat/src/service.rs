@@ -168,9 +168,7 @@ impl Chats {
     /// chats are made the first time someone of it asks.
     pub async fn list(&self, p: &Principal) -> Result<Vec<ChatSummary>, Problem> {
         let mut keys = self.ensure(p).await?;
-        keys.extend(store::personal_keys(&self.db, p.person_id).await?);
-        keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
-        keys.extend(store::community_keys(&self.db, p.person_id).await?);
+        keys.extend(store::own_keys(&self.db, p.person_id).await?);
         let rows = store::summaries(&self.db, p.person_id, &keys).await?;
         // A teacher's channel followed, a community joined: while they reach the caller
         // (not a pupil who left the owner's class or the school).
@@ -221,8 +219,52 @@ impl Chats {
     /// Makes the registry's chats the caller belongs to that do not exist yet; their keys.
     pub(crate) async fn ensure(&self, p: &Principal) -> Result<Vec<String>, Problem> {
         let (classes, schools) = wanted(p);
-        let class_ids: Vec<ClassId> = classes.iter().map(|(_, c)| *c).collect();
-        let class_rows = registry_reads::classes(&self.db, &class_ids).await?;
+        let mut class_ids: Vec<ClassId> = classes.iter().map(|(_, c)| *c).collect();
+        class_ids.sort_by_key(|c| c.to_string());
+        class_ids.dedup();
+        // A parent's schools are their children's classes' (one registry read); the others'
+        // are their role's.
+        let mut class_rows = None;
+        let mut news: Vec<OrganisationId> = match p.role() {
+            Role::Student | Role::Teacher | Role::SchoolAdmin => p.scope.organisations.clone(),
+            Role::Parent => {
+                let rows = registry_reads::classes(&self.db, &class_ids).await?;
+                let orgs = rows.iter().map(|r| r.1).collect();
+                class_rows = Some(rows);
+                orgs
+            }
+            _ => Vec::new(),
+        };
+        news.sort_by_key(|o| o.to_string());
+        news.dedup();
+        // The subject groups a student is in or a teacher teaches (in this role's school).
+        let groups: Vec<registry_reads::GroupRow> = match p.role() {
+            Role::Student => registry_reads::groups_of_student(&self.db, p.person_id).await?,
+            Role::Teacher => registry_reads::groups_of_teacher(&self.db, p.person_id).await?,
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .filter(|g| p.role() != Role::Teacher || p.scope.organisations.contains(&g.org))
+        .collect();
+        // The keys first: names are read only for the chats made now (the usual request
+        // finds them all).
+        let key = |kind: ChatKind, id: &dyn std::fmt::Display| format!("{}:{id}", kind.as_str());
+        let mut keys: Vec<String> = classes.iter().map(|(k, c)| key(*k, c)).collect();
+        for org in &news {
+            if schools.contains(org) {
+                keys.push(key(ChatKind::StaffRoom, org));
+            }
+            keys.push(key(ChatKind::SchoolChannel, org));
+        }
+        keys.extend(groups.iter().map(|g| key(ChatKind::SubjectGroup, &g.group)));
+        let have = store::existing_keys(&self.db, &keys).await?;
+        if keys.iter().all(|k| have.contains(k)) {
+            return Ok(keys);
+        }
+        let class_rows = match class_rows {
+            Some(rows) => rows,
+            None => registry_reads::classes(&self.db, &class_ids).await?,
+        };
         let of_class: HashMap<ClassId, (OrganisationId, String)> = class_rows
             .into_iter()
             .map(|(c, o, n)| (c, (o, n)))
@@ -239,15 +281,6 @@ impl Chats {
                 want.push((w, name.clone()));
             }
         }
-        // The news of the schools the role reaches: where they work or study, where the
-        // children study.
-        let mut news: Vec<OrganisationId> = match p.role() {
-            Role::Student | Role::Teacher | Role::SchoolAdmin => p.scope.organisations.clone(),
-            Role::Parent => of_class.values().map(|(o, _)| *o).collect(),
-            _ => Vec::new(),
-        };
-        news.sort_by_key(|o| o.to_string());
-        news.dedup();
         for (org, name) in registry_reads::schools(&self.db, &news).await? {
             let w = Wanted {
                 kind: ChatKind::SchoolChannel,
@@ -264,16 +297,7 @@ impl Chats {
             }
             want.push((w, name));
         }
-        // The subject groups a student is in or a teacher teaches (in this role's school).
-        let groups = match p.role() {
-            Role::Student => registry_reads::groups_of_student(&self.db, p.person_id).await?,
-            Role::Teacher => registry_reads::groups_of_teacher(&self.db, p.person_id).await?,
-            _ => Vec::new(),
-        };
         for g in groups {
-            if p.role() == Role::Teacher && !p.scope.organisations.contains(&g.org) {
-                continue;
-            }
             let w = Wanted {
                 kind: ChatKind::SubjectGroup,
                 org: g.org,
@@ -282,8 +306,6 @@ impl Chats {
             };
             want.push((w, g.title));
         }
-        let keys: Vec<String> = want.iter().map(|w| w.0.key()).collect();
-        let have = store::existing_keys(&self.db, &keys).await?;
         let missing: Vec<_> = want.iter().filter(|w| !have.contains(&w.0.key())).collect();
         if !missing.is_empty() {
             let mut tx = self.db.begin_write().await?;

@@ -2166,3 +2166,20 @@ pub async fn owned_broadcast_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// The keys of the chats the person is in by name, in one read: their personal chats,
+/// the teachers' channels they own or follow, the communities they are a member of.
+pub async fn own_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT c.source_key FROM chats c JOIN chat_members m ON m.chat_id = c.id \
+           WHERE m.person_id = $1 AND c.kind = 'personal' \
+         UNION ALL SELECT c.source_key FROM chats c WHERE c.kind = 'teacher_channel' AND (c.owner_id = $1 \
+           OR EXISTS (SELECT 1 FROM chat_subscriptions s WHERE s.chat_id = c.id AND s.person_id = $1)) \
+         UNION ALL SELECT c.source_key FROM chats c JOIN community_members m ON m.chat_id = c.id \
+           WHERE m.person_id = $1 AND m.state IN ('member', 'moderator')",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
