@@ -310,10 +310,15 @@ impl Chats {
 
 impl Chats {
     /// The names of these classes, by name: (id, name) for a page's choice.
-    pub async fn class_names(&self, ids: &[ClassId]) -> Result<Vec<(String, String)>, Problem> {
+    pub async fn class_names(
+        &self,
+        ids: &[ClassId],
+        schools: &[OrganisationId],
+    ) -> Result<Vec<(String, String)>, Problem> {
         let mut named: Vec<(String, String)> = registry_reads::classes(&self.db, ids)
             .await?
             .into_iter()
+            .filter(|(_, o, _)| schools.contains(o))
             .map(|(c, _, name)| (c.to_string(), name))
             .collect();
         named.sort_by(|a, b| a.1.cmp(&b.1));

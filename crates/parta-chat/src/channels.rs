@@ -41,6 +41,9 @@ impl Chats {
                 _ => (false, false),
             },
             (ChatKind::ClassChannel, Some(class)) => match role {
+                // In the school of their role (a teacher of two schools holds a role in
+                // each).
+                Role::Teacher if !here => (false, false),
                 Role::Teacher if s.led_classes.contains(&class) => (true, true),
                 Role::Teacher => (s.taught_classes.contains(&class), false),
                 Role::Student => (s.own_classes.contains(&class), false),

@@ -174,7 +174,10 @@ impl Chats {
         // (not a pupil who left the owner's class or the school).
         let mut kept = Vec::with_capacity(rows.len());
         for r in rows {
-            if matches!(r.chat.kind, ChatKind::TeacherChannel | ChatKind::Community) {
+            if matches!(
+                r.chat.kind,
+                ChatKind::TeacherChannel | ChatKind::Community | ChatKind::ClassChannel
+            ) {
                 let chat = self.with_caller(r.chat.clone(), p).await?;
                 if !(chat.caller.member || chat.caller.moderator) {
                     continue;

@@ -1598,8 +1598,9 @@ pub async fn purge_scheduled(db: &Db, before: i64) -> R<u64> {
 /// The keys of the teachers' channels the person follows or owns.
 pub async fn followed_channel_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT c.source_key FROM chats c WHERE c.kind = 'teacher_channel' AND (c.owner_id = $1 \
-         OR EXISTS (SELECT 1 FROM chat_subscriptions s WHERE s.chat_id = c.id AND s.person_id = $1))",
+        "SELECT c.source_key FROM chats c WHERE c.owner_id = $1 AND c.kind = 'teacher_channel' \
+         UNION SELECT c.source_key FROM chats c JOIN chat_subscriptions s ON s.chat_id = c.id \
+           WHERE s.person_id = $1 AND c.kind = 'teacher_channel'",
     )
     .bind(person)
     .fetch_all(&db.pool)
@@ -2173,9 +2174,10 @@ pub async fn own_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT c.source_key FROM chats c JOIN chat_members m ON m.chat_id = c.id \
            WHERE m.person_id = $1 AND c.kind = 'personal' \
-         UNION ALL SELECT c.source_key FROM chats c WHERE c.kind = 'teacher_channel' AND (c.owner_id = $1 \
-           OR EXISTS (SELECT 1 FROM chat_subscriptions s WHERE s.chat_id = c.id AND s.person_id = $1)) \
-         UNION ALL SELECT c.source_key FROM chats c JOIN community_members m ON m.chat_id = c.id \
+         UNION SELECT c.source_key FROM chats c WHERE c.owner_id = $1 AND c.kind = 'teacher_channel' \
+         UNION SELECT c.source_key FROM chats c JOIN chat_subscriptions s ON s.chat_id = c.id \
+           WHERE s.person_id = $1 AND c.kind = 'teacher_channel' \
+         UNION SELECT c.source_key FROM chats c JOIN community_members m ON m.chat_id = c.id \
            WHERE m.person_id = $1 AND m.state IN ('member', 'moderator')",
     )
     .bind(person)

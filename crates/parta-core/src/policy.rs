@@ -478,8 +478,11 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
             let s = &p.scope;
             let ok = match role {
                 Role::SchoolAdmin => s.organisations.contains(&c.org.organisation),
+                // In the school of their role (a teacher of two schools holds a role in
+                // each).
                 Role::Teacher => {
-                    s.led_classes.contains(&c.class) || s.taught_classes.contains(&c.class)
+                    s.organisations.contains(&c.org.organisation)
+                        && (s.led_classes.contains(&c.class) || s.taught_classes.contains(&c.class))
                 }
                 _ => false,
             };
@@ -1194,6 +1197,30 @@ mod tests {
         );
         assert_eq!(
             create(&principal(Role::PlatformAdmin, Scope::default())),
+            Decision::Forbidden
+        );
+        // A class's broadcast: a teacher of it in the school of their role — not the same
+        // teacher acting in their other school's role.
+        let class = ClassId::new();
+        let facts = ClassFacts {
+            class,
+            org: school.clone(),
+        };
+        let teaching = |orgs: Vec<OrganisationId>| {
+            principal(
+                Role::Teacher,
+                Scope {
+                    organisations: orgs,
+                    taught_classes: vec![class],
+                    ..Scope::default()
+                },
+            )
+        };
+        let broadcast =
+            |p: &Principal| decide(p, Operation::CreateBroadcast, Target::Class(&facts));
+        assert_eq!(broadcast(&teaching(vec![o])), Decision::Allow);
+        assert_eq!(
+            broadcast(&teaching(vec![OrganisationId::new()])),
             Decision::Forbidden
         );
     }

@@ -117,6 +117,8 @@ struct ChatsPage {
     moderates: bool,
     /// The administration and the operators: the activity figures are theirs.
     figures: bool,
+    /// A parent: communities are for the school's staff and students.
+    parent: bool,
 }
 
 async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCaller) -> PageResult {
@@ -146,6 +148,7 @@ async fn chats(State(st): State<Web>, headers: HeaderMap, uri: Uri, pc: PageCall
             role,
             parta_core::principal::Role::Teacher | parta_core::principal::Role::SchoolAdmin
         ),
+        parent: role == parta_core::principal::Role::Parent,
         figures: matches!(
             role,
             parta_core::principal::Role::SchoolAdmin
@@ -365,7 +368,7 @@ async fn broadcasts_page(
                 .collect();
             ids.sort_by_key(|c| c.to_string());
             ids.dedup();
-            st.chats.class_names(&ids).await?
+            st.chats.class_names(&ids, &p.scope.organisations).await?
         }
         _ => Vec::new(),
     };
@@ -1235,7 +1238,12 @@ async fn post(
         .into_response()),
         Ok(None) => Ok(Redirect::to(&format!("/chats/{id}#scheduled")).into_response()),
         // A refused message: the chat again with the text kept and the reason.
-        Err(e) if e.status == 422 || e.status == 429 || (urgent && e.status == 403) => {
+        // A comment refused because comments were just turned off keeps its text too.
+        Err(e)
+            if e.status == 422
+                || e.status == 429
+                || ((urgent || reply_to.is_some()) && e.status == 403) =>
+        {
             let history = st.chats.history(p, id, None, reply_to).await?;
             let reason = parta_http::page::messages(&e, r.ctx().lang).join(" ");
             let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
