@@ -1346,9 +1346,7 @@ impl Chats {
             Some(id) => vec![self.chat_for(p, id, Operation::ReadChat).await?],
             None => {
                 let mut keys = self.ensure(p).await?;
-                keys.extend(store::personal_keys(&self.db, p.person_id).await?);
-                keys.extend(store::followed_channel_keys(&self.db, p.person_id).await?);
-                keys.extend(store::community_keys(&self.db, p.person_id).await?);
+                keys.extend(store::own_keys(&self.db, p.person_id).await?);
                 let removed = store::removed_from(&self.db, p.person_id).await?;
                 let mut found = Vec::new();
                 for c in store::chats_by_keys(&self.db, &keys).await? {

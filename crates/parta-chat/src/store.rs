@@ -370,18 +370,6 @@ pub async fn is_member(db: &Db, chat: ChatId, person: PersonId) -> R<bool> {
     Ok(read_seq(db, chat, person).await?.is_some())
 }
 
-/// The keys of the person's personal chats.
-pub async fn personal_keys(db: &Db, person: PersonId) -> R<Vec<String>> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT c.source_key FROM chats c JOIN chat_members m ON m.chat_id = c.id \
-         WHERE m.person_id = $1 AND c.kind = 'personal'",
-    )
-    .bind(person)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
 /// The other member of each of these personal chats.
 pub async fn others(db: &Db, chats: &[ChatId], me: PersonId) -> R<Vec<(ChatId, PersonId)>> {
     if chats.is_empty() {
