@@ -51,6 +51,8 @@ pub struct Config {
     pub storage: StorageConfig,
     pub admission: AdmissionConfig,
     pub chats: ChatsConfig,
+    /// Video lessons (видеоуроки): the engines the school's or region's servers run.
+    pub video: VideoConfig,
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
@@ -168,6 +170,44 @@ impl Default for ChatsConfig {
     }
 }
 
+/// Video engines for video lessons, configured, not embedded: a BigBlueButton server (its
+/// API address and shared secret, `bbb-conf --secret`) and/or a Jitsi Meet with token
+/// authentication (its address, application id and secret). Neither set: no video lessons.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VideoConfig {
+    pub bbb: Option<BbbConfig>,
+    pub jitsi: Option<JitsiConfig>,
+}
+
+/// A BigBlueButton server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BbbConfig {
+    /// The API's address: `https://bbb.school.ru/bigbluebutton/api`.
+    pub url: String,
+    pub secret: Secret,
+    /// sha1, sha256, sha384 or sha512 (what the server's `supportedChecksumAlgorithms` allow).
+    #[serde(default = "default_checksum")]
+    pub checksum: String,
+}
+
+fn default_checksum() -> String {
+    "sha256".into()
+}
+
+/// A Jitsi Meet with JWT authentication (prosody `token` authentication).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JitsiConfig {
+    /// The meeting site: `https://meet.school.ru`.
+    pub url: String,
+    /// `app_id` of the prosody configuration (the token's `iss`).
+    pub app_id: String,
+    /// `app_secret` of the prosody configuration (HS256).
+    pub secret: Secret,
+}
+
 /// Load shedding: at most this many reads and writes are served at once; the rest wait
 /// up to `max_wait_ms` for a place and are then answered 503 with `Retry-After`, so an
 /// overloaded server stays quick for those it admits instead of queueing without bound.
@@ -231,6 +271,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             admission: AdmissionConfig::default(),
             chats: ChatsConfig::default(),
+            video: VideoConfig::default(),
             today: None,
             demo: false,
         }
@@ -267,6 +308,36 @@ impl Config {
     pub fn check_destinations(&self) -> Result<(), ConfigError> {
         if let Some(oidc) = &self.oidc {
             crate::outbound::check_destination("oidc.issuer", &oidc.issuer).map_err(ConfigError)?;
+        }
+        for (name, url) in [
+            (
+                "video.bbb.url",
+                self.video.bbb.as_ref().map(|b| b.url.as_str()),
+            ),
+            (
+                "video.jitsi.url",
+                self.video.jitsi.as_ref().map(|j| j.url.as_str()),
+            ),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(ConfigError(format!(
+                        "{name}: ожидается адрес, начинающийся с https://"
+                    )));
+                }
+            }
+        }
+        if let Some(bbb) = &self.video.bbb {
+            crate::outbound::check_destination("video.bbb.url", &bbb.url).map_err(ConfigError)?;
+            if !["sha1", "sha256", "sha384", "sha512"].contains(&bbb.checksum.as_str()) {
+                return Err(ConfigError(
+                    "video.bbb.checksum: ожидается sha1, sha256, sha384 или sha512".into(),
+                ));
+            }
+        }
+        if let Some(jitsi) = &self.video.jitsi {
+            crate::outbound::check_destination("video.jitsi.url", &jitsi.url)
+                .map_err(ConfigError)?;
         }
         Ok(())
     }

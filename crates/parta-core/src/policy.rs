@@ -86,6 +86,12 @@ pub enum Operation {
     /// A broadcast (трансляция): the school's — its administration; a class's — its class
     /// teacher, a teacher of it, or the administration.
     CreateBroadcast,
+    /// A video lesson (видеоурок) of a timetable lesson: schedule it, end it, and take
+    /// the engine's attendance into the journal — who may write the lesson's journal.
+    LeadVideoLesson,
+    /// Enter a lesson's video room: who may write its journal (as its moderators) and
+    /// the lesson's students (its class, its group); not parents, not other classes.
+    JoinVideoLesson,
 }
 
 /// Every scope an API token may hold. Each API operation names the one it needs in its
@@ -107,7 +113,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
 ];
 
 impl Operation {
-    pub const ALL: [Operation; 34] = [
+    pub const ALL: [Operation; 36] = [
         Operation::ReadPerson,
         Operation::UpdateOwnContacts,
         Operation::ExportPersonData,
@@ -142,6 +148,8 @@ impl Operation {
         Operation::CreateChannel,
         Operation::CreateCommunity,
         Operation::CreateBroadcast,
+        Operation::LeadVideoLesson,
+        Operation::JoinVideoLesson,
     ];
 
     /// The operation's place in [`Operation::ALL`]. The match is exhaustive, so a new
@@ -183,6 +191,8 @@ impl Operation {
             Operation::CreateChannel => 31,
             Operation::CreateCommunity => 32,
             Operation::CreateBroadcast => 33,
+            Operation::LeadVideoLesson => 34,
+            Operation::JoinVideoLesson => 35,
         }
     }
 
@@ -205,8 +215,8 @@ impl Operation {
             | Operation::UpdateOwnContacts => "registry:write",
             Operation::ManageReferenceData => "reference:write",
             Operation::ManageApiTokens => "tokens:manage",
-            Operation::ReadTimetable => "schedule:read",
-            Operation::ManageSchoolDay => "schedule:write",
+            Operation::ReadTimetable | Operation::JoinVideoLesson => "schedule:read",
+            Operation::ManageSchoolDay | Operation::LeadVideoLesson => "schedule:write",
             Operation::ReadJournal
             | Operation::ReadDiary
             | Operation::ReadGradebook
@@ -281,6 +291,14 @@ pub struct JournalFacts {
     pub class: ClassFacts,
     pub subject: String,
     pub lesson_teacher: Option<PersonId>,
+}
+
+/// A lesson's video room: the lesson's journal (its teacher may lead it) and whether the
+/// caller is one of the lesson's students now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoFacts {
+    pub journal: JournalFacts,
+    pub student_of_lesson: bool,
 }
 
 /// A homework file and who it belongs to.
@@ -380,6 +398,7 @@ pub enum Target<'a> {
     Platform,
     Chat(&'a ChatFacts),
     Contact(&'a ContactFacts),
+    Video(&'a VideoFacts),
 }
 
 tokio::task_local! {
@@ -602,6 +621,22 @@ fn decide_for_role(p: &Principal, op: Operation, target: Target<'_>) -> Decision
                 None => a.family_in_lesson,
             };
             allow_or_hide(can_read_journal(p, &a.journal) || family)
+        }
+        // The lesson's students see its video lesson (and enter it); those who write its
+        // journal lead it. Parents and other classes do not learn it exists.
+        (Op::LeadVideoLesson, Target::Video(v)) => {
+            let student = role == Role::Student && v.student_of_lesson;
+            read_then(
+                can_read_journal(p, &v.journal) || student,
+                can_write_journal(p, &v.journal),
+            )
+        }
+        (Op::JoinVideoLesson, Target::Video(v)) => {
+            let student = role == Role::Student && v.student_of_lesson;
+            read_then(
+                can_read_journal(p, &v.journal) || student,
+                can_write_journal(p, &v.journal) || student,
+            )
         }
         (Op::WriteJournal, Target::Journal(j)) => {
             read_then(can_read_journal(p, j), can_write_journal(p, j))

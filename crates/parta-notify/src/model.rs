@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// What a notification is about; each kind can be switched off per person.
-pub const KINDS: [(&str, &str, &str); 5] = [
+pub const KINDS: [(&str, &str, &str); 6] = [
     ("mark", "Новые отметки", "New marks"),
     ("homework", "Домашние задания", "Homework"),
     ("absence", "Пропуски и опоздания", "Absences and lateness"),
@@ -13,6 +13,7 @@ pub const KINDS: [(&str, &str, &str); 5] = [
         "Отмены и переносы уроков",
         "Cancelled and moved lessons",
     ),
+    ("video", "Видеоуроки", "Video lessons"),
 ];
 
 /// One thing to tell a student (and, through the relay, their parents), in words.
@@ -25,6 +26,9 @@ pub struct NotifyItem {
     pub title: String,
     pub body: String,
     pub link: Option<String>,
+    /// The link is the student's own (a video room): their parents get the words only.
+    #[serde(default)]
+    pub student_only_link: bool,
 }
 
 /// A stored notification.

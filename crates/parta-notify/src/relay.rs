@@ -115,7 +115,7 @@ impl Relay {
         let now = now_ms();
         let mut out = Vec::new();
         for item in items {
-            let mut push = |person: PersonId, title: String| {
+            let mut push = |person: PersonId, title: String, link: Option<String>| {
                 if !off.contains(&(person, item.kind.clone())) {
                     out.push(Notification {
                         id: NotificationId::new(),
@@ -124,15 +124,24 @@ impl Relay {
                         about_person_id: Some(item.student),
                         title,
                         body: item.body.clone(),
-                        link: item.link.clone(),
+                        link,
                         created_at: now,
                         read_at: None,
                     });
                 }
             };
-            push(item.student, item.title.clone());
+            push(item.student, item.title.clone(), item.link.clone());
+            let family_link = if item.student_only_link {
+                None
+            } else {
+                item.link.clone()
+            };
             for parent in parents.get(&item.student).into_iter().flatten() {
-                push(*parent, format!("{}: {}", item.student_name, item.title));
+                push(
+                    *parent,
+                    format!("{}: {}", item.student_name, item.title),
+                    family_link.clone(),
+                );
             }
         }
         Ok(out)
@@ -145,7 +154,7 @@ impl Consumer for Relay {
     }
     fn kinds(&self) -> &'static [&'static str] {
         // `legacy.notify.relayed` passes the prefix and is passed by in `render::items`.
-        &["schoolday.", crate::render::LEGACY]
+        &["schoolday.", "video.", crate::render::LEGACY]
     }
     fn handle<'a>(
         &'a self,

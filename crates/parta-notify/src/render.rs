@@ -35,6 +35,9 @@ pub struct Wording {
     /// A hand-in accepted (subject, day, mark or "") or returned for rework (subject, day).
     pub handin_accepted: fn(&str, &str, &str) -> String,
     pub handin_returned: fn(&str, &str) -> String,
+    /// A video lesson (subject, day, lesson number) and what to do.
+    pub video_title: fn(&str, &str, i64) -> String,
+    pub video_body: &'static str,
     /// A date as people write it.
     pub date: fn(&str) -> String,
 }
@@ -61,6 +64,8 @@ pub static RU: Wording = Wording {
         m => format!("Работа по предмету «{s}» к {day} принята, отметка {m}"),
     },
     handin_returned: |s, day| format!("Работа по предмету «{s}» к {day} возвращена на доработку"),
+    video_title: |s, day, n| format!("Видеоурок по предмету «{s}» {day}, {n}-й урок"),
+    video_body: "Войти можно в день урока: откройте это уведомление или раздел «Видеоуроки».",
     date: ru_date,
 };
 
@@ -86,6 +91,9 @@ pub static EN: Wording = Wording {
         m => format!("Work in {s} for {day} accepted, mark {m}"),
     },
     handin_returned: |s, day| format!("Work in {s} for {day} returned for rework"),
+    video_title: |s, day, n| format!("Video lesson in {s} on {day}, lesson {n}"),
+    video_body:
+        "You can enter on the day of the lesson: open this notification or «Video lessons».",
     date: |iso| iso.to_string(),
 };
 
@@ -164,6 +172,7 @@ impl Told {
                     title,
                     body,
                     link,
+                    student_only_link: false,
                 }
             })
             .collect()
@@ -287,6 +296,7 @@ pub fn lesson_changed(lang: Lang, ev: &events::LessonChanged) -> Vec<NotifyItem>
             title: title.clone(),
             body: ev.note.clone().unwrap_or_default(),
             link: Some(format!("/diary?student={}&week={}", st.id, ev.day)),
+            student_only_link: false,
         })
         .collect()
 }
@@ -308,6 +318,7 @@ pub fn days_off(lang: Lang, ev: &events::DaysOff) -> Vec<NotifyItem> {
             title: title.clone(),
             body: String::new(),
             link: Some(format!("/diary?student={}&week={}", st.id, ev.starts_on)),
+            student_only_link: false,
         })
         .collect()
 }
@@ -333,7 +344,27 @@ pub fn handin_reviewed(lang: Lang, ev: &events::HandInReviewed) -> Vec<NotifyIte
         title,
         body: ev.comment.clone().unwrap_or_default(),
         link: Some(format!("/diary?student={}&week={}", ev.student.id, ev.day)),
+        student_only_link: false,
     }]
+}
+
+/// A video lesson scheduled: each student is told when, and where to enter (their
+/// parents learn of it, without the room's page, which is the student's).
+pub fn video_scheduled(lang: Lang, ev: &parta_video::events::VideoScheduled) -> Vec<NotifyItem> {
+    let w = lang.pick(&RU, &EN);
+    let title = (w.video_title)(&ev.subject_name, &(w.date)(&ev.day), ev.lesson_no);
+    ev.students
+        .iter()
+        .map(|s| NotifyItem {
+            student: s.id,
+            student_name: s.first_name.clone(),
+            kind: "video".into(),
+            title: title.clone(),
+            body: w.video_body.to_string(),
+            link: Some(format!("/lessons/{}/video", ev.lesson_id)),
+            student_only_link: true,
+        })
+        .collect()
 }
 
 /// Events of the previous release still waiting at the upgrade (migration
@@ -360,6 +391,9 @@ pub fn items(
         events::LESSON_CHANGED => lesson_changed(lang, &serde_json::from_str(payload)?),
         events::DAYS_OFF => days_off(lang, &serde_json::from_str(payload)?),
         events::HANDIN_REVIEWED => handin_reviewed(lang, &serde_json::from_str(payload)?),
+        parta_video::events::VIDEO_SCHEDULED => {
+            video_scheduled(lang, &serde_json::from_str(payload)?)
+        }
         _ => return Ok(None),
     }))
 }

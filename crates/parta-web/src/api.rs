@@ -18,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "journal", description = "Электронный журнал: отметки, посещаемость, темы, итоговые отметки, отчёты"),
         (name = "diary", description = "Электронный дневник и домашние задания"),
         (name = "notifications", description = "Уведомления и их настройки"),
+        (name = "video", description = "Видеоуроки: урок расписания по видеосвязи (BigBlueButton, Jitsi Meet), вход, запись, посещаемость"),
         (name = "chats", description = "Чаты класса, родителей и учительская: сообщения и их живой поток"),
         (name = "rostering", description = "OneRoster 1.2 Rostering: школы, классы, люди и зачисления для других систем"),
         (name = "gradebook", description = "OneRoster 1.2 Gradebook: отметки для других систем")
@@ -123,6 +124,7 @@ pub struct Apis {
     pub school_day: OpenApiRouter<parta_schoolday::http::Web>,
     pub notifications: OpenApiRouter<parta_notify::http::Web>,
     pub chats: OpenApiRouter<parta_chat::http::Web>,
+    pub video: OpenApiRouter<parta_video::http::Web>,
 }
 
 pub fn apis() -> Apis {
@@ -133,6 +135,7 @@ pub fn apis() -> Apis {
         school_day: parta_schoolday::http::api::router(),
         notifications: parta_notify::http::api::router(),
         chats: parta_chat::http::api::router(),
+        video: parta_video::http::api::router(),
     }
 }
 
@@ -146,6 +149,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(a.school_day.into_openapi());
     doc.merge(a.notifications.into_openapi());
     doc.merge(a.chats.into_openapi());
+    doc.merge(a.video.into_openapi());
     doc
 }
 

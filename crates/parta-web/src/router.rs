@@ -21,6 +21,7 @@ pub struct AllPages {
     pub school_day: parta_http::Pages<parta_schoolday::http::Web>,
     pub notifications: parta_http::Pages<parta_notify::http::Web>,
     pub chats: parta_http::Pages<parta_chat::http::Web>,
+    pub video: parta_http::Pages<parta_video::http::Web>,
 }
 
 pub fn all_pages() -> AllPages {
@@ -32,6 +33,7 @@ pub fn all_pages() -> AllPages {
         school_day: parta_schoolday::http::pages::router(),
         notifications: parta_notify::http::pages::router(),
         chats: parta_chat::http::pages::router(),
+        video: parta_video::http::pages::router(),
     }
 }
 
@@ -47,6 +49,7 @@ pub fn page_routes() -> Vec<String> {
         p.school_day.routes(),
         p.notifications.routes(),
         p.chats.routes(),
+        p.video.routes(),
     ]
     .concat()
 }
@@ -82,7 +85,8 @@ fn domains(state: &AppState) -> Router<AppState> {
                 .0
                 .with_state(w.notifications.clone()),
         )
-        .merge(a.chats.split_for_parts().0.with_state(w.chats.clone()));
+        .merge(a.chats.split_for_parts().0.with_state(w.chats.clone()))
+        .merge(a.video.split_for_parts().0.with_state(w.video.clone()));
     let pages = Router::new()
         .merge(p.platform.into_parts().0)
         .merge(p.identity.into_parts().0.with_state(w.identity.clone()))
@@ -96,6 +100,7 @@ fn domains(state: &AppState) -> Router<AppState> {
                 .with_state(w.notifications.clone()),
         )
         .merge(p.chats.into_parts().0.with_state(w.chats.clone()))
+        .merge(p.video.into_parts().0.with_state(w.video.clone()))
         // A page handler's error becomes the error page in the caller's frame.
         .layer(from_fn(parta_http::error_pages));
     api.merge(pages)

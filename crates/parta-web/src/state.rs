@@ -63,6 +63,7 @@ pub struct DomainWebs {
     pub school_day: parta_schoolday::http::Web,
     pub notifications: parta_notify::http::Web,
     pub chats: parta_chat::http::Web,
+    pub video: parta_video::http::Web,
 }
 
 impl std::ops::Deref for AppState {
@@ -119,7 +120,7 @@ impl AppState {
             files.clone(),
         )
         .with_quotas(config.storage);
-        let relay = Relay::new(db.clone(), registry.clone(), outbox);
+        let relay = Relay::new(db.clone(), registry.clone(), outbox.clone());
         let notifications = Notifications::new(db.clone());
         let chats = parta_chat::Chats::new(
             db.clone(),
@@ -133,6 +134,18 @@ impl AppState {
         if let Some(oidc) = &config.oidc {
             identity = identity.with_oidc(oidc.clone())?;
         }
+        let videos = parta_video::Videos::new(
+            db.clone(),
+            audit.clone(),
+            registry.clone(),
+            journal.clone(),
+            outbox,
+            &config.video,
+            config.public_url.clone(),
+        )
+        .map_err(|e| {
+            parta_identity::IdentityError::Problem(parta_core::Problem::internal().with_detail(e))
+        })?;
         let admission = crate::ops::Admission::new(&config.admission);
         let secure_cookies = config.secure_cookies();
         let public_url = config.public_url.clone();
@@ -184,6 +197,10 @@ impl AppState {
                 }),
                 chats: parta_http::Web::new(parta_chat::http::Deps {
                     chats,
+                    door: door.clone(),
+                }),
+                video: parta_http::Web::new(parta_video::http::Deps {
+                    videos,
                     door: door.clone(),
                 }),
             },

@@ -121,14 +121,16 @@ pub async fn insert_slot(conn: &mut AnyConnection, org: OrganisationId, s: &Slot
 }
 
 /// Removes template lessons from `from` on that hold nothing yet (no topic, homework,
-/// marks, attendance or change), so a new template version can replace them.
+/// marks, attendance, hand-ins, change or video lesson), so a new template version can
+/// replace them.
 pub async fn delete_blank_lessons(conn: &mut AnyConnection, class: ClassId, from: &str) -> R<u64> {
     let r = sqlx::query(
         "DELETE FROM lessons WHERE class_id = $1 AND day >= $2 AND slot_id IS NOT NULL AND change_kind IS NULL \
          AND topic IS NULL AND homework IS NULL \
          AND NOT EXISTS (SELECT 1 FROM marks m WHERE m.lesson_id = lessons.id) \
          AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.lesson_id = lessons.id) \
-         AND NOT EXISTS (SELECT 1 FROM homework_submissions h WHERE h.lesson_id = lessons.id)",
+         AND NOT EXISTS (SELECT 1 FROM homework_submissions h WHERE h.lesson_id = lessons.id) \
+         AND NOT EXISTS (SELECT 1 FROM video_lessons v WHERE v.lesson_id = lessons.id)",
     )
     .bind(class)
     .bind(from.to_string())

@@ -21,3 +21,4 @@ mod rostering;
 mod schema;
 mod school_day;
 mod today;
+mod video;
