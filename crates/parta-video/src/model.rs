@@ -92,8 +92,8 @@ pub struct Attendee {
     pub engine_seconds: Option<i64>,
     /// The journal already holds an absence or lateness for the lesson.
     pub journal_status: Option<String>,
-    /// The suggestion: mark absent (never entered — or, with the engine's report, not
-    /// seen by it).
+    /// The suggestion, once the video lesson is over: mark absent (never entered — or,
+    /// with the engine's report, seen by it for less than five minutes).
     pub suggest_absent: bool,
 }
 

@@ -54,7 +54,9 @@ fn engine_problem(e: EngineError) -> Problem {
         "video_engine",
         "Сервер видеосвязи недоступен",
     )
-    .with_detail("Сервер видеосвязи не ответил. Попробуйте ещё раз через минуту; если не получится — сообщите администратору школы.")
+    .with_detail(
+        "Попробуйте ещё раз через минуту; если не получится — сообщите администратору школы.",
+    )
 }
 
 fn random_secret() -> String {
@@ -182,9 +184,9 @@ impl Videos {
         })
     }
 
-    /// The lesson's students with what the platform knows of their presence, and the
-    /// suggestion: absent when never entered, or — once the engine reported — when it
-    /// saw them less than [`PRESENT_SECS`].
+    /// The lesson's students with what the platform knows of their presence, and — once
+    /// the video lesson is over — the suggestion: absent when never entered, or, with the
+    /// engine's report, when it saw them less than [`PRESENT_SECS`].
     async fn attendees(&self, l: &reads::Lesson) -> Result<Vec<Attendee>, Problem> {
         let students =
             parta_schoolday::registry_reads::class_students(&self.db, l.info.class_id, l.group_id)
@@ -195,9 +197,10 @@ impl Videos {
                 .into_iter()
                 .map(|(p, j, s)| (p, (j, s)))
                 .collect();
-        let reported = store::get(&self.db, l.info.lesson_id)
-            .await?
-            .is_some_and(|r| r.attendance_at.is_some());
+        let row = store::get(&self.db, l.info.lesson_id).await?;
+        let reported = row.as_ref().is_some_and(|r| r.attendance_at.is_some());
+        // Nothing is suggested while the lesson goes on: only who is in.
+        let over = row.as_ref().is_some_and(|r| r.ended_at.is_some());
         let journal: HashMap<PersonId, String> =
             reads::journal_attendance(&self.db, l.info.lesson_id)
                 .await?
@@ -218,7 +221,7 @@ impl Videos {
                     name: s.name,
                     joined_at,
                     engine_seconds,
-                    suggest_absent: !present && journal_status.is_none(),
+                    suggest_absent: over && !present && journal_status.is_none(),
                     journal_status,
                 }
             })

@@ -13,7 +13,7 @@ pub struct Strings {
     pub preferences: &'static str,
     pub save: &'static str,
     /// Titles of [`crate::KINDS`], in their order.
-    pub kinds: [&'static str; 5],
+    pub kinds: [&'static str; crate::model::KINDS.len()],
 }
 
 pub static RU: Strings = Strings {
@@ -30,6 +30,7 @@ pub static RU: Strings = Strings {
         "Пропуски и опоздания",
         "Замены уроков",
         "Отмены и переносы уроков",
+        "Видеоуроки",
     ],
 };
 
@@ -47,6 +48,7 @@ pub static EN: Strings = Strings {
         "Absences and lateness",
         "Substitutions",
         "Cancelled and moved lessons",
+        "Video lessons",
     ],
 };
 

@@ -230,7 +230,7 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
     // A parent cannot enter.
     problem(parent.post(&format!("{path}/join"), &json!({})).await, 404).await;
 
-    // Before BigBlueButton reports, the suggestion follows who entered.
+    // While the lesson goes on, the page shows who entered and suggests nothing.
     let pg: Value = teacher.get(&path).await.json().await.unwrap();
     let rows = pg["attendance"].as_array().unwrap();
     assert!(rows.len() > 1);
@@ -239,11 +239,7 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
         .find(|r| r["student_id"] == student_id.as_str())
         .unwrap();
     assert!(me["joined_at"].is_i64());
-    assert_eq!(me["suggest_absent"], false);
-    assert!(rows
-        .iter()
-        .filter(|r| r["student_id"] != student_id.as_str())
-        .all(|r| r["suggest_absent"] == r["journal_status"].is_null()));
+    assert!(rows.iter().all(|r| r["suggest_absent"] == false));
 
     // The analytics callback: refused without the server's signature.
     let analytics = "/api/v1/video/bbb/analytics";
@@ -468,6 +464,24 @@ async fn jitsi_links_carry_the_token_prosody_checks_and_days_are_kept() {
     .unwrap()
     .claims;
     assert_eq!(claims["context"]["user"]["moderator"], true);
+    // Jitsi reports nothing: once the teacher ends it, the suggestion follows who entered.
+    assert_eq!(
+        teacher
+            .post(&format!("{path}/end"), &json!({}))
+            .await
+            .status(),
+        200
+    );
+    let pg: Value = teacher.get(&path).await.json().await.unwrap();
+    for r in pg["attendance"].as_array().unwrap() {
+        let entered = r["student_id"] == student_id.as_str();
+        assert_eq!(r["engine_seconds"], Value::Null);
+        assert_eq!(
+            r["suggest_absent"],
+            !entered && r["journal_status"].is_null(),
+            "{r}"
+        );
+    }
 
     // Tomorrow's lesson: scheduled now, entered only on its day.
     let tomorrow = (day + chrono::Duration::days(1)).to_string();
@@ -522,14 +536,21 @@ async fn pages_enter_by_a_form_and_without_engines_nothing_is_scheduled() {
             && checksum_ok("join", to.split_once('?').unwrap().1)
     );
     assert_eq!(calls.lock().unwrap().len(), 1);
-    // The teacher's page lists the class with the suggestion's boxes.
-    let html = teacher
-        .get(&format!("/lessons/{lesson}/video"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("Кто был на видеоуроке") && html.contains("name=\"absent\""));
+    // The teacher's page lists who is in while it goes on; after the end, the boxes of
+    // the suggestion.
+    let page_path = format!("/lessons/{lesson}/video");
+    let html = teacher.get(&page_path).await.text().await.unwrap();
+    assert!(html.contains("Кто был на видеоуроке") && !html.contains("name=\"absent\""));
+    let res = teacher
+        .form(&format!("/lessons/{lesson}/video/end"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = teacher.get(&page_path).await.text().await.unwrap();
+    assert!(html.contains("name=\"absent\""), "{html}");
+    assert!(
+        html.contains("Запись урока"),
+        "the recording is found at the end"
+    );
     // The lesson page links to it; the list shows it to the student.
     let html = teacher
         .get(&format!("/lessons/{lesson}"))
