@@ -10,6 +10,7 @@ pub mod broadcasts;
 pub mod channels;
 pub mod communities;
 pub mod demo;
+pub mod events;
 pub mod files;
 pub mod http;
 pub mod live;

@@ -162,6 +162,10 @@ impl Chats {
     /// Writes a claimed message as the chat's next place; its place.
     async fn send_now(&self, s: &Scheduled, author: PersonId) -> Result<i64, Problem> {
         let author_name = self.name_of(author).await?;
+        let announce = match (s.urgent, store::chat(&self.db, s.chat_id).await?) {
+            (true, Some(chat)) => self.announce_to(&chat, author).await?,
+            _ => Vec::new(),
+        };
         let m = self
             .writer
             .append(
@@ -181,6 +185,7 @@ impl Chats {
                     files: Vec::new(),
                 },
                 true,
+                announce,
             )
             .await?;
         self.index.feed(Change::of(&m));

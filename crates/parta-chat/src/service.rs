@@ -847,6 +847,11 @@ impl Chats {
             Some(n) => n.to_string(),
             None => self.name_of(p.person_id).await?,
         };
+        let announce = if urgent {
+            self.announce_to(&chat, p.person_id).await?
+        } else {
+            Vec::new()
+        };
         // Written with the messages sent meanwhile in one transaction, published in
         // their order once committed.
         let m = self
@@ -869,6 +874,7 @@ impl Chats {
                 },
                 // A channel's comment leaves its author's read mark where it was.
                 !(chat.kind.is_channel() && reply_to.is_some()),
+                announce,
             )
             .await?;
         self.index.feed(Change::of(&m));
@@ -1007,34 +1013,7 @@ impl Chats {
         let done = store::ackers(&self.db, id, seq).await?;
         let ids: Vec<PersonId> = done.iter().map(|d| d.0).collect();
         let names = registry_reads::short_names(&self.db, &ids).await?;
-        let members = match (chat.kind, chat.class_id) {
-            (ChatKind::ClassStudents, Some(c)) => {
-                registry_reads::students_of(&self.db, &[c]).await?
-            }
-            (ChatKind::ClassParents, Some(c)) => registry_reads::parents_of(&self.db, &[c]).await?,
-            (ChatKind::StaffRoom, _) => {
-                registry_reads::staff_of(&self.db, &[chat.organisation_id]).await?
-            }
-            (ChatKind::SubjectGroup, _) => match chat.group_id {
-                Some(g) => registry_reads::group_people(&self.db, g).await?,
-                None => Vec::new(),
-            },
-            (k, _) if k.is_channel() => self.channel_people(&chat).await?,
-            (ChatKind::Broadcast, _) => self.broadcast_people(&chat).await?,
-            (ChatKind::Community, _) => {
-                let ids: Vec<PersonId> = store::community_people(&self.db, id)
-                    .await?
-                    .into_iter()
-                    .filter(|(_, s)| matches!(s, Standing::Member | Standing::Moderator))
-                    .map(|(p, _)| p)
-                    .collect();
-                let names = registry_reads::short_names(&self.db, &ids).await?;
-                ids.into_iter()
-                    .map(|p| (p, names.get(&p).cloned().unwrap_or_default()))
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
+        let members = self.members_of(&chat).await?;
         let pending = members
             .into_iter()
             .filter(|(person, _)| *person != m.author_id && !ids.contains(person))
@@ -1051,6 +1030,55 @@ impl Chats {
                 })
                 .collect(),
             pending,
+        })
+    }
+
+    /// Who an urgent announcement by `author` is told to: the chat's members now, but
+    /// them.
+    pub(crate) async fn announce_to(
+        &self,
+        chat: &Chat,
+        author: PersonId,
+    ) -> Result<Vec<PersonId>, Problem> {
+        Ok(self
+            .members_of(chat)
+            .await?
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| *p != author)
+            .collect())
+    }
+
+    /// The chat's members now, with their names (personal chats: none listed here).
+    async fn members_of(&self, chat: &Chat) -> Result<Vec<(PersonId, String)>, Problem> {
+        let id = chat.id;
+        Ok(match (chat.kind, chat.class_id) {
+            (ChatKind::ClassStudents, Some(c)) => {
+                registry_reads::students_of(&self.db, &[c]).await?
+            }
+            (ChatKind::ClassParents, Some(c)) => registry_reads::parents_of(&self.db, &[c]).await?,
+            (ChatKind::StaffRoom, _) => {
+                registry_reads::staff_of(&self.db, &[chat.organisation_id]).await?
+            }
+            (ChatKind::SubjectGroup, _) => match chat.group_id {
+                Some(g) => registry_reads::group_people(&self.db, g).await?,
+                None => Vec::new(),
+            },
+            (k, _) if k.is_channel() => self.channel_people(chat).await?,
+            (ChatKind::Broadcast, _) => self.broadcast_people(chat).await?,
+            (ChatKind::Community, _) => {
+                let ids: Vec<PersonId> = store::community_people(&self.db, id)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, s)| matches!(s, Standing::Member | Standing::Moderator))
+                    .map(|(p, _)| p)
+                    .collect();
+                let names = registry_reads::short_names(&self.db, &ids).await?;
+                ids.into_iter()
+                    .map(|p| (p, names.get(&p).cloned().unwrap_or_default()))
+                    .collect()
+            }
+            _ => Vec::new(),
         })
     }
 

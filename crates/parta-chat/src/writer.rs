@@ -15,6 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 /// Messages in one transaction at most.
 const MAX_BATCH: usize = 256;
 
+// A job is moved once, through the channel, to the writer: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Job {
     Message {
         /// The message without its place (`seq` 0).
@@ -22,6 +24,8 @@ enum Job {
         /// Whether its author's read mark moves to it (not a channel's comment: the
         /// posts between stay unread for them).
         mark: bool,
+        /// An urgent announcement's members to notify (the event goes with the message).
+        announce: Vec<PersonId>,
         done: oneshot::Sender<Result<Option<Message>, Problem>>,
     },
     Read {
@@ -61,11 +65,20 @@ impl Writer {
 
     /// Writes the message as its chat's next place; answers it with its place once it is
     /// committed (and handed to the chat's listeners).
-    pub async fn append(&self, message: Message, mark: bool) -> Result<Message, Problem> {
+    ///
+    /// `announce`: the members to tell of an urgent announcement — its event
+    /// ([`crate::events::ANNOUNCED`]) is written in the message's transaction.
+    pub async fn append(
+        &self,
+        message: Message,
+        mark: bool,
+        announce: Vec<PersonId>,
+    ) -> Result<Message, Problem> {
         let (done, wait) = oneshot::channel();
         self.send(Job::Message {
             message,
             mark,
+            announce,
             done,
         })
         .await?;
@@ -147,7 +160,10 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     for job in jobs {
         match job {
             Job::Message {
-                message: m, mark, ..
+                message: m,
+                mark,
+                announce,
+                ..
             } => {
                 let json = |v: Result<String, serde_json::Error>| {
                     v.map_err(|e| sqlx::Error::Encode(Box::new(e)))
@@ -180,6 +196,19 @@ async fn write(db: &Db, jobs: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
                 }
                 if *mark {
                     store::mark_read(&mut tx, m.chat_id, m.author_id, seq, m.at).await?;
+                }
+                if !announce.is_empty() {
+                    let fact = crate::events::Announced {
+                        chat_id: m.chat_id,
+                        seq,
+                        author: m.author.clone(),
+                        text: m.text.chars().take(crate::events::EXCERPT_CHARS).collect(),
+                        to: announce.clone(),
+                    };
+                    let payload = serde_json::to_value(&fact)
+                        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+                    parta_db::outbox::Outbox::push_in(&mut tx, crate::events::ANNOUNCED, &payload)
+                        .await?;
                 }
                 let week = parta_core::time::monday_of_ms(m.at).to_string();
                 *per_chat.entry((week.clone(), m.chat_id)).or_default() += 1;

@@ -53,6 +53,9 @@ pub struct Config {
     pub chats: ChatsConfig,
     /// Video lessons (видеоуроки): the engines the school's or region's servers run.
     pub video: VideoConfig,
+    /// Delivery of notifications beyond the in-app list: e-mail, a messenger's bot, quiet
+    /// hours and the daily digest.
+    pub notifications: NotificationsConfig,
     /// The platform's date (`PARTA_TODAY=2026-09-01`), for tests, drills and
     /// demonstrations; time goes on from there. Unset: the system clock.
     pub today: Option<chrono::NaiveDate>,
@@ -208,6 +211,50 @@ pub struct JitsiConfig {
     pub secret: Secret,
 }
 
+/// How notifications leave the platform. Quiet hours and the digest are in the platform's
+/// local time: `utc_offset_minutes` east of UTC (Moscow: 180).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    pub utc_offset_minutes: i32,
+    /// When the daily digest leaves, `HH:MM`.
+    pub digest_at: String,
+    pub mail: Option<MailConfig>,
+    pub messenger: Option<MessengerConfig>,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        Self {
+            utc_offset_minutes: 180,
+            digest_at: "18:00".into(),
+            mail: None,
+            messenger: None,
+        }
+    }
+}
+
+/// E-mail through an SMTP server: `smtp://host:25` (STARTTLS when offered is not forced),
+/// `smtp://user:password@host:587?tls=required`, `smtps://host:465`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub smtp_url: Secret,
+    /// `Парта <noreply@school.example>`.
+    pub from: String,
+}
+
+/// A domestic messenger's bot behind a bridge that takes the platform's signed webhook
+/// (`X-Parta-Signature: sha256=HMAC(secret, timestamp + "." + body)`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessengerConfig {
+    /// The messenger's name as people know it (shown on the preferences page).
+    pub name: String,
+    pub url: String,
+    pub secret: Secret,
+}
+
 /// Load shedding: at most this many reads and writes are served at once; the rest wait
 /// up to `max_wait_ms` for a place and are then answered 503 with `Retry-After`, so an
 /// overloaded server stays quick for those it admits instead of queueing without bound.
@@ -272,6 +319,7 @@ impl Default for Config {
             admission: AdmissionConfig::default(),
             chats: ChatsConfig::default(),
             video: VideoConfig::default(),
+            notifications: NotificationsConfig::default(),
             today: None,
             demo: false,
         }
@@ -326,6 +374,20 @@ impl Config {
                     )));
                 }
             }
+        }
+        if let Some(m) = &self.notifications.messenger {
+            if !(m.url.starts_with("https://") || m.url.starts_with("http://")) {
+                return Err(ConfigError(
+                    "notifications.messenger.url: ожидается адрес, начинающийся с https://".into(),
+                ));
+            }
+            crate::outbound::check_destination("notifications.messenger.url", &m.url)
+                .map_err(ConfigError)?;
+        }
+        if crate::time::parse_hhmm(&self.notifications.digest_at).is_none() {
+            return Err(ConfigError(
+                "notifications.digest_at: ожидается время ЧЧ:ММ, например 18:00".into(),
+            ));
         }
         if let Some(bbb) = &self.video.bbb {
             crate::outbound::check_destination("video.bbb.url", &bbb.url).map_err(ConfigError)?;

@@ -82,6 +82,17 @@ pub fn monday_of(day: NaiveDate) -> NaiveDate {
     day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
+/// Minutes since midnight of `HH:MM` (`7:05`, `21:30`); `None` if it is not a time.
+pub fn parse_hhmm(s: &str) -> Option<u32> {
+    let (hs, ms) = s.trim().split_once(':')?;
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if !(1..=2).contains(&hs.len()) || ms.len() != 2 || !digits(hs) || !digits(ms) {
+        return None;
+    }
+    let (h, m): (u32, u32) = (hs.parse().ok()?, ms.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
 /// Formats epoch milliseconds for people: `24.11.2026 10:15` (UTC).
 pub fn format_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -92,6 +103,18 @@ pub fn format_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_of_day_parse_strictly() {
+        assert_eq!(parse_hhmm("7:05"), Some(425));
+        assert_eq!(parse_hhmm(" 21:30 "), Some(1290));
+        assert_eq!(parse_hhmm("00:00"), Some(0));
+        for bad in [
+            "24:00", "12:60", "12:5", "123:00", "ab:cd", "12", "-1:00", "+1:00",
+        ] {
+            assert_eq!(parse_hhmm(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn dates_parse_strictly() {

@@ -1,17 +1,19 @@
 //! Уведомления (COM-4). Domains write their facts to the event stream in their own
 //! transaction; the relay here (one consumer of the stream, with its own cursor) puts
 //! them into words and turns each into notifications for the student and their parents, honouring
-//! each person's preferences, stores them (the in-app list) and hands them to the
-//! delivery [`Channel`]s. Push, e-mail or a messenger plug in as channels without
-//! touching the journal.
+//! each person's preferences, stores them (the in-app list) and queues their delivery by
+//! e-mail and a messenger's bot in the same transaction (`delivery`: quiet hours, the
+//! digest, one send per notification and channel), without touching the journal.
 
+pub mod delivery;
 pub mod http;
 pub mod model;
+pub mod quiet;
 pub mod relay;
 pub mod render;
 pub mod service;
 pub mod store;
 
 pub use model::*;
-pub use relay::{Channel, Relay};
+pub use relay::Relay;
 pub use service::Notifications;

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// What a notification is about; each kind can be switched off per person.
-pub const KINDS: [(&str, &str, &str); 6] = [
+pub const KINDS: [(&str, &str, &str); 7] = [
     ("mark", "Новые отметки", "New marks"),
     ("homework", "Домашние задания", "Homework"),
     ("absence", "Пропуски и опоздания", "Absences and lateness"),
@@ -14,6 +14,11 @@ pub const KINDS: [(&str, &str, &str); 6] = [
         "Cancelled and moved lessons",
     ),
     ("video", "Видеоуроки", "Video lessons"),
+    (
+        "announcement",
+        "Важные объявления в чатах",
+        "Important announcements in chats",
+    ),
 ];
 
 /// One thing to tell a student (and, through the relay, their parents), in words.
@@ -29,6 +34,10 @@ pub struct NotifyItem {
     /// The link is the student's own (a video room): their parents get the words only.
     #[serde(default)]
     pub student_only_link: bool,
+    /// For this person only (`student` names them, whoever they are): no copies to
+    /// parents — a chat's announcement to its members.
+    #[serde(default)]
+    pub direct: bool,
 }
 
 /// A stored notification.
@@ -56,9 +65,47 @@ pub struct NotificationList {
     pub next_cursor: Option<String>,
 }
 
-/// A preference: is this kind delivered to me?
+/// A preference: is this kind delivered to me, and by which channels beyond the list?
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Preference {
     pub kind: String,
+    /// In the platform (the list, the counter): off means not at all.
     pub enabled: bool,
+    /// Also by e-mail (to the confirmed address); absent in a change: kept as it is.
+    #[serde(default)]
+    pub email: Option<bool>,
+    /// Also through the messenger's bot; absent in a change: kept as it is.
+    #[serde(default)]
+    pub messenger: Option<bool>,
+}
+
+/// How notifications reach a person beyond the list: quiet hours, the daily digest, and
+/// what the platform has.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeliverySettings {
+    /// Тихие часы, `HH:MM` in the platform's time: no e-mail or messenger then (both
+    /// absent: none).
+    pub quiet_from: Option<String>,
+    pub quiet_to: Option<String>,
+    /// E-mail once a day (at `digest_at`) instead of one by one.
+    pub digest: bool,
+    pub digest_at: String,
+    /// A student's nights (21:00–08:00) are quiet whatever is set.
+    pub student_night: bool,
+    /// Where e-mail goes (masked), when the person has a confirmed address.
+    pub email: Option<String>,
+    /// The channels this platform has beyond the list: `email`, `messenger`.
+    pub channels: Vec<String>,
+    /// The messenger's name, when there is one.
+    pub messenger_name: Option<String>,
+}
+
+/// A change of the delivery settings.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SettingsChange {
+    /// `HH:MM`, both or neither (none: no quiet hours of one's own).
+    pub quiet_from: Option<String>,
+    pub quiet_to: Option<String>,
+    #[serde(default)]
+    pub digest: bool,
 }

@@ -14,23 +14,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// A way to deliver stored notifications beyond the in-app list (push, e-mail, a
-/// messenger). Called after the notifications are committed; a failing channel does
-/// not lose them — they stay in the list.
-pub trait Channel: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn deliver<'a>(
-        &'a self,
-        batch: &'a [Notification],
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
-}
-
 #[derive(Clone)]
 pub struct Relay {
     db: Db,
     registry: Registry,
     outbox: Outbox,
-    channels: Arc<Vec<Arc<dyn Channel>>>,
+    /// When e-mail and the messenger deliver, and who to wake when they have work.
+    schedule: Option<(crate::delivery::Schedule, Arc<tokio::sync::Notify>)>,
 }
 
 impl Relay {
@@ -39,14 +29,20 @@ impl Relay {
             db,
             registry,
             outbox,
-            channels: Arc::new(Vec::new()),
+            schedule: None,
         }
     }
 
-    pub fn with_channel(mut self, channel: Arc<dyn Channel>) -> Self {
-        let mut list: Vec<_> = self.channels.iter().cloned().collect();
-        list.push(channel);
-        self.channels = Arc::new(list);
+    /// Queues e-mail and messenger deliveries with the notifications (in their
+    /// transaction) and wakes the sender after the commit.
+    pub fn with_delivery(
+        mut self,
+        schedule: crate::delivery::Schedule,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Self {
+        if schedule.any() {
+            self.schedule = Some((schedule, wake));
+        }
         self
     }
 
@@ -72,16 +68,19 @@ impl Relay {
             }
         }
         let rows = self.expand(&items).await?;
+        let deliveries = match &self.schedule {
+            Some((s, _)) => s.plan(&self.db, &rows).await?,
+            None => Vec::new(),
+        };
         let mut tx = self.db.begin_write().await?;
         store::insert_many(&self.db, &mut tx, &rows).await?;
+        store::insert_deliveries(&self.db, &mut tx, &deliveries).await?;
         if !batch.commit(tx).await? {
             // Another process handled these events.
             return Ok(());
         }
-        for ch in self.channels.iter() {
-            if let Err(e) = ch.deliver(&rows).await {
-                tracing::warn!(channel = ch.name(), error = %e, "delivery failed; kept in the list");
-            }
+        if let (Some((_, wake)), false) = (&self.schedule, deliveries.is_empty()) {
+            wake.notify_one();
         }
         Ok(())
     }
@@ -93,6 +92,7 @@ impl Relay {
         }
         let students: Vec<PersonId> = items
             .iter()
+            .filter(|i| !i.direct)
             .map(|i| i.student)
             .collect::<HashSet<_>>()
             .into_iter()
@@ -108,6 +108,7 @@ impl Relay {
         }
         let mut everyone: Vec<PersonId> = students.clone();
         everyone.extend(parents.values().flatten().copied());
+        everyone.extend(items.iter().filter(|i| i.direct).map(|i| i.student));
         let off: HashSet<(PersonId, String)> = store::opted_out(&self.db, &everyone)
             .await?
             .into_iter()
@@ -115,13 +116,14 @@ impl Relay {
         let now = now_ms();
         let mut out = Vec::new();
         for item in items {
+            let about = (!item.direct).then_some(item.student);
             let mut push = |person: PersonId, title: String, link: Option<String>| {
                 if !off.contains(&(person, item.kind.clone())) {
                     out.push(Notification {
                         id: NotificationId::new(),
                         person_id: person,
                         kind: item.kind.clone(),
-                        about_person_id: Some(item.student),
+                        about_person_id: about,
                         title,
                         body: item.body.clone(),
                         link,
@@ -131,6 +133,9 @@ impl Relay {
                 }
             };
             push(item.student, item.title.clone(), item.link.clone());
+            if item.direct {
+                continue;
+            }
             let family_link = if item.student_only_link {
                 None
             } else {
@@ -154,7 +159,7 @@ impl Consumer for Relay {
     }
     fn kinds(&self) -> &'static [&'static str] {
         // `legacy.notify.relayed` passes the prefix and is passed by in `render::items`.
-        &["schoolday.", "video.", crate::render::LEGACY]
+        &["schoolday.", "video.", "chat.", crate::render::LEGACY]
     }
     fn handle<'a>(
         &'a self,

@@ -35,6 +35,8 @@ pub struct Wording {
     /// A hand-in accepted (subject, day, mark or "") or returned for rework (subject, day).
     pub handin_accepted: fn(&str, &str, &str) -> String,
     pub handin_returned: fn(&str, &str) -> String,
+    /// An urgent announcement in a chat, by its author.
+    pub announced: fn(&str) -> String,
     /// A video lesson (subject, day, lesson number) and what to do.
     pub video_title: fn(&str, &str, i64) -> String,
     pub video_body: &'static str,
@@ -64,6 +66,7 @@ pub static RU: Wording = Wording {
         m => format!("Работа по предмету «{s}» к {day} принята, отметка {m}"),
     },
     handin_returned: |s, day| format!("Работа по предмету «{s}» к {day} возвращена на доработку"),
+    announced: |who| format!("Важное объявление: {who} просит подтвердить прочтение"),
     video_title: |s, day, n| format!("Видеоурок по предмету «{s}» {day}, {n}-й урок"),
     video_body:
         "Урок пройдёт по видеосвязи. Ученик входит в день урока из раздела «Видеоуроки» в «Чатах».",
@@ -92,6 +95,7 @@ pub static EN: Wording = Wording {
         m => format!("Work in {s} for {day} accepted, mark {m}"),
     },
     handin_returned: |s, day| format!("Work in {s} for {day} returned for rework"),
+    announced: |who| format!("Important announcement: {who} asks you to confirm reading"),
     video_title: |s, day, n| format!("Video lesson in {s} on {day}, lesson {n}"),
     video_body:
         "You can enter on the day of the lesson: open this notification or «Video lessons».",
@@ -174,6 +178,7 @@ impl Told {
                     body,
                     link,
                     student_only_link: false,
+                    direct: false,
                 }
             })
             .collect()
@@ -298,6 +303,7 @@ pub fn lesson_changed(lang: Lang, ev: &events::LessonChanged) -> Vec<NotifyItem>
             body: ev.note.clone().unwrap_or_default(),
             link: Some(format!("/diary?student={}&week={}", st.id, ev.day)),
             student_only_link: false,
+            direct: false,
         })
         .collect()
 }
@@ -320,6 +326,7 @@ pub fn days_off(lang: Lang, ev: &events::DaysOff) -> Vec<NotifyItem> {
             body: String::new(),
             link: Some(format!("/diary?student={}&week={}", st.id, ev.starts_on)),
             student_only_link: false,
+            direct: false,
         })
         .collect()
 }
@@ -346,7 +353,27 @@ pub fn handin_reviewed(lang: Lang, ev: &events::HandInReviewed) -> Vec<NotifyIte
         body: ev.comment.clone().unwrap_or_default(),
         link: Some(format!("/diary?student={}&week={}", ev.student.id, ev.day)),
         student_only_link: false,
+        direct: false,
     }]
+}
+
+/// An urgent announcement in a chat: each member is told, by name, with the way to it.
+pub fn announced(lang: Lang, ev: &parta_chat::events::Announced) -> Vec<NotifyItem> {
+    let w = lang.pick(&RU, &EN);
+    let title = (w.announced)(&ev.author);
+    ev.to
+        .iter()
+        .map(|person| NotifyItem {
+            student: *person,
+            student_name: String::new(),
+            kind: "announcement".into(),
+            title: title.clone(),
+            body: ev.text.clone(),
+            link: Some(format!("/chats/{}/at/{}", ev.chat_id, ev.seq)),
+            student_only_link: false,
+            direct: true,
+        })
+        .collect()
 }
 
 /// A video lesson scheduled: each student is told when, and where to enter (their
@@ -364,6 +391,7 @@ pub fn video_scheduled(lang: Lang, ev: &parta_video::events::VideoScheduled) -> 
             body: w.video_body.to_string(),
             link: Some(format!("/lessons/{}/video", ev.lesson_id)),
             student_only_link: true,
+            direct: false,
         })
         .collect()
 }
@@ -392,6 +420,7 @@ pub fn items(
         events::LESSON_CHANGED => lesson_changed(lang, &serde_json::from_str(payload)?),
         events::DAYS_OFF => days_off(lang, &serde_json::from_str(payload)?),
         events::HANDIN_REVIEWED => handin_reviewed(lang, &serde_json::from_str(payload)?),
+        parta_chat::events::ANNOUNCED => announced(lang, &serde_json::from_str(payload)?),
         parta_video::events::VIDEO_SCHEDULED => {
             video_scheduled(lang, &serde_json::from_str(payload)?)
         }

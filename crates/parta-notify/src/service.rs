@@ -4,20 +4,30 @@ use crate::model::*;
 use crate::store;
 use parta_core::ids::NotificationId;
 use parta_core::principal::Principal;
-use parta_core::time::now_ms;
+use parta_core::time::{now_ms, parse_hhmm};
 use parta_core::{FieldError, Problem};
 use parta_db::Db;
 
 #[derive(Clone)]
 pub struct Notifications {
     db: Db,
+    config: std::sync::Arc<parta_core::config::NotificationsConfig>,
 }
 
 const PAGE: i64 = 30;
 
 impl Notifications {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            config: Default::default(),
+        }
+    }
+
+    /// The channels, quiet-hours zone and digest time of the platform.
+    pub fn with_config(mut self, config: parta_core::config::NotificationsConfig) -> Self {
+        self.config = std::sync::Arc::new(config);
+        self
     }
 
     pub async fn list(
@@ -64,12 +74,17 @@ impl Notifications {
     }
 
     pub async fn preferences(&self, p: &Principal) -> Result<Vec<Preference>, Problem> {
-        let off = store::disabled_kinds(&self.db, p.person_id).await?;
+        let stored = store::prefs(&self.db, p.person_id).await?;
         Ok(KINDS
             .iter()
-            .map(|(kind, _, _)| Preference {
-                kind: kind.to_string(),
-                enabled: !off.iter().any(|k| k == kind),
+            .map(|(kind, _, _)| {
+                let row = stored.iter().find(|r| r.0 == *kind);
+                Preference {
+                    kind: kind.to_string(),
+                    enabled: row.is_none_or(|r| r.1 != 0),
+                    email: Some(row.and_then(|r| r.2) == Some(1)),
+                    messenger: Some(row.and_then(|r| r.3) == Some(1)),
+                }
             })
             .collect())
     }
@@ -98,9 +113,111 @@ impl Notifications {
         }
         let mut tx = self.db.begin_write().await?;
         for pr in prefs {
-            store::set_pref(&mut tx, p.person_id, &pr.kind, pr.enabled).await?;
+            store::set_pref(
+                &mut tx,
+                p.person_id,
+                &pr.kind,
+                pr.enabled,
+                pr.email,
+                pr.messenger,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.preferences(p).await
+    }
+
+    /// Quiet hours, the digest, and where e-mail goes.
+    pub async fn settings(&self, p: &Principal) -> Result<DeliverySettings, Problem> {
+        let row = store::settings(&self.db, &[p.person_id]).await?.pop();
+        let student = p.role() == parta_core::principal::Role::Student;
+        let hhmm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+        let (quiet_from, quiet_to, digest) = match row {
+            Some((_, from, to, digest)) => (from, to, digest == 1),
+            None if student => (None, None, false),
+            None => (
+                Some(hhmm(crate::quiet::ADULT_DEFAULT.0)),
+                Some(hhmm(crate::quiet::ADULT_DEFAULT.1)),
+                false,
+            ),
+        };
+        let email = store::confirmed_emails(&self.db, &[p.person_id])
+            .await?
+            .pop()
+            .map(|(_, e)| mask(&e));
+        let mut channels = Vec::new();
+        if self.config.mail.is_some() {
+            channels.push(crate::delivery::EMAIL.to_string());
+        }
+        if self.config.messenger.is_some() {
+            channels.push(crate::delivery::MESSENGER.to_string());
+        }
+        Ok(DeliverySettings {
+            quiet_from,
+            quiet_to,
+            digest,
+            digest_at: self.config.digest_at.clone(),
+            student_night: student,
+            email,
+            channels,
+            messenger_name: self.config.messenger.as_ref().map(|m| m.name.clone()),
+        })
+    }
+
+    /// Sets quiet hours (both times or neither) and the digest; a bad time names its field
+    /// and nothing is written.
+    pub async fn set_settings(
+        &self,
+        p: &Principal,
+        change: &SettingsChange,
+    ) -> Result<DeliverySettings, Problem> {
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        let (from, to) = (given(&change.quiet_from), given(&change.quiet_to));
+        let mut errors = Vec::new();
+        for (field, v) in [("quiet_from", from), ("quiet_to", to)] {
+            if let Some(v) = v {
+                if parse_hhmm(v).is_none() {
+                    errors.push(FieldError::new(
+                        field,
+                        "Укажите время в виде ЧЧ:ММ, например 22:00.",
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() && from.is_some() != to.is_some() {
+            let field = if from.is_none() {
+                "quiet_from"
+            } else {
+                "quiet_to"
+            };
+            errors.push(FieldError::new(
+                field,
+                "Укажите и начало, и конец тихих часов (или оставьте оба поля пустыми).",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(Problem::validation(errors));
+        }
+        let norm = |v: &str| {
+            parse_hhmm(v)
+                .map(|m| format!("{:02}:{:02}", m / 60, m % 60))
+                .unwrap_or_default()
+        };
+        let quiet = from.zip(to).map(|(f, t)| (norm(f), norm(t)));
+        store::set_settings(&self.db, p.person_id, quiet, change.digest, now_ms()).await?;
+        self.settings(p).await
+    }
+}
+
+/// `iv***@mail.ru`: enough to recognise one's address, not to read it off a screen.
+fn mask(email: &str) -> String {
+    match email.split_once('@') {
+        Some((user, domain)) => {
+            let shown: String = user.chars().take(2).collect();
+            format!("{shown}***@{domain}")
+        }
+        None => "***".into(),
     }
 }

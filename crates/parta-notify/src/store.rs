@@ -78,22 +78,230 @@ pub async fn disabled_kinds(db: &Db, person: PersonId) -> Result<Vec<String>, sq
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Sets a kind's preference; a channel left `None` keeps what it was.
 pub async fn set_pref(
     conn: &mut sqlx::AnyConnection,
     person: PersonId,
     kind: &str,
     enabled: bool,
+    email: Option<bool>,
+    messenger: Option<bool>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO notification_prefs (person_id, kind, enabled) VALUES ($1, $2, $3) \
-         ON CONFLICT (person_id, kind) DO UPDATE SET enabled = excluded.enabled",
+        "INSERT INTO notification_prefs (person_id, kind, enabled, email, messenger) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (person_id, kind) DO UPDATE SET enabled = excluded.enabled, \
+         email = COALESCE(excluded.email, notification_prefs.email), \
+         messenger = COALESCE(excluded.messenger, notification_prefs.messenger)",
     )
     .bind(person)
     .bind(kind.to_string())
     .bind(enabled as i64)
+    .bind(email.map(i64::from))
+    .bind(messenger.map(i64::from))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A person's stored preferences: (kind, enabled, e-mail, messenger).
+pub type PrefRow = (String, i64, Option<i64>, Option<i64>);
+
+pub async fn prefs(db: &Db, person: PersonId) -> Result<Vec<PrefRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, enabled, email, messenger FROM notification_prefs WHERE person_id = $1",
+    )
+    .bind(person)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The channels switched on, among `people`: (person, kind, e-mail, messenger).
+pub async fn channel_prefs(
+    db: &Db,
+    people: &[PersonId],
+) -> Result<Vec<(PersonId, String, Option<i64>, Option<i64>)>, sqlx::Error> {
+    db.fetch_in(
+        "SELECT person_id, kind, email, messenger FROM notification_prefs \
+         WHERE (email = 1 OR messenger = 1) AND person_id IN ({})",
+        people,
+    )
+    .await
+}
+
+/// Quiet hours and digest: (person, from, to, digest).
+pub type SettingsRow = (PersonId, Option<String>, Option<String>, i64);
+
+pub async fn settings(db: &Db, people: &[PersonId]) -> Result<Vec<SettingsRow>, sqlx::Error> {
+    db.fetch_in(
+        "SELECT person_id, quiet_from, quiet_to, digest FROM notification_settings WHERE person_id IN ({})",
+        people,
+    )
+    .await
+}
+
+pub async fn set_settings(
+    db: &Db,
+    person: PersonId,
+    quiet: Option<(String, String)>,
+    digest: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let (from, to) = quiet.unzip();
+    sqlx::query(
+        "INSERT INTO notification_settings (person_id, quiet_from, quiet_to, digest, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (person_id) DO UPDATE SET quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, \
+         digest = excluded.digest, updated_at = excluded.updated_at",
+    )
+    .bind(person)
+    .bind(from)
+    .bind(to)
+    .bind(digest as i64)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// A notification to send through a channel, from when.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub notification_id: NotificationId,
+    pub channel: &'static str,
+    pub person_id: PersonId,
+    pub due_at: i64,
+}
+
+/// Queues deliveries in the caller's transaction (once per notification and channel).
+pub async fn insert_deliveries(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    rows: &[NewDelivery],
+) -> Result<(), sqlx::Error> {
+    const COLS: usize = 4;
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", db.placeholders(i * COLS + 1, COLS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO notification_deliveries (notification_id, channel, person_id, due_at) VALUES {} \
+             ON CONFLICT (notification_id, channel) DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for d in chunk {
+            q = q
+                .bind(d.notification_id)
+                .bind(d.channel)
+                .bind(d.person_id)
+                .bind(d.due_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A delivery a sender took.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Due {
+    pub notification_id: NotificationId,
+    pub channel: String,
+    pub person_id: PersonId,
+    pub attempts: i64,
+}
+
+/// Takes up to `limit` due deliveries until `until` (another sender leaves them alone):
+/// each is taken by one sender only.
+pub async fn claim_due(db: &Db, now: i64, until: i64, limit: i64) -> Result<Vec<Due>, sqlx::Error> {
+    let candidates: Vec<Due> = sqlx::query_as(
+        "SELECT notification_id, channel, person_id, attempts FROM notification_deliveries \
+         WHERE sent_at IS NULL AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1) \
+         ORDER BY due_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut taken = Vec::with_capacity(candidates.len());
+    for d in candidates {
+        let r = sqlx::query(
+            "UPDATE notification_deliveries SET claimed_until = $1 \
+             WHERE notification_id = $2 AND channel = $3 AND sent_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until < $4)",
+        )
+        .bind(until)
+        .bind(d.notification_id)
+        .bind(d.channel.clone())
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+        if r.rows_affected() == 1 {
+            taken.push(d);
+        }
+    }
+    Ok(taken)
+}
+
+/// Done: sent, or given up with the reason.
+pub async fn finish(db: &Db, d: &Due, now: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE notification_deliveries SET sent_at = $1, claimed_until = NULL, last_error = $2, attempts = attempts + 1 \
+         WHERE notification_id = $3 AND channel = $4",
+    )
+    .bind(now)
+    .bind(error.map(str::to_string))
+    .bind(d.notification_id)
+    .bind(d.channel.clone())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Failed this time: tried again from `retry_at`.
+pub async fn retry(db: &Db, d: &Due, retry_at: i64, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE notification_deliveries SET due_at = $1, claimed_until = NULL, last_error = $2, attempts = attempts + 1 \
+         WHERE notification_id = $3 AND channel = $4",
+    )
+    .bind(retry_at)
+    .bind(error.to_string())
+    .bind(d.notification_id)
+    .bind(d.channel.clone())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_ids(db: &Db, ids: &[NotificationId]) -> Result<Vec<Notification>, sqlx::Error> {
+    db.fetch_in(
+        "SELECT id, person_id, kind, about_person_id, title, body, link, created_at, read_at \
+         FROM notifications WHERE id IN ({})",
+        ids,
+    )
+    .await
+}
+
+/// Who among `people` studies now (a registry read: students' nights are quiet).
+pub async fn students_among(db: &Db, people: &[PersonId]) -> Result<Vec<PersonId>, sqlx::Error> {
+    let rows: Vec<(PersonId,)> = db
+        .fetch_in(
+            "SELECT DISTINCT person_id FROM enrolments WHERE ended_on IS NULL AND person_id IN ({})",
+            people,
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The confirmed e-mail address of each of `people` who has one (a registry read: mail
+/// goes only where its owner confirmed it).
+pub async fn confirmed_emails(
+    db: &Db,
+    people: &[PersonId],
+) -> Result<Vec<(PersonId, String)>, sqlx::Error> {
+    db.fetch_in(
+        "SELECT id, email FROM persons WHERE email_confirmed = 1 AND email IS NOT NULL AND id IN ({})",
+        people,
+    )
+    .await
 }
 
 /// Who switched a kind off, among `people`.

@@ -85,6 +85,8 @@ pub struct AppInner {
     pub notifications: Notifications,
     /// Turns outbox events into notifications; started by [`AppState::start_relay`].
     pub relay: Relay,
+    /// Sends queued e-mail and messenger deliveries; started with the relay.
+    pub sender: parta_notify::delivery::Sender,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Operations of the OpenAPI document, as `METHOD /path/{param}`.
     pub documented: Arc<std::collections::HashSet<String>>,
@@ -120,8 +122,20 @@ impl AppState {
             files.clone(),
         )
         .with_quotas(config.storage);
-        let relay = Relay::new(db.clone(), registry.clone(), outbox.clone());
-        let notifications = Notifications::new(db.clone());
+        let sender = parta_notify::delivery::Sender::new(
+            db.clone(),
+            &config.notifications,
+            config.public_url.clone(),
+        )
+        .map_err(|e| {
+            parta_identity::IdentityError::Problem(parta_core::Problem::internal().with_detail(e))
+        })?;
+        let relay = Relay::new(db.clone(), registry.clone(), outbox.clone()).with_delivery(
+            parta_notify::delivery::Schedule::from_config(&config.notifications),
+            sender.waker(),
+        );
+        let notifications =
+            Notifications::new(db.clone()).with_config(config.notifications.clone());
         let chats = parta_chat::Chats::new(
             db.clone(),
             parta_chat::search::open(&parta_chat::search::dir_in(&config.data_dir), db.clone())?,
@@ -165,6 +179,7 @@ impl AppState {
             journal: journal.clone(),
             notifications: notifications.clone(),
             relay,
+            sender,
             metrics: crate::ops::metrics_handle(),
             documented: Arc::new(crate::api::documented_operations()),
             pages: Arc::new(crate::router::page_routes().into_iter().collect()),
@@ -211,8 +226,10 @@ impl AppState {
         })))
     }
 
-    /// Starts the notification relay of this process (call once, inside the runtime).
+    /// Starts the notification relay of this process and the sender of what it queues
+    /// for e-mail and the messenger (call once, inside the runtime).
     pub fn start_relay(&self) -> tokio::task::JoinHandle<()> {
+        self.sender.clone().spawn();
         self.relay.clone().spawn()
     }
 

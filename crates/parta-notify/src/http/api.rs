@@ -1,7 +1,7 @@
 //! `/api/v1/notifications`: the list, unread count, read marks and preferences.
 
 use super::Web;
-use crate::{NotificationList, Preference};
+use crate::{DeliverySettings, NotificationList, Preference, SettingsChange};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use parta_core::Problem;
@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(read_notification))
         .routes(routes!(read_all))
         .routes(routes!(preferences, set_preferences))
+        .routes(routes!(settings, set_settings))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,13 +87,14 @@ async fn read_all(State(st): State<Web>, c: Caller) -> ApiResult<Json<Done>> {
     Ok(Json(Done { ok: true }))
 }
 
-/// Which kinds of notifications the caller receives.
+/// Which kinds of notifications the caller receives, and by which channels.
 #[utoipa::path(get, path = "/api/v1/notifications/preferences", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = [Preference])))]
 async fn preferences(State(st): State<Web>, c: Caller) -> ApiResult<Json<Vec<Preference>>> {
     Ok(Json(st.notifications.preferences(&c.principal).await?))
 }
 
-/// Switches kinds of notifications on or off for the caller.
+/// Switches kinds of notifications on or off for the caller, and their e-mail and
+/// messenger delivery (a channel left out is kept as it is).
 #[utoipa::path(put, path = "/api/v1/notifications/preferences", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", request_body = [Preference],
     responses((status = 200, body = [Preference]), (status = 422, body = Problem)))]
 async fn set_preferences(
@@ -102,5 +104,25 @@ async fn set_preferences(
 ) -> ApiResult<Json<Vec<Preference>>> {
     Ok(Json(
         st.notifications.set_preferences(&c.principal, &req).await?,
+    ))
+}
+
+/// Quiet hours (no e-mail or messenger then; a student's nights always), the daily
+/// digest, and where e-mail goes.
+#[utoipa::path(get, path = "/api/v1/notifications/settings", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = DeliverySettings)))]
+async fn settings(State(st): State<Web>, c: Caller) -> ApiResult<Json<DeliverySettings>> {
+    Ok(Json(st.notifications.settings(&c.principal).await?))
+}
+
+/// Sets quiet hours (`HH:MM`, both or neither) and the digest.
+#[utoipa::path(put, path = "/api/v1/notifications/settings", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", request_body = SettingsChange,
+    responses((status = 200, body = DeliverySettings), (status = 422, body = Problem)))]
+async fn set_settings(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<SettingsChange>,
+) -> ApiResult<Json<DeliverySettings>> {
+    Ok(Json(
+        st.notifications.set_settings(&c.principal, &req).await?,
     ))
 }

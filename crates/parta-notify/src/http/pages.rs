@@ -4,9 +4,10 @@ use super::strings::{strings, Strings};
 use super::Web;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
+use parta_core::Problem;
 use parta_http::{fail, PageResult};
 use parta_http::{render, Ctx, PageCaller, PageReq, Pages};
 use serde::Deserialize;
@@ -24,7 +25,13 @@ struct NotificationsPage {
     ctx: Ctx,
     t: &'static Strings,
     list: crate::NotificationList,
-    prefs: Vec<(String, String, bool)>,
+    /// (kind, label, in the list, by e-mail, by the messenger).
+    prefs: Vec<(String, String, bool, bool, bool)>,
+    settings: crate::DeliverySettings,
+    /// The quiet hours as typed (kept when refused).
+    quiet_from: String,
+    quiet_to: String,
+    err: parta_http::page::FormErrors,
 }
 
 #[derive(Deserialize)]
@@ -40,12 +47,43 @@ async fn notifications(
     Query(q): Query<BeforeQuery>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
+    page(&st, &r, q.before.as_deref(), None).await
+}
+
+/// The page; with a refused change of the settings, what was typed and why.
+async fn page(
+    st: &Web,
+    r: &PageReq,
+    before: Option<&str>,
+    again: Option<(Vec<crate::Preference>, crate::SettingsChange, Problem)>,
+) -> PageResult {
     let t = strings(&r.headers);
     let p = &r.caller.principal;
-    let (list, prefs) = tokio::try_join!(
-        st.notifications.list(p, q.before.as_deref()),
-        st.notifications.preferences(p)
+    let (list, stored, settings) = tokio::try_join!(
+        st.notifications.list(p, before),
+        st.notifications.preferences(p),
+        st.notifications.settings(p)
     )?;
+    let mut ctx = r.ctx();
+    let (prefs, quiet_from, quiet_to, err, status) = match again {
+        Some((prefs, change, problem)) => {
+            ctx.errors = parta_http::page::messages(&problem, ctx.lang);
+            (
+                prefs,
+                change.quiet_from.unwrap_or_default(),
+                change.quiet_to.unwrap_or_default(),
+                parta_http::page::FormErrors::from_problem(&problem, ctx.lang),
+                problem.status_code(),
+            )
+        }
+        None => (
+            stored,
+            settings.quiet_from.clone().unwrap_or_default(),
+            settings.quiet_to.clone().unwrap_or_default(),
+            parta_http::page::FormErrors::default(),
+            StatusCode::OK,
+        ),
+    };
     let prefs = prefs
         .into_iter()
         .enumerate()
@@ -54,15 +92,22 @@ async fn notifications(
                 pr.kind,
                 t.kinds.get(i).copied().unwrap_or("").to_string(),
                 pr.enabled,
+                pr.email.unwrap_or(false),
+                pr.messenger.unwrap_or(false),
             )
         })
         .collect();
-    Ok(render(&NotificationsPage {
-        ctx: r.ctx(),
+    let page = render(&NotificationsPage {
+        ctx,
         t,
         list,
         prefs,
-    }))
+        settings,
+        quiet_from,
+        quiet_to,
+        err,
+    });
+    Ok((status, page).into_response())
 }
 
 async fn read_all(
@@ -78,6 +123,8 @@ async fn read_all(
     }
 }
 
+/// Kinds and their channels (`on`, `email`, `messenger`: the kinds ticked), quiet hours
+/// and the digest, saved together; a bad time keeps the form as it was typed.
 async fn preferences(
     State(st): State<Web>,
     headers: HeaderMap,
@@ -86,23 +133,43 @@ async fn preferences(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let r = PageReq::new(headers, uri, pc);
-    let on: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _)| k == "on")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let ticked = |name: &str| -> Vec<&str> {
+        fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    let (on, email, messenger) = (ticked("on"), ticked("email"), ticked("messenger"));
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let prefs: Vec<crate::Preference> = crate::KINDS
         .iter()
         .map(|(k, _, _)| crate::Preference {
             kind: k.to_string(),
             enabled: on.contains(k),
+            email: Some(email.contains(k)),
+            messenger: Some(messenger.contains(k)),
         })
         .collect();
-    match st
-        .notifications
-        .set_preferences(&r.caller.principal, &prefs)
-        .await
-    {
+    let change = crate::SettingsChange {
+        quiet_from: value("quiet_from"),
+        quiet_to: value("quiet_to"),
+        digest: value("digest").is_some(),
+    };
+    let p = &r.caller.principal;
+    if let Err(e) = st.notifications.set_settings(p, &change).await {
+        return if e.status == 422 {
+            page(&st, &r, None, Some((prefs, change, e))).await
+        } else {
+            fail(e)
+        };
+    }
+    match st.notifications.set_preferences(p, &prefs).await {
         Ok(_) => Ok(Redirect::to("/notifications?n=saved").into_response()),
         Err(e) => fail(e),
     }

@@ -258,6 +258,9 @@ const API: &[Row] = &[
     row("POST /api/v1/notifications/read-all", None, "/api/v1/notifications/read-all", None, 401),
     row("GET /api/v1/notifications/preferences", None, "/api/v1/notifications/preferences", None, 401),
     row("PUT /api/v1/notifications/preferences", None, "/api/v1/notifications/preferences", Some("[]"), 401),
+    // One's own settings only: there is no one else's to ask for.
+    row("GET /api/v1/notifications/settings", None, "/api/v1/notifications/settings", None, 401),
+    row("PUT /api/v1/notifications/settings", None, "/api/v1/notifications/settings", Some(r#"{"digest":false}"#), 401),
     row("GET /ims/oneroster/rostering/v1p2/orgs", Some("teacher"), "/ims/oneroster/rostering/v1p2/orgs", None, 403),
     row("GET /ims/oneroster/rostering/v1p2/orgs/{id}", Some("director"), "/ims/oneroster/rostering/v1p2/orgs/@school2", None, 404),
     row("GET /ims/oneroster/rostering/v1p2/schools", Some("teacher"), "/ims/oneroster/rostering/v1p2/schools", None, 403),

@@ -795,6 +795,34 @@ async fn urgent_announcements_are_confirmed_and_chats_moderated() {
         "{r}"
     );
     assert_eq!(r["acknowledged"], json!([]));
+    // The parent is told by a notification that leads to it (the hub: one per member);
+    // its author is not.
+    let mut told = None;
+    for _ in 0..200 {
+        let list: Value = p.get("/api/v1/notifications").await.json().await.unwrap();
+        if let Some(n) = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["kind"] == "announcement")
+        {
+            told = Some(n.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let told = told.expect("the parent is notified of the announcement");
+    assert_eq!(told["link"], format!("/chats/{chat}/at/{seq}"));
+    assert_eq!(told["body"], "Родительское собрание в четверг в 18:00");
+    assert!(told["about_person_id"].is_null());
+    let author = app.person_of("teacher").await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE kind = 'announcement' AND person_id = '{author}'"
+        ))
+        .await,
+        0
+    );
     // The parent confirms (twice: counted once).
     for _ in 0..2 {
         let res = p.post(&format!("{msgs}/{seq}/ack"), &json!({})).await;

@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod chats;
 mod cli;
+mod delivery;
 mod fixtures;
 mod harness;
 mod links;
