@@ -5,7 +5,7 @@ use parta_core::ids::{ChatId, PersonId};
 use serde::{Deserialize, Serialize};
 
 /// An urgent announcement (важное объявление) was posted: its members are told.
-pub const ANNOUNCED: &str = "chat.announced";
+pub const ANNOUNCED: &str = "chat.announced.v1";
 
 /// The announcement's text carried in the event (the notification's body).
 pub const EXCERPT_CHARS: usize = 300;

@@ -234,8 +234,9 @@ impl Default for NotificationsConfig {
     }
 }
 
-/// E-mail through an SMTP server: `smtp://host:25` (STARTTLS when offered is not forced),
-/// `smtp://user:password@host:587?tls=required`, `smtps://host:465`.
+/// E-mail through an SMTP server: `smtp://host:25` (a relay on the school's network,
+/// no password, no TLS), `smtp://user:password@host:587?tls=required` (STARTTLS),
+/// `smtps://user:password@host:465`. A password over plain `smtp://` is refused at start.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
@@ -384,6 +385,23 @@ impl Config {
             crate::outbound::check_destination("notifications.messenger.url", &m.url)
                 .map_err(ConfigError)?;
         }
+        if !(-12 * 60..=14 * 60).contains(&self.notifications.utc_offset_minutes) {
+            return Err(ConfigError(
+                "notifications.utc_offset_minutes: ожидается от -720 до 840 (Москва: 180)".into(),
+            ));
+        }
+        if let Some(mail) = &self.notifications.mail {
+            let url = mail.smtp_url.expose();
+            // A password over a plain connection would travel readable.
+            if url.starts_with("smtp://")
+                && url.split('?').next().is_some_and(|u| u.contains('@'))
+                && !url.contains("tls=required")
+            {
+                return Err(ConfigError(
+                    "notifications.mail.smtp_url: с паролем — только smtps:// или smtp://…?tls=required".into(),
+                ));
+            }
+        }
         if crate::time::parse_hhmm(&self.notifications.digest_at).is_none() {
             return Err(ConfigError(
                 "notifications.digest_at: ожидается время ЧЧ:ММ, например 18:00".into(),
@@ -422,6 +440,62 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outbound_settings_are_checked_at_start() {
+        let refused = |f: &dyn Fn(&mut Config)| {
+            let mut c = Config::default();
+            f(&mut c);
+            c.check_destinations().unwrap_err().to_string()
+        };
+        let mail = |url: &str| MailConfig {
+            smtp_url: Secret::new(url),
+            from: "Парта <noreply@school.example>".into(),
+        };
+        let e =
+            refused(&|c| c.notifications.mail = Some(mail("smtp://u:p@mail.school.example:587")));
+        assert!(e.contains("notifications.mail.smtp_url"), "{e}");
+        for ok in [
+            "smtp://mail.school.example:25",
+            "smtp://u:p@mail.school.example:587?tls=required",
+            "smtps://u:p@mail.school.example:465",
+        ] {
+            let mut c = Config::default();
+            c.notifications.mail = Some(mail(ok));
+            assert!(c.check_destinations().is_ok(), "{ok}");
+        }
+        let e = refused(&|c| {
+            c.notifications.messenger = Some(MessengerConfig {
+                name: "Бот".into(),
+                url: "https://api.telegram.org/bot1/sendMessage".into(),
+                secret: Secret::new("s"),
+            })
+        });
+        assert!(
+            e.contains("notifications.messenger.url") && e.contains("Telegram"),
+            "{e}"
+        );
+        let e = refused(&|c| c.notifications.utc_offset_minutes = 900);
+        assert!(e.contains("utc_offset_minutes"), "{e}");
+        let e = refused(&|c| c.notifications.digest_at = "6pm".into());
+        assert!(e.contains("digest_at"), "{e}");
+        let e = refused(&|c| {
+            c.video.bbb = Some(BbbConfig {
+                url: "bbb.school.example/bigbluebutton/api".into(),
+                secret: Secret::new("s"),
+                checksum: "sha256".into(),
+            })
+        });
+        assert!(e.contains("video.bbb.url"), "{e}");
+        let e = refused(&|c| {
+            c.video.bbb = Some(BbbConfig {
+                url: "https://bbb.school.example/bigbluebutton/api".into(),
+                secret: Secret::new("s"),
+                checksum: "md5".into(),
+            })
+        });
+        assert!(e.contains("video.bbb.checksum"), "{e}");
+    }
 
     #[test]
     fn example_file_loads_and_unknown_keys_are_refused() {

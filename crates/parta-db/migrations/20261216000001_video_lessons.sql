@@ -12,6 +12,9 @@ CREATE TABLE video_lessons (
     attendee_pw TEXT NOT NULL,
     created_by TEXT NOT NULL REFERENCES persons(id),
     created_at BIGINT NOT NULL,
+    -- Who leads it entered (the room exists from then; students enter after that).
+    started_at BIGINT,
+    -- Its teacher ended it (not the engine closing an empty room).
     ended_at BIGINT,
     recording_url TEXT,
     -- The engine's attendance arrived (BigBlueButton's analytics callback).

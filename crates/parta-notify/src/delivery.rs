@@ -99,17 +99,14 @@ impl Schedule {
                 Some(s) => *s,
                 None => ((!student).then_some(quiet::ADULT_DEFAULT), false),
             };
-            let mut windows: Vec<(u32, u32)> = own.into_iter().collect();
-            if student {
-                windows.push(quiet::STUDENT_NIGHT);
-            }
-            let after_quiet = quiet::after_quiet(now, self.offset_min, &windows);
+            let after_quiet = quiet::after_quiet(now, self.offset_min, own, student);
             if self.email && *email {
                 let due = if digest {
                     quiet::after_quiet(
                         quiet::next_digest(now, self.offset_min, self.digest_min),
                         self.offset_min,
-                        &windows,
+                        own,
+                        student,
                     )
                 } else {
                     after_quiet
@@ -132,6 +129,20 @@ impl Schedule {
         }
         Ok(out)
     }
+}
+
+/// A person's own quiet hours and whether they study now (for retries: a failed send
+/// tried again later waits out the night too).
+async fn quiet_of(db: &Db, person: PersonId) -> Result<(Option<(u32, u32)>, bool), sqlx::Error> {
+    let student = !store::students_among(db, &[person]).await?.is_empty();
+    let own = match store::settings(db, &[person]).await?.pop() {
+        Some((_, from, to, _)) => from
+            .as_deref()
+            .and_then(parse_hhmm)
+            .zip(to.as_deref().and_then(parse_hhmm)),
+        None => (!student).then_some(quiet::ADULT_DEFAULT),
+    };
+    Ok((own, student))
 }
 
 /// E-mail over SMTP.
@@ -233,7 +244,9 @@ impl Messenger {
     }
 
     async fn send(&self, body: Vec<u8>) -> Result<(), String> {
-        let ts = now_ms() / 1000;
+        // The bridge checks the timestamp by the real clock, not the platform's (which a
+        // drill may set to another day).
+        let ts = chrono::Utc::now().timestamp();
         let res = self
             .http
             .post(&self.url)
@@ -263,6 +276,8 @@ pub struct Sender {
     messenger: Option<Messenger>,
     public_url: Option<String>,
     wake: Arc<tokio::sync::Notify>,
+    /// Offsets the platform's time for quiet hours.
+    offset_min: i32,
 }
 
 impl Sender {
@@ -277,6 +292,7 @@ impl Sender {
             messenger: config.messenger.as_ref().map(Messenger::new).transpose()?,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
             wake: Arc::new(tokio::sync::Notify::new()),
+            offset_min: config.utc_offset_minutes,
         })
     }
 
@@ -305,7 +321,8 @@ impl Sender {
     /// One round: what is due now; returns how many deliveries were handled.
     pub async fn step(&self) -> Result<usize, sqlx::Error> {
         let now = now_ms();
-        let due = store::claim_due(&self.db, now, now + CLAIM_MS, BATCH).await?;
+        let claim = now + CLAIM_MS;
+        let due = store::claim_due(&self.db, now, claim, BATCH).await?;
         if due.is_empty() {
             return Ok(0);
         }
@@ -332,7 +349,16 @@ impl Sender {
         } else {
             HashMap::new()
         };
+        let started = std::time::Instant::now();
         for ((person, channel), list) in groups {
+            // Never past half the claim: what is left goes back for the next round (here or
+            // on another node), so nothing is sent by two.
+            if started.elapsed() > Duration::from_millis((CLAIM_MS / 2) as u64) {
+                for d in list {
+                    store::release(&self.db, d, claim).await?;
+                }
+                continue;
+            }
             let mut items: Vec<&Notification> = list
                 .iter()
                 .filter_map(|d| notes.get(&d.notification_id))
@@ -357,20 +383,29 @@ impl Sender {
             let now = now_ms();
             for d in list {
                 match &result {
-                    Ok(()) => store::finish(&self.db, d, now, None).await?,
+                    Ok(()) => store::finish(&self.db, d, claim, now, None).await?,
                     Err(None) => {
                         let why = if channel == EMAIL {
                             "нет подтверждённой почты"
                         } else {
                             "канал не подключён"
                         };
-                        store::finish(&self.db, d, now, Some(why)).await?
+                        store::finish(&self.db, d, claim, now, Some(why)).await?
                     }
                     Err(Some(e)) => {
                         tracing::warn!(channel = %channel, error = %e, "delivery failed; tried again later");
                         match RETRY_MIN.get(d.attempts as usize) {
-                            Some(min) => store::retry(&self.db, d, now + min * 60_000, e).await?,
-                            None => store::finish(&self.db, d, now, Some(e)).await?,
+                            Some(min) => {
+                                let (own, student) = quiet_of(&self.db, person).await?;
+                                let at = quiet::after_quiet(
+                                    now + min * 60_000,
+                                    self.offset_min,
+                                    own,
+                                    student,
+                                );
+                                store::retry(&self.db, d, claim, at, e).await?
+                            }
+                            None => store::finish(&self.db, d, claim, now, Some(e)).await?,
                         }
                     }
                 }

@@ -34,10 +34,10 @@ fn until_end(minute: i64, to: u32) -> i64 {
 }
 
 /// The first moment at or after `now_ms` outside every window (a student's night and
-/// their own quiet hours may overlap and chain).
-pub fn after_quiet(now_ms: i64, offset_min: i32, windows: &[(u32, u32)]) -> i64 {
+/// their own quiet hours may overlap and chain), if there is one within a few steps.
+fn leave(now_ms: i64, offset_min: i32, windows: &[(u32, u32)]) -> Option<i64> {
     let mut at = now_ms;
-    // Each step leaves one window; two windows cannot chain more than twice in a day.
+    // Each step leaves one window; windows that leave no time of day never end.
     for _ in 0..4 {
         let minute = local_minute(at, offset_min);
         match windows.iter().find(|w| inside(minute, **w)) {
@@ -45,10 +45,26 @@ pub fn after_quiet(now_ms: i64, offset_min: i32, windows: &[(u32, u32)]) -> i64 
                 // To the start of the minute the window ends at.
                 at = (at.div_euclid(MIN_MS) + until_end(minute, w.1)) * MIN_MS;
             }
-            None => return at,
+            None => return Some(at),
         }
     }
-    at
+    None
+}
+
+/// When a delivery may leave: after the person's own quiet hours and, for a student, the
+/// night. Own hours that together with the night cover the whole day give way: it leaves
+/// when the night ends (the night is the rule, one's own hours a wish).
+pub fn after_quiet(now_ms: i64, offset_min: i32, own: Option<(u32, u32)>, student: bool) -> i64 {
+    let night: Vec<(u32, u32)> = if student {
+        vec![STUDENT_NIGHT]
+    } else {
+        Vec::new()
+    };
+    let mut all = night.clone();
+    all.extend(own);
+    leave(now_ms, offset_min, &all)
+        .or_else(|| leave(now_ms, offset_min, &night))
+        .unwrap_or(now_ms)
 }
 
 /// The next digest time strictly after `now_ms` (today's if it is still ahead).
@@ -73,22 +89,28 @@ mod tests {
 
     #[test]
     fn outside_quiet_hours_now_is_now() {
-        assert_eq!(after_quiet(msk(15, 0), 180, &[ADULT_DEFAULT]), msk(15, 0));
-        assert_eq!(after_quiet(msk(15, 0), 180, &[]), msk(15, 0));
+        assert_eq!(
+            after_quiet(msk(15, 0), 180, Some(ADULT_DEFAULT), false),
+            msk(15, 0)
+        );
+        assert_eq!(after_quiet(msk(15, 0), 180, None, false), msk(15, 0));
     }
 
     #[test]
     fn at_night_it_waits_for_the_morning() {
         // 23:30 → 07:00 next day.
         assert_eq!(
-            after_quiet(msk(23, 30), 180, &[ADULT_DEFAULT]),
+            after_quiet(msk(23, 30), 180, Some(ADULT_DEFAULT), false),
             msk(24 + 7, 0)
         );
         // 02:10 → 07:00 the same day.
-        assert_eq!(after_quiet(msk(2, 10), 180, &[ADULT_DEFAULT]), msk(7, 0));
+        assert_eq!(
+            after_quiet(msk(2, 10), 180, Some(ADULT_DEFAULT), false),
+            msk(7, 0)
+        );
         // A student's night is longer: 07:30 is still night for them.
         assert_eq!(
-            after_quiet(msk(7, 30), 180, &[STUDENT_NIGHT, ADULT_DEFAULT]),
+            after_quiet(msk(7, 30), 180, Some(ADULT_DEFAULT), true),
             msk(8, 0)
         );
     }
@@ -97,15 +119,28 @@ mod tests {
     fn windows_chain_and_empty_ones_hold_nothing() {
         // A day window 13:00–15:00 after a student's night: 07:59 waits to 08:00 only.
         assert_eq!(
-            after_quiet(msk(7, 59), 180, &[STUDENT_NIGHT, (13 * 60, 15 * 60)]),
+            after_quiet(msk(7, 59), 180, Some((13 * 60, 15 * 60)), true),
             msk(8, 0)
         );
         // Windows that touch: 20:00–21:00 then the night to 08:00.
         assert_eq!(
-            after_quiet(msk(20, 30), 180, &[(20 * 60, 21 * 60), STUDENT_NIGHT]),
+            after_quiet(msk(20, 30), 180, Some((20 * 60, 21 * 60)), true),
             msk(24 + 8, 0)
         );
-        assert_eq!(after_quiet(msk(3, 0), 180, &[(600, 600)]), msk(3, 0));
+        assert_eq!(
+            after_quiet(msk(3, 0), 180, Some((600, 600)), false),
+            msk(3, 0)
+        );
+        // Own hours 08:00–21:00 and the night leave no time: the night ends at 08:00.
+        assert_eq!(
+            after_quiet(msk(22, 0), 180, Some((8 * 60, 21 * 60)), true),
+            msk(24 + 8, 0)
+        );
+        // An adult's own whole-day window (00:00–23:59 and a minute) cannot hold forever.
+        assert_eq!(
+            after_quiet(msk(12, 0), 180, Some((0, 23 * 60 + 59)), false),
+            msk(23, 59)
+        );
     }
 
     #[test]

@@ -241,31 +241,59 @@ pub async fn claim_due(db: &Db, now: i64, until: i64, limit: i64) -> Result<Vec<
     Ok(taken)
 }
 
-/// Done: sent, or given up with the reason.
-pub async fn finish(db: &Db, d: &Due, now: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
+/// Done: sent, or given up with the reason — by the sender holding the claim only.
+pub async fn finish(
+    db: &Db,
+    d: &Due,
+    claim: i64,
+    now: i64,
+    error: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE notification_deliveries SET sent_at = $1, claimed_until = NULL, last_error = $2, attempts = attempts + 1 \
-         WHERE notification_id = $3 AND channel = $4",
+         WHERE notification_id = $3 AND channel = $4 AND claimed_until = $5",
     )
     .bind(now)
     .bind(error.map(str::to_string))
     .bind(d.notification_id)
     .bind(d.channel.clone())
+    .bind(claim)
     .execute(&db.pool)
     .await?;
     Ok(())
 }
 
-/// Failed this time: tried again from `retry_at`.
-pub async fn retry(db: &Db, d: &Due, retry_at: i64, error: &str) -> Result<(), sqlx::Error> {
+/// Failed this time: tried again from `retry_at` (the claim's holder only).
+pub async fn retry(
+    db: &Db,
+    d: &Due,
+    claim: i64,
+    retry_at: i64,
+    error: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE notification_deliveries SET due_at = $1, claimed_until = NULL, last_error = $2, attempts = attempts + 1 \
-         WHERE notification_id = $3 AND channel = $4",
+         WHERE notification_id = $3 AND channel = $4 AND claimed_until = $5",
     )
     .bind(retry_at)
     .bind(error.to_string())
     .bind(d.notification_id)
     .bind(d.channel.clone())
+    .bind(claim)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives a claimed delivery back untouched (the round ran out of time).
+pub async fn release(db: &Db, d: &Due, claim: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE notification_deliveries SET claimed_until = NULL \
+         WHERE notification_id = $1 AND channel = $2 AND claimed_until = $3",
+    )
+    .bind(d.notification_id)
+    .bind(d.channel.clone())
+    .bind(claim)
     .execute(&db.pool)
     .await?;
     Ok(())

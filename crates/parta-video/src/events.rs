@@ -5,7 +5,7 @@ use parta_core::ids::{LessonId, PersonId};
 use serde::{Deserialize, Serialize};
 
 /// A video lesson was scheduled: its students are told where and when to enter.
-pub const VIDEO_SCHEDULED: &str = "video.scheduled";
+pub const VIDEO_SCHEDULED: &str = "video.scheduled.v1";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VideoScheduled {

@@ -39,8 +39,9 @@ struct User<'a> {
     moderator: bool,
 }
 
-/// How long a join address stays usable: the lesson and a margin.
-pub const TOKEN_SECS: i64 = 3 * 3600;
+/// How long a join address stays usable: a double lesson (the page gives a new one for
+/// each entry, and none once the lesson is ended).
+pub const TOKEN_SECS: i64 = 2 * 3600;
 
 impl Jitsi {
     pub fn new(cfg: &JitsiConfig) -> Result<Self, String> {

@@ -58,6 +58,8 @@ pub struct VideoLesson {
     pub engine: Engine,
     /// Milliseconds since the epoch.
     pub created_at: i64,
+    /// Who leads it has entered: students may enter now.
+    pub started: bool,
     pub ended_at: Option<i64>,
     /// The recording's playback address, once the engine published one.
     pub recording_url: Option<String>,
@@ -79,6 +81,9 @@ pub struct VideoPage {
     pub engines: Vec<Engine>,
     /// For those who lead it: who of the lesson's students was there.
     pub attendance: Vec<Attendee>,
+    /// The suggestion for the journal is ready: the lesson is ended, or the engine
+    /// reported who was there.
+    pub suggestion_ready: bool,
 }
 
 /// A student of the lesson and what the platform knows of their presence.

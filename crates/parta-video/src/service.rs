@@ -132,6 +132,7 @@ impl Videos {
             lesson: l.info.clone(),
             engine: Engine::parse(&row.engine).unwrap_or(Engine::Bbb),
             created_at: row.created_at,
+            started: row.started_at.is_some(),
             ended_at: row.ended_at,
             recording_url: row.recording_url.clone(),
             moderator,
@@ -177,6 +178,9 @@ impl Videos {
         };
         Ok(VideoPage {
             video: row.as_ref().map(|r| Self::view(&l, r, may_lead)),
+            suggestion_ready: row
+                .as_ref()
+                .is_some_and(|r| r.ended_at.is_some() || r.attendance_at.is_some()),
             lesson: l.info,
             may_lead,
             engines: self.engines(),
@@ -199,8 +203,9 @@ impl Videos {
                 .collect();
         let row = store::get(&self.db, l.info.lesson_id).await?;
         let reported = row.as_ref().is_some_and(|r| r.attendance_at.is_some());
-        // Nothing is suggested while the lesson goes on: only who is in.
-        let over = row.as_ref().is_some_and(|r| r.ended_at.is_some());
+        // Nothing is suggested while the lesson goes on (only who is in), until it is
+        // ended or the engine reported.
+        let over = reported || row.as_ref().is_some_and(|r| r.ended_at.is_some());
         let journal: HashMap<PersonId, String> =
             reads::journal_attendance(&self.db, l.info.lesson_id)
                 .await?
@@ -272,6 +277,7 @@ impl Videos {
             attendee_pw: random_secret(),
             created_by: p.person_id,
             created_at: now_ms(),
+            started_at: None,
             ended_at: None,
             recording_url: None,
             attendance_at: None,
@@ -298,8 +304,9 @@ impl Videos {
         Ok(Self::view(&l, &row, true))
     }
 
-    /// The caller's own address into the room, on the lesson's day until it ends. The
-    /// engine's room is made on the first entry (BigBlueButton's `create` is idempotent).
+    /// The caller's own address into the room, on the lesson's day until it ends. Who
+    /// leads it opens it (the engine's room is made then; BigBlueButton's `create` is
+    /// idempotent, and made again if the engine closed it empty); students enter after.
     pub async fn join(
         &self,
         p: &Principal,
@@ -323,6 +330,12 @@ impl Videos {
                     "Войти можно в день урока — {}.",
                     parta_schoolday::service::ru_date(&l.info.day)
                 ),
+            ));
+        }
+        if !moderator && row.started_at.is_none() {
+            return Err(Problem::conflict(
+                "lesson_id",
+                "Учитель ещё не начал видеоурок. Войти можно, когда он начнёт, — попробуйте через минуту.",
             ));
         }
         let name = reads::display_name(&self.db, p.person_id).await?;
@@ -384,6 +397,9 @@ impl Videos {
             }
             None => return Err(not_configured()),
         };
+        if moderator {
+            store::set_started(&self.db, lesson, now_ms()).await?;
+        }
         store::joined(&self.db, lesson, p.person_id, now_ms()).await?;
         self.audit
             .record(Self::entry(p, origin, "join", &l))
@@ -605,6 +621,16 @@ impl Videos {
         let seconds: Vec<(PersonId, i64)> = seconds
             .into_iter()
             .filter(|(id, _)| known.contains(id))
+            .collect();
+        // A report sent again, or of a room made again, does not shorten anyone's time.
+        let before: HashMap<PersonId, i64> = store::attendance(&self.db, row.lesson_id)
+            .await?
+            .into_iter()
+            .filter_map(|(p, _, s)| s.map(|s| (p, s)))
+            .collect();
+        let seconds: Vec<(PersonId, i64)> = seconds
+            .into_iter()
+            .map(|(p, s)| (p, s.max(before.get(&p).copied().unwrap_or(0))))
             .collect();
         let mut tx = self.db.begin_write().await?;
         store::engine_report(&mut tx, row.lesson_id, &seconds, now_ms()).await?;

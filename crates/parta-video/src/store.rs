@@ -16,12 +16,13 @@ pub struct Row {
     pub attendee_pw: String,
     pub created_by: PersonId,
     pub created_at: i64,
+    pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub recording_url: Option<String>,
     pub attendance_at: Option<i64>,
 }
 
-const COLS: &str = "lesson_id, organisation_id, engine, meeting_id, moderator_pw, attendee_pw, created_by, created_at, ended_at, recording_url, attendance_at";
+const COLS: &str = "lesson_id, organisation_id, engine, meeting_id, moderator_pw, attendee_pw, created_by, created_at, started_at, ended_at, recording_url, attendance_at";
 
 pub async fn get(db: &Db, lesson: LessonId) -> R<Option<Row>> {
     sqlx::query_as(&format!(
@@ -44,7 +45,7 @@ pub async fn by_meeting(db: &Db, meeting_id: &str) -> R<Option<Row>> {
 /// Inserts the room; false when the lesson has one already.
 pub async fn insert(conn: &mut AnyConnection, r: &Row) -> R<bool> {
     let done = sqlx::query(&format!(
-        "INSERT INTO video_lessons ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+        "INSERT INTO video_lessons ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (lesson_id) DO NOTHING"
     ))
     .bind(r.lesson_id)
@@ -55,12 +56,25 @@ pub async fn insert(conn: &mut AnyConnection, r: &Row) -> R<bool> {
     .bind(r.attendee_pw.clone())
     .bind(r.created_by)
     .bind(r.created_at)
+    .bind(r.started_at)
     .bind(r.ended_at)
     .bind(r.recording_url.clone())
     .bind(r.attendance_at)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Who leads it entered: the room is open to its students from now.
+pub async fn set_started(db: &Db, lesson: LessonId, at: i64) -> R<()> {
+    sqlx::query(
+        "UPDATE video_lessons SET started_at = COALESCE(started_at, $1) WHERE lesson_id = $2",
+    )
+    .bind(at)
+    .bind(lesson)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_ended(db: &Db, lesson: LessonId, at: i64) -> R<()> {
@@ -95,8 +109,9 @@ pub async fn joined(db: &Db, lesson: LessonId, person: PersonId, at: i64) -> R<(
     Ok(())
 }
 
-/// The engine's report: seconds per person (replacing an earlier report), and that the
-/// meeting is over.
+/// The engine's report: seconds per person (the caller keeps the larger of a repeated
+/// report's), and when it came. The lesson is not ended by it: the engine reports each
+/// time it closes the room, an empty one too; its teacher ends the lesson.
 pub async fn engine_report(
     conn: &mut AnyConnection,
     lesson: LessonId,
@@ -114,13 +129,11 @@ pub async fn engine_report(
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query(
-        "UPDATE video_lessons SET attendance_at = $1, ended_at = COALESCE(ended_at, $1) WHERE lesson_id = $2",
-    )
-    .bind(at)
-    .bind(lesson)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query("UPDATE video_lessons SET attendance_at = $1 WHERE lesson_id = $2")
+        .bind(at)
+        .bind(lesson)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -147,13 +147,20 @@ async fn preferences(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
+    // A channel the page did not show is kept as it is (set through the API, say).
+    let shown = st
+        .notifications
+        .settings(&r.caller.principal)
+        .await?
+        .channels;
+    let has = |c: &str| shown.iter().any(|s| s == c);
     let prefs: Vec<crate::Preference> = crate::KINDS
         .iter()
         .map(|(k, _, _)| crate::Preference {
             kind: k.to_string(),
             enabled: on.contains(k),
-            email: Some(email.contains(k)),
-            messenger: Some(messenger.contains(k)),
+            email: has(crate::delivery::EMAIL).then(|| email.contains(k)),
+            messenger: has(crate::delivery::MESSENGER).then(|| messenger.contains(k)),
         })
         .collect();
     let change = crate::SettingsChange {

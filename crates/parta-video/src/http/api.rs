@@ -135,8 +135,9 @@ pub struct Applied {
 }
 
 /// Takes the teacher's choice from the video lesson's attendance into the journal: the
-/// students named absent, the attendance taken (the journal's own marks stay).
-#[utoipa::path(post, path = "/api/v1/lessons/{id}/video/attendance", security(("session" = []), ("token" = ["journal:write"])), tag = "video",
+/// students named absent, the attendance taken (the journal's own marks stay). A token
+/// needs `journal:write` as well: the journal's own save writes it.
+#[utoipa::path(post, path = "/api/v1/lessons/{id}/video/attendance", security(("session" = []), ("token" = ["schedule:write"])), tag = "video",
     params(("id" = LessonId, Path)), request_body = ApplyAttendance,
     responses((status = 200, body = Applied), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
