@@ -29,3 +29,5 @@ CREATE TABLE notification_deliveries (
     PRIMARY KEY (notification_id, channel)
 );
 CREATE INDEX notification_deliveries_due ON notification_deliveries(due_at) WHERE sent_at IS NULL;
+-- Done records are forgotten after a month (the notifications stay in the list).
+CREATE INDEX notification_deliveries_done ON notification_deliveries(sent_at) WHERE sent_at IS NOT NULL;

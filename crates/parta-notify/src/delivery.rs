@@ -23,6 +23,8 @@ pub const MESSENGER: &str = "messenger";
 const CLAIM_MS: i64 = 5 * 60_000;
 /// Deliveries taken per round.
 const BATCH: i64 = 500;
+/// Done deliveries are remembered this long (why an e-mail did not come), then forgotten.
+pub const KEEP_DONE_DAYS: i64 = 30;
 /// Waits before the next try, by the number of tries so far; then it is given up.
 const RETRY_MIN: [i64; 5] = [1, 5, 30, 120, 600];
 
@@ -83,6 +85,16 @@ impl Schedule {
                 (p, (window, digest == 1))
             })
             .collect();
+        // E-mail is queued only for whom it can reach (a confirmed address).
+        let mailable: std::collections::HashSet<PersonId> = if self.email {
+            store::confirmed_emails(db, &people)
+                .await?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect()
+        } else {
+            Default::default()
+        };
         // Students' nights are quiet: who studies now, by the registry.
         let students: std::collections::HashSet<PersonId> = store::students_among(db, &people)
             .await?
@@ -100,7 +112,7 @@ impl Schedule {
                 None => ((!student).then_some(quiet::ADULT_DEFAULT), false),
             };
             let after_quiet = quiet::after_quiet(now, self.offset_min, own, student);
-            if self.email && *email {
+            if self.email && *email && mailable.contains(&n.person_id) {
                 let due = if digest {
                     quiet::after_quiet(
                         quiet::next_digest(now, self.offset_min, self.digest_min),
@@ -316,6 +328,12 @@ impl Sender {
                 let _ = tokio::time::timeout(Duration::from_secs(5), self.wake.notified()).await;
             }
         })
+    }
+
+    /// Forgets delivery records done (sent or given up) more than [`KEEP_DONE_DAYS`] ago:
+    /// the notifications themselves stay in the list.
+    pub async fn forget_done(&self) -> Result<u64, sqlx::Error> {
+        store::forget_done(&self.db, now_ms() - KEEP_DONE_DAYS * 86_400_000).await
     }
 
     /// One round: what is due now; returns how many deliveries were handled.

@@ -285,6 +285,17 @@ pub async fn retry(
     Ok(())
 }
 
+/// Removes delivery records done before `before`.
+pub async fn forget_done(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "DELETE FROM notification_deliveries WHERE sent_at IS NOT NULL AND sent_at < $1",
+    )
+    .bind(before)
+    .execute(&db.pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 /// Gives a claimed delivery back untouched (the round ran out of time).
 pub async fn release(db: &Db, d: &Due, claim: i64) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -244,6 +244,7 @@ impl AppState {
     pub fn start_housekeeping(&self) -> tokio::task::JoinHandle<()> {
         let journal = self.journal.clone();
         let chats = self.web.chats.chats.clone();
+        let sender = self.sender.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
             let mut hours = 0u64;
@@ -261,6 +262,11 @@ impl AppState {
                             tracing::info!(deleted = n, "chat messages past their keeping deleted")
                         }
                         Err(e) => tracing::warn!(error = %e.title, "chat retention not applied"),
+                    }
+                    match sender.forget_done().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(forgotten = n, "old delivery records removed"),
+                        Err(e) => tracing::warn!(error = %e, "delivery records not removed"),
                     }
                 }
                 hours += 1;
