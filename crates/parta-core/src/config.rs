@@ -391,7 +391,7 @@ impl Config {
             ));
         }
         if let Some(mail) = &self.notifications.mail {
-            let url = mail.smtp_url.expose();
+            let url = mail.smtp_url.expose().to_ascii_lowercase();
             // A password over a plain connection would travel readable.
             if url.starts_with("smtp://")
                 && url.split('?').next().is_some_and(|u| u.contains('@'))

@@ -22,13 +22,20 @@ CREATE TABLE video_lessons (
 );
 CREATE INDEX video_lessons_org ON video_lessons(organisation_id, created_at);
 
--- Who was in a video lesson: who entered through the platform ('join'), and how long
--- the engine saw them ('engine', seconds). A suggestion for the teacher's attendance,
+-- Who was in a video lesson: who entered through the platform, and how long the engine
+-- saw them — per room the engine made (it makes the room anew when an empty one closed;
+-- a report sent again replaces its own row). A suggestion for the teacher's attendance,
 -- never written into the journal by itself.
 CREATE TABLE video_attendance (
     lesson_id TEXT NOT NULL REFERENCES video_lessons(lesson_id),
     person_id TEXT NOT NULL REFERENCES persons(id),
     joined_at BIGINT,
-    engine_seconds BIGINT,
     PRIMARY KEY (lesson_id, person_id)
+);
+CREATE TABLE video_engine_seconds (
+    lesson_id TEXT NOT NULL REFERENCES video_lessons(lesson_id),
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    room TEXT NOT NULL,
+    seconds BIGINT NOT NULL,
+    PRIMARY KEY (lesson_id, person_id, room)
 );

@@ -367,11 +367,10 @@ impl Sender {
         } else {
             HashMap::new()
         };
-        let started = std::time::Instant::now();
         for ((person, channel), list) in groups {
-            // Never past half the claim: what is left goes back for the next round (here or
-            // on another node), so nothing is sent by two.
-            if started.elapsed() > Duration::from_millis((CLAIM_MS / 2) as u64) {
+            // Never past half the claim (counted from when it was taken): what is left goes
+            // back for the next round (here or on another node), so nothing is sent by two.
+            if now_ms() > claim - CLAIM_MS / 2 {
                 for d in list {
                     store::release(&self.db, d, claim).await?;
                 }

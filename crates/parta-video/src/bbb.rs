@@ -82,6 +82,9 @@ pub struct Bbb {
 #[derive(Debug, Deserialize)]
 pub struct Analytics {
     pub meeting_id: String,
+    /// The engine's own id of the room (a new one each time it makes the room anew).
+    #[serde(default)]
+    pub internal_meeting_id: String,
     pub data: AnalyticsData,
 }
 

@@ -81,8 +81,8 @@ pub struct VideoPage {
     pub engines: Vec<Engine>,
     /// For those who lead it: who of the lesson's students was there.
     pub attendance: Vec<Attendee>,
-    /// The suggestion for the journal is ready: the lesson is ended, or the engine
-    /// reported who was there.
+    /// The suggestion for the journal is ready: its teacher ended the lesson, or its day
+    /// is past.
     pub suggestion_ready: bool,
 }
 
@@ -93,7 +93,8 @@ pub struct Attendee {
     pub name: String,
     /// Entered the room through the platform (ms).
     pub joined_at: Option<i64>,
-    /// Seconds the engine saw them (BigBlueButton's attendance), when it reported.
+    /// Seconds the engine saw them (BigBlueButton's attendance; its rooms added up), when
+    /// it reported.
     pub engine_seconds: Option<i64>,
     /// The journal already holds an absence or lateness for the lesson.
     pub journal_status: Option<String>,

@@ -127,6 +127,11 @@ impl Videos {
         row.ended_at.is_none() && l.info.status != "cancelled" && l.info.day == today().to_string()
     }
 
+    /// The lesson is over for the suggestion: ended by its teacher, or its day past.
+    fn over(l: &reads::Lesson, row: Option<&store::Row>) -> bool {
+        row.is_some_and(|r| r.ended_at.is_some() || l.info.day < today().to_string())
+    }
+
     fn view(l: &reads::Lesson, row: &store::Row, moderator: bool) -> VideoLesson {
         VideoLesson {
             lesson: l.info.clone(),
@@ -178,9 +183,7 @@ impl Videos {
         };
         Ok(VideoPage {
             video: row.as_ref().map(|r| Self::view(&l, r, may_lead)),
-            suggestion_ready: row
-                .as_ref()
-                .is_some_and(|r| r.ended_at.is_some() || r.attendance_at.is_some()),
+            suggestion_ready: Self::over(&l, row.as_ref()),
             lesson: l.info,
             may_lead,
             engines: self.engines(),
@@ -203,9 +206,9 @@ impl Videos {
                 .collect();
         let row = store::get(&self.db, l.info.lesson_id).await?;
         let reported = row.as_ref().is_some_and(|r| r.attendance_at.is_some());
-        // Nothing is suggested while the lesson goes on (only who is in), until it is
-        // ended or the engine reported.
-        let over = reported || row.as_ref().is_some_and(|r| r.ended_at.is_some());
+        // Nothing is suggested while the lesson goes on (only who is in): until its teacher
+        // ends it, or its day is past (the engine reports rooms closing mid-lesson too).
+        let over = Self::over(l, row.as_ref());
         let journal: HashMap<PersonId, String> =
             reads::journal_attendance(&self.db, l.info.lesson_id)
                 .await?
@@ -622,18 +625,13 @@ impl Videos {
             .into_iter()
             .filter(|(id, _)| known.contains(id))
             .collect();
-        // A report sent again, or of a room made again, does not shorten anyone's time.
-        let before: HashMap<PersonId, i64> = store::attendance(&self.db, row.lesson_id)
-            .await?
-            .into_iter()
-            .filter_map(|(p, _, s)| s.map(|s| (p, s)))
-            .collect();
-        let seconds: Vec<(PersonId, i64)> = seconds
-            .into_iter()
-            .map(|(p, s)| (p, s.max(before.get(&p).copied().unwrap_or(0))))
-            .collect();
         let mut tx = self.db.begin_write().await?;
-        store::engine_report(&mut tx, row.lesson_id, &seconds, now_ms()).await?;
+        // Per room: a report sent again replaces its own figures; rooms made anew add up.
+        let room = match data.internal_meeting_id.as_str() {
+            "" => data.meeting_id.as_str(),
+            id => id,
+        };
+        store::engine_report(&mut tx, row.lesson_id, room, &seconds, now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -109,22 +109,24 @@ pub async fn joined(db: &Db, lesson: LessonId, person: PersonId, at: i64) -> R<(
     Ok(())
 }
 
-/// The engine's report: seconds per person (the caller keeps the larger of a repeated
-/// report's), and when it came. The lesson is not ended by it: the engine reports each
-/// time it closes the room, an empty one too; its teacher ends the lesson.
+/// The engine's report of one of its rooms (`room`: the engine's own id of it): seconds
+/// per person, replacing that room's earlier report; and when it came. The lesson is not
+/// ended by it: the engine reports each time it closes a room, an empty one too.
 pub async fn engine_report(
     conn: &mut AnyConnection,
     lesson: LessonId,
+    room: &str,
     seconds: &[(PersonId, i64)],
     at: i64,
 ) -> R<()> {
     for (person, secs) in seconds {
         sqlx::query(
-            "INSERT INTO video_attendance (lesson_id, person_id, engine_seconds) VALUES ($1, $2, $3) \
-             ON CONFLICT (lesson_id, person_id) DO UPDATE SET engine_seconds = excluded.engine_seconds",
+            "INSERT INTO video_engine_seconds (lesson_id, person_id, room, seconds) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (lesson_id, person_id, room) DO UPDATE SET seconds = excluded.seconds",
         )
         .bind(lesson)
         .bind(*person)
+        .bind(room.to_string())
         .bind(*secs)
         .execute(&mut *conn)
         .await?;
@@ -137,14 +139,28 @@ pub async fn engine_report(
     Ok(())
 }
 
-/// (person, joined_at, engine_seconds) of the lesson.
+/// (person, joined_at, seconds the engine saw them in all its rooms) of the lesson.
 pub async fn attendance(db: &Db, lesson: LessonId) -> R<Vec<(PersonId, Option<i64>, Option<i64>)>> {
-    sqlx::query_as(
-        "SELECT person_id, joined_at, engine_seconds FROM video_attendance WHERE lesson_id = $1",
+    let joined: Vec<(PersonId, Option<i64>)> =
+        sqlx::query_as("SELECT person_id, joined_at FROM video_attendance WHERE lesson_id = $1")
+            .bind(lesson)
+            .fetch_all(&db.pool)
+            .await?;
+    let seen: Vec<(PersonId, i64)> = sqlx::query_as(
+        "SELECT person_id, CAST(SUM(seconds) AS BIGINT) FROM video_engine_seconds WHERE lesson_id = $1 GROUP BY person_id",
     )
     .bind(lesson)
     .fetch_all(&db.pool)
-    .await
+    .await?;
+    let mut out: std::collections::BTreeMap<PersonId, (Option<i64>, Option<i64>)> =
+        Default::default();
+    for (p, j) in joined {
+        out.entry(p).or_default().0 = j;
+    }
+    for (p, s) in seen {
+        out.entry(p).or_default().1 = Some(s);
+    }
+    Ok(out.into_iter().map(|(p, (j, s))| (p, j, s)).collect())
 }
 
 /// The video lessons from `from` (a day) on that a person sees: as a student of the

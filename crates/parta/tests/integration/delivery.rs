@@ -311,17 +311,16 @@ async fn a_mark_reaches_the_parent_by_email_and_messenger_once_and_quiet_hours_h
     assert_eq!(smtp.letters().len(), 1);
     assert_eq!(hooks.lock().unwrap().len(), 1);
     // Records of what was done are forgotten after a month; what waits is kept.
-    sqlx::query("UPDATE notification_deliveries SET sent_at = sent_at - $1 WHERE sent_at IS NOT NULL")
-        .bind(31 * 86_400_000i64)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    let sender = parta_notify::delivery::Sender::new(
-        app.db.clone(),
-        &NotificationsConfig::default(),
-        None,
+    sqlx::query(
+        "UPDATE notification_deliveries SET sent_at = sent_at - $1 WHERE sent_at IS NOT NULL",
     )
+    .bind(31 * 86_400_000i64)
+    .execute(&app.db.pool)
+    .await
     .unwrap();
+    let sender =
+        parta_notify::delivery::Sender::new(app.db.clone(), &NotificationsConfig::default(), None)
+            .unwrap();
     assert_eq!(sender.forget_done().await.unwrap(), 2);
     assert_eq!(app.count(&waiting).await, 2);
 }

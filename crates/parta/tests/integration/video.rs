@@ -261,22 +261,25 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
         .as_str()
         .unwrap()
         .to_string();
-    let body = json!({
-        "version": "1.0",
-        "meeting_id": meeting,
-        "internal_meeting_id": format!("int-{meeting}"),
-        "data": {
-            "metadata": {"analytics_callback_url": "http://parta.test/api/v1/video/bbb/analytics"},
-            "duration": 2700,
-            "attendees": [
-                {"ext_user_id": student_id, "name": "Ученик", "moderator": false, "joins": [], "leaves": [], "duration": 2400, "recent_talking_time": "", "engagement": {"chats": 2, "talks": 1, "raisehand": 0, "emojis": 0, "poll_votes": 1, "talk_time": 30}},
-                {"ext_user_id": other, "name": "Заглянул", "moderator": false, "duration": 60},
-                {"ext_user_id": "not-a-person", "name": "Гость", "moderator": false, "duration": 900}
-            ]
-        }
-    });
+    let report = |room: &str, mine: i64, theirs: i64| {
+        json!({
+            "version": "1.0",
+            "meeting_id": meeting,
+            "internal_meeting_id": room,
+            "data": {
+                "metadata": {"analytics_callback_url": "http://parta.test/api/v1/video/bbb/analytics"},
+                "duration": 2700,
+                "attendees": [
+                    {"ext_user_id": student_id, "name": "Ученик", "moderator": false, "joins": [], "leaves": [], "duration": mine, "recent_talking_time": "", "engagement": {"chats": 2, "talks": 1, "raisehand": 0, "emojis": 0, "poll_votes": 1, "talk_time": 30}},
+                    {"ext_user_id": other, "name": "Заглянул", "moderator": false, "duration": theirs},
+                    {"ext_user_id": "not-a-person", "name": "Гость", "moderator": false, "duration": 900}
+                ]
+            }
+        })
+    };
+    let body = report("int-1", 2000, 60);
     let http = reqwest::Client::new();
-    let post = |token: Option<String>| {
+    let send = |token: Option<String>, body: Value| {
         let mut r = http
             .post(format!("{}{analytics}", app.base))
             .header("content-type", "application/json")
@@ -287,6 +290,7 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
         r.send()
     };
     let exp = chrono::Utc::now().timestamp() + 3600;
+    let post = |token: Option<String>| send(token, body.clone());
     assert_eq!(post(None).await.unwrap().status(), 401);
     let forged = jwt(
         jsonwebtoken::Algorithm::HS512,
@@ -295,9 +299,34 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
     );
     assert_eq!(post(Some(forged)).await.unwrap().status(), 401);
     let signed = jwt(jsonwebtoken::Algorithm::HS512, SECRET, &json!({"exp": exp}));
-    assert_eq!(post(Some(signed)).await.unwrap().status(), 204);
+    assert_eq!(post(Some(signed.clone())).await.unwrap().status(), 204);
+    // Sent again: the same room's figures replaced, not added; the room made anew after
+    // it closed empty adds its own.
+    assert_eq!(post(Some(signed.clone())).await.unwrap().status(), 204);
+    let again = send(Some(signed), report("int-2", 400, 100)).await.unwrap();
+    assert_eq!(again.status(), 204);
+    // While the lesson goes on nothing is suggested (the engine reports rooms closing
+    // mid-lesson too); the report does not end it.
+    let pg: Value = teacher.get(&path).await.json().await.unwrap();
+    assert!(pg["video"]["ended_at"].is_null());
+    assert_eq!(pg["suggestion_ready"], false);
+    assert!(pg["attendance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["suggest_absent"] == false));
+    // Ended by the teacher: no one enters; the recording is read from the server.
+    let res = teacher.post(&format!("{path}/end"), &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(
+        v["recording_url"],
+        format!("https://bbb.school.example/playback/presentation/2.3/rec-{meeting}")
+    );
+    problem(student.post(&format!("{path}/join"), &json!({})).await, 409).await;
 
-    // Now the suggestion follows the engine: 40 minutes present, one minute absent.
+    // Now the suggestion follows the engine: 40 minutes present; under five minutes
+    // (60 + 100 s in two rooms) absent.
     let pg: Value = teacher.get(&path).await.json().await.unwrap();
     let rows = pg["attendance"].as_array().unwrap();
     let me = rows
@@ -305,17 +334,14 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
         .find(|r| r["student_id"] == student_id.as_str())
         .unwrap();
     assert_eq!(me["engine_seconds"], 2400);
+    assert_eq!(pg["suggestion_ready"], true);
     assert_eq!(me["suggest_absent"], false);
     let glimpse = rows
         .iter()
         .find(|r| r["student_id"] == other.as_str())
         .unwrap();
-    assert_eq!(glimpse["engine_seconds"], 60);
+    assert_eq!(glimpse["engine_seconds"], 160);
     assert_eq!(glimpse["suggest_absent"], true);
-    // The engine's report does not end the lesson (it reports an empty room closing
-    // too): only the teacher does; the suggestion is ready all the same.
-    assert!(pg["video"]["ended_at"].is_null());
-    assert_eq!(pg["suggestion_ready"], true);
 
     // The teacher takes the suggestion into the journal: bad names refused, nothing
     // written; then the absence is there and the attendance taken.
@@ -366,15 +392,6 @@ async fn a_teacher_holds_a_lesson_in_bigbluebutton_and_takes_its_attendance() {
         1
     );
 
-    // Ended: no one enters; the recording is read from the server.
-    let res = teacher.post(&format!("{path}/end"), &json!({})).await;
-    assert_eq!(res.status(), 200);
-    let v: Value = res.json().await.unwrap();
-    assert_eq!(
-        v["recording_url"],
-        format!("https://bbb.school.example/playback/presentation/2.3/rec-{meeting}")
-    );
-    problem(student.post(&format!("{path}/join"), &json!({})).await, 409).await;
     // The student sees the recording in their list.
     let list: Value = student
         .get("/api/v1/video-lessons")
