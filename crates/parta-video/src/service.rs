@@ -410,6 +410,20 @@ impl Videos {
         Ok(JoinLink { url })
     }
 
+    /// The lesson and its video lesson, for who leads it.
+    async fn led(
+        &self,
+        p: &Principal,
+        lesson: LessonId,
+    ) -> Result<(reads::Lesson, store::Row), Problem> {
+        let (l, facts) = self.facts(p, lesson).await?;
+        check(decide(p, Operation::LeadVideoLesson, Target::Video(&facts)))?;
+        let row = store::get(&self.db, lesson)
+            .await?
+            .ok_or_else(Problem::not_found)?;
+        Ok((l, row))
+    }
+
     /// Ends the video lesson for everyone (BigBlueButton: through its API) and looks for
     /// its recording.
     pub async fn end(
@@ -418,11 +432,7 @@ impl Videos {
         origin: &Origin,
         lesson: LessonId,
     ) -> Result<VideoLesson, Problem> {
-        let (l, facts) = self.facts(p, lesson).await?;
-        check(decide(p, Operation::LeadVideoLesson, Target::Video(&facts)))?;
-        let row = store::get(&self.db, lesson)
-            .await?
-            .ok_or_else(Problem::not_found)?;
+        let (l, row) = self.led(p, lesson).await?;
         if row.ended_at.is_none() {
             if let (Some(Engine::Bbb), Some(bbb)) = (Engine::parse(&row.engine), &self.bbb) {
                 bbb.end(&row.meeting_id, &row.moderator_pw)
@@ -446,21 +456,9 @@ impl Videos {
         p: &Principal,
         lesson: LessonId,
     ) -> Result<VideoLesson, Problem> {
-        let (l, facts) = self.facts(p, lesson).await?;
-        check(decide(p, Operation::LeadVideoLesson, Target::Video(&facts)))?;
-        let row = store::get(&self.db, lesson)
-            .await?
-            .ok_or_else(Problem::not_found)?;
-        if let (Some(Engine::Bbb), Some(bbb)) = (Engine::parse(&row.engine), &self.bbb) {
-            if let Some(url) = bbb
-                .recordings(&row.meeting_id)
-                .await
-                .map_err(engine_problem)?
-                .into_iter()
-                .next()
-            {
-                store::set_recording(&self.db, lesson, &url).await?;
-            }
+        let (l, row) = self.led(p, lesson).await?;
+        if let Some(url) = self.recording_of(&row).await.map_err(engine_problem)? {
+            store::set_recording(&self.db, lesson, &url).await?;
         }
         let row = store::get(&self.db, lesson)
             .await?
@@ -471,18 +469,24 @@ impl Videos {
     /// The recording, if the engine has one already; a failure is only logged (the
     /// recording-ready callback or the teacher's button try again).
     async fn find_recording(&self, row: &store::Row) {
-        let (Some(Engine::Bbb), Some(bbb)) = (Engine::parse(&row.engine), &self.bbb) else {
-            return;
-        };
-        match bbb.recordings(&row.meeting_id).await {
-            Ok(urls) => {
-                if let Some(url) = urls.first() {
-                    if let Err(e) = store::set_recording(&self.db, row.lesson_id, url).await {
-                        tracing::warn!(error = %e, "recording not saved");
-                    }
+        match self.recording_of(row).await {
+            Ok(Some(url)) => {
+                if let Err(e) = store::set_recording(&self.db, row.lesson_id, &url).await {
+                    tracing::warn!(error = %e, "recording not saved");
                 }
             }
+            Ok(None) => {}
             Err(e) => tracing::info!(error = %e, "recordings not read"),
+        }
+    }
+
+    /// The first published recording's address the engine has (BigBlueButton only).
+    async fn recording_of(&self, row: &store::Row) -> Result<Option<String>, EngineError> {
+        match (Engine::parse(&row.engine), &self.bbb) {
+            (Some(Engine::Bbb), Some(bbb)) => {
+                Ok(bbb.recordings(&row.meeting_id).await?.into_iter().next())
+            }
+            _ => Ok(None),
         }
     }
 
@@ -496,11 +500,7 @@ impl Videos {
         lesson: LessonId,
         req: &ApplyAttendance,
     ) -> Result<usize, Problem> {
-        let (l, facts) = self.facts(p, lesson).await?;
-        check(decide(p, Operation::LeadVideoLesson, Target::Video(&facts)))?;
-        store::get(&self.db, lesson)
-            .await?
-            .ok_or_else(Problem::not_found)?;
+        let (l, _) = self.led(p, lesson).await?;
         let students: HashSet<PersonId> =
             parta_schoolday::registry_reads::class_students(&self.db, l.info.class_id, l.group_id)
                 .await?
@@ -572,15 +572,16 @@ impl Videos {
         } else {
             Vec::new()
         };
-        let ids = store::listed(&self.db, p.person_id, &admin_of, &from).await?;
+        let rows = store::listed(&self.db, p.person_id, &admin_of, &from).await?;
+        let ids: Vec<LessonId> = rows.iter().map(|r| r.lesson_id).collect();
         let lessons: HashMap<LessonId, reads::Lesson> = reads::lessons(&self.db, &ids)
             .await?
             .into_iter()
             .map(|l| (l.info.lesson_id, l))
             .collect();
         let mut out = Vec::new();
-        for id in ids {
-            let (Some(l), Some(row)) = (lessons.get(&id), store::get(&self.db, id).await?) else {
+        for row in rows {
+            let Some(l) = lessons.get(&row.lesson_id) else {
                 continue;
             };
             out.push(VideoListItem {

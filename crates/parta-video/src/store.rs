@@ -170,7 +170,7 @@ pub async fn listed(
     person: PersonId,
     admin_of: &[OrganisationId],
     from: &str,
-) -> R<Vec<LessonId>> {
+) -> R<Vec<Row>> {
     let admin_in = if admin_of.is_empty() {
         "1 = 0".to_string()
     } else {
@@ -179,22 +179,20 @@ pub async fn listed(
             parta_db::placeholders(3, admin_of.len())
         )
     };
+    let cols: Vec<String> = COLS.split(", ").map(|c| format!("v.{c}")).collect();
+    let cols = cols.join(", ");
     let sql = format!(
-        "SELECT v.lesson_id FROM video_lessons v JOIN lessons l ON l.id = v.lesson_id \
+        "SELECT {cols} FROM video_lessons v JOIN lessons l ON l.id = v.lesson_id \
          WHERE l.day >= $1 AND (l.teacher_id = $2 OR {admin_in} \
          OR (EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = $2 AND e.class_id = l.class_id AND e.ended_on IS NULL) \
              AND (l.group_id IS NULL OR EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = l.group_id AND gm.person_id = $2)))) \
          ORDER BY l.day, l.lesson_no LIMIT 100"
     );
-    let mut q = sqlx::query_as::<_, (LessonId,)>(&sql)
+    let mut q = sqlx::query_as::<_, Row>(&sql)
         .bind(from.to_string())
         .bind(person);
     for o in admin_of {
         q = q.bind(*o);
     }
-    Ok(q.fetch_all(&db.pool)
-        .await?
-        .into_iter()
-        .map(|r| r.0)
-        .collect())
+    q.fetch_all(&db.pool).await
 }
