@@ -221,6 +221,7 @@ pub struct NotificationsConfig {
     pub digest_at: String,
     pub mail: Option<MailConfig>,
     pub messenger: Option<MessengerConfig>,
+    pub push: PushConfig,
 }
 
 impl Default for NotificationsConfig {
@@ -230,7 +231,82 @@ impl Default for NotificationsConfig {
             digest_at: "18:00".into(),
             mail: None,
             messenger: None,
+            push: PushConfig::default(),
         }
+    }
+}
+
+/// Web Push (RFC 8030, VAPID RFC 8292, payload encrypted for the browser by RFC 8291): a
+/// person switches it on in a browser, which gives the platform an address at its push
+/// service. On by default; the key pair is made once and kept in the database unless
+/// given here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    pub enabled: bool,
+    /// Who runs this platform, for the push services (`mailto:` or `https:`); unset: the
+    /// public address, else the mail sender's address.
+    pub subject: Option<String>,
+    /// The VAPID private key: the P-256 scalar, base64url (as `web-push
+    /// generate-vapid-keys` prints it). Unset: made once and kept in the database.
+    pub vapid_private_key: Option<Secret>,
+    /// The push services browsers' addresses may point to (origins; `https://*.host` for
+    /// its subdomains). Anything else is refused, so the platform never posts to an
+    /// address a person made up (the school's own network, say).
+    pub services: Vec<String>,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            subject: None,
+            vapid_private_key: None,
+            services: [
+                // Chrome, Yandex Browser, Edge's Chromium, Opera, Android.
+                "https://fcm.googleapis.com",
+                "https://android.googleapis.com",
+                // Firefox.
+                "https://updates.push.services.mozilla.com",
+                // Safari (macOS, iOS 16.4+).
+                "https://web.push.apple.com",
+                // Edge on Windows.
+                "https://*.notify.windows.com",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+impl PushConfig {
+    /// Whether `endpoint` is at one of the allowed push services: its scheme, host and
+    /// port are those of an entry (a `*.` entry: any subdomain of its host).
+    pub fn allows(&self, endpoint: &str) -> bool {
+        let Some((scheme, rest)) = endpoint.split_once("://") else {
+            return false;
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.is_empty() || authority.contains('@') {
+            return false;
+        }
+        self.services.iter().any(|s| {
+            let Some((s_scheme, s_auth)) = s.trim_end_matches('/').split_once("://") else {
+                return false;
+            };
+            if !s_scheme.eq_ignore_ascii_case(scheme) {
+                return false;
+            }
+            match s_auth.strip_prefix("*.") {
+                Some(domain) => {
+                    let a = authority.to_ascii_lowercase();
+                    a.len() > domain.len() + 1
+                        && a.ends_with(&domain.to_ascii_lowercase())
+                        && a.as_bytes()[a.len() - domain.len() - 1] == b'.'
+                }
+                None => s_auth.eq_ignore_ascii_case(authority),
+            }
+        })
     }
 }
 
@@ -402,6 +478,24 @@ impl Config {
                 ));
             }
         }
+        let push = &self.notifications.push;
+        if let Some(subject) = &push.subject {
+            if !(subject.starts_with("mailto:") || subject.starts_with("https://")) {
+                return Err(ConfigError(
+                    "notifications.push.subject: ожидается mailto:адрес или https://адрес".into(),
+                ));
+            }
+        }
+        for s in &push.services {
+            let loopback = s.starts_with("http://127.0.0.1") || s.starts_with("http://localhost");
+            if !(s.starts_with("https://") || loopback) {
+                return Err(ConfigError(format!(
+                    "notifications.push.services: «{s}» — ожидается адрес, начинающийся с https://"
+                )));
+            }
+            crate::outbound::check_destination("notifications.push.services", s)
+                .map_err(ConfigError)?;
+        }
         if crate::time::parse_hhmm(&self.notifications.digest_at).is_none() {
             return Err(ConfigError(
                 "notifications.digest_at: ожидается время ЧЧ:ММ, например 18:00".into(),
@@ -495,6 +589,19 @@ mod tests {
             })
         });
         assert!(e.contains("video.bbb.checksum"), "{e}");
+        let e = refused(&|c| c.notifications.push.services = vec!["http://push.example".into()]);
+        assert!(e.contains("notifications.push.services"), "{e}");
+        let e = refused(&|c| c.notifications.push.services = vec!["https://t.me".into()]);
+        assert!(e.contains("Telegram"), "{e}");
+        let e = refused(&|c| c.notifications.push.subject = Some("admin@school.example".into()));
+        assert!(e.contains("notifications.push.subject"), "{e}");
+        let mut c = Config::default();
+        c.notifications.push.subject = Some("mailto:admin@school.example".into());
+        c.notifications
+            .push
+            .services
+            .push("http://127.0.0.1:9000".into());
+        assert!(c.check_destinations().is_ok());
     }
 
     #[test]

@@ -157,6 +157,10 @@ typed_id!(
     NotificationId
 );
 typed_id!(
+    /// A browser's Web Push subscription (a person's device).
+    PushSubscriptionId
+);
+typed_id!(
     /// A file attached to a lesson's homework or to a student's answer.
     AttachmentId
 );

@@ -1,7 +1,7 @@
 //! Delivery beyond the in-app list: the queue the relay fills in the notifications' own
 //! transaction (`notification_deliveries`, one row per notification and channel) and the
-//! sender that empties it — e-mail over SMTP and a domestic messenger's bot through a
-//! signed webhook. A person's notifications due together leave as one message (a digest is
+//! sender that empties it — e-mail over SMTP, a domestic messenger's bot through a
+//! signed webhook, and Web Push to the person's browsers ([`crate::push`]). A person's notifications due together leave as one message (a digest is
 //! just many due at the digest's time). A failed send is tried again later; a row is
 //! taken by one sender at a time, so several nodes never send it twice.
 
@@ -18,6 +18,7 @@ use std::time::Duration;
 
 pub const EMAIL: &str = "email";
 pub const MESSENGER: &str = "messenger";
+pub const PUSH: &str = "push";
 
 /// How long a sender holds what it took before another may take it.
 const CLAIM_MS: i64 = 5 * 60_000;
@@ -36,6 +37,7 @@ pub struct Schedule {
     pub digest_min: u32,
     pub email: bool,
     pub messenger: bool,
+    pub push: bool,
 }
 
 impl Schedule {
@@ -45,16 +47,18 @@ impl Schedule {
             digest_min: parse_hhmm(&c.digest_at).unwrap_or(18 * 60),
             email: c.mail.is_some(),
             messenger: c.messenger.is_some(),
+            push: c.push.enabled,
         }
     }
 
     pub fn any(&self) -> bool {
-        self.email || self.messenger
+        self.email || self.messenger || self.push
     }
 
     /// The deliveries of new notifications: per channel the person switched on for the
     /// kind, due after their quiet hours (a student's night always), e-mail of those who
-    /// chose the digest at its time.
+    /// chose the digest at its time; a push to whoever has a browser subscribed, unless
+    /// they switched it off for the kind.
     pub async fn plan(
         &self,
         db: &Db,
@@ -71,9 +75,22 @@ impl Schedule {
             .into_iter()
             .map(|(p, k, e, m)| ((p, k), (e == Some(1), m == Some(1))))
             .collect();
-        if prefs.is_empty() {
+        let subscribed: std::collections::HashSet<PersonId> = if self.push {
+            store::subscribed_among(db, &people)
+                .await?
+                .into_iter()
+                .collect()
+        } else {
+            Default::default()
+        };
+        if prefs.is_empty() && subscribed.is_empty() {
             return Ok(Vec::new());
         }
+        let push_off: std::collections::HashSet<(PersonId, String)> = if subscribed.is_empty() {
+            Default::default()
+        } else {
+            store::push_off(db, &people).await?.into_iter().collect()
+        };
         let settings: HashMap<PersonId, (Option<(u32, u32)>, bool)> = store::settings(db, &people)
             .await?
             .into_iter()
@@ -103,16 +120,19 @@ impl Schedule {
         let now = now_ms();
         let mut out = Vec::new();
         for n in rows {
-            let Some((email, messenger)) = prefs.get(&(n.person_id, n.kind.clone())) else {
+            let key = (n.person_id, n.kind.clone());
+            let (email, messenger) = prefs.get(&key).copied().unwrap_or_default();
+            let push = subscribed.contains(&n.person_id) && !push_off.contains(&key);
+            if !(email || messenger || push) {
                 continue;
-            };
+            }
             let student = students.contains(&n.person_id);
             let (own, digest) = match settings.get(&n.person_id) {
                 Some(s) => *s,
                 None => ((!student).then_some(quiet::ADULT_DEFAULT), false),
             };
             let after_quiet = quiet::after_quiet(now, self.offset_min, own, student);
-            if self.email && *email && mailable.contains(&n.person_id) {
+            if self.email && email && mailable.contains(&n.person_id) {
                 let due = if digest {
                     quiet::after_quiet(
                         quiet::next_digest(now, self.offset_min, self.digest_min),
@@ -130,10 +150,19 @@ impl Schedule {
                     due_at: due,
                 });
             }
-            if self.messenger && *messenger {
+            if self.messenger && messenger {
                 out.push(NewDelivery {
                     notification_id: n.id,
                     channel: MESSENGER,
+                    person_id: n.person_id,
+                    due_at: after_quiet,
+                });
+            }
+            // No push at night to children (nor in anyone's own quiet hours).
+            if push {
+                out.push(NewDelivery {
+                    notification_id: n.id,
+                    channel: PUSH,
                     person_id: n.person_id,
                     due_at: after_quiet,
                 });
@@ -155,6 +184,23 @@ async fn quiet_of(db: &Db, person: PersonId) -> Result<(Option<(u32, u32)>, bool
         None => (!student).then_some(quiet::ADULT_DEFAULT),
     };
     Ok((own, student))
+}
+
+/// Who runs the platform, for the push services: the configured contact, else the public
+/// address (https), else the mail sender's address.
+fn push_subject(config: &NotificationsConfig, public_url: Option<&str>) -> String {
+    if let Some(s) = &config.push.subject {
+        return s.clone();
+    }
+    if let Some(u) = public_url.filter(|u| u.starts_with("https://")) {
+        return u.trim_end_matches('/').to_string();
+    }
+    if let Some(m) = &config.mail {
+        if let Ok(mb) = m.from.parse::<lettre::message::Mailbox>() {
+            return format!("mailto:{}", mb.email);
+        }
+    }
+    "mailto:parta@localhost".into()
 }
 
 /// E-mail over SMTP.
@@ -286,6 +332,7 @@ pub struct Sender {
     db: Db,
     mail: Option<Mail>,
     messenger: Option<Messenger>,
+    push: Option<crate::push::Pusher>,
     public_url: Option<String>,
     wake: Arc<tokio::sync::Notify>,
     /// Offsets the platform's time for quiet hours.
@@ -298,10 +345,20 @@ impl Sender {
         config: &NotificationsConfig,
         public_url: Option<String>,
     ) -> Result<Self, String> {
+        let push = if config.push.enabled {
+            Some(crate::push::Pusher::new(
+                db.clone(),
+                &config.push,
+                push_subject(config, public_url.as_deref()),
+            )?)
+        } else {
+            None
+        };
         Ok(Self {
             db,
             mail: config.mail.as_ref().map(Mail::new).transpose()?,
             messenger: config.messenger.as_ref().map(Messenger::new).transpose()?,
+            push,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
             wake: Arc::new(tokio::sync::Notify::new()),
             offset_min: config.utc_offset_minutes,
@@ -316,7 +373,7 @@ impl Sender {
     /// Sends for ever: when woken, and every few seconds for what became due.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            if self.mail.is_none() && self.messenger.is_none() {
+            if self.mail.is_none() && self.messenger.is_none() && self.push.is_none() {
                 return;
             }
             loop {
@@ -395,6 +452,10 @@ impl Sender {
                     Some(m) => m.send(self.webhook(person, &items)).await.map_err(Some),
                     None => Err(None),
                 },
+                PUSH => match &self.push {
+                    Some(p) => p.deliver(person, &items).await?,
+                    None => Err(None),
+                },
                 _ => Err(None),
             };
             let now = now_ms();
@@ -402,10 +463,10 @@ impl Sender {
                 match &result {
                     Ok(()) => store::finish(&self.db, d, claim, now, None).await?,
                     Err(None) => {
-                        let why = if channel == EMAIL {
-                            "нет подтверждённой почты"
-                        } else {
-                            "канал не подключён"
+                        let why = match channel.as_str() {
+                            EMAIL => "нет подтверждённой почты",
+                            PUSH => "нет браузеров с включёнными уведомлениями",
+                            _ => "канал не подключён",
                         };
                         store::finish(&self.db, d, claim, now, Some(why)).await?
                     }

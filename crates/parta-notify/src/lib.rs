@@ -2,12 +2,14 @@
 //! transaction; the relay here (one consumer of the stream, with its own cursor) puts
 //! them into words and turns each into notifications for the student and their parents, honouring
 //! each person's preferences, stores them (the in-app list) and queues their delivery by
-//! e-mail and a messenger's bot in the same transaction (`delivery`: quiet hours, the
-//! digest, one send per notification and channel), without touching the journal.
+//! e-mail, a messenger's bot and Web Push to browsers (`push`) in the same transaction
+//! (`delivery`: quiet hours, the digest, one send per notification and channel), without
+//! touching the journal.
 
 pub mod delivery;
 pub mod http;
 pub mod model;
+pub mod push;
 pub mod quiet;
 pub mod relay;
 pub mod render;

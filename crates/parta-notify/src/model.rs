@@ -77,6 +77,10 @@ pub struct Preference {
     /// Also through the messenger's bot; absent in a change: kept as it is.
     #[serde(default)]
     pub messenger: Option<bool>,
+    /// Also as a push to the browsers one switched it on in (on unless switched off for
+    /// the kind); absent in a change: kept as it is.
+    #[serde(default)]
+    pub push: Option<bool>,
 }
 
 /// How notifications reach a person beyond the list: quiet hours, the daily digest, and
@@ -94,7 +98,7 @@ pub struct DeliverySettings {
     pub student_night: bool,
     /// Where e-mail goes (masked), when the person has a confirmed address.
     pub email: Option<String>,
-    /// The channels this platform has beyond the list: `email`, `messenger`.
+    /// The channels this platform has beyond the list: `email`, `messenger`, `push`.
     pub channels: Vec<String>,
     /// The messenger's name, when there is one.
     pub messenger_name: Option<String>,
@@ -108,4 +112,31 @@ pub struct SettingsChange {
     pub quiet_to: Option<String>,
     #[serde(default)]
     pub digest: bool,
+}
+
+/// Web Push on this platform and the caller's browsers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PushStatus {
+    /// Whether the platform sends pushes at all.
+    pub enabled: bool,
+    /// The platform's public key (base64url): the browser's `applicationServerKey`.
+    pub public_key: Option<String>,
+    pub devices: Vec<PushDevice>,
+}
+
+/// One of the caller's browsers (its address at the push service is never shown).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PushDevice {
+    pub id: parta_core::ids::PushSubscriptionId,
+    /// «Chrome, Android».
+    pub device: String,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+    pub last_sent_at: Option<i64>,
+}
+
+/// Which browser to switch off: by its address (the browser itself knows it).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PushUnsubscribe {
+    pub endpoint: String,
 }

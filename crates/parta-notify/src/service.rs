@@ -84,6 +84,7 @@ impl Notifications {
                     enabled: row.is_none_or(|r| r.1 != 0),
                     email: Some(row.and_then(|r| r.2) == Some(1)),
                     messenger: Some(row.and_then(|r| r.3) == Some(1)),
+                    push: Some(row.and_then(|r| r.4) != Some(0)),
                 }
             })
             .collect())
@@ -118,8 +119,7 @@ impl Notifications {
                 p.person_id,
                 &pr.kind,
                 pr.enabled,
-                pr.email,
-                pr.messenger,
+                [pr.email, pr.messenger, pr.push],
             )
             .await?;
         }
@@ -151,6 +151,9 @@ impl Notifications {
         }
         if self.config.messenger.is_some() {
             channels.push(crate::delivery::MESSENGER.to_string());
+        }
+        if self.config.push.enabled {
+            channels.push(crate::delivery::PUSH.to_string());
         }
         Ok(DeliverySettings {
             quiet_from,
@@ -208,6 +211,87 @@ impl Notifications {
         let quiet = from.zip(to).map(|(f, t)| (norm(f), norm(t)));
         store::set_settings(&self.db, p.person_id, quiet, change.digest, now_ms()).await?;
         self.settings(p).await
+    }
+}
+
+impl Notifications {
+    /// Web Push here and the caller's browsers.
+    pub async fn push_status(&self, p: &Principal) -> Result<PushStatus, Problem> {
+        if !self.config.push.enabled {
+            return Ok(PushStatus {
+                enabled: false,
+                public_key: None,
+                devices: Vec::new(),
+            });
+        }
+        let keys = crate::push::keys(&self.db, &self.config.push).await?;
+        let devices = store::subscriptions_of(&self.db, &[p.person_id])
+            .await?
+            .into_iter()
+            .rev()
+            .map(|r| PushDevice {
+                id: r.id,
+                device: r.device,
+                created_at: r.created_at,
+                last_sent_at: r.last_sent_at,
+            })
+            .collect();
+        Ok(PushStatus {
+            enabled: true,
+            public_key: Some(keys.public),
+            devices,
+        })
+    }
+
+    /// Subscribes the caller's browser: its address must be at a known push service and
+    /// its keys a browser's (refused by field, nothing written). A browser known for
+    /// someone else (a shared computer) is now the caller's; beyond
+    /// [`crate::push::MAX_DEVICES`] the oldest is dropped.
+    pub async fn subscribe_push(
+        &self,
+        p: &Principal,
+        sub: &crate::push::Subscription,
+        user_agent: Option<&str>,
+    ) -> Result<PushDevice, Problem> {
+        if !self.config.push.enabled {
+            return Err(Problem::conflict(
+                "endpoint",
+                "Уведомления в браузере на этой платформе выключены.",
+            ));
+        }
+        sub.check(&self.config.push)?;
+        let row = store::PushRow {
+            id: Default::default(),
+            person_id: p.person_id,
+            endpoint: sub.endpoint.clone(),
+            p256dh: sub.keys.p256dh.clone(),
+            auth: sub.keys.auth.clone(),
+            device: crate::push::device_of(user_agent),
+            created_at: now_ms(),
+            last_sent_at: None,
+        };
+        let id = store::subscribe(&self.db, &row, crate::push::MAX_DEVICES).await?;
+        Ok(PushDevice {
+            id,
+            device: row.device,
+            created_at: row.created_at,
+            last_sent_at: None,
+        })
+    }
+
+    /// Switches one of the caller's browsers off (by id, or by its address); another
+    /// person's is answered like an unknown one.
+    pub async fn unsubscribe_push(
+        &self,
+        p: &Principal,
+        id: Option<parta_core::ids::PushSubscriptionId>,
+        endpoint: Option<&str>,
+    ) -> Result<(), Problem> {
+        if store::unsubscribe(&self.db, p.person_id, id, endpoint).await? {
+            Ok(())
+        } else {
+            Err(Problem::not_found())
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! SQL of notifications.
 
 use crate::model::*;
-use parta_core::ids::{NotificationId, PersonId};
+use parta_core::ids::{NotificationId, PersonId, PushSubscriptionId};
 use parta_db::Db;
 
 pub async fn list(
@@ -84,31 +84,33 @@ pub async fn set_pref(
     person: PersonId,
     kind: &str,
     enabled: bool,
-    email: Option<bool>,
-    messenger: Option<bool>,
+    channels: [Option<bool>; 3],
 ) -> Result<(), sqlx::Error> {
+    let [email, messenger, push] = channels;
     sqlx::query(
-        "INSERT INTO notification_prefs (person_id, kind, enabled, email, messenger) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO notification_prefs (person_id, kind, enabled, email, messenger, push) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (person_id, kind) DO UPDATE SET enabled = excluded.enabled, \
          email = COALESCE(excluded.email, notification_prefs.email), \
-         messenger = COALESCE(excluded.messenger, notification_prefs.messenger)",
+         messenger = COALESCE(excluded.messenger, notification_prefs.messenger), \
+         push = COALESCE(excluded.push, notification_prefs.push)",
     )
     .bind(person)
     .bind(kind.to_string())
     .bind(enabled as i64)
     .bind(email.map(i64::from))
     .bind(messenger.map(i64::from))
+    .bind(push.map(i64::from))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// A person's stored preferences: (kind, enabled, e-mail, messenger).
-pub type PrefRow = (String, i64, Option<i64>, Option<i64>);
+/// A person's stored preferences: (kind, enabled, e-mail, messenger, push).
+pub type PrefRow = (String, i64, Option<i64>, Option<i64>, Option<i64>);
 
 pub async fn prefs(db: &Db, person: PersonId) -> Result<Vec<PrefRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT kind, enabled, email, messenger FROM notification_prefs WHERE person_id = $1",
+        "SELECT kind, enabled, email, messenger, push FROM notification_prefs WHERE person_id = $1",
     )
     .bind(person)
     .fetch_all(&db.pool)
@@ -384,5 +386,149 @@ pub async fn insert_many(
         }
         q.execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+/// Kinds whose push a person switched off, among `people`.
+pub async fn push_off(
+    db: &Db,
+    people: &[PersonId],
+) -> Result<Vec<(PersonId, String)>, sqlx::Error> {
+    db.fetch_in(
+        "SELECT person_id, kind FROM notification_prefs WHERE push = 0 AND person_id IN ({})",
+        people,
+    )
+    .await
+}
+
+/// A browser subscribed to push.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PushRow {
+    pub id: PushSubscriptionId,
+    pub person_id: PersonId,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub device: String,
+    pub created_at: i64,
+    pub last_sent_at: Option<i64>,
+}
+
+const PUSH_COLS: &str = "id, person_id, endpoint, p256dh, auth, device, created_at, last_sent_at";
+
+/// The browsers of `people` subscribed to push.
+pub async fn subscriptions_of(db: &Db, people: &[PersonId]) -> Result<Vec<PushRow>, sqlx::Error> {
+    db.fetch_in(
+        &format!("SELECT {PUSH_COLS} FROM push_subscriptions WHERE person_id IN ({{}}) ORDER BY created_at, id"),
+        people,
+    )
+    .await
+}
+
+/// Who among `people` has a browser subscribed.
+pub async fn subscribed_among(db: &Db, people: &[PersonId]) -> Result<Vec<PersonId>, sqlx::Error> {
+    let rows: Vec<(PersonId,)> = db
+        .fetch_in(
+            "SELECT DISTINCT person_id FROM push_subscriptions WHERE person_id IN ({})",
+            people,
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Subscribes a browser for `row.person_id`; a browser already known (its address) is
+/// now theirs (a shared computer: the one who switched it on last receives). Keeps at most
+/// `keep` browsers per person, the newest. Returns the subscription's id.
+pub async fn subscribe(
+    db: &Db,
+    row: &PushRow,
+    keep: i64,
+) -> Result<PushSubscriptionId, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let (id,): (PushSubscriptionId,) = sqlx::query_as(
+        "INSERT INTO push_subscriptions (id, person_id, endpoint, p256dh, auth, device, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (endpoint) DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh, \
+         auth = excluded.auth, device = excluded.device, created_at = excluded.created_at, last_sent_at = NULL \
+         RETURNING id",
+    )
+    .bind(row.id)
+    .bind(row.person_id)
+    .bind(row.endpoint.clone())
+    .bind(row.p256dh.clone())
+    .bind(row.auth.clone())
+    .bind(row.device.clone())
+    .bind(row.created_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM push_subscriptions WHERE person_id = $1 AND id NOT IN \
+         (SELECT id FROM push_subscriptions WHERE person_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3)",
+    )
+    .bind(row.person_id)
+    .bind(row.person_id)
+    .bind(keep)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Removes one of a person's browsers (by id, or by its address); false: not theirs.
+pub async fn unsubscribe(
+    db: &Db,
+    person: PersonId,
+    id: Option<PushSubscriptionId>,
+    endpoint: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM push_subscriptions WHERE person_id = $1 AND (id = $2 OR endpoint = $3)",
+    )
+    .bind(person)
+    .bind(id)
+    .bind(endpoint.map(str::to_string))
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Forgets a browser its push service no longer knows (404/410).
+pub async fn forget_subscription(db: &Db, id: PushSubscriptionId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn pushed(db: &Db, id: PushSubscriptionId, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE push_subscriptions SET last_sent_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The platform's VAPID key pair: (private, public), base64url.
+pub async fn vapid(db: &Db) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT private_key, public_key FROM push_vapid WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Keeps a new key pair unless another node kept one first.
+pub async fn keep_vapid(db: &Db, private: &str, public: &str, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO push_vapid (id, private_key, public_key, created_at) VALUES (1, $1, $2, $3) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(private.to_string())
+    .bind(public.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

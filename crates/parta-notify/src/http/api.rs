@@ -1,8 +1,13 @@
 //! `/api/v1/notifications`: the list, unread count, read marks and preferences.
 
 use super::Web;
-use crate::{DeliverySettings, NotificationList, Preference, SettingsChange};
+use crate::push::Subscription;
+use crate::{
+    DeliverySettings, NotificationList, Preference, PushDevice, PushStatus, PushUnsubscribe,
+    SettingsChange,
+};
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use parta_core::Problem;
 use parta_http::ApiResult;
@@ -21,6 +26,10 @@ pub fn router() -> OpenApiRouter<Web> {
         .routes(routes!(read_all))
         .routes(routes!(preferences, set_preferences))
         .routes(routes!(settings, set_settings))
+        .routes(routes!(push_status))
+        .routes(routes!(subscribe_push))
+        .routes(routes!(unsubscribe_push))
+        .routes(routes!(forget_push))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,4 +134,62 @@ async fn set_settings(
     Ok(Json(
         st.notifications.set_settings(&c.principal, &req).await?,
     ))
+}
+
+// ---- Web Push ----
+
+/// Web Push on this platform: its public key (the browser's `applicationServerKey`) and
+/// the caller's browsers that receive pushes.
+#[utoipa::path(get, path = "/api/v1/notifications/push", security(("session" = []), ("token" = ["notifications:read"])), tag = "notifications", responses((status = 200, body = PushStatus)))]
+async fn push_status(State(st): State<Web>, c: Caller) -> ApiResult<Json<PushStatus>> {
+    Ok(Json(st.notifications.push_status(&c.principal).await?))
+}
+
+/// Subscribes the caller's browser to pushes: the `PushSubscription` it gave
+/// (`endpoint` at a known push service, `keys.p256dh`, `keys.auth`).
+#[utoipa::path(post, path = "/api/v1/notifications/push/subscriptions", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", request_body = Subscription,
+    responses((status = 201, body = PushDevice), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn subscribe_push(
+    State(st): State<Web>,
+    c: Caller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<Subscription>,
+) -> ApiResult<(StatusCode, Json<PushDevice>)> {
+    let ua = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let device = st
+        .notifications
+        .subscribe_push(&c.principal, &req, ua)
+        .await?;
+    Ok((StatusCode::CREATED, Json(device)))
+}
+
+/// Switches pushes off for one of the caller's browsers.
+#[utoipa::path(delete, path = "/api/v1/notifications/push/subscriptions/{id}", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications",
+    params(("id" = parta_core::ids::PushSubscriptionId, Path)),
+    responses((status = 200, body = Done), (status = 404, body = Problem)))]
+async fn forget_push(
+    State(st): State<Web>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Done>> {
+    st.notifications
+        .unsubscribe_push(&c.principal, Some(path_id(&id)?), None)
+        .await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Switches pushes off for the browser at this address (the browser knows its own).
+#[utoipa::path(post, path = "/api/v1/notifications/push/unsubscribe", security(("session" = []), ("token" = ["notifications:write"])), tag = "notifications", request_body = PushUnsubscribe,
+    responses((status = 200, body = Done), (status = 404, body = Problem)))]
+async fn unsubscribe_push(
+    State(st): State<Web>,
+    c: Caller,
+    ApiJson(req): ApiJson<PushUnsubscribe>,
+) -> ApiResult<Json<Done>> {
+    st.notifications
+        .unsubscribe_push(&c.principal, None, Some(&req.endpoint))
+        .await?;
+    Ok(Json(Done { ok: true }))
 }

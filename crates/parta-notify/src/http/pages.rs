@@ -3,9 +3,10 @@
 use super::strings::{strings, Strings};
 use super::Web;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use parta_core::Problem;
 use parta_http::{fail, PageResult};
@@ -17,6 +18,37 @@ pub fn router() -> Pages<Web> {
         .get("/notifications", notifications)
         .post("/notifications/read-all", read_all)
         .post("/notifications/preferences", preferences)
+        .post("/notifications/push/{id}/delete", forget_device)
+        .get("/sw.js", service_worker)
+        .get("/static/push.js", push_js)
+}
+
+const PUSH_JS: &str = include_str!("../../static/push.js");
+const SERVICE_WORKER: &str = include_str!("../../static/sw.js");
+
+/// The page's switch for pushes in this browser.
+async fn push_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        PUSH_JS,
+    )
+        .into_response()
+}
+
+/// The service worker that shows pushes: at the root, so that its scope is the whole
+/// platform; checked for a new version on every visit.
+async fn service_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SERVICE_WORKER,
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -25,9 +57,12 @@ struct NotificationsPage {
     ctx: Ctx,
     t: &'static Strings,
     list: crate::NotificationList,
-    /// (kind, label, in the list, by e-mail, by the messenger).
-    prefs: Vec<(String, String, bool, bool, bool)>,
+    /// (kind, label, in the list, by e-mail, by the messenger, by push).
+    prefs: Vec<(String, String, bool, bool, bool, bool)>,
     settings: crate::DeliverySettings,
+    push: crate::PushStatus,
+    /// The caller's browsers with the date each was switched on.
+    devices: Vec<(crate::PushDevice, String)>,
     /// The quiet hours as typed (kept when refused).
     quiet_from: String,
     quiet_to: String,
@@ -59,10 +94,11 @@ async fn page(
 ) -> PageResult {
     let t = strings(&r.headers);
     let p = &r.caller.principal;
-    let (list, stored, settings) = tokio::try_join!(
+    let (list, stored, settings, push) = tokio::try_join!(
         st.notifications.list(p, before),
         st.notifications.preferences(p),
-        st.notifications.settings(p)
+        st.notifications.settings(p),
+        st.notifications.push_status(p)
     )?;
     let mut ctx = r.ctx();
     let (prefs, quiet_from, quiet_to, err, status) = match again {
@@ -94,7 +130,17 @@ async fn page(
                 pr.enabled,
                 pr.email.unwrap_or(false),
                 pr.messenger.unwrap_or(false),
+                pr.push.unwrap_or(true),
             )
+        })
+        .collect();
+    let devices = push
+        .devices
+        .iter()
+        .map(|d| {
+            let at = parta_core::time::format_ms(d.created_at);
+            let day = at.split(' ').next().unwrap_or_default().to_string();
+            (d.clone(), day)
         })
         .collect();
     let page = render(&NotificationsPage {
@@ -103,6 +149,8 @@ async fn page(
         list,
         prefs,
         settings,
+        push,
+        devices,
         quiet_from,
         quiet_to,
         err,
@@ -140,7 +188,12 @@ async fn preferences(
             .map(|(_, v)| v.as_str())
             .collect()
     };
-    let (on, email, messenger) = (ticked("on"), ticked("email"), ticked("messenger"));
+    let (on, email, messenger, push) = (
+        ticked("on"),
+        ticked("email"),
+        ticked("messenger"),
+        ticked("push"),
+    );
     let value = |name: &str| {
         fields
             .iter()
@@ -161,6 +214,7 @@ async fn preferences(
             enabled: on.contains(k),
             email: has(crate::delivery::EMAIL).then(|| email.contains(k)),
             messenger: has(crate::delivery::MESSENGER).then(|| messenger.contains(k)),
+            push: has(crate::delivery::PUSH).then(|| push.contains(k)),
         })
         .collect();
     let change = crate::SettingsChange {
@@ -180,4 +234,20 @@ async fn preferences(
         Ok(_) => Ok(Redirect::to("/notifications?n=saved").into_response()),
         Err(e) => fail(e),
     }
+}
+
+/// Switches pushes off for one of the caller's browsers (the list's button).
+async fn forget_device(
+    State(st): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    pc: PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let r = PageReq::new(headers, uri, pc);
+    let id: parta_core::ids::PushSubscriptionId = id.parse().map_err(|_| Problem::not_found())?;
+    st.notifications
+        .unsubscribe_push(&r.caller.principal, Some(id), None)
+        .await?;
+    Ok(Redirect::to("/notifications?n=saved#push").into_response())
 }

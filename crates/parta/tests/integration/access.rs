@@ -261,6 +261,11 @@ const API: &[Row] = &[
     // One's own settings only: there is no one else's to ask for.
     row("GET /api/v1/notifications/settings", None, "/api/v1/notifications/settings", None, 401),
     row("PUT /api/v1/notifications/settings", None, "/api/v1/notifications/settings", Some(r#"{"digest":false}"#), 401),
+    row("GET /api/v1/notifications/push", None, "/api/v1/notifications/push", None, 401),
+    row("POST /api/v1/notifications/push/subscriptions", None, "/api/v1/notifications/push/subscriptions", Some(r#"{"endpoint":"https://fcm.googleapis.com/fcm/send/x","keys":{"p256dh":"x","auth":"y"}}"#), 401),
+    // Another family's browser: as unknown.
+    row("DELETE /api/v1/notifications/push/subscriptions/{id}", Some("parent"), "/api/v1/notifications/push/subscriptions/@push2", None, 404),
+    row("POST /api/v1/notifications/push/unsubscribe", Some("parent"), "/api/v1/notifications/push/unsubscribe", Some(r#"{"endpoint":"https://fcm.googleapis.com/fcm/send/@push2"}"#), 404),
     row("GET /ims/oneroster/rostering/v1p2/orgs", Some("teacher"), "/ims/oneroster/rostering/v1p2/orgs", None, 403),
     row("GET /ims/oneroster/rostering/v1p2/orgs/{id}", Some("director"), "/ims/oneroster/rostering/v1p2/orgs/@school2", None, 404),
     row("GET /ims/oneroster/rostering/v1p2/schools", Some("teacher"), "/ims/oneroster/rostering/v1p2/schools", None, 403),
@@ -431,6 +436,9 @@ const PAGES: &[Row] = &[
     row("GET /static/chat.js", None, "/static/chat.js", None, 200),
     row("POST /notifications/read-all", None, "/notifications/read-all", Some("x=1"), 303),
     row("POST /notifications/preferences", None, "/notifications/preferences", Some("on=mark"), 303),
+    row("POST /notifications/push/{id}/delete", Some("parent"), "/notifications/push/@push2/delete", Some("x=1"), 404),
+    row("GET /sw.js", None, "/sw.js", None, 200),
+    row("GET /static/push.js", None, "/static/push.js", None, 200),
     row("GET /classes/{id}/report", Some("teacher"), "/classes/@class2/report", None, 404),
     row("GET /classes/{id}/report", Some("student"), "/classes/@class1/report", None, 404),
     row("GET /schools/{id}/calendar", None, "/schools/@school2/calendar", None, 303),
@@ -593,6 +601,8 @@ async fn fixture(app: &TestApp) -> HashMap<&'static str, String> {
     f.insert("group2", group2);
     let notification = fixtures::notification_of(app, &f["other_child"]).await;
     f.insert("notification2", notification);
+    let push2 = fixtures::push_subscription_of(app, &f["other_child"]).await;
+    f.insert("push2", push2);
     // A homework file of the other school (its content is never reached: refused first).
     let attachment = fixtures::attachment_row(app, &f["lesson2"], &f["teacher2"]).await;
     f.insert("attachment2", attachment);

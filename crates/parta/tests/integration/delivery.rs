@@ -158,7 +158,7 @@ async fn a_mark_reaches_the_parent_by_email_and_messenger_once_and_quiet_hours_h
         .await
         .unwrap();
     assert_eq!(settings["email"], "ma***@parta.test");
-    assert_eq!(settings["channels"], json!(["email", "messenger"]));
+    assert_eq!(settings["channels"], json!(["email", "messenger", "push"]));
     assert_eq!(settings["quiet_from"], "22:00");
     // Bad times are refused by field, and nothing is written.
     let p = problem(

@@ -137,6 +137,21 @@ pub async fn notification_of(app: &TestApp, person: &str) -> String {
     id
 }
 
+/// A browser of `person` subscribed to push, at `https://fcm.googleapis.com/fcm/send/<its
+/// id>` (for the refusal table).
+pub async fn push_subscription_of(app: &TestApp, person: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let endpoint = format!("https://fcm.googleapis.com/fcm/send/{id}");
+    sqlx::query("INSERT INTO push_subscriptions (id, person_id, endpoint, p256dh, auth, device, created_at) VALUES ($1, $2, $3, 'k', 'a', 'Chrome', 0)")
+        .bind(id.clone())
+        .bind(person.to_string())
+        .bind(endpoint)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    id
+}
+
 /// A homework file's row on a lesson (its content is never reached by the tests that
 /// use it: they are refused first).
 pub async fn attachment_row(app: &TestApp, lesson: &str, uploaded_by: &str) -> String {

@@ -17,6 +17,7 @@ mod links;
 mod oidc;
 mod pages;
 mod personal_data;
+mod push;
 mod roster;
 mod rostering;
 mod schema;

@@ -1,0 +1,88 @@
+// The notifications page's switch for pushes in this browser: registers the service
+// worker, asks the browser for a subscription to its push service with the platform's
+// key, and gives it to the platform (or takes it back). Without JavaScript, service
+// workers or a secure connection the switch says why and the list still works.
+(function () {
+  'use strict';
+  var box = document.getElementById('push-switch');
+  if (!box) return;
+  var button = document.getElementById('push-button');
+  var state = document.getElementById('push-state');
+  var csrf = box.getAttribute('data-csrf');
+  var STORE = 'parta-push-id';
+  box.hidden = false;
+  function say(attr, text) { state.textContent = text || box.getAttribute(attr); }
+  if (!window.isSecureContext) { button.hidden = true; say('data-insecure'); return; }
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window) || !window.JSON) {
+    button.hidden = true; say('data-unsupported'); return;
+  }
+  function key(b64) {
+    var s = b64.replace(/-/g, '+').replace(/_/g, '/');
+    while (s.length % 4) s += '=';
+    var raw = window.atob(s), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+    return out;
+  }
+  function post(url, body) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', url);
+      xhr.setRequestHeader('Content-Type', 'application/json');
+      xhr.setRequestHeader('X-CSRF-Token', csrf);
+      xhr.onload = function () {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(answer);
+        else reject(new Error((answer && (answer.errors && answer.errors[0] ? answer.errors[0].message : answer.detail)) || ''));
+      };
+      xhr.onerror = function () { reject(new Error('')); };
+      xhr.send(JSON.stringify(body));
+    });
+  }
+  function listed(id) {
+    var items = document.querySelectorAll('#push-devices li');
+    for (var i = 0; i < items.length; i++) if (items[i].getAttribute('data-id') === id) return true;
+    return false;
+  }
+  function again() { window.location.href = '/notifications?n=saved#push'; }
+  var registration = null, subscription = null;
+  function show() { button.textContent = box.getAttribute(subscription ? 'data-off' : 'data-on'); button.disabled = false; }
+  button.disabled = true;
+  navigator.serviceWorker.register('/sw.js').then(function (r) {
+    registration = r;
+    return r.pushManager.getSubscription();
+  }).then(function (s) {
+    var id = null;
+    try { id = window.localStorage.getItem(STORE); } catch (e) { id = null; }
+    // Switched off from another device's list: this browser lets it go as well.
+    if (s && !(id && listed(id))) return s.unsubscribe().then(function () { subscription = null; show(); });
+    subscription = s;
+    show();
+  }).catch(function () { button.hidden = true; say('data-unsupported'); });
+  button.addEventListener('click', function () {
+    button.disabled = true;
+    say('', ' ');
+    if (subscription) {
+      var endpoint = subscription.endpoint;
+      subscription.unsubscribe().then(function () {
+        return post('/api/v1/notifications/push/unsubscribe', { endpoint: endpoint }).catch(function () { return null; });
+      }).then(again, function () { say('data-failed'); show(); });
+      return;
+    }
+    Promise.resolve(Notification.requestPermission()).then(function (permission) {
+      if (permission !== 'granted') { var e = new Error(box.getAttribute('data-denied')); e.denied = true; throw e; }
+      return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.getAttribute('data-key')) });
+    }).then(function (s) {
+      subscription = s;
+      return post('/api/v1/notifications/push/subscriptions', s.toJSON());
+    }).then(function (device) {
+      try { window.localStorage.setItem(STORE, device.id); } catch (e) { /* the list still shows it */ }
+      again();
+    }, function (e) {
+      say('data-failed', e && e.message);
+      if (subscription) subscription.unsubscribe();
+      subscription = null;
+      show();
+    });
+  });
+})();
