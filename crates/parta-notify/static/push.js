@@ -32,8 +32,11 @@
       xhr.onload = function () {
         var answer = null;
         try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
-        if (xhr.status >= 200 && xhr.status < 300) resolve(answer);
-        else reject(new Error((answer && (answer.errors && answer.errors[0] ? answer.errors[0].message : answer.detail)) || ''));
+        if (xhr.status >= 200 && xhr.status < 300) { resolve(answer); return; }
+        // The platform's own words (the field's message) are shown as they are.
+        var e = new Error((answer && (answer.errors && answer.errors[0] ? answer.errors[0].message : answer.detail)) || '');
+        e.platform = true;
+        reject(e);
       };
       xhr.onerror = function () { reject(new Error('')); };
       xhr.send(JSON.stringify(body));
@@ -70,7 +73,7 @@
       return;
     }
     Promise.resolve(Notification.requestPermission()).then(function (permission) {
-      if (permission !== 'granted') { var e = new Error(box.getAttribute('data-denied')); e.denied = true; throw e; }
+      if (permission !== 'granted') { var e = new Error(''); e.name = 'NotAllowedError'; throw e; }
       return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.getAttribute('data-key')) });
     }).then(function (s) {
       subscription = s;
@@ -79,7 +82,9 @@
       try { window.localStorage.setItem(STORE, device.id); } catch (e) { /* the list still shows it */ }
       again();
     }, function (e) {
-      say('data-failed', e && e.message);
+      // The browser's own errors are in its language and words: say it in ours.
+      if (e && e.platform && e.message) say('', e.message);
+      else say(e && e.name === 'NotAllowedError' ? 'data-denied' : 'data-failed');
       if (subscription) subscription.unsubscribe();
       subscription = null;
       show();
