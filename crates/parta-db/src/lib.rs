@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod files;
+pub mod jobs;
 pub mod outbox;
 pub mod reference;
 

@@ -238,42 +238,68 @@ impl AppState {
         tokio::spawn(self.web.chats.chats.clone().run_scheduler())
     }
 
-    /// Starts housekeeping that needs nobody to look after it: a sweep of orphaned
-    /// homework files and the chats' retention at start and then daily; of chat files
-    /// uploaded and never sent, at start and then hourly.
+    /// Starts housekeeping that needs nobody to look after it, once per cluster
+    /// whichever node comes first (a lease in the database, [`parta_db::jobs`]): a sweep
+    /// of orphaned homework files, the chats' retention and forgetting old delivery
+    /// records daily; a sweep of chat files uploaded and never sent hourly. Each node looks
+    /// every five minutes, so a node that dies mid-job leaves it to another within the
+    /// job's lease.
     pub fn start_housekeeping(&self) -> tokio::task::JoinHandle<()> {
         let journal = self.journal.clone();
         let chats = self.web.chats.chats.clone();
         let sender = self.sender.clone();
+        let jobs = parta_db::jobs::Jobs::new(self.db.clone());
+        /// What a job gave, when it was this node's turn; a lease that could not be read
+        /// is logged and tried at the next look.
+        fn took<T>(r: Result<Option<T>, sqlx::Error>, job: &str) -> Option<T> {
+            r.unwrap_or_else(|e| {
+                tracing::warn!(job, error = %e, "job lease not taken");
+                None
+            })
+        }
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-            let mut hours = 0u64;
+            const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+            const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
             loop {
                 every.tick().await;
-                if hours % 24 == 0 {
-                    match journal.sweep_files().await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(removed = n, "orphaned files removed"),
-                        Err(_) => {} // logged by the sweep
-                    }
-                    match chats.apply_retention().await {
-                        Ok(0) => {}
-                        Ok(n) => {
-                            tracing::info!(deleted = n, "chat messages past their keeping deleted")
-                        }
-                        Err(e) => tracing::warn!(error = %e.title, "chat retention not applied"),
-                    }
-                    match sender.forget_done().await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(forgotten = n, "old delivery records removed"),
-                        Err(e) => tracing::warn!(error = %e, "delivery records not removed"),
-                    }
+                match took(
+                    jobs.run("homework-files", DAY, HOUR, journal.sweep_files())
+                        .await,
+                    "homework-files",
+                ) {
+                    Some(Ok(0)) | None => {}
+                    Some(Ok(n)) => tracing::info!(removed = n, "orphaned files removed"),
+                    Some(Err(_)) => {} // logged by the sweep
                 }
-                hours += 1;
-                match chats.sweep_files().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(removed = n, "unsent chat files removed"),
-                    Err(_) => {} // logged by the sweep
+                match took(
+                    jobs.run("chat-retention", DAY, HOUR, chats.apply_retention())
+                        .await,
+                    "chat-retention",
+                ) {
+                    Some(Ok(0)) | None => {}
+                    Some(Ok(n)) => {
+                        tracing::info!(deleted = n, "chat messages past their keeping deleted")
+                    }
+                    Some(Err(e)) => tracing::warn!(error = %e.title, "chat retention not applied"),
+                }
+                match took(
+                    jobs.run("delivery-records", DAY, HOUR, sender.forget_done())
+                        .await,
+                    "delivery-records",
+                ) {
+                    Some(Ok(0)) | None => {}
+                    Some(Ok(n)) => tracing::info!(forgotten = n, "old delivery records removed"),
+                    Some(Err(e)) => tracing::warn!(error = %e, "delivery records not removed"),
+                }
+                match took(
+                    jobs.run("chat-files", HOUR, HOUR / 2, chats.sweep_files())
+                        .await,
+                    "chat-files",
+                ) {
+                    Some(Ok(0)) | None => {}
+                    Some(Ok(n)) => tracing::info!(removed = n, "unsent chat files removed"),
+                    Some(Err(_)) => {} // logged by the sweep
                 }
             }
         })

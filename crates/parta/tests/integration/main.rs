@@ -13,6 +13,7 @@ mod cli;
 mod delivery;
 mod fixtures;
 mod harness;
+mod jobs;
 mod links;
 mod oidc;
 mod pages;
