@@ -278,14 +278,16 @@ impl Chats {
     }
 
     /// A file of the chat to download (or its preview): the chat's readers, once it was
-    /// sent with a message that is not deleted; its uploader before that.
+    /// sent with a message that is not deleted; its uploader before that. With a byte
+    /// range, that part of the file.
     pub async fn file(
         &self,
         p: &Principal,
         id: ChatId,
         file: &str,
         small: bool,
-    ) -> Result<(FileRef, Vec<u8>), Problem> {
+        range: Option<parta_http::ByteRange>,
+    ) -> Result<(FileRef, parta_http::FilePart), Problem> {
         self.chat_for(p, id, Operation::ReadChat).await?;
         let (f, seq, uploader, sha, preview_sha) = store::chat_file(&self.db, id, file)
             .await?
@@ -307,11 +309,39 @@ impl Chats {
         } else {
             sha
         };
-        let bytes = self.files.get(&sha).await.map_err(|e| {
+        let missing = |e: std::io::Error| {
             tracing::error!(error = %e, "chat file missing from the store");
             Problem::internal().with_detail("Файл не найден в хранилище.")
-        })?;
-        Ok((f, bytes))
+        };
+        let part = match range {
+            // A preview is small: whole.
+            Some(r) if !small => {
+                let total = f.size.max(0) as u64;
+                let range = r
+                    .within(total)
+                    .ok_or_else(|| parta_http::ByteRange::refused(total))?;
+                let bytes = self
+                    .files
+                    .get_range(&sha, range.clone())
+                    .await
+                    .map_err(missing)?;
+                parta_http::FilePart {
+                    bytes,
+                    range: Some(range),
+                    total,
+                }
+            }
+            _ => {
+                let bytes = self.files.get(&sha).await.map_err(missing)?;
+                let total = bytes.len() as u64;
+                parta_http::FilePart {
+                    bytes,
+                    range: None,
+                    total,
+                }
+            }
+        };
+        Ok((f, part))
     }
 
     /// Removes files uploaded and not sent within an hour, and stored files no row

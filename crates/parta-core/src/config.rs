@@ -49,6 +49,8 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     pub metrics: MetricsConfig,
     pub storage: StorageConfig,
+    /// Where files are kept: the data directory, or S3-compatible storage for a cluster.
+    pub files: FilesConfig,
     pub admission: AdmissionConfig,
     pub chats: ChatsConfig,
     /// Video lessons (видеоуроки): the engines the school's or region's servers run.
@@ -141,6 +143,33 @@ impl Default for StorageConfig {
             school_quota_mb: 51_200,
         }
     }
+}
+
+/// Where uploaded files are kept: `files/` in the data directory by default; S3-compatible
+/// object storage when `[files.s3]` is set (every node of a cluster reads the same).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    pub s3: Option<S3Config>,
+}
+
+/// An S3-compatible bucket (Garage, MinIO, Ceph, a cloud's). Credentials from here or, if
+/// left out, from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// `https://s3.region.example` (path-style requests; `http://` only on a private
+    /// network).
+    pub endpoint: String,
+    pub bucket: String,
+    #[serde(default = "default_s3_region")]
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+}
+
+fn default_s3_region() -> String {
+    "us-east-1".into()
 }
 
 /// How long chats keep their messages, in days by the chat's kind (0: for good). Older
@@ -393,6 +422,7 @@ impl Default for Config {
             oidc: None,
             metrics: MetricsConfig::default(),
             storage: StorageConfig::default(),
+            files: FilesConfig::default(),
             admission: AdmissionConfig::default(),
             chats: ChatsConfig::default(),
             video: VideoConfig::default(),
@@ -476,6 +506,16 @@ impl Config {
                 return Err(ConfigError(
                     "notifications.mail.smtp_url: с паролем — только smtps:// или smtp://…?tls=required".into(),
                 ));
+            }
+        }
+        if let Some(s3) = &self.files.s3 {
+            if !(s3.endpoint.starts_with("https://") || s3.endpoint.starts_with("http://")) {
+                return Err(ConfigError(
+                    "files.s3.endpoint: ожидается адрес, начинающийся с https://".into(),
+                ));
+            }
+            if s3.bucket.trim().is_empty() {
+                return Err(ConfigError("files.s3.bucket: укажите имя корзины".into()));
             }
         }
         let push = &self.notifications.push;

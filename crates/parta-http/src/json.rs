@@ -163,3 +163,127 @@ pub fn file_response(
     )
         .into_response()
 }
+
+/// One byte range asked for by `Range: bytes=…` (RFC 9110 §14.2): a video or a large
+/// document read from where the player or a resumed download is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `bytes=500-`
+    From(u64),
+    /// `bytes=500-999`
+    FromTo(u64, u64),
+    /// `bytes=-500`: the last 500 bytes.
+    Last(u64),
+}
+
+impl ByteRange {
+    /// The range asked for: one range of bytes; several ranges, another unit or a
+    /// malformed header are answered with the whole file (the RFC allows ignoring them).
+    pub fn of(headers: &axum::http::HeaderMap) -> Option<ByteRange> {
+        let v = headers.get(axum::http::header::RANGE)?.to_str().ok()?;
+        let spec = v.trim().strip_prefix("bytes=")?;
+        if spec.contains(',') {
+            return None;
+        }
+        let (a, b) = spec.split_once('-')?;
+        let (a, b) = (a.trim(), b.trim());
+        match (a.is_empty(), b.is_empty()) {
+            (false, true) => Some(ByteRange::From(a.parse().ok()?)),
+            (false, false) => {
+                let (a, b): (u64, u64) = (a.parse().ok()?, b.parse().ok()?);
+                (a <= b).then_some(ByteRange::FromTo(a, b))
+            }
+            (true, false) => Some(ByteRange::Last(b.parse().ok()?)),
+            (true, true) => None,
+        }
+    }
+
+    /// The bytes it means in a file of `size` bytes; `None` when none of them exists
+    /// (416).
+    pub fn within(self, size: u64) -> Option<std::ops::Range<u64>> {
+        let r = match self {
+            ByteRange::From(a) => a..size,
+            ByteRange::FromTo(a, b) => a..b.saturating_add(1).min(size),
+            ByteRange::Last(n) => size.saturating_sub(n)..size,
+        };
+        (r.start < r.end).then_some(r)
+    }
+
+    /// 416 Range Not Satisfiable.
+    pub fn refused(size: u64) -> Problem {
+        Problem::new(
+            axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
+            "range_not_satisfiable",
+            "Неверный диапазон",
+        )
+        .with_detail(format!("Файл короче: в нём {size} байт."))
+    }
+}
+
+/// A file or the part of it asked for.
+#[derive(Debug)]
+pub struct FilePart {
+    pub bytes: Vec<u8>,
+    /// The part, when a range was asked for.
+    pub range: Option<std::ops::Range<u64>>,
+    /// The whole file's size.
+    pub total: u64,
+}
+
+/// [`file_response`] that says ranges are served, and answers a part with 206 and its
+/// `Content-Range`.
+pub fn file_part_response(
+    content_type: &str,
+    name: &str,
+    inline: bool,
+    part: FilePart,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    let mut res = file_response(content_type, name, inline, part.bytes);
+    res.headers_mut()
+        .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(r) = part.range {
+        *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "bytes {}-{}/{}",
+            r.start,
+            r.end.saturating_sub(1),
+            part.total
+        )) {
+            res.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    fn range(v: &str) -> Option<ByteRange> {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(axum::http::header::RANGE, v.parse().unwrap());
+        ByteRange::of(&h)
+    }
+
+    #[test]
+    fn one_byte_range_is_read_and_bounded_by_the_file() {
+        assert_eq!(range("bytes=0-99"), Some(ByteRange::FromTo(0, 99)));
+        assert_eq!(range("bytes=100-").unwrap().within(150), Some(100..150));
+        assert_eq!(range("bytes=-10").unwrap().within(150), Some(140..150));
+        assert_eq!(range("bytes=-500").unwrap().within(150), Some(0..150));
+        assert_eq!(range("bytes=0-999").unwrap().within(150), Some(0..150));
+        assert_eq!(range("bytes=150-").unwrap().within(150), None);
+        assert_eq!(range("bytes=0-0").unwrap().within(150), Some(0..1));
+        // Several ranges, other units, nonsense: the whole file.
+        for whole in [
+            "bytes=0-1,5-6",
+            "items=0-1",
+            "bytes=5-2",
+            "bytes=-",
+            "bytes=a-b",
+        ] {
+            assert_eq!(range(whole), None, "{whole}");
+        }
+    }
+}

@@ -16,7 +16,10 @@ pub mod web;
 
 pub use caller::{Caller, MaybeCaller, PageCaller};
 pub use door::{Authenticator, Door};
-pub use json::{file_response, path_id, problem_response, ApiError, ApiJson, ApiResult};
+pub use json::{
+    file_part_response, file_response, path_id, problem_response, ApiError, ApiJson, ApiResult,
+    ByteRange, FilePart,
+};
 pub use page::{ctx, error_pages, fail, render, Ctx, PageError, PageReq, PageResult};
 pub use routes::Pages;
 pub use web::{HasDoor, Web};

@@ -113,7 +113,9 @@ impl AppState {
         let registry = Registry::new(db.clone(), audit.clone());
         let roster = Roster::new(db.clone(), audit.clone());
         let outbox = Outbox::new();
-        let files = parta_db::files::FileStore::new(&config.data_dir);
+        let files = parta_db::files::FileStore::from_config(&config).map_err(|e| {
+            parta_identity::IdentityError::Problem(parta_core::Problem::internal().with_detail(e))
+        })?;
         let journal = Journal::new(
             db.clone(),
             audit.clone(),

@@ -913,17 +913,19 @@ pub struct DownloadQuery {
 /// A file sent in the chat (a picture shown, a document saved), or a picture's preview.
 #[utoipa::path(get, path = "/api/v1/chats/{id}/files/{file}", security(("session" = []), ("token" = ["chats:read"])), tag = "chats",
     params(("id" = ChatId, Path), ("file" = String, Path), DownloadQuery),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 206, description = "The part asked for by `Range: bytes=…`"), (status = 404, body = Problem), (status = 416, body = Problem)))]
 async fn download(
     State(st): State<Web>,
     c: Caller,
+    headers: axum::http::HeaderMap,
     Path((id, file)): Path<(String, String)>,
     Query(q): Query<DownloadQuery>,
 ) -> ApiResult<axum::response::Response> {
     let small = q.preview.as_deref() == Some("1");
-    let (f, bytes) = st
+    let range = parta_http::ByteRange::of(&headers);
+    let (f, part) = st
         .chats
-        .file(&c.principal, path_id(&id)?, &file, small)
+        .file(&c.principal, path_id(&id)?, &file, small, range)
         .await?;
     let (content_type, name) = if small {
         ("image/jpeg".to_string(), format!("preview-{}.jpg", f.id))
@@ -931,11 +933,11 @@ async fn download(
         (f.content_type.clone(), f.name.clone())
     };
     let inline = content_type.starts_with("image/");
-    Ok(parta_http::file_response(
+    Ok(parta_http::file_part_response(
         &content_type,
         &name,
         inline,
-        bytes,
+        part,
     ))
 }
 

@@ -376,12 +376,14 @@ impl Journal {
 
     /// Downloads a file: homework material for the lesson's students, their parents and
     /// staff who see the journal; an answer for its student, their parents and staff.
+    /// With a byte range, that part of it (read from the store as such).
     pub async fn download(
         &self,
         p: &Principal,
         origin: &Origin,
         id: AttachmentId,
-    ) -> Result<(Attachment, Vec<u8>)> {
+        range: Option<parta_http::ByteRange>,
+    ) -> Result<(Attachment, parta_http::FilePart)> {
         let (a, sha) = self.attachment(id).await?.ok_or(JournalError::NotFound)?;
         let l = store::lesson_key(&self.db, a.lesson_id)
             .await?
@@ -422,12 +424,31 @@ impl Journal {
             e.object_id = Some(id.to_string());
             self.audit.record(e).await?;
         }
-        let bytes = self.files.get(&sha).await.map_err(|_| {
+        let total = a.size.max(0) as u64;
+        let range = match range {
+            Some(r) => Some(
+                r.within(total)
+                    .ok_or_else(|| JournalError::Problem(parta_http::ByteRange::refused(total)))?,
+            ),
+            None => None,
+        };
+        let read = match &range {
+            Some(r) => self.files.get_range(&sha, r.clone()).await,
+            None => self.files.get(&sha).await,
+        };
+        let bytes = read.map_err(|_| {
             JournalError::Problem(
                 parta_core::Problem::internal().with_detail("Файл не найден в хранилище."),
             )
         })?;
-        Ok((a, bytes))
+        Ok((
+            a,
+            parta_http::FilePart {
+                bytes,
+                range,
+                total,
+            },
+        ))
     }
 }
 

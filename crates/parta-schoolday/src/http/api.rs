@@ -774,13 +774,24 @@ async fn attach(
 /// Downloads a homework file.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", security(("session" = []), ("token" = ["journal:read"])), tag = "diary",
     params(("id" = parta_core::ids::AttachmentId, Path)),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
-async fn download(State(st): State<Web>, c: Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let (a, bytes) = st
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 206, description = "The part asked for by `Range: bytes=…`"), (status = 404, body = Problem), (status = 416, body = Problem)))]
+async fn download(
+    State(st): State<Web>,
+    c: Caller,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let range = parta_http::ByteRange::of(&headers);
+    let (a, part) = st
         .journal
-        .download(&c.principal, &c.origin, path_id(&id)?)
+        .download(&c.principal, &c.origin, path_id(&id)?, range)
         .await?;
-    Ok(file_response(&a, bytes))
+    Ok(parta_http::file_part_response(
+        &a.content_type,
+        &a.file_name,
+        false,
+        part,
+    ))
 }
 
 /// How much of the school's file storage is used and by whom (school admin).
@@ -797,11 +808,6 @@ async fn storage(
             .storage_usage(&c.principal, path_id(&id)?)
             .await?,
     ))
-}
-
-/// A stored file as a download: its checked type, its name (RFC 6266, UTF-8).
-pub(crate) fn file_response(a: &Attachment, bytes: Vec<u8>) -> Response {
-    parta_http::file_response(&a.content_type, &a.file_name, false, bytes)
 }
 
 // ---- OneRoster 1.2 gradebook ----

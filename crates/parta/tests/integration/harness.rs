@@ -116,6 +116,8 @@ pub struct TestApp {
     pub db: Db,
     /// The chats' service, for housekeeping a test runs now (retention, sweeps).
     pub chats: parta_chat::Chats,
+    /// The server's data directory (its own, removed when the test ends).
+    pub data_dir: std::path::PathBuf,
     /// A real OpenID provider (node oidc-provider), killed with the app.
     _provider: Option<tokio::process::Child>,
     /// Files of this test (its SQLite copy, its data directory), removed when it ends;
@@ -252,7 +254,8 @@ async fn serve(
         db,
         chats,
         _provider: provider,
-        files: file.into_iter().chain([data_dir]).collect(),
+        files: file.into_iter().chain([data_dir.clone()]).collect(),
+        data_dir,
     }
 }
 

@@ -11,6 +11,7 @@ mod auth;
 mod chats;
 mod cli;
 mod delivery;
+mod files;
 mod fixtures;
 mod harness;
 mod jobs;

@@ -1424,7 +1424,12 @@ async fn the_journal_page_saves_as_a_plain_form() {
     );
 }
 
-async fn upload(c: &Client, lesson: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(
+    c: &Client,
+    lesson: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     c.post_raw(
         &format!("/api/v1/lessons/{lesson}/attachments?file_name={name}"),
         "application/octet-stream",
