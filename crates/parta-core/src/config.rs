@@ -51,6 +51,9 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Where files are kept: the data directory, or S3-compatible storage for a cluster.
     pub files: FilesConfig,
+    /// A cluster's NATS server (`nats://host:4222`): the nodes tell each other what their
+    /// caches must forget. Unset: one node.
+    pub nats_url: Option<String>,
     pub admission: AdmissionConfig,
     pub chats: ChatsConfig,
     /// Video lessons (видеоуроки): the engines the school's or region's servers run.
@@ -423,6 +426,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             storage: StorageConfig::default(),
             files: FilesConfig::default(),
+            nats_url: None,
             admission: AdmissionConfig::default(),
             chats: ChatsConfig::default(),
             video: VideoConfig::default(),
@@ -505,6 +509,13 @@ impl Config {
             {
                 return Err(ConfigError(
                     "notifications.mail.smtp_url: с паролем — только smtps:// или smtp://…?tls=required".into(),
+                ));
+            }
+        }
+        if let Some(url) = &self.nats_url {
+            if !(url.starts_with("nats://") || url.starts_with("tls://")) {
+                return Err(ConfigError(
+                    "nats_url: ожидается адрес вида nats://host:4222".into(),
                 ));
             }
         }

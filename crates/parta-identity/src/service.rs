@@ -33,22 +33,47 @@ struct CachedSession {
     seen: i64,
 }
 
-/// Sessions resolved recently, by the hash of their id.
+/// Sessions resolved recently, by the hash of their id. A session signed out, or an
+/// account's sessions ended (a password changed, an account locked), are forgotten here
+/// and — through the bus — on every node of a cluster at once; `CACHE_TTL` bounds a
+/// copy's age should a message be lost.
 #[derive(Clone, Default)]
-pub struct SessionCache(
-    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, CachedSession>>>,
-);
+pub struct SessionCache {
+    map: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, CachedSession>>>,
+    bus: parta_bus::Bus,
+}
 
 impl SessionCache {
+    /// Tells the other nodes what is forgotten here, and forgets what they tell.
+    pub(crate) fn with_bus(mut self, bus: parta_bus::Bus) -> Self {
+        let cache = self.clone();
+        bus.on("sessions.forget", move |payload| {
+            if let Ok(id_hash) = std::str::from_utf8(payload) {
+                cache.forget_here(id_hash);
+            }
+        });
+        let cache = self.clone();
+        bus.on("sessions.forget_account", move |payload| {
+            if let Some(account) = std::str::from_utf8(payload)
+                .ok()
+                .and_then(|s| s.parse::<AccountId>().ok())
+            {
+                cache.forget_account_here(account);
+            }
+        });
+        self.bus = bus;
+        self
+    }
+
     fn get(&self, id_hash: &str, now: i64, idle: i64, absolute: i64) -> Option<SessionInfo> {
-        let map = self.0.lock().ok()?;
+        let map = self.map.lock().ok()?;
         let c = map.get(id_hash)?;
         let fresh =
             c.cached.elapsed() < CACHE_TTL && now - c.seen <= idle && now - c.created <= absolute;
         fresh.then(|| c.info.clone())
     }
     fn put(&self, info: &SessionInfo, created: i64, seen: i64) {
-        if let Ok(mut map) = self.0.lock() {
+        if let Ok(mut map) = self.map.lock() {
             if map.len() >= CACHE_MAX {
                 map.retain(|_, c| c.cached.elapsed() < CACHE_TTL);
             }
@@ -62,12 +87,21 @@ impl SessionCache {
         }
     }
     fn forget(&self, id_hash: &str) {
-        if let Ok(mut map) = self.0.lock() {
+        self.forget_here(id_hash);
+        self.bus.publish("sessions.forget", id_hash.to_string());
+    }
+    pub(crate) fn forget_account(&self, account: AccountId) {
+        self.forget_account_here(account);
+        self.bus
+            .publish("sessions.forget_account", account.to_string());
+    }
+    fn forget_here(&self, id_hash: &str) {
+        if let Ok(mut map) = self.map.lock() {
             map.remove(id_hash);
         }
     }
-    pub(crate) fn forget_account(&self, account: AccountId) {
-        if let Ok(mut map) = self.0.lock() {
+    fn forget_account_here(&self, account: AccountId) {
+        if let Ok(mut map) = self.map.lock() {
             map.retain(|_, c| c.info.principal.account_id != account);
         }
     }
@@ -139,6 +173,12 @@ impl Identity {
             hashing: crate::password::HashPool::start(),
             activation: Default::default(),
         }
+    }
+
+    /// Tells the other nodes of a cluster when sessions end (and hears them).
+    pub fn with_bus(mut self, bus: parta_bus::Bus) -> Self {
+        self.cache = std::mem::take(&mut self.cache).with_bus(bus);
+        self
     }
 
     /// Turns on sign-in through an OpenID Connect provider.

@@ -75,6 +75,8 @@ impl std::ops::Deref for AppState {
 
 pub struct AppInner {
     pub db: Db,
+    /// The cluster's bus (silent on one node).
+    pub bus: parta_bus::Bus,
     /// The access log, for what the HTTP layer itself records (refused attempts).
     pub audit: AuditLog,
     pub config: Arc<Config>,
@@ -116,6 +118,11 @@ impl AppState {
         let files = parta_db::files::FileStore::from_config(&config).map_err(|e| {
             parta_identity::IdentityError::Problem(parta_core::Problem::internal().with_detail(e))
         })?;
+        // The cluster's bus: what one node's caches forget, every node's do.
+        let bus = match &config.nats_url {
+            Some(url) => parta_bus::Bus::nats(url),
+            None => parta_bus::Bus::single(),
+        };
         let journal = Journal::new(
             db.clone(),
             audit.clone(),
@@ -123,7 +130,8 @@ impl AppState {
             outbox.clone(),
             files.clone(),
         )
-        .with_quotas(config.storage);
+        .with_quotas(config.storage)
+        .with_bus(bus.clone());
         let sender = parta_notify::delivery::Sender::new(
             db.clone(),
             &config.notifications,
@@ -146,7 +154,8 @@ impl AppState {
             config.chats,
         );
         let mut identity =
-            Identity::new(db.clone(), audit.clone(), throttle, config.session.clone());
+            Identity::new(db.clone(), audit.clone(), throttle, config.session.clone())
+                .with_bus(bus.clone());
         if let Some(oidc) = &config.oidc {
             identity = identity.with_oidc(oidc.clone())?;
         }
@@ -173,6 +182,7 @@ impl AppState {
         };
         Ok(Self(Arc::new(AppInner {
             db,
+            bus,
             audit,
             config: Arc::new(config),
             registry: registry.clone(),

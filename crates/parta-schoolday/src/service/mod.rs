@@ -89,6 +89,12 @@ impl Journal {
         }
     }
 
+    /// Tells the other nodes of a cluster when a class's week changes (and hears them).
+    pub fn with_bus(mut self, bus: parta_bus::Bus) -> Self {
+        self.weeks = std::mem::take(&mut self.weeks).with_bus(bus);
+        self
+    }
+
     /// Sets the upload quotas (configuration `[storage]`).
     pub fn with_quotas(mut self, quotas: parta_core::config::StorageConfig) -> Self {
         self.quotas = quotas;

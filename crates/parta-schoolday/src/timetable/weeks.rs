@@ -5,8 +5,9 @@
 //!
 //! A write that changes lessons forgets its class (or everything, for calendar and bell
 //! changes) after it commits; a reader that started before the write does not put its
-//! older copy back (generations). Other nodes of a cluster see a change within `TTL`, the
-//! same window as for sessions.
+//! older copy back (generations). Other nodes of a cluster hear of it on the bus
+//! (`weeks.forget`, `weeks.forget_all`) and forget theirs at once; `TTL` bounds a copy's
+//! age should a message be lost (the bus is down).
 
 use crate::model::Lesson;
 use chrono::NaiveDate;
@@ -22,7 +23,10 @@ const TTL: Duration = Duration::from_secs(5);
 const MAX_WEEKS: usize = 5_000;
 
 #[derive(Clone, Default)]
-pub(crate) struct ClassWeeks(Arc<Mutex<Inner>>);
+pub(crate) struct ClassWeeks {
+    inner: Arc<Mutex<Inner>>,
+    bus: parta_bus::Bus,
+}
 
 #[derive(Default)]
 pub(crate) struct Inner {
@@ -49,7 +53,7 @@ impl ClassWeeks {
         class: ClassId,
         monday: NaiveDate,
     ) -> (Option<Arc<Vec<Lesson>>>, Ticket) {
-        let Ok(inner) = self.0.lock() else {
+        let Ok(inner) = self.inner.lock() else {
             return (None, Ticket(u64::MAX, u64::MAX));
         };
         let entry = inner.classes.get(&class);
@@ -68,7 +72,7 @@ impl ClassWeeks {
         ticket: Ticket,
         lessons: Arc<Vec<Lesson>>,
     ) {
-        let Ok(mut inner) = self.0.lock() else {
+        let Ok(mut inner) = self.inner.lock() else {
             return;
         };
         let generation = inner.classes.get(&class).map_or(0, |e| e.generation);
@@ -92,9 +96,38 @@ impl ClassWeeks {
         }
     }
 
-    /// After a write to a class's lessons commits.
+    /// Tells the other nodes of every forget and forgets what they tell.
+    pub(crate) fn with_bus(mut self, bus: parta_bus::Bus) -> Self {
+        let weeks = self.clone();
+        bus.on("weeks.forget", move |payload| {
+            if let Some(class) = std::str::from_utf8(payload)
+                .ok()
+                .and_then(|s| s.parse::<ClassId>().ok())
+            {
+                weeks.forget_here(class);
+            }
+        });
+        let weeks = self.clone();
+        bus.on("weeks.forget_all", move |_| weeks.forget_all_here());
+        self.bus = bus;
+        self
+    }
+
+    /// After a write to a class's lessons commits: here and on every node.
     pub(crate) fn forget(&self, class: ClassId) {
-        if let Ok(mut inner) = self.0.lock() {
+        self.forget_here(class);
+        self.bus.publish("weeks.forget", class.to_string());
+    }
+
+    /// After a change that reaches every class of a school (calendar, bells): here and on
+    /// every node.
+    pub(crate) fn forget_all(&self) {
+        self.forget_all_here();
+        self.bus.publish("weeks.forget_all", "");
+    }
+
+    fn forget_here(&self, class: ClassId) {
+        if let Ok(mut inner) = self.inner.lock() {
             let entry = inner.classes.entry(class).or_default();
             entry.generation += 1;
             let dropped = entry.weeks.len();
@@ -103,9 +136,8 @@ impl ClassWeeks {
         }
     }
 
-    /// After a change that reaches every class of a school (calendar, bells).
-    pub(crate) fn forget_all(&self) {
-        if let Ok(mut inner) = self.0.lock() {
+    fn forget_all_here(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
             inner.forget_all();
         }
     }

@@ -14,7 +14,7 @@ const KEY_ID: &str = "GK31c2f218a2e44f485b94239e";
 const SECRET: &str = "b892c0665f0ada8a4755dae98baa3b133590e11dae3bcc1f9d38d9d3b7a4e7b3";
 
 /// Garage, one node on free ports, with a bucket `parta` and a key allowed to it.
-struct Garage {
+pub(crate) struct Garage {
     endpoint: String,
     dir: std::path::PathBuf,
     _child: tokio::process::Child,
@@ -50,7 +50,7 @@ impl Garage {
     }
 }
 
-async fn garage() -> Garage {
+pub(crate) async fn garage() -> Garage {
     let dir = std::env::temp_dir().join(format!("parta-garage-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let (rpc, s3, admin) = (free_port(), free_port(), free_port());
@@ -128,7 +128,7 @@ api_bind_addr = "127.0.0.1:{admin}"
     g
 }
 
-fn s3_of(g: &Garage) -> S3Config {
+pub(crate) fn s3_of(g: &Garage) -> S3Config {
     S3Config {
         endpoint: g.endpoint.clone(),
         bucket: "parta".into(),

@@ -164,7 +164,16 @@ pub async fn spawn_with(config: Config) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    serve(listener, config, None).await
+    serve(listener, config, None, None).await
+}
+
+/// A second node of `app`'s cluster: another server (its own caches, its own data
+/// directory) on the same database; it waits until its bus is connected.
+pub async fn spawn_beside(app: &TestApp, config: Config) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    serve(listener, config, None, Some(app.db.clone())).await
 }
 
 /// The app with sign-in through a real OpenID Connect provider run locally.
@@ -219,13 +228,14 @@ pub async fn spawn_with_oidc() -> TestApp {
         }),
         ..Config::default()
     };
-    serve(listener, config, Some(child)).await
+    serve(listener, config, Some(child), None).await
 }
 
 async fn serve(
     listener: tokio::net::TcpListener,
     mut config: Config,
     provider: Option<tokio::process::Child>,
+    beside: Option<Db>,
 ) -> TestApp {
     // The tests run on the demo region.
     config.demo = true;
@@ -238,9 +248,13 @@ async fn serve(
         .with_env_filter("warn")
         .with_test_writer()
         .try_init();
-    let (db, file) = fresh_db_file().await;
+    let (db, file) = match beside {
+        Some(db) => (db, None),
+        None => fresh_db_file().await,
+    };
     let throttle = Throttle::new((&config.sign_in).into());
     let state = AppState::new(db.clone(), config, throttle).expect("state");
+    state.bus.ready().await;
     state.start_relay();
     state.start_chat_scheduler();
     let chats = state.web.chats.chats.clone();

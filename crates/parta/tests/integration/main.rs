@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod chats;
 mod cli;
+mod cluster;
 mod delivery;
 mod files;
 mod fixtures;
