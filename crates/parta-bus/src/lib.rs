@@ -19,6 +19,8 @@ pub struct Bus(Option<Arc<Nats>>);
 
 struct Nats {
     client: OnceCell<async_nats::Client>,
+    /// Subscriptions `on` started after the connection was up and not yet sent.
+    pending: std::sync::atomic::AtomicUsize,
     /// Listeners registered before the connection was up (subscribed once it is).
     waiting: Mutex<Vec<(String, Handler)>>,
 }
@@ -45,6 +47,7 @@ impl Bus {
     pub fn nats(url: &str) -> Self {
         let nats = Arc::new(Nats {
             client: OnceCell::new(),
+            pending: std::sync::atomic::AtomicUsize::new(0),
             waiting: Mutex::new(Vec::new()),
         });
         let (n, url) = (nats.clone(), url.to_string());
@@ -122,24 +125,41 @@ impl Bus {
         };
         match n.client.get() {
             Some(client) => {
-                let client = client.clone();
-                tokio::spawn(async move { listen(&client, subject, handler).await });
+                let (client, n) = (client.clone(), n.clone());
+                n.pending.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    listen(&client, subject, handler).await;
+                    n.pending.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                });
             }
             None => waiting.push((subject, handler)),
         }
     }
 
-    /// Waits until the bus is connected (a cluster) and its listeners subscribed; on one
-    /// node at once. For start-up and tests.
-    pub async fn ready(&self) {
-        let Some(n) = &self.0 else { return };
-        while n.client.get().is_none() {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        if let Some(c) = n.client.get() {
-            // A round trip: every subscription sent before it is in place.
-            let _ = c.flush().await;
-        }
+    /// Waits (at most `within`) until the bus is connected and the server has every
+    /// listener's subscription — a probe sent to itself came back, and the server handles
+    /// a connection's commands in order; on one node at once. `false`: not in time.
+    pub async fn ready(&self, within: std::time::Duration) -> bool {
+        let Some(n) = &self.0 else { return true };
+        let wait = async {
+            while n.client.get().is_none()
+                || n.pending.load(std::sync::atomic::Ordering::SeqCst) > 0
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            let Some(c) = n.client.get() else {
+                return false;
+            };
+            let probe = format!("parta.probe.{}", c.new_inbox());
+            let Ok(mut sub) = c.subscribe(probe.clone()).await else {
+                return false;
+            };
+            if c.publish(probe, Bytes::new()).await.is_err() {
+                return false;
+            }
+            sub.next().await.is_some()
+        };
+        tokio::time::timeout(within, wait).await.unwrap_or(false)
     }
 }
 

@@ -53,7 +53,7 @@ pub struct Config {
     pub files: FilesConfig,
     /// A cluster's NATS server (`nats://host:4222`): the nodes tell each other what their
     /// caches must forget. Unset: one node.
-    pub nats_url: Option<String>,
+    pub nats_url: Option<Secret>,
     pub admission: AdmissionConfig,
     pub chats: ChatsConfig,
     /// Video lessons (видеоуроки): the engines the school's or region's servers run.
@@ -300,7 +300,7 @@ impl Default for PushConfig {
                 "https://android.googleapis.com",
                 // Firefox.
                 "https://updates.push.services.mozilla.com",
-                // Safari (macOS, iOS 16.4+).
+                // Safari (macOS; on iOS only for a site added to the home screen).
                 "https://web.push.apple.com",
                 // Edge on Windows.
                 "https://*.notify.windows.com",
@@ -513,6 +513,7 @@ impl Config {
             }
         }
         if let Some(url) = &self.nats_url {
+            let url = url.expose();
             if !(url.starts_with("nats://") || url.starts_with("tls://")) {
                 return Err(ConfigError(
                     "nats_url: ожидается адрес вида nats://host:4222".into(),
@@ -522,7 +523,7 @@ impl Config {
         if let Some(s3) = &self.files.s3 {
             if !(s3.endpoint.starts_with("https://") || s3.endpoint.starts_with("http://")) {
                 return Err(ConfigError(
-                    "files.s3.endpoint: ожидается адрес, начинающийся с https://".into(),
+                    "files.s3.endpoint: ожидается адрес, начинающийся с https:// (или http:// во внутренней сети)".into(),
                 ));
             }
             if s3.bucket.trim().is_empty() {

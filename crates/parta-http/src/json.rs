@@ -216,7 +216,9 @@ impl ByteRange {
             "range_not_satisfiable",
             "Неверный диапазон",
         )
-        .with_detail(format!("Файл короче: в нём {size} байт."))
+        .with_detail(format!(
+            "Диапазон за пределами файла. Размер файла в байтах: {size}."
+        ))
     }
 }
 

@@ -128,6 +128,9 @@ pub struct PushStatus {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PushDevice {
     pub id: parta_core::ids::PushSubscriptionId,
+    /// The first 16 hex digits of the SHA-256 of its address: a browser's page tells
+    /// whether the platform still knows it without the address being shown.
+    pub tag: String,
     /// «Chrome, Android».
     pub device: String,
     /// Milliseconds since the epoch.

@@ -88,7 +88,7 @@ impl Keys {
     /// push service's origin (`aud`), who runs the platform (`sub`) and expires in 12
     /// hours by the real clock (the push service checks it, not the platform's drill).
     pub fn authorization(&self, endpoint: &str, subject: &str) -> Result<String, String> {
-        let aud = origin(endpoint).ok_or("адрес службы")?;
+        let aud = origin(endpoint).ok_or("неверный адрес службы уведомлений")?;
         #[derive(serde::Serialize)]
         struct Claims<'a> {
             aud: &'a str,
@@ -176,10 +176,7 @@ impl Subscription {
     pub fn check(&self, config: &PushConfig) -> Result<(), Problem> {
         let mut errors = Vec::new();
         if self.endpoint.len() > 2_048 || !config.allows(&self.endpoint) {
-            errors.push(FieldError::new(
-                "endpoint",
-                "Этот браузер отправляет уведомления через службу, которую Парта не знает.",
-            ));
+            errors.push(unusable_field());
         }
         let key = (self.keys.p256dh.len() <= 200)
             .then(|| decode_b64(&self.keys.p256dh))
@@ -205,6 +202,28 @@ impl Subscription {
             Err(Problem::validation(errors))
         }
     }
+}
+
+fn unusable_field() -> FieldError {
+    FieldError::new(
+        "endpoint",
+        "Этот браузер получает уведомления через службу, с которой Парта не работает.",
+    )
+}
+
+/// A browser's address the platform will not use.
+pub fn unusable_endpoint() -> Problem {
+    Problem::validation(vec![unusable_field()])
+}
+
+/// The first 16 hex digits of the SHA-256 of a browser's address.
+pub fn tag_of(endpoint: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(endpoint.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// «Chrome, Android»: enough for a person to tell their browsers apart.

@@ -231,6 +231,7 @@ impl Notifications {
             .rev()
             .map(|r| PushDevice {
                 id: r.id,
+                tag: crate::push::tag_of(&r.endpoint),
                 device: r.device,
                 created_at: r.created_at,
                 last_sent_at: r.last_sent_at,
@@ -270,9 +271,14 @@ impl Notifications {
             created_at: now_ms(),
             last_sent_at: None,
         };
-        let id = store::subscribe(&self.db, &row, crate::push::MAX_DEVICES).await?;
+        // An address known with another secret is another browser's: refused as one the
+        // platform cannot use (nothing tells whose it is).
+        let id = store::subscribe(&self.db, &row, crate::push::MAX_DEVICES)
+            .await?
+            .ok_or_else(crate::push::unusable_endpoint)?;
         Ok(PushDevice {
             id,
+            tag: crate::push::tag_of(&row.endpoint),
             device: row.device,
             created_at: row.created_at,
             last_sent_at: None,

@@ -437,19 +437,22 @@ pub async fn subscribed_among(db: &Db, people: &[PersonId]) -> Result<Vec<Person
 }
 
 /// Subscribes a browser for `row.person_id`; a browser already known (its address) is
-/// now theirs (a shared computer: the one who switched it on last receives). Keeps at most
-/// `keep` browsers per person, the newest. Returns the subscription's id.
+/// now theirs (a shared computer: the one who switched it on last receives) — only when
+/// it proves to be that browser (the same secret `auth`, which only the browser knows):
+/// `None` otherwise, and nothing changes. Keeps at most `keep` browsers per person, the
+/// newest. Returns the subscription's id.
 pub async fn subscribe(
     db: &Db,
     row: &PushRow,
     keep: i64,
-) -> Result<PushSubscriptionId, sqlx::Error> {
+) -> Result<Option<PushSubscriptionId>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let (id,): (PushSubscriptionId,) = sqlx::query_as(
+    let taken: Option<(PushSubscriptionId,)> = sqlx::query_as(
         "INSERT INTO push_subscriptions (id, person_id, endpoint, p256dh, auth, device, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (endpoint) DO UPDATE SET person_id = excluded.person_id, p256dh = excluded.p256dh, \
-         auth = excluded.auth, device = excluded.device, created_at = excluded.created_at, last_sent_at = NULL \
+         device = excluded.device, created_at = excluded.created_at, last_sent_at = NULL \
+         WHERE push_subscriptions.auth = excluded.auth \
          RETURNING id",
     )
     .bind(row.id)
@@ -459,8 +462,11 @@ pub async fn subscribe(
     .bind(row.auth.clone())
     .bind(row.device.clone())
     .bind(row.created_at)
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some((id,)) = taken else {
+        return Ok(None);
+    };
     sqlx::query(
         "DELETE FROM push_subscriptions WHERE person_id = $1 AND id NOT IN \
          (SELECT id FROM push_subscriptions WHERE person_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3)",
@@ -471,7 +477,7 @@ pub async fn subscribe(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Some(id))
 }
 
 /// Removes one of a person's browsers (by id, or by its address); false: not theirs.

@@ -9,11 +9,11 @@
   var button = document.getElementById('push-button');
   var state = document.getElementById('push-state');
   var csrf = box.getAttribute('data-csrf');
-  var STORE = 'parta-push-id';
   box.hidden = false;
   function say(attr, text) { state.textContent = text || box.getAttribute(attr); }
   if (!window.isSecureContext) { button.hidden = true; say('data-insecure'); return; }
-  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window) || !window.JSON) {
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window) || !window.JSON ||
+      !window.crypto || !window.crypto.subtle || !window.TextEncoder) {
     button.hidden = true; say('data-unsupported'); return;
   }
   function key(b64) {
@@ -42,10 +42,16 @@
       xhr.send(JSON.stringify(body));
     });
   }
-  function listed(id) {
-    var items = document.querySelectorAll('#push-devices li');
-    for (var i = 0; i < items.length; i++) if (items[i].getAttribute('data-id') === id) return true;
-    return false;
+  // Whether the platform still knows this browser: its list tags each browser with the
+  // first 16 hex digits of the SHA-256 of its address (the address itself is not shown).
+  function listed(endpoint) {
+    return window.crypto.subtle.digest('SHA-256', new TextEncoder().encode(endpoint)).then(function (hash) {
+      var bytes = new Uint8Array(hash), tag = '';
+      for (var i = 0; i < 8; i++) tag += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+      var items = document.querySelectorAll('#push-devices li');
+      for (var j = 0; j < items.length; j++) if (items[j].getAttribute('data-tag') === tag) return true;
+      return false;
+    });
   }
   function again() { window.location.href = '/notifications?n=saved#push'; }
   var registration = null, subscription = null;
@@ -55,12 +61,14 @@
     registration = r;
     return r.pushManager.getSubscription();
   }).then(function (s) {
-    var id = null;
-    try { id = window.localStorage.getItem(STORE); } catch (e) { id = null; }
-    // Switched off from another device's list: this browser lets it go as well.
-    if (s && !(id && listed(id))) return s.unsubscribe().then(function () { subscription = null; show(); });
-    subscription = s;
-    show();
+    if (!s) { show(); return; }
+    return listed(s.endpoint).then(function (known) {
+      // Switched off from another device's list, or forgotten after its push service
+      // changed the address: this browser lets it go as well (switching on again works).
+      if (!known) return s.unsubscribe().then(function () { subscription = null; show(); });
+      subscription = s;
+      show();
+    });
   }).catch(function () { button.hidden = true; say('data-unsupported'); });
   button.addEventListener('click', function () {
     button.disabled = true;
@@ -69,7 +77,7 @@
       var endpoint = subscription.endpoint;
       subscription.unsubscribe().then(function () {
         return post('/api/v1/notifications/push/unsubscribe', { endpoint: endpoint }).catch(function () { return null; });
-      }).then(again, function () { say('data-failed'); show(); });
+      }).then(again, function () { say('data-off-failed'); show(); });
       return;
     }
     Promise.resolve(Notification.requestPermission()).then(function (permission) {
@@ -78,10 +86,7 @@
     }).then(function (s) {
       subscription = s;
       return post('/api/v1/notifications/push/subscriptions', s.toJSON());
-    }).then(function (device) {
-      try { window.localStorage.setItem(STORE, device.id); } catch (e) { /* the list still shows it */ }
-      again();
-    }, function (e) {
+    }).then(again, function (e) {
       // The browser's own errors are in its language and words: say it in ours.
       if (e && e.platform && e.message) say('', e.message);
       else say(e && e.name === 'NotAllowedError' ? 'data-denied' : 'data-failed');

@@ -21,14 +21,16 @@ self.addEventListener('notificationclick', function (event) {
   event.notification.close();
   var url = (event.notification.data && event.notification.data.url) || '/notifications';
   // Only the platform's own pages.
-  if (url.charAt(0) !== '/' || url.charAt(1) === '/' || url.charAt(1) === '\\') url = '/notifications';
+  var target;
+  try { target = new URL(url, self.location.origin); } catch (e) { target = null; }
+  if (!target || target.origin !== self.location.origin) target = new URL('/notifications', self.location.origin);
+  var href = target.href;
+  // A tab already on that page comes forward; otherwise a new one opens (a tab with
+  // half-written work is never navigated away).
   event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(function (list) {
     for (var i = 0; i < list.length; i++) {
-      var c = list[i];
-      if (c.url.indexOf(self.location.origin + '/') === 0 && 'focus' in c) {
-        return (c.navigate ? c.navigate(url) : Promise.resolve(c)).then(function (w) { return (w || c).focus(); });
-      }
+      if (list[i].url === href && 'focus' in list[i]) return list[i].focus();
     }
-    return self.clients.openWindow(url);
-  }));
+    return self.clients.openWindow(href);
+  }).catch(function () { return self.clients.openWindow(href); }));
 });

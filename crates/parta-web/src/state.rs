@@ -120,7 +120,7 @@ impl AppState {
         })?;
         // The cluster's bus: what one node's caches forget, every node's do.
         let bus = match &config.nats_url {
-            Some(url) => parta_bus::Bus::nats(url),
+            Some(url) => parta_bus::Bus::nats(url.expose()),
             None => parta_bus::Bus::single(),
         };
         let journal = Journal::new(
@@ -265,7 +265,7 @@ impl AppState {
         /// is logged and tried at the next look.
         fn took<T>(r: Result<Option<T>, sqlx::Error>, job: &str) -> Option<T> {
             r.unwrap_or_else(|e| {
-                tracing::warn!(job, error = %e, "job lease not taken");
+                tracing::warn!(job, error = %e, "job's lease not taken or not given back");
                 None
             })
         }

@@ -416,14 +416,6 @@ impl Journal {
             Operation::DownloadAttachment,
             Target::Attachment(&facts),
         ))?;
-        // A student's answer opened by staff is a read of the student's work: audited.
-        if let Some(s) = a.student_id.filter(|s| !family.contains(s)) {
-            let mut e = entry(p, origin, "read", "attachment");
-            e.subject_person_id = Some(s);
-            e.organisation_id = Some(l.organisation_id);
-            e.object_id = Some(id.to_string());
-            self.audit.record(e).await?;
-        }
         let total = a.size.max(0) as u64;
         let range = match range {
             Some(r) => Some(
@@ -432,6 +424,15 @@ impl Journal {
             ),
             None => None,
         };
+        // A student's answer opened by staff is a read of the student's work: audited,
+        // each part read too (a part from the middle is still a read).
+        if let Some(s) = a.student_id.filter(|s| !family.contains(s)) {
+            let mut e = entry(p, origin, "read", "attachment");
+            e.subject_person_id = Some(s);
+            e.organisation_id = Some(l.organisation_id);
+            e.object_id = Some(id.to_string());
+            self.audit.record(e).await?;
+        }
         let read = match &range {
             Some(r) => self.files.get_range(&sha, r.clone()).await,
             None => self.files.get(&sha).await,

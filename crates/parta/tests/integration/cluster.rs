@@ -6,7 +6,7 @@
 use crate::files::{garage, s3_of};
 use crate::harness::{spawn_beside, spawn_with, Client};
 use crate::school_day::{spot, upload};
-use parta_core::config::{Config, FilesConfig};
+use parta_core::config::{Config, FilesConfig, Secret};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ const NATS: &str = "nats://127.0.0.1:4222";
 
 fn clustered() -> Config {
     Config {
-        nats_url: Some(NATS.into()),
+        nats_url: Some(Secret::new(NATS)),
         ..Config::default()
     }
 }

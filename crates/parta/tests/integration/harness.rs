@@ -254,7 +254,10 @@ async fn serve(
     };
     let throttle = Throttle::new((&config.sign_in).into());
     let state = AppState::new(db.clone(), config, throttle).expect("state");
-    state.bus.ready().await;
+    assert!(
+        state.bus.ready(std::time::Duration::from_secs(10)).await,
+        "the bus (NATS on 127.0.0.1:4222) is not reachable: scripts/ensure-services starts it"
+    );
     state.start_relay();
     state.start_chat_scheduler();
     let chats = state.web.chats.chats.clone();

@@ -189,6 +189,20 @@ async fn a_mark_reaches_the_parents_browsers_encrypted_signed_and_once() {
         app.count("SELECT COUNT(*) FROM push_subscriptions").await,
         2
     );
+    // Someone who learnt the phone's address cannot take it over with their own keys:
+    // refused, and the phone stays the parent's.
+    let stranger = app.login("teacher").await;
+    let mut hijack = rx.browser("stranger").await;
+    hijack["endpoint"] = phone["endpoint"].clone();
+    let p = problem(subscribe(&stranger, &hijack, PHONE).await, 422).await;
+    assert_eq!(p["field"], "endpoint");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM push_subscriptions WHERE person_id = '{parent_id}'"
+        ))
+        .await,
+        2
+    );
     // No quiet hours of their own, so the push goes now.
     let res = parent
         .send(
@@ -391,6 +405,11 @@ async fn the_page_lists_the_browsers_and_switches_one_off() {
     let page = parent.get("/notifications").await.text().await.unwrap();
     assert!(page.contains("Firefox, Linux — включены"), "{page}");
     assert!(page.contains(&format!("/notifications/push/{id}/delete")));
+    // The browser's tag (not its address) lets its page know it is still on.
+    let tag = device["tag"].as_str().unwrap();
+    assert_eq!(tag.len(), 16);
+    assert!(page.contains(&format!(r#"data-tag="{tag}""#)));
+    assert!(!page.contains("/push/tablet"), "the address is never shown");
     // Another person cannot switch it off; its owner can, from the list.
     let teacher = app.login("teacher").await;
     let res = teacher
