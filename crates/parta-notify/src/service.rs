@@ -246,7 +246,8 @@ impl Notifications {
 
     /// Subscribes the caller's browser: its address must be at a known push service and
     /// its keys a browser's (refused by field, nothing written). A browser known for
-    /// someone else (a shared computer) is now the caller's; beyond
+    /// someone else (a shared computer) is now the caller's — only with that browser's own
+    /// secret `auth`, else refused (422 on `endpoint`); beyond
     /// [`crate::push::MAX_DEVICES`] the oldest is dropped.
     pub async fn subscribe_push(
         &self,

@@ -465,6 +465,7 @@ pub async fn subscribe(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((id,)) = taken else {
+        tx.rollback().await?;
         return Ok(None);
     };
     sqlx::query(
