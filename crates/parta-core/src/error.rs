@@ -137,6 +137,9 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     #[serde(skip)]
     pub retry_after_secs: Option<u64>,
+    /// A range past a file's end (416): the file's size, for `Content-Range: bytes */N`.
+    #[serde(skip)]
+    pub file_size: Option<u64>,
 }
 
 impl Problem {
@@ -150,6 +153,7 @@ impl Problem {
             field: None,
             errors: Vec::new(),
             retry_after_secs: None,
+            file_size: None,
         }
     }
 

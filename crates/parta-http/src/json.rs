@@ -23,7 +23,7 @@ impl axum::response::IntoResponse for ApiError {
     fn into_response(self) -> axum::response::Response {
         use axum::http::{header, HeaderValue};
         let status = self.0.status_code();
-        let retry = self.0.retry_after_secs;
+        let (retry, size) = (self.0.retry_after_secs, self.0.file_size);
         let body = serde_json::to_vec(&self.0).unwrap_or_default();
         let mut res = (status, body).into_response();
         res.headers_mut().insert(
@@ -33,6 +33,11 @@ impl axum::response::IntoResponse for ApiError {
         if let Some(secs) = retry {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        if let Some(size) = size {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
             }
         }
         res
@@ -209,16 +214,18 @@ impl ByteRange {
         (r.start < r.end).then_some(r)
     }
 
-    /// 416 Range Not Satisfiable.
+    /// 416 Range Not Satisfiable, with the file's size (`Content-Range: bytes */N`).
     pub fn refused(size: u64) -> Problem {
-        Problem::new(
+        let mut p = Problem::new(
             axum::http::StatusCode::RANGE_NOT_SATISFIABLE,
             "range_not_satisfiable",
             "Неверный диапазон",
         )
         .with_detail(format!(
             "Диапазон за пределами файла. Размер файла в байтах: {size}."
-        ))
+        ));
+        p.file_size = Some(size);
+        p
     }
 }
 

@@ -175,7 +175,9 @@ async fn round_trip(app: &TestApp) -> String {
     let tail = ranged(&teacher, "bytes=-10").await.unwrap();
     assert_eq!(tail.status(), 206);
     assert_eq!(tail.bytes().await.unwrap().to_vec(), doc[2990..].to_vec());
-    problem(ranged(&teacher, "bytes=3000-").await.unwrap(), 416).await;
+    let past = ranged(&teacher, "bytes=3000-").await.unwrap();
+    assert_eq!(past.headers()["content-range"], "bytes */3000");
+    problem(past, 416).await;
     // Several ranges at once: the whole file.
     let many = ranged(&teacher, "bytes=0-1,5-6").await.unwrap();
     assert_eq!(many.status(), 200);
