@@ -3,7 +3,7 @@
 //! webhook — once each; quiet hours hold it back; bad settings are refused by field.
 
 use crate::fixtures::{login_of, parent_of};
-use crate::harness::{problem, spawn_with, TestApp};
+use crate::harness::{free_port, problem, python_peer, spawn_with, TestApp};
 use crate::school_day::spot;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -23,29 +23,11 @@ struct Smtp {
 }
 
 async fn smtp() -> Smtp {
-    use tokio::io::AsyncBufReadExt;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let dir = std::env::temp_dir().join(format!("parta-smtp-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/sink.py");
-    let mut child = tokio::process::Command::new("python3")
-        .arg(script)
-        .arg(port.to_string())
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 with aiosmtpd (scripts/ensure-services installs it)");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("the SMTP server starts")
-        .unwrap();
-    assert_eq!(ready.as_deref(), Some("ready"));
+    let args = [port.to_string(), dir.display().to_string()];
+    let child = python_peer("smtp/sink.py", &args, "aiosmtpd").await;
     Smtp {
         port,
         dir,

@@ -3,7 +3,7 @@
 //! here (built by `scripts/ensure-services`); downloads answer byte ranges from either;
 //! the orphan sweep works on both.
 
-use crate::harness::{problem, spawn_with, Client, TestApp};
+use crate::harness::{free_port, problem, spawn_with, Client, TestApp};
 use crate::school_day::{spot, upload};
 use parta_core::config::{Config, FilesConfig, S3Config, Secret};
 use parta_db::files::FileStore;
@@ -18,14 +18,6 @@ pub(crate) struct Garage {
     endpoint: String,
     dir: std::path::PathBuf,
     _child: tokio::process::Child,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn garage_bin() -> String {

@@ -438,3 +438,36 @@ pub async fn problem(res: reqwest::Response, status: u16) -> Value {
     assert_eq!(v["status"].as_u64(), Some(u64::from(status)));
     v
 }
+
+/// A free port on the loopback (for a peer the test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A peer written in Python under `tests/` (an SMTP server, a push service), started with
+/// `args` and waited for until it prints `ready`; killed with its handle.
+pub async fn python_peer(script: &str, args: &[String], needs: &str) -> tokio::process::Child {
+    use tokio::io::AsyncBufReadExt;
+    let path = format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = tokio::process::Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("python3 with {needs} (scripts/ensure-services installs it): {e}")
+        });
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(out).lines();
+    let ready = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+        .await
+        .unwrap_or_else(|_| panic!("{script} did not start"))
+        .expect("output");
+    assert_eq!(ready.as_deref(), Some("ready"), "{script}");
+    child
+}

@@ -6,7 +6,7 @@
 //! the configured push services are ever posted to.
 
 use crate::fixtures::{login_of, parent_of};
-use crate::harness::{problem, spawn_with, Client, TestApp};
+use crate::harness::{free_port, problem, python_peer, spawn_with, Client, TestApp};
 use crate::school_day::spot;
 use parta_core::config::{Config, NotificationsConfig, PushConfig};
 use serde_json::{json, Value};
@@ -20,26 +20,8 @@ struct Receiver {
 }
 
 async fn receiver() -> Receiver {
-    use tokio::io::AsyncBufReadExt;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/push/receiver.py");
-    let mut child = tokio::process::Command::new("python3")
-        .arg(script)
-        .arg(port.to_string())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 with http_ece (scripts/ensure-services installs it)");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("the push receiver starts")
-        .unwrap();
-    assert_eq!(ready.as_deref(), Some("ready"));
+    let port = free_port();
+    let child = python_peer("push/receiver.py", &[port.to_string()], "http_ece").await;
     Receiver {
         base: format!("http://127.0.0.1:{port}"),
         http: reqwest::Client::new(),
